@@ -1,0 +1,37 @@
+// Messages between the load harness and its producer threads (bench-only; the product's own thread
+// messages live in src/thread-messages.ts).
+
+import type { MessagePort } from 'node:worker_threads';
+import type { LockContentionMetrics } from '../src/db/lock-contention-metrics.ts';
+import type { LatencySummary } from '../src/thread-messages.ts';
+
+export interface ProducerData {
+  producer: number;
+  manager: 'funnel' | 'direct';
+  /** funnel: this producer's data port to the writer. */
+  port?: MessagePort;
+  /** direct: the database URL to open its own connection on. */
+  dbUrl: string;
+  indices: number[];
+  seed: number;
+  batchSize: number;
+  maxInFlight: number;
+  /** Offered rows per second for this producer; 0 = as fast as possible. */
+  ratePerSec: number;
+}
+
+export type ProducerToHarness =
+  | { kind: 'ready' }
+  | {
+      kind: 'done';
+      batches: number;
+      inserted: number;
+      duplicates: number;
+      rejected: number;
+      failedBatches: number;
+      latency: LatencySummary;
+      latencySamples: number[];
+      direct?: LockContentionMetrics;
+    };
+
+export type HarnessToProducer = { kind: 'go' };

@@ -1,0 +1,177 @@
+// The load harness behind `npm run bench:load` (and the multi-thread tests): N real producer threads store
+// their share of realistic trades, with overlap between producers, through the funnel or the direct way.
+
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { urlFromDatabasePath } from '../src/config/database-url.ts';
+import { DirectDatabaseManager } from '../src/db/direct-manager.ts';
+import { LockOptimizedDatabaseManager } from '../src/db/lock-optimized-manager.ts';
+import { summarize } from '../src/latency-recorder.ts';
+import { planProducers } from '../src/sim/synthetic-trades.ts';
+import { spawnWorker } from '../src/threads/spawn-worker.ts';
+import type { DatabaseConfig } from '../src/config/database-config.ts';
+import type { LatencySummary } from '../src/thread-messages.ts';
+import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
+
+export interface LoadOptions {
+  manager: 'funnel' | 'direct';
+  collectors: number;
+  trades: number;
+  duplicates: number;
+  /** Absolute path of the database file; created if missing. */
+  dbPath: string;
+  batchSize?: number;
+  maxInFlight?: number;
+  seed?: number;
+  /** Total offered rows/s across producers; 0 = unpaced (saturation). */
+  rate?: number;
+  dbConfig?: Partial<DatabaseConfig>;
+}
+
+export interface LoadResult {
+  manager: 'funnel' | 'direct';
+  collectors: number;
+  offered: number;
+  unique: number;
+  stored: number;
+  inserted: number;
+  duplicatesSeen: number;
+  rejected: number;
+  failedBatches: number;
+  lockErrors: number;
+  busyRetries: number;
+  integrity: string;
+  journalMode: string;
+  seconds: number;
+  rowsPerSec: number;
+  batchLatencyMs: LatencySummary;
+  peakRssMb: number;
+  cpuSeconds: number;
+}
+
+const PRODUCER_ENTRY = new URL('./load-worker.ts', import.meta.url);
+
+export function defaultLoadDbPath(manager: string): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-load-')), `${manager}.db`);
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const seed = o.seed ?? 7;
+  const batchSize = o.batchSize ?? 200;
+  const maxInFlight = o.maxInFlight ?? 4;
+  const dbUrl = urlFromDatabasePath(o.dbPath);
+  const { unique, plans } = planProducers(o.trades, o.collectors, o.duplicates);
+  let funnel: LockOptimizedDatabaseManager | undefined;
+  if (o.manager === 'funnel') {
+    funnel = new LockOptimizedDatabaseManager({ ...o.dbConfig, url: dbUrl });
+    await funnel.initialize();
+  } else {
+    // Create the schema once so the timed part measures storing, not N connections racing to migrate.
+    const setup = new DirectDatabaseManager({ ...o.dbConfig, url: dbUrl });
+    await setup.initialize();
+    await setup.close();
+  }
+
+  const workers: Worker[] = [];
+  const done: Promise<ProducerToHarness & { kind: 'done' }>[] = [];
+  const ready: Promise<unknown>[] = [];
+  const exits: Promise<unknown>[] = [];
+  try {
+    for (let p = 0; p < o.collectors; p++) {
+      const port = funnel ? await funnel.connect() : undefined;
+      const data: ProducerData = {
+        producer: p,
+        manager: o.manager,
+        ...(port ? { port } : {}),
+        dbUrl,
+        indices: plans[p]!.indices,
+        seed,
+        batchSize,
+        maxInFlight,
+        ratePerSec: o.rate ? o.rate / o.collectors : 0,
+      };
+      const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: port ? [port] : [] });
+      workers.push(w);
+      exits.push(once(w, 'exit').catch(() => undefined));
+      const messages = (kind: ProducerToHarness['kind']) =>
+        new Promise<ProducerToHarness>((resolve, reject) => {
+          const onMsg = (m: ProducerToHarness) => {
+            if (m.kind === kind) {
+              w.off('message', onMsg);
+              resolve(m);
+            }
+          };
+          w.on('message', onMsg);
+          w.once('error', reject);
+          w.once('exit', (code) => reject(new Error(`producer ${p} exited with code ${code} before '${kind}'`)));
+        });
+      ready.push(messages('ready'));
+      done.push(messages('done') as Promise<ProducerToHarness & { kind: 'done' }>);
+    }
+    await Promise.all(ready);
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    await funnel?.close();
+    throw err;
+  }
+
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const w of workers) w.postMessage({ kind: 'go' } satisfies HarnessToProducer);
+  const results = await Promise.all(done);
+  let writerMetrics: Awaited<ReturnType<LockOptimizedDatabaseManager['getLockContentionMetrics']>> | undefined;
+  if (funnel) {
+    writerMetrics = await funnel.getLockContentionMetrics();
+    await funnel.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  await Promise.all(exits);
+
+  const db = new Database(o.dbPath, { readonly: true });
+  const stored = (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n;
+  const integrity = (db.pragma('integrity_check', { simple: true }) as string) ?? 'unknown';
+  const journalMode = db.pragma('journal_mode', { simple: true }) as string;
+  db.close();
+
+  const sum = (f: (r: (typeof results)[number]) => number) => results.reduce((a, r) => a + f(r), 0);
+  const lockErrors = writerMetrics ? writerMetrics.lockErrors : sum((r) => r.direct?.lockErrors ?? 0);
+  const busyRetries = writerMetrics ? writerMetrics.busyRetries : sum((r) => r.direct?.busyRetries ?? 0);
+  return {
+    manager: o.manager,
+    collectors: o.collectors,
+    offered: o.trades,
+    unique,
+    stored,
+    inserted: sum((r) => r.inserted),
+    duplicatesSeen: sum((r) => r.duplicates),
+    rejected: sum((r) => r.rejected),
+    failedBatches: sum((r) => r.failedBatches),
+    lockErrors,
+    busyRetries,
+    integrity,
+    journalMode,
+    seconds: round(seconds, 3),
+    rowsPerSec: Math.round(o.trades / seconds),
+    batchLatencyMs: roundSummary(summarize(results.flatMap((r) => r.latencySamples))),
+    peakRssMb: round(peakRss / 2 ** 20, 1),
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function roundSummary(s: LatencySummary): LatencySummary {
+  return { count: s.count, mean: round(s.mean, 2), p50: round(s.p50, 2), p95: round(s.p95, 2), p99: round(s.p99, 2), max: round(s.max, 2) };
+}

@@ -1,0 +1,94 @@
+// One producer thread of the load harness: generates its share of trades up front, waits for "go", then
+// stores them in batches through the funnel (its own writer port) or the direct way (its own connection).
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DirectDatabaseManager } from '../src/db/direct-manager.ts';
+import { WriterClient } from '../src/db/writer-client.ts';
+import { LatencyRecorder } from '../src/latency-recorder.ts';
+import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import type { TradeRecord } from '../src/trade-record.ts';
+import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
+
+const data = workerData as ProducerData;
+const port = parentPort!;
+const send = (m: ProducerToHarness) => port.postMessage(m);
+
+const batches: TradeRecord[][] = [];
+for (let i = 0; i < data.indices.length; i += data.batchSize) {
+  batches.push(data.indices.slice(i, i + data.batchSize).map((idx) => syntheticTrade(idx, { seed: data.seed })));
+}
+
+let direct: DirectDatabaseManager | undefined;
+if (data.manager === 'direct') {
+  // Patient retries: the harness measures how much contention costs, it must not lose rows to give-ups.
+  direct = new DirectDatabaseManager({ url: data.dbUrl }, { maxRetries: 500, maxDelayMs: 1000 });
+  await direct.initialize();
+}
+
+send({ kind: 'ready' });
+await new Promise<void>((resolve) => port.once('message', (m: HarnessToProducer) => m.kind === 'go' && resolve()));
+
+const latency = new LatencyRecorder(4096);
+const totals = { batches: 0, inserted: 0, duplicates: 0, rejected: 0, failedBatches: 0 };
+const started = performance.now();
+const pace = async (sentRows: number) => {
+  if (data.ratePerSec <= 0) return;
+  const due = started + (sentRows / data.ratePerSec) * 1000;
+  const wait = due - performance.now();
+  if (wait > 1) await sleep(wait);
+};
+
+if (direct) {
+  let sent = 0;
+  for (const batch of batches) {
+    await pace(sent);
+    sent += batch.length;
+    const t0 = performance.now();
+    try {
+      const r = await direct.storeTradeData(batch);
+      totals.inserted += r.inserted;
+      totals.duplicates += r.duplicates;
+      totals.rejected += r.rejected.length;
+      totals.batches++;
+    } catch {
+      totals.failedBatches++;
+    }
+    latency.record(performance.now() - t0);
+  }
+} else {
+  const client = new WriterClient(data.port!, { maxInFlight: data.maxInFlight });
+  const window = new Set<Promise<void>>();
+  let sent = 0;
+  for (const batch of batches) {
+    await pace(sent);
+    sent += batch.length;
+    const t0 = performance.now();
+    const p: Promise<void> = client.storeTrades(batch).then(
+      (ack) => {
+        latency.record(performance.now() - t0);
+        totals.inserted += ack.inserted;
+        totals.duplicates += ack.duplicates;
+        totals.rejected += ack.rejected.length;
+        totals.batches++;
+      },
+      () => {
+        totals.failedBatches++;
+      },
+    ).finally(() => window.delete(p));
+    window.add(p);
+    if (window.size >= data.maxInFlight) await Promise.race(window);
+  }
+  await Promise.all(window);
+  await client.close();
+}
+
+const summary = latency.summary();
+send({
+  kind: 'done',
+  ...totals,
+  latency: summary,
+  latencySamples: latency.sample(),
+  ...(direct ? { direct: await direct.getLockContentionMetrics() } : {}),
+});
+await direct?.close();

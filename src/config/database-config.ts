@@ -1,0 +1,122 @@
+// DatabaseConfig: what users set (names from the migration guide), its defaults, and validation that says
+// which field was wrong and why.
+
+import { ConfigError } from '../errors.ts';
+import { databasePathFromUrl } from './database-url.ts';
+import type { SynchronousMode, WriterSettings } from './writer-settings.ts';
+
+export interface DatabaseConfig {
+  /** `sqlite:///relative.db` or `sqlite:////absolute/path.db`. */
+  url: string;
+  /** Log every SQL statement (writer and readers) at pino debug level. */
+  echo: boolean;
+  /**
+   * SQLite has one writer, always: the writer thread. `poolSize` is the number of read-only connections the
+   * manager keeps open for reads (`read()`, metrics probes); WAL lets them run beside the writer.
+   */
+  poolSize: number;
+  /** Extra read-only connections opened on demand when all `poolSize` readers are busy, closed after use. */
+  maxOverflow: number;
+  /** NORMAL (default): a committed batch survives a process crash. FULL: also survives power loss. */
+  synchronous: SynchronousMode;
+  /** How long a connection waits for another program's lock before SQLITE_BUSY. */
+  busyTimeoutMs: number;
+  /** Page cache per connection, KiB. */
+  cacheSizeKb: number;
+  mmapSizeBytes: number;
+  walAutocheckpointPages: number;
+  journalSizeLimitBytes: number;
+  /** 'default' = configuration rollback: SQLite's stock settings (rollback journal, no tuning). */
+  pragmas: 'optimized' | 'default';
+  /** Unacked batches one sender may have outstanding; more callers wait (backpressure). */
+  maxInFlight: number;
+  groupCommitMaxRows: number;
+  sortGroupById: boolean;
+  lockRetries: number;
+}
+
+export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
+  url: 'sqlite:///gecko_data.db',
+  echo: false,
+  poolSize: 2,
+  maxOverflow: 2,
+  synchronous: 'NORMAL',
+  busyTimeoutMs: 5000,
+  cacheSizeKb: 64 * 1024,
+  mmapSizeBytes: 256 * 1024 * 1024,
+  walAutocheckpointPages: 1000,
+  journalSizeLimitBytes: 64 * 1024 * 1024,
+  pragmas: 'optimized',
+  maxInFlight: 4,
+  groupCommitMaxRows: 5000,
+  sortGroupById: true,
+  lockRetries: 3,
+});
+
+function intField(cfg: Record<string, unknown>, field: keyof DatabaseConfig, min: number, max: number): number {
+  const v = cfg[field];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(field, v, `expected an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+function boolField(cfg: Record<string, unknown>, field: keyof DatabaseConfig): boolean {
+  const v = cfg[field];
+  if (typeof v !== 'boolean') throw new ConfigError(field, v, 'expected true or false');
+  return v;
+}
+
+function oneOf<T extends string>(cfg: Record<string, unknown>, field: keyof DatabaseConfig, allowed: readonly T[]): T {
+  const v = cfg[field];
+  if (typeof v === 'string') {
+    const upperOrSame = allowed.find((a) => a.toLowerCase() === v.toLowerCase());
+    if (upperOrSame) return upperOrSame;
+  }
+  throw new ConfigError(field, v, `expected one of ${allowed.join(', ')}`);
+}
+
+/** Merges `input` over the defaults and validates every field; unknown fields are errors too (typos). */
+export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): DatabaseConfig {
+  const known = new Set(Object.keys(DEFAULT_DATABASE_CONFIG));
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw new ConfigError(key, (input as Record<string, unknown>)[key], 'unknown DatabaseConfig field');
+  }
+  const merged: Record<string, unknown> = { ...DEFAULT_DATABASE_CONFIG };
+  for (const [k, v] of Object.entries(input)) if (v !== undefined) merged[k] = v;
+  databasePathFromUrl(merged.url);
+  return {
+    url: merged.url as string,
+    echo: boolField(merged, 'echo'),
+    poolSize: intField(merged, 'poolSize', 0, 64),
+    maxOverflow: intField(merged, 'maxOverflow', 0, 64),
+    synchronous: oneOf(merged, 'synchronous', ['NORMAL', 'FULL'] as const),
+    busyTimeoutMs: intField(merged, 'busyTimeoutMs', 0, 10 * 60_000),
+    cacheSizeKb: intField(merged, 'cacheSizeKb', 0, 64 * 1024 * 1024),
+    mmapSizeBytes: intField(merged, 'mmapSizeBytes', 0, 2 ** 40),
+    walAutocheckpointPages: intField(merged, 'walAutocheckpointPages', 0, 10_000_000),
+    journalSizeLimitBytes: intField(merged, 'journalSizeLimitBytes', -1, 2 ** 40),
+    pragmas: oneOf(merged, 'pragmas', ['optimized', 'default'] as const),
+    maxInFlight: intField(merged, 'maxInFlight', 1, 1024),
+    groupCommitMaxRows: intField(merged, 'groupCommitMaxRows', 1, 1_000_000),
+    sortGroupById: boolField(merged, 'sortGroupById'),
+    lockRetries: intField(merged, 'lockRetries', 0, 100),
+  };
+}
+
+export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
+  return {
+    path: databasePathFromUrl(config.url),
+    pragmas: config.pragmas,
+    synchronous: config.synchronous,
+    busyTimeoutMs: config.busyTimeoutMs,
+    cacheSizeKb: config.cacheSizeKb,
+    mmapSizeBytes: config.mmapSizeBytes,
+    walAutocheckpointPages: config.walAutocheckpointPages,
+    journalSizeLimitBytes: config.journalSizeLimitBytes,
+    echo: config.echo,
+    groupCommitMaxRows: config.groupCommitMaxRows,
+    sortGroupById: config.sortGroupById,
+    lockRetries: config.lockRetries,
+  };
+}

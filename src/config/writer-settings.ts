@@ -1,0 +1,24 @@
+// The SQLite settings the writer thread applies to its connection: a plain, cloneable object
+// derived from DatabaseConfig so it can cross the thread boundary.
+
+export type SynchronousMode = 'NORMAL' | 'FULL';
+
+export interface WriterSettings {
+  path: string;
+  /** 'optimized' applies WAL and the tuning below; 'default' is the configuration rollback (SQLite's defaults, WAL kept off). */
+  pragmas: 'optimized' | 'default';
+  synchronous: SynchronousMode;
+  busyTimeoutMs: number;
+  cacheSizeKb: number;
+  mmapSizeBytes: number;
+  walAutocheckpointPages: number;
+  journalSizeLimitBytes: number;
+  /** Log every SQL statement at debug level. */
+  echo: boolean;
+  /** Upper bound on rows in one group commit; batches beyond it wait for the next transaction. */
+  groupCommitMaxRows: number;
+  /** Insert each group commit in trade-id order (fewer B-tree page splits). */
+  sortGroupById: boolean;
+  /** Retries of BEGIN IMMEDIATE after SQLITE_BUSY outlived busy_timeout, before the batch is nacked. */
+  lockRetries: number;
+}

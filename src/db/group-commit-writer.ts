@@ -1,0 +1,306 @@
+// The writer's engine (runs inside the writer thread): queues incoming batches, commits whatever is waiting
+// in one BEGIN IMMEDIATE transaction (group commit), and replies to each batch only after COMMIT returned.
+
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { WriterSettings } from '../config/writer-settings.ts';
+import { sqliteCodeOf } from '../errors.ts';
+import { LatencyRecorder } from '../latency-recorder.ts';
+import type { RejectedRow, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
+import { nowTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
+import { validateTrade, type TradeRow } from './trade-validation.ts';
+
+export type Reply = (message: WriterToCollector) => void;
+
+interface QueuedBatch {
+  batch: WriteBatchMessage;
+  reply: Reply;
+  rows: number;
+}
+
+interface BatchOutcome {
+  inserted: number;
+  duplicates: number;
+  rejected: RejectedRow[];
+}
+
+const LOCK_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_TIMEOUT', 'SQLITE_LOCKED_SHAREDCACHE']);
+const BUSY_WAIT_THRESHOLD_MS = 2;
+const IDLE_CHECKPOINT_AFTER_MS = 250;
+const FORCED_CHECKPOINT_EVERY_MS = 5000;
+
+/** Row-level problems (a bad value, a constraint) reject one record; anything else fails the whole transaction. */
+function isRowLevel(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError) return true;
+  const code = sqliteCodeOf(err);
+  return !!code && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE');
+}
+
+export function isLockError(err: unknown): boolean {
+  const code = sqliteCodeOf(err);
+  return !!code && LOCK_CODES.has(code);
+}
+
+export class GroupCommitWriter {
+  private readonly queue: QueuedBatch[] = [];
+  private readonly statements: WriteStatements;
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lockAttempts = 0;
+  private idleWaiters: (() => void)[] = [];
+  private lastCheckpointAt = Date.now();
+  private dirtySinceCheckpoint = false;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly commitLatency = new LatencyRecorder();
+  readonly counters = {
+    transactions: 0,
+    batchesCommitted: 0,
+    batchesFailed: 0,
+    batchesInTransactions: 0,
+    rowsInserted: 0,
+    duplicates: 0,
+    rejected: 0,
+    busyWaits: 0,
+    busyRetries: 0,
+    lockErrors: 0,
+    lockWaitMs: 0,
+    checkpoints: 0,
+    walPages: 0,
+  };
+
+  constructor(
+    private readonly db: Database,
+    statements: WriteStatements,
+    private readonly settings: Pick<WriterSettings, 'groupCommitMaxRows' | 'sortGroupById' | 'lockRetries' | 'busyTimeoutMs' | 'pragmas'>,
+    private readonly log: Logger,
+  ) {
+    this.statements = statements;
+  }
+
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  enqueue(batch: WriteBatchMessage, reply: Reply): void {
+    if (this.closed) {
+      reply({ kind: 'nack', batchId: batch.batchId, error: { code: 'WRITER_UNAVAILABLE', message: 'writer is closing' } });
+      return;
+    }
+    const rows = (batch.trades?.length ?? 0) + (batch.pools?.length ?? 0) + (batch.dexes?.length ?? 0) + (batch.cursors?.length ?? 0) + (batch.gaps?.length ?? 0);
+    this.queue.push({ batch, reply, rows });
+    this.schedule();
+  }
+
+  /** Resolves once the queue is empty and no transaction is pending. */
+  whenIdle(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled && !this.retryTimer) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** From now on new batches are nacked (the sender keeps them); queued ones are still written. */
+  stopAccepting(): void {
+    this.closed = true;
+  }
+
+  /** Writes what is queued, refuses anything newer, checkpoints. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.whenIdle();
+    clearTimeout(this.checkpointTimer);
+    if (this.dirtySinceCheckpoint && this.settings.pragmas === 'optimized') this.checkpoint('PASSIVE');
+  }
+
+  checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number } {
+    const [res] = this.db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
+    this.counters.checkpoints++;
+    this.lastCheckpointAt = Date.now();
+    this.dirtySinceCheckpoint = false;
+    const out = res ?? { busy: 0, log: 0, checkpointed: 0 };
+    this.counters.walPages = Math.max(0, out.log - out.checkpointed);
+    return out;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.retryTimer) return;
+    this.scheduled = true;
+    // setImmediate lets every message already delivered to the ports join this group commit.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.commitWaiting();
+    });
+  }
+
+  private takeGroup(): QueuedBatch[] {
+    const group: QueuedBatch[] = [];
+    let rows = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (group.length > 0 && rows + next.rows > this.settings.groupCommitMaxRows) break;
+      group.push(this.queue.shift()!);
+      rows += next.rows;
+    }
+    return group;
+  }
+
+  private commitWaiting(): void {
+    if (this.queue.length === 0) return this.becameIdle();
+    const group = this.takeGroup();
+    try {
+      this.commitGroup(group);
+      this.lockAttempts = 0;
+    } catch (err) {
+      if (isLockError(err)) {
+        this.counters.lockErrors++;
+        if (this.lockAttempts < this.settings.lockRetries) {
+          this.lockAttempts++;
+          this.counters.busyRetries++;
+          this.queue.unshift(...group);
+          const delay = Math.min(1000, 25 * 2 ** this.lockAttempts) * (0.5 + Math.random() / 2);
+          this.log.warn({ attempt: this.lockAttempts, delayMs: Math.round(delay), code: sqliteCodeOf(err) }, 'database locked by another connection; retrying group commit');
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.commitWaiting();
+          }, delay);
+          return;
+        }
+        this.lockAttempts = 0;
+      }
+      if (!isLockError(err) && !isRowLevel(err) && group.length > 1) {
+        // Environmental failure: every batch in the group fails alike.
+        this.fail(group, err);
+      } else if (group.length > 1 && isRowLevel(err)) {
+        // Should not happen (rows are validated and caught per record) but never let one batch sink others.
+        for (const one of group) {
+          try {
+            this.commitGroup([one]);
+          } catch (e) {
+            this.fail([one], e);
+          }
+        }
+      } else {
+        this.fail(group, err);
+      }
+    }
+    if (this.queue.length > 0) this.schedule();
+    else this.becameIdle();
+  }
+
+  private fail(group: QueuedBatch[], err: unknown): void {
+    const sqliteCode = sqliteCodeOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    this.counters.batchesFailed += group.length;
+    this.log.error({ batches: group.length, sqliteCode, err: message }, 'group commit failed; batches nacked');
+    for (const q of group) {
+      q.reply({
+        kind: 'nack',
+        batchId: q.batch.batchId,
+        error: { code: isLockError(err) ? 'DATABASE_LOCKED' : 'WRITE_FAILED', ...(sqliteCode ? { sqliteCode } : {}), message },
+      });
+    }
+  }
+
+  private commitGroup(group: QueuedBatch[]): void {
+    const db = this.db;
+    const outcomes: BatchOutcome[] = group.map(() => ({ inserted: 0, duplicates: 0, rejected: [] }));
+    const now = nowTimestamp();
+    const t0 = performance.now();
+    db.exec('BEGIN IMMEDIATE');
+    const waited = performance.now() - t0;
+    if (waited >= BUSY_WAIT_THRESHOLD_MS) {
+      this.counters.busyWaits++;
+      this.counters.lockWaitMs += waited;
+    }
+    try {
+      const rows: { row: TradeRow; owner: number }[] = [];
+      group.forEach((q, owner) => {
+        const trades = q.batch.trades;
+        if (!trades) return;
+        for (let i = 0; i < trades.length; i++) {
+          const v = validateTrade(trades[i], i);
+          if (v.ok) rows.push({ row: v.row, owner });
+          else outcomes[owner]!.rejected.push({ id: v.id, reason: v.reason });
+        }
+      });
+      // Inserting in key order avoids B-tree page splits in the middle of the table.
+      if (this.settings.sortGroupById) rows.sort((a, b) => (a.row[0] < b.row[0] ? -1 : a.row[0] > b.row[0] ? 1 : 0));
+      const insert = this.statements.insertTrade;
+      const flavor = this.statements.flavor;
+      for (const { row, owner } of rows) {
+        const out = outcomes[owner]!;
+        try {
+          if (insert.run(...tradeBindValues(flavor, row, now)).changes === 1) out.inserted++;
+          else out.duplicates++;
+        } catch (err) {
+          if (!isRowLevel(err)) throw err;
+          out.rejected.push({ id: row[0], reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      group.forEach((q, owner) => this.applyOtherRecords(q.batch, outcomes[owner]!, now));
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+    const commitMs = performance.now() - t0;
+    this.commitLatency.record(commitMs);
+    this.dirtySinceCheckpoint = true;
+    const c = this.counters;
+    c.transactions++;
+    c.batchesInTransactions += group.length;
+    group.forEach((q, owner) => {
+      const o = outcomes[owner]!;
+      c.batchesCommitted++;
+      c.rowsInserted += o.inserted;
+      c.duplicates += o.duplicates;
+      c.rejected += o.rejected.length;
+      if (o.rejected.length) this.log.warn({ batchId: q.batch.batchId, rejected: o.rejected.slice(0, 5), count: o.rejected.length }, 'rows rejected');
+      q.reply({ kind: 'ack', batchId: q.batch.batchId, inserted: o.inserted, duplicates: o.duplicates, rejected: o.rejected, commitMs });
+    });
+    if (Date.now() - this.lastCheckpointAt > FORCED_CHECKPOINT_EVERY_MS && this.settings.pragmas === 'optimized') {
+      // Under sustained load the writer is never idle; bound the WAL anyway.
+      this.checkpoint('PASSIVE');
+    }
+  }
+
+  private applyOtherRecords(batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
+    const s = this.statements;
+    const each = <T>(items: T[] | undefined, idOf: (t: T) => unknown, fn: (t: T) => void) => {
+      if (!items) return;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        try {
+          fn(item);
+        } catch (err) {
+          if (!isRowLevel(err)) throw err;
+          const id = idOf(item);
+          out.rejected.push({ id: typeof id === 'string' ? id : `#${i}`, reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    };
+    each(batch.dexes, (d) => d?.id, (d) => s.upsertDex(d, now));
+    each(batch.pools, (p) => p?.id, (p) => s.upsertPool(p, now));
+    each(batch.gaps, (g) => g?.poolId, (g) => s.insertGap(g));
+    each(batch.cursors, (c) => c?.poolId, (c) => s.upsertCursor(c, now));
+  }
+
+  private becameIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+    if (this.dirtySinceCheckpoint && !this.checkpointTimer && this.settings.pragmas === 'optimized' && !this.closed) {
+      // Checkpoint when the writer has nothing else to do, off the commit path.
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = undefined;
+        if (this.queue.length === 0 && this.dirtySinceCheckpoint) {
+          try {
+            this.checkpoint('PASSIVE');
+          } catch (err) {
+            this.log.warn({ err }, 'idle checkpoint failed');
+          }
+        }
+      }, IDLE_CHECKPOINT_AFTER_MS);
+      this.checkpointTimer.unref();
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// The prepared statements of the write path (trades, pools, dexes, cursors, gaps), built once per
+// connection for the schema flavour found, so the hot loop only binds values.
+
+import type { Database, Statement } from 'better-sqlite3';
+import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../trade-record.ts';
+import { EXACT_COLUMNS, type SchemaFlavor } from './schema-migrations.ts';
+import { normalizeTimestamp, type TradeRow } from './trade-validation.ts';
+
+const TRADE_COLUMNS = [
+  'id', 'pool_id', 'block_number', 'tx_hash', 'tx_from_address', 'from_token_amount', 'to_token_amount',
+  'price_usd', 'volume_usd', 'side', 'block_timestamp', 'created_at',
+];
+
+export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE'): string {
+  const cols = flavor === 'legacy-numeric' ? [...TRADE_COLUMNS, ...EXACT_COLUMNS] : TRADE_COLUMNS;
+  return `${verb} INTO trades (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+}
+
+/** Bind values for one trade: legacy files also get the exact text beside the NUMERIC columns. */
+export function tradeBindValues(flavor: SchemaFlavor, row: TradeRow, createdAt: string): unknown[] {
+  return flavor === 'legacy-numeric' ? [...row, createdAt, row[5], row[6], row[7], row[8]] : [...row, createdAt];
+}
+
+/** Current UTC time in the stored DATETIME format. */
+export function nowTimestamp(now = new Date()): string {
+  return now.toISOString().replace('T', ' ').replace('Z', '000');
+}
+
+export class WriteStatements {
+  readonly insertTrade: Statement;
+  private readonly upsertPoolStmt: Statement;
+  private readonly upsertDexStmt: Statement;
+  private readonly upsertCursorStmt: Statement;
+  private readonly insertGapStmt: Statement;
+
+  constructor(db: Database, readonly flavor: SchemaFlavor) {
+    this.insertTrade = db.prepare(tradeInsertSql(flavor));
+    this.upsertPoolStmt = db.prepare(`
+      INSERT INTO pools (id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at, last_updated, discovery_source, metadata_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET
+        name = coalesce(excluded.name, pools.name),
+        reserve_usd = coalesce(excluded.reserve_usd, pools.reserve_usd),
+        base_token_id = coalesce(excluded.base_token_id, pools.base_token_id),
+        quote_token_id = coalesce(excluded.quote_token_id, pools.quote_token_id),
+        last_updated = excluded.last_updated,
+        metadata_json = coalesce(excluded.metadata_json, pools.metadata_json)`);
+    this.upsertDexStmt = db.prepare(`
+      INSERT INTO dexes (id, name, network, last_updated) VALUES (?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_updated = excluded.last_updated`);
+    // A cursor never moves backwards: a late, older poll result must not rewind it.
+    this.upsertCursorStmt = db.prepare(`
+      INSERT INTO collection_state (pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (pool_id) DO UPDATE SET
+        last_trade_id = CASE WHEN excluded.last_trade_timestamp >= coalesce(collection_state.last_trade_timestamp, '') THEN excluded.last_trade_id ELSE collection_state.last_trade_id END,
+        last_trade_timestamp = max(excluded.last_trade_timestamp, coalesce(collection_state.last_trade_timestamp, '')),
+        last_polled_at = max(excluded.last_polled_at, coalesce(collection_state.last_polled_at, '')),
+        updated_at = excluded.updated_at`);
+    this.insertGapStmt = db.prepare(
+      `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response) VALUES (?, ?, ?, ?, ?)`,
+    );
+  }
+
+  upsertPool(p: PoolRecord, now: string): void {
+    this.upsertPoolStmt.run(
+      p.id, p.address, p.name, p.dexId, p.baseTokenId, p.quoteTokenId, p.reserveUsd,
+      p.createdAt === null ? null : (normalizeTimestamp(p.createdAt) ?? p.createdAt), now, p.discoverySource, p.metadataJson,
+    );
+  }
+
+  upsertDex(d: DexRecord, now: string): void {
+    this.upsertDexStmt.run(d.id, d.name, d.network, now);
+  }
+
+  upsertCursor(c: CursorUpdate, now: string): void {
+    this.upsertCursorStmt.run(c.poolId, c.lastTradeId, ts(c.lastTradeTimestamp, 'lastTradeTimestamp'), ts(c.polledAt, 'polledAt'), now);
+  }
+
+  insertGap(g: GapRecord): void {
+    this.insertGapStmt.run(g.poolId, ts(g.gapStart, 'gapStart'), ts(g.gapEnd, 'gapEnd'), ts(g.detectedAt, 'detectedAt'), g.tradesInResponse);
+  }
+}
+
+function ts(value: string, field: string): string {
+  const n = typeof value === 'string' ? normalizeTimestamp(value) : null;
+  if (n === null) throw new TypeError(`${field} ${JSON.stringify(value)} is not a valid date-time`);
+  return n;
+}

@@ -1,0 +1,19 @@
+// The one interface both managers implement, so collectors, the batch processor, the CLI and the benchmarks
+// can switch between the write funnel and the old direct way (the rollback switch) without other changes.
+
+import type { RejectedRow } from '../thread-messages.ts';
+import type { TradeRecord } from '../trade-record.ts';
+import type { LockContentionMetrics } from './lock-contention-metrics.ts';
+
+export interface StoreResult {
+  inserted: number;
+  duplicates: number;
+  rejected: RejectedRow[];
+}
+
+export interface TradeStore {
+  /** Stores trades idempotently by id; resolves once they are committed. */
+  storeTrades(trades: readonly TradeRecord[]): Promise<StoreResult>;
+  getLockContentionMetrics(): Promise<LockContentionMetrics>;
+  close(): Promise<void>;
+}

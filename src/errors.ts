@@ -1,0 +1,72 @@
+// Every error the library raises: one Error subclass per failure kind, each with a stable `code`
+// that callers (and the circuit breaker's error filter) can switch on without parsing messages.
+
+export abstract class GeckoCollectorError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad configuration: names the field and the offending value. */
+export class ConfigError extends GeckoCollectorError {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`invalid ${field} ${JSON.stringify(value)}: ${reason}`);
+  }
+}
+
+/** The database could not take a write (lock, I/O, full disk, read-only file...). `sqliteCode` is SQLite's own code. */
+export class WriteFailedError extends GeckoCollectorError {
+  readonly code = 'WRITE_FAILED';
+  constructor(
+    message: string,
+    readonly sqliteCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The writer thread is gone (closed, crashed, or its port closed) while batches were waiting for an ack. */
+export class WriterUnavailableError extends GeckoCollectorError {
+  readonly code = 'WRITER_UNAVAILABLE';
+}
+
+/** A method was called in a state that does not allow it (e.g. store before initialize, after close). */
+export class StateError extends GeckoCollectorError {
+  readonly code = 'INVALID_STATE';
+}
+
+/** A batch still failed after every retry; `items` hands the whole batch back to the caller. */
+export class BatchFailedError<T = unknown> extends GeckoCollectorError {
+  readonly code = 'BATCH_FAILED';
+  constructor(
+    message: string,
+    readonly items: readonly T[],
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Text that should be a database (or spool) file could not be opened or read. */
+export class DatabaseOpenError extends GeckoCollectorError {
+  readonly code = 'DATABASE_OPEN_FAILED';
+}
+
+/** Extracts SQLite's error code (e.g. SQLITE_BUSY) from a better-sqlite3 SqliteError or a serialized one. */
+export function sqliteCodeOf(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+  }
+  if (err instanceof WriteFailedError) return err.sqliteCode;
+  return undefined;
+}

@@ -1,0 +1,22 @@
+// The root pino logger. Components take `logger.child({ component, ... })`; level from GECKO_LOG_LEVEL
+// (default info, `silent` under vitest unless set) so tests stay quiet and library users stay in control.
+
+import { pino, type Logger } from 'pino';
+
+function defaultLevel(): string {
+  const env = process.env.GECKO_LOG_LEVEL;
+  if (env) return env;
+  return process.env.VITEST ? 'silent' : 'info';
+}
+
+export const logger: Logger = pino({
+  name: 'gecko-collector',
+  level: defaultLevel(),
+  base: { pid: process.pid },
+});
+
+export type { Logger };
+
+export function componentLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
+  return logger.child({ component, ...bindings });
+}

@@ -1,0 +1,112 @@
+// Every message that crosses a thread boundary, in one typed module: the data plane between collectors and
+// the writer (batches in, acks out, one MessagePort per collector) and the writer's comlink control surface.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './trade-record.ts';
+import type { WriterSettings } from './config/writer-settings.ts';
+
+/** A unit of work for the writer. Everything in one message commits in the same transaction. */
+export interface WriteBatchMessage {
+  kind: 'write';
+  /** Unique per port; the ack carries it back. */
+  batchId: number;
+  trades?: TradeRecord[];
+  pools?: PoolRecord[];
+  dexes?: DexRecord[];
+  cursors?: CursorUpdate[];
+  gaps?: GapRecord[];
+}
+
+export interface RejectedRow {
+  /** The row's id when it had a usable one, else `#<index>` in the batch. */
+  id: string;
+  reason: string;
+}
+
+/** Sent only after the transaction holding the batch has committed. */
+export interface AckMessage {
+  kind: 'ack';
+  batchId: number;
+  inserted: number;
+  duplicates: number;
+  rejected: RejectedRow[];
+  /** Wall time of the transaction (BEGIN IMMEDIATE → COMMIT) the batch was part of. */
+  commitMs: number;
+}
+
+export interface SerializedWriteError {
+  code: string;
+  sqliteCode?: string;
+  message: string;
+}
+
+/** The batch was not written (its transaction rolled back); the sender still owns it. */
+export interface NackMessage {
+  kind: 'nack';
+  batchId: number;
+  error: SerializedWriteError;
+}
+
+export type CollectorToWriter = WriteBatchMessage;
+export type WriterToCollector = AckMessage | NackMessage;
+
+export interface WriterOpenInfo {
+  journalMode: string;
+  userVersion: number;
+  schemaFlavor: 'text-decimals' | 'legacy-numeric';
+  sqliteVersion: string;
+  migrationsApplied: number[];
+}
+
+export interface WriterMetrics {
+  journalMode: string;
+  synchronous: string;
+  busyTimeoutMs: number;
+  cacheSize: number;
+  mmapSize: number;
+  walAutocheckpoint: number;
+  transactions: number;
+  batchesCommitted: number;
+  batchesFailed: number;
+  rowsInserted: number;
+  duplicates: number;
+  rejected: number;
+  /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
+  busyWaits: number;
+  /** BEGIN IMMEDIATE attempts repeated after SQLITE_BUSY outlived busy_timeout. */
+  busyRetries: number;
+  /** Transactions that failed with SQLITE_BUSY/LOCKED after all retries. */
+  lockErrors: number;
+  lockWaitMs: number;
+  /** Batches received and not yet acked or nacked. */
+  backlogBatches: number;
+  commitMs: LatencySummary;
+  avgBatchesPerTransaction: number;
+  connectedPorts: number;
+  walPages: number;
+  checkpoints: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** The writer's control surface, exposed with comlink on the worker's parentPort. */
+export interface WriterControl {
+  open(settings: WriterSettings): WriterOpenInfo;
+  /** Adopts one end of a MessageChannel as a data port (a collector's or the main thread's). */
+  attach(port: MessagePort): void;
+  getMetrics(): WriterMetrics;
+  /** Latency of `SELECT 1` on the writer's connection, the guide's "simple query" probe. */
+  probeLatencyMs(): number;
+  checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number };
+  /** Resolves when every batch received so far (and any arriving meanwhile) is committed and acked. */
+  drain(): Promise<void>;
+  /** Drains, closes every data port and the database handle. */
+  close(): Promise<void>;
+}

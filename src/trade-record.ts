@@ -1,0 +1,63 @@
+// The records that flow from collectors to the writer: a trade row, a pool row, a per-pool cursor and a gap.
+// Decimal amounts stay strings end to end so that ~70-digit values survive unchanged.
+
+export type TradeSide = 'buy' | 'sell';
+
+/** One trade, shaped like a row of the `trades` table (camelCase). */
+export interface TradeRecord {
+  /** `{network}_{block_number}_{tx_hash}_{log_index}_{unix_seconds}`: the idempotency key. */
+  id: string;
+  /** Network-prefixed pool id, e.g. `solana_<address>`. */
+  poolId: string;
+  blockNumber: number | null;
+  txHash: string | null;
+  txFromAddress: string | null;
+  /** Non-negative decimal strings, stored exactly as received. */
+  fromTokenAmount: string;
+  toTokenAmount: string;
+  /** USD price of the pool's base token. */
+  priceUsd: string;
+  volumeUsd: string;
+  side: TradeSide;
+  /** ISO 8601 (`2025-08-28T16:15:08Z`) or the legacy `2025-08-28 16:15:08.000000` (UTC); stored normalized. */
+  blockTimestamp: string;
+}
+
+/** One pool, shaped like a row of the `pools` table. Upserted by id. */
+export interface PoolRecord {
+  id: string;
+  address: string;
+  name: string | null;
+  dexId: string;
+  baseTokenId: string | null;
+  quoteTokenId: string | null;
+  reserveUsd: string | null;
+  createdAt: string | null;
+  discoverySource: string | null;
+  metadataJson: string | null;
+}
+
+export interface DexRecord {
+  id: string;
+  name: string;
+  network: string;
+}
+
+/** Where a collector stands in one pool: the newest trade it has stored. */
+export interface CursorUpdate {
+  poolId: string;
+  lastTradeId: string;
+  lastTradeTimestamp: string;
+  polledAt: string;
+}
+
+/** A time span of a pool whose trades may be missing: a full response did not reach back to the cursor. */
+export interface GapRecord {
+  poolId: string;
+  /** Timestamp of the cursor (newest trade stored before the gap). */
+  gapStart: string;
+  /** Timestamp of the oldest trade in the response that proved the gap. */
+  gapEnd: string;
+  detectedAt: string;
+  tradesInResponse: number;
+}
