@@ -18,6 +18,8 @@ export interface ProducerData {
   maxInFlight: number;
   /** Offered rows per second for this producer; 0 = as fast as possible. */
   ratePerSec: number;
+  /** funnel: send batches packed into one string (default) or as arrays of objects. */
+  packTrades: boolean;
 }
 
 export type ProducerToHarness =

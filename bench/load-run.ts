@@ -30,6 +30,8 @@ export interface LoadOptions {
   /** Total offered rows/s across producers; 0 = unpaced (saturation). */
   rate?: number;
   dbConfig?: Partial<DatabaseConfig>;
+  /** funnel: pack each batch into one string before posting (default true). */
+  packTrades?: boolean;
 }
 
 export interface LoadResult {
@@ -93,6 +95,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         batchSize,
         maxInFlight,
         ratePerSec: o.rate ? o.rate / o.collectors : 0,
+        packTrades: o.packTrades ?? true,
       };
       const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: port ? [port] : [] });
       workers.push(w);

@@ -57,7 +57,7 @@ if (direct) {
     latency.record(performance.now() - t0);
   }
 } else {
-  const client = new WriterClient(data.port!, { maxInFlight: data.maxInFlight });
+  const client = new WriterClient(data.port!, { maxInFlight: data.maxInFlight, packTrades: data.packTrades });
   const window = new Set<Promise<void>>();
   let sent = 0;
   for (const batch of batches) {

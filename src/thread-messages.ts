@@ -11,6 +11,8 @@ export interface WriteBatchMessage {
   /** Unique per port; the ack carries it back. */
   batchId: number;
   trades?: TradeRecord[];
+  /** The same trades packed into one string (see db/trade-packing.ts): far cheaper to clone across threads. */
+  packedTrades?: { count: number; data: string };
   pools?: PoolRecord[];
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];

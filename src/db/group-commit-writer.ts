@@ -7,7 +7,8 @@ import type { WriterSettings } from '../config/writer-settings.ts';
 import { sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
-import { nowTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
+import { unpackTrades } from './trade-packing.ts';
+import { MULTI_ROW_CHUNK, nowTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
 import { validateTrade, type TradeRow } from './trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
@@ -87,7 +88,7 @@ export class GroupCommitWriter {
       reply({ kind: 'nack', batchId: batch.batchId, error: { code: 'WRITER_UNAVAILABLE', message: 'writer is closing' } });
       return;
     }
-    const rows = (batch.trades?.length ?? 0) + (batch.pools?.length ?? 0) + (batch.dexes?.length ?? 0) + (batch.cursors?.length ?? 0) + (batch.gaps?.length ?? 0);
+    const rows = (batch.trades?.length ?? 0) + (batch.packedTrades?.count ?? 0) + (batch.pools?.length ?? 0) + (batch.dexes?.length ?? 0) + (batch.cursors?.length ?? 0) + (batch.gaps?.length ?? 0);
     this.queue.push({ batch, reply, rows });
     this.schedule();
   }
@@ -214,7 +215,7 @@ export class GroupCommitWriter {
     try {
       const rows: { row: TradeRow; owner: number }[] = [];
       group.forEach((q, owner) => {
-        const trades = q.batch.trades;
+        const trades = q.batch.trades ?? (q.batch.packedTrades ? unpackTrades(q.batch.packedTrades.data) : undefined);
         if (!trades) return;
         for (let i = 0; i < trades.length; i++) {
           const v = validateTrade(trades[i], i);
@@ -224,18 +225,7 @@ export class GroupCommitWriter {
       });
       // Inserting in key order avoids B-tree page splits in the middle of the table.
       if (this.settings.sortGroupById) rows.sort((a, b) => (a.row[0] < b.row[0] ? -1 : a.row[0] > b.row[0] ? 1 : 0));
-      const insert = this.statements.insertTrade;
-      const flavor = this.statements.flavor;
-      for (const { row, owner } of rows) {
-        const out = outcomes[owner]!;
-        try {
-          if (insert.run(...tradeBindValues(flavor, row, now)).changes === 1) out.inserted++;
-          else out.duplicates++;
-        } catch (err) {
-          if (!isRowLevel(err)) throw err;
-          out.rejected.push({ id: row[0], reason: err instanceof Error ? err.message : String(err) });
-        }
-      }
+      this.insertRows(rows, outcomes, now);
       group.forEach((q, owner) => this.applyOtherRecords(q.batch, outcomes[owner]!, now));
       db.exec('COMMIT');
     } catch (err) {
@@ -260,6 +250,41 @@ export class GroupCommitWriter {
     if (Date.now() - this.lastCheckpointAt > FORCED_CHECKPOINT_EVERY_MS && this.settings.pragmas === 'optimized') {
       // Under sustained load the writer is never idle; bound the WAL anyway.
       this.checkpoint('PASSIVE');
+    }
+  }
+
+  /**
+   * Inserts runs of rows that belong to the same batch with one multi-row statement each, so `changes` still
+   * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
+   */
+  private insertRows(rows: { row: TradeRow; owner: number }[], outcomes: BatchOutcome[], now: string): void {
+    const s = this.statements;
+    const flavor = s.flavor;
+    for (let i = 0; i < rows.length; ) {
+      const owner = rows[i]!.owner;
+      let j = i + 1;
+      while (j < rows.length && j - i < MULTI_ROW_CHUNK && rows[j]!.owner === owner) j++;
+      const out = outcomes[owner]!;
+      const params: unknown[] = [];
+      for (let k = i; k < j; k++) params.push(...tradeBindValues(flavor, rows[k]!.row, now));
+      try {
+        const changes = s.insertTrades(j - i).run(params).changes;
+        out.inserted += changes;
+        out.duplicates += j - i - changes;
+      } catch (err) {
+        if (!isRowLevel(err)) throw err;
+        for (let k = i; k < j; k++) {
+          const row = rows[k]!.row;
+          try {
+            if (s.insertTrade.run(tradeBindValues(flavor, row, now)).changes === 1) out.inserted++;
+            else out.duplicates++;
+          } catch (e) {
+            if (!isRowLevel(e)) throw e;
+            out.rejected.push({ id: row[0], reason: e instanceof Error ? e.message : String(e) });
+          }
+        }
+      }
+      i = j;
     }
   }
 

@@ -16,6 +16,7 @@ import type { LockContentionMetrics } from './lock-contention-metrics.ts';
 import { ReaderPool } from './reader-pool.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
 import { WriterClient, type WritePayload } from './writer-client.ts';
+import type { WriterLink } from './writer-link.ts';
 import type Database from 'better-sqlite3';
 
 const WRITER_ENTRY = new URL('../../workers/writer.ts', import.meta.url);
@@ -84,6 +85,11 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     const { port1, port2 } = new MessageChannel();
     await this.raceWriterExit(remote.attach(Comlink.transfer(port2, [port2]) as unknown as MessagePort));
     return port1;
+  }
+
+  /** A link for one collector thread: post it with `transferList: linkTransferList(link)`. */
+  async linkForWorker(): Promise<WriterLink> {
+    return { port: await this.connect() };
   }
 
   /** Main-thread store through the funnel (the guide's `store_trade_data_optimized`). */

@@ -11,9 +11,20 @@ const TRADE_COLUMNS = [
   'price_usd', 'volume_usd', 'side', 'block_timestamp', 'created_at',
 ];
 
-export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE'): string {
-  const cols = flavor === 'legacy-numeric' ? [...TRADE_COLUMNS, ...EXACT_COLUMNS] : TRADE_COLUMNS;
-  return `${verb} INTO trades (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+function tradeColumns(flavor: SchemaFlavor): readonly string[] {
+  return flavor === 'legacy-numeric' ? [...TRADE_COLUMNS, ...EXACT_COLUMNS] : TRADE_COLUMNS;
+}
+
+/** Bind values per trade row for this flavour. */
+export function tradeRowWidth(flavor: SchemaFlavor): number {
+  return tradeColumns(flavor).length;
+}
+
+/** An INSERT of `rows` trades in one statement (multi-row VALUES: one VM run instead of `rows`). */
+export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE', rows = 1): string {
+  const cols = tradeColumns(flavor);
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  return `${verb} INTO trades (${cols.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
 }
 
 /** Bind values for one trade: legacy files also get the exact text beside the NUMERIC columns. */
@@ -26,14 +37,21 @@ export function nowTimestamp(now = new Date()): string {
   return now.toISOString().replace('T', ' ').replace('Z', '000');
 }
 
+/** Rows per multi-row INSERT in the writer. */
+export const MULTI_ROW_CHUNK = 50;
+
 export class WriteStatements {
   readonly insertTrade: Statement;
+  private readonly insertManyBySize = new Map<number, Statement>();
   private readonly upsertPoolStmt: Statement;
   private readonly upsertDexStmt: Statement;
   private readonly upsertCursorStmt: Statement;
   private readonly insertGapStmt: Statement;
 
-  constructor(db: Database, readonly flavor: SchemaFlavor) {
+  constructor(
+    private readonly db: Database,
+    readonly flavor: SchemaFlavor,
+  ) {
     this.insertTrade = db.prepare(tradeInsertSql(flavor));
     this.upsertPoolStmt = db.prepare(`
       INSERT INTO pools (id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at, last_updated, discovery_source, metadata_json)
@@ -59,6 +77,17 @@ export class WriteStatements {
     this.insertGapStmt = db.prepare(
       `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response) VALUES (?, ?, ?, ?, ?)`,
     );
+  }
+
+  /** `INSERT OR IGNORE` of n rows at once, prepared on first use per size. */
+  insertTrades(n: number): Statement {
+    if (n === 1) return this.insertTrade;
+    let stmt = this.insertManyBySize.get(n);
+    if (!stmt) {
+      stmt = this.db.prepare(tradeInsertSql(this.flavor, 'INSERT OR IGNORE', n));
+      this.insertManyBySize.set(n, stmt);
+    }
+    return stmt;
   }
 
   upsertPool(p: PoolRecord, now: string): void {

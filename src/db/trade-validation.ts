@@ -40,6 +40,13 @@ function fail(reason: string): never {
   throw new RowInvalidError(reason);
 }
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS[month - 1]!;
+}
+
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
@@ -52,10 +59,13 @@ export function normalizeTimestamp(value: string): string | null {
   if (LEGACY.test(value)) return Number.isNaN(Date.parse(value.replace(' ', 'T') + 'Z')) ? null : value;
   const fast = ISO_Z.exec(value);
   if (fast) {
-    const ms = Date.parse(value);
-    // Date.parse rolls over out-of-range fields in some engines; compare back to be sure.
-    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== value.slice(0, 19)) return null;
-    return `${fast[1]}-${fast[2]}-${fast[3]} ${fast[4]}:${fast[5]}:${fast[6]}.000000`;
+    // The API's own format: range-check the fields instead of a Date round trip (this runs per row in the writer).
+    const [, y, mo, d, h, mi, s] = fast as unknown as [string, string, string, string, string, string, string];
+    const month = Number(mo);
+    const day = Number(d);
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(y), month)) return null;
+    if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+    return `${y}-${mo}-${d} ${h}:${mi}:${s}.000000`;
   }
   const m = GENERIC.exec(value);
   if (!m) return null;

@@ -6,6 +6,7 @@ import { WriteFailedError, WriterUnavailableError } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { AckMessage, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
 import type { TradeRecord } from '../trade-record.ts';
+import { packTrades } from './trade-packing.ts';
 
 export type WritePayload = Omit<WriteBatchMessage, 'kind' | 'batchId'>;
 
@@ -18,6 +19,10 @@ interface Pending {
 
 export interface WriterClientOptions {
   maxInFlight?: number;
+  /** Send trades packed into one string (default) rather than as objects; see trade-packing.ts. */
+  packTrades?: boolean;
+  /** Where the manager posts a fresh data port after a writer restart (see writer-link.ts). */
+  reconnect?: MessagePort;
 }
 
 export class WriterClient {
@@ -27,6 +32,7 @@ export class WriterClient {
   private readonly settledWaiters: (() => void)[] = [];
   private portClosed = false;
   private readonly maxInFlight: number;
+  private readonly pack: boolean;
   readonly ackLatency = new LatencyRecorder();
   private readonly onMessage = (m: WriterToCollector) => this.handle(m);
   private readonly onClose = () => this.handleClose();
@@ -36,6 +42,7 @@ export class WriterClient {
     options: WriterClientOptions = {},
   ) {
     this.maxInFlight = options.maxInFlight ?? 4;
+    this.pack = options.packTrades ?? true;
     port.on('message', this.onMessage);
     port.on('close', this.onClose);
   }
@@ -45,7 +52,8 @@ export class WriterClient {
   }
 
   storeTrades(trades: readonly TradeRecord[]): Promise<AckMessage> {
-    return this.write({ trades: trades as TradeRecord[] });
+    const packed = this.pack ? packTrades(trades) : null;
+    return this.write(packed === null ? { trades: trades as TradeRecord[] } : { packedTrades: { count: trades.length, data: packed } });
   }
 
   /** Posts one batch once a credit is free; resolves with its ack (after commit), rejects on nack or writer loss. */

@@ -1,0 +1,243 @@
+// The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request, per-request timeout
+// joined with the caller's signal, retries with backoff on 5xx/network/timeout, and Retry-After on throttles.
+
+import type { Logger } from '../logging/logger.ts';
+import { componentLogger } from '../logging/logger.ts';
+import { abortableSleep, type Sleep } from '../rate-limit/abortable-sleep.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import type { TradeRecord } from '../trade-record.ts';
+import { decimalFromInput } from './decimal-string.ts';
+import { GeckoHttpError, GeckoNetworkError, GeckoRequestError, GeckoThrottledError, GeckoTimeoutError } from './gecko-errors.ts';
+import { linkSignals } from './linked-signal.ts';
+import { parsePoolsBody, type ParsedPools } from './pool-parser.ts';
+import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
+import { parseTradesBody } from './trade-parser.ts';
+
+export const GECKO_API_BASE_URL = 'https://api.geckoterminal.com/api/v2';
+export const GECKO_ACCEPT = 'application/json;version=20230302';
+export const MAX_MULTI_POOLS = 30;
+const POOL_INCLUDE = 'base_token,quote_token,dex';
+
+export interface GeckoClientOptions {
+  /** Every HTTP request (retries included) first takes one slot from it. Share one across threads. */
+  rateLimiter: RateLimiter;
+  baseUrl?: string;
+  /** Per attempt, covering connect, headers and body. Default 15 s. */
+  timeoutMs?: number;
+  /** Extra attempts after a 5xx, network error or timeout. Default 3. */
+  maxRetries?: number;
+  /** Extra attempts after a throttle. Default 5. */
+  maxThrottleRetries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** A Retry-After longer than this is cut to it. Default 5 min. */
+  maxRetryAfterMs?: number;
+  sleep?: Sleep;
+  random?: () => number;
+  fetch?: typeof fetch;
+  logger?: Logger;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface TradesRequestOptions extends RequestOptions {
+  /** Only trades above this USD volume (`trade_volume_in_usd_greater_than`). */
+  minVolumeUsd?: number | string;
+}
+
+export interface PoolsPageOptions extends RequestOptions {
+  page?: number;
+}
+
+export interface GeckoClientStats {
+  /** HTTP requests sent (each attempt counts). */
+  requests: number;
+  /** Throttle replies (HTTP 429 or a 429 status body). */
+  throttled: number;
+  /** Attempts that were repeats of an earlier one. */
+  retries: number;
+  /** Calls that ended in an error for the caller (caller aborts excluded). */
+  errors: number;
+}
+
+type Attempt =
+  | { kind: 'ok'; body: string }
+  | { kind: 'throttled'; retryAfterMs: number | undefined }
+  | { kind: 'server'; status: number }
+  | { kind: 'timeout' }
+  | { kind: 'network'; error: unknown };
+
+function isThrottleBody(body: string): boolean {
+  // Cheap pre-check: real data bodies never carry an error_code key.
+  if (!body.includes('"error_code"')) return false;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed === null || typeof parsed !== 'object') return false;
+    const status = (parsed as { status?: unknown }).status;
+    return status !== null && typeof status === 'object' && Number((status as { error_code?: unknown }).error_code) === 429;
+  } catch {
+    return false;
+  }
+}
+
+function pathSegment(value: string, what: string): string {
+  if (typeof value !== 'string' || value === '' || /[/?#,\s]/.test(value)) {
+    throw new GeckoRequestError(`invalid ${what} ${JSON.stringify(value)}: must be a non-empty path segment`);
+  }
+  return encodeURIComponent(value);
+}
+
+export class GeckoTerminalClient {
+  private readonly baseUrl: string;
+  private readonly limiter: RateLimiter;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxThrottleRetries: number;
+  private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly maxRetryAfterMs: number;
+  private readonly sleep: Sleep;
+  private readonly random: () => number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly log: Logger;
+  private readonly stats: GeckoClientStats = { requests: 0, throttled: 0, retries: 0, errors: 0 };
+
+  constructor(options: GeckoClientOptions) {
+    this.limiter = options.rateLimiter;
+    this.baseUrl = (options.baseUrl ?? GECKO_API_BASE_URL).replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.maxRetries = options.maxRetries ?? 3;
+    this.maxThrottleRetries = options.maxThrottleRetries ?? 5;
+    this.backoff = { baseMs: options.backoffBaseMs ?? 1000, maxMs: options.backoffMaxMs ?? 30_000 };
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.random = options.random ?? Math.random;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.log = options.logger ?? componentLogger('gecko-client');
+  }
+
+  /** The last 300 trades of the past 24 h, newest first (GeckoTerminal has no paging or `since`). */
+  async getPoolTrades(network: string, poolAddress: string, options: TradesRequestOptions = {}): Promise<TradeRecord[]> {
+    const path = `/networks/${pathSegment(network, 'network')}/pools/${pathSegment(poolAddress, 'pool address')}/trades`;
+    const query = new URLSearchParams();
+    if (options.minVolumeUsd !== undefined) {
+      const min = decimalFromInput(options.minVolumeUsd);
+      if (min === undefined) throw new GeckoRequestError(`invalid minVolumeUsd ${JSON.stringify(options.minVolumeUsd)}: must be a non-negative decimal`);
+      query.set('trade_volume_in_usd_greater_than', min);
+    }
+    return this.get(path, query, options.signal, (body) => parseTradesBody(body, { network, poolAddress }));
+  }
+
+  async getTopPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {
+    const path = `/networks/${pathSegment(network, 'network')}/pools`;
+    return this.get(path, this.poolsQuery(options.page), options.signal, (body) => parsePoolsBody(body, { network, discoverySource: 'top_pools' }));
+  }
+
+  async getNewPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {
+    const path = `/networks/${pathSegment(network, 'network')}/new_pools`;
+    return this.get(path, this.poolsQuery(options.page), options.signal, (body) => parsePoolsBody(body, { network, discoverySource: 'new_pools' }));
+  }
+
+  /** Up to 30 pools by address in one call. */
+  async getMultiPools(network: string, addresses: readonly string[], options: RequestOptions = {}): Promise<ParsedPools> {
+    if (addresses.length === 0) throw new GeckoRequestError('getMultiPools needs at least one pool address');
+    if (addresses.length > MAX_MULTI_POOLS) {
+      throw new GeckoRequestError(`getMultiPools takes at most ${MAX_MULTI_POOLS} addresses per call, got ${addresses.length}: split the list`);
+    }
+    const list = addresses.map((a) => pathSegment(a, 'pool address')).join(',');
+    const path = `/networks/${pathSegment(network, 'network')}/pools/multi/${list}`;
+    return this.get(path, this.poolsQuery(undefined), options.signal, (body) => parsePoolsBody(body, { network, discoverySource: null }));
+  }
+
+  getStats(): GeckoClientStats {
+    return { ...this.stats };
+  }
+
+  private poolsQuery(page: number | undefined): URLSearchParams {
+    const query = new URLSearchParams({ include: POOL_INCLUDE });
+    if (page !== undefined) {
+      if (!(Number.isSafeInteger(page) && page >= 1)) throw new GeckoRequestError(`invalid page ${JSON.stringify(page)}: must be an integer >= 1`);
+      query.set('page', String(page));
+    }
+    return query;
+  }
+
+  private async get<T>(path: string, query: URLSearchParams, signal: AbortSignal | undefined, parse: (body: string) => T): Promise<T> {
+    try {
+      return parse(await this.request(path, query, signal));
+    } catch (err) {
+      if (!signal?.aborted) this.stats.errors++;
+      throw err;
+    }
+  }
+
+  /** Runs the retry loop and returns the body of the first successful reply. */
+  private async request(path: string, query: URLSearchParams, signal: AbortSignal | undefined): Promise<string> {
+    const qs = query.toString();
+    const url = `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+    let failures = 0;
+    let throttles = 0;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) this.stats.retries++;
+      await this.limiter.acquire(signal);
+      this.stats.requests++;
+      const outcome = await this.attempt(url, signal);
+      if (outcome.kind === 'ok') return outcome.body;
+      if (outcome.kind === 'throttled') {
+        this.stats.throttled++;
+        if (throttles >= this.maxThrottleRetries) {
+          throw new GeckoThrottledError(`GeckoTerminal still throttling after ${throttles + 1} attempts: ${url}`, url, outcome.retryAfterMs);
+        }
+        const wait = Math.min(this.maxRetryAfterMs, outcome.retryAfterMs ?? backoffDelayMs(throttles, this.backoff, this.random));
+        throttles++;
+        this.log.warn({ url, waitMs: wait, retryAfterMs: outcome.retryAfterMs }, 'throttled by GeckoTerminal, waiting');
+        // The limit is shared, so is the penalty: every thread holds off, not just this one.
+        this.limiter.pause?.(wait);
+        await this.sleep(wait, signal);
+        continue;
+      }
+      if (failures >= this.maxRetries) throw this.finalError(outcome, url, failures + 1);
+      const wait = backoffDelayMs(failures, this.backoff, this.random);
+      failures++;
+      this.log.warn({ url, outcome: outcome.kind, status: outcome.kind === 'server' ? outcome.status : undefined, waitMs: wait }, 'GeckoTerminal request failed, retrying');
+      await this.sleep(wait, signal);
+    }
+  }
+
+  private finalError(outcome: Exclude<Attempt, { kind: 'ok' } | { kind: 'throttled' }>, url: string, attempts: number): Error {
+    switch (outcome.kind) {
+      case 'server':
+        return new GeckoHttpError(`GeckoTerminal answered HTTP ${outcome.status} on all ${attempts} attempts: ${url}`, outcome.status, url);
+      case 'timeout':
+        return new GeckoTimeoutError(`GeckoTerminal did not answer within ${this.timeoutMs} ms on all ${attempts} attempts: ${url}`, url);
+      case 'network':
+        return new GeckoNetworkError(`cannot reach GeckoTerminal after ${attempts} attempts (${String(outcome.error)}): ${url}`, url, { cause: outcome.error });
+    }
+  }
+
+  private async attempt(url: string, signal: AbortSignal | undefined): Promise<Attempt> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const linked = linkSignals([signal, timeout]);
+    let response: Response;
+    let body: string;
+    try {
+      response = await this.fetchImpl(url, { headers: { Accept: GECKO_ACCEPT }, signal: linked.signal });
+      body = await response.text();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (timeout.aborted) return { kind: 'timeout' };
+      return { kind: 'network', error: err };
+    } finally {
+      linked.dispose();
+    }
+    const retryAfterMs = () => parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
+    if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
+    if (response.status >= 500) return { kind: 'server', status: response.status };
+    if (!response.ok) {
+      throw new GeckoHttpError(`GeckoTerminal answered HTTP ${response.status} (${body.slice(0, 200)}): ${url}`, response.status, url);
+    }
+    if (isThrottleBody(body)) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
+    return { kind: 'ok', body };
+  }
+}

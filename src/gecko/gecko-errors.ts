@@ -1,0 +1,72 @@
+// Failures of GeckoTerminal calls, one class per kind so a collector can decide (skip, back off, give up)
+// from `code` alone: bad body, HTTP status, throttled, timeout, network, bad request arguments.
+
+import { GeckoCollectorError } from '../errors.ts';
+
+/** The response arrived but is not what GeckoTerminal sends: the message names the resource and the field. */
+export class GeckoTerminalError extends GeckoCollectorError {
+  readonly code = 'GECKO_BAD_RESPONSE';
+  constructor(
+    message: string,
+    /** What was being read, e.g. `trades of pool solana_<address>`. */
+    readonly resource: string,
+    /** JSON path of the offending value (`data[17].attributes.kind`), or undefined for the whole body. */
+    readonly path: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A non-success HTTP status that is not a throttle: 4xx at once, 5xx after the retries ran out. */
+export class GeckoHttpError extends GeckoCollectorError {
+  readonly code = 'GECKO_HTTP_ERROR';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly url: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Still throttled (HTTP 429 or a 429 status body) after every throttle retry. */
+export class GeckoThrottledError extends GeckoCollectorError {
+  readonly code = 'GECKO_THROTTLED';
+  constructor(
+    message: string,
+    readonly url: string,
+    /** The last wait the server asked for, when it said. */
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Every attempt ran past the per-request timeout. */
+export class GeckoTimeoutError extends GeckoCollectorError {
+  readonly code = 'GECKO_TIMEOUT';
+  constructor(
+    message: string,
+    readonly url: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The connection failed (refused, reset, DNS) on every attempt. */
+export class GeckoNetworkError extends GeckoCollectorError {
+  readonly code = 'GECKO_NETWORK_ERROR';
+  constructor(
+    message: string,
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The caller asked for something the API cannot answer (e.g. more than 30 pools in one multi call). */
+export class GeckoRequestError extends GeckoCollectorError {
+  readonly code = 'GECKO_BAD_REQUEST';
+}

@@ -1,0 +1,111 @@
+// Typed reads of an untrusted JSON:API body: each read either returns the value or throws a
+// GeckoTerminalError that names the resource and the exact JSON path, so a bad reply is diagnosable from logs.
+
+import { GeckoTerminalError } from './gecko-errors.ts';
+import { isDecimalString } from './decimal-string.ts';
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+function preview(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  const text = JSON.stringify(value);
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return `${shown} (${kind})`;
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+export class JsonReader {
+  /** `resource` reads like `trades of pool solana_<address>`. */
+  constructor(readonly resource: string) {}
+
+  fail(path: string | undefined, problem: string, cause?: unknown): never {
+    const where = path === undefined ? 'body' : path;
+    throw new GeckoTerminalError(
+      `malformed GeckoTerminal response for ${this.resource}: ${where} ${problem}`,
+      this.resource,
+      path,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  parse(body: string): unknown {
+    try {
+      return JSON.parse(body);
+    } catch (err) {
+      const start = body.slice(0, 40).replace(/\s+/g, ' ');
+      return this.fail(undefined, `is not JSON (${body.length} bytes starting ${JSON.stringify(start)})`, err);
+    }
+  }
+
+  private field(obj: Record<string, unknown>, path: string, key: string): unknown {
+    if (!Object.hasOwn(obj, key)) this.fail(join(path, key), 'is missing');
+    return obj[key];
+  }
+
+  object(value: unknown, path: string | undefined): Record<string, unknown> {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.fail(path, `must be an object, got ${preview(value)}`);
+    }
+    return value as Record<string, unknown>;
+  }
+
+  array(value: unknown, path: string): unknown[] {
+    if (!Array.isArray(value)) this.fail(path, `must be an array, got ${preview(value)}`);
+    return value;
+  }
+
+  objectAt(obj: Record<string, unknown>, path: string, key: string): Record<string, unknown> {
+    return this.object(this.field(obj, path, key), join(path, key));
+  }
+
+  arrayAt(obj: Record<string, unknown>, path: string, key: string): unknown[] {
+    return this.array(this.field(obj, path, key), join(path, key));
+  }
+
+  string(obj: Record<string, unknown>, path: string, key: string): string {
+    const value = this.field(obj, path, key);
+    if (typeof value !== 'string' || value === '') this.fail(join(path, key), `must be a non-empty string, got ${preview(value)}`);
+    return value;
+  }
+
+  optionalString(obj: Record<string, unknown>, path: string, key: string): string | null {
+    const value = obj[key];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string') this.fail(join(path, key), `must be a string or null, got ${preview(value)}`);
+    return value;
+  }
+
+  decimal(obj: Record<string, unknown>, path: string, key: string): string {
+    const value = this.field(obj, path, key);
+    if (!isDecimalString(value)) this.fail(join(path, key), `must be a non-negative decimal string, got ${preview(value)}`);
+    return value;
+  }
+
+  integer(obj: Record<string, unknown>, path: string, key: string): number {
+    const value = this.field(obj, path, key);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      this.fail(join(path, key), `must be a non-negative integer, got ${preview(value)}`);
+    }
+    return value;
+  }
+
+  isoTimestamp(obj: Record<string, unknown>, path: string, key: string): string {
+    const value = this.field(obj, path, key);
+    if (typeof value !== 'string' || !ISO_UTC.test(value) || Number.isNaN(Date.parse(value))) {
+      this.fail(join(path, key), `must be an ISO 8601 UTC timestamp ending in Z, got ${preview(value)}`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(obj: Record<string, unknown>, path: string, key: string, allowed: readonly T[]): T {
+    const value = this.field(obj, path, key);
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+      this.fail(join(path, key), `must be one of ${allowed.join('/')}, got ${preview(value)}`);
+    }
+    return value as T;
+  }
+}

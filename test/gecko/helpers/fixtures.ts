@@ -1,0 +1,10 @@
+// Locates the real GeckoTerminal responses (read-only, shared by every checkout of the project).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const FIXTURES_DIR = process.env.GECKO_FIXTURES_DIR ?? '/work/shared/fixtures';
+
+export function readGeckoFixture(name: string): string {
+  return readFileSync(join(FIXTURES_DIR, 'geckoterminal', name), 'utf8');
+}
