@@ -34,6 +34,11 @@ export interface AckMessage {
   rejected: RejectedRow[];
   /** Wall time of the transaction (BEGIN IMMEDIATE → COMMIT) the batch was part of. */
   commitMs: number;
+  /**
+   * Set by the client, never by the writer: the batch could not be written now and was committed to the
+   * durable deferred queue instead (replayed later). Counts are then 0; the trades are safe either way.
+   */
+  deferred?: boolean;
 }
 
 export interface SerializedWriteError {
@@ -51,6 +56,39 @@ export interface NackMessage {
 
 export type CollectorToWriter = WriteBatchMessage;
 export type WriterToCollector = AckMessage | NackMessage;
+
+/** A sender asks the main thread to keep a batch in the durable deferred queue. */
+export interface DeferRequest {
+  kind: 'defer';
+  batchId: number;
+  payload: Omit<WriteBatchMessage, 'kind' | 'batchId'>;
+}
+
+/** Main thread → sender, on the link's manager port. */
+export type ManagerToCollector =
+  | { kind: 'deferred'; batchId: number; seq: number }
+  | { kind: 'defer-failed'; batchId: number; error: SerializedWriteError }
+  /** The writer was restarted: use this new data port from now on. */
+  | { kind: 'reconnect'; port: MessagePort };
+
+export type CollectorToManager = DeferRequest;
+
+/** Writer → main thread after every transaction attempt: what the circuit breaker counts. */
+export interface TransactionOutcome {
+  kind: 'outcome';
+  ok: boolean;
+  batches: number;
+  rows: number;
+  commitMs: number;
+  error?: SerializedWriteError;
+}
+
+/** Wiring the main thread hands the writer at open: the breaker gate and where to report outcomes. */
+export interface WriterWiring {
+  /** The circuit breaker's shared state cell; the writer does not commit while it says OPEN/ISOLATED. */
+  gate?: SharedArrayBuffer;
+  outcomes?: MessagePort;
+}
 
 export interface WriterOpenInfo {
   journalMode: string;
@@ -100,13 +138,15 @@ export interface LatencySummary {
 
 /** The writer's control surface, exposed with comlink on the worker's parentPort. */
 export interface WriterControl {
-  open(settings: WriterSettings): WriterOpenInfo;
+  open(settings: WriterSettings, wiring?: WriterWiring): WriterOpenInfo;
   /** Adopts one end of a MessageChannel as a data port (a collector's or the main thread's). */
   attach(port: MessagePort): void;
   getMetrics(): WriterMetrics;
   /** Latency of `SELECT 1` on the writer's connection, the guide's "simple query" probe. */
   probeLatencyMs(): number;
   checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number };
+  /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
+  setPageLimit(pages: number): number;
   /** Resolves when every batch received so far (and any arriving meanwhile) is committed and acked. */
   drain(): Promise<void>;
   /** Drains, closes every data port and the database handle. */

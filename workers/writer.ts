@@ -12,7 +12,8 @@ import { detectSchemaFlavor, migrate, userVersion } from '../src/db/schema-migra
 import { applyWriteConnectionSettings, describeConnection } from '../src/db/sqlite-settings.ts';
 import { WriteStatements } from '../src/db/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
-import type { CollectorToWriter, WriterControl, WriterMetrics, WriterOpenInfo } from '../src/thread-messages.ts';
+import type { CollectorToWriter, WriterControl, WriterMetrics, WriterOpenInfo, WriterWiring } from '../src/thread-messages.ts';
+import { BreakerStateView } from '../src/breaker/breaker-state-cell.ts';
 
 if (!parentPort) throw new Error('workers/writer.ts must run as a worker thread');
 
@@ -21,6 +22,7 @@ let db: Database.Database | undefined;
 let engine: GroupCommitWriter | undefined;
 let settings: WriterSettings | undefined;
 const ports = new Set<MessagePort>();
+let outcomes: MessagePort | undefined;
 const CLOSE_SETTLE_MS = 200;
 
 function requireOpen(): { db: Database.Database; engine: GroupCommitWriter; settings: WriterSettings } {
@@ -29,7 +31,7 @@ function requireOpen(): { db: Database.Database; engine: GroupCommitWriter; sett
 }
 
 const control: WriterControl = {
-  open(s: WriterSettings): WriterOpenInfo {
+  open(s: WriterSettings, wiring: WriterWiring = {}): WriterOpenInfo {
     if (db) throw new StateError('writer is already open');
     settings = s;
     try {
@@ -40,7 +42,12 @@ const control: WriterControl = {
     const journalMode = applyWriteConnectionSettings(db, s, 'funnel-writer');
     const migrationsApplied = migrate(db);
     const flavor = detectSchemaFlavor(db);
-    engine = new GroupCommitWriter(db, new WriteStatements(db, flavor), s, log);
+    outcomes = wiring.outcomes;
+    const outcomePort = outcomes;
+    engine = new GroupCommitWriter(db, new WriteStatements(db, flavor), s, log, {
+      ...(wiring.gate ? { gate: BreakerStateView.fromShared(wiring.gate) } : {}),
+      ...(outcomePort ? { onOutcome: (o) => outcomePort.postMessage(o) } : {}),
+    });
     log.info({ path: s.path, journalMode, flavor, migrationsApplied }, 'writer open');
     return {
       journalMode,
@@ -97,6 +104,13 @@ const control: WriterControl = {
     return requireOpen().engine.checkpoint(mode);
   },
 
+  setPageLimit(pages: number): number {
+    const { db: d } = requireOpen();
+    // SQLite cannot lower the cap below the current size; 0 means "no cap" (its own maximum).
+    const target = pages > 0 ? Math.trunc(pages) : 4294967294;
+    return d.pragma(`max_page_count = ${target}`, { simple: true }) as number;
+  },
+
   async drain(): Promise<void> {
     await settle(Number.POSITIVE_INFINITY);
   },
@@ -110,6 +124,8 @@ const control: WriterControl = {
     await engine.close();
     for (const p of ports) p.close();
     ports.clear();
+    outcomes?.close();
+    outcomes = undefined;
     db.close();
     db = undefined;
     engine = undefined;

@@ -88,6 +88,8 @@ export interface CircuitBreakerStats {
   currentOpenMs: number;
   /** Start of the current OPEN/ISOLATED period, epoch ms; null while the gate is not shut. */
   openedAt: number | null;
+  /** When the breaker last left CLOSED (kept through half-open and re-opens); null while CLOSED. */
+  unhealthySince: number | null;
   /** When the current OPEN period ends (half-open), epoch ms; null otherwise. */
   openUntil: number | null;
   /** Total time spent OPEN or ISOLATED, including the ongoing period. */
@@ -123,6 +125,7 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   private openMs: number;
   private openUntil: number | null = null;
   private shutSince: number | null = null;
+  private unhealthySince: number | null = null;
   private shutTotalMs = 0;
 
   // Count window: a ring of the last `windowSize` outcomes (true = failure).
@@ -311,6 +314,7 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
       windowFailures: this.windowFailures,
       currentOpenMs: this.openMs,
       openedAt: this.shutSince,
+      unhealthySince: this.unhealthySince,
       openUntil: this.openUntil,
       timeInOpenMs: this.shutTotalMs + (this.shutSince === null ? 0 : now - this.shutSince),
       halfOpenAdmitted: this.halfOpenAdmitted,
@@ -420,6 +424,9 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
       this.shutSince = null;
     }
     if (shut(to) && this.shutSince === null) this.shutSince = at;
+    // Unhealthy spans OPEN → HALF_OPEN → OPEN cycles; only a close ends it (the "open > 60 s" alert reads it).
+    if (to === BreakerState.CLOSED) this.unhealthySince = null;
+    else if (this.unhealthySince === null) this.unhealthySince = at;
     this._state = to;
     this.generation++;
     this.cell.publish(to);

@@ -6,12 +6,19 @@ import type { Logger } from 'pino';
 import type { WriterSettings } from '../config/writer-settings.ts';
 import { sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
-import type { RejectedRow, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
+import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
 import { unpackTrades } from './trade-packing.ts';
 import { MULTI_ROW_CHUNK, nowTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
 import { validateTrade, type TradeRow } from './trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
+
+export interface WriterHooks {
+  /** The breaker's gate: while it does not allow writes, queued batches are nacked CIRCUIT_OPEN, not tried. */
+  gate?: { readonly allowsWrites: boolean };
+  /** Called after every transaction attempt that ends (commit, or failure after retries). */
+  onOutcome?: (outcome: TransactionOutcome) => void;
+}
 
 interface QueuedBatch {
   batch: WriteBatchMessage;
@@ -75,6 +82,7 @@ export class GroupCommitWriter {
     statements: WriteStatements,
     private readonly settings: Pick<WriterSettings, 'groupCommitMaxRows' | 'sortGroupById' | 'lockRetries' | 'busyTimeoutMs' | 'pragmas'>,
     private readonly log: Logger,
+    private readonly hooks: WriterHooks = {},
   ) {
     this.statements = statements;
   }
@@ -146,6 +154,11 @@ export class GroupCommitWriter {
 
   private commitWaiting(): void {
     if (this.queue.length === 0) return this.becameIdle();
+    if (this.hooks.gate && !this.hooks.gate.allowsWrites) {
+      // The breaker is open: don't hammer a sick database; senders defer these batches durably.
+      this.refuse(this.queue.splice(0), { code: 'CIRCUIT_OPEN', message: 'circuit breaker is open; batch not written' });
+      return this.becameIdle();
+    }
     const group = this.takeGroup();
     try {
       this.commitGroup(group);
@@ -190,15 +203,15 @@ export class GroupCommitWriter {
   private fail(group: QueuedBatch[], err: unknown): void {
     const sqliteCode = sqliteCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
+    const error: SerializedWriteError = { code: isLockError(err) ? 'DATABASE_LOCKED' : 'WRITE_FAILED', ...(sqliteCode ? { sqliteCode } : {}), message };
     this.counters.batchesFailed += group.length;
     this.log.error({ batches: group.length, sqliteCode, err: message }, 'group commit failed; batches nacked');
-    for (const q of group) {
-      q.reply({
-        kind: 'nack',
-        batchId: q.batch.batchId,
-        error: { code: isLockError(err) ? 'DATABASE_LOCKED' : 'WRITE_FAILED', ...(sqliteCode ? { sqliteCode } : {}), message },
-      });
-    }
+    this.hooks.onOutcome?.({ kind: 'outcome', ok: false, batches: group.length, rows: group.reduce((n, q) => n + q.rows, 0), commitMs: 0, error });
+    this.refuse(group, error);
+  }
+
+  private refuse(group: QueuedBatch[], error: SerializedWriteError): void {
+    for (const q of group) q.reply({ kind: 'nack', batchId: q.batch.batchId, error });
   }
 
   private commitGroup(group: QueuedBatch[]): void {
@@ -236,6 +249,7 @@ export class GroupCommitWriter {
     this.commitLatency.record(commitMs);
     this.dirtySinceCheckpoint = true;
     const c = this.counters;
+    this.hooks.onOutcome?.({ kind: 'outcome', ok: true, batches: group.length, rows: group.reduce((n, q) => n + q.rows, 0), commitMs });
     c.transactions++;
     c.batchesInTransactions += group.length;
     group.forEach((q, owner) => {

@@ -1,129 +1,286 @@
-// LockOptimizedDatabaseManager: the main-thread façade of the write funnel. It starts the writer thread
-// (the only read-write connection), hands each collector its own data port, and reports lock metrics.
+// LockOptimizedDatabaseManager: the main-thread façade of the write funnel. It supervises the writer thread
+// (the only read-write connection), gates it with the circuit breaker, keeps what cannot be written now in
+// the durable deferred queue and replays it, hands each collector its link, and reports the metrics.
 
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import * as Comlink from 'comlink/dist/esm/comlink.mjs';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { MessagePort } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
 import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
 import type { WriterSettings } from '../config/writer-settings.ts';
-import { StateError, WriterUnavailableError } from '../errors.ts';
+import { DeferredQueue, defaultSpoolPath, type DeferredQueueOptions } from '../deferred/deferred-queue.ts';
+import { StateError, WriteFailedError } from '../errors.ts';
 import { componentLogger } from '../logging/logger.ts';
-import { spawnWorker } from '../threads/spawn-worker.ts';
-import type { AckMessage, WriterControl, WriterMetrics, WriterOpenInfo } from '../thread-messages.ts';
+import type { AckMessage, TransactionOutcome, WriterMetrics, WriterOpenInfo } from '../thread-messages.ts';
 import type { TradeRecord } from '../trade-record.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
+import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
+import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { BATCH_PRESETS } from '../config/batch-config.ts';
 import { ReaderPool } from './reader-pool.ts';
+import { SpoolGateway } from './spool-gateway.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
 import { WriterClient, type WritePayload } from './writer-client.ts';
 import type { WriterLink } from './writer-link.ts';
-import type Database from 'better-sqlite3';
-
-const WRITER_ENTRY = new URL('../../workers/writer.ts', import.meta.url);
+import { WriterSupervisor, type SupervisorOptions } from './writer-supervisor.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
 
 export interface LockOptimizedManagerOptions {
   logger?: Logger;
+  breaker?: CircuitBreakerOptions;
+  supervisor?: Omit<SupervisorOptions, 'gate'>;
+  /** The durable deferred queue; `path` defaults to `<database>.spool`. */
+  deferred?: DeferredQueueOptions & { path?: string };
+  /** How often a non-empty deferred queue is retried while the breaker is closed. */
+  replayIntervalMs?: number;
+  alerts?: Partial<AlertThresholds>;
+  /** How often alerts are evaluated (and logged on change). */
+  alertIntervalMs?: number;
+  /** The collectors' BatchConfig.maxBatchSize, which the small-batches alert compares with. */
+  maxBatchSize?: number;
+}
+
+/** getLockContentionMetrics() of the funnel: the lock figures plus breaker, deferred queue, writer and alerts. */
+export type FunnelContentionMetrics = LockContentionMetrics & Omit<CollectorMetricsSnapshot, 'lock' | 'at'>;
+
+export interface FunnelStoreResult extends StoreResult {
+  /** True when the batch went to the durable deferred queue instead of the database (written later). */
+  deferred: boolean;
 }
 
 export class LockOptimizedDatabaseManager implements TradeStore {
   readonly config: DatabaseConfig;
   readonly settings: WriterSettings;
+  readonly breaker: CircuitBreaker;
   private readonly log: Logger;
+  private readonly options: LockOptimizedManagerOptions;
+  private readonly supervisor: WriterSupervisor;
   private state: State = 'new';
-  private worker: Worker | undefined;
-  private remote: Comlink.Remote<WriterControl> | undefined;
+  private queue: DeferredQueue | undefined;
+  private gateway: SpoolGateway | undefined;
   private mainClient: WriterClient | undefined;
+  /** Replays bypass the gate and the spool: a failed replay must leave the batch where it is. */
+  private replayClient: WriterClient | undefined;
   private readers: ReaderPool | undefined;
   private openInfo: WriterOpenInfo | undefined;
-  private writerError: Error | undefined;
+  private replayTimer: NodeJS.Timeout | undefined;
+  private replaying: Promise<unknown> | undefined;
+  private alertTimer: NodeJS.Timeout | undefined;
+  private readonly alerts: AlertEvaluator;
+  replayedTotal = 0;
 
   constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
     this.config = resolveDatabaseConfig(config);
     this.settings = writerSettingsFrom(this.config);
+    this.options = options;
     this.log = (options.logger ?? componentLogger('db-manager')).child({ manager: 'funnel' });
+    this.breaker = new CircuitBreaker({ name: 'writer', ...options.breaker });
+    this.alerts = new AlertEvaluator(options.alerts, { logger: this.log.child({ component: 'alerts' }) });
+    this.supervisor = new WriterSupervisor(this.settings, { ...options.supervisor, gate: this.breaker.sharedState }, this.log.child({ component: 'writer-supervisor' }));
   }
 
   get info(): WriterOpenInfo | undefined {
     return this.openInfo;
   }
 
-  /** Starts the writer thread, applies the SQLite settings and migrations. Idempotent. */
+  /**
+   * Starts the writer thread (SQLite settings, migrations), opens the deferred queue and replays whatever a
+   * previous run left in it (e.g. after a crash). Idempotent.
+   */
   async initialize(): Promise<WriterOpenInfo> {
     if (this.state === 'open' && this.openInfo) return this.openInfo;
     if (this.state !== 'new') throw new StateError(`cannot initialize a manager that is ${this.state}`);
     this.state = 'starting';
-    const worker = spawnWorker(WRITER_ENTRY);
-    this.worker = worker;
-    worker.on('error', (err) => {
-      this.writerError = err;
-      this.log.error({ err }, 'writer thread crashed');
-    });
-    worker.on('exit', (code) => {
-      if (this.state !== 'closing' && this.state !== 'closed') this.log.error({ code }, 'writer thread exited unexpectedly');
-    });
-    this.remote = Comlink.wrap<WriterControl>(nodeEndpoint(worker));
     try {
-      this.openInfo = await this.raceWriterExit(this.remote.open(this.settings));
+      this.openInfo = await this.supervisor.start();
+      const spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
+      this.queue = DeferredQueue.open(spoolPath, { logger: this.log.child({ component: 'deferred-queue' }), ...this.options.deferred });
     } catch (err) {
       this.state = 'closed';
-      this.remote[Comlink.releaseProxy]();
-      await worker.terminate();
+      await this.supervisor.stop().catch(() => undefined);
       throw err;
     }
-    this.mainClient = new WriterClient(await this.connect(), { maxInFlight: this.config.maxInFlight });
+    this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }));
+    this.mainClient = new WriterClient(await this.supervisor.connect(), {
+      maxInFlight: this.config.maxInFlight,
+      manager: this.gateway.open(),
+      gate: this.breaker.sharedState,
+    });
+    this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
     this.readers = new ReaderPool(this.settings, this.config.poolSize, this.config.maxOverflow, this.log);
+    this.wireFaultHandling();
     this.state = 'open';
+    const pending = this.queue.depth();
+    if (pending.batches > 0) {
+      this.log.warn({ batches: pending.batches, rows: pending.rows }, 'replaying batches deferred by an earlier run');
+      await this.replayDeferred();
+    }
+    this.replayTimer = setInterval(() => {
+      if (this.breaker.state === 'CLOSED' && this.queue && this.queue.depth().batches > 0) void this.replayDeferred();
+    }, this.options.replayIntervalMs ?? 2000);
+    this.replayTimer.unref();
+    this.alertTimer = setInterval(() => {
+      this.getLockContentionMetrics().catch((err) => this.log.debug({ err }, 'alert evaluation skipped'));
+    }, this.options.alertIntervalMs ?? 5000);
+    this.alertTimer.unref();
     this.log.info({ path: this.settings.path, ...this.openInfo }, 'write funnel ready');
     return this.openInfo;
   }
 
-  /** A new data port to the writer, to transfer to one collector thread (wrap it in a WriterClient there). */
-  async connect(): Promise<MessagePort> {
-    const remote = this.requireRemote();
-    const { port1, port2 } = new MessageChannel();
-    await this.raceWriterExit(remote.attach(Comlink.transfer(port2, [port2]) as unknown as MessagePort));
-    return port1;
+  private wireFaultHandling(): void {
+    this.supervisor.on('outcome', (o: TransactionOutcome) => {
+      if (o.ok) this.breaker.recordSuccess();
+      else this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
+    });
+    this.supervisor.on('crashed', (err) => this.breaker.recordFailure(err));
+    this.supervisor.on('restarted', () => void this.afterRestart());
+    this.supervisor.on('gaveUp', () => this.breaker.isolate());
+    this.breaker.on('open', (e) => this.log.warn({ reason: e.reason, openMs: e.openMs }, 'circuit breaker opened; writes are deferred'));
+    this.breaker.on('halfOpen', () => void this.replayDeferred(1));
+    this.breaker.on('close', () => {
+      this.log.info('circuit breaker closed; replaying deferred writes');
+      void this.replayDeferred();
+    });
+  }
+
+  private async afterRestart(): Promise<void> {
+    try {
+      await this.gateway!.reconnectAll(() => this.supervisor.connect());
+      await this.replayClient?.close().catch(() => undefined);
+      this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
+      await this.replayDeferred();
+    } catch (err) {
+      this.log.error({ err }, 'reconnecting after a writer restart failed');
+    }
+  }
+
+  /** Writes deferred batches back through the writer, oldest first; stops at the first one that fails. */
+  replayDeferred(maxBatches?: number): Promise<unknown> {
+    const queue = this.queue;
+    if (!queue || this.state !== 'open') return Promise.resolve();
+    if (this.replaying) return this.replaying;
+    this.replaying = queue
+      .replay(async (payload) => {
+        await this.replayClient!.write(payload);
+        this.replayedTotal++;
+        this.breaker.noteDrained(1);
+      }, maxBatches ? { maxBatches } : {})
+      .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
+      .finally(() => (this.replaying = undefined));
+    return this.replaying;
   }
 
   /** A link for one collector thread: post it with `transferList: linkTransferList(link)`. */
   async linkForWorker(): Promise<WriterLink> {
-    return { port: await this.connect() };
+    const gateway = this.requireOpen(this.gateway);
+    return { port: await this.supervisor.connect(), manager: gateway.open(), gate: this.breaker.sharedState };
   }
 
-  /** Main-thread store through the funnel (the guide's `store_trade_data_optimized`). */
-  async storeTradeDataOptimized(trades: readonly TradeRecord[]): Promise<StoreResult> {
-    const ack = await this.requireClient().storeTrades(trades);
-    return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected };
+  /** A bare data port to the writer (no deferral, no reconnect): for tools that handle failures themselves. */
+  connect(): Promise<MessagePort> {
+    this.requireOpen(this.gateway);
+    return this.supervisor.connect();
   }
 
-  storeTrades(trades: readonly TradeRecord[]): Promise<StoreResult> {
+  /**
+   * Main-thread store through the funnel (the guide's `store_trade_data_optimized`). While the breaker is
+   * open it rejects with CircuitBreakerError (the batch processor's fallback then defers the batch).
+   */
+  async storeTradeDataOptimized(trades: readonly TradeRecord[]): Promise<FunnelStoreResult> {
+    const client = this.requireOpen(this.mainClient);
+    if (this.breaker.state === 'OPEN' || this.breaker.state === 'ISOLATED') throw this.breaker.rejectionError();
+    const ack = await client.storeTrades(trades);
+    return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected, deferred: ack.deferred === true };
+  }
+
+  storeTrades(trades: readonly TradeRecord[]): Promise<FunnelStoreResult> {
     return this.storeTradeDataOptimized(trades);
   }
 
-  /** Any mix of trades, pools, dexes, cursors and gaps, committed atomically. */
+  /** Any mix of trades, pools, dexes, cursors and gaps, committed atomically (or deferred whole). */
   write(payload: WritePayload): Promise<AckMessage> {
-    return this.requireClient().write(payload);
+    return this.requireOpen(this.mainClient).write(payload);
+  }
+
+  /** Puts a batch straight into the durable deferred queue (resolves once it is on disk). */
+  async defer(payload: WritePayload): Promise<number> {
+    const queue = this.requireOpen(this.queue);
+    const seq = await queue.defer(payload);
+    this.breaker.noteDeferred(1);
+    return seq;
+  }
+
+  deferTrades(trades: readonly TradeRecord[]): Promise<number> {
+    return this.defer({ trades: [...trades] });
   }
 
   /** Runs `fn` on a read-only connection (WAL: does not block the writer). */
   read<T>(fn: (db: Database.Database) => T): Promise<T> {
-    if (!this.readers || this.state !== 'open') throw new StateError('manager is not open');
-    return this.readers.read(fn);
+    return this.requireOpen(this.readers).read(fn);
   }
 
   async getWriterMetrics(): Promise<WriterMetrics> {
-    return this.requireRemote().getMetrics();
+    this.requireOpen(this.mainClient);
+    return this.supervisor.call((r) => r.getMetrics());
   }
 
-  async getLockContentionMetrics(): Promise<LockContentionMetrics> {
-    const m = await this.requireRemote().getMetrics();
+  deferredDepth(): ReturnType<DeferredQueue['depth']> {
+    return this.requireOpen(this.queue).depth();
+  }
+
+  get writerRestarts(): { restarts: number; lastRestartAt: number | null } {
+    return { restarts: this.supervisor.restarts, lastRestartAt: this.supervisor.lastRestartAt };
+  }
+
+  /**
+   * Caps the database at `pages` pages (PRAGMA max_page_count on the writer's connection; 0 lifts the cap).
+   * Writes past it fail with SQLITE_FULL and are deferred, as on a full disk. Lost on a writer restart.
+   */
+  setPageLimit(pages: number): Promise<number> {
+    this.requireOpen(this.mainClient);
+    return this.supervisor.call((r) => r.setPageLimit(pages));
+  }
+
+  /** Fault drill: terminates the writer thread as a crash would; the supervisor restarts it. */
+  killWriter(): Promise<void> {
+    return this.supervisor.kill();
+  }
+
+  /** Lock figures plus breaker, deferred queue, writer restarts and batch fill, with the alerts they raise. */
+  async getLockContentionMetrics(): Promise<FunnelContentionMetrics> {
+    const snapshot = await this.getMetricsSnapshot();
+    const { lock, at: _at, ...rest } = snapshot;
+    return { ...lock, ...rest };
+  }
+
+  /** Everything an operator watches, evaluated against the alert thresholds (used by /metrics and doctor). */
+  async getMetricsSnapshot(): Promise<CollectorMetricsSnapshot> {
+    const m = await this.getWriterMetrics();
     const queryLatencyMs = await this.read((db) => {
       const t0 = performance.now();
       db.prepare('SELECT 1').get();
       return performance.now() - t0;
     });
+    const depth = this.requireOpen(this.queue).depth();
+    const rowsSeen = m.rowsInserted + m.duplicates + m.rejected;
+    const base: Omit<CollectorMetricsSnapshot, 'alerts'> = {
+      at: Date.now(),
+      lock: this.lockFigures(m, queryLatencyMs),
+      batch: {
+        avgBatchSize: m.batchesCommitted ? rowsSeen / m.batchesCommitted : 0,
+        maxBatchSize: this.options.maxBatchSize ?? BATCH_PRESETS.production.maxBatchSize,
+        batches: m.batchesCommitted,
+        rows: rowsSeen,
+      },
+      breaker: this.breaker.getStats(),
+      deferred: { ...depth, deferredTotal: this.gateway?.deferredTotal ?? 0, replayedTotal: this.replayedTotal },
+      writer: { restarts: this.supervisor.restarts, lastRestartAt: this.supervisor.lastRestartAt, backlog: m.backlogBatches },
+    };
+    return { ...base, alerts: this.alerts.evaluate(base) };
+  }
+
+  private lockFigures(m: WriterMetrics, queryLatencyMs: number): LockContentionMetrics {
     return {
       manager: 'funnel',
       journalMode: m.journalMode,
@@ -143,7 +300,10 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     };
   }
 
-  /** Resolves after every batch posted so far (by any port) is committed and acked; then stops the writer. */
+  /**
+   * Resolves after every batch posted so far is committed and acked (or, if the database cannot take it,
+   * durably deferred for the next run); then stops the writer and closes every handle.
+   */
   async close(): Promise<void> {
     if (this.state === 'closed' || this.state === 'new') {
       this.state = 'closed';
@@ -151,44 +311,28 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     }
     if (this.state === 'closing') throw new StateError('close() already in progress');
     this.state = 'closing';
-    const worker = this.worker!;
-    const remote = this.remote!;
+    clearInterval(this.replayTimer);
+    clearInterval(this.alertTimer);
     try {
+      await this.supervisor.whenRunning();
       await this.mainClient?.settled();
-      await this.raceWriterExit(remote.close());
+      await this.replaying;
+      await this.gateway?.idle();
+      await this.supervisor.stop();
+      await this.gateway?.idle();
     } finally {
-      this.mainClient?.close().catch(() => undefined);
+      await this.mainClient?.close().catch(() => undefined);
+      await this.replayClient?.close().catch(() => undefined);
+      this.gateway?.close();
+      await this.queue?.close();
       this.readers?.close();
-      remote[Comlink.releaseProxy]();
-      // The writer has committed everything and closed its database handle and data ports; comlink does not
-      // close Node ports on release, so ending the thread is what frees the control channel.
-      await worker.terminate();
+      this.breaker.dispose();
       this.state = 'closed';
     }
   }
 
-  private requireRemote(): Comlink.Remote<WriterControl> {
-    if (!this.remote || (this.state !== 'open' && this.state !== 'starting')) throw new StateError(`manager is ${this.state}; call initialize() first`);
-    return this.remote;
-  }
-
-  private requireClient(): WriterClient {
-    if (!this.mainClient || this.state !== 'open') throw new StateError(`manager is ${this.state}; call initialize() first`);
-    return this.mainClient;
-  }
-
-  /** A comlink call never settles if the writer thread dies; turn that into a clear error. */
-  private async raceWriterExit<T>(call: Promise<T>): Promise<T> {
-    const worker = this.worker!;
-    let onExit: (() => void) | undefined;
-    const exited = new Promise<never>((_, reject) => {
-      onExit = () => reject(this.writerError ?? new WriterUnavailableError('writer thread exited'));
-      worker.once('exit', onExit);
-    });
-    try {
-      return await Promise.race([call, exited]);
-    } finally {
-      worker.off('exit', onExit!);
-    }
+  private requireOpen<T>(part: T | undefined): T {
+    if (part === undefined || this.state !== 'open') throw new StateError(`manager is ${this.state}; call initialize() first`);
+    return part;
   }
 }

@@ -5,17 +5,24 @@ import type { MessagePort, Transferable } from 'node:worker_threads';
 import { WriterClient, type WriterClientOptions } from './writer-client.ts';
 
 export interface WriterLink {
+  /** Data port to the writer thread. */
   port: MessagePort;
-  /** The manager posts `{ kind: 'reconnect', port }` here after restarting the writer. */
-  reconnect?: MessagePort;
+  /** Port to the main thread: deferrals to the durable queue, and a fresh data port after a writer restart. */
+  manager?: MessagePort;
+  /** The circuit breaker's shared state cell. */
+  gate?: SharedArrayBuffer;
 }
 
 /** The ports inside a link, for `transferList` when posting it to a thread. */
 export function linkTransferList(link: WriterLink): Transferable[] {
-  return link.reconnect ? [link.port, link.reconnect] : [link.port];
+  return link.manager ? [link.port, link.manager] : [link.port];
 }
 
 /** A client for a link received in a worker thread. */
 export function openWriterClient(link: WriterLink, options: WriterClientOptions = {}): WriterClient {
-  return new WriterClient(link.port, { ...options, ...(link.reconnect ? { reconnect: link.reconnect } : {}) });
+  return new WriterClient(link.port, {
+    ...options,
+    ...(link.manager ? { manager: link.manager } : {}),
+    ...(link.gate ? { gate: link.gate } : {}),
+  });
 }

@@ -94,7 +94,12 @@ export interface DeferredQueueEvents {
   lowWater: [depth: DeferredQueueDepth];
 }
 
-const PAYLOAD_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
+const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
+// Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
+// silently on deferral, so make that a compile error.
+type MissingPayloadKeys = Exclude<keyof WritePayload, (typeof PAYLOAD_KEYS)[number]>;
+const _allPayloadKeysSpooled: MissingPayloadKeys extends never ? true : never = true;
+void _allPayloadKeysSpooled;
 
 /**
  * Keeps only the batch content. A WriteBatchMessage passes as a WritePayload structurally, and a stored
@@ -110,8 +115,8 @@ function contentOf(payload: WritePayload): WritePayload {
 
 /** Records of every kind in a payload: what the row-based water marks count. */
 export function payloadRows(payload: WritePayload): number {
-  let n = 0;
-  for (const key of PAYLOAD_KEYS) n += payload[key]?.length ?? 0;
+  let n = payload.packedTrades?.count ?? 0;
+  for (const key of PAYLOAD_KEYS) if (key !== 'packedTrades') n += payload[key]?.length ?? 0;
   return n;
 }
 

@@ -9,11 +9,15 @@ function defaultLevel(): string {
   return process.env.VITEST ? 'silent' : 'info';
 }
 
-export const logger: Logger = pino({
-  name: 'gecko-collector',
-  level: defaultLevel(),
-  base: { pid: process.pid },
-});
+// Logs go to stderr so a command's stdout stays machine-readable (e.g. `--json`).
+export const logger: Logger = pino(
+  {
+    name: 'gecko-collector',
+    level: defaultLevel(),
+    base: { pid: process.pid },
+  },
+  pino.destination({ fd: 2, sync: true }),
+);
 
 export type { Logger };
 

@@ -315,6 +315,7 @@ describe('CircuitBreaker: events and stats', () => {
       windowFailures: 0,
       currentOpenMs: 1000,
       openedAt: t0,
+      unhealthySince: t0,
       openUntil: t0 + 1000,
       timeInOpenMs: 250,
       halfOpenAdmitted: 0,
@@ -326,7 +327,7 @@ describe('CircuitBreaker: events and stats', () => {
     breaker.canPass();
     breaker.recordSuccess();
     clock.advance(5000);
-    expect(breaker.getStats()).toMatchObject({ state: 'CLOSED', openedAt: null, openUntil: null, timeInOpenMs: 1000, generation: 3 });
+    expect(breaker.getStats()).toMatchObject({ state: 'CLOSED', openedAt: null, unhealthySince: null, openUntil: null, timeInOpenMs: 1000, generation: 3 });
   });
 
   it('rejects invalid options with ConfigError', () => {

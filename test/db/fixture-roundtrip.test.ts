@@ -22,7 +22,7 @@ describe('fixture round trip', () => {
     await m.initialize();
     const r = await m.storeTradeDataOptimized(trades);
     await m.close();
-    expect(r).toEqual({ inserted: 300, duplicates: 0, rejected: [] });
+    expect(r).toEqual({ inserted: 300, duplicates: 0, rejected: [], deferred: false });
 
     const db = new Database(dbPath, { readonly: true });
     const rows = new Map(

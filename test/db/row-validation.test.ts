@@ -55,7 +55,7 @@ describe('row validation in the writer', () => {
 
   it('counts repeats of stored ids as duplicates, not inserts', async () => {
     const r = await manager.storeTradeDataOptimized([good(1), good(2), good(4)]);
-    expect(r).toEqual({ inserted: 1, duplicates: 2, rejected: [] });
+    expect(r).toEqual({ inserted: 1, duplicates: 2, rejected: [], deferred: false });
     const m = await manager.getLockContentionMetrics();
     expect(m.rejected).toBe(BAD.length);
     expect(m.rowsInserted).toBe(4);

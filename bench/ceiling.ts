@@ -1,0 +1,388 @@
+// The ceiling: what ONE SQLite writer can do on this machine with nothing else in the way. One thread, one
+// connection, the same schema + indexes (migrate) and the same pragmas as the funnel's writer, the rows
+// generated, validated and turned into bind arrays BEFORE the clock starts, then stored with the fastest
+// method found (prepared multi-row `INSERT OR IGNORE … VALUES (…)×50` in BEGIN IMMEDIATE transactions of
+// up to the writer's group-commit bound, 5000 rows: on this 2-core VM, measured with --sweep, ×50 beat
+// single-row inserts by ~1.4× and 5000-row transactions beat 200-row ones by ~1.2–1.5×; with 200-row
+// transactions the funnel, which group-commits up to 5000 rows, could beat the "ceiling").
+//
+// Order matters for a TEXT primary key (B-tree page splits), so the rows go in in a stated order:
+//   'funnel': the SAME rows in the order the funnel receives them: the producers' streams (planProducers)
+//             cut into their 200-row batches and interleaved round-robin (p0 b0, p1 b0, … pN b0, p0 b1, …);
+//   'sorted': the same rows sorted by trade id: the best case.
+//
+// `npx tsx bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted]
+//                           [--tx ROWS] [--chunk ROWS] [--sweep] [--json]`
+// --sweep tries the insert methods (single-row vs multi-row ×50/×100/×200, transactions of 200…5000 rows)
+// on both orders and prints rows/s for each: how the default method was chosen.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
+import { summarize } from '../src/latency-recorder.ts';
+import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
+import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
+import { nowTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
+import { validateTrade } from '../src/db/trade-validation.ts';
+import { planProducers, syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import type { LatencySummary } from '../src/thread-messages.ts';
+
+export type CeilingOrder = 'funnel' | 'sorted';
+
+export interface CeilingOptions {
+  /** Offered trades (duplicates included), as runLoad's `trades`. */
+  trades: number;
+  collectors: number;
+  duplicates: number;
+  /** Absolute path of a NEW database file. */
+  dbPath: string;
+  seed?: number;
+  order?: CeilingOrder;
+  /** Rows per BEGIN IMMEDIATE … COMMIT (default 5000: the writer's groupCommitMaxRows; 200 = one production batch). */
+  txRows?: number;
+  /** Rows per multi-row INSERT statement (default 50); 1 = prepared single-row inserts. */
+  chunkRows?: number;
+  /** The producers' batch size, which sets the funnel interleaving (default 200, as runLoad). */
+  batchSize?: number;
+  /**
+   * Mirror the writer's WAL policy (wal_autocheckpoint off, a PASSIVE checkpoint at least every 5 s under
+   * load and one at close), all inside the timed part as in runLoad's funnel run. Default true.
+   */
+  checkpoints?: boolean;
+}
+
+export interface CeilingResult {
+  order: CeilingOrder;
+  orderDescription: string;
+  method: string;
+  txRows: number;
+  chunkRows: number;
+  offered: number;
+  unique: number;
+  /** Rows in the table afterwards (must equal `unique`). */
+  stored: number;
+  /** Rows the INSERTs reported as new (sum of changes). */
+  inserted: number;
+  transactions: number;
+  checkpoints: number;
+  seconds: number;
+  /** Offered rows / second, the same definition as runLoad's rowsPerSec. */
+  rowsPerSec: number;
+  /** Wall time of each transaction, BEGIN IMMEDIATE → COMMIT. */
+  txLatencyMs: LatencySummary;
+  cpuSeconds: number;
+  peakRssMb: number;
+  /** Process RSS when the clock started (the pre-built rows are in memory by then). */
+  rssBeforeMb: number;
+  /** Seconds spent generating + validating + binding rows before the clock started (not in `seconds`). */
+  prepareSeconds: number;
+}
+
+/** Rows ready to bind, in the chosen order. Rebuildable at will: trades are deterministic per (index, seed). */
+export interface CeilingRows {
+  order: CeilingOrder;
+  orderDescription: string;
+  offered: number;
+  unique: number;
+  /** Bind values per offered row (`tradeBindValues`), in insert order. */
+  rows: unknown[][];
+  /** Trade indices in insert order (for tests and for the record). */
+  indices: number[];
+  prepareSeconds: number;
+}
+
+const FORCED_CHECKPOINT_EVERY_MS = 5000; // as src/db/group-commit-writer.ts
+/** The biggest transaction the funnel's writer commits (DatabaseConfig.groupCommitMaxRows default). */
+export const DEFAULT_CEILING_TX_ROWS = DEFAULT_DATABASE_CONFIG.groupCommitMaxRows;
+export const DEFAULT_CEILING_CHUNK_ROWS = 50;
+
+/**
+ * The trade indices in the order the funnel receives them: each producer's stream (planProducers) in its
+ * `batchSize` batches, batches taken round-robin across producers. Under saturation all producers post
+ * concurrently with the same batch size, so this is the arrival order the writer sees, up to scheduling jitter.
+ */
+export function funnelArrivalOrder(trades: number, collectors: number, duplicates: number, batchSize = 200): { unique: number; indices: number[] } {
+  const { unique, plans } = planProducers(trades, collectors, duplicates);
+  const indices: number[] = [];
+  const longest = Math.max(...plans.map((p) => p.indices.length));
+  for (let start = 0; start < longest; start += batchSize) {
+    for (const plan of plans) {
+      const end = Math.min(start + batchSize, plan.indices.length);
+      for (let k = start; k < end; k++) indices.push(plan.indices[k]!);
+    }
+  }
+  return { unique, indices };
+}
+
+export function describeOrder(order: CeilingOrder, collectors: number, batchSize = 200): string {
+  return order === 'funnel'
+    ? `funnel arrival order: the ${collectors} producers' streams (planProducers: own share, the neighbour's repeats spread through it) cut into ${batchSize}-row batches and interleaved round-robin (producer 0 batch 0, producer 1 batch 0, …, producer ${collectors - 1} batch 0, producer 0 batch 1, …)`
+    : 'sorted by trade id (best case: every insert appends to the right edge of the primary-key B-tree)';
+}
+
+/** Generates, validates and binds every offered trade, in `order`. Not timed by runCeiling. */
+export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collectors' | 'duplicates' | 'seed' | 'order' | 'batchSize'>): CeilingRows {
+  const t0 = performance.now();
+  const batchSize = o.batchSize ?? 200;
+  const seed = o.seed ?? 7;
+  const { unique, indices } = funnelArrivalOrder(o.trades, o.collectors, o.duplicates, batchSize);
+  const createdAt = nowTimestamp();
+  const rows: unknown[][] = [];
+  for (let k = 0; k < indices.length; k++) {
+    const v = validateTrade(syntheticTrade(indices[k]!, { seed }), k);
+    if (!v.ok) throw new Error(`synthetic trade ${indices[k]} failed validation: ${v.reason}`);
+    // The schema is the new-database one (text decimals); runCeiling checks the flavour before binding.
+    rows.push(tradeBindValues('text-decimals', v.row, createdAt));
+  }
+  const funnel: CeilingRows = {
+    order: 'funnel',
+    orderDescription: describeOrder('funnel', o.collectors, batchSize),
+    offered: indices.length,
+    unique,
+    rows,
+    indices,
+    prepareSeconds: (performance.now() - t0) / 1000,
+  };
+  return (o.order ?? 'funnel') === 'sorted' ? sortRowsById(funnel) : funnel;
+}
+
+/** The same rows sorted by trade id (no regeneration; row arrays are shared). */
+export function sortRowsById(data: CeilingRows): CeilingRows {
+  const t0 = performance.now();
+  const id = (k: number) => data.rows[k]![0] as string;
+  const perm = data.rows.map((_, k) => k);
+  // Same comparison as the writer's sortGroupById (code-unit order, as SQLite's BINARY collation for ASCII).
+  perm.sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+  return {
+    ...data,
+    order: 'sorted',
+    orderDescription: describeOrder('sorted', 0),
+    rows: perm.map((k) => data.rows[k]!),
+    indices: perm.map((k) => data.indices[k]!),
+    prepareSeconds: data.prepareSeconds + (performance.now() - t0) / 1000,
+  };
+}
+
+/** The writer's settings (DatabaseConfig defaults) for a file: what the funnel applies to its connection. */
+function writerSettingsForPath(dbPath: string) {
+  return writerSettingsFrom(resolveDatabaseConfig({ ...DEFAULT_DATABASE_CONFIG, url: `sqlite:///${dbPath}` }));
+}
+
+/**
+ * One ceiling run into a fresh file. `prepared` may be passed to reuse rows across runs (it must match
+ * the options' order); otherwise they are built here, before the clock starts.
+ */
+export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingResult {
+  const order = o.order ?? 'funnel';
+  const txRows = o.txRows ?? DEFAULT_CEILING_TX_ROWS;
+  const chunkRows = Math.min(o.chunkRows ?? DEFAULT_CEILING_CHUNK_ROWS, txRows);
+  const checkpoints = o.checkpoints ?? true;
+  if (!Number.isInteger(txRows) || txRows < 1) throw new RangeError(`txRows must be an integer >= 1, got ${txRows}`);
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be an integer >= 1, got ${chunkRows}`);
+  if (fs.existsSync(o.dbPath)) throw new Error(`${o.dbPath} already exists; the ceiling counts rows, give it a new file`);
+  const data = prepared ?? prepareCeilingRows(o);
+  if (data.order !== order) throw new Error(`prepared rows are in ${data.order} order, options ask for ${order}`);
+
+  const settings = writerSettingsForPath(o.dbPath);
+  const db = new Database(o.dbPath);
+  try {
+    applyWriteConnectionSettings(db, settings, 'funnel-writer');
+    migrate(db);
+    const flavor = detectSchemaFlavor(db);
+    if (flavor !== 'text-decimals') throw new Error(`expected a new (text-decimals) schema, found ${flavor}`);
+
+    // Statements for each chunk size needed (full chunks + the remainders of a transaction / of the run).
+    const single = tradeInsertSql(flavor);
+    const cut = single.indexOf(' VALUES ');
+    const head = single.slice(0, cut);
+    const tuple = single.slice(cut + ' VALUES '.length);
+    const statements = new Map<number, Database.Statement>();
+    const insertOf = (n: number) => {
+      let s = statements.get(n);
+      if (!s) statements.set(n, (s = db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`)));
+      return s;
+    };
+
+    // Flatten every chunk's values before timing: the timed loop only binds and steps.
+    const plan: { stmt: Database.Statement; values: unknown[] }[][] = [];
+    const rows = data.rows;
+    for (let t = 0; t < rows.length; t += txRows) {
+      const tx: { stmt: Database.Statement; values: unknown[] }[] = [];
+      const txEnd = Math.min(t + txRows, rows.length);
+      for (let c = t; c < txEnd; c += chunkRows) {
+        const cEnd = Math.min(c + chunkRows, txEnd);
+        const values: unknown[] = [];
+        for (let k = c; k < cEnd; k++) for (const v of rows[k]!) values.push(v);
+        tx.push({ stmt: insertOf(cEnd - c), values });
+      }
+      plan.push(tx);
+    }
+    const begin = db.prepare('BEGIN IMMEDIATE');
+    const commit = db.prepare('COMMIT');
+    const txMs: number[] = new Array(plan.length);
+    let inserted = 0;
+    let checkpointCount = 0;
+    const rssBefore = process.memoryUsage.rss();
+    let peakRss = rssBefore;
+
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let lastCheckpoint = t0;
+    for (let t = 0; t < plan.length; t++) {
+      const s = performance.now();
+      begin.run();
+      for (const { stmt, values } of plan[t]!) inserted += stmt.run(values).changes;
+      commit.run();
+      const e = performance.now();
+      txMs[t] = e - s;
+      if (checkpoints && e - lastCheckpoint > FORCED_CHECKPOINT_EVERY_MS) {
+        db.pragma('wal_checkpoint(PASSIVE)');
+        checkpointCount++;
+        lastCheckpoint = performance.now();
+      }
+      if ((t & 63) === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }
+    if (checkpoints) {
+      db.pragma('wal_checkpoint(PASSIVE)');
+      checkpointCount++;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+
+    const stored = (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n;
+    const lat = summarize(txMs);
+    return {
+      order,
+      orderDescription: data.orderDescription,
+      method: chunkRows === 1 ? 'prepared single-row INSERT OR IGNORE' : `prepared multi-row INSERT OR IGNORE … VALUES ×${chunkRows}`,
+      txRows,
+      chunkRows,
+      offered: data.offered,
+      unique: data.unique,
+      stored,
+      inserted,
+      transactions: plan.length,
+      checkpoints: checkpointCount,
+      seconds: round(seconds, 3),
+      rowsPerSec: Math.round(data.offered / seconds),
+      txLatencyMs: { count: lat.count, mean: round(lat.mean, 3), p50: round(lat.p50, 3), p95: round(lat.p95, 3), p99: round(lat.p99, 3), max: round(lat.max, 3) },
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+      peakRssMb: round(peakRss / 2 ** 20, 1),
+      rssBeforeMb: round(rssBefore / 2 ** 20, 1),
+      prepareSeconds: round(data.prepareSeconds, 3),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+// ---------------------------------------------------------------------------------------------- CLI
+
+const USAGE = `usage: npx tsx bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
+                               [--tx ROWS] [--chunk ROWS] [--batch N] [--seed N] [--dir DIR] [--sweep] [--json]`;
+
+function fail(reason: string): never {
+  process.stderr.write(`bench/ceiling: ${reason}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function int(name: string, v: string | undefined, def: number, min: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function removeDatabase(dbPath: string): void {
+  const base = path.basename(dbPath);
+  for (const f of fs.readdirSync(path.dirname(dbPath))) if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(dbPath), f), { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        trades: { type: 'string' },
+        collectors: { type: 'string' },
+        duplicates: { type: 'string' },
+        order: { type: 'string' },
+        tx: { type: 'string' },
+        chunk: { type: 'string' },
+        batch: { type: 'string' },
+        seed: { type: 'string' },
+        dir: { type: 'string' },
+        sweep: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const trades = int('trades', args.trades, 200_000, 1);
+  const collectors = int('collectors', args.collectors, 8, 1);
+  const seed = int('seed', args.seed, 7, 0);
+  const batchSize = int('batch', args.batch, 200, 1);
+  const txRows = int('tx', args.tx, DEFAULT_CEILING_TX_ROWS, 1);
+  const chunkRows = int('chunk', args.chunk, DEFAULT_CEILING_CHUNK_ROWS, 1);
+  const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
+  if (!(duplicates >= 0 && duplicates < 1) || args.duplicates?.trim() === '') fail(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
+  const order = args.order ?? 'funnel';
+  if (order !== 'funnel' && order !== 'sorted' && order !== 'both') fail(`--order must be funnel, sorted or both, got ${JSON.stringify(order)}`);
+  if (args.dir !== undefined && !fs.existsSync(args.dir)) fail(`--dir ${JSON.stringify(args.dir)} does not exist`);
+  const dir = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'gecko-ceiling-'));
+  let n = 0;
+  const fresh = () => path.join(dir, `ceiling-${n++}.db`);
+  const load = { trades, collectors, duplicates, seed, batchSize };
+  try {
+    if (args.sweep) {
+      const { machineSummary } = await import('./machine.ts');
+      process.stdout.write(`${machineSummary().line}\n${trades} trades, ${collectors} collectors, ${duplicates} duplicates\n`);
+      const funnel = prepareCeilingRows({ ...load, order: 'funnel' });
+      const prepared = { funnel, sorted: sortRowsById(funnel) };
+      const methods: [number, number][] = [[1, 200], [50, 200], [100, 200], [200, 200], [50, 1000], [1, 5000], [50, 5000], [100, 5000]];
+      for (let rep = 0; rep < 2; rep++) {
+        for (const [chunk, tx] of methods) {
+          for (const ord of ['funnel', 'sorted'] as const) {
+            const dbPath = fresh();
+            const r = runCeiling({ ...load, dbPath, order: ord, txRows: tx, chunkRows: chunk }, prepared[ord]);
+            removeDatabase(dbPath);
+            process.stdout.write(`rep ${rep}  ${ord.padEnd(6)}  chunk ${String(chunk).padStart(3)}  tx ${String(tx).padStart(4)}  ${String(r.rowsPerSec).padStart(7)} rows/s  tx p99 ${r.txLatencyMs.p99} ms\n`);
+          }
+        }
+      }
+      return;
+    }
+    // 'both': one preparation, the funnel order first, then the same rows sorted (what bench:compare runs).
+    const funnel = prepareCeilingRows({ ...load, order: order === 'sorted' ? 'sorted' : 'funnel' });
+    const sets = order === 'both' ? [funnel, sortRowsById(funnel)] : [funnel];
+    const results: CeilingResult[] = [];
+    for (const rows of sets) {
+      const dbPath = fresh();
+      results.push(runCeiling({ ...load, dbPath, order: rows.order, txRows, chunkRows }, rows));
+      removeDatabase(dbPath);
+    }
+    if (args.json) process.stdout.write(`${JSON.stringify(order === 'both' ? results : results[0])}\n`);
+    else for (const r of results) for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,572 @@
+// `npm run bench:compare -- [--trades 200000] [--collectors 8] [--duplicates 0.3] [--reps 3] [--rate R|P%]
+//                           [--json] [--report bench/results/NAME.md]`
+//
+// The migration guide's promises, measured on the same generated trades in one run: the ceiling (one
+// thread, one connection, the fastest insert we found: what SQLite itself allows here), the direct way
+// (a connection per producer, check-then-insert, retries on SQLITE_BUSY) and the funnel (one writer thread).
+// Contenders alternate A B C A B C … (fresh temp database per run) so a noisy machine hurts all alike;
+// medians per contender, then ratios funnel/ceiling, funnel/direct and the p99 latency ratio funnel/direct.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
+import { machineSummary, type MachineSummary } from './machine.ts';
+import { renderBarChart } from './svg-chart.ts';
+import type { LoadResult } from './load-run.ts';
+
+export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'funnel';
+/**
+ * The rotation inside one rep. `ceiling-sorted` (best case) rides along right after `ceiling`: both run in
+ * one child process (bench/ceiling.ts --order both), so their pre-built rows never sit in this process's
+ * heap and RSS while the threaded contenders run.
+ */
+export const CONTENDERS: readonly Contender[] = ['ceiling', 'ceiling-sorted', 'direct', 'funnel'];
+
+export type RateSpec = { kind: 'unpaced' } | { kind: 'absolute'; rowsPerSec: number } | { kind: 'percent-of-ceiling'; percent: number };
+
+export interface CompareOptions {
+  trades: number;
+  collectors: number;
+  duplicates: number;
+  reps: number;
+  rate?: RateSpec;
+  seed?: number;
+  /** Producer batch size (runLoad's batchSize; also the funnel interleaving the ceiling replays). */
+  batchSize?: number;
+  /** Rows per ceiling transaction (default 5000, the writer's group-commit bound) and per multi-row INSERT (default 50). */
+  ceilingTxRows?: number;
+  ceilingChunkRows?: number;
+  /** Directory for the temp database files (default: a fresh one under the OS temp dir, removed after). */
+  workDir?: string;
+  /** The command line to record in the report. */
+  command?: string;
+  /** Progress lines (one per run); the CLI sends them to stderr. */
+  onProgress?: (line: string) => void;
+}
+
+export interface LatencyFigures {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** One run of one contender, reduced to the figures compared. */
+export interface ContenderFigures {
+  rowsPerSec: number;
+  seconds: number;
+  offered: number;
+  unique: number;
+  stored: number;
+  lockErrors: number;
+  busyRetries: number;
+  failedBatches: number;
+  latencyMs: LatencyFigures;
+  peakRssMb: number;
+  /** Process RSS right before the run started (after a GC): what peakRssMb grew from. */
+  rssBeforeMb: number;
+  cpuSeconds: number;
+}
+
+export interface ContenderSummary {
+  /** Median of each figure over the reps (figure by figure). */
+  median: ContenderFigures;
+  runs: number;
+  /** stored == unique in every run. */
+  storedAll: boolean;
+  latencyMeaning: string;
+  paced: boolean;
+}
+
+export interface CompareRatios {
+  /** rows/s funnel ÷ ceiling (funnel arrival order). */
+  funnelOverCeiling: number;
+  /** rows/s funnel ÷ ceiling in sorted-id order (best case). */
+  funnelOverCeilingSorted: number;
+  /** rows/s funnel ÷ direct. */
+  funnelOverDirect: number;
+  /** p99 post→ack latency funnel ÷ direct (< 1: the funnel answers faster). */
+  p99LatencyFunnelOverDirect: number;
+}
+
+export interface CompareRun {
+  rep: number;
+  contender: Contender;
+  figures: ContenderFigures;
+}
+
+export interface CompareResult {
+  machine: MachineSummary;
+  date: string;
+  command: string;
+  options: {
+    trades: number;
+    collectors: number;
+    duplicates: number;
+    reps: number;
+    rate: string;
+    seed: number;
+    batchSize: number;
+    ceilingTxRows: number;
+    ceilingChunkRows: number;
+  };
+  /** What the paced contenders (direct, funnel) were offered: 0 = unpaced (saturation). */
+  offeredRate: { rowsPerSec: number; basis: string };
+  rotation: string;
+  ceilingMethod: string;
+  ceilingOrders: { ceiling: string; 'ceiling-sorted': string };
+  contenders: Record<Contender, ContenderSummary>;
+  /** Ratios of the medians. */
+  ratios: CompareRatios;
+  /** Median of the per-rep ratios (each rep's contenders ran back to back: robust to slow drifts). */
+  pairedRatios: CompareRatios;
+  runs: CompareRun[];
+  /** Everything that makes the figures untrustworthy (stored != unique, failed batches...); empty = sane. */
+  problems: string[];
+  seconds: number;
+}
+
+const LATENCY_MEANING: Record<Contender, string> = {
+  ceiling: 'per transaction (BEGIN IMMEDIATE → COMMIT)',
+  'ceiling-sorted': 'per transaction (BEGIN IMMEDIATE → COMMIT)',
+  direct: 'per batch, storeTradeData call → return (incl. lock retries)',
+  funnel: 'per batch, post → ack (commit)',
+};
+
+let gcFn: (() => void) | undefined;
+/** A full GC between runs so each contender starts from a similar RSS (peak RSS is process-wide). */
+function collectGarbage(): void {
+  if (!gcFn) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (g) gcFn = g;
+    else {
+      v8.setFlagsFromString('--expose-gc');
+      gcFn = vm.runInNewContext('gc') as () => void;
+    }
+  }
+  gcFn();
+}
+
+function rssMb(): number {
+  return Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
+}
+
+const CEILING_ENTRY = fileURLToPath(new URL('./ceiling.ts', import.meta.url));
+
+/** Runs both ceiling orders in a child process (own RSS and CPU), returns [funnel order, sorted]. */
+async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingResult]> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = spawn(process.execPath, ['--import', tsx, CEILING_ENTRY, '--order', 'both', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`ceiling child exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`);
+  const results = JSON.parse(out) as CeilingResult[];
+  if (results.length !== 2 || results[0]!.order !== 'funnel' || results[1]!.order !== 'sorted') throw new Error(`unexpected ceiling output: ${out.slice(0, 200)}`);
+  return [results[0]!, results[1]!];
+}
+
+function fromCeiling(r: CeilingResult): ContenderFigures {
+  return {
+    rowsPerSec: r.rowsPerSec,
+    seconds: r.seconds,
+    offered: r.offered,
+    unique: r.unique,
+    stored: r.stored,
+    lockErrors: 0,
+    busyRetries: 0,
+    failedBatches: 0,
+    latencyMs: { p50: r.txLatencyMs.p50, p95: r.txLatencyMs.p95, p99: r.txLatencyMs.p99 },
+    peakRssMb: r.peakRssMb,
+    rssBeforeMb: r.rssBeforeMb,
+    cpuSeconds: r.cpuSeconds,
+  };
+}
+
+function fromLoad(r: LoadResult, rssBeforeMb: number): ContenderFigures {
+  return {
+    rowsPerSec: r.rowsPerSec,
+    seconds: r.seconds,
+    offered: r.offered,
+    unique: r.unique,
+    stored: r.stored,
+    lockErrors: r.lockErrors,
+    busyRetries: r.busyRetries,
+    failedBatches: r.failedBatches,
+    latencyMs: { p50: r.batchLatencyMs.p50, p95: r.batchLatencyMs.p95, p99: r.batchLatencyMs.p99 },
+    peakRssMb: r.peakRssMb,
+    rssBeforeMb,
+    cpuSeconds: r.cpuSeconds,
+  };
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function medianFigures(runs: readonly ContenderFigures[]): ContenderFigures {
+  const m = (f: (r: ContenderFigures) => number, digits = 2) => round(median(runs.map(f)), digits);
+  return {
+    rowsPerSec: m((r) => r.rowsPerSec, 0),
+    seconds: m((r) => r.seconds, 3),
+    offered: m((r) => r.offered, 0),
+    unique: m((r) => r.unique, 0),
+    stored: m((r) => r.stored, 0),
+    lockErrors: m((r) => r.lockErrors, 1),
+    busyRetries: m((r) => r.busyRetries, 1),
+    failedBatches: m((r) => r.failedBatches, 1),
+    latencyMs: { p50: m((r) => r.latencyMs.p50, 3), p95: m((r) => r.latencyMs.p95, 3), p99: m((r) => r.latencyMs.p99, 3) },
+    peakRssMb: m((r) => r.peakRssMb, 1),
+    rssBeforeMb: m((r) => r.rssBeforeMb, 1),
+    cpuSeconds: m((r) => r.cpuSeconds, 2),
+  };
+}
+
+function ratiosOf(f: Record<Contender, Pick<ContenderFigures, 'rowsPerSec' | 'latencyMs'>>): CompareRatios {
+  return {
+    funnelOverCeiling: round(f.funnel.rowsPerSec / f.ceiling.rowsPerSec, 3),
+    funnelOverCeilingSorted: round(f.funnel.rowsPerSec / f['ceiling-sorted'].rowsPerSec, 3),
+    funnelOverDirect: round(f.funnel.rowsPerSec / f.direct.rowsPerSec, 3),
+    p99LatencyFunnelOverDirect: round(f.funnel.latencyMs.p99 / f.direct.latencyMs.p99, 3),
+  };
+}
+
+export function describeRate(rate: RateSpec): string {
+  if (rate.kind === 'unpaced') return 'unpaced';
+  if (rate.kind === 'absolute') return `${rate.rowsPerSec}`;
+  return `${rate.percent}%`;
+}
+
+/** Runs every contender `reps` times, rotating A B C …, and summarizes. */
+export async function runCompare(o: CompareOptions): Promise<CompareResult> {
+  const t0 = performance.now();
+  const { runLoad } = await import('./load-run.ts');
+  const seed = o.seed ?? 7;
+  const batchSize = o.batchSize ?? 200;
+  const ceilingTxRows = o.ceilingTxRows ?? DEFAULT_CEILING_TX_ROWS;
+  const ceilingChunkRows = o.ceilingChunkRows ?? DEFAULT_CEILING_CHUNK_ROWS;
+  const rate = o.rate ?? { kind: 'unpaced' };
+  const progress = o.onProgress ?? (() => {});
+  const ownDir = !o.workDir;
+  const dir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-compare-'));
+  fs.mkdirSync(dir, { recursive: true });
+  const machine = machineSummary();
+  const runs: CompareRun[] = [];
+  let offered = { rowsPerSec: rate.kind === 'absolute' ? rate.rowsPerSec : 0, basis: rate.kind === 'absolute' ? 'absolute (--rate)' : 'unpaced: producers post as fast as acks allow (saturation)' };
+  let ceilingMethod = '';
+  const ceilingOrders = { ceiling: '', 'ceiling-sorted': '' };
+  let fileNo = 0;
+  const freshDb = (name: string) => path.join(dir, `${String(fileNo++).padStart(3, '0')}-${name}.db`);
+  // The database and everything named after it (-wal, -shm, the funnel's .spool…).
+  const removeDb = (p: string) => {
+    const base = path.basename(p);
+    for (const f of fs.readdirSync(path.dirname(p))) if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(p), f), { recursive: true, force: true });
+  };
+
+  try {
+    for (let rep = 1; rep <= o.reps; rep++) {
+      let sortedCeiling: CeilingResult | undefined;
+      for (const contender of CONTENDERS) {
+        let figures: ContenderFigures;
+        if (contender === 'ceiling') {
+          const [funnelOrder, sorted] = await runCeilingChild([
+            '--trades', String(o.trades), '--collectors', String(o.collectors), '--duplicates', String(o.duplicates), '--seed', String(seed),
+            '--batch', String(batchSize), '--tx', String(ceilingTxRows), '--chunk', String(ceilingChunkRows), '--dir', dir,
+          ]);
+          sortedCeiling = sorted;
+          ceilingMethod = `${funnelOrder.method}, up to ${funnelOrder.txRows} rows per BEGIN IMMEDIATE … COMMIT, writer pragmas, PASSIVE checkpoint every 5 s + at the end (timed); own child process`;
+          ceilingOrders.ceiling = funnelOrder.orderDescription;
+          ceilingOrders['ceiling-sorted'] = sorted.orderDescription;
+          figures = fromCeiling(funnelOrder);
+          if (rep === 1 && rate.kind === 'percent-of-ceiling') {
+            offered = {
+              rowsPerSec: Math.max(1, Math.round((funnelOrder.rowsPerSec * rate.percent) / 100)),
+              basis: `${rate.percent}% of the ceiling measured first in this run (${funnelOrder.rowsPerSec} rows/s)`,
+            };
+          }
+        } else if (contender === 'ceiling-sorted') {
+          figures = fromCeiling(sortedCeiling!);
+        } else {
+          collectGarbage();
+          const before = rssMb();
+          const dbPath = freshDb(contender);
+          const r = await runLoad({
+            manager: contender,
+            collectors: o.collectors,
+            trades: o.trades,
+            duplicates: o.duplicates,
+            dbPath,
+            batchSize,
+            seed,
+            rate: offered.rowsPerSec,
+          });
+          removeDb(dbPath);
+          figures = fromLoad(r, before);
+        }
+        runs.push({ rep, contender, figures });
+        progress(
+          `rep ${rep}/${o.reps} ${contender.padEnd(14)} ${String(figures.rowsPerSec).padStart(7)} rows/s  p99 ${figures.latencyMs.p99} ms  ` +
+            `lock errors ${figures.lockErrors}  stored ${figures.stored}/${figures.unique}  ${figures.seconds}s`,
+        );
+      }
+    }
+  } finally {
+    if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const contenders = {} as Record<Contender, ContenderSummary>;
+  const problems: string[] = [];
+  for (const c of CONTENDERS) {
+    const mine = runs.filter((r) => r.contender === c).map((r) => r.figures);
+    const storedAll = mine.every((f) => f.stored === f.unique);
+    if (!storedAll) problems.push(`${c}: stored != unique in some run (${mine.map((f) => `${f.stored}/${f.unique}`).join(', ')})`);
+    const failed = mine.reduce((a, f) => a + f.failedBatches, 0);
+    if (failed) problems.push(`${c}: ${failed} failed batches`);
+    contenders[c] = { median: medianFigures(mine), runs: mine.length, storedAll, latencyMeaning: c.startsWith('ceiling') ? `per transaction of up to ${ceilingTxRows} rows (BEGIN IMMEDIATE → COMMIT)` : LATENCY_MEANING[c], paced: offered.rowsPerSec > 0 && (c === 'direct' || c === 'funnel') };
+  }
+  if (contenders.funnel.median.lockErrors !== 0) problems.push(`funnel: ${contenders.funnel.median.lockErrors} lock errors (median), expected 0`);
+  const ratios = ratiosOf({ ceiling: contenders.ceiling.median, 'ceiling-sorted': contenders['ceiling-sorted'].median, direct: contenders.direct.median, funnel: contenders.funnel.median });
+  const perRep: CompareRatios[] = [];
+  for (let rep = 1; rep <= o.reps; rep++) {
+    const f = Object.fromEntries(runs.filter((r) => r.rep === rep).map((r) => [r.contender, r.figures])) as Record<Contender, ContenderFigures>;
+    perRep.push(ratiosOf(f));
+  }
+  const pairedRatios = Object.fromEntries(
+    (Object.keys(ratios) as (keyof CompareRatios)[]).map((k) => [k, round(median(perRep.map((r) => r[k])), 3)]),
+  ) as unknown as CompareRatios;
+  for (const [k, v] of Object.entries(ratios)) if (!Number.isFinite(v)) problems.push(`ratio ${k} is not finite (${v})`);
+
+  return {
+    machine,
+    date: new Date().toISOString(),
+    command: o.command ?? `runCompare(${JSON.stringify({ trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate) })})`,
+    options: { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate), seed, batchSize, ceilingTxRows, ceilingChunkRows },
+    offeredRate: offered,
+    rotation: `per rep: ${CONTENDERS.join(' → ')}, ${o.reps} rep(s); a fresh temp database file per run; the ceilings in a child process, a GC before each threaded run`,
+    ceilingMethod,
+    ceilingOrders,
+    contenders,
+    ratios,
+    pairedRatios,
+    runs,
+    problems,
+    seconds: round((performance.now() - t0) / 1000, 1),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+// ------------------------------------------------------------------------------------------ reporting
+
+const LABEL: Record<Contender, string> = { ceiling: 'ceiling', 'ceiling-sorted': 'ceiling (sorted ids)', direct: 'direct', funnel: 'funnel' };
+
+function fmt(n: number, digits = 0): string {
+  if (!Number.isFinite(n)) return String(n);
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function renderTable(r: CompareResult): string {
+  const head = '| contender | rows/s | stored / unique | lock errors | busy retries | latency p50 ms | p95 ms | p99 ms | peak RSS MB | CPU s | wall s |';
+  const sep = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const lines = CONTENDERS.map((c) => {
+    const s = r.contenders[c];
+    const m = s.median;
+    return `| ${LABEL[c]}${s.paced ? ' (paced)' : ''} | ${fmt(m.rowsPerSec)} | ${fmt(m.stored)} / ${fmt(m.unique)}${s.storedAll ? '' : ' ⚠'} | ${fmt(m.lockErrors)} | ${fmt(m.busyRetries)} | ${fmt(m.latencyMs.p50, 2)} | ${fmt(m.latencyMs.p95, 2)} | ${fmt(m.latencyMs.p99, 2)} | ${fmt(m.peakRssMb)} | ${fmt(m.cpuSeconds, 2)} | ${fmt(m.seconds, 2)} |`;
+  });
+  return [head, sep, ...lines].join('\n');
+}
+
+export function renderMarkdown(r: CompareResult, svgFile: string): string {
+  const x = (v: number) => `${fmt(v, 3)}×`;
+  const o = r.options;
+  return `# Funnel vs direct vs the ceiling of one SQLite writer
+
+${r.machine.line}
+
+- command: \`${r.command}\`
+- date: ${r.date}
+- load: ${fmt(o.trades)} offered trades (${fmt(r.contenders.funnel.median.unique)} unique, ${o.duplicates * 100}% re-polled duplicates), ${o.collectors} producer threads, batches of ${o.batchSize}, seed ${o.seed}
+- offered rate for direct and funnel: ${r.offeredRate.rowsPerSec ? `${fmt(r.offeredRate.rowsPerSec)} rows/s — ${r.offeredRate.basis}` : r.offeredRate.basis}; the ceiling is never paced
+- ${r.rotation}; medians of ${o.reps} run(s) per contender, figure by figure
+
+![throughput and latency per contender](${svgFile})
+
+${renderTable(r)}
+
+| ratio | of medians | median of per-rep ratios |
+|---|--:|--:|
+| funnel / ceiling (rows/s) | ${x(r.ratios.funnelOverCeiling)} | ${x(r.pairedRatios.funnelOverCeiling)} |
+| funnel / ceiling, sorted ids (rows/s) | ${x(r.ratios.funnelOverCeilingSorted)} | ${x(r.pairedRatios.funnelOverCeilingSorted)} |
+| funnel / direct (rows/s) | ${x(r.ratios.funnelOverDirect)} | ${x(r.pairedRatios.funnelOverDirect)} |
+| funnel / direct (p99 latency; < 1 = funnel faster) | ${x(r.ratios.p99LatencyFunnelOverDirect)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirect)} |
+
+Notes
+- rows/s = offered rows (duplicates included) ÷ wall seconds from "go" until everything is committed and the
+  writer/connections are closed (final checkpoint included), the same definition for every contender.
+- Latency: ceiling ${r.contenders.ceiling.latencyMeaning}; direct ${r.contenders.direct.latencyMeaning}; funnel ${r.contenders.funnel.latencyMeaning}.
+- Ceiling method: ${r.ceilingMethod}. Rows generated, validated and bound before the clock starts.
+- Ceiling order: ${r.ceilingOrders.ceiling}. Ceiling (sorted ids): ${r.ceilingOrders['ceiling-sorted']}.
+- Peak RSS and CPU seconds: direct and funnel are measured process-wide (producer threads and the writer
+  thread live in the harness process); the ceilings run in their own child process, whose RSS includes the
+  pre-built rows (both orders share one child: the sorted run starts with the funnel-order run's memory).
+${r.problems.length ? `\n**Problems:**\n${r.problems.map((p) => `- ${p}`).join('\n')}\n` : ''}`;
+}
+
+export function renderSvg(r: CompareResult): string {
+  const cats = CONTENDERS.map((c) => LABEL[c] + (r.contenders[c].paced ? ' (paced)' : ''));
+  const lat = (k: keyof LatencyFigures) => CONTENDERS.map((c) => r.contenders[c].median.latencyMs[k]);
+  return renderBarChart({
+    title: 'gecko-collector: funnel vs direct vs the ceiling of one SQLite writer',
+    subtitle: [
+      r.machine.line,
+      `${r.options.trades} trades, ${r.options.collectors} collectors, ${r.options.duplicates * 100}% duplicates, medians of ${r.options.reps} rep(s), rate ${r.options.rate}; ${r.date}`,
+    ],
+    panels: [
+      { title: 'Throughput', unit: 'rows/s, higher is better', categories: cats, series: [{ name: 'rows/s', values: CONTENDERS.map((c) => r.contenders[c].median.rowsPerSec) }] },
+      {
+        title: 'Batch latency',
+        unit: `ms, lower is better; ceiling = per ${r.options.ceilingTxRows}-row transaction`,
+        categories: cats,
+        scale: 'log',
+        series: [
+          { name: 'p50', values: lat('p50') },
+          { name: 'p95', values: lat('p95') },
+          { name: 'p99', values: lat('p99') },
+        ],
+      },
+    ],
+  });
+}
+
+/** Writes NAME.md and NAME.svg beside it; returns both paths. */
+export function writeReport(r: CompareResult, mdPath: string): { md: string; svg: string } {
+  const md = path.resolve(mdPath);
+  const svg = md.replace(/\.md$/i, '') + '.svg';
+  fs.mkdirSync(path.dirname(md), { recursive: true });
+  fs.writeFileSync(svg, renderSvg(r));
+  fs.writeFileSync(md, renderMarkdown(r, path.basename(svg)));
+  return { md, svg };
+}
+
+// ------------------------------------------------------------------------------------------------ CLI
+
+const USAGE = `usage: npm run bench:compare -- [--trades N] [--collectors N] [--duplicates F] [--reps N] [--rate ROWS_PER_SEC|PERCENT%]
+                                [--seed N] [--batch N] [--ceiling-tx ROWS] [--ceiling-chunk ROWS] [--json] [--report PATH.md]`;
+
+function fail(reason: string): never {
+  process.stderr.write(`bench:compare: ${reason}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function int(name: string, v: string | undefined, def: number, min: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseRate(v: string | undefined): RateSpec | string {
+  if (v === undefined) return { kind: 'unpaced' };
+  const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
+  if (pct) {
+    const percent = Number(pct[1]);
+    if (!(percent > 0)) return `--rate percentage must be > 0, got ${JSON.stringify(v)}`;
+    return { kind: 'percent-of-ceiling', percent };
+  }
+  if (!/^\s*\d+\s*$/.test(v)) return `--rate must be rows/s (an integer >= 0) or a percentage of the ceiling like 50%, got ${JSON.stringify(v)}`;
+  const n = Number(v);
+  return n === 0 ? { kind: 'unpaced' } : { kind: 'absolute', rowsPerSec: n };
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        trades: { type: 'string' },
+        collectors: { type: 'string' },
+        duplicates: { type: 'string' },
+        reps: { type: 'string' },
+        rate: { type: 'string' },
+        seed: { type: 'string' },
+        batch: { type: 'string' },
+        'ceiling-tx': { type: 'string' },
+        'ceiling-chunk': { type: 'string' },
+        json: { type: 'boolean' },
+        report: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
+  if (args.duplicates !== undefined && args.duplicates.trim() === '') fail('--duplicates must be a fraction in [0, 1), got ""');
+  if (!(duplicates >= 0 && duplicates < 1)) fail(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
+  const rate = parseRate(args.rate);
+  if (typeof rate === 'string') fail(rate);
+  if (args.report !== undefined && !/\.md$/i.test(args.report)) fail(`--report must name a .md file (the .svg goes beside it), got ${JSON.stringify(args.report)}`);
+  const options: CompareOptions = {
+    trades: int('trades', args.trades, 200_000, 1),
+    collectors: int('collectors', args.collectors, 8, 1),
+    duplicates,
+    reps: int('reps', args.reps, 3, 1),
+    rate,
+    seed: int('seed', args.seed, 7, 0),
+    batchSize: int('batch', args.batch, 200, 1),
+    ceilingTxRows: int('ceiling-tx', args['ceiling-tx'], DEFAULT_CEILING_TX_ROWS, 1),
+    ceilingChunkRows: int('ceiling-chunk', args['ceiling-chunk'], DEFAULT_CEILING_CHUNK_ROWS, 1),
+    command: `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`.trim(),
+    onProgress: (line) => process.stderr.write(`${line}\n`),
+  };
+  // The product logs at info to stdout; keep stdout for the result (one JSON object with --json).
+  process.env.GECKO_LOG_LEVEL ??= args.json ? 'silent' : 'warn';
+
+  const machine = machineSummary();
+  if (!args.json) process.stdout.write(`${machine.line}\n`);
+  else process.stderr.write(`${machine.line}\n`);
+  const result = await runCompare(options);
+  const report = args.report ? writeReport(result, args.report) : undefined;
+
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    process.stdout.write(`load: ${result.options.trades} trades, ${result.options.collectors} collectors, ${result.options.duplicates} duplicates, ${result.options.reps} rep(s), offered rate for direct and funnel: ${result.offeredRate.rowsPerSec ? `${result.offeredRate.rowsPerSec} rows/s, ` : ''}${result.offeredRate.basis}\n\n`);
+    process.stdout.write(`${renderTable(result)}\n\n`);
+    const rt = result.ratios;
+    process.stdout.write(
+      `funnel/ceiling ${rt.funnelOverCeiling}×  funnel/ceiling(sorted) ${rt.funnelOverCeilingSorted}×  funnel/direct ${rt.funnelOverDirect}×  p99 funnel/direct ${rt.p99LatencyFunnelOverDirect}×\n` +
+        `(paired per-rep medians: ${JSON.stringify(result.pairedRatios)})\ntotal ${result.seconds}s\n`,
+    );
+  }
+  if (report) process.stderr.write(`report: ${report.md} (+ ${path.basename(report.svg)})\n`);
+  if (result.problems.length) {
+    process.stderr.write(`bench:compare: figures not trustworthy:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,43 @@
+// `gecko-collector doctor`: reports the state of a database (settings, integrity, tables, per-pool cursors
+// and gaps) from read-only connections; it never writes to the file and never creates it.
+
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
+import { databasePathFromUrl } from '../config/database-url.ts';
+import { buildDatabaseReport, reportIsHealthy } from '../doctor/database-report.ts';
+import { renderDatabaseReport } from '../doctor/render-report.ts';
+import { EXIT_FAILURE, EXIT_OK } from './cli-error.ts';
+import { intFlag, parseFlags, type CliIo, type Command } from './command.ts';
+
+const HELP = `usage: gecko-collector doctor [flags]
+
+Runs the migration guide's debug checks on a database, read-only (safe while a collector is running):
+journal mode, busy timeout, cache size, synchronous, integrity check, schema version, rows per table,
+database and WAL size, and per pool the cursor, newest trade, trade count and recorded gaps.
+
+  --db URL     database, sqlite:///relative.db or sqlite:////absolute.db (default ${DEFAULT_DATABASE_CONFIG.url})
+  --gaps N     list the N newest gaps (default 10)
+  --quick      PRAGMA quick_check instead of the full integrity_check: much faster on a big file, and
+               a shorter read (while a collector runs, a long read holds back WAL checkpoints)
+  --json       print one JSON object instead of text
+
+Opening a WAL database read-only may leave empty -wal/-shm files beside it (SQLite needs them to read);
+the database file itself is never written.
+Exit status: 0 healthy, 1 when the integrity check fails or the file is missing or unreadable, 2 for bad flags.`;
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'check a database read-only: settings, integrity, tables, cursors, gaps',
+  help: HELP,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { values } = parseFlags(argv, {
+      db: { type: 'string' },
+      gaps: { type: 'string' },
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const path = databasePathFromUrl(values.db ?? DEFAULT_DATABASE_CONFIG.url, process.cwd(), '--db');
+    const report = buildDatabaseReport(path, { gapLimit: intFlag('gaps', values.gaps, 10, 0, 10_000), quick: values.quick === true });
+    io.stdout.write(`${values.json ? JSON.stringify(report) : renderDatabaseReport(report)}\n`);
+    return reportIsHealthy(report) ? EXIT_OK : EXIT_FAILURE;
+  },
+};

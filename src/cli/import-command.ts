@@ -1,0 +1,185 @@
+// `gecko-collector import FILE`: loads trades from the old collector's CSV export, NDJSON or a saved
+// GeckoTerminal response into the database through the write funnel, and reports every rejected line.
+
+import path from 'node:path';
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
+import { databasePathFromUrl } from '../config/database-url.ts';
+import { LockOptimizedDatabaseManager } from '../db/lock-optimized-manager.ts';
+import { componentLogger } from '../logging/logger.ts';
+import { detectImportFormat } from '../import/format-detect.ts';
+import { ImportFailedError } from '../import/import-errors.ts';
+import { runImport } from '../import/import-runner.ts';
+import { IMPORT_FORMATS, type ImportFormat, type ImportItem, type ImportSummary } from '../import/import-source.ts';
+import { readJsonApiFile } from '../import/jsonapi-file-reader.ts';
+import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
+import { readLines } from '../import/line-reader.ts';
+import { readNdjson } from '../import/ndjson-reader.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
+import { choiceFlag, intFlag, parseFlags, type CliIo, type Command } from './command.ts';
+
+const DEFAULT_BATCH = 500;
+
+const HELP = `usage: gecko-collector import FILE [flags]
+
+Imports trades into the database through the write funnel (the one writer thread). Trades are keyed by id,
+so trades already stored count as duplicates and importing a file again is harmless. Every batch that was
+acknowledged is committed: if an import stops halfway, re-run it to finish.
+
+  FILE                   one of:
+                           csv      the old collector's CSV export of the trades table (header line
+                                    id,pool_id,block_number,tx_hash,tx_from_address,from_token_amount,
+                                    to_token_amount,price_usd,volume_usd,side,block_timestamp[,...])
+                           ndjson   one trade object per line (TradeRecord or trades column names)
+                           jsonapi  a saved GeckoTerminal /pools/{address}/trades response
+  --db URL               database, sqlite:///relative.db or sqlite:////absolute.db
+                         (default ${DEFAULT_DATABASE_CONFIG.url}); created if missing
+  --format FORMAT        csv | ndjson | jsonapi (default: from the extension, else the content)
+  --network NETWORK      with --pool: the pool a jsonapi file belongs to (the response does not say)
+  --pool ADDRESS
+  --batch N              trades per write batch (default ${DEFAULT_BATCH})
+  --json                 print one JSON object instead of text
+
+Prints "imported N, duplicates N, rejected N" and one "line L: <id>: <reason>" per rejected record.
+Exit status: 0 when the import ran (even with rejected lines), 1 when it failed, 2 for bad flags.`;
+
+export interface ImportCommandResult extends ImportSummary {
+  ok: boolean;
+  file: string;
+  format: ImportFormat;
+  database: string;
+  elapsedMs: number;
+  /** Set when the import stopped early; the counts above are what was committed before that. */
+  error?: string;
+}
+
+function sourceFor(file: string, format: ImportFormat, network: string | undefined, pool: string | undefined): AsyncIterable<ImportItem> {
+  switch (format) {
+    case 'csv':
+      return readLegacyCsv(readLines(file));
+    case 'ndjson':
+      return readNdjson(readLines(file));
+    case 'jsonapi':
+      return readJsonApiFile(file, { network: network!, poolAddress: pool! });
+  }
+}
+
+/**
+ * The result goes to stdout (and `--json` must parse), but pino logs to stdout at info. Until the logger
+ * sends CLI logs to stderr, an import logs warnings and worse only, unless GECKO_LOG_LEVEL says otherwise.
+ */
+function cliLogLevel(): string {
+  return process.env.GECKO_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'warn');
+}
+
+/** The writer thread takes its log level from a copy of process.env made when it starts: set it just for that. */
+async function withWriterLogLevel<T>(start: () => Promise<T>): Promise<T> {
+  const previous = process.env.GECKO_LOG_LEVEL;
+  process.env.GECKO_LOG_LEVEL = cliLogLevel();
+  try {
+    return await start();
+  } finally {
+    if (previous === undefined) delete process.env.GECKO_LOG_LEVEL;
+    else process.env.GECKO_LOG_LEVEL = previous;
+  }
+}
+
+/** The records again, with the one already read in front. */
+async function* prepend(first: IteratorResult<ImportItem>, rest: AsyncIterator<ImportItem>): AsyncGenerator<ImportItem> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+  } finally {
+    // Stopping early (a failed write) must still close the file.
+    await rest.return?.();
+  }
+}
+
+function checkPoolFlags(format: ImportFormat, network: string | undefined, pool: string | undefined): void {
+  if (format === 'jsonapi') {
+    if (!network || !pool) {
+      throw new UsageError('a jsonapi file needs --network and --pool (a trades response does not name its pool)');
+    }
+    if (!/^[a-z0-9_-]+$/i.test(network)) throw new UsageError(`--network must be a network id like solana, got ${JSON.stringify(network)}`);
+  } else if (network !== undefined || pool !== undefined) {
+    throw new UsageError(`--network and --pool apply only to jsonapi files; ${format} rows carry their own pool_id`);
+  }
+}
+
+function writeText(io: CliIo, r: ImportCommandResult): void {
+  const lines = [`imported ${r.imported}, duplicates ${r.duplicates}, rejected ${r.rejected}`];
+  if (r.deferred > 0) {
+    lines.push(`deferred ${r.deferred}: the database did not take them now; they are kept in the spool and written when it does`);
+  }
+  for (const j of r.rejects) lines.push(`${j.at}: ${j.id}: ${j.reason}`);
+  if (r.rejectsOmitted > 0) lines.push(`... and ${r.rejectsOmitted} more rejected records not listed`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'import trades from a CSV export, NDJSON or a saved GeckoTerminal response',
+  help: HELP,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { values, positionals } = parseFlags(
+      argv,
+      {
+        db: { type: 'string' },
+        format: { type: 'string' },
+        network: { type: 'string' },
+        pool: { type: 'string' },
+        batch: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      true,
+    );
+    if (positionals.length === 0) throw new UsageError('missing FILE to import');
+    if (positionals.length > 1) throw new UsageError(`expected one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
+    const file = path.resolve(positionals[0]!);
+    const url = values.db ?? DEFAULT_DATABASE_CONFIG.url;
+    const database = databasePathFromUrl(url, process.cwd(), '--db');
+    const explicit = values.format === undefined ? undefined : choiceFlag<ImportFormat>('format', values.format, 'csv', IMPORT_FORMATS);
+    const batchSize = intFlag('batch', values.batch, DEFAULT_BATCH, 1, 50_000);
+    if (explicit) checkPoolFlags(explicit, values.network, values.pool);
+
+    // The file is opened (and its format settled) before the database: a typo in FILE creates no database.
+    const format = await detectImportFormat(file, explicit);
+    checkPoolFlags(format, values.network, values.pool);
+
+    const started = performance.now();
+    // Reading the first record settles header and document errors before the database is opened or created.
+    const records = sourceFor(file, format, values.network, values.pool)[Symbol.asyncIterator]();
+    const first = await records.next();
+    const manager = new LockOptimizedDatabaseManager({ url }, { logger: componentLogger('import').child({}, { level: cliLogLevel() }) });
+    try {
+      await withWriterLogLevel(() => manager.initialize());
+    } catch (err) {
+      await records.return?.();
+      throw err;
+    }
+    let result: ImportCommandResult;
+    try {
+      const summary = await runImport(prepend(first, records), manager, { batchSize });
+      result = { ok: true, file, format, database, ...summary, elapsedMs: 0 };
+    } catch (err) {
+      if (!(err instanceof ImportFailedError)) throw err;
+      result = { ok: false, file, format, database, ...err.summary, elapsedMs: 0, error: err.message };
+    } finally {
+      // Waits for every batch sent to be acknowledged before the writer stops.
+      await manager.close();
+    }
+    result.elapsedMs = Math.round(performance.now() - started);
+
+    if (values.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+    else writeText(io, result);
+    if (!result.ok) {
+      io.stderr.write(
+        `gecko-collector import: ${result.error}\n` +
+          `  committed before the stop: imported ${result.imported}, duplicates ${result.duplicates}; those stay stored, ` +
+          `and importing ${positionals[0]} again skips them as duplicates\n`,
+      );
+      return EXIT_FAILURE;
+    }
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,51 @@
+// Entry of the `gecko-collector` CLI: dispatches to one module per command and maps errors to exit codes
+// (2 for usage errors with a one-line reason, 1 for failures).
+
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-error.ts';
+import type { CliIo, Command } from './command.ts';
+import { GeckoCollectorError } from '../errors.ts';
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  collect: async () => (await import('./collect-command.ts')).collectCommand,
+  import: async () => (await import('./import-command.ts')).importCommand,
+  doctor: async () => (await import('./doctor-command.ts')).doctorCommand,
+};
+
+async function usage(): Promise<string> {
+  const lines = ['usage: gecko-collector <command> [flags]', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${(await load()).summary}`);
+  lines.push('', "Run 'gecko-collector <command> --help' for a command's flags.");
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${await usage()}\n`);
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`gecko-collector: unknown command ${JSON.stringify(name)} (expected one of ${Object.keys(COMMANDS).join(', ')})\n`);
+    return EXIT_USAGE;
+  }
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.help}\n`);
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`gecko-collector ${name}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof GeckoCollectorError && err.code === 'CONFIG_INVALID') {
+      io.stderr.write(`gecko-collector ${name}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`gecko-collector ${name}: ${err instanceof Error ? `${err.message}${'code' in err ? ` [${String(err.code)}]` : ''}` : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,64 @@
+// One snapshot of everything an operator watches: lock contention, batching, breaker, deferred queue,
+// writer restarts and active alerts. `getLockContentionMetrics()`, `doctor --json` and `/metrics` all read it.
+
+import type { CircuitBreakerStats } from '../breaker/circuit-breaker.ts';
+import type { LockContentionMetrics } from '../db/lock-contention-metrics.ts';
+
+export interface BatchFigures {
+  /** Average rows per batch the writer received. */
+  avgBatchSize: number;
+  /** The configured BatchConfig.maxBatchSize (the alert compares against half of it). */
+  maxBatchSize: number;
+  batches: number;
+  rows: number;
+}
+
+export interface DeferredFigures {
+  batches: number;
+  rows: number;
+  oldestAgeMs: number | null;
+  bytes: number;
+  /** Batches deferred / replayed since start. */
+  deferredTotal: number;
+  replayedTotal: number;
+}
+
+export interface WriterFigures {
+  restarts: number;
+  lastRestartAt: number | null;
+  /** Batches currently queued in the writer. */
+  backlog: number;
+}
+
+export type AlertName = 'lock-retry-rate' | 'breaker-open-too-long' | 'small-batches' | 'slow-query';
+
+export interface ActiveAlert {
+  name: AlertName;
+  message: string;
+  value: number;
+  threshold: number;
+  since: number;
+}
+
+export interface AlertThresholds {
+  /** Busy retries / operations above this fraction. Default 0.05. */
+  lockRetryRate: number;
+  /** Breaker open longer than this. Default 60000 ms. */
+  breakerOpenMs: number;
+  /** Average batch size below this fraction of maxBatchSize. Default 0.5. */
+  minBatchFill: number;
+  /** `SELECT 1` slower than this. Default 100 ms. */
+  queryLatencyMs: number;
+  /** Don't judge batch fill before this many batches. Default 20. */
+  minBatchesForFill: number;
+}
+
+export interface CollectorMetricsSnapshot {
+  at: number;
+  lock: LockContentionMetrics;
+  batch: BatchFigures;
+  breaker: CircuitBreakerStats;
+  deferred: DeferredFigures;
+  writer: WriterFigures;
+  alerts: ActiveAlert[];
+}
