@@ -20,6 +20,8 @@ export interface ProducerData {
   ratePerSec: number;
   /** funnel: send batches packed into one string (default) or as arrays of objects. */
   packTrades: boolean;
+  /** Generate each batch just before sending it instead of all up front (bounded memory for huge runs). */
+  lazy: boolean;
 }
 
 export type ProducerToHarness =

@@ -32,6 +32,12 @@ export interface LoadOptions {
   dbConfig?: Partial<DatabaseConfig>;
   /** funnel: pack each batch into one string before posting (default true). */
   packTrades?: boolean;
+  /** funnel: run the writer this many times slower (backpressure drill). */
+  slowWriter?: number;
+  /** Generate batches lazily in the producers (for runs too large to pre-build). */
+  lazy?: boolean;
+  /** Sample RSS every this many ms into `rssSamples`. */
+  rssSampleMs?: number;
 }
 
 export interface LoadResult {
@@ -46,6 +52,8 @@ export interface LoadResult {
   failedBatches: number;
   lockErrors: number;
   busyRetries: number;
+  /** funnel: write transactions (group commits) the writer ran; direct: store calls. */
+  transactions: number;
   integrity: string;
   journalMode: string;
   seconds: number;
@@ -53,6 +61,8 @@ export interface LoadResult {
   batchLatencyMs: LatencySummary;
   peakRssMb: number;
   cpuSeconds: number;
+  /** With rssSampleMs: RSS over time (shows whether memory stays bounded while producers wait). */
+  rssSamples?: { atMs: number; rssMb: number }[];
 }
 
 const PRODUCER_ENTRY = new URL('./load-worker.ts', import.meta.url);
@@ -69,7 +79,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const { unique, plans } = planProducers(o.trades, o.collectors, o.duplicates);
   let funnel: LockOptimizedDatabaseManager | undefined;
   if (o.manager === 'funnel') {
-    funnel = new LockOptimizedDatabaseManager({ ...o.dbConfig, url: dbUrl });
+    funnel = new LockOptimizedDatabaseManager({ ...o.dbConfig, url: dbUrl }, o.slowWriter ? { writerSlowdown: o.slowWriter } : {});
     await funnel.initialize();
   } else {
     // Create the schema once so the timed part measures storing, not N connections racing to migrate.
@@ -96,6 +106,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         maxInFlight,
         ratePerSec: o.rate ? o.rate / o.collectors : 0,
         packTrades: o.packTrades ?? true,
+        lazy: o.lazy ?? false,
       };
       const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: port ? [port] : [] });
       workers.push(w);
@@ -122,10 +133,20 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     throw err;
   }
 
-  let peakRss = process.memoryUsage.rss();
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
-  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  let peakRss = process.memoryUsage.rss();
+  const rssSamples: { atMs: number; rssMb: number }[] = [];
+  let lastSampleAt = -Infinity;
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    peakRss = Math.max(peakRss, rss);
+    const at = performance.now() - t0;
+    if (o.rssSampleMs && at - lastSampleAt >= o.rssSampleMs) {
+      lastSampleAt = at;
+      rssSamples.push({ atMs: Math.round(at), rssMb: round(rss / 2 ** 20, 1) });
+    }
+  }, 50);
+  const cpu0 = process.cpuUsage();
   for (const w of workers) w.postMessage({ kind: 'go' } satisfies HarnessToProducer);
   const results = await Promise.all(done);
   let writerMetrics: Awaited<ReturnType<LockOptimizedDatabaseManager['getLockContentionMetrics']>> | undefined;
@@ -160,6 +181,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     failedBatches: sum((r) => r.failedBatches),
     lockErrors,
     busyRetries,
+    transactions: writerMetrics ? writerMetrics.operations : sum((r) => r.direct?.operations ?? 0),
     integrity,
     journalMode,
     seconds: round(seconds, 3),
@@ -167,6 +189,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     batchLatencyMs: roundSummary(summarize(results.flatMap((r) => r.latencySamples))),
     peakRssMb: round(peakRss / 2 ** 20, 1),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+    ...(o.rssSampleMs ? { rssSamples } : {}),
   };
 }
 

@@ -14,9 +14,13 @@ const data = workerData as ProducerData;
 const port = parentPort!;
 const send = (m: ProducerToHarness) => port.postMessage(m);
 
-const batches: TradeRecord[][] = [];
-for (let i = 0; i < data.indices.length; i += data.batchSize) {
-  batches.push(data.indices.slice(i, i + data.batchSize).map((idx) => syntheticTrade(idx, { seed: data.seed })));
+const makeBatch = (start: number): TradeRecord[] => data.indices.slice(start, start + data.batchSize).map((idx) => syntheticTrade(idx, { seed: data.seed }));
+const starts: number[] = [];
+for (let i = 0; i < data.indices.length; i += data.batchSize) starts.push(i);
+// Eager generation keeps trade generation out of the timed part; lazy keeps memory flat for huge runs.
+const prebuilt = data.lazy ? undefined : starts.map(makeBatch);
+function* batchesInOrder(): Generator<TradeRecord[]> {
+  for (let k = 0; k < starts.length; k++) yield prebuilt ? prebuilt[k]! : makeBatch(starts[k]!);
 }
 
 let direct: DirectDatabaseManager | undefined;
@@ -41,7 +45,7 @@ const pace = async (sentRows: number) => {
 
 if (direct) {
   let sent = 0;
-  for (const batch of batches) {
+  for (const batch of batchesInOrder()) {
     await pace(sent);
     sent += batch.length;
     const t0 = performance.now();
@@ -60,7 +64,7 @@ if (direct) {
   const client = new WriterClient(data.port!, { maxInFlight: data.maxInFlight, packTrades: data.packTrades });
   const window = new Set<Promise<void>>();
   let sent = 0;
-  for (const batch of batches) {
+  for (const batch of batchesInOrder()) {
     await pace(sent);
     sent += batch.length;
     const t0 = performance.now();

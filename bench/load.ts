@@ -3,71 +3,60 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { UsageError } from '../src/cli/cli-error.ts';
+import { choiceFlag, intFlag, numberFlag, parseFlags } from '../src/cli/command.ts';
 import { defaultLoadDbPath, runLoad } from './load-run.ts';
 import { machineSummary } from './machine.ts';
 
 const USAGE = `usage: npm run bench:load -- [--collectors N] [--trades N] [--duplicates F] [--manager funnel|direct]
-                             [--batch N] [--in-flight N] [--rate ROWS_PER_SEC] [--db PATH] [--json]`;
+                             [--batch N] [--in-flight N] [--rate ROWS_PER_SEC] [--db PATH] [--json]
+                             [--slow-writer FACTOR] (writer FACTOR× slower, trades generated lazily, RSS sampled)`;
 
-function fail(reason: string): never {
-  process.stderr.write(`bench:load: ${reason}\n${USAGE}\n`);
+let result;
+try {
+  const { values: args } = parseFlags(process.argv.slice(2), {
+    collectors: { type: 'string' },
+    trades: { type: 'string' },
+    duplicates: { type: 'string' },
+    manager: { type: 'string' },
+    batch: { type: 'string' },
+    'in-flight': { type: 'string' },
+    rate: { type: 'string' },
+    'slow-writer': { type: 'string' },
+    db: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const manager = choiceFlag('manager', args.manager, 'funnel', ['funnel', 'direct'] as const);
+  const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
+  const dbPath = args.db ? path.resolve(args.db) : defaultLoadDbPath(manager);
+  if (args.db && fs.existsSync(dbPath)) throw new UsageError(`--db ${dbPath} already exists; the harness counts rows, so give it a new file`);
+  const slowWriter = args['slow-writer'] === undefined ? undefined : intFlag('slow-writer', args['slow-writer'], 1, 1, 1000);
+  const options = {
+    manager,
+    collectors: intFlag('collectors', args.collectors, 8, 1, 256),
+    trades: intFlag('trades', args.trades, 200_000, 1),
+    duplicates,
+    dbPath,
+    batchSize: intFlag('batch', args.batch, 200, 1, 100_000),
+    maxInFlight: intFlag('in-flight', args['in-flight'], 4, 1, 1024),
+    rate: intFlag('rate', args.rate, 0, 0),
+    ...(slowWriter ? { slowWriter, lazy: true, rssSampleMs: 1000 } : {}),
+  };
+  result = { json: args.json === true, keepDb: args.db !== undefined, dbPath, load: await runLoad(options) };
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`bench:load: ${err.message}\n${USAGE}\n`);
   process.exit(2);
 }
+if (!result.keepDb) fs.rmSync(path.dirname(result.dbPath), { recursive: true, force: true });
 
-function int(name: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-let args;
-try {
-  args = parseArgs({
-    options: {
-      collectors: { type: 'string' },
-      trades: { type: 'string' },
-      duplicates: { type: 'string' },
-      manager: { type: 'string' },
-      batch: { type: 'string' },
-      'in-flight': { type: 'string' },
-      rate: { type: 'string' },
-      db: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }).values;
-} catch (err) {
-  fail((err as Error).message);
-}
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const manager = args.manager ?? 'funnel';
-if (manager !== 'funnel' && manager !== 'direct') fail(`--manager must be funnel or direct, got ${JSON.stringify(manager)}`);
-const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
-if (!(duplicates >= 0 && duplicates < 1)) fail(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
-const dbPath = args.db ? path.resolve(args.db) : defaultLoadDbPath(manager);
-if (args.db && fs.existsSync(dbPath)) fail(`--db ${dbPath} already exists; the harness counts rows, so give it a new file`);
-
-const result = await runLoad({
-  manager,
-  collectors: int('collectors', args.collectors, 8, 1),
-  trades: int('trades', args.trades, 200_000, 1),
-  duplicates,
-  dbPath,
-  batchSize: int('batch', args.batch, 200, 1),
-  maxInFlight: int('in-flight', args['in-flight'], 4, 1),
-  rate: int('rate', args.rate, 0, 0),
-});
-if (!args.db) fs.rmSync(path.dirname(dbPath), { recursive: true, force: true });
-
-if (args.json) {
-  process.stdout.write(`${JSON.stringify({ ...result, machine: machineSummary() })}\n`);
+if (result.json) {
+  process.stdout.write(`${JSON.stringify({ ...result.load, machine: machineSummary() })}\n`);
 } else {
   process.stdout.write(`${machineSummary().line}\n`);
-  for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+  for (const [k, v] of Object.entries(result.load)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
 }

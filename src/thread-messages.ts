@@ -108,6 +108,9 @@ export interface WriterMetrics {
   transactions: number;
   batchesCommitted: number;
   batchesFailed: number;
+  /** Committed batches that carried trades, and their trade rows (cursor-only writes excluded). */
+  tradeBatches: number;
+  tradeRows: number;
   rowsInserted: number;
   duplicates: number;
   rejected: number;

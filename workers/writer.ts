@@ -77,6 +77,8 @@ const control: WriterControl = {
       transactions: c.transactions,
       batchesCommitted: c.batchesCommitted,
       batchesFailed: c.batchesFailed,
+      tradeBatches: c.tradeBatches,
+      tradeRows: c.tradeRows,
       rowsInserted: c.rowsInserted,
       duplicates: c.duplicates,
       rejected: c.rejected,

@@ -1,9 +1,9 @@
-// `gecko-collector collect`: flags → runCollection; a live progress line on a TTY (pino logs otherwise);
+// `gecko-collector collect`: flags → startCollection; a live progress line on a TTY (pino logs otherwise);
 // SIGINT/SIGTERM stop cleanly (flush, drain the writer, summary, exit 0), a second one exits at once.
 
 import fs from 'node:fs';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
-import { COLLECTION_DEFAULTS, runCollection, type CollectionProgress, type CollectionSummary } from '../collect/collection-run.ts';
+import { COLLECTION_DEFAULTS, startCollection, type CollectionProgress, type CollectionSummary } from '../collect/collection-run.ts';
 import { parsePoolsFile } from '../collect/pool-assignments.ts';
 import { isDecimalString } from '../gecko/decimal-string.ts';
 import { logger } from '../logging/logger.ts';
@@ -13,6 +13,7 @@ import { choiceFlag, intFlag, numberFlag, parseFlags, type CliIo, type Command }
 const D = COLLECTION_DEFAULTS;
 const PRESETS = Object.keys(BATCH_PRESETS) as BatchPresetName[];
 const MANAGERS = ['funnel', 'direct'] as const;
+const PRAGMAS = ['optimized', 'default'] as const;
 const NON_TTY_PROGRESS_EVERY_MS = 10_000;
 
 const HELP = `usage: gecko-collector collect [flags]
@@ -35,6 +36,10 @@ flags:
                            (default: ${D.manager})
   --preset P               batch preset: ${PRESETS.map((p) => `${p} {${BATCH_PRESETS[p].maxBatchSize} rows, ${BATCH_PRESETS[p].maxWaitMs} ms}`).join(', ')}
                            (default: ${D.preset})
+  --no-batching            rollback switch: no batch processor; each poll's new trades are stored in one write
+                           (the SQLite settings and the writer stay) (default: batching on)
+  --pragmas P              optimized (WAL, tuned cache/mmap/checkpoints) or default (rollback switch: SQLite's
+                           stock settings, rollback journal) (default: optimized)
   --poll-interval S        seconds between two polls of one pool (default: ${D.pollIntervalMs / 1000}, the API's cache
                            time; ${D.simulate.pollIntervalMs / 1000} with --simulate)
   --calls-per-minute N     API calls per minute, all collectors together (default: ${D.callsPerMinute}, the public limit;
@@ -43,10 +48,14 @@ flags:
   --base-url URL           API base URL (default: https://api.geckoterminal.com/api/v2)
   --simulate               run an in-process GeckoTerminal simulator on 127.0.0.1 and collect from it
                            (default: off)
+  --metrics-port P         serve Prometheus metrics at http://HOST:P/metrics while collecting (0: a free port,
+                           printed on stderr; funnel only) (default: off)
+  --metrics-host H         address the metrics server listens on (default: ${D.metricsHost})
   -h, --help               this text
 
 Logs: pino JSON on stderr (level from GECKO_LOG_LEVEL, default info; warn while a TTY shows the progress line).
-The summary goes to stdout.`;
+The summary goes to stdout. The latest metrics snapshot is kept in <db>.metrics.json (refreshed every
+${D.metricsFileIntervalMs / 1000} s and at the end) for \`gecko-collector doctor\`.`;
 
 const FLAGS = {
   network: { type: 'string' },
@@ -63,6 +72,10 @@ const FLAGS = {
   'min-volume-usd': { type: 'string' },
   'base-url': { type: 'string' },
   simulate: { type: 'boolean' },
+  'no-batching': { type: 'boolean' },
+  pragmas: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
 } as const;
 
 function readPools(values: { pools?: string | undefined; 'pools-file'?: string | undefined; top?: string | undefined }): { pools?: string[]; top?: number } {
@@ -129,7 +142,7 @@ export function progressLine(p: CollectionProgress): string {
 export function formatSummary(s: CollectionSummary): string {
   const rows: [string, string][] = [
     ['duration', `${(s.durationMs / 1000).toFixed(1)} s (start-up ${(s.startupMs / 1000).toFixed(1)} s)`],
-    ['manager', `${s.manager}, ${s.collectors} collectors, ${s.pools} pools (${s.network})`],
+    ['manager', `${s.manager}, ${s.collectors} collectors, ${s.pools} pools (${s.network})${s.batching ? '' : ', batching off'}${s.pragmas === 'default' ? ', default pragmas' : ''}`],
     ['requests', `${s.requests} (polls ${s.polls})`],
     ['throttled', String(s.throttled)],
     ['trades fetched', String(s.fetched)],
@@ -147,6 +160,12 @@ export function formatSummary(s: CollectionSummary): string {
     rows.push(['simulator served', `${sim.distinctTradesServed} distinct trades (${sim.tradesServed} with repeats, ${sim.requests} requests)`]);
     rows.push(['stored == served', `${s.stored === sim.distinctTradesServed ? 'yes' : 'no'} (${s.stored} stored, ${sim.distinctTradesServed} served; ${sim.servedInDatabase} of the served in the database)`]);
   }
+  if (s.metrics) {
+    const m = s.metrics;
+    rows.push(['breaker', `${m.breaker.state} (opened ${m.breaker.opens} times); deferred ${m.deferred.deferredTotal}, replayed ${m.deferred.replayedTotal}, waiting ${m.deferred.batches}`]);
+    if (m.alerts.length > 0) rows.push(['alerts', m.alerts.map((a) => a.name).join(', ')]);
+  }
+  if (s.metricsFile) rows.push(['metrics file', s.metricsFile]);
   if (s.collectorFailures.length > 0) rows.push(['collector failures', s.collectorFailures.join('; ')]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return ['collection summary', ...rows.map(([k, v]) => `  ${`${k}:`.padEnd(width)}${v}`)].join('\n');
@@ -171,6 +190,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const callsPerMinute = numberFlag('calls-per-minute', values['calls-per-minute'], simulate ? D.simulate.callsPerMinute : D.callsPerMinute, 0.01, 60_000);
   const dbUrl = values.db ?? D.dbUrl;
   if (!dbUrl.startsWith('sqlite:///')) throw new UsageError(`--db must look like sqlite:///gecko_data.db or sqlite:////abs/path.db, got ${JSON.stringify(dbUrl)}`);
+  const batching = values['no-batching'] !== true;
+  const pragmas = choiceFlag('pragmas', values.pragmas, 'optimized', PRAGMAS);
+  const metricsPort = values['metrics-port'] === undefined ? undefined : intFlag('metrics-port', values['metrics-port'], 0, 0, 65_535);
+  const metricsHost = values['metrics-host'];
+  if (metricsHost !== undefined && metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port');
+  if (metricsHost !== undefined && !/^[A-Za-z0-9.:_-]+$/.test(metricsHost)) throw new UsageError(`--metrics-host must be a host name or address, got ${JSON.stringify(metricsHost)}`);
+  if (metricsPort !== undefined && manager === 'direct') throw new UsageError('--metrics-port needs --manager funnel (direct mode has no breaker, deferred queue or writer to report)');
 
   const tty = io.stdout.isTTY === true;
   if (tty && !process.env.GECKO_LOG_LEVEL) {
@@ -207,7 +233,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   let summary: CollectionSummary;
   try {
-    summary = await runCollection({
+    const handle = await startCollection({
       network,
       ...(pools ? { pools } : {}),
       ...(top !== undefined ? { top } : {}),
@@ -215,6 +241,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       collectors,
       manager,
       batch: preset,
+      batching,
+      ...(pragmas !== 'optimized' ? { database: { pragmas } } : {}),
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
+      ...(metricsHost !== undefined ? { metricsHost } : {}),
       pollIntervalMs: Math.round(pollS * 1000),
       callsPerMinute,
       ...(baseUrl ? { baseUrl } : {}),
@@ -224,6 +254,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       signal: controller.signal,
       onProgress,
     });
+    if (handle.metricsUrl) io.stderr.write(`${tty ? '\r\x1b[K' : ''}metrics: ${handle.metricsUrl}\n`);
+    summary = await handle.done;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,5 +1,5 @@
 // `gecko-collector doctor`: reports the state of a database (settings, integrity, tables, per-pool cursors
-// and gaps) from read-only connections; it never writes to the file and never creates it.
+// and gaps), the deferred queue's spool and the last run's metrics, read-only; it never writes or creates them.
 
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
@@ -12,7 +12,10 @@ const HELP = `usage: gecko-collector doctor [flags]
 
 Runs the migration guide's debug checks on a database, read-only (safe while a collector is running):
 journal mode, busy timeout, cache size, synchronous, integrity check, schema version, rows per table,
-database and WAL size, and per pool the cursor, newest trade, trade count and recorded gaps.
+database and WAL size, and per pool the cursor, newest trade, trade count and recorded gaps. Beside the
+database it reads the deferred queue's spool (<db>.spool: batches waiting to be replayed, oldest age) and
+the last run's metrics (<db>.metrics.json: breaker, deferred queue, writer restarts, lock errors and busy
+retries, batch fill, active alerts, with the time the figures were taken).
 
   --db URL     database, sqlite:///relative.db or sqlite:////absolute.db (default ${DEFAULT_DATABASE_CONFIG.url})
   --gaps N     list the N newest gaps (default 10)
@@ -20,13 +23,13 @@ database and WAL size, and per pool the cursor, newest trade, trade count and re
                a shorter read (while a collector runs, a long read holds back WAL checkpoints)
   --json       print one JSON object instead of text
 
-Opening a WAL database read-only may leave empty -wal/-shm files beside it (SQLite needs them to read);
-the database file itself is never written.
+Opening a WAL database (or spool) read-only may leave empty -wal/-shm files beside it (SQLite needs them
+to read); the database and spool files themselves are never written.
 Exit status: 0 healthy, 1 when the integrity check fails or the file is missing or unreadable, 2 for bad flags.`;
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check a database read-only: settings, integrity, tables, cursors, gaps',
+  summary: 'check a database read-only: settings, integrity, tables, cursors, gaps, spool, last run',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseFlags(argv, {

@@ -1,9 +1,10 @@
 // A whole collection as a library call: opens the database (funnel or direct), picks the pools, reads their
 // cursors, runs N collector threads under piscina until stopped, drains the writer and returns a summary.
+// Along the way it can serve /metrics, and it keeps the latest metrics snapshot in `<db>.metrics.json`.
 
 import Database from 'better-sqlite3';
 import { Piscina } from 'piscina';
-import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
+import { resolveBatchConfig, type BatchConfig, type BatchPresetName } from '../config/batch-config.ts';
 import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
 import { urlFromDatabasePath } from '../config/database-url.ts';
 import { DirectDatabaseManager } from '../db/direct-manager.ts';
@@ -13,6 +14,8 @@ import { ConfigError, GeckoCollectorError } from '../errors.ts';
 import { GECKO_API_BASE_URL, GeckoTerminalClient, MAX_MULTI_POOLS } from '../gecko/gecko-client.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { startMetricsServer } from '../monitoring/prometheus-exporter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { startGeckoSimulator, type GeckoSimulator, type GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { workerEntry } from '../threads/spawn-worker.ts';
@@ -25,6 +28,7 @@ import {
   type CounterSnapshot,
   type PoolAssignment,
 } from './collector-task.ts';
+import { MetricsFileWriter, metricsFilePath, RUN_METRICS_FORMAT, RUN_METRICS_VERSION, type RunMetricsFile } from './metrics-file.ts';
 import { countStoredIds, distributePools, loadPoolAssignments, normalizePoolAddresses } from './pool-assignments.ts';
 
 const COLLECTOR_ENTRY = new URL('../../workers/collector.ts', import.meta.url);
@@ -42,6 +46,8 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   simulate: Object.freeze({ pollIntervalMs: 2000, callsPerMinute: 600, minSpacingMs: 0, tradesPerSecond: 4, historySeconds: 3600, seed: 1 }),
   progressIntervalMs: 1000,
   stopGraceMs: 10_000,
+  metricsHost: '127.0.0.1',
+  metricsFileIntervalMs: 5000,
 });
 
 export class CollectionError extends GeckoCollectorError {
@@ -60,6 +66,19 @@ export interface CollectionOptions {
   collectors?: number;
   manager?: 'funnel' | 'direct';
   batch?: BatchPresetName | Partial<BatchConfig>;
+  /**
+   * false: the rollback switch that keeps the SQLite settings and the writer but drops the batch processor:
+   * each poll's new trades are stored in one write, the cursor after its ack. Default true.
+   */
+  batching?: boolean;
+  /** Serve Prometheus text at http://metricsHost:metricsPort/metrics while the run lasts (funnel only; 0 = a free port). */
+  metricsPort?: number;
+  /** Default 127.0.0.1. */
+  metricsHost?: string;
+  /** Where the latest metrics snapshot is kept as JSON (for `doctor`); false: nowhere. Default `<db>.metrics.json`. */
+  metricsFile?: string | false;
+  /** How often that file is refreshed while the run lasts. Default 5000 ms. */
+  metricsFileIntervalMs?: number;
   pollIntervalMs?: number;
   callsPerMinute?: number;
   minSpacingMs?: number;
@@ -95,6 +114,8 @@ export interface CollectionProgress {
   /** Trades stored per second over the last progress interval. */
   rowsPerSec: number;
   stopping: boolean;
+  /** The /metrics URL when the run serves one (with the real port when 0 was asked). */
+  metricsUrl?: string;
 }
 
 export interface SimulatorCheck {
@@ -109,6 +130,8 @@ export interface SimulatorCheck {
 
 export interface CollectionSummary {
   manager: 'funnel' | 'direct';
+  batching: boolean;
+  pragmas: 'optimized' | 'default';
   network: string;
   dbPath: string;
   pools: number;
@@ -138,12 +161,21 @@ export interface CollectionSummary {
   collectorFailures: string[];
   counters: CounterSnapshot;
   simulator?: SimulatorCheck;
+  /** The funnel's metrics snapshot taken once every collector was done (absent in direct mode). */
+  metrics?: CollectorMetricsSnapshot;
+  /** Where the final snapshot was written (see CollectionOptions.metricsFile). */
+  metricsFile?: string;
+  metricsUrl?: string;
 }
 
 export interface CollectionHandle {
   readonly pools: readonly PoolAssignment[];
   readonly collectors: number;
   readonly simulator: GeckoSimulator | undefined;
+  /** The /metrics URL (see CollectionOptions.metricsPort); served until `done` settles. */
+  readonly metricsUrl: string | undefined;
+  /** See CollectionOptions.metricsFile. */
+  readonly metricsFile: string | undefined;
   /** Asks every collector to stop; `done` resolves once everything is committed. Idempotent. */
   stop(): void;
   /** Resolves once every collector is polling (or one ended early, or a stop came first). */
@@ -156,7 +188,8 @@ interface StateDatabase {
   read<T>(fn: (db: Database.Database) => T): Promise<T>;
   writeMetadata(parsed: ParsedPools): Promise<void>;
   backlog(): Promise<number>;
-  lockMetrics(): Promise<{ lockErrors: number; busyRetries: number } | undefined>;
+  /** The funnel's metrics snapshot; undefined in direct mode (no funnel). */
+  snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
   close(): Promise<void>;
 }
 
@@ -166,8 +199,9 @@ function positiveInt(field: string, v: number | undefined, fallback: number, min
   return n;
 }
 
-async function openFunnel(config: Partial<DatabaseConfig>): Promise<StateDatabase & { manager: LockOptimizedDatabaseManager }> {
-  const manager = new LockOptimizedDatabaseManager(config);
+async function openFunnel(config: Partial<DatabaseConfig>, maxBatchSize: number): Promise<StateDatabase & { manager: LockOptimizedDatabaseManager }> {
+  // maxBatchSize: the batch-fill figure and the small-batches alert compare with the run's own preset.
+  const manager = new LockOptimizedDatabaseManager(config, { maxBatchSize });
   await manager.initialize();
   return {
     manager,
@@ -177,10 +211,7 @@ async function openFunnel(config: Partial<DatabaseConfig>): Promise<StateDatabas
       await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
     },
     backlog: async () => (await manager.getWriterMetrics()).backlogBatches,
-    lockMetrics: async () => {
-      const m = await manager.getLockContentionMetrics();
-      return { lockErrors: m.lockErrors, busyRetries: m.busyRetries };
-    },
+    snapshot: () => manager.getMetricsSnapshot(),
     close: () => manager.close(),
   };
 }
@@ -197,7 +228,7 @@ async function openDirect(config: Partial<DatabaseConfig>): Promise<StateDatabas
     read: async (fn) => fn(reader),
     writeMetadata: async () => undefined,
     backlog: async () => 0,
-    lockMetrics: async () => undefined,
+    snapshot: undefined,
     close: async () => {
       reader.close();
     },
@@ -263,6 +294,14 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
   const limiter = new SharedRateLimiter({ callsPerMinute, minSpacingMs });
   const dbConfig: Partial<DatabaseConfig> = { ...options.database, url: options.dbUrl ?? COLLECTION_DEFAULTS.dbUrl };
   const settings = writerSettingsFrom(resolveDatabaseConfig(dbConfig));
+  const batching = options.batching ?? true;
+  if (typeof batching !== 'boolean') throw new ConfigError('batching', options.batching, 'expected true or false');
+  if (options.metricsPort !== undefined && manager !== 'funnel') {
+    throw new ConfigError('metricsPort', options.metricsPort, 'the metrics server needs the funnel manager (direct mode has no breaker, deferred queue or writer to report)');
+  }
+  const metricsPath = options.metricsFile === false ? undefined : (options.metricsFile ?? metricsFilePath(settings.path));
+  const metricsFileIntervalMs = positiveInt('metricsFileIntervalMs', options.metricsFileIntervalMs, COLLECTION_DEFAULTS.metricsFileIntervalMs, 10);
+  const runStartedAt = Date.now();
 
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
@@ -288,8 +327,65 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const baseUrl = options.baseUrl ?? simulator?.baseUrl;
     const client = new GeckoTerminalClient({ rateLimiter: limiter, ...(baseUrl ? { baseUrl } : {}) });
 
-    const db = manager === 'funnel' ? await openFunnel(dbConfig) : await openDirect(dbConfig);
+    const db = manager === 'funnel' ? await openFunnel(dbConfig, resolveBatchConfig(options.batch ?? COLLECTION_DEFAULTS.preset).maxBatchSize) : await openDirect(dbConfig);
     cleanups.push(() => db.close());
+
+    // Pushed after the database: cleanups run in reverse, so the server stops before the manager closes.
+    let metricsUrl: string | undefined;
+    if (options.metricsPort !== undefined && db.snapshot) {
+      const host = options.metricsHost ?? COLLECTION_DEFAULTS.metricsHost;
+      try {
+        const server = await startMetricsServer({
+          port: options.metricsPort,
+          host,
+          snapshot: db.snapshot,
+          ...(options.logger ? { logger: options.logger.child({ component: 'metrics-server' }) } : {}),
+        });
+        cleanups.push(() => server.close());
+        metricsUrl = server.url;
+      } catch (err) {
+        if (err instanceof GeckoCollectorError) throw err;
+        throw new CollectionError(`cannot serve metrics on ${host}:${options.metricsPort}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const metricsContent = (
+      snapshot: CollectorMetricsSnapshot | null,
+      lock: { lockErrors: number; busyRetries: number },
+      finishedAt: number | null,
+    ): RunMetricsFile => ({
+      format: RUN_METRICS_FORMAT,
+      version: RUN_METRICS_VERSION,
+      writtenAt: Date.now(),
+      startedAt: runStartedAt,
+      finishedAt,
+      pid: process.pid,
+      manager,
+      pragmas: settings.pragmas,
+      batching,
+      snapshot,
+      lock,
+      ...(snapshot ? {} : { note: 'direct mode: no funnel, so no breaker, deferred queue or writer figures; lock figures are summed over the collectors\' own connections at the end of the run' }),
+    });
+    let finalMetrics: RunMetricsFile | null = null;
+    const snapshotOf = db.snapshot;
+    const metricsWriter = metricsPath
+      ? new MetricsFileWriter({
+          path: metricsPath,
+          intervalMs: metricsFileIntervalMs,
+          build: async (final) => {
+            if (final) return finalMetrics;
+            // Direct mode has nothing to report until the collectors hand back their connections' figures.
+            if (!snapshotOf) return null;
+            const snap = await snapshotOf();
+            return metricsContent(snap, { lockErrors: snap.lock.lockErrors, busyRetries: snap.lock.busyRetries }, null);
+          },
+          logger: log,
+        })
+      : undefined;
+    if (metricsWriter) {
+      metricsWriter.start();
+      cleanups.push(() => metricsWriter.stop());
+    }
 
     const { addresses, metadata } = await resolveAddresses(options, client, network, simulator, log);
     if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
@@ -325,6 +421,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         baseUrl: baseUrl ?? GECKO_API_BASE_URL,
         rateLimiterBuffer: limiter.buffer,
         batch: options.batch ?? COLLECTION_DEFAULTS.preset,
+        batching,
         manager,
         stopBuffer: stopFlag.buffer,
         countersBuffer: counters.buffer,
@@ -336,6 +433,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         runs.push(pool.run(task, { transferList: linkTransferList(task.link) }));
       } else {
         task.dbUrl = dbUrl;
+        if (options.database) task.database = { ...options.database };
         runs.push(pool.run(task));
       }
     }
@@ -399,6 +497,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         writerBacklog,
         rowsPerSec,
         stopping,
+        ...(metricsUrl ? { metricsUrl } : {}),
       };
     };
     if (options.onProgress) {
@@ -427,8 +526,9 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
 
         let lockErrors = 0;
         let busyRetries = 0;
-        const funnelLocks = await db.lockMetrics();
-        if (funnelLocks) ({ lockErrors, busyRetries } = funnelLocks);
+        // Every collector is done and everything it sent is acked: these are the run's final figures.
+        const finalSnapshot = db.snapshot ? await db.snapshot() : undefined;
+        if (finalSnapshot) ({ lockErrors, busyRetries } = finalSnapshot.lock);
         for (const r of results) {
           lockErrors += r.lockMetrics?.lockErrors ?? 0;
           busyRetries += r.lockMetrics?.busyRetries ?? 0;
@@ -446,12 +546,18 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
             allServedStored: servedInDatabase === s.distinctTradesServed,
           };
         }
+        if (metricsWriter) {
+          finalMetrics = metricsContent(finalSnapshot ?? null, { lockErrors, busyRetries }, Date.now());
+          await metricsWriter.finish();
+        }
         // Everything was acked by the collectors; close() also waits for the writer to finish what it holds.
         await cleanup();
         const durationMs = performance.now() - startedAt;
         if (failures.length === groups.length) throw new CollectionError(`every collector failed: ${failures[0]}`);
         const summary: CollectionSummary = {
           manager,
+          batching,
+          pragmas: settings.pragmas,
           network,
           dbPath: settings.path,
           pools: assignments.length,
@@ -476,15 +582,18 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           collectorFailures: failures,
           counters: c,
           ...(simCheck ? { simulator: simCheck } : {}),
+          ...(finalSnapshot ? { metrics: finalSnapshot } : {}),
+          ...(metricsPath ? { metricsFile: metricsPath } : {}),
+          ...(metricsUrl ? { metricsUrl } : {}),
         };
-        log.info({ ...summary, counters: undefined }, 'collection finished');
+        log.info({ ...summary, counters: undefined, metrics: undefined }, 'collection finished');
         return summary;
       } finally {
         await cleanup();
       }
     })();
 
-    return { pools: assignments, collectors: groups.length, simulator, stop, ready, progress, done };
+    return { pools: assignments, collectors: groups.length, simulator, metricsUrl, metricsFile: metricsPath, stop, ready, progress, done };
   } catch (err) {
     await cleanup();
     throw err;

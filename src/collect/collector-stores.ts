@@ -3,7 +3,7 @@
 
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
+import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../db/direct-manager.ts';
 import { isLockError } from '../db/group-commit-writer.ts';
 import type { LockContentionMetrics } from '../db/lock-contention-metrics.ts';
@@ -65,10 +65,12 @@ export class DirectCollectorStore implements CollectorStore {
     private readonly statements: WriteStatements,
   ) {}
 
-  static async open(url: string): Promise<DirectCollectorStore> {
-    const manager = new DirectDatabaseManager({ url }, { maxRetries: 100, maxDelayMs: 1000 });
+  /** `database`: the run's other settings (e.g. pragmas: 'default'), or this connection would differ from the rest. */
+  static async open(url: string, database: Partial<Omit<DatabaseConfig, 'url'>> = {}): Promise<DirectCollectorStore> {
+    const config: Partial<DatabaseConfig> = { ...database, url };
+    const manager = new DirectDatabaseManager(config, { maxRetries: 100, maxDelayMs: 1000 });
     await manager.initialize();
-    const settings = writerSettingsFrom(resolveDatabaseConfig({ url }));
+    const settings = writerSettingsFrom(resolveDatabaseConfig(config));
     let db: Database.Database;
     try {
       db = new Database(settings.path, { fileMustExist: true });

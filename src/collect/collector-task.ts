@@ -2,6 +2,7 @@
 // it hands back; plus the shared counters and stop flag the two sides read without any message round trip.
 
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
+import type { DatabaseConfig } from '../config/database-config.ts';
 import type { LockContentionMetrics } from '../db/lock-contention-metrics.ts';
 import type { WriterLink } from '../db/writer-link.ts';
 
@@ -36,11 +37,15 @@ export interface CollectorTask {
   /** `SharedRateLimiter.buffer` of the main thread: one call budget for every collector. */
   rateLimiterBuffer: SharedArrayBuffer;
   batch: BatchPresetName | Partial<BatchConfig>;
+  /** false (rollback switch): no batch processor, each poll's new trades are stored in one write. Default true. */
+  batching?: boolean;
   manager: 'funnel' | 'direct';
   /** Funnel: this collector's own data port to the writer (transferred). */
   link?: WriterLink;
   /** Direct: the database URL (absolute path) this collector opens its own connection to. */
   dbUrl?: string;
+  /** Direct: the run's other DatabaseConfig fields (e.g. `pragmas`), so every connection is set up alike. */
+  database?: Partial<Omit<DatabaseConfig, 'url'>>;
   maxInFlight?: number;
   /** See StopFlag: set once by the main thread to ask every collector to finish. */
   stopBuffer: SharedArrayBuffer;
@@ -70,6 +75,12 @@ export const COUNTER_NAMES = [
   'fetched',
   /** Trades dropped by the overlap filter (seen in an earlier response, or before the cursor). */
   'repeats',
+  /** Polls whose response had new trades (each hands them to the store). */
+  'pollsWithTrades',
+  /** Trade writes the collector sent to the store and saw acked (batches, or one per poll without batching). */
+  'tradeWrites',
+  /** Cursor/gap writes committed. */
+  'stateWrites',
   /** Trades the store inserted (acked). */
   'inserted',
   /** Trades the store already had (acked as duplicates). */

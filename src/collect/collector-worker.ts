@@ -1,6 +1,6 @@
 // The body of one collector thread (workers/collector.ts runs it under piscina): builds the client on the
-// shared rate limit, the store (own writer port, or direct), the batch processor and the poller; runs until
-// the shared stop flag is set; returns only after everything it sent is committed.
+// shared rate limit, the store (own writer port, or direct), the batch processor (or, batching off, one write
+// per poll) and the poller; runs until the stop flag is set; returns only after everything it sent is committed.
 
 import { TradeDataBatchProcessor } from '../batch/trade-data-batch-processor.ts';
 import { openWriterClient } from '../db/writer-link.ts';
@@ -12,7 +12,8 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { DirectCollectorStore, FunnelCollectorStore, type CollectorStore } from './collector-stores.ts';
 import { CollectorCounters, StopFlag, type CollectorResult, type CollectorTask } from './collector-task.ts';
-import { PoolPoller } from './pool-poller.ts';
+import { PoolPoller, type TradeSubmitter } from './pool-poller.ts';
+import { UnbatchedTradeSubmitter } from './unbatched-trade-submitter.ts';
 
 const COUNTER_SYNC_MS = 250;
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -35,7 +36,7 @@ function stopAwareLimiter(limiter: SharedRateLimiter, stop: AbortSignal): RateLi
 async function openStore(task: CollectorTask): Promise<CollectorStore> {
   if (task.manager === 'direct') {
     if (!task.dbUrl) throw new ConfigError('dbUrl', task.dbUrl, 'a direct-mode collector needs the database URL');
-    return DirectCollectorStore.open(task.dbUrl);
+    return DirectCollectorStore.open(task.dbUrl, task.database);
   }
   if (!task.link) throw new ConfigError('link', undefined, 'a funnel collector needs its writer link');
   return new FunnelCollectorStore(openWriterClient(task.link, task.maxInFlight !== undefined ? { maxInFlight: task.maxInFlight } : {}));
@@ -63,22 +64,35 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
   });
 
   let store: CollectorStore | undefined;
-  let processor: TradeDataBatchProcessor | undefined;
+  // The batch processor, or (batching: false, the rollback switch) one store write per poll.
+  let processor: (TradeSubmitter & { close(): Promise<void> }) | undefined;
+  let storeStats: () => { inserted: number; duplicates: number; rejected: number; writes: number } = () => ({ inserted: 0, duplicates: 0, rejected: 0, writes: 0 });
   const sync = () => {
     const c = client.getStats();
     counters.set(slot, 'requests', c.requests);
     counters.set(slot, 'throttled', c.throttled);
-    if (processor) {
-      const p = processor.getStats();
-      counters.set(slot, 'inserted', p.inserted);
-      counters.set(slot, 'storeDuplicates', p.duplicates);
-      counters.set(slot, 'rejected', p.rejected);
-    }
+    const p = storeStats();
+    counters.set(slot, 'inserted', p.inserted);
+    counters.set(slot, 'storeDuplicates', p.duplicates);
+    counters.set(slot, 'rejected', p.rejected);
+    counters.set(slot, 'tradeWrites', p.writes);
   };
   const ticker = setInterval(sync, COUNTER_SYNC_MS);
   try {
     store = await openStore(task);
-    processor = new TradeDataBatchProcessor(store.trades, task.batch, { name: `collector-${slot}` });
+    if (task.batching === false) {
+      const unbatched = new UnbatchedTradeSubmitter(store.trades);
+      processor = unbatched;
+      storeStats = () => unbatched.getStats();
+    } else {
+      const batcher = new TradeDataBatchProcessor(store.trades, task.batch, { name: `collector-${slot}` });
+      processor = batcher;
+      storeStats = () => {
+        const p = batcher.getStats();
+        return { inserted: p.inserted, duplicates: p.duplicates, rejected: p.rejected, writes: p.totalBatches };
+      };
+    }
+    const sink = store;
     const poller = new PoolPoller({
       client,
       network: task.network,
@@ -86,11 +100,16 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
       pollIntervalMs: task.pollIntervalMs,
       ...(task.minVolumeUsd !== undefined ? { minVolumeUsd: task.minVolumeUsd } : {}),
       trades: processor,
-      state: store,
+      state: {
+        writeState: async (update) => {
+          await sink.writeState(update);
+          counters.add(slot, 'stateWrites');
+        },
+      },
       counters: { add: (name, n) => counters.add(slot, name, n) },
       logger: log,
     });
-    log.info({ pools: task.pools.length, manager: task.manager, pollIntervalMs: task.pollIntervalMs }, 'collector started');
+    log.info({ pools: task.pools.length, manager: task.manager, batching: task.batching !== false, pollIntervalMs: task.pollIntervalMs }, 'collector started');
     counters.set(slot, 'running', 1);
     try {
       await poller.run(stop.signal, grace.signal);

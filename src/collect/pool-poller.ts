@@ -174,6 +174,7 @@ export class PoolPoller {
     let done: Promise<void> = Promise.resolve();
     if (result.fresh.length > 0) {
       const n = result.fresh.length;
+      this.counters.add('pollsWithTrades');
       this.counters.add('pendingTrades', n);
       const submission = this.options.trades.submitTrades(result.fresh);
       done = submission.done.finally(() => this.counters.add('pendingTrades', -n));

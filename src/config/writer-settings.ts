@@ -19,6 +19,11 @@ export interface WriterSettings {
   groupCommitMaxRows: number;
   /** Insert each group commit in trade-id order (fewer B-tree page splits). */
   sortGroupById: boolean;
+  /**
+   * Backpressure drills only: after each commit the writer idles (factor − 1) × the commit's duration, so it
+   * runs `factor` times slower. 1 (default) = full speed.
+   */
+  slowdownFactor?: number;
   /** Retries of BEGIN IMMEDIATE after SQLITE_BUSY outlived busy_timeout, before the batch is nacked. */
   lockRetries: number;
 }

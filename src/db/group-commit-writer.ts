@@ -66,6 +66,9 @@ export class GroupCommitWriter {
     batchesCommitted: 0,
     batchesFailed: 0,
     batchesInTransactions: 0,
+    /** Batches that carried trades, and their trade rows: what batch fill is judged on. */
+    tradeBatches: 0,
+    tradeRows: 0,
     rowsInserted: 0,
     duplicates: 0,
     rejected: 0,
@@ -80,7 +83,7 @@ export class GroupCommitWriter {
   constructor(
     private readonly db: Database,
     statements: WriteStatements,
-    private readonly settings: Pick<WriterSettings, 'groupCommitMaxRows' | 'sortGroupById' | 'lockRetries' | 'busyTimeoutMs' | 'pragmas'>,
+    private readonly settings: Pick<WriterSettings, 'groupCommitMaxRows' | 'sortGroupById' | 'lockRetries' | 'busyTimeoutMs' | 'pragmas' | 'slowdownFactor'>,
     private readonly log: Logger,
     private readonly hooks: WriterHooks = {},
   ) {
@@ -246,6 +249,11 @@ export class GroupCommitWriter {
       throw err;
     }
     const commitMs = performance.now() - t0;
+    const slowdown = this.settings.slowdownFactor ?? 1;
+    if (slowdown > 1) {
+      // Blocks this thread on purpose, as a slow disk would: batches pile up and senders must wait.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, (slowdown - 1) * commitMs);
+    }
     this.commitLatency.record(commitMs);
     this.dirtySinceCheckpoint = true;
     const c = this.counters;
@@ -255,6 +263,11 @@ export class GroupCommitWriter {
     group.forEach((q, owner) => {
       const o = outcomes[owner]!;
       c.batchesCommitted++;
+      const tradeRows = q.batch.trades?.length ?? q.batch.packedTrades?.count ?? 0;
+      if (tradeRows > 0) {
+        c.tradeBatches++;
+        c.tradeRows += tradeRows;
+      }
       c.rowsInserted += o.inserted;
       c.duplicates += o.duplicates;
       c.rejected += o.rejected.length;

@@ -39,6 +39,8 @@ export interface LockOptimizedManagerOptions {
   alertIntervalMs?: number;
   /** The collectors' BatchConfig.maxBatchSize, which the small-batches alert compares with. */
   maxBatchSize?: number;
+  /** Backpressure drills: run the writer this many times slower (see WriterSettings.slowdownFactor). */
+  writerSlowdown?: number;
 }
 
 /** getLockContentionMetrics() of the funnel: the lock figures plus breaker, deferred queue, writer and alerts. */
@@ -72,7 +74,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
 
   constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
     this.config = resolveDatabaseConfig(config);
-    this.settings = writerSettingsFrom(this.config);
+    this.settings = { ...writerSettingsFrom(this.config), ...(options.writerSlowdown ? { slowdownFactor: options.writerSlowdown } : {}) };
     this.options = options;
     this.log = (options.logger ?? componentLogger('db-manager')).child({ manager: 'funnel' });
     this.breaker = new CircuitBreaker({ name: 'writer', ...options.breaker });
@@ -263,15 +265,15 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       return performance.now() - t0;
     });
     const depth = this.requireOpen(this.queue).depth();
-    const rowsSeen = m.rowsInserted + m.duplicates + m.rejected;
     const base: Omit<CollectorMetricsSnapshot, 'alerts'> = {
       at: Date.now(),
       lock: this.lockFigures(m, queryLatencyMs),
       batch: {
-        avgBatchSize: m.batchesCommitted ? rowsSeen / m.batchesCommitted : 0,
+        // Only batches that carry trades: cursor and pool-metadata writes are small by nature.
+        avgBatchSize: m.tradeBatches ? m.tradeRows / m.tradeBatches : 0,
         maxBatchSize: this.options.maxBatchSize ?? BATCH_PRESETS.production.maxBatchSize,
-        batches: m.batchesCommitted,
-        rows: rowsSeen,
+        batches: m.tradeBatches,
+        rows: m.tradeRows,
       },
       breaker: this.breaker.getStats(),
       deferred: { ...depth, deferredTotal: this.gateway?.deferredTotal ?? 0, replayedTotal: this.replayedTotal },

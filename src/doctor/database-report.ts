@@ -7,7 +7,13 @@ import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } fr
 import { urlFromDatabasePath } from '../config/database-url.ts';
 import { detectSchemaFlavor, SCHEMA_VERSION, type SchemaFlavor } from '../db/schema-migrations.ts';
 import { applyReadConnectionSettings, describeConnection, type ConnectionDescription } from '../db/sqlite-settings.ts';
+import { defaultSpoolPath } from '../deferred/deferred-queue.ts';
 import { DatabaseOpenError } from '../errors.ts';
+import { readLastRun, type LastRunSnapshot } from './last-run.ts';
+import { readSpoolReport, type SpoolReport } from './spool-report.ts';
+
+export type { LastRunSnapshot } from './last-run.ts';
+export type { SpoolReport } from './spool-report.ts';
 
 /** A per-connection setting: what the collector configures on its connections, and what this reader has. */
 export interface SettingPair<T> {
@@ -63,18 +69,15 @@ export interface GapsReport {
   latest: GapReport[];
 }
 
-/** Figures the collector leaves at the end of a run (not written yet: doctor reports null until it is). */
-export interface LastRunSnapshot {
-  finishedAt: string;
-  lockErrors: number;
-}
-
 /**
  * Optional sections other parts of the project add to the report (writer, breaker and deferred-queue
  * metrics, alerts...). Add an optional field here and a SectionRenderer for the text output; JSON output
  * carries every field as is, and readers of older reports simply find the field missing.
  */
-export interface DoctorReportSections {}
+export interface DoctorReportSections {
+  /** The deferred queue now, read-only from `<db>.spool`; null when there is no spool file. */
+  spool?: SpoolReport | null;
+}
 
 export interface DatabaseReport extends DoctorReportSections {
   path: string;
@@ -99,8 +102,9 @@ export interface DatabaseReport extends DoctorReportSections {
   files: FileSizes;
   pools: PoolReport[];
   gaps: GapsReport;
-  /** Lock errors of the last collector run (0 until a run leaves a metrics snapshot). */
+  /** Lock errors of the last collector run (from lastRun; 0 until a run leaves a metrics snapshot). */
   lockErrors: number;
+  /** The last run's figures from `<db>.metrics.json`; null when no run left one. */
   lastRun: LastRunSnapshot | null;
   /** Things worth knowing that are not failures (e.g. a legacy file the collector has not opened yet). */
   notes: string[];
@@ -111,7 +115,10 @@ export interface DatabaseReportOptions {
   gapLimit?: number;
   /** PRAGMA quick_check instead of the full integrity_check (much faster on a big file). */
   quick?: boolean;
+  /** Default: read from `<db>.metrics.json` beside the database. */
   lastRun?: LastRunSnapshot | null;
+  /** Default: read (read-only) from `<db>.spool` beside the database. */
+  spool?: SpoolReport | null;
 }
 
 function fileSize(path: string): number | null {
@@ -158,19 +165,58 @@ export function buildDatabaseReport(path: string, options: DatabaseReportOptions
   // Measured before opening: a read-only open of a WAL file may create an empty -wal/-shm.
   const walBytes = fileSize(`${path}-wal`);
   const db = openReadOnly(path);
+  let report: DatabaseReport;
   try {
     const settings = writerSettingsFrom(resolveDatabaseConfig({ url: urlFromDatabasePath(path) }));
     applyReadConnectionSettings(db, settings);
     const reader = describeConnection(db);
     db.exec('BEGIN');
     try {
-      return collect(db, path, walBytes, gapLimit, options, reader);
+      report = collect(db, path, walBytes, gapLimit, options, reader);
     } finally {
       db.exec('COMMIT');
     }
   } finally {
     db.close();
   }
+  addCollectorFiles(report, options);
+  return report;
+}
+
+/** The files a run leaves beside the database: its metrics snapshot and the deferred queue's spool. */
+function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOptions): void {
+  const notes: string[] = [];
+  let lastRun: LastRunSnapshot | null = null;
+  if (options.lastRun !== undefined) lastRun = options.lastRun;
+  else {
+    try {
+      lastRun = readLastRun(report.path);
+    } catch (err) {
+      notes.push(`last run metrics not shown: ${(err as Error).message}`);
+    }
+  }
+  const spool = options.spool !== undefined ? options.spool : readSpoolReport(defaultSpoolPath(report.path));
+
+  if (report.journalMode !== 'wal') {
+    const i = report.notes.findIndex((n) => n.startsWith('journal_mode is '));
+    // The configuration rollback keeps the rollback journal on purpose; the next run will not switch it.
+    if (i >= 0 && lastRun?.pragmas === 'default') {
+      report.notes[i] = `journal_mode is ${report.journalMode}: the last run used pragmas 'default' (the configuration rollback), which keeps SQLite's rollback journal`;
+    }
+  }
+  if (lastRun) {
+    if (lastRun.finishedAt === null) notes.push(`the last run's metrics (${lastRun.at}) are from a run that is still going or did not finish cleanly`);
+    if (lastRun.alerts.length > 0) notes.push(`alerts active in the last run: ${lastRun.alerts.map((a) => a.name).join(', ')}`);
+  }
+  if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
+  else if (spool && spool.batches > 0) {
+    notes.push(`${spool.batches} deferred batch(es) (${spool.rows} rows) wait in the spool; the next collector run replays them into the database`);
+  }
+
+  report.lastRun = lastRun;
+  report.lockErrors = lastRun?.lockErrors ?? 0;
+  report.spool = spool;
+  report.notes.push(...notes);
 }
 
 function collect(
@@ -208,7 +254,6 @@ function collect(
 
   const pools = poolReports(db, has, notes);
   const gaps = gapsReport(db, has, gapLimit);
-  const lastRun = options.lastRun ?? null;
 
   return {
     path,
@@ -233,8 +278,9 @@ function collect(
     },
     pools,
     gaps,
-    lockErrors: lastRun?.lockErrors ?? 0,
-    lastRun,
+    // Filled from the files beside the database by addCollectorFiles.
+    lockErrors: 0,
+    lastRun: null,
     notes,
   };
 }

@@ -33,6 +33,65 @@ export function table(header: string[], rows: (string | number)[][]): string[] {
   );
 }
 
+function lockErrorsLine(r: DatabaseReport): string {
+  if (!r.lastRun) return `${r.lockErrors} (no run metrics snapshot yet)`;
+  const when = r.lastRun.finishedAt ? `run finished ${r.lastRun.finishedAt}` : `run not finished; figures of ${r.lastRun.at}`;
+  return `${r.lockErrors} (busy retries ${r.lastRun.busyRetries}; last ${when})`;
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${s.toFixed(1)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
+  if (s < 172_800) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86_400).toFixed(1)} d`;
+}
+
+/** The deferred queue now (`<db>.spool`, read-only). */
+export const spoolSection: SectionRenderer = (r) => {
+  const sp = r.spool;
+  if (sp === undefined) return [];
+  if (sp === null) return ['deferred queue: no spool file (nothing was ever deferred beside this database)'];
+  const rows: (string | number)[][] = [];
+  if (sp.error) rows.push(['error', sp.error]);
+  else {
+    rows.push(['waiting', sp.batches === 0 ? 'empty' : `${sp.batches} batches, ${sp.rows} rows (${bytes(sp.bytes)})`]);
+    if (sp.oldestEnqueuedAt !== null && sp.oldestAgeMs !== null) rows.push(['oldest', `${sp.oldestEnqueuedAt} (${duration(sp.oldestAgeMs)} ago)`]);
+    if (sp.maxAttempts > 0) rows.push(['failed replays', `up to ${sp.maxAttempts} per batch${sp.lastError ? `; last error: ${sp.lastError}` : ''}`]);
+  }
+  rows.push(['file', `${sp.path} (${bytes(sp.fileBytes)})`]);
+  return table(['deferred queue', ''], rows);
+};
+
+/** The last run's figures (`<db>.metrics.json`). */
+export const lastRunSection: SectionRenderer = (r) => {
+  const lr = r.lastRun;
+  if (!lr) return ['last run: no metrics snapshot (a collect run writes <db>.metrics.json)'];
+  const rows: (string | number)[][] = [
+    ['figures of', `${lr.at}${lr.finishedAt ? ' (end of run)' : ' (run still going, or did not finish cleanly)'}`],
+    ['run', `${lr.manager}, pragmas ${lr.pragmas}, batching ${lr.batching ? 'on' : 'off'}; started ${lr.startedAt}`],
+    ['lock errors', `${lr.lockErrors} (busy retries ${lr.busyRetries})`],
+  ];
+  if (lr.breaker) {
+    const b = lr.breaker;
+    rows.push(['breaker', `${b.state}${b.openedAt ? ` since ${b.openedAt}` : ''}; opened ${b.opens} times (${duration(b.timeInOpenMs)} open), ${b.rejections} rejections, ${b.failures} failures, ${b.successes} successes`]);
+  }
+  if (lr.deferred) {
+    const d = lr.deferred;
+    const oldest = d.oldestAgeMs === null ? '' : `, oldest ${duration(d.oldestAgeMs)}`;
+    rows.push(['deferred', `${d.batches} batches / ${d.rows} rows waiting${oldest}; ${d.deferredTotal} deferred, ${d.replayedTotal} replayed during the run`]);
+  }
+  if (lr.writer) rows.push(['writer restarts', `${lr.writer.restarts}${lr.writer.lastRestartAt ? ` (last ${lr.writer.lastRestartAt})` : ''}`]);
+  if (lr.batchFill) {
+    const f = lr.batchFill;
+    rows.push(['batch fill', `${f.avgBatchSize.toFixed(1)} of ${f.maxBatchSize} rows on average (${Math.round(f.fill * 100)}%), ${f.batches} batches, ${f.rows} rows`]);
+  }
+  rows.push(['alerts', lr.alerts.length === 0 ? 'none' : lr.alerts.map((a) => `${a.name} (${a.message})`).join('; ')]);
+  if (lr.note) rows.push(['note', lr.note]);
+  return table(['last run', lr.file], rows);
+};
+
 export function renderDatabaseReport(report: DatabaseReport, extraSections: readonly SectionRenderer[] = []): string {
   const r = report;
   const out: string[] = [];
@@ -46,7 +105,7 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
         ['schema', `version ${r.userVersion} (this build: ${r.schemaVersion})${r.schemaFlavor ? `, ${r.schemaFlavor}` : ''}`],
         ['journal_mode', r.journalMode],
         [r.integrityCheck === 'quick' ? 'quick_check' : 'integrity', integrity],
-        ['lock errors', r.lastRun ? `${r.lockErrors} (run finished ${r.lastRun.finishedAt})` : `${r.lockErrors} (no run metrics snapshot yet)`],
+        ['lock errors', lockErrorsLine(r)],
       ],
     ),
   );
@@ -93,7 +152,7 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
     );
   }
 
-  for (const render of extraSections) {
+  for (const render of [spoolSection, lastRunSection, ...extraSections]) {
     const lines = render(r);
     if (lines.length > 0) out.push('', ...lines);
   }

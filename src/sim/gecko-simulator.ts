@@ -1,6 +1,7 @@
 // An offline GeckoTerminal: a real HTTP server on 127.0.0.1 answering the trades and pools endpoints the way
 // the API does (last 300 trades of 24 h, newest first, volume filter), with switchable faults and counters.
 
+import { seededRandom } from './seeded-random.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDecimalString } from '../gecko/decimal-string.ts';
@@ -93,17 +94,6 @@ type Route =
 
 type Reply = { status: number; body: string; headers?: Record<string, string>; trades?: GeckoTradeObject[] };
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function errorReply(status: number, title: string): Reply {
   return { status, body: JSON.stringify({ errors: [{ status: String(status), title }] }) };
 }
@@ -147,7 +137,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
   const maxTrades = options.maxTradesPerResponse ?? 300;
   const windowMs = options.windowMs ?? 86_400_000;
   let faults: SimFaults = { ...NO_FAULTS, ...options.faults };
-  const faultRandom = mulberry(seed ^ 0x5eed_fa17);
+  const faultRandom = seededRandom(seed ^ 0x5eed_fa17);
   let malformedCount = 0;
   const served = new Set<string>();
   const pending = new Set<NodeJS.Timeout>();

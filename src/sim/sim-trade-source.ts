@@ -1,6 +1,7 @@
 // Deterministic per-pool trade streams for the GeckoTerminal simulator: trade k of a pool has a fixed time and
 // content for a seed, so "the last 300 before now" is computed on demand and nothing has to be stored.
 
+import { seededRandom } from './seeded-random.ts';
 import { compareDecimalStrings } from '../gecko/decimal-string.ts';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -78,18 +79,6 @@ function mix(...parts: number[]): number {
   return h >>> 0;
 }
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick(next: () => number, alphabet: string, length: number): string {
   let s = '';
   for (let i = 0; i < length; i++) s += alphabet[Math.floor(next() * alphabet.length)];
@@ -119,7 +108,7 @@ export interface SimPoolSpec {
 }
 
 export function createSimPool(spec: SimPoolSpec): SimPool {
-  const next = rng(mix(spec.seed, spec.index, 0x9001));
+  const next = seededRandom(mix(spec.seed, spec.index, 0x9001));
   const symbol = pick(next, UPPER, 3 + Math.floor(next() * 3));
   const dex = DEXES[spec.index % DEXES.length]!;
   return {
@@ -154,7 +143,7 @@ export function latestTradeIndex(pool: SimPool, nowMs: number): number {
 }
 
 export function simTrade(pool: SimPool, k: number): GeckoTradeObject {
-  const next = rng(mix(pool.seed, pool.index, k, 0x7eade));
+  const next = seededRandom(mix(pool.seed, pool.index, k, 0x7eade));
   const timeMs = tradeTimeMs(pool, k);
   const unix = Math.floor(timeMs / 1000);
   const block = Math.max(1, REF_BLOCK + Math.floor((timeMs - REF_MS) / SLOT_MS));

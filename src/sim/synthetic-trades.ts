@@ -2,23 +2,12 @@
 // trade `i` of a seed is always the same, so threads can generate their own share without shipping data.
 
 import type { TradeRecord } from '../trade-record.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const DIGITS = '0123456789';
 const START_BLOCK = 363_000_000;
 const START_UNIX = 1_756_300_000;
-
-/** mulberry32: tiny, fast, good enough to make plausible strings. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Built with join so strings are flat, like strings decoded from an HTTP body; `+=` would leave V8 ropes
 // that make regexes and structured clone look several times slower than they are on real data.
@@ -39,7 +28,7 @@ function flat(s: string): string {
 }
 
 export function syntheticPoolId(poolIndex: number): string {
-  const next = rng(0x9e3779b9 ^ poolIndex);
+  const next = seededRandom(0x9e3779b9 ^ poolIndex);
   return flat(`solana_${pickString(next, BASE58, 44)}`);
 }
 
@@ -52,7 +41,7 @@ export interface SyntheticTradeOptions {
 export function syntheticTrade(index: number, options: SyntheticTradeOptions = {}): TradeRecord {
   const seed = options.seed ?? 1;
   const pools = options.pools ?? 16;
-  const next = rng(Math.imul(index + 1, 0x85ebca6b) ^ Math.imul(seed, 0xc2b2ae35));
+  const next = seededRandom(Math.imul(index + 1, 0x85ebca6b) ^ Math.imul(seed, 0xc2b2ae35));
   const block = START_BLOCK + Math.floor(index / 3);
   const unix = START_UNIX + Math.floor(index / 2);
   const txHash = pickString(next, BASE58, 88);

@@ -8,9 +8,11 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { writeMetricsFile, type RunMetricsFile } from '../../src/collect/metrics-file.ts';
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import { SCHEMA_VERSION } from '../../src/db/schema-migrations.ts';
+import { DeferredQueue } from '../../src/deferred/deferred-queue.ts';
 import type { DatabaseReport } from '../../src/doctor/database-report.ts';
 import { parseTradesDocument } from '../../src/gecko/trade-parser.ts';
 import { fixturePath, tempDir } from '../support/temp-dir.ts';
@@ -172,5 +174,163 @@ describe('doctor command', () => {
     } finally {
       await manager.close();
     }
+  });
+});
+
+describe('doctor: deferred queue spool and last run metrics', () => {
+  const dir = tempDir('gecko-doctor-files-');
+  const dbPath = path.join(dir, 'files.db');
+  const url = urlFromDatabasePath(dbPath);
+  const spoolPath = `${dbPath}.spool`;
+  const metricsPath = `${dbPath}.metrics.json`;
+  const deferredAt = Date.now() - 90_000;
+
+  beforeAll(async () => {
+    const doc = JSON.parse(fs.readFileSync(fixturePath('geckoterminal/trades_solana_sol-pump.json'), 'utf8')) as unknown;
+    const trades = parseTradesDocument(doc, { network: 'solana', poolAddress: 'PoolFromFixture' });
+    const manager = new LockOptimizedDatabaseManager({ url });
+    await manager.initialize();
+    try {
+      await manager.storeTradeDataOptimized(trades.slice(0, 100));
+    } finally {
+      await manager.close();
+    }
+    // Two batches left deferred, as a run whose breaker was open at the end leaves them.
+    const queue = DeferredQueue.open(spoolPath, { now: () => deferredAt });
+    await queue.defer({ trades: trades.slice(100, 105) });
+    await queue.defer({ trades: trades.slice(105, 108) });
+    await queue.close();
+  });
+
+  const snapshotFile = (): RunMetricsFile => ({
+    format: 'gecko-collector/run-metrics',
+    version: 1,
+    writtenAt: Date.parse('2025-08-28T16:20:01Z'),
+    startedAt: Date.parse('2025-08-28T16:00:00Z'),
+    finishedAt: Date.parse('2025-08-28T16:20:01Z'),
+    pid: 4242,
+    manager: 'funnel',
+    pragmas: 'optimized',
+    batching: true,
+    lock: { lockErrors: 3, busyRetries: 7 },
+    snapshot: {
+      at: Date.parse('2025-08-28T16:20:00Z'),
+      lock: {
+        manager: 'funnel', journalMode: 'wal', synchronous: 'NORMAL', busyTimeoutMs: 5000, cacheSize: -65536, queryLatencyMs: 0.2,
+        busyRetries: 7, lockErrors: 3, busyWaits: 1, operations: 40, rowsInserted: 100, duplicates: 0, rejected: 0,
+        writeLatencyMs: { count: 40, mean: 1, p50: 1, p95: 2, p99: 3, max: 4 }, writerBacklog: 0,
+      },
+      batch: { avgBatchSize: 50, maxBatchSize: 200, batches: 2, rows: 100 },
+      breaker: {
+        name: 'writer', state: 'OPEN', generation: 3, successes: 38, failures: 2, ignoredErrors: 0, rejections: 4, opens: 1,
+        consecutiveFailures: 2, windowCalls: 10, windowFailures: 2, currentOpenMs: 30_000, openedAt: Date.parse('2025-08-28T16:18:00Z'),
+        unhealthySince: Date.parse('2025-08-28T16:18:00Z'), openUntil: Date.parse('2025-08-28T16:18:30Z'), timeInOpenMs: 120_000,
+        halfOpenAdmitted: 0, halfOpenSuccesses: 0, deferred: 2, drained: 0,
+      },
+      deferred: { batches: 2, rows: 8, oldestAgeMs: 90_000, bytes: 4000, deferredTotal: 2, replayedTotal: 0 },
+      writer: { restarts: 1, lastRestartAt: Date.parse('2025-08-28T16:10:00Z'), backlog: 0 },
+      alerts: [{ name: 'breaker-open-too-long', message: 'circuit breaker open for 120 s', value: 120_000, threshold: 60_000, since: Date.parse('2025-08-28T16:19:00Z') }],
+    },
+  });
+
+  it('--json shows the spool read-only (batches, rows, oldest age) and leaves both files as they were', async () => {
+    const before = { db: fingerprint(dbPath), spool: fingerprint(spoolPath) };
+    const r = await run(['doctor', '--db', url, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as DatabaseReport;
+    expect(report.spool).toMatchObject({ path: spoolPath, batches: 2, rows: 8, oldestEnqueuedAt: new Date(deferredAt).toISOString(), maxAttempts: 0, lastError: null });
+    expect(report.spool!.oldestAgeMs).toBeGreaterThanOrEqual(90_000);
+    expect(report.spool!.oldestAgeMs).toBeLessThan(90_000 + 60_000);
+    expect(report.spool!.bytes).toBeGreaterThan(0);
+    expect(report.spool!.error).toBeUndefined();
+    expect(report.notes).toContain('2 deferred batch(es) (8 rows) wait in the spool; the next collector run replays them into the database');
+    expect({ db: fingerprint(dbPath), spool: fingerprint(spoolPath) }).toEqual(before);
+  });
+
+  it('--json shows the last run from <db>.metrics.json; top-level lockErrors come from it', async () => {
+    await writeMetricsFile(metricsPath, snapshotFile());
+    try {
+      const r = await run(['doctor', '--db', url, '--json', '--quick']);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as DatabaseReport;
+      expect(report.lockErrors).toBe(3);
+      expect(report.lastRun).toEqual({
+        file: metricsPath,
+        manager: 'funnel',
+        pragmas: 'optimized',
+        batching: true,
+        at: '2025-08-28T16:20:00.000Z',
+        startedAt: '2025-08-28T16:00:00.000Z',
+        finishedAt: '2025-08-28T16:20:01.000Z',
+        lockErrors: 3,
+        busyRetries: 7,
+        breaker: { state: 'OPEN', opens: 1, rejections: 4, failures: 2, successes: 38, timeInOpenMs: 120_000, openedAt: '2025-08-28T16:18:00.000Z' },
+        deferred: { batches: 2, rows: 8, oldestAgeMs: 90_000, bytes: 4000, deferredTotal: 2, replayedTotal: 0 },
+        writer: { restarts: 1, lastRestartAt: '2025-08-28T16:10:00.000Z' },
+        batchFill: { avgBatchSize: 50, maxBatchSize: 200, fill: 0.25, batches: 2, rows: 100 },
+        alerts: [expect.objectContaining({ name: 'breaker-open-too-long', threshold: 60_000 })],
+      });
+      expect(report.notes.join('\n')).toMatch(/alerts active in the last run: breaker-open-too-long/);
+
+      const text = await run(['doctor', '--db', url, '--quick']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/^lock errors\s+3 \(busy retries 7; last run finished 2025-08-28T16:20:01.000Z\)$/m);
+      expect(text.stdout).toMatch(/^deferred queue$/m);
+      expect(text.stdout).toMatch(/^waiting\s+2 batches, 8 rows \([\d.]+ (B|KiB)\)$/m);
+      expect(text.stdout).toMatch(/^oldest\s+\S+ \(\d+\.\d s ago\)$/m);
+      expect(text.stdout).toMatch(new RegExp(`^last run\\s+${metricsPath.replace(/[.]/g, '\\.')}$`, 'm'));
+      expect(text.stdout).toMatch(/^figures of\s+2025-08-28T16:20:00.000Z \(end of run\)$/m);
+      expect(text.stdout).toMatch(/^breaker\s+OPEN since 2025-08-28T16:18:00.000Z; opened 1 times \(2\.0 min open\), 4 rejections/m);
+      expect(text.stdout).toMatch(/^deferred\s+2 batches \/ 8 rows waiting, oldest 90\.0 s; 2 deferred, 0 replayed during the run$/m);
+      expect(text.stdout).toMatch(/^writer restarts\s+1 \(last 2025-08-28T16:10:00.000Z\)$/m);
+      expect(text.stdout).toMatch(/^batch fill\s+50\.0 of 200 rows on average \(25%\), 2 batches, 100 rows$/m);
+      expect(text.stdout).toMatch(/^alerts\s+breaker-open-too-long \(circuit breaker open for 120 s\)$/m);
+    } finally {
+      fs.rmSync(metricsPath, { force: true });
+    }
+  });
+
+  it('a run that did not finish, and a malformed metrics file, are reported as notes (exit 0)', async () => {
+    try {
+      await writeMetricsFile(metricsPath, { ...snapshotFile(), finishedAt: null });
+      let report = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
+      expect(report.lastRun?.finishedAt).toBeNull();
+      expect(report.notes.join('\n')).toMatch(/still going or did not finish cleanly/);
+
+      fs.writeFileSync(metricsPath, '{"format": "something else"}');
+      const r = await run(['doctor', '--db', url, '--json', '--quick']);
+      expect(r.code).toBe(0);
+      report = JSON.parse(r.stdout) as DatabaseReport;
+      expect(report.lastRun).toBeNull();
+      expect(report.lockErrors).toBe(0);
+      expect(report.notes.join('\n')).toMatch(/last run metrics not shown: .*format is "something else"/);
+    } finally {
+      fs.rmSync(metricsPath, { force: true });
+    }
+  });
+
+  it('without a spool or metrics file: null sections, and the text says so', async () => {
+    const plain = path.join(dir, 'plain.db');
+    const db = new Database(plain);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    const report = JSON.parse((await run(['doctor', '--db', urlFromDatabasePath(plain), '--json'])).stdout) as DatabaseReport;
+    expect(report).toMatchObject({ spool: null, lastRun: null, lockErrors: 0 });
+    const text = await run(['doctor', '--db', urlFromDatabasePath(plain)]);
+    expect(text.stdout).toMatch(/^deferred queue: no spool file/m);
+    expect(text.stdout).toMatch(/^last run: no metrics snapshot/m);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('plain.db'))).toEqual(['plain.db']);
+  });
+
+  it('a file that is not a spool is reported, not opened for writing', async () => {
+    const other = path.join(dir, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    fs.copyFileSync(other, `${other}.spool`);
+    const before = fingerprint(`${other}.spool`);
+    const report = JSON.parse((await run(['doctor', '--db', urlFromDatabasePath(other), '--json'])).stdout) as DatabaseReport;
+    expect(report.spool).toMatchObject({ batches: 0, error: 'not a deferred-queue spool (application_id 0, tables: t)' });
+    expect(fingerprint(`${other}.spool`)).toEqual(before);
   });
 });

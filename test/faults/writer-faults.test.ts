@@ -98,13 +98,14 @@ describe('fault: the writer thread is terminated mid-batch', () => {
     const db = dbIn(dir, 'killed.db');
     const m = await openFunnel(db);
     let acked = 0;
-    const senders = runSenders(m, 4, 60, 100, 20, (r) => (acked = r.done));
+    const senders = runSenders(m, 4, 150, 100, 20, (r) => (acked = r.done));
     // Kill while batches are in flight, twice: once after the first acks, again after the first restart.
     await until(() => acked >= 20, 60_000, 'first acks');
     await m.killWriter();
     await until(() => m.writerRestarts.restarts === 1, 60_000, 'first restart');
     const ackedBeforeSecondKill = acked;
-    await until(() => acked > ackedBeforeSecondKill + 10, 60_000, 'progress after restart');
+    // On a slow machine the senders may have finished (spooling) while the writer restarted.
+    await until(() => acked > ackedBeforeSecondKill + 10 || acked === 600, 60_000, 'progress after restart');
     await m.killWriter();
     const report = await senders;
     await waitForDrain(m);
@@ -112,9 +113,9 @@ describe('fault: the writer thread is terminated mid-batch', () => {
     await m.close();
     expect(report.failed).toEqual([]);
     expect(restarts).toBe(2);
-    expect(report.done).toBe(240);
+    expect(report.done).toBe(600);
     const { trades, integrity } = countAndCheck(db);
-    expect(trades).toBe(240 * 100);
+    expect(trades).toBe(600 * 100);
     expect(integrity).toBe('ok');
   });
 });

@@ -1,16 +1,23 @@
-// Temp directories for tests that need real database files; removed after each test file.
+// Temp directories for tests that need real database files; all of them are removed after the test file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 
+const made: string[] = [];
+// Registered once, when a test file first imports this module (collection time), so directories made
+// inside a running test are cleaned up too (an afterAll registered from inside a test would never run).
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'gecko-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
 
-export const FIXTURES = path.resolve(import.meta.dirname, '../../../shared/fixtures');
+export const FIXTURES = process.env.GECKO_FIXTURES_DIR ?? path.resolve(import.meta.dirname, '../../../shared/fixtures');
 
 /** Finds shared/fixtures beside the checkout (CI lays shared/ next to the clone). */
 export function fixturePath(...parts: string[]): string {

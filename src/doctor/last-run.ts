@@ -1,0 +1,101 @@
+// The last collection run as doctor shows it: read from the `<db>.metrics.json` the run keeps beside the
+// database (breaker, deferred queue, writer restarts, lock figures, batch fill, alerts), offline.
+
+import { metricsFilePath, readMetricsFile, type RunMetricsFile } from '../collect/metrics-file.ts';
+import type { ActiveAlert, DeferredFigures } from '../monitoring/metrics-snapshot.ts';
+
+export interface LastRunBreaker {
+  state: string;
+  opens: number;
+  rejections: number;
+  failures: number;
+  successes: number;
+  /** Total time the breaker was OPEN or ISOLATED during the run. */
+  timeInOpenMs: number;
+  /** Start of the open period in progress at the snapshot (ISO); null when it was not open. */
+  openedAt: string | null;
+}
+
+export interface LastRunBatchFill {
+  avgBatchSize: number;
+  maxBatchSize: number;
+  /** avgBatchSize / maxBatchSize (0 before the first batch). */
+  fill: number;
+  batches: number;
+  rows: number;
+}
+
+export interface LastRunSnapshot {
+  /** The file the figures come from. */
+  file: string;
+  manager: 'funnel' | 'direct';
+  pragmas: 'optimized' | 'default';
+  batching: boolean;
+  /** When the figures were taken (the snapshot's timestamp, or the file's when there is no snapshot), ISO UTC. */
+  at: string;
+  startedAt: string;
+  /** When the run ended; null if the file is from a run still going, or one that died before its end. */
+  finishedAt: string | null;
+  lockErrors: number;
+  busyRetries: number;
+  /** null in direct mode (no funnel: no breaker, deferred queue or writer thread). */
+  breaker: LastRunBreaker | null;
+  /** The deferred queue at the snapshot (the spool section shows it now). */
+  deferred: DeferredFigures | null;
+  writer: { restarts: number; lastRestartAt: string | null } | null;
+  batchFill: LastRunBatchFill | null;
+  /** Alerts active at the snapshot. */
+  alerts: ActiveAlert[];
+  note?: string;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function lastRunFrom(file: string, m: RunMetricsFile): LastRunSnapshot {
+  const s = m.snapshot;
+  return {
+    file,
+    manager: m.manager,
+    pragmas: m.pragmas,
+    batching: m.batching,
+    at: new Date(s?.at ?? m.writtenAt).toISOString(),
+    startedAt: new Date(m.startedAt).toISOString(),
+    finishedAt: iso(m.finishedAt),
+    lockErrors: m.lock.lockErrors,
+    busyRetries: m.lock.busyRetries,
+    breaker: s
+      ? {
+          state: s.breaker.state,
+          opens: s.breaker.opens,
+          rejections: s.breaker.rejections,
+          failures: s.breaker.failures,
+          successes: s.breaker.successes,
+          timeInOpenMs: s.breaker.timeInOpenMs,
+          openedAt: iso(s.breaker.openedAt ?? null),
+        }
+      : null,
+    deferred: s ? { ...s.deferred } : null,
+    writer: s ? { restarts: s.writer.restarts, lastRestartAt: iso(s.writer.lastRestartAt ?? null) } : null,
+    batchFill: s
+      ? {
+          avgBatchSize: s.batch.avgBatchSize,
+          maxBatchSize: s.batch.maxBatchSize,
+          fill: s.batch.maxBatchSize > 0 ? s.batch.avgBatchSize / s.batch.maxBatchSize : 0,
+          batches: s.batch.batches,
+          rows: s.batch.rows,
+        }
+      : null,
+    alerts: s ? [...s.alerts] : [],
+    ...(m.note !== undefined ? { note: m.note } : {}),
+  };
+}
+
+/**
+ * The last run of the collector beside `databasePath`: null when no run left a metrics file. Throws
+ * MetricsFileError when the file is there but unreadable (doctor turns that into a note).
+ */
+export function readLastRun(databasePath: string): LastRunSnapshot | null {
+  const file = metricsFilePath(databasePath);
+  const m = readMetricsFile(file);
+  return m ? lastRunFrom(file, m) : null;
+}
