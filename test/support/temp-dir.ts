@@ -17,9 +17,4 @@ export function tempDir(prefix = 'gecko-test-'): string {
   return dir;
 }
 
-export const FIXTURES = process.env.GECKO_FIXTURES_DIR ?? path.resolve(import.meta.dirname, '../../../shared/fixtures');
-
-/** Finds shared/fixtures beside the checkout (CI lays shared/ next to the clone). */
-export function fixturePath(...parts: string[]): string {
-  return path.join(FIXTURES, ...parts);
-}
+export { FIXTURES, fixturePath } from './fixtures.ts';

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const FIXTURES_DIR = process.env.GECKO_FIXTURES_DIR ?? '/work/shared/fixtures';
+import { FIXTURES } from '../../support/fixtures.ts';
+
+export const FIXTURES_DIR = FIXTURES;
 
 export function readGeckoFixture(name: string): string {
   return readFileSync(join(FIXTURES_DIR, 'geckoterminal', name), 'utf8');
