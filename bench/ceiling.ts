@@ -20,8 +20,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { UsageError } from '../src/cli/cli-error.ts';
+import { choiceFlag, intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { summarize } from '../src/latency-recorder.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
@@ -291,61 +292,39 @@ function round(x: number, digits: number): number {
 const USAGE = `usage: npx tsx bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
                                [--tx ROWS] [--chunk ROWS] [--batch N] [--seed N] [--dir DIR] [--sweep] [--json]`;
 
-function fail(reason: string): never {
-  process.stderr.write(`bench/ceiling: ${reason}\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function int(name: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 function removeDatabase(dbPath: string): void {
   const base = path.basename(dbPath);
   for (const f of fs.readdirSync(path.dirname(dbPath))) if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(dbPath), f), { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        trades: { type: 'string' },
-        collectors: { type: 'string' },
-        duplicates: { type: 'string' },
-        order: { type: 'string' },
-        tx: { type: 'string' },
-        chunk: { type: 'string' },
-        batch: { type: 'string' },
-        seed: { type: 'string' },
-        dir: { type: 'string' },
-        sweep: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    fail((err as Error).message);
-  }
+  const { values: args } = parseFlags(process.argv.slice(2), {
+    trades: { type: 'string' },
+    collectors: { type: 'string' },
+    duplicates: { type: 'string' },
+    order: { type: 'string' },
+    tx: { type: 'string' },
+    chunk: { type: 'string' },
+    batch: { type: 'string' },
+    seed: { type: 'string' },
+    dir: { type: 'string' },
+    sweep: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const trades = int('trades', args.trades, 200_000, 1);
-  const collectors = int('collectors', args.collectors, 8, 1);
-  const seed = int('seed', args.seed, 7, 0);
-  const batchSize = int('batch', args.batch, 200, 1);
-  const txRows = int('tx', args.tx, DEFAULT_CEILING_TX_ROWS, 1);
-  const chunkRows = int('chunk', args.chunk, DEFAULT_CEILING_CHUNK_ROWS, 1);
+  const trades = intFlag('trades', args.trades, 200_000, 1);
+  const collectors = intFlag('collectors', args.collectors, 8, 1);
+  const seed = intFlag('seed', args.seed, 7, 0);
+  const batchSize = intFlag('batch', args.batch, 200, 1);
+  const txRows = intFlag('tx', args.tx, DEFAULT_CEILING_TX_ROWS, 1);
+  const chunkRows = intFlag('chunk', args.chunk, DEFAULT_CEILING_CHUNK_ROWS, 1);
   const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
-  if (!(duplicates >= 0 && duplicates < 1) || args.duplicates?.trim() === '') fail(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
-  const order = args.order ?? 'funnel';
-  if (order !== 'funnel' && order !== 'sorted' && order !== 'both') fail(`--order must be funnel, sorted or both, got ${JSON.stringify(order)}`);
-  if (args.dir !== undefined && !fs.existsSync(args.dir)) fail(`--dir ${JSON.stringify(args.dir)} does not exist`);
+  if (!(duplicates >= 0 && duplicates < 1) || args.duplicates?.trim() === '') throw new UsageError(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
+  const order = choiceFlag('order', args.order, 'funnel', ['funnel', 'sorted', 'both'] as const);
+  if (args.dir !== undefined && !fs.existsSync(args.dir)) throw new UsageError(`--dir ${JSON.stringify(args.dir)} does not exist`);
   const dir = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'gecko-ceiling-'));
   let n = 0;
   const fresh = () => path.join(dir, `ceiling-${n++}.db`);
@@ -385,4 +364,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runScript('bench/ceiling', USAGE, main);

@@ -13,9 +13,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { UsageError } from '../src/cli/cli-error.ts';
+import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
 import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
@@ -470,18 +471,6 @@ export function writeReport(r: CompareResult, mdPath: string): { md: string; svg
 const USAGE = `usage: npm run bench:compare -- [--trades N] [--collectors N] [--duplicates F] [--reps N] [--rate ROWS_PER_SEC|PERCENT%]
                                 [--seed N] [--batch N] [--ceiling-tx ROWS] [--ceiling-chunk ROWS] [--json] [--report PATH.md]`;
 
-function fail(reason: string): never {
-  process.stderr.write(`bench:compare: ${reason}\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function int(name: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 export function parseRate(v: string | undefined): RateSpec | string {
   if (v === undefined) return { kind: 'unpaced' };
   const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
@@ -496,49 +485,38 @@ export function parseRate(v: string | undefined): RateSpec | string {
 }
 
 async function main(): Promise<void> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        trades: { type: 'string' },
-        collectors: { type: 'string' },
-        duplicates: { type: 'string' },
-        reps: { type: 'string' },
-        rate: { type: 'string' },
-        seed: { type: 'string' },
-        batch: { type: 'string' },
-        'ceiling-tx': { type: 'string' },
-        'ceiling-chunk': { type: 'string' },
-        json: { type: 'boolean' },
-        report: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    fail((err as Error).message);
-  }
+  const { values: args } = parseFlags(process.argv.slice(2), {
+    trades: { type: 'string' },
+    collectors: { type: 'string' },
+    duplicates: { type: 'string' },
+    reps: { type: 'string' },
+    rate: { type: 'string' },
+    seed: { type: 'string' },
+    batch: { type: 'string' },
+    'ceiling-tx': { type: 'string' },
+    'ceiling-chunk': { type: 'string' },
+    json: { type: 'boolean' },
+    report: { type: 'string' },
+  });
   if (args.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
   const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
-  if (args.duplicates !== undefined && args.duplicates.trim() === '') fail('--duplicates must be a fraction in [0, 1), got ""');
-  if (!(duplicates >= 0 && duplicates < 1)) fail(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
+  if (!(duplicates >= 0 && duplicates < 1) || args.duplicates?.trim() === '') throw new UsageError(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
   const rate = parseRate(args.rate);
-  if (typeof rate === 'string') fail(rate);
-  if (args.report !== undefined && !/\.md$/i.test(args.report)) fail(`--report must name a .md file (the .svg goes beside it), got ${JSON.stringify(args.report)}`);
+  if (typeof rate === 'string') throw new UsageError(rate);
+  if (args.report !== undefined && !/\.md$/i.test(args.report)) throw new UsageError(`--report must name a .md file (the .svg goes beside it), got ${JSON.stringify(args.report)}`);
   const options: CompareOptions = {
-    trades: int('trades', args.trades, 200_000, 1),
-    collectors: int('collectors', args.collectors, 8, 1),
+    trades: intFlag('trades', args.trades, 200_000, 1),
+    collectors: intFlag('collectors', args.collectors, 8, 1),
     duplicates,
-    reps: int('reps', args.reps, 3, 1),
+    reps: intFlag('reps', args.reps, 3, 1),
     rate,
-    seed: int('seed', args.seed, 7, 0),
-    batchSize: int('batch', args.batch, 200, 1),
-    ceilingTxRows: int('ceiling-tx', args['ceiling-tx'], DEFAULT_CEILING_TX_ROWS, 1),
-    ceilingChunkRows: int('ceiling-chunk', args['ceiling-chunk'], DEFAULT_CEILING_CHUNK_ROWS, 1),
+    seed: intFlag('seed', args.seed, 7, 0),
+    batchSize: intFlag('batch', args.batch, 200, 1),
+    ceilingTxRows: intFlag('ceiling-tx', args['ceiling-tx'], DEFAULT_CEILING_TX_ROWS, 1),
+    ceilingChunkRows: intFlag('ceiling-chunk', args['ceiling-chunk'], DEFAULT_CEILING_CHUNK_ROWS, 1),
     command: `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`.trim(),
     onProgress: (line) => process.stderr.write(`${line}\n`),
   };
@@ -569,4 +547,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runScript('bench:compare', USAGE, main);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../src/cli/cli-error.ts';
-import { choiceFlag, intFlag, numberFlag, parseFlags } from '../src/cli/command.ts';
+import { choiceFlag, intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { defaultLoadDbPath, runLoad } from './load-run.ts';
 import { machineSummary } from './machine.ts';
 
@@ -12,8 +12,7 @@ const USAGE = `usage: npm run bench:load -- [--collectors N] [--trades N] [--dup
                              [--batch N] [--in-flight N] [--rate ROWS_PER_SEC] [--db PATH] [--json]
                              [--slow-writer FACTOR] (writer FACTOR× slower, trades generated lazily, RSS sampled)`;
 
-let result;
-try {
+const result = await runScript('bench:load', USAGE, async () => {
   const { values: args } = parseFlags(process.argv.slice(2), {
     collectors: { type: 'string' },
     trades: { type: 'string' },
@@ -46,12 +45,8 @@ try {
     rate: intFlag('rate', args.rate, 0, 0),
     ...(slowWriter ? { slowWriter, lazy: true, rssSampleMs: 1000 } : {}),
   };
-  result = { json: args.json === true, keepDb: args.db !== undefined, dbPath, load: await runLoad(options) };
-} catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  process.stderr.write(`bench:load: ${err.message}\n${USAGE}\n`);
-  process.exit(2);
-}
+  return { json: args.json === true, keepDb: args.db !== undefined, dbPath, load: await runLoad(options) };
+});
 if (!result.keepDb) fs.rmSync(path.dirname(result.dbPath), { recursive: true, force: true });
 
 if (result.json) {

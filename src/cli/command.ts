@@ -1,7 +1,8 @@
-// The shape every CLI command module has, and a parseArgs wrapper that turns Node's errors into UsageErrors.
+// The shape every CLI command module has, a parseArgs wrapper that turns Node's errors into UsageErrors, the
+// flag value checks, and runScript: the same exit-2 handling for the scripts under bench/ and test/.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './cli-error.ts';
+import { EXIT_USAGE, UsageError } from './cli-error.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -28,17 +29,22 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
   }
 }
 
+/** `from MIN to MAX`, or `>= MIN` when there is no real upper bound. */
+function range(min: number, max: number, unbounded: number): string {
+  return max === unbounded ? `>= ${min}` : `from ${min} to ${max}`;
+}
+
 export function intFlag(name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${range(min, max, Number.MAX_SAFE_INTEGER)}, got ${JSON.stringify(value)}`);
   return n;
 }
 
 export function numberFlag(name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_VALUE): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number ${range(min, max, Number.MAX_VALUE)}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -46,4 +52,19 @@ export function choiceFlag<T extends string>(name: string, value: string | undef
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
   return value as T;
+}
+
+/**
+ * Runs a script's `main` (bench/, test/crash/): a UsageError from it (parseFlags, the *Flag helpers) is printed
+ * to stderr as `<name>: <reason>` followed by `usage` — or, with no usage, as the one line
+ * `<name>: <reason> (see --help)` — and the process exits 2. Any other error is rethrown.
+ */
+export async function runScript<T>(name: string, usage: string | undefined, main: () => T | Promise<T>): Promise<T> {
+  try {
+    return await main();
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(usage === undefined ? `${name}: ${err.message} (see --help)\n` : `${name}: ${err.message}\n${usage}\n`);
+    process.exit(EXIT_USAGE);
+  }
 }

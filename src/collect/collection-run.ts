@@ -403,6 +403,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const pool = new Piscina<CollectorTask, CollectorResult>({
       filename: entry.filename,
       argv: entry.argv,
+      execArgv: entry.execArgv,
       minThreads: groups.length,
       maxThreads: groups.length,
       idleTimeout: 60_000,

@@ -183,11 +183,8 @@ export class GroupCommitWriter {
         }
         this.lockAttempts = 0;
       }
-      if (!isLockError(err) && !isRowLevel(err) && group.length > 1) {
-        // Environmental failure: every batch in the group fails alike.
-        this.fail(group, err);
-      } else if (group.length > 1 && isRowLevel(err)) {
-        // Should not happen (rows are validated and caught per record) but never let one batch sink others.
+      if (group.length > 1 && isRowLevel(err)) {
+        // Should not happen (rows are validated and caught per record), but never let one batch sink others.
         for (const one of group) {
           try {
             this.commitGroup([one]);
@@ -196,6 +193,7 @@ export class GroupCommitWriter {
           }
         }
       } else {
+        // Environmental failure (lock outlived the retries, disk full, I/O...): every batch in the group alike.
         this.fail(group, err);
       }
     }

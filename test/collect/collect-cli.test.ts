@@ -1,29 +1,11 @@
 // `gecko-collector collect` in-process through main(): a simulated run with 4 collector threads stores exactly
 // the distinct trades the simulator served, with no lock errors; bad flags are one-line usage errors (exit 2).
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { startGeckoSimulator } from '../../src/sim/gecko-simulator.ts';
+import { cli, field } from '../support/collect-run.ts';
 import { tempDir } from '../support/temp-dir.ts';
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(args, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
-
-function field(summary: string, name: string): string {
-  const m = new RegExp(`^\\s+${name.replace(/[()]/g, '\\$&')}:\\s+(.*)$`, 'm').exec(summary);
-  if (!m) throw new Error(`no "${name}" in summary:\n${summary}`);
-  return m[1]!;
-}
 
 const dir = tempDir();
 

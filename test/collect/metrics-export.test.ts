@@ -3,7 +3,6 @@
 // `doctor` then shows offline.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { startCollection, type CollectionProgress } from '../../src/collect/collection-run.ts';
@@ -11,6 +10,7 @@ import { MetricsFileError, MetricsFileWriter, parseMetricsFile, readMetricsFile,
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import type { DatabaseReport } from '../../src/doctor/database-report.ts';
 import { componentLogger } from '../../src/logging/logger.ts';
+import { captureIo, cli } from '../support/collect-run.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 const dir = tempDir('gecko-metrics-');
@@ -88,11 +88,9 @@ describe('collect metrics export', () => {
     // Written atomically: no temp file left behind.
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
 
-    const out = new PassThrough();
-    let stdout = '';
-    out.on('data', (d: Buffer) => (stdout += d.toString()));
-    expect(await main(['doctor', '--db', urlFromDatabasePath(dbPath), '--json', '--quick'], { stdout: out, stderr: new PassThrough() })).toBe(0);
-    const report = JSON.parse(stdout) as DatabaseReport;
+    const doctor = captureIo();
+    expect(await main(['doctor', '--db', urlFromDatabasePath(dbPath), '--json', '--quick'], doctor.io)).toBe(0);
+    const report = JSON.parse(doctor.stdout) as DatabaseReport;
     expect(report.lockErrors).toBe(0);
     expect(report.lastRun).toMatchObject({
       file: metricsPath,
@@ -112,21 +110,16 @@ describe('collect metrics export', () => {
 
   it('collect --metrics-port 0 prints the URL on stderr and serves it while running', async () => {
     const dbPath = path.join(dir, 'cli.db');
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = '';
-    let stderr = '';
-    out.on('data', (d: Buffer) => (stdout += d.toString()));
-    err.on('data', (d: Buffer) => (stderr += d.toString()));
-    const running = main(['collect', '--simulate', '--duration', '1.5', '--collectors', '2', '--poll-interval', '0.4', '--metrics-port', '0', '--db', urlFromDatabasePath(dbPath)], { stdout: out, stderr: err });
-    const url = await waitFor('the metrics URL on stderr', () => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(stderr)?.[1]);
+    const c = captureIo();
+    const running = main(['collect', '--simulate', '--duration', '1.5', '--collectors', '2', '--poll-interval', '0.4', '--metrics-port', '0', '--db', urlFromDatabasePath(dbPath)], c.io);
+    const url = await waitFor('the metrics URL on stderr', () => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(c.stderr)?.[1]);
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^gecko_breaker_state\{state="CLOSED"\} 1$/m);
     expect(await running).toBe(0);
-    expect(stderr.trim().split('\n')).toEqual([`metrics: ${url}`]);
-    expect(stdout).toMatch(/^\s+breaker:\s+CLOSED \(opened 0 times\); deferred 0, replayed 0, waiting 0$/m);
-    expect(stdout).toContain(`metrics file:        ${dbPath}.metrics.json`);
+    expect(c.stderr.trim().split('\n')).toEqual([`metrics: ${url}`]);
+    expect(c.stdout).toMatch(/^\s+breaker:\s+CLOSED \(opened 0 times\); deferred 0, replayed 0, waiting 0$/m);
+    expect(c.stdout).toContain(`metrics file:        ${dbPath}.metrics.json`);
   });
 
   it.each([
@@ -135,12 +128,10 @@ describe('collect metrics export', () => {
     [['--simulate', '--metrics-host', '0.0.0.0'], /--metrics-host needs --metrics-port/],
     [['--simulate', '--metrics-port', '0', '--manager', 'direct'], /--metrics-port needs --manager funnel/],
   ])('bad value %j → exit 2 with one line', async (args, message) => {
-    const err = new PassThrough();
-    let stderr = '';
-    err.on('data', (d: Buffer) => (stderr += d.toString()));
-    expect(await main(['collect', ...args], { stdout: new PassThrough(), stderr: err })).toBe(2);
-    expect(stderr).toMatch(message);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
+    const r = await cli(['collect', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('the metrics file: atomic replace, strict parsing, and no write after the final one', async () => {

@@ -1,12 +1,11 @@
 // The collecting process the crash loop kills: a LockOptimizedDatabaseManager on the db in argv, N sender
 // threads printing an ACK line per acked batch, and optionally a breaker/disk-full drill so kills also land
 // while batches sit in the spool or are being replayed. Runs until killed (or --max-ms, against orphans).
-//   node --import tsx test/crash/crash-child.ts --db PATH --cycle N [--senders N] [--batch-size N]
-//        [--pause-ms N] [--in-flight N] [--seed N] [--disrupt none|isolate|full] [--max-ms N]
 
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { UsageError } from '../../src/cli/cli-error.ts';
+import { choiceFlag, intFlag, parseFlags, runScript } from '../../src/cli/command.ts';
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import { linkTransferList } from '../../src/db/writer-link.ts';
@@ -14,48 +13,40 @@ import { spawnWorker } from '../../src/threads/spawn-worker.ts';
 import { DISRUPT_MODES, MAX_SENDERS, seededRandom, type DisruptMode } from './crash-plan.ts';
 import type { CrashSenderData } from './crash-sender.ts';
 
-function fail(reason: string): never {
-  fs.writeSync(2, `crash-child: ${reason}\n`);
-  process.exit(2);
-}
+const USAGE = `usage: node --import tsx test/crash/crash-child.ts --db PATH --cycle N [--senders N] [--batch-size N]
+       [--pause-ms N] [--in-flight N] [--seed N] [--disrupt none|isolate|full] [--max-ms N]`;
 
-let values;
-try {
-  values = parseArgs({
-    options: {
-      db: { type: 'string' },
-      cycle: { type: 'string' },
-      senders: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'pause-ms': { type: 'string' },
-      'in-flight': { type: 'string' },
-      seed: { type: 'string' },
-      disrupt: { type: 'string' },
-      'max-ms': { type: 'string' },
-    },
-    strict: true,
-  }).values;
-} catch (err) {
-  fail((err as Error).message);
-}
-
-function int(name: string, v: string | undefined, def: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (v === undefined && def !== undefined) return def;
-  const n = Number(v);
-  if (v === undefined || !Number.isSafeInteger(n) || n < min || n > max) fail(`--${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-  return n;
-}
-
-const dbPath = values.db ?? fail('--db PATH is required');
-const cycle = int('cycle', values.cycle, undefined, 0);
-const senders = int('senders', values.senders, 4, 1, MAX_SENDERS);
-const batchSize = int('batch-size', values['batch-size'], 20, 1, 10_000);
-const pauseMs = int('pause-ms', values['pause-ms'], 2, 0);
-const maxInFlight = int('in-flight', values['in-flight'], 4, 1);
-const seed = int('seed', values.seed, 1, 0);
-const maxMs = int('max-ms', values['max-ms'], 120_000, 1);
-const disrupt = (values.disrupt ?? 'none') as DisruptMode;
-if (!DISRUPT_MODES.includes(disrupt)) fail(`--disrupt must be one of ${DISRUPT_MODES.join(', ')}, got ${JSON.stringify(values.disrupt)}`);
+// One line on a bad flag: the parent keeps only the tail of this process's stderr.
+const { dbPath, cycle, senders, batchSize, pauseMs, maxInFlight, seed, maxMs, disrupt } = await runScript('crash-child', undefined, () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    db: { type: 'string' },
+    cycle: { type: 'string' },
+    senders: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'pause-ms': { type: 'string' },
+    'in-flight': { type: 'string' },
+    seed: { type: 'string' },
+    disrupt: { type: 'string' },
+    'max-ms': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (values.db === undefined) throw new UsageError('--db PATH is required');
+  if (values.cycle === undefined) throw new UsageError('--cycle N is required');
+  return {
+    dbPath: values.db,
+    cycle: intFlag('cycle', values.cycle, 0, 0),
+    senders: intFlag('senders', values.senders, 4, 1, MAX_SENDERS),
+    batchSize: intFlag('batch-size', values['batch-size'], 20, 1, 10_000),
+    pauseMs: intFlag('pause-ms', values['pause-ms'], 2, 0),
+    maxInFlight: intFlag('in-flight', values['in-flight'], 4, 1),
+    seed: intFlag('seed', values.seed, 1, 0),
+    maxMs: intFlag('max-ms', values['max-ms'], 120_000, 1),
+    disrupt: choiceFlag('disrupt', values.disrupt, 'none', DISRUPT_MODES),
+  };
+});
 
 // Synchronous on the fd: a line written is a line the parent will read, even if SIGKILL lands next.
 const emit = (line: string) => fs.writeSync(1, `${line}\n`);

@@ -304,15 +304,9 @@ export interface CrashLoopOptions extends Omit<CrashCycleOptions, 'cycle'> {
   onCycle?: (result: CrashCycleResult) => void;
 }
 
-export interface CrashLoopTotal {
+/** The per-cycle counts, summed over the cycles. */
+export interface CrashLoopTotal extends Pick<CrashCycleResult, 'acked' | 'deferred' | 'present' | 'lost' | 'halfWritten' | 'unackedPresent' | 'spoolReplayed'> {
   cycles: number;
-  acked: number;
-  deferred: number;
-  present: number;
-  lost: number;
-  halfWritten: number;
-  unackedPresent: number;
-  spoolReplayed: number;
   /** Cycles whose kill landed while the drill had batches going to the spool. */
   killsDuringDrill: number;
   /** True when integrity_check was ok after every cycle. */

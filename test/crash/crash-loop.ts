@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { UsageError } from '../../src/cli/cli-error.ts';
+import { choiceFlag, intFlag, parseFlags, runScript } from '../../src/cli/command.ts';
 import type { CrashCycleResult, CrashLoopTotal } from './crash-cycle.ts';
 import { DISRUPT_MODES, MAX_SENDERS, type DisruptMode } from './crash-plan.ts';
 
@@ -14,49 +15,30 @@ const USAGE = `usage: npm run test:crash -- [--cycles N] [--seed N] [--db PATH] 
   after its first ack, reopens the database (replaying the spool) and checks every acked batch is present,
   no batch is half-written, integrity_check is ok and the spool is empty. Exit 0 if all hold, 1 if not.`;
 
-function fail(reason: string): never {
-  process.stderr.write(`test:crash: ${reason} (see --help)\n`);
-  process.exit(2);
-}
-
-function int(name: string, v: string | undefined, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min || n > max) fail(`--${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-  return n;
-}
-
-let args;
-try {
-  args = parseArgs({
-    options: {
-      cycles: { type: 'string' },
-      seed: { type: 'string' },
-      db: { type: 'string' },
-      senders: { type: 'string' },
-      'batch-size': { type: 'string' },
-      disrupt: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }).values;
-} catch (err) {
-  fail((err as Error).message);
-}
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const cycles = int('cycles', args.cycles, 20, 1);
-const seed = int('seed', args.seed, 1, 0, 2 ** 31);
-const senders = int('senders', args.senders, 4, 1, MAX_SENDERS);
-const batchSize = int('batch-size', args['batch-size'], 20, 1, 10_000);
-const disrupt = (args.disrupt ?? 'mixed') as DisruptMode | 'mixed';
-if (disrupt !== 'mixed' && !DISRUPT_MODES.includes(disrupt)) fail(`--disrupt must be mixed, ${DISRUPT_MODES.join(', ')}; got ${JSON.stringify(args.disrupt)}`);
-const dbPath = args.db ? path.resolve(args.db) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-crash-')), 'crash.db');
-// Trades of cycle N are the same on every run: rows left by an earlier run would hide losses.
-if (args.db && fs.existsSync(dbPath)) fail(`--db ${dbPath} already exists; give a new file`);
+const { args, cycles, seed, senders, batchSize, disrupt, dbPath } = await runScript('test:crash', undefined, () => {
+  const { values: args } = parseFlags(process.argv.slice(2), {
+    cycles: { type: 'string' },
+    seed: { type: 'string' },
+    db: { type: 'string' },
+    senders: { type: 'string' },
+    'batch-size': { type: 'string' },
+    disrupt: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const cycles = intFlag('cycles', args.cycles, 20, 1);
+  const seed = intFlag('seed', args.seed, 1, 0, 2 ** 31);
+  const senders = intFlag('senders', args.senders, 4, 1, MAX_SENDERS);
+  const batchSize = intFlag('batch-size', args['batch-size'], 20, 1, 10_000);
+  const disrupt = choiceFlag<DisruptMode | 'mixed'>('disrupt', args.disrupt, 'mixed', ['mixed', ...DISRUPT_MODES]);
+  const dbPath = args.db ? path.resolve(args.db) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-crash-')), 'crash.db');
+  // Trades of cycle N are the same on every run: rows left by an earlier run would hide losses.
+  if (args.db && fs.existsSync(dbPath)) throw new UsageError(`--db ${dbPath} already exists; give a new file`);
+  return { args, cycles, seed, senders, batchSize, disrupt, dbPath };
+});
 
 // Before the logger is loaded (by the dynamic import): the restart's own logs would bury the report on stderr.
 process.env.GECKO_LOG_LEVEL ??= 'error';

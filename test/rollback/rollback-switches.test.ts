@@ -3,10 +3,8 @@
 // (configuration rollback: stock SQLite, rollback journal). Each one still stores every trade served.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { DirectCollectorStore } from '../../src/collect/collector-stores.ts';
 import { runCollection, type CollectionSummary } from '../../src/collect/collection-run.ts';
 import { readMetricsFile } from '../../src/collect/metrics-file.ts';
@@ -14,26 +12,10 @@ import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import type { DatabaseReport } from '../../src/doctor/database-report.ts';
 import { parseTradesDocument } from '../../src/gecko/trade-parser.ts';
+import { cli, field } from '../support/collect-run.ts';
 import { fixturePath, tempDir } from '../support/temp-dir.ts';
 
 const dir = tempDir('gecko-rollback-');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(args, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
-
-function field(summary: string, name: string): string {
-  const m = new RegExp(`^\\s+${name.replace(/[()]/g, '\\$&')}:\\s+(.*)$`, 'm').exec(summary);
-  if (!m) throw new Error(`no "${name}" in summary:\n${summary}`);
-  return m[1]!;
-}
 
 function withDb<T>(file: string, fn: (db: Database.Database) => T): T {
   const db = new Database(file, { readonly: true, fileMustExist: true });
