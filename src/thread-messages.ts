@@ -155,3 +155,16 @@ export interface WriterControl {
   /** Drains, closes every data port and the database handle. */
   close(): Promise<void>;
 }
+
+/** workerData of the checkpointer thread (workers/checkpointer.ts). */
+export interface CheckpointerData {
+  path: string;
+  intervalMs: number;
+  busyTimeoutMs: number;
+}
+
+export type MainToCheckpointer = { kind: 'stop' };
+
+export type CheckpointerToMain =
+  | { kind: 'checkpointed'; checkpoints: number; walPages: number; ms: number }
+  | { kind: 'stopped'; checkpoints: number; busy: number };

@@ -26,6 +26,8 @@ export interface DatabaseConfig {
   mmapSizeBytes: number;
   walAutocheckpointPages: number;
   journalSizeLimitBytes: number;
+  /** Checkpoints run on their own thread this often, off the writer's commit path; 0 = the writer does them. */
+  checkpointIntervalMs: number;
   /** 'default' = configuration rollback: SQLite's stock settings (rollback journal, no tuning). */
   pragmas: 'optimized' | 'default';
   /** Unacked batches one sender may have outstanding; more callers wait (backpressure). */
@@ -46,6 +48,7 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   mmapSizeBytes: 256 * 1024 * 1024,
   walAutocheckpointPages: 1000,
   journalSizeLimitBytes: 64 * 1024 * 1024,
+  checkpointIntervalMs: 1000,
   pragmas: 'optimized',
   maxInFlight: 4,
   groupCommitMaxRows: 5000,
@@ -96,6 +99,7 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
     mmapSizeBytes: intField(merged, 'mmapSizeBytes', 0, 2 ** 40),
     walAutocheckpointPages: intField(merged, 'walAutocheckpointPages', 0, 10_000_000),
     journalSizeLimitBytes: intField(merged, 'journalSizeLimitBytes', -1, 2 ** 40),
+    checkpointIntervalMs: intField(merged, 'checkpointIntervalMs', 0, 3_600_000),
     pragmas: oneOf(merged, 'pragmas', ['optimized', 'default'] as const),
     maxInFlight: intField(merged, 'maxInFlight', 1, 1024),
     groupCommitMaxRows: intField(merged, 'groupCommitMaxRows', 1, 1_000_000),
@@ -114,6 +118,7 @@ export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
     mmapSizeBytes: config.mmapSizeBytes,
     walAutocheckpointPages: config.walAutocheckpointPages,
     journalSizeLimitBytes: config.journalSizeLimitBytes,
+    checkpointIntervalMs: config.pragmas === 'optimized' ? config.checkpointIntervalMs : 0,
     echo: config.echo,
     groupCommitMaxRows: config.groupCommitMaxRows,
     sortGroupById: config.sortGroupById,

@@ -24,6 +24,11 @@ export interface WriterSettings {
    * runs `factor` times slower. 1 (default) = full speed.
    */
   slowdownFactor?: number;
+  /**
+   * How often the checkpointer thread copies WAL pages into the database (ms). 0 = no checkpointer thread:
+   * the writer checkpoints itself when idle and every few seconds under load.
+   */
+  checkpointIntervalMs: number;
   /** Retries of BEGIN IMMEDIATE after SQLITE_BUSY outlived busy_timeout, before the batch is nacked. */
   lockRetries: number;
 }

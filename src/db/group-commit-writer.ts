@@ -83,7 +83,10 @@ export class GroupCommitWriter {
   constructor(
     private readonly db: Database,
     statements: WriteStatements,
-    private readonly settings: Pick<WriterSettings, 'groupCommitMaxRows' | 'sortGroupById' | 'lockRetries' | 'busyTimeoutMs' | 'pragmas' | 'slowdownFactor'>,
+    private readonly settings: Pick<
+      WriterSettings,
+      'groupCommitMaxRows' | 'sortGroupById' | 'lockRetries' | 'busyTimeoutMs' | 'pragmas' | 'slowdownFactor' | 'checkpointIntervalMs'
+    >,
     private readonly log: Logger,
     private readonly hooks: WriterHooks = {},
   ) {
@@ -272,7 +275,7 @@ export class GroupCommitWriter {
       if (o.rejected.length) this.log.warn({ batchId: q.batch.batchId, rejected: o.rejected.slice(0, 5), count: o.rejected.length }, 'rows rejected');
       q.reply({ kind: 'ack', batchId: q.batch.batchId, inserted: o.inserted, duplicates: o.duplicates, rejected: o.rejected, commitMs });
     });
-    if (Date.now() - this.lastCheckpointAt > FORCED_CHECKPOINT_EVERY_MS && this.settings.pragmas === 'optimized') {
+    if (this.checkpointsHere() && Date.now() - this.lastCheckpointAt > FORCED_CHECKPOINT_EVERY_MS) {
       // Under sustained load the writer is never idle; bound the WAL anyway.
       this.checkpoint('PASSIVE');
     }
@@ -334,11 +337,16 @@ export class GroupCommitWriter {
     each(batch.cursors, (c) => c?.poolId, (c) => s.upsertCursor(c, now));
   }
 
+  /** Without a checkpointer thread the writer must keep the WAL bounded itself. */
+  private checkpointsHere(): boolean {
+    return this.settings.pragmas === 'optimized' && !(this.settings.checkpointIntervalMs > 0);
+  }
+
   private becameIdle(): void {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
-    if (this.dirtySinceCheckpoint && !this.checkpointTimer && this.settings.pragmas === 'optimized' && !this.closed) {
+    if (this.dirtySinceCheckpoint && !this.checkpointTimer && this.checkpointsHere() && !this.closed) {
       // Checkpoint when the writer has nothing else to do, off the commit path.
       this.checkpointTimer = setTimeout(() => {
         this.checkpointTimer = undefined;

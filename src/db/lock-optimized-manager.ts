@@ -277,7 +277,13 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       },
       breaker: this.breaker.getStats(),
       deferred: { ...depth, deferredTotal: this.gateway?.deferredTotal ?? 0, replayedTotal: this.replayedTotal },
-      writer: { restarts: this.supervisor.restarts, lastRestartAt: this.supervisor.lastRestartAt, backlog: m.backlogBatches },
+      writer: {
+        restarts: this.supervisor.restarts,
+        lastRestartAt: this.supervisor.lastRestartAt,
+        backlog: m.backlogBatches,
+        checkpoints: this.supervisor.checkpointing.checkpoints,
+        walPages: this.supervisor.checkpointing.walPages,
+      },
     };
     return { ...base, alerts: this.alerts.evaluate(base) };
   }

@@ -9,9 +9,10 @@ import type { Logger } from 'pino';
 import type { WriterSettings } from '../config/writer-settings.ts';
 import { WriterUnavailableError } from '../errors.ts';
 import { spawnWorker } from '../threads/spawn-worker.ts';
-import type { TransactionOutcome, WriterControl, WriterOpenInfo } from '../thread-messages.ts';
+import type { CheckpointerData, CheckpointerToMain, MainToCheckpointer, TransactionOutcome, WriterControl, WriterOpenInfo } from '../thread-messages.ts';
 
 const WRITER_ENTRY = new URL('../../workers/writer.ts', import.meta.url);
+const CHECKPOINTER_ENTRY = new URL('../../workers/checkpointer.ts', import.meta.url);
 
 export interface SupervisorOptions {
   /** Breaker state cell the writer reads before committing. */
@@ -32,6 +33,7 @@ export interface SupervisorEvents {
 
 interface WriterInstance {
   worker: Worker;
+  checkpointer: Worker | undefined;
   remote: Comlink.Remote<WriterControl>;
   outcomes: MessagePort;
   exited: Promise<number>;
@@ -46,6 +48,8 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
   private restarting: Promise<void> | undefined;
   restarts = 0;
   lastRestartAt: number | null = null;
+  /** Figures reported by the checkpointer thread. */
+  readonly checkpointing = { checkpoints: 0, walPages: 0, lastMs: 0 };
 
   constructor(
     private readonly settings: WriterSettings,
@@ -105,6 +109,7 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     const w = this.current;
     if (!w) return;
     try {
+      await this.stopCheckpointer(w);
       await this.race(w, w.remote.close());
     } finally {
       this.dispose(w);
@@ -119,6 +124,7 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     const { port1: outcomes, port2: writerSide } = new MessageChannel();
     const instance: WriterInstance = {
       worker,
+      checkpointer: undefined,
       remote,
       outcomes,
       error: undefined,
@@ -133,6 +139,7 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     try {
       const wiring = { ...(this.options.gate ? { gate: this.options.gate } : {}), outcomes: writerSide };
       const info = await this.race(instance, remote.open(this.settings, Comlink.transfer(wiring, [writerSide])));
+      if (this.settings.checkpointIntervalMs > 0 && info.journalMode === 'wal') instance.checkpointer = this.startCheckpointer();
       return { instance, info };
     } catch (err) {
       this.dispose(instance);
@@ -144,6 +151,33 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
   private dispose(w: WriterInstance): void {
     w.outcomes.close();
     w.remote[Comlink.releaseProxy]();
+    void w.checkpointer?.terminate();
+  }
+
+  private startCheckpointer(): Worker {
+    const data: CheckpointerData = { path: this.settings.path, intervalMs: this.settings.checkpointIntervalMs, busyTimeoutMs: this.settings.busyTimeoutMs };
+    const worker = spawnWorker(CHECKPOINTER_ENTRY, { workerData: data });
+    worker.on('message', (m: CheckpointerToMain) => {
+      if (m.kind !== 'checkpointed') return;
+      this.checkpointing.checkpoints++;
+      this.checkpointing.walPages = m.walPages;
+      this.checkpointing.lastMs = m.ms;
+    });
+    // Checkpoints are housekeeping: if the thread fails, the WAL grows until the writer closes; say so loudly.
+    worker.on('error', (err) => this.log.error({ err }, 'checkpointer thread failed; the WAL is not checkpointed until the writer closes'));
+    return worker;
+  }
+
+  /** Asks the checkpointer to finish its current checkpoint and close its connection before the writer closes. */
+  private async stopCheckpointer(w: WriterInstance): Promise<void> {
+    const c = w.checkpointer;
+    if (!c) return;
+    w.checkpointer = undefined;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.postMessage({ kind: 'stop' } satisfies MainToCheckpointer);
+    const timer = setTimeout(() => void c.terminate(), 5000);
+    await exited;
+    clearTimeout(timer);
   }
 
   private onExit(w: WriterInstance, code: number): void {

@@ -28,6 +28,9 @@ export interface WriterFigures {
   lastRestartAt: number | null;
   /** Batches currently queued in the writer. */
   backlog: number;
+  /** Checkpoints done by the checkpointer thread, and WAL pages it could not copy yet at the last one. */
+  checkpoints?: number;
+  walPages?: number;
 }
 
 export type AlertName = 'lock-retry-rate' | 'breaker-open-too-long' | 'small-batches' | 'slow-query';
