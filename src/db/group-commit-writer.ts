@@ -7,9 +7,9 @@ import type { WriterSettings } from '../config/writer-settings.ts';
 import { sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
-import { unpackTrades } from './trade-packing.ts';
+import { unpackTradeValues } from './trade-packing.ts';
 import { MULTI_ROW_CHUNK, nowTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
-import { validateTrade, type TradeRow } from './trade-validation.ts';
+import { validateTrade, validateTradeValues, type TradeRow, type ValidationResult } from './trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
 
@@ -232,12 +232,16 @@ export class GroupCommitWriter {
     try {
       const rows: { row: TradeRow; owner: number }[] = [];
       group.forEach((q, owner) => {
-        const trades = q.batch.trades ?? (q.batch.packedTrades ? unpackTrades(q.batch.packedTrades.data) : undefined);
-        if (!trades) return;
-        for (let i = 0; i < trades.length; i++) {
-          const v = validateTrade(trades[i], i);
+        const take = (v: ValidationResult) => {
           if (v.ok) rows.push({ row: v.row, owner });
           else outcomes[owner]!.rejected.push({ id: v.id, reason: v.reason });
+        };
+        if (q.batch.packedTrades) {
+          const values = unpackTradeValues(q.batch.packedTrades.data);
+          for (let i = 0; i < values.length; i++) take(validateTradeValues(values[i]!, i));
+        } else if (q.batch.trades) {
+          const trades = q.batch.trades;
+          for (let i = 0; i < trades.length; i++) take(validateTrade(trades[i], i));
         }
       });
       // Inserting in key order avoids B-tree page splits in the middle of the table.

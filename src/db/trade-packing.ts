@@ -30,26 +30,20 @@ export function packTrades(trades: readonly TradeRecord[]): string | null {
   return parts.join(ROW);
 }
 
-/** Inverse of packTrades. Empty optional fields come back as null. */
-export function unpackTrades(packed: string): TradeRecord[] {
+/**
+ * Inverse of packTrades, as raw values in TradeRow order (see validateTradeValues): no TradeRecord objects,
+ * since the writer only needs the values. Empty optional fields come back as null.
+ */
+export function unpackTradeValues(packed: string): unknown[][] {
   if (packed === '') return [];
   const rows = packed.split(ROW);
-  const out: TradeRecord[] = new Array(rows.length);
+  const out: unknown[][] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const f = rows[i]!.split(FIELD);
-    out[i] = {
-      id: f[0]!,
-      poolId: f[1]!,
-      blockNumber: f[2] === '' || f[2] === undefined ? null : Number(f[2]),
-      txHash: f[3] || null,
-      txFromAddress: f[4] || null,
-      fromTokenAmount: f[5]!,
-      toTokenAmount: f[6]!,
-      priceUsd: f[7]!,
-      volumeUsd: f[8]!,
-      side: f[9] as TradeRecord['side'],
-      blockTimestamp: f[10]!,
-    };
+    const f: unknown[] = rows[i]!.split(FIELD);
+    f[2] = f[2] === '' || f[2] === undefined ? null : Number(f[2]);
+    if (f[3] === '') f[3] = null;
+    if (f[4] === '') f[4] = null;
+    out[i] = f;
   }
   return out;
 }

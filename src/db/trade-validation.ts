@@ -115,36 +115,48 @@ function decimal(v: unknown, field: string): string {
   return v;
 }
 
+/**
+ * The 11 raw values of a trade in TradeRow order, not yet checked: what a packed batch unpacks to, so the
+ * writer can validate it without building a TradeRecord object first.
+ */
+export type TradeValues = readonly unknown[];
+
 export function validateTrade(input: unknown, index: number): ValidationResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
   }
   const t = input as Partial<Record<keyof TradeRecord, unknown>>;
-  const id = typeof t.id === 'string' && t.id.length > 0 && t.id.length <= MAX_ID ? t.id : `#${index}`;
+  return validateTradeValues(
+    [t.id, t.poolId, t.blockNumber, t.txHash, t.txFromAddress, t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side, t.blockTimestamp],
+    index,
+  );
+}
+
+export function validateTradeValues(v: TradeValues, index: number): ValidationResult {
+  const [rawId, rawPool, bn, txHash, txFrom, fromAmount, toAmount, priceUsd, volumeUsd, side, blockTimestamp] = v;
+  const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= MAX_ID ? rawId : `#${index}`;
   try {
-    const rowId = requiredString(t.id, 'id', MAX_ID);
-    const poolId = requiredString(t.poolId, 'poolId', MAX_POOL_ID);
-    const bn = t.blockNumber;
+    const rowId = requiredString(rawId, 'id', MAX_ID);
+    const poolId = requiredString(rawPool, 'poolId', MAX_POOL_ID);
     if (bn !== null && bn !== undefined && !(typeof bn === 'number' && Number.isSafeInteger(bn) && bn >= 0)) {
       fail(`blockNumber is ${describe(bn)}, expected a non-negative integer or null`);
     }
-    const side = t.side;
     if (side !== 'buy' && side !== 'sell') fail(`side is ${describe(side)}, expected "buy" or "sell"`);
-    if (typeof t.blockTimestamp !== 'string') fail(`blockTimestamp is ${describe(t.blockTimestamp)}, expected an ISO 8601 string`);
-    const ts = normalizeTimestamp(t.blockTimestamp);
-    if (ts === null) fail(`blockTimestamp ${describe(t.blockTimestamp)} is not a valid date-time`);
+    if (typeof blockTimestamp !== 'string') fail(`blockTimestamp is ${describe(blockTimestamp)}, expected an ISO 8601 string`);
+    const ts = normalizeTimestamp(blockTimestamp);
+    if (ts === null) fail(`blockTimestamp ${describe(blockTimestamp)} is not a valid date-time`);
     return {
       ok: true,
       row: [
         rowId,
         poolId,
         (bn as number | null | undefined) ?? null,
-        optionalString(t.txHash, 'txHash', MAX_HASH),
-        optionalString(t.txFromAddress, 'txFromAddress', MAX_HASH),
-        decimal(t.fromTokenAmount, 'fromTokenAmount'),
-        decimal(t.toTokenAmount, 'toTokenAmount'),
-        decimal(t.priceUsd, 'priceUsd'),
-        decimal(t.volumeUsd, 'volumeUsd'),
+        optionalString(txHash, 'txHash', MAX_HASH),
+        optionalString(txFrom, 'txFromAddress', MAX_HASH),
+        decimal(fromAmount, 'fromTokenAmount'),
+        decimal(toAmount, 'toTokenAmount'),
+        decimal(priceUsd, 'priceUsd'),
+        decimal(volumeUsd, 'volumeUsd'),
         side,
         ts,
       ],

@@ -1,0 +1,43 @@
+// Packed batches (one string per batch) must validate exactly like the same trades sent as objects.
+import { describe, expect, it } from 'vitest';
+import { packTrades, unpackTradeValues } from '../../src/db/trade-packing.ts';
+import { validateTrade, validateTradeValues } from '../../src/db/trade-validation.ts';
+import { syntheticTrade } from '../../src/sim/synthetic-trades.ts';
+import type { TradeRecord } from '../../src/trade-record.ts';
+
+const good = (i: number): TradeRecord => syntheticTrade(i, { seed: 3 });
+
+describe('trade packing', () => {
+  it('round-trips trades to the same validated rows as the object path, nulls included', () => {
+    const trades = [good(1), { ...good(2), blockNumber: null, txHash: null, txFromAddress: null }, good(3)];
+    const packed = packTrades(trades)!;
+    const values = unpackTradeValues(packed);
+    expect(values).toHaveLength(3);
+    values.forEach((v, i) => expect(validateTradeValues(v, i)).toEqual(validateTrade(trades[i], i)));
+    const second = validateTradeValues(values[1]!, 1);
+    expect(second.ok && second.row.slice(0, 5)).toEqual([trades[1]!.id, trades[1]!.poolId, null, null, null]);
+  });
+
+  it('gives string-typed bad rows the same reasons as the object path', () => {
+    const bad: TradeRecord[] = [
+      { ...good(4), side: 'hold' as never },
+      { ...good(5), fromTokenAmount: '-1' },
+      { ...good(6), blockTimestamp: '2025-02-30T00:00:00Z' },
+      { ...good(7), poolId: '' },
+      { ...good(8), txHash: 'x'.repeat(101) },
+    ];
+    const values = unpackTradeValues(packTrades(bad)!);
+    values.forEach((v, i) => {
+      const viaObject = validateTrade(bad[i], i);
+      expect(viaObject.ok).toBe(false);
+      expect(validateTradeValues(v, i)).toEqual(viaObject);
+    });
+  });
+
+  it('refuses to pack what it cannot carry losslessly, so the batch goes as objects', () => {
+    expect(packTrades([{ ...good(1), txHash: 'a\x1fb' }])).toBeNull();
+    expect(packTrades([{ ...good(1), priceUsd: 1.5 as never }])).toBeNull();
+    expect(packTrades([{ ...good(1), blockNumber: 1.5 }])).toBeNull();
+    expect(unpackTradeValues('')).toEqual([]);
+  });
+});
