@@ -70,3 +70,11 @@ export function sqliteCodeOf(err: unknown): string | undefined {
   if (err instanceof WriteFailedError) return err.sqliteCode;
   return undefined;
 }
+
+const LOCK_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_TIMEOUT', 'SQLITE_LOCKED_SHAREDCACHE']);
+
+/** True when `err` says another connection holds a lock (SQLITE_BUSY / SQLITE_LOCKED and their variants). */
+export function isLockError(err: unknown): boolean {
+  const code = sqliteCodeOf(err);
+  return !!code && LOCK_CODES.has(code);
+}

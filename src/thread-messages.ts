@@ -145,8 +145,6 @@ export interface WriterControl {
   /** Adopts one end of a MessageChannel as a data port (a collector's or the main thread's). */
   attach(port: MessagePort): void;
   getMetrics(): WriterMetrics;
-  /** Latency of `SELECT 1` on the writer's connection, the guide's "simple query" probe. */
-  probeLatencyMs(): number;
   checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number };
   /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
   setPageLimit(pages: number): number;

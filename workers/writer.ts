@@ -95,13 +95,6 @@ const control: WriterControl = {
     };
   },
 
-  probeLatencyMs(): number {
-    const { db: d } = requireOpen();
-    const t0 = performance.now();
-    d.prepare('SELECT 1').get();
-    return performance.now() - t0;
-  },
-
   checkpoint(mode) {
     return requireOpen().engine.checkpoint(mode);
   },
@@ -122,7 +115,6 @@ const control: WriterControl = {
     // Batches posted before close() may still sit in port queues; senders that keep posting while we
     // close would keep us open forever, so after a short settle newer batches are nacked (senders keep them).
     await settle(CLOSE_SETTLE_MS);
-    engine.stopAccepting();
     await engine.close();
     for (const p of ports) p.close();
     ports.clear();

@@ -5,14 +5,13 @@ import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../db/direct-manager.ts';
-import { isLockError } from '../db/group-commit-writer.ts';
 import type { LockContentionMetrics } from '../db/lock-contention-metrics.ts';
 import { detectSchemaFlavor } from '../db/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../db/sqlite-settings.ts';
 import { nowTimestamp, WriteStatements } from '../db/trade-statements.ts';
 import type { StoreResult, TradeStore } from '../db/trade-store.ts';
 import type { WriterClient } from '../db/writer-client.ts';
-import { DatabaseOpenError, StateError, WriteFailedError, sqliteCodeOf } from '../errors.ts';
+import { DatabaseOpenError, StateError, WriteFailedError, isLockError, sqliteCodeOf } from '../errors.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../trade-record.ts';
 import type { StateSink } from './pool-poller.ts';
 

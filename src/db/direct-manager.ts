@@ -7,15 +7,14 @@ import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
 import type { WriterSettings } from '../config/writer-settings.ts';
-import { DatabaseOpenError, StateError, WriteFailedError, sqliteCodeOf } from '../errors.ts';
+import { DatabaseOpenError, StateError, WriteFailedError, isLockError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import { componentLogger } from '../logging/logger.ts';
 import type { RejectedRow } from '../thread-messages.ts';
 import type { TradeRecord } from '../trade-record.ts';
-import { isLockError } from './group-commit-writer.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
 import { detectSchemaFlavor, migrate, type SchemaFlavor } from './schema-migrations.ts';
-import { applyWriteConnectionSettings, describeConnection } from './sqlite-settings.ts';
+import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from './sqlite-settings.ts';
 import { nowTimestamp, tradeBindValues, tradeInsertSql } from './trade-statements.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
 import { validateTrade, type TradeRow } from './trade-validation.ts';
@@ -152,9 +151,7 @@ export class DirectDatabaseManager implements TradeStore {
 
   async getLockContentionMetrics(): Promise<LockContentionMetrics> {
     const db = this.requireDb();
-    const t0 = performance.now();
-    db.prepare('SELECT 1').get();
-    const queryLatencyMs = performance.now() - t0;
+    const queryLatencyMs = simpleQueryLatencyMs(db);
     const c = this.counters;
     const d = describeConnection(db);
     return {

@@ -4,7 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { WriterSettings } from '../config/writer-settings.ts';
-import { sqliteCodeOf } from '../errors.ts';
+import { isLockError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
 import { unpackTradeValues } from './trade-packing.ts';
@@ -32,7 +32,6 @@ interface BatchOutcome {
   rejected: RejectedRow[];
 }
 
-const LOCK_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_TIMEOUT', 'SQLITE_LOCKED_SHAREDCACHE']);
 const BUSY_WAIT_THRESHOLD_MS = 2;
 const IDLE_CHECKPOINT_AFTER_MS = 250;
 const FORCED_CHECKPOINT_EVERY_MS = 5000;
@@ -42,11 +41,6 @@ function isRowLevel(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError) return true;
   const code = sqliteCodeOf(err);
   return !!code && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE');
-}
-
-export function isLockError(err: unknown): boolean {
-  const code = sqliteCodeOf(err);
-  return !!code && LOCK_CODES.has(code);
 }
 
 export class GroupCommitWriter {
@@ -113,12 +107,7 @@ export class GroupCommitWriter {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** From now on new batches are nacked (the sender keeps them); queued ones are still written. */
-  stopAccepting(): void {
-    this.closed = true;
-  }
-
-  /** Writes what is queued, refuses anything newer, checkpoints. */
+  /** Writes what is queued, nacks anything newer (the sender keeps it), checkpoints. */
   async close(): Promise<void> {
     this.closed = true;
     await this.whenIdle();

@@ -18,6 +18,7 @@ import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
 import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import { BATCH_PRESETS } from '../config/batch-config.ts';
 import { ReaderPool } from './reader-pool.ts';
+import { simpleQueryLatencyMs } from './sqlite-settings.ts';
 import { SpoolGateway } from './spool-gateway.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
 import { WriterClient, type WritePayload } from './writer-client.ts';
@@ -259,11 +260,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   /** Everything an operator watches, evaluated against the alert thresholds (used by /metrics and doctor). */
   async getMetricsSnapshot(): Promise<CollectorMetricsSnapshot> {
     const m = await this.getWriterMetrics();
-    const queryLatencyMs = await this.read((db) => {
-      const t0 = performance.now();
-      db.prepare('SELECT 1').get();
-      return performance.now() - t0;
-    });
+    const queryLatencyMs = await this.read(simpleQueryLatencyMs);
     const depth = this.requireOpen(this.queue).depth();
     const base: Omit<CollectorMetricsSnapshot, 'alerts'> = {
       at: Date.now(),

@@ -57,3 +57,10 @@ export function describeConnection(db: Database): ConnectionDescription {
     walAutocheckpoint: db.pragma('wal_autocheckpoint', { simple: true }) as number,
   };
 }
+
+/** The guide's "simple query" probe: how long `SELECT 1` takes on this connection right now. */
+export function simpleQueryLatencyMs(db: Database): number {
+  const t0 = performance.now();
+  db.prepare('SELECT 1').get();
+  return performance.now() - t0;
+}
