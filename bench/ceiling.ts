@@ -27,7 +27,7 @@ import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } fr
 import { summarize } from '../src/latency-recorder.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
-import { nowTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
+import { storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
 import { validateTrade } from '../src/db/trade-validation.ts';
 import { planProducers, syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
@@ -131,7 +131,7 @@ export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collector
   const batchSize = o.batchSize ?? 200;
   const seed = o.seed ?? 7;
   const { unique, indices } = funnelArrivalOrder(o.trades, o.collectors, o.duplicates, batchSize);
-  const createdAt = nowTimestamp();
+  const createdAt = storedTimestamp();
   const rows: unknown[][] = [];
   for (let k = 0; k < indices.length; k++) {
     const v = validateTrade(syntheticTrade(indices[k]!, { seed }), k);

@@ -8,7 +8,7 @@ import { DirectDatabaseManager } from '../db/direct-manager.ts';
 import type { LockContentionMetrics } from '../db/lock-contention-metrics.ts';
 import { detectSchemaFlavor } from '../db/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../db/sqlite-settings.ts';
-import { nowTimestamp, WriteStatements } from '../db/trade-statements.ts';
+import { storedTimestamp, WriteStatements } from '../db/trade-statements.ts';
 import type { StoreResult, TradeStore } from '../db/trade-store.ts';
 import type { WriterClient } from '../db/writer-client.ts';
 import { DatabaseOpenError, StateError, WriteFailedError, isLockError, sqliteCodeOf } from '../errors.ts';
@@ -82,7 +82,7 @@ export class DirectCollectorStore implements CollectorStore {
   }
 
   async writeState(update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] }): Promise<void> {
-    const now = nowTimestamp();
+    const now = storedTimestamp();
     for (let attempt = 0; ; attempt++) {
       try {
         this.stateDb.exec('BEGIN IMMEDIATE');

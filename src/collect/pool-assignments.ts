@@ -5,7 +5,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ConfigError } from '../errors.ts';
 import { poolIdOf } from '../gecko/trade-parser.ts';
 import type { PoolAssignment, RecentTradeId, StoredCursor } from './collector-task.ts';
-import { DEFAULT_LATE_MARGIN_MS, DEFAULT_MAX_IDS, storedTimestamp, timestampMs } from './trade-window.ts';
+import { storedTimestamp } from '../db/trade-statements.ts';
+import { DEFAULT_LATE_MARGIN_MS, DEFAULT_MAX_IDS, timestampMs } from './trade-window.ts';
 
 const ADDRESS = /^[^\s/?#,]+$/;
 

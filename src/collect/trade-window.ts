@@ -52,11 +52,6 @@ export function timestampMs(value: string): number {
   return Date.parse(value);
 }
 
-/** The stored timestamp format (lexicographic order = time order), for range queries on trades.block_timestamp. */
-export function storedTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '000');
-}
-
 export class TradeWindow {
   readonly poolId: string;
   private cursor: Cursor | null;

@@ -15,7 +15,7 @@ import type { TradeRecord } from '../trade-record.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
 import { detectSchemaFlavor, migrate, type SchemaFlavor } from './schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from './sqlite-settings.ts';
-import { nowTimestamp, tradeBindValues, tradeInsertSql } from './trade-statements.ts';
+import { storedTimestamp, tradeBindValues, tradeInsertSql } from './trade-statements.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
 import { validateTrade, type TradeRow } from './trade-validation.ts';
 
@@ -102,7 +102,7 @@ export class DirectDatabaseManager implements TradeStore {
         const ids = rows.slice(i, i + SELECT_CHUNK).map((r) => r[0]);
         for (const r of this.selectExisting(db, ids.length).all(...ids) as { id: string }[]) existing.add(r.id);
       }
-      const now = nowTimestamp();
+      const now = storedTimestamp();
       let inserted = 0;
       for (const row of rows) {
         if (existing.has(row[0])) continue;

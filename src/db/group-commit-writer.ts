@@ -8,7 +8,7 @@ import { isLockError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
 import { unpackTradeValues } from './trade-packing.ts';
-import { MULTI_ROW_CHUNK, nowTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
+import { appendTradeBindValues, MULTI_ROW_CHUNK, storedTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
 import { validateTrade, validateTradeValues, type TradeRow, type ValidationResult } from './trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
@@ -210,7 +210,7 @@ export class GroupCommitWriter {
   private commitGroup(group: QueuedBatch[]): void {
     const db = this.db;
     const outcomes: BatchOutcome[] = group.map(() => ({ inserted: 0, duplicates: 0, rejected: [] }));
-    const now = nowTimestamp();
+    const now = storedTimestamp();
     const t0 = performance.now();
     db.exec('BEGIN IMMEDIATE');
     const waited = performance.now() - t0;
@@ -287,7 +287,7 @@ export class GroupCommitWriter {
       while (j < rows.length && j - i < MULTI_ROW_CHUNK && rows[j]!.owner === owner) j++;
       const out = outcomes[owner]!;
       const params: unknown[] = [];
-      for (let k = i; k < j; k++) params.push(...tradeBindValues(flavor, rows[k]!.row, now));
+      for (let k = i; k < j; k++) appendTradeBindValues(params, flavor, rows[k]!.row, now);
       try {
         const changes = s.insertTrades(j - i).run(params).changes;
         out.inserted += changes;

@@ -29,12 +29,21 @@ export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE', 
 
 /** Bind values for one trade: legacy files also get the exact text beside the NUMERIC columns. */
 export function tradeBindValues(flavor: SchemaFlavor, row: TradeRow, createdAt: string): unknown[] {
-  return flavor === 'legacy-numeric' ? [...row, createdAt, row[5], row[6], row[7], row[8]] : [...row, createdAt];
+  const out: unknown[] = [];
+  appendTradeBindValues(out, flavor, row, createdAt);
+  return out;
 }
 
-/** Current UTC time in the stored DATETIME format. */
-export function nowTimestamp(now = new Date()): string {
-  return now.toISOString().replace('T', ' ').replace('Z', '000');
+/** Appends one trade's bind values to a multi-row statement's parameters, without a per-row array. */
+export function appendTradeBindValues(out: unknown[], flavor: SchemaFlavor, row: TradeRow, createdAt: string): void {
+  for (let i = 0; i < row.length; i++) out.push(row[i]);
+  out.push(createdAt);
+  if (flavor === 'legacy-numeric') out.push(row[5], row[6], row[7], row[8]);
+}
+
+/** A time (default: now) in the stored DATETIME format, UTC `YYYY-MM-DD HH:MM:SS.ffffff`: lexicographic order is time order. */
+export function storedTimestamp(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '000');
 }
 
 /** Rows per multi-row INSERT in the writer. */

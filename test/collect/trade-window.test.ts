@@ -2,7 +2,8 @@
 // newest new trade, gaps only when a full response does not reach back, restart seeding and rollback.
 import { describe, expect, it } from 'vitest';
 import { distributePools, parsePoolsFile } from '../../src/collect/pool-assignments.ts';
-import { TradeWindow, storedTimestamp, timestampMs } from '../../src/collect/trade-window.ts';
+import { TradeWindow, timestampMs } from '../../src/collect/trade-window.ts';
+import { storedTimestamp } from '../../src/db/trade-statements.ts';
 import type { TradeRecord } from '../../src/trade-record.ts';
 
 const T0 = Date.parse('2025-09-01T12:00:00Z');

@@ -6,14 +6,7 @@ import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../src/sim/synthetic-trades.ts';
 import { tempDir } from '../support/temp-dir.ts';
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../support/until.ts';
 
 describe('checkpointer thread', () => {
   it('copies committed pages into the database file while the writer stays open', async () => {

@@ -58,15 +58,6 @@ export async function runSenders(
   return report;
 }
 
-/** Polls `cond` every 20 ms until it holds. */
-export async function until(cond: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Waits until the deferred queue is empty (replayed), polling. */
 export async function waitForDrain(manager: LockOptimizedDatabaseManager, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dir.ts';
-import { countAndCheck, dbIn, openFunnel, runSenders, until, waitForDrain } from './fault-harness.ts';
+import { until } from '../support/until.ts';
+import { countAndCheck, dbIn, openFunnel, runSenders, waitForDrain } from './fault-harness.ts';
 
 const run = promisify(execFile);
 const dir = tempDir('gecko-faults-');
