@@ -10,7 +10,8 @@ import { machineSummary } from './machine.ts';
 
 const USAGE = `usage: npm run bench:load -- [--collectors N] [--trades N] [--duplicates F] [--manager funnel|direct]
                              [--batch N] [--in-flight N] [--rate ROWS_PER_SEC] [--db PATH] [--json]
-                             [--slow-writer FACTOR] (writer FACTOR× slower, trades generated lazily, RSS sampled)`;
+                             [--slow-writer FACTOR] (writer FACTOR× slower, trades generated lazily, RSS sampled)
+                             [--checkpoint-interval MS] (checkpointer thread period; 0 = the writer checkpoints)`;
 
 const result = await runScript('bench:load', USAGE, async () => {
   const { values: args } = parseFlags(process.argv.slice(2), {
@@ -22,6 +23,7 @@ const result = await runScript('bench:load', USAGE, async () => {
     'in-flight': { type: 'string' },
     rate: { type: 'string' },
     'slow-writer': { type: 'string' },
+    'checkpoint-interval': { type: 'string' },
     db: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -44,6 +46,9 @@ const result = await runScript('bench:load', USAGE, async () => {
     maxInFlight: intFlag('in-flight', args['in-flight'], 4, 1, 1024),
     rate: intFlag('rate', args.rate, 0, 0),
     ...(slowWriter ? { slowWriter, lazy: true, rssSampleMs: 1000 } : {}),
+    ...(args['checkpoint-interval'] === undefined
+      ? {}
+      : { dbConfig: { checkpointIntervalMs: intFlag('checkpoint-interval', args['checkpoint-interval'], 1000, 0, 3_600_000) } }),
   };
   return { json: args.json === true, keepDb: args.db !== undefined, dbPath, load: await runLoad(options) };
 });
