@@ -136,6 +136,8 @@ export interface CollectionSummary {
   dbPath: string;
   pools: number;
   collectors: number;
+  /** Pools that resumed from a cursor saved by an earlier run. */
+  resumedPools: number;
   /** From every collector polling to everything committed. */
   durationMs: number;
   /** Database, pools, cursors and collector threads before that. */
@@ -581,6 +583,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           busyRetries,
           rowsPerSec: durationMs > 0 ? c.inserted / (durationMs / 1000) : 0,
           collectorFailures: failures,
+          resumedPools: resumed,
           counters: c,
           ...(simCheck ? { simulator: simCheck } : {}),
           ...(finalSnapshot ? { metrics: finalSnapshot } : {}),
