@@ -61,7 +61,10 @@ export interface LatencyFigures {
 /** One run of one contender, reduced to the figures compared. */
 export interface ContenderFigures {
   rowsPerSec: number;
+  /** "go" → last row committed. */
   seconds: number;
+  /** Shutdown after the clock stopped (funnel close, ceiling's closing checkpoint). */
+  closeSeconds: number;
   offered: number;
   unique: number;
   stored: number;
@@ -182,6 +185,7 @@ function fromCeiling(r: CeilingResult): ContenderFigures {
   return {
     rowsPerSec: r.rowsPerSec,
     seconds: r.seconds,
+    closeSeconds: r.closeSeconds,
     offered: r.offered,
     unique: r.unique,
     stored: r.stored,
@@ -199,6 +203,7 @@ function fromLoad(r: LoadResult, rssBeforeMb: number): ContenderFigures {
   return {
     rowsPerSec: r.rowsPerSec,
     seconds: r.seconds,
+    closeSeconds: r.closeSeconds,
     offered: r.offered,
     unique: r.unique,
     stored: r.stored,
@@ -224,6 +229,7 @@ function medianFigures(runs: readonly ContenderFigures[]): ContenderFigures {
   return {
     rowsPerSec: m((r) => r.rowsPerSec, 0),
     seconds: m((r) => r.seconds, 3),
+    closeSeconds: m((r) => r.closeSeconds, 3),
     offered: m((r) => r.offered, 0),
     unique: m((r) => r.unique, 0),
     stored: m((r) => r.stored, 0),
@@ -384,12 +390,12 @@ function fmt(n: number, digits = 0): string {
 }
 
 export function renderTable(r: CompareResult): string {
-  const head = '| contender | rows/s | stored / unique | lock errors | busy retries | latency p50 ms | p95 ms | p99 ms | peak RSS MB | CPU s | wall s |';
-  const sep = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const head = '| contender | rows/s | stored / unique | lock errors | busy retries | latency p50 ms | p95 ms | p99 ms | peak RSS MB | CPU s | wall s | close s |';
+  const sep = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const lines = CONTENDERS.map((c) => {
     const s = r.contenders[c];
     const m = s.median;
-    return `| ${LABEL[c]}${s.paced ? ' (paced)' : ''} | ${fmt(m.rowsPerSec)} | ${fmt(m.stored)} / ${fmt(m.unique)}${s.storedAll ? '' : ' ⚠'} | ${fmt(m.lockErrors)} | ${fmt(m.busyRetries)} | ${fmt(m.latencyMs.p50, 2)} | ${fmt(m.latencyMs.p95, 2)} | ${fmt(m.latencyMs.p99, 2)} | ${fmt(m.peakRssMb)} | ${fmt(m.cpuSeconds, 2)} | ${fmt(m.seconds, 2)} |`;
+    return `| ${LABEL[c]}${s.paced ? ' (paced)' : ''} | ${fmt(m.rowsPerSec)} | ${fmt(m.stored)} / ${fmt(m.unique)}${s.storedAll ? '' : ' ⚠'} | ${fmt(m.lockErrors)} | ${fmt(m.busyRetries)} | ${fmt(m.latencyMs.p50, 2)} | ${fmt(m.latencyMs.p95, 2)} | ${fmt(m.latencyMs.p99, 2)} | ${fmt(m.peakRssMb)} | ${fmt(m.cpuSeconds, 2)} | ${fmt(m.seconds, 2)} | ${fmt(m.closeSeconds, 2)} |`;
   });
   return [head, sep, ...lines].join('\n');
 }
@@ -419,8 +425,9 @@ ${renderTable(r)}
 | funnel / direct (p99 latency; < 1 = funnel faster) | ${x(r.ratios.p99LatencyFunnelOverDirect)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirect)} |
 
 Notes
-- rows/s = offered rows (duplicates included) ÷ wall seconds from "go" until everything is committed and the
-  writer/connections are closed (final checkpoint included), the same definition for every contender.
+- rows/s = offered rows (duplicates included) ÷ wall seconds from "go" until the last row is committed (the
+  ceiling's last COMMIT, the funnel's last ack, direct's last store call returned), the same definition for every
+  contender. Shutdown after that (the funnel manager's close, the ceiling's closing checkpoint) is the "close s" column.
 - Latency: ceiling ${r.contenders.ceiling.latencyMeaning}; direct ${r.contenders.direct.latencyMeaning}; funnel ${r.contenders.funnel.latencyMeaning}.
 - Ceiling method: ${r.ceilingMethod}. Rows generated, validated and bound before the clock starts.
 - Ceiling order: ${r.ceilingOrders.ceiling}. Ceiling (sorted ids): ${r.ceilingOrders['ceiling-sorted']}.
