@@ -52,7 +52,7 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   pragmas: 'optimized',
   maxInFlight: 4,
   groupCommitMaxRows: 5000,
-  sortGroupById: true,
+  sortGroupById: false,
   lockRetries: 3,
 });
 

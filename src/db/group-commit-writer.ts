@@ -7,9 +7,9 @@ import type { WriterSettings } from '../config/writer-settings.ts';
 import { isLockError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
-import { unpackTradeValues } from './trade-packing.ts';
-import { appendTradeBindValues, MULTI_ROW_CHUNK, storedTimestamp, tradeBindValues, WriteStatements } from './trade-statements.ts';
-import { validateTrade, validateTradeValues, type TradeRow, type ValidationResult } from './trade-validation.ts';
+import { PackedBatchError, unpackTradeValues } from './trade-packing.ts';
+import { appendTradeBindValues, MULTI_ROW_CHUNK, storedTimestamp, WriteStatements } from './trade-statements.ts';
+import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from './trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
 
@@ -24,6 +24,14 @@ interface QueuedBatch {
   batch: WriteBatchMessage;
   reply: Reply;
   rows: number;
+}
+
+/** A group's valid trade rows: per batch (owner) a flat value array; per row its owner and offset; the insert order. */
+interface GroupRows {
+  values: unknown[][];
+  owners: Uint16Array;
+  offsets: Uint32Array;
+  order: number[];
 }
 
 interface BatchOutcome {
@@ -219,22 +227,7 @@ export class GroupCommitWriter {
       this.counters.lockWaitMs += waited;
     }
     try {
-      const rows: { row: TradeRow; owner: number }[] = [];
-      group.forEach((q, owner) => {
-        const take = (v: ValidationResult) => {
-          if (v.ok) rows.push({ row: v.row, owner });
-          else outcomes[owner]!.rejected.push({ id: v.id, reason: v.reason });
-        };
-        if (q.batch.packedTrades) {
-          const values = unpackTradeValues(q.batch.packedTrades.data);
-          for (let i = 0; i < values.length; i++) take(validateTradeValues(values[i]!, i));
-        } else if (q.batch.trades) {
-          const trades = q.batch.trades;
-          for (let i = 0; i < trades.length; i++) take(validateTrade(trades[i], i));
-        }
-      });
-      // Inserting in key order avoids B-tree page splits in the middle of the table.
-      if (this.settings.sortGroupById) rows.sort((a, b) => (a.row[0] < b.row[0] ? -1 : a.row[0] > b.row[0] ? 1 : 0));
+      const rows = this.validGroupRows(group, outcomes);
       this.insertRows(rows, outcomes, now);
       group.forEach((q, owner) => this.applyOtherRecords(q.batch, outcomes[owner]!, now));
       db.exec('COMMIT');
@@ -275,19 +268,89 @@ export class GroupCommitWriter {
   }
 
   /**
+   * Every batch's trades as one flat array of bind-ready values (TRADE_FIELDS per valid row, validated in
+   * place), and the insert order over all of them: by id when sortGroupById, else batch by batch.
+   */
+  private validGroupRows(group: QueuedBatch[], outcomes: BatchOutcome[]): GroupRows {
+    const values: unknown[][] = [];
+    let total = 0;
+    group.forEach((q, owner) => {
+      const flat = this.batchValues(q.batch, outcomes[owner]!);
+      values.push(flat);
+      total += flat.length / TRADE_FIELDS;
+    });
+    const owners = new Uint16Array(total);
+    const offsets = new Uint32Array(total);
+    for (let owner = 0, g = 0; owner < values.length; owner++) {
+      for (let at = 0; at < values[owner]!.length; at += TRADE_FIELDS, g++) {
+        owners[g] = owner;
+        offsets[g] = at;
+      }
+    }
+    const order: number[] = new Array(total);
+    for (let g = 0; g < total; g++) order[g] = g;
+    if (this.settings.sortGroupById && total > 1) {
+      // Inserting in key order avoids B-tree page splits in the middle of the table.
+      const ids: string[] = new Array(total);
+      for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
+      order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+    }
+    return { values, owners, offsets, order };
+  }
+
+  /** One batch's valid trades, flat and validated in place; bad rows go to the batch's rejected list. */
+  private batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
+    let flat: unknown[];
+    if (batch.packedTrades) {
+      try {
+        flat = unpackTradeValues(batch.packedTrades.data, batch.packedTrades.count);
+      } catch (err) {
+        if (!(err instanceof PackedBatchError)) throw err;
+        for (let i = 0; i < batch.packedTrades.count; i++) out.rejected.push({ id: `#${i}`, reason: err.message });
+        return [];
+      }
+    } else if (batch.trades) {
+      flat = [];
+      for (let i = 0; i < batch.trades.length; i++) {
+        const v = validateTrade(batch.trades[i], i);
+        // Already checked: push the row's values; a bad one keeps its reason and is skipped below.
+        if (v.ok) for (const x of v.row) flat.push(x);
+        else out.rejected.push({ id: v.id, reason: v.reason });
+      }
+      return flat;
+    } else {
+      return [];
+    }
+    let w = 0;
+    for (let at = 0, i = 0; at < flat.length; at += TRADE_FIELDS, i++) {
+      const bad = checkTradeValuesAt(flat, at, i);
+      if (bad) {
+        out.rejected.push(bad);
+        continue;
+      }
+      if (w !== at) for (let f = 0; f < TRADE_FIELDS; f++) flat[w + f] = flat[at + f];
+      w += TRADE_FIELDS;
+    }
+    flat.length = w;
+    return flat;
+  }
+
+  /**
    * Inserts runs of rows that belong to the same batch with one multi-row statement each, so `changes` still
    * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
    */
-  private insertRows(rows: { row: TradeRow; owner: number }[], outcomes: BatchOutcome[], now: string): void {
+  private insertRows(rows: GroupRows, outcomes: BatchOutcome[], now: string): void {
     const s = this.statements;
     const flavor = s.flavor;
-    for (let i = 0; i < rows.length; ) {
-      const owner = rows[i]!.owner;
+    const { values, owners, offsets, order } = rows;
+    for (let i = 0; i < order.length; ) {
+      const owner = owners[order[i]!]!;
       let j = i + 1;
-      while (j < rows.length && j - i < MULTI_ROW_CHUNK && rows[j]!.owner === owner) j++;
+      while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
       const out = outcomes[owner]!;
+      const flat = values[owner]!;
       const params: unknown[] = [];
-      for (let k = i; k < j; k++) appendTradeBindValues(params, flavor, rows[k]!.row, now);
+      for (let k = i; k < j; k++) appendTradeBindValues(params, flavor, flat, offsets[order[k]!]!, now);
       try {
         const changes = s.insertTrades(j - i).run(params).changes;
         out.inserted += changes;
@@ -295,13 +358,15 @@ export class GroupCommitWriter {
       } catch (err) {
         if (!isRowLevel(err)) throw err;
         for (let k = i; k < j; k++) {
-          const row = rows[k]!.row;
+          const at = offsets[order[k]!]!;
+          const one: unknown[] = [];
+          appendTradeBindValues(one, flavor, flat, at, now);
           try {
-            if (s.insertTrade.run(tradeBindValues(flavor, row, now)).changes === 1) out.inserted++;
+            if (s.insertTrade.run(one).changes === 1) out.inserted++;
             else out.duplicates++;
           } catch (e) {
             if (!isRowLevel(e)) throw e;
-            out.rejected.push({ id: row[0], reason: e instanceof Error ? e.message : String(e) });
+            out.rejected.push({ id: flat[at] as string, reason: e instanceof Error ? e.message : String(e) });
           }
         }
       }

@@ -4,7 +4,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../trade-record.ts';
 import { EXACT_COLUMNS, type SchemaFlavor } from './schema-migrations.ts';
-import { normalizeTimestamp, type TradeRow } from './trade-validation.ts';
+import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from './trade-validation.ts';
 
 const TRADE_COLUMNS = [
   'id', 'pool_id', 'block_number', 'tx_hash', 'tx_from_address', 'from_token_amount', 'to_token_amount',
@@ -30,15 +30,18 @@ export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE', 
 /** Bind values for one trade: legacy files also get the exact text beside the NUMERIC columns. */
 export function tradeBindValues(flavor: SchemaFlavor, row: TradeRow, createdAt: string): unknown[] {
   const out: unknown[] = [];
-  appendTradeBindValues(out, flavor, row, createdAt);
+  appendTradeBindValues(out, flavor, row, 0, createdAt);
   return out;
 }
 
-/** Appends one trade's bind values to a multi-row statement's parameters, without a per-row array. */
-export function appendTradeBindValues(out: unknown[], flavor: SchemaFlavor, row: TradeRow, createdAt: string): void {
-  for (let i = 0; i < row.length; i++) out.push(row[i]);
+/**
+ * Appends the bind values of the validated trade at `values[at … at+10]` (a TradeRow, or a row inside a flat
+ * array of them) to a multi-row statement's parameters, without a per-row array.
+ */
+export function appendTradeBindValues(out: unknown[], flavor: SchemaFlavor, values: readonly unknown[], at: number, createdAt: string): void {
+  for (let i = at; i < at + TRADE_FIELDS; i++) out.push(values[i]);
   out.push(createdAt);
-  if (flavor === 'legacy-numeric') out.push(row[5], row[6], row[7], row[8]);
+  if (flavor === 'legacy-numeric') out.push(values[at + 5], values[at + 6], values[at + 7], values[at + 8]);
 }
 
 /** A time (default: now) in the stored DATETIME format, UTC `YYYY-MM-DD HH:MM:SS.ffffff`: lexicographic order is time order. */

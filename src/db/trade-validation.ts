@@ -27,7 +27,6 @@ const MAX_HASH = 100;
 const MAX_DECIMAL = 100;
 // Plain non-negative decimals as the API sends them; an exponent is allowed for values the old collector exported from floats.
 const DECIMAL = /^\d+(?:\.\d+)?(?:[eE][-+]?\d{1,3})?$/;
-const ISO_Z = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 const GENERIC = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
@@ -51,22 +50,43 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
+/** Digits of `s` from `from` to `to` (exclusive) as a number, or -1 if any is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * The API's own format, `YYYY-MM-DDTHH:MM:SSZ`, checked by character codes (this runs per row in the writer,
+ * and a regex exec with seven captures cost more than the rest of the row's checks). undefined = not this shape.
+ */
+function isoZ(v: string): string | null | undefined {
+  if (v.length !== 20 || v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':' || v[19] !== 'Z') return undefined;
+  const y = digits(v, 0, 4);
+  const month = digits(v, 5, 7);
+  const day = digits(v, 8, 10);
+  const h = digits(v, 11, 13);
+  const mi = digits(v, 14, 16);
+  const sec = digits(v, 17, 19);
+  if (y < 0 || h < 0 || mi < 0 || sec < 0 || month < 0 || day < 0) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(y, month)) return null;
+  if (h > 23 || mi > 59 || sec > 59) return null;
+  return `${v.slice(0, 10)} ${v.slice(11, 19)}.000000`;
+}
+
 /**
  * Normalizes a timestamp to UTC `YYYY-MM-DD HH:MM:SS.ffffff`, the format the Python collector stored, so new
  * and old rows sort and compare together. A timestamp without an offset is taken as UTC. Returns null if invalid.
  */
 export function normalizeTimestamp(value: string): string | null {
   if (LEGACY.test(value)) return Number.isNaN(Date.parse(value.replace(' ', 'T') + 'Z')) ? null : value;
-  const fast = ISO_Z.exec(value);
-  if (fast) {
-    // The API's own format: range-check the fields instead of a Date round trip (this runs per row in the writer).
-    const [, y, mo, d, h, mi, s] = fast as unknown as [string, string, string, string, string, string, string];
-    const month = Number(mo);
-    const day = Number(d);
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(y), month)) return null;
-    if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
-    return `${y}-${mo}-${d} ${h}:${mi}:${s}.000000`;
-  }
+  const fast = isoZ(value);
+  if (fast !== undefined) return fast;
   const m = GENERIC.exec(value);
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
@@ -115,6 +135,9 @@ function decimal(v: unknown, field: string): string {
   return v;
 }
 
+/** Values per trade in TradeRow order (what packed batches carry, and what a flat group holds per row). */
+export const TRADE_FIELDS = 11;
+
 /**
  * The 11 raw values of a trade in TradeRow order, not yet checked: what a packed batch unpacks to, so the
  * writer can validate it without building a TradeRecord object first.
@@ -126,43 +149,55 @@ export function validateTrade(input: unknown, index: number): ValidationResult {
     return { ok: false, id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
   }
   const t = input as Partial<Record<keyof TradeRecord, unknown>>;
-  return validateTradeValues(
-    [t.id, t.poolId, t.blockNumber, t.txHash, t.txFromAddress, t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side, t.blockTimestamp],
-    index,
-  );
+  const values = [t.id, t.poolId, t.blockNumber, t.txHash, t.txFromAddress, t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side, t.blockTimestamp];
+  return resultOf(values, checkTradeValuesAt(values, 0, index));
 }
 
 export function validateTradeValues(v: TradeValues, index: number): ValidationResult {
-  const [rawId, rawPool, bn, txHash, txFrom, fromAmount, toAmount, priceUsd, volumeUsd, side, blockTimestamp] = v;
-  const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= MAX_ID ? rawId : `#${index}`;
+  const values = Array.from({ length: TRADE_FIELDS }, (_, i) => v[i]);
+  return resultOf(values, checkTradeValuesAt(values, 0, index));
+}
+
+function resultOf(values: unknown[], rejected: { id: string; reason: string } | null): ValidationResult {
+  return rejected ? { ok: false, ...rejected } : { ok: true, row: values as TradeRow };
+}
+
+/**
+ * Checks the trade whose raw values sit at `values[at … at+10]` and rewrites them IN PLACE into the values the
+ * INSERT binds (timestamp normalized, missing optionals as null). Returns null when the row is valid, else
+ * its id (or `#index`) and the reason. The writer runs this over one flat array per batch, so a row costs no
+ * allocation beyond its normalized timestamp.
+ */
+export function checkTradeValuesAt(values: unknown[], at: number, index: number): { id: string; reason: string } | null {
+  const rawId = values[at];
   try {
-    const rowId = requiredString(rawId, 'id', MAX_ID);
-    const poolId = requiredString(rawPool, 'poolId', MAX_POOL_ID);
+    requiredString(rawId, 'id', MAX_ID);
+    requiredString(values[at + 1], 'poolId', MAX_POOL_ID);
+    const bn = values[at + 2];
     if (bn !== null && bn !== undefined && !(typeof bn === 'number' && Number.isSafeInteger(bn) && bn >= 0)) {
       fail(`blockNumber is ${describe(bn)}, expected a non-negative integer or null`);
     }
+    const side = values[at + 9];
     if (side !== 'buy' && side !== 'sell') fail(`side is ${describe(side)}, expected "buy" or "sell"`);
+    const blockTimestamp = values[at + 10];
     if (typeof blockTimestamp !== 'string') fail(`blockTimestamp is ${describe(blockTimestamp)}, expected an ISO 8601 string`);
     const ts = normalizeTimestamp(blockTimestamp);
     if (ts === null) fail(`blockTimestamp ${describe(blockTimestamp)} is not a valid date-time`);
-    return {
-      ok: true,
-      row: [
-        rowId,
-        poolId,
-        (bn as number | null | undefined) ?? null,
-        optionalString(txHash, 'txHash', MAX_HASH),
-        optionalString(txFrom, 'txFromAddress', MAX_HASH),
-        decimal(fromAmount, 'fromTokenAmount'),
-        decimal(toAmount, 'toTokenAmount'),
-        decimal(priceUsd, 'priceUsd'),
-        decimal(volumeUsd, 'volumeUsd'),
-        side,
-        ts,
-      ],
-    };
+    const txHash = optionalString(values[at + 3], 'txHash', MAX_HASH);
+    const txFrom = optionalString(values[at + 4], 'txFromAddress', MAX_HASH);
+    decimal(values[at + 5], 'fromTokenAmount');
+    decimal(values[at + 6], 'toTokenAmount');
+    decimal(values[at + 7], 'priceUsd');
+    decimal(values[at + 8], 'volumeUsd');
+    // Only a valid row is rewritten: a rejected one keeps its raw values.
+    values[at + 2] = bn ?? null;
+    values[at + 3] = txHash;
+    values[at + 4] = txFrom;
+    values[at + 10] = ts;
+    return null;
   } catch (err) {
     if (!(err instanceof RowInvalidError)) throw err;
-    return { ok: false, id, reason: err.message };
+    const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= MAX_ID ? rawId : `#${index}`;
+    return { id, reason: err.message };
   }
 }

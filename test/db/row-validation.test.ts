@@ -62,6 +62,48 @@ describe('row validation in the writer', () => {
   });
 });
 
+describe('packed batches in the writer (validated in place, one flat array per batch)', () => {
+  // Every bad row here is packable (all strings), so the batch travels packed and the writer compacts the
+  // good rows over the bad ones: the stored values must still be exactly the good rows' values.
+  const badPackable = [
+    { ...good(200), side: 'hold' as never },
+    { ...good(201), fromTokenAmount: '-1' },
+    { ...good(202), blockTimestamp: '2025-02-30T00:00:00Z' },
+    { ...good(203), poolId: '' },
+  ];
+  const rowsOf = (p: string, ids: string[]) => {
+    const db = new Database(p, { readonly: true });
+    const rows = db.prepare(`SELECT id, pool_id, block_number, tx_hash, from_token_amount, volume_usd, side, block_timestamp FROM trades WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`).all(...ids);
+    db.close();
+    return rows;
+  };
+  const expected = (ts: typeof goods) =>
+    ts
+      .map((t) => ({ id: t.id, pool_id: t.poolId, block_number: t.blockNumber, tx_hash: t.txHash, from_token_amount: t.fromTokenAmount, volume_usd: t.volumeUsd, side: t.side, block_timestamp: normalizeTimestamp(t.blockTimestamp) }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const goods = [good(300), { ...good(301), txHash: null, blockNumber: null }, good(302)];
+
+  it.each([false, true])('stores the good rows exactly and rejects the bad ones with reasons (sortGroupById %s)', async (sortGroupById) => {
+    const p = path.join(tempDir(), `packed-${sortGroupById}.db`);
+    const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(p), sortGroupById });
+    await m.initialize();
+    try {
+      const batch = [badPackable[0]!, goods[0]!, badPackable[1]!, badPackable[2]!, goods[1]!, badPackable[3]!, goods[2]!];
+      // A second batch in flight at once, so the group commit holds two batches (ids interleave when sorted).
+      const other = [good(400), good(401), good(402), good(403)];
+      const [r, r2] = await Promise.all([m.storeTradeDataOptimized(batch), m.storeTradeDataOptimized(other)]);
+      expect(r.inserted).toBe(3);
+      expect(r2.inserted).toBe(4);
+      expect(r.rejected.map((x) => x.id)).toEqual(badPackable.map((b) => b.id));
+      expect(r.rejected.map((x) => x.reason.split(' ')[0])).toEqual(['side', 'fromTokenAmount', 'blockTimestamp', 'poolId']);
+      expect(rowsOf(p, goods.map((g) => g.id))).toEqual(expected(goods));
+      expect(rowsOf(p, other.map((g) => g.id))).toEqual(expected(other));
+    } finally {
+      await m.close();
+    }
+  });
+});
+
 describe('timestamps', () => {
   it.each([
     ['2025-08-28T16:15:08Z', '2025-08-28 16:15:08.000000'],

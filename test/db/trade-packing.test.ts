@@ -1,20 +1,22 @@
 // Packed batches (one string per batch) must validate exactly like the same trades sent as objects.
 import { describe, expect, it } from 'vitest';
-import { packTrades, unpackTradeValues } from '../../src/db/trade-packing.ts';
-import { validateTrade, validateTradeValues } from '../../src/db/trade-validation.ts';
+import { PackedBatchError, packTrades, unpackTradeValues } from '../../src/db/trade-packing.ts';
+import { TRADE_FIELDS, validateTrade, validateTradeValues } from '../../src/db/trade-validation.ts';
 import { syntheticTrade } from '../../src/sim/synthetic-trades.ts';
 import type { TradeRecord } from '../../src/trade-record.ts';
 
 const good = (i: number): TradeRecord => syntheticTrade(i, { seed: 3 });
+/** Row k of a flat unpacked batch. */
+const rowOf = (flat: unknown[], k: number) => flat.slice(k * TRADE_FIELDS, (k + 1) * TRADE_FIELDS);
 
 describe('trade packing', () => {
   it('round-trips trades to the same validated rows as the object path, nulls included', () => {
     const trades = [good(1), { ...good(2), blockNumber: null, txHash: null, txFromAddress: null }, good(3)];
     const packed = packTrades(trades)!;
-    const values = unpackTradeValues(packed);
-    expect(values).toHaveLength(3);
-    values.forEach((v, i) => expect(validateTradeValues(v, i)).toEqual(validateTrade(trades[i], i)));
-    const second = validateTradeValues(values[1]!, 1);
+    const flat = unpackTradeValues(packed, trades.length);
+    expect(flat).toHaveLength(3 * TRADE_FIELDS);
+    trades.forEach((t, i) => expect(validateTradeValues(rowOf(flat, i), i)).toEqual(validateTrade(t, i)));
+    const second = validateTradeValues(rowOf(flat, 1), 1);
     expect(second.ok && second.row.slice(0, 5)).toEqual([trades[1]!.id, trades[1]!.poolId, null, null, null]);
   });
 
@@ -26,11 +28,11 @@ describe('trade packing', () => {
       { ...good(7), poolId: '' },
       { ...good(8), txHash: 'x'.repeat(101) },
     ];
-    const values = unpackTradeValues(packTrades(bad)!);
-    values.forEach((v, i) => {
-      const viaObject = validateTrade(bad[i], i);
+    const flat = unpackTradeValues(packTrades(bad)!, bad.length);
+    bad.forEach((t, i) => {
+      const viaObject = validateTrade(t, i);
       expect(viaObject.ok).toBe(false);
-      expect(validateTradeValues(v, i)).toEqual(viaObject);
+      expect(validateTradeValues(rowOf(flat, i), i)).toEqual(viaObject);
     });
   });
 
@@ -38,6 +40,12 @@ describe('trade packing', () => {
     expect(packTrades([{ ...good(1), txHash: 'a\x1fb' }])).toBeNull();
     expect(packTrades([{ ...good(1), priceUsd: 1.5 as never }])).toBeNull();
     expect(packTrades([{ ...good(1), blockNumber: 1.5 }])).toBeNull();
-    expect(unpackTradeValues('')).toEqual([]);
+    expect(unpackTradeValues('', 0)).toEqual([]);
+  });
+
+  it('refuses a packed batch whose field count does not match its row count', () => {
+    const packed = packTrades([good(1), good(2)])!;
+    expect(() => unpackTradeValues(packed, 3)).toThrow(PackedBatchError);
+    expect(() => unpackTradeValues(packed.slice(0, packed.lastIndexOf('\x1f')), 2)).toThrow(/21 fields, expected 2 rows × 11/);
   });
 });
