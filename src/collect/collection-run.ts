@@ -16,7 +16,7 @@ import { workerEntry } from '../threads/spawn-worker.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, resolveRunSettings, type CollectionOptions } from './collection-options.ts';
 import { CollectorCounters, StopFlag, type CollectorResult, type CollectorTask, type PoolAssignment } from './collector-task.ts';
-import { distributePools, loadPoolAssignments } from './pool-assignments.ts';
+import { distributePools, loadPoolAssignments, tradesRowidMark } from './pool-assignments.ts';
 import { fetchPoolMetadata, selectPools } from './pool-selection.ts';
 import { openDirect, openFunnel } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
@@ -122,7 +122,11 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     if (manager === 'funnel' && (options.poolMetadata ?? true)) {
       await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log)));
     }
-    const assignments = await db.read((conn) => loadPoolAssignments(conn, network, addresses));
+    // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
+    const { assignments, rowidMark } = await db.read((conn) => ({
+      assignments: loadPoolAssignments(conn, network, addresses),
+      rowidMark: simulator ? tradesRowidMark(conn) : 0,
+    }));
     const groups = distributePools(assignments, collectorsWanted);
     const resumed = assignments.filter((a) => a.cursor).length;
     log.info({ pools: assignments.length, resumed, collectors: groups.length, manager, pollIntervalMs, callsPerMinute }, 'starting collectors');
@@ -211,7 +215,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         // Every collector is done and everything it sent is acked: these are the run's final figures.
         const finalSnapshot = db.snapshot ? await db.snapshot() : undefined;
         const lock = lockFigures(finalSnapshot, outcomes.results);
-        const simCheck = simulator ? await checkSimulator(simulator, (fn) => db.read(fn)) : undefined;
+        const simCheck = simulator ? await checkSimulator({ simulator, read: (fn) => db.read(fn), rowidMark, stored: c.inserted }) : undefined;
         await metricsFile?.finish(finalSnapshot ?? null, lock);
         // Everything was acked by the collectors; close() also waits for the writer to finish what it holds.
         await cleanup();
