@@ -157,14 +157,12 @@ export function formatSummary(s: CollectionSummary): string {
   ];
   if (s.simulator) {
     const sim = s.simulator;
-    rows.push(['simulator served', `${sim.distinctTradesServed} distinct trades (${sim.tradesServed} with repeats, ${sim.requests} requests)`]);
-    rows.push(['stored == served', `${s.stored === sim.distinctTradesServed ? 'yes' : 'no'} (${s.stored} stored, ${sim.distinctTradesServed} served; ${sim.servedInDatabase} of the served in the database)`]);
-    if (s.resumedPools > 0 && s.stored !== sim.distinctTradesServed) {
-      // A fresh simulator invents a past that the earlier run never saw; trades older than a saved cursor are
-      // taken as already stored, which is right for the real API (it cannot show unseen trades from before a
-      // cursor). So this comparison only means something on a database without cursors.
-      rows.push(['note', `${s.resumedPools} pools resumed from cursors of an earlier run; the simulator's made-up history before them is not collected: compare on a new --db`]);
-    }
+    const before = sim.servedStoredBefore > 0 ? `; ${sim.servedStoredBefore} of them stored by an earlier run` : '';
+    rows.push(['simulator served', `${sim.distinctTradesServed} distinct trades (${sim.tradesServed} with repeats, ${sim.requests} requests)${before}`]);
+    rows.push([
+      'stored == served',
+      `${sim.storedMatchesServed ? 'yes' : 'no'} (${s.stored} stored, ${sim.servedNew} served new; ${sim.servedInDatabase} of the ${sim.distinctTradesServed} served in the database)`,
+    ]);
   }
   if (s.metrics) {
     const m = s.metrics;

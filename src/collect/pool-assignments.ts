@@ -75,20 +75,29 @@ export function distributePools<T>(pools: readonly T[], collectors: number): T[]
   return groups.filter((g) => g.length > 0);
 }
 
-/** How many of `ids` the trades table holds. */
-export function countStoredIds(db: Database, ids: Iterable<string>): number {
+/** How many of `ids` the trades table holds; with `maxRowid`, only rows at or below that rowid count. */
+export function countStoredIds(db: Database, ids: Iterable<string>, maxRowid?: number): number {
   const all = [...ids];
   const CHUNK = 500;
   let found = 0;
-  const byLength = new Map<number, Statement<string[], { n: number }>>();
+  const byLength = new Map<number, Statement<(string | number)[], { n: number }>>();
+  const below = maxRowid === undefined ? '' : ' AND rowid <= ?';
   for (let i = 0; i < all.length; i += CHUNK) {
     const chunk = all.slice(i, i + CHUNK);
     let stmt = byLength.get(chunk.length);
     if (!stmt) {
-      stmt = db.prepare<string[], { n: number }>(`SELECT count(*) AS n FROM trades WHERE id IN (${chunk.map(() => '?').join(',')})`);
+      stmt = db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM trades WHERE id IN (${chunk.map(() => '?').join(',')})${below}`);
       byLength.set(chunk.length, stmt);
     }
-    found += stmt.get(...chunk)?.n ?? 0;
+    found += (maxRowid === undefined ? stmt.get(...chunk) : stmt.get(...chunk, maxRowid))?.n ?? 0;
   }
   return found;
+}
+
+/**
+ * The highest rowid in the trades table (0 when empty). SQLite gives a new row the largest rowid so far plus
+ * one, and trades are never deleted here, so rows at or below a mark taken before a run predate that run.
+ */
+export function tradesRowidMark(db: Database): number {
+  return (db.prepare('SELECT coalesce(max(rowid), 0) AS m FROM trades').get() as { m: number }).m;
 }

@@ -34,7 +34,10 @@ export interface GeckoSimulatorOptions {
   pools?: number;
   /** New trades per second, one rate for all pools or one per pool. Default 1. */
   tradesPerSecond?: number | readonly number[];
-  /** Trades already exist this far back before start. Default 0. */
+  /**
+   * Trades are served from this far back before start. Default 0. Only the start of what is shown: trade
+   * times sit on a grid anchored at the Unix epoch (see STREAM_ORIGIN_MS), not at the start.
+   */
   historySeconds?: number;
   /** ms since epoch; defaults to the wall clock. */
   clock?: () => number;
@@ -85,6 +88,13 @@ const THROTTLE_BODY = JSON.stringify({
 });
 const POOLS_PER_PAGE = 20;
 const MAX_MULTI = 30;
+/**
+ * Slot 0 of every pool's stream. A fixed instant rather than the start time, so that a simulator started
+ * later with the same seed serves the same trades at the same wall-clock times: a collector resuming from
+ * its cursors then sees the history a continuous run would have seen, as with the real API. Anchored at the
+ * start instead, each run would invent a different past, older than the saved cursors and never collectable.
+ */
+export const STREAM_ORIGIN_MS = 0;
 
 type Route =
   | { kind: 'trades'; pool: SimPool }
@@ -127,11 +137,17 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
   const seed = options.seed ?? 1;
   const network = options.network ?? 'solana';
   const clock = options.clock ?? Date.now;
-  const startMs = clock();
-  const originMs = startMs - (options.historySeconds ?? 0) * 1000;
+  const historyStartMs = clock() - (options.historySeconds ?? 0) * 1000;
   const rates = options.tradesPerSecond ?? 1;
   const pools: SimPool[] = Array.from({ length: options.pools ?? 3 }, (_, index) =>
-    createSimPool({ network, seed, index, originMs, tradesPerSecond: typeof rates === 'number' ? rates : (rates[index] ?? rates[rates.length - 1] ?? 1) }),
+    createSimPool({
+      network,
+      seed,
+      index,
+      originMs: STREAM_ORIGIN_MS,
+      historyStartMs,
+      tradesPerSecond: typeof rates === 'number' ? rates : (rates[index] ?? rates[rates.length - 1] ?? 1),
+    }),
   );
   const byAddress = new Map(pools.map((p) => [p.address, p]));
   const maxTrades = options.maxTradesPerResponse ?? 300;

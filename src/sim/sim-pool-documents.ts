@@ -17,9 +17,9 @@ export interface PoolsDocument {
   included?: JsonApiObject[];
 }
 
-/** When the simulator says a pool was created: an hour apart per index, before the stream began. */
+/** When the simulator says a pool was created: an hour apart per index, before its history began. */
 export function poolCreatedAtMs(pool: SimPool): number {
-  return Math.floor(pool.originMs / 1000) * 1000 - (pool.index + 1) * 3_600_000;
+  return Math.floor(pool.historyStartMs / 1000) * 1000 - (pool.index + 1) * 3_600_000;
 }
 
 function tokenId(pool: SimPool, token: SimToken): string {

@@ -39,6 +39,8 @@ export interface SimPool {
   tradesPerSecond: number;
   /** Slot 0 of the stream starts here (ms since epoch). */
   originMs: number;
+  /** No trade before this is served (ms since epoch): where the simulator's history begins. */
+  historyStartMs: number;
   reserveUsd: string;
   basePriceUsd: number;
 }
@@ -105,6 +107,8 @@ export interface SimPoolSpec {
   index: number;
   tradesPerSecond: number;
   originMs: number;
+  /** Default `originMs`. */
+  historyStartMs?: number;
 }
 
 export function createSimPool(spec: SimPoolSpec): SimPool {
@@ -113,6 +117,7 @@ export function createSimPool(spec: SimPoolSpec): SimPool {
   const dex = DEXES[spec.index % DEXES.length]!;
   return {
     ...spec,
+    historyStartMs: Math.max(spec.originMs, spec.historyStartMs ?? spec.originMs),
     address: pick(next, BASE58, 44),
     name: `${symbol} / SOL`,
     dexId: dex.id,
@@ -201,7 +206,8 @@ export function recentTrades(pool: SimPool, nowMs: number, options: RecentTrades
   const out: GeckoTradeObject[] = [];
   const newest = latestTradeIndex(pool, nowMs);
   for (let k = newest, scanned = 0; k >= 0 && out.length < limit && scanned < maxScan; k--, scanned++) {
-    if (tradeTimeMs(pool, k) <= oldest) break;
+    const ms = tradeTimeMs(pool, k);
+    if (ms <= oldest || ms < pool.historyStartMs) break;
     const trade = simTrade(pool, k);
     if (options.minVolumeUsd !== undefined && compareDecimalStrings(trade.attributes.volume_in_usd, options.minVolumeUsd) <= 0) continue;
     out.push(trade);

@@ -138,7 +138,7 @@ describe("rollback switch pragmas: 'default' (configuration rollback)", () => {
     expect(field(r.stdout, 'manager')).toMatch(/default pragmas$/);
     const stored = Number(field(r.stdout, 'trades stored (new)'));
     expect(stored).toBeGreaterThan(0);
-    expect(field(r.stdout, 'stored == served')).toMatch(new RegExp(`^yes \\(${stored} stored, ${stored} served; ${stored} of the served`));
+    expect(field(r.stdout, 'stored == served')).toBe(`yes (${stored} stored, ${stored} served new; ${stored} of the ${stored} served in the database)`);
     expect(withDb(dbPath, (db) => [db.pragma('journal_mode', { simple: true }), count(db, 'SELECT count(*) AS n FROM trades')])).toEqual(['delete', stored]);
     expect(fs.existsSync(`${dbPath}-wal`)).toBe(false);
     expect(readMetricsFile(`${dbPath}.metrics.json`)).toMatchObject({ pragmas: 'default', snapshot: { lock: { journalMode: 'delete' } } });

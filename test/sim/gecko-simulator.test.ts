@@ -106,6 +106,33 @@ describe('simulated trades endpoint', () => {
     }
   });
 
+  it('serves the same trades at the same instant whenever it was started (a fixed time grid, not one from its start)', async () => {
+    let later = START;
+    const early = await startGeckoSimulator({ seed: 5, historySeconds: 3600, clock: () => later });
+    later = START + 20 * 60_000;
+    const restarted = await startGeckoSimulator({ seed: 5, historySeconds: 3600, clock: () => later });
+    try {
+      const path = `/networks/solana/pools/${early.pools[0]!.address}/trades`;
+      const [a, b] = await Promise.all([get(early, path), get(restarted, path)]);
+      expect(JSON.parse(a.text).data).toHaveLength(300);
+      expect(b.text).toBe(a.text);
+    } finally {
+      await Promise.all([early.close(), restarted.close()]);
+    }
+  });
+
+  it('serves no trade from before its history', async () => {
+    const s = await startGeckoSimulator({ seed: 5, pools: 1, tradesPerSecond: 2, historySeconds: 30, clock: () => START });
+    try {
+      const data = await trades(s, s.pools[0]!.address);
+      expect(data.length).toBeGreaterThanOrEqual(59);
+      expect(data.length).toBeLessThanOrEqual(61);
+      for (const t of data) expect(Date.parse(t.attributes.block_timestamp)).toBeGreaterThanOrEqual(START - 31_000);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('honours the volume filter exactly', async () => {
     const data = await trades(sim, sim.pools[1]!.address, '?trade_volume_in_usd_greater_than=1000.5');
     expect(data.length).toBeGreaterThan(0);

@@ -1,0 +1,57 @@
+// Which pools a run collects (the given list, the network's top N, or the simulator's) and their metadata
+// for the pools/dexes tables.
+
+import { ConfigError } from '../errors.ts';
+import { MAX_MULTI_POOLS, type GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import type { ParsedPools } from '../gecko/pool-parser.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
+import { positiveInt } from './collection-options.ts';
+import { normalizePoolAddresses } from './pool-assignments.ts';
+
+export interface PoolChoice {
+  pools?: readonly string[] | undefined;
+  top?: number | undefined;
+}
+
+/** The pool addresses, plus their metadata when fetching the top pools brought it along. */
+export async function selectPools(
+  choice: PoolChoice,
+  client: GeckoTerminalClient,
+  network: string,
+  simulator: GeckoSimulator | undefined,
+  log: Logger,
+): Promise<{ addresses: string[]; metadata: ParsedPools | undefined }> {
+  if (choice.pools && choice.pools.length > 0) return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined };
+  if (choice.top !== undefined) {
+    const top = positiveInt('top', choice.top, 1);
+    const metadata: ParsedPools = { pools: [], dexes: [] };
+    const dexIds = new Set<string>();
+    for (let page = 1; page <= 10 && metadata.pools.length < top; page++) {
+      const parsed = await client.getTopPools(network, { page });
+      if (parsed.pools.length === 0) break;
+      metadata.pools.push(...parsed.pools.slice(0, top - metadata.pools.length));
+      for (const d of parsed.dexes) if (!dexIds.has(d.id)) (dexIds.add(d.id), metadata.dexes.push(d));
+    }
+    log.info({ requested: top, found: metadata.pools.length }, 'top pools fetched');
+    return { addresses: normalizePoolAddresses(metadata.pools.map((p) => p.address)), metadata };
+  }
+  if (simulator) return { addresses: simulator.pools.map((p) => p.address), metadata: undefined };
+  throw new ConfigError('pools', undefined, 'no pools to collect: give pool addresses, a pools file, or top N');
+}
+
+export async function fetchPoolMetadata(client: GeckoTerminalClient, network: string, addresses: readonly string[], log: Logger): Promise<ParsedPools> {
+  const out: ParsedPools = { pools: [], dexes: [] };
+  const dexIds = new Set<string>();
+  for (let i = 0; i < addresses.length; i += MAX_MULTI_POOLS) {
+    try {
+      const parsed = await client.getMultiPools(network, addresses.slice(i, i + MAX_MULTI_POOLS));
+      out.pools.push(...parsed.pools);
+      for (const d of parsed.dexes) if (!dexIds.has(d.id)) (dexIds.add(d.id), out.dexes.push(d));
+    } catch (err) {
+      // Metadata is a convenience: trades are collected without it (foreign keys are off, as in the Python collector).
+      log.warn({ err }, 'pool metadata not fetched');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+// The database as a collection run's main thread sees it: the write funnel, or for the direct (old) way a
+// one-off migration plus a read-only connection; either way reads for cursors and checks, and one close.
+
+import Database from 'better-sqlite3';
+import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
+import { DirectDatabaseManager } from '../db/direct-manager.ts';
+import { LockOptimizedDatabaseManager } from '../db/lock-optimized-manager.ts';
+import type { WriterLink } from '../db/writer-link.ts';
+import type { ParsedPools } from '../gecko/pool-parser.ts';
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+
+export interface RunDatabase {
+  read<T>(fn: (db: Database.Database) => T): Promise<T>;
+  writeMetadata(parsed: ParsedPools): Promise<void>;
+  backlog(): Promise<number>;
+  /** The funnel's metrics snapshot; undefined in direct mode (no funnel). */
+  snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
+  /** A collector's own port to the writer; undefined in direct mode, where each collector opens the file. */
+  linkForWorker: (() => Promise<WriterLink>) | undefined;
+  close(): Promise<void>;
+}
+
+export async function openFunnel(config: Partial<DatabaseConfig>, maxBatchSize: number): Promise<RunDatabase> {
+  // maxBatchSize: the batch-fill figure and the small-batches alert compare with the run's own preset.
+  const manager = new LockOptimizedDatabaseManager(config, { maxBatchSize });
+  await manager.initialize();
+  return {
+    read: (fn) => manager.read(fn),
+    writeMetadata: async (parsed) => {
+      if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
+      await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
+    },
+    backlog: async () => (await manager.getWriterMetrics()).backlogBatches,
+    snapshot: () => manager.getMetricsSnapshot(),
+    linkForWorker: () => manager.linkForWorker(),
+    close: () => manager.close(),
+  };
+}
+
+/** Direct mode: migrate once with a direct manager, then read through a read-only connection. */
+export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDatabase> {
+  const setup = new DirectDatabaseManager(config);
+  await setup.initialize();
+  await setup.close();
+  const settings = writerSettingsFrom(resolveDatabaseConfig(config));
+  const reader = new Database(settings.path, { readonly: true, fileMustExist: true });
+  reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+  return {
+    read: async (fn) => fn(reader),
+    writeMetadata: async () => undefined,
+    backlog: async () => 0,
+    snapshot: undefined,
+    linkForWorker: undefined,
+    close: async () => {
+      reader.close();
+    },
+  };
+}

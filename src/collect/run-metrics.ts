@@ -1,0 +1,101 @@
+// Where a run publishes its metrics beyond the process: the optional /metrics server, and `<db>.metrics.json`
+// refreshed while the run lasts and written a last time with the run's final figures (for `doctor`).
+
+import { GeckoCollectorError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { startMetricsServer, type MetricsServer } from '../monitoring/prometheus-exporter.ts';
+import { CollectionError } from './collection-error.ts';
+import { MetricsFileWriter, RUN_METRICS_FORMAT, RUN_METRICS_VERSION, type RunMetricsFile } from './metrics-file.ts';
+
+export interface LockFigures {
+  lockErrors: number;
+  busyRetries: number;
+}
+
+/** startMetricsServer, with a listen failure (port taken...) reported as a CollectionError. */
+export async function serveRunMetrics(options: {
+  port: number;
+  host: string;
+  snapshot: () => Promise<CollectorMetricsSnapshot>;
+  logger: Logger | undefined;
+}): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer({
+      port: options.port,
+      host: options.host,
+      snapshot: options.snapshot,
+      ...(options.logger ? { logger: options.logger.child({ component: 'metrics-server' }) } : {}),
+    });
+  } catch (err) {
+    if (err instanceof GeckoCollectorError) throw err;
+    throw new CollectionError(`cannot serve metrics on ${options.host}:${options.port}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export interface RunMetricsFileOptions {
+  path: string;
+  intervalMs: number;
+  /** Epoch ms. */
+  startedAt: number;
+  manager: 'funnel' | 'direct';
+  pragmas: 'optimized' | 'default';
+  batching: boolean;
+  /** The funnel's snapshot; undefined in direct mode. */
+  snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
+  logger: Logger;
+}
+
+/** The metrics file of one run: periodic refreshes from the live snapshot, then one final write. */
+export class RunMetricsFileKeeper {
+  private finalContent: RunMetricsFile | null = null;
+  private readonly writer: MetricsFileWriter;
+
+  constructor(private readonly options: RunMetricsFileOptions) {
+    const snapshotOf = options.snapshot;
+    this.writer = new MetricsFileWriter({
+      path: options.path,
+      intervalMs: options.intervalMs,
+      build: async (final) => {
+        if (final) return this.finalContent;
+        // Direct mode has nothing to report until the collectors hand back their connections' figures.
+        if (!snapshotOf) return null;
+        const snap = await snapshotOf();
+        return this.content(snap, { lockErrors: snap.lock.lockErrors, busyRetries: snap.lock.busyRetries }, null);
+      },
+      logger: options.logger,
+    });
+  }
+
+  start(): void {
+    this.writer.start();
+  }
+
+  /** Writes the run's final figures (once every collector is done). */
+  async finish(snapshot: CollectorMetricsSnapshot | null, lock: LockFigures): Promise<void> {
+    this.finalContent = this.content(snapshot, lock, Date.now());
+    await this.writer.finish();
+  }
+
+  stop(): Promise<void> {
+    return this.writer.stop();
+  }
+
+  private content(snapshot: CollectorMetricsSnapshot | null, lock: LockFigures, finishedAt: number | null): RunMetricsFile {
+    const { startedAt, manager, pragmas, batching } = this.options;
+    return {
+      format: RUN_METRICS_FORMAT,
+      version: RUN_METRICS_VERSION,
+      writtenAt: Date.now(),
+      startedAt,
+      finishedAt,
+      pid: process.pid,
+      manager,
+      pragmas,
+      batching,
+      snapshot,
+      lock,
+      ...(snapshot ? {} : { note: 'direct mode: no funnel, so no breaker, deferred queue or writer figures; lock figures are summed over the collectors\' own connections at the end of the run' }),
+    };
+  }
+}
