@@ -3,6 +3,7 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { emptyBatchOriginFigures, isFlushReason } from '../batch/flush-reason.ts';
 import type { WriterSettings } from '../config/writer-settings.ts';
 import { isLockError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
@@ -63,6 +64,7 @@ export class GroupCommitWriter {
     /** Batches that carried trades, and their trade rows: what batch fill is judged on. */
     tradeBatches: 0,
     tradeRows: 0,
+    tradeBatchesByReason: emptyBatchOriginFigures(),
     rowsInserted: 0,
     duplicates: 0,
     rejected: 0,
@@ -261,6 +263,10 @@ export class GroupCommitWriter {
       if (tradeRows > 0) {
         c.tradeBatches++;
         c.tradeRows += tradeRows;
+        // The reason comes from another thread's message: anything unknown is filed as unspecified.
+        const origin = c.tradeBatchesByReason[isFlushReason(q.batch.flushReason) ? q.batch.flushReason : 'unspecified'];
+        origin.batches++;
+        origin.rows += tradeRows;
       }
       c.rowsInserted += o.inserted;
       c.duplicates += o.duplicates;

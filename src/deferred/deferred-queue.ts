@@ -94,7 +94,10 @@ export interface DeferredQueueEvents {
   lowWater: [depth: DeferredQueueDepth];
 }
 
-const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
+// flushReason is spooled too, so a replayed batch counts under the reason it was cut for.
+const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps', 'flushReason'] as const;
+/** The keys holding records (flushReason is a label, not a record). */
+const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
 // Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
 // silently on deferral, so make that a compile error.
 type MissingPayloadKeys = Exclude<keyof WritePayload, (typeof PAYLOAD_KEYS)[number]>;
@@ -116,7 +119,7 @@ function contentOf(payload: WritePayload): WritePayload {
 /** Records of every kind in a payload: what the row-based water marks count. */
 export function payloadRows(payload: WritePayload): number {
   let n = payload.packedTrades?.count ?? 0;
-  for (const key of PAYLOAD_KEYS) if (key !== 'packedTrades') n += payload[key]?.length ?? 0;
+  for (const key of RECORD_LIST_KEYS) n += payload[key]?.length ?? 0;
   return n;
 }
 

@@ -215,6 +215,17 @@ describe('defer and replay', () => {
     expect(calls[0]!.payload).toEqual(makePayload(1));
     expect(calls[0]!.payload).not.toHaveProperty('batchId');
   });
+
+  it('keeps the flush reason, so a replayed batch counts under it, without counting it as a row', async () => {
+    const q = open(spoolPath());
+    const payload = { ...makePayload(1, 3), flushReason: 'maxWait' as const };
+    expect(payloadRows(payload)).toBe(payloadRows(makePayload(1, 3)));
+    await q.defer(payload);
+    expect(q.depth().rows).toBe(payloadRows(makePayload(1, 3)));
+    const { calls, write } = recorder();
+    await q.replay(write);
+    expect(calls[0]!.payload).toEqual(payload);
+  });
 });
 
 describe('backpressure', () => {
