@@ -86,7 +86,7 @@ export interface CollectionOptions {
   minVolumeUsd?: string;
   /** Start an in-process GeckoTerminal simulator and collect from it (defaults tuned for short runs). */
   simulate?: boolean | GeckoSimulatorOptions;
-  /** Fetch and store the pools' metadata (pools/dexes tables) before collecting. Default true in the funnel. */
+  /** Fetch and store the pools' metadata (pools/dexes tables) before collecting. Default true. */
   poolMetadata?: boolean;
   /** Stop by itself after this long. Default: until `signal` aborts or `stop()` is called. */
   durationMs?: number;
@@ -228,7 +228,17 @@ async function openDirect(config: Partial<DatabaseConfig>): Promise<StateDatabas
   reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
   return {
     read: async (fn) => fn(reader),
-    writeMetadata: async () => undefined,
+    // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
+    writeMetadata: async (parsed) => {
+      if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
+      const writer = new DirectDatabaseManager(config);
+      await writer.initialize();
+      try {
+        await writer.storePoolMetadata(parsed);
+      } finally {
+        await writer.close();
+      }
+    },
     backlog: async () => 0,
     snapshot: undefined,
     close: async () => {
@@ -391,7 +401,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
 
     const { addresses, metadata } = await resolveAddresses(options, client, network, simulator, log);
     if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
-    if (manager === 'funnel' && (options.poolMetadata ?? true)) {
+    if (options.poolMetadata ?? true) {
       await db.writeMetadata(metadata ?? (await fetchMetadata(client, network, addresses, log)));
     }
     const assignments = await db.read((conn) => loadPoolAssignments(conn, network, addresses));
