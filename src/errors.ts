@@ -78,3 +78,10 @@ export function isLockError(err: unknown): boolean {
   const code = sqliteCodeOf(err);
   return !!code && LOCK_CODES.has(code);
 }
+
+/** Row-level problems (a bad value, a constraint) reject one record; anything else fails the whole transaction. */
+export function isRowLevelError(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError) return true;
+  const code = sqliteCodeOf(err);
+  return !!code && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE');
+}

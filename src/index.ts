@@ -3,13 +3,14 @@
 
 export { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions, type FunnelStoreResult, type FunnelContentionMetrics } from './db/lock-optimized-manager.ts';
 export { DirectDatabaseManager, type DirectManagerOptions } from './db/direct-manager.ts';
-export type { TradeStore, StoreResult } from './db/trade-store.ts';
+export type { TradeStore, StoreResult, StoreOptions } from './db/trade-store.ts';
 export type { LockContentionMetrics } from './db/lock-contention-metrics.ts';
 export { WriterClient, CommitTimeoutError, GateClosedError, type WriterClientOptions, type WritePayload } from './db/writer-client.ts';
 export { openWriterClient, linkTransferList, type WriterLink } from './db/writer-link.ts';
 export { resolveDatabaseConfig, DEFAULT_DATABASE_CONFIG, type DatabaseConfig } from './config/database-config.ts';
 export { BATCH_PRESETS, resolveBatchConfig, type BatchConfig, type BatchPresetName } from './config/batch-config.ts';
-export { BatchProcessor, type BatchProcessorOptions, type BatchProcessorStats } from './batch/batch-processor.ts';
+export { BatchProcessor, type BatchProcessorOptions, type BatchProcessorStats, type BatchInfo } from './batch/batch-processor.ts';
+export { FLUSH_REASONS, type FlushReason, type FlushReasonCounts } from './batch/flush-reason.ts';
 export { TradeDataBatchProcessor, type TradeDataBatchProcessorOptions, type TradeDataBatchStats } from './batch/trade-data-batch-processor.ts';
 export { CircuitBreaker, CircuitBreakerError, BreakerStateView, type CircuitBreakerOptions, type CircuitBreakerStats } from './breaker/circuit-breaker.ts';
 export { DeferredQueue, DeferredQueueError, type DeferredQueueOptions } from './deferred/deferred-queue.ts';

@@ -2,6 +2,7 @@
 // the writer (batches in, acks out, one MessagePort per collector) and the writer's comlink control surface.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { BatchOriginFigures, FlushReason } from './batch/flush-reason.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './trade-record.ts';
 import type { WriterSettings } from './config/writer-settings.ts';
 
@@ -17,6 +18,8 @@ export interface WriteBatchMessage {
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];
   gaps?: GapRecord[];
+  /** Why the sender's batch processor cut these trades into a batch; absent when it does not batch. */
+  flushReason?: FlushReason;
 }
 
 export interface RejectedRow {
@@ -111,6 +114,8 @@ export interface WriterMetrics {
   /** Committed batches that carried trades, and their trade rows (cursor-only writes excluded). */
   tradeBatches: number;
   tradeRows: number;
+  /** The same, split by why each batch was cut (see batch/flush-reason.ts). */
+  tradeBatchesByReason: BatchOriginFigures;
   rowsInserted: number;
   duplicates: number;
   rejected: number;

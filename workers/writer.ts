@@ -79,6 +79,7 @@ const control: WriterControl = {
       batchesFailed: c.batchesFailed,
       tradeBatches: c.tradeBatches,
       tradeRows: c.tradeRows,
+      tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
       rowsInserted: c.rowsInserted,
       duplicates: c.duplicates,
       rejected: c.rejected,

@@ -5,12 +5,19 @@ import { BatchFailedError, ConfigError, StateError } from '../errors.ts';
 import { resolveBatchConfig, type BatchConfig, type BatchPresetName } from '../config/batch-config.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import { systemClock, type Clock, type TimerHandle } from '../breaker/clock.ts';
+import { emptyFlushReasonCounts, type FlushReason, type FlushReasonCounts } from './flush-reason.ts';
 
 export type { Clock } from '../breaker/clock.ts';
 
+/** What `process` is told about the batch besides its items. */
+export interface BatchInfo {
+  /** Why the batch was cut (the same on every retry of it). */
+  reason: FlushReason;
+}
+
 export interface BatchProcessorOptions<T, R> {
   /** Handles one batch; a rejection means nothing of the batch was kept (it is retried as a whole). */
-  process: (batch: T[]) => Promise<R>;
+  process: (batch: T[], info: BatchInfo) => Promise<R>;
   /** Sizes, wait and retry policy. Default: the production preset. */
   config?: Partial<BatchConfig> | BatchPresetName;
   /** Bound on items held (buffered + in flight); beyond it `add` waits. Default 10 × maxBatchSize. */
@@ -59,6 +66,8 @@ export interface BatchProcessorStats {
   avgProcessingMs: number;
   /** When the last batch was cut and handed to `process` (epoch ms), null before the first. */
   lastFlushTime: number | null;
+  /** Batches cut for each reason (counted when cut, whatever became of them). */
+  flushReasons: FlushReasonCounts;
   /** Batches handed back to callers. */
   failedBatches: number;
   failedItems: number;
@@ -125,6 +134,7 @@ interface FlushWaiter<T> extends Outcome<T> {
 interface ActiveBatch<T> {
   entries: Entry<T>[];
   firstSeq: number;
+  reason: FlushReason;
 }
 
 function messageOf(err: unknown): string {
@@ -154,8 +164,9 @@ export class BatchProcessor<T, R> {
   private activeItems = 0;
   private flushWaiters: FlushWaiter<T>[] = [];
   private nextSeq = 0;
-  /** Items with a smaller sequence number are due now (an explicit flush or close asked for them). */
-  private forceThroughSeq = 0;
+  /** Items with a smaller sequence number are due now: an explicit flush, or close, asked for them. */
+  private flushThroughSeq = 0;
+  private closeThroughSeq = 0;
   private timer: TimerHandle | null = null;
   private timerDueAt = 0;
   private closePromise: Promise<void> | null = null;
@@ -165,6 +176,7 @@ export class BatchProcessor<T, R> {
     totalBatches: 0,
     processingMs: 0,
     lastFlushTime: null as number | null,
+    flushReasons: emptyFlushReasonCounts(),
     failedBatches: 0,
     failedItems: 0,
     retries: 0,
@@ -234,23 +246,28 @@ export class BatchProcessor<T, R> {
    * among those that failed (the same items also reach their `add` callers).
    */
   flush(): Promise<void> {
+    return this.forceThrough('flush');
+  }
+
+  /** Refuses new items, flushes everything (including callers blocked on backpressure), waits for in-flight. */
+  close(): Promise<void> {
+    if (!this.closePromise) {
+      const flushed = this.forceThrough('close');
+      this.closePromise = flushed.finally(() => this.clearTimer());
+    }
+    return this.closePromise;
+  }
+
+  private forceThrough(reason: 'flush' | 'close'): Promise<void> {
     const target = this.nextSeq + this.waitingItems;
-    if (target > this.forceThroughSeq) this.forceThroughSeq = target;
+    if (reason === 'flush') this.flushThroughSeq = Math.max(this.flushThroughSeq, target);
+    else this.closeThroughSeq = Math.max(this.closeThroughSeq, target);
     const waiter: FlushWaiter<T> = { target, failed: [], lastFailure: null, done: deferred() };
     if (this.opts.onBatchFailed) waiter.done.promise.catch(() => undefined);
     this.flushWaiters.push(waiter);
     this.pump();
     this.settleFlushWaiters();
     return waiter.done.promise;
-  }
-
-  /** Refuses new items, flushes everything (including callers blocked on backpressure), waits for in-flight. */
-  close(): Promise<void> {
-    if (!this.closePromise) {
-      const flushed = this.flush();
-      this.closePromise = flushed.finally(() => this.clearTimer());
-    }
-    return this.closePromise;
   }
 
   getStats(): BatchProcessorStats {
@@ -264,6 +281,7 @@ export class BatchProcessor<T, R> {
       avgBatchSize: s.totalBatches === 0 ? 0 : s.totalProcessed / s.totalBatches,
       avgProcessingMs: s.totalBatches === 0 ? 0 : s.processingMs / s.totalBatches,
       lastFlushTime: s.lastFlushTime,
+      flushReasons: { ...s.flushReasons },
       failedBatches: s.failedBatches,
       failedItems: s.failedItems,
       retries: s.retries,
@@ -296,19 +314,30 @@ export class BatchProcessor<T, R> {
     }
   }
 
-  private isDue(): boolean {
+  /**
+   * Why the head of the buffer is due now, or null when it is not. Size comes first (the batch is full
+   * whatever else asked for it), then the timer: a batch whose wait already ran out was not made small by a
+   * flush or close that came after.
+   */
+  private dueReason(): FlushReason | null {
     const first = this.buffer[0];
-    if (!first) return false;
-    return (
-      this.buffer.length >= this.config.maxBatchSize ||
-      first.seq < this.forceThroughSeq ||
-      this.clock.now() - first.at >= this.config.maxWaitMs
-    );
+    if (!first) return null;
+    if (this.buffer.length >= this.config.maxBatchSize) return 'size';
+    if (this.clock.now() - first.at >= this.config.maxWaitMs) return 'maxWait';
+    if (first.seq < this.flushThroughSeq) return 'flush';
+    if (first.seq < this.closeThroughSeq) return 'close';
+    return null;
+  }
+
+  private isDue(): boolean {
+    return this.dueReason() !== null;
   }
 
   /** Starts every due batch a free slot allows, then arms the timer for the oldest item still waiting. */
   private pump(): void {
-    while (this.active.size < this.maxConcurrent && this.isDue()) this.startBatch();
+    for (let reason = this.dueReason(); reason !== null && this.active.size < this.maxConcurrent; reason = this.dueReason()) {
+      this.startBatch(reason);
+    }
     const first = this.buffer[0];
     if (!first || this.isDue()) {
       // Empty, or due and waiting only for a slot: the end of a running batch pumps again.
@@ -335,12 +364,13 @@ export class BatchProcessor<T, R> {
     }
   }
 
-  private startBatch(): void {
+  private startBatch(reason: FlushReason): void {
     const entries = this.buffer.splice(0, this.config.maxBatchSize);
-    const batch: ActiveBatch<T> = { entries, firstSeq: entries[0]!.seq };
+    const batch: ActiveBatch<T> = { entries, firstSeq: entries[0]!.seq, reason };
     this.active.add(batch);
     this.activeItems += entries.length;
     this.stats.lastFlushTime = this.clock.now();
+    this.stats.flushReasons[reason]++;
     this.run(batch).catch((err: unknown) => {
       // run() settles on every path; reaching here is a bug, but the items must still go back.
       this.log.error({ err }, 'batch runner failed unexpectedly');
@@ -355,7 +385,7 @@ export class BatchProcessor<T, R> {
       const started = this.clock.now();
       let result: R;
       try {
-        result = await this.opts.process(items.slice());
+        result = await this.opts.process(items.slice(), { reason: batch.reason });
       } catch (err) {
         const retryable = this.retryable(err, attempt);
         if (retryable && attempt < maxRetries) {

@@ -60,9 +60,10 @@ export class TradeDataBatchProcessor {
   ) {
     const { breaker } = options;
     this.processor = new BatchProcessor<TradeRecord, StoreResult>({
+      // The reason travels with the batch so the writer can tell timer flushes from full or forced ones.
       process: breaker
-        ? (batch) => breaker.execute(() => store.storeTrades(batch))
-        : (batch) => store.storeTrades(batch),
+        ? (batch, { reason }) => breaker.execute(() => store.storeTrades(batch, { flushReason: reason }))
+        : (batch, { reason }) => store.storeTrades(batch, { flushReason: reason }),
       config,
       shouldRetry: options.shouldRetry ?? defaultTradeRetry,
       // Bad data must come back to the caller, not be spooled and replayed forever.

@@ -59,7 +59,7 @@ export interface CollectionOptions {
   minVolumeUsd?: string;
   /** Start an in-process GeckoTerminal simulator and collect from it (defaults tuned for short runs). */
   simulate?: boolean | GeckoSimulatorOptions;
-  /** Fetch and store the pools' metadata (pools/dexes tables) before collecting. Default true in the funnel. */
+  /** Fetch and store the pools' metadata (pools/dexes tables) before collecting. Default true. */
   poolMetadata?: boolean;
   /** Stop by itself after this long. Default: until `signal` aborts or `stop()` is called. */
   durationMs?: number;

@@ -119,7 +119,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
 
     const { addresses, metadata } = await selectPools(options, client, network, simulator, log);
     if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
-    if (manager === 'funnel' && (options.poolMetadata ?? true)) {
+    if (options.poolMetadata ?? true) {
       await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log)));
     }
     // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.

@@ -9,7 +9,7 @@ import type { LockContentionMetrics } from '../db/lock-contention-metrics.ts';
 import { detectSchemaFlavor } from '../db/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../db/sqlite-settings.ts';
 import { storedTimestamp, WriteStatements } from '../db/trade-statements.ts';
-import type { StoreResult, TradeStore } from '../db/trade-store.ts';
+import type { StoreOptions, StoreResult, TradeStore } from '../db/trade-store.ts';
 import type { WriterClient } from '../db/writer-client.ts';
 import { DatabaseOpenError, StateError, WriteFailedError, isLockError, sqliteCodeOf } from '../errors.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../trade-record.ts';
@@ -30,8 +30,8 @@ export class FunnelCollectorStore implements CollectorStore {
 
   constructor(private readonly client: WriterClient) {
     this.trades = {
-      storeTrades: async (trades: readonly TradeRecord[]): Promise<StoreResult> => {
-        const ack = await client.storeTrades(trades);
+      storeTrades: async (trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult> => {
+        const ack = await client.storeTrades(trades, options);
         return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected };
       },
       getLockContentionMetrics: () => Promise.reject(new StateError('lock metrics of the funnel come from the manager in the main thread')),

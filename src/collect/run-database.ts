@@ -47,7 +47,17 @@ export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDa
   reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
   return {
     read: async (fn) => fn(reader),
-    writeMetadata: async () => undefined,
+    // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
+    writeMetadata: async (parsed) => {
+      if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
+      const writer = new DirectDatabaseManager(config);
+      await writer.initialize();
+      try {
+        await writer.storePoolMetadata(parsed);
+      } finally {
+        await writer.close();
+      }
+    },
     backlog: async () => 0,
     snapshot: undefined,
     linkForWorker: undefined,

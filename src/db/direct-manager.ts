@@ -15,7 +15,7 @@ import type { TradeRecord } from '../trade-record.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
 import { detectSchemaFlavor, migrate, type SchemaFlavor } from './schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from './sqlite-settings.ts';
-import { storedTimestamp, tradeBindValues, tradeInsertSql } from './trade-statements.ts';
+import { storedTimestamp, storePoolMetadata, tradeBindValues, tradeInsertSql, WriteStatements, type PoolMetadata } from './trade-statements.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
 import { validateTrade, type TradeRow } from './trade-validation.ts';
 
@@ -40,6 +40,8 @@ export class DirectDatabaseManager implements TradeStore {
   private flavor: SchemaFlavor = 'text-decimals';
   private readonly selectByCount = new Map<number, Database.Statement>();
   private insert: Database.Statement | undefined;
+  /** The writer thread's statements, prepared on this connection when metadata is first stored. */
+  private statements: WriteStatements | undefined;
   private readonly latency = new LatencyRecorder();
   private readonly counters = { operations: 0, lockErrors: 0, busyRetries: 0, rowsInserted: 0, duplicates: 0, rejected: 0, conflicts: 0 };
 
@@ -92,6 +94,33 @@ export class DirectDatabaseManager implements TradeStore {
 
   storeTrades(trades: readonly TradeRecord[]): Promise<StoreResult> {
     return this.storeTradeData(trades);
+  }
+
+  /**
+   * Upserts pools and dexes in one transaction, with the same statements and row rules as the funnel's
+   * writer (a refused row comes back in `rejected`, the rest commit); retried on SQLITE_BUSY.
+   */
+  async storePoolMetadata(meta: PoolMetadata): Promise<{ rejected: RejectedRow[] }> {
+    const db = this.requireDb();
+    this.statements ??= new WriteStatements(db, this.flavor);
+    const statements = this.statements;
+    const t0 = performance.now();
+    const rejected = await this.withLockRetries(() => {
+      const out: RejectedRow[] = [];
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        storePoolMetadata(statements, meta, storedTimestamp(), out);
+        db.exec('COMMIT');
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+      return out;
+    });
+    this.latency.record(performance.now() - t0);
+    this.counters.operations++;
+    if (rejected.length > 0) this.log.warn({ rejected: rejected.slice(0, 5), count: rejected.length }, 'pool metadata rows rejected');
+    return { rejected };
   }
 
   private checkThenInsert(db: Database.Database, rows: TradeRow[]): { inserted: number; duplicates: number } {

@@ -3,12 +3,13 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { emptyBatchOriginFigures, isFlushReason } from '../batch/flush-reason.ts';
 import type { WriterSettings } from '../config/writer-settings.ts';
-import { isLockError, sqliteCodeOf } from '../errors.ts';
+import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
 import { PackedBatchError, unpackTradeValues } from './trade-packing.ts';
-import { appendTradeBindValues, MULTI_ROW_CHUNK, storedTimestamp, WriteStatements } from './trade-statements.ts';
+import { appendTradeBindValues, eachRecord, MULTI_ROW_CHUNK, storedTimestamp, storePoolMetadata, WriteStatements } from './trade-statements.ts';
 import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from './trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
@@ -44,13 +45,6 @@ const BUSY_WAIT_THRESHOLD_MS = 2;
 const IDLE_CHECKPOINT_AFTER_MS = 250;
 const FORCED_CHECKPOINT_EVERY_MS = 5000;
 
-/** Row-level problems (a bad value, a constraint) reject one record; anything else fails the whole transaction. */
-function isRowLevel(err: unknown): boolean {
-  if (err instanceof TypeError || err instanceof RangeError) return true;
-  const code = sqliteCodeOf(err);
-  return !!code && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE');
-}
-
 export class GroupCommitWriter {
   private readonly queue: QueuedBatch[] = [];
   private readonly statements: WriteStatements;
@@ -71,6 +65,7 @@ export class GroupCommitWriter {
     /** Batches that carried trades, and their trade rows: what batch fill is judged on. */
     tradeBatches: 0,
     tradeRows: 0,
+    tradeBatchesByReason: emptyBatchOriginFigures(),
     rowsInserted: 0,
     duplicates: 0,
     rejected: 0,
@@ -183,7 +178,7 @@ export class GroupCommitWriter {
         }
         this.lockAttempts = 0;
       }
-      if (group.length > 1 && isRowLevel(err)) {
+      if (group.length > 1 && isRowLevelError(err)) {
         // Should not happen (rows are validated and caught per record), but never let one batch sink others.
         for (const one of group) {
           try {
@@ -254,6 +249,10 @@ export class GroupCommitWriter {
       if (tradeRows > 0) {
         c.tradeBatches++;
         c.tradeRows += tradeRows;
+        // The reason comes from another thread's message: anything unknown is filed as unspecified.
+        const origin = c.tradeBatchesByReason[isFlushReason(q.batch.flushReason) ? q.batch.flushReason : 'unspecified'];
+        origin.batches++;
+        origin.rows += tradeRows;
       }
       c.rowsInserted += o.inserted;
       c.duplicates += o.duplicates;
@@ -356,7 +355,7 @@ export class GroupCommitWriter {
         out.inserted += changes;
         out.duplicates += j - i - changes;
       } catch (err) {
-        if (!isRowLevel(err)) throw err;
+        if (!isRowLevelError(err)) throw err;
         for (let k = i; k < j; k++) {
           const at = offsets[order[k]!]!;
           const one: unknown[] = [];
@@ -365,7 +364,7 @@ export class GroupCommitWriter {
             if (s.insertTrade.run(one).changes === 1) out.inserted++;
             else out.duplicates++;
           } catch (e) {
-            if (!isRowLevel(e)) throw e;
+            if (!isRowLevelError(e)) throw e;
             out.rejected.push({ id: flat[at] as string, reason: e instanceof Error ? e.message : String(e) });
           }
         }
@@ -376,23 +375,9 @@ export class GroupCommitWriter {
 
   private applyOtherRecords(batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
     const s = this.statements;
-    const each = <T>(items: T[] | undefined, idOf: (t: T) => unknown, fn: (t: T) => void) => {
-      if (!items) return;
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!;
-        try {
-          fn(item);
-        } catch (err) {
-          if (!isRowLevel(err)) throw err;
-          const id = idOf(item);
-          out.rejected.push({ id: typeof id === 'string' ? id : `#${i}`, reason: err instanceof Error ? err.message : String(err) });
-        }
-      }
-    };
-    each(batch.dexes, (d) => d?.id, (d) => s.upsertDex(d, now));
-    each(batch.pools, (p) => p?.id, (p) => s.upsertPool(p, now));
-    each(batch.gaps, (g) => g?.poolId, (g) => s.insertGap(g));
-    each(batch.cursors, (c) => c?.poolId, (c) => s.upsertCursor(c, now));
+    storePoolMetadata(s, batch, now, out.rejected);
+    eachRecord(batch.gaps, (g) => g?.poolId, (g) => s.insertGap(g), out.rejected);
+    eachRecord(batch.cursors, (c) => c?.poolId, (c) => s.upsertCursor(c, now), out.rejected);
   }
 
   /** Without a checkpointer thread the writer must keep the WAL bounded itself. */

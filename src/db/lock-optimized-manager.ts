@@ -20,7 +20,7 @@ import { BATCH_PRESETS } from '../config/batch-config.ts';
 import { ReaderPool } from './reader-pool.ts';
 import { simpleQueryLatencyMs } from './sqlite-settings.ts';
 import { SpoolGateway } from './spool-gateway.ts';
-import type { StoreResult, TradeStore } from './trade-store.ts';
+import type { StoreOptions, StoreResult, TradeStore } from './trade-store.ts';
 import { WriterClient, type WritePayload } from './writer-client.ts';
 import type { WriterLink } from './writer-link.ts';
 import { WriterSupervisor, type SupervisorOptions } from './writer-supervisor.ts';
@@ -190,15 +190,15 @@ export class LockOptimizedDatabaseManager implements TradeStore {
    * Main-thread store through the funnel (the guide's `store_trade_data_optimized`). While the breaker is
    * open it rejects with CircuitBreakerError (the batch processor's fallback then defers the batch).
    */
-  async storeTradeDataOptimized(trades: readonly TradeRecord[]): Promise<FunnelStoreResult> {
+  async storeTradeDataOptimized(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {
     const client = this.requireOpen(this.mainClient);
     if (this.breaker.state === 'OPEN' || this.breaker.state === 'ISOLATED') throw this.breaker.rejectionError();
-    const ack = await client.storeTrades(trades);
+    const ack = await client.storeTrades(trades, options);
     return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected, deferred: ack.deferred === true };
   }
 
-  storeTrades(trades: readonly TradeRecord[]): Promise<FunnelStoreResult> {
-    return this.storeTradeDataOptimized(trades);
+  storeTrades(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {
+    return this.storeTradeDataOptimized(trades, options);
   }
 
   /** Any mix of trades, pools, dexes, cursors and gaps, committed atomically (or deferred whole). */
@@ -271,6 +271,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         maxBatchSize: this.options.maxBatchSize ?? BATCH_PRESETS.production.maxBatchSize,
         batches: m.tradeBatches,
         rows: m.tradeRows,
+        byReason: m.tradeBatchesByReason,
       },
       breaker: this.breaker.getStats(),
       deferred: { ...depth, deferredTotal: this.gateway?.deferredTotal ?? 0, replayedTotal: this.replayedTotal },

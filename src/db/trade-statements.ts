@@ -2,6 +2,8 @@
 // connection for the schema flavour found, so the hot loop only binds values.
 
 import type { Database, Statement } from 'better-sqlite3';
+import { isRowLevelError } from '../errors.ts';
+import type { RejectedRow } from '../thread-messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../trade-record.ts';
 import { EXACT_COLUMNS, type SchemaFlavor } from './schema-migrations.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from './trade-validation.ts';
@@ -120,6 +122,36 @@ export class WriteStatements {
   insertGap(g: GapRecord): void {
     this.insertGapStmt.run(g.poolId, ts(g.gapStart, 'gapStart'), ts(g.gapEnd, 'gapEnd'), ts(g.detectedAt, 'detectedAt'), g.tradesInResponse);
   }
+}
+
+/**
+ * Runs `write` on each record inside the caller's transaction. A record SQLite or validation refuses is
+ * pushed to `rejected` (by its id, else `#index`) and the rest go on; any other error throws.
+ */
+export function eachRecord<T>(items: readonly T[] | undefined, idOf: (t: T) => unknown, write: (t: T) => void, rejected: RejectedRow[]): void {
+  if (!items) return;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    try {
+      write(item);
+    } catch (err) {
+      if (!isRowLevelError(err)) throw err;
+      const id = idOf(item);
+      rejected.push({ id: typeof id === 'string' ? id : `#${i}`, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+/** What the `pools` and `dexes` tables get from a GeckoTerminal pools response. */
+export interface PoolMetadata {
+  pools?: readonly PoolRecord[];
+  dexes?: readonly DexRecord[];
+}
+
+/** Dexes, then pools, inside the caller's transaction: the funnel's writer and the direct manager both store metadata this way. */
+export function storePoolMetadata(s: WriteStatements, meta: PoolMetadata, now: string, rejected: RejectedRow[]): void {
+  eachRecord(meta.dexes, (d) => d?.id, (d) => s.upsertDex(d, now), rejected);
+  eachRecord(meta.pools, (p) => p?.id, (p) => s.upsertPool(p, now), rejected);
 }
 
 function ts(value: string, field: string): string {

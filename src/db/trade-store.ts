@@ -1,6 +1,7 @@
 // The one interface both managers implement, so collectors, the batch processor, the CLI and the benchmarks
 // can switch between the write funnel and the old direct way (the rollback switch) without other changes.
 
+import type { FlushReason } from '../batch/flush-reason.ts';
 import type { RejectedRow } from '../thread-messages.ts';
 import type { TradeRecord } from '../trade-record.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
@@ -11,9 +12,14 @@ export interface StoreResult {
   rejected: RejectedRow[];
 }
 
+export interface StoreOptions {
+  /** Why a batch processor cut this batch; the funnel's batch-fill figures and alert use it. */
+  flushReason?: FlushReason;
+}
+
 export interface TradeStore {
   /** Stores trades idempotently by id; resolves once they are committed. */
-  storeTrades(trades: readonly TradeRecord[]): Promise<StoreResult>;
+  storeTrades(trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult>;
   getLockContentionMetrics(): Promise<LockContentionMetrics>;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { LatencyRecorder } from '../latency-recorder.ts';
 import type { AckMessage, CollectorToManager, ManagerToCollector, NackMessage, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
 import type { TradeRecord } from '../trade-record.ts';
 import { packTrades } from './trade-packing.ts';
+import type { StoreOptions } from './trade-store.ts';
 
 export type WritePayload = Omit<WriteBatchMessage, 'kind' | 'batchId'>;
 
@@ -100,9 +101,11 @@ export class WriterClient {
     return this.pending.size;
   }
 
-  storeTrades(trades: readonly TradeRecord[]): Promise<AckMessage> {
+  storeTrades(trades: readonly TradeRecord[], options: StoreOptions = {}): Promise<AckMessage> {
     const packed = this.pack ? packTrades(trades) : null;
-    return this.write(packed === null ? { trades: trades as TradeRecord[] } : { packedTrades: { count: trades.length, data: packed } });
+    const payload: WritePayload = packed === null ? { trades: trades as TradeRecord[] } : { packedTrades: { count: trades.length, data: packed } };
+    if (options.flushReason) payload.flushReason = options.flushReason;
+    return this.write(payload);
   }
 
   /**

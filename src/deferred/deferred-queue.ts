@@ -4,13 +4,16 @@
 // database, so invariant 1 "one writer" is untouched) and replayed later in seq order, at least once.
 // Memory stays bounded (invariant 5): payloads live on disk, replay reads them in chunks, and past a
 // high-water mark producers are told to wait (waitForRoom) while defer() itself still accepts.
+// The file is created by the first deferral, so a run that never defers leaves nothing beside the database.
 
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import { ConfigError, StateError } from '../errors.ts';
 import type { WritePayload } from '../db/writer-client.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import { DeferredQueueError } from './deferred-errors.ts';
-import { SpoolFile, type SpoolEntry, type SpoolRow } from './spool-file.ts';
+import { SpoolFile, type SpoolEntry, type SpoolFileOptions, type SpoolRow } from './spool-file.ts';
 
 export { DeferredQueueError, type DeferredQueueErrorCode } from './deferred-errors.ts';
 export { SPOOL_APPLICATION_ID } from './spool-file.ts';
@@ -94,7 +97,10 @@ export interface DeferredQueueEvents {
   lowWater: [depth: DeferredQueueDepth];
 }
 
-const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
+// flushReason is spooled too, so a replayed batch counts under the reason it was cut for.
+const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps', 'flushReason'] as const;
+/** The keys holding records (flushReason is a label, not a record). */
+const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
 // Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
 // silently on deferral, so make that a compile error.
 type MissingPayloadKeys = Exclude<keyof WritePayload, (typeof PAYLOAD_KEYS)[number]>;
@@ -116,7 +122,7 @@ function contentOf(payload: WritePayload): WritePayload {
 /** Records of every kind in a payload: what the row-based water marks count. */
 export function payloadRows(payload: WritePayload): number {
   let n = payload.packedTrades?.count ?? 0;
-  for (const key of PAYLOAD_KEYS) if (key !== 'packedTrades') n += payload[key]?.length ?? 0;
+  for (const key of RECORD_LIST_KEYS) n += payload[key]?.length ?? 0;
   return n;
 }
 
@@ -145,6 +151,27 @@ interface RoomWaiter {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Without a spool file yet, at least the directory it will be created in must be usable: a misplaced spool
+ * should fail at start, not on the first deferral, when the database is already in trouble.
+ */
+function checkSpoolDirectory(spoolPath: string): void {
+  const dir = nodePath.dirname(nodePath.resolve(spoolPath));
+  let problem: string | null = null;
+  let cause: unknown;
+  try {
+    if (!fs.statSync(dir).isDirectory()) problem = `${dir} is not a directory`;
+    else fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    cause = err;
+    const code = (err as NodeJS.ErrnoException).code;
+    problem = code === 'ENOENT' || code === 'ENOTDIR' ? `directory ${dir} does not exist` : `directory ${dir} is not writable (${code ?? String(err)})`;
+  }
+  if (problem) {
+    throw new DeferredQueueError('SPOOL_OPEN_FAILED', `cannot create spool file ${spoolPath}: ${problem}`, undefined, cause === undefined ? undefined : { cause });
+  }
+}
+
 function errorText(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
@@ -155,7 +182,9 @@ function errorText(err: unknown): string {
 
 export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   readonly path: string;
-  private readonly spool: SpoolFile;
+  /** null until the first deferral creates the file (or open() found one). */
+  private spool: SpoolFile | null;
+  private readonly spoolOptions: SpoolFileOptions;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly highWaterRows: number;
@@ -180,10 +209,11 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   private closing = false;
   private closed: Promise<void> | undefined;
 
-  private constructor(path: string, spool: SpoolFile, options: DeferredQueueOptions) {
+  private constructor(path: string, spool: SpoolFile | null, spoolOptions: SpoolFileOptions, options: DeferredQueueOptions) {
     super();
     this.path = path;
     this.spool = spool;
+    this.spoolOptions = spoolOptions;
     this.log = options.logger ?? componentLogger('deferred-queue', { spool: path });
     this.now = options.now ?? Date.now;
     this.highWaterRows = intOption('highWaterRows', options.highWaterRows, 500_000, 1);
@@ -199,11 +229,11 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.chunkSize = intOption('replayChunkSize', options.replayChunkSize, 16, 1);
     this.maxGroupSize = intOption('maxGroupSize', options.maxGroupSize, 64, 1);
 
-    const totals = spool.totals();
+    const totals = spool?.totals() ?? { batches: 0, rows: 0, bytes: 0 };
     this.batches = totals.batches;
     this.rows = totals.rows;
     this.bytes = totals.bytes;
-    this.oldestAt = spool.oldestEnqueuedAt();
+    this.oldestAt = spool?.oldestEnqueuedAt() ?? null;
     this.over = this.isAboveHighWater();
     if (this.batches > 0) {
       this.log.info({ batches: this.batches, rows: this.rows, bytes: this.bytes }, 'spool holds batches from an earlier run');
@@ -211,24 +241,33 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   }
 
   /**
-   * Opens (or creates) the spool at `spoolPath` and finds any batches an earlier run left there; they wait
-   * for replay(). Throws DeferredQueueError SPOOL_OPEN_FAILED when the file cannot be used as a spool.
+   * Opens the spool at `spoolPath` if there is one and finds any batches an earlier run left there; they
+   * wait for replay(). Without one, nothing is created until the first defer(). Throws DeferredQueueError
+   * SPOOL_OPEN_FAILED when an existing file cannot be used as a spool, or its directory cannot take one.
    */
   static open(spoolPath: string, options: DeferredQueueOptions = {}): DeferredQueue {
     if (spoolPath === '' || spoolPath === ':memory:') {
       throw new ConfigError('spoolPath', spoolPath, 'the spool must be a file: deferred batches have to survive a crash');
     }
     if (options.maxSpoolBytes !== undefined) intOption('maxSpoolBytes', options.maxSpoolBytes, 0, 1);
-    const spool = SpoolFile.open(spoolPath, {
+    const spoolOptions: SpoolFileOptions = {
       busyTimeoutMs: intOption('busyTimeoutMs', options.busyTimeoutMs, 5_000, 0),
       ...(options.maxSpoolBytes !== undefined ? { maxBytes: options.maxSpoolBytes } : {}),
-    });
+    };
+    let spool: SpoolFile | null = null;
+    if (fs.existsSync(spoolPath)) spool = SpoolFile.open(spoolPath, spoolOptions);
+    else checkSpoolDirectory(spoolPath);
     try {
-      return new DeferredQueue(spoolPath, spool, options);
+      return new DeferredQueue(spoolPath, spool, spoolOptions, options);
     } catch (err) {
-      spool.close();
+      spool?.close();
       throw err;
     }
+  }
+
+  /** True once the spool file exists (found at open, or created by the first deferral). */
+  get hasSpoolFile(): boolean {
+    return this.spool !== null;
   }
 
   /** True from crossing a high-water mark until depth is back at or below both low-water marks. */
@@ -316,6 +355,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   /** The oldest spooled batches, for inspection (status commands, tests); does not remove anything. */
   peek(limit = 10): DeferredBatchInfo[] {
     if (this.closing) throw new StateError('the deferred queue is closed');
+    if (!this.spool) return [];
     return this.spool.readAfter(0, limit).map((e) => ({
       seq: e.seq,
       enqueuedAt: e.enqueuedAt,
@@ -326,10 +366,10 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     }));
   }
 
-  /** The spool connection's journal mode and synchronous level (expected: wal, FULL). */
-  spoolSettings(): { journalMode: string; synchronous: string } {
+  /** The spool connection's journal mode and synchronous level (expected: wal, FULL); null before the file exists. */
+  spoolSettings(): { journalMode: string; synchronous: string } | null {
     if (this.closing) throw new StateError('the deferred queue is closed');
-    return this.spool.settings();
+    return this.spool?.settings() ?? null;
   }
 
   /**
@@ -343,7 +383,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
       await this.replayTail;
       const err = new StateError('the deferred queue is closed');
       for (const w of this.roomWaiters.splice(0)) w.reject(err);
-      this.spool.close();
+      this.spool?.close();
     })();
     return this.closed;
   }
@@ -358,7 +398,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     const at = this.now();
     let seqs: number[];
     try {
-      seqs = this.spool.append(group, at);
+      seqs = this.openSpool().append(group, at);
     } catch (err) {
       // The whole group rolled back: not one of these batches is durable, so every caller keeps its own.
       this.log.error({ err, batches: group.length }, 'spool write failed; batches were not deferred');
@@ -377,13 +417,25 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.updateWater();
   }
 
+  /** The spool file, created on first use with the same pragmas (WAL, synchronous=FULL) as one found at open. */
+  private openSpool(): SpoolFile {
+    if (!this.spool) {
+      this.spool = SpoolFile.open(this.path, this.spoolOptions);
+      this.log.info({ spool: this.path }, 'spool file created for the first deferral');
+    }
+    return this.spool;
+  }
+
   private async runReplay(write: ReplayWrite, maxBatches: number, signal: AbortSignal | undefined): Promise<ReplayResult> {
     let replayed = 0;
     let failed = 0;
     let after = 0;
     const stop = () => this.closing || signal?.aborted === true || replayed >= maxBatches;
     outer: while (!stop()) {
-      const chunk = this.spool.readAfter(after, Math.min(this.chunkSize, maxBatches - replayed));
+      // No file yet means nothing was ever deferred; one created during the run is read from then on.
+      const spool = this.spool;
+      if (!spool) break;
+      const chunk = spool.readAfter(after, Math.min(this.chunkSize, maxBatches - replayed));
       if (chunk.length === 0) break;
       for (const entry of chunk) {
         if (stop()) break outer;
@@ -397,7 +449,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
           break outer;
         }
         // Written: a crash from here until the delete commits only means this batch is replayed once more.
-        this.spool.remove(entry.seq);
+        spool.remove(entry.seq);
         this.removed(entry);
         replayed += 1;
       }
@@ -412,11 +464,11 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.batches -= 1;
     this.rows -= entry.rows;
     this.bytes -= Buffer.byteLength(entry.payload, 'utf8');
-    this.oldestAt = this.batches === 0 ? null : this.spool.oldestEnqueuedAt();
+    this.oldestAt = this.batches === 0 ? null : this.spool!.oldestEnqueuedAt();
     this.safeEmit('replayed', entry.seq, entry.rows);
     this.updateWater();
     if (this.batches === 0) {
-      if (!this.spool.compact()) this.log.warn('could not compact the drained spool');
+      if (!this.spool!.compact()) this.log.warn('could not compact the drained spool');
       this.safeEmit('drained');
     }
   }
@@ -424,7 +476,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   private noteFailure(entry: SpoolEntry, err: unknown): void {
     this.log.warn({ seq: entry.seq, attempts: entry.attempts + 1, err }, 'replay of a deferred batch failed; it stays spooled');
     try {
-      this.spool.recordFailure(entry.seq, errorText(err));
+      this.spool!.recordFailure(entry.seq, errorText(err));
     } catch (bookkeeping) {
       // Only the attempt counter is lost; the batch itself is still in the spool.
       this.log.error({ seq: entry.seq, err: bookkeeping }, 'could not record the replay failure');

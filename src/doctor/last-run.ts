@@ -1,6 +1,7 @@
 // The last collection run as doctor shows it: read from the `<db>.metrics.json` the run keeps beside the
 // database (breaker, deferred queue, writer restarts, lock figures, batch fill, alerts), offline.
 
+import type { BatchOriginFigures } from '../batch/flush-reason.ts';
 import { metricsFilePath, readMetricsFile, type RunMetricsFile } from '../collect/metrics-file.ts';
 import type { ActiveAlert, DeferredFigures } from '../monitoring/metrics-snapshot.ts';
 
@@ -23,6 +24,8 @@ export interface LastRunBatchFill {
   fill: number;
   batches: number;
   rows: number;
+  /** Batches and rows by why each was cut; absent in files from builds before the split. */
+  byReason?: BatchOriginFigures;
 }
 
 export interface LastRunSnapshot {
@@ -83,6 +86,7 @@ export function lastRunFrom(file: string, m: RunMetricsFile): LastRunSnapshot {
           fill: s.batch.maxBatchSize > 0 ? s.batch.avgBatchSize / s.batch.maxBatchSize : 0,
           batches: s.batch.batches,
           rows: s.batch.rows,
+          ...(s.batch.byReason ? { byReason: s.batch.byReason } : {}),
         }
       : null,
     alerts: s ? [...s.alerts] : [],

@@ -1,5 +1,6 @@
 // Text form of the doctor report: a few aligned tables a person can scan; `--json` prints the report itself.
 
+import { BATCH_ORIGINS } from '../batch/flush-reason.ts';
 import type { DatabaseReport } from './database-report.ts';
 
 /** Renders one optional section (see DoctorReportSections); returns no lines when the section is absent. */
@@ -86,6 +87,11 @@ export const lastRunSection: SectionRenderer = (r) => {
   if (lr.batchFill) {
     const f = lr.batchFill;
     rows.push(['batch fill', `${f.avgBatchSize.toFixed(1)} of ${f.maxBatchSize} rows on average (${Math.round(f.fill * 100)}%), ${f.batches} batches, ${f.rows} rows`]);
+    if (f.byReason) {
+      const by = f.byReason;
+      const parts = BATCH_ORIGINS.filter((o) => by[o].batches > 0).map((o) => `${o} ${by[o].batches} (${by[o].rows} rows)`);
+      rows.push(['batches cut by', parts.length > 0 ? parts.join(', ') : 'none']);
+    }
   }
   rows.push(['alerts', lr.alerts.length === 0 ? 'none' : lr.alerts.map((a) => `${a.name} (${a.message})`).join('; ')]);
   if (lr.note) rows.push(['note', lr.note]);

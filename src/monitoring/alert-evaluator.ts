@@ -1,9 +1,10 @@
 // Turns metrics snapshots into the migration guide's alerts (lock retry rate, breaker open too long, small
 // batches, slow query), judging rates over a recent window and logging each alert once per transition.
 
+import { BATCH_ORIGINS, FILL_NEUTRAL_ORIGINS } from '../batch/flush-reason.ts';
 import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import type { ActiveAlert, AlertName, AlertThresholds, CollectorMetricsSnapshot } from './metrics-snapshot.ts';
+import type { ActiveAlert, AlertName, AlertThresholds, BatchFigures, CollectorMetricsSnapshot } from './metrics-snapshot.ts';
 
 export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze({
   lockRetryRate: 0.05,
@@ -45,8 +46,27 @@ interface CounterSample {
   at: number;
   busyRetries: number;
   operations: number;
+  /** Batches and rows that batch fill is judged on (see judgedBatches). */
   batches: number;
   rows: number;
+}
+
+/**
+ * The batches whose size says something about batching efficiency: all but timer and close flushes. A
+ * batch the timer cut is small because fewer than maxBatchSize trades came within maxWaitMs (low traffic),
+ * and close cuts one tail per processor; counting them would raise the alert on every quiet run. Without
+ * a split by reason every batch counts.
+ */
+export function judgedBatches(batch: BatchFigures): { batches: number; rows: number } {
+  if (!batch.byReason) return { batches: batch.batches, rows: batch.rows };
+  let batches = 0;
+  let rows = 0;
+  for (const origin of BATCH_ORIGINS) {
+    if (FILL_NEUTRAL_ORIGINS.has(origin)) continue;
+    batches += batch.byReason[origin].batches;
+    rows += batch.byReason[origin].rows;
+  }
+  return { batches, rows };
 }
 
 const THRESHOLD_FIELDS = Object.keys(DEFAULT_ALERT_THRESHOLDS) as (keyof AlertThresholds)[];
@@ -149,7 +169,7 @@ export class AlertEvaluator {
           value: fill.avg,
           threshold: minRows,
           message:
-            `average batch size ${round(fill.avg)} rows (${fill.batches} batches, ${fill.scope}) is below ` +
+            `average batch size ${round(fill.avg)} rows (${fill.batches} batches not cut by the max-wait timer or close, ${fill.scope}) is below ` +
             `${percent(this.thresholds.minBatchFill)} of maxBatchSize ${snapshot.batch.maxBatchSize}`,
         });
       }
@@ -178,12 +198,13 @@ export class AlertEvaluator {
    * `windowMs` old, else the oldest kept (so the first windows are the time since the previous snapshot).
    */
   private advanceWindow(snapshot: AlertInput, now: number): CounterSample | null {
+    const judged = judgedBatches(snapshot.batch);
     const current: CounterSample = {
       at: now,
       busyRetries: snapshot.lock.busyRetries,
       operations: snapshot.lock.operations,
-      batches: snapshot.batch.batches,
-      rows: snapshot.batch.rows,
+      batches: judged.batches,
+      rows: judged.rows,
     };
     // Counters going backwards means they were reset (writer restarted or a fresh manager): old deltas lie.
     const last = this.samples.at(-1);
@@ -216,8 +237,9 @@ export class AlertEvaluator {
   }
 
   private batchFill(snapshot: AlertInput, baseline: CounterSample | null, now: number) {
-    const { batches, rows, avgBatchSize, maxBatchSize } = snapshot.batch;
+    const { maxBatchSize } = snapshot.batch;
     if (!(maxBatchSize > 0)) return null;
+    const { batches, rows } = judgedBatches(snapshot.batch);
     if (baseline) {
       const dBatches = batches - baseline.batches;
       if (dBatches >= this.thresholds.minBatchesForFill) {
@@ -225,8 +247,8 @@ export class AlertEvaluator {
         return { avg: (rows - baseline.rows) / dBatches, batches: dBatches, scope: `last ${seconds} s` };
       }
     }
-    if (batches >= this.thresholds.minBatchesForFill && Number.isFinite(avgBatchSize)) {
-      return { avg: avgBatchSize, batches, scope: 'since start' };
+    if (batches >= this.thresholds.minBatchesForFill) {
+      return { avg: rows / batches, batches, scope: 'since start' };
     }
     return null;
   }

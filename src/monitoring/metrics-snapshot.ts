@@ -1,6 +1,7 @@
 // One snapshot of everything an operator watches: lock contention, batching, breaker, deferred queue,
 // writer restarts and active alerts. `getLockContentionMetrics()`, `doctor --json` and `/metrics` all read it.
 
+import type { BatchOriginFigures } from '../batch/flush-reason.ts';
 import type { CircuitBreakerStats } from '../breaker/circuit-breaker.ts';
 import type { LockContentionMetrics } from '../db/lock-contention-metrics.ts';
 
@@ -11,6 +12,12 @@ export interface BatchFigures {
   maxBatchSize: number;
   batches: number;
   rows: number;
+  /**
+   * The same batches and rows split by why each batch was cut (size, maxWait, flush, close; `unspecified`
+   * when the sender did not batch). The small-batches alert leaves maxWait and close out. Absent in
+   * metrics files written before the split existed.
+   */
+  byReason?: BatchOriginFigures;
 }
 
 export interface DeferredFigures {
@@ -48,7 +55,7 @@ export interface AlertThresholds {
   lockRetryRate: number;
   /** Breaker open longer than this. Default 60000 ms. */
   breakerOpenMs: number;
-  /** Average batch size below this fraction of maxBatchSize. Default 0.5. */
+  /** Average batch size below this fraction of maxBatchSize (timer and close flushes not counted). Default 0.5. */
   minBatchFill: number;
   /** `SELECT 1` slower than this. Default 100 ms. */
   queryLatencyMs: number;

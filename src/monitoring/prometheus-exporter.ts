@@ -5,6 +5,7 @@ import http from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
+import { BATCH_ORIGINS } from '../batch/flush-reason.ts';
 import { BreakerState } from '../breaker/breaker-state-cell.ts';
 import { ALERT_NAMES } from './alert-evaluator.ts';
 import type { CollectorMetricsSnapshot } from './metrics-snapshot.ts';
@@ -96,6 +97,22 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
       for (const state of BREAKER_STATES) this.set({ state }, current.breaker.state === state ? 1 : 0);
     },
   });
+  for (const [name, help, field] of [
+    ['gecko_batch_flushes_total', 'Trade batches committed, by why the batch processor cut them (unspecified: the sender does not batch).', 'batches'],
+    ['gecko_batch_flush_rows_total', 'Trade rows in those batches, by the same reason.', 'rows'],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['reason'] as const,
+      registers: [registry],
+      collect() {
+        const byReason = current?.batch.byReason;
+        if (!byReason) return;
+        for (const reason of BATCH_ORIGINS) this.set({ reason }, byReason[reason][field]);
+      },
+    });
+  }
   new Gauge({
     name: 'gecko_alert_active',
     help: 'Monitoring alerts: 1 while the alert is active, 0 otherwise.',

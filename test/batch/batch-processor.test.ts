@@ -120,6 +120,62 @@ describe('BatchProcessor: flushing', () => {
   });
 });
 
+describe('BatchProcessor: flush reasons', () => {
+  it('tells process why each batch was cut and counts the reasons', async () => {
+    const seen: Array<{ batch: number[]; reason: string }> = [];
+    const p = new BatchProcessor<number, void>({
+      process: async (batch, info) => void seen.push({ batch, reason: info.reason }),
+      config: { maxBatchSize: 3, maxWaitMs: 1000, maxRetries: 0, retryDelayMs: 1 },
+    });
+    void p.add([1, 2, 3, 4]);
+    await settle();
+    await vi.advanceTimersByTimeAsync(1000);
+    void p.add([5]);
+    await vi.advanceTimersByTimeAsync(10);
+    await p.flush();
+    void p.add([6, 7]);
+    await settle();
+    await p.close();
+    expect(seen).toEqual([
+      { batch: [1, 2, 3], reason: 'size' },
+      { batch: [4], reason: 'maxWait' },
+      { batch: [5], reason: 'flush' },
+      { batch: [6, 7], reason: 'close' },
+    ]);
+    expect(p.getStats().flushReasons).toEqual({ size: 1, maxWait: 1, flush: 1, close: 1 });
+  });
+
+  it('a flush does not relabel a batch that was full, or whose wait had already run out', async () => {
+    const { calls, process } = manualProcess<number, void>();
+    const reasons: string[] = [];
+    const p = new BatchProcessor<number, void>({
+      process: (batch, info) => (reasons.push(info.reason), process(batch)),
+      config: { maxBatchSize: 2, maxWaitMs: 100, maxRetries: 0, retryDelayMs: 1 },
+    });
+    // One batch runs at a time, so each later batch waits for the slot while the test arranges its state.
+    void p.add([1, 2]);
+    await settle();
+    void p.add([3]);
+    await vi.advanceTimersByTimeAsync(150);
+    const flushes = [p.flush()];
+    calls[0]!.resolve();
+    await settle();
+    void p.add([4, 5]);
+    flushes.push(p.flush());
+    calls[1]!.resolve();
+    await settle();
+    void p.add([6]);
+    flushes.push(p.flush());
+    calls[2]!.resolve();
+    await settle();
+    calls[3]!.resolve();
+    await Promise.all(flushes);
+    expect(calls.map((c) => c.batch)).toEqual([[1, 2], [3], [4, 5], [6]]);
+    expect(reasons).toEqual(['size', 'maxWait', 'size', 'flush']);
+    expect(p.getStats().flushReasons).toEqual({ size: 2, maxWait: 1, flush: 1, close: 0 });
+  });
+});
+
 describe('BatchProcessor: retries and failures', () => {
   it('retries a failed batch with exponential backoff, then succeeds', async () => {
     const attempts: number[] = [];
@@ -233,6 +289,7 @@ describe('BatchProcessor: stats', () => {
       avgBatchSize: 0,
       avgProcessingMs: 0,
       lastFlushTime: null,
+      flushReasons: { size: 0, maxWait: 0, flush: 0, close: 0 },
       failedBatches: 0,
       failedItems: 0,
       retries: 0,

@@ -290,6 +290,27 @@ describe('doctor: deferred queue spool and last run metrics', () => {
     }
   });
 
+  it('shows why the last run\'s batches were cut when the file has the split', async () => {
+    const file = snapshotFile();
+    const byReason = {
+      size: { batches: 1, rows: 90 },
+      maxWait: { batches: 1, rows: 10 },
+      flush: { batches: 0, rows: 0 },
+      close: { batches: 0, rows: 0 },
+      unspecified: { batches: 0, rows: 0 },
+    };
+    file.snapshot!.batch = { ...file.snapshot!.batch, byReason };
+    await writeMetricsFile(metricsPath, file);
+    try {
+      const report = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
+      expect(report.lastRun?.batchFill?.byReason).toEqual(byReason);
+      const text = await run(['doctor', '--db', url, '--quick']);
+      expect(text.stdout).toMatch(/^batches cut by\s+size 1 \(90 rows\), maxWait 1 \(10 rows\)$/m);
+    } finally {
+      fs.rmSync(metricsPath, { force: true });
+    }
+  });
+
   it('a run that did not finish, and a malformed metrics file, are reported as notes (exit 0)', async () => {
     try {
       await writeMetricsFile(metricsPath, { ...snapshotFile(), finishedAt: null });

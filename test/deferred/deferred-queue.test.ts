@@ -215,6 +215,17 @@ describe('defer and replay', () => {
     expect(calls[0]!.payload).toEqual(makePayload(1));
     expect(calls[0]!.payload).not.toHaveProperty('batchId');
   });
+
+  it('keeps the flush reason, so a replayed batch counts under it, without counting it as a row', async () => {
+    const q = open(spoolPath());
+    const payload = { ...makePayload(1, 3), flushReason: 'maxWait' as const };
+    expect(payloadRows(payload)).toBe(payloadRows(makePayload(1, 3)));
+    await q.defer(payload);
+    expect(q.depth().rows).toBe(payloadRows(makePayload(1, 3)));
+    const { calls, write } = recorder();
+    await q.replay(write);
+    expect(calls[0]!.payload).toEqual(payload);
+  });
 });
 
 describe('backpressure', () => {
@@ -325,16 +336,16 @@ describe('durability and failures', () => {
     expect(q.spoolSettings()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
   });
 
-  it('rejects with SPOOL_OPEN_FAILED when the spool cannot be created', () => {
+  it('rejects with SPOOL_OPEN_FAILED at open when the spool directory cannot take a file', () => {
     const notADir = path.join(dir, 'plain-file');
     fs.writeFileSync(notADir, 'x');
-    const cases: [string, Record<string, unknown>][] = [
-      // Under a regular file, and in /proc (root cannot create files there either).
-      [path.join(notADir, 'gecko_data.db.spool'), { sqliteCode: 'SQLITE_CANTOPEN' }],
-      ['/proc/self/gecko_data.db.spool', { sqliteCode: 'SQLITE_CANTOPEN' }],
-      [path.join(dir, 'no-such-dir', 'gecko_data.db.spool'), { message: expect.stringContaining('directory does not exist') }],
+    const cases: [string, string][] = [
+      [path.join(notADir, 'gecko_data.db.spool'), 'is not a directory'],
+      [path.join(dir, 'no-such-dir', 'gecko_data.db.spool'), 'does not exist'],
+      // Root may write almost anywhere, but not into /proc.
+      ['/proc/self/gecko_data.db.spool', 'is not writable'],
     ];
-    for (const [bad, extra] of cases) {
+    for (const [bad, why] of cases) {
       let caught: unknown;
       try {
         opened.push(DeferredQueue.open(bad));
@@ -342,9 +353,36 @@ describe('durability and failures', () => {
         caught = err;
       }
       expect(caught).toBeInstanceOf(DeferredQueueError);
-      expect(caught).toMatchObject({ code: 'SPOOL_OPEN_FAILED', ...extra });
+      expect(caught).toMatchObject({ code: 'SPOOL_OPEN_FAILED' });
       expect((caught as Error).message).toContain(bad);
+      expect((caught as Error).message).toContain(why);
     }
+  });
+
+  it('a spool that cannot be created at the first deferral rejects that defer (the caller keeps the batch) and is tried again', async () => {
+    const spoolDir = path.join(dir, 'spool-dir-goes-away');
+    fs.mkdirSync(spoolDir);
+    const file = path.join(spoolDir, 'gecko_data.db.spool');
+    const q = open(file);
+    fs.rmdirSync(spoolDir);
+    let caught: unknown;
+    try {
+      await q.defer(makePayload(1));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(DeferredQueueError);
+    expect(caught).toMatchObject({ code: 'SPOOL_OPEN_FAILED' });
+    expect((caught as Error).message).toContain(file);
+    expect(q.depth().batches).toBe(0);
+    expect(q.hasSpoolFile).toBe(false);
+
+    fs.mkdirSync(spoolDir);
+    const seq = await q.defer(makePayload(2));
+    expect(q.depth().batches).toBe(1);
+    const { calls, write } = recorder();
+    await q.replay(write);
+    expect(calls.map((c) => [c.info.seq, c.payload])).toEqual([[seq, makePayload(2)]]);
   });
 
   it('refuses to write to a file that is not a spool (e.g. the trade database) and leaves it untouched', () => {
@@ -416,5 +454,59 @@ describe('durability and failures', () => {
     });
     expect(await q.defer(makePayload(0))).toBe(1);
     expect(await q.replay(recorder().write)).toEqual({ replayed: 1, failed: 0, remaining: 0 });
+  });
+});
+
+describe('lazy spool file', () => {
+  const filesOf = (file: string) => fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith(path.basename(file)));
+
+  it('open() without a spool creates nothing; close() leaves nothing behind', async () => {
+    const file = spoolPath();
+    const q = open(file);
+    expect(q.hasSpoolFile).toBe(false);
+    expect(q.depth()).toEqual({ batches: 0, rows: 0, oldestAgeMs: null, bytes: 0 });
+    expect(q.peek()).toEqual([]);
+    expect(q.spoolSettings()).toBeNull();
+    const { calls, write } = recorder();
+    expect(await q.replay(write)).toEqual({ replayed: 0, failed: 0, remaining: 0 });
+    expect(calls).toEqual([]);
+    await q.close();
+    expect(filesOf(file)).toEqual([]);
+  });
+
+  it('the first defer() creates the file (WAL, synchronous=FULL) before it resolves; a reopened queue finds the batch', async () => {
+    const file = spoolPath();
+    const q = open(file);
+    const seq = await q.defer(makePayload(7));
+    expect(fs.existsSync(file)).toBe(true);
+    expect(q.hasSpoolFile).toBe(true);
+    expect(q.spoolSettings()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
+    // Committed on disk already: another connection sees it before this queue is closed.
+    const reader = new Database(file, { readonly: true });
+    try {
+      expect(reader.prepare('SELECT seq FROM deferred_batches').pluck().all()).toEqual([seq]);
+      expect(reader.pragma('application_id', { simple: true })).toBe(SPOOL_APPLICATION_ID);
+    } finally {
+      reader.close();
+    }
+    await q.close();
+
+    const again = open(file);
+    expect(again.hasSpoolFile).toBe(true);
+    expect(again.depth().batches).toBe(1);
+    const { calls, write } = recorder();
+    expect(await again.replay(write)).toEqual({ replayed: 1, failed: 0, remaining: 0 });
+    expect(calls.map((c) => c.payload)).toEqual([makePayload(7)]);
+  });
+
+  it('a replay before the file exists finds nothing; the next one replays what the first deferral spooled', async () => {
+    const q = open(spoolPath());
+    const { calls, write } = recorder();
+    const early = q.replay(write);
+    const seq = q.defer(makePayload(1));
+    expect(await early).toEqual({ replayed: 0, failed: 0, remaining: 0 });
+    await seq;
+    expect(await q.replay(write)).toEqual({ replayed: 1, failed: 0, remaining: 0 });
+    expect(calls.map((c) => c.payload)).toEqual([makePayload(1)]);
   });
 });

@@ -144,6 +144,51 @@ describe('AlertEvaluator: each alert fires above and not at or below its thresho
     expect(alert).toMatchObject({ name: 'small-batches', value: 40, threshold: 100 });
   });
 
+  it('small-batches leaves timer and close flushes out: low traffic is not inefficiency', () => {
+    const byReason = (r: Partial<Record<'size' | 'maxWait' | 'flush' | 'close' | 'unspecified', [number, number]>>) => {
+      const out = { size: { batches: 0, rows: 0 }, maxWait: { batches: 0, rows: 0 }, flush: { batches: 0, rows: 0 }, close: { batches: 0, rows: 0 }, unspecified: { batches: 0, rows: 0 } };
+      for (const [k, [batches, rows]] of Object.entries(r)) out[k as keyof typeof out] = { batches, rows };
+      const batches = Object.values(out).reduce((n, f) => n + f.batches, 0);
+      const rows = Object.values(out).reduce((n, f) => n + f.rows, 0);
+      return { avgBatchSize: rows / batches, maxBatchSize: 50, batches, rows, byReason: out };
+    };
+    const at = (r: Parameters<typeof byReason>[0]) => setup().evaluator.evaluate(makeAlertInput({ batch: byReason(r) }));
+    // A quiet run: 60 timer flushes of ~5 rows, 4 close tails and a few full batches from the first poll.
+    expect(at({ maxWait: [60, 300], close: [4, 8], size: [5, 250] })).toEqual([]);
+    // Under load every batch is cut by size or a flush; tiny ones mean batching is not doing its job.
+    const [forced] = at({ flush: [40, 80], size: [2, 100] });
+    expect(forced).toMatchObject({ name: 'small-batches', value: 180 / 42, threshold: 25 });
+    expect(forced?.message).toContain('42 batches not cut by the max-wait timer or close');
+    // Batches whose sender gives no reason (no batch processor) still count.
+    expect(names(at({ unspecified: [30, 60], maxWait: [100, 4000] }))).toEqual(['small-batches']);
+    // Fewer than minBatchesForFill judged batches: no verdict, however many timer flushes there were.
+    expect(at({ maxWait: [500, 500], flush: [19, 19] })).toEqual([]);
+  });
+
+  it('small-batches window counts only judged batches', () => {
+    const { evaluator, clock } = setup();
+    const snap = (maxWait: [number, number], size: [number, number]) =>
+      makeAlertInput({
+        batch: {
+          avgBatchSize: 0,
+          maxBatchSize: 50,
+          batches: maxWait[0] + size[0],
+          rows: maxWait[1] + size[1],
+          byReason: {
+            size: { batches: size[0], rows: size[1] },
+            maxWait: { batches: maxWait[0], rows: maxWait[1] },
+            flush: { batches: 0, rows: 0 },
+            close: { batches: 0, rows: 0 },
+            unspecified: { batches: 0, rows: 0 },
+          },
+        },
+      });
+    expect(evaluator.evaluate(snap([0, 0], [30, 1500]))).toEqual([]);
+    clock.t += 10_000;
+    // 200 timer batches of 2 rows arrived in the window: the 30 full batches are still all that is judged.
+    expect(evaluator.evaluate(snap([200, 400], [30, 1500]))).toEqual([]);
+  });
+
   it('slow-query: queryLatencyMs > 100 ms', () => {
     const at = (queryLatencyMs: number) =>
       names(setup().evaluator.evaluate(makeAlertInput({ lock: { queryLatencyMs } })));

@@ -61,6 +61,28 @@ describe("rollback switch manager: 'direct' (immediate rollback)", () => {
     expect(file?.note).toMatch(/direct mode/);
   });
 
+  it('stores the same pools and dexes rows as the funnel, through the same statements', async () => {
+    const directPath = path.join(dir, 'direct-metadata.db');
+    const funnelPath = path.join(dir, 'funnel-metadata.db');
+    const direct = await runCollection({ ...SHORT_RUN, manager: 'direct', dbUrl: urlFromDatabasePath(directPath) });
+    const funnel = await runCollection({ ...SHORT_RUN, manager: 'funnel', dbUrl: urlFromDatabasePath(funnelPath) });
+    expect(direct.collectorFailures).toEqual([]);
+    // last_updated is the time of the write and created_at follows the simulator's start; the rest must match.
+    const metadata = (file: string) =>
+      withDb(file, (db) => ({
+        pools: db.prepare('SELECT id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at IS NOT NULL AS dated, discovery_source, metadata_json FROM pools ORDER BY id').all(),
+        dexes: db.prepare('SELECT id, name, network FROM dexes ORDER BY id').all(),
+        stamped: count(db, 'SELECT count(*) AS n FROM pools WHERE last_updated IS NOT NULL') + count(db, 'SELECT count(*) AS n FROM dexes WHERE last_updated IS NOT NULL'),
+      }));
+    const d = metadata(directPath);
+    expect(d.pools).toHaveLength(direct.pools);
+    expect(d.dexes.length).toBeGreaterThan(0);
+    expect(d.stamped).toBe(d.pools.length + d.dexes.length);
+    expect(d).toEqual(metadata(funnelPath));
+    // Every pool collected has its metadata row.
+    withDb(directPath, (db) => expect(count(db, 'SELECT count(*) AS n FROM collection_state WHERE pool_id NOT IN (SELECT id FROM pools)')).toBe(0));
+  });
+
   it("a direct collector's own connection follows the run's pragmas (default keeps the rollback journal)", async () => {
     const dbPath = path.join(dir, 'direct-default.db');
     const store = await DirectCollectorStore.open(urlFromDatabasePath(dbPath), { pragmas: 'default' });
