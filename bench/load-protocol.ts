@@ -2,6 +2,7 @@
 // messages live in src/thread-messages.ts).
 
 import type { MessagePort } from 'node:worker_threads';
+import type { DatabaseConfig } from '../src/config/database-config.ts';
 import type { LockContentionMetrics } from '../src/db/lock-contention-metrics.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
 
@@ -10,8 +11,9 @@ export interface ProducerData {
   manager: 'funnel' | 'direct';
   /** funnel: this producer's data port to the writer. */
   port?: MessagePort;
-  /** direct: the database URL to open its own connection on. */
+  /** direct: the database URL to open its own connection on, and the rest of its DatabaseConfig. */
   dbUrl: string;
+  dbConfig: Partial<Omit<DatabaseConfig, 'url'>>;
   indices: number[];
   seed: number;
   batchSize: number;

@@ -16,6 +16,7 @@ import { spawnWorker } from '../src/threads/spawn-worker.ts';
 import type { DatabaseConfig } from '../src/config/database-config.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
+import { memoryBreakdown, type MemoryBreakdown } from './process-memory.ts';
 
 export interface LoadOptions {
   manager: 'funnel' | 'direct';
@@ -39,6 +40,8 @@ export interface LoadOptions {
   /** Sample RSS every this many ms into `rssSamples`. */
   rssSampleMs?: number;
 }
+
+export type RssSample = { atMs: number } & MemoryBreakdown;
 
 export interface LoadResult {
   manager: 'funnel' | 'direct';
@@ -64,11 +67,22 @@ export interface LoadResult {
   batchLatencyMs: LatencySummary;
   peakRssMb: number;
   cpuSeconds: number;
-  /** With rssSampleMs: RSS over time (shows whether memory stays bounded while producers wait). */
-  rssSamples?: { atMs: number; rssMb: number }[];
+  /** With rssSampleMs: RSS over time, split anonymous / file-backed (shows whether memory stays bounded while producers wait). */
+  rssSamples?: RssSample[];
+  /** With rssSampleMs: the highest anonymous RSS sampled (heaps, page caches; null off Linux). */
+  peakAnonMb?: number | null;
 }
 
 const PRODUCER_ENTRY = new URL('./load-worker.ts', import.meta.url);
+
+/**
+ * Lazy producers (the backpressure drill) stand in for collectors: their live data is a few batches. Left to
+ * its defaults, V8 lets each isolate's old generation fill with dead batches (they outlive the young
+ * generation while they wait for acks) long before a major GC: measured with `bench:load --slow-writer 10`,
+ * 8 producers grew anon RSS by ~150 MB that was garbage. Eager producers hold every pre-built trade, so
+ * they keep V8's defaults.
+ */
+const LAZY_PRODUCER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 export function defaultLoadDbPath(manager: string): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-load-')), `${manager}.db`);
@@ -103,6 +117,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         manager: o.manager,
         ...(port ? { port } : {}),
         dbUrl,
+        dbConfig: o.dbConfig ?? {},
         indices: plans[p]!.indices,
         seed,
         batchSize,
@@ -111,7 +126,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         packTrades: o.packTrades ?? true,
         lazy: o.lazy ?? false,
       };
-      const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: port ? [port] : [] });
+      const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: port ? [port] : [], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
       workers.push(w);
       exits.push(once(w, 'exit').catch(() => undefined));
       const messages = (kind: ProducerToHarness['kind']) =>
@@ -138,7 +153,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
   const t0 = performance.now();
   let peakRss = process.memoryUsage.rss();
-  const rssSamples: { atMs: number; rssMb: number }[] = [];
+  const rssSamples: RssSample[] = [];
+  let peakAnonMb: number | null = null;
   let lastSampleAt = -Infinity;
   const sampler = setInterval(() => {
     const rss = process.memoryUsage.rss();
@@ -146,7 +162,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const at = performance.now() - t0;
     if (o.rssSampleMs && at - lastSampleAt >= o.rssSampleMs) {
       lastSampleAt = at;
-      rssSamples.push({ atMs: Math.round(at), rssMb: round(rss / 2 ** 20, 1) });
+      const m = memoryBreakdown();
+      if (m.anonMb !== null) peakAnonMb = Math.max(peakAnonMb ?? 0, m.anonMb);
+      rssSamples.push({ atMs: Math.round(at), ...m });
     }
   }, 50);
   const cpu0 = process.cpuUsage();
@@ -197,7 +215,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     batchLatencyMs: roundSummary(summarize(results.flatMap((r) => r.latencySamples))),
     peakRssMb: round(peakRss / 2 ** 20, 1),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
-    ...(o.rssSampleMs ? { rssSamples } : {}),
+    ...(o.rssSampleMs ? { rssSamples, peakAnonMb } : {}),
   };
 }
 

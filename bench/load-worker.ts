@@ -26,7 +26,7 @@ function* batchesInOrder(): Generator<TradeRecord[]> {
 let direct: DirectDatabaseManager | undefined;
 if (data.manager === 'direct') {
   // Patient retries: the harness measures how much contention costs, it must not lose rows to give-ups.
-  direct = new DirectDatabaseManager({ url: data.dbUrl }, { maxRetries: 500, maxDelayMs: 1000 });
+  direct = new DirectDatabaseManager({ ...data.dbConfig, url: data.dbUrl }, { maxRetries: 500, maxDelayMs: 1000 });
   await direct.initialize();
 }
 

@@ -11,7 +11,9 @@ import { machineSummary } from './machine.ts';
 const USAGE = `usage: npm run bench:load -- [--collectors N] [--trades N] [--duplicates F] [--manager funnel|direct]
                              [--batch N] [--in-flight N] [--rate ROWS_PER_SEC] [--db PATH] [--json]
                              [--slow-writer FACTOR] (writer FACTOR× slower, trades generated lazily, RSS sampled)
-                             [--checkpoint-interval MS] (checkpointer thread period; 0 = the writer checkpoints)`;
+                             [--checkpoint-interval MS] (checkpointer thread period; 0 = the writer checkpoints)
+                             [--mmap-mb N] [--cache-mb N] (the writer's mmap_size and page cache; defaults from DatabaseConfig)
+                             [--pragmas optimized|default] (default: SQLite's own settings, rollback journal: the Python collector's)`;
 
 const result = await runScript('bench:load', USAGE, async () => {
   const { values: args } = parseFlags(process.argv.slice(2), {
@@ -24,6 +26,9 @@ const result = await runScript('bench:load', USAGE, async () => {
     rate: { type: 'string' },
     'slow-writer': { type: 'string' },
     'checkpoint-interval': { type: 'string' },
+    'mmap-mb': { type: 'string' },
+    'cache-mb': { type: 'string' },
+    pragmas: { type: 'string' },
     db: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -46,9 +51,12 @@ const result = await runScript('bench:load', USAGE, async () => {
     maxInFlight: intFlag('in-flight', args['in-flight'], 4, 1, 1024),
     rate: intFlag('rate', args.rate, 0, 0),
     ...(slowWriter ? { slowWriter, lazy: true, rssSampleMs: 1000 } : {}),
-    ...(args['checkpoint-interval'] === undefined
-      ? {}
-      : { dbConfig: { checkpointIntervalMs: intFlag('checkpoint-interval', args['checkpoint-interval'], 1000, 0, 3_600_000) } }),
+    dbConfig: {
+      ...(args['checkpoint-interval'] === undefined ? {} : { checkpointIntervalMs: intFlag('checkpoint-interval', args['checkpoint-interval'], 1000, 0, 3_600_000) }),
+      ...(args['mmap-mb'] === undefined ? {} : { mmapSizeBytes: intFlag('mmap-mb', args['mmap-mb'], 0, 0, 1 << 20) * 2 ** 20 }),
+      ...(args['cache-mb'] === undefined ? {} : { cacheSizeKb: intFlag('cache-mb', args['cache-mb'], 0, 0, 1 << 16) * 1024 }),
+      pragmas: choiceFlag('pragmas', args.pragmas, 'optimized', ['optimized', 'default'] as const),
+    },
   };
   return { json: args.json === true, keepDb: args.db !== undefined, dbPath, load: await runLoad(options) };
 });

@@ -44,7 +44,7 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   maxOverflow: 2,
   synchronous: 'NORMAL',
   busyTimeoutMs: 5000,
-  cacheSizeKb: 64 * 1024,
+  cacheSizeKb: 16 * 1024,
   mmapSizeBytes: 256 * 1024 * 1024,
   walAutocheckpointPages: 1000,
   journalSizeLimitBytes: 64 * 1024 * 1024,
