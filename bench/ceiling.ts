@@ -74,6 +74,7 @@ export interface CeilingResult {
   seconds: number;
   /** The closing checkpoint, after the clock stopped. */
   closeSeconds: number;
+  journalMode: string;
   /** Offered rows / second, the same definition as runLoad's rowsPerSec. */
   rowsPerSec: number;
   /** Wall time of each transaction, BEGIN IMMEDIATE → COMMIT. */
@@ -278,6 +279,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
       checkpoints: checkpointCount,
       seconds: round(seconds, 3),
       closeSeconds: round(closeSeconds, 3),
+      journalMode: db.pragma('journal_mode', { simple: true }) as string,
       rowsPerSec: Math.round(data.offered / seconds),
       txLatencyMs: { count: lat.count, mean: round(lat.mean, 3), p50: round(lat.p50, 3), p95: round(lat.p95, 3), p99: round(lat.p99, 3), max: round(lat.max, 3) },
       cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),

@@ -22,13 +22,20 @@ import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
 import type { LoadResult } from './load-run.ts';
 
-export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'funnel';
+export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy' | 'funnel';
 /**
  * The rotation inside one rep. `ceiling-sorted` (best case) rides along right after `ceiling`: both run in
  * one child process (bench/ceiling.ts --order both), so their pre-built rows never sit in this process's
  * heap and RSS while the threaded contenders run.
  */
-export const CONTENDERS: readonly Contender[] = ['ceiling', 'ceiling-sorted', 'direct', 'funnel'];
+export const CONTENDERS: readonly Contender[] = ['ceiling', 'ceiling-sorted', 'direct', 'direct-legacy', 'funnel'];
+
+/**
+ * `direct` runs the old way's code on the new SQLite settings (WAL…): the rollback switch. `direct-legacy` runs
+ * it as the Python collector ran it: SQLite's own settings on a rollback-journal file (`pragmas: 'default'`:
+ * journal_mode=DELETE, synchronous=FULL), the "before" of the migration guide's promises.
+ */
+const LEGACY_DB_CONFIG = { pragmas: 'default' } as const;
 
 export type RateSpec = { kind: 'unpaced' } | { kind: 'absolute'; rowsPerSec: number } | { kind: 'percent-of-ceiling'; percent: number };
 
@@ -65,6 +72,8 @@ export interface ContenderFigures {
   seconds: number;
   /** Shutdown after the clock stopped (funnel close, ceiling's closing checkpoint). */
   closeSeconds: number;
+  /** The database's journal mode after the run ('wal', or 'delete' for direct on the old settings). */
+  journalMode: string;
   offered: number;
   unique: number;
   stored: number;
@@ -95,8 +104,12 @@ export interface CompareRatios {
   funnelOverCeilingSorted: number;
   /** rows/s funnel ÷ direct. */
   funnelOverDirect: number;
+  /** rows/s funnel ÷ direct on the old settings (rollback journal): the migration's before/after. */
+  funnelOverDirectLegacy: number;
   /** p99 post→ack latency funnel ÷ direct (< 1: the funnel answers faster). */
   p99LatencyFunnelOverDirect: number;
+  /** p99 latency funnel ÷ direct on the old settings. */
+  p99LatencyFunnelOverDirectLegacy: number;
 }
 
 export interface CompareRun {
@@ -140,6 +153,7 @@ const LATENCY_MEANING: Record<Contender, string> = {
   ceiling: 'per transaction (BEGIN IMMEDIATE → COMMIT)',
   'ceiling-sorted': 'per transaction (BEGIN IMMEDIATE → COMMIT)',
   direct: 'per batch, storeTradeData call → return (incl. lock retries)',
+  'direct-legacy': 'per batch, storeTradeData call → return (incl. lock retries)',
   funnel: 'per batch, post → ack (commit)',
 };
 
@@ -186,6 +200,7 @@ function fromCeiling(r: CeilingResult): ContenderFigures {
     rowsPerSec: r.rowsPerSec,
     seconds: r.seconds,
     closeSeconds: r.closeSeconds,
+    journalMode: r.journalMode,
     offered: r.offered,
     unique: r.unique,
     stored: r.stored,
@@ -204,6 +219,7 @@ function fromLoad(r: LoadResult, rssBeforeMb: number): ContenderFigures {
     rowsPerSec: r.rowsPerSec,
     seconds: r.seconds,
     closeSeconds: r.closeSeconds,
+    journalMode: r.journalMode,
     offered: r.offered,
     unique: r.unique,
     stored: r.stored,
@@ -230,6 +246,7 @@ function medianFigures(runs: readonly ContenderFigures[]): ContenderFigures {
     rowsPerSec: m((r) => r.rowsPerSec, 0),
     seconds: m((r) => r.seconds, 3),
     closeSeconds: m((r) => r.closeSeconds, 3),
+    journalMode: [...new Set(runs.map((r) => r.journalMode))].join('/'),
     offered: m((r) => r.offered, 0),
     unique: m((r) => r.unique, 0),
     stored: m((r) => r.stored, 0),
@@ -248,7 +265,9 @@ function ratiosOf(f: Record<Contender, Pick<ContenderFigures, 'rowsPerSec' | 'la
     funnelOverCeiling: round(f.funnel.rowsPerSec / f.ceiling.rowsPerSec, 3),
     funnelOverCeilingSorted: round(f.funnel.rowsPerSec / f['ceiling-sorted'].rowsPerSec, 3),
     funnelOverDirect: round(f.funnel.rowsPerSec / f.direct.rowsPerSec, 3),
+    funnelOverDirectLegacy: round(f.funnel.rowsPerSec / f['direct-legacy'].rowsPerSec, 3),
     p99LatencyFunnelOverDirect: round(f.funnel.latencyMs.p99 / f.direct.latencyMs.p99, 3),
+    p99LatencyFunnelOverDirectLegacy: round(f.funnel.latencyMs.p99 / f['direct-legacy'].latencyMs.p99, 3),
   };
 }
 
@@ -295,7 +314,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
             '--batch', String(batchSize), '--tx', String(ceilingTxRows), '--chunk', String(ceilingChunkRows), '--dir', dir,
           ]);
           sortedCeiling = sorted;
-          ceilingMethod = `${funnelOrder.method}, up to ${funnelOrder.txRows} rows per BEGIN IMMEDIATE … COMMIT, writer pragmas, PASSIVE checkpoint every 5 s + at the end (timed); own child process`;
+          ceilingMethod = `${funnelOrder.method}, up to ${funnelOrder.txRows} rows per BEGIN IMMEDIATE … COMMIT, writer pragmas, PASSIVE checkpoint every 5 s (timed) and one at the end (after the clock); own child process`;
           ceilingOrders.ceiling = funnelOrder.orderDescription;
           ceilingOrders['ceiling-sorted'] = sorted.orderDescription;
           figures = fromCeiling(funnelOrder);
@@ -312,7 +331,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
           const before = rssMb();
           const dbPath = freshDb(contender);
           const r = await runLoad({
-            manager: contender,
+            manager: contender === 'funnel' ? 'funnel' : 'direct',
+            ...(contender === 'direct-legacy' ? { dbConfig: LEGACY_DB_CONFIG } : {}),
             collectors: o.collectors,
             trades: o.trades,
             duplicates: o.duplicates,
@@ -343,10 +363,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     if (!storedAll) problems.push(`${c}: stored != unique in some run (${mine.map((f) => `${f.stored}/${f.unique}`).join(', ')})`);
     const failed = mine.reduce((a, f) => a + f.failedBatches, 0);
     if (failed) problems.push(`${c}: ${failed} failed batches`);
-    contenders[c] = { median: medianFigures(mine), runs: mine.length, storedAll, latencyMeaning: c.startsWith('ceiling') ? `per transaction of up to ${ceilingTxRows} rows (BEGIN IMMEDIATE → COMMIT)` : LATENCY_MEANING[c], paced: offered.rowsPerSec > 0 && (c === 'direct' || c === 'funnel') };
+    contenders[c] = { median: medianFigures(mine), runs: mine.length, storedAll, latencyMeaning: c.startsWith('ceiling') ? `per transaction of up to ${ceilingTxRows} rows (BEGIN IMMEDIATE → COMMIT)` : LATENCY_MEANING[c], paced: offered.rowsPerSec > 0 && !c.startsWith('ceiling') };
   }
   if (contenders.funnel.median.lockErrors !== 0) problems.push(`funnel: ${contenders.funnel.median.lockErrors} lock errors (median), expected 0`);
-  const ratios = ratiosOf({ ceiling: contenders.ceiling.median, 'ceiling-sorted': contenders['ceiling-sorted'].median, direct: contenders.direct.median, funnel: contenders.funnel.median });
+  const ratios = ratiosOf(Object.fromEntries(CONTENDERS.map((c) => [c, contenders[c].median])) as Record<Contender, ContenderFigures>);
   const perRep: CompareRatios[] = [];
   for (let rep = 1; rep <= o.reps; rep++) {
     const f = Object.fromEntries(runs.filter((r) => r.rep === rep).map((r) => [r.contender, r.figures])) as Record<Contender, ContenderFigures>;
@@ -382,7 +402,13 @@ function round(x: number, digits: number): number {
 
 // ------------------------------------------------------------------------------------------ reporting
 
-const LABEL: Record<Contender, string> = { ceiling: 'ceiling', 'ceiling-sorted': 'ceiling (sorted ids)', direct: 'direct', funnel: 'funnel' };
+const LABEL: Record<Contender, string> = {
+  ceiling: 'ceiling',
+  'ceiling-sorted': 'ceiling (sorted ids)',
+  direct: 'direct (WAL)',
+  'direct-legacy': 'direct (old settings)',
+  funnel: 'funnel',
+};
 
 function fmt(n: number, digits = 0): string {
   if (!Number.isFinite(n)) return String(n);
@@ -390,12 +416,12 @@ function fmt(n: number, digits = 0): string {
 }
 
 export function renderTable(r: CompareResult): string {
-  const head = '| contender | rows/s | stored / unique | lock errors | busy retries | latency p50 ms | p95 ms | p99 ms | peak RSS MB | CPU s | wall s | close s |';
-  const sep = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const head = '| contender | journal | rows/s | stored / unique | lock errors | busy retries | latency p50 ms | p95 ms | p99 ms | peak RSS MB | CPU s | wall s | close s |';
+  const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const lines = CONTENDERS.map((c) => {
     const s = r.contenders[c];
     const m = s.median;
-    return `| ${LABEL[c]}${s.paced ? ' (paced)' : ''} | ${fmt(m.rowsPerSec)} | ${fmt(m.stored)} / ${fmt(m.unique)}${s.storedAll ? '' : ' ⚠'} | ${fmt(m.lockErrors)} | ${fmt(m.busyRetries)} | ${fmt(m.latencyMs.p50, 2)} | ${fmt(m.latencyMs.p95, 2)} | ${fmt(m.latencyMs.p99, 2)} | ${fmt(m.peakRssMb)} | ${fmt(m.cpuSeconds, 2)} | ${fmt(m.seconds, 2)} | ${fmt(m.closeSeconds, 2)} |`;
+    return `| ${LABEL[c]}${s.paced ? ' (paced)' : ''} | ${m.journalMode} | ${fmt(m.rowsPerSec)} | ${fmt(m.stored)} / ${fmt(m.unique)}${s.storedAll ? '' : ' ⚠'} | ${fmt(m.lockErrors)} | ${fmt(m.busyRetries)} | ${fmt(m.latencyMs.p50, 2)} | ${fmt(m.latencyMs.p95, 2)} | ${fmt(m.latencyMs.p99, 2)} | ${fmt(m.peakRssMb)} | ${fmt(m.cpuSeconds, 2)} | ${fmt(m.seconds, 2)} | ${fmt(m.closeSeconds, 2)} |`;
   });
   return [head, sep, ...lines].join('\n');
 }
@@ -421,14 +447,19 @@ ${renderTable(r)}
 |---|--:|--:|
 | funnel / ceiling (rows/s) | ${x(r.ratios.funnelOverCeiling)} | ${x(r.pairedRatios.funnelOverCeiling)} |
 | funnel / ceiling, sorted ids (rows/s) | ${x(r.ratios.funnelOverCeilingSorted)} | ${x(r.pairedRatios.funnelOverCeilingSorted)} |
-| funnel / direct (rows/s) | ${x(r.ratios.funnelOverDirect)} | ${x(r.pairedRatios.funnelOverDirect)} |
-| funnel / direct (p99 latency; < 1 = funnel faster) | ${x(r.ratios.p99LatencyFunnelOverDirect)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirect)} |
+| funnel / direct (WAL) (rows/s) | ${x(r.ratios.funnelOverDirect)} | ${x(r.pairedRatios.funnelOverDirect)} |
+| funnel / direct (old settings) (rows/s) | ${x(r.ratios.funnelOverDirectLegacy)} | ${x(r.pairedRatios.funnelOverDirectLegacy)} |
+| funnel / direct (WAL) (p99 latency; < 1 = funnel faster) | ${x(r.ratios.p99LatencyFunnelOverDirect)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirect)} |
+| funnel / direct (old settings) (p99 latency) | ${x(r.ratios.p99LatencyFunnelOverDirectLegacy)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirectLegacy)} |
 
 Notes
 - rows/s = offered rows (duplicates included) ÷ wall seconds from "go" until the last row is committed (the
   ceiling's last COMMIT, the funnel's last ack, direct's last store call returned), the same definition for every
   contender. Shutdown after that (the funnel manager's close, the ceiling's closing checkpoint) is the "close s" column.
 - Latency: ceiling ${r.contenders.ceiling.latencyMeaning}; direct ${r.contenders.direct.latencyMeaning}; funnel ${r.contenders.funnel.latencyMeaning}.
+- direct (WAL): the old way's code (a connection per producer, check-then-insert, retries on SQLITE_BUSY) on the new
+  SQLite settings, i.e. the \`--manager direct\` rollback switch. direct (old settings): the same code as the Python
+  collector ran it, on SQLite's own settings (rollback journal, synchronous=FULL): the migration's "before".
 - Ceiling method: ${r.ceilingMethod}. Rows generated, validated and bound before the clock starts.
 - Ceiling order: ${r.ceilingOrders.ceiling}. Ceiling (sorted ids): ${r.ceilingOrders['ceiling-sorted']}.
 - Peak RSS and CPU seconds: direct and funnel are measured process-wide (producer threads and the writer

@@ -65,6 +65,7 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       expect(l.p95).toBeLessThanOrEqual(l.p99);
     }
     expect(result.contenders.funnel.median.lockErrors).toBe(0);
+    for (const c of CONTENDERS) expect(result.contenders[c].median.journalMode, c).toBe(c === 'direct-legacy' ? 'delete' : 'wal');
     expect(result.contenders.ceiling.median.lockErrors).toBe(0);
     for (const v of [...Object.values(result.ratios), ...Object.values(result.pairedRatios)]) {
       expect(Number.isFinite(v)).toBe(true);
@@ -87,10 +88,11 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     expect(mdText).toContain('](smoke.svg)');
     expect(mdText).toContain(result.machine.line);
     expect(mdText).toContain('`smoke test`');
-    expect(mdText).toMatch(/^\| contender \| rows\/s \|/m);
-    for (const label of ['| ceiling |', '| ceiling (sorted ids) |', '| direct |', '| funnel |']) expect(mdText).toContain(label);
+    expect(mdText).toMatch(/^\| contender \| journal \| rows\/s \|/m);
+    for (const label of ['| ceiling | wal |', '| ceiling (sorted ids) | wal |', '| direct (WAL) | wal |', '| direct (old settings) | delete |', '| funnel | wal |']) expect(mdText).toContain(label);
     expect(mdText).toContain('| funnel / ceiling (rows/s) |');
-    expect(mdText).toContain('| funnel / direct (p99 latency');
+    expect(mdText).toContain('| funnel / direct (WAL) (p99 latency');
+    expect(mdText).toContain('| funnel / direct (old settings) (rows/s)');
   });
 
   it('replays the funnel arrival order: every producer batch, round-robin', () => {
