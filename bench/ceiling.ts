@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { UsageError } from '../src/cli/cli-error.ts';
-import { choiceFlag, intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { choiceFlag, intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { summarize } from '../src/latency-recorder.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
@@ -331,8 +331,7 @@ async function main(): Promise<void> {
   const batchSize = intFlag('batch', args.batch, 200, 1);
   const txRows = intFlag('tx', args.tx, DEFAULT_CEILING_TX_ROWS, 1);
   const chunkRows = intFlag('chunk', args.chunk, DEFAULT_CEILING_CHUNK_ROWS, 1);
-  const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
-  if (!(duplicates >= 0 && duplicates < 1) || args.duplicates?.trim() === '') throw new UsageError(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
+  const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
   const order = choiceFlag('order', args.order, 'funnel', ['funnel', 'sorted', 'both'] as const);
   if (args.dir !== undefined && !fs.existsSync(args.dir)) throw new UsageError(`--dir ${JSON.stringify(args.dir)} does not exist`);
   const dir = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'gecko-ceiling-'));

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { UsageError } from '../src/cli/cli-error.ts';
-import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
 import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
@@ -540,8 +540,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
-  if (!(duplicates >= 0 && duplicates < 1) || args.duplicates?.trim() === '') throw new UsageError(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
+  const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
   const rate = parseRate(args.rate);
   if (typeof rate === 'string') throw new UsageError(rate);
   if (args.report !== undefined && !/\.md$/i.test(args.report)) throw new UsageError(`--report must name a .md file (the .svg goes beside it), got ${JSON.stringify(args.report)}`);

@@ -12,8 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { UsageError } from '../src/cli/cli-error.ts';
-import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { GroupCommitWriter } from '../src/db/group-commit-writer.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
@@ -22,7 +21,7 @@ import { packTrades } from '../src/db/trade-packing.ts';
 import { WriteStatements } from '../src/db/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import type { AckMessage, WriterToCollector } from '../src/thread-messages.ts';
+import type { AckMessage, WriterReply } from '../src/thread-messages.ts';
 import { funnelArrivalOrder, prepareCeilingRows, runCeiling } from './ceiling.ts';
 import { median } from './compare.ts';
 import { machineSummary } from './machine.ts';
@@ -73,7 +72,7 @@ async function runEngine(dbPath: string, sort: boolean, batches: { count: number
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
       let replies = 0;
-      const onReply = (m: WriterToCollector) => {
+      const onReply = (m: WriterReply) => {
         if (m.kind === 'nack') reject(new Error(`batch ${m.batchId} nacked: ${m.error.message}`));
         else if ((m as AckMessage).rejected.length) reject(new Error(`batch ${m.batchId}: ${(m as AckMessage).rejected[0]!.reason}`));
         else if (++replies === batches.length) resolve();
@@ -142,8 +141,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const duplicates = args.duplicates === undefined ? 0.3 : Number(args.duplicates);
-  if (!(duplicates >= 0 && duplicates < 1) || args.duplicates?.trim() === '') throw new UsageError(`--duplicates must be a fraction in [0, 1), got ${JSON.stringify(args.duplicates)}`);
+  const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
   const o: EngineOptions = {
     trades: intFlag('trades', args.trades, 200_000, 1),
     collectors: intFlag('collectors', args.collectors, 8, 1),

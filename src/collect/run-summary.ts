@@ -83,17 +83,10 @@ export function lockFigures(finalSnapshot: CollectorMetricsSnapshot | undefined,
   return { lockErrors, busyRetries };
 }
 
-export interface SummaryInput {
-  manager: 'funnel' | 'direct';
-  batching: boolean;
-  pragmas: 'optimized' | 'default';
-  network: string;
-  dbPath: string;
-  pools: number;
-  collectors: number;
-  resumedPools: number;
-  durationMs: number;
-  startupMs: number;
+/** What the run knows at its end; the figures the summary shares with it are taken as they are. */
+type RunFacts = Pick<CollectionSummary, 'manager' | 'batching' | 'pragmas' | 'network' | 'dbPath' | 'pools' | 'collectors' | 'resumedPools' | 'durationMs' | 'startupMs'>;
+
+export interface SummaryInput extends RunFacts {
   counters: CounterSnapshot;
   lock: LockFigures;
   failures: string[];
@@ -114,6 +107,7 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     dbPath: input.dbPath,
     pools: input.pools,
     collectors: input.collectors,
+    resumedPools: input.resumedPools,
     durationMs,
     startupMs: input.startupMs,
     polls: c.polls,
@@ -132,7 +126,6 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     busyRetries: input.lock.busyRetries,
     rowsPerSec: durationMs > 0 ? c.inserted / (durationMs / 1000) : 0,
     collectorFailures: input.failures,
-    resumedPools: input.resumedPools,
     counters: c,
     ...(input.simulator ? { simulator: input.simulator } : {}),
     ...(input.finalSnapshot ? { metrics: input.finalSnapshot } : {}),
