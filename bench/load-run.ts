@@ -88,12 +88,18 @@ export function defaultLoadDbPath(manager: string): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-load-')), `${manager}.db`);
 }
 
+/** Each producer's trade indices as a typed array (4 bytes each, transferable); the plan's arrays die here. */
+function producerIndices(trades: number, collectors: number, duplicates: number): { unique: number; indices: Int32Array<ArrayBuffer>[] } {
+  const { unique, plans } = planProducers(trades, collectors, duplicates);
+  return { unique, indices: plans.map((p) => Int32Array.from(p.indices)) };
+}
+
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const seed = o.seed ?? 7;
   const batchSize = o.batchSize ?? 200;
   const maxInFlight = o.maxInFlight ?? 4;
   const dbUrl = urlFromDatabasePath(o.dbPath);
-  const { unique, plans } = planProducers(o.trades, o.collectors, o.duplicates);
+  const { unique, indices } = producerIndices(o.trades, o.collectors, o.duplicates);
   let funnel: LockOptimizedDatabaseManager | undefined;
   if (o.manager === 'funnel') {
     funnel = new LockOptimizedDatabaseManager({ ...o.dbConfig, url: dbUrl }, o.slowWriter ? { writerSlowdown: o.slowWriter } : {});
@@ -118,7 +124,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         ...(port ? { port } : {}),
         dbUrl,
         dbConfig: o.dbConfig ?? {},
-        indices: plans[p]!.indices,
+        indices: indices[p]!,
         seed,
         batchSize,
         maxInFlight,
@@ -126,7 +132,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         packTrades: o.packTrades ?? true,
         lazy: o.lazy ?? false,
       };
-      const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: port ? [port] : [], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
+      const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: [...(port ? [port] : []), data.indices.buffer], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
       workers.push(w);
       exits.push(once(w, 'exit').catch(() => undefined));
       const messages = (kind: ProducerToHarness['kind']) =>

@@ -3,7 +3,6 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DirectDatabaseManager } from '../src/db/direct-manager.ts';
 import { WriterClient } from '../src/db/writer-client.ts';
 import { LatencyRecorder } from '../src/latency-recorder.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
@@ -14,7 +13,7 @@ const data = workerData as ProducerData;
 const port = parentPort!;
 const send = (m: ProducerToHarness) => port.postMessage(m);
 
-const makeBatch = (start: number): TradeRecord[] => data.indices.slice(start, start + data.batchSize).map((idx) => syntheticTrade(idx, { seed: data.seed }));
+const makeBatch = (start: number): TradeRecord[] => Array.from(data.indices.subarray(start, start + data.batchSize), (idx) => syntheticTrade(idx, { seed: data.seed }));
 const starts: number[] = [];
 for (let i = 0; i < data.indices.length; i += data.batchSize) starts.push(i);
 // Eager generation keeps trade generation out of the timed part; lazy keeps memory flat for huge runs.
@@ -23,8 +22,10 @@ function* batchesInOrder(): Generator<TradeRecord[]> {
   for (let k = 0; k < starts.length; k++) yield prebuilt ? prebuilt[k]! : makeBatch(starts[k]!);
 }
 
-let direct: DirectDatabaseManager | undefined;
+// Imported only for direct runs: a funnel producer (a stand-in for a collector) never loads better-sqlite3.
+let direct: import('../src/db/direct-manager.ts').DirectDatabaseManager | undefined;
 if (data.manager === 'direct') {
+  const { DirectDatabaseManager } = await import('../src/db/direct-manager.ts');
   // Patient retries: the harness measures how much contention costs, it must not lose rows to give-ups.
   direct = new DirectDatabaseManager({ ...data.dbConfig, url: data.dbUrl }, { maxRetries: 500, maxDelayMs: 1000 });
   await direct.initialize();

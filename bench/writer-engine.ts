@@ -21,7 +21,7 @@ import { packTrades } from '../src/db/trade-packing.ts';
 import { WriteStatements } from '../src/db/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import type { AckMessage, WriterReply } from '../src/thread-messages.ts';
+import type { AckMessage, WriterToCollector } from '../src/thread-messages.ts';
 import { funnelArrivalOrder, prepareCeilingRows, runCeiling } from './ceiling.ts';
 import { median } from './compare.ts';
 import { machineSummary } from './machine.ts';
@@ -72,7 +72,7 @@ async function runEngine(dbPath: string, sort: boolean, batches: { count: number
     const t0 = performance.now();
     await new Promise<void>((resolve, reject) => {
       let replies = 0;
-      const onReply = (m: WriterReply) => {
+      const onReply = (m: WriterToCollector) => {
         if (m.kind === 'nack') reject(new Error(`batch ${m.batchId} nacked: ${m.error.message}`));
         else if ((m as AckMessage).rejected.length) reject(new Error(`batch ${m.batchId}: ${(m as AckMessage).rejected[0]!.reason}`));
         else if (++replies === batches.length) resolve();
