@@ -324,6 +324,9 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       await this.mainClient?.settled();
       await this.replaying;
       await this.gateway?.idle();
+      // Readers close first so the writer's read-write connection is the last one: only it can checkpoint
+      // and remove the -wal/-shm files on close (a read-only connection closing last leaves them behind).
+      this.readers?.close();
       await this.supervisor.stop();
       await this.gateway?.idle();
     } finally {

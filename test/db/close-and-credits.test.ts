@@ -1,5 +1,6 @@
 // close() with batches in flight from real threads: every acked batch is in the file; credits bound in-flight work.
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -54,6 +55,21 @@ describe('close() with batches in flight', () => {
     // Batches that were cut off by close() are reported to their sender as failures, never silently lost.
     expect(failures.every((c) => c === 'WRITER_UNAVAILABLE')).toBe(true);
     expect(stored.size).toBe(acked.length + 150);
+  });
+});
+
+describe('close() leaves only the database file', () => {
+  it('after writes and pooled reads, no -wal, -shm or .spool file stays behind', async () => {
+    const own = path.join(dir, 'tidy');
+    fs.mkdirSync(own);
+    const dbPath = path.join(own, 'tidy.db');
+    const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) });
+    await m.initialize();
+    await m.storeTradeDataOptimized([syntheticTrade(1), syntheticTrade(2)]);
+    expect(await m.read((db) => (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n)).toBe(2);
+    await m.close();
+    // Only the last connection to close can remove the WAL; it must be the writer's, not a read-only reader's.
+    expect(fs.readdirSync(own)).toEqual(['tidy.db']);
   });
 });
 
