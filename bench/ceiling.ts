@@ -22,7 +22,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { UsageError } from '../src/cli/cli-error.ts';
-import { choiceFlag, intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { choiceFlag, intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { summarize } from '../src/latency-recorder.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
@@ -309,9 +310,7 @@ function removeDatabase(dbPath: string): void {
 
 async function main(): Promise<void> {
   const { values: args } = parseFlags(process.argv.slice(2), {
-    trades: { type: 'string' },
-    collectors: { type: 'string' },
-    duplicates: { type: 'string' },
+    ...LOAD_SHAPE_FLAGS,
     order: { type: 'string' },
     tx: { type: 'string' },
     chunk: { type: 'string' },
@@ -325,13 +324,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const trades = intFlag('trades', args.trades, 200_000, 1);
-  const collectors = intFlag('collectors', args.collectors, 8, 1);
+  const { trades, collectors, duplicates } = loadShapeFrom(args);
   const seed = intFlag('seed', args.seed, 7, 0);
   const batchSize = intFlag('batch', args.batch, 200, 1);
   const txRows = intFlag('tx', args.tx, DEFAULT_CEILING_TX_ROWS, 1);
   const chunkRows = intFlag('chunk', args.chunk, DEFAULT_CEILING_CHUNK_ROWS, 1);
-  const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
   const order = choiceFlag('order', args.order, 'funnel', ['funnel', 'sorted', 'both'] as const);
   if (args.dir !== undefined && !fs.existsSync(args.dir)) throw new UsageError(`--dir ${JSON.stringify(args.dir)} does not exist`);
   const dir = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'gecko-ceiling-'));

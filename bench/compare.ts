@@ -16,7 +16,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { UsageError } from '../src/cli/cli-error.ts';
-import { intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
 import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
@@ -524,9 +525,7 @@ export function parseRate(v: string | undefined): RateSpec | string {
 
 async function main(): Promise<void> {
   const { values: args } = parseFlags(process.argv.slice(2), {
-    trades: { type: 'string' },
-    collectors: { type: 'string' },
-    duplicates: { type: 'string' },
+    ...LOAD_SHAPE_FLAGS,
     reps: { type: 'string' },
     rate: { type: 'string' },
     seed: { type: 'string' },
@@ -540,14 +539,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
   const rate = parseRate(args.rate);
   if (typeof rate === 'string') throw new UsageError(rate);
   if (args.report !== undefined && !/\.md$/i.test(args.report)) throw new UsageError(`--report must name a .md file (the .svg goes beside it), got ${JSON.stringify(args.report)}`);
   const options: CompareOptions = {
-    trades: intFlag('trades', args.trades, 200_000, 1),
-    collectors: intFlag('collectors', args.collectors, 8, 1),
-    duplicates,
+    ...loadShapeFrom(args),
     reps: intFlag('reps', args.reps, 3, 1),
     rate,
     seed: intFlag('seed', args.seed, 7, 0),

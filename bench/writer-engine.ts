@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { GroupCommitWriter } from '../src/db/group-commit-writer.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
@@ -131,9 +132,7 @@ const USAGE = 'usage: npm run bench:writer -- [--trades 200000] [--collectors 8]
 
 async function main(): Promise<void> {
   const { values: args } = parseFlags(process.argv.slice(2), {
-    trades: { type: 'string' },
-    collectors: { type: 'string' },
-    duplicates: { type: 'string' },
+    ...LOAD_SHAPE_FLAGS,
     reps: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -141,11 +140,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
   const o: EngineOptions = {
-    trades: intFlag('trades', args.trades, 200_000, 1),
-    collectors: intFlag('collectors', args.collectors, 8, 1),
-    duplicates,
+    ...loadShapeFrom(args),
     reps: intFlag('reps', args.reps, 3, 1),
     onProgress: (line) => process.stderr.write(`${line}\n`),
   };
