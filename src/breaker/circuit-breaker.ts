@@ -52,12 +52,17 @@ export interface CircuitBreakerOptions {
   maxOpenMs?: number;
   /** Calls let through in half-open; that many successes close the breaker. Default 1. */
   halfOpenTrials?: number;
+  /**
+   * A half-open trial whose outcome is not reported within this long counts as a failure (the breaker
+   * re-opens), so a lost outcome cannot hold a trial slot and stall half-open forever. Default 30000 ms.
+   */
+  halfOpenTrialTimeoutMs?: number;
   /** Which errors count as failures. Default `defaultErrorFilter`. */
   errorFilter?: ErrorFilter;
   clock?: Clock;
 }
 
-export type OpenReason = 'consecutive-failures' | 'failure-rate' | 'half-open-failure';
+export type OpenReason = 'consecutive-failures' | 'failure-rate' | 'half-open-failure' | 'half-open-timeout';
 
 export interface CircuitBreakerEvents {
   stateChange: [{ from: BreakerState; to: BreakerState; at: number }];
@@ -136,6 +141,9 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   private consecutive = 0;
   private halfOpenAdmitted = 0;
   private halfOpenSuccesses = 0;
+  /** When the latest half-open trial was let through (epoch ms); null when none is outstanding. */
+  private lastTrialAt: number | null = null;
+  private readonly trialTimeoutMs: number;
   private generation = 0;
   private counts = { successes: 0, failures: 0, ignoredErrors: 0, rejections: 0, opens: 0, deferred: 0, drained: 0 };
 
@@ -156,6 +164,7 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     this.maxOpenMs = positiveInt('maxOpenMs', options.maxOpenMs ?? 60_000, 1);
     if (this.maxOpenMs < this.baseOpenMs) throw new ConfigError('maxOpenMs', this.maxOpenMs, 'expected >= openMs');
     this.halfOpenTrials = positiveInt('halfOpenTrials', options.halfOpenTrials ?? 1, 1);
+    this.trialTimeoutMs = positiveInt('halfOpenTrialTimeoutMs', options.halfOpenTrialTimeoutMs ?? 30_000, 1);
     this.errorFilter = options.errorFilter ?? defaultErrorFilter;
     this.clock = options.clock ?? systemClock;
     this.openMs = this.baseOpenMs;
@@ -191,7 +200,11 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
       case BreakerState.HALF_OPEN:
         if (this.halfOpenAdmitted < this.halfOpenTrials) {
           this.halfOpenAdmitted++;
+          this.lastTrialAt = this.clock.now();
           return true;
+        }
+        if (this.lastTrialAt !== null && this.clock.now() - this.lastTrialAt >= this.trialTimeoutMs) {
+          this.toOpen('half-open-timeout', new Error(`no outcome for a half-open trial within ${this.trialTimeoutMs} ms`));
         }
         break;
       default:
@@ -374,12 +387,13 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
 
   private toOpen(reason: OpenReason, error: unknown): void {
     this.clearTimer();
-    if (reason === 'half-open-failure') this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
+    if (reason === 'half-open-failure' || reason === 'half-open-timeout') this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
     this.openUntil = this.clock.now() + this.openMs;
     this.counts.opens++;
     this.resetWindow();
     this.halfOpenAdmitted = 0;
     this.halfOpenSuccesses = 0;
+    this.lastTrialAt = null;
     this.log.warn({ reason, openMs: this.openMs, err: error }, 'breaker opened');
     this.timer = this.clock.setTimer(() => this.onOpenElapsed(), this.openMs, { keepAlive: false });
     this.transition(BreakerState.OPEN);
@@ -396,6 +410,7 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     this.openUntil = null;
     this.halfOpenAdmitted = 0;
     this.halfOpenSuccesses = 0;
+    this.lastTrialAt = null;
     this.log.info({ trials: this.halfOpenTrials }, 'breaker half-open');
     this.transition(BreakerState.HALF_OPEN);
     this.emit('halfOpen', { trials: this.halfOpenTrials });

@@ -136,6 +136,28 @@ describe('CircuitBreaker: half-open', () => {
     expect(breaker.getStats()).toMatchObject({ consecutiveFailures: 0, windowCalls: 0, currentOpenMs: 1000 });
   });
 
+  it('re-opens when a half-open trial never reports its outcome, so half-open cannot stall', () => {
+    const { breaker, clock } = makeBreaker({ halfOpenTrialTimeoutMs: 5000 });
+    const opened = vi.fn();
+    breaker.on('open', opened);
+    fail(breaker, 3);
+    clock.advance(1000);
+    expect(breaker.state).toBe('HALF_OPEN');
+    expect(breaker.canPass()).toBe(true); // the trial whose outcome gets lost
+    clock.advance(4999);
+    expect(breaker.canPass()).toBe(false);
+    expect(breaker.state).toBe('HALF_OPEN');
+    clock.advance(1);
+    expect(breaker.canPass()).toBe(false);
+    expect(breaker.state).toBe('OPEN');
+    expect(opened).toHaveBeenLastCalledWith(expect.objectContaining({ reason: 'half-open-timeout', openMs: 2000 }));
+    // The next half-open admits a fresh trial, and its success closes the breaker.
+    clock.advance(2000);
+    expect(breaker.canPass()).toBe(true);
+    breaker.recordSuccess();
+    expect(breaker.state).toBe('CLOSED');
+  });
+
   it('half-opens on canPass even when the timer has not fired (clock moved without timers)', () => {
     const clock = new ManualClock();
     const lazyClock = { now: () => clock.now(), setTimer: () => 0, clearTimer: () => undefined };
