@@ -69,6 +69,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private openInfo: WriterOpenInfo | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private replaying: Promise<unknown> | undefined;
+  /** Aborted by close(): a replay stops after the batch in flight; the rest stays spooled for the next start. */
+  private readonly replayAbort = new AbortController();
   private alertTimer: NodeJS.Timeout | undefined;
   private readonly alerts: AlertEvaluator;
   replayedTotal = 0;
@@ -168,7 +170,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         await this.replayClient!.write(payload);
         this.replayedTotal++;
         this.breaker.noteDrained(1);
-      }, maxBatches ? { maxBatches } : {})
+      }, { ...(maxBatches ? { maxBatches } : {}), signal: this.replayAbort.signal })
       .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
       .finally(() => (this.replaying = undefined));
     return this.replaying;
@@ -322,7 +324,11 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     try {
       await this.supervisor.whenRunning();
       await this.mainClient?.settled();
+      // Closing does not wait for a long spool to drain: what is left is durable and replayed at the next start.
+      this.replayAbort.abort();
       await this.replaying;
+      const left = this.queue?.depth();
+      if (left && left.batches > 0) this.log.warn({ batches: left.batches, rows: left.rows }, 'deferred batches stay in the spool; the next start replays them');
       await this.gateway?.idle();
       // Readers close first so the writer's read-write connection is the last one: only it can checkpoint
       // and remove the -wal/-shm files on close (a read-only connection closing last leaves them behind).
