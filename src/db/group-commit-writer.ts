@@ -30,7 +30,7 @@ interface QueuedBatch {
 /** A group's valid trade rows: per batch (owner) a flat value array; per row its owner and offset; the insert order. */
 interface GroupRows {
   values: unknown[][];
-  owners: Uint16Array;
+  owners: Uint32Array;
   offsets: Uint32Array;
   order: number[];
 }
@@ -278,7 +278,8 @@ export class GroupCommitWriter {
       values.push(flat);
       total += flat.length / TRADE_FIELDS;
     });
-    const owners = new Uint16Array(total);
+    // 32 bits: batches without trades add no rows, so a group's batch count is not bounded by its row limit.
+    const owners = new Uint32Array(total);
     const offsets = new Uint32Array(total);
     for (let owner = 0, g = 0; owner < values.length; owner++) {
       for (let at = 0; at < values[owner]!.length; at += TRADE_FIELDS, g++) {
