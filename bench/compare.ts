@@ -196,41 +196,31 @@ async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingR
   return [results[0]!, results[1]!];
 }
 
+/** The figures the ceiling and load results report alike, under the same names. */
+function sharedFigures(r: CeilingResult | LoadResult): Pick<ContenderFigures, 'rowsPerSec' | 'seconds' | 'closeSeconds' | 'journalMode' | 'offered' | 'unique' | 'stored' | 'peakRssMb' | 'cpuSeconds'> {
+  const { rowsPerSec, seconds, closeSeconds, journalMode, offered, unique, stored, peakRssMb, cpuSeconds } = r;
+  return { rowsPerSec, seconds, closeSeconds, journalMode, offered, unique, stored, peakRssMb, cpuSeconds };
+}
+
 function fromCeiling(r: CeilingResult): ContenderFigures {
   return {
-    rowsPerSec: r.rowsPerSec,
-    seconds: r.seconds,
-    closeSeconds: r.closeSeconds,
-    journalMode: r.journalMode,
-    offered: r.offered,
-    unique: r.unique,
-    stored: r.stored,
+    ...sharedFigures(r),
     lockErrors: 0,
     busyRetries: 0,
     failedBatches: 0,
     latencyMs: { p50: r.txLatencyMs.p50, p95: r.txLatencyMs.p95, p99: r.txLatencyMs.p99 },
-    peakRssMb: r.peakRssMb,
     rssBeforeMb: r.rssBeforeMb,
-    cpuSeconds: r.cpuSeconds,
   };
 }
 
 function fromLoad(r: LoadResult, rssBeforeMb: number): ContenderFigures {
   return {
-    rowsPerSec: r.rowsPerSec,
-    seconds: r.seconds,
-    closeSeconds: r.closeSeconds,
-    journalMode: r.journalMode,
-    offered: r.offered,
-    unique: r.unique,
-    stored: r.stored,
+    ...sharedFigures(r),
     lockErrors: r.lockErrors,
     busyRetries: r.busyRetries,
     failedBatches: r.failedBatches,
     latencyMs: { p50: r.batchLatencyMs.p50, p95: r.batchLatencyMs.p95, p99: r.batchLatencyMs.p99 },
-    peakRssMb: r.peakRssMb,
     rssBeforeMb,
-    cpuSeconds: r.cpuSeconds,
   };
 }
 

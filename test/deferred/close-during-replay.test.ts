@@ -2,26 +2,18 @@
 // whole spool first; what is left stays durable in the spool and the next manager replays it — nothing lost.
 
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../src/sim/synthetic-trades.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { tradeCount } from '../support/trade-count.ts';
 import { until } from '../support/until.ts';
 
 const dir = tempDir('gecko-close-replay-');
 const BATCHES = 120;
 const ROWS = 5;
 
-function tradeCount(dbPath: string): number {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 describe('close() during a replay', () => {
   it('returns without draining the spool, and the next start replays the rest', async () => {

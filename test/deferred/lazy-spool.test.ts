@@ -3,26 +3,18 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../src/sim/synthetic-trades.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { tradeCount } from '../support/trade-count.ts';
 
 const dir = tempDir('gecko-lazy-spool-');
 
 const trades = (from: number, n: number) => Array.from({ length: n }, (_, i) => syntheticTrade(from + i));
 const spoolFiles = (dbPath: string) => fs.readdirSync(path.dirname(dbPath)).filter((f) => f.startsWith(`${path.basename(dbPath)}.spool`));
 
-function tradeCount(dbPath: string): number {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 describe('lazy spool file', () => {
   it('a run that defers nothing leaves no .spool file beside the database', async () => {
