@@ -14,7 +14,7 @@ import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manage
 import { SCHEMA_VERSION } from '../../src/db/schema-migrations.ts';
 import { DeferredQueue } from '../../src/deferred/deferred-queue.ts';
 import type { DatabaseReport } from '../../src/doctor/database-report.ts';
-import { parseTradesDocument } from '../../src/gecko/trade-parser.ts';
+import { fixtureTrades } from '../support/fixtures.ts';
 import { fixturePath, tempDir } from '../support/temp-dir.ts';
 import { captureIo } from './capture-io.ts';
 
@@ -38,8 +38,7 @@ describe('doctor command', () => {
   const url = urlFromDatabasePath(dbPath);
 
   beforeAll(async () => {
-    const doc = JSON.parse(fs.readFileSync(fixturePath('geckoterminal/trades_solana_sol-pump.json'), 'utf8')) as unknown;
-    const trades = parseTradesDocument(doc, { network: 'solana', poolAddress: 'PoolFromFixture' });
+    const trades = fixtureTrades();
     const manager = new LockOptimizedDatabaseManager({ url });
     await manager.initialize();
     try {
@@ -186,8 +185,7 @@ describe('doctor: deferred queue spool and last run metrics', () => {
   const deferredAt = Date.now() - 90_000;
 
   beforeAll(async () => {
-    const doc = JSON.parse(fs.readFileSync(fixturePath('geckoterminal/trades_solana_sol-pump.json'), 'utf8')) as unknown;
-    const trades = parseTradesDocument(doc, { network: 'solana', poolAddress: 'PoolFromFixture' });
+    const trades = fixtureTrades();
     const manager = new LockOptimizedDatabaseManager({ url });
     await manager.initialize();
     try {

@@ -11,9 +11,9 @@ import { readMetricsFile } from '../../src/collect/metrics-file.ts';
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import type { DatabaseReport } from '../../src/doctor/database-report.ts';
-import { parseTradesDocument } from '../../src/gecko/trade-parser.ts';
 import { cli, field } from '../support/collect-run.ts';
-import { fixturePath, tempDir } from '../support/temp-dir.ts';
+import { fixtureTrades } from '../support/fixtures.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const dir = tempDir('gecko-rollback-');
 
@@ -133,8 +133,7 @@ describe('rollback switch batching: false (no batch processor, SQLite settings k
 describe("rollback switch pragmas: 'default' (configuration rollback)", () => {
   it('LockOptimizedDatabaseManager({ url, pragmas: "default" }) keeps the rollback journal and writes work', async () => {
     const dbPath = path.join(dir, 'manager-default.db');
-    const doc = JSON.parse(fs.readFileSync(fixturePath('geckoterminal/trades_solana_sol-pump.json'), 'utf8')) as unknown;
-    const trades = parseTradesDocument(doc, { network: 'solana', poolAddress: 'PoolFromFixture' });
+    const trades = fixtureTrades();
     const manager = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath), pragmas: 'default' });
     const info = await manager.initialize();
     try {
