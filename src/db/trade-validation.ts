@@ -2,6 +2,7 @@
 // rejected. Runs in the writer thread (and the direct manager) so no path stores an unchecked row.
 
 import { GeckoCollectorError } from '../errors.ts';
+import { isStorableDecimal } from '../gecko/decimal-string.ts';
 import type { TradeRecord } from '../trade-record.ts';
 
 /** Values in the column order of the trades INSERT (see trade-statements.ts). */
@@ -25,8 +26,6 @@ const MAX_ID = 200;
 const MAX_POOL_ID = 100;
 const MAX_HASH = 100;
 const MAX_DECIMAL = 100;
-// Plain non-negative decimals as the API sends them; an exponent is allowed for values the old collector exported from floats.
-const DECIMAL = /^\d+(?:\.\d+)?(?:[eE][-+]?\d{1,3})?$/;
 const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 const GENERIC = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
@@ -84,9 +83,10 @@ function isoZ(v: string): string | null | undefined {
  * and old rows sort and compare together. A timestamp without an offset is taken as UTC. Returns null if invalid.
  */
 export function normalizeTimestamp(value: string): string | null {
-  if (LEGACY.test(value)) return Number.isNaN(Date.parse(value.replace(' ', 'T') + 'Z')) ? null : value;
+  // The API's shape first: it is what nearly every row carries.
   const fast = isoZ(value);
   if (fast !== undefined) return fast;
+  if (LEGACY.test(value)) return Number.isNaN(Date.parse(value.replace(' ', 'T') + 'Z')) ? null : value;
   const m = GENERIC.exec(value);
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
@@ -129,7 +129,7 @@ function optionalString(v: unknown, field: string, max: number): string | null {
 }
 
 function decimal(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v.length > MAX_DECIMAL || !DECIMAL.test(v)) {
+  if (typeof v !== 'string' || v.length > MAX_DECIMAL || !isStorableDecimal(v)) {
     fail(`${field} is ${describe(v)}, expected a non-negative decimal string of at most ${MAX_DECIMAL} characters`);
   }
   return v;
