@@ -17,6 +17,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
 import { machineSummary, type MachineSummary } from './machine.ts';
@@ -133,6 +134,8 @@ export interface CompareResult {
     batchSize: number;
     ceilingTxRows: number;
     ceilingChunkRows: number;
+    /** The producer threads' nice value (runLoad's default, as the product's collector threads). */
+    collectorNice: number;
   };
   /** What the paced contenders (direct, funnel) were offered: 0 = unpaced (saturation). */
   offeredRate: { rowsPerSec: number; basis: string };
@@ -372,7 +375,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     machine,
     date: new Date().toISOString(),
     command: o.command ?? `runCompare(${JSON.stringify({ trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate) })})`,
-    options: { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate), seed, batchSize, ceilingTxRows, ceilingChunkRows },
+    options: { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate), seed, batchSize, ceilingTxRows, ceilingChunkRows, collectorNice: DEFAULT_COLLECTOR_NICE },
     offeredRate: offered,
     rotation: `per rep: ${CONTENDERS.join(' → ')}, ${o.reps} rep(s); a fresh temp database file per run; the ceilings in a child process, a GC before each threaded run`,
     ceilingMethod,
@@ -426,7 +429,7 @@ ${r.machine.line}
 
 - command: \`${r.command}\`
 - date: ${r.date}
-- load: ${fmt(o.trades)} offered trades (${fmt(r.contenders.funnel.median.unique)} unique, ${o.duplicates * 100}% re-polled duplicates), ${o.collectors} producer threads, batches of ${o.batchSize}, seed ${o.seed}
+- load: ${fmt(o.trades)} offered trades (${fmt(r.contenders.funnel.median.unique)} unique, ${o.duplicates * 100}% re-polled duplicates), ${o.collectors} producer threads (at nice ${o.collectorNice}, as collector threads; the writer at the process's own), batches of ${o.batchSize}, seed ${o.seed}
 - offered rate for direct and funnel: ${r.offeredRate.rowsPerSec ? `${fmt(r.offeredRate.rowsPerSec)} rows/s — ${r.offeredRate.basis}` : r.offeredRate.basis}; the ceiling is never paced
 - ${r.rotation}; medians of ${o.reps} run(s) per contender, figure by figure
 

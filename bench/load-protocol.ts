@@ -25,6 +25,8 @@ export interface ProducerData {
   packTrades: boolean;
   /** Generate each batch just before sending it instead of all up front (bounded memory for huge runs). */
   lazy: boolean;
+  /** This thread's nice value, as collector threads get (see src/threads/thread-priority.ts). */
+  nice: number;
 }
 
 export type ProducerToHarness =

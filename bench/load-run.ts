@@ -13,6 +13,7 @@ import { LockOptimizedDatabaseManager } from '../src/db/lock-optimized-manager.t
 import { summarize } from '../src/latency-recorder.ts';
 import { planProducers } from '../src/sim/synthetic-trades.ts';
 import { spawnWorker } from '../src/threads/spawn-worker.ts';
+import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
 import type { DatabaseConfig } from '../src/config/database-config.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
@@ -39,6 +40,8 @@ export interface LoadOptions {
   lazy?: boolean;
   /** Sample RSS every this many ms into `rssSamples`. */
   rssSampleMs?: number;
+  /** The producers' nice value, as the product's collector threads (default DEFAULT_COLLECTOR_NICE; 0 = none). */
+  collectorNice?: number;
 }
 
 export type RssSample = { atMs: number } & MemoryBreakdown;
@@ -46,6 +49,8 @@ export type RssSample = { atMs: number } & MemoryBreakdown;
 export interface LoadResult {
   manager: 'funnel' | 'direct';
   collectors: number;
+  /** The producers' nice value (the writer and the harness run at the process's own). */
+  collectorNice: number;
   offered: number;
   unique: number;
   stored: number;
@@ -131,6 +136,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         ratePerSec: o.rate ? o.rate / o.collectors : 0,
         packTrades: o.packTrades ?? true,
         lazy: o.lazy ?? false,
+        nice: o.collectorNice ?? DEFAULT_COLLECTOR_NICE,
       };
       const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: [...(port ? [port] : []), data.indices.buffer], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
       workers.push(w);
@@ -203,6 +209,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   return {
     manager: o.manager,
     collectors: o.collectors,
+    collectorNice: o.collectorNice ?? DEFAULT_COLLECTOR_NICE,
     offered: o.trades,
     unique,
     stored,

@@ -6,10 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WriterClient } from '../src/db/writer-client.ts';
 import { LatencyRecorder } from '../src/latency-recorder.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import { lowerThisThreadPriority } from '../src/threads/thread-priority.ts';
 import type { TradeRecord } from '../src/trade-record.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 
 const data = workerData as ProducerData;
+// As a collector thread does: the writer, which every producer waits on, gets the CPU first.
+const priority = lowerThisThreadPriority(data.nice);
+if (!priority.applied) process.emitWarning(`producer ${data.producer}: nice ${data.nice} not applied: ${priority.reason}`);
 const port = parentPort!;
 const send = (m: ProducerToHarness) => port.postMessage(m);
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../src/threads/thread-priority.ts';
 import { defaultLoadDbPath, runLoad } from './load-run.ts';
 import { machineSummary } from './machine.ts';
 
@@ -12,6 +13,7 @@ const USAGE = `usage: npm run bench:load -- [--collectors N] [--trades N] [--dup
                              [--batch N] [--in-flight N] [--rate ROWS_PER_SEC] [--db PATH] [--json]
                              [--slow-writer FACTOR] (writer FACTOR× slower, trades generated lazily, RSS sampled)
                              [--checkpoint-interval MS] (checkpointer thread period; 0 = the writer checkpoints)
+                             [--collector-nice N] (producers' nice value, as collector threads; default ${DEFAULT_COLLECTOR_NICE}, 0 = none)
                              [--mmap-mb N] [--cache-mb N] (the writer's mmap_size and page cache; defaults from DatabaseConfig)
                              [--pragmas optimized|default] (default: SQLite's own settings, rollback journal: the Python collector's)`;
 
@@ -29,6 +31,7 @@ const result = await runScript('bench:load', USAGE, async () => {
     'mmap-mb': { type: 'string' },
     'cache-mb': { type: 'string' },
     pragmas: { type: 'string' },
+    'collector-nice': { type: 'string' },
     db: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -50,6 +53,7 @@ const result = await runScript('bench:load', USAGE, async () => {
     batchSize: intFlag('batch', args.batch, 200, 1, 100_000),
     maxInFlight: intFlag('in-flight', args['in-flight'], 4, 1, 1024),
     rate: intFlag('rate', args.rate, 0, 0),
+    collectorNice: intFlag('collector-nice', args['collector-nice'], DEFAULT_COLLECTOR_NICE, 0, MAX_NICE),
     ...(slowWriter ? { slowWriter, lazy: true, rssSampleMs: 1000 } : {}),
     dbConfig: {
       ...(args['checkpoint-interval'] === undefined ? {} : { checkpointIntervalMs: intFlag('checkpoint-interval', args['checkpoint-interval'], 1000, 0, 3_600_000) }),

@@ -7,6 +7,7 @@ import { COLLECTION_DEFAULTS, startCollection, type CollectionProgress, type Col
 import { parsePoolsFile } from '../collect/pool-assignments.ts';
 import { isDecimalString } from '../gecko/decimal-string.ts';
 import { logger } from '../logging/logger.ts';
+import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../threads/thread-priority.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { choiceFlag, intFlag, numberFlag, parseFlags, type CliIo, type Command } from './command.ts';
 
@@ -51,6 +52,8 @@ flags:
   --metrics-port P         serve Prometheus metrics at http://HOST:P/metrics while collecting (0: a free port,
                            printed on stderr; funnel only) (default: off)
   --metrics-host H         address the metrics server listens on (default: ${D.metricsHost})
+  --collector-nice N       CPU priority of the collector threads as a nice value, 0 to 19: they yield the CPU to
+                           the writer thread they all wait on (Linux only; 0 = the process's own) (default: ${DEFAULT_COLLECTOR_NICE})
   -h, --help               this text
 
 Logs: pino JSON on stderr (level from GECKO_LOG_LEVEL, default info; warn while a TTY shows the progress line).
@@ -76,6 +79,7 @@ const FLAGS = {
   pragmas: { type: 'string' },
   'metrics-port': { type: 'string' },
   'metrics-host': { type: 'string' },
+  'collector-nice': { type: 'string' },
 } as const;
 
 function readPools(values: { pools?: string | undefined; 'pools-file'?: string | undefined; top?: string | undefined }): { pools?: string[]; top?: number } {
@@ -200,6 +204,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const pragmas = choiceFlag('pragmas', values.pragmas, 'optimized', PRAGMAS);
   const metricsPort = values['metrics-port'] === undefined ? undefined : intFlag('metrics-port', values['metrics-port'], 0, 0, 65_535);
   const metricsHost = values['metrics-host'];
+  const collectorNice = intFlag('collector-nice', values['collector-nice'], DEFAULT_COLLECTOR_NICE, 0, MAX_NICE);
   if (metricsHost !== undefined && metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port');
   if (metricsHost !== undefined && !/^[A-Za-z0-9.:_-]+$/.test(metricsHost)) throw new UsageError(`--metrics-host must be a host name or address, got ${JSON.stringify(metricsHost)}`);
   if (metricsPort !== undefined && manager === 'direct') throw new UsageError('--metrics-port needs --manager funnel (direct mode has no breaker, deferred queue or writer to report)');
@@ -251,6 +256,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       ...(pragmas !== 'optimized' ? { database: { pragmas } } : {}),
       ...(metricsPort !== undefined ? { metricsPort } : {}),
       ...(metricsHost !== undefined ? { metricsHost } : {}),
+      collectorNice,
       pollIntervalMs: Math.round(pollS * 1000),
       callsPerMinute,
       ...(baseUrl ? { baseUrl } : {}),

@@ -7,6 +7,7 @@ import type { WriterSettings } from '../config/writer-settings.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
+import { checkNice, DEFAULT_COLLECTOR_NICE } from '../threads/thread-priority.ts';
 import { metricsFilePath } from './metrics-file.ts';
 import type { CollectionProgress } from './run-progress.ts';
 
@@ -69,6 +70,11 @@ export interface CollectionOptions {
   progressIntervalMs?: number;
   /** After a stop, requests already sent get this long to complete. */
   stopGraceMs?: number;
+  /**
+   * Nice value of the collector threads (0–19; Linux only, per thread): they yield the CPU to the writer
+   * thread, which they all wait on. 0 = the process's own priority. Default 10.
+   */
+  collectorNice?: number;
   logger?: Logger;
 }
 
@@ -85,6 +91,7 @@ export interface RunSettings {
   /** Undefined when `metricsFile: false`. */
   metricsPath: string | undefined;
   metricsFileIntervalMs: number;
+  collectorNice: number;
 }
 
 export function positiveInt(field: string, v: number | undefined, fallback: number, min = 1): number {
@@ -112,5 +119,6 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
   }
   const metricsPath = options.metricsFile === false ? undefined : (options.metricsFile ?? metricsFilePath(writer.path));
   const metricsFileIntervalMs = positiveInt('metricsFileIntervalMs', options.metricsFileIntervalMs, COLLECTION_DEFAULTS.metricsFileIntervalMs, 10);
-  return { manager, collectorsWanted, pollIntervalMs, callsPerMinute, minSpacingMs, dbConfig, writer, batching, metricsPath, metricsFileIntervalMs };
+  const collectorNice = checkNice('collectorNice', options.collectorNice ?? DEFAULT_COLLECTOR_NICE);
+  return { manager, collectorsWanted, pollIntervalMs, callsPerMinute, minSpacingMs, dbConfig, writer, batching, metricsPath, metricsFileIntervalMs, collectorNice };
 }

@@ -160,6 +160,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         stopBuffer: stopFlag.buffer,
         countersBuffer: counters.buffer,
         stopGraceMs: options.stopGraceMs ?? COLLECTION_DEFAULTS.stopGraceMs,
+        nice: settings.collectorNice,
         ...(options.minVolumeUsd !== undefined ? { minVolumeUsd: options.minVolumeUsd } : {}),
       };
       if (db.linkForWorker) {

@@ -53,6 +53,8 @@ export interface CollectorTask {
   countersBuffer: SharedArrayBuffer;
   /** After a stop, requests already on the wire get this long to finish (their trades were served). */
   stopGraceMs?: number;
+  /** This thread's nice value (Linux; see src/threads/thread-priority.ts). Default DEFAULT_COLLECTOR_NICE. */
+  nice?: number;
   /** Test hook: the pool-level request timeout of the GeckoTerminal client. */
   requestTimeoutMs?: number;
 }

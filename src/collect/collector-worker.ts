@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.ts';
 import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { linkSignals } from '../gecko/linked-signal.ts';
 import { componentLogger } from '../logging/logger.ts';
+import { DEFAULT_COLLECTOR_NICE, lowerThisThreadPriority } from '../threads/thread-priority.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { DirectCollectorStore, FunnelCollectorStore, type CollectorStore } from './collector-stores.ts';
@@ -45,6 +46,9 @@ async function openStore(task: CollectorTask): Promise<CollectorStore> {
 export async function runCollectorTask(task: CollectorTask): Promise<CollectorResult> {
   const slot = task.collectorId;
   const log = componentLogger('collector', { collectorId: slot });
+  const priority = lowerThisThreadPriority(task.nice ?? DEFAULT_COLLECTOR_NICE);
+  if (priority.applied) log.debug({ nice: priority.nice }, 'collector thread priority set');
+  else log.info({ nice: priority.nice, reason: priority.reason }, 'collector thread keeps the process priority');
   const counters = new CollectorCounters(0, task.countersBuffer);
   const stop = new StopFlag(task.stopBuffer).watch();
   // Requests already on the wire at stop get a grace period: the server counted their trades as served.

@@ -73,7 +73,7 @@ describe('collect command', () => {
   it('--help lists every flag with its default', async () => {
     const r = await cli(['collect', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--network', '--pools', '--pools-file', '--top', '--db', '--collectors', '--duration', '--simulate', '--manager', '--preset', '--poll-interval', '--calls-per-minute', '--base-url']) {
+    for (const flag of ['--network', '--pools', '--pools-file', '--top', '--db', '--collectors', '--duration', '--simulate', '--manager', '--preset', '--poll-interval', '--calls-per-minute', '--base-url', '--collector-nice']) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).toContain('default: sqlite:///gecko_data.db');
@@ -92,6 +92,8 @@ describe('collect command', () => {
     [['--simulate', '--base-url', 'http://x'], /exclude each other/],
     [['--simulate', '--db', 'postgres://x'], /--db must look like/],
     [['--simulate', '--bogus'], /Unknown option/],
+    [['--simulate', '--collector-nice', '20'], /--collector-nice must be an integer from 0 to 19/],
+    [['--simulate', '--collector-nice', 'low'], /--collector-nice must be an integer from 0 to 19/],
   ])('bad value %j → exit 2 with one line', async (args, message) => {
     const r = await cli(['collect', ...args]);
     expect(r.code).toBe(2);
