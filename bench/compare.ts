@@ -9,12 +9,9 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
@@ -22,6 +19,7 @@ import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
 import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import type { LoadResult } from './load-run.ts';
 
 export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy' | 'funnel';
@@ -161,30 +159,17 @@ const LATENCY_MEANING: Record<Contender, string> = {
   funnel: 'per batch, post → ack (commit)',
 };
 
-let gcFn: (() => void) | undefined;
-/** A full GC between runs so each contender starts from a similar RSS (peak RSS is process-wide). */
-function collectGarbage(): void {
-  if (!gcFn) {
-    const g = (globalThis as { gc?: () => void }).gc;
-    if (g) gcFn = g;
-    else {
-      v8.setFlagsFromString('--expose-gc');
-      gcFn = vm.runInNewContext('gc') as () => void;
-    }
-  }
-  gcFn();
-}
-
 function rssMb(): number {
   return Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
 }
 
 const CEILING_ENTRY = fileURLToPath(new URL('./ceiling.ts', import.meta.url));
+const RUN_TS = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
 
 /** Runs both ceiling orders in a child process (own RSS and CPU), returns [funnel order, sorted]. */
 async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingResult]> {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const child = spawn(process.execPath, ['--import', tsx, CEILING_ENTRY, '--order', 'both', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Run from its bundle, as the harness itself (npm run bench:compare): no loader thread in either RSS figure.
+  const child = spawn(process.execPath, [RUN_TS, CEILING_ENTRY, '--order', 'both', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -17,6 +17,7 @@ import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
 import type { DatabaseConfig } from '../src/config/database-config.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { memoryBreakdown, type MemoryBreakdown } from './process-memory.ts';
 
 export interface LoadOptions {
@@ -81,13 +82,14 @@ export interface LoadResult {
 const PRODUCER_ENTRY = new URL('./load-worker.ts', import.meta.url);
 
 /**
- * Lazy producers (the backpressure drill) stand in for collectors: their live data is a few batches. Left to
- * its defaults, V8 lets each isolate's old generation fill with dead batches (they outlive the young
- * generation while they wait for acks) long before a major GC: measured with `bench:load --slow-writer 10`,
- * 8 producers grew anon RSS by ~150 MB that was garbage. Eager producers hold every pre-built trade, so
- * they keep V8's defaults.
+ * Lazy producers (the backpressure drill) stand in for collectors: their live data is a few batches (each ~80 KB
+ * packed, kept until its ack, so it is promoted and dies in the old generation). Left to its defaults, V8 lets
+ * each isolate's old generation fill with those dead batches long before a major GC: 8 producers then grow RSS
+ * by ~150 MB of garbage, which says nothing about the funnel. With these caps a major GC comes early; measured
+ * with `npm run bench:load -- --trades 200000 --slow-writer 10 --json`: peak RSS 309 MB at young 4 / old 64 MB,
+ * 293 at 2 / 32, 266 at 2 / 16. Eager producers hold every pre-built trade, so they keep V8's defaults.
  */
-const LAZY_PRODUCER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+const LAZY_PRODUCER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
 
 export function defaultLoadDbPath(manager: string): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-load-')), `${manager}.db`);
@@ -105,6 +107,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const maxInFlight = o.maxInFlight ?? 4;
   const dbUrl = urlFromDatabasePath(o.dbPath);
   const { unique, indices } = producerIndices(o.trades, o.collectors, o.duplicates);
+  // The plans' JS arrays (tens of MB for 2M trades) are garbage now; left alone they sit in the peak RSS.
+  collectGarbage();
   let funnel: LockOptimizedDatabaseManager | undefined;
   if (o.manager === 'funnel') {
     funnel = new LockOptimizedDatabaseManager({ ...o.dbConfig, url: dbUrl }, o.slowWriter ? { writerSlowdown: o.slowWriter } : {});

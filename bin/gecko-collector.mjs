@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// CLI launcher: Node 20 cannot run TypeScript by itself, so register tsx, then load the CLI.
-import { register } from 'tsx/esm/api';
+// CLI launcher: Node 20 cannot run TypeScript by itself, so the CLI runs from its esbuild bundle (ts-entry.mjs).
+import { importTypeScript } from './ts-entry.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const { main } = /** @type {{ main: (argv: string[]) => Promise<number> }} */ (await importTypeScript(new URL('../src/cli/main.ts', import.meta.url)));
 process.exitCode = await main(process.argv.slice(2));

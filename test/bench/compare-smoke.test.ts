@@ -120,7 +120,7 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
 
 describe('bench:compare CLI flags', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'bench/compare.ts', ...args], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
+    spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/compare.ts', ...args], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
 
   it.each([
     [['--trades', 'lots'], /^bench:compare: --trades must be an integer >= 1, got "lots"$/m],
