@@ -202,7 +202,8 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
     if (flavor !== 'text-decimals') throw new Error(`expected a new (text-decimals) schema, found ${flavor}`);
 
     // Statements for each chunk size needed (full chunks + the remainders of a transaction / of the run).
-    const single = tradeInsertSql(flavor);
+    // Plain placeholders: these rows carry null, not '', so the writer's NULLIF(?, '') would only cost here.
+    const single = tradeInsertSql(flavor, 'INSERT OR IGNORE', 1, false);
     const cut = single.indexOf(' VALUES ');
     const head = single.slice(0, cut);
     const tuple = single.slice(cut + ' VALUES '.length);

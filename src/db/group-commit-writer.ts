@@ -8,6 +8,7 @@ import type { WriterSettings } from '../config/writer-settings.ts';
 import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
+import { fastPathValues } from './packed-batch-check.ts';
 import { PackedBatchError, unpackTradeValues } from './trade-packing.ts';
 import { appendTradeBindValues, eachRecord, MULTI_ROW_CHUNK, storedTimestamp, storePoolMetadata, WriteStatements } from './trade-statements.ts';
 import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from './trade-validation.ts';
@@ -302,6 +303,8 @@ export class GroupCommitWriter {
   private batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
     let flat: unknown[];
     if (batch.packedTrades) {
+      const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);
+      if (fast) return fast;
       try {
         flat = unpackTradeValues(batch.packedTrades.data, batch.packedTrades.count);
       } catch (err) {

@@ -4,11 +4,11 @@
 
 import { GeckoCollectorError } from '../errors.ts';
 import type { TradeRecord } from '../trade-record.ts';
-import { TRADE_FIELDS } from './trade-validation.ts';
+import { normalizeTimestamp, TRADE_FIELDS } from './trade-validation.ts';
 
 // One separator for fields and rows alike: every row has exactly TRADE_FIELDS fields, so one split gives
 // the flat value array the writer validates and binds in place.
-const FIELD = '\x1f';
+export const FIELD = '\x1f';
 
 /** null when a value cannot be packed losslessly (a separator inside a string, a non-string amount...): send objects then. */
 export function packTrades(trades: readonly TradeRecord[]): string | null {
@@ -17,7 +17,10 @@ export function packTrades(trades: readonly TradeRecord[]): string | null {
     const t = trades[i]!;
     const fields = [
       t.id, t.poolId, t.blockNumber === null || t.blockNumber === undefined ? '' : t.blockNumber,
-      t.txHash ?? '', t.txFromAddress ?? '', t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side, t.blockTimestamp,
+      t.txHash ?? '', t.txFromAddress ?? '', t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side,
+      // In the stored format already, so the writer only checks it (its fast path); one it cannot read goes
+      // as it came, for the writer to reject with the reason.
+      typeof t.blockTimestamp === 'string' ? (normalizeTimestamp(t.blockTimestamp) ?? t.blockTimestamp) : t.blockTimestamp,
     ];
     for (let f = 0; f < TRADE_FIELDS; f++) {
       const v = fields[f];

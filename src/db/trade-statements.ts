@@ -22,10 +22,17 @@ export function tradeRowWidth(flavor: SchemaFlavor): number {
   return tradeColumns(flavor).length;
 }
 
-/** An INSERT of `rows` trades in one statement (multi-row VALUES: one VM run instead of `rows`). */
-export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE', rows = 1): string {
+// Packed batches on the writer's fast path bind their values as the packed strings: '' for a missing one.
+const EMPTY_MEANS_NULL = new Set(['block_number', 'tx_hash', 'tx_from_address']);
+
+/**
+ * An INSERT of `rows` trades in one statement (multi-row VALUES: one VM run instead of `rows`). With
+ * `emptyMeansNull` an empty string bound to an optional column is stored as NULL; block-number text becomes an
+ * integer either way (column affinity).
+ */
+export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE', rows = 1, emptyMeansNull = true): string {
   const cols = tradeColumns(flavor);
-  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const tuple = `(${cols.map((c) => (emptyMeansNull && EMPTY_MEANS_NULL.has(c) ? "NULLIF(?, '')" : '?')).join(', ')})`;
   return `${verb} INTO trades (${cols.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
 }
 

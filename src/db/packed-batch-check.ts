@@ -1,0 +1,44 @@
+// The writer's fast path for a packed batch: ONE compiled regex checks the shape of every row of the packed
+// string at once (irregexp runs it at native speed), then one loop checks field lengths, instead of a dozen
+// checks per row in JS. It accepts only rows that checkTradeValuesAt would accept unchanged; a batch it does
+// not accept goes through the row-by-row checks, which find the bad rows and their reasons.
+
+import { FIELD } from './trade-packing.ts';
+import { MAX_DECIMAL, MAX_HASH, MAX_ID, MAX_POOL_ID, TRADE_FIELDS } from './trade-validation.ts';
+
+const SEP = '\\x1f';
+const ANY = `[^${SEP}]`;
+const DECIMAL = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
+// Real calendar days without the leap-year rule: 29 February is left to the row-by-row check.
+const DATE = '\\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)';
+const TIME = '(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{6}';
+// TradeRow order; timestamps already in the stored format (packTrades normalizes them); an empty optional
+// field stands for null. No length bounds here: a bounded repeat ({1,200}) made the regex 5× slower than
+// this whole pattern, so lengths are checked after the split.
+const ROW = [`${ANY}+`, `${ANY}+`, '\\d*', `${ANY}*`, `${ANY}*`, DECIMAL, DECIMAL, DECIMAL, DECIMAL, '(?:buy|sell)', `${DATE} ${TIME}`].join(SEP);
+const ALL_ROWS_WELL_FORMED = new RegExp(`^${ROW}(?:${SEP}${ROW})*$`);
+/** Digits of a safe integer (Number.MAX_SAFE_INTEGER has 16; every 15-digit number is safe). */
+const MAX_BLOCK_DIGITS = 15;
+
+if (FIELD !== '\x1f') throw new Error('packed-batch-check.ts assumes the packing separator \\x1f');
+
+/**
+ * The flat bind values of a packed batch whose rows are all valid and already in stored form, or null when
+ * any row needs the row-by-row checks (a bad row, another timestamp format, 29 February, a miscount).
+ * Values are the packed strings as they are: the INSERT turns '' into NULL and block-number text into an integer.
+ */
+export function fastPathValues(packed: string, count: number): string[] | null {
+  if (count === 0 || !ALL_ROWS_WELL_FORMED.test(packed)) return null;
+  const v = packed.split(FIELD);
+  if (v.length !== count * TRADE_FIELDS) return null;
+  for (let at = 0; at < v.length; at += TRADE_FIELDS) {
+    if (
+      v[at]!.length > MAX_ID || v[at + 1]!.length > MAX_POOL_ID || v[at + 2]!.length > MAX_BLOCK_DIGITS ||
+      v[at + 3]!.length > MAX_HASH || v[at + 4]!.length > MAX_HASH ||
+      v[at + 5]!.length > MAX_DECIMAL || v[at + 6]!.length > MAX_DECIMAL || v[at + 7]!.length > MAX_DECIMAL || v[at + 8]!.length > MAX_DECIMAL
+    ) {
+      return null;
+    }
+  }
+  return v;
+}
