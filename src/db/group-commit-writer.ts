@@ -299,7 +299,10 @@ export class GroupCommitWriter {
     return { values, owners, offsets, order };
   }
 
-  /** One batch's valid trades, flat and validated in place; bad rows go to the batch's rejected list. */
+  /**
+   * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
+   * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
+   */
   private batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
     let flat: unknown[];
     if (batch.packedTrades) {
