@@ -1,7 +1,7 @@
 // Runs the project's TypeScript without a loader: Node 20 cannot strip types, and tsx's loader hooks cost every
-// process (and every thread that inherits them) a hooks thread of its own, ~45 MB RSS on this machine. An entry
-// is bundled once per process with esbuild into plain JS under node_modules/.cache; plain JS so the CLI launcher
-// can use it before any TypeScript runs. src/threads/spawn-worker.ts bundles worker entries the same way.
+// process (and every thread that inherits them) a hooks thread of its own (~18 MB RSS at start here). An entry is
+// bundled with esbuild into plain JS under node_modules/.cache; plain JS so the CLI launcher can use it before any
+// TypeScript runs. src/threads/spawn-worker.ts bundles worker entries the same way.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,8 +10,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, buildSync } from 'esbuild';
 
+/** A bundle nobody has used for this long is removed (bundles are named by content, so old sources leave some). */
 const STALE_AFTER_MS = 24 * 3600_000;
-/** Bundles made by this process, by `worker:` or `module:` and source path (the two kinds are built apart). @type {Map<string, string>} */
+/** Bundles this process uses, by `worker:` or `module:` and source path (the two kinds are built apart). @type {Map<string, string>} */
 const bundles = new Map();
 /** @type {string | undefined} */
 let cacheDir;
@@ -21,10 +22,9 @@ function bundleDir() {
   if (cacheDir) return cacheDir;
   const esbuildMain = createRequire(import.meta.url).resolve('esbuild');
   const marker = `${path.sep}node_modules${path.sep}`;
-  const nodeModules = esbuildMain.slice(0, esbuildMain.lastIndexOf(marker) + marker.length - 1);
-  const dir = path.join(nodeModules, '.cache', 'gecko-collector-bundles');
+  const cache = path.join(esbuildMain.slice(0, esbuildMain.lastIndexOf(marker) + marker.length - 1), '.cache');
+  const dir = path.join(cache, 'gecko-collector-bundles');
   fs.mkdirSync(dir, { recursive: true });
-  // Bundles of processes that were killed before they could clean up.
   for (const f of fs.readdirSync(dir)) {
     const p = path.join(dir, f);
     try {
@@ -33,9 +33,8 @@ function bundleDir() {
       // Another process removed it first.
     }
   }
-  process.once('exit', () => {
-    for (const file of bundles.values()) fs.rmSync(file, { force: true });
-  });
+  // Where versions before 2026-11-27 kept one bundle per process (and left those of killed processes).
+  fs.rmSync(path.join(cache, 'gecko-collector-workers'), { recursive: true, force: true });
   cacheDir = dir;
   return dir;
 }
@@ -47,8 +46,8 @@ function bundleDir() {
  */
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
-  setup(build) {
-    build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
       const source = fs.readFileSync(args.path, 'utf8');
       const url = JSON.stringify(pathToFileURL(args.path).href);
       return { contents: source.replaceAll('import.meta.url', url).replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path))), loader: 'ts' };
@@ -56,18 +55,13 @@ const ownImportMetaUrl = {
   },
 };
 
-/** @param {string} file @param {string} key */
-function outfileFor(file, key) {
-  // One file per process and entry: concurrent processes (test forks) never overwrite each other's bundle.
-  const tag = createHash('sha1').update(key).digest('hex').slice(0, 10);
-  return path.join(bundleDir(), `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${tag}-${process.pid}.mjs`);
-}
-
-/** @param {string} file @param {string} outfile @returns {import('esbuild').BuildOptions} */
-function buildOptions(file, outfile) {
+/** @param {string} file @returns {import('esbuild').BuildOptions & { write: false }} */
+function buildOptions(file) {
   return {
     entryPoints: [file],
-    outfile,
+    // Not written: the output is named by its content (see keep). outfile only places the source map's paths.
+    outfile: path.join(bundleDir(), 'bundle.mjs'),
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -77,6 +71,28 @@ function buildOptions(file, outfile) {
     sourcemap: 'inline',
     logLevel: 'error',
   };
+}
+
+/**
+ * Stores a bundle under a name made of its entry and a hash of its content, and returns that path. Processes
+ * that build the same sources share one file (tests run many at once), so nothing is left per process; a
+ * process killed mid-write leaves only its temporary file, which the stale sweep removes.
+ * @param {string} file @param {Uint8Array} contents
+ */
+function keep(file, contents) {
+  const hash = createHash('sha1').update(contents).digest('hex').slice(0, 16);
+  const target = path.join(bundleDir(), `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${hash}.mjs`);
+  if (fs.existsSync(target)) {
+    // Marks it used, for the stale sweep.
+    const now = new Date();
+    fs.utimesSync(target, now, now);
+    return target;
+  }
+  const tmp = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, contents);
+  // Atomic: a concurrent reader sees the whole file or none.
+  fs.renameSync(tmp, target);
+  return target;
 }
 
 /** @param {URL | string} entry */
@@ -97,15 +113,15 @@ export function bundleTypeScript(entry) {
   if (!/\.[cm]?ts$/.test(file)) return file;
   const key = `worker:${file}`;
   const cached = bundles.get(key);
-  if (cached) return cached;
-  const outfile = outfileFor(file, key);
-  buildSync(buildOptions(file, outfile));
-  if (/import\.meta\.(url|dirname|filename)/.test(fs.readFileSync(outfile, 'utf8'))) {
-    fs.rmSync(outfile, { force: true });
+  // A run longer than the stale age may find its bundle swept by another process when a worker restarts.
+  if (cached && fs.existsSync(cached)) return cached;
+  const [out] = buildSync(buildOptions(file)).outputFiles;
+  if (/import\.meta\.(url|dirname|filename)/.test(out.text)) {
     throw new Error(`${file}: a worker entry's modules must not use import.meta (in a bundle it is the bundle's, not theirs); pass paths in workerData instead`);
   }
-  bundles.set(key, outfile);
-  return outfile;
+  const bundled = keep(file, out.contents);
+  bundles.set(key, bundled);
+  return bundled;
 }
 
 /**
@@ -117,12 +133,12 @@ export function bundleTypeScript(entry) {
 export async function importTypeScript(entry) {
   const file = sourceFile(entry);
   const key = `module:${file}`;
-  let outfile = bundles.get(key);
-  if (!outfile) {
-    outfile = outfileFor(file, key);
-    await build({ ...buildOptions(file, outfile), plugins: [ownImportMetaUrl] });
-    bundles.set(key, outfile);
+  let bundled = bundles.get(key);
+  if (!bundled) {
+    const [out] = (await build({ ...buildOptions(file), plugins: [ownImportMetaUrl] })).outputFiles;
+    bundled = keep(file, out.contents);
+    bundles.set(key, bundled);
   }
   process.setSourceMapsEnabled(true);
-  return import(pathToFileURL(outfile).href);
+  return import(pathToFileURL(bundled).href);
 }

@@ -23,7 +23,11 @@ describe('bin/ts-entry.mjs', () => {
 
   it('bundles a worker entry to a plain .mjs file, and leaves JavaScript files as they are', () => {
     const out = bundleTypeScript(here('fixtures/priority-worker.ts'));
-    expect(out).toMatch(/priority-worker-[0-9a-f]{10}-\d+\.mjs$/);
+    expect(out).toMatch(/priority-worker-[0-9a-f]{16}\.mjs$/);
+    // Named by content: the same sources give the same file, in this process and in any other.
+    const again = spawnSync(process.execPath, ['--input-type=module', '-e', `import { bundleTypeScript } from ${JSON.stringify(pathToFileURL(here('../../bin/ts-entry.mjs')).href)}; process.stdout.write(bundleTypeScript(${JSON.stringify(here('fixtures/priority-worker.ts'))}));`], { encoding: 'utf8' });
+    expect(again.stdout).toBe(out);
+    expect(fs.existsSync(out)).toBe(true);
     expect(fs.readFileSync(out, 'utf8')).not.toMatch(/^import .*\.ts['"]/m);
     const js = here('../../bin/run-ts.mjs');
     expect(bundleTypeScript(js)).toBe(js);
