@@ -19,7 +19,39 @@ export interface WorkerEntry {
 export function workerEntry(entry: URL | string): WorkerEntry {
   const file = entry instanceof URL ? fileURLToPath(entry) : entry;
   // Source maps make stack traces from a bundled worker point at the .ts files.
-  return { filename: bundleTypeScript(file), argv: [], execArgv: [...inheritedExecArgv(), '--enable-source-maps'] };
+  return { filename: bundleTypeScript(file), argv: [], execArgv: [...threadExecArgv(), '--enable-source-maps'] };
+}
+
+let threadFlags: string[] | undefined;
+
+/**
+ * The parent's flags that a worker thread accepts. Node refuses to start a worker given a V8 or process-wide
+ * flag (`node --max-old-space-size=4096 …` would fail at the first worker); those apply to the whole process
+ * anyway, so they are dropped. Node names the refused flags only by refusing them, so a throwaway worker is
+ * constructed once per process to learn them, and only when the parent has flags at all.
+ */
+function threadExecArgv(): string[] {
+  if (threadFlags) return threadFlags;
+  const wanted = inheritedExecArgv();
+  threadFlags = wanted;
+  if (wanted.length === 0) return wanted;
+  try {
+    const probe = new Worker('', { eval: true, execArgv: wanted, stdout: true, stderr: true });
+    probe.unref();
+    void probe.terminate();
+  } catch (err) {
+    const refused = refusedFlags(err);
+    if (!refused) throw err;
+    threadFlags = wanted.filter((a) => !refused.has(a));
+  }
+  return threadFlags;
+}
+
+/** The flags an ERR_WORKER_INVALID_EXEC_ARGV names (`Initiated Worker with invalid execArgv flags: A, B`). */
+function refusedFlags(err: unknown): Set<string> | undefined {
+  if ((err as { code?: unknown })?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return undefined;
+  const list = String((err as Error).message).split(': ').slice(1).join(': ');
+  return new Set(list.split(', ').filter(Boolean));
 }
 
 /** The parent's flags minus tsx's loader (a bundled worker is plain JS and needs no hooks thread). */

@@ -1,4 +1,5 @@
-// The loader-free way the CLI, the bench scripts and the workers run TypeScript (bin/ts-entry.mjs).
+// The loader-free way the CLI, the bench scripts and the workers run TypeScript (bin/ts-entry.mjs), and the
+// flags a worker started that way gets.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,5 +42,16 @@ describe('bin/ts-entry.mjs', () => {
     const missing = spawnSync(process.execPath, ['bin/run-ts.mjs', 'bench/nope.ts'], { cwd: root, encoding: 'utf8' });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/run-ts: cannot read .*bench\/nope\.ts/);
+  });
+});
+
+describe('spawnWorker', () => {
+  it('starts workers under V8 flags given to node: they apply process-wide, the worker gets the rest', () => {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=512', '--no-deprecation', 'bin/run-ts.mjs', 'test/threads/fixtures/spawn-with-flags.ts'], { cwd: here('../..'), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const flags = JSON.parse(r.stdout) as string[];
+    expect(flags).toContain('--no-deprecation');
+    expect(flags).not.toContain('--max-old-space-size=512');
   });
 });
