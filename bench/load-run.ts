@@ -105,6 +105,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const seed = o.seed ?? 7;
   const batchSize = o.batchSize ?? 200;
   const maxInFlight = o.maxInFlight ?? 4;
+  const collectorNice = o.collectorNice ?? DEFAULT_COLLECTOR_NICE;
   const dbUrl = urlFromDatabasePath(o.dbPath);
   const { unique, indices } = producerIndices(o.trades, o.collectors, o.duplicates);
   // The plans' JS arrays (tens of MB for 2M trades) are garbage now; left alone they sit in the peak RSS.
@@ -140,7 +141,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         ratePerSec: o.rate ? o.rate / o.collectors : 0,
         packTrades: o.packTrades ?? true,
         lazy: o.lazy ?? false,
-        nice: o.collectorNice ?? DEFAULT_COLLECTOR_NICE,
+        nice: collectorNice,
       };
       const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: [...(port ? [port] : []), data.indices.buffer], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
       workers.push(w);
@@ -213,7 +214,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   return {
     manager: o.manager,
     collectors: o.collectors,
-    collectorNice: o.collectorNice ?? DEFAULT_COLLECTOR_NICE,
+    collectorNice,
     offered: o.trades,
     unique,
     stored,
