@@ -11,7 +11,7 @@
 //             cut into their 200-row batches and interleaved round-robin (p0 b0, p1 b0, … pN b0, p0 b1, …);
 //   'sorted': the same rows sorted by trade id: the best case.
 //
-// `npx tsx bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted]
+// `node bin/run-ts.mjs bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted]
 //                           [--tx ROWS] [--chunk ROWS] [--sweep] [--json]`
 // --sweep tries the insert methods (single-row vs multi-row ×50/×100/×200, transactions of 200…5000 rows)
 // on both orders and prints rows/s for each: how the default method was chosen.
@@ -301,8 +301,8 @@ function round(x: number, digits: number): number {
 
 // ---------------------------------------------------------------------------------------------- CLI
 
-const USAGE = `usage: npx tsx bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
-                               [--tx ROWS] [--chunk ROWS] [--batch N] [--seed N] [--dir DIR] [--sweep] [--json]`;
+const USAGE = `usage: node bin/run-ts.mjs bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
+                                          [--tx ROWS] [--chunk ROWS] [--batch N] [--seed N] [--dir DIR] [--sweep] [--json]`;
 
 function removeDatabase(dbPath: string): void {
   const base = path.basename(dbPath);

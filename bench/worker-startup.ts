@@ -1,10 +1,10 @@
-// `npx tsx bench/worker-startup.ts [--threads 8]`: how long N worker threads take to start through
+// `node bin/run-ts.mjs bench/worker-startup.ts [--threads 8]`: how long N worker threads take to start through
 // spawnWorker (bundled once per process with esbuild) and how much RSS they add. Prints one JSON line.
 import { machineSummary } from './machine.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { spawnWorker } from '../src/threads/spawn-worker.ts';
 
-const USAGE = 'usage: npx tsx bench/worker-startup.ts [--threads N]';
+const USAGE = 'usage: node bin/run-ts.mjs bench/worker-startup.ts [--threads N]';
 
 await runScript('worker-startup', USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), { threads: { type: 'string' } });
