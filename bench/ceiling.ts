@@ -26,6 +26,7 @@ import { choiceFlag, intFlag, parseFlags, runScript } from '../src/cli/command.t
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { summarize } from '../src/latency-recorder.ts';
+import { round, roundSummary } from './rounding.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
 import { storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
@@ -283,7 +284,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
       closeSeconds: round(closeSeconds, 3),
       journalMode: db.pragma('journal_mode', { simple: true }) as string,
       rowsPerSec: Math.round(data.offered / seconds),
-      txLatencyMs: { count: lat.count, mean: round(lat.mean, 3), p50: round(lat.p50, 3), p95: round(lat.p95, 3), p99: round(lat.p99, 3), max: round(lat.max, 3) },
+      txLatencyMs: roundSummary(lat, 3),
       cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
       peakRssMb: round(peakRss / 2 ** 20, 1),
       rssBeforeMb: round(rssBefore / 2 ** 20, 1),
@@ -292,11 +293,6 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
   } finally {
     db.close();
   }
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 // ---------------------------------------------------------------------------------------------- CLI

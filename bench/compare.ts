@@ -20,6 +20,7 @@ import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult
 import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
 import { collectGarbage } from './collect-garbage.ts';
+import { round } from './rounding.ts';
 import type { LoadResult } from './load-run.ts';
 
 export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy' | 'funnel';
@@ -372,11 +373,6 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     problems,
     seconds: round((performance.now() - t0) / 1000, 1),
   };
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 // ------------------------------------------------------------------------------------------ reporting

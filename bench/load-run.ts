@@ -19,6 +19,7 @@ import type { LatencySummary } from '../src/thread-messages.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { memoryBreakdown, type MemoryBreakdown } from './process-memory.ts';
+import { round, roundSummary } from './rounding.ts';
 
 export interface LoadOptions {
   manager: 'funnel' | 'direct';
@@ -230,18 +231,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     seconds: round(seconds, 3),
     closeSeconds: round(closeSeconds, 3),
     rowsPerSec: Math.round(o.trades / seconds),
-    batchLatencyMs: roundSummary(summarize(results.flatMap((r) => r.latencySamples))),
+    batchLatencyMs: roundSummary(summarize(results.flatMap((r) => r.latencySamples)), 2),
     peakRssMb: round(peakRss / 2 ** 20, 1),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
     ...(o.rssSampleMs ? { rssSamples, peakAnonMb } : {}),
   };
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function roundSummary(s: LatencySummary): LatencySummary {
-  return { count: s.count, mean: round(s.mean, 2), p50: round(s.p50, 2), p95: round(s.p95, 2), p99: round(s.p99, 2), max: round(s.max, 2) };
 }

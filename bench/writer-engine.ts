@@ -26,6 +26,7 @@ import type { AckMessage, WriterToCollector } from '../src/thread-messages.ts';
 import { funnelArrivalOrder, prepareCeilingRows, runCeiling } from './ceiling.ts';
 import { median } from './compare.ts';
 import { machineSummary } from './machine.ts';
+import { round } from './rounding.ts';
 
 export type EngineVariant = 'ceiling' | 'engine' | 'engine-sorted';
 const VARIANTS: readonly EngineVariant[] = ['ceiling', 'engine', 'engine-sorted'];
@@ -121,11 +122,6 @@ export async function runWriterEngineBench(o: EngineOptions): Promise<{ runs: En
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 const USAGE = 'usage: npm run bench:writer -- [--trades 200000] [--collectors 8] [--duplicates 0.3] [--reps 3] [--json]';
