@@ -6,7 +6,8 @@
 import { FIELD } from './trade-packing.ts';
 import { MAX_DECIMAL, MAX_HASH, MAX_ID, MAX_POOL_ID, TRADE_FIELDS } from './trade-validation.ts';
 
-const SEP = '\\x1f';
+// The packing separator as a regex escape, so the pattern cannot drift from trade-packing.ts.
+const SEP = `\\x${FIELD.charCodeAt(0).toString(16).padStart(2, '0')}`;
 const ANY = `[^${SEP}]`;
 const DECIMAL = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
 // Real calendar days without the leap-year rule: 29 February is left to the row-by-row check.
@@ -19,8 +20,6 @@ const ROW = [`${ANY}+`, `${ANY}+`, '\\d*', `${ANY}*`, `${ANY}*`, DECIMAL, DECIMA
 const ALL_ROWS_WELL_FORMED = new RegExp(`^${ROW}(?:${SEP}${ROW})*$`);
 /** Digits of a safe integer (Number.MAX_SAFE_INTEGER has 16; every 15-digit number is safe). */
 const MAX_BLOCK_DIGITS = 15;
-
-if (FIELD !== '\x1f') throw new Error('packed-batch-check.ts assumes the packing separator \\x1f');
 
 /**
  * The flat bind values of a packed batch whose rows are all valid and already in stored form, or null when

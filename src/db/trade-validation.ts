@@ -74,8 +74,9 @@ function isCalendarDateTime(v: string): boolean {
 }
 
 /**
- * The API's own format, `YYYY-MM-DDTHH:MM:SSZ`, checked by character codes (this runs per row in the writer,
- * and a regex exec with seven captures cost more than the rest of the row's checks). undefined = not this shape.
+ * The API's own format, `YYYY-MM-DDTHH:MM:SSZ`, checked by character codes (this runs per row when a batch is
+ * packed and in the writer's row-by-row checks; a regex exec with seven captures cost more than the rest of a
+ * row's checks). undefined = not this shape.
  */
 function isoZ(v: string): string | null | undefined {
   if (v.length !== 20 || v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':' || v[19] !== 'Z') return undefined;
@@ -172,8 +173,8 @@ function resultOf(values: unknown[], rejected: { id: string; reason: string } | 
 /**
  * Checks the trade whose raw values sit at `values[at … at+10]` and rewrites them IN PLACE into the values the
  * INSERT binds (timestamp normalized, missing optionals as null). Returns null when the row is valid, else
- * its id (or `#index`) and the reason. The writer runs this over one flat array per batch, so a row costs no
- * allocation beyond its normalized timestamp.
+ * its id (or `#index`) and the reason. The writer's row-by-row path runs this over one flat array per batch
+ * (batches its fast path does not take), so a row costs no allocation beyond its normalized timestamp.
  */
 export function checkTradeValuesAt(values: unknown[], at: number, index: number): { id: string; reason: string } | null {
   const rawId = values[at];
