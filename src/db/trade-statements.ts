@@ -17,11 +17,6 @@ function tradeColumns(flavor: SchemaFlavor): readonly string[] {
   return flavor === 'legacy-numeric' ? [...TRADE_COLUMNS, ...EXACT_COLUMNS] : TRADE_COLUMNS;
 }
 
-/** Bind values per trade row for this flavour. */
-export function tradeRowWidth(flavor: SchemaFlavor): number {
-  return tradeColumns(flavor).length;
-}
-
 // Packed batches on the writer's fast path bind their values as the packed strings: '' for a missing one.
 const EMPTY_MEANS_NULL = new Set(['block_number', 'tx_hash', 'tx_from_address']);
 

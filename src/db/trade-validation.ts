@@ -146,27 +146,13 @@ function decimal(v: unknown, field: string): string {
 /** Values per trade in TradeRow order (what packed batches carry, and what a flat group holds per row). */
 export const TRADE_FIELDS = 11;
 
-/**
- * The 11 raw values of a trade in TradeRow order, not yet checked: what a packed batch unpacks to, so the
- * writer can validate it without building a TradeRecord object first.
- */
-export type TradeValues = readonly unknown[];
-
 export function validateTrade(input: unknown, index: number): ValidationResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
   }
   const t = input as Partial<Record<keyof TradeRecord, unknown>>;
   const values = [t.id, t.poolId, t.blockNumber, t.txHash, t.txFromAddress, t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side, t.blockTimestamp];
-  return resultOf(values, checkTradeValuesAt(values, 0, index));
-}
-
-export function validateTradeValues(v: TradeValues, index: number): ValidationResult {
-  const values = Array.from({ length: TRADE_FIELDS }, (_, i) => v[i]);
-  return resultOf(values, checkTradeValuesAt(values, 0, index));
-}
-
-function resultOf(values: unknown[], rejected: { id: string; reason: string } | null): ValidationResult {
+  const rejected = checkTradeValuesAt(values, 0, index);
   return rejected ? { ok: false, ...rejected } : { ok: true, row: values as TradeRow };
 }
 

@@ -1,13 +1,17 @@
 // Packed batches (one string per batch) must validate exactly like the same trades sent as objects.
 import { describe, expect, it } from 'vitest';
 import { PackedBatchError, packTrades, unpackTradeValues } from '../../src/db/trade-packing.ts';
-import { TRADE_FIELDS, validateTrade, validateTradeValues } from '../../src/db/trade-validation.ts';
+import { checkTradeValuesAt, TRADE_FIELDS, validateTrade, type TradeRow, type ValidationResult } from '../../src/db/trade-validation.ts';
 import { syntheticTrade } from '../../src/sim/synthetic-trades.ts';
 import type { TradeRecord } from '../../src/trade-record.ts';
 
 const good = (i: number): TradeRecord => syntheticTrade(i, { seed: 3 });
-/** Row k of a flat unpacked batch. */
-const rowOf = (flat: unknown[], k: number) => flat.slice(k * TRADE_FIELDS, (k + 1) * TRADE_FIELDS);
+/** Row k of a flat unpacked batch, checked in place as the writer's row-by-row path checks it. */
+function checkedRow(flat: unknown[], k: number): ValidationResult {
+  const row = flat.slice(k * TRADE_FIELDS, (k + 1) * TRADE_FIELDS);
+  const rejected = checkTradeValuesAt(row, 0, k);
+  return rejected ? { ok: false, ...rejected } : { ok: true, row: row as TradeRow };
+}
 
 describe('trade packing', () => {
   it('round-trips trades to the same validated rows as the object path, nulls included', () => {
@@ -15,8 +19,8 @@ describe('trade packing', () => {
     const packed = packTrades(trades)!;
     const flat = unpackTradeValues(packed, trades.length);
     expect(flat).toHaveLength(3 * TRADE_FIELDS);
-    trades.forEach((t, i) => expect(validateTradeValues(rowOf(flat, i), i)).toEqual(validateTrade(t, i)));
-    const second = validateTradeValues(rowOf(flat, 1), 1);
+    trades.forEach((t, i) => expect(checkedRow(flat, i)).toEqual(validateTrade(t, i)));
+    const second = checkedRow(flat, 1);
     expect(second.ok && second.row.slice(0, 5)).toEqual([trades[1]!.id, trades[1]!.poolId, null, null, null]);
   });
 
@@ -32,7 +36,7 @@ describe('trade packing', () => {
     bad.forEach((t, i) => {
       const viaObject = validateTrade(t, i);
       expect(viaObject.ok).toBe(false);
-      expect(validateTradeValues(rowOf(flat, i), i)).toEqual(viaObject);
+      expect(checkedRow(flat, i)).toEqual(viaObject);
     });
   });
 
