@@ -39,14 +39,22 @@ function bundleDir() {
   return dir;
 }
 
+const SELF = fileURLToPath(import.meta.url);
+
 /**
  * In a bundle every module's `import.meta.url` would be the bundle's own, so `new URL('../workers/x.ts',
  * import.meta.url)` would point into the cache. Each project module gets its own file's URL instead.
+ * This file itself stays an import: a bundled copy would be a second instance, with its own bundle map and
+ * its own sweep of the cache folder, in the same process.
  * @type {import('esbuild').Plugin}
  */
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
   setup(b) {
+    b.onResolve({ filter: /ts-entry\.mjs$/ }, (args) => {
+      const resolved = path.resolve(args.resolveDir, args.path);
+      return resolved === SELF ? { path: pathToFileURL(SELF).href, external: true } : undefined;
+    });
     b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
       const source = fs.readFileSync(args.path, 'utf8');
       const url = JSON.stringify(pathToFileURL(args.path).href);

@@ -18,6 +18,12 @@ describe('bin/ts-entry.mjs', () => {
     expect(fs.existsSync(new URL(m.workerEntry))).toBe(true);
   });
 
+  it('leaves itself out of the bundles it makes, so a process has one instance of it (one bundle map, one cache sweep)', () => {
+    const r = spawnSync(process.execPath, ['bin/run-ts.mjs', 'test/threads/fixtures/one-ts-entry.ts'], { cwd: here('../..'), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('true');
+  });
+
   it('refuses a worker entry whose modules use import.meta, which a synchronous bundle cannot keep', () => {
     expect(() => bundleTypeScript(here('fixtures/meta-url.ts'))).toThrow(/meta-url\.ts: a worker entry's modules must not use import\.meta/);
   });
