@@ -29,7 +29,7 @@ import { summarize } from '../src/latency-recorder.ts';
 import { round, roundSummary } from './rounding.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
-import { storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
+import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
 import { validateTrade } from '../src/db/trade-validation.ts';
 import { planProducers, syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
@@ -97,6 +97,8 @@ export interface CeilingRows {
   unique: number;
   /** Bind values per offered row (`tradeBindValues`), in insert order. */
   rows: unknown[][];
+  /** The created_at every row gets (bound by name, once per statement, as the writer binds it). */
+  createdAt: string;
   /** Trade indices in insert order (for tests and for the record). */
   indices: number[];
   prepareSeconds: number;
@@ -143,7 +145,7 @@ export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collector
     const v = validateTrade(syntheticTrade(indices[k]!, { seed }), k);
     if (!v.ok) throw new Error(`synthetic trade ${indices[k]} failed validation: ${v.reason}`);
     // The schema is the new-database one (text decimals); runCeiling checks the flavour before binding.
-    rows.push(tradeBindValues('text-decimals', v.row, createdAt));
+    rows.push(tradeBindValues('text-decimals', v.row));
   }
   const funnel: CeilingRows = {
     order: 'funnel',
@@ -151,6 +153,7 @@ export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collector
     offered: indices.length,
     unique,
     rows,
+    createdAt,
     indices,
     prepareSeconds: (performance.now() - t0) / 1000,
   };
@@ -179,6 +182,56 @@ function writerSettingsForPath(dbPath: string) {
   return writerSettingsFrom(resolveDatabaseConfig({ ...DEFAULT_DATABASE_CONFIG, url: `sqlite:///${dbPath}` }));
 }
 
+/** The ceiling's inserts on an open connection, ready to run one transaction at a time. */
+export interface CeilingTransactions {
+  transactions: number;
+  /** BEGIN IMMEDIATE, the inserts of transaction `t`, COMMIT; returns the rows inserted. */
+  run(t: number): number;
+}
+
+/**
+ * Prepares the statements (one per chunk size needed) and flattens every chunk's values up front, so running a
+ * transaction only binds and steps. The writer's own statement: trade values anonymous, created_at by name.
+ */
+export function planCeilingTransactions(db: Database.Database, data: CeilingRows, txRows: number, chunkRows: number): CeilingTransactions {
+  const single = tradeInsertSql('text-decimals', 'INSERT OR IGNORE', 1);
+  const cut = single.indexOf(' VALUES ');
+  const head = single.slice(0, cut);
+  const tuple = single.slice(cut + ' VALUES '.length);
+  const statements = new Map<number, Database.Statement>();
+  const insertOf = (n: number) => {
+    let s = statements.get(n);
+    if (!s) statements.set(n, (s = db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`)));
+    return s;
+  };
+  const plan: { stmt: Database.Statement; values: unknown[] }[][] = [];
+  const rows = data.rows;
+  for (let t = 0; t < rows.length; t += txRows) {
+    const tx: { stmt: Database.Statement; values: unknown[] }[] = [];
+    const txEnd = Math.min(t + txRows, rows.length);
+    for (let c = t; c < txEnd; c += chunkRows) {
+      const cEnd = Math.min(c + chunkRows, txEnd);
+      const values: unknown[] = [];
+      for (let k = c; k < cEnd; k++) for (const v of rows[k]!) values.push(v);
+      tx.push({ stmt: insertOf(cEnd - c), values });
+    }
+    plan.push(tx);
+  }
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const named = { [CREATED_AT_PARAM]: data.createdAt };
+  return {
+    transactions: plan.length,
+    run(t) {
+      let inserted = 0;
+      begin.run();
+      for (const { stmt, values } of plan[t]!) inserted += stmt.run(values, named).changes;
+      commit.run();
+      return inserted;
+    },
+  };
+}
+
 /**
  * One ceiling run into a fresh file. `prepared` may be passed to reuse rows across runs (it must match
  * the options' order); otherwise they are built here, before the clock starts.
@@ -202,36 +255,8 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
     const flavor = detectSchemaFlavor(db);
     if (flavor !== 'text-decimals') throw new Error(`expected a new (text-decimals) schema, found ${flavor}`);
 
-    // Statements for each chunk size needed (full chunks + the remainders of a transaction / of the run).
-    // Plain placeholders: these rows carry null, not '', so the writer's NULLIF(?, '') would only cost here.
-    const single = tradeInsertSql(flavor, 'INSERT OR IGNORE', 1, false);
-    const cut = single.indexOf(' VALUES ');
-    const head = single.slice(0, cut);
-    const tuple = single.slice(cut + ' VALUES '.length);
-    const statements = new Map<number, Database.Statement>();
-    const insertOf = (n: number) => {
-      let s = statements.get(n);
-      if (!s) statements.set(n, (s = db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`)));
-      return s;
-    };
-
-    // Flatten every chunk's values before timing: the timed loop only binds and steps.
-    const plan: { stmt: Database.Statement; values: unknown[] }[][] = [];
-    const rows = data.rows;
-    for (let t = 0; t < rows.length; t += txRows) {
-      const tx: { stmt: Database.Statement; values: unknown[] }[] = [];
-      const txEnd = Math.min(t + txRows, rows.length);
-      for (let c = t; c < txEnd; c += chunkRows) {
-        const cEnd = Math.min(c + chunkRows, txEnd);
-        const values: unknown[] = [];
-        for (let k = c; k < cEnd; k++) for (const v of rows[k]!) values.push(v);
-        tx.push({ stmt: insertOf(cEnd - c), values });
-      }
-      plan.push(tx);
-    }
-    const begin = db.prepare('BEGIN IMMEDIATE');
-    const commit = db.prepare('COMMIT');
-    const txMs: number[] = new Array(plan.length);
+    const plan = planCeilingTransactions(db, data, txRows, chunkRows);
+    const txMs: number[] = new Array(plan.transactions);
     let inserted = 0;
     let checkpointCount = 0;
     const rssBefore = process.memoryUsage.rss();
@@ -240,11 +265,9 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let lastCheckpoint = t0;
-    for (let t = 0; t < plan.length; t++) {
+    for (let t = 0; t < plan.transactions; t++) {
       const s = performance.now();
-      begin.run();
-      for (const { stmt, values } of plan[t]!) inserted += stmt.run(values).changes;
-      commit.run();
+      inserted += plan.run(t);
       const e = performance.now();
       txMs[t] = e - s;
       if (checkpoints && e - lastCheckpoint > FORCED_CHECKPOINT_EVERY_MS) {
@@ -278,7 +301,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
       unique: data.unique,
       stored,
       inserted,
-      transactions: plan.length,
+      transactions: plan.transactions,
       checkpoints: checkpointCount,
       seconds: round(seconds, 3),
       closeSeconds: round(closeSeconds, 3),

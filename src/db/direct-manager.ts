@@ -15,7 +15,7 @@ import type { TradeRecord } from '../trade-record.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
 import { detectSchemaFlavor, migrate, type SchemaFlavor } from './schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from './sqlite-settings.ts';
-import { storedTimestamp, storePoolMetadata, tradeBindValues, tradeInsertSql, WriteStatements, type PoolMetadata } from './trade-statements.ts';
+import { CREATED_AT_PARAM, storedTimestamp, storePoolMetadata, tradeBindValues, tradeInsertSql, WriteStatements, type PoolMetadata } from './trade-statements.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
 import { validateTrade, type TradeRow } from './trade-validation.ts';
 
@@ -136,7 +136,7 @@ export class DirectDatabaseManager implements TradeStore {
       for (const row of rows) {
         if (existing.has(row[0])) continue;
         existing.add(row[0]);
-        this.insert!.run(...tradeBindValues(this.flavor, row, now));
+        this.insert!.run(...tradeBindValues(this.flavor, row), { [CREATED_AT_PARAM]: now });
         inserted++;
       }
       db.exec('COMMIT');

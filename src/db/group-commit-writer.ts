@@ -10,7 +10,7 @@ import { LatencyRecorder } from '../latency-recorder.ts';
 import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
 import { fastPathValues } from './packed-batch-check.ts';
 import { PackedBatchError, unpackTradeValues } from './trade-packing.ts';
-import { appendTradeBindValues, eachRecord, MULTI_ROW_CHUNK, storedTimestamp, storePoolMetadata, WriteStatements } from './trade-statements.ts';
+import { appendTradeBindValues, CREATED_AT_PARAM, eachRecord, MULTI_ROW_CHUNK, storedTimestamp, storePoolMetadata, WriteStatements } from './trade-statements.ts';
 import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from './trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
@@ -34,6 +34,8 @@ interface GroupRows {
   owners: Uint32Array;
   offsets: Uint32Array;
   order: number[];
+  /** order is not the identity: a batch's rows are not contiguous in its value array. */
+  sorted: boolean;
 }
 
 interface BatchOutcome {
@@ -290,13 +292,14 @@ export class GroupCommitWriter {
     }
     const order: number[] = new Array(total);
     for (let g = 0; g < total; g++) order[g] = g;
-    if (this.settings.sortGroupById && total > 1) {
+    const sorted = this.settings.sortGroupById && total > 1;
+    if (sorted) {
       // Inserting in key order avoids B-tree page splits in the middle of the table.
       const ids: string[] = new Array(total);
       for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
       order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
     }
-    return { values, owners, offsets, order };
+    return { values, owners, offsets, order, sorted };
   }
 
   /**
@@ -349,16 +352,24 @@ export class GroupCommitWriter {
     const s = this.statements;
     const flavor = s.flavor;
     const { values, owners, offsets, order } = rows;
+    const named = { [CREATED_AT_PARAM]: now };
+    // In arrival order a run's values are one stretch of its batch's array: bind a copy of that stretch as is.
+    const asStored = !rows.sorted && flavor === 'text-decimals';
     for (let i = 0; i < order.length; ) {
       const owner = owners[order[i]!]!;
       let j = i + 1;
       while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
       const out = outcomes[owner]!;
       const flat = values[owner]!;
-      const params: unknown[] = [];
-      for (let k = i; k < j; k++) appendTradeBindValues(params, flavor, flat, offsets[order[k]!]!, now);
+      let params: unknown[];
+      if (asStored) {
+        params = flat.slice(offsets[order[i]!]!, offsets[order[j - 1]!]! + TRADE_FIELDS);
+      } else {
+        params = [];
+        for (let k = i; k < j; k++) appendTradeBindValues(params, flavor, flat, offsets[order[k]!]!);
+      }
       try {
-        const changes = s.insertTrades(j - i).run(params).changes;
+        const changes = s.insertTrades(j - i).run(params, named).changes;
         out.inserted += changes;
         out.duplicates += j - i - changes;
       } catch (err) {
@@ -366,9 +377,9 @@ export class GroupCommitWriter {
         for (let k = i; k < j; k++) {
           const at = offsets[order[k]!]!;
           const one: unknown[] = [];
-          appendTradeBindValues(one, flavor, flat, at, now);
+          appendTradeBindValues(one, flavor, flat, at);
           try {
-            if (s.insertTrade.run(one).changes === 1) out.inserted++;
+            if (s.insertTrade.run(one, named).changes === 1) out.inserted++;
             else out.duplicates++;
           } catch (e) {
             if (!isRowLevelError(e)) throw e;

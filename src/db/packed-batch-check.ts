@@ -24,11 +24,12 @@ const MAX_BLOCK_DIGITS = 15;
 /**
  * The flat bind values of a packed batch whose rows are all valid and already in stored form, or null when
  * any row needs the row-by-row checks (a bad row, another timestamp format, 29 February, a miscount).
- * Values are the packed strings as they are: the INSERT turns '' into NULL and block-number text into an integer.
+ * Values are the packed strings, an empty optional field as null; block-number text becomes an integer in the
+ * INSERT (the column's INTEGER affinity).
  */
-export function fastPathValues(packed: string, count: number): string[] | null {
+export function fastPathValues(packed: string, count: number): (string | null)[] | null {
   if (count === 0 || !ALL_ROWS_WELL_FORMED.test(packed)) return null;
-  const v = packed.split(FIELD);
+  const v: (string | null)[] = packed.split(FIELD);
   if (v.length !== count * TRADE_FIELDS) return null;
   for (let at = 0; at < v.length; at += TRADE_FIELDS) {
     if (
@@ -38,6 +39,9 @@ export function fastPathValues(packed: string, count: number): string[] | null {
     ) {
       return null;
     }
+    if (v[at + 2] === '') v[at + 2] = null;
+    if (v[at + 3] === '') v[at + 3] = null;
+    if (v[at + 4] === '') v[at + 4] = null;
   }
   return v;
 }
