@@ -25,11 +25,18 @@ import type { LoadResult } from './load-run.ts';
 
 export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy' | 'funnel';
 /**
- * The rotation inside one rep. `ceiling-sorted` (best case) rides along right after `ceiling`: both run in
- * one child process (bench/ceiling.ts --order both), so their pre-built rows never sit in this process's
- * heap and RSS while the threaded contenders run.
+ * What one rep runs, unit by unit. `ceiling-sorted` (best case) rides along right after `ceiling`: both run in
+ * one child process (bench/ceiling.ts --order both), so their pre-built rows never sit in this process's heap
+ * and RSS while the threaded contenders run. The funnel sits next to the ceiling: on a shared machine the load
+ * from other tenants comes in bursts, and the ratio between the two is the figure that matters most.
  */
-export const CONTENDERS: readonly Contender[] = ['ceiling', 'ceiling-sorted', 'direct', 'direct-legacy', 'funnel'];
+const UNITS: readonly (readonly Contender[])[] = [['ceiling', 'ceiling-sorted'], ['funnel'], ['direct'], ['direct-legacy']];
+export const CONTENDERS: readonly Contender[] = UNITS.flat();
+
+/** Odd reps run the units in order, even reps backwards (A B C, C B A, …): a drift during the run favours no one. */
+export function rotationFor(rep: number): Contender[] {
+  return (rep % 2 === 1 ? UNITS : [...UNITS].reverse()).flat();
+}
 
 /**
  * `direct` runs the old way's code on the new SQLite settings (WAL…): the rollback switch. `direct-legacy` runs
@@ -286,7 +293,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   try {
     for (let rep = 1; rep <= o.reps; rep++) {
       let sortedCeiling: CeilingResult | undefined;
-      for (const contender of CONTENDERS) {
+      for (const contender of rotationFor(rep)) {
         let figures: ContenderFigures;
         if (contender === 'ceiling') {
           const [funnelOrder, sorted] = await runCeilingChild([
@@ -363,7 +370,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     command: o.command ?? `runCompare(${JSON.stringify({ trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate) })})`,
     options: { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate), seed, batchSize, ceilingTxRows, ceilingChunkRows, collectorNice: DEFAULT_COLLECTOR_NICE },
     offeredRate: offered,
-    rotation: `per rep: ${CONTENDERS.join(' → ')}, ${o.reps} rep(s); a fresh temp database file per run; the ceilings in a child process, a GC before each threaded run`,
+    rotation: `odd reps: ${rotationFor(1).join(' → ')}; even reps: ${rotationFor(2).join(' → ')}; ${o.reps} rep(s); a fresh temp database file per run; the ceilings in a child process, a GC before each threaded run`,
     ceilingMethod,
     ceilingOrders,
     contenders,

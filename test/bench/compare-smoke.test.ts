@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { funnelArrivalOrder, prepareCeilingRows } from '../../bench/ceiling.ts';
-import { CONTENDERS, parseRate, runCompare, writeReport, type CompareResult } from '../../bench/compare.ts';
+import { CONTENDERS, parseRate, rotationFor, runCompare, writeReport, type CompareResult } from '../../bench/compare.ts';
 import { planProducers } from '../../src/sim/synthetic-trades.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -105,6 +105,12 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     const sorted = prepareCeilingRows({ trades: 1000, collectors: 3, duplicates: 0.3, order: 'sorted' });
     const ids = sorted.rows.map((r) => r[0] as string);
     expect(ids).toEqual([...ids].sort());
+  });
+
+  it('alternates the order of the contenders rep by rep, the funnel always next to the ceiling', () => {
+    expect(rotationFor(1)).toEqual(['ceiling', 'ceiling-sorted', 'funnel', 'direct', 'direct-legacy']);
+    expect(rotationFor(2)).toEqual(['direct-legacy', 'direct', 'funnel', 'ceiling', 'ceiling-sorted']);
+    expect(rotationFor(3)).toEqual(rotationFor(1));
   });
 
   it('reads --rate as rows/s or a percentage of the ceiling', () => {
