@@ -14,7 +14,7 @@ import { summarize } from '../src/latency-recorder.ts';
 import { planProducers } from '../src/sim/synthetic-trades.ts';
 import { spawnWorker } from '../src/threads/spawn-worker.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
-import type { DatabaseConfig } from '../src/config/database-config.ts';
+import { DEFAULT_DATABASE_CONFIG, type DatabaseConfig } from '../src/config/database-config.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 import { collectGarbage } from './collect-garbage.ts';
@@ -105,7 +105,7 @@ function producerIndices(trades: number, collectors: number, duplicates: number)
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const seed = o.seed ?? 7;
   const batchSize = o.batchSize ?? 200;
-  const maxInFlight = o.maxInFlight ?? 4;
+  const maxInFlight = o.maxInFlight ?? DEFAULT_DATABASE_CONFIG.maxInFlight;
   const collectorNice = o.collectorNice ?? DEFAULT_COLLECTOR_NICE;
   const dbUrl = urlFromDatabasePath(o.dbPath);
   const { unique, indices } = producerIndices(o.trades, o.collectors, o.duplicates);

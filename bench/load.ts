@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { DEFAULT_DATABASE_CONFIG } from '../src/config/database-config.ts';
 import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../src/threads/thread-priority.ts';
 import { defaultLoadDbPath, runLoad } from './load-run.ts';
 import { machineSummary } from './machine.ts';
@@ -51,7 +52,7 @@ const result = await runScript('bench:load', USAGE, async () => {
     duplicates,
     dbPath,
     batchSize: intFlag('batch', args.batch, 200, 1, 100_000),
-    maxInFlight: intFlag('in-flight', args['in-flight'], 4, 1, 1024),
+    maxInFlight: intFlag('in-flight', args['in-flight'], DEFAULT_DATABASE_CONFIG.maxInFlight, 1, 1024),
     rate: intFlag('rate', args.rate, 0, 0),
     collectorNice: intFlag('collector-nice', args['collector-nice'], DEFAULT_COLLECTOR_NICE, 0, MAX_NICE),
     ...(slowWriter ? { slowWriter, lazy: true, rssSampleMs: 1000 } : {}),

@@ -1,6 +1,7 @@
 // The `batching: false` rollback switch: no batch processor; each poll's new trades go to the store in one
 // write of their own (the cursor follows its ack, as with batching). SQLite settings and the writer stay.
 
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { BatchFailedError } from '../errors.ts';
 import type { TradeStore } from '../db/trade-store.ts';
 import type { TradeRecord } from '../trade-record.ts';
@@ -24,7 +25,7 @@ export class UnbatchedTradeSubmitter implements TradeSubmitter {
   /** `maxInFlight` bounds writes not yet acked (invariant 5): the next poll's `accepted` waits for room. */
   constructor(
     private readonly store: TradeStore,
-    private readonly maxInFlight = 4,
+    private readonly maxInFlight = DEFAULT_DATABASE_CONFIG.maxInFlight,
   ) {}
 
   submitTrades(trades: readonly TradeRecord[]): { accepted: Promise<void>; done: Promise<void> } {

@@ -5,6 +5,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { BreakerStateView } from '../breaker/breaker-state-cell.ts';
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { GeckoCollectorError, WriteFailedError, WriterUnavailableError } from '../errors.ts';
 import { LatencyRecorder } from '../latency-recorder.ts';
 import type { AckMessage, CollectorToManager, ManagerToCollector, NackMessage, WriteBatchMessage, WriterToCollector } from '../thread-messages.ts';
@@ -82,7 +83,7 @@ export class WriterClient {
 
   constructor(port: MessagePort, options: WriterClientOptions = {}) {
     this.port = port;
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_DATABASE_CONFIG.maxInFlight;
     this.pack = options.packTrades ?? true;
     this.manager = options.manager;
     this.gate = options.gate ? BreakerStateView.fromShared(options.gate) : undefined;

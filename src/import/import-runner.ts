@@ -1,6 +1,7 @@
 // Drives one import: validates each record where its line number is known, groups the valid ones into
 // batches for the write funnel with a few in flight, and tallies what the writer acknowledged.
 
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { validateTrade } from '../db/trade-validation.ts';
 import type { StoreResult } from '../db/trade-store.ts';
 import type { TradeRecord } from '../trade-record.ts';
@@ -40,7 +41,7 @@ interface OrderedReject extends ImportReject {
  * (those rows are committed and stay; importing again skips them as duplicates).
  */
 export async function runImport(source: AsyncIterable<ImportItem>, sink: TradeSink, options: ImportRunOptions): Promise<ImportSummary> {
-  const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+  const maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_DATABASE_CONFIG.maxInFlight);
   const maxDetails = options.maxRejectDetails ?? DEFAULT_MAX_REJECT_DETAILS;
   const totals = { records: 0, imported: 0, duplicates: 0, deferred: 0, rejected: 0, batches: 0 };
   const rejects: OrderedReject[] = [];
