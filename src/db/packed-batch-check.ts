@@ -4,12 +4,11 @@
 // not accept goes through the row-by-row checks, which find the bad rows and their reasons.
 
 import { FIELD } from './trade-packing.ts';
-import { MAX_DECIMAL, MAX_HASH, MAX_ID, MAX_POOL_ID, TRADE_FIELDS } from './trade-validation.ts';
+import { DECIMAL_PATTERN as DECIMAL, MAX_DECIMAL, MAX_HASH, MAX_ID, MAX_POOL_ID, TRADE_FIELDS } from './trade-validation.ts';
 
 // The packing separator as a regex escape, so the pattern cannot drift from trade-packing.ts.
 const SEP = `\\x${FIELD.charCodeAt(0).toString(16).padStart(2, '0')}`;
 const ANY = `[^${SEP}]`;
-const DECIMAL = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
 // Real calendar days without the leap-year rule: 29 February is left to the row-by-row check.
 const DATE = '\\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)';
 const TIME = '(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{6}';
