@@ -34,8 +34,6 @@ interface GroupRows {
   owners: Uint32Array;
   offsets: Uint32Array;
   order: number[];
-  /** order is not the identity: a batch's rows are not contiguous in its value array. */
-  sorted: boolean;
 }
 
 interface BatchOutcome {
@@ -292,14 +290,13 @@ export class GroupCommitWriter {
     }
     const order: number[] = new Array(total);
     for (let g = 0; g < total; g++) order[g] = g;
-    const sorted = this.settings.sortGroupById && total > 1;
-    if (sorted) {
+    if (this.settings.sortGroupById && total > 1) {
       // Inserting in key order avoids B-tree page splits in the middle of the table.
       const ids: string[] = new Array(total);
       for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
       order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
     }
-    return { values, owners, offsets, order, sorted };
+    return { values, owners, offsets, order };
   }
 
   /**
@@ -354,7 +351,7 @@ export class GroupCommitWriter {
     const { values, owners, offsets, order } = rows;
     const named = { [CREATED_AT_PARAM]: now };
     // In arrival order a run's values are one stretch of its batch's array: bind a copy of that stretch as is.
-    const asStored = !rows.sorted && flavor === 'text-decimals';
+    const asStored = !this.settings.sortGroupById && flavor === 'text-decimals';
     for (let i = 0; i < order.length; ) {
       const owner = owners[order[i]!]!;
       let j = i + 1;
