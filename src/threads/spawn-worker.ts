@@ -3,7 +3,6 @@
 // loader-hooks thread of its own (~14 MB and ~150 ms more per worker).
 
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { bundleTypeScript } from '../../bin/ts-entry.mjs';
 
 export interface WorkerEntry {
@@ -17,9 +16,8 @@ export interface WorkerEntry {
 
 /** Resolves a worker module (file URL or absolute path) to what `new Worker` / piscina must be given. */
 export function workerEntry(entry: URL | string): WorkerEntry {
-  const file = entry instanceof URL ? fileURLToPath(entry) : entry;
   // Source maps make stack traces from a bundled worker point at the .ts files.
-  return { filename: bundleTypeScript(file), argv: [], execArgv: [...threadExecArgv(), '--enable-source-maps'] };
+  return { filename: bundleTypeScript(entry), argv: [], execArgv: [...threadExecArgv(), '--enable-source-maps'] };
 }
 
 let threadFlags: string[] | undefined;
