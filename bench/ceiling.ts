@@ -24,7 +24,8 @@ import Database from 'better-sqlite3';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
-import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
+import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../src/config/database-config.ts';
+import type { WriterSettings } from '../src/config/writer-settings.ts';
 import { summarize } from '../src/latency-recorder.ts';
 import { round, roundSummary } from './rounding.ts';
 import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
@@ -177,9 +178,21 @@ export function sortRowsById(data: CeilingRows): CeilingRows {
   };
 }
 
-/** The writer's settings (DatabaseConfig defaults) for a file: what the funnel applies to its connection. */
-function writerSettingsForPath(dbPath: string) {
-  return writerSettingsFrom(resolveDatabaseConfig({ ...DEFAULT_DATABASE_CONFIG, url: `sqlite:///${dbPath}` }));
+/**
+ * A file opened as the funnel's writer opens it: the writer's settings from DatabaseConfig defaults (plus
+ * `config`), applied to the connection, then the schema. The ceiling and bench:writer's engine both start here.
+ */
+export function openAsWriter(dbPath: string, config: Partial<DatabaseConfig> = {}): { db: Database.Database; settings: WriterSettings } {
+  const settings = writerSettingsFrom(resolveDatabaseConfig({ ...DEFAULT_DATABASE_CONFIG, ...config, url: `sqlite:///${dbPath}` }));
+  const db = new Database(dbPath);
+  try {
+    applyWriteConnectionSettings(db, settings, 'funnel-writer');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return { db, settings };
 }
 
 /** The ceiling's inserts on an open connection, ready to run one transaction at a time. */
@@ -247,11 +260,8 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
   const data = prepared ?? prepareCeilingRows(o);
   if (data.order !== order) throw new Error(`prepared rows are in ${data.order} order, options ask for ${order}`);
 
-  const settings = writerSettingsForPath(o.dbPath);
-  const db = new Database(o.dbPath);
+  const { db } = openAsWriter(o.dbPath);
   try {
-    applyWriteConnectionSettings(db, settings, 'funnel-writer');
-    migrate(db);
     const flavor = detectSchemaFlavor(db);
     if (flavor !== 'text-decimals') throw new Error(`expected a new (text-decimals) schema, found ${flavor}`);
 

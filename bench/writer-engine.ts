@@ -16,16 +16,14 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
-import { resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { GroupCommitWriter } from '../src/db/group-commit-writer.ts';
-import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
-import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
+import { detectSchemaFlavor } from '../src/db/schema-migrations.ts';
 import { packTrades } from '../src/db/trade-packing.ts';
 import { WriteStatements } from '../src/db/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import type { AckMessage, WriterToCollector } from '../src/thread-messages.ts';
-import { type CeilingRows, DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, funnelArrivalOrder, planCeilingTransactions, prepareCeilingRows } from './ceiling.ts';
+import { type CeilingRows, DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, funnelArrivalOrder, openAsWriter, planCeilingTransactions, prepareCeilingRows } from './ceiling.ts';
 import { median } from './compare.ts';
 import { machineSummary } from './machine.ts';
 import { round } from './rounding.ts';
@@ -72,21 +70,13 @@ interface Stepper {
   close(): Promise<number>;
 }
 
-function openDatabase(dbPath: string, sort: boolean): { db: Database.Database; settings: ReturnType<typeof writerSettingsFrom> } {
-  const settings = writerSettingsFrom(resolveDatabaseConfig({ url: `sqlite:///${dbPath}`, sortGroupById: sort }));
-  const db = new Database(dbPath);
-  applyWriteConnectionSettings(db, settings, 'funnel-writer');
-  migrate(db);
-  return { db, settings };
-}
-
 function storedIn(db: Database.Database): number {
   return db.prepare('SELECT count(*) FROM trades').pluck().get() as number;
 }
 
 /** The engine, fed `perStep` batches per step, each step awaited until every batch in it is acked. */
 function engineStepper(dbPath: string, sort: boolean, batches: { count: number; data: string }[], perStep: number): Stepper {
-  const { db, settings } = openDatabase(dbPath, sort);
+  const { db, settings } = openAsWriter(dbPath, { sortGroupById: sort });
   const engine = new GroupCommitWriter(db, new WriteStatements(db, detectSchemaFlavor(db)), settings, componentLogger('bench-writer'));
   // Copies made before any clock runs, as a port delivers one per message: no variant sees strings another touched.
   const own = batches.map((b) => structuredClone(b));
@@ -113,7 +103,7 @@ function engineStepper(dbPath: string, sort: boolean, batches: { count: number; 
 }
 
 function ceilingStepper(dbPath: string, rows: CeilingRows, txRows: number): Stepper {
-  const { db } = openDatabase(dbPath, false);
+  const { db } = openAsWriter(dbPath);
   const plan = planCeilingTransactions(db, rows, txRows, DEFAULT_CEILING_CHUNK_ROWS);
   return {
     step: (t) => void plan.run(t),
