@@ -7,12 +7,13 @@
 // transactions the funnel, which group-commits up to 5000 rows, could beat the "ceiling").
 //
 // Order matters for a TEXT primary key (B-tree page splits), so the rows go in in a stated order:
-//   'funnel': the SAME rows in the order the funnel receives them: the producers' streams (planProducers)
-//             cut into their 200-row batches and interleaved round-robin (p0 b0, p1 b0, … pN b0, p0 b1, …);
+//   'funnel': the SAME rows in the order the funnel's writer stored them: recorded from a funnel run
+//             (--arrival, written by bench:compare; see arrival-order.ts), else as planned: the producers'
+//             200-row batches interleaved round-robin (p0 b0, p1 b0, … pN b0, p0 b1, …);
 //   'sorted': the same rows sorted by trade id: the best case.
 //
 // `node bin/run-ts.mjs bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted]
-//                           [--tx ROWS] [--chunk ROWS] [--sweep] [--json]`
+//                           [--arrival FILE] [--tx ROWS] [--chunk ROWS] [--sweep] [--json]`
 // --sweep tries the insert methods (single-row vs multi-row ×50/×100/×200, transactions of 200…5000 rows)
 // on both orders and prints rows/s for each: how the default method was chosen.
 
@@ -33,6 +34,7 @@ import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
 import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
 import { validateTrade } from '../src/db/trade-validation.ts';
 import { planProducers, syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
 
 export type CeilingOrder = 'funnel' | 'sorted';
@@ -52,6 +54,8 @@ export interface CeilingOptions {
   chunkRows?: number;
   /** The producers' batch size, which sets the funnel interleaving (default 200, as runLoad). */
   batchSize?: number;
+  /** The funnel's recorded arrival order (arrival-order.ts); without it, the planned round-robin one. */
+  arrival?: ArrivalOrder;
   /**
    * Mirror the writer's WAL policy (wal_autocheckpoint off, a PASSIVE checkpoint at least every 5 s under
    * load, inside the timed part; one at close, after it, as the funnel's shutdown). Default true.
@@ -110,36 +114,22 @@ const FORCED_CHECKPOINT_EVERY_MS = 5000; // as src/db/group-commit-writer.ts
 export const DEFAULT_CEILING_TX_ROWS = DEFAULT_DATABASE_CONFIG.groupCommitMaxRows;
 export const DEFAULT_CEILING_CHUNK_ROWS = 50;
 
-/**
- * The trade indices in the order the funnel receives them: each producer's stream (planProducers) in its
- * `batchSize` batches, batches taken round-robin across producers. Under saturation all producers post
- * concurrently with the same batch size, so this is the arrival order the writer sees, up to scheduling jitter.
- */
-export function funnelArrivalOrder(trades: number, collectors: number, duplicates: number, batchSize = 200): { unique: number; indices: number[] } {
-  const { unique, plans } = planProducers(trades, collectors, duplicates);
-  const indices: number[] = [];
-  const longest = Math.max(...plans.map((p) => p.indices.length));
-  for (let start = 0; start < longest; start += batchSize) {
-    for (const plan of plans) {
-      const end = Math.min(start + batchSize, plan.indices.length);
-      for (let k = start; k < end; k++) indices.push(plan.indices[k]!);
-    }
+export function describeOrder(order: CeilingOrder, collectors: number, batchSize = 200, arrival?: ArrivalOrder): string {
+  if (order === 'sorted') return 'sorted by trade id (best case: every insert appends to the right edge of the primary-key B-tree)';
+  if (arrival) {
+    const pairs = arrival.batches.length - 1;
+    return `funnel arrival order, recorded: the ${batchSize}-row batches in the order the funnel's writer stored them in a funnel run of this load (read back from the rowids of its trades); ${arrival.sameProducerNeighbours} of ${pairs} neighbouring batches came from the same producer`;
   }
-  return { unique, indices };
-}
-
-export function describeOrder(order: CeilingOrder, collectors: number, batchSize = 200): string {
-  return order === 'funnel'
-    ? `funnel arrival order: the ${collectors} producers' streams (planProducers: own share, the neighbour's repeats spread through it) cut into ${batchSize}-row batches and interleaved round-robin (producer 0 batch 0, producer 1 batch 0, …, producer ${collectors - 1} batch 0, producer 0 batch 1, …)`
-    : 'sorted by trade id (best case: every insert appends to the right edge of the primary-key B-tree)';
+  return `funnel arrival order as planned (not recorded): the ${collectors} producers' streams (planProducers: own share, the neighbour's repeats spread through it) cut into ${batchSize}-row batches and interleaved round-robin (producer 0 batch 0, producer 1 batch 0, …, producer ${collectors - 1} batch 0, producer 0 batch 1, …)`;
 }
 
 /** Generates, validates and binds every offered trade, in `order`. Not timed by runCeiling. */
-export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collectors' | 'duplicates' | 'seed' | 'order' | 'batchSize'>): CeilingRows {
+export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collectors' | 'duplicates' | 'seed' | 'order' | 'batchSize' | 'arrival'>): CeilingRows {
   const t0 = performance.now();
   const batchSize = o.batchSize ?? 200;
   const seed = o.seed ?? 7;
-  const { unique, indices } = funnelArrivalOrder(o.trades, o.collectors, o.duplicates, batchSize);
+  const { indices } = o.arrival ?? roundRobinOrder(o.trades, o.collectors, o.duplicates, batchSize);
+  const { unique } = planProducers(o.trades, o.collectors, o.duplicates);
   const createdAt = storedTimestamp();
   const rows: unknown[][] = [];
   for (let k = 0; k < indices.length; k++) {
@@ -150,7 +140,7 @@ export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collector
   }
   const funnel: CeilingRows = {
     order: 'funnel',
-    orderDescription: describeOrder('funnel', o.collectors, batchSize),
+    orderDescription: describeOrder('funnel', o.collectors, batchSize, o.arrival),
     offered: indices.length,
     unique,
     rows,
@@ -331,6 +321,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
 // ---------------------------------------------------------------------------------------------- CLI
 
 const USAGE = `usage: node bin/run-ts.mjs bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
+                                          [--arrival FILE] (the funnel order recorded by bench:compare; default: as planned)
                                           [--tx ROWS] [--chunk ROWS] [--batch N] [--seed N] [--dir DIR] [--sweep] [--json]`;
 
 function removeDatabase(dbPath: string): void {
@@ -342,6 +333,7 @@ async function main(): Promise<void> {
   const { values: args } = parseFlags(process.argv.slice(2), {
     ...LOAD_SHAPE_FLAGS,
     order: { type: 'string' },
+    arrival: { type: 'string' },
     tx: { type: 'string' },
     chunk: { type: 'string' },
     batch: { type: 'string' },
@@ -360,11 +352,19 @@ async function main(): Promise<void> {
   const txRows = intFlag('tx', args.tx, DEFAULT_CEILING_TX_ROWS, 1);
   const chunkRows = intFlag('chunk', args.chunk, DEFAULT_CEILING_CHUNK_ROWS, 1);
   const order = choiceFlag('order', args.order, 'funnel', ['funnel', 'sorted', 'both'] as const);
+  let arrival: ArrivalOrder | undefined;
+  if (args.arrival !== undefined) {
+    try {
+      arrival = readArrivalFile(args.arrival, { trades, collectors, duplicates, batchSize });
+    } catch (err) {
+      throw new UsageError(`--arrival: ${(err as Error).message}`);
+    }
+  }
   if (args.dir !== undefined && !fs.existsSync(args.dir)) throw new UsageError(`--dir ${JSON.stringify(args.dir)} does not exist`);
   const dir = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'gecko-ceiling-'));
   let n = 0;
   const fresh = () => path.join(dir, `ceiling-${n++}.db`);
-  const load = { trades, collectors, duplicates, seed, batchSize };
+  const load = { trades, collectors, duplicates, seed, batchSize, ...(arrival ? { arrival } : {}) };
   try {
     if (args.sweep) {
       const { machineSummary } = await import('./machine.ts');

@@ -16,6 +16,7 @@ import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
+import { recordArrivalOrder, writeArrivalFile } from './arrival-order.ts';
 import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
 import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
@@ -28,10 +29,12 @@ export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy
  * What one rep runs, unit by unit. `ceiling-sorted` (best case) rides along right after `ceiling`: both run in
  * one child process (bench/ceiling.ts --order both), so their pre-built rows never sit in this process's heap
  * and RSS while the threaded contenders run. The funnel sits next to the ceiling: on a shared machine the load
- * from other tenants comes in bursts, and the ratio between the two is the figure that matters most.
+ * from other tenants comes in bursts, and the ratio between the two is the figure that matters most. The funnel
+ * comes first, so rep 1's ceiling already replays a recorded arrival order (see arrival-order.ts).
  */
-const UNITS: readonly (readonly Contender[])[] = [['ceiling', 'ceiling-sorted'], ['funnel'], ['direct'], ['direct-legacy']];
-export const CONTENDERS: readonly Contender[] = UNITS.flat();
+const UNITS: readonly (readonly Contender[])[] = [['funnel'], ['ceiling', 'ceiling-sorted'], ['direct'], ['direct-legacy']];
+/** Every contender, in the order tables and charts show them. */
+export const CONTENDERS: readonly Contender[] = ['ceiling', 'ceiling-sorted', 'funnel', 'direct', 'direct-legacy'];
 
 /** Odd reps run the units in order, even reps backwards (A B C, C B A, …): a drift during the run favours no one. */
 export function rotationFor(rep: number): Contender[] {
@@ -290,27 +293,34 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     for (const f of fs.readdirSync(path.dirname(p))) if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(p), f), { recursive: true, force: true });
   };
 
+  // The funnel order the ceiling replays: recorded after each funnel run (the latest one wins).
+  const arrivalFile = path.join(dir, 'funnel-arrival.bin');
+  const ceilingArgs = () => [
+    '--trades', String(o.trades), '--collectors', String(o.collectors), '--duplicates', String(o.duplicates), '--seed', String(seed),
+    '--batch', String(batchSize), '--tx', String(ceilingTxRows), '--chunk', String(ceilingChunkRows), '--dir', dir,
+    ...(fs.existsSync(arrivalFile) ? ['--arrival', arrivalFile] : []),
+  ];
   try {
+    if (rate.kind === 'percent-of-ceiling') {
+      // The paced funnel runs before any ceiling of rep 1, so the rate comes from a ceiling run of its own.
+      const [calibration] = await runCeilingChild(ceilingArgs());
+      offered = {
+        rowsPerSec: Math.max(1, Math.round((calibration.rowsPerSec * rate.percent) / 100)),
+        basis: `${rate.percent}% of a ceiling run made before rep 1, not counted in the medians (${calibration.rowsPerSec} rows/s, planned arrival order)`,
+      };
+      progress(`calibration: ceiling ${calibration.rowsPerSec} rows/s → offered ${offered.rowsPerSec} rows/s`);
+    }
     for (let rep = 1; rep <= o.reps; rep++) {
       let sortedCeiling: CeilingResult | undefined;
       for (const contender of rotationFor(rep)) {
         let figures: ContenderFigures;
         if (contender === 'ceiling') {
-          const [funnelOrder, sorted] = await runCeilingChild([
-            '--trades', String(o.trades), '--collectors', String(o.collectors), '--duplicates', String(o.duplicates), '--seed', String(seed),
-            '--batch', String(batchSize), '--tx', String(ceilingTxRows), '--chunk', String(ceilingChunkRows), '--dir', dir,
-          ]);
+          const [funnelOrder, sorted] = await runCeilingChild(ceilingArgs());
           sortedCeiling = sorted;
           ceilingMethod = `${funnelOrder.method}, up to ${funnelOrder.txRows} rows per BEGIN IMMEDIATE … COMMIT, writer pragmas, PASSIVE checkpoint every 5 s (timed) and one at the end (after the clock); own child process`;
           ceilingOrders.ceiling = funnelOrder.orderDescription;
           ceilingOrders['ceiling-sorted'] = sorted.orderDescription;
           figures = fromCeiling(funnelOrder);
-          if (rep === 1 && rate.kind === 'percent-of-ceiling') {
-            offered = {
-              rowsPerSec: Math.max(1, Math.round((funnelOrder.rowsPerSec * rate.percent) / 100)),
-              basis: `${rate.percent}% of the ceiling measured first in this run (${funnelOrder.rowsPerSec} rows/s)`,
-            };
-          }
         } else if (contender === 'ceiling-sorted') {
           figures = fromCeiling(sortedCeiling!);
         } else {
@@ -328,6 +338,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
             seed,
             rate: offered.rowsPerSec,
           });
+          if (contender === 'funnel') writeArrivalFile(arrivalFile, recordArrivalOrder(dbPath, { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, seed, batchSize }));
           removeDb(dbPath);
           figures = fromLoad(r, before);
         }
@@ -339,6 +350,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
       }
     }
   } finally {
+    fs.rmSync(arrivalFile, { force: true });
     if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
   }
 
@@ -370,7 +382,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     command: o.command ?? `runCompare(${JSON.stringify({ trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate) })})`,
     options: { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate), seed, batchSize, ceilingTxRows, ceilingChunkRows, collectorNice: DEFAULT_COLLECTOR_NICE },
     offeredRate: offered,
-    rotation: `odd reps: ${rotationFor(1).join(' → ')}; even reps: ${rotationFor(2).join(' → ')}; ${o.reps} rep(s); a fresh temp database file per run; the ceilings in a child process, a GC before each threaded run`,
+    rotation: `odd reps: ${rotationFor(1).join(' → ')}; even reps: ${rotationFor(2).join(' → ')}; ${o.reps} rep(s); a fresh temp database file per run; the ceilings in a child process, replaying the arrival order recorded in the latest funnel run; a GC before each threaded run`,
     ceilingMethod,
     ceilingOrders,
     contenders,

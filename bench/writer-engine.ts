@@ -2,7 +2,7 @@
 //
 // The writer's engine alone, in this one thread, against the ceiling on the same rows: where the funnel's
 // gap to the ceiling comes from once threads, ports and the second core are out of the picture. The engine
-// (GroupCommitWriter) gets the batches packed as the producers pack them, in the funnel's arrival order, one
+// (GroupCommitWriter) gets the batches packed as the producers pack them, in the planned arrival order, one
 // full group commit at a time (saturation), with the id sort off and on; the ceiling runs the same rows in
 // transactions of the same size. The variants take turns transaction by transaction, each on its own file
 // (rotating who goes first), and each one's time is summed over its own transactions: on a shared machine the
@@ -23,7 +23,8 @@ import { WriteStatements } from '../src/db/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import type { AckMessage, WriterToCollector } from '../src/thread-messages.ts';
-import { type CeilingRows, DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, funnelArrivalOrder, openAsWriter, planCeilingTransactions, prepareCeilingRows } from './ceiling.ts';
+import { roundRobinOrder } from './arrival-order.ts';
+import { type CeilingRows, DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, openAsWriter, planCeilingTransactions, prepareCeilingRows } from './ceiling.ts';
 import { median } from './compare.ts';
 import { machineSummary } from './machine.ts';
 import { round } from './rounding.ts';
@@ -48,10 +49,10 @@ export interface EngineOptions {
   onProgress?: (line: string) => void;
 }
 
-/** The producers' batches, packed, in the order the funnel's writer receives them. */
+/** The producers' batches, packed, in the planned round-robin arrival order (the ceiling's rows come in the same one). */
 function packedArrivalBatches(o: EngineOptions): { count: number; data: string }[] {
   const batchSize = o.batchSize ?? 200;
-  const { indices } = funnelArrivalOrder(o.trades, o.collectors, o.duplicates, batchSize);
+  const { indices } = roundRobinOrder(o.trades, o.collectors, o.duplicates, batchSize);
   const out: { count: number; data: string }[] = [];
   for (let i = 0; i < indices.length; i += batchSize) {
     const batch = indices.slice(i, i + batchSize).map((k) => syntheticTrade(k, { seed: o.seed ?? 7 }));
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ machine, options: { ...o, onProgress: undefined }, unique: r.unique, rowsPerTransaction: r.rowsPerTransaction, medians: r.medians, ratios, runs: r.runs })}\n`);
     return;
   }
-  process.stdout.write(`${machine.line}\n${o.trades} trades (${r.unique} unique), ${o.collectors} producers' arrival order, ${r.rowsPerTransaction} rows per transaction, turns taken transaction by transaction, medians of ${o.reps}\n`);
+  process.stdout.write(`${machine.line}\n${o.trades} trades (${r.unique} unique), ${o.collectors} producers' planned (round-robin) arrival order, ${r.rowsPerTransaction} rows per transaction, turns taken transaction by transaction, medians of ${o.reps}\n`);
   for (const v of VARIANTS) process.stdout.write(`${v.padEnd(14)} ${String(r.medians[v].rowsPerSec).padStart(7)} rows/s  cpu ${r.medians[v].cpuSeconds.toFixed(2)} s\n`);
   process.stdout.write(`engine / ceiling ${ratios.engineOverCeiling}; sorted engine / ceiling ${ratios.engineSortedOverCeiling}\n`);
 }

@@ -37,19 +37,29 @@ export interface SyntheticTradeOptions {
   pools?: number;
 }
 
-/** Trade number `index` (0-based; later index = later trade) of the deterministic stream. */
-export function syntheticTrade(index: number, options: SyntheticTradeOptions = {}): TradeRecord {
-  const seed = options.seed ?? 1;
-  const pools = options.pools ?? 16;
+/** What trade `index`'s id is made of (the first draws of its generator), and the generator, to draw the rest. */
+function tradeHead(index: number, seed: number) {
   const next = seededRandom(Math.imul(index + 1, 0x85ebca6b) ^ Math.imul(seed, 0xc2b2ae35));
   const block = START_BLOCK + Math.floor(index / 3);
   const unix = START_UNIX + Math.floor(index / 2);
   const txHash = pickString(next, BASE58, 88);
   const logIndex = Math.floor(next() * 60);
+  return { next, block, unix, txHash, id: flat(`solana_${block}_${txHash}_${logIndex}_${unix}`) };
+}
+
+/** Trade number `index`'s id alone, without generating the rest of the trade (a fifth of the work). */
+export function syntheticTradeId(index: number, seed = 1): string {
+  return tradeHead(index, seed).id;
+}
+
+/** Trade number `index` (0-based; later index = later trade) of the deterministic stream. */
+export function syntheticTrade(index: number, options: SyntheticTradeOptions = {}): TradeRecord {
+  const pools = options.pools ?? 16;
+  const { next, block, unix, txHash, id } = tradeHead(index, options.seed ?? 1);
   const side = next() < 0.55 ? 'buy' : 'sell';
   const iso = new Date(unix * 1000).toISOString().replace('.000Z', 'Z');
   return {
-    id: flat(`solana_${block}_${txHash}_${logIndex}_${unix}`),
+    id,
     poolId: syntheticPoolId(index % pools),
     blockNumber: block,
     txHash,

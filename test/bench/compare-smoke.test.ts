@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { funnelArrivalOrder, prepareCeilingRows } from '../../bench/ceiling.ts';
+import { roundRobinOrder } from '../../bench/arrival-order.ts';
+import { prepareCeilingRows } from '../../bench/ceiling.ts';
 import { CONTENDERS, parseRate, rotationFor, runCompare, writeReport, type CompareResult } from '../../bench/compare.ts';
 import { planProducers } from '../../src/sim/synthetic-trades.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -48,7 +49,10 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     expect(result.problems).toEqual([]);
     expect(Object.keys(result.contenders).sort()).toEqual([...CONTENDERS].sort());
     expect(result.runs).toHaveLength(CONTENDERS.length);
-    expect(result.runs.map((r) => r.contender)).toEqual([...CONTENDERS]);
+    expect(result.runs.map((r) => r.contender)).toEqual(rotationFor(1));
+    expect([...rotationFor(1)].sort()).toEqual([...CONTENDERS].sort());
+    // The funnel ran first, so the ceiling replayed the order its writer stored the batches in.
+    expect(result.ceilingOrders.ceiling).toMatch(/^funnel arrival order, recorded: .* \d+ of 19 neighbouring batches came from the same producer$/);
     for (const c of CONTENDERS) {
       const s = result.contenders[c];
       expect(s.runs).toBe(1);
@@ -95,9 +99,9 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     expect(mdText).toContain('| funnel / direct (old settings) (rows/s)');
   });
 
-  it('replays the funnel arrival order: every producer batch, round-robin', () => {
+  it('plans the funnel arrival order round-robin, for a ceiling run before any funnel run', () => {
     const { plans } = planProducers(1000, 3, 0.3);
-    const { indices } = funnelArrivalOrder(1000, 3, 0.3, 100);
+    const { indices } = roundRobinOrder(1000, 3, 0.3, 100);
     expect(indices).toHaveLength(1000);
     expect(indices.slice(0, 100)).toEqual(plans[0]!.indices.slice(0, 100));
     expect(indices.slice(100, 200)).toEqual(plans[1]!.indices.slice(0, 100));
@@ -108,8 +112,8 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
   });
 
   it('alternates the order of the contenders rep by rep, the funnel always next to the ceiling', () => {
-    expect(rotationFor(1)).toEqual(['ceiling', 'ceiling-sorted', 'funnel', 'direct', 'direct-legacy']);
-    expect(rotationFor(2)).toEqual(['direct-legacy', 'direct', 'funnel', 'ceiling', 'ceiling-sorted']);
+    expect(rotationFor(1)).toEqual(['funnel', 'ceiling', 'ceiling-sorted', 'direct', 'direct-legacy']);
+    expect(rotationFor(2)).toEqual(['direct-legacy', 'direct', 'ceiling', 'ceiling-sorted', 'funnel']);
     expect(rotationFor(3)).toEqual(rotationFor(1));
   });
 
