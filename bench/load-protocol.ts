@@ -5,6 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { DatabaseConfig } from '../src/config/database-config.ts';
 import type { LockContentionMetrics } from '../src/db/lock-contention-metrics.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
+import type { ThreadTimes } from './thread-cpu.ts';
 
 export interface ProducerData {
   producer: number;
@@ -41,6 +42,8 @@ export type ProducerToHarness =
       latency: LatencySummary;
       latencySamples: number[];
       direct?: LockContentionMetrics;
+      /** This producer thread from "go" to "done" (null off Linux), and its kernel thread id. */
+      thread: { tid: number; times: ThreadTimes } | null;
     };
 
 export type HarnessToProducer = { kind: 'go' };

@@ -20,6 +20,7 @@ import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-
 import { collectGarbage } from './collect-garbage.ts';
 import { memoryBreakdown, type MemoryBreakdown } from './process-memory.ts';
 import { round, roundSummary } from './rounding.ts';
+import { NO_TIMES, sumTimes, threadSnapshot, timesBetween, type ThreadTimes } from './thread-cpu.ts';
 
 export interface LoadOptions {
   manager: 'funnel' | 'direct';
@@ -47,6 +48,19 @@ export interface LoadOptions {
 }
 
 export type RssSample = { atMs: number } & MemoryBreakdown;
+
+/** Where the process's CPU went from "go" to the last ack, thread by thread (Linux only). */
+export interface ThreadReport {
+  /** The harness's own thread (the funnel manager's main-thread side lives here too). */
+  main: ThreadTimes;
+  /** The producer threads, summed. */
+  producers: ThreadTimes;
+  /**
+   * Every other thread that ran, busiest first. In a funnel run the first is the writer thread; the rest are the
+   * checkpointer thread, V8's platform threads (parallel and concurrent GC for every isolate) and libuv's pool.
+   */
+  others: ThreadTimes[];
+}
 
 export interface LoadResult {
   manager: 'funnel' | 'direct';
@@ -78,6 +92,8 @@ export interface LoadResult {
   rssSamples?: RssSample[];
   /** With rssSampleMs: the highest anonymous RSS sampled (heaps, page caches; null off Linux). */
   peakAnonMb?: number | null;
+  /** Per-thread CPU and run-queue wait over the timed window; null off Linux. */
+  threads: ThreadReport | null;
 }
 
 const PRODUCER_ENTRY = new URL('./load-worker.ts', import.meta.url);
@@ -186,12 +202,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     }
   }, 50);
   const cpu0 = process.cpuUsage();
+  const threads0 = threadSnapshot();
   for (const w of workers) w.postMessage({ kind: 'go' } satisfies HarnessToProducer);
   const results = await Promise.all(done);
   // The clock stops when every batch is acked (committed), as the ceiling's stops at its last COMMIT; the
   // manager's shutdown (final checkpoint, threads joined) is reported apart as closeSeconds.
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const threads = threads0 && threadReport(threads0, threadSnapshot(), results);
   let writerMetrics: Awaited<ReturnType<LockOptimizedDatabaseManager['getLockContentionMetrics']>> | undefined;
   const c0 = performance.now();
   if (funnel) {
@@ -235,5 +253,23 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     peakRssMb: round(peakRss / 2 ** 20, 1),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
     ...(o.rssSampleMs ? { rssSamples, peakAnonMb } : {}),
+    threads,
+  };
+}
+
+/** Producers measure themselves (they may be gone by the second snapshot); every other thread from the snapshots. */
+function threadReport(before: Map<number, ThreadTimes>, after: Map<number, ThreadTimes> | null, results: readonly (ProducerToHarness & { kind: 'done' })[]): ThreadReport | null {
+  if (!after || results.some((r) => !r.thread)) return null;
+  const producerIds = new Set(results.map((r) => r.thread!.tid));
+  const others: ThreadTimes[] = [];
+  for (const [tid, end] of after) {
+    if (tid === process.pid || producerIds.has(tid)) continue;
+    const t = timesBetween(before.get(tid) ?? NO_TIMES, end);
+    if (t.cpuMs > 0) others.push(t);
+  }
+  return {
+    main: timesBetween(before.get(process.pid) ?? NO_TIMES, after.get(process.pid) ?? NO_TIMES),
+    producers: sumTimes(results.map((r) => r.thread!.times)),
+    others: others.sort((a, b) => b.cpuMs - a.cpuMs),
   };
 }

@@ -9,6 +9,7 @@ import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { lowerThisThreadPriority } from '../src/threads/thread-priority.ts';
 import type { TradeRecord } from '../src/trade-record.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
+import { ownThreadTimes, timesBetween } from './thread-cpu.ts';
 
 const data = workerData as ProducerData;
 // As a collector thread does: the writer, which every producer waits on, gets the CPU first.
@@ -38,6 +39,7 @@ if (data.manager === 'direct') {
 send({ kind: 'ready' });
 await new Promise<void>((resolve) => port.once('message', (m: HarnessToProducer) => m.kind === 'go' && resolve()));
 
+const thread0 = ownThreadTimes();
 const latency = new LatencyRecorder(4096);
 const totals = { batches: 0, inserted: 0, duplicates: 0, rejected: 0, failedBatches: 0 };
 const started = performance.now();
@@ -93,11 +95,13 @@ if (direct) {
 }
 
 const summary = latency.summary();
+const thread1 = ownThreadTimes();
 send({
   kind: 'done',
   ...totals,
   latency: summary,
   latencySamples: latency.sample(),
   ...(direct ? { direct: await direct.getLockContentionMetrics() } : {}),
+  thread: thread0 && thread1 ? { tid: thread1.tid, times: timesBetween(thread0.times, thread1.times) } : null,
 });
 await direct?.close();
