@@ -22,7 +22,7 @@ import { machineSummary, type MachineSummary } from './machine.ts';
 import { renderBarChart } from './svg-chart.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { round } from './rounding.ts';
-import type { LoadResult } from './load-run.ts';
+import type { LoadResult, ThreadReport } from './load-run.ts';
 
 export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy' | 'funnel';
 /**
@@ -123,6 +123,20 @@ export interface CompareRatios {
   p99LatencyFunnelOverDirectLegacy: number;
 }
 
+/** Seconds, from "go" to the last ack: the writer thread's time split three ways, and every other thread's CPU. */
+export interface FunnelThreads {
+  runs: number;
+  writerOnCpu: number;
+  /** Runnable, waiting for a CPU (other threads or tenants had it). */
+  writerWaitingForCpu: number;
+  /** The rest of the window: nothing to commit (no batch queued). */
+  writerIdle: number;
+  producersCpu: number;
+  /** Checkpointer, V8's platform threads (GC for every isolate, background compiles), libuv's pool. */
+  otherThreadsCpu: number;
+  mainCpu: number;
+}
+
 export interface CompareRun {
   rep: number;
   contender: Contender;
@@ -157,6 +171,8 @@ export interface CompareResult {
   /** Median of the per-rep ratios (each rep's contenders ran back to back: robust to slow drifts). */
   pairedRatios: CompareRatios;
   runs: CompareRun[];
+  /** Where the funnel's CPU went, thread by thread (medians over its runs); null off Linux. */
+  funnelThreads: FunnelThreads | null;
   /** Everything that makes the figures untrustworthy (stored != unique, failed batches...); empty = sane. */
   problems: string[];
   seconds: number;
@@ -282,6 +298,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   fs.mkdirSync(dir, { recursive: true });
   const machine = machineSummary();
   const runs: CompareRun[] = [];
+  const funnelThreadRuns: { seconds: number; threads: ThreadReport | null }[] = [];
   let offered = { rowsPerSec: rate.kind === 'absolute' ? rate.rowsPerSec : 0, basis: rate.kind === 'absolute' ? 'absolute (--rate)' : 'unpaced: producers post as fast as acks allow (saturation)' };
   let ceilingMethod = '';
   const ceilingOrders = { ceiling: '', 'ceiling-sorted': '' };
@@ -293,8 +310,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     for (const f of fs.readdirSync(path.dirname(p))) if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(p), f), { recursive: true, force: true });
   };
 
-  // The funnel order the ceiling replays: recorded after each funnel run (the latest one wins).
+  // The funnel order the ceiling replays: recorded after each funnel run (the latest one wins). One left in a
+  // caller's workDir by an interrupted run is of no funnel of this run.
   const arrivalFile = path.join(dir, 'funnel-arrival.bin');
+  fs.rmSync(arrivalFile, { force: true });
   const ceilingArgs = () => [
     '--trades', String(o.trades), '--collectors', String(o.collectors), '--duplicates', String(o.duplicates), '--seed', String(seed),
     '--batch', String(batchSize), '--tx', String(ceilingTxRows), '--chunk', String(ceilingChunkRows), '--dir', dir,
@@ -338,6 +357,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
             seed,
             rate: offered.rowsPerSec,
           });
+          if (contender === 'funnel') funnelThreadRuns.push({ seconds: r.seconds, threads: r.threads });
           if (contender === 'funnel') writeArrivalFile(arrivalFile, recordArrivalOrder(dbPath, { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, seed, batchSize }));
           removeDb(dbPath);
           figures = fromLoad(r, before);
@@ -389,8 +409,25 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     ratios,
     pairedRatios,
     runs,
+    funnelThreads: funnelThreadsOf(funnelThreadRuns),
     problems,
     seconds: round((performance.now() - t0) / 1000, 1),
+  };
+}
+
+function funnelThreadsOf(runs: readonly { seconds: number; threads: ThreadReport | null }[]): FunnelThreads | null {
+  if (runs.length === 0 || runs.some((r) => !r.threads?.others.length)) return null;
+  // In a funnel run the busiest thread that is neither the main thread nor a producer is the writer.
+  const rs = runs.map((r) => ({ seconds: r.seconds, threads: r.threads!, writer: r.threads!.others[0]! }));
+  const m = (f: (r: (typeof rs)[number]) => number) => round(median(rs.map(f)), 2);
+  return {
+    runs: rs.length,
+    writerOnCpu: m((r) => r.writer.cpuMs / 1000),
+    writerWaitingForCpu: m((r) => r.writer.runQueueMs / 1000),
+    writerIdle: m((r) => Math.max(0, r.seconds - (r.writer.cpuMs + r.writer.runQueueMs) / 1000)),
+    producersCpu: m((r) => r.threads.producers.cpuMs / 1000),
+    otherThreadsCpu: m((r) => r.threads.others.slice(1).reduce((a, t) => a + t.cpuMs, 0) / 1000),
+    mainCpu: m((r) => r.threads.main.cpuMs / 1000),
   };
 }
 
@@ -446,6 +483,7 @@ ${renderTable(r)}
 | funnel / direct (WAL) (p99 latency; < 1 = funnel faster) | ${x(r.ratios.p99LatencyFunnelOverDirect)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirect)} |
 | funnel / direct (old settings) (p99 latency) | ${x(r.ratios.p99LatencyFunnelOverDirectLegacy)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirectLegacy)} |
 
+${r.funnelThreads ? renderFunnelThreads(r.funnelThreads, r.contenders) : ''}
 Notes
 - rows/s = offered rows (duplicates included) ÷ wall seconds from "go" until the last row is committed (the
   ceiling's last COMMIT, the funnel's last ack, direct's last store call returned), the same definition for every
@@ -460,6 +498,22 @@ Notes
   thread live in the harness process); the ceilings run in their own child process, whose RSS includes the
   pre-built rows (both orders share one child: the sorted run starts with the funnel-order run's memory).
 ${r.problems.length ? `\n**Problems:**\n${r.problems.map((p) => `- ${p}`).join('\n')}\n` : ''}`;
+}
+
+function renderFunnelThreads(t: FunnelThreads, c: Record<Contender, ContenderSummary>): string {
+  const s = (v: number) => fmt(v, 2);
+  return `Where the funnel's time went (medians of ${t.runs} run(s), per-thread CPU from /proc), against the ceiling's ${s(c.ceiling.median.cpuSeconds)} CPU s
+for the same rows:
+
+| funnel thread | seconds |
+|---|--:|
+| writer, on a CPU | ${s(t.writerOnCpu)} |
+| writer, runnable but waiting for a CPU | ${s(t.writerWaitingForCpu)} |
+| writer, idle (nothing queued) | ${s(t.writerIdle)} |
+| producers (CPU, all of them) | ${s(t.producersCpu)} |
+| checkpointer, V8 platform threads (GC, compiles), libuv (CPU) | ${s(t.otherThreadsCpu)} |
+| main thread (CPU) | ${s(t.mainCpu)} |
+`;
 }
 
 export function renderSvg(r: CompareResult): string {
@@ -565,6 +619,13 @@ async function main(): Promise<void> {
       `funnel/ceiling ${rt.funnelOverCeiling}×  funnel/ceiling(sorted) ${rt.funnelOverCeilingSorted}×  funnel/direct ${rt.funnelOverDirect}×  p99 funnel/direct ${rt.p99LatencyFunnelOverDirect}×\n` +
         `(paired per-rep medians: ${JSON.stringify(result.pairedRatios)})\ntotal ${result.seconds}s\n`,
     );
+    const t = result.funnelThreads;
+    if (t) {
+      process.stdout.write(
+        `funnel writer thread: on a CPU ${t.writerOnCpu}s, waiting for a CPU ${t.writerWaitingForCpu}s, idle ${t.writerIdle}s; ` +
+          `producers ${t.producersCpu} CPU s; checkpointer, V8 and libuv threads ${t.otherThreadsCpu} CPU s (medians)\n`,
+      );
+    }
   }
   if (report) process.stderr.write(`report: ${report.md} (+ ${path.basename(report.svg)})\n`);
   if (result.problems.length) {

@@ -77,6 +77,14 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     }
     expect(result.machine.line).toMatch(/^machine: .+ cores, .+Node v20\..+SQLite \d/);
     expect(result.offeredRate.rowsPerSec).toBe(0);
+    if (process.platform === 'linux') {
+      const t = result.funnelThreads!;
+      expect(t.runs).toBe(1);
+      expect(t.writerOnCpu).toBeGreaterThan(0);
+      for (const v of [t.writerWaitingForCpu, t.writerIdle, t.producersCpu, t.otherThreadsCpu, t.mainCpu]) expect(v).toBeGreaterThanOrEqual(0);
+      // The writer's three parts fill the funnel's timed window (rounded to 10 ms each).
+      expect(t.writerOnCpu + t.writerWaitingForCpu + t.writerIdle).toBeGreaterThanOrEqual(result.contenders.funnel.median.seconds - 0.03);
+    }
     // The temp databases are gone; only the directory remains.
     expect(fs.readdirSync(path.join(dir, 'work'))).toEqual([]);
   });
@@ -97,6 +105,7 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     expect(mdText).toContain('| funnel / ceiling (rows/s) |');
     expect(mdText).toContain('| funnel / direct (WAL) (p99 latency');
     expect(mdText).toContain('| funnel / direct (old settings) (rows/s)');
+    if (process.platform === 'linux') expect(mdText).toMatch(/^\| writer, runnable but waiting for a CPU \| \d+\.\d\d \|$/m);
   });
 
   it('plans the funnel arrival order round-robin, for a ceiling run before any funnel run', () => {
