@@ -2,7 +2,7 @@
 // recorded after a real funnel run, read back from the rowids its trades got, so the ceiling can replay it.
 //
 // Why recorded: the writer drains each data port in turn, so in a real run most neighbouring batches come from
-// the same producer (74–77 % of them with 8 producers here), not round-robin as planned. The B-tree cost depends
+// the same producer (74–78 % of them with 8 producers here), not round-robin as planned. The B-tree cost depends
 // on that order: the ceiling on the recorded order took 0.89–0.94 of its time on the round-robin one (4 funnel runs,
 // the two orders alternating transaction by transaction).
 
@@ -61,8 +61,9 @@ export function roundRobinOrder(trades: number, collectors: number, duplicates: 
  * The order a funnel run's writer stored the batches of `shape` in, read back from `dbPath` (that run's database).
  * The writer stores a batch's rows together and in order, skipping rows already there, so the rows a batch stored
  * got consecutive rowids. Walking the table in rowid order, a stretch of rows is batch B's if B holds them in that
- * order and every row B holds before or between them was already stored (had a smaller rowid); of the one or two
- * batches holding a row, the one explaining the longer stretch wins. A batch that stored nothing (its rows were all
+ * order and every other row B holds (before, between or after them) was already stored (had a smaller rowid); of
+ * the one or two batches holding a row, the one explaining the longer stretch wins (two that explain it equally
+ * store the same rows in the same order, so either replays it alike). A batch that stored nothing (its rows were all
  * there) goes right after the last batch that stored one of its rows: anywhere earlier, a replay would store them.
  */
 export function recordArrivalOrder(dbPath: string, shape: ArrivalShape): ArrivalOrder {
@@ -111,7 +112,8 @@ export function recordArrivalOrder(dbPath: string, shape: ArrivalShape): Arrival
       if (at < 0 || h![at]! <= pos || !storedBefore(b, pos + 1, h![at]!, start)) break;
       pos = h![at]!;
     }
-    return length;
+    // And after its stretch: a batch that still had a new row would have stored it right there.
+    return storedBefore(b, pos + 1, rowidAt[b]!.length, start) ? length : 0;
   };
 
   const blockStart = new Array<number>(batches.length).fill(Number.NaN);
