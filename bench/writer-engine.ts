@@ -51,16 +51,11 @@ export interface EngineOptions {
 
 /** The producers' batches, packed, in the planned round-robin arrival order (the ceiling's rows come in the same one). */
 function packedArrivalBatches(o: EngineOptions): { count: number; data: string }[] {
-  const batchSize = o.batchSize ?? 200;
-  const { indices } = roundRobinOrder(o.trades, o.collectors, o.duplicates, batchSize);
-  const out: { count: number; data: string }[] = [];
-  for (let i = 0; i < indices.length; i += batchSize) {
-    const batch = indices.slice(i, i + batchSize).map((k) => syntheticTrade(k, { seed: o.seed ?? 7 }));
-    const data = packTrades(batch);
+  return roundRobinOrder(o.trades, o.collectors, o.duplicates, o.batchSize ?? 200).batches.map(({ indices }) => {
+    const data = packTrades(indices.map((k) => syntheticTrade(k, { seed: o.seed ?? 7 })));
     if (data === null) throw new Error('synthetic trades could not be packed');
-    out.push({ count: batch.length, data });
-  }
-  return out;
+    return { count: indices.length, data };
+  });
 }
 
 /** One variant on its own database file, run transaction by transaction. */
