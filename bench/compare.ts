@@ -357,8 +357,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
             seed,
             rate: offered.rowsPerSec,
           });
-          if (contender === 'funnel') funnelThreadRuns.push({ seconds: r.seconds, threads: r.threads });
-          if (contender === 'funnel') writeArrivalFile(arrivalFile, recordArrivalOrder(dbPath, { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, seed, batchSize }));
+          if (contender === 'funnel') {
+            funnelThreadRuns.push({ seconds: r.seconds, threads: r.threads });
+            writeArrivalFile(arrivalFile, recordArrivalOrder(dbPath, { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, seed, batchSize }));
+          }
           removeDb(dbPath);
           figures = fromLoad(r, before);
         }
