@@ -123,6 +123,15 @@ export interface CompareRatios {
   p99LatencyFunnelOverDirectLegacy: number;
 }
 
+const RATIO_LABEL: Record<keyof CompareRatios, string> = {
+  funnelOverCeiling: 'funnel / ceiling (rows/s)',
+  funnelOverCeilingSorted: 'funnel / ceiling, sorted ids (rows/s)',
+  funnelOverDirect: 'funnel / direct (WAL) (rows/s)',
+  funnelOverDirectLegacy: 'funnel / direct (old settings) (rows/s)',
+  p99LatencyFunnelOverDirect: 'funnel / direct (WAL) (p99 latency; < 1 = funnel faster)',
+  p99LatencyFunnelOverDirectLegacy: 'funnel / direct (old settings) (p99 latency)',
+};
+
 /** Seconds, from "go" to the last ack: the writer thread's time split three ways, and every other thread's CPU. */
 export interface FunnelThreads {
   runs: number;
@@ -170,6 +179,8 @@ export interface CompareResult {
   ratios: CompareRatios;
   /** Median of the per-rep ratios (each rep's contenders ran back to back: robust to slow drifts). */
   pairedRatios: CompareRatios;
+  /** Lowest and highest per-rep ratio: how far one rep on this machine can be from the median. */
+  pairedRatioRange: Record<keyof CompareRatios, [number, number]>;
   runs: CompareRun[];
   /** Where the funnel's CPU went, thread by thread (medians over its runs); null off Linux. */
   funnelThreads: FunnelThreads | null;
@@ -274,6 +285,16 @@ function ratiosOf(f: Record<Contender, Pick<ContenderFigures, 'rowsPerSec' | 'la
     funnelOverDirectLegacy: round(f.funnel.rowsPerSec / f['direct-legacy'].rowsPerSec, 3),
     p99LatencyFunnelOverDirect: round(f.funnel.latencyMs.p99 / f.direct.latencyMs.p99, 3),
     p99LatencyFunnelOverDirectLegacy: round(f.funnel.latencyMs.p99 / f['direct-legacy'].latencyMs.p99, 3),
+  };
+}
+
+/** The median and the range of each ratio over the reps (each rep's own contenders, run back to back). */
+export function summarizePerRep(perRep: readonly CompareRatios[]): Pick<CompareResult, 'pairedRatios' | 'pairedRatioRange'> {
+  const keys = Object.keys(RATIO_LABEL) as (keyof CompareRatios)[];
+  const each = (k: keyof CompareRatios) => perRep.map((r) => r[k]);
+  return {
+    pairedRatios: Object.fromEntries(keys.map((k) => [k, round(median(each(k)), 3)])) as unknown as CompareRatios,
+    pairedRatioRange: Object.fromEntries(keys.map((k) => [k, [Math.min(...each(k)), Math.max(...each(k))]])) as CompareResult['pairedRatioRange'],
   };
 }
 
@@ -393,9 +414,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const f = Object.fromEntries(runs.filter((r) => r.rep === rep).map((r) => [r.contender, r.figures])) as Record<Contender, ContenderFigures>;
     perRep.push(ratiosOf(f));
   }
-  const pairedRatios = Object.fromEntries(
-    (Object.keys(ratios) as (keyof CompareRatios)[]).map((k) => [k, round(median(perRep.map((r) => r[k])), 3)]),
-  ) as unknown as CompareRatios;
+  const { pairedRatios, pairedRatioRange } = summarizePerRep(perRep);
   for (const [k, v] of Object.entries(ratios)) if (!Number.isFinite(v)) problems.push(`ratio ${k} is not finite (${v})`);
 
   return {
@@ -410,6 +429,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     contenders,
     ratios,
     pairedRatios,
+    pairedRatioRange,
     runs,
     funnelThreads: funnelThreadsOf(funnelThreadRuns),
     problems,
@@ -459,8 +479,17 @@ export function renderTable(r: CompareResult): string {
   return [head, sep, ...lines].join('\n');
 }
 
-export function renderMarkdown(r: CompareResult, svgFile: string): string {
+
+export function renderRatios(r: CompareResult): string {
   const x = (v: number) => `${fmt(v, 3)}×`;
+  const lines = (Object.keys(RATIO_LABEL) as (keyof CompareRatios)[]).map((k) => {
+    const [lo, hi] = r.pairedRatioRange[k];
+    return `| ${RATIO_LABEL[k]} | ${x(r.ratios[k])} | ${x(r.pairedRatios[k])} | ${x(lo)} – ${x(hi)} |`;
+  });
+  return ['| ratio | of medians | median of per-rep ratios | per-rep range |', '|---|--:|--:|--:|', ...lines].join('\n');
+}
+
+export function renderMarkdown(r: CompareResult, svgFile: string): string {
   const o = r.options;
   return `# Funnel vs direct vs the ceiling of one SQLite writer
 
@@ -476,14 +505,7 @@ ${r.machine.line}
 
 ${renderTable(r)}
 
-| ratio | of medians | median of per-rep ratios |
-|---|--:|--:|
-| funnel / ceiling (rows/s) | ${x(r.ratios.funnelOverCeiling)} | ${x(r.pairedRatios.funnelOverCeiling)} |
-| funnel / ceiling, sorted ids (rows/s) | ${x(r.ratios.funnelOverCeilingSorted)} | ${x(r.pairedRatios.funnelOverCeilingSorted)} |
-| funnel / direct (WAL) (rows/s) | ${x(r.ratios.funnelOverDirect)} | ${x(r.pairedRatios.funnelOverDirect)} |
-| funnel / direct (old settings) (rows/s) | ${x(r.ratios.funnelOverDirectLegacy)} | ${x(r.pairedRatios.funnelOverDirectLegacy)} |
-| funnel / direct (WAL) (p99 latency; < 1 = funnel faster) | ${x(r.ratios.p99LatencyFunnelOverDirect)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirect)} |
-| funnel / direct (old settings) (p99 latency) | ${x(r.ratios.p99LatencyFunnelOverDirectLegacy)} | ${x(r.pairedRatios.p99LatencyFunnelOverDirectLegacy)} |
+${renderRatios(r)}
 
 ${r.funnelThreads ? renderFunnelThreads(r.funnelThreads, r.contenders) : ''}
 Notes
@@ -616,11 +638,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`load: ${result.options.trades} trades, ${result.options.collectors} collectors, ${result.options.duplicates} duplicates, ${result.options.reps} rep(s), offered rate for direct and funnel: ${result.offeredRate.rowsPerSec ? `${result.offeredRate.rowsPerSec} rows/s, ` : ''}${result.offeredRate.basis}\n\n`);
     process.stdout.write(`${renderTable(result)}\n\n`);
-    const rt = result.ratios;
-    process.stdout.write(
-      `funnel/ceiling ${rt.funnelOverCeiling}×  funnel/ceiling(sorted) ${rt.funnelOverCeilingSorted}×  funnel/direct ${rt.funnelOverDirect}×  p99 funnel/direct ${rt.p99LatencyFunnelOverDirect}×\n` +
-        `(paired per-rep medians: ${JSON.stringify(result.pairedRatios)})\ntotal ${result.seconds}s\n`,
-    );
+    process.stdout.write(`${renderRatios(result)}\ntotal ${result.seconds}s\n`);
     const t = result.funnelThreads;
     if (t) {
       process.stdout.write(

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { roundRobinOrder } from '../../bench/arrival-order.ts';
 import { prepareCeilingRows } from '../../bench/ceiling.ts';
-import { CONTENDERS, parseRate, rotationFor, runCompare, writeReport, type CompareResult } from '../../bench/compare.ts';
+import { CONTENDERS, parseRate, rotationFor, runCompare, summarizePerRep, writeReport, type CompareRatios, type CompareResult } from '../../bench/compare.ts';
 import { planProducers } from '../../src/sim/synthetic-trades.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
@@ -105,6 +105,10 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     expect(mdText).toContain('| funnel / ceiling (rows/s) |');
     expect(mdText).toContain('| funnel / direct (WAL) (p99 latency');
     expect(mdText).toContain('| funnel / direct (old settings) (rows/s)');
+    // One rep: its ratio is the median and both ends of the range.
+    const f = result.pairedRatios.funnelOverCeiling;
+    expect(result.pairedRatioRange.funnelOverCeiling).toEqual([f, f]);
+    expect(mdText).toContain(`| funnel / ceiling (rows/s) | ${result.ratios.funnelOverCeiling.toFixed(3)}× | ${f.toFixed(3)}× | ${f.toFixed(3)}× – ${f.toFixed(3)}× |`);
     if (process.platform === 'linux') expect(mdText).toMatch(/^\| writer, runnable but waiting for a CPU \| \d+\.\d\d \|$/m);
   });
 
@@ -118,6 +122,17 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     const sorted = prepareCeilingRows({ trades: 1000, collectors: 3, duplicates: 0.3, order: 'sorted' });
     const ids = sorted.rows.map((r) => r[0] as string);
     expect(ids).toEqual([...ids].sort());
+  });
+
+  it('sums up the per-rep ratios as their median and their range', () => {
+    const rep = (funnelOverCeiling: number, p99: number): CompareRatios => ({
+      funnelOverCeiling, funnelOverCeilingSorted: 0.5, funnelOverDirect: 2, funnelOverDirectLegacy: 4, p99LatencyFunnelOverDirect: p99, p99LatencyFunnelOverDirectLegacy: 0.1,
+    });
+    const { pairedRatios, pairedRatioRange } = summarizePerRep([rep(0.9, 0.3), rep(0.7, 0.1), rep(0.8, 0.2)]);
+    expect(pairedRatios.funnelOverCeiling).toBe(0.8);
+    expect(pairedRatioRange.funnelOverCeiling).toEqual([0.7, 0.9]);
+    expect(pairedRatioRange.p99LatencyFunnelOverDirect).toEqual([0.1, 0.3]);
+    expect(pairedRatioRange.funnelOverDirect).toEqual([2, 2]);
   });
 
   it('alternates the order of the contenders rep by rep, the funnel always next to the ceiling', () => {
