@@ -5,6 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { BatchOriginFigures, FlushReason } from './batch/flush-reason.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './trade-record.ts';
 import type { WriterSettings } from './config/writer-settings.ts';
+import type { ConnectionDescription } from './db/sqlite-settings.ts';
 
 /** A unit of work for the writer. Everything in one message commits in the same transaction. */
 export interface WriteBatchMessage {
@@ -101,13 +102,8 @@ export interface WriterOpenInfo {
   migrationsApplied: number[];
 }
 
-export interface WriterMetrics {
-  journalMode: string;
-  synchronous: string;
-  busyTimeoutMs: number;
-  cacheSize: number;
-  mmapSize: number;
-  walAutocheckpoint: number;
+/** The writer connection's settings as SQLite reports them, then its counters. */
+export interface WriterMetrics extends ConnectionDescription {
   transactions: number;
   batchesCommitted: number;
   batchesFailed: number;

@@ -9,6 +9,23 @@ import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
 import { positiveInt } from './collection-options.ts';
 import { normalizePoolAddresses } from './pool-assignments.ts';
 
+/** Gathers pools and dexes over several responses into one plain ParsedPools; a dex shared by many pools is kept once. */
+function poolMetadataGatherer(): { metadata: ParsedPools; add(parsed: ParsedPools): void } {
+  const metadata: ParsedPools = { pools: [], dexes: [] };
+  const dexIds = new Set<string>();
+  return {
+    metadata,
+    add(parsed) {
+      metadata.pools.push(...parsed.pools);
+      for (const d of parsed.dexes) {
+        if (dexIds.has(d.id)) continue;
+        dexIds.add(d.id);
+        metadata.dexes.push(d);
+      }
+    },
+  };
+}
+
 export interface PoolChoice {
   pools?: readonly string[] | undefined;
   top?: number | undefined;
@@ -25,13 +42,11 @@ export async function selectPools(
   if (choice.pools && choice.pools.length > 0) return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined };
   if (choice.top !== undefined) {
     const top = positiveInt('top', choice.top, 1);
-    const metadata: ParsedPools = { pools: [], dexes: [] };
-    const dexIds = new Set<string>();
+    const { metadata, add } = poolMetadataGatherer();
     for (let page = 1; page <= 10 && metadata.pools.length < top; page++) {
       const parsed = await client.getTopPools(network, { page });
       if (parsed.pools.length === 0) break;
-      metadata.pools.push(...parsed.pools.slice(0, top - metadata.pools.length));
-      for (const d of parsed.dexes) if (!dexIds.has(d.id)) (dexIds.add(d.id), metadata.dexes.push(d));
+      add({ pools: parsed.pools.slice(0, top - metadata.pools.length), dexes: parsed.dexes });
     }
     log.info({ requested: top, found: metadata.pools.length }, 'top pools fetched');
     return { addresses: normalizePoolAddresses(metadata.pools.map((p) => p.address)), metadata };
@@ -41,13 +56,11 @@ export async function selectPools(
 }
 
 export async function fetchPoolMetadata(client: GeckoTerminalClient, network: string, addresses: readonly string[], log: Logger): Promise<ParsedPools> {
-  const out: ParsedPools = { pools: [], dexes: [] };
-  const dexIds = new Set<string>();
+  const { metadata: out, add } = poolMetadataGatherer();
   for (let i = 0; i < addresses.length; i += MAX_MULTI_POOLS) {
     try {
       const parsed = await client.getMultiPools(network, addresses.slice(i, i + MAX_MULTI_POOLS));
-      out.pools.push(...parsed.pools);
-      for (const d of parsed.dexes) if (!dexIds.has(d.id)) (dexIds.add(d.id), out.dexes.push(d));
+      add(parsed);
     } catch (err) {
       // Metadata is a convenience: trades are collected without it (foreign keys are off, as in the Python collector).
       log.warn({ err }, 'pool metadata not fetched');

@@ -3,9 +3,9 @@
 
 import { ConfigError } from '../errors.ts';
 import { databasePathFromUrl } from './database-url.ts';
-import type { SynchronousMode, WriterSettings } from './writer-settings.ts';
+import type { SqliteTuning, WriterSettings } from './writer-settings.ts';
 
-export interface DatabaseConfig {
+export interface DatabaseConfig extends SqliteTuning {
   /** `sqlite:///relative.db` or `sqlite:////absolute/path.db`. */
   url: string;
   /** Log every SQL statement (writer and readers) at pino debug level. */
@@ -17,15 +17,6 @@ export interface DatabaseConfig {
   poolSize: number;
   /** Extra read-only connections opened on demand when all `poolSize` readers are busy, closed after use. */
   maxOverflow: number;
-  /** NORMAL (default): a committed batch survives a process crash. FULL: also survives power loss. */
-  synchronous: SynchronousMode;
-  /** How long a connection waits for another program's lock before SQLITE_BUSY. */
-  busyTimeoutMs: number;
-  /** Page cache per connection, KiB. */
-  cacheSizeKb: number;
-  mmapSizeBytes: number;
-  walAutocheckpointPages: number;
-  journalSizeLimitBytes: number;
   /** Checkpoints run on their own thread this often, off the writer's commit path; 0 = the writer does them. */
   checkpointIntervalMs: number;
   /** 'default' = configuration rollback: SQLite's stock settings (rollback journal, no tuning). */

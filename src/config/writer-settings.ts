@@ -3,16 +3,23 @@
 
 export type SynchronousMode = 'NORMAL' | 'FULL';
 
-export interface WriterSettings {
-  path: string;
-  /** 'optimized' applies WAL and the tuning below; 'default' is the configuration rollback (SQLite's defaults, WAL kept off). */
-  pragmas: 'optimized' | 'default';
+/** The SQLite tuning a user sets in DatabaseConfig and every write connection applies. */
+export interface SqliteTuning {
+  /** NORMAL (default): a committed batch survives a process crash. FULL: also survives power loss. */
   synchronous: SynchronousMode;
+  /** How long a connection waits for another program's lock before SQLITE_BUSY. */
   busyTimeoutMs: number;
+  /** Page cache per connection, KiB. */
   cacheSizeKb: number;
   mmapSizeBytes: number;
   walAutocheckpointPages: number;
   journalSizeLimitBytes: number;
+}
+
+export interface WriterSettings extends SqliteTuning {
+  path: string;
+  /** 'optimized' applies WAL and the tuning above; 'default' is the configuration rollback (SQLite's defaults, WAL kept off). */
+  pragmas: 'optimized' | 'default';
   /** Log every SQL statement at debug level. */
   echo: boolean;
   /** Upper bound on rows in one group commit; batches beyond it wait for the next transaction. */

@@ -2,12 +2,9 @@
 // connection; the 'default' profile is the configuration rollback and leaves SQLite's stock behaviour.
 
 import type { Database } from 'better-sqlite3';
-import type { WriterSettings } from '../config/writer-settings.ts';
+import type { SqliteTuning, WriterSettings } from '../config/writer-settings.ts';
 
-export type ConnectionSettings = Pick<
-  WriterSettings,
-  'pragmas' | 'synchronous' | 'busyTimeoutMs' | 'cacheSizeKb' | 'mmapSizeBytes' | 'walAutocheckpointPages' | 'journalSizeLimitBytes'
->;
+export type ConnectionSettings = SqliteTuning & Pick<WriterSettings, 'pragmas'>;
 
 /** Settings for a connection that writes. Returns the journal mode SQLite reports afterwards. */
 export function applyWriteConnectionSettings(db: Database, s: ConnectionSettings, role: 'funnel-writer' | 'direct'): string {
