@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+// Types from comlink's own declarations, so the published .d.ts files need no ambient module of ours.
+import type { Remote } from 'comlink';
 import type { Logger } from 'pino';
 import type { WriterSettings } from '../config/writer-settings.ts';
 import { WriterUnavailableError } from '../errors.ts';
@@ -34,7 +36,7 @@ export interface SupervisorEvents {
 interface WriterInstance {
   worker: Worker;
   checkpointer: Worker | undefined;
-  remote: Comlink.Remote<WriterControl>;
+  remote: Remote<WriterControl>;
   outcomes: MessagePort;
   exited: Promise<number>;
   error: Error | undefined;
@@ -59,7 +61,7 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     super();
   }
 
-  get remote(): Comlink.Remote<WriterControl> {
+  get remote(): Remote<WriterControl> {
     if (!this.current) throw new WriterUnavailableError('the writer thread is not running');
     return this.current.remote;
   }
@@ -85,7 +87,7 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Calls the current writer, failing fast if it dies meanwhile. */
-  call<T>(fn: (remote: Comlink.Remote<WriterControl>) => Promise<T>): Promise<T> {
+  call<T>(fn: (remote: Remote<WriterControl>) => Promise<T>): Promise<T> {
     const w = this.current;
     if (!w) return Promise.reject(new WriterUnavailableError('the writer thread is not running'));
     return this.race(w, fn(w.remote));
