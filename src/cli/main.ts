@@ -4,6 +4,7 @@
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-error.ts';
 import type { CliIo, Command } from './command.ts';
 import { GeckoCollectorError } from '../errors.ts';
+import { versionLine } from './version.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   collect: async () => (await import('./collect-command.ts')).collectCommand,
@@ -14,7 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 async function usage(): Promise<string> {
   const lines = ['usage: gecko-collector <command> [flags]', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${(await load()).summary}`);
-  lines.push('', "Run 'gecko-collector <command> --help' for a command's flags.");
+  lines.push('', "Run 'gecko-collector <command> --help' for a command's flags; 'gecko-collector --version' for the version.");
   return lines.join('\n');
 }
 
@@ -23,6 +24,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${await usage()}\n`);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`${await versionLine()}\n`);
+    return EXIT_OK;
   }
   const load = COMMANDS[name];
   if (!load) {
