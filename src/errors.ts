@@ -61,6 +61,19 @@ export class DatabaseOpenError extends GeckoCollectorError {
   readonly code = 'DATABASE_OPEN_FAILED';
 }
 
+/** Another funnel (in this process or another one) is already writing this database: one writer per file. */
+export class DatabaseInUseError extends GeckoCollectorError {
+  readonly code = 'DATABASE_IN_USE';
+  constructor(
+    message: string,
+    readonly databasePath: string,
+    /** The process holding the database, when the OS says (Linux /proc/locks). */
+    readonly holderPid: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** Extracts SQLite's error code (e.g. SQLITE_BUSY) from a better-sqlite3 SqliteError or a serialized one. */
 export function sqliteCodeOf(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'code' in err) {

@@ -35,6 +35,7 @@ export const {
   ConfigError,
   StateError,
   DatabaseOpenError,
+  DatabaseInUseError,
   WriteFailedError,
   WriterUnavailableError,
   BatchFailedError,

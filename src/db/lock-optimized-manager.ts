@@ -24,6 +24,7 @@ import type { StoreOptions, StoreResult, TradeStore } from './trade-store.ts';
 import { WriterClient, type WritePayload } from './writer-client.ts';
 import type { WriterLink } from './writer-link.ts';
 import { WriterSupervisor, type SupervisorOptions } from './writer-supervisor.ts';
+import { DatabaseLock } from './database-lock.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
 
@@ -66,6 +67,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   /** Replays bypass the gate and the spool: a failed replay must leave the batch where it is. */
   private replayClient: WriterClient | undefined;
   private readers: ReaderPool | undefined;
+  /** Held from initialize() to the end of close(): no other funnel writes this database meanwhile. */
+  private lock: DatabaseLock | undefined;
   private openInfo: WriterOpenInfo | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private replaying: Promise<unknown> | undefined;
@@ -98,12 +101,14 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     if (this.state !== 'new') throw new StateError(`cannot initialize a manager that is ${this.state}`);
     this.state = 'starting';
     try {
+      this.lock = DatabaseLock.acquire(this.settings.path);
       this.openInfo = await this.supervisor.start();
       const spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
       this.queue = DeferredQueue.open(spoolPath, { logger: this.log.child({ component: 'deferred-queue' }), ...this.options.deferred });
     } catch (err) {
       this.state = 'closed';
       await this.supervisor.stop().catch(() => undefined);
+      this.lock?.release();
       throw err;
     }
     this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }));
@@ -342,6 +347,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       await this.queue?.close();
       this.readers?.close();
       this.breaker.dispose();
+      // Last: until here this manager may still write (the writer's final commit, the spool).
+      this.lock?.release();
       this.state = 'closed';
     }
   }
