@@ -11,19 +11,30 @@ export function lockPathFor(databasePath: string): string {
   return `${databasePath}.lock`;
 }
 
-/** The process holding a POSIX lock on `file`, from /proc/locks (Linux); undefined where that cannot be told. */
-export function lockHolderPid(file: string): number | undefined {
+/** Whether a process holds a database's lock now: what `doctor` shows and DatabaseInUseError names. */
+export type LockHolder = { state: 'held'; pid: number } | { state: 'free' } | { state: 'unknown'; reason: string };
+
+/** Who holds the POSIX lock on `file` now, from /proc/locks (Linux). Read-only: taking the lock to find out
+ * would make a run starting at that moment fail. */
+export function lockHolder(file: string): LockHolder {
+  let ino: number;
   try {
-    const ino = fs.statSync(file).ino;
-    for (const line of fs.readFileSync('/proc/locks', 'utf8').split('\n')) {
-      // "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF": pid, then major:minor:inode.
-      const f = line.trim().split(/\s+/);
-      if (f[1] === 'POSIX' && f[5]?.endsWith(`:${ino}`)) return Number(f[4]);
-    }
+    ino = fs.statSync(file).ino;
   } catch {
-    // Not Linux, or the file went away: the message goes without a pid.
+    return { state: 'free' };
   }
-  return undefined;
+  let locks: string;
+  try {
+    locks = fs.readFileSync('/proc/locks', 'utf8');
+  } catch (err) {
+    return { state: 'unknown', reason: `no /proc/locks to read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+  }
+  for (const line of locks.split('\n')) {
+    // "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF": pid, then major:minor:inode.
+    const f = line.trim().split(/\s+/);
+    if (f[1] === 'POSIX' && f[5]?.endsWith(`:${ino}`)) return { state: 'held', pid: Number(f[4]) };
+  }
+  return { state: 'free' };
 }
 
 export class DatabaseLock {
@@ -52,7 +63,8 @@ export class DatabaseLock {
     } catch (err) {
       handle.close();
       if (sqliteCodeOf(err) !== 'SQLITE_BUSY') throw new DatabaseOpenError(`cannot lock ${path}: ${(err as Error).message}`, { cause: err });
-      const pid = lockHolderPid(path);
+      const holder = lockHolder(path);
+      const pid = holder.state === 'held' ? holder.pid : undefined;
       const who = pid === undefined ? 'another process' : pid === process.pid ? 'another manager in this process' : `process ${pid}`;
       throw new DatabaseInUseError(
         `${databasePath} is already being written by ${who} (it holds ${path}). One collector or import writes a database ` +

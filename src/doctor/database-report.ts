@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { urlFromDatabasePath } from '../config/database-url.ts';
+import { lockHolder, lockPathFor, type LockHolder } from '../db/database-lock.ts';
 import { detectSchemaFlavor, SCHEMA_VERSION, type SchemaFlavor } from '../db/schema-migrations.ts';
 import { applyReadConnectionSettings, describeConnection, type ConnectionDescription } from '../db/sqlite-settings.ts';
 import { defaultSpoolPath } from '../deferred/deferred-queue.ts';
@@ -106,6 +107,8 @@ export interface DatabaseReport extends DoctorReportSections {
   lockErrors: number;
   /** The last run's figures from `<db>.metrics.json`; null when no run left one. */
   lastRun: LastRunSnapshot | null;
+  /** Whether a collector or import is writing the database now (the holder of `<db>.lock`). */
+  writerProcess: LockHolder;
   /** Things worth knowing that are not failures (e.g. a legacy file the collector has not opened yet). */
   notes: string[];
 }
@@ -119,6 +122,8 @@ export interface DatabaseReportOptions {
   lastRun?: LastRunSnapshot | null;
   /** Default: read (read-only) from `<db>.spool` beside the database. */
   spool?: SpoolReport | null;
+  /** Default: who holds `<db>.lock` now (lockHolder). */
+  writerProcess?: LockHolder;
 }
 
 function fileSize(path: string): number | null {
@@ -196,6 +201,7 @@ function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOption
     }
   }
   const spool = options.spool !== undefined ? options.spool : readSpoolReport(defaultSpoolPath(report.path));
+  const writer = options.writerProcess ?? lockHolder(lockPathFor(report.path));
 
   if (report.journalMode !== 'wal') {
     const i = report.notes.findIndex((n) => n.startsWith('journal_mode is '));
@@ -205,7 +211,11 @@ function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOption
     }
   }
   if (lastRun) {
-    if (lastRun.finishedAt === null) notes.push(`the last run's metrics (${lastRun.at}) are from a run that is still going or did not finish cleanly`);
+    if (lastRun.finishedAt === null && writer.state === 'free') {
+      notes.push(`the last run did not finish cleanly (killed or crashed; nothing writes the database now): its figures stop at ${lastRun.at}`);
+    } else if (lastRun.finishedAt === null && writer.state === 'unknown') {
+      notes.push(`the last run's metrics (${lastRun.at}) are from a run that is still going or did not finish cleanly`);
+    }
     if (lastRun.alerts.length > 0) notes.push(`alerts active in the last run: ${lastRun.alerts.map((a) => a.name).join(', ')}`);
   }
   if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
@@ -214,6 +224,7 @@ function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOption
   }
 
   report.lastRun = lastRun;
+  report.writerProcess = writer;
   report.lockErrors = lastRun?.lockErrors ?? 0;
   report.spool = spool;
   report.notes.push(...notes);
@@ -281,6 +292,7 @@ function collect(
     // Filled from the files beside the database by addCollectorFiles.
     lockErrors: 0,
     lastRun: null,
+    writerProcess: { state: 'free' },
     notes,
   };
 }

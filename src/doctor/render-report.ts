@@ -40,6 +40,13 @@ function lockErrorsLine(r: DatabaseReport): string {
   return `${r.lockErrors} (busy retries ${r.lastRun.busyRetries}; last ${when})`;
 }
 
+function writingNowLine(r: DatabaseReport): string {
+  const w = r.writerProcess;
+  if (w.state === 'held') return `yes: process ${w.pid} holds ${r.path}.lock`;
+  if (w.state === 'free') return 'no collector or import is writing it';
+  return `unknown (${w.reason})`;
+}
+
 function duration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
@@ -65,12 +72,19 @@ export const spoolSection: SectionRenderer = (r) => {
   return table(['deferred queue', ''], rows);
 };
 
+/** What an unfinished snapshot means, by whether a process writes the database now. */
+const UNFINISHED: Record<DatabaseReport['writerProcess']['state'], string> = {
+  held: ' (run still going)',
+  free: ' (run did not finish cleanly)',
+  unknown: ' (run still going, or did not finish cleanly)',
+};
+
 /** The last run's figures (`<db>.metrics.json`). */
 export const lastRunSection: SectionRenderer = (r) => {
   const lr = r.lastRun;
   if (!lr) return ['last run: no metrics snapshot (a collect run writes <db>.metrics.json)'];
   const rows: (string | number)[][] = [
-    ['figures of', `${lr.at}${lr.finishedAt ? ' (end of run)' : ' (run still going, or did not finish cleanly)'}`],
+    ['figures of', `${lr.at}${lr.finishedAt ? ' (end of run)' : UNFINISHED[r.writerProcess.state]}`],
     ['run', `${lr.manager}, pragmas ${lr.pragmas}, batching ${lr.batching ? 'on' : 'off'}; started ${lr.startedAt}`],
     ['lock errors', `${lr.lockErrors} (busy retries ${lr.busyRetries})`],
   ];
@@ -112,6 +126,7 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
         ['journal_mode', r.journalMode],
         [r.integrityCheck === 'quick' ? 'quick_check' : 'integrity', integrity],
         ['lock errors', lockErrorsLine(r)],
+        ['writing now', writingNowLine(r)],
       ],
     ),
   );

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { writeMetricsFile, type RunMetricsFile } from '../../src/collect/metrics-file.ts';
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
+import { DatabaseLock } from '../../src/db/database-lock.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
 import { SCHEMA_VERSION } from '../../src/db/schema-migrations.ts';
 import { DeferredQueue } from '../../src/deferred/deferred-queue.ts';
@@ -314,7 +315,7 @@ describe('doctor: deferred queue spool and last run metrics', () => {
       await writeMetricsFile(metricsPath, { ...snapshotFile(), finishedAt: null });
       let report = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
       expect(report.lastRun?.finishedAt).toBeNull();
-      expect(report.notes.join('\n')).toMatch(/still going or did not finish cleanly/);
+      expect(report.notes.join('\n')).toMatch(/did not finish cleanly/);
 
       fs.writeFileSync(metricsPath, '{"format": "something else"}');
       const r = await run(['doctor', '--db', url, '--json', '--quick']);
@@ -323,6 +324,36 @@ describe('doctor: deferred queue spool and last run metrics', () => {
       expect(report.lastRun).toBeNull();
       expect(report.lockErrors).toBe(0);
       expect(report.notes.join('\n')).toMatch(/last run metrics not shown: .*format is "something else"/);
+    } finally {
+      fs.rmSync(metricsPath, { force: true });
+    }
+  });
+
+  it('says whether a run is writing the database now, and reads an unfinished snapshot by that', async () => {
+    try {
+      await writeMetricsFile(metricsPath, { ...snapshotFile(), finishedAt: null });
+      // The lock a running collector holds, taken by the same code.
+      const lock = DatabaseLock.acquire(dbPath);
+      try {
+        const held = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
+        const text = (await run(['doctor', '--db', url, '--quick'])).stdout;
+        if (process.platform === 'linux') {
+          expect(held.writerProcess).toEqual({ state: 'held', pid: process.pid });
+          expect(held.notes.join('\n')).not.toMatch(/did not finish/);
+          expect(text).toMatch(new RegExp(`^writing now\\s+yes: process ${process.pid} holds .*files\\.db\\.lock$`, 'm'));
+          expect(text).toMatch(/^figures of\s+\S+ \(run still going\)$/m);
+        }
+      } finally {
+        lock.release();
+      }
+      const free = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
+      const text = (await run(['doctor', '--db', url, '--quick'])).stdout;
+      if (process.platform === 'linux') {
+        expect(free.writerProcess).toEqual({ state: 'free' });
+        expect(free.notes.join('\n')).toMatch(/the last run did not finish cleanly \(killed or crashed; nothing writes the database now\): its figures stop at /);
+        expect(text).toMatch(/^writing now\s+no collector or import is writing it$/m);
+        expect(text).toMatch(/^figures of\s+\S+ \(run did not finish cleanly\)$/m);
+      }
     } finally {
       fs.rmSync(metricsPath, { force: true });
     }
