@@ -344,7 +344,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       await this.mainClient?.close().catch(() => undefined);
       await this.replayClient?.close().catch(() => undefined);
       this.gateway?.close();
-      await this.queue?.close();
+      // Under the database lock nobody else writes the default spool, so a drained one can go.
+      await this.queue?.close({ removeIfEmpty: this.options.deferred?.path === undefined });
       this.readers?.close();
       this.breaker.dispose();
       // Last: until here this manager may still write (the writer's final commit, the spool).

@@ -376,7 +376,12 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
    * Commits defers still waiting for their group, lets a running replay finish the batch in flight, then closes
    * the file. Waiters in waitForRoom() reject with StateError. Idempotent.
    */
-  close(): Promise<void> {
+  /**
+   * Flushes, waits for a replay in progress, closes the file. `removeIfEmpty` then deletes a drained spool:
+   * only for an owner that no other process can be writing the same spool beside (the funnel's manager, under
+   * its database lock), since deleting a file another writer still appends to would lose its batches.
+   */
+  close(options: { removeIfEmpty?: boolean } = {}): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
       this.flush();
@@ -384,8 +389,19 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
       const err = new StateError('the deferred queue is closed');
       for (const w of this.roomWaiters.splice(0)) w.reject(err);
       this.spool?.close();
+      if (options.removeIfEmpty && this.spool && this.batches === 0 && this.pending.length === 0) this.removeSpoolFile();
     })();
     return this.closed;
+  }
+
+  private removeSpoolFile(): void {
+    try {
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${this.path}${suffix}`, { force: true });
+      this.log.info('drained spool file removed');
+    } catch (err) {
+      // Harmless: an empty spool is opened and reused by the next run.
+      this.log.warn({ err }, 'could not remove the drained spool file');
+    }
   }
 
   private flush(): void {

@@ -60,7 +60,7 @@ function duration(ms: number): string {
 export const spoolSection: SectionRenderer = (r) => {
   const sp = r.spool;
   if (sp === undefined) return [];
-  if (sp === null) return ['deferred queue: no spool file (nothing was ever deferred beside this database)'];
+  if (sp === null) return ['deferred queue: no spool file (nothing deferred is waiting; a run removes its spool once drained)'];
   const rows: (string | number)[][] = [];
   if (sp.error) rows.push(['error', sp.error]);
   else {

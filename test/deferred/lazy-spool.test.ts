@@ -50,6 +50,8 @@ describe('lazy spool file', () => {
       await first.close();
     }
     expect(tradeCount(dbPath)).toBe(10);
+    // Still holding two batches: the spool stays for the next start.
+    expect(spoolFiles(dbPath)).toEqual(['deferring.db.spool']);
 
     const second = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) });
     await second.initialize();
@@ -61,5 +63,33 @@ describe('lazy spool file', () => {
       await second.close();
     }
     expect(tradeCount(dbPath)).toBe(60);
+    // Drained, and no other run can be writing it (the database lock): the spool is gone.
+    expect(spoolFiles(dbPath)).toEqual([]);
+  });
+
+  it('a spool at a path of the caller\'s choosing stays when drained (it may be shared)', async () => {
+    const dbPath = path.join(dir, 'custom-spool.db');
+    const spoolPath = path.join(dir, 'chosen.spool');
+    const open = async () => {
+      const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) }, { deferred: { path: spoolPath } });
+      await m.initialize();
+      return m;
+    };
+    const first = await open();
+    try {
+      first.breaker.isolate();
+      expect((await first.write({ trades: trades(300, 5) })).deferred).toBe(true);
+    } finally {
+      await first.close();
+    }
+    const second = await open();
+    try {
+      expect(second.replayedTotal).toBe(1);
+      expect(second.deferredDepth().batches).toBe(0);
+    } finally {
+      await second.close();
+    }
+    expect(tradeCount(dbPath)).toBe(5);
+    expect(fs.existsSync(spoolPath)).toBe(true);
   });
 });
