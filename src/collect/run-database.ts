@@ -3,6 +3,7 @@
 
 import Database from 'better-sqlite3';
 import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
+import { DatabaseLock } from '../db/database-lock.ts';
 import { DirectDatabaseManager } from '../db/direct-manager.ts';
 import { LockOptimizedDatabaseManager } from '../db/lock-optimized-manager.ts';
 import type { WriterLink } from '../db/writer-link.ts';
@@ -39,11 +40,20 @@ export async function openFunnel(config: Partial<DatabaseConfig>, maxBatchSize: 
 
 /** Direct mode: migrate once with a direct manager, then read through a read-only connection. */
 export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDatabase> {
-  const setup = new DirectDatabaseManager(config);
-  await setup.initialize();
-  await setup.close();
   const settings = writerSettingsFrom(resolveDatabaseConfig(config));
-  const reader = new Database(settings.path, { readonly: true, fileMustExist: true });
+  // The old way has a connection per collector, but still one collection run per file: a second run would
+  // poll the same pools and race this one over their cursors.
+  const lock = DatabaseLock.acquire(settings.path);
+  let reader: Database.Database;
+  try {
+    const setup = new DirectDatabaseManager(config);
+    await setup.initialize();
+    await setup.close();
+    reader = new Database(settings.path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
   return {
     read: async (fn) => fn(reader),
@@ -63,6 +73,7 @@ export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDa
     linkForWorker: undefined,
     close: async () => {
       reader.close();
+      lock.release();
     },
   };
 }

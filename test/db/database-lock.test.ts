@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDirect } from '../../src/collect/run-database.ts';
 import { urlFromDatabasePath } from '../../src/config/database-url.ts';
 import { DatabaseLock, lockPathFor } from '../../src/db/database-lock.ts';
 import { LockOptimizedDatabaseManager } from '../../src/db/lock-optimized-manager.ts';
@@ -87,6 +88,20 @@ describe('one write funnel per database file', () => {
     await next.initialize();
     expect((await next.storeTradeDataOptimized([trade('after-kill')])).inserted).toBe(1);
   }, 60_000);
+
+  it('a direct-mode (old way) collection run and a funnel exclude each other too', async () => {
+    const dbPath = path.join(dir, 'direct-run.db');
+    const config = { url: urlFromDatabasePath(dbPath) };
+    const direct = await openDirect(config);
+    try {
+      await expect(manager(dbPath).initialize()).rejects.toBeInstanceOf(DatabaseInUseError);
+    } finally {
+      await direct.close();
+    }
+    const funnel = manager(dbPath);
+    await funnel.initialize();
+    await expect(openDirect(config)).rejects.toBeInstanceOf(DatabaseInUseError);
+  }, 30_000);
 
   it('lets go of the lock when initialize() fails', async () => {
     const dbPath = path.join(dir, 'not-a-database.db');
