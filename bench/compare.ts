@@ -438,9 +438,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
 }
 
 function funnelThreadsOf(runs: readonly { seconds: number; threads: ThreadReport | null }[]): FunnelThreads | null {
-  if (runs.length === 0 || runs.some((r) => !r.threads?.others.length)) return null;
-  // In a funnel run the busiest thread that is neither the main thread nor a producer is the writer.
-  const rs = runs.map((r) => ({ seconds: r.seconds, threads: r.threads!, writer: r.threads!.others[0]! }));
+  if (runs.length === 0 || runs.some((r) => !r.threads?.writer)) return null;
+  const rs = runs.map((r) => ({ seconds: r.seconds, threads: r.threads!, writer: r.threads!.writer! }));
   const m = (f: (r: (typeof rs)[number]) => number) => round(median(rs.map(f)), 2);
   return {
     runs: rs.length,
@@ -448,7 +447,7 @@ function funnelThreadsOf(runs: readonly { seconds: number; threads: ThreadReport
     writerWaitingForCpu: m((r) => r.writer.runQueueMs / 1000),
     writerIdle: m((r) => Math.max(0, r.seconds - (r.writer.cpuMs + r.writer.runQueueMs) / 1000)),
     producersCpu: m((r) => r.threads.producers.cpuMs / 1000),
-    otherThreadsCpu: m((r) => r.threads.others.slice(1).reduce((a, t) => a + t.cpuMs, 0) / 1000),
+    otherThreadsCpu: m((r) => r.threads.others.reduce((a, t) => a + t.cpuMs, 0) / 1000),
     mainCpu: m((r) => r.threads.main.cpuMs / 1000),
   };
 }

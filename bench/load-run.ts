@@ -55,9 +55,11 @@ export interface ThreadReport {
   main: ThreadTimes;
   /** The producer threads, summed. */
   producers: ThreadTimes;
+  /** The funnel's writer thread, found by the OS thread id it reports at open; null in direct runs. */
+  writer: ThreadTimes | null;
   /**
-   * Every other thread that ran, busiest first. In a funnel run the first is the writer thread; the rest are the
-   * checkpointer thread, V8's platform threads (parallel and concurrent GC for every isolate) and libuv's pool.
+   * Every other thread that ran, busiest first: the checkpointer thread, V8's platform threads (parallel and
+   * concurrent GC for every isolate) and libuv's pool.
    */
   others: ThreadTimes[];
 }
@@ -209,7 +211,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   // manager's shutdown (final checkpoint, threads joined) is reported apart as closeSeconds.
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const threads = threads0 && threadReport(threads0, threadSnapshot(), results);
+  const threads = threads0 && threadReport(threads0, threadSnapshot(), results, funnel?.info?.osThreadId ?? null);
   let writerMetrics: Awaited<ReturnType<LockOptimizedDatabaseManager['getLockContentionMetrics']>> | undefined;
   const c0 = performance.now();
   if (funnel) {
@@ -258,18 +260,25 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** Producers measure themselves (they may be gone by the second snapshot); every other thread from the snapshots. */
-function threadReport(before: Map<number, ThreadTimes>, after: Map<number, ThreadTimes> | null, results: readonly (ProducerToHarness & { kind: 'done' })[]): ThreadReport | null {
+function threadReport(
+  before: Map<number, ThreadTimes>,
+  after: Map<number, ThreadTimes> | null,
+  results: readonly (ProducerToHarness & { kind: 'done' })[],
+  writerTid: number | null,
+): ThreadReport | null {
   if (!after || results.some((r) => !r.thread)) return null;
   const producerIds = new Set(results.map((r) => r.thread!.tid));
+  const between = (tid: number) => timesBetween(before.get(tid) ?? NO_TIMES, after.get(tid) ?? NO_TIMES);
   const others: ThreadTimes[] = [];
-  for (const [tid, end] of after) {
-    if (tid === process.pid || producerIds.has(tid)) continue;
-    const t = timesBetween(before.get(tid) ?? NO_TIMES, end);
+  for (const tid of after.keys()) {
+    if (tid === process.pid || tid === writerTid || producerIds.has(tid)) continue;
+    const t = between(tid);
     if (t.cpuMs > 0) others.push(t);
   }
   return {
-    main: timesBetween(before.get(process.pid) ?? NO_TIMES, after.get(process.pid) ?? NO_TIMES),
+    main: between(process.pid),
     producers: sumTimes(results.map((r) => r.thread!.times)),
+    writer: writerTid !== null && after.has(writerTid) ? between(writerTid) : null,
     others: others.sort((a, b) => b.cpuMs - a.cpuMs),
   };
 }

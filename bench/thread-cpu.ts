@@ -2,6 +2,7 @@
 // for one (run queue) and context switches, so a load run shows whether its writer thread was busy, starved or idle.
 
 import fs from 'node:fs';
+import { osThreadId } from '../src/threads/os-thread-id.ts';
 
 export interface ThreadTimes {
   /** Time on a CPU, ms. */
@@ -51,8 +52,10 @@ export function threadSnapshot(): ThreadSnapshot | null {
 
 /** The calling thread's times so far, and its id as /proc/self/task lists it; null off Linux. */
 export function ownThreadTimes(): { tid: number; times: ThreadTimes } | null {
+  const tid = osThreadId();
+  if (tid === null) return null;
   try {
-    return { tid: Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), times: readTimes('/proc/thread-self') };
+    return { tid, times: readTimes('/proc/thread-self') };
   } catch {
     return null;
   }

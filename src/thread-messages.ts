@@ -100,6 +100,8 @@ export interface WriterOpenInfo {
   schemaFlavor: 'text-decimals' | 'legacy-numeric';
   sqliteVersion: string;
   migrationsApplied: number[];
+  /** The writer thread's OS thread id (Linux; null elsewhere): to find it in `top -H`, perf or /proc. */
+  osThreadId: number | null;
 }
 
 /** The writer connection's settings as SQLite reports them, then its counters. */

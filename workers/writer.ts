@@ -12,6 +12,7 @@ import { detectSchemaFlavor, migrate, userVersion } from '../src/db/schema-migra
 import { applyWriteConnectionSettings, describeConnection } from '../src/db/sqlite-settings.ts';
 import { WriteStatements } from '../src/db/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
+import { osThreadId } from '../src/threads/os-thread-id.ts';
 import type { CollectorToWriter, WriterControl, WriterMetrics, WriterOpenInfo, WriterWiring } from '../src/thread-messages.ts';
 import { BreakerStateView } from '../src/breaker/breaker-state-cell.ts';
 
@@ -55,6 +56,7 @@ const control: WriterControl = {
       schemaFlavor: flavor,
       sqliteVersion: (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
       migrationsApplied,
+      osThreadId: osThreadId(),
     };
   },
 
