@@ -13,7 +13,7 @@ import { spawnWorker } from '../../src/threads/spawn-worker.ts';
 import { DISRUPT_MODES, MAX_SENDERS, seededRandom, type DisruptMode } from './crash-plan.ts';
 import type { CrashSenderData } from './crash-sender.ts';
 
-const USAGE = `usage: node --import tsx test/crash/crash-child.ts --db PATH --cycle N [--senders N] [--batch-size N]
+const USAGE = `usage: node bin/run-ts.mjs test/crash/crash-child.ts --db PATH --cycle N [--senders N] [--batch-size N]
        [--pause-ms N] [--in-flight N] [--seed N] [--disrupt none|isolate|full] [--max-ms N]`;
 
 // One line on a bad flag: the parent keeps only the tail of this process's stderr.

@@ -14,6 +14,7 @@ import { batchTradeIds, firstTradeIndex, mixedDisrupt, parseChildLine, seededRan
 
 const CHILD = path.resolve(import.meta.dirname, 'crash-child.ts');
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const RUN_TS = path.join(ROOT, 'bin/run-ts.mjs');
 const STDERR_TAIL = 4000;
 
 export interface CrashCycleOptions {
@@ -105,7 +106,7 @@ async function runChild(o: Required<Omit<CrashCycleOptions, 'tamper'>> & { mode:
   const [lo, hi] = o.killWindowMs;
   const killAfterMs = Math.round(lo + random() * (hi - lo));
   const args = [
-    '--import', 'tsx', CHILD,
+    RUN_TS, CHILD,
     '--db', o.dbPath, '--cycle', String(o.cycle), '--senders', String(o.senders), '--batch-size', String(o.batchSize),
     '--pause-ms', String(o.pauseMs), '--in-flight', String(o.maxInFlight), '--seed', String(o.seed), '--disrupt', o.mode,
   ];

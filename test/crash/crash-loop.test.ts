@@ -18,7 +18,7 @@ describe('crash loop (SIGKILL of the collecting process)', () => {
   const dir = tempDir('gecko-crash-');
   it('loses no acked batch and tears none, across 3 kills, with kills landing while batches are deferred', async () => {
     const dbPath = path.join(dir, 'loop.db');
-    // 2 senders: each thread costs ~1.5 s of tsx start-up on a 2-core machine.
+    // 2 senders: every thread's start-up counts on a 2-core machine.
     const { cycles, total } = await runCrashLoop({ dbPath, cycles: 3, seed: SEED, senders: 2, killWindowMs: [600, 1500] });
     for (const c of cycles) {
       expect({ cycle: c.cycle, childError: c.childError }).toEqual({ cycle: c.cycle, childError: null });
@@ -67,7 +67,7 @@ describe('crash loop (SIGKILL of the collecting process)', () => {
   });
 
   it('CLI: --help exits 0 with usage, a bad flag exits 2 with one line', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', LOOP, ...args], { cwd: ROOT, encoding: 'utf8' });
+    const run = (...args: string[]) => spawnSync(process.execPath, ['bin/run-ts.mjs', LOOP, ...args], { cwd: ROOT, encoding: 'utf8' });
     const help = run('--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: npm run test:crash/);

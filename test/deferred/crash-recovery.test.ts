@@ -17,7 +17,7 @@ const KILL_AFTER = 60;
 describe('deferred queue after SIGKILL', () => {
   it('keeps every batch whose defer() resolved before the kill, in order, with identical payloads', async () => {
     const spool = path.join(tempDir('gecko-deferred-crash-'), 'gecko_data.db.spool');
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, spool], {
+    const child = spawn(process.execPath, ['bin/run-ts.mjs', CHILD, spool], {
       cwd: ROOT,
       env: { ...process.env, GECKO_LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
