@@ -374,12 +374,10 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
 
   /**
    * Commits defers still waiting for their group, lets a running replay finish the batch in flight, then closes
-   * the file. Waiters in waitForRoom() reject with StateError. Idempotent.
-   */
-  /**
-   * Flushes, waits for a replay in progress, closes the file. `removeIfEmpty` then deletes a drained spool:
-   * only for an owner that no other process can be writing the same spool beside (the funnel's manager, under
-   * its database lock), since deleting a file another writer still appends to would lose its batches.
+   * the file. Waiters in waitForRoom() reject with StateError. Idempotent (the first call's options count).
+   * `removeIfEmpty` then deletes a drained spool: only for an owner that no other process can be writing the
+   * same spool beside (the funnel's manager, under its database lock), since deleting a file another writer
+   * still appends to would lose its batches.
    */
   close(options: { removeIfEmpty?: boolean } = {}): Promise<void> {
     this.closed ??= (async () => {

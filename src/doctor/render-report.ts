@@ -1,6 +1,7 @@
 // Text form of the doctor report: a few aligned tables a person can scan; `--json` prints the report itself.
 
 import { BATCH_ORIGINS } from '../batch/flush-reason.ts';
+import { lockPathFor } from '../db/database-lock.ts';
 import type { DatabaseReport } from './database-report.ts';
 
 /** Renders one optional section (see DoctorReportSections); returns no lines when the section is absent. */
@@ -42,7 +43,7 @@ function lockErrorsLine(r: DatabaseReport): string {
 
 function writingNowLine(r: DatabaseReport): string {
   const w = r.writerProcess;
-  if (w.state === 'held') return `yes: process ${w.pid} holds ${r.path}.lock`;
+  if (w.state === 'held') return `yes: process ${w.pid} holds ${lockPathFor(r.path)}`;
   if (w.state === 'free') return 'no collector or import is writing it';
   return `unknown (${w.reason})`;
 }
