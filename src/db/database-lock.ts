@@ -4,10 +4,22 @@
 // when its process ends, kill -9 included, so there is never a stale lock to clean up.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DatabaseInUseError, DatabaseOpenError, sqliteCodeOf } from '../errors.ts';
 
+/**
+ * `<db>.lock` beside the database's real file, so two paths to one file (a symlinked directory or database) share
+ * one lock. A file or directory that does not exist yet is taken as written.
+ */
 export function lockPathFor(databasePath: string): string {
+  for (const real of [() => fs.realpathSync(databasePath), () => path.join(fs.realpathSync(path.dirname(databasePath)), path.basename(databasePath))]) {
+    try {
+      return `${real()}.lock`;
+    } catch {
+      // Not there (yet): try the directory, then the path as given.
+    }
+  }
   return `${databasePath}.lock`;
 }
 
@@ -45,12 +57,12 @@ export class DatabaseLock {
 
   /** Takes the lock for `databasePath`, or throws DatabaseInUseError naming the holder; never waits. */
   static acquire(databasePath: string): DatabaseLock {
-    const path = lockPathFor(databasePath);
+    const lockPath = lockPathFor(databasePath);
     let handle: Database.Database;
     try {
-      handle = new Database(path);
+      handle = new Database(lockPath);
     } catch (err) {
-      throw new DatabaseOpenError(`cannot create the lock file ${path} beside the database: ${(err as Error).message}`, { cause: err });
+      throw new DatabaseOpenError(`cannot create the lock file ${lockPath} beside the database: ${(err as Error).message}`, { cause: err });
     }
     try {
       handle.pragma('busy_timeout = 0');
@@ -59,15 +71,15 @@ export class DatabaseLock {
       handle.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS holder (pid INTEGER, since TEXT); DELETE FROM holder;');
       handle.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString());
       handle.exec('COMMIT');
-      return new DatabaseLock(handle, path);
+      return new DatabaseLock(handle, lockPath);
     } catch (err) {
       handle.close();
-      if (sqliteCodeOf(err) !== 'SQLITE_BUSY') throw new DatabaseOpenError(`cannot lock ${path}: ${(err as Error).message}`, { cause: err });
-      const holder = lockHolder(path);
+      if (sqliteCodeOf(err) !== 'SQLITE_BUSY') throw new DatabaseOpenError(`cannot lock ${lockPath}: ${(err as Error).message}`, { cause: err });
+      const holder = lockHolder(lockPath);
       const pid = holder.state === 'held' ? holder.pid : undefined;
       const who = pid === undefined ? 'another process' : pid === process.pid ? 'another manager in this process' : `process ${pid}`;
       throw new DatabaseInUseError(
-        `${databasePath} is already being written by ${who} (it holds ${path}). One collector or import writes a database ` +
+        `${databasePath} is already being written by ${who} (it holds ${lockPath}). One collector or import writes a database ` +
           'at a time: stop that one first, give one run all the pools, or use another database file.',
         databasePath,
         pid,

@@ -103,6 +103,16 @@ describe('one write funnel per database file', () => {
     await expect(openDirect(config)).rejects.toBeInstanceOf(DatabaseInUseError);
   }, 30_000);
 
+  it('two paths to one file share one lock (a symlink to the database)', async () => {
+    const real = path.join(dir, 'real.db');
+    const alias = path.join(dir, 'alias.db');
+    await manager(real).initialize();
+    fs.symlinkSync(real, alias);
+    expect(lockPathFor(alias)).toBe(`${fs.realpathSync(real)}.lock`);
+    const err = await manager(alias).initialize().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseInUseError);
+  }, 30_000);
+
   it('lets go of the lock when initialize() fails', async () => {
     const dbPath = path.join(dir, 'not-a-database.db');
     fs.writeFileSync(dbPath, 'this is not a SQLite file, but it is long enough to have a header of sorts.\n'.repeat(20));
