@@ -8,7 +8,7 @@ import { LockOptimizedDatabaseManager } from '../db/lock-optimized-manager.ts';
 import { componentLogger } from '../logging/logger.ts';
 import { detectImportFormat } from '../import/format-detect.ts';
 import { ImportFailedError } from '../import/import-errors.ts';
-import { runImport } from '../import/import-runner.ts';
+import { runImport, type ImportProgress } from '../import/import-runner.ts';
 import { IMPORT_FORMATS, type ImportFormat, type ImportItem, type ImportSummary } from '../import/import-source.ts';
 import { readJsonApiFile } from '../import/jsonapi-file-reader.ts';
 import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
@@ -39,7 +39,8 @@ acknowledged is committed: if an import stops halfway, re-run it to finish.
   --batch N              trades per write batch (default ${DEFAULT_BATCH})
   --json                 print one JSON object instead of text
 
-Prints "imported N, duplicates N, rejected N" and one "line L: <id>: <reason>" per rejected record.
+On a terminal a progress line on stderr shows the records read and stored so far. Then it prints
+"imported N, duplicates N, rejected N" and one "line L: <id>: <reason>" per rejected record.
 Exit status: 0 when the import ran (even with rejected lines), 1 when it failed, 2 for bad flags.`;
 
 export interface ImportCommandResult extends ImportSummary {
@@ -106,6 +107,36 @@ function checkPoolFlags(format: ImportFormat, network: string | undefined, pool:
   }
 }
 
+/** How often the progress line is redrawn at most (the first acknowledged batch draws it at once). */
+const PROGRESS_EVERY_MS = 500;
+
+/**
+ * A live line on stderr while a long import runs, when stderr is a terminal (stdout keeps the result alone,
+ * so `--json` output stays one object). `done()` clears it before the result is printed.
+ */
+function progressLine(io: CliIo, started: number): { update: (p: ImportProgress) => void; done: () => void } {
+  if (io.stderr.isTTY !== true) return { update: () => undefined, done: () => undefined };
+  let last = -Infinity;
+  let drawn = false;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return {
+    update(p) {
+      const now = performance.now();
+      if (now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      drawn = true;
+      const rate = Math.round(p.records / Math.max(0.001, (now - started) / 1000));
+      io.stderr.write(
+        `\rimport: ${n(p.records)} records read, ${n(p.imported)} imported, ${n(p.duplicates)} duplicates, ${n(p.rejected)} rejected` +
+          `${p.deferred ? `, ${n(p.deferred)} deferred` : ''} (${n(rate)} records/s)\x1b[K`,
+      );
+    },
+    done() {
+      if (drawn) io.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
 function writeText(io: CliIo, r: ImportCommandResult): void {
   const lines = [`imported ${r.imported}, duplicates ${r.duplicates}, rejected ${r.rejected}`];
   if (r.deferred > 0) {
@@ -158,13 +189,15 @@ export const importCommand: Command = {
       throw err;
     }
     let result: ImportCommandResult;
+    const progress = progressLine(io, started);
     try {
-      const summary = await runImport(prepend(first, records), manager, { batchSize });
+      const summary = await runImport(prepend(first, records), manager, { batchSize, onProgress: progress.update });
       result = { ok: true, file, format, database, ...summary, elapsedMs: 0 };
     } catch (err) {
       if (!(err instanceof ImportFailedError)) throw err;
       result = { ok: false, file, format, database, ...err.summary, elapsedMs: 0, error: err.message };
     } finally {
+      progress.done();
       // Waits for every batch sent to be acknowledged before the writer stops.
       await manager.close();
     }

@@ -21,7 +21,11 @@ export interface ImportRunOptions {
   maxInFlight?: number;
   /** Rejected records kept with details; the rest are only counted (memory stays bounded on a bad file). */
   maxRejectDetails?: number;
+  /** Called after each acknowledged batch with the counts so far (for a progress line on long imports). */
+  onProgress?: (progress: ImportProgress) => void;
 }
+
+export type ImportProgress = Pick<ImportSummary, 'records' | 'imported' | 'duplicates' | 'deferred' | 'rejected' | 'batches'>;
 
 export const DEFAULT_MAX_REJECT_DETAILS = 10_000;
 
@@ -61,6 +65,7 @@ export async function runImport(source: AsyncIterable<ImportItem>, sink: TradeSi
         if (ack.deferred) {
           // Durable but not yet in the database: neither imported nor duplicate until the replay decides.
           totals.deferred += b.trades.length;
+          options.onProgress?.({ ...totals });
           return;
         }
         totals.imported += ack.inserted;
@@ -71,6 +76,7 @@ export async function runImport(source: AsyncIterable<ImportItem>, sink: TradeSi
           const at = b.locations[index];
           reject(at ?? { line: null, at: 'batch' }, r.id, r.reason, b.ordinals[index] ?? Number.MAX_SAFE_INTEGER);
         }
+        options.onProgress?.({ ...totals });
       },
       (err: unknown) => {
         writeError ??= err;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import type { ImportCommandResult } from '../../src/cli/import-command.ts';
 import { ImportFailedError } from '../../src/import/import-errors.ts';
-import { runImport, type TradeSink } from '../../src/import/import-runner.ts';
+import { runImport, type ImportProgress, type TradeSink } from '../../src/import/import-runner.ts';
 import type { ImportItem } from '../../src/import/import-source.ts';
 import { splitCsvRecord } from '../../src/import/legacy-csv-reader.ts';
 import { quoteNumberLiterals } from '../../src/import/ndjson-reader.ts';
@@ -239,6 +239,46 @@ describe('import command: failures and flags', () => {
     expect(failed.summary).toMatchObject({ imported: 4, batches: 2 });
     expect(stored).toEqual(['t0', 't1', 't2', 't3']);
     expect(calls).toBe(3);
+  });
+
+  it('reports progress after each acknowledged batch, counts only growing, the last equal to the summary', async () => {
+    const items: ImportItem[] = Array.from({ length: 7 }, (_, i) => ({
+      kind: 'record',
+      location: { line: i + 2, at: `line ${i + 2}` },
+      candidate: { id: `p${i % 5}`, poolId: 'p', blockNumber: i, txHash: null, txFromAddress: null, fromTokenAmount: '1', toTokenAmount: '1', priceUsd: '1', volumeUsd: '1', side: 'buy', blockTimestamp: '2025-08-28T16:15:08Z' },
+    }));
+    const seen = new Set<string>();
+    const sink: TradeSink = {
+      async storeTradeDataOptimized(trades) {
+        const fresh = trades.filter((t) => !seen.has(t.id));
+        for (const t of fresh) seen.add(t.id);
+        return { inserted: fresh.length, duplicates: trades.length - fresh.length, rejected: [] };
+      },
+    };
+    async function* source() {
+      yield* items;
+    }
+    const progress: ImportProgress[] = [];
+    const summary = await runImport(source(), sink, { batchSize: 2, maxInFlight: 1, onProgress: (p) => progress.push(p) });
+    expect(progress.map((p) => p.batches)).toEqual([1, 2, 3, 4]);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.imported + progress[i]!.duplicates).toBeGreaterThan(progress[i - 1]!.imported + progress[i - 1]!.duplicates);
+    expect(progress.at(-1)).toMatchObject({ imported: summary.imported, duplicates: summary.duplicates, batches: summary.batches });
+    expect(summary).toMatchObject({ imported: 5, duplicates: 2 });
+  });
+
+  it('draws a progress line on stderr when it is a terminal, clears it, and keeps stdout for the result', async () => {
+    const csv = path.join(dir, 'progress.csv');
+    fs.writeFileSync(csv, [HEADER, ...Array.from({ length: 40 }, (_, i) => row(i + 100))].join('\n') + '\n');
+    const tty = captureIo();
+    (tty.io.stderr as { isTTY?: boolean }).isTTY = true;
+    expect(await main(['import', csv, '--db', `sqlite:///${path.join(dir, 'progress.db')}`, '--batch', '10', '--json'], tty.io)).toBe(0);
+    expect(tty.stderr()).toMatch(/^\rimport: \d+ records read, \d+ imported, 0 duplicates, 0 rejected \([\d,]+ records\/s\)\x1b\[K/);
+    expect(tty.stderr().endsWith('\r\x1b[K')).toBe(true);
+    expect(JSON.parse(tty.stdout())).toMatchObject({ ok: true, imported: 40 });
+    // Not a terminal (a pipe, a log file): no progress line at all.
+    const piped = await run(['import', csv, '--db', `sqlite:///${path.join(dir, 'progress.db')}`, '--batch', '10']);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('imported 0, duplicates 40, rejected 0\n');
   });
 
   it('through the real bin, --json stdout is exactly one JSON object', async () => {
