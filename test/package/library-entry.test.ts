@@ -70,6 +70,15 @@ console.log(JSON.stringify({ result, breakerError: typeof CircuitBreakerError, l
     expect(ids.stdout.trim()).toBe('good');
   }, 60_000);
 
+  it('an install without dev dependencies skips the declarations instead of failing (npm ci --omit=dev)', () => {
+    // Copied where no node_modules is above it: TypeScript cannot be found, as after --omit=dev.
+    const alone = path.join(tempDir('gecko-build-types-'), 'build-types.mjs');
+    fs.copyFileSync(path.join(repo, 'bin/build-types.mjs'), alone);
+    const run = spawnSync(process.execPath, [alone], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^build:types: TypeScript is not installed \(no dev dependencies\): dist\/types not built$/m);
+  });
+
   it('type-checks a strict TypeScript consumer against the built declarations', () => {
     fs.writeFileSync(
       path.join(consumer, 'consumer.ts'),
