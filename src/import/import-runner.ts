@@ -65,16 +65,15 @@ export async function runImport(source: AsyncIterable<ImportItem>, sink: TradeSi
         if (ack.deferred) {
           // Durable but not yet in the database: neither imported nor duplicate until the replay decides.
           totals.deferred += b.trades.length;
-          options.onProgress?.({ ...totals });
-          return;
-        }
-        totals.imported += ack.inserted;
-        totals.duplicates += ack.duplicates;
-        for (const r of ack.rejected) {
-          // The writer names a row by its id, or `#index` when it had none usable.
-          const index = r.id.startsWith('#') ? Number(r.id.slice(1)) : b.trades.findIndex((t) => t.id === r.id);
-          const at = b.locations[index];
-          reject(at ?? { line: null, at: 'batch' }, r.id, r.reason, b.ordinals[index] ?? Number.MAX_SAFE_INTEGER);
+        } else {
+          totals.imported += ack.inserted;
+          totals.duplicates += ack.duplicates;
+          for (const r of ack.rejected) {
+            // The writer names a row by its id, or `#index` when it had none usable.
+            const index = r.id.startsWith('#') ? Number(r.id.slice(1)) : b.trades.findIndex((t) => t.id === r.id);
+            const at = b.locations[index];
+            reject(at ?? { line: null, at: 'batch' }, r.id, r.reason, b.ordinals[index] ?? Number.MAX_SAFE_INTEGER);
+          }
         }
         options.onProgress?.({ ...totals });
       },
