@@ -27,6 +27,8 @@ export interface ProducerBatch {
 }
 
 export interface ArrivalOrder {
+  /** Distinct trades of the load (planProducers). */
+  unique: number;
   /** Every batch of the load, in arrival order. */
   batches: ProducerBatch[];
   /** Trade indices of every offered row, in arrival order (duplicates included). */
@@ -35,26 +37,32 @@ export interface ArrivalOrder {
   sameProducerNeighbours: number;
 }
 
-export function producerBatches(trades: number, collectors: number, duplicates: number, batchSize: number): ProducerBatch[] {
-  const out: ProducerBatch[] = [];
-  planProducers(trades, collectors, duplicates).plans.forEach((plan, producer) => {
+/** The load's batches, producer by producer, and its distinct trade count: one planProducers for both. */
+function plannedBatches(trades: number, collectors: number, duplicates: number, batchSize: number): { unique: number; batches: ProducerBatch[] } {
+  const { unique, plans } = planProducers(trades, collectors, duplicates);
+  const batches: ProducerBatch[] = [];
+  plans.forEach((plan, producer) => {
     for (let start = 0, seq = 0; start < plan.indices.length; start += batchSize, seq++) {
-      out.push({ producer, seq, indices: plan.indices.slice(start, start + batchSize) });
+      batches.push({ producer, seq, indices: plan.indices.slice(start, start + batchSize) });
     }
   });
-  return out;
+  return { unique, batches };
 }
 
-function orderOf(batches: readonly ProducerBatch[]): ArrivalOrder {
+export function producerBatches(trades: number, collectors: number, duplicates: number, batchSize: number): ProducerBatch[] {
+  return plannedBatches(trades, collectors, duplicates, batchSize).batches;
+}
+
+function orderOf(batches: readonly ProducerBatch[], unique: number): ArrivalOrder {
   let same = 0;
   for (let k = 1; k < batches.length; k++) if (batches[k]!.producer === batches[k - 1]!.producer) same++;
-  return { batches: [...batches], indices: batches.flatMap((b) => b.indices), sameProducerNeighbours: same };
+  return { unique, batches: [...batches], indices: batches.flatMap((b) => b.indices), sameProducerNeighbours: same };
 }
 
 /** As planned: producer 0 batch 0, producer 1 batch 0, …, producer N-1 batch 0, producer 0 batch 1, … */
 export function roundRobinOrder(trades: number, collectors: number, duplicates: number, batchSize = 200): ArrivalOrder {
-  const batches = producerBatches(trades, collectors, duplicates, batchSize);
-  return orderOf(batches.sort((a, b) => a.seq - b.seq || a.producer - b.producer));
+  const { unique, batches } = plannedBatches(trades, collectors, duplicates, batchSize);
+  return orderOf(batches.sort((a, b) => a.seq - b.seq || a.producer - b.producer), unique);
 }
 
 /**
@@ -67,7 +75,7 @@ export function roundRobinOrder(trades: number, collectors: number, duplicates: 
  * there) goes right after the last batch that stored one of its rows: anywhere earlier, a replay would store them.
  */
 export function recordArrivalOrder(dbPath: string, shape: ArrivalShape): ArrivalOrder {
-  const batches = producerBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize);
+  const { unique, batches } = plannedBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize);
   const storedAt = new Map<string, number>();
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   let table: [number, string][];
@@ -130,11 +138,11 @@ export function recordArrivalOrder(dbPath: string, shape: ArrivalShape): Arrival
   }
   const key = rowidAt.map((rowids, b) => (Number.isNaN(blockStart[b]) ? Math.max(...rowids) + 0.5 : blockStart[b]!));
   const order = batches.map((_, b) => b).sort((x, y) => key[x]! - key[y]! || x - y);
-  return orderOf(order.map((b) => batches[b]!));
+  return orderOf(order.map((b) => batches[b]!), unique);
 }
 
 /** Writes the order as (producer, batch) pairs of little-endian int32: the format the ceiling's --arrival reads. */
-export function writeArrivalFile(file: string, order: ArrivalOrder): void {
+export function writeArrivalFile(file: string, order: Pick<ArrivalOrder, 'batches'>): void {
   const buf = Buffer.alloc(order.batches.length * 8);
   order.batches.forEach((b, k) => {
     buf.writeInt32LE(b.producer, k * 8);
@@ -151,7 +159,7 @@ export function readArrivalFile(file: string, shape: Omit<ArrivalShape, 'seed'>)
   } catch (err) {
     throw new Error(`cannot read arrival file ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const planned = producerBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize);
+  const { unique, batches: planned } = plannedBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize);
   const redo = 'record it with the same --trades, --collectors, --duplicates and --batch';
   if (buf.length !== planned.length * 8) {
     throw new Error(`arrival file ${file} has ${buf.length} bytes; this load's ${planned.length} batches need ${planned.length * 8} (${redo})`);
@@ -165,5 +173,5 @@ export function readArrivalFile(file: string, shape: Omit<ArrivalShape, 'seed'>)
     byKey.delete(key);
     ordered.push(batch);
   }
-  return orderOf(ordered);
+  return orderOf(ordered, unique);
 }

@@ -33,7 +33,7 @@ import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
 import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
 import { validateTrade } from '../src/db/trade-validation.ts';
-import { planProducers, syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
 import type { LatencySummary } from '../src/thread-messages.ts';
 
@@ -128,8 +128,7 @@ export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collector
   const t0 = performance.now();
   const batchSize = o.batchSize ?? 200;
   const seed = o.seed ?? 7;
-  const { indices } = o.arrival ?? roundRobinOrder(o.trades, o.collectors, o.duplicates, batchSize);
-  const { unique } = planProducers(o.trades, o.collectors, o.duplicates);
+  const { indices, unique } = o.arrival ?? roundRobinOrder(o.trades, o.collectors, o.duplicates, batchSize);
   const createdAt = storedTimestamp();
   const rows: unknown[][] = [];
   for (let k = 0; k < indices.length; k++) {

@@ -478,7 +478,6 @@ export function renderTable(r: CompareResult): string {
   return [head, sep, ...lines].join('\n');
 }
 
-
 export function renderRatios(r: CompareResult): string {
   const x = (v: number) => `${fmt(v, 3)}×`;
   const lines = (Object.keys(RATIO_LABEL) as (keyof CompareRatios)[]).map((k) => {

@@ -130,7 +130,7 @@ describe('bench/ceiling.ts --arrival', () => {
   it('replays a recorded order and says so', () => {
     const file = path.join(dir, 'replay.bin');
     const batches = producerBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize);
-    writeArrivalFile(file, { batches, indices: [], sameProducerNeighbours: 0 });
+    writeArrivalFile(file, { batches });
     const r = ceiling('--arrival', file, '--json');
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { orderDescription: string; stored: number; unique: number };
