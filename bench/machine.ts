@@ -1,7 +1,7 @@
 // The machine a benchmark ran on, printed first by every bench script (figures without it mean little).
 
 import os from 'node:os';
-import Database from 'better-sqlite3';
+import { bundledSqliteVersion } from '../src/db/sqlite-version.ts';
 
 export interface MachineSummary {
   cpu: string;
@@ -16,9 +16,7 @@ export function machineSummary(): MachineSummary {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const cores = os.availableParallelism();
   const memoryGb = Math.round(os.totalmem() / 2 ** 30);
-  const db = new Database(':memory:');
-  const sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-  db.close();
+  const sqlite = bundledSqliteVersion();
   const node = process.version;
   return { cpu, cores, memoryGb, node, sqlite, line: `machine: ${cpu}, ${cores} cores, ${memoryGb} GiB, Node ${node}, SQLite ${sqlite}` };
 }

@@ -10,6 +10,7 @@ import { DatabaseOpenError, StateError } from '../src/errors.ts';
 import { GroupCommitWriter } from '../src/db/group-commit-writer.ts';
 import { detectSchemaFlavor, migrate, userVersion } from '../src/db/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection } from '../src/db/sqlite-settings.ts';
+import { sqliteVersion } from '../src/db/sqlite-version.ts';
 import { WriteStatements } from '../src/db/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
 import { osThreadId } from '../src/threads/os-thread-id.ts';
@@ -54,7 +55,7 @@ const control: WriterControl = {
       journalMode,
       userVersion: userVersion(db),
       schemaFlavor: flavor,
-      sqliteVersion: (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
+      sqliteVersion: sqliteVersion(db),
       migrationsApplied,
       osThreadId: osThreadId(),
     };

@@ -3,12 +3,7 @@
 import pkg from '../../package.json' with { type: 'json' };
 
 export async function versionLine(): Promise<string> {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(':memory:');
-  try {
-    const sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-    return `gecko-collector ${pkg.version} (Node ${process.version}, SQLite ${sqlite})`;
-  } finally {
-    db.close();
-  }
+  // Loaded here, not at the top: `--help` and every other command line skip better-sqlite3 until they need it.
+  const { bundledSqliteVersion } = await import('../db/sqlite-version.ts');
+  return `gecko-collector ${pkg.version} (Node ${process.version}, SQLite ${bundledSqliteVersion()})`;
 }

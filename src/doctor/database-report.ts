@@ -8,6 +8,7 @@ import { urlFromDatabasePath } from '../config/database-url.ts';
 import { lockHolder, lockPathFor, type LockHolder } from '../db/database-lock.ts';
 import { detectSchemaFlavor, SCHEMA_VERSION, type SchemaFlavor } from '../db/schema-migrations.ts';
 import { applyReadConnectionSettings, describeConnection, type ConnectionDescription } from '../db/sqlite-settings.ts';
+import { sqliteVersion } from '../db/sqlite-version.ts';
 import { defaultSpoolPath } from '../deferred/deferred-queue.ts';
 import { DatabaseOpenError } from '../errors.ts';
 import { readLastRun, type LastRunSnapshot } from './last-run.ts';
@@ -269,7 +270,7 @@ function collect(
   return {
     path,
     generatedAt: new Date().toISOString(),
-    sqliteVersion: (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
+    sqliteVersion: sqliteVersion(db),
     journalMode,
     busyTimeoutMs: { collector: DEFAULT_DATABASE_CONFIG.busyTimeoutMs, reader: reader.busyTimeoutMs },
     cacheSize: { collector: -DEFAULT_DATABASE_CONFIG.cacheSizeKb, reader: reader.cacheSize },
