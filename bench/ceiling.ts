@@ -12,7 +12,7 @@
 //             200-row batches interleaved round-robin (p0 b0, p1 b0, … pN b0, p0 b1, …);
 //   'sorted': the same rows sorted by trade id: the best case.
 //
-// `node bin/run-ts.mjs bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted]
+// `node dist/bench/ceiling.js [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted]
 //                           [--arrival FILE] [--tx ROWS] [--chunk ROWS] [--sweep] [--json]`
 // --sweep tries the insert methods (single-row vs multi-row ×50/×100/×200, transactions of 200…5000 rows)
 // on both orders and prints rows/s for each: how the default method was chosen.
@@ -26,16 +26,16 @@ import { UsageError } from '../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../src/config/database-config.ts';
-import type { WriterSettings } from '../src/config/writer-settings.ts';
-import { summarize } from '../src/latency-recorder.ts';
+import type { WriterSettings } from '../src/protocol/writer-settings.ts';
+import { summarize } from '../src/common/latency-recorder.ts';
 import { round, roundSummary } from './rounding.ts';
-import { detectSchemaFlavor, migrate } from '../src/db/schema-migrations.ts';
-import { applyWriteConnectionSettings } from '../src/db/sqlite-settings.ts';
-import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/db/trade-statements.ts';
-import { validateTrade } from '../src/db/trade-validation.ts';
+import { detectSchemaFlavor, migrate } from '../src/sqlite/schema-migrations.ts';
+import { applyWriteConnectionSettings } from '../src/sqlite/sqlite-settings.ts';
+import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/sqlite/trade-statements.ts';
+import { validateTrade } from '../src/trades/trade-validation.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
-import type { LatencySummary } from '../src/thread-messages.ts';
+import type { LatencySummary } from '../src/protocol/messages.ts';
 
 export type CeilingOrder = 'funnel' | 'sorted';
 
@@ -109,7 +109,7 @@ export interface CeilingRows {
   prepareSeconds: number;
 }
 
-const FORCED_CHECKPOINT_EVERY_MS = 5000; // as src/db/group-commit-writer.ts
+const FORCED_CHECKPOINT_EVERY_MS = 5000; // as src/writer/group-commit-writer.ts
 /** The biggest transaction the funnel's writer commits (DatabaseConfig.groupCommitMaxRows default). */
 export const DEFAULT_CEILING_TX_ROWS = DEFAULT_DATABASE_CONFIG.groupCommitMaxRows;
 export const DEFAULT_CEILING_CHUNK_ROWS = 50;
@@ -319,7 +319,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
 
 // ---------------------------------------------------------------------------------------------- CLI
 
-const USAGE = `usage: node bin/run-ts.mjs bench/ceiling.ts [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
+const USAGE = `usage: node dist/bench/ceiling.js [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
                                           [--arrival FILE] (the funnel order recorded by bench:compare; default: as planned)
                                           [--tx ROWS] [--chunk ROWS] [--batch N] [--seed N] [--dir DIR] [--sweep] [--json]`;
 

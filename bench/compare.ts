@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
-import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
+import { DEFAULT_COLLECTOR_NICE } from '../src/common/thread-priority.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { recordArrivalOrder, writeArrivalFile } from './arrival-order.ts';
 import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
@@ -201,13 +201,12 @@ function rssMb(): number {
   return Math.round((process.memoryUsage.rss() / 2 ** 20) * 10) / 10;
 }
 
-const CEILING_ENTRY = fileURLToPath(new URL('./ceiling.ts', import.meta.url));
-const RUN_TS = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
+const CEILING_ENTRY = fileURLToPath(new URL('./ceiling.js', import.meta.url));
 
 /** Runs both ceiling orders in a child process (own RSS and CPU), returns [funnel order, sorted]. */
 async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingResult]> {
-  // Run from its bundle, as the harness itself (npm run bench:compare): no loader thread in either RSS figure.
-  const child = spawn(process.execPath, [RUN_TS, CEILING_ENTRY, '--order', 'both', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Compiled JavaScript, as the harness itself: the same code path in either RSS figure.
+  const child = spawn(process.execPath, [CEILING_ENTRY, '--order', 'both', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

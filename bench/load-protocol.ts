@@ -1,10 +1,10 @@
 // Messages between the load harness and its producer threads (bench-only; the product's own thread
-// messages live in src/thread-messages.ts).
+// messages live in src/protocol/messages.ts).
 
 import type { MessagePort } from 'node:worker_threads';
 import type { DatabaseConfig } from '../src/config/database-config.ts';
-import type { LockContentionMetrics } from '../src/db/lock-contention-metrics.ts';
-import type { LatencySummary } from '../src/thread-messages.ts';
+import type { LockContentionMetrics } from '../src/protocol/lock-contention-metrics.ts';
+import type { LatencySummary } from '../src/protocol/messages.ts';
 import type { ThreadTimes } from './thread-cpu.ts';
 
 export interface ProducerData {
@@ -26,7 +26,7 @@ export interface ProducerData {
   packTrades: boolean;
   /** Generate each batch just before sending it instead of all up front (bounded memory for huge runs). */
   lazy: boolean;
-  /** This thread's nice value, as collector threads get (see src/threads/thread-priority.ts). */
+  /** This thread's nice value, as collector threads get (see src/common/thread-priority.ts). */
   nice: number;
 }
 

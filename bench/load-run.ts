@@ -5,17 +5,16 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { urlFromDatabasePath } from '../src/config/database-url.ts';
-import { DirectDatabaseManager } from '../src/db/direct-manager.ts';
-import { LockOptimizedDatabaseManager } from '../src/db/lock-optimized-manager.ts';
-import { summarize } from '../src/latency-recorder.ts';
+import { DirectDatabaseManager } from '../src/direct/direct-manager.ts';
+import { LockOptimizedDatabaseManager } from '../src/funnel/lock-optimized-manager.ts';
+import { summarize } from '../src/common/latency-recorder.ts';
 import { planProducers } from '../src/sim/synthetic-trades.ts';
-import { spawnWorker } from '../src/threads/spawn-worker.ts';
-import { DEFAULT_COLLECTOR_NICE } from '../src/threads/thread-priority.ts';
+import { Worker } from 'node:worker_threads';
+import { DEFAULT_COLLECTOR_NICE } from '../src/common/thread-priority.ts';
 import { DEFAULT_DATABASE_CONFIG, type DatabaseConfig } from '../src/config/database-config.ts';
-import type { LatencySummary } from '../src/thread-messages.ts';
+import type { LatencySummary } from '../src/protocol/messages.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { memoryBreakdown, type MemoryBreakdown } from './process-memory.ts';
@@ -98,7 +97,7 @@ export interface LoadResult {
   threads: ThreadReport | null;
 }
 
-const PRODUCER_ENTRY = new URL('./load-worker.ts', import.meta.url);
+const PRODUCER_ENTRY = new URL('./load-worker.js', import.meta.url);
 
 /**
  * Lazy producers (the backpressure drill) stand in for collectors: their live data is a few batches (each ~80 KB
@@ -162,7 +161,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         lazy: o.lazy ?? false,
         nice: collectorNice,
       };
-      const w = spawnWorker(PRODUCER_ENTRY, { workerData: data, transferList: [...(port ? [port] : []), data.indices.buffer], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
+      const w = new Worker(PRODUCER_ENTRY, { workerData: data, transferList: [...(port ? [port] : []), data.indices.buffer], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
       workers.push(w);
       exits.push(once(w, 'exit').catch(() => undefined));
       const messages = (kind: ProducerToHarness['kind']) =>

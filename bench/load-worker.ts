@@ -3,11 +3,11 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WriterClient } from '../src/db/writer-client.ts';
-import { LatencyRecorder } from '../src/latency-recorder.ts';
+import { WriterClient } from '../src/sender/writer-client.ts';
+import { LatencyRecorder } from '../src/common/latency-recorder.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { lowerThisThreadPriority } from '../src/threads/thread-priority.ts';
-import type { TradeRecord } from '../src/trade-record.ts';
+import { lowerThisThreadPriority } from '../src/common/thread-priority.ts';
+import type { TradeRecord } from '../src/protocol/records.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 import { ownThreadTimes, timesBetween } from './thread-cpu.ts';
 
@@ -28,9 +28,9 @@ function* batchesInOrder(): Generator<TradeRecord[]> {
 }
 
 // Imported only for direct runs: a funnel producer (a stand-in for a collector) never loads better-sqlite3.
-let direct: import('../src/db/direct-manager.ts').DirectDatabaseManager | undefined;
+let direct: import('../src/direct/direct-manager.ts').DirectDatabaseManager | undefined;
 if (data.manager === 'direct') {
-  const { DirectDatabaseManager } = await import('../src/db/direct-manager.ts');
+  const { DirectDatabaseManager } = await import('../src/direct/direct-manager.ts');
   // Patient retries: the harness measures how much contention costs, it must not lose rows to give-ups.
   direct = new DirectDatabaseManager({ ...data.dbConfig, url: data.dbUrl }, { maxRetries: 500, maxDelayMs: 1000 });
   await direct.initialize();

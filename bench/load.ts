@@ -6,7 +6,7 @@ import path from 'node:path';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../src/config/database-config.ts';
-import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../src/threads/thread-priority.ts';
+import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../src/common/thread-priority.ts';
 import { defaultLoadDbPath, runLoad } from './load-run.ts';
 import { machineSummary } from './machine.ts';
 

@@ -1,6 +1,6 @@
 // Rounding of the figures the bench scripts print: one place, so every report rounds alike.
 
-import type { LatencySummary } from '../src/thread-messages.ts';
+import type { LatencySummary } from '../src/protocol/messages.ts';
 
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;

@@ -2,7 +2,7 @@
 // for one (run queue) and context switches, so a load run shows whether its writer thread was busy, starved or idle.
 
 import fs from 'node:fs';
-import { osThreadId } from '../src/threads/os-thread-id.ts';
+import { osThreadId } from '../src/common/os-thread-id.ts';
 
 export interface ThreadTimes {
   /** Time on a CPU, ms. */

@@ -1,10 +1,10 @@
-// `node bin/run-ts.mjs bench/worker-startup.ts [--threads 8]`: how long N worker threads take to start through
-// spawnWorker (bundled once per process with esbuild) and how much RSS they add. Prints one JSON line.
+// `node dist/bench/worker-startup.js [--threads 8]`: how long N worker threads take to start through
+// new Worker (compiled JavaScript) and how much RSS they add. Prints one JSON line.
 import { machineSummary } from './machine.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
-import { spawnWorker } from '../src/threads/spawn-worker.ts';
+import { Worker } from 'node:worker_threads';
 
-const USAGE = 'usage: node bin/run-ts.mjs bench/worker-startup.ts [--threads N]';
+const USAGE = 'usage: node dist/bench/worker-startup.js [--threads N]';
 
 await runScript('worker-startup', USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), { threads: { type: 'string' } });
@@ -17,7 +17,7 @@ await runScript('worker-startup', USAGE, async () => {
   const t0 = performance.now();
   const workers = await Promise.all(
     Array.from({ length: threads }, () => {
-      const w = spawnWorker(new URL('./idle-worker.ts', import.meta.url));
+      const w = new Worker(new URL('./idle-worker.js', import.meta.url));
       return new Promise<typeof w>((resolve, reject) => {
         w.once('message', () => resolve(w));
         w.once('error', reject);

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// CLI launcher: Node 20 cannot run TypeScript by itself, so the CLI runs from its esbuild bundle (ts-entry.mjs).
-import { importTypeScript } from './ts-entry.mjs';
+// CLI launcher: runs the compiled CLI (dist/, built by `npm run build`, which `npm ci` and `npm pack` run).
+import { existsSync } from 'node:fs';
 
-const { main } = /** @type {{ main: (argv: string[]) => Promise<number> }} */ (await importTypeScript(new URL('../src/cli/main.ts', import.meta.url)));
-process.exitCode = await main(process.argv.slice(2));
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('gecko-collector: dist/ is missing; run `npm run build` (or `npm ci`) in the package first\n');
+  process.exit(1);
+}
+// Stack traces name the TypeScript lines (dist/ carries source maps).
+process.setSourceMapsEnabled(true);
+const { main: run } = await import(main.href);
+process.exitCode = await run(process.argv.slice(2));

@@ -4,10 +4,10 @@
 import { BatchFailedError, ConfigError, StateError } from '../errors.ts';
 import { resolveBatchConfig, type BatchConfig, type BatchPresetName } from '../config/batch-config.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import { systemClock, type Clock, type TimerHandle } from '../breaker/clock.ts';
-import { emptyFlushReasonCounts, type FlushReason, type FlushReasonCounts } from './flush-reason.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
+import { emptyFlushReasonCounts, type FlushReason, type FlushReasonCounts } from '../protocol/flush-reason.ts';
 
-export type { Clock } from '../breaker/clock.ts';
+export type { Clock } from '../common/clock.ts';
 
 /** What `process` is told about the batch besides its items. */
 export interface BatchInfo {

@@ -4,9 +4,9 @@
 
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { BatchFailedError } from '../errors.ts';
-import type { StoreResult, TradeStore } from '../db/trade-store.ts';
-import type { TradeRecord } from '../trade-record.ts';
-import type { Clock } from '../breaker/clock.ts';
+import type { StoreResult, TradeStore } from './trade-store.ts';
+import type { TradeRecord } from '../protocol/records.ts';
+import type { Clock } from '../common/clock.ts';
 import { defaultErrorFilter } from '../breaker/breaker-error-filter.ts';
 import { isCircuitBreakerError, type CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { BatchProcessor, type BatchProcessorStats } from './batch-processor.ts';

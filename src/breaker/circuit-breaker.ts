@@ -5,13 +5,13 @@
 import { EventEmitter } from 'node:events';
 import { ConfigError, GeckoCollectorError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import { BreakerState, BreakerStateCell, BreakerStateView } from './breaker-state-cell.ts';
+import { BreakerState, BreakerStateCell, BreakerStateView } from '../protocol/breaker-gate.ts';
 import { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
-import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 
-export { BreakerState, BreakerStateView } from './breaker-state-cell.ts';
+export { BreakerState, BreakerStateView } from '../protocol/breaker-gate.ts';
 export { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
-export type { Clock } from './clock.ts';
+export type { Clock } from '../common/clock.ts';
 
 /** Raised instead of running a call while the breaker is open, isolated, or out of half-open trials. */
 export class CircuitBreakerError extends GeckoCollectorError {

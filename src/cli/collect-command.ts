@@ -3,11 +3,11 @@
 
 import fs from 'node:fs';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
-import { COLLECTION_DEFAULTS, startCollection, type CollectionProgress, type CollectionSummary } from '../collect/collection-run.ts';
-import { parsePoolsFile } from '../collect/pool-assignments.ts';
-import { isDecimalString } from '../gecko/decimal-string.ts';
+import { COLLECTION_DEFAULTS, startCollection, type CollectionProgress, type CollectionSummary } from '../run/collection-run.ts';
+import { parsePoolsFile } from '../run/pool-assignments.ts';
+import { isDecimalString } from '../trades/decimal-string.ts';
 import { logger } from '../logging/logger.ts';
-import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../threads/thread-priority.ts';
+import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../common/thread-priority.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { choiceFlag, intFlag, numberFlag, parseFlags, type CliIo, type Command } from './command.ts';
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
-import { LockOptimizedDatabaseManager } from '../db/lock-optimized-manager.ts';
+import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
 import { componentLogger } from '../logging/logger.ts';
 import { detectImportFormat } from '../import/format-detect.ts';
 import { ImportFailedError } from '../import/import-errors.ts';

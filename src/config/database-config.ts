@@ -3,7 +3,7 @@
 
 import { ConfigError } from '../errors.ts';
 import { databasePathFromUrl } from './database-url.ts';
-import type { SqliteTuning, WriterSettings } from './writer-settings.ts';
+import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
   /** `sqlite:///relative.db` or `sqlite:////absolute/path.db`. */

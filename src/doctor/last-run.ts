@@ -1,8 +1,8 @@
 // The last collection run as doctor shows it: read from the `<db>.metrics.json` the run keeps beside the
 // database (breaker, deferred queue, writer restarts, lock figures, batch fill, alerts), offline.
 
-import type { BatchOriginFigures } from '../batch/flush-reason.ts';
-import { metricsFilePath, readMetricsFile, type RunMetricsFile } from '../collect/metrics-file.ts';
+import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
+import { metricsFilePath, readMetricsFile, type RunMetricsFile } from '../run/metrics-file.ts';
 import type { ActiveAlert, DeferredFigures } from '../monitoring/metrics-snapshot.ts';
 
 export interface LastRunBreaker {

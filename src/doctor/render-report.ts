@@ -1,7 +1,7 @@
 // Text form of the doctor report: a few aligned tables a person can scan; `--json` prints the report itself.
 
-import { BATCH_ORIGINS } from '../batch/flush-reason.ts';
-import { lockPathFor } from '../db/database-lock.ts';
+import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
+import { lockPathFor } from '../sqlite/database-lock.ts';
 import type { DatabaseReport } from './database-report.ts';
 
 /** Renders one optional section (see DoctorReportSections); returns no lines when the section is absent. */

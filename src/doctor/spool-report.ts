@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { SPOOL_APPLICATION_ID } from '../deferred/spool-file.ts';
+import { SPOOL_APPLICATION_ID } from '../spool/spool-file.ts';
 
 export interface SpoolReport {
   path: string;

@@ -3,12 +3,12 @@
 
 import type { Logger } from '../logging/logger.ts';
 import { componentLogger } from '../logging/logger.ts';
-import { abortableSleep, type Sleep } from '../rate-limit/abortable-sleep.ts';
+import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
-import type { TradeRecord } from '../trade-record.ts';
-import { decimalFromInput } from './decimal-string.ts';
+import type { TradeRecord } from '../protocol/records.ts';
+import { decimalFromInput } from '../trades/decimal-string.ts';
 import { GeckoHttpError, GeckoNetworkError, GeckoRequestError, GeckoThrottledError, GeckoTimeoutError } from './gecko-errors.ts';
-import { linkSignals } from './linked-signal.ts';
+import { linkSignals } from '../common/linked-signal.ts';
 import { parsePoolsBody, type ParsedPools } from './pool-parser.ts';
 import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
 import { parseTradesBody } from './trade-parser.ts';

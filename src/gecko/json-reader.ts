@@ -2,7 +2,7 @@
 // GeckoTerminalError that names the resource and the exact JSON path, so a bad reply is diagnosable from logs.
 
 import { GeckoTerminalError } from './gecko-errors.ts';
-import { isDecimalString } from './decimal-string.ts';
+import { isDecimalString } from '../trades/decimal-string.ts';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

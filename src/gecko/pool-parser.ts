@@ -1,8 +1,8 @@
 // Turns GeckoTerminal pools responses (top, new, multi; JSON:API with included tokens and dexes) into
 // PoolRecords and DexRecords; what the pools table has no column for is kept in metadataJson.
 
-import type { DexRecord, PoolRecord } from '../trade-record.ts';
-import { isDecimalString } from './decimal-string.ts';
+import type { DexRecord, PoolRecord } from '../protocol/records.ts';
+import { isDecimalString } from '../trades/decimal-string.ts';
 import { JsonReader } from './json-reader.ts';
 import { poolIdOf } from './trade-parser.ts';
 

@@ -1,7 +1,7 @@
 // Turns a GeckoTerminal trades response (JSON:API) into TradeRecords, keeping every decimal as the exact
 // string received and refusing a malformed body with an error that names the pool, trade index and field.
 
-import type { TradeRecord, TradeSide } from '../trade-record.ts';
+import type { TradeRecord, TradeSide } from '../protocol/records.ts';
 import { JsonReader } from './json-reader.ts';
 
 export interface TradeParseContext {

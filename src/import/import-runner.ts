@@ -2,9 +2,9 @@
 // batches for the write funnel with a few in flight, and tallies what the writer acknowledged.
 
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
-import { validateTrade } from '../db/trade-validation.ts';
-import type { StoreResult } from '../db/trade-store.ts';
-import type { TradeRecord } from '../trade-record.ts';
+import { validateTrade } from '../trades/trade-validation.ts';
+import type { StoreResult } from '../batch/trade-store.ts';
+import type { TradeRecord } from '../protocol/records.ts';
 import { ImportFailedError } from './import-errors.ts';
 import { UNKNOWN_ID, type ImportItem, type ImportReject, type ImportSummary, type SourceLocation } from './import-source.ts';
 

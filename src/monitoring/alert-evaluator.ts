@@ -1,7 +1,7 @@
 // Turns metrics snapshots into the migration guide's alerts (lock retry rate, breaker open too long, small
 // batches, slow query), judging rates over a recent window and logging each alert once per transition.
 
-import { BATCH_ORIGINS, FILL_NEUTRAL_ORIGINS } from '../batch/flush-reason.ts';
+import { BATCH_ORIGINS, FILL_NEUTRAL_ORIGINS } from '../protocol/flush-reason.ts';
 import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { ActiveAlert, AlertName, AlertThresholds, BatchFigures, CollectorMetricsSnapshot } from './metrics-snapshot.ts';

@@ -5,8 +5,8 @@ import http from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import { BATCH_ORIGINS } from '../batch/flush-reason.ts';
-import { BreakerState } from '../breaker/breaker-state-cell.ts';
+import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
+import { BreakerState } from '../protocol/breaker-gate.ts';
 import { ALERT_NAMES } from './alert-evaluator.ts';
 import type { CollectorMetricsSnapshot } from './metrics-snapshot.ts';
 

@@ -3,7 +3,7 @@
 // Lock-free on purpose: a worker can be terminated at any instruction, and a dead lock holder would stall all.
 
 import { ConfigError } from '../errors.ts';
-import { abortableSleep } from './abortable-sleep.ts';
+import { abortableSleep } from '../common/abortable-sleep.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export interface SharedRateLimiterOptions {

@@ -4,7 +4,7 @@
 import { seededRandom } from './seeded-random.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isDecimalString } from '../gecko/decimal-string.ts';
+import { isDecimalString } from '../trades/decimal-string.ts';
 import { parseInclude, poolCreatedAtMs, poolsDocument } from './sim-pool-documents.ts';
 import { createSimPool, recentTrades, type GeckoTradeObject, type SimPool } from './sim-trade-source.ts';
 

@@ -2,7 +2,7 @@
 // content for a seed, so "the last 300 before now" is computed on demand and nothing has to be stored.
 
 import { seededRandom } from './seeded-random.ts';
-import { compareDecimalStrings } from '../gecko/decimal-string.ts';
+import { compareDecimalStrings } from '../trades/decimal-string.ts';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const DIGITS = '0123456789';

@@ -1,7 +1,7 @@
 // Deterministic trades shaped like the real fixture (88-char tx hashes, 40-70 digit decimals, Solana ids):
 // trade `i` of a seed is always the same, so threads can generate their own share without shipping data.
 
-import type { TradeRecord } from '../trade-record.ts';
+import type { TradeRecord } from '../protocol/records.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';

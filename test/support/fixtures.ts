@@ -3,11 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseTradesDocument } from '../../src/gecko/trade-parser.ts';
-import type { TradeRecord } from '../../src/trade-record.ts';
+import type { TradeRecord } from '../../src/protocol/records.ts';
+import { REPO_ROOT } from './repo.ts';
 
 function locate(): string {
   if (process.env.GECKO_FIXTURES_DIR) return process.env.GECKO_FIXTURES_DIR;
-  const candidates = [path.resolve(import.meta.dirname, '../../../shared/fixtures'), '/work/shared/fixtures'];
+  const candidates = [path.resolve(REPO_ROOT, '../shared/fixtures'), '/work/shared/fixtures'];
   return candidates.find((c) => fs.existsSync(c)) ?? candidates[0]!;
 }
 

@@ -1,0 +1,226 @@
+// Polls one collector's group of pools, each no more often than the poll interval: fetch → drop repeats →
+// hand new trades to the batch processor → once they are stored, write the pool's cursor (and any gap).
+
+import { BatchFailedError } from '../errors.ts';
+import type { GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import { componentLogger, type Logger } from '../logging/logger.ts';
+import { abortableSleep } from '../common/abortable-sleep.ts';
+import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
+import type { CounterName, PoolAssignment } from '../protocol/collector-task.ts';
+import { TradeWindow, type TradeWindowOptions } from './trade-window.ts';
+
+/** The part of TradeDataBatchProcessor the poller uses. */
+export interface TradeSubmitter {
+  submitTrades(trades: readonly TradeRecord[]): { accepted: Promise<void>; done: Promise<void> };
+  /** Sends what is buffered now instead of after the batch wait (used when stopping). */
+  flushTrades?(): Promise<void>;
+}
+
+/** Commits cursors and gaps (in one transaction when both are given). */
+export interface StateSink {
+  writeState(update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] }): Promise<void>;
+}
+
+export interface PollerCounters {
+  add(name: CounterName, n?: number): void;
+}
+
+export interface PoolPollerOptions {
+  client: Pick<GeckoTerminalClient, 'getPoolTrades'>;
+  network: string;
+  pools: readonly PoolAssignment[];
+  /** A pool is polled again no sooner than this after its previous response arrived. */
+  pollIntervalMs: number;
+  minVolumeUsd?: string;
+  trades: TradeSubmitter;
+  state: StateSink;
+  counters?: PollerCounters;
+  logger?: Logger;
+  now?: () => number;
+  window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
+}
+
+export interface PollOutcome {
+  poolId: string;
+  fetched: number;
+  fresh: number;
+  repeats: number;
+  gap: GapRecord | null;
+  /** The poll's error (the poller logged and counted it already). */
+  error?: Error;
+  /** Settles once the poll's trades are stored and its cursor/gap written (or that failed and was counted). */
+  committed: Promise<void>;
+}
+
+interface PoolState {
+  assignment: PoolAssignment;
+  window: TradeWindow;
+  dueAt: number;
+  /** Cursor writes of this pool, in poll order, each after its poll's trades are stored. */
+  chain: Promise<void>;
+  /** Bumped when stored trades failed: cursors computed before that must not be written. */
+  generation: number;
+}
+
+const noCounters: PollerCounters = { add: () => undefined };
+
+function errorCode(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export class PoolPoller {
+  private readonly pools: PoolState[];
+  private readonly byKey = new Map<string, PoolState>();
+  private readonly counters: PollerCounters;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly options: PoolPollerOptions) {
+    this.counters = options.counters ?? noCounters;
+    this.log = options.logger ?? componentLogger('pool-poller');
+    this.now = options.now ?? Date.now;
+    this.pools = options.pools.map((assignment) => {
+      const state: PoolState = {
+        assignment,
+        window: new TradeWindow(assignment.poolId, { ...options.window, cursor: assignment.cursor, recentIds: assignment.recentIds }),
+        dueAt: 0,
+        chain: Promise.resolve(),
+        generation: 0,
+      };
+      this.byKey.set(assignment.poolId, state);
+      this.byKey.set(assignment.address, state);
+      return state;
+    });
+  }
+
+  windowOf(pool: string): TradeWindow | undefined {
+    return this.byKey.get(pool)?.window;
+  }
+
+  /**
+   * Polls until `stop` aborts, then flushes and waits for every poll's trades and cursor to be committed.
+   * `requestSignal` (default `stop`) cuts requests already sent: a caller that wants the trades of a request
+   * in flight at stop time (the server counted them as served) passes a later signal.
+   */
+  async run(stop: AbortSignal, requestSignal: AbortSignal = stop): Promise<void> {
+    while (!stop.aborted && this.pools.length > 0) {
+      let next = this.pools[0]!;
+      for (const p of this.pools) if (p.dueAt < next.dueAt) next = p;
+      const wait = next.dueAt - this.now();
+      if (wait > 0) {
+        try {
+          await abortableSleep(wait, stop);
+        } catch {
+          break;
+        }
+      }
+      if (stop.aborted) break;
+      await this.pollState(next, requestSignal, stop);
+    }
+    // Batches are cut by size or after maxWaitMs; at a stop there is no reason to wait for the timer.
+    await this.options.trades.flushTrades?.().catch(() => undefined);
+    await this.drain();
+  }
+
+  /** One poll of one pool (by address or pool id), outside the schedule. */
+  async pollOnce(pool: string, signal?: AbortSignal): Promise<PollOutcome> {
+    const state = this.byKey.get(pool);
+    if (!state) throw new RangeError(`pool ${pool} is not assigned to this poller`);
+    return this.pollState(state, signal, signal);
+  }
+
+  /** Resolves when every poll so far has its trades stored and its cursor written (or failed). */
+  async drain(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.chain));
+  }
+
+  private async pollState(state: PoolState, signal: AbortSignal | undefined, stop: AbortSignal | undefined): Promise<PollOutcome> {
+    const { assignment, window } = state;
+    const poolId = assignment.poolId;
+    this.counters.add('polls');
+    let trades: TradeRecord[];
+    try {
+      trades = await this.options.client.getPoolTrades(this.options.network, assignment.address, {
+        ...(this.options.minVolumeUsd !== undefined ? { minVolumeUsd: this.options.minVolumeUsd } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      state.dueAt = this.now() + this.options.pollIntervalMs;
+      const error = err instanceof Error ? err : new Error(String(err));
+      const stopping = (signal?.aborted ?? false) || (stop?.aborted ?? false);
+      if (!stopping) {
+        this.counters.add('errors');
+        if (errorCode(err) === 'GECKO_BAD_RESPONSE') {
+          // A malformed body is GeckoTerminal's problem, not ours: skip this response, poll again next time.
+          this.counters.add('badResponses');
+          this.log.warn({ err, poolId }, 'malformed trades response; skipping this poll');
+        } else {
+          this.log.warn({ err, poolId, code: errorCode(err) }, 'trades poll failed; will retry at the next interval');
+        }
+      }
+      return { poolId, fetched: 0, fresh: 0, repeats: 0, gap: null, error, committed: Promise.resolve() };
+    }
+    const nowMs = this.now();
+    state.dueAt = nowMs + this.options.pollIntervalMs;
+    const result = window.accept(trades, nowMs);
+    this.counters.add('fetched', trades.length);
+    this.counters.add('repeats', result.repeats);
+    if (result.gap) {
+      this.counters.add('gaps');
+      this.log.warn({ poolId, gap: result.gap }, 'full response does not reach back to the cursor: trades may be missing');
+    }
+
+    let done: Promise<void> = Promise.resolve();
+    if (result.fresh.length > 0) {
+      const n = result.fresh.length;
+      this.counters.add('pollsWithTrades');
+      this.counters.add('pendingTrades', n);
+      const submission = this.options.trades.submitTrades(result.fresh);
+      done = submission.done.finally(() => this.counters.add('pendingTrades', -n));
+      // `done` is observed by the chain below; keep an early rejection from counting as unhandled meanwhile.
+      done.catch(() => undefined);
+      await submission.accepted.catch(() => undefined);
+    }
+
+    const generation = state.generation;
+    const freshIds = result.fresh.map((t) => t.id);
+    state.chain = state.chain.then(() => this.commit(state, generation, done, freshIds, result.cursor, result.gap));
+    return { poolId, fetched: trades.length, fresh: result.fresh.length, repeats: result.repeats, gap: result.gap, committed: state.chain };
+  }
+
+  /** After the poll's trades are stored: the cursor (never ahead of stored trades) and the gap, in one write. */
+  private async commit(
+    state: PoolState,
+    generation: number,
+    done: Promise<void>,
+    freshIds: string[],
+    cursor: CursorUpdate | null,
+    gap: GapRecord | null,
+  ): Promise<void> {
+    const poolId = state.assignment.poolId;
+    let stored = true;
+    try {
+      await done;
+    } catch (err) {
+      stored = false;
+      const failed = err instanceof BatchFailedError ? (err.items as readonly TradeRecord[]).map((t) => t.id) : freshIds;
+      state.window.rollback(failed);
+      state.generation++;
+      this.counters.add('errors');
+      this.log.error({ err, poolId, failed: failed.length }, 'trades could not be stored; the cursor stays behind them');
+    }
+    const cursorOk = stored && generation === state.generation && cursor !== null;
+    const update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] } = {};
+    if (cursorOk) update.cursors = [cursor];
+    if (gap) update.gaps = [gap];
+    if (!update.cursors && !update.gaps) return;
+    try {
+      await this.options.state.writeState(update);
+      if (cursorOk) state.window.markCommitted(cursor);
+    } catch (err) {
+      this.counters.add('errors');
+      this.log.error({ err, poolId }, 'cursor/gap write failed');
+    }
+  }
+}

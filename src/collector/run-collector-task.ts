@@ -1,0 +1,140 @@
+// The body of one collector thread (collector-thread.ts runs it under piscina): builds the client on the
+// shared rate limit, the store (own writer port, or direct), the batch processor (or, batching off, one write
+// per poll) and the poller; runs until the stop flag is set; returns only after everything it sent is committed.
+
+import { TradeDataBatchProcessor } from '../batch/trade-data-batch-processor.ts';
+import { openWriterClient } from '../sender/writer-link.ts';
+import { ConfigError } from '../errors.ts';
+import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import { linkSignals } from '../common/linked-signal.ts';
+import { componentLogger } from '../logging/logger.ts';
+import { DEFAULT_COLLECTOR_NICE, lowerThisThreadPriority } from '../common/thread-priority.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
+import { DirectCollectorStore, FunnelCollectorStore, type CollectorStore } from './collector-stores.ts';
+import { CollectorCounters, StopFlag, type CollectorResult, type CollectorTask } from '../protocol/collector-task.ts';
+import { PoolPoller, type TradeSubmitter } from './pool-poller.ts';
+import { UnbatchedTradeSubmitter } from './unbatched-trade-submitter.ts';
+
+const COUNTER_SYNC_MS = 250;
+const DEFAULT_STOP_GRACE_MS = 10_000;
+
+/** The shared budget, but a wait for a slot ends at once on stop (nothing has been sent yet then). */
+function stopAwareLimiter(limiter: SharedRateLimiter, stop: AbortSignal): RateLimiter {
+  return {
+    acquire: async (signal?: AbortSignal) => {
+      const linked = linkSignals([signal, stop]);
+      try {
+        return await limiter.acquire(linked.signal);
+      } finally {
+        linked.dispose();
+      }
+    },
+    pause: (ms: number) => limiter.pause(ms),
+  };
+}
+
+async function openStore(task: CollectorTask): Promise<CollectorStore> {
+  if (task.manager === 'direct') {
+    if (!task.dbUrl) throw new ConfigError('dbUrl', task.dbUrl, 'a direct-mode collector needs the database URL');
+    return DirectCollectorStore.open(task.dbUrl, task.database);
+  }
+  if (!task.link) throw new ConfigError('link', undefined, 'a funnel collector needs its writer link');
+  return new FunnelCollectorStore(openWriterClient(task.link, task.maxInFlight !== undefined ? { maxInFlight: task.maxInFlight } : {}));
+}
+
+export async function runCollectorTask(task: CollectorTask): Promise<CollectorResult> {
+  const slot = task.collectorId;
+  const log = componentLogger('collector', { collectorId: slot });
+  const priority = lowerThisThreadPriority(task.nice ?? DEFAULT_COLLECTOR_NICE);
+  if (priority.applied) log.debug({ nice: priority.nice }, 'collector thread priority set');
+  else log.info({ nice: priority.nice, reason: priority.reason }, 'collector thread keeps the process priority');
+  const counters = new CollectorCounters(0, task.countersBuffer);
+  const stop = new StopFlag(task.stopBuffer).watch();
+  // Requests already on the wire at stop get a grace period: the server counted their trades as served.
+  const grace = new AbortController();
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onStop = () => {
+    graceTimer = setTimeout(() => grace.abort(new Error('stop grace period over')), task.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+  };
+  stop.signal.addEventListener('abort', onStop, { once: true });
+
+  const limiter = SharedRateLimiter.fromShared(task.rateLimiterBuffer);
+  const client = new GeckoTerminalClient({
+    rateLimiter: stopAwareLimiter(limiter, stop.signal),
+    baseUrl: task.baseUrl,
+    logger: log,
+    ...(task.requestTimeoutMs !== undefined ? { timeoutMs: task.requestTimeoutMs } : {}),
+  });
+
+  let store: CollectorStore | undefined;
+  // The batch processor, or (batching: false, the rollback switch) one store write per poll.
+  let processor: (TradeSubmitter & { close(): Promise<void> }) | undefined;
+  let storeStats: () => { inserted: number; duplicates: number; rejected: number; writes: number } = () => ({ inserted: 0, duplicates: 0, rejected: 0, writes: 0 });
+  const sync = () => {
+    const c = client.getStats();
+    counters.set(slot, 'requests', c.requests);
+    counters.set(slot, 'throttled', c.throttled);
+    const p = storeStats();
+    counters.set(slot, 'inserted', p.inserted);
+    counters.set(slot, 'storeDuplicates', p.duplicates);
+    counters.set(slot, 'rejected', p.rejected);
+    counters.set(slot, 'tradeWrites', p.writes);
+  };
+  const ticker = setInterval(sync, COUNTER_SYNC_MS);
+  try {
+    store = await openStore(task);
+    if (task.batching === false) {
+      const unbatched = new UnbatchedTradeSubmitter(store.trades);
+      processor = unbatched;
+      storeStats = () => unbatched.getStats();
+    } else {
+      const batcher = new TradeDataBatchProcessor(store.trades, task.batch, { name: `collector-${slot}` });
+      processor = batcher;
+      storeStats = () => {
+        const p = batcher.getStats();
+        return { inserted: p.inserted, duplicates: p.duplicates, rejected: p.rejected, writes: p.totalBatches };
+      };
+    }
+    const sink = store;
+    const poller = new PoolPoller({
+      client,
+      network: task.network,
+      pools: task.pools,
+      pollIntervalMs: task.pollIntervalMs,
+      ...(task.minVolumeUsd !== undefined ? { minVolumeUsd: task.minVolumeUsd } : {}),
+      trades: processor,
+      state: {
+        writeState: async (update) => {
+          await sink.writeState(update);
+          counters.add(slot, 'stateWrites');
+        },
+      },
+      counters: { add: (name, n) => counters.add(slot, name, n) },
+      logger: log,
+    });
+    log.info({ pools: task.pools.length, manager: task.manager, batching: task.batching !== false, pollIntervalMs: task.pollIntervalMs }, 'collector started');
+    counters.set(slot, 'running', 1);
+    try {
+      await poller.run(stop.signal, grace.signal);
+    } finally {
+      counters.set(slot, 'running', 0);
+    }
+    // Failed batches were already counted and rolled back per poll; close only has to flush the rest.
+    await processor.close().catch(() => undefined);
+    sync();
+    const lockMetrics = await store.lockMetrics();
+    const result: CollectorResult = { collectorId: slot, counters: counters.read(slot) };
+    if (lockMetrics) result.lockMetrics = lockMetrics;
+    log.info({ ...result.counters }, 'collector stopped');
+    return result;
+  } finally {
+    clearInterval(ticker);
+    clearTimeout(graceTimer);
+    stop.signal.removeEventListener('abort', onStop);
+    stop.dispose();
+    // Every send is awaited before the task returns: piscina would freeze work left running after it.
+    await processor?.close().catch((err: unknown) => log.error({ err }, 'batch processor close failed'));
+    await store?.close().catch((err: unknown) => log.error({ err }, 'store close failed'));
+  }
+}

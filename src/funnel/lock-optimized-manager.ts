@@ -1,0 +1,361 @@
+// LockOptimizedDatabaseManager: the main-thread façade of the write funnel. It supervises the writer thread
+// (the only read-write connection), gates it with the circuit breaker, keeps what cannot be written now in
+// the durable deferred queue and replays it, hands each collector its link, and reports the metrics.
+
+import type { MessagePort } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
+import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { DeferredQueue, defaultSpoolPath, type DeferredQueueOptions } from '../spool/deferred-queue.ts';
+import { StateError, WriteFailedError } from '../errors.ts';
+import { componentLogger } from '../logging/logger.ts';
+import type { AckMessage, TransactionOutcome, WriterMetrics, WriterOpenInfo } from '../protocol/messages.ts';
+import type { TradeRecord } from '../protocol/records.ts';
+import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
+import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
+import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { BATCH_PRESETS } from '../config/batch-config.ts';
+import { ReaderPool } from './reader-pool.ts';
+import { simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
+import { SpoolGateway } from '../spool/spool-gateway.ts';
+import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
+import type { WriterLink, WritePayload } from '../protocol/messages.ts';
+import { WriterClient } from '../sender/writer-client.ts';
+import { WriterSupervisor, type SupervisorOptions } from './writer-supervisor.ts';
+import { DatabaseLock } from '../sqlite/database-lock.ts';
+
+type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
+
+export interface LockOptimizedManagerOptions {
+  logger?: Logger;
+  breaker?: CircuitBreakerOptions;
+  supervisor?: Omit<SupervisorOptions, 'gate'>;
+  /** The durable deferred queue; `path` defaults to `<database>.spool`. */
+  deferred?: DeferredQueueOptions & { path?: string };
+  /** How often a non-empty deferred queue is retried while the breaker is closed. */
+  replayIntervalMs?: number;
+  alerts?: Partial<AlertThresholds>;
+  /** How often alerts are evaluated (and logged on change). */
+  alertIntervalMs?: number;
+  /** The collectors' BatchConfig.maxBatchSize, which the small-batches alert compares with. */
+  maxBatchSize?: number;
+  /** Backpressure drills: run the writer this many times slower (see WriterSettings.slowdownFactor). */
+  writerSlowdown?: number;
+}
+
+/** getLockContentionMetrics() of the funnel: the lock figures plus breaker, deferred queue, writer and alerts. */
+export type FunnelContentionMetrics = LockContentionMetrics & Omit<CollectorMetricsSnapshot, 'lock' | 'at'>;
+
+export interface FunnelStoreResult extends StoreResult {
+  /** True when the batch went to the durable deferred queue instead of the database (written later). */
+  deferred: boolean;
+}
+
+export class LockOptimizedDatabaseManager implements TradeStore {
+  readonly config: DatabaseConfig;
+  readonly settings: WriterSettings;
+  readonly breaker: CircuitBreaker;
+  private readonly log: Logger;
+  private readonly options: LockOptimizedManagerOptions;
+  private readonly supervisor: WriterSupervisor;
+  private state: State = 'new';
+  private queue: DeferredQueue | undefined;
+  private gateway: SpoolGateway | undefined;
+  private mainClient: WriterClient | undefined;
+  /** Replays bypass the gate and the spool: a failed replay must leave the batch where it is. */
+  private replayClient: WriterClient | undefined;
+  private readers: ReaderPool | undefined;
+  /** Held from initialize() to the end of close(): no other funnel writes this database meanwhile. */
+  private lock: DatabaseLock | undefined;
+  private openInfo: WriterOpenInfo | undefined;
+  private replayTimer: NodeJS.Timeout | undefined;
+  private replaying: Promise<unknown> | undefined;
+  /** Aborted by close(): a replay stops after the batch in flight; the rest stays spooled for the next start. */
+  private readonly replayAbort = new AbortController();
+  private alertTimer: NodeJS.Timeout | undefined;
+  private readonly alerts: AlertEvaluator;
+  replayedTotal = 0;
+
+  constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
+    this.config = resolveDatabaseConfig(config);
+    this.settings = { ...writerSettingsFrom(this.config), ...(options.writerSlowdown ? { slowdownFactor: options.writerSlowdown } : {}) };
+    this.options = options;
+    this.log = (options.logger ?? componentLogger('db-manager')).child({ manager: 'funnel' });
+    this.breaker = new CircuitBreaker({ name: 'writer', ...options.breaker });
+    this.alerts = new AlertEvaluator(options.alerts, { logger: this.log.child({ component: 'alerts' }) });
+    this.supervisor = new WriterSupervisor(this.settings, { ...options.supervisor, gate: this.breaker.sharedState }, this.log.child({ component: 'writer-supervisor' }));
+  }
+
+  get info(): WriterOpenInfo | undefined {
+    return this.openInfo;
+  }
+
+  /**
+   * Starts the writer thread (SQLite settings, migrations), opens the deferred queue and replays whatever a
+   * previous run left in it (e.g. after a crash). Idempotent.
+   */
+  async initialize(): Promise<WriterOpenInfo> {
+    if (this.state === 'open' && this.openInfo) return this.openInfo;
+    if (this.state !== 'new') throw new StateError(`cannot initialize a manager that is ${this.state}`);
+    this.state = 'starting';
+    try {
+      this.lock = DatabaseLock.acquire(this.settings.path);
+      this.openInfo = await this.supervisor.start();
+      const spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
+      this.queue = DeferredQueue.open(spoolPath, { logger: this.log.child({ component: 'deferred-queue' }), ...this.options.deferred });
+    } catch (err) {
+      this.state = 'closed';
+      await this.supervisor.stop().catch(() => undefined);
+      this.lock?.release();
+      throw err;
+    }
+    this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }));
+    this.mainClient = new WriterClient(await this.supervisor.connect(), {
+      maxInFlight: this.config.maxInFlight,
+      manager: this.gateway.open(),
+      gate: this.breaker.sharedState,
+    });
+    this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
+    this.readers = new ReaderPool(this.settings, this.config.poolSize, this.config.maxOverflow, this.log);
+    this.wireFaultHandling();
+    this.state = 'open';
+    const pending = this.queue.depth();
+    if (pending.batches > 0) {
+      this.log.warn({ batches: pending.batches, rows: pending.rows }, 'replaying batches deferred by an earlier run');
+      await this.replayDeferred();
+    }
+    this.replayTimer = setInterval(() => {
+      if (this.breaker.state === 'CLOSED' && this.queue && this.queue.depth().batches > 0) void this.replayDeferred();
+    }, this.options.replayIntervalMs ?? 2000);
+    this.replayTimer.unref();
+    this.alertTimer = setInterval(() => {
+      this.getLockContentionMetrics().catch((err) => this.log.debug({ err }, 'alert evaluation skipped'));
+    }, this.options.alertIntervalMs ?? 5000);
+    this.alertTimer.unref();
+    this.log.info({ path: this.settings.path, ...this.openInfo }, 'write funnel ready');
+    return this.openInfo;
+  }
+
+  private wireFaultHandling(): void {
+    this.supervisor.on('outcome', (o: TransactionOutcome) => {
+      if (o.ok) this.breaker.recordSuccess();
+      else this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
+    });
+    this.supervisor.on('crashed', (err) => this.breaker.recordFailure(err));
+    this.supervisor.on('restarted', () => void this.afterRestart());
+    this.supervisor.on('gaveUp', () => this.breaker.isolate());
+    this.breaker.on('open', (e) => this.log.warn({ reason: e.reason, openMs: e.openMs }, 'circuit breaker opened; writes are deferred'));
+    this.breaker.on('halfOpen', () => void this.replayDeferred(1));
+    this.breaker.on('close', () => {
+      this.log.info('circuit breaker closed; replaying deferred writes');
+      void this.replayDeferred();
+    });
+  }
+
+  private async afterRestart(): Promise<void> {
+    try {
+      await this.gateway!.reconnectAll(() => this.supervisor.connect());
+      await this.replayClient?.close().catch(() => undefined);
+      this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
+      await this.replayDeferred();
+    } catch (err) {
+      this.log.error({ err }, 'reconnecting after a writer restart failed');
+    }
+  }
+
+  /** Writes deferred batches back through the writer, oldest first; stops at the first one that fails. */
+  replayDeferred(maxBatches?: number): Promise<unknown> {
+    const queue = this.queue;
+    if (!queue || this.state !== 'open') return Promise.resolve();
+    if (this.replaying) return this.replaying;
+    this.replaying = queue
+      .replay(async (payload) => {
+        await this.replayClient!.write(payload);
+        this.replayedTotal++;
+        this.breaker.noteDrained(1);
+      }, { ...(maxBatches ? { maxBatches } : {}), signal: this.replayAbort.signal })
+      .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
+      .finally(() => (this.replaying = undefined));
+    return this.replaying;
+  }
+
+  /** A link for one collector thread: post it with `transferList: linkTransferList(link)`. */
+  async linkForWorker(): Promise<WriterLink> {
+    const gateway = this.requireOpen(this.gateway);
+    return { port: await this.supervisor.connect(), manager: gateway.open(), gate: this.breaker.sharedState };
+  }
+
+  /** A bare data port to the writer (no deferral, no reconnect): for tools that handle failures themselves. */
+  connect(): Promise<MessagePort> {
+    this.requireOpen(this.gateway);
+    return this.supervisor.connect();
+  }
+
+  /**
+   * Main-thread store through the funnel (the guide's `store_trade_data_optimized`). While the breaker is
+   * open it rejects with CircuitBreakerError (the batch processor's fallback then defers the batch).
+   */
+  async storeTradeDataOptimized(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {
+    const client = this.requireOpen(this.mainClient);
+    if (this.breaker.state === 'OPEN' || this.breaker.state === 'ISOLATED') throw this.breaker.rejectionError();
+    const ack = await client.storeTrades(trades, options);
+    return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected, deferred: ack.deferred === true };
+  }
+
+  storeTrades(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {
+    return this.storeTradeDataOptimized(trades, options);
+  }
+
+  /** Any mix of trades, pools, dexes, cursors and gaps, committed atomically (or deferred whole). */
+  write(payload: WritePayload): Promise<AckMessage> {
+    return this.requireOpen(this.mainClient).write(payload);
+  }
+
+  /** Puts a batch straight into the durable deferred queue (resolves once it is on disk). */
+  async defer(payload: WritePayload): Promise<number> {
+    const queue = this.requireOpen(this.queue);
+    const seq = await queue.defer(payload);
+    this.breaker.noteDeferred(1);
+    return seq;
+  }
+
+  deferTrades(trades: readonly TradeRecord[]): Promise<number> {
+    return this.defer({ trades: [...trades] });
+  }
+
+  /** Runs `fn` on a read-only connection (WAL: does not block the writer). */
+  read<T>(fn: (db: Database.Database) => T): Promise<T> {
+    return this.requireOpen(this.readers).read(fn);
+  }
+
+  async getWriterMetrics(): Promise<WriterMetrics> {
+    this.requireOpen(this.mainClient);
+    return this.supervisor.call((r) => r.getMetrics());
+  }
+
+  deferredDepth(): ReturnType<DeferredQueue['depth']> {
+    return this.requireOpen(this.queue).depth();
+  }
+
+  get writerRestarts(): { restarts: number; lastRestartAt: number | null } {
+    return { restarts: this.supervisor.restarts, lastRestartAt: this.supervisor.lastRestartAt };
+  }
+
+  /**
+   * Caps the database at `pages` pages (PRAGMA max_page_count on the writer's connection; 0 lifts the cap).
+   * Writes past it fail with SQLITE_FULL and are deferred, as on a full disk. Lost on a writer restart.
+   */
+  setPageLimit(pages: number): Promise<number> {
+    this.requireOpen(this.mainClient);
+    return this.supervisor.call((r) => r.setPageLimit(pages));
+  }
+
+  /** Fault drill: terminates the writer thread as a crash would; the supervisor restarts it. */
+  killWriter(): Promise<void> {
+    return this.supervisor.kill();
+  }
+
+  /** Lock figures plus breaker, deferred queue, writer restarts and batch fill, with the alerts they raise. */
+  async getLockContentionMetrics(): Promise<FunnelContentionMetrics> {
+    const snapshot = await this.getMetricsSnapshot();
+    const { lock, at: _at, ...rest } = snapshot;
+    return { ...lock, ...rest };
+  }
+
+  /** Everything an operator watches, evaluated against the alert thresholds (used by /metrics and doctor). */
+  async getMetricsSnapshot(): Promise<CollectorMetricsSnapshot> {
+    const m = await this.getWriterMetrics();
+    const queryLatencyMs = await this.read(simpleQueryLatencyMs);
+    const depth = this.requireOpen(this.queue).depth();
+    const base: Omit<CollectorMetricsSnapshot, 'alerts'> = {
+      at: Date.now(),
+      lock: this.lockFigures(m, queryLatencyMs),
+      batch: {
+        // Only batches that carry trades: cursor and pool-metadata writes are small by nature.
+        avgBatchSize: m.tradeBatches ? m.tradeRows / m.tradeBatches : 0,
+        maxBatchSize: this.options.maxBatchSize ?? BATCH_PRESETS.production.maxBatchSize,
+        batches: m.tradeBatches,
+        rows: m.tradeRows,
+        byReason: m.tradeBatchesByReason,
+      },
+      breaker: this.breaker.getStats(),
+      deferred: { ...depth, deferredTotal: this.gateway?.deferredTotal ?? 0, replayedTotal: this.replayedTotal },
+      writer: {
+        restarts: this.supervisor.restarts,
+        lastRestartAt: this.supervisor.lastRestartAt,
+        backlog: m.backlogBatches,
+        checkpoints: this.supervisor.checkpointing.checkpoints,
+        walPages: this.supervisor.checkpointing.walPages,
+      },
+    };
+    return { ...base, alerts: this.alerts.evaluate(base) };
+  }
+
+  private lockFigures(m: WriterMetrics, queryLatencyMs: number): LockContentionMetrics {
+    return {
+      manager: 'funnel',
+      journalMode: m.journalMode,
+      synchronous: m.synchronous,
+      busyTimeoutMs: m.busyTimeoutMs,
+      cacheSize: m.cacheSize,
+      queryLatencyMs,
+      busyRetries: m.busyRetries,
+      lockErrors: m.lockErrors,
+      busyWaits: m.busyWaits,
+      operations: m.transactions,
+      rowsInserted: m.rowsInserted,
+      duplicates: m.duplicates,
+      rejected: m.rejected,
+      writeLatencyMs: m.commitMs,
+      writerBacklog: m.backlogBatches,
+    };
+  }
+
+  /**
+   * Resolves after every batch posted so far is committed and acked (or, if the database cannot take it,
+   * durably deferred for the next run); then stops the writer and closes every handle.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
+    if (this.state === 'closing') throw new StateError('close() already in progress');
+    this.state = 'closing';
+    clearInterval(this.replayTimer);
+    clearInterval(this.alertTimer);
+    try {
+      await this.supervisor.whenRunning();
+      await this.mainClient?.settled();
+      // Closing does not wait for a long spool to drain: what is left is durable and replayed at the next start.
+      this.replayAbort.abort();
+      await this.replaying;
+      const left = this.queue?.depth();
+      if (left && left.batches > 0) this.log.warn({ batches: left.batches, rows: left.rows }, 'deferred batches stay in the spool; the next start replays them');
+      await this.gateway?.idle();
+      // Readers close first so the writer's read-write connection is the last one: only it can checkpoint
+      // and remove the -wal/-shm files on close (a read-only connection closing last leaves them behind).
+      this.readers?.close();
+      await this.supervisor.stop();
+      await this.gateway?.idle();
+    } finally {
+      await this.mainClient?.close().catch(() => undefined);
+      await this.replayClient?.close().catch(() => undefined);
+      this.gateway?.close();
+      // Under the database lock nobody else writes the default spool, so a drained one can go.
+      await this.queue?.close({ removeIfEmpty: this.options.deferred?.path === undefined });
+      this.readers?.close();
+      this.breaker.dispose();
+      // Last: until here this manager may still write (the writer's final commit, the spool).
+      this.lock?.release();
+      this.state = 'closed';
+    }
+  }
+
+  private requireOpen<T>(part: T | undefined): T {
+    if (part === undefined || this.state !== 'open') throw new StateError(`manager is ${this.state}; call initialize() first`);
+    return part;
+  }
+}

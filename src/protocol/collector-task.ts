@@ -1,0 +1,193 @@
+// What the main thread hands one collector thread (its pools, cursors, writer link, shared buffers) and what
+// it hands back; plus the shared counters and stop flag the two sides read without any message round trip.
+
+import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
+import type { DatabaseConfig } from '../config/database-config.ts';
+import type { LockContentionMetrics } from './lock-contention-metrics.ts';
+import type { WriterLink } from './messages.ts';
+
+/** Where a pool's collection stands in the database (a `collection_state` row), as read at start. */
+export interface StoredCursor {
+  lastTradeId: string;
+  /** As stored (`2025-08-28 16:15:08.000000`) or ISO; both are UTC. */
+  lastTradeTimestamp: string;
+}
+
+/** A trade already stored near the cursor: seeds the repeat filter so a restart does not resend it. */
+export interface RecentTradeId {
+  id: string;
+  timestamp: string;
+}
+
+export interface PoolAssignment {
+  address: string;
+  /** `{network}_{address}`, the key of trades.pool_id and collection_state. */
+  poolId: string;
+  cursor: StoredCursor | null;
+  recentIds: RecentTradeId[];
+}
+
+export interface CollectorTask {
+  collectorId: number;
+  network: string;
+  pools: PoolAssignment[];
+  pollIntervalMs: number;
+  minVolumeUsd?: string;
+  baseUrl: string;
+  /** `SharedRateLimiter.buffer` of the main thread: one call budget for every collector. */
+  rateLimiterBuffer: SharedArrayBuffer;
+  batch: BatchPresetName | Partial<BatchConfig>;
+  /** false (rollback switch): no batch processor, each poll's new trades are stored in one write. Default true. */
+  batching?: boolean;
+  manager: 'funnel' | 'direct';
+  /** Funnel: this collector's own data port to the writer (transferred). */
+  link?: WriterLink;
+  /** Direct: the database URL (absolute path) this collector opens its own connection to. */
+  dbUrl?: string;
+  /** Direct: the run's other DatabaseConfig fields (e.g. `pragmas`), so every connection is set up alike. */
+  database?: Partial<Omit<DatabaseConfig, 'url'>>;
+  maxInFlight?: number;
+  /** See StopFlag: set once by the main thread to ask every collector to finish. */
+  stopBuffer: SharedArrayBuffer;
+  /** See CollectorCounters: this collector writes its slot, the main thread sums all slots. */
+  countersBuffer: SharedArrayBuffer;
+  /** After a stop, requests already on the wire get this long to finish (their trades were served). */
+  stopGraceMs?: number;
+  /** This thread's nice value (Linux; see src/common/thread-priority.ts). Default DEFAULT_COLLECTOR_NICE. */
+  nice?: number;
+  /** Test hook: the pool-level request timeout of the GeckoTerminal client. */
+  requestTimeoutMs?: number;
+}
+
+export interface CollectorResult {
+  collectorId: number;
+  counters: CounterSnapshot;
+  /** Direct mode only: the collector's own connection's metrics (the funnel's come from the manager). */
+  lockMetrics?: LockContentionMetrics;
+}
+
+export const COUNTER_NAMES = [
+  /** Trade polls attempted. */
+  'polls',
+  /** HTTP requests sent (retries included), from the client. */
+  'requests',
+  /** Throttle replies (HTTP 429 or 429 body). */
+  'throttled',
+  /** Trades in responses, repeats included. */
+  'fetched',
+  /** Trades dropped by the overlap filter (seen in an earlier response, or before the cursor). */
+  'repeats',
+  /** Polls whose response had new trades (each hands them to the store). */
+  'pollsWithTrades',
+  /** Trade writes the collector sent to the store and saw acked (batches, or one per poll without batching). */
+  'tradeWrites',
+  /** Cursor/gap writes committed. */
+  'stateWrites',
+  /** Trades the store inserted (acked). */
+  'inserted',
+  /** Trades the store already had (acked as duplicates). */
+  'storeDuplicates',
+  /** Rows the store rejected as invalid. */
+  'rejected',
+  'gaps',
+  /** Malformed response bodies (GeckoTerminalError). */
+  'badResponses',
+  /** Polls that failed (bad bodies included) and batches that could not be stored. */
+  'errors',
+  /** Trades handed to the batch processor and not yet acked (a gauge). */
+  'pendingTrades',
+  /** 1 while the collector is polling (a gauge): thread start-up takes a moment. */
+  'running',
+] as const;
+
+export type CounterName = (typeof COUNTER_NAMES)[number];
+export type CounterSnapshot = Record<CounterName, number>;
+
+const FIELDS = COUNTER_NAMES.length;
+const INDEX = Object.fromEntries(COUNTER_NAMES.map((n, i) => [n, i])) as Record<CounterName, number>;
+
+export function emptyCounters(): CounterSnapshot {
+  return Object.fromEntries(COUNTER_NAMES.map((n) => [n, 0])) as CounterSnapshot;
+}
+
+/** Live counters of every collector in one SharedArrayBuffer: each collector owns one slot. */
+export class CollectorCounters {
+  readonly buffer: SharedArrayBuffer;
+  private readonly words: BigInt64Array;
+
+  constructor(collectors: number, buffer?: SharedArrayBuffer) {
+    this.buffer = buffer ?? new SharedArrayBuffer(Math.max(1, collectors) * FIELDS * 8);
+    this.words = new BigInt64Array(this.buffer);
+  }
+
+  get slots(): number {
+    return this.words.length / FIELDS;
+  }
+
+  add(slot: number, name: CounterName, n = 1): void {
+    if (n !== 0) Atomics.add(this.words, slot * FIELDS + INDEX[name], BigInt(n));
+  }
+
+  set(slot: number, name: CounterName, value: number): void {
+    Atomics.store(this.words, slot * FIELDS + INDEX[name], BigInt(value));
+  }
+
+  read(slot: number): CounterSnapshot {
+    const out = emptyCounters();
+    for (const name of COUNTER_NAMES) out[name] = Number(Atomics.load(this.words, slot * FIELDS + INDEX[name]));
+    return out;
+  }
+
+  total(): CounterSnapshot {
+    const out = emptyCounters();
+    for (let slot = 0; slot < this.slots; slot++) {
+      const s = this.read(slot);
+      for (const name of COUNTER_NAMES) out[name] += s[name];
+    }
+    return out;
+  }
+}
+
+export function sumCounters(list: readonly CounterSnapshot[]): CounterSnapshot {
+  const out = emptyCounters();
+  for (const s of list) for (const name of COUNTER_NAMES) out[name] += s[name];
+  return out;
+}
+
+/**
+ * One shared word every collector watches: the main thread sets it once to ask for a clean stop. A flag,
+ * not piscina's abort signal, because piscina aborts a task by terminating its thread (nothing flushed).
+ */
+export class StopFlag {
+  readonly buffer: SharedArrayBuffer;
+  private readonly word: Int32Array;
+
+  constructor(buffer?: SharedArrayBuffer) {
+    this.buffer = buffer ?? new SharedArrayBuffer(4);
+    this.word = new Int32Array(this.buffer);
+  }
+
+  get stopped(): boolean {
+    return Atomics.load(this.word, 0) !== 0;
+  }
+
+  stop(): void {
+    Atomics.store(this.word, 0, 1);
+    Atomics.notify(this.word, 0);
+  }
+
+  /** An AbortSignal that fires (within `pollMs`) once the flag is set; dispose stops watching. */
+  watch(pollMs = 100): { signal: AbortSignal; dispose(): void } {
+    const controller = new AbortController();
+    if (this.stopped) {
+      controller.abort(new Error('collection stopped'));
+      return { signal: controller.signal, dispose: () => undefined };
+    }
+    const timer = setInterval(() => {
+      if (!this.stopped) return;
+      clearInterval(timer);
+      controller.abort(new Error('collection stopped'));
+    }, pollMs);
+    return { signal: controller.signal, dispose: () => clearInterval(timer) };
+  }
+}

@@ -1,0 +1,194 @@
+// Every message that crosses a thread boundary, in one typed module: the data plane between collectors and
+// the writer (batches in, acks out, one MessagePort per collector) and the writer's comlink control surface.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { BatchOriginFigures, FlushReason } from './flush-reason.ts';
+import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './records.ts';
+import type { WriterSettings } from './writer-settings.ts';
+
+/** A unit of work for the writer. Everything in one message commits in the same transaction. */
+export interface WriteBatchMessage {
+  kind: 'write';
+  /** Unique per port; the ack carries it back. */
+  batchId: number;
+  trades?: TradeRecord[];
+  /** The same trades packed into one string (see trades/trade-packing.ts): far cheaper to clone across threads. */
+  packedTrades?: { count: number; data: string };
+  pools?: PoolRecord[];
+  dexes?: DexRecord[];
+  cursors?: CursorUpdate[];
+  gaps?: GapRecord[];
+  /** Why the sender's batch processor cut these trades into a batch; absent when it does not batch. */
+  flushReason?: FlushReason;
+}
+
+/** A batch's content without its envelope: what a sender writes and what the spool keeps. */
+export type WritePayload = Omit<WriteBatchMessage, 'kind' | 'batchId'>;
+
+export interface RejectedRow {
+  /** The row's id when it had a usable one, else `#<index>` in the batch. */
+  id: string;
+  reason: string;
+}
+
+/** Sent only after the transaction holding the batch has committed. */
+export interface AckMessage {
+  kind: 'ack';
+  batchId: number;
+  inserted: number;
+  duplicates: number;
+  rejected: RejectedRow[];
+  /** Wall time of the transaction (BEGIN IMMEDIATE → COMMIT) the batch was part of. */
+  commitMs: number;
+  /**
+   * Set by the client, never by the writer: the batch could not be written now and was committed to the
+   * durable deferred queue instead (replayed later). Counts are then 0; the trades are safe either way.
+   */
+  deferred?: boolean;
+}
+
+export interface SerializedWriteError {
+  code: string;
+  sqliteCode?: string;
+  message: string;
+}
+
+/** The batch was not written (its transaction rolled back); the sender still owns it. */
+export interface NackMessage {
+  kind: 'nack';
+  batchId: number;
+  error: SerializedWriteError;
+}
+
+export type CollectorToWriter = WriteBatchMessage;
+export type WriterToCollector = AckMessage | NackMessage;
+
+/** A sender asks the main thread to keep a batch in the durable deferred queue. */
+export interface DeferRequest {
+  kind: 'defer';
+  batchId: number;
+  payload: WritePayload;
+}
+
+/** Main thread → sender, on the link's manager port. */
+export type ManagerToCollector =
+  | { kind: 'deferred'; batchId: number; seq: number }
+  | { kind: 'defer-failed'; batchId: number; error: SerializedWriteError }
+  /** The writer was restarted: use this new data port from now on. */
+  | { kind: 'reconnect'; port: MessagePort };
+
+export type CollectorToManager = DeferRequest;
+
+/** What a thread needs to reach the writer: its data port, plus (when the manager supervises the writer) a
+ * port on which the manager takes deferrals and hands over a fresh data port after a writer restart. */
+export interface WriterLink {
+  /** Data port to the writer thread. */
+  port: MessagePort;
+  /** Port to the main thread: deferrals to the durable queue, and a fresh data port after a writer restart. */
+  manager?: MessagePort;
+  /** The circuit breaker's shared state cell. */
+  gate?: SharedArrayBuffer;
+}
+
+/** Writer → main thread after every transaction attempt: what the circuit breaker counts. */
+export interface TransactionOutcome {
+  kind: 'outcome';
+  ok: boolean;
+  batches: number;
+  rows: number;
+  commitMs: number;
+  error?: SerializedWriteError;
+}
+
+/** Wiring the main thread hands the writer at open: the breaker gate and where to report outcomes. */
+export interface WriterWiring {
+  /** The circuit breaker's shared state cell; the writer does not commit while it says OPEN/ISOLATED. */
+  gate?: SharedArrayBuffer;
+  outcomes?: MessagePort;
+}
+
+export interface WriterOpenInfo {
+  journalMode: string;
+  userVersion: number;
+  schemaFlavor: 'text-decimals' | 'legacy-numeric';
+  sqliteVersion: string;
+  migrationsApplied: number[];
+  /** The writer thread's OS thread id (Linux; null elsewhere): to find it in `top -H`, perf or /proc. */
+  osThreadId: number | null;
+}
+
+/** One connection's settings as SQLite reports them (the guide's debug pragmas). */
+export interface ConnectionDescription {
+  journalMode: string;
+  synchronous: string;
+  busyTimeoutMs: number;
+  cacheSize: number;
+  mmapSize: number;
+  walAutocheckpoint: number;
+}
+
+/** The writer connection's settings as SQLite reports them, then its counters. */
+export interface WriterMetrics extends ConnectionDescription {
+  transactions: number;
+  batchesCommitted: number;
+  batchesFailed: number;
+  /** Committed batches that carried trades, and their trade rows (cursor-only writes excluded). */
+  tradeBatches: number;
+  tradeRows: number;
+  /** The same, split by why each batch was cut (see batch/flush-reason.ts). */
+  tradeBatchesByReason: BatchOriginFigures;
+  rowsInserted: number;
+  duplicates: number;
+  rejected: number;
+  /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
+  busyWaits: number;
+  /** BEGIN IMMEDIATE attempts repeated after SQLITE_BUSY outlived busy_timeout. */
+  busyRetries: number;
+  /** Transactions that failed with SQLITE_BUSY/LOCKED after all retries. */
+  lockErrors: number;
+  lockWaitMs: number;
+  /** Batches received and not yet acked or nacked. */
+  backlogBatches: number;
+  commitMs: LatencySummary;
+  avgBatchesPerTransaction: number;
+  connectedPorts: number;
+  walPages: number;
+  checkpoints: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** The writer's control surface, exposed with comlink on the worker's parentPort. */
+export interface WriterControl {
+  open(settings: WriterSettings, wiring?: WriterWiring): WriterOpenInfo;
+  /** Adopts one end of a MessageChannel as a data port (a collector's or the main thread's). */
+  attach(port: MessagePort): void;
+  getMetrics(): WriterMetrics;
+  checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number };
+  /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
+  setPageLimit(pages: number): number;
+  /** Resolves when every batch received so far (and any arriving meanwhile) is committed and acked. */
+  drain(): Promise<void>;
+  /** Drains, closes every data port and the database handle. */
+  close(): Promise<void>;
+}
+
+/** workerData of the checkpointer thread (writer/checkpointer-thread.ts). */
+export interface CheckpointerData {
+  path: string;
+  intervalMs: number;
+  busyTimeoutMs: number;
+}
+
+export type MainToCheckpointer = { kind: 'stop' };
+
+export type CheckpointerToMain =
+  | { kind: 'checkpointed'; checkpoints: number; walPages: number; ms: number }
+  | { kind: 'stopped'; checkpoints: number; busy: number };

@@ -1,0 +1,124 @@
+// What a caller can ask of a collection run, the defaults (with --simulate's own), and the checks that turn
+// the options into the settings the run goes by, so a bad value fails before anything is opened.
+
+import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
+import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { ConfigError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
+import { checkNice, DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
+import { metricsFilePath } from './metrics-file.ts';
+import type { CollectionProgress } from './run-progress.ts';
+
+export const COLLECTION_DEFAULTS = Object.freeze({
+  network: 'solana',
+  dbUrl: 'sqlite:///gecko_data.db',
+  collectors: 4,
+  manager: 'funnel' as const,
+  preset: 'production' as const,
+  pollIntervalMs: 60_000,
+  callsPerMinute: 30,
+  minSpacingMs: 1000,
+  /** --simulate: a local server takes far more than the public API, so runs of ~20 s collect a lot. */
+  simulate: Object.freeze({ pollIntervalMs: 2000, callsPerMinute: 600, minSpacingMs: 0, tradesPerSecond: 4, historySeconds: 3600, seed: 1 }),
+  progressIntervalMs: 1000,
+  stopGraceMs: 10_000,
+  metricsHost: '127.0.0.1',
+  metricsFileIntervalMs: 5000,
+});
+
+export interface CollectionOptions {
+  network?: string;
+  /** Pool addresses. With none (and no `top`), `simulate` uses the simulator's pools. */
+  pools?: readonly string[];
+  /** Fetch the network's top N pools first (pages of 20, at most 10 pages). */
+  top?: number;
+  /** Database URL; `database` may set further DatabaseConfig fields. */
+  dbUrl?: string;
+  database?: Partial<Omit<DatabaseConfig, 'url'>>;
+  collectors?: number;
+  manager?: 'funnel' | 'direct';
+  batch?: BatchPresetName | Partial<BatchConfig>;
+  /**
+   * false: the rollback switch that keeps the SQLite settings and the writer but drops the batch processor:
+   * each poll's new trades are stored in one write, the cursor after its ack. Default true.
+   */
+  batching?: boolean;
+  /** Serve Prometheus text at http://metricsHost:metricsPort/metrics while the run lasts (funnel only; 0 = a free port). */
+  metricsPort?: number;
+  /** Default 127.0.0.1. */
+  metricsHost?: string;
+  /** Where the latest metrics snapshot is kept as JSON (for `doctor`); false: nowhere. Default `<db>.metrics.json`. */
+  metricsFile?: string | false;
+  /** How often that file is refreshed while the run lasts. Default 5000 ms. */
+  metricsFileIntervalMs?: number;
+  pollIntervalMs?: number;
+  callsPerMinute?: number;
+  minSpacingMs?: number;
+  baseUrl?: string;
+  minVolumeUsd?: string;
+  /** Start an in-process GeckoTerminal simulator and collect from it (defaults tuned for short runs). */
+  simulate?: boolean | GeckoSimulatorOptions;
+  /** Fetch and store the pools' metadata (pools/dexes tables) before collecting. Default true. */
+  poolMetadata?: boolean;
+  /** Stop by itself after this long. Default: until `signal` aborts or `stop()` is called. */
+  durationMs?: number;
+  /** Aborting it stops the collection cleanly (same as `stop()`). */
+  signal?: AbortSignal;
+  onProgress?: (progress: CollectionProgress) => void;
+  progressIntervalMs?: number;
+  /** After a stop, requests already sent get this long to complete. */
+  stopGraceMs?: number;
+  /**
+   * Nice value of the collector threads (0–19; Linux only, per thread): they yield the CPU to the writer
+   * thread, which they all wait on. 0 = the process's own priority. Default 10.
+   */
+  collectorNice?: number;
+  logger?: Logger;
+}
+
+/** The options checked and filled in with defaults. */
+export interface RunSettings {
+  manager: 'funnel' | 'direct';
+  collectorsWanted: number;
+  pollIntervalMs: number;
+  callsPerMinute: number;
+  minSpacingMs: number;
+  dbConfig: Partial<DatabaseConfig>;
+  writer: WriterSettings;
+  batching: boolean;
+  /** Undefined when `metricsFile: false`. */
+  metricsPath: string | undefined;
+  metricsFileIntervalMs: number;
+  collectorNice: number;
+}
+
+export function positiveInt(field: string, v: number | undefined, fallback: number, min = 1): number {
+  const n = v ?? fallback;
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(field, v, `expected an integer >= ${min}`);
+  return n;
+}
+
+/** Throws ConfigError for the first bad option. */
+export function resolveRunSettings(options: CollectionOptions): RunSettings {
+  const manager = options.manager ?? COLLECTION_DEFAULTS.manager;
+  if (manager !== 'funnel' && manager !== 'direct') throw new ConfigError('manager', manager, 'expected funnel or direct');
+  const sim = options.simulate ? COLLECTION_DEFAULTS.simulate : undefined;
+  const collectorsWanted = positiveInt('collectors', options.collectors, COLLECTION_DEFAULTS.collectors);
+  const pollIntervalMs = positiveInt('pollIntervalMs', options.pollIntervalMs, sim?.pollIntervalMs ?? COLLECTION_DEFAULTS.pollIntervalMs, 0);
+  const callsPerMinute = options.callsPerMinute ?? sim?.callsPerMinute ?? COLLECTION_DEFAULTS.callsPerMinute;
+  const intervalMs = Math.ceil(60_000 / callsPerMinute);
+  const minSpacingMs = options.minSpacingMs ?? Math.min(intervalMs, sim?.minSpacingMs ?? COLLECTION_DEFAULTS.minSpacingMs);
+  const dbConfig: Partial<DatabaseConfig> = { ...options.database, url: options.dbUrl ?? COLLECTION_DEFAULTS.dbUrl };
+  const writer = writerSettingsFrom(resolveDatabaseConfig(dbConfig));
+  const batching = options.batching ?? true;
+  if (typeof batching !== 'boolean') throw new ConfigError('batching', options.batching, 'expected true or false');
+  if (options.metricsPort !== undefined && manager !== 'funnel') {
+    throw new ConfigError('metricsPort', options.metricsPort, 'the metrics server needs the funnel manager (direct mode has no breaker, deferred queue or writer to report)');
+  }
+  const metricsPath = options.metricsFile === false ? undefined : (options.metricsFile ?? metricsFilePath(writer.path));
+  const metricsFileIntervalMs = positiveInt('metricsFileIntervalMs', options.metricsFileIntervalMs, COLLECTION_DEFAULTS.metricsFileIntervalMs, 10);
+  const collectorNice = checkNice('collectorNice', options.collectorNice ?? DEFAULT_COLLECTOR_NICE);
+  return { manager, collectorsWanted, pollIntervalMs, callsPerMinute, minSpacingMs, dbConfig, writer, batching, metricsPath, metricsFileIntervalMs, collectorNice };
+}

@@ -1,0 +1,79 @@
+// The database as a collection run's main thread sees it: the write funnel, or for the direct (old) way a
+// one-off migration plus a read-only connection; either way reads for cursors and checks, and one close.
+
+import Database from 'better-sqlite3';
+import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
+import { DatabaseLock } from '../sqlite/database-lock.ts';
+import { DirectDatabaseManager } from '../direct/direct-manager.ts';
+import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
+import type { WriterLink } from '../protocol/messages.ts';
+import type { ParsedPools } from '../gecko/pool-parser.ts';
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+
+export interface RunDatabase {
+  read<T>(fn: (db: Database.Database) => T): Promise<T>;
+  writeMetadata(parsed: ParsedPools): Promise<void>;
+  backlog(): Promise<number>;
+  /** The funnel's metrics snapshot; undefined in direct mode (no funnel). */
+  snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
+  /** A collector's own port to the writer; undefined in direct mode, where each collector opens the file. */
+  linkForWorker: (() => Promise<WriterLink>) | undefined;
+  close(): Promise<void>;
+}
+
+export async function openFunnel(config: Partial<DatabaseConfig>, maxBatchSize: number): Promise<RunDatabase> {
+  // maxBatchSize: the batch-fill figure and the small-batches alert compare with the run's own preset.
+  const manager = new LockOptimizedDatabaseManager(config, { maxBatchSize });
+  await manager.initialize();
+  return {
+    read: (fn) => manager.read(fn),
+    writeMetadata: async (parsed) => {
+      if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
+      await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
+    },
+    backlog: async () => (await manager.getWriterMetrics()).backlogBatches,
+    snapshot: () => manager.getMetricsSnapshot(),
+    linkForWorker: () => manager.linkForWorker(),
+    close: () => manager.close(),
+  };
+}
+
+/** Direct mode: migrate once with a direct manager, then read through a read-only connection. */
+export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDatabase> {
+  const settings = writerSettingsFrom(resolveDatabaseConfig(config));
+  // The old way has a connection per collector, but still one collection run per file: a second run would
+  // poll the same pools and race this one over their cursors.
+  const lock = DatabaseLock.acquire(settings.path);
+  let reader: Database.Database;
+  try {
+    const setup = new DirectDatabaseManager(config);
+    await setup.initialize();
+    await setup.close();
+    reader = new Database(settings.path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+  return {
+    read: async (fn) => fn(reader),
+    // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
+    writeMetadata: async (parsed) => {
+      if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
+      const writer = new DirectDatabaseManager(config);
+      await writer.initialize();
+      try {
+        await writer.storePoolMetadata(parsed);
+      } finally {
+        await writer.close();
+      }
+    },
+    backlog: async () => 0,
+    snapshot: undefined,
+    linkForWorker: undefined,
+    close: async () => {
+      reader.close();
+      lock.release();
+    },
+  };
+}

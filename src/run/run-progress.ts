@@ -1,0 +1,114 @@
+// A running collection as seen from outside: when every collector is polling (the start-up of threads is not
+// counted in the run's duration), and the progress figures a caller polls or gets every interval.
+
+import type { Logger } from '../logging/logger.ts';
+import type { CollectorCounters, CounterSnapshot } from '../protocol/collector-task.ts';
+
+export interface CollectionProgress {
+  /** Since every collector began polling (0 while they start). */
+  elapsedMs: number;
+  /** Collector threads are still starting. */
+  starting: boolean;
+  collectors: number;
+  pools: number;
+  counters: CounterSnapshot;
+  /** Repeats dropped by the overlap filter plus duplicates the store found. */
+  duplicates: number;
+  /** Batches waiting in the writer thread (funnel only). */
+  writerBacklog: number;
+  /** Trades stored per second over the last progress interval. */
+  rowsPerSec: number;
+  stopping: boolean;
+  /** The /metrics URL when the run serves one (with the real port when 0 was asked). */
+  metricsUrl?: string;
+}
+
+export interface RunProgressOptions {
+  /** performance.now() when the run was asked for. */
+  launchedAt: number;
+  counters: CollectorCounters;
+  collectors: number;
+  pools: number;
+  /** The collectors' tasks: one ending early (a failure) ends the wait for all of them to poll. */
+  runs: readonly Promise<unknown>[];
+  isStopping: () => boolean;
+  /** Batches waiting in the writer. */
+  backlog: () => Promise<number>;
+  metricsUrl: string | undefined;
+  log: Logger;
+}
+
+export class RunProgress {
+  /** Resolves once every collector is polling (or one ended early, or a stop came first). */
+  readonly ready: Promise<void>;
+  private started: number;
+  private isStarting = true;
+  private lastTick: { at: number; inserted: number };
+  private readyTimer: NodeJS.Timeout | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RunProgressOptions) {
+    this.started = options.launchedAt;
+    this.lastTick = { at: options.launchedAt, inserted: 0 };
+    let anySettled = false;
+    for (const r of options.runs) r.then(() => (anySettled = true), () => (anySettled = true));
+    // Starting a thread (compiling the worker graph) takes seconds: the duration counts from when every
+    // collector is polling, so a short run is not mostly start-up.
+    this.ready = new Promise<void>((resolve) => {
+      const check = () => {
+        if (options.isStopping() || anySettled || options.counters.total().running >= options.collectors) {
+          clearInterval(this.readyTimer);
+          if (this.isStarting) {
+            this.isStarting = false;
+            this.started = performance.now();
+            options.log.info({ startupMs: Math.round(this.started - options.launchedAt) }, 'collectors running');
+          }
+          resolve();
+        }
+      };
+      this.readyTimer = setInterval(check, 50);
+      check();
+    });
+  }
+
+  /** performance.now() when every collector was polling (the launch time until then). */
+  get startedAt(): number {
+    return this.started;
+  }
+
+  async progress(): Promise<CollectionProgress> {
+    const { counters, backlog, collectors, pools, metricsUrl } = this.options;
+    const stopping = this.options.isStopping();
+    const c = counters.total();
+    const now = performance.now();
+    if (this.lastTick.at < this.started) this.lastTick.at = this.started;
+    const dt = (now - this.lastTick.at) / 1000;
+    const rowsPerSec = dt > 0 ? (c.inserted - this.lastTick.inserted) / dt : 0;
+    this.lastTick = { at: now, inserted: c.inserted };
+    const writerBacklog = stopping ? 0 : await backlog().catch(() => 0);
+    return {
+      elapsedMs: this.isStarting ? 0 : now - this.started,
+      starting: this.isStarting,
+      collectors,
+      pools,
+      counters: c,
+      duplicates: c.repeats + c.storeDuplicates,
+      writerBacklog,
+      rowsPerSec,
+      stopping,
+      ...(metricsUrl ? { metricsUrl } : {}),
+    };
+  }
+
+  /** Hands `onProgress` a fresh progress every `intervalMs` until dispose(). */
+  report(onProgress: (progress: CollectionProgress) => void, intervalMs: number): void {
+    this.reportTimer = setInterval(() => {
+      this.progress().then(onProgress, (err: unknown) => this.options.log.debug({ err }, 'progress failed'));
+    }, intervalMs);
+  }
+
+  dispose(): void {
+    clearInterval(this.readyTimer);
+    clearInterval(this.reportTimer);
+  }
+}

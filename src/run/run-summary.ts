@@ -1,0 +1,135 @@
+// The end of a run in figures: what each collector handed back (or why it failed), the counters summed, the
+// lock figures from the funnel or the collectors' own connections, and the summary returned to the caller.
+
+import type { GeckoClientStats } from '../gecko/gecko-client.ts';
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { sumCounters, type CollectorCounters, type CollectorResult, type CounterSnapshot } from '../protocol/collector-task.ts';
+import type { LockFigures } from './run-metrics.ts';
+import type { SimulatorCheck } from './simulator-check.ts';
+
+export interface CollectionSummary {
+  manager: 'funnel' | 'direct';
+  batching: boolean;
+  pragmas: 'optimized' | 'default';
+  network: string;
+  dbPath: string;
+  pools: number;
+  collectors: number;
+  /** Pools that resumed from a cursor saved by an earlier run. */
+  resumedPools: number;
+  /** From every collector polling to everything committed. */
+  durationMs: number;
+  /** Database, pools, cursors and collector threads before that. */
+  startupMs: number;
+  polls: number;
+  requests: number;
+  throttled: number;
+  fetched: number;
+  /** Trades this run inserted (acked as committed). */
+  stored: number;
+  /** Repeats dropped by the overlap filter plus duplicates the store found. */
+  duplicates: number;
+  repeats: number;
+  storeDuplicates: number;
+  rejected: number;
+  gaps: number;
+  badResponses: number;
+  errors: number;
+  lockErrors: number;
+  busyRetries: number;
+  rowsPerSec: number;
+  /** Collectors whose task failed (their error messages). */
+  collectorFailures: string[];
+  counters: CounterSnapshot;
+  simulator?: SimulatorCheck;
+  /** The funnel's metrics snapshot taken once every collector was done (absent in direct mode). */
+  metrics?: CollectorMetricsSnapshot;
+  /** Where the final snapshot was written (see CollectionOptions.metricsFile). */
+  metricsFile?: string;
+  metricsUrl?: string;
+}
+
+export interface CollectorOutcomes {
+  results: CollectorResult[];
+  /** The failed collectors' error messages. */
+  failures: string[];
+}
+
+export function collectorOutcomes(settled: readonly PromiseSettledResult<CollectorResult>[]): CollectorOutcomes {
+  return {
+    results: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
+    failures: settled.flatMap((s) => (s.status === 'rejected' ? [s.reason instanceof Error ? s.reason.message : String(s.reason)] : [])),
+  };
+}
+
+/** The collectors' counters plus the main thread's own requests (pool lists, metadata). */
+export function runCounters(outcomes: CollectorOutcomes, collectors: number, live: CollectorCounters, main: GeckoClientStats): CounterSnapshot {
+  // Failed collectors still counted what they did into the shared slots.
+  const c = outcomes.results.length === collectors ? sumCounters(outcomes.results.map((r) => r.counters)) : live.total();
+  c.requests += main.requests;
+  c.throttled += main.throttled;
+  return c;
+}
+
+/** The funnel's lock figures (its snapshot) plus, in direct mode, each collector's own connection's. */
+export function lockFigures(finalSnapshot: CollectorMetricsSnapshot | undefined, results: readonly CollectorResult[]): LockFigures {
+  let lockErrors = 0;
+  let busyRetries = 0;
+  if (finalSnapshot) ({ lockErrors, busyRetries } = finalSnapshot.lock);
+  for (const r of results) {
+    lockErrors += r.lockMetrics?.lockErrors ?? 0;
+    busyRetries += r.lockMetrics?.busyRetries ?? 0;
+  }
+  return { lockErrors, busyRetries };
+}
+
+/** What the run knows at its end; the figures the summary shares with it are taken as they are. */
+type RunFacts = Pick<CollectionSummary, 'manager' | 'batching' | 'pragmas' | 'network' | 'dbPath' | 'pools' | 'collectors' | 'resumedPools' | 'durationMs' | 'startupMs'>;
+
+export interface SummaryInput extends RunFacts {
+  counters: CounterSnapshot;
+  lock: LockFigures;
+  failures: string[];
+  simulator: SimulatorCheck | undefined;
+  finalSnapshot: CollectorMetricsSnapshot | undefined;
+  metricsFile: string | undefined;
+  metricsUrl: string | undefined;
+}
+
+export function buildSummary(input: SummaryInput): CollectionSummary {
+  const c = input.counters;
+  const { durationMs } = input;
+  return {
+    manager: input.manager,
+    batching: input.batching,
+    pragmas: input.pragmas,
+    network: input.network,
+    dbPath: input.dbPath,
+    pools: input.pools,
+    collectors: input.collectors,
+    resumedPools: input.resumedPools,
+    durationMs,
+    startupMs: input.startupMs,
+    polls: c.polls,
+    requests: c.requests,
+    throttled: c.throttled,
+    fetched: c.fetched,
+    stored: c.inserted,
+    duplicates: c.repeats + c.storeDuplicates,
+    repeats: c.repeats,
+    storeDuplicates: c.storeDuplicates,
+    rejected: c.rejected,
+    gaps: c.gaps,
+    badResponses: c.badResponses,
+    errors: c.errors,
+    lockErrors: input.lock.lockErrors,
+    busyRetries: input.lock.busyRetries,
+    rowsPerSec: durationMs > 0 ? c.inserted / (durationMs / 1000) : 0,
+    collectorFailures: input.failures,
+    counters: c,
+    ...(input.simulator ? { simulator: input.simulator } : {}),
+    ...(input.finalSnapshot ? { metrics: input.finalSnapshot } : {}),
+    ...(input.metricsFile ? { metricsFile: input.metricsFile } : {}),
+    ...(input.metricsUrl ? { metricsUrl: input.metricsUrl } : {}),
+  };
+}

@@ -1,0 +1,526 @@
+// DeferredQueue: the durable spool for write batches the trade database cannot take now (breaker open, writer
+// down, disk full, file locked by another program). A resolved defer() is as good as an ack (invariant 3):
+// the batch is committed with synchronous=FULL to its own SQLite file beside the database (not the trade
+// database, so invariant 1 "one writer" is untouched) and replayed later in seq order, at least once.
+// Memory stays bounded (invariant 5): payloads live on disk, replay reads them in chunks, and past a
+// high-water mark producers are told to wait (waitForRoom) while defer() itself still accepts.
+// The file is created by the first deferral, so a run that never defers leaves nothing beside the database.
+
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import nodePath from 'node:path';
+import { ConfigError, StateError } from '../errors.ts';
+import type { WritePayload } from '../protocol/messages.ts';
+import { componentLogger, type Logger } from '../logging/logger.ts';
+import { DeferredQueueError } from './deferred-errors.ts';
+import { SpoolFile, type SpoolEntry, type SpoolFileOptions, type SpoolRow } from './spool-file.ts';
+
+export { DeferredQueueError, type DeferredQueueErrorCode } from './deferred-errors.ts';
+export { SPOOL_APPLICATION_ID } from './spool-file.ts';
+
+export interface DeferredQueueOptions {
+  /** Over this many spooled records (all kinds, see payloadRows) the queue is over high water. Default 500000. */
+  highWaterRows?: number;
+  /** Over this many spooled batches the queue is over high water. Default 5000. */
+  highWaterBatches?: number;
+  /** Back under once rows are at or below this. Default highWaterRows / 2. */
+  lowWaterRows?: number;
+  /** Back under once batches are at or below this. Default highWaterBatches / 2. */
+  lowWaterBatches?: number;
+  /** Batches read from the spool per query during replay: what replay holds in memory. Default 16. */
+  replayChunkSize?: number;
+  /**
+   * defer() calls made in the same event-loop turn commit in one transaction (one fsync); a group never
+   * holds more than this many batches, which bounds the in-memory part of the queue. Default 64.
+   */
+  maxGroupSize?: number;
+  /** Caps the spool file's size; past it defer() rejects with SPOOL_WRITE_FAILED (SQLITE_FULL). Default none. */
+  maxSpoolBytes?: number;
+  /** How long to wait for a lock another process holds on the spool. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  logger?: Logger;
+  /** Epoch milliseconds; stored in the spool, so it must be wall-clock time. Default Date.now. */
+  now?: () => number;
+}
+
+export interface DeferredQueueDepth {
+  batches: number;
+  /** Records of every kind (trades, pools, dexes, cursors, gaps) in the spooled batches. */
+  rows: number;
+  /** Age of the oldest spooled batch; null when the spool is empty. */
+  oldestAgeMs: number | null;
+  /** UTF-8 bytes of the spooled payloads (JSON); the file itself is somewhat larger. */
+  bytes: number;
+}
+
+export interface ReplayOptions {
+  /** Checked before each batch; an abort ends the run (resolving, not rejecting) after the batch in flight. */
+  signal?: AbortSignal;
+  /** Replay at most this many batches in this run. */
+  maxBatches?: number;
+}
+
+export interface ReplayResult {
+  /** Batches written and removed from the spool in this run. */
+  replayed: number;
+  /** 1 when the run stopped at a batch whose write failed, else 0. */
+  failed: number;
+  /** Batches left in the spool when the run ended. */
+  remaining: number;
+}
+
+export interface ReplayInfo {
+  seq: number;
+  /** Failed replays of this batch so far. */
+  attempts: number;
+}
+
+/** Must resolve only once the batch is committed (the writer's ack); any rejection keeps the batch spooled. */
+export type ReplayWrite = (payload: WritePayload, info: ReplayInfo) => Promise<unknown>;
+
+export interface DeferredBatchInfo {
+  seq: number;
+  enqueuedAt: number;
+  rows: number;
+  attempts: number;
+  lastError: string | null;
+  payload: WritePayload;
+}
+
+export interface DeferredQueueEvents {
+  deferred: [seq: number, rows: number];
+  replayed: [seq: number, rows: number];
+  replayFailed: [seq: number, error: unknown];
+  /** The spool became empty through replay. */
+  drained: [];
+  highWater: [depth: DeferredQueueDepth];
+  lowWater: [depth: DeferredQueueDepth];
+}
+
+// flushReason is spooled too, so a replayed batch counts under the reason it was cut for.
+const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps', 'flushReason'] as const;
+/** The keys holding records (flushReason is a label, not a record). */
+const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
+// Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
+// silently on deferral, so make that a compile error.
+type MissingPayloadKeys = Exclude<keyof WritePayload, (typeof PAYLOAD_KEYS)[number]>;
+const _allPayloadKeysSpooled: MissingPayloadKeys extends never ? true : never = true;
+void _allPayloadKeysSpooled;
+
+/**
+ * Keeps only the batch content. A WriteBatchMessage passes as a WritePayload structurally, and a stored
+ * `batchId`/`kind` would later override the fresh batchId the writer client spreads in before it.
+ */
+function contentOf(payload: WritePayload): WritePayload {
+  const out: WritePayload = {};
+  for (const key of PAYLOAD_KEYS) {
+    if (payload[key] !== undefined) (out as Record<string, unknown>)[key] = payload[key];
+  }
+  return out;
+}
+
+/** Records of every kind in a payload: what the row-based water marks count. */
+export function payloadRows(payload: WritePayload): number {
+  let n = payload.packedTrades?.count ?? 0;
+  for (const key of RECORD_LIST_KEYS) n += payload[key]?.length ?? 0;
+  return n;
+}
+
+/** The conventional spool location for a database file: `gecko_data.db` → `gecko_data.db.spool`. */
+export function defaultSpoolPath(databasePath: string): string {
+  if (databasePath === '' || databasePath === ':memory:') {
+    throw new ConfigError('databasePath', databasePath, 'a spool needs a database file to sit beside');
+  }
+  return `${databasePath}.spool`;
+}
+
+function intOption(field: string, v: number | undefined, fallback: number, min: number): number {
+  const value = v ?? fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(field, value, `expected an integer >= ${min}`);
+  return value;
+}
+
+interface PendingDefer extends SpoolRow {
+  bytes: number;
+  resolve: (seq: number) => void;
+  reject: (err: Error) => void;
+}
+
+interface RoomWaiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Without a spool file yet, at least the directory it will be created in must be usable: a misplaced spool
+ * should fail at start, not on the first deferral, when the database is already in trouble.
+ */
+function checkSpoolDirectory(spoolPath: string): void {
+  const dir = nodePath.dirname(nodePath.resolve(spoolPath));
+  let problem: string | null = null;
+  let cause: unknown;
+  try {
+    if (!fs.statSync(dir).isDirectory()) problem = `${dir} is not a directory`;
+    else fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    cause = err;
+    const code = (err as NodeJS.ErrnoException).code;
+    problem = code === 'ENOENT' || code === 'ENOTDIR' ? `directory ${dir} does not exist` : `directory ${dir} is not writable (${code ?? String(err)})`;
+  }
+  if (problem) {
+    throw new DeferredQueueError('SPOOL_OPEN_FAILED', `cannot create spool file ${spoolPath}: ${problem}`, undefined, cause === undefined ? undefined : { cause });
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
+  readonly path: string;
+  /** null until the first deferral creates the file (or open() found one). */
+  private spool: SpoolFile | null;
+  private readonly spoolOptions: SpoolFileOptions;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly highWaterRows: number;
+  private readonly highWaterBatches: number;
+  private readonly lowWaterRows: number;
+  private readonly lowWaterBatches: number;
+  private readonly chunkSize: number;
+  private readonly maxGroupSize: number;
+
+  // Totals of what is committed in the spool; kept here so depth() never touches the disk.
+  private batches: number;
+  private rows: number;
+  private bytes: number;
+  private oldestAt: number | null;
+
+  private over: boolean;
+  private roomWaiters: RoomWaiter[] = [];
+  private pending: PendingDefer[] = [];
+  private flushTimer: NodeJS.Immediate | undefined;
+  /** Every replay() chains here: one run at a time, the next starts where the last one left the spool. */
+  private replayTail: Promise<void> = Promise.resolve();
+  private closing = false;
+  private closed: Promise<void> | undefined;
+
+  private constructor(path: string, spool: SpoolFile | null, spoolOptions: SpoolFileOptions, options: DeferredQueueOptions) {
+    super();
+    this.path = path;
+    this.spool = spool;
+    this.spoolOptions = spoolOptions;
+    this.log = options.logger ?? componentLogger('deferred-queue', { spool: path });
+    this.now = options.now ?? Date.now;
+    this.highWaterRows = intOption('highWaterRows', options.highWaterRows, 500_000, 1);
+    this.highWaterBatches = intOption('highWaterBatches', options.highWaterBatches, 5_000, 1);
+    this.lowWaterRows = intOption('lowWaterRows', options.lowWaterRows, Math.floor(this.highWaterRows / 2), 0);
+    this.lowWaterBatches = intOption('lowWaterBatches', options.lowWaterBatches, Math.floor(this.highWaterBatches / 2), 0);
+    if (this.lowWaterRows >= this.highWaterRows) {
+      throw new ConfigError('lowWaterRows', this.lowWaterRows, `must be below highWaterRows (${this.highWaterRows})`);
+    }
+    if (this.lowWaterBatches >= this.highWaterBatches) {
+      throw new ConfigError('lowWaterBatches', this.lowWaterBatches, `must be below highWaterBatches (${this.highWaterBatches})`);
+    }
+    this.chunkSize = intOption('replayChunkSize', options.replayChunkSize, 16, 1);
+    this.maxGroupSize = intOption('maxGroupSize', options.maxGroupSize, 64, 1);
+
+    const totals = spool?.totals() ?? { batches: 0, rows: 0, bytes: 0 };
+    this.batches = totals.batches;
+    this.rows = totals.rows;
+    this.bytes = totals.bytes;
+    this.oldestAt = spool?.oldestEnqueuedAt() ?? null;
+    this.over = this.isAboveHighWater();
+    if (this.batches > 0) {
+      this.log.info({ batches: this.batches, rows: this.rows, bytes: this.bytes }, 'spool holds batches from an earlier run');
+    }
+  }
+
+  /**
+   * Opens the spool at `spoolPath` if there is one and finds any batches an earlier run left there; they
+   * wait for replay(). Without one, nothing is created until the first defer(). Throws DeferredQueueError
+   * SPOOL_OPEN_FAILED when an existing file cannot be used as a spool, or its directory cannot take one.
+   */
+  static open(spoolPath: string, options: DeferredQueueOptions = {}): DeferredQueue {
+    if (spoolPath === '' || spoolPath === ':memory:') {
+      throw new ConfigError('spoolPath', spoolPath, 'the spool must be a file: deferred batches have to survive a crash');
+    }
+    if (options.maxSpoolBytes !== undefined) intOption('maxSpoolBytes', options.maxSpoolBytes, 0, 1);
+    const spoolOptions: SpoolFileOptions = {
+      busyTimeoutMs: intOption('busyTimeoutMs', options.busyTimeoutMs, 5_000, 0),
+      ...(options.maxSpoolBytes !== undefined ? { maxBytes: options.maxSpoolBytes } : {}),
+    };
+    let spool: SpoolFile | null = null;
+    if (fs.existsSync(spoolPath)) spool = SpoolFile.open(spoolPath, spoolOptions);
+    else checkSpoolDirectory(spoolPath);
+    try {
+      return new DeferredQueue(spoolPath, spool, spoolOptions, options);
+    } catch (err) {
+      spool?.close();
+      throw err;
+    }
+  }
+
+  /** True once the spool file exists (found at open, or created by the first deferral). */
+  get hasSpoolFile(): boolean {
+    return this.spool !== null;
+  }
+
+  /** True from crossing a high-water mark until depth is back at or below both low-water marks. */
+  get overHighWater(): boolean {
+    return this.over;
+  }
+
+  depth(): DeferredQueueDepth {
+    return {
+      batches: this.batches,
+      rows: this.rows,
+      oldestAgeMs: this.oldestAt === null ? null : Math.max(0, this.now() - this.oldestAt),
+      bytes: this.bytes,
+    };
+  }
+
+  /**
+   * Spools a batch; resolves with its seq once the row is durably committed, so the caller may then treat the
+   * batch as acknowledged. Rejects (DeferredQueueError, StateError after close) when it is not: the caller
+   * still owns the batch. Never waits for room: producers that honour backpressure await waitForRoom().
+   */
+  defer(payload: WritePayload): Promise<number> {
+    if (this.closing) return Promise.reject(new StateError('the deferred queue is closed'));
+    let row: SpoolRow;
+    let bytes: number;
+    try {
+      const content = contentOf(payload);
+      const json = JSON.stringify(content);
+      row = { json, rows: payloadRows(content) };
+      bytes = Buffer.byteLength(json, 'utf8');
+    } catch (err) {
+      return Promise.reject(new DeferredQueueError('PAYLOAD_INVALID', `cannot serialize the batch: ${errorText(err)}`, undefined, { cause: err }));
+    }
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ ...row, bytes, resolve, reject });
+      if (this.pending.length >= this.maxGroupSize) this.flush();
+      else this.flushTimer ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Resolves at once when not over high water, else once depth falls to the low-water marks. */
+  waitForRoom(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.closing) return Promise.reject(new StateError('the deferred queue is closed'));
+    if (!this.over) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.roomWaiters = this.roomWaiters.filter((w) => w !== waiter);
+        reject(signal?.reason);
+      };
+      const waiter: RoomWaiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      this.roomWaiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Writes spooled batches oldest first through `write`, removing each only after `write` resolved. Stops at
+   * the first failure (the batch stays, with attempts + 1 and last_error), at `maxBatches`, on abort, on
+   * close, or when the spool is empty (batches deferred during the run are included). Calls made while a run
+   * is going wait for it and then run on what it left, so no batch is ever in two runs at once.
+   * Rejects only when the spool itself fails (DeferredQueueError).
+   */
+  replay(write: ReplayWrite, options: ReplayOptions = {}): Promise<ReplayResult> {
+    if (this.closing) return Promise.reject(new StateError('the deferred queue is closed'));
+    const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
+    if (maxBatches !== Number.POSITIVE_INFINITY) intOption('maxBatches', maxBatches, 0, 0);
+    const run = this.replayTail.then(() => this.runReplay(write, maxBatches, options.signal));
+    this.replayTail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** The oldest spooled batches, for inspection (status commands, tests); does not remove anything. */
+  peek(limit = 10): DeferredBatchInfo[] {
+    if (this.closing) throw new StateError('the deferred queue is closed');
+    if (!this.spool) return [];
+    return this.spool.readAfter(0, limit).map((e) => ({
+      seq: e.seq,
+      enqueuedAt: e.enqueuedAt,
+      rows: e.rows,
+      attempts: e.attempts,
+      lastError: e.lastError,
+      payload: JSON.parse(e.payload) as WritePayload,
+    }));
+  }
+
+  /** The spool connection's journal mode and synchronous level (expected: wal, FULL); null before the file exists. */
+  spoolSettings(): { journalMode: string; synchronous: string } | null {
+    if (this.closing) throw new StateError('the deferred queue is closed');
+    return this.spool?.settings() ?? null;
+  }
+
+  /**
+   * Commits defers still waiting for their group, lets a running replay finish the batch in flight, then closes
+   * the file. Waiters in waitForRoom() reject with StateError. Idempotent (the first call's options count).
+   * `removeIfEmpty` then deletes a drained spool: only for an owner that no other process can be writing the
+   * same spool beside (the funnel's manager, under its database lock), since deleting a file another writer
+   * still appends to would lose its batches.
+   */
+  close(options: { removeIfEmpty?: boolean } = {}): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      this.flush();
+      await this.replayTail;
+      const err = new StateError('the deferred queue is closed');
+      for (const w of this.roomWaiters.splice(0)) w.reject(err);
+      this.spool?.close();
+      if (options.removeIfEmpty && this.spool && this.batches === 0 && this.pending.length === 0) this.removeSpoolFile();
+    })();
+    return this.closed;
+  }
+
+  private removeSpoolFile(): void {
+    try {
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${this.path}${suffix}`, { force: true });
+      this.log.info('drained spool file removed');
+    } catch (err) {
+      // Harmless: an empty spool is opened and reused by the next run.
+      this.log.warn({ err }, 'could not remove the drained spool file');
+    }
+  }
+
+  private flush(): void {
+    if (this.flushTimer) {
+      clearImmediate(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    const group = this.pending.splice(0);
+    if (group.length === 0) return;
+    const at = this.now();
+    let seqs: number[];
+    try {
+      seqs = this.openSpool().append(group, at);
+    } catch (err) {
+      // The whole group rolled back: not one of these batches is durable, so every caller keeps its own.
+      this.log.error({ err, batches: group.length }, 'spool write failed; batches were not deferred');
+      for (const p of group) p.reject(err as Error);
+      return;
+    }
+    this.oldestAt ??= at;
+    group.forEach((p, i) => {
+      const seq = seqs[i] as number;
+      this.batches += 1;
+      this.rows += p.rows;
+      this.bytes += p.bytes;
+      p.resolve(seq);
+      this.safeEmit('deferred', seq, p.rows);
+    });
+    this.updateWater();
+  }
+
+  /** The spool file, created on first use with the same pragmas (WAL, synchronous=FULL) as one found at open. */
+  private openSpool(): SpoolFile {
+    if (!this.spool) {
+      this.spool = SpoolFile.open(this.path, this.spoolOptions);
+      this.log.info({ spool: this.path }, 'spool file created for the first deferral');
+    }
+    return this.spool;
+  }
+
+  private async runReplay(write: ReplayWrite, maxBatches: number, signal: AbortSignal | undefined): Promise<ReplayResult> {
+    let replayed = 0;
+    let failed = 0;
+    let after = 0;
+    const stop = () => this.closing || signal?.aborted === true || replayed >= maxBatches;
+    outer: while (!stop()) {
+      // No file yet means nothing was ever deferred; one created during the run is read from then on.
+      const spool = this.spool;
+      if (!spool) break;
+      const chunk = spool.readAfter(after, Math.min(this.chunkSize, maxBatches - replayed));
+      if (chunk.length === 0) break;
+      for (const entry of chunk) {
+        if (stop()) break outer;
+        after = entry.seq;
+        try {
+          const payload = JSON.parse(entry.payload) as WritePayload;
+          await write(payload, { seq: entry.seq, attempts: entry.attempts });
+        } catch (err) {
+          this.noteFailure(entry, err);
+          failed = 1;
+          break outer;
+        }
+        // Written: a crash from here until the delete commits only means this batch is replayed once more.
+        spool.remove(entry.seq);
+        this.removed(entry);
+        replayed += 1;
+      }
+    }
+    if (replayed > 0 || failed > 0) {
+      this.log.info({ replayed, failed, remaining: this.batches }, 'replay run ended');
+    }
+    return { replayed, failed, remaining: this.batches };
+  }
+
+  private removed(entry: SpoolEntry): void {
+    this.batches -= 1;
+    this.rows -= entry.rows;
+    this.bytes -= Buffer.byteLength(entry.payload, 'utf8');
+    this.oldestAt = this.batches === 0 ? null : this.spool!.oldestEnqueuedAt();
+    this.safeEmit('replayed', entry.seq, entry.rows);
+    this.updateWater();
+    if (this.batches === 0) {
+      if (!this.spool!.compact()) this.log.warn('could not compact the drained spool');
+      this.safeEmit('drained');
+    }
+  }
+
+  private noteFailure(entry: SpoolEntry, err: unknown): void {
+    this.log.warn({ seq: entry.seq, attempts: entry.attempts + 1, err }, 'replay of a deferred batch failed; it stays spooled');
+    try {
+      this.spool!.recordFailure(entry.seq, errorText(err));
+    } catch (bookkeeping) {
+      // Only the attempt counter is lost; the batch itself is still in the spool.
+      this.log.error({ seq: entry.seq, err: bookkeeping }, 'could not record the replay failure');
+    }
+    this.safeEmit('replayFailed', entry.seq, err);
+  }
+
+  private isAboveHighWater(): boolean {
+    return this.rows >= this.highWaterRows || this.batches >= this.highWaterBatches;
+  }
+
+  private updateWater(): void {
+    if (!this.over && this.isAboveHighWater()) {
+      this.over = true;
+      this.log.warn(this.depth(), 'spool over high water: producers should wait');
+      this.safeEmit('highWater', this.depth());
+    } else if (this.over && this.rows <= this.lowWaterRows && this.batches <= this.lowWaterBatches) {
+      this.over = false;
+      for (const w of this.roomWaiters.splice(0)) w.resolve();
+      this.log.info(this.depth(), 'spool back at low water');
+      this.safeEmit('lowWater', this.depth());
+    }
+  }
+
+  /** A throwing listener must not abort a commit's bookkeeping or a replay half way. */
+  private safeEmit<K extends keyof DeferredQueueEvents>(event: K, ...args: DeferredQueueEvents[K]): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'a deferred-queue event listener threw');
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// The main thread's end of every link's manager port: takes batches senders could not write now into the
+// durable deferred queue (acknowledging only after the spool committed), and hands out fresh writer ports
+// after a writer restart.
+
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { CircuitBreaker } from '../breaker/circuit-breaker.ts';
+import type { DeferredQueue } from './deferred-queue.ts';
+import { sqliteCodeOf } from '../errors.ts';
+import type { CollectorToManager, ManagerToCollector } from '../protocol/messages.ts';
+
+export class SpoolGateway {
+  private readonly links = new Set<MessagePort>();
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  deferredTotal = 0;
+
+  constructor(
+    private readonly queue: DeferredQueue,
+    private readonly breaker: CircuitBreaker,
+    private readonly log: Logger,
+  ) {}
+
+  /** A new link: returns the sender's end of its manager port. */
+  open(): MessagePort {
+    const { port1: mine, port2: theirs } = new MessageChannel();
+    this.links.add(mine);
+    mine.on('message', (m: CollectorToManager) => void this.handle(mine, m));
+    mine.on('close', () => this.links.delete(mine));
+    return theirs;
+  }
+
+  /** Gives every open link a new data port from `connect` (after the writer was restarted). */
+  async reconnectAll(connect: () => Promise<MessagePort>): Promise<void> {
+    for (const link of [...this.links]) {
+      const port = await connect();
+      link.postMessage({ kind: 'reconnect', port } satisfies ManagerToCollector, [port]);
+    }
+  }
+
+  /** Resolves when no deferral is being written. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  close(): void {
+    for (const link of this.links) link.close();
+    this.links.clear();
+  }
+
+  private async handle(link: MessagePort, m: CollectorToManager): Promise<void> {
+    if (m?.kind !== 'defer') return;
+    this.inFlight++;
+    try {
+      // Past the high-water mark the sender waits here (its credit stays taken): backpressure, not growth.
+      if (this.queue.overHighWater) await this.queue.waitForRoom();
+      const seq = await this.queue.defer(m.payload);
+      this.deferredTotal++;
+      this.breaker.noteDeferred(1);
+      link.postMessage({ kind: 'deferred', batchId: m.batchId, seq } satisfies ManagerToCollector);
+    } catch (err) {
+      const sqliteCode = sqliteCodeOf(err);
+      this.log.error({ err, batchId: m.batchId }, 'could not defer a batch; the sender keeps it and retries');
+      link.postMessage({
+        kind: 'defer-failed',
+        batchId: m.batchId,
+        error: { code: 'SPOOL_WRITE_FAILED', message: (err as Error).message, ...(sqliteCode ? { sqliteCode } : {}) },
+      } satisfies ManagerToCollector);
+    } finally {
+      if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+}

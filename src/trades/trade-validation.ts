@@ -1,0 +1,201 @@
+// Checks one incoming trade row and turns it into the exact values the INSERT binds, or a reason it was
+// rejected. Runs in the writer thread (and the direct manager) so no path stores an unchecked row.
+
+import { GeckoCollectorError } from '../errors.ts';
+import type { TradeRecord } from '../protocol/records.ts';
+
+/** Values in the column order of the trades INSERT (see trade-statements.ts). */
+export type TradeRow = [
+  id: string,
+  poolId: string,
+  blockNumber: number | null,
+  txHash: string | null,
+  txFromAddress: string | null,
+  fromTokenAmount: string,
+  toTokenAmount: string,
+  priceUsd: string,
+  volumeUsd: string,
+  side: 'buy' | 'sell',
+  blockTimestamp: string,
+];
+
+export type ValidationResult = { ok: true; row: TradeRow } | { ok: false; id: string; reason: string };
+
+export const MAX_ID = 200;
+export const MAX_POOL_ID = 100;
+export const MAX_HASH = 100;
+export const MAX_DECIMAL = 100;
+/**
+ * Plain non-negative decimals as the API sends them; an exponent is allowed for values the old collector exported
+ * from floats. The writer's fast path (packed-batch-check.ts) embeds the same source in its batch regex.
+ * (A hand-written character scanner was tried instead: 2–4× slower per call than V8's compiled regex.)
+ */
+export const DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
+const DECIMAL = new RegExp(`^${DECIMAL_PATTERN}$`);
+const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
+const GENERIC = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** A row failed validation; caught per row so one bad row never sinks its batch. */
+export class RowInvalidError extends GeckoCollectorError {
+  readonly code = 'ROW_INVALID';
+}
+
+function fail(reason: string): never {
+  throw new RowInvalidError(reason);
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS[month - 1]!;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Digits of `s` from `from` to `to` (exclusive) as a number, or -1 if any is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** `YYYY-MM-DD?HH:MM:SS…` has digits where it should, names a real day and a real time of day. */
+function isCalendarDateTime(v: string): boolean {
+  const y = digits(v, 0, 4);
+  const month = digits(v, 5, 7);
+  const day = digits(v, 8, 10);
+  const h = digits(v, 11, 13);
+  const mi = digits(v, 14, 16);
+  const sec = digits(v, 17, 19);
+  return y >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(y, month) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59;
+}
+
+/**
+ * The API's own format, `YYYY-MM-DDTHH:MM:SSZ`, checked by character codes (this runs per row when a batch is
+ * packed and in the writer's row-by-row checks; a regex exec with seven captures cost more than the rest of a
+ * row's checks). undefined = not this shape.
+ */
+function isoZ(v: string): string | null | undefined {
+  if (v.length !== 20 || v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':' || v[19] !== 'Z') return undefined;
+  if (!isCalendarDateTime(v)) return null;
+  return `${v.slice(0, 10)} ${v.slice(11, 19)}.000000`;
+}
+
+/**
+ * Normalizes a timestamp to UTC `YYYY-MM-DD HH:MM:SS.ffffff`, the format the Python collector stored, so new
+ * and old rows sort and compare together. A timestamp without an offset is taken as UTC. Returns null if invalid.
+ */
+export function normalizeTimestamp(value: string): string | null {
+  // The API's shape first: it is what nearly every row carries.
+  const fast = isoZ(value);
+  if (fast !== undefined) return fast;
+  // Already in the stored format (the old collector's rows, batches packed by packTrades). Date.parse would
+  // take 2025-02-30 (it rolls over), so the calendar is checked here.
+  if (LEGACY.test(value)) return isCalendarDateTime(value) ? value : null;
+  const m = GENERIC.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '00', frac = '', zone = 'Z'] = m;
+  let offsetMin = 0;
+  if (zone.toUpperCase() !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  }
+  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const check = new Date(base);
+  if (
+    check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) ||
+    check.getUTCHours() !== Number(h) || check.getUTCMinutes() !== Number(mi) || check.getUTCSeconds() !== Number(s)
+  ) {
+    return null;
+  }
+  const utc = new Date(base - offsetMin * 60_000);
+  const micros = (frac + '000000').slice(0, 6);
+  return `${utc.getUTCFullYear()}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())} ${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${micros}`;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value) : String(value);
+  return `${text} (${value === null ? 'null' : typeof value})`;
+}
+
+function requiredString(v: unknown, field: string, max: number): string {
+  if (typeof v !== 'string' || v.length === 0) fail(`${field} is ${v === '' ? 'empty' : describe(v)}, expected a non-empty string`);
+  if (v.length > max) fail(`${field} is ${v.length} characters, longer than ${max}`);
+  return v;
+}
+
+function optionalString(v: unknown, field: string, max: number): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') fail(`${field} is ${describe(v)}, expected a string or null`);
+  if (v.length > max) fail(`${field} is ${v.length} characters, longer than ${max}`);
+  return v;
+}
+
+function decimal(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length > MAX_DECIMAL || !DECIMAL.test(v)) {
+    fail(`${field} is ${describe(v)}, expected a non-negative decimal string of at most ${MAX_DECIMAL} characters`);
+  }
+  return v;
+}
+
+/** Values per trade in TradeRow order (what packed batches carry, and what a flat group holds per row). */
+export const TRADE_FIELDS = 11;
+
+export function validateTrade(input: unknown, index: number): ValidationResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
+  }
+  const t = input as Partial<Record<keyof TradeRecord, unknown>>;
+  const values = [t.id, t.poolId, t.blockNumber, t.txHash, t.txFromAddress, t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side, t.blockTimestamp];
+  const rejected = checkTradeValuesAt(values, 0, index);
+  return rejected ? { ok: false, ...rejected } : { ok: true, row: values as TradeRow };
+}
+
+/**
+ * Checks the trade whose raw values sit at `values[at … at+10]` and rewrites them IN PLACE into the values the
+ * INSERT binds (timestamp normalized, missing optionals as null). Returns null when the row is valid, else
+ * its id (or `#index`) and the reason. The writer's row-by-row path runs this over one flat array per batch
+ * (batches its fast path does not take), so a row costs no allocation beyond its normalized timestamp.
+ */
+export function checkTradeValuesAt(values: unknown[], at: number, index: number): { id: string; reason: string } | null {
+  const rawId = values[at];
+  try {
+    requiredString(rawId, 'id', MAX_ID);
+    requiredString(values[at + 1], 'poolId', MAX_POOL_ID);
+    const bn = values[at + 2];
+    if (bn !== null && bn !== undefined && !(typeof bn === 'number' && Number.isSafeInteger(bn) && bn >= 0)) {
+      fail(`blockNumber is ${describe(bn)}, expected a non-negative integer or null`);
+    }
+    const side = values[at + 9];
+    if (side !== 'buy' && side !== 'sell') fail(`side is ${describe(side)}, expected "buy" or "sell"`);
+    const blockTimestamp = values[at + 10];
+    if (typeof blockTimestamp !== 'string') fail(`blockTimestamp is ${describe(blockTimestamp)}, expected an ISO 8601 string`);
+    const ts = normalizeTimestamp(blockTimestamp);
+    if (ts === null) fail(`blockTimestamp ${describe(blockTimestamp)} is not a valid date-time`);
+    const txHash = optionalString(values[at + 3], 'txHash', MAX_HASH);
+    const txFrom = optionalString(values[at + 4], 'txFromAddress', MAX_HASH);
+    decimal(values[at + 5], 'fromTokenAmount');
+    decimal(values[at + 6], 'toTokenAmount');
+    decimal(values[at + 7], 'priceUsd');
+    decimal(values[at + 8], 'volumeUsd');
+    // Only a valid row is rewritten: a rejected one keeps its raw values.
+    values[at + 2] = bn ?? null;
+    values[at + 3] = txHash;
+    values[at + 4] = txFrom;
+    values[at + 10] = ts;
+    return null;
+  } catch (err) {
+    if (!(err instanceof RowInvalidError)) throw err;
+    const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= MAX_ID ? rawId : `#${index}`;
+    return { id, reason: err.message };
+  }
+}

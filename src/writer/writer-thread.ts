@@ -1,0 +1,147 @@
+// The writer thread: holds the only read-write SQLite connection. Data ports (one per collector) bring
+// batches to the group-commit engine; the main thread drives it over comlink (open, attach, metrics, drain, close).
+
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import * as Comlink from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { DatabaseOpenError, StateError } from '../errors.ts';
+import { GroupCommitWriter } from './group-commit-writer.ts';
+import { detectSchemaFlavor, migrate, userVersion } from '../sqlite/schema-migrations.ts';
+import { applyWriteConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
+import { sqliteVersion } from '../sqlite/sqlite-version.ts';
+import { WriteStatements } from '../sqlite/trade-statements.ts';
+import { componentLogger } from '../logging/logger.ts';
+import { osThreadId } from '../common/os-thread-id.ts';
+import type { CollectorToWriter, WriterControl, WriterMetrics, WriterOpenInfo, WriterWiring } from '../protocol/messages.ts';
+import { BreakerStateView } from '../protocol/breaker-gate.ts';
+
+if (!parentPort) throw new Error('writer-thread.js must run as a worker thread');
+
+const log = componentLogger('writer');
+let db: Database.Database | undefined;
+let engine: GroupCommitWriter | undefined;
+let settings: WriterSettings | undefined;
+const ports = new Set<MessagePort>();
+let outcomes: MessagePort | undefined;
+const CLOSE_SETTLE_MS = 200;
+
+function requireOpen(): { db: Database.Database; engine: GroupCommitWriter; settings: WriterSettings } {
+  if (!db || !engine || !settings) throw new StateError('writer is not open');
+  return { db, engine, settings };
+}
+
+const control: WriterControl = {
+  open(s: WriterSettings, wiring: WriterWiring = {}): WriterOpenInfo {
+    if (db) throw new StateError('writer is already open');
+    settings = s;
+    try {
+      db = new Database(s.path, s.echo ? { verbose: (sql: unknown) => log.debug({ sql }, 'sql') } : {});
+    } catch (err) {
+      throw new DatabaseOpenError(`cannot open database file ${s.path}: ${(err as Error).message}`, { cause: err });
+    }
+    const journalMode = applyWriteConnectionSettings(db, s, 'funnel-writer');
+    const migrationsApplied = migrate(db);
+    const flavor = detectSchemaFlavor(db);
+    outcomes = wiring.outcomes;
+    const outcomePort = outcomes;
+    engine = new GroupCommitWriter(db, new WriteStatements(db, flavor), s, log, {
+      ...(wiring.gate ? { gate: BreakerStateView.fromShared(wiring.gate) } : {}),
+      ...(outcomePort ? { onOutcome: (o) => outcomePort.postMessage(o) } : {}),
+    });
+    log.info({ path: s.path, journalMode, flavor, migrationsApplied }, 'writer open');
+    return {
+      journalMode,
+      userVersion: userVersion(db),
+      schemaFlavor: flavor,
+      sqliteVersion: sqliteVersion(db),
+      migrationsApplied,
+      osThreadId: osThreadId(),
+    };
+  },
+
+  attach(port: MessagePort): void {
+    const { engine: e } = requireOpen();
+    ports.add(port);
+    const reply = (m: Parameters<Parameters<GroupCommitWriter['enqueue']>[1]>[0]) => port.postMessage(m);
+    port.on('message', (m: CollectorToWriter) => {
+      if (m?.kind === 'write') e.enqueue(m, reply);
+      else log.warn({ kind: (m as { kind?: unknown })?.kind }, 'unknown message on data port ignored');
+    });
+    port.on('close', () => ports.delete(port));
+  },
+
+  getMetrics(): WriterMetrics {
+    const { db: d, engine: e } = requireOpen();
+    const c = e.counters;
+    return {
+      ...describeConnection(d),
+      transactions: c.transactions,
+      batchesCommitted: c.batchesCommitted,
+      batchesFailed: c.batchesFailed,
+      tradeBatches: c.tradeBatches,
+      tradeRows: c.tradeRows,
+      tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
+      rowsInserted: c.rowsInserted,
+      duplicates: c.duplicates,
+      rejected: c.rejected,
+      busyWaits: c.busyWaits,
+      busyRetries: c.busyRetries,
+      lockErrors: c.lockErrors,
+      lockWaitMs: c.lockWaitMs,
+      backlogBatches: e.backlog,
+      commitMs: e.commitLatency.summary(),
+      avgBatchesPerTransaction: c.transactions ? c.batchesInTransactions / c.transactions : 0,
+      connectedPorts: ports.size,
+      walPages: c.walPages,
+      checkpoints: c.checkpoints,
+    };
+  },
+
+  checkpoint(mode) {
+    return requireOpen().engine.checkpoint(mode);
+  },
+
+  setPageLimit(pages: number): number {
+    const { db: d } = requireOpen();
+    // SQLite cannot lower the cap below the current size; 0 means "no cap" (its own maximum).
+    const target = pages > 0 ? Math.trunc(pages) : 4294967294;
+    return d.pragma(`max_page_count = ${target}`, { simple: true }) as number;
+  },
+
+  async drain(): Promise<void> {
+    await settle(Number.POSITIVE_INFINITY);
+  },
+
+  async close(): Promise<void> {
+    if (!db || !engine) return;
+    // Batches posted before close() may still sit in port queues; senders that keep posting while we
+    // close would keep us open forever, so after a short settle newer batches are nacked (senders keep them).
+    await settle(CLOSE_SETTLE_MS);
+    await engine.close();
+    for (const p of ports) p.close();
+    ports.clear();
+    outcomes?.close();
+    outcomes = undefined;
+    db.close();
+    db = undefined;
+    engine = undefined;
+    log.info('writer closed');
+  },
+};
+
+/** Turns the event loop until three turns in a row bring no new batch (or `maxMs` passes), committing as it goes. */
+async function settle(maxMs: number): Promise<void> {
+  const { engine: e } = requireOpen();
+  const deadline = performance.now() + maxMs;
+  for (let quiet = 0; quiet < 3 && performance.now() < deadline; ) {
+    const before = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
+    await new Promise((r) => setImmediate(r));
+    await e.whenIdle();
+    const after = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
+    quiet = after === before ? quiet + 1 : 0;
+  }
+}
+
+Comlink.expose(control, nodeEndpoint(parentPort));
