@@ -38,7 +38,12 @@ export interface ArrivalOrder {
 }
 
 /** The load's batches, producer by producer, and its distinct trade count: one planProducers for both. */
-function plannedBatches(trades: number, collectors: number, duplicates: number, batchSize: number): { unique: number; batches: ProducerBatch[] } {
+function plannedBatches(
+  trades: number,
+  collectors: number,
+  duplicates: number,
+  batchSize: number,
+): { unique: number; batches: ProducerBatch[] } {
   const { unique, plans } = planProducers(trades, collectors, duplicates);
   const batches: ProducerBatch[] = [];
   plans.forEach((plan, producer) => {
@@ -49,7 +54,12 @@ function plannedBatches(trades: number, collectors: number, duplicates: number, 
   return { unique, batches };
 }
 
-export function producerBatches(trades: number, collectors: number, duplicates: number, batchSize: number): ProducerBatch[] {
+export function producerBatches(
+  trades: number,
+  collectors: number,
+  duplicates: number,
+  batchSize: number,
+): ProducerBatch[] {
   return plannedBatches(trades, collectors, duplicates, batchSize).batches;
 }
 
@@ -62,7 +72,10 @@ function orderOf(batches: readonly ProducerBatch[], unique: number): ArrivalOrde
 /** As planned: producer 0 batch 0, producer 1 batch 0, …, producer N-1 batch 0, producer 0 batch 1, … */
 export function roundRobinOrder(trades: number, collectors: number, duplicates: number, batchSize = 200): ArrivalOrder {
   const { unique, batches } = plannedBatches(trades, collectors, duplicates, batchSize);
-  return orderOf(batches.sort((a, b) => a.seq - b.seq || a.producer - b.producer), unique);
+  return orderOf(
+    batches.sort((a, b) => a.seq - b.seq || a.producer - b.producer),
+    unique,
+  );
 }
 
 /**
@@ -93,9 +106,15 @@ export function recordArrivalOrder(dbPath: string, shape: ArrivalShape): Arrival
     rowidAt.push(
       batch.indices.map((i, pos) => {
         let id = idOf.get(i);
-        if (id === undefined) idOf.set(i, (id = syntheticTradeId(i, shape.seed)));
+        if (id === undefined) {
+          id = syntheticTradeId(i, shape.seed);
+          idOf.set(i, id);
+        }
         const rowid = storedAt.get(id);
-        if (rowid === undefined) throw new Error(`${dbPath} lacks trade ${id} (producer ${batch.producer}, batch ${batch.seq}): not the database of a complete run of this load`);
+        if (rowid === undefined)
+          throw new Error(
+            `${dbPath} lacks trade ${id} (producer ${batch.producer}, batch ${batch.seq}): not the database of a complete run of this load`,
+          );
         const h = holders.get(id);
         if (h) h.push(b, pos);
         else holders.set(id, [b, pos]);
@@ -138,7 +157,10 @@ export function recordArrivalOrder(dbPath: string, shape: ArrivalShape): Arrival
   }
   const key = rowidAt.map((rowids, b) => (Number.isNaN(blockStart[b]) ? Math.max(...rowids) + 0.5 : blockStart[b]!));
   const order = batches.map((_, b) => b).sort((x, y) => key[x]! - key[y]! || x - y);
-  return orderOf(order.map((b) => batches[b]!), unique);
+  return orderOf(
+    order.map((b) => batches[b]!),
+    unique,
+  );
 }
 
 /** Writes the order as (producer, batch) pairs of little-endian int32: the format the ceiling's --arrival reads. */
@@ -159,17 +181,27 @@ export function readArrivalFile(file: string, shape: Omit<ArrivalShape, 'seed'>)
   } catch (err) {
     throw new Error(`cannot read arrival file ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const { unique, batches: planned } = plannedBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize);
+  const { unique, batches: planned } = plannedBatches(
+    shape.trades,
+    shape.collectors,
+    shape.duplicates,
+    shape.batchSize,
+  );
   const redo = 'record it with the same --trades, --collectors, --duplicates and --batch';
   if (buf.length !== planned.length * 8) {
-    throw new Error(`arrival file ${file} has ${buf.length} bytes; this load's ${planned.length} batches need ${planned.length * 8} (${redo})`);
+    throw new Error(
+      `arrival file ${file} has ${buf.length} bytes; this load's ${planned.length} batches need ${planned.length * 8} (${redo})`,
+    );
   }
   const byKey = new Map(planned.map((b) => [`${b.producer}/${b.seq}`, b]));
   const ordered: ProducerBatch[] = [];
   for (let k = 0; k < planned.length; k++) {
     const key = `${buf.readInt32LE(k * 8)}/${buf.readInt32LE(k * 8 + 4)}`;
     const batch = byKey.get(key);
-    if (!batch) throw new Error(`arrival file ${file}, entry ${k}: batch ${key} (producer/batch) is not in this load or comes twice (${redo})`);
+    if (!batch)
+      throw new Error(
+        `arrival file ${file}, entry ${k}: batch ${key} (producer/batch) is not in this load or comes twice (${redo})`,
+      );
     byKey.delete(key);
     ordered.push(batch);
   }

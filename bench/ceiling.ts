@@ -24,18 +24,23 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, parseFlags, runScript } from '../src/cli/command.ts';
-import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
-import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../src/config/database-config.ts';
-import type { WriterSettings } from '../src/protocol/writer-settings.ts';
 import { summarize } from '../src/common/latency-recorder.ts';
-import { round, roundSummary } from './rounding.ts';
+import {
+  type DatabaseConfig,
+  DEFAULT_DATABASE_CONFIG,
+  resolveDatabaseConfig,
+  writerSettingsFrom,
+} from '../src/config/database-config.ts';
+import type { LatencySummary } from '../src/protocol/messages.ts';
+import type { WriterSettings } from '../src/protocol/writer-settings.ts';
+import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { detectSchemaFlavor, migrate } from '../src/sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../src/sqlite/sqlite-settings.ts';
 import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/sqlite/trade-statements.ts';
 import { validateTrade } from '../src/trades/trade-validation.ts';
-import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
-import type { LatencySummary } from '../src/protocol/messages.ts';
+import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
+import { round, roundSummary } from './rounding.ts';
 
 export type CeilingOrder = 'funnel' | 'sorted';
 
@@ -114,8 +119,14 @@ const FORCED_CHECKPOINT_EVERY_MS = 5000; // as src/writer/group-commit-writer.ts
 export const DEFAULT_CEILING_TX_ROWS = DEFAULT_DATABASE_CONFIG.groupCommitMaxRows;
 export const DEFAULT_CEILING_CHUNK_ROWS = 50;
 
-export function describeOrder(order: CeilingOrder, collectors: number, batchSize = 200, arrival?: ArrivalOrder): string {
-  if (order === 'sorted') return 'sorted by trade id (best case: every insert appends to the right edge of the primary-key B-tree)';
+export function describeOrder(
+  order: CeilingOrder,
+  collectors: number,
+  batchSize = 200,
+  arrival?: ArrivalOrder,
+): string {
+  if (order === 'sorted')
+    return 'sorted by trade id (best case: every insert appends to the right edge of the primary-key B-tree)';
   if (arrival) {
     const pairs = arrival.batches.length - 1;
     return `funnel arrival order, recorded: the ${batchSize}-row batches in the order the funnel's writer stored them in a funnel run of this load (read back from the rowids of its trades); ${arrival.sameProducerNeighbours} of ${pairs} neighbouring batches came from the same producer`;
@@ -124,7 +135,9 @@ export function describeOrder(order: CeilingOrder, collectors: number, batchSize
 }
 
 /** Generates, validates and binds every offered trade, in `order`. Not timed by runCeiling. */
-export function prepareCeilingRows(o: Pick<CeilingOptions, 'trades' | 'collectors' | 'duplicates' | 'seed' | 'order' | 'batchSize' | 'arrival'>): CeilingRows {
+export function prepareCeilingRows(
+  o: Pick<CeilingOptions, 'trades' | 'collectors' | 'duplicates' | 'seed' | 'order' | 'batchSize' | 'arrival'>,
+): CeilingRows {
   const t0 = performance.now();
   const batchSize = o.batchSize ?? 200;
   const seed = o.seed ?? 7;
@@ -171,8 +184,13 @@ export function sortRowsById(data: CeilingRows): CeilingRows {
  * A file opened as the funnel's writer opens it: the writer's settings from DatabaseConfig defaults (plus
  * `config`), applied to the connection, then the schema. The ceiling and bench:writer's engine both start here.
  */
-export function openAsWriter(dbPath: string, config: Partial<DatabaseConfig> = {}): { db: Database.Database; settings: WriterSettings } {
-  const settings = writerSettingsFrom(resolveDatabaseConfig({ ...DEFAULT_DATABASE_CONFIG, ...config, url: `sqlite:///${dbPath}` }));
+export function openAsWriter(
+  dbPath: string,
+  config: Partial<DatabaseConfig> = {},
+): { db: Database.Database; settings: WriterSettings } {
+  const settings = writerSettingsFrom(
+    resolveDatabaseConfig({ ...DEFAULT_DATABASE_CONFIG, ...config, url: `sqlite:///${dbPath}` }),
+  );
   const db = new Database(dbPath);
   try {
     applyWriteConnectionSettings(db, settings, 'funnel-writer');
@@ -195,7 +213,12 @@ export interface CeilingTransactions {
  * Prepares the statements (one per chunk size needed) and flattens every chunk's values up front, so running a
  * transaction only binds and steps. The writer's own statement: trade values anonymous, created_at by name.
  */
-export function planCeilingTransactions(db: Database.Database, data: CeilingRows, txRows: number, chunkRows: number): CeilingTransactions {
+export function planCeilingTransactions(
+  db: Database.Database,
+  data: CeilingRows,
+  txRows: number,
+  chunkRows: number,
+): CeilingTransactions {
   const single = tradeInsertSql('text-decimals', 'INSERT OR IGNORE', 1);
   const cut = single.indexOf(' VALUES ');
   const head = single.slice(0, cut);
@@ -203,7 +226,10 @@ export function planCeilingTransactions(db: Database.Database, data: CeilingRows
   const statements = new Map<number, Database.Statement>();
   const insertOf = (n: number) => {
     let s = statements.get(n);
-    if (!s) statements.set(n, (s = db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`)));
+    if (!s) {
+      s = db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`);
+      statements.set(n, s);
+    }
     return s;
   };
   const plan: { stmt: Database.Statement; values: unknown[] }[][] = [];
@@ -244,8 +270,10 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
   const chunkRows = Math.min(o.chunkRows ?? DEFAULT_CEILING_CHUNK_ROWS, txRows);
   const checkpoints = o.checkpoints ?? true;
   if (!Number.isInteger(txRows) || txRows < 1) throw new RangeError(`txRows must be an integer >= 1, got ${txRows}`);
-  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be an integer >= 1, got ${chunkRows}`);
-  if (fs.existsSync(o.dbPath)) throw new Error(`${o.dbPath} already exists; the ceiling counts rows, give it a new file`);
+  if (!Number.isInteger(chunkRows) || chunkRows < 1)
+    throw new RangeError(`chunkRows must be an integer >= 1, got ${chunkRows}`);
+  if (fs.existsSync(o.dbPath))
+    throw new Error(`${o.dbPath} already exists; the ceiling counts rows, give it a new file`);
   const data = prepared ?? prepareCeilingRows(o);
   if (data.order !== order) throw new Error(`prepared rows are in ${data.order} order, options ask for ${order}`);
 
@@ -293,7 +321,10 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
     return {
       order,
       orderDescription: data.orderDescription,
-      method: chunkRows === 1 ? 'prepared single-row INSERT OR IGNORE' : `prepared multi-row INSERT OR IGNORE … VALUES ×${chunkRows}`,
+      method:
+        chunkRows === 1
+          ? 'prepared single-row INSERT OR IGNORE'
+          : `prepared multi-row INSERT OR IGNORE … VALUES ×${chunkRows}`,
       txRows,
       chunkRows,
       offered: data.offered,
@@ -325,7 +356,8 @@ const USAGE = `usage: node dist/bench/ceiling.js [--trades N] [--collectors N] [
 
 function removeDatabase(dbPath: string): void {
   const base = path.basename(dbPath);
-  for (const f of fs.readdirSync(path.dirname(dbPath))) if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(dbPath), f), { recursive: true, force: true });
+  for (const f of fs.readdirSync(path.dirname(dbPath)))
+    if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(dbPath), f), { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {
@@ -359,7 +391,8 @@ async function main(): Promise<void> {
       throw new UsageError(`--arrival: ${(err as Error).message}`);
     }
   }
-  if (args.dir !== undefined && !fs.existsSync(args.dir)) throw new UsageError(`--dir ${JSON.stringify(args.dir)} does not exist`);
+  if (args.dir !== undefined && !fs.existsSync(args.dir))
+    throw new UsageError(`--dir ${JSON.stringify(args.dir)} does not exist`);
   const dir = fs.mkdtempSync(path.join(args.dir ?? os.tmpdir(), 'gecko-ceiling-'));
   let n = 0;
   const fresh = () => path.join(dir, `ceiling-${n++}.db`);
@@ -367,17 +400,30 @@ async function main(): Promise<void> {
   try {
     if (args.sweep) {
       const { machineSummary } = await import('./machine.ts');
-      process.stdout.write(`${machineSummary().line}\n${trades} trades, ${collectors} collectors, ${duplicates} duplicates\n`);
+      process.stdout.write(
+        `${machineSummary().line}\n${trades} trades, ${collectors} collectors, ${duplicates} duplicates\n`,
+      );
       const funnel = prepareCeilingRows({ ...load, order: 'funnel' });
       const prepared = { funnel, sorted: sortRowsById(funnel) };
-      const methods: [number, number][] = [[1, 200], [50, 200], [100, 200], [200, 200], [50, 1000], [1, 5000], [50, 5000], [100, 5000]];
+      const methods: [number, number][] = [
+        [1, 200],
+        [50, 200],
+        [100, 200],
+        [200, 200],
+        [50, 1000],
+        [1, 5000],
+        [50, 5000],
+        [100, 5000],
+      ];
       for (let rep = 0; rep < 2; rep++) {
         for (const [chunk, tx] of methods) {
           for (const ord of ['funnel', 'sorted'] as const) {
             const dbPath = fresh();
             const r = runCeiling({ ...load, dbPath, order: ord, txRows: tx, chunkRows: chunk }, prepared[ord]);
             removeDatabase(dbPath);
-            process.stdout.write(`rep ${rep}  ${ord.padEnd(6)}  chunk ${String(chunk).padStart(3)}  tx ${String(tx).padStart(4)}  ${String(r.rowsPerSec).padStart(7)} rows/s  tx p99 ${r.txLatencyMs.p99} ms\n`);
+            process.stdout.write(
+              `rep ${rep}  ${ord.padEnd(6)}  chunk ${String(chunk).padStart(3)}  tx ${String(tx).padStart(4)}  ${String(r.rowsPerSec).padStart(7)} rows/s  tx p99 ${r.txLatencyMs.p99} ms\n`,
+            );
           }
         }
       }
@@ -393,10 +439,14 @@ async function main(): Promise<void> {
       removeDatabase(dbPath);
     }
     if (args.json) process.stdout.write(`${JSON.stringify(order === 'both' ? results : results[0])}\n`);
-    else for (const r of results) for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+    else
+      for (const r of results)
+        for (const [k, v] of Object.entries(r))
+          process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runScript('bench/ceiling', USAGE, main);
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  await runScript('bench/ceiling', USAGE, main);

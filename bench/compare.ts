@@ -15,14 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../src/common/thread-priority.ts';
-import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { recordArrivalOrder, writeArrivalFile } from './arrival-order.ts';
-import { DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, type CeilingResult } from './ceiling.ts';
-import { machineSummary, type MachineSummary } from './machine.ts';
-import { renderBarChart } from './svg-chart.ts';
+import { type CeilingResult, DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS } from './ceiling.ts';
 import { collectGarbage } from './collect-garbage.ts';
-import { round } from './rounding.ts';
 import type { LoadResult, ThreadReport } from './load-run.ts';
+import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
+import { type MachineSummary, machineSummary } from './machine.ts';
+import { round } from './rounding.ts';
+import { renderBarChart } from './svg-chart.ts';
 
 export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy' | 'funnel';
 /**
@@ -32,7 +32,12 @@ export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy
  * from other tenants comes in bursts, and the ratio between the two is the figure that matters most. The funnel
  * comes first, so rep 1's ceiling already replays a recorded arrival order (see arrival-order.ts).
  */
-const UNITS: readonly (readonly Contender[])[] = [['funnel'], ['ceiling', 'ceiling-sorted'], ['direct'], ['direct-legacy']];
+const UNITS: readonly (readonly Contender[])[] = [
+  ['funnel'],
+  ['ceiling', 'ceiling-sorted'],
+  ['direct'],
+  ['direct-legacy'],
+];
 /** Every contender, in the order tables and charts show them. */
 export const CONTENDERS: readonly Contender[] = ['ceiling', 'ceiling-sorted', 'funnel', 'direct', 'direct-legacy'];
 
@@ -48,7 +53,10 @@ export function rotationFor(rep: number): Contender[] {
  */
 const LEGACY_DB_CONFIG = { pragmas: 'default' } as const;
 
-export type RateSpec = { kind: 'unpaced' } | { kind: 'absolute'; rowsPerSec: number } | { kind: 'percent-of-ceiling'; percent: number };
+export type RateSpec =
+  | { kind: 'unpaced' }
+  | { kind: 'absolute'; rowsPerSec: number }
+  | { kind: 'percent-of-ceiling'; percent: number };
 
 export interface CompareOptions {
   trades: number;
@@ -206,7 +214,9 @@ const CEILING_ENTRY = fileURLToPath(new URL('./ceiling.js', import.meta.url));
 /** Runs both ceiling orders in a child process (own RSS and CPU), returns [funnel order, sorted]. */
 async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingResult]> {
   // Compiled JavaScript, as the harness itself: the same code path in either RSS figure.
-  const child = spawn(process.execPath, [CEILING_ENTRY, '--order', 'both', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CEILING_ENTRY, '--order', 'both', '--json', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -217,12 +227,26 @@ async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingR
   });
   if (code !== 0) throw new Error(`ceiling child exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`);
   const results = JSON.parse(out) as CeilingResult[];
-  if (results.length !== 2 || results[0]!.order !== 'funnel' || results[1]!.order !== 'sorted') throw new Error(`unexpected ceiling output: ${out.slice(0, 200)}`);
+  if (results.length !== 2 || results[0]!.order !== 'funnel' || results[1]!.order !== 'sorted')
+    throw new Error(`unexpected ceiling output: ${out.slice(0, 200)}`);
   return [results[0]!, results[1]!];
 }
 
 /** The figures the ceiling and load results report alike, under the same names. */
-function sharedFigures(r: CeilingResult | LoadResult): Pick<ContenderFigures, 'rowsPerSec' | 'seconds' | 'closeSeconds' | 'journalMode' | 'offered' | 'unique' | 'stored' | 'peakRssMb' | 'cpuSeconds'> {
+function sharedFigures(
+  r: CeilingResult | LoadResult,
+): Pick<
+  ContenderFigures,
+  | 'rowsPerSec'
+  | 'seconds'
+  | 'closeSeconds'
+  | 'journalMode'
+  | 'offered'
+  | 'unique'
+  | 'stored'
+  | 'peakRssMb'
+  | 'cpuSeconds'
+> {
   const { rowsPerSec, seconds, closeSeconds, journalMode, offered, unique, stored, peakRssMb, cpuSeconds } = r;
   return { rowsPerSec, seconds, closeSeconds, journalMode, offered, unique, stored, peakRssMb, cpuSeconds };
 }
@@ -269,7 +293,11 @@ function medianFigures(runs: readonly ContenderFigures[]): ContenderFigures {
     lockErrors: m((r) => r.lockErrors, 1),
     busyRetries: m((r) => r.busyRetries, 1),
     failedBatches: m((r) => r.failedBatches, 1),
-    latencyMs: { p50: m((r) => r.latencyMs.p50, 3), p95: m((r) => r.latencyMs.p95, 3), p99: m((r) => r.latencyMs.p99, 3) },
+    latencyMs: {
+      p50: m((r) => r.latencyMs.p50, 3),
+      p95: m((r) => r.latencyMs.p95, 3),
+      p99: m((r) => r.latencyMs.p99, 3),
+    },
     peakRssMb: m((r) => r.peakRssMb, 1),
     rssBeforeMb: m((r) => r.rssBeforeMb, 1),
     cpuSeconds: m((r) => r.cpuSeconds, 2),
@@ -288,12 +316,16 @@ function ratiosOf(f: Record<Contender, Pick<ContenderFigures, 'rowsPerSec' | 'la
 }
 
 /** The median and the range of each ratio over the reps (each rep's own contenders, run back to back). */
-export function summarizePerRep(perRep: readonly CompareRatios[]): Pick<CompareResult, 'pairedRatios' | 'pairedRatioRange'> {
+export function summarizePerRep(
+  perRep: readonly CompareRatios[],
+): Pick<CompareResult, 'pairedRatios' | 'pairedRatioRange'> {
   const keys = Object.keys(RATIO_LABEL) as (keyof CompareRatios)[];
   const each = (k: keyof CompareRatios) => perRep.map((r) => r[k]);
   return {
     pairedRatios: Object.fromEntries(keys.map((k) => [k, round(median(each(k)), 3)])) as unknown as CompareRatios,
-    pairedRatioRange: Object.fromEntries(keys.map((k) => [k, [Math.min(...each(k)), Math.max(...each(k))]])) as CompareResult['pairedRatioRange'],
+    pairedRatioRange: Object.fromEntries(
+      keys.map((k) => [k, [Math.min(...each(k)), Math.max(...each(k))]]),
+    ) as CompareResult['pairedRatioRange'],
   };
 }
 
@@ -319,7 +351,11 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const machine = machineSummary();
   const runs: CompareRun[] = [];
   const funnelThreadRuns: { seconds: number; threads: ThreadReport | null }[] = [];
-  let offered = { rowsPerSec: rate.kind === 'absolute' ? rate.rowsPerSec : 0, basis: rate.kind === 'absolute' ? 'absolute (--rate)' : 'unpaced: producers post as fast as acks allow (saturation)' };
+  let offered = {
+    rowsPerSec: rate.kind === 'absolute' ? rate.rowsPerSec : 0,
+    basis:
+      rate.kind === 'absolute' ? 'absolute (--rate)' : 'unpaced: producers post as fast as acks allow (saturation)',
+  };
   let ceilingMethod = '';
   const ceilingOrders = { ceiling: '', 'ceiling-sorted': '' };
   let fileNo = 0;
@@ -327,7 +363,8 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   // The database and everything named after it (-wal, -shm, the funnel's .spool…).
   const removeDb = (p: string) => {
     const base = path.basename(p);
-    for (const f of fs.readdirSync(path.dirname(p))) if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(p), f), { recursive: true, force: true });
+    for (const f of fs.readdirSync(path.dirname(p)))
+      if (f.startsWith(base)) fs.rmSync(path.join(path.dirname(p), f), { recursive: true, force: true });
   };
 
   // The funnel order the ceiling replays: recorded after each funnel run (the latest one wins). One left in a
@@ -335,8 +372,22 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const arrivalFile = path.join(dir, 'funnel-arrival.bin');
   fs.rmSync(arrivalFile, { force: true });
   const ceilingArgs = () => [
-    '--trades', String(o.trades), '--collectors', String(o.collectors), '--duplicates', String(o.duplicates), '--seed', String(seed),
-    '--batch', String(batchSize), '--tx', String(ceilingTxRows), '--chunk', String(ceilingChunkRows), '--dir', dir,
+    '--trades',
+    String(o.trades),
+    '--collectors',
+    String(o.collectors),
+    '--duplicates',
+    String(o.duplicates),
+    '--seed',
+    String(seed),
+    '--batch',
+    String(batchSize),
+    '--tx',
+    String(ceilingTxRows),
+    '--chunk',
+    String(ceilingChunkRows),
+    '--dir',
+    dir,
     ...(fs.existsSync(arrivalFile) ? ['--arrival', arrivalFile] : []),
   ];
   try {
@@ -379,7 +430,16 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
           });
           if (contender === 'funnel') {
             funnelThreadRuns.push({ seconds: r.seconds, threads: r.threads });
-            writeArrivalFile(arrivalFile, recordArrivalOrder(dbPath, { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, seed, batchSize }));
+            writeArrivalFile(
+              arrivalFile,
+              recordArrivalOrder(dbPath, {
+                trades: o.trades,
+                collectors: o.collectors,
+                duplicates: o.duplicates,
+                seed,
+                batchSize,
+              }),
+            );
           }
           removeDb(dbPath);
           figures = fromLoad(r, before);
@@ -401,26 +461,55 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   for (const c of CONTENDERS) {
     const mine = runs.filter((r) => r.contender === c).map((r) => r.figures);
     const storedAll = mine.every((f) => f.stored === f.unique);
-    if (!storedAll) problems.push(`${c}: stored != unique in some run (${mine.map((f) => `${f.stored}/${f.unique}`).join(', ')})`);
+    if (!storedAll)
+      problems.push(`${c}: stored != unique in some run (${mine.map((f) => `${f.stored}/${f.unique}`).join(', ')})`);
     const failed = mine.reduce((a, f) => a + f.failedBatches, 0);
     if (failed) problems.push(`${c}: ${failed} failed batches`);
-    contenders[c] = { median: medianFigures(mine), runs: mine.length, storedAll, latencyMeaning: c.startsWith('ceiling') ? `per transaction of up to ${ceilingTxRows} rows (BEGIN IMMEDIATE → COMMIT)` : LATENCY_MEANING[c], paced: offered.rowsPerSec > 0 && !c.startsWith('ceiling') };
+    contenders[c] = {
+      median: medianFigures(mine),
+      runs: mine.length,
+      storedAll,
+      latencyMeaning: c.startsWith('ceiling')
+        ? `per transaction of up to ${ceilingTxRows} rows (BEGIN IMMEDIATE → COMMIT)`
+        : LATENCY_MEANING[c],
+      paced: offered.rowsPerSec > 0 && !c.startsWith('ceiling'),
+    };
   }
-  if (contenders.funnel.median.lockErrors !== 0) problems.push(`funnel: ${contenders.funnel.median.lockErrors} lock errors (median), expected 0`);
-  const ratios = ratiosOf(Object.fromEntries(CONTENDERS.map((c) => [c, contenders[c].median])) as Record<Contender, ContenderFigures>);
+  if (contenders.funnel.median.lockErrors !== 0)
+    problems.push(`funnel: ${contenders.funnel.median.lockErrors} lock errors (median), expected 0`);
+  const ratios = ratiosOf(
+    Object.fromEntries(CONTENDERS.map((c) => [c, contenders[c].median])) as Record<Contender, ContenderFigures>,
+  );
   const perRep: CompareRatios[] = [];
   for (let rep = 1; rep <= o.reps; rep++) {
-    const f = Object.fromEntries(runs.filter((r) => r.rep === rep).map((r) => [r.contender, r.figures])) as Record<Contender, ContenderFigures>;
+    const f = Object.fromEntries(runs.filter((r) => r.rep === rep).map((r) => [r.contender, r.figures])) as Record<
+      Contender,
+      ContenderFigures
+    >;
     perRep.push(ratiosOf(f));
   }
   const { pairedRatios, pairedRatioRange } = summarizePerRep(perRep);
-  for (const [k, v] of Object.entries(ratios)) if (!Number.isFinite(v)) problems.push(`ratio ${k} is not finite (${v})`);
+  for (const [k, v] of Object.entries(ratios))
+    if (!Number.isFinite(v)) problems.push(`ratio ${k} is not finite (${v})`);
 
   return {
     machine,
     date: new Date().toISOString(),
-    command: o.command ?? `runCompare(${JSON.stringify({ trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate) })})`,
-    options: { trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate), seed, batchSize, ceilingTxRows, ceilingChunkRows, collectorNice: DEFAULT_COLLECTOR_NICE },
+    command:
+      o.command ??
+      `runCompare(${JSON.stringify({ trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, reps: o.reps, rate: describeRate(rate) })})`,
+    options: {
+      trades: o.trades,
+      collectors: o.collectors,
+      duplicates: o.duplicates,
+      reps: o.reps,
+      rate: describeRate(rate),
+      seed,
+      batchSize,
+      ceilingTxRows,
+      ceilingChunkRows,
+      collectorNice: DEFAULT_COLLECTOR_NICE,
+    },
     offeredRate: offered,
     rotation: `odd reps: ${rotationFor(1).join(' → ')}; even reps: ${rotationFor(2).join(' → ')}; ${o.reps} rep(s); a fresh temp database file per run; the ceilings in a child process, replaying the arrival order recorded in the latest funnel run; a GC before each threaded run`,
     ceilingMethod,
@@ -467,7 +556,8 @@ function fmt(n: number, digits = 0): string {
 }
 
 export function renderTable(r: CompareResult): string {
-  const head = '| contender | journal | rows/s | stored / unique | lock errors | busy retries | latency p50 ms | p95 ms | p99 ms | peak RSS MB | CPU s | wall s | close s |';
+  const head =
+    '| contender | journal | rows/s | stored / unique | lock errors | busy retries | latency p50 ms | p95 ms | p99 ms | peak RSS MB | CPU s | wall s | close s |';
   const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const lines = CONTENDERS.map((c) => {
     const s = r.contenders[c];
@@ -483,7 +573,9 @@ export function renderRatios(r: CompareResult): string {
     const [lo, hi] = r.pairedRatioRange[k];
     return `| ${RATIO_LABEL[k]} | ${x(r.ratios[k])} | ${x(r.pairedRatios[k])} | ${x(lo)} – ${x(hi)} |`;
   });
-  return ['| ratio | of medians | median of per-rep ratios | per-rep range |', '|---|--:|--:|--:|', ...lines].join('\n');
+  return ['| ratio | of medians | median of per-rep ratios | per-rep range |', '|---|--:|--:|--:|', ...lines].join(
+    '\n',
+  );
 }
 
 export function renderMarkdown(r: CompareResult, svgFile: string): string {
@@ -547,7 +639,12 @@ export function renderSvg(r: CompareResult): string {
       `${r.options.trades} trades, ${r.options.collectors} collectors, ${r.options.duplicates * 100}% duplicates, medians of ${r.options.reps} rep(s), rate ${r.options.rate}; ${r.date}`,
     ],
     panels: [
-      { title: 'Throughput', unit: 'rows/s, higher is better', categories: cats, series: [{ name: 'rows/s', values: CONTENDERS.map((c) => r.contenders[c].median.rowsPerSec) }] },
+      {
+        title: 'Throughput',
+        unit: 'rows/s, higher is better',
+        categories: cats,
+        series: [{ name: 'rows/s', values: CONTENDERS.map((c) => r.contenders[c].median.rowsPerSec) }],
+      },
       {
         title: 'Batch latency',
         unit: `ms, lower is better; ceiling = per ${r.options.ceilingTxRows}-row transaction`,
@@ -566,7 +663,7 @@ export function renderSvg(r: CompareResult): string {
 /** Writes NAME.md and NAME.svg beside it; returns both paths. */
 export function writeReport(r: CompareResult, mdPath: string): { md: string; svg: string } {
   const md = path.resolve(mdPath);
-  const svg = md.replace(/\.md$/i, '') + '.svg';
+  const svg = `${md.replace(/\.md$/i, '')}.svg`;
   fs.mkdirSync(path.dirname(md), { recursive: true });
   fs.writeFileSync(svg, renderSvg(r));
   fs.writeFileSync(md, renderMarkdown(r, path.basename(svg)));
@@ -586,7 +683,8 @@ export function parseRate(v: string | undefined): RateSpec | string {
     if (!(percent > 0)) return `--rate percentage must be > 0, got ${JSON.stringify(v)}`;
     return { kind: 'percent-of-ceiling', percent };
   }
-  if (!/^\s*\d+\s*$/.test(v)) return `--rate must be rows/s (an integer >= 0) or a percentage of the ceiling like 50%, got ${JSON.stringify(v)}`;
+  if (!/^\s*\d+\s*$/.test(v))
+    return `--rate must be rows/s (an integer >= 0) or a percentage of the ceiling like 50%, got ${JSON.stringify(v)}`;
   const n = Number(v);
   return n === 0 ? { kind: 'unpaced' } : { kind: 'absolute', rowsPerSec: n };
 }
@@ -609,7 +707,8 @@ async function main(): Promise<void> {
   }
   const rate = parseRate(args.rate);
   if (typeof rate === 'string') throw new UsageError(rate);
-  if (args.report !== undefined && !/\.md$/i.test(args.report)) throw new UsageError(`--report must name a .md file (the .svg goes beside it), got ${JSON.stringify(args.report)}`);
+  if (args.report !== undefined && !/\.md$/i.test(args.report))
+    throw new UsageError(`--report must name a .md file (the .svg goes beside it), got ${JSON.stringify(args.report)}`);
   const options: CompareOptions = {
     ...loadShapeFrom(args),
     reps: intFlag('reps', args.reps, 3, 1),
@@ -633,7 +732,9 @@ async function main(): Promise<void> {
   if (args.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
-    process.stdout.write(`load: ${result.options.trades} trades, ${result.options.collectors} collectors, ${result.options.duplicates} duplicates, ${result.options.reps} rep(s), offered rate for direct and funnel: ${result.offeredRate.rowsPerSec ? `${result.offeredRate.rowsPerSec} rows/s, ` : ''}${result.offeredRate.basis}\n\n`);
+    process.stdout.write(
+      `load: ${result.options.trades} trades, ${result.options.collectors} collectors, ${result.options.duplicates} duplicates, ${result.options.reps} rep(s), offered rate for direct and funnel: ${result.offeredRate.rowsPerSec ? `${result.offeredRate.rowsPerSec} rows/s, ` : ''}${result.offeredRate.basis}\n\n`,
+    );
     process.stdout.write(`${renderTable(result)}\n\n`);
     process.stdout.write(`${renderRatios(result)}\ntotal ${result.seconds}s\n`);
     const t = result.funnelThreads;
@@ -646,9 +747,12 @@ async function main(): Promise<void> {
   }
   if (report) process.stderr.write(`report: ${report.md} (+ ${path.basename(report.svg)})\n`);
   if (result.problems.length) {
-    process.stderr.write(`bench:compare: figures not trustworthy:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(
+      `bench:compare: figures not trustworthy:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    );
     process.exitCode = 1;
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runScript('bench:compare', USAGE, main);
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  await runScript('bench:compare', USAGE, main);

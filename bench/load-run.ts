@@ -5,21 +5,21 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { summarize } from '../src/common/latency-recorder.ts';
+import { DEFAULT_COLLECTOR_NICE } from '../src/common/thread-priority.ts';
+import { type DatabaseConfig, DEFAULT_DATABASE_CONFIG } from '../src/config/database-config.ts';
 import { urlFromDatabasePath } from '../src/config/database-url.ts';
 import { DirectDatabaseManager } from '../src/direct/direct-manager.ts';
 import { LockOptimizedDatabaseManager } from '../src/funnel/lock-optimized-manager.ts';
-import { summarize } from '../src/common/latency-recorder.ts';
-import { planProducers } from '../src/sim/synthetic-trades.ts';
-import { Worker } from 'node:worker_threads';
-import { DEFAULT_COLLECTOR_NICE } from '../src/common/thread-priority.ts';
-import { DEFAULT_DATABASE_CONFIG, type DatabaseConfig } from '../src/config/database-config.ts';
 import type { LatencySummary } from '../src/protocol/messages.ts';
-import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
+import { planProducers } from '../src/sim/synthetic-trades.ts';
 import { collectGarbage } from './collect-garbage.ts';
-import { memoryBreakdown, type MemoryBreakdown } from './process-memory.ts';
+import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
+import { type MemoryBreakdown, memoryBreakdown } from './process-memory.ts';
 import { round, roundSummary } from './rounding.ts';
-import { NO_TIMES, sumTimes, threadSnapshot, timesBetween, type ThreadTimes } from './thread-cpu.ts';
+import { NO_TIMES, sumTimes, type ThreadTimes, threadSnapshot, timesBetween } from './thread-cpu.ts';
 
 export interface LoadOptions {
   manager: 'funnel' | 'direct';
@@ -114,7 +114,11 @@ export function defaultLoadDbPath(manager: string): string {
 }
 
 /** Each producer's trade indices as a typed array (4 bytes each, transferable); the plan's arrays die here. */
-function producerIndices(trades: number, collectors: number, duplicates: number): { unique: number; indices: Int32Array<ArrayBuffer>[] } {
+function producerIndices(
+  trades: number,
+  collectors: number,
+  duplicates: number,
+): { unique: number; indices: Int32Array<ArrayBuffer>[] } {
   const { unique, plans } = planProducers(trades, collectors, duplicates);
   return { unique, indices: plans.map((p) => Int32Array.from(p.indices)) };
 }
@@ -130,7 +134,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   collectGarbage();
   let funnel: LockOptimizedDatabaseManager | undefined;
   if (o.manager === 'funnel') {
-    funnel = new LockOptimizedDatabaseManager({ ...o.dbConfig, url: dbUrl }, o.slowWriter ? { writerSlowdown: o.slowWriter } : {});
+    funnel = new LockOptimizedDatabaseManager(
+      { ...o.dbConfig, url: dbUrl },
+      o.slowWriter ? { writerSlowdown: o.slowWriter } : {},
+    );
     await funnel.initialize();
   } else {
     // Create the schema once so the timed part measures storing, not N connections racing to migrate.
@@ -161,7 +168,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         lazy: o.lazy ?? false,
         nice: collectorNice,
       };
-      const w = new Worker(PRODUCER_ENTRY, { workerData: data, transferList: [...(port ? [port] : []), data.indices.buffer], ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}) });
+      const w = new Worker(PRODUCER_ENTRY, {
+        workerData: data,
+        transferList: [...(port ? [port] : []), data.indices.buffer],
+        ...(o.lazy ? { resourceLimits: LAZY_PRODUCER_LIMITS } : {}),
+      });
       workers.push(w);
       exits.push(once(w, 'exit').catch(() => undefined));
       const messages = (kind: ProducerToHarness['kind']) =>

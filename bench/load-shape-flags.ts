@@ -15,7 +15,11 @@ export interface LoadShape {
   duplicates: number;
 }
 
-export function loadShapeFrom(args: { trades?: string | undefined; collectors?: string | undefined; duplicates?: string | undefined }): LoadShape {
+export function loadShapeFrom(args: {
+  trades?: string | undefined;
+  collectors?: string | undefined;
+  duplicates?: string | undefined;
+}): LoadShape {
   return {
     trades: intFlag('trades', args.trades, 200_000, 1),
     collectors: intFlag('collectors', args.collectors, 8, 1, 256),

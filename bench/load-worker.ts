@@ -1,24 +1,26 @@
 // One producer thread of the load harness: generates its share of trades up front, waits for "go", then
 // stores them in batches through the funnel (its own writer port) or the direct way (its own connection).
 
-import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WriterClient } from '../src/sender/writer-client.ts';
+import { parentPort, workerData } from 'node:worker_threads';
 import { LatencyRecorder } from '../src/common/latency-recorder.ts';
-import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { lowerThisThreadPriority } from '../src/common/thread-priority.ts';
 import type { TradeRecord } from '../src/protocol/records.ts';
+import { WriterClient } from '../src/sender/writer-client.ts';
+import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 import { ownThreadTimes, timesBetween } from './thread-cpu.ts';
 
 const data = workerData as ProducerData;
 // As a collector thread does: the writer, which every producer waits on, gets the CPU first.
 const priority = lowerThisThreadPriority(data.nice);
-if (!priority.applied) process.emitWarning(`producer ${data.producer}: nice ${data.nice} not applied: ${priority.reason}`);
+if (!priority.applied)
+  process.emitWarning(`producer ${data.producer}: nice ${data.nice} not applied: ${priority.reason}`);
 const port = parentPort!;
 const send = (m: ProducerToHarness) => port.postMessage(m);
 
-const makeBatch = (start: number): TradeRecord[] => Array.from(data.indices.subarray(start, start + data.batchSize), (idx) => syntheticTrade(idx, { seed: data.seed }));
+const makeBatch = (start: number): TradeRecord[] =>
+  Array.from(data.indices.subarray(start, start + data.batchSize), (idx) => syntheticTrade(idx, { seed: data.seed }));
 const starts: number[] = [];
 for (let i = 0; i < data.indices.length; i += data.batchSize) starts.push(i);
 // Eager generation keeps trade generation out of the timed part; lazy keeps memory flat for huge runs.
@@ -75,18 +77,21 @@ if (direct) {
     await pace(sent);
     sent += batch.length;
     const t0 = performance.now();
-    const p: Promise<void> = client.storeTrades(batch).then(
-      (ack) => {
-        latency.record(performance.now() - t0);
-        totals.inserted += ack.inserted;
-        totals.duplicates += ack.duplicates;
-        totals.rejected += ack.rejected.length;
-        totals.batches++;
-      },
-      () => {
-        totals.failedBatches++;
-      },
-    ).finally(() => window.delete(p));
+    const p: Promise<void> = client
+      .storeTrades(batch)
+      .then(
+        (ack) => {
+          latency.record(performance.now() - t0);
+          totals.inserted += ack.inserted;
+          totals.duplicates += ack.duplicates;
+          totals.rejected += ack.rejected.length;
+          totals.batches++;
+        },
+        () => {
+          totals.failedBatches++;
+        },
+      )
+      .finally(() => window.delete(p));
     window.add(p);
     if (window.size >= data.maxInFlight) await Promise.race(window);
   }

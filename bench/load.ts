@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.ts';
-import { DEFAULT_DATABASE_CONFIG } from '../src/config/database-config.ts';
 import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../src/common/thread-priority.ts';
+import { DEFAULT_DATABASE_CONFIG } from '../src/config/database-config.ts';
 import { defaultLoadDbPath, runLoad } from './load-run.ts';
 import { machineSummary } from './machine.ts';
 
@@ -43,8 +43,10 @@ const result = await runScript('bench:load', USAGE, async () => {
   const manager = choiceFlag('manager', args.manager, 'funnel', ['funnel', 'direct'] as const);
   const duplicates = numberFlag('duplicates', args.duplicates, 0.3, 0, 0.99);
   const dbPath = args.db ? path.resolve(args.db) : defaultLoadDbPath(manager);
-  if (args.db && fs.existsSync(dbPath)) throw new UsageError(`--db ${dbPath} already exists; the harness counts rows, so give it a new file`);
-  const slowWriter = args['slow-writer'] === undefined ? undefined : intFlag('slow-writer', args['slow-writer'], 1, 1, 1000);
+  if (args.db && fs.existsSync(dbPath))
+    throw new UsageError(`--db ${dbPath} already exists; the harness counts rows, so give it a new file`);
+  const slowWriter =
+    args['slow-writer'] === undefined ? undefined : intFlag('slow-writer', args['slow-writer'], 1, 1, 1000);
   const options = {
     manager,
     collectors: intFlag('collectors', args.collectors, 8, 1, 256),
@@ -57,9 +59,15 @@ const result = await runScript('bench:load', USAGE, async () => {
     collectorNice: intFlag('collector-nice', args['collector-nice'], DEFAULT_COLLECTOR_NICE, 0, MAX_NICE),
     ...(slowWriter ? { slowWriter, lazy: true, rssSampleMs: 1000 } : {}),
     dbConfig: {
-      ...(args['checkpoint-interval'] === undefined ? {} : { checkpointIntervalMs: intFlag('checkpoint-interval', args['checkpoint-interval'], 1000, 0, 3_600_000) }),
-      ...(args['mmap-mb'] === undefined ? {} : { mmapSizeBytes: intFlag('mmap-mb', args['mmap-mb'], 0, 0, 1 << 20) * 2 ** 20 }),
-      ...(args['cache-mb'] === undefined ? {} : { cacheSizeKb: intFlag('cache-mb', args['cache-mb'], 0, 0, 1 << 16) * 1024 }),
+      ...(args['checkpoint-interval'] === undefined
+        ? {}
+        : { checkpointIntervalMs: intFlag('checkpoint-interval', args['checkpoint-interval'], 1000, 0, 3_600_000) }),
+      ...(args['mmap-mb'] === undefined
+        ? {}
+        : { mmapSizeBytes: intFlag('mmap-mb', args['mmap-mb'], 0, 0, 1 << 20) * 2 ** 20 }),
+      ...(args['cache-mb'] === undefined
+        ? {}
+        : { cacheSizeKb: intFlag('cache-mb', args['cache-mb'], 0, 0, 1 << 16) * 1024 }),
       pragmas: choiceFlag('pragmas', args.pragmas, 'optimized', ['optimized', 'default'] as const),
     },
   };
@@ -71,5 +79,6 @@ if (result.json) {
   process.stdout.write(`${JSON.stringify({ ...result.load, machine: machineSummary() })}\n`);
 } else {
   process.stdout.write(`${machineSummary().line}\n`);
-  for (const [k, v] of Object.entries(result.load)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+  for (const [k, v] of Object.entries(result.load))
+    process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
 }

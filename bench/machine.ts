@@ -18,5 +18,12 @@ export function machineSummary(): MachineSummary {
   const memoryGb = Math.round(os.totalmem() / 2 ** 30);
   const sqlite = bundledSqliteVersion();
   const node = process.version;
-  return { cpu, cores, memoryGb, node, sqlite, line: `machine: ${cpu}, ${cores} cores, ${memoryGb} GiB, Node ${node}, SQLite ${sqlite}` };
+  return {
+    cpu,
+    cores,
+    memoryGb,
+    node,
+    sqlite,
+    line: `machine: ${cpu}, ${cores} cores, ${memoryGb} GiB, Node ${node}, SQLite ${sqlite}`,
+  };
 }

@@ -31,7 +31,12 @@ const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** 1234 → "1234", 18432 → "18.4k", 1.5e6 → "1.5M", 0.123 → "0.123". */
@@ -84,19 +89,27 @@ function renderPanel(p: BarPanel, x0: number, y0: number, width: number, height:
   const plotY = y0 + top;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const finite = p.series.flatMap((s) => s.values).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const finite = p.series
+    .flatMap((s) => s.values)
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const log = p.scale === 'log';
   const positive = finite.filter((v) => v > 0);
-  const ticks = log ? logTicks(positive.length ? Math.min(...positive) : 1, positive.length ? Math.max(...positive) : 10) : linearTicks(finite.length ? Math.max(...finite) : 1);
+  const ticks = log
+    ? logTicks(positive.length ? Math.min(...positive) : 1, positive.length ? Math.max(...positive) : 10)
+    : linearTicks(finite.length ? Math.max(...finite) : 1);
   const tMin = ticks[0]!;
   const tMax = ticks[ticks.length - 1]!;
   const yOf = (v: number) => {
-    const f = log ? (Math.log10(Math.max(v, tMin)) - Math.log10(tMin)) / (Math.log10(tMax) - Math.log10(tMin)) : (v - tMin) / (tMax - tMin);
+    const f = log
+      ? (Math.log10(Math.max(v, tMin)) - Math.log10(tMin)) / (Math.log10(tMax) - Math.log10(tMin))
+      : (v - tMin) / (tMax - tMin);
     return plotY + plotH - Math.max(0, Math.min(1, f)) * plotH;
   };
 
   out.push(`<g class="panel">`);
-  out.push(`<text x="${num(x0 + 8)}" y="${num(y0 + 18)}" font-size="14" font-weight="600" ${FONT}>${escapeXml(p.title)} <tspan font-weight="400" fill="#555">(${escapeXml(p.unit)}${log ? ', log scale' : ''})</tspan></text>`);
+  out.push(
+    `<text x="${num(x0 + 8)}" y="${num(y0 + 18)}" font-size="14" font-weight="600" ${FONT}>${escapeXml(p.title)} <tspan font-weight="400" fill="#555">(${escapeXml(p.unit)}${log ? ', log scale' : ''})</tspan></text>`,
+  );
   // Legend (only when there is more than one series).
   if (p.series.length > 1) {
     let lx = x0 + width - right;
@@ -111,10 +124,16 @@ function renderPanel(p: BarPanel, x0: number, y0: number, width: number, height:
   // Grid and axis labels.
   for (const t of ticks) {
     const y = yOf(t);
-    out.push(`<line x1="${num(plotX)}" y1="${num(y)}" x2="${num(plotX + plotW)}" y2="${num(y)}" stroke="#ddd" stroke-width="1"/>`);
-    out.push(`<text x="${num(plotX - 6)}" y="${num(y + 4)}" font-size="11" text-anchor="end" fill="#444" ${FONT}>${escapeXml(formatValue(t))}</text>`);
+    out.push(
+      `<line x1="${num(plotX)}" y1="${num(y)}" x2="${num(plotX + plotW)}" y2="${num(y)}" stroke="#ddd" stroke-width="1"/>`,
+    );
+    out.push(
+      `<text x="${num(plotX - 6)}" y="${num(y + 4)}" font-size="11" text-anchor="end" fill="#444" ${FONT}>${escapeXml(formatValue(t))}</text>`,
+    );
   }
-  out.push(`<line x1="${num(plotX)}" y1="${num(plotY + plotH)}" x2="${num(plotX + plotW)}" y2="${num(plotY + plotH)}" stroke="#333" stroke-width="1"/>`);
+  out.push(
+    `<line x1="${num(plotX)}" y1="${num(plotY + plotH)}" x2="${num(plotX + plotW)}" y2="${num(plotY + plotH)}" stroke="#333" stroke-width="1"/>`,
+  );
   // Bars.
   const groups = Math.max(1, p.categories.length);
   const groupW = plotW / groups;
@@ -127,15 +146,23 @@ function renderPanel(p: BarPanel, x0: number, y0: number, width: number, height:
       const bx = gx + k * barW;
       const cx = bx + barW / 2;
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        out.push(`<text x="${num(cx)}" y="${num(plotY + plotH - 4)}" font-size="10" text-anchor="middle" fill="#888" ${FONT}>n/a</text>`);
+        out.push(
+          `<text x="${num(cx)}" y="${num(plotY + plotH - 4)}" font-size="10" text-anchor="middle" fill="#888" ${FONT}>n/a</text>`,
+        );
         return;
       }
       const y = yOf(v);
       const h = Math.max(plotY + plotH - y, v > 0 ? 1 : 0);
-      out.push(`<rect x="${num(bx + 1)}" y="${num(plotY + plotH - h)}" width="${num(Math.max(1, barW - 2))}" height="${num(h)}" fill="${colorOf(s, k)}"><title>${escapeXml(`${cat} ${s.name}: ${formatValue(v)} ${p.unit}`)}</title></rect>`);
-      out.push(`<text x="${num(cx)}" y="${num(plotY + plotH - h - 4)}" font-size="10" text-anchor="middle" fill="#222" ${FONT}>${escapeXml(formatValue(v))}</text>`);
+      out.push(
+        `<rect x="${num(bx + 1)}" y="${num(plotY + plotH - h)}" width="${num(Math.max(1, barW - 2))}" height="${num(h)}" fill="${colorOf(s, k)}"><title>${escapeXml(`${cat} ${s.name}: ${formatValue(v)} ${p.unit}`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${num(cx)}" y="${num(plotY + plotH - h - 4)}" font-size="10" text-anchor="middle" fill="#222" ${FONT}>${escapeXml(formatValue(v))}</text>`,
+      );
     });
-    out.push(`<text x="${num(plotX + c * groupW + groupW / 2)}" y="${num(plotY + plotH + 18)}" font-size="12" text-anchor="middle" ${FONT}>${escapeXml(cat)}</text>`);
+    out.push(
+      `<text x="${num(plotX + c * groupW + groupW / 2)}" y="${num(plotY + plotH + 18)}" font-size="12" text-anchor="middle" ${FONT}>${escapeXml(cat)}</text>`,
+    );
   });
   out.push(`</g>`);
 }
@@ -153,11 +180,15 @@ export function renderBarChart(spec: ChartSpec): string {
   const height = header + spec.panels.length * panelHeight + 8;
   const out: string[] = [];
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
+  );
   out.push(`<title>${escapeXml(spec.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text x="8" y="22" font-size="16" font-weight="700" ${FONT}>${escapeXml(spec.title)}</text>`);
-  subtitle.forEach((line, i) => out.push(`<text x="8" y="${40 + i * 16}" font-size="11" fill="#555" ${FONT}>${escapeXml(line)}</text>`));
+  subtitle.forEach((line, i) =>
+    out.push(`<text x="8" y="${40 + i * 16}" font-size="11" fill="#555" ${FONT}>${escapeXml(line)}</text>`),
+  );
   spec.panels.forEach((p, i) => renderPanel(p, 0, header + i * panelHeight, width, panelHeight, out));
   out.push(`</svg>`);
   return `${out.join('\n')}\n`;

@@ -1,8 +1,9 @@
 // `node dist/bench/worker-startup.js [--threads 8]`: how long N worker threads take to start through
 // new Worker (compiled JavaScript) and how much RSS they add. Prints one JSON line.
-import { machineSummary } from './machine.ts';
-import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+
 import { Worker } from 'node:worker_threads';
+import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
+import { machineSummary } from './machine.ts';
 
 const USAGE = 'usage: node dist/bench/worker-startup.js [--threads N]';
 

@@ -13,19 +13,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
-import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
-import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
-import { detectSchemaFlavor } from '../src/sqlite/schema-migrations.ts';
-import { packTrades } from '../src/trades/trade-packing.ts';
-import { WriteStatements } from '../src/sqlite/trade-statements.ts';
 import { componentLogger } from '../src/logging/logger.ts';
-import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import type { AckMessage, WriterToCollector } from '../src/protocol/messages.ts';
+import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import { detectSchemaFlavor } from '../src/sqlite/schema-migrations.ts';
+import { WriteStatements } from '../src/sqlite/trade-statements.ts';
+import { packTrades } from '../src/trades/trade-packing.ts';
+import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
 import { roundRobinOrder } from './arrival-order.ts';
-import { type CeilingRows, DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS, openAsWriter, planCeilingTransactions, prepareCeilingRows } from './ceiling.ts';
+import {
+  type CeilingRows,
+  DEFAULT_CEILING_CHUNK_ROWS,
+  DEFAULT_CEILING_TX_ROWS,
+  openAsWriter,
+  planCeilingTransactions,
+  prepareCeilingRows,
+} from './ceiling.ts';
 import { median } from './compare.ts';
+import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { machineSummary } from './machine.ts';
 import { round } from './rounding.ts';
 
@@ -71,9 +78,19 @@ function storedIn(db: Database.Database): number {
 }
 
 /** The engine, fed `perStep` batches per step, each step awaited until every batch in it is acked. */
-function engineStepper(dbPath: string, sort: boolean, batches: { count: number; data: string }[], perStep: number): Stepper {
+function engineStepper(
+  dbPath: string,
+  sort: boolean,
+  batches: { count: number; data: string }[],
+  perStep: number,
+): Stepper {
   const { db, settings } = openAsWriter(dbPath, { sortGroupById: sort });
-  const engine = new GroupCommitWriter(db, new WriteStatements(db, detectSchemaFlavor(db)), settings, componentLogger('bench-writer'));
+  const engine = new GroupCommitWriter(
+    db,
+    new WriteStatements(db, detectSchemaFlavor(db)),
+    settings,
+    componentLogger('bench-writer'),
+  );
   // Copies made before any clock runs, as a port delivers one per message: no variant sees strings another touched.
   const own = batches.map((b) => structuredClone(b));
   return {
@@ -83,10 +100,13 @@ function engineStepper(dbPath: string, sort: boolean, batches: { count: number; 
         let replies = 0;
         const onReply = (m: WriterToCollector) => {
           if (m.kind === 'nack') reject(new Error(`batch ${m.batchId} nacked: ${m.error.message}`));
-          else if ((m as AckMessage).rejected.length) reject(new Error(`batch ${m.batchId}: ${(m as AckMessage).rejected[0]!.reason}`));
+          else if ((m as AckMessage).rejected.length)
+            reject(new Error(`batch ${m.batchId}: ${(m as AckMessage).rejected[0]!.reason}`));
           else if (++replies === mine.length) resolve();
         };
-        mine.forEach((packedTrades, k) => engine.enqueue({ kind: 'write', batchId: t * perStep + k, packedTrades }, onReply));
+        mine.forEach((packedTrades, k) =>
+          engine.enqueue({ kind: 'write', batchId: t * perStep + k, packedTrades }, onReply),
+        );
       }),
     checkpoint: () => engine.checkpoint('PASSIVE'),
     close: async () => {
@@ -115,12 +135,23 @@ function ceilingStepper(dbPath: string, rows: CeilingRows, txRows: number): Step
 /** Untimed checkpoints this often (in steps), the same for every variant: keeps the WAL files bounded. */
 const CHECKPOINT_EVERY_STEPS = 8;
 
-export async function runWriterEngineBench(o: EngineOptions): Promise<{ runs: EngineRun[]; medians: Record<EngineVariant, { rowsPerSec: number; cpuSeconds: number }>; unique: number; rowsPerTransaction: number }> {
+export async function runWriterEngineBench(o: EngineOptions): Promise<{
+  runs: EngineRun[];
+  medians: Record<EngineVariant, { rowsPerSec: number; cpuSeconds: number }>;
+  unique: number;
+  rowsPerTransaction: number;
+}> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-writer-bench-'));
   try {
     const batchSize = o.batchSize ?? 200;
     const batches = packedArrivalBatches(o);
-    const ceilingRows = prepareCeilingRows({ trades: o.trades, collectors: o.collectors, duplicates: o.duplicates, seed: o.seed ?? 7, batchSize });
+    const ceilingRows = prepareCeilingRows({
+      trades: o.trades,
+      collectors: o.collectors,
+      duplicates: o.duplicates,
+      seed: o.seed ?? 7,
+      batchSize,
+    });
     // Whole batches per group commit, as many as the writer's bound takes; the ceiling commits as many rows.
     const perStep = Math.max(1, Math.floor(DEFAULT_CEILING_TX_ROWS / batchSize));
     const rowsPerTransaction = perStep * batchSize;
@@ -130,7 +161,9 @@ export async function runWriterEngineBench(o: EngineOptions): Promise<{ runs: En
     for (let rep = 0; rep < o.reps; rep++) {
       const steppers = VARIANTS.map((variant) => {
         const dbPath = path.join(dir, `run-${n++}.db`);
-        return variant === 'ceiling' ? ceilingStepper(dbPath, ceilingRows, rowsPerTransaction) : engineStepper(dbPath, variant === 'engine-sorted', batches, perStep);
+        return variant === 'ceiling'
+          ? ceilingStepper(dbPath, ceilingRows, rowsPerTransaction)
+          : engineStepper(dbPath, variant === 'engine-sorted', batches, perStep);
       });
       const wallMs = VARIANTS.map(() => 0);
       const cpuUs = VARIANTS.map(() => 0);
@@ -148,16 +181,29 @@ export async function runWriterEngineBench(o: EngineOptions): Promise<{ runs: En
       }
       for (let v = 0; v < VARIANTS.length; v++) {
         const stored = await steppers[v]!.close();
-        const r: EngineRun = { variant: VARIANTS[v]!, rowsPerSec: Math.round(ceilingRows.offered / (wallMs[v]! / 1000)), cpuSeconds: round(cpuUs[v]! / 1e6, 3), stored };
+        const r: EngineRun = {
+          variant: VARIANTS[v]!,
+          rowsPerSec: Math.round(ceilingRows.offered / (wallMs[v]! / 1000)),
+          cpuSeconds: round(cpuUs[v]! / 1e6, 3),
+          stored,
+        };
         runs.push(r);
-        o.onProgress?.(`rep ${rep + 1}/${o.reps} ${r.variant.padEnd(14)} ${String(r.rowsPerSec).padStart(7)} rows/s  cpu ${r.cpuSeconds.toFixed(2)} s  stored ${r.stored}`);
+        o.onProgress?.(
+          `rep ${rep + 1}/${o.reps} ${r.variant.padEnd(14)} ${String(r.rowsPerSec).padStart(7)} rows/s  cpu ${r.cpuSeconds.toFixed(2)} s  stored ${r.stored}`,
+        );
       }
       for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { force: true });
     }
     const medians = Object.fromEntries(
       VARIANTS.map((v) => {
         const mine = runs.filter((r) => r.variant === v);
-        return [v, { rowsPerSec: Math.round(median(mine.map((r) => r.rowsPerSec))), cpuSeconds: round(median(mine.map((r) => r.cpuSeconds)), 3) }];
+        return [
+          v,
+          {
+            rowsPerSec: Math.round(median(mine.map((r) => r.rowsPerSec))),
+            cpuSeconds: round(median(mine.map((r) => r.cpuSeconds)), 3),
+          },
+        ];
       }),
     ) as Record<EngineVariant, { rowsPerSec: number; cpuSeconds: number }>;
     return { runs, medians, unique: ceilingRows.unique, rowsPerTransaction };
@@ -166,7 +212,8 @@ export async function runWriterEngineBench(o: EngineOptions): Promise<{ runs: En
   }
 }
 
-const USAGE = 'usage: npm run bench:writer -- [--trades 200000] [--collectors 8] [--duplicates 0.3] [--reps 3] [--json]';
+const USAGE =
+  'usage: npm run bench:writer -- [--trades 200000] [--collectors 8] [--duplicates 0.3] [--reps 3] [--json]';
 
 async function main(): Promise<void> {
   const { values: args } = parseFlags(process.argv.slice(2), {
@@ -189,12 +236,22 @@ async function main(): Promise<void> {
   const ratio = (v: EngineVariant) => round(r.medians[v].rowsPerSec / r.medians.ceiling.rowsPerSec, 3);
   const ratios = { engineOverCeiling: ratio('engine'), engineSortedOverCeiling: ratio('engine-sorted') };
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ machine, options: { ...o, onProgress: undefined }, unique: r.unique, rowsPerTransaction: r.rowsPerTransaction, medians: r.medians, ratios, runs: r.runs })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ machine, options: { ...o, onProgress: undefined }, unique: r.unique, rowsPerTransaction: r.rowsPerTransaction, medians: r.medians, ratios, runs: r.runs })}\n`,
+    );
     return;
   }
-  process.stdout.write(`${machine.line}\n${o.trades} trades (${r.unique} unique), ${o.collectors} producers' planned (round-robin) arrival order, ${r.rowsPerTransaction} rows per transaction, turns taken transaction by transaction, medians of ${o.reps}\n`);
-  for (const v of VARIANTS) process.stdout.write(`${v.padEnd(14)} ${String(r.medians[v].rowsPerSec).padStart(7)} rows/s  cpu ${r.medians[v].cpuSeconds.toFixed(2)} s\n`);
-  process.stdout.write(`engine / ceiling ${ratios.engineOverCeiling}; sorted engine / ceiling ${ratios.engineSortedOverCeiling}\n`);
+  process.stdout.write(
+    `${machine.line}\n${o.trades} trades (${r.unique} unique), ${o.collectors} producers' planned (round-robin) arrival order, ${r.rowsPerTransaction} rows per transaction, turns taken transaction by transaction, medians of ${o.reps}\n`,
+  );
+  for (const v of VARIANTS)
+    process.stdout.write(
+      `${v.padEnd(14)} ${String(r.medians[v].rowsPerSec).padStart(7)} rows/s  cpu ${r.medians[v].cpuSeconds.toFixed(2)} s\n`,
+    );
+  process.stdout.write(
+    `engine / ceiling ${ratios.engineOverCeiling}; sorted engine / ceiling ${ratios.engineSortedOverCeiling}\n`,
+  );
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runScript('bench/writer-engine', USAGE, main);
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  await runScript('bench/writer-engine', USAGE, main);

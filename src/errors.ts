@@ -84,7 +84,14 @@ export function sqliteCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
-const LOCK_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_TIMEOUT', 'SQLITE_LOCKED_SHAREDCACHE']);
+const LOCK_CODES = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_BUSY_RECOVERY',
+  'SQLITE_BUSY_TIMEOUT',
+  'SQLITE_LOCKED_SHAREDCACHE',
+]);
 
 /** True when `err` says another connection holds a lock (SQLITE_BUSY / SQLITE_LOCKED and their variants). */
 export function isLockError(err: unknown): boolean {
@@ -96,5 +103,11 @@ export function isLockError(err: unknown): boolean {
 export function isRowLevelError(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError) return true;
   const code = sqliteCodeOf(err);
-  return !!code && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE');
+  return (
+    !!code &&
+    (code.startsWith('SQLITE_CONSTRAINT') ||
+      code === 'SQLITE_MISMATCH' ||
+      code === 'SQLITE_TOOBIG' ||
+      code === 'SQLITE_RANGE')
+  );
 }

@@ -1,10 +1,10 @@
 // Generic size/time batcher with retries, bounded memory and no silent loss: every accepted item ends either
 // processed, taken by the fallback, or handed back to its caller inside a BatchFailedError.
 
+import { type Clock, systemClock, type TimerHandle } from '../common/clock.ts';
+import { type BatchConfig, type BatchPresetName, resolveBatchConfig } from '../config/batch-config.ts';
 import { BatchFailedError, ConfigError, StateError } from '../errors.ts';
-import { resolveBatchConfig, type BatchConfig, type BatchPresetName } from '../config/batch-config.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { emptyFlushReasonCounts, type FlushReason, type FlushReasonCounts } from '../protocol/flush-reason.ts';
 
 export type { Clock } from '../common/clock.ts';
@@ -189,11 +189,16 @@ export class BatchProcessor<T, R> {
     this.config = Object.freeze(resolveBatchConfig(options.config ?? 'production'));
     this.maxPendingItems = checkInt('maxPendingItems', options.maxPendingItems ?? this.config.maxBatchSize * 10, 1);
     if (this.maxPendingItems < this.config.maxBatchSize) {
-      throw new ConfigError('maxPendingItems', this.maxPendingItems, `expected >= maxBatchSize (${this.config.maxBatchSize})`);
+      throw new ConfigError(
+        'maxPendingItems',
+        this.maxPendingItems,
+        `expected >= maxBatchSize (${this.config.maxBatchSize})`,
+      );
     }
     this.maxConcurrent = checkInt('maxConcurrentBatches', options.maxConcurrentBatches ?? 1, 1);
     this.jitter = options.jitter ?? 0.5;
-    if (!(this.jitter >= 0 && this.jitter <= 1)) throw new ConfigError('jitter', this.jitter, 'expected a number in [0, 1]');
+    if (!(this.jitter >= 0 && this.jitter <= 1))
+      throw new ConfigError('jitter', this.jitter, 'expected a number in [0, 1]');
     this.maxRetryDelayMs = checkInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000, 0);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -335,7 +340,11 @@ export class BatchProcessor<T, R> {
 
   /** Starts every due batch a free slot allows, then arms the timer for the oldest item still waiting. */
   private pump(): void {
-    for (let reason = this.dueReason(); reason !== null && this.active.size < this.maxConcurrent; reason = this.dueReason()) {
+    for (
+      let reason = this.dueReason();
+      reason !== null && this.active.size < this.maxConcurrent;
+      reason = this.dueReason()
+    ) {
       this.startBatch(reason);
     }
     const first = this.buffer[0];
@@ -428,7 +437,13 @@ export class BatchProcessor<T, R> {
     return Math.round(nominal * (1 - this.jitter * this.random()));
   }
 
-  private async giveUp(batch: ActiveBatch<T>, items: T[], err: unknown, attempts: number, exhausted: boolean): Promise<void> {
+  private async giveUp(
+    batch: ActiveBatch<T>,
+    items: T[],
+    err: unknown,
+    attempts: number,
+    exhausted: boolean,
+  ): Promise<void> {
     const { fallback, fallbackOn } = this.opts;
     if (fallback && (!fallbackOn || fallbackOn(err, exhausted))) {
       try {

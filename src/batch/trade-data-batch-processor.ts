@@ -2,14 +2,14 @@
 // breaker refuses (or that exhausted their retries) to a fallback such as the deferred queue, and keeps
 // the store's inserted/duplicate/rejected totals next to the batching stats.
 
+import { defaultErrorFilter } from '../breaker/breaker-error-filter.ts';
+import { type CircuitBreaker, isCircuitBreakerError } from '../breaker/circuit-breaker.ts';
+import type { Clock } from '../common/clock.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { BatchFailedError } from '../errors.ts';
-import type { StoreResult, TradeStore } from './trade-store.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import type { Clock } from '../common/clock.ts';
-import { defaultErrorFilter } from '../breaker/breaker-error-filter.ts';
-import { isCircuitBreakerError, type CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { BatchProcessor, type BatchProcessorStats } from './batch-processor.ts';
+import type { StoreResult, TradeStore } from './trade-store.ts';
 
 export interface TradeDataBatchProcessorOptions {
   /**

@@ -2,9 +2,9 @@
 // can switch between the write funnel and the old direct way (the rollback switch) without other changes.
 
 import type { FlushReason } from '../protocol/flush-reason.ts';
+import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 
 export interface StoreResult {
   inserted: number;

@@ -3,15 +3,15 @@
 // publishes its state into a SharedArrayBuffer that every thread can read without a round trip.
 
 import { EventEmitter } from 'node:events';
+import { type Clock, systemClock, type TimerHandle } from '../common/clock.ts';
 import { ConfigError, GeckoCollectorError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import { BreakerState, BreakerStateCell, BreakerStateView } from '../protocol/breaker-gate.ts';
 import { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
-import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 
+export type { Clock } from '../common/clock.ts';
 export { BreakerState, BreakerStateView } from '../protocol/breaker-gate.ts';
 export { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
-export type { Clock } from '../common/clock.ts';
 
 /** Raised instead of running a call while the breaker is open, isolated, or out of half-open trials. */
 export class CircuitBreakerError extends GeckoCollectorError {
@@ -23,8 +23,7 @@ export class CircuitBreakerError extends GeckoCollectorError {
     readonly retryAfterMs: number | null,
   ) {
     super(
-      `circuit breaker ${breakerName} is ${state}` +
-        (retryAfterMs === null ? '' : `; half-open in ${retryAfterMs} ms`),
+      `circuit breaker ${breakerName} is ${state}${retryAfterMs === null ? '' : `; half-open in ${retryAfterMs} ms`}`,
     );
   }
 }
@@ -204,7 +203,10 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
           return true;
         }
         if (this.lastTrialAt !== null && this.clock.now() - this.lastTrialAt >= this.trialTimeoutMs) {
-          this.toOpen('half-open-timeout', new Error(`no outcome for a half-open trial within ${this.trialTimeoutMs} ms`));
+          this.toOpen(
+            'half-open-timeout',
+            new Error(`no outcome for a half-open trial within ${this.trialTimeoutMs} ms`),
+          );
         }
         break;
       default:
@@ -387,7 +389,8 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
 
   private toOpen(reason: OpenReason, error: unknown): void {
     this.clearTimer();
-    if (reason === 'half-open-failure' || reason === 'half-open-timeout') this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
+    if (reason === 'half-open-failure' || reason === 'half-open-timeout')
+      this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
     this.openUntil = this.clock.now() + this.openMs;
     this.counts.opens++;
     this.resetWindow();

@@ -2,14 +2,19 @@
 // SIGINT/SIGTERM stop cleanly (flush, drain the writer, summary, exit 0), a second one exits at once.
 
 import fs from 'node:fs';
+import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
-import { COLLECTION_DEFAULTS, startCollection, type CollectionProgress, type CollectionSummary } from '../run/collection-run.ts';
+import { logger } from '../logging/logger.ts';
+import {
+  COLLECTION_DEFAULTS,
+  type CollectionProgress,
+  type CollectionSummary,
+  startCollection,
+} from '../run/collection-run.ts';
 import { parsePoolsFile } from '../run/pool-assignments.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
-import { logger } from '../logging/logger.ts';
-import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../common/thread-priority.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
-import { choiceFlag, intFlag, numberFlag, parseFlags, type CliIo, type Command } from './command.ts';
+import { type CliIo, type Command, choiceFlag, intFlag, numberFlag, parseFlags } from './command.ts';
 
 const D = COLLECTION_DEFAULTS;
 const PRESETS = Object.keys(BATCH_PRESETS) as BatchPresetName[];
@@ -82,12 +87,22 @@ const FLAGS = {
   'collector-nice': { type: 'string' },
 } as const;
 
-function readPools(values: { pools?: string | undefined; 'pools-file'?: string | undefined; top?: string | undefined }): { pools?: string[]; top?: number } {
+function readPools(values: {
+  pools?: string | undefined;
+  'pools-file'?: string | undefined;
+  top?: string | undefined;
+}): { pools?: string[]; top?: number } {
   const given = (['pools', 'pools-file', 'top'] as const).filter((k) => values[k] !== undefined);
-  if (given.length > 1) throw new UsageError(`give only one of --pools, --pools-file, --top (got ${given.map((g) => `--${g}`).join(' and ')})`);
+  if (given.length > 1)
+    throw new UsageError(
+      `give only one of --pools, --pools-file, --top (got ${given.map((g) => `--${g}`).join(' and ')})`,
+    );
   try {
     if (values.pools !== undefined) {
-      const pools = values.pools.split(',').map((p) => p.trim()).filter((p) => p !== '');
+      const pools = values.pools
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
       if (pools.length === 0) throw new UsageError('--pools needs at least one pool address');
       return { pools };
     }
@@ -97,7 +112,9 @@ function readPools(values: { pools?: string | undefined; 'pools-file'?: string |
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch (err) {
-        throw new UsageError(`cannot read --pools-file ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new UsageError(
+          `cannot read --pools-file ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
       const pools = parsePoolsFile(text);
       if (pools.length === 0) throw new UsageError(`--pools-file ${JSON.stringify(file)} lists no pool address`);
@@ -119,7 +136,8 @@ function baseUrlFlag(value: string | undefined): string | undefined {
   } catch {
     throw new UsageError(`--base-url must be an http(s) URL, got ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--base-url must be an http(s) URL, got ${JSON.stringify(value)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--base-url must be an http(s) URL, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -146,7 +164,10 @@ export function progressLine(p: CollectionProgress): string {
 export function formatSummary(s: CollectionSummary): string {
   const rows: [string, string][] = [
     ['duration', `${(s.durationMs / 1000).toFixed(1)} s (start-up ${(s.startupMs / 1000).toFixed(1)} s)`],
-    ['manager', `${s.manager}, ${s.collectors} collectors, ${s.pools} pools (${s.network})${s.batching ? '' : ', batching off'}${s.pragmas === 'default' ? ', default pragmas' : ''}`],
+    [
+      'manager',
+      `${s.manager}, ${s.collectors} collectors, ${s.pools} pools (${s.network})${s.batching ? '' : ', batching off'}${s.pragmas === 'default' ? ', default pragmas' : ''}`,
+    ],
     ['requests', `${s.requests} (polls ${s.polls})`],
     ['throttled', String(s.throttled)],
     ['trades fetched', String(s.fetched)],
@@ -162,7 +183,10 @@ export function formatSummary(s: CollectionSummary): string {
   if (s.simulator) {
     const sim = s.simulator;
     const before = sim.servedStoredBefore > 0 ? `; ${sim.servedStoredBefore} of them stored by an earlier run` : '';
-    rows.push(['simulator served', `${sim.distinctTradesServed} distinct trades (${sim.tradesServed} with repeats, ${sim.requests} requests)${before}`]);
+    rows.push([
+      'simulator served',
+      `${sim.distinctTradesServed} distinct trades (${sim.tradesServed} with repeats, ${sim.requests} requests)${before}`,
+    ]);
     rows.push([
       'stored == served',
       `${sim.storedMatchesServed ? 'yes' : 'no'} (${s.stored} stored, ${sim.servedNew} served new; ${sim.servedInDatabase} of the ${sim.distinctTradesServed} served in the database)`,
@@ -170,7 +194,10 @@ export function formatSummary(s: CollectionSummary): string {
   }
   if (s.metrics) {
     const m = s.metrics;
-    rows.push(['breaker', `${m.breaker.state} (opened ${m.breaker.opens} times); deferred ${m.deferred.deferredTotal}, replayed ${m.deferred.replayedTotal}, waiting ${m.deferred.batches}`]);
+    rows.push([
+      'breaker',
+      `${m.breaker.state} (opened ${m.breaker.opens} times); deferred ${m.deferred.deferredTotal}, replayed ${m.deferred.replayedTotal}, waiting ${m.deferred.batches}`,
+    ]);
     if (m.alerts.length > 0) rows.push(['alerts', m.alerts.map((a) => a.name).join(', ')]);
   }
   if (s.metricsFile) rows.push(['metrics file', s.metricsFile]);
@@ -184,30 +211,56 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const simulate = values.simulate ?? false;
   const { pools, top } = readPools(values);
   const baseUrl = baseUrlFlag(values['base-url']);
-  if (simulate && baseUrl !== undefined) throw new UsageError('--base-url and --simulate exclude each other (the simulator has its own URL)');
-  if (!simulate && pools === undefined && top === undefined) throw new UsageError('say which pools: --pools, --pools-file or --top (or --simulate)');
+  if (simulate && baseUrl !== undefined)
+    throw new UsageError('--base-url and --simulate exclude each other (the simulator has its own URL)');
+  if (!simulate && pools === undefined && top === undefined)
+    throw new UsageError('say which pools: --pools, --pools-file or --top (or --simulate)');
   const network = values.network ?? D.network;
-  if (!/^[a-z0-9_-]+$/i.test(network)) throw new UsageError(`--network must be a network id like solana, got ${JSON.stringify(network)}`);
+  if (!/^[a-z0-9_-]+$/i.test(network))
+    throw new UsageError(`--network must be a network id like solana, got ${JSON.stringify(network)}`);
   const minVolumeUsd = values['min-volume-usd'];
-  if (minVolumeUsd !== undefined && !isDecimalString(minVolumeUsd)) throw new UsageError(`--min-volume-usd must be a non-negative decimal, got ${JSON.stringify(minVolumeUsd)}`);
+  if (minVolumeUsd !== undefined && !isDecimalString(minVolumeUsd))
+    throw new UsageError(`--min-volume-usd must be a non-negative decimal, got ${JSON.stringify(minVolumeUsd)}`);
   const collectors = intFlag('collectors', values.collectors, D.collectors, 1, 256);
-  const durationS = values.duration === undefined ? undefined : numberFlag('duration', values.duration, 0, 0.1, 365 * 86_400);
+  const durationS =
+    values.duration === undefined ? undefined : numberFlag('duration', values.duration, 0, 0.1, 365 * 86_400);
   const manager = choiceFlag('manager', values.manager, D.manager, MANAGERS);
   // The simulator's trade rate fills 50-row batches, not 200-row ones: without this every demo run raises the
   // small-batches alert for a reason that says nothing about the database.
   const preset = choiceFlag('preset', values.preset, simulate ? 'development' : D.preset, PRESETS);
-  const pollS = numberFlag('poll-interval', values['poll-interval'], (simulate ? D.simulate.pollIntervalMs : D.pollIntervalMs) / 1000, 0, 86_400);
-  const callsPerMinute = numberFlag('calls-per-minute', values['calls-per-minute'], simulate ? D.simulate.callsPerMinute : D.callsPerMinute, 0.01, 60_000);
+  const pollS = numberFlag(
+    'poll-interval',
+    values['poll-interval'],
+    (simulate ? D.simulate.pollIntervalMs : D.pollIntervalMs) / 1000,
+    0,
+    86_400,
+  );
+  const callsPerMinute = numberFlag(
+    'calls-per-minute',
+    values['calls-per-minute'],
+    simulate ? D.simulate.callsPerMinute : D.callsPerMinute,
+    0.01,
+    60_000,
+  );
   const dbUrl = values.db ?? D.dbUrl;
-  if (!dbUrl.startsWith('sqlite:///')) throw new UsageError(`--db must look like sqlite:///gecko_data.db or sqlite:////abs/path.db, got ${JSON.stringify(dbUrl)}`);
+  if (!dbUrl.startsWith('sqlite:///'))
+    throw new UsageError(
+      `--db must look like sqlite:///gecko_data.db or sqlite:////abs/path.db, got ${JSON.stringify(dbUrl)}`,
+    );
   const batching = values['no-batching'] !== true;
   const pragmas = choiceFlag('pragmas', values.pragmas, 'optimized', PRAGMAS);
-  const metricsPort = values['metrics-port'] === undefined ? undefined : intFlag('metrics-port', values['metrics-port'], 0, 0, 65_535);
+  const metricsPort =
+    values['metrics-port'] === undefined ? undefined : intFlag('metrics-port', values['metrics-port'], 0, 0, 65_535);
   const metricsHost = values['metrics-host'];
   const collectorNice = intFlag('collector-nice', values['collector-nice'], DEFAULT_COLLECTOR_NICE, 0, MAX_NICE);
-  if (metricsHost !== undefined && metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port');
-  if (metricsHost !== undefined && !/^[A-Za-z0-9.:_-]+$/.test(metricsHost)) throw new UsageError(`--metrics-host must be a host name or address, got ${JSON.stringify(metricsHost)}`);
-  if (metricsPort !== undefined && manager === 'direct') throw new UsageError('--metrics-port needs --manager funnel (direct mode has no breaker, deferred queue or writer to report)');
+  if (metricsHost !== undefined && metricsPort === undefined)
+    throw new UsageError('--metrics-host needs --metrics-port');
+  if (metricsHost !== undefined && !/^[A-Za-z0-9.:_-]+$/.test(metricsHost))
+    throw new UsageError(`--metrics-host must be a host name or address, got ${JSON.stringify(metricsHost)}`);
+  if (metricsPort !== undefined && manager === 'direct')
+    throw new UsageError(
+      '--metrics-port needs --manager funnel (direct mode has no breaker, deferred queue or writer to report)',
+    );
 
   const tty = io.stdout.isTTY === true;
   if (tty && !process.env.GECKO_LOG_LEVEL) {
@@ -221,7 +274,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      io.stderr.write(`${tty ? '\n' : ''}${signal}: stopping (finishing requests, flushing, draining the writer); again to exit at once\n`);
+      io.stderr.write(
+        `${tty ? '\n' : ''}${signal}: stopping (finishing requests, flushing, draining the writer); again to exit at once\n`,
+      );
       controller.abort();
       return;
     }
@@ -238,7 +293,16 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       shownLine = true;
     } else if (!p.starting && p.elapsedMs - lastLogged >= NON_TTY_PROGRESS_EVERY_MS) {
       lastLogged = p.elapsedMs;
-      logger.info({ component: 'collect-command', ...p.counters, duplicates: p.duplicates, writerBacklog: p.writerBacklog, rowsPerSec: Math.round(p.rowsPerSec) }, 'progress');
+      logger.info(
+        {
+          component: 'collect-command',
+          ...p.counters,
+          duplicates: p.duplicates,
+          writerBacklog: p.writerBacklog,
+          rowsPerSec: Math.round(p.rowsPerSec),
+        },
+        'progress',
+      );
     }
   };
 

@@ -1,7 +1,7 @@
 // The shape every CLI command module has, a parseArgs wrapper that turns Node's errors into UsageErrors, the
 // flag value checks, and runScript: the same exit-2 handling for the scripts under bench/ and test/.
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { EXIT_USAGE, UsageError } from './cli-error.ts';
 
 export interface CliIo {
@@ -21,12 +21,19 @@ export interface Command {
 type Options = NonNullable<ParseArgsConfig['options']>;
 type HelpOption = { help: { type: 'boolean'; short: 'h' } };
 /** What parseFlags returns for options O (named, so declaration files can refer to it). */
-export type ParsedFlags<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: boolean }>>;
+export type ParsedFlags<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: boolean }>
+>;
 
 /** Strict parse (unknown flags are errors); `positionals` allowed only when asked for. */
 export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false): ParsedFlags<O> {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals,
+    });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]!);
   }
@@ -37,23 +44,47 @@ function range(min: number, max: number, unbounded: number): string {
   return max === unbounded ? `>= ${min}` : `from ${min} to ${max}`;
 }
 
-export function intFlag(name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${range(min, max, Number.MAX_SAFE_INTEGER)}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `--${name} must be an integer ${range(min, max, Number.MAX_SAFE_INTEGER)}, got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 
-export function numberFlag(name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_VALUE): number {
+export function numberFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_VALUE,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number ${range(min, max, Number.MAX_VALUE)}, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(
+      `--${name} must be a number ${range(min, max, Number.MAX_VALUE)}, got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 
-export function choiceFlag<T extends string>(name: string, value: string | undefined, fallback: T, allowed: readonly T[]): T {
+export function choiceFlag<T extends string>(
+  name: string,
+  value: string | undefined,
+  fallback: T,
+  allowed: readonly T[],
+): T {
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
   return value as T;
 }
 
@@ -67,7 +98,9 @@ export async function runScript<T>(name: string, usage: string | undefined, main
     return await main();
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(usage === undefined ? `${name}: ${err.message} (see --help)\n` : `${name}: ${err.message}\n${usage}\n`);
+    process.stderr.write(
+      usage === undefined ? `${name}: ${err.message} (see --help)\n` : `${name}: ${err.message}\n${usage}\n`,
+    );
     process.exit(EXIT_USAGE);
   }
 }

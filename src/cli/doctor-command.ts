@@ -6,7 +6,7 @@ import { databasePathFromUrl } from '../config/database-url.ts';
 import { buildDatabaseReport, reportIsHealthy } from '../doctor/database-report.ts';
 import { renderDatabaseReport } from '../doctor/render-report.ts';
 import { EXIT_FAILURE, EXIT_OK } from './cli-error.ts';
-import { intFlag, parseFlags, type CliIo, type Command } from './command.ts';
+import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
 
 const HELP = `usage: gecko-collector doctor [flags]
 
@@ -39,7 +39,10 @@ export const doctorCommand: Command = {
       json: { type: 'boolean' },
     });
     const path = databasePathFromUrl(values.db ?? DEFAULT_DATABASE_CONFIG.url, process.cwd(), '--db');
-    const report = buildDatabaseReport(path, { gapLimit: intFlag('gaps', values.gaps, 10, 0, 10_000), quick: values.quick === true });
+    const report = buildDatabaseReport(path, {
+      gapLimit: intFlag('gaps', values.gaps, 10, 0, 10_000),
+      quick: values.quick === true,
+    });
     io.stdout.write(`${values.json ? JSON.stringify(report) : renderDatabaseReport(report)}\n`);
     return reportIsHealthy(report) ? EXIT_OK : EXIT_FAILURE;
   },

@@ -5,17 +5,17 @@ import path from 'node:path';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
-import { componentLogger } from '../logging/logger.ts';
 import { detectImportFormat } from '../import/format-detect.ts';
 import { ImportFailedError } from '../import/import-errors.ts';
-import { runImport, type ImportProgress } from '../import/import-runner.ts';
+import { type ImportProgress, runImport } from '../import/import-runner.ts';
 import { IMPORT_FORMATS, type ImportFormat, type ImportItem, type ImportSummary } from '../import/import-source.ts';
 import { readJsonApiFile } from '../import/jsonapi-file-reader.ts';
 import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
 import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
+import { componentLogger } from '../logging/logger.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
-import { choiceFlag, intFlag, parseFlags, type CliIo, type Command } from './command.ts';
+import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';
 
 const DEFAULT_BATCH = 500;
 
@@ -53,7 +53,12 @@ export interface ImportCommandResult extends ImportSummary {
   error?: string;
 }
 
-function sourceFor(file: string, format: ImportFormat, network: string | undefined, pool: string | undefined): AsyncIterable<ImportItem> {
+function sourceFor(
+  file: string,
+  format: ImportFormat,
+  network: string | undefined,
+  pool: string | undefined,
+): AsyncIterable<ImportItem> {
   switch (format) {
     case 'csv':
       return readLegacyCsv(readLines(file));
@@ -85,7 +90,10 @@ async function withWriterLogLevel<T>(start: () => Promise<T>): Promise<T> {
 }
 
 /** The records again, with the one already read in front. */
-async function* prepend(first: IteratorResult<ImportItem>, rest: AsyncIterator<ImportItem>): AsyncGenerator<ImportItem> {
+async function* prepend(
+  first: IteratorResult<ImportItem>,
+  rest: AsyncIterator<ImportItem>,
+): AsyncGenerator<ImportItem> {
   try {
     if (first.done) return;
     yield first.value;
@@ -101,7 +109,8 @@ function checkPoolFlags(format: ImportFormat, network: string | undefined, pool:
     if (!network || !pool) {
       throw new UsageError('a jsonapi file needs --network and --pool (a trades response does not name its pool)');
     }
-    if (!/^[a-z0-9_-]+$/i.test(network)) throw new UsageError(`--network must be a network id like solana, got ${JSON.stringify(network)}`);
+    if (!/^[a-z0-9_-]+$/i.test(network))
+      throw new UsageError(`--network must be a network id like solana, got ${JSON.stringify(network)}`);
   } else if (network !== undefined || pool !== undefined) {
     throw new UsageError(`--network and --pool apply only to jsonapi files; ${format} rows carry their own pool_id`);
   }
@@ -140,7 +149,9 @@ function progressLine(io: CliIo, started: number): { update: (p: ImportProgress)
 function writeText(io: CliIo, r: ImportCommandResult): void {
   const lines = [`imported ${r.imported}, duplicates ${r.duplicates}, rejected ${r.rejected}`];
   if (r.deferred > 0) {
-    lines.push(`deferred ${r.deferred}: the database did not take them now; they are kept in the spool and written when it does`);
+    lines.push(
+      `deferred ${r.deferred}: the database did not take them now; they are kept in the spool and written when it does`,
+    );
   }
   for (const j of r.rejects) lines.push(`${j.at}: ${j.id}: ${j.reason}`);
   if (r.rejectsOmitted > 0) lines.push(`... and ${r.rejectsOmitted} more rejected records not listed`);
@@ -165,11 +176,15 @@ export const importCommand: Command = {
       true,
     );
     if (positionals.length === 0) throw new UsageError('missing FILE to import');
-    if (positionals.length > 1) throw new UsageError(`expected one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
+    if (positionals.length > 1)
+      throw new UsageError(`expected one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
     const file = path.resolve(positionals[0]!);
     const url = values.db ?? DEFAULT_DATABASE_CONFIG.url;
     const database = databasePathFromUrl(url, process.cwd(), '--db');
-    const explicit = values.format === undefined ? undefined : choiceFlag<ImportFormat>('format', values.format, 'csv', IMPORT_FORMATS);
+    const explicit =
+      values.format === undefined
+        ? undefined
+        : choiceFlag<ImportFormat>('format', values.format, 'csv', IMPORT_FORMATS);
     const batchSize = intFlag('batch', values.batch, DEFAULT_BATCH, 1, 50_000);
     if (explicit) checkPoolFlags(explicit, values.network, values.pool);
 
@@ -181,7 +196,10 @@ export const importCommand: Command = {
     // Reading the first record settles header and document errors before the database is opened or created.
     const records = sourceFor(file, format, values.network, values.pool)[Symbol.asyncIterator]();
     const first = await records.next();
-    const manager = new LockOptimizedDatabaseManager({ url }, { logger: componentLogger('import').child({}, { level: cliLogLevel() }) });
+    const manager = new LockOptimizedDatabaseManager(
+      { url },
+      { logger: componentLogger('import').child({}, { level: cliLogLevel() }) },
+    );
     try {
       await withWriterLogLevel(() => manager.initialize());
     } catch (err) {

@@ -1,9 +1,9 @@
 // Entry of the `gecko-collector` CLI: dispatches to one module per command and maps errors to exit codes
 // (2 for usage errors with a one-line reason, 1 for failures).
 
+import { GeckoCollectorError } from '../errors.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-error.ts';
 import type { CliIo, Command } from './command.ts';
-import { GeckoCollectorError } from '../errors.ts';
 import { versionLine } from './version.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -15,11 +15,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 async function usage(): Promise<string> {
   const lines = ['usage: gecko-collector <command> [flags]', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${(await load()).summary}`);
-  lines.push('', "Run 'gecko-collector <command> --help' for a command's flags; 'gecko-collector --version' for the version.");
+  lines.push(
+    '',
+    "Run 'gecko-collector <command> --help' for a command's flags; 'gecko-collector --version' for the version.",
+  );
   return lines.join('\n');
 }
 
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${await usage()}\n`);
@@ -31,7 +37,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.stderr.write(`gecko-collector: unknown command ${JSON.stringify(name)} (expected one of ${Object.keys(COMMANDS).join(', ')})\n`);
+    io.stderr.write(
+      `gecko-collector: unknown command ${JSON.stringify(name)} (expected one of ${Object.keys(COMMANDS).join(', ')})\n`,
+    );
     return EXIT_USAGE;
   }
   const command = await load();
@@ -50,7 +58,9 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stderr.write(`gecko-collector ${name}: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    io.stderr.write(`gecko-collector ${name}: ${err instanceof Error ? `${err.message}${'code' in err ? ` [${String(err.code)}]` : ''}` : String(err)}\n`);
+    io.stderr.write(
+      `gecko-collector ${name}: ${err instanceof Error ? `${err.message}${'code' in err ? ` [${String(err.code)}]` : ''}` : String(err)}\n`,
+    );
     return EXIT_FAILURE;
   }
 }

@@ -1,18 +1,18 @@
 // Where one collector thread's trades and cursors go: through its own port to the writer thread (the funnel),
 // or, in `--manager direct` (the old way, kept as the rollback path), through connections of its own.
 
-import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
+import Database from 'better-sqlite3';
+import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
+import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../direct/direct-manager.ts';
+import { DatabaseOpenError, isLockError, StateError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
+import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
+import type { WriterClient } from '../sender/writer-client.ts';
 import { detectSchemaFlavor } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../sqlite/sqlite-settings.ts';
 import { storedTimestamp, WriteStatements } from '../sqlite/trade-statements.ts';
-import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
-import type { WriterClient } from '../sender/writer-client.ts';
-import { DatabaseOpenError, StateError, WriteFailedError, isLockError, sqliteCodeOf } from '../errors.ts';
-import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import type { StateSink } from './pool-poller.ts';
 
 /** Trades and state of one collector, whichever way they are stored. */
@@ -34,14 +34,19 @@ export class FunnelCollectorStore implements CollectorStore {
         const ack = await client.storeTrades(trades, options);
         return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected };
       },
-      getLockContentionMetrics: () => Promise.reject(new StateError('lock metrics of the funnel come from the manager in the main thread')),
+      getLockContentionMetrics: () =>
+        Promise.reject(new StateError('lock metrics of the funnel come from the manager in the main thread')),
       close: () => Promise.resolve(),
     };
   }
 
   async writeState(update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] }): Promise<void> {
     const ack = await this.client.write(update);
-    if (ack.rejected.length > 0) throw new WriteFailedError(`cursor/gap rows rejected: ${ack.rejected.map((r) => `${r.id}: ${r.reason}`).join('; ')}`, undefined);
+    if (ack.rejected.length > 0)
+      throw new WriteFailedError(
+        `cursor/gap rows rejected: ${ack.rejected.map((r) => `${r.id}: ${r.reason}`).join('; ')}`,
+        undefined,
+      );
   }
 
   lockMetrics(): Promise<LockContentionMetrics | undefined> {
@@ -75,7 +80,9 @@ export class DirectCollectorStore implements CollectorStore {
       db = new Database(settings.path, { fileMustExist: true });
     } catch (err) {
       await manager.close();
-      throw new DatabaseOpenError(`cannot open database file ${settings.path}: ${(err as Error).message}`, { cause: err });
+      throw new DatabaseOpenError(`cannot open database file ${settings.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     applyWriteConnectionSettings(db, settings, 'direct');
     return new DirectCollectorStore(manager, db, new WriteStatements(db, detectSchemaFlavor(db)));
@@ -96,7 +103,10 @@ export class DirectCollectorStore implements CollectorStore {
         }
         return;
       } catch (err) {
-        if (!isLockError(err) || attempt >= 100) throw new WriteFailedError(`cursor/gap write failed: ${(err as Error).message}`, sqliteCodeOf(err), { cause: err });
+        if (!isLockError(err) || attempt >= 100)
+          throw new WriteFailedError(`cursor/gap write failed: ${(err as Error).message}`, sqliteCodeOf(err), {
+            cause: err,
+          });
         await sleep(Math.min(1000, 5 * 2 ** attempt) * (0.5 + Math.random() / 2));
       }
     }

@@ -1,12 +1,12 @@
 // Polls one collector's group of pools, each no more often than the poll interval: fetch → drop repeats →
 // hand new trades to the batch processor → once they are stored, write the pool's cursor (and any gap).
 
+import { abortableSleep } from '../common/abortable-sleep.ts';
 import { BatchFailedError } from '../errors.ts';
 import type { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import { abortableSleep } from '../common/abortable-sleep.ts';
-import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import type { CounterName, PoolAssignment } from '../protocol/collector-task.ts';
+import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import { TradeWindow, type TradeWindowOptions } from './trade-window.ts';
 
 /** The part of TradeDataBatchProcessor the poller uses. */
@@ -83,7 +83,11 @@ export class PoolPoller {
     this.pools = options.pools.map((assignment) => {
       const state: PoolState = {
         assignment,
-        window: new TradeWindow(assignment.poolId, { ...options.window, cursor: assignment.cursor, recentIds: assignment.recentIds }),
+        window: new TradeWindow(assignment.poolId, {
+          ...options.window,
+          cursor: assignment.cursor,
+          recentIds: assignment.recentIds,
+        }),
         dueAt: 0,
         chain: Promise.resolve(),
         generation: 0,
@@ -135,7 +139,11 @@ export class PoolPoller {
     await Promise.all(this.pools.map((p) => p.chain));
   }
 
-  private async pollState(state: PoolState, signal: AbortSignal | undefined, stop: AbortSignal | undefined): Promise<PollOutcome> {
+  private async pollState(
+    state: PoolState,
+    signal: AbortSignal | undefined,
+    stop: AbortSignal | undefined,
+  ): Promise<PollOutcome> {
     const { assignment, window } = state;
     const poolId = assignment.poolId;
     this.counters.add('polls');
@@ -168,7 +176,10 @@ export class PoolPoller {
     this.counters.add('repeats', result.repeats);
     if (result.gap) {
       this.counters.add('gaps');
-      this.log.warn({ poolId, gap: result.gap }, 'full response does not reach back to the cursor: trades may be missing');
+      this.log.warn(
+        { poolId, gap: result.gap },
+        'full response does not reach back to the cursor: trades may be missing',
+      );
     }
 
     let done: Promise<void> = Promise.resolve();
@@ -186,7 +197,14 @@ export class PoolPoller {
     const generation = state.generation;
     const freshIds = result.fresh.map((t) => t.id);
     state.chain = state.chain.then(() => this.commit(state, generation, done, freshIds, result.cursor, result.gap));
-    return { poolId, fetched: trades.length, fresh: result.fresh.length, repeats: result.repeats, gap: result.gap, committed: state.chain };
+    return {
+      poolId,
+      fetched: trades.length,
+      fresh: result.fresh.length,
+      repeats: result.repeats,
+      gap: result.gap,
+      committed: state.chain,
+    };
   }
 
   /** After the poll's trades are stored: the cursor (never ahead of stored trades) and the gap, in one write. */
@@ -204,11 +222,15 @@ export class PoolPoller {
       await done;
     } catch (err) {
       stored = false;
-      const failed = err instanceof BatchFailedError ? (err.items as readonly TradeRecord[]).map((t) => t.id) : freshIds;
+      const failed =
+        err instanceof BatchFailedError ? (err.items as readonly TradeRecord[]).map((t) => t.id) : freshIds;
       state.window.rollback(failed);
       state.generation++;
       this.counters.add('errors');
-      this.log.error({ err, poolId, failed: failed.length }, 'trades could not be stored; the cursor stays behind them');
+      this.log.error(
+        { err, poolId, failed: failed.length },
+        'trades could not be stored; the cursor stays behind them',
+      );
     }
     const cursorOk = stored && generation === state.generation && cursor !== null;
     const update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] } = {};

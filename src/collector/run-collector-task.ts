@@ -3,16 +3,16 @@
 // per poll) and the poller; runs until the stop flag is set; returns only after everything it sent is committed.
 
 import { TradeDataBatchProcessor } from '../batch/trade-data-batch-processor.ts';
-import { openWriterClient } from '../sender/writer-link.ts';
+import { linkSignals } from '../common/linked-signal.ts';
+import { DEFAULT_COLLECTOR_NICE, lowerThisThreadPriority } from '../common/thread-priority.ts';
 import { ConfigError } from '../errors.ts';
 import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
-import { linkSignals } from '../common/linked-signal.ts';
 import { componentLogger } from '../logging/logger.ts';
-import { DEFAULT_COLLECTOR_NICE, lowerThisThreadPriority } from '../common/thread-priority.ts';
+import { CollectorCounters, type CollectorResult, type CollectorTask, StopFlag } from '../protocol/collector-task.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
-import { DirectCollectorStore, FunnelCollectorStore, type CollectorStore } from './collector-stores.ts';
-import { CollectorCounters, StopFlag, type CollectorResult, type CollectorTask } from '../protocol/collector-task.ts';
+import { openWriterClient } from '../sender/writer-link.ts';
+import { type CollectorStore, DirectCollectorStore, FunnelCollectorStore } from './collector-stores.ts';
 import { PoolPoller, type TradeSubmitter } from './pool-poller.ts';
 import { UnbatchedTradeSubmitter } from './unbatched-trade-submitter.ts';
 
@@ -40,7 +40,9 @@ async function openStore(task: CollectorTask): Promise<CollectorStore> {
     return DirectCollectorStore.open(task.dbUrl, task.database);
   }
   if (!task.link) throw new ConfigError('link', undefined, 'a funnel collector needs its writer link');
-  return new FunnelCollectorStore(openWriterClient(task.link, task.maxInFlight !== undefined ? { maxInFlight: task.maxInFlight } : {}));
+  return new FunnelCollectorStore(
+    openWriterClient(task.link, task.maxInFlight !== undefined ? { maxInFlight: task.maxInFlight } : {}),
+  );
 }
 
 export async function runCollectorTask(task: CollectorTask): Promise<CollectorResult> {
@@ -55,7 +57,10 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
   const grace = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;
   const onStop = () => {
-    graceTimer = setTimeout(() => grace.abort(new Error('stop grace period over')), task.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+    graceTimer = setTimeout(
+      () => grace.abort(new Error('stop grace period over')),
+      task.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    );
   };
   stop.signal.addEventListener('abort', onStop, { once: true });
 
@@ -70,7 +75,12 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
   let store: CollectorStore | undefined;
   // The batch processor, or (batching: false, the rollback switch) one store write per poll.
   let processor: (TradeSubmitter & { close(): Promise<void> }) | undefined;
-  let storeStats: () => { inserted: number; duplicates: number; rejected: number; writes: number } = () => ({ inserted: 0, duplicates: 0, rejected: 0, writes: 0 });
+  let storeStats: () => { inserted: number; duplicates: number; rejected: number; writes: number } = () => ({
+    inserted: 0,
+    duplicates: 0,
+    rejected: 0,
+    writes: 0,
+  });
   const sync = () => {
     const c = client.getStats();
     counters.set(slot, 'requests', c.requests);
@@ -113,7 +123,15 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
       counters: { add: (name, n) => counters.add(slot, name, n) },
       logger: log,
     });
-    log.info({ pools: task.pools.length, manager: task.manager, batching: task.batching !== false, pollIntervalMs: task.pollIntervalMs }, 'collector started');
+    log.info(
+      {
+        pools: task.pools.length,
+        manager: task.manager,
+        batching: task.batching !== false,
+        pollIntervalMs: task.pollIntervalMs,
+      },
+      'collector started',
+    );
     counters.set(slot, 'running', 1);
     try {
       await poller.run(stop.signal, grace.signal);

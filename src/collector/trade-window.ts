@@ -2,8 +2,8 @@
 // response mostly repeats the previous one. Decides which trades are new, where the cursor moves, and when a
 // full response proves trades were missed (a gap).
 
-import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import type { RecentTradeId, StoredCursor } from '../protocol/collector-task.ts';
+import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 
 /** GeckoTerminal's trades endpoint never returns more than this. */
 export const TRADES_PER_RESPONSE = 300;
@@ -130,7 +130,12 @@ export class TradeWindow {
     // Either the response was full (more than 300 trades since the cursor), or the cursor fell out of the 24 h window.
     let gap: GapRecord | null = null;
     const before = this.cursor;
-    if (before && oldest && oldestMs > before.ms && (trades.length >= this.fullSize || before.ms < nowMs - this.windowMs)) {
+    if (
+      before &&
+      oldest &&
+      oldestMs > before.ms &&
+      (trades.length >= this.fullSize || before.ms < nowMs - this.windowMs)
+    ) {
       gap = {
         poolId: this.poolId,
         gapStart: before.timestamp,
@@ -155,7 +160,8 @@ export class TradeWindow {
   /** The trades up to `cursor` are committed: a later rollback returns no further back than this. */
   markCommitted(cursor: CursorUpdate): void {
     const ms = timestampMs(cursor.lastTradeTimestamp);
-    if (!this.committed || ms >= this.committed.ms) this.committed = { id: cursor.lastTradeId, timestamp: cursor.lastTradeTimestamp, ms };
+    if (!this.committed || ms >= this.committed.ms)
+      this.committed = { id: cursor.lastTradeId, timestamp: cursor.lastTradeTimestamp, ms };
   }
 
   /**

@@ -1,9 +1,9 @@
 // The `batching: false` rollback switch: no batch processor; each poll's new trades go to the store in one
 // write of their own (the cursor follows its ack, as with batching). SQLite settings and the writer stay.
 
+import type { TradeStore } from '../batch/trade-store.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { BatchFailedError } from '../errors.ts';
-import type { TradeStore } from '../batch/trade-store.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { TradeSubmitter } from './pool-poller.ts';
 
@@ -69,7 +69,12 @@ export class UnbatchedTradeSubmitter implements TradeSubmitter {
     } catch (err) {
       this.totals.failedWrites++;
       // Same shape as the batch processor's give-up: the poller rolls these trades back and refetches them.
-      throw new BatchFailedError(`storing ${items.length} trades failed: ${err instanceof Error ? err.message : String(err)}`, items, 1, { cause: err });
+      throw new BatchFailedError(
+        `storing ${items.length} trades failed: ${err instanceof Error ? err.message : String(err)}`,
+        items,
+        1,
+        { cause: err },
+      );
     } finally {
       this.inFlight--;
       this.slotWaiters.shift()?.();

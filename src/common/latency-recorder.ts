@@ -34,7 +34,12 @@ export class LatencyRecorder {
 }
 
 /** Percentiles of a sample; `count`, `sum` and `max` may cover more values than the sample holds. */
-export function summarize(samples: readonly number[], count = samples.length, sum = samples.reduce((a, b) => a + b, 0), max = samples.reduce((a, b) => Math.max(a, b), 0)): LatencySummary {
+export function summarize(
+  samples: readonly number[],
+  count = samples.length,
+  sum = samples.reduce((a, b) => a + b, 0),
+  max = samples.reduce((a, b) => Math.max(a, b), 0),
+): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b);
   const pick = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0);
   return { count, mean: count ? sum / count : 0, p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), max };

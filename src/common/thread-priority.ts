@@ -8,14 +8,16 @@ import { ConfigError } from '../errors.ts';
 export const DEFAULT_COLLECTOR_NICE = 10;
 export const MAX_NICE = 19;
 
-export type ThreadPriorityOutcome =
-  | { applied: true; nice: number }
-  | { applied: false; nice: number; reason: string };
+export type ThreadPriorityOutcome = { applied: true; nice: number } | { applied: false; nice: number; reason: string };
 
 /** Throws ConfigError unless `nice` is an integer from 0 to 19 (a thread may lower its priority, not raise it). */
 export function checkNice(field: string, nice: unknown): number {
   if (typeof nice !== 'number' || !Number.isSafeInteger(nice) || nice < 0 || nice > MAX_NICE) {
-    throw new ConfigError(field, nice, `expected an integer from 0 to ${MAX_NICE} (a nice value: higher = lower CPU priority)`);
+    throw new ConfigError(
+      field,
+      nice,
+      `expected an integer from 0 to ${MAX_NICE} (a nice value: higher = lower CPU priority)`,
+    );
   }
   return nice;
 }
@@ -25,9 +27,13 @@ export function checkNice(field: string, nice: unknown): number {
  * setPriority(0) would change the whole process, the writer included, so there it does nothing and says so.
  * A thread already at a higher value keeps it: this never raises a priority.
  */
-export function lowerThisThreadPriority(nice: number, platform: NodeJS.Platform = process.platform): ThreadPriorityOutcome {
+export function lowerThisThreadPriority(
+  nice: number,
+  platform: NodeJS.Platform = process.platform,
+): ThreadPriorityOutcome {
   checkNice('nice', nice);
-  if (platform !== 'linux') return { applied: false, nice, reason: `per-thread priorities need Linux (this is ${platform})` };
+  if (platform !== 'linux')
+    return { applied: false, nice, reason: `per-thread priorities need Linux (this is ${platform})` };
   try {
     const current = os.getPriority(0);
     if (current >= nice) return { applied: true, nice: current };

@@ -2,8 +2,8 @@
 // which field was wrong and why.
 
 import { ConfigError } from '../errors.ts';
-import { databasePathFromUrl } from './database-url.ts';
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
+import { databasePathFromUrl } from './database-url.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
   /** `sqlite:///relative.db` or `sqlite:////absolute/path.db`. */
@@ -78,7 +78,8 @@ function oneOf<T extends string>(cfg: Record<string, unknown>, field: keyof Data
 export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): DatabaseConfig {
   const known = new Set(Object.keys(DEFAULT_DATABASE_CONFIG));
   for (const key of Object.keys(input)) {
-    if (!known.has(key)) throw new ConfigError(key, (input as Record<string, unknown>)[key], 'unknown DatabaseConfig field');
+    if (!known.has(key))
+      throw new ConfigError(key, (input as Record<string, unknown>)[key], 'unknown DatabaseConfig field');
   }
   const merged: Record<string, unknown> = { ...DEFAULT_DATABASE_CONFIG };
   for (const [k, v] of Object.entries(input)) if (v !== undefined) merged[k] = v;

@@ -18,7 +18,8 @@ export function databasePathFromUrl(url: unknown, cwd = process.cwd(), field = '
   if (rest === ':memory:') {
     throw new ConfigError(field, url, 'an in-memory database cannot be shared between the writer thread and readers');
   }
-  if (rest.includes('?')) throw new ConfigError(field, url, 'query parameters are not supported; use DatabaseConfig fields');
+  if (rest.includes('?'))
+    throw new ConfigError(field, url, 'query parameters are not supported; use DatabaseConfig fields');
   return rest.startsWith('/') ? path.normalize(rest) : path.resolve(cwd, rest);
 }
 

@@ -2,22 +2,30 @@
 // instance has its own read-write connection and does what the Python collector did: a deferred transaction
 // that SELECTs the ids already stored, INSERTs the rest, and retries with backoff on SQLITE_BUSY.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
-import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { DatabaseOpenError, StateError, WriteFailedError, isLockError, sqliteCodeOf } from '../errors.ts';
+import type { StoreResult, TradeStore } from '../batch/trade-store.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
+import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
+import { DatabaseOpenError, isLockError, StateError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
 import { componentLogger } from '../logging/logger.ts';
+import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { detectSchemaFlavor, migrate, type SchemaFlavor } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
-import { CREATED_AT_PARAM, storedTimestamp, storePoolMetadata, tradeBindValues, tradeInsertSql, WriteStatements, type PoolMetadata } from '../sqlite/trade-statements.ts';
-import type { StoreResult, TradeStore } from '../batch/trade-store.ts';
-import { validateTrade, type TradeRow } from '../trades/trade-validation.ts';
+import {
+  CREATED_AT_PARAM,
+  type PoolMetadata,
+  storedTimestamp,
+  storePoolMetadata,
+  tradeBindValues,
+  tradeInsertSql,
+  WriteStatements,
+} from '../sqlite/trade-statements.ts';
+import { type TradeRow, validateTrade } from '../trades/trade-validation.ts';
 
 export interface DirectManagerOptions {
   logger?: Logger;
@@ -43,7 +51,15 @@ export class DirectDatabaseManager implements TradeStore {
   /** The writer thread's statements, prepared on this connection when metadata is first stored. */
   private statements: WriteStatements | undefined;
   private readonly latency = new LatencyRecorder();
-  private readonly counters = { operations: 0, lockErrors: 0, busyRetries: 0, rowsInserted: 0, duplicates: 0, rejected: 0, conflicts: 0 };
+  private readonly counters = {
+    operations: 0,
+    lockErrors: 0,
+    busyRetries: 0,
+    rowsInserted: 0,
+    duplicates: 0,
+    rejected: 0,
+    conflicts: 0,
+  };
 
   constructor(config: Partial<DatabaseConfig> = {}, options: DirectManagerOptions = {}) {
     this.config = resolveDatabaseConfig(config);
@@ -60,7 +76,9 @@ export class DirectDatabaseManager implements TradeStore {
     try {
       db = new Database(this.settings.path);
     } catch (err) {
-      throw new DatabaseOpenError(`cannot open database file ${this.settings.path}: ${(err as Error).message}`, { cause: err });
+      throw new DatabaseOpenError(`cannot open database file ${this.settings.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     // Several direct connections opening at once race to switch to WAL and migrate: the old way retries.
     await this.withLockRetries(() => {
@@ -119,7 +137,8 @@ export class DirectDatabaseManager implements TradeStore {
     });
     this.latency.record(performance.now() - t0);
     this.counters.operations++;
-    if (rejected.length > 0) this.log.warn({ rejected: rejected.slice(0, 5), count: rejected.length }, 'pool metadata rows rejected');
+    if (rejected.length > 0)
+      this.log.warn({ rejected: rejected.slice(0, 5), count: rejected.length }, 'pool metadata rows rejected');
     return { rejected };
   }
 
@@ -168,7 +187,9 @@ export class DirectDatabaseManager implements TradeStore {
         if (conflict) this.counters.conflicts++;
         else this.counters.lockErrors++;
         if (attempt >= this.maxRetries) {
-          throw new WriteFailedError(`gave up after ${attempt + 1} attempts: ${(err as Error).message}`, code, { cause: err });
+          throw new WriteFailedError(`gave up after ${attempt + 1} attempts: ${(err as Error).message}`, code, {
+            cause: err,
+          });
         }
         this.counters.busyRetries++;
         const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);

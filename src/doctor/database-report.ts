@@ -5,14 +5,14 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { urlFromDatabasePath } from '../config/database-url.ts';
-import { lockHolder, lockPathFor, type LockHolder } from '../sqlite/database-lock.ts';
-import { detectSchemaFlavor, SCHEMA_VERSION, type SchemaFlavor } from '../sqlite/schema-migrations.ts';
+import { DatabaseOpenError } from '../errors.ts';
 import type { ConnectionDescription } from '../protocol/messages.ts';
+import { defaultSpoolPath } from '../spool/deferred-queue.ts';
+import { type LockHolder, lockHolder, lockPathFor } from '../sqlite/database-lock.ts';
+import { detectSchemaFlavor, SCHEMA_VERSION, type SchemaFlavor } from '../sqlite/schema-migrations.ts';
 import { applyReadConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
-import { defaultSpoolPath } from '../spool/deferred-queue.ts';
-import { DatabaseOpenError } from '../errors.ts';
-import { readLastRun, type LastRunSnapshot } from './last-run.ts';
+import { type LastRunSnapshot, readLastRun } from './last-run.ts';
 import { readSpoolReport, type SpoolReport } from './spool-report.ts';
 
 export type { LastRunSnapshot } from './last-run.ts';
@@ -148,14 +148,21 @@ export function openReadOnly(path: string): Database.Database {
     stat = fs.statSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DatabaseOpenError(code === 'ENOENT' ? `database file not found: ${path}` : `cannot open database file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new DatabaseOpenError(
+      code === 'ENOENT'
+        ? `database file not found: ${path}`
+        : `cannot open database file ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (!stat.isFile()) throw new DatabaseOpenError(`not a database file: ${path}`);
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (err) {
-    throw new DatabaseOpenError(`cannot open database file ${path} read-only: ${(err as Error).message}`, { cause: err });
+    throw new DatabaseOpenError(`cannot open database file ${path} read-only: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   try {
     db.prepare('SELECT count(*) FROM sqlite_master').get();
@@ -209,20 +216,26 @@ function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOption
     const i = report.notes.findIndex((n) => n.startsWith('journal_mode is '));
     // The configuration rollback keeps the rollback journal on purpose; the next run will not switch it.
     if (i >= 0 && lastRun?.pragmas === 'default') {
-      report.notes[i] = `journal_mode is ${report.journalMode}: the last run used pragmas 'default' (the configuration rollback), which keeps SQLite's rollback journal`;
+      report.notes[i] =
+        `journal_mode is ${report.journalMode}: the last run used pragmas 'default' (the configuration rollback), which keeps SQLite's rollback journal`;
     }
   }
   if (lastRun) {
     if (lastRun.finishedAt === null && writer.state === 'free') {
-      notes.push(`the last run did not finish cleanly (killed or crashed; nothing writes the database now): its figures stop at ${lastRun.at}`);
+      notes.push(
+        `the last run did not finish cleanly (killed or crashed; nothing writes the database now): its figures stop at ${lastRun.at}`,
+      );
     } else if (lastRun.finishedAt === null && writer.state === 'unknown') {
       notes.push(`the last run's metrics (${lastRun.at}) are from a run that is still going or did not finish cleanly`);
     }
-    if (lastRun.alerts.length > 0) notes.push(`alerts active in the last run: ${lastRun.alerts.map((a) => a.name).join(', ')}`);
+    if (lastRun.alerts.length > 0)
+      notes.push(`alerts active in the last run: ${lastRun.alerts.map((a) => a.name).join(', ')}`);
   }
   if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
   else if (spool && spool.batches > 0) {
-    notes.push(`${spool.batches} deferred batch(es) (${spool.rows} rows) wait in the spool; the next collector run replays them into the database`);
+    notes.push(
+      `${spool.batches} deferred batch(es) (${spool.rows} rows) wait in the spool; the next collector run replays them into the database`,
+    );
   }
 
   report.lastRun = lastRun;
@@ -242,7 +255,9 @@ function collect(
 ): DatabaseReport {
   const pragma = <T>(name: string) => db.pragma(name, { simple: true }) as T;
   const notes: string[] = [];
-  const tableNames = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  const tableNames = (
+    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]
+  ).map((r) => r.name);
   const has = new Set(tableNames);
 
   const tables: TableRows[] = tableNames.map((name) => {
@@ -254,16 +269,22 @@ function collect(
   });
 
   const quick = options.quick === true;
-  const messages = (db.pragma(quick ? 'quick_check' : 'integrity_check') as Record<string, string>[]).map((r) => String(Object.values(r)[0]));
+  const messages = (db.pragma(quick ? 'quick_check' : 'integrity_check') as Record<string, string>[]).map((r) =>
+    String(Object.values(r)[0]),
+  );
   const integrity: 'ok' | string[] = messages.length === 1 && messages[0] === 'ok' ? 'ok' : messages;
 
   const userVersion = pragma<number>('user_version');
   const journalMode = pragma<string>('journal_mode');
-  if (!has.has('trades')) notes.push('no trades table: not a gecko-collector database, or never opened by the collector');
+  if (!has.has('trades'))
+    notes.push('no trades table: not a gecko-collector database, or never opened by the collector');
   else if (userVersion < SCHEMA_VERSION) {
-    notes.push(`schema version ${userVersion} < ${SCHEMA_VERSION}: the collector migrates the file (adds, never rewrites) the next time it opens it`);
+    notes.push(
+      `schema version ${userVersion} < ${SCHEMA_VERSION}: the collector migrates the file (adds, never rewrites) the next time it opens it`,
+    );
   }
-  if (journalMode !== 'wal') notes.push(`journal_mode is ${journalMode}: the collector switches the file to WAL when it opens it`);
+  if (journalMode !== 'wal')
+    notes.push(`journal_mode is ${journalMode}: the collector switches the file to WAL when it opens it`);
 
   const pools = poolReports(db, has, notes);
   const gaps = gapsReport(db, has, gapLimit);
@@ -300,7 +321,9 @@ function collect(
 }
 
 function columnsOf(db: Database.Database, table: string): Set<string> {
-  return new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name));
+  return new Set(
+    (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name),
+  );
 }
 
 function poolReports(db: Database.Database, has: Set<string>, notes: string[]): PoolReport[] {
@@ -318,7 +341,9 @@ function poolReports(db: Database.Database, has: Set<string>, notes: string[]): 
     if (cols.has('pool_id')) {
       const last = cols.has('block_timestamp') ? 'max(block_timestamp)' : 'NULL';
       // GROUP BY pool_id walks the (pool_id, block_timestamp) index when the collector has added it.
-      const rows = db.prepare(`SELECT pool_id AS poolId, count(*) AS n, ${last} AS last FROM trades GROUP BY pool_id`).all() as {
+      const rows = db
+        .prepare(`SELECT pool_id AS poolId, count(*) AS n, ${last} AS last FROM trades GROUP BY pool_id`)
+        .all() as {
         poolId: unknown;
         n: number;
         last: unknown;
@@ -331,7 +356,9 @@ function poolReports(db: Database.Database, has: Set<string>, notes: string[]): 
     }
   }
   if (has.has('collection_state')) {
-    const rows = db.prepare('SELECT pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at FROM collection_state').all() as {
+    const rows = db
+      .prepare('SELECT pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at FROM collection_state')
+      .all() as {
       pool_id: string;
       last_trade_id: string | null;
       last_trade_timestamp: string | null;
@@ -350,7 +377,10 @@ function poolReports(db: Database.Database, has: Set<string>, notes: string[]): 
     notes.push('no collection_state table: no per-pool cursors yet (the collector creates it)');
   }
   if (has.has('collection_gaps')) {
-    const rows = db.prepare('SELECT pool_id AS poolId, count(*) AS n FROM collection_gaps GROUP BY pool_id').all() as { poolId: string; n: number }[];
+    const rows = db.prepare('SELECT pool_id AS poolId, count(*) AS n FROM collection_gaps GROUP BY pool_id').all() as {
+      poolId: string;
+      n: number;
+    }[];
     for (const r of rows) pool(r.poolId).gapCount = r.n;
   }
   return [...pools.values()].sort((a, b) => (a.poolId < b.poolId ? -1 : a.poolId > b.poolId ? 1 : 0));

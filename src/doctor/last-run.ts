@@ -1,9 +1,9 @@
 // The last collection run as doctor shows it: read from the `<db>.metrics.json` the run keeps beside the
 // database (breaker, deferred queue, writer restarts, lock figures, batch fill, alerts), offline.
 
-import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
-import { metricsFilePath, readMetricsFile, type RunMetricsFile } from '../run/metrics-file.ts';
 import type { ActiveAlert, DeferredFigures } from '../monitoring/metrics-snapshot.ts';
+import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
+import { metricsFilePath, type RunMetricsFile, readMetricsFile } from '../run/metrics-file.ts';
 
 export interface LastRunBreaker {
   state: string;

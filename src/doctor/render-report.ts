@@ -37,7 +37,9 @@ export function table(header: string[], rows: (string | number)[][]): string[] {
 
 function lockErrorsLine(r: DatabaseReport): string {
   if (!r.lastRun) return `${r.lockErrors} (no run metrics snapshot yet)`;
-  const when = r.lastRun.finishedAt ? `run finished ${r.lastRun.finishedAt}` : `run not finished; figures of ${r.lastRun.at}`;
+  const when = r.lastRun.finishedAt
+    ? `run finished ${r.lastRun.finishedAt}`
+    : `run not finished; figures of ${r.lastRun.at}`;
   return `${r.lockErrors} (busy retries ${r.lastRun.busyRetries}; last ${when})`;
 }
 
@@ -61,13 +63,19 @@ function duration(ms: number): string {
 export const spoolSection: SectionRenderer = (r) => {
   const sp = r.spool;
   if (sp === undefined) return [];
-  if (sp === null) return ['deferred queue: no spool file (nothing deferred is waiting; a run removes its spool once drained)'];
+  if (sp === null)
+    return ['deferred queue: no spool file (nothing deferred is waiting; a run removes its spool once drained)'];
   const rows: (string | number)[][] = [];
   if (sp.error) rows.push(['error', sp.error]);
   else {
     rows.push(['waiting', sp.batches === 0 ? 'empty' : `${sp.batches} batches, ${sp.rows} rows (${bytes(sp.bytes)})`]);
-    if (sp.oldestEnqueuedAt !== null && sp.oldestAgeMs !== null) rows.push(['oldest', `${sp.oldestEnqueuedAt} (${duration(sp.oldestAgeMs)} ago)`]);
-    if (sp.maxAttempts > 0) rows.push(['failed replays', `up to ${sp.maxAttempts} per batch${sp.lastError ? `; last error: ${sp.lastError}` : ''}`]);
+    if (sp.oldestEnqueuedAt !== null && sp.oldestAgeMs !== null)
+      rows.push(['oldest', `${sp.oldestEnqueuedAt} (${duration(sp.oldestAgeMs)} ago)`]);
+    if (sp.maxAttempts > 0)
+      rows.push([
+        'failed replays',
+        `up to ${sp.maxAttempts} per batch${sp.lastError ? `; last error: ${sp.lastError}` : ''}`,
+      ]);
   }
   rows.push(['file', `${sp.path} (${bytes(sp.fileBytes)})`]);
   return table(['deferred queue', ''], rows);
@@ -91,20 +99,35 @@ export const lastRunSection: SectionRenderer = (r) => {
   ];
   if (lr.breaker) {
     const b = lr.breaker;
-    rows.push(['breaker', `${b.state}${b.openedAt ? ` since ${b.openedAt}` : ''}; opened ${b.opens} times (${duration(b.timeInOpenMs)} open), ${b.rejections} rejections, ${b.failures} failures, ${b.successes} successes`]);
+    rows.push([
+      'breaker',
+      `${b.state}${b.openedAt ? ` since ${b.openedAt}` : ''}; opened ${b.opens} times (${duration(b.timeInOpenMs)} open), ${b.rejections} rejections, ${b.failures} failures, ${b.successes} successes`,
+    ]);
   }
   if (lr.deferred) {
     const d = lr.deferred;
     const oldest = d.oldestAgeMs === null ? '' : `, oldest ${duration(d.oldestAgeMs)}`;
-    rows.push(['deferred', `${d.batches} batches / ${d.rows} rows waiting${oldest}; ${d.deferredTotal} deferred, ${d.replayedTotal} replayed during the run`]);
+    rows.push([
+      'deferred',
+      `${d.batches} batches / ${d.rows} rows waiting${oldest}; ${d.deferredTotal} deferred, ${d.replayedTotal} replayed during the run`,
+    ]);
   }
-  if (lr.writer) rows.push(['writer restarts', `${lr.writer.restarts}${lr.writer.lastRestartAt ? ` (last ${lr.writer.lastRestartAt})` : ''}`]);
+  if (lr.writer)
+    rows.push([
+      'writer restarts',
+      `${lr.writer.restarts}${lr.writer.lastRestartAt ? ` (last ${lr.writer.lastRestartAt})` : ''}`,
+    ]);
   if (lr.batchFill) {
     const f = lr.batchFill;
-    rows.push(['batch fill', `${f.avgBatchSize.toFixed(1)} of ${f.maxBatchSize} rows on average (${Math.round(f.fill * 100)}%), ${f.batches} batches, ${f.rows} rows`]);
+    rows.push([
+      'batch fill',
+      `${f.avgBatchSize.toFixed(1)} of ${f.maxBatchSize} rows on average (${Math.round(f.fill * 100)}%), ${f.batches} batches, ${f.rows} rows`,
+    ]);
     if (f.byReason) {
       const by = f.byReason;
-      const parts = BATCH_ORIGINS.filter((o) => by[o].batches > 0).map((o) => `${o} ${by[o].batches} (${by[o].rows} rows)`);
+      const parts = BATCH_ORIGINS.filter((o) => by[o].batches > 0).map(
+        (o) => `${o} ${by[o].batches} (${by[o].rows} rows)`,
+      );
       rows.push(['batches cut by', parts.length > 0 ? parts.join(', ') : 'none']);
     }
   }
@@ -116,14 +139,21 @@ export const lastRunSection: SectionRenderer = (r) => {
 export function renderDatabaseReport(report: DatabaseReport, extraSections: readonly SectionRenderer[] = []): string {
   const r = report;
   const out: string[] = [];
-  const integrity = r.integrity === 'ok' ? 'ok' : `FAILED (${r.integrity.length} problem${r.integrity.length === 1 ? '' : 's'})`;
+  const integrity =
+    r.integrity === 'ok' ? 'ok' : `FAILED (${r.integrity.length} problem${r.integrity.length === 1 ? '' : 's'})`;
   out.push(
     ...table(
       ['database', r.path],
       [
-        ['size', `${bytes(r.files.databaseBytes)}, WAL ${bytes(r.files.walBytes)} (${r.files.pageCount} pages of ${r.files.pageSize} B, ${r.files.freelistPages} free)`],
+        [
+          'size',
+          `${bytes(r.files.databaseBytes)}, WAL ${bytes(r.files.walBytes)} (${r.files.pageCount} pages of ${r.files.pageSize} B, ${r.files.freelistPages} free)`,
+        ],
         ['sqlite', r.sqliteVersion],
-        ['schema', `version ${r.userVersion} (this build: ${r.schemaVersion})${r.schemaFlavor ? `, ${r.schemaFlavor}` : ''}`],
+        [
+          'schema',
+          `version ${r.userVersion} (this build: ${r.schemaVersion})${r.schemaFlavor ? `, ${r.schemaFlavor}` : ''}`,
+        ],
         ['journal_mode', r.journalMode],
         [r.integrityCheck === 'quick' ? 'quick_check' : 'integrity', integrity],
         ['lock errors', lockErrorsLine(r)],
@@ -146,7 +176,12 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
   );
 
   out.push('');
-  out.push(...table(['table', 'rows'], r.tables.map((t) => [t.name, t.rows ?? `? (${t.error ?? 'unreadable'})`])));
+  out.push(
+    ...table(
+      ['table', 'rows'],
+      r.tables.map((t) => [t.name, t.rows ?? `? (${t.error ?? 'unreadable'})`]),
+    ),
+  );
 
   out.push('');
   if (r.pools.length === 0) out.push('pools: none with trades or a cursor');
@@ -156,7 +191,13 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
     out.push(
       ...table(
         ['pool', 'trades', 'last trade', 'cursor', 'gaps'],
-        shown.map((p) => [p.poolId, p.tradeCount, p.lastTradeTimestamp ?? '-', p.cursor?.lastTradeTimestamp ?? '-', p.gapCount]),
+        shown.map((p) => [
+          p.poolId,
+          p.tradeCount,
+          p.lastTradeTimestamp ?? '-',
+          p.cursor?.lastTradeTimestamp ?? '-',
+          p.gapCount,
+        ]),
       ).map((l) => `  ${l}`),
     );
     if (r.pools.length > shown.length) out.push(`  ... ${r.pools.length - shown.length} more (see --json)`);

@@ -34,7 +34,18 @@ interface Totals {
 }
 
 function emptyReport(path: string, fileBytes: number, error?: string): SpoolReport {
-  return { path, batches: 0, rows: 0, bytes: 0, fileBytes, oldestEnqueuedAt: null, oldestAgeMs: null, maxAttempts: 0, lastError: null, ...(error ? { error } : {}) };
+  return {
+    path,
+    batches: 0,
+    rows: 0,
+    bytes: 0,
+    fileBytes,
+    oldestEnqueuedAt: null,
+    oldestAgeMs: null,
+    maxAttempts: 0,
+    lastError: null,
+    ...(error ? { error } : {}),
+  };
 }
 
 /** Reads the spool at `path`; null when there is no such file (the funnel never ran beside this database). */
@@ -60,7 +71,11 @@ export function readSpoolReport(path: string, now: number = Date.now()): SpoolRe
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
     const foreign = tables.filter((t) => t !== 'deferred_batches' && t !== 'sqlite_sequence');
     if (foreign.length > 0 || (appId !== SPOOL_APPLICATION_ID && appId !== 0)) {
-      return emptyReport(path, fileBytes, `not a deferred-queue spool (application_id ${appId}, tables: ${tables.join(', ') || 'none'})`);
+      return emptyReport(
+        path,
+        fileBytes,
+        `not a deferred-queue spool (application_id ${appId}, tables: ${tables.join(', ') || 'none'})`,
+      );
     }
     // A spool file created but not yet set up has no table: nothing waits in it.
     if (!tables.includes('deferred_batches')) return emptyReport(path, fileBytes);
@@ -72,9 +87,11 @@ export function readSpoolReport(path: string, now: number = Date.now()): SpoolRe
             'MIN(enqueued_at) AS oldest, MAX(attempts) AS maxAttempts FROM deferred_batches',
         )
         .get() as Totals;
-      const failing = db.prepare('SELECT last_error AS lastError FROM deferred_batches WHERE last_error IS NOT NULL ORDER BY seq LIMIT 1').get() as
-        | { lastError: string }
-        | undefined;
+      const failing = db
+        .prepare(
+          'SELECT last_error AS lastError FROM deferred_batches WHERE last_error IS NOT NULL ORDER BY seq LIMIT 1',
+        )
+        .get() as { lastError: string } | undefined;
       return { t, lastError: failing?.lastError ?? null };
     });
     const { t, lastError } = read();

@@ -5,26 +5,32 @@
 import type { MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
-import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
-import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { DeferredQueue, defaultSpoolPath, type DeferredQueueOptions } from '../spool/deferred-queue.ts';
+import { BATCH_PRESETS } from '../config/batch-config.ts';
+import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { StateError, WriteFailedError } from '../errors.ts';
 import { componentLogger } from '../logging/logger.ts';
-import type { AckMessage, TransactionOutcome, WriterMetrics, WriterOpenInfo } from '../protocol/messages.ts';
-import type { TradeRecord } from '../protocol/records.ts';
-import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
 import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import { BATCH_PRESETS } from '../config/batch-config.ts';
-import { ReaderPool } from './reader-pool.ts';
-import { simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
-import { SpoolGateway } from '../spool/spool-gateway.ts';
-import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
-import type { WriterLink, WritePayload } from '../protocol/messages.ts';
+import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
+import type {
+  AckMessage,
+  TransactionOutcome,
+  WritePayload,
+  WriterLink,
+  WriterMetrics,
+  WriterOpenInfo,
+} from '../protocol/messages.ts';
+import type { TradeRecord } from '../protocol/records.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterClient } from '../sender/writer-client.ts';
-import { WriterSupervisor, type SupervisorOptions } from './writer-supervisor.ts';
+import { DeferredQueue, type DeferredQueueOptions, defaultSpoolPath } from '../spool/deferred-queue.ts';
+import { SpoolGateway } from '../spool/spool-gateway.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
+import { simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
+import { ReaderPool } from './reader-pool.ts';
+import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
 
@@ -80,12 +86,19 @@ export class LockOptimizedDatabaseManager implements TradeStore {
 
   constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
     this.config = resolveDatabaseConfig(config);
-    this.settings = { ...writerSettingsFrom(this.config), ...(options.writerSlowdown ? { slowdownFactor: options.writerSlowdown } : {}) };
+    this.settings = {
+      ...writerSettingsFrom(this.config),
+      ...(options.writerSlowdown ? { slowdownFactor: options.writerSlowdown } : {}),
+    };
     this.options = options;
     this.log = (options.logger ?? componentLogger('db-manager')).child({ manager: 'funnel' });
     this.breaker = new CircuitBreaker({ name: 'writer', ...options.breaker });
     this.alerts = new AlertEvaluator(options.alerts, { logger: this.log.child({ component: 'alerts' }) });
-    this.supervisor = new WriterSupervisor(this.settings, { ...options.supervisor, gate: this.breaker.sharedState }, this.log.child({ component: 'writer-supervisor' }));
+    this.supervisor = new WriterSupervisor(
+      this.settings,
+      { ...options.supervisor, gate: this.breaker.sharedState },
+      this.log.child({ component: 'writer-supervisor' }),
+    );
   }
 
   get info(): WriterOpenInfo | undefined {
@@ -104,7 +117,10 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       this.lock = DatabaseLock.acquire(this.settings.path);
       this.openInfo = await this.supervisor.start();
       const spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
-      this.queue = DeferredQueue.open(spoolPath, { logger: this.log.child({ component: 'deferred-queue' }), ...this.options.deferred });
+      this.queue = DeferredQueue.open(spoolPath, {
+        logger: this.log.child({ component: 'deferred-queue' }),
+        ...this.options.deferred,
+      });
     } catch (err) {
       this.state = 'closed';
       await this.supervisor.stop().catch(() => undefined);
@@ -146,7 +162,9 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     this.supervisor.on('crashed', (err) => this.breaker.recordFailure(err));
     this.supervisor.on('restarted', () => void this.afterRestart());
     this.supervisor.on('gaveUp', () => this.breaker.isolate());
-    this.breaker.on('open', (e) => this.log.warn({ reason: e.reason, openMs: e.openMs }, 'circuit breaker opened; writes are deferred'));
+    this.breaker.on('open', (e) =>
+      this.log.warn({ reason: e.reason, openMs: e.openMs }, 'circuit breaker opened; writes are deferred'),
+    );
     this.breaker.on('halfOpen', () => void this.replayDeferred(1));
     this.breaker.on('close', () => {
       this.log.info('circuit breaker closed; replaying deferred writes');
@@ -171,11 +189,14 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     if (!queue || this.state !== 'open') return Promise.resolve();
     if (this.replaying) return this.replaying;
     this.replaying = queue
-      .replay(async (payload) => {
-        await this.replayClient!.write(payload);
-        this.replayedTotal++;
-        this.breaker.noteDrained(1);
-      }, { ...(maxBatches ? { maxBatches } : {}), signal: this.replayAbort.signal })
+      .replay(
+        async (payload) => {
+          await this.replayClient!.write(payload);
+          this.replayedTotal++;
+          this.breaker.noteDrained(1);
+        },
+        { ...(maxBatches ? { maxBatches } : {}), signal: this.replayAbort.signal },
+      )
       .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
       .finally(() => (this.replaying = undefined));
     return this.replaying;
@@ -201,7 +222,12 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     const client = this.requireOpen(this.mainClient);
     if (this.breaker.state === 'OPEN' || this.breaker.state === 'ISOLATED') throw this.breaker.rejectionError();
     const ack = await client.storeTrades(trades, options);
-    return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected, deferred: ack.deferred === true };
+    return {
+      inserted: ack.inserted,
+      duplicates: ack.duplicates,
+      rejected: ack.rejected,
+      deferred: ack.deferred === true,
+    };
   }
 
   storeTrades(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {
@@ -333,7 +359,11 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       this.replayAbort.abort();
       await this.replaying;
       const left = this.queue?.depth();
-      if (left && left.batches > 0) this.log.warn({ batches: left.batches, rows: left.rows }, 'deferred batches stay in the spool; the next start replays them');
+      if (left && left.batches > 0)
+        this.log.warn(
+          { batches: left.batches, rows: left.rows },
+          'deferred batches stay in the spool; the next start replays them',
+        );
       await this.gateway?.idle();
       // Readers close first so the writer's read-write connection is the last one: only it can checkpoint
       // and remove the -wal/-shm files on close (a read-only connection closing last leaves them behind).
@@ -355,7 +385,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   }
 
   private requireOpen<T>(part: T | undefined): T {
-    if (part === undefined || this.state !== 'open') throw new StateError(`manager is ${this.state}; call initialize() first`);
+    if (part === undefined || this.state !== 'open')
+      throw new StateError(`manager is ${this.state}; call initialize() first`);
     return part;
   }
 }

@@ -4,8 +4,8 @@
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { DatabaseOpenError, StateError } from '../errors.ts';
-import { applyReadConnectionSettings } from '../sqlite/sqlite-settings.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { applyReadConnectionSettings } from '../sqlite/sqlite-settings.ts';
 
 export class ReaderPool {
   private readonly idle: Database.Database[] = [];
@@ -30,7 +30,9 @@ export class ReaderPool {
       applyReadConnectionSettings(db, this.settings);
       return db;
     } catch (err) {
-      throw new DatabaseOpenError(`cannot open a reader on ${this.settings.path}: ${(err as Error).message}`, { cause: err });
+      throw new DatabaseOpenError(`cannot open a reader on ${this.settings.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

@@ -3,14 +3,21 @@
 
 import { EventEmitter } from 'node:events';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import * as Comlink from 'comlink/dist/esm/comlink.mjs';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 // Types from comlink's own declarations, so the published .d.ts files need no ambient module of ours.
 import type { Remote } from 'comlink';
+import * as Comlink from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
-import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterUnavailableError } from '../errors.ts';
-import type { CheckpointerData, CheckpointerToMain, MainToCheckpointer, TransactionOutcome, WriterControl, WriterOpenInfo } from '../protocol/messages.ts';
+import type {
+  CheckpointerData,
+  CheckpointerToMain,
+  MainToCheckpointer,
+  TransactionOutcome,
+  WriterControl,
+  WriterOpenInfo,
+} from '../protocol/messages.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
 
 const WRITER_ENTRY = new URL('../writer/writer-thread.js', import.meta.url);
 const CHECKPOINTER_ENTRY = new URL('../writer/checkpointer-thread.js', import.meta.url);
@@ -140,7 +147,8 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     try {
       const wiring = { ...(this.options.gate ? { gate: this.options.gate } : {}), outcomes: writerSide };
       const info = await this.race(instance, remote.open(this.settings, Comlink.transfer(wiring, [writerSide])));
-      if (this.settings.checkpointIntervalMs > 0 && info.journalMode === 'wal') instance.checkpointer = this.startCheckpointer();
+      if (this.settings.checkpointIntervalMs > 0 && info.journalMode === 'wal')
+        instance.checkpointer = this.startCheckpointer();
       return { instance, info };
     } catch (err) {
       this.dispose(instance);
@@ -156,7 +164,11 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private startCheckpointer(): Worker {
-    const data: CheckpointerData = { path: this.settings.path, intervalMs: this.settings.checkpointIntervalMs, busyTimeoutMs: this.settings.busyTimeoutMs };
+    const data: CheckpointerData = {
+      path: this.settings.path,
+      intervalMs: this.settings.checkpointIntervalMs,
+      busyTimeoutMs: this.settings.busyTimeoutMs,
+    };
     const worker = new Worker(CHECKPOINTER_ENTRY, { workerData: data });
     worker.on('message', (m: CheckpointerToMain) => {
       if (m.kind !== 'checkpointed') return;
@@ -165,7 +177,9 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
       this.checkpointing.lastMs = m.ms;
     });
     // Checkpoints are housekeeping: if the thread fails, the WAL grows until the writer closes; say so loudly.
-    worker.on('error', (err) => this.log.error({ err }, 'checkpointer thread failed; the WAL is not checkpointed until the writer closes'));
+    worker.on('error', (err) =>
+      this.log.error({ err }, 'checkpointer thread failed; the WAL is not checkpointed until the writer closes'),
+    );
     return worker;
   }
 
@@ -196,7 +210,9 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     const windowMs = this.options.restartWindowMs ?? 60_000;
     while (this.restartTimes.length && this.restartTimes[0]! < now - windowMs) this.restartTimes.shift();
     if (this.restartTimes.length >= (this.options.maxRestarts ?? 5)) {
-      const err = new WriterUnavailableError(`writer restarted ${this.restartTimes.length} times within ${windowMs} ms; giving up`);
+      const err = new WriterUnavailableError(
+        `writer restarted ${this.restartTimes.length} times within ${windowMs} ms; giving up`,
+      );
       this.log.fatal({ restarts: this.restartTimes.length }, err.message);
       this.emit('gaveUp', err);
       return;

@@ -1,15 +1,21 @@
 // The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request, per-request timeout
 // joined with the caller's signal, retries with backoff on 5xx/network/timeout, and Retry-After on throttles.
 
+import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
+import { linkSignals } from '../common/linked-signal.ts';
 import type { Logger } from '../logging/logger.ts';
 import { componentLogger } from '../logging/logger.ts';
-import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
-import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { TradeRecord } from '../protocol/records.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
-import { GeckoHttpError, GeckoNetworkError, GeckoRequestError, GeckoThrottledError, GeckoTimeoutError } from './gecko-errors.ts';
-import { linkSignals } from '../common/linked-signal.ts';
-import { parsePoolsBody, type ParsedPools } from './pool-parser.ts';
+import {
+  GeckoHttpError,
+  GeckoNetworkError,
+  GeckoRequestError,
+  GeckoThrottledError,
+  GeckoTimeoutError,
+} from './gecko-errors.ts';
+import { type ParsedPools, parsePoolsBody } from './pool-parser.ts';
 import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
 import { parseTradesBody } from './trade-parser.ts';
 
@@ -76,7 +82,9 @@ function isThrottleBody(body: string): boolean {
     const parsed: unknown = JSON.parse(body);
     if (parsed === null || typeof parsed !== 'object') return false;
     const status = (parsed as { status?: unknown }).status;
-    return status !== null && typeof status === 'object' && Number((status as { error_code?: unknown }).error_code) === 429;
+    return (
+      status !== null && typeof status === 'object' && Number((status as { error_code?: unknown }).error_code) === 429
+    );
   } catch {
     return false;
   }
@@ -118,12 +126,19 @@ export class GeckoTerminalClient {
   }
 
   /** The last 300 trades of the past 24 h, newest first (GeckoTerminal has no paging or `since`). */
-  async getPoolTrades(network: string, poolAddress: string, options: TradesRequestOptions = {}): Promise<TradeRecord[]> {
+  async getPoolTrades(
+    network: string,
+    poolAddress: string,
+    options: TradesRequestOptions = {},
+  ): Promise<TradeRecord[]> {
     const path = `/networks/${pathSegment(network, 'network')}/pools/${pathSegment(poolAddress, 'pool address')}/trades`;
     const query = new URLSearchParams();
     if (options.minVolumeUsd !== undefined) {
       const min = decimalFromInput(options.minVolumeUsd);
-      if (min === undefined) throw new GeckoRequestError(`invalid minVolumeUsd ${JSON.stringify(options.minVolumeUsd)}: must be a non-negative decimal`);
+      if (min === undefined)
+        throw new GeckoRequestError(
+          `invalid minVolumeUsd ${JSON.stringify(options.minVolumeUsd)}: must be a non-negative decimal`,
+        );
       query.set('trade_volume_in_usd_greater_than', min);
     }
     return this.get(path, query, options.signal, (body) => parseTradesBody(body, { network, poolAddress }));
@@ -131,23 +146,35 @@ export class GeckoTerminalClient {
 
   async getTopPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {
     const path = `/networks/${pathSegment(network, 'network')}/pools`;
-    return this.get(path, this.poolsQuery(options.page), options.signal, (body) => parsePoolsBody(body, { network, discoverySource: 'top_pools' }));
+    return this.get(path, this.poolsQuery(options.page), options.signal, (body) =>
+      parsePoolsBody(body, { network, discoverySource: 'top_pools' }),
+    );
   }
 
   async getNewPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {
     const path = `/networks/${pathSegment(network, 'network')}/new_pools`;
-    return this.get(path, this.poolsQuery(options.page), options.signal, (body) => parsePoolsBody(body, { network, discoverySource: 'new_pools' }));
+    return this.get(path, this.poolsQuery(options.page), options.signal, (body) =>
+      parsePoolsBody(body, { network, discoverySource: 'new_pools' }),
+    );
   }
 
   /** Up to 30 pools by address in one call. */
-  async getMultiPools(network: string, addresses: readonly string[], options: RequestOptions = {}): Promise<ParsedPools> {
+  async getMultiPools(
+    network: string,
+    addresses: readonly string[],
+    options: RequestOptions = {},
+  ): Promise<ParsedPools> {
     if (addresses.length === 0) throw new GeckoRequestError('getMultiPools needs at least one pool address');
     if (addresses.length > MAX_MULTI_POOLS) {
-      throw new GeckoRequestError(`getMultiPools takes at most ${MAX_MULTI_POOLS} addresses per call, got ${addresses.length}: split the list`);
+      throw new GeckoRequestError(
+        `getMultiPools takes at most ${MAX_MULTI_POOLS} addresses per call, got ${addresses.length}: split the list`,
+      );
     }
     const list = addresses.map((a) => pathSegment(a, 'pool address')).join(',');
     const path = `/networks/${pathSegment(network, 'network')}/pools/multi/${list}`;
-    return this.get(path, this.poolsQuery(undefined), options.signal, (body) => parsePoolsBody(body, { network, discoverySource: null }));
+    return this.get(path, this.poolsQuery(undefined), options.signal, (body) =>
+      parsePoolsBody(body, { network, discoverySource: null }),
+    );
   }
 
   getStats(): GeckoClientStats {
@@ -157,13 +184,19 @@ export class GeckoTerminalClient {
   private poolsQuery(page: number | undefined): URLSearchParams {
     const query = new URLSearchParams({ include: POOL_INCLUDE });
     if (page !== undefined) {
-      if (!(Number.isSafeInteger(page) && page >= 1)) throw new GeckoRequestError(`invalid page ${JSON.stringify(page)}: must be an integer >= 1`);
+      if (!(Number.isSafeInteger(page) && page >= 1))
+        throw new GeckoRequestError(`invalid page ${JSON.stringify(page)}: must be an integer >= 1`);
       query.set('page', String(page));
     }
     return query;
   }
 
-  private async get<T>(path: string, query: URLSearchParams, signal: AbortSignal | undefined, parse: (body: string) => T): Promise<T> {
+  private async get<T>(
+    path: string,
+    query: URLSearchParams,
+    signal: AbortSignal | undefined,
+    parse: (body: string) => T,
+  ): Promise<T> {
     try {
       return parse(await this.request(path, query, signal));
     } catch (err) {
@@ -187,9 +220,16 @@ export class GeckoTerminalClient {
       if (outcome.kind === 'throttled') {
         this.stats.throttled++;
         if (throttles >= this.maxThrottleRetries) {
-          throw new GeckoThrottledError(`GeckoTerminal still throttling after ${throttles + 1} attempts: ${url}`, url, outcome.retryAfterMs);
+          throw new GeckoThrottledError(
+            `GeckoTerminal still throttling after ${throttles + 1} attempts: ${url}`,
+            url,
+            outcome.retryAfterMs,
+          );
         }
-        const wait = Math.min(this.maxRetryAfterMs, outcome.retryAfterMs ?? backoffDelayMs(throttles, this.backoff, this.random));
+        const wait = Math.min(
+          this.maxRetryAfterMs,
+          outcome.retryAfterMs ?? backoffDelayMs(throttles, this.backoff, this.random),
+        );
         throttles++;
         this.log.warn({ url, waitMs: wait, retryAfterMs: outcome.retryAfterMs }, 'throttled by GeckoTerminal, waiting');
         // The limit is shared, so is the penalty: every thread holds off, not just this one.
@@ -200,19 +240,37 @@ export class GeckoTerminalClient {
       if (failures >= this.maxRetries) throw this.finalError(outcome, url, failures + 1);
       const wait = backoffDelayMs(failures, this.backoff, this.random);
       failures++;
-      this.log.warn({ url, outcome: outcome.kind, status: outcome.kind === 'server' ? outcome.status : undefined, waitMs: wait }, 'GeckoTerminal request failed, retrying');
+      this.log.warn(
+        { url, outcome: outcome.kind, status: outcome.kind === 'server' ? outcome.status : undefined, waitMs: wait },
+        'GeckoTerminal request failed, retrying',
+      );
       await this.sleep(wait, signal);
     }
   }
 
-  private finalError(outcome: Exclude<Attempt, { kind: 'ok' } | { kind: 'throttled' }>, url: string, attempts: number): Error {
+  private finalError(
+    outcome: Exclude<Attempt, { kind: 'ok' } | { kind: 'throttled' }>,
+    url: string,
+    attempts: number,
+  ): Error {
     switch (outcome.kind) {
       case 'server':
-        return new GeckoHttpError(`GeckoTerminal answered HTTP ${outcome.status} on all ${attempts} attempts: ${url}`, outcome.status, url);
+        return new GeckoHttpError(
+          `GeckoTerminal answered HTTP ${outcome.status} on all ${attempts} attempts: ${url}`,
+          outcome.status,
+          url,
+        );
       case 'timeout':
-        return new GeckoTimeoutError(`GeckoTerminal did not answer within ${this.timeoutMs} ms on all ${attempts} attempts: ${url}`, url);
+        return new GeckoTimeoutError(
+          `GeckoTerminal did not answer within ${this.timeoutMs} ms on all ${attempts} attempts: ${url}`,
+          url,
+        );
       case 'network':
-        return new GeckoNetworkError(`cannot reach GeckoTerminal after ${attempts} attempts (${String(outcome.error)}): ${url}`, url, { cause: outcome.error });
+        return new GeckoNetworkError(
+          `cannot reach GeckoTerminal after ${attempts} attempts (${String(outcome.error)}): ${url}`,
+          url,
+          { cause: outcome.error },
+        );
     }
   }
 
@@ -235,7 +293,11 @@ export class GeckoTerminalClient {
     if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
     if (response.status >= 500) return { kind: 'server', status: response.status };
     if (!response.ok) {
-      throw new GeckoHttpError(`GeckoTerminal answered HTTP ${response.status} (${body.slice(0, 200)}): ${url}`, response.status, url);
+      throw new GeckoHttpError(
+        `GeckoTerminal answered HTTP ${response.status} (${body.slice(0, 200)}): ${url}`,
+        response.status,
+        url,
+      );
     }
     if (isThrottleBody(body)) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
     return { kind: 'ok', body };

@@ -1,8 +1,8 @@
 // Typed reads of an untrusted JSON:API body: each read either returns the value or throws a
 // GeckoTerminalError that names the resource and the exact JSON path, so a bad reply is diagnosable from logs.
 
-import { GeckoTerminalError } from './gecko-errors.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
+import { GeckoTerminalError } from './gecko-errors.ts';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -68,7 +68,8 @@ export class JsonReader {
 
   string(obj: Record<string, unknown>, path: string, key: string): string {
     const value = this.field(obj, path, key);
-    if (typeof value !== 'string' || value === '') this.fail(join(path, key), `must be a non-empty string, got ${preview(value)}`);
+    if (typeof value !== 'string' || value === '')
+      this.fail(join(path, key), `must be a non-empty string, got ${preview(value)}`);
     return value;
   }
 
@@ -81,7 +82,8 @@ export class JsonReader {
 
   decimal(obj: Record<string, unknown>, path: string, key: string): string {
     const value = this.field(obj, path, key);
-    if (!isDecimalString(value)) this.fail(join(path, key), `must be a non-negative decimal string, got ${preview(value)}`);
+    if (!isDecimalString(value))
+      this.fail(join(path, key), `must be a non-negative decimal string, got ${preview(value)}`);
     return value;
   }
 

@@ -74,7 +74,8 @@ function readPools(reader: JsonReader, document: unknown, context: PoolParseCont
     const baseTokenId = optionalRelationId(reader, relationships, `${path}.relationships`, 'base_token');
     const quoteTokenId = optionalRelationId(reader, relationships, `${path}.relationships`, 'quote_token');
     const address = reader.string(attributes, at, 'address');
-    if (!dexes.has(dexId)) dexes.set(dexId, { id: dexId, name: dexNames.get(dexId) ?? dexId, network: context.network });
+    if (!dexes.has(dexId))
+      dexes.set(dexId, { id: dexId, name: dexNames.get(dexId) ?? dexId, network: context.network });
     const record: PoolRecord = {
       id: poolIdOf(context.network, address),
       address,
@@ -102,7 +103,12 @@ function readPools(reader: JsonReader, document: unknown, context: PoolParseCont
   return { pools, dexes: [...dexes.values()] };
 }
 
-function optionalRelationId(reader: JsonReader, relationships: Record<string, unknown>, path: string, key: string): string | null {
+function optionalRelationId(
+  reader: JsonReader,
+  relationships: Record<string, unknown>,
+  path: string,
+  key: string,
+): string | null {
   if (relationships[key] === undefined || relationships[key] === null) return null;
   return relationId(reader, relationships, path, key);
 }

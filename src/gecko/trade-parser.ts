@@ -37,12 +37,16 @@ function readTrades(reader: JsonReader, document: unknown, poolId: string): Trad
 function readTrade(reader: JsonReader, item: unknown, path: string, poolId: string): TradeRecord {
   const trade = reader.object(item, path);
   const id = reader.string(trade, path, 'id');
-  if (trade.type !== undefined && trade.type !== 'trade') reader.fail(`${path}.type`, `must be "trade", got ${JSON.stringify(trade.type)}`);
+  if (trade.type !== undefined && trade.type !== 'trade')
+    reader.fail(`${path}.type`, `must be "trade", got ${JSON.stringify(trade.type)}`);
   const at = `${path}.attributes`;
   const attributes = reader.objectAt(trade, path, 'attributes');
   const side = reader.oneOf(attributes, at, 'kind', SIDES);
   // The pool's base token is what a buy receives and a sell gives away.
-  const priceUsd = side === 'buy' ? reader.decimal(attributes, at, 'price_to_in_usd') : reader.decimal(attributes, at, 'price_from_in_usd');
+  const priceUsd =
+    side === 'buy'
+      ? reader.decimal(attributes, at, 'price_to_in_usd')
+      : reader.decimal(attributes, at, 'price_from_in_usd');
   return {
     id,
     poolId,

@@ -26,7 +26,10 @@ export async function detectImportFormat(file: string, explicit?: ImportFormat):
       if (!stat.isFile()) throw new ImportFileError(file, 'not a regular file');
       const buf = Buffer.alloc(Math.min(SNIFF_BYTES, stat.size));
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      head = buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+      head = buf
+        .subarray(0, bytesRead)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '');
     } finally {
       await handle.close();
     }
@@ -39,7 +42,9 @@ export async function detectImportFormat(file: string, explicit?: ImportFormat):
   if (byExt) return byExt;
   const sniffed = sniffFormat(head);
   if (!sniffed) {
-    throw new ImportFormatError(`cannot tell the format of ${file} from its name or content: pass --format csv, ndjson or jsonapi`);
+    throw new ImportFormatError(
+      `cannot tell the format of ${file} from its name or content: pass --format csv, ndjson or jsonapi`,
+    );
   }
   return sniffed;
 }

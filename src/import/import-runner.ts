@@ -1,12 +1,18 @@
 // Drives one import: validates each record where its line number is known, groups the valid ones into
 // batches for the write funnel with a few in flight, and tallies what the writer acknowledged.
 
-import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
-import { validateTrade } from '../trades/trade-validation.ts';
 import type { StoreResult } from '../batch/trade-store.ts';
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import type { TradeRecord } from '../protocol/records.ts';
+import { validateTrade } from '../trades/trade-validation.ts';
 import { ImportFailedError } from './import-errors.ts';
-import { UNKNOWN_ID, type ImportItem, type ImportReject, type ImportSummary, type SourceLocation } from './import-source.ts';
+import {
+  type ImportItem,
+  type ImportReject,
+  type ImportSummary,
+  type SourceLocation,
+  UNKNOWN_ID,
+} from './import-source.ts';
 
 /** Where batches go: the funnel manager (or anything with its store method, in tests). */
 export interface TradeSink {
@@ -25,7 +31,10 @@ export interface ImportRunOptions {
   onProgress?: (progress: ImportProgress) => void;
 }
 
-export type ImportProgress = Pick<ImportSummary, 'records' | 'imported' | 'duplicates' | 'deferred' | 'rejected' | 'batches'>;
+export type ImportProgress = Pick<
+  ImportSummary,
+  'records' | 'imported' | 'duplicates' | 'deferred' | 'rejected' | 'batches'
+>;
 
 export const DEFAULT_MAX_REJECT_DETAILS = 10_000;
 
@@ -44,7 +53,11 @@ interface OrderedReject extends ImportReject {
  * run stops, waits for the batches already sent, and throws ImportFailedError with the acknowledged counts
  * (those rows are committed and stay; importing again skips them as duplicates).
  */
-export async function runImport(source: AsyncIterable<ImportItem>, sink: TradeSink, options: ImportRunOptions): Promise<ImportSummary> {
+export async function runImport(
+  source: AsyncIterable<ImportItem>,
+  sink: TradeSink,
+  options: ImportRunOptions,
+): Promise<ImportSummary> {
   const maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_DATABASE_CONFIG.maxInFlight);
   const maxDetails = options.maxRejectDetails ?? DEFAULT_MAX_REJECT_DETAILS;
   const totals = { records: 0, imported: 0, duplicates: 0, deferred: 0, rejected: 0, batches: 0 };
@@ -114,11 +127,40 @@ export async function runImport(source: AsyncIterable<ImportItem>, sink: TradeSi
       const v = validateTrade(item.candidate, 0);
       if (!v.ok) {
         const id = item.candidate.id;
-        reject(item.location, v.id !== '#0' ? v.id : typeof id === 'string' && id !== '' ? id.slice(0, 200) : UNKNOWN_ID, v.reason, ordinal);
+        reject(
+          item.location,
+          v.id !== '#0' ? v.id : typeof id === 'string' && id !== '' ? id.slice(0, 200) : UNKNOWN_ID,
+          v.reason,
+          ordinal,
+        );
         continue;
       }
-      const [id, poolId, blockNumber, txHash, txFromAddress, fromTokenAmount, toTokenAmount, priceUsd, volumeUsd, side, blockTimestamp] = v.row;
-      batch.trades.push({ id, poolId, blockNumber, txHash, txFromAddress, fromTokenAmount, toTokenAmount, priceUsd, volumeUsd, side, blockTimestamp });
+      const [
+        id,
+        poolId,
+        blockNumber,
+        txHash,
+        txFromAddress,
+        fromTokenAmount,
+        toTokenAmount,
+        priceUsd,
+        volumeUsd,
+        side,
+        blockTimestamp,
+      ] = v.row;
+      batch.trades.push({
+        id,
+        poolId,
+        blockNumber,
+        txHash,
+        txFromAddress,
+        fromTokenAmount,
+        toTokenAmount,
+        priceUsd,
+        volumeUsd,
+        side,
+        blockTimestamp,
+      });
       batch.locations.push(item.location);
       batch.ordinals.push(ordinal);
       if (batch.trades.length >= options.batchSize) await flush();
@@ -136,7 +178,11 @@ export async function runImport(source: AsyncIterable<ImportItem>, sink: TradeSi
   const failure = writeError ?? readError;
   if (failure !== undefined) {
     const what = writeError !== undefined ? 'a write failed' : 'reading the file failed';
-    throw new ImportFailedError(`import stopped: ${what}: ${(failure as Error).message ?? String(failure)}`, summary(), { cause: failure });
+    throw new ImportFailedError(
+      `import stopped: ${what}: ${(failure as Error).message ?? String(failure)}`,
+      summary(),
+      { cause: failure },
+    );
   }
   return summary();
 }

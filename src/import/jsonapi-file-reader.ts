@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import { GeckoTerminalError } from '../gecko/gecko-errors.ts';
 import { parseTradesDocument, poolIdOf, type TradeParseContext } from '../gecko/trade-parser.ts';
 import { fileErrorReason, ImportFileError, ImportFormatError } from './import-errors.ts';
-import { UNKNOWN_ID, type ImportItem, type SourceLocation } from './import-source.ts';
+import { type ImportItem, type SourceLocation, UNKNOWN_ID } from './import-source.ts';
 
 // A trades response holds at most 300 trades (~300 KB); anything far bigger is not one.
 const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
@@ -28,7 +28,9 @@ export async function* readJsonApiFile(path: string, context: TradeParseContext)
     try {
       const { size } = await handle.stat();
       if (size > MAX_DOCUMENT_BYTES) {
-        throw new ImportFormatError(`${path} is ${size} bytes: too big for one GeckoTerminal trades response (use NDJSON for bulk data)`);
+        throw new ImportFormatError(
+          `${path} is ${size} bytes: too big for one GeckoTerminal trades response (use NDJSON for bulk data)`,
+        );
       }
       text = await handle.readFile('utf8');
     } finally {
@@ -46,7 +48,9 @@ export async function* readJsonApiFile(path: string, context: TradeParseContext)
   }
   const data = (document as { data?: unknown } | null)?.data;
   if (document === null || typeof document !== 'object' || Array.isArray(document) || !Array.isArray(data)) {
-    throw new ImportFormatError(`${path} is not a GeckoTerminal trades response: expected an object with a "data" array`);
+    throw new ImportFormatError(
+      `${path} is not a GeckoTerminal trades response: expected an object with a "data" array`,
+    );
   }
   checkNetwork(data, context);
   for (let i = 0; i < data.length; i++) {
@@ -57,7 +61,12 @@ export async function* readJsonApiFile(path: string, context: TradeParseContext)
     } catch (err) {
       if (!(err instanceof GeckoTerminalError)) throw err;
       const id = (item as { id?: unknown } | null)?.id;
-      yield { kind: 'unparsable', location: dataLocation(i), id: typeof id === 'string' && id !== '' ? id : UNKNOWN_ID, reason: reasonOf(err) };
+      yield {
+        kind: 'unparsable',
+        location: dataLocation(i),
+        id: typeof id === 'string' && id !== '' ? id : UNKNOWN_ID,
+        reason: reasonOf(err),
+      };
     }
   }
 }

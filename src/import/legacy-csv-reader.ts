@@ -2,13 +2,22 @@
 // candidate trades. A line that cannot be parsed becomes one reject with its line number; reading goes on.
 
 import { ImportFormatError } from './import-errors.ts';
-import { lineLocation, UNKNOWN_ID, type ImportItem } from './import-source.ts';
+import { type ImportItem, lineLocation, UNKNOWN_ID } from './import-source.ts';
 import type { PhysicalLine } from './line-reader.ts';
 
 /** The columns the import needs; any others (created_at, *_exact, ...) are ignored. */
 export const LEGACY_CSV_COLUMNS = [
-  'id', 'pool_id', 'block_number', 'tx_hash', 'tx_from_address', 'from_token_amount', 'to_token_amount',
-  'price_usd', 'volume_usd', 'side', 'block_timestamp',
+  'id',
+  'pool_id',
+  'block_number',
+  'tx_hash',
+  'tx_from_address',
+  'from_token_amount',
+  'to_token_amount',
+  'price_usd',
+  'volume_usd',
+  'side',
+  'block_timestamp',
 ] as const;
 
 type Column = (typeof LEGACY_CSV_COLUMNS)[number];
@@ -44,7 +53,10 @@ export function splitCsvRecord(text: string): CsvSplit {
       fields.push(value);
       if (i === n) return { kind: 'ok', fields };
       if (text[i] !== ',') {
-        return { kind: 'error', reason: `bad quoting: ${JSON.stringify(text[i])} after the closing quote of field ${fields.length} (column ${i + 1})` };
+        return {
+          kind: 'error',
+          reason: `bad quoting: ${JSON.stringify(text[i])} after the closing quote of field ${fields.length} (column ${i + 1})`,
+        };
       }
       i++;
     } else {
@@ -53,7 +65,10 @@ export function splitCsvRecord(text: string): CsvSplit {
       const value = text.slice(i, end);
       const stray = value.indexOf('"');
       if (stray !== -1) {
-        return { kind: 'error', reason: `bad quoting: a quote inside unquoted field ${fields.length + 1} (column ${i + stray + 1})` };
+        return {
+          kind: 'error',
+          reason: `bad quoting: a quote inside unquoted field ${fields.length + 1} (column ${i + stray + 1})`,
+        };
       }
       fields.push(value);
       if (comma === -1) return { kind: 'ok', fields };
@@ -141,7 +156,9 @@ export async function* readLegacyCsv(lines: AsyncIterable<PhysicalLine>): AsyncG
     if (!headerLine) throw new ImportFormatError('the CSV file is empty (no header line)');
     const header = splitCsvRecord(headerLine.text);
     if (header.kind !== 'ok') {
-      throw new ImportFormatError(`line ${headerLine.number}: cannot read the CSV header: ${header.kind === 'error' ? header.reason : 'unterminated quoted field'}`);
+      throw new ImportFormatError(
+        `line ${headerLine.number}: cannot read the CSV header: ${header.kind === 'error' ? header.reason : 'unterminated quoted field'}`,
+      );
     }
     const width = header.fields.length;
     const col = headerIndexes(header.fields, headerLine.number);
@@ -165,7 +182,7 @@ export async function* readLegacyCsv(lines: AsyncIterable<PhysicalLine>): AsyncG
           break;
         }
         taken.push(more);
-        text += '\n' + more.text;
+        text += `\n${more.text}`;
         split = splitCsvRecord(text);
       }
       const multiLine = taken.length > 1;
@@ -181,7 +198,12 @@ export async function* readLegacyCsv(lines: AsyncIterable<PhysicalLine>): AsyncG
       else if (split.kind === 'error') reason = split.reason;
       else reason = `expected ${width} fields as in the header, found ${split.fields.length}`;
       const idGuess = split.kind === 'ok' && !multiLine ? split.fields[col.id] : undefined;
-      yield { kind: 'unparsable', location, id: idGuess || (col.id === 0 ? firstFieldOf(first.text) : UNKNOWN_ID), reason };
+      yield {
+        kind: 'unparsable',
+        location,
+        id: idGuess || (col.id === 0 ? firstFieldOf(first.text) : UNKNOWN_ID),
+        reason,
+      };
     }
   } finally {
     await source.close();

@@ -1,7 +1,7 @@
 // Reads NDJSON trades (one object per line, TradeRecord camelCase fields or the trades table's snake_case
 // column names). Numbers are taken as their literal text, so a 70-digit amount written unquoted stays exact.
 
-import { lineLocation, UNKNOWN_ID, type ImportItem } from './import-source.ts';
+import { type ImportItem, lineLocation, UNKNOWN_ID } from './import-source.ts';
 import type { PhysicalLine } from './line-reader.ts';
 
 /** TradeRecord field → the trades column that may stand for it. */
@@ -41,7 +41,7 @@ export function quoteNumberLiterals(json: string): string {
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(json);
       if (!m) continue; // not a number: JSON.parse will say so
-      out += json.slice(last, i) + '"' + m[0] + '"';
+      out += `${json.slice(last, i)}"${m[0]}"`;
       last = i + m[0].length;
       i = last - 1;
     }

@@ -1,7 +1,7 @@
 // The root pino logger. Components take `logger.child({ component, ... })`; level from GECKO_LOG_LEVEL
 // (default info, `silent` under vitest unless set) so tests stay quiet and library users stay in control.
 
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 function defaultLevel(): string {
   const env = process.env.GECKO_LOG_LEVEL;

@@ -1,10 +1,16 @@
 // Turns metrics snapshots into the migration guide's alerts (lock retry rate, breaker open too long, small
 // batches, slow query), judging rates over a recent window and logging each alert once per transition.
 
-import { BATCH_ORIGINS, FILL_NEUTRAL_ORIGINS } from '../protocol/flush-reason.ts';
 import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import type { ActiveAlert, AlertName, AlertThresholds, BatchFigures, CollectorMetricsSnapshot } from './metrics-snapshot.ts';
+import { BATCH_ORIGINS, FILL_NEUTRAL_ORIGINS } from '../protocol/flush-reason.ts';
+import type {
+  ActiveAlert,
+  AlertName,
+  AlertThresholds,
+  BatchFigures,
+  CollectorMetricsSnapshot,
+} from './metrics-snapshot.ts';
 
 export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze({
   lockRetryRate: 0.05,
@@ -72,7 +78,8 @@ export function judgedBatches(batch: BatchFigures): { batches: number; rows: num
 const THRESHOLD_FIELDS = Object.keys(DEFAULT_ALERT_THRESHOLDS) as (keyof AlertThresholds)[];
 
 function validateThresholds(input: Partial<AlertThresholds>): AlertThresholds {
-  if (typeof input !== 'object' || input === null) throw new ConfigError('alertThresholds', input, 'expected an object');
+  if (typeof input !== 'object' || input === null)
+    throw new ConfigError('alertThresholds', input, 'expected an object');
   for (const key of Object.keys(input)) {
     if (!(THRESHOLD_FIELDS as string[]).includes(key)) {
       throw new ConfigError(key, (input as Record<string, unknown>)[key], 'unknown alert threshold');
@@ -89,7 +96,8 @@ function validateThresholds(input: Partial<AlertThresholds>): AlertThresholds {
   };
   const nonNegative = (field: 'breakerOpenMs' | 'queryLatencyMs') => {
     const v = t[field];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(field, v, 'expected a number >= 0');
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new ConfigError(field, v, 'expected a number >= 0');
   };
   fraction('lockRetryRate');
   fraction('minBatchFill');

@@ -1,8 +1,8 @@
 // One snapshot of everything an operator watches: lock contention, batching, breaker, deferred queue,
 // writer restarts and active alerts. `getLockContentionMetrics()`, `doctor --json` and `/metrics` all read it.
 
-import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { CircuitBreakerStats } from '../breaker/circuit-breaker.ts';
+import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 
 export interface BatchFigures {

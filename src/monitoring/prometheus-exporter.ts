@@ -5,8 +5,8 @@ import http from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import { BreakerState } from '../protocol/breaker-gate.ts';
+import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import { ALERT_NAMES } from './alert-evaluator.ts';
 import type { CollectorMetricsSnapshot } from './metrics-snapshot.ts';
 
@@ -30,12 +30,20 @@ type Picker = (s: CollectorMetricsSnapshot) => number;
 const SIMPLE_GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: Picker]> = [
   ['gecko_lock_errors_total', 'Write operations that hit SQLITE_BUSY or SQLITE_LOCKED.', (s) => s.lock.lockErrors],
   ['gecko_busy_retries_total', 'Retries caused by SQLITE_BUSY or SQLITE_LOCKED.', (s) => s.lock.busyRetries],
-  ['gecko_busy_waits_total', 'Transactions that waited inside busy_timeout for another connection.', (s) => s.lock.busyWaits],
+  [
+    'gecko_busy_waits_total',
+    'Transactions that waited inside busy_timeout for another connection.',
+    (s) => s.lock.busyWaits,
+  ],
   ['gecko_write_operations_total', 'Write transactions run.', (s) => s.lock.operations],
   ['gecko_rows_inserted_total', 'Trade rows inserted.', (s) => s.lock.rowsInserted],
   ['gecko_duplicates_total', 'Trade rows ignored because their id was already stored.', (s) => s.lock.duplicates],
   ['gecko_rows_rejected_total', 'Trade rows rejected by validation.', (s) => s.lock.rejected],
-  ['gecko_query_latency_ms', 'Latency of a simple SELECT 1 at snapshot time, in milliseconds.', (s) => s.lock.queryLatencyMs],
+  [
+    'gecko_query_latency_ms',
+    'Latency of a simple SELECT 1 at snapshot time, in milliseconds.',
+    (s) => s.lock.queryLatencyMs,
+  ],
   ['gecko_writer_backlog_batches', 'Batches queued in the writer thread.', (s) => s.writer.backlog],
   ['gecko_batch_avg_size', 'Average rows per batch received by the writer.', (s) => s.batch.avgBatchSize],
   ['gecko_breaker_opens_total', 'Times the circuit breaker opened.', (s) => s.breaker.opens],
@@ -98,7 +106,11 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
     },
   });
   for (const [name, help, field] of [
-    ['gecko_batch_flushes_total', 'Trade batches committed, by why the batch processor cut them (unspecified: the sender does not batch).', 'batches'],
+    [
+      'gecko_batch_flushes_total',
+      'Trade batches committed, by why the batch processor cut them (unspecified: the sender does not batch).',
+      'batches',
+    ],
     ['gecko_batch_flush_rows_total', 'Trade rows in those batches, by the same reason.', 'rows'],
   ] as const) {
     new Gauge({
@@ -188,7 +200,9 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' }).end('method not allowed\n');
+      res
+        .writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' })
+        .end('method not allowed\n');
       return;
     }
     // Promise.resolve().then: a snapshot function that throws synchronously is also answered with a 500.

@@ -2,8 +2,8 @@
 // packed into one 64-bit word of a SharedArrayBuffer so a slot is reserved with a single compareExchange.
 // Lock-free on purpose: a worker can be terminated at any instruction, and a dead lock holder would stall all.
 
-import { ConfigError } from '../errors.ts';
 import { abortableSleep } from '../common/abortable-sleep.ts';
+import { ConfigError } from '../errors.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export interface SharedRateLimiterOptions {
@@ -27,7 +27,11 @@ export interface SharedRateLimiterSettings {
   minSpacingMs: number;
 }
 
-export const DEFAULT_RATE_LIMIT: Required<SharedRateLimiterOptions> = { callsPerMinute: 30, burst: 1, minSpacingMs: 1000 };
+export const DEFAULT_RATE_LIMIT: Required<SharedRateLimiterOptions> = {
+  callsPerMinute: 30,
+  burst: 1,
+  minSpacingMs: 1000,
+};
 
 // Word layout of the BigInt64Array over the buffer.
 const STATE = 0; // (theoretical arrival time << DELTA_BITS) | (TAT - last grant), both ms since EPOCH

@@ -1,13 +1,13 @@
 // What a caller can ask of a collection run, the defaults (with --simulate's own), and the checks that turn
 // the options into the settings the run goes by, so a bad value fails before anything is opened.
 
+import { checkNice, DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
-import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
-import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
-import { checkNice, DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { metricsFilePath } from './metrics-file.ts';
 import type { CollectionProgress } from './run-progress.ts';
 
@@ -21,7 +21,14 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   callsPerMinute: 30,
   minSpacingMs: 1000,
   /** --simulate: a local server takes far more than the public API, so runs of ~20 s collect a lot. */
-  simulate: Object.freeze({ pollIntervalMs: 2000, callsPerMinute: 600, minSpacingMs: 0, tradesPerSecond: 4, historySeconds: 3600, seed: 1 }),
+  simulate: Object.freeze({
+    pollIntervalMs: 2000,
+    callsPerMinute: 600,
+    minSpacingMs: 0,
+    tradesPerSecond: 4,
+    historySeconds: 3600,
+    seed: 1,
+  }),
   progressIntervalMs: 1000,
   stopGraceMs: 10_000,
   metricsHost: '127.0.0.1',
@@ -103,22 +110,50 @@ export function positiveInt(field: string, v: number | undefined, fallback: numb
 /** Throws ConfigError for the first bad option. */
 export function resolveRunSettings(options: CollectionOptions): RunSettings {
   const manager = options.manager ?? COLLECTION_DEFAULTS.manager;
-  if (manager !== 'funnel' && manager !== 'direct') throw new ConfigError('manager', manager, 'expected funnel or direct');
+  if (manager !== 'funnel' && manager !== 'direct')
+    throw new ConfigError('manager', manager, 'expected funnel or direct');
   const sim = options.simulate ? COLLECTION_DEFAULTS.simulate : undefined;
   const collectorsWanted = positiveInt('collectors', options.collectors, COLLECTION_DEFAULTS.collectors);
-  const pollIntervalMs = positiveInt('pollIntervalMs', options.pollIntervalMs, sim?.pollIntervalMs ?? COLLECTION_DEFAULTS.pollIntervalMs, 0);
+  const pollIntervalMs = positiveInt(
+    'pollIntervalMs',
+    options.pollIntervalMs,
+    sim?.pollIntervalMs ?? COLLECTION_DEFAULTS.pollIntervalMs,
+    0,
+  );
   const callsPerMinute = options.callsPerMinute ?? sim?.callsPerMinute ?? COLLECTION_DEFAULTS.callsPerMinute;
   const intervalMs = Math.ceil(60_000 / callsPerMinute);
-  const minSpacingMs = options.minSpacingMs ?? Math.min(intervalMs, sim?.minSpacingMs ?? COLLECTION_DEFAULTS.minSpacingMs);
+  const minSpacingMs =
+    options.minSpacingMs ?? Math.min(intervalMs, sim?.minSpacingMs ?? COLLECTION_DEFAULTS.minSpacingMs);
   const dbConfig: Partial<DatabaseConfig> = { ...options.database, url: options.dbUrl ?? COLLECTION_DEFAULTS.dbUrl };
   const writer = writerSettingsFrom(resolveDatabaseConfig(dbConfig));
   const batching = options.batching ?? true;
   if (typeof batching !== 'boolean') throw new ConfigError('batching', options.batching, 'expected true or false');
   if (options.metricsPort !== undefined && manager !== 'funnel') {
-    throw new ConfigError('metricsPort', options.metricsPort, 'the metrics server needs the funnel manager (direct mode has no breaker, deferred queue or writer to report)');
+    throw new ConfigError(
+      'metricsPort',
+      options.metricsPort,
+      'the metrics server needs the funnel manager (direct mode has no breaker, deferred queue or writer to report)',
+    );
   }
   const metricsPath = options.metricsFile === false ? undefined : (options.metricsFile ?? metricsFilePath(writer.path));
-  const metricsFileIntervalMs = positiveInt('metricsFileIntervalMs', options.metricsFileIntervalMs, COLLECTION_DEFAULTS.metricsFileIntervalMs, 10);
+  const metricsFileIntervalMs = positiveInt(
+    'metricsFileIntervalMs',
+    options.metricsFileIntervalMs,
+    COLLECTION_DEFAULTS.metricsFileIntervalMs,
+    10,
+  );
   const collectorNice = checkNice('collectorNice', options.collectorNice ?? DEFAULT_COLLECTOR_NICE);
-  return { manager, collectorsWanted, pollIntervalMs, callsPerMinute, minSpacingMs, dbConfig, writer, batching, metricsPath, metricsFileIntervalMs, collectorNice };
+  return {
+    manager,
+    collectorsWanted,
+    pollIntervalMs,
+    callsPerMinute,
+    minSpacingMs,
+    dbConfig,
+    writer,
+    batching,
+    metricsPath,
+    metricsFileIntervalMs,
+    collectorNice,
+  };
 }

@@ -6,26 +6,32 @@
 import { Piscina } from 'piscina';
 import { resolveBatchConfig } from '../config/batch-config.ts';
 import { urlFromDatabasePath } from '../config/database-url.ts';
-import { linkTransferList } from '../sender/writer-link.ts';
 import { ConfigError } from '../errors.ts';
 import { GECKO_API_BASE_URL, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { componentLogger } from '../logging/logger.ts';
+import {
+  CollectorCounters,
+  type CollectorResult,
+  type CollectorTask,
+  type PoolAssignment,
+  StopFlag,
+} from '../protocol/collector-task.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
-import { startGeckoSimulator, type GeckoSimulator } from '../sim/gecko-simulator.ts';
+import { linkTransferList } from '../sender/writer-link.ts';
+import { type GeckoSimulator, startGeckoSimulator } from '../sim/gecko-simulator.ts';
 import { CollectionError } from './collection-error.ts';
-import { COLLECTION_DEFAULTS, resolveRunSettings, type CollectionOptions } from './collection-options.ts';
-import { CollectorCounters, StopFlag, type CollectorResult, type CollectorTask, type PoolAssignment } from '../protocol/collector-task.ts';
+import { COLLECTION_DEFAULTS, type CollectionOptions, resolveRunSettings } from './collection-options.ts';
 import { distributePools, loadPoolAssignments, tradesRowidMark } from './pool-assignments.ts';
 import { fetchPoolMetadata, selectPools } from './pool-selection.ts';
 import { openDirect, openFunnel } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
-import { RunProgress, type CollectionProgress } from './run-progress.ts';
-import { buildSummary, collectorOutcomes, lockFigures, runCounters, type CollectionSummary } from './run-summary.ts';
+import { type CollectionProgress, RunProgress } from './run-progress.ts';
+import { buildSummary, type CollectionSummary, collectorOutcomes, lockFigures, runCounters } from './run-summary.ts';
 import { checkSimulator, type SimulatorCheck } from './simulator-check.ts';
 
+export type { CollectionOptions, CollectionProgress, CollectionSummary, SimulatorCheck };
 // The run's public types and defaults stay importable from here, where callers always found them.
 export { COLLECTION_DEFAULTS, CollectionError };
-export type { CollectionOptions, CollectionProgress, CollectionSummary, SimulatorCheck };
 
 const COLLECTOR_ENTRY = new URL('../collector/collector-thread.js', import.meta.url);
 
@@ -59,7 +65,8 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
 
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
-    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => log.error({ err }, 'cleanup failed'));
+    for (const fn of cleanups.splice(0).reverse())
+      await fn().catch((err: unknown) => log.error({ err }, 'cleanup failed'));
   };
   try {
     let simulator: GeckoSimulator | undefined;
@@ -83,7 +90,10 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
 
     const db =
       manager === 'funnel'
-        ? await openFunnel(settings.dbConfig, resolveBatchConfig(options.batch ?? COLLECTION_DEFAULTS.preset).maxBatchSize)
+        ? await openFunnel(
+            settings.dbConfig,
+            resolveBatchConfig(options.batch ?? COLLECTION_DEFAULTS.preset).maxBatchSize,
+          )
         : await openDirect(settings.dbConfig);
     cleanups.push(() => db.close());
 
@@ -128,7 +138,10 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     }));
     const groups = distributePools(assignments, collectorsWanted);
     const resumed = assignments.filter((a) => a.cursor).length;
-    log.info({ pools: assignments.length, resumed, collectors: groups.length, manager, pollIntervalMs, callsPerMinute }, 'starting collectors');
+    log.info(
+      { pools: assignments.length, resumed, collectors: groups.length, manager, pollIntervalMs, callsPerMinute },
+      'starting collectors',
+    );
 
     const counters = new CollectorCounters(groups.length);
     const stopFlag = new StopFlag();
@@ -195,9 +208,11 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       log,
     });
     void tracker.ready.then(() => {
-      if (options.durationMs !== undefined && !stopping) durationTimer = setTimeout(stop, Math.max(0, options.durationMs));
+      if (options.durationMs !== undefined && !stopping)
+        durationTimer = setTimeout(stop, Math.max(0, options.durationMs));
     });
-    if (options.onProgress) tracker.report(options.onProgress, options.progressIntervalMs ?? COLLECTION_DEFAULTS.progressIntervalMs);
+    if (options.onProgress)
+      tracker.report(options.onProgress, options.progressIntervalMs ?? COLLECTION_DEFAULTS.progressIntervalMs);
 
     const done = (async (): Promise<CollectionSummary> => {
       try {
@@ -212,12 +227,15 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         // Every collector is done and everything it sent is acked: these are the run's final figures.
         const finalSnapshot = db.snapshot ? await db.snapshot() : undefined;
         const lock = lockFigures(finalSnapshot, outcomes.results);
-        const simCheck = simulator ? await checkSimulator({ simulator, read: (fn) => db.read(fn), rowidMark, stored: c.inserted }) : undefined;
+        const simCheck = simulator
+          ? await checkSimulator({ simulator, read: (fn) => db.read(fn), rowidMark, stored: c.inserted })
+          : undefined;
         await metricsFile?.finish(finalSnapshot ?? null, lock);
         // Everything was acked by the collectors; close() also waits for the writer to finish what it holds.
         await cleanup();
         const durationMs = performance.now() - tracker.startedAt;
-        if (outcomes.failures.length === groups.length) throw new CollectionError(`every collector failed: ${outcomes.failures[0]}`);
+        if (outcomes.failures.length === groups.length)
+          throw new CollectionError(`every collector failed: ${outcomes.failures[0]}`);
         const summary = buildSummary({
           manager,
           batching,
@@ -244,7 +262,17 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       }
     })();
 
-    return { pools: assignments, collectors: groups.length, simulator, metricsUrl, metricsFile: metricsPath, stop, ready: tracker.ready, progress: () => tracker.progress(), done };
+    return {
+      pools: assignments,
+      collectors: groups.length,
+      simulator,
+      metricsUrl,
+      metricsFile: metricsPath,
+      stop,
+      ready: tracker.ready,
+      progress: () => tracker.progress(),
+      done,
+    };
   } catch (err) {
     await cleanup();
     throw err;

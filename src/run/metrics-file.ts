@@ -97,13 +97,22 @@ export function parseMetricsFile(path: string, text: string): RunMetricsFile {
   need(isObject(data), path, 'not a JSON object');
   const d = data as Json;
   need(d.format === RUN_METRICS_FORMAT, path, `format is ${JSON.stringify(d.format)}, expected ${RUN_METRICS_FORMAT}`);
-  need(d.version === RUN_METRICS_VERSION, path, `version ${JSON.stringify(d.version)} is not supported (this build reads ${RUN_METRICS_VERSION})`);
-  for (const f of ['writtenAt', 'startedAt', 'pid'] as const) need(typeof d[f] === 'number', path, `${f} is not a number`);
+  need(
+    d.version === RUN_METRICS_VERSION,
+    path,
+    `version ${JSON.stringify(d.version)} is not supported (this build reads ${RUN_METRICS_VERSION})`,
+  );
+  for (const f of ['writtenAt', 'startedAt', 'pid'] as const)
+    need(typeof d[f] === 'number', path, `${f} is not a number`);
   need(d.finishedAt === null || typeof d.finishedAt === 'number', path, 'finishedAt is not a number or null');
   need(d.manager === 'funnel' || d.manager === 'direct', path, 'manager is not funnel or direct');
   need(d.pragmas === 'optimized' || d.pragmas === 'default', path, 'pragmas is not optimized or default');
   need(typeof d.batching === 'boolean', path, 'batching is not true or false');
-  need(isObject(d.lock) && typeof d.lock.lockErrors === 'number' && typeof d.lock.busyRetries === 'number', path, 'lock figures are missing');
+  need(
+    isObject(d.lock) && typeof d.lock.lockErrors === 'number' && typeof d.lock.busyRetries === 'number',
+    path,
+    'lock figures are missing',
+  );
   need(d.note === undefined || typeof d.note === 'string', path, 'note is not a string');
   if (d.snapshot !== null) checkSnapshot(path, d.snapshot);
   return d as unknown as RunMetricsFile;

@@ -2,11 +2,11 @@
 // stored near it, so a restart resends nothing) from the database, and deals the pools out to collectors.
 
 import type { Database, Statement } from 'better-sqlite3';
+import { DEFAULT_LATE_MARGIN_MS, DEFAULT_MAX_IDS, timestampMs } from '../collector/trade-window.ts';
 import { ConfigError } from '../errors.ts';
 import { poolIdOf } from '../gecko/trade-parser.ts';
 import type { PoolAssignment, RecentTradeId, StoredCursor } from '../protocol/collector-task.ts';
 import { storedTimestamp } from '../sqlite/trade-statements.ts';
-import { DEFAULT_LATE_MARGIN_MS, DEFAULT_MAX_IDS, timestampMs } from '../collector/trade-window.ts';
 
 const ADDRESS = /^[^\s/?#,]+$/;
 
@@ -17,7 +17,8 @@ export function normalizePoolAddresses(addresses: readonly string[], field = 'po
   for (const raw of addresses) {
     const a = raw.trim();
     if (a === '') continue;
-    if (!ADDRESS.test(a)) throw new ConfigError(field, a, 'a pool address must not contain spaces, "/", "?", "#" or ","');
+    if (!ADDRESS.test(a))
+      throw new ConfigError(field, a, 'a pool address must not contain spaces, "/", "?", "#" or ","');
     if (seen.has(a)) continue;
     seen.add(a);
     out.push(a);
@@ -54,13 +55,18 @@ export function loadPoolAssignments(
   );
   return addresses.map((address) => {
     const poolId = poolIdOf(network, address);
-    const row = cursorStmt.get(poolId) as { last_trade_id: string | null; last_trade_timestamp: string | null } | undefined;
+    const row = cursorStmt.get(poolId) as
+      | { last_trade_id: string | null; last_trade_timestamp: string | null }
+      | undefined;
     let cursor: StoredCursor | null = null;
     let recentIds: RecentTradeId[] = [];
     const ms = row?.last_trade_timestamp ? timestampMs(row.last_trade_timestamp) : Number.NaN;
     if (row?.last_trade_id && row.last_trade_timestamp && Number.isFinite(ms)) {
       cursor = { lastTradeId: row.last_trade_id, lastTradeTimestamp: row.last_trade_timestamp };
-      const rows = recentStmt.all(poolId, storedTimestamp(ms - margin), maxIds) as { id: string; block_timestamp: string }[];
+      const rows = recentStmt.all(poolId, storedTimestamp(ms - margin), maxIds) as {
+        id: string;
+        block_timestamp: string;
+      }[];
       recentIds = rows.map((r) => ({ id: r.id, timestamp: r.block_timestamp }));
     }
     return { address, poolId, cursor, recentIds };
@@ -86,7 +92,9 @@ export function countStoredIds(db: Database, ids: Iterable<string>, maxRowid?: n
     const chunk = all.slice(i, i + CHUNK);
     let stmt = byLength.get(chunk.length);
     if (!stmt) {
-      stmt = db.prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM trades WHERE id IN (${chunk.map(() => '?').join(',')})${below}`);
+      stmt = db.prepare<(string | number)[], { n: number }>(
+        `SELECT count(*) AS n FROM trades WHERE id IN (${chunk.map(() => '?').join(',')})${below}`,
+      );
       byLength.set(chunk.length, stmt);
     }
     found += (maxRowid === undefined ? stmt.get(...chunk) : stmt.get(...chunk, maxRowid))?.n ?? 0;

@@ -2,7 +2,7 @@
 // for the pools/dexes tables.
 
 import { ConfigError } from '../errors.ts';
-import { MAX_MULTI_POOLS, type GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import { type GeckoTerminalClient, MAX_MULTI_POOLS } from '../gecko/gecko-client.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
@@ -39,7 +39,8 @@ export async function selectPools(
   simulator: GeckoSimulator | undefined,
   log: Logger,
 ): Promise<{ addresses: string[]; metadata: ParsedPools | undefined }> {
-  if (choice.pools && choice.pools.length > 0) return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined };
+  if (choice.pools && choice.pools.length > 0)
+    return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined };
   if (choice.top !== undefined) {
     const top = positiveInt('top', choice.top, 1);
     const { metadata, add } = poolMetadataGatherer();
@@ -55,7 +56,12 @@ export async function selectPools(
   throw new ConfigError('pools', undefined, 'no pools to collect: give pool addresses, a pools file, or top N');
 }
 
-export async function fetchPoolMetadata(client: GeckoTerminalClient, network: string, addresses: readonly string[], log: Logger): Promise<ParsedPools> {
+export async function fetchPoolMetadata(
+  client: GeckoTerminalClient,
+  network: string,
+  addresses: readonly string[],
+  log: Logger,
+): Promise<ParsedPools> {
   const { metadata: out, add } = poolMetadataGatherer();
   for (let i = 0; i < addresses.length; i += MAX_MULTI_POOLS) {
     try {

@@ -2,13 +2,13 @@
 // one-off migration plus a read-only connection; either way reads for cursors and checks, and one close.
 
 import Database from 'better-sqlite3';
-import { resolveDatabaseConfig, writerSettingsFrom, type DatabaseConfig } from '../config/database-config.ts';
-import { DatabaseLock } from '../sqlite/database-lock.ts';
+import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../direct/direct-manager.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
-import type { WriterLink } from '../protocol/messages.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import type { WriterLink } from '../protocol/messages.ts';
+import { DatabaseLock } from '../sqlite/database-lock.ts';
 
 export interface RunDatabase {
   read<T>(fn: (db: Database.Database) => T): Promise<T>;

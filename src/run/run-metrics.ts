@@ -4,7 +4,7 @@
 import { GeckoCollectorError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import { startMetricsServer, type MetricsServer } from '../monitoring/prometheus-exporter.ts';
+import { type MetricsServer, startMetricsServer } from '../monitoring/prometheus-exporter.ts';
 import { CollectionError } from './collection-error.ts';
 import { MetricsFileWriter, RUN_METRICS_FORMAT, RUN_METRICS_VERSION, type RunMetricsFile } from './metrics-file.ts';
 
@@ -29,7 +29,9 @@ export async function serveRunMetrics(options: {
     });
   } catch (err) {
     if (err instanceof GeckoCollectorError) throw err;
-    throw new CollectionError(`cannot serve metrics on ${options.host}:${options.port}: ${(err as Error).message}`, { cause: err });
+    throw new CollectionError(`cannot serve metrics on ${options.host}:${options.port}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -81,7 +83,11 @@ export class RunMetricsFileKeeper {
     return this.writer.stop();
   }
 
-  private content(snapshot: CollectorMetricsSnapshot | null, lock: LockFigures, finishedAt: number | null): RunMetricsFile {
+  private content(
+    snapshot: CollectorMetricsSnapshot | null,
+    lock: LockFigures,
+    finishedAt: number | null,
+  ): RunMetricsFile {
     const { startedAt, manager, pragmas, batching } = this.options;
     return {
       format: RUN_METRICS_FORMAT,
@@ -95,7 +101,11 @@ export class RunMetricsFileKeeper {
       batching,
       snapshot,
       lock,
-      ...(snapshot ? {} : { note: 'direct mode: no funnel, so no breaker, deferred queue or writer figures; lock figures are summed over the collectors\' own connections at the end of the run' }),
+      ...(snapshot
+        ? {}
+        : {
+            note: "direct mode: no funnel, so no breaker, deferred queue or writer figures; lock figures are summed over the collectors' own connections at the end of the run",
+          }),
     };
   }
 }

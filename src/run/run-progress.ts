@@ -51,7 +51,11 @@ export class RunProgress {
     this.started = options.launchedAt;
     this.lastTick = { at: options.launchedAt, inserted: 0 };
     let anySettled = false;
-    for (const r of options.runs) r.then(() => (anySettled = true), () => (anySettled = true));
+    for (const r of options.runs)
+      r.then(
+        () => (anySettled = true),
+        () => (anySettled = true),
+      );
     // Starting a thread (compiling the worker graph) takes seconds: the duration counts from when every
     // collector is polling, so a short run is not mostly start-up.
     this.ready = new Promise<void>((resolve) => {

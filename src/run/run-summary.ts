@@ -3,7 +3,12 @@
 
 import type { GeckoClientStats } from '../gecko/gecko-client.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import { sumCounters, type CollectorCounters, type CollectorResult, type CounterSnapshot } from '../protocol/collector-task.ts';
+import {
+  type CollectorCounters,
+  type CollectorResult,
+  type CounterSnapshot,
+  sumCounters,
+} from '../protocol/collector-task.ts';
 import type { LockFigures } from './run-metrics.ts';
 import type { SimulatorCheck } from './simulator-check.ts';
 
@@ -58,21 +63,32 @@ export interface CollectorOutcomes {
 export function collectorOutcomes(settled: readonly PromiseSettledResult<CollectorResult>[]): CollectorOutcomes {
   return {
     results: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
-    failures: settled.flatMap((s) => (s.status === 'rejected' ? [s.reason instanceof Error ? s.reason.message : String(s.reason)] : [])),
+    failures: settled.flatMap((s) =>
+      s.status === 'rejected' ? [s.reason instanceof Error ? s.reason.message : String(s.reason)] : [],
+    ),
   };
 }
 
 /** The collectors' counters plus the main thread's own requests (pool lists, metadata). */
-export function runCounters(outcomes: CollectorOutcomes, collectors: number, live: CollectorCounters, main: GeckoClientStats): CounterSnapshot {
+export function runCounters(
+  outcomes: CollectorOutcomes,
+  collectors: number,
+  live: CollectorCounters,
+  main: GeckoClientStats,
+): CounterSnapshot {
   // Failed collectors still counted what they did into the shared slots.
-  const c = outcomes.results.length === collectors ? sumCounters(outcomes.results.map((r) => r.counters)) : live.total();
+  const c =
+    outcomes.results.length === collectors ? sumCounters(outcomes.results.map((r) => r.counters)) : live.total();
   c.requests += main.requests;
   c.throttled += main.throttled;
   return c;
 }
 
 /** The funnel's lock figures (its snapshot) plus, in direct mode, each collector's own connection's. */
-export function lockFigures(finalSnapshot: CollectorMetricsSnapshot | undefined, results: readonly CollectorResult[]): LockFigures {
+export function lockFigures(
+  finalSnapshot: CollectorMetricsSnapshot | undefined,
+  results: readonly CollectorResult[],
+): LockFigures {
   let lockErrors = 0;
   let busyRetries = 0;
   if (finalSnapshot) ({ lockErrors, busyRetries } = finalSnapshot.lock);
@@ -84,7 +100,19 @@ export function lockFigures(finalSnapshot: CollectorMetricsSnapshot | undefined,
 }
 
 /** What the run knows at its end; the figures the summary shares with it are taken as they are. */
-type RunFacts = Pick<CollectionSummary, 'manager' | 'batching' | 'pragmas' | 'network' | 'dbPath' | 'pools' | 'collectors' | 'resumedPools' | 'durationMs' | 'startupMs'>;
+type RunFacts = Pick<
+  CollectionSummary,
+  | 'manager'
+  | 'batching'
+  | 'pragmas'
+  | 'network'
+  | 'dbPath'
+  | 'pools'
+  | 'collectors'
+  | 'resumedPools'
+  | 'durationMs'
+  | 'startupMs'
+>;
 
 export interface SummaryInput extends RunFacts {
   counters: CounterSnapshot;

@@ -36,7 +36,12 @@ export interface SimulatorCheckInput {
 // Why a rowid mark and not the cursors the run started from: a trade in the same second as a cursor may be
 // stored already or not (several trades share a second), and a run stopped between a batch and its cursor
 // write leaves stored trades past the cursor. The mark says exactly which rows predate the run.
-export async function checkSimulator({ simulator, read, rowidMark, stored }: SimulatorCheckInput): Promise<SimulatorCheck> {
+export async function checkSimulator({
+  simulator,
+  read,
+  rowidMark,
+  stored,
+}: SimulatorCheckInput): Promise<SimulatorCheck> {
   const s = simulator.stats();
   const served = simulator.servedTradeIds();
   const { servedInDatabase, servedStoredBefore } = await read((conn) => ({

@@ -4,14 +4,22 @@
 // gone) is handed to the main thread's durable deferred queue, and a restarted writer's new port is adopted.
 
 import type { MessagePort } from 'node:worker_threads';
-import { BreakerStateView } from '../protocol/breaker-gate.ts';
+import type { StoreOptions } from '../batch/trade-store.ts';
+import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { GeckoCollectorError, WriteFailedError, WriterUnavailableError } from '../errors.ts';
-import { LatencyRecorder } from '../common/latency-recorder.ts';
-import type { AckMessage, CollectorToManager, ManagerToCollector, NackMessage, WriteBatchMessage, WritePayload, WriterToCollector } from '../protocol/messages.ts';
+import { BreakerStateView } from '../protocol/breaker-gate.ts';
+import type {
+  AckMessage,
+  CollectorToManager,
+  ManagerToCollector,
+  NackMessage,
+  WriteBatchMessage,
+  WritePayload,
+  WriterToCollector,
+} from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { packTrades } from '../trades/trade-packing.ts';
-import type { StoreOptions } from '../batch/trade-store.ts';
 
 /** The writer refused a batch because the circuit breaker is open (only seen by clients without a manager port). */
 export class GateClosedError extends GeckoCollectorError {
@@ -75,7 +83,10 @@ export class WriterClient {
   private readonly onManagerGone = () => {
     // The main thread closed the link (shutdown): nothing can take these batches now; tell their callers.
     for (const p of [...this.pending.values()]) {
-      if (p.route === 'spool') this.settle(p, { error: new WriterUnavailableError(`manager link closed before batch ${p.message.batchId} was deferred`) });
+      if (p.route === 'spool')
+        this.settle(p, {
+          error: new WriterUnavailableError(`manager link closed before batch ${p.message.batchId} was deferred`),
+        });
     }
   };
 
@@ -102,7 +113,8 @@ export class WriterClient {
 
   storeTrades(trades: readonly TradeRecord[], options: StoreOptions = {}): Promise<AckMessage> {
     const packed = this.pack ? packTrades(trades) : null;
-    const payload: WritePayload = packed === null ? { trades: trades as TradeRecord[] } : { packedTrades: { count: trades.length, data: packed } };
+    const payload: WritePayload =
+      packed === null ? { trades: trades as TradeRecord[] } : { packedTrades: { count: trades.length, data: packed } };
     if (options.flushReason) payload.flushReason = options.flushReason;
     return this.write(payload);
   }
@@ -184,7 +196,7 @@ export class WriterClient {
 
   private handleWriter(m: WriterToCollector): void {
     const p = this.pending.get(m.batchId);
-    if (!p || p.route !== 'writer') return;
+    if (p?.route !== 'writer') return;
     if (m.kind === 'ack') {
       this.counters.acked++;
       this.ackLatency.record(performance.now() - p.sentAt);
@@ -201,7 +213,10 @@ export class WriterClient {
     for (const p of [...this.pending.values()]) {
       if (p.route !== 'writer' || p.sentAt > limit) continue;
       if (this.manager) this.toSpool(p);
-      else this.settle(p, { error: new CommitTimeoutError(`no ack for batch ${p.message.batchId} within ${this.commitTimeoutMs} ms`) });
+      else
+        this.settle(p, {
+          error: new CommitTimeoutError(`no ack for batch ${p.message.batchId} within ${this.commitTimeoutMs} ms`),
+        });
     }
   }
 
@@ -210,7 +225,10 @@ export class WriterClient {
     for (const p of [...this.pending.values()]) {
       if (p.route !== 'writer') continue;
       if (this.manager) this.toSpool(p);
-      else this.settle(p, { error: new WriterUnavailableError(`writer port closed before batch ${p.message.batchId} was acknowledged`) });
+      else
+        this.settle(p, {
+          error: new WriterUnavailableError(`writer port closed before batch ${p.message.batchId} was acknowledged`),
+        });
     }
     // Without a manager nothing will ever free a credit again: let every waiting caller fail now.
     if (!this.manager) for (const w of this.creditWaiters.splice(0)) w();
@@ -227,13 +245,16 @@ export class WriterClient {
       return;
     }
     const p = this.pending.get(m.batchId);
-    if (!p || p.route !== 'spool') return;
+    if (p?.route !== 'spool') return;
     if (m.kind === 'deferred') {
       this.counters.deferred++;
       return this.settle(p, { ack: { kind: 'ack', batchId: m.batchId, ...DEFERRED_ACK, rejected: [] } });
     }
     // The spool could not take it either (e.g. its disk is full too): keep the batch and try again later.
-    if (this.closing) return this.settle(p, { error: new WriteFailedError(`batch ${m.batchId} could not be deferred: ${m.error.message}`, m.error.sqliteCode) });
+    if (this.closing)
+      return this.settle(p, {
+        error: new WriteFailedError(`batch ${m.batchId} could not be deferred: ${m.error.message}`, m.error.sqliteCode),
+      });
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       if (this.pending.get(m.batchId) === p) this.dispatch(p);

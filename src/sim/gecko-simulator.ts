@@ -1,12 +1,12 @@
 // An offline GeckoTerminal: a real HTTP server on 127.0.0.1 answering the trades and pools endpoints the way
 // the API does (last 300 trades of 24 h, newest first, volume filter), with switchable faults and counters.
 
-import { seededRandom } from './seeded-random.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDecimalString } from '../trades/decimal-string.ts';
+import { seededRandom } from './seeded-random.ts';
 import { parseInclude, poolCreatedAtMs, poolsDocument } from './sim-pool-documents.ts';
-import { createSimPool, recentTrades, type GeckoTradeObject, type SimPool } from './sim-trade-source.ts';
+import { createSimPool, type GeckoTradeObject, recentTrades, type SimPool } from './sim-trade-source.ts';
 
 export interface SimFaults {
   /** Fraction of requests answered as throttled. */
@@ -84,7 +84,11 @@ const NO_FAULTS: SimFaults = {
 };
 
 const THROTTLE_BODY = JSON.stringify({
-  status: { error_code: 429, error_message: "You've exceeded the Rate Limit. Please visit https://www.coingecko.com/en/api/pricing to subscribe to our API plans for higher rate limits." },
+  status: {
+    error_code: 429,
+    error_message:
+      "You've exceeded the Rate Limit. Please visit https://www.coingecko.com/en/api/pricing to subscribe to our API plans for higher rate limits.",
+  },
 });
 const POOLS_PER_PAGE = 20;
 const MAX_MULTI = 30;
@@ -110,7 +114,9 @@ function errorReply(status: number, title: string): Reply {
 
 /** Broken bodies of the kinds a parser must refuse, rotated so a run sees each one. */
 function malformedBody(body: string, variant: number, isTrades: boolean): string {
-  const doc = JSON.parse(body) as { data: Array<{ attributes: Record<string, unknown>; relationships?: Record<string, unknown> }> };
+  const doc = JSON.parse(body) as {
+    data: Array<{ attributes: Record<string, unknown>; relationships?: Record<string, unknown> }>;
+  };
   const first = doc.data[0];
   const kinds = isTrades ? 6 : 4;
   switch (first ? variant % kinds : variant % 3) {
@@ -167,16 +173,25 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
   };
 
   function route(pathname: string): Route | Reply {
-    const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
-    if (parts[0] !== 'api' || parts[1] !== 'v2' || parts[2] !== 'networks' || parts[3] === undefined) return errorReply(404, 'Not Found');
+    const parts = pathname
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
+    if (parts[0] !== 'api' || parts[1] !== 'v2' || parts[2] !== 'networks' || parts[3] === undefined)
+      return errorReply(404, 'Not Found');
     if (parts[3] !== network) return errorReply(404, 'Network not found');
     const rest = parts.slice(4);
-    if (rest.length === 1 && rest[0] === 'pools') return { kind: 'pools', pools: [...pools].sort((a, b) => Number(b.reserveUsd) - Number(a.reserveUsd)) };
-    if (rest.length === 1 && rest[0] === 'new_pools') return { kind: 'newPools', pools: [...pools].sort((a, b) => poolCreatedAtMs(b) - poolCreatedAtMs(a)) };
+    if (rest.length === 1 && rest[0] === 'pools')
+      return { kind: 'pools', pools: [...pools].sort((a, b) => Number(b.reserveUsd) - Number(a.reserveUsd)) };
+    if (rest.length === 1 && rest[0] === 'new_pools')
+      return { kind: 'newPools', pools: [...pools].sort((a, b) => poolCreatedAtMs(b) - poolCreatedAtMs(a)) };
     if (rest.length === 3 && rest[0] === 'pools' && rest[1] === 'multi') {
       const addresses = rest[2]!.split(',');
       if (addresses.length > MAX_MULTI) return errorReply(400, `At most ${MAX_MULTI} addresses`);
-      return { kind: 'multi', pools: addresses.map((a) => byAddress.get(a)).filter((p): p is SimPool => p !== undefined) };
+      return {
+        kind: 'multi',
+        pools: addresses.map((a) => byAddress.get(a)).filter((p): p is SimPool => p !== undefined),
+      };
     }
     if (rest.length === 3 && rest[0] === 'pools' && rest[2] === 'trades') {
       const pool = byAddress.get(rest[1]!);
@@ -189,7 +204,11 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
     if (found.kind === 'trades') {
       const min = query.get('trade_volume_in_usd_greater_than');
       if (min !== null && !isDecimalString(min)) return errorReply(400, 'Invalid trade_volume_in_usd_greater_than');
-      const trades = recentTrades(found.pool, clock(), { limit: maxTrades, windowMs, ...(min === null ? {} : { minVolumeUsd: min }) });
+      const trades = recentTrades(found.pool, clock(), {
+        limit: maxTrades,
+        windowMs,
+        ...(min === null ? {} : { minVolumeUsd: min }),
+      });
       return { status: 200, body: JSON.stringify({ data: trades }), trades };
     }
     let list = found.pools;
@@ -211,7 +230,12 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       return found;
     }
     stats.routes[found.kind]++;
-    const [throttleDraw, styleDraw, serverDraw, malformedDraw] = [faultRandom(), faultRandom(), faultRandom(), faultRandom()];
+    const [throttleDraw, styleDraw, serverDraw, malformedDraw] = [
+      faultRandom(),
+      faultRandom(),
+      faultRandom(),
+      faultRandom(),
+    ];
     if (throttleDraw < faults.throttleRate) {
       stats.faults.throttled++;
       const headers: Record<string, string> = {};
@@ -237,7 +261,11 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       return;
     }
     const body = Buffer.from(out.body);
-    res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length), ...out.headers });
+    res.writeHead(out.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
+      ...out.headers,
+    });
     const trades = out.trades;
     if (trades) {
       // Counted only once the whole body left: a reply cut off mid-way was not "served".

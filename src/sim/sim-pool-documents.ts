@@ -63,7 +63,14 @@ function tokenObject(pool: SimPool, token: SimToken): JsonApiObject {
   return {
     id: tokenId(pool, token),
     type: 'token',
-    attributes: { address: token.address, name: token.name, symbol: token.symbol, decimals: token.decimals, image_url: null, coingecko_coin_id: null },
+    attributes: {
+      address: token.address,
+      name: token.name,
+      symbol: token.symbol,
+      decimals: token.decimals,
+      image_url: null,
+      coingecko_coin_id: null,
+    },
   };
 }
 
@@ -72,9 +79,12 @@ export function poolsDocument(pools: readonly SimPool[], include: ReadonlySet<Po
   if (include.size === 0) return doc;
   const included = new Map<string, JsonApiObject>();
   for (const pool of pools) {
-    if (include.has('base_token')) included.set(`token:${tokenId(pool, pool.baseToken)}`, tokenObject(pool, pool.baseToken));
-    if (include.has('quote_token')) included.set(`token:${tokenId(pool, pool.quoteToken)}`, tokenObject(pool, pool.quoteToken));
-    if (include.has('dex')) included.set(`dex:${pool.dexId}`, { id: pool.dexId, type: 'dex', attributes: { name: pool.dexName } });
+    if (include.has('base_token'))
+      included.set(`token:${tokenId(pool, pool.baseToken)}`, tokenObject(pool, pool.baseToken));
+    if (include.has('quote_token'))
+      included.set(`token:${tokenId(pool, pool.quoteToken)}`, tokenObject(pool, pool.quoteToken));
+    if (include.has('dex'))
+      included.set(`dex:${pool.dexId}`, { id: pool.dexId, type: 'dex', attributes: { name: pool.dexName } });
   }
   doc.included = [...included.values()];
   return doc;

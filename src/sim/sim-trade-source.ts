@@ -1,8 +1,8 @@
 // Deterministic per-pool trade streams for the GeckoTerminal simulator: trade k of a pool has a fixed time and
 // content for a seed, so "the last 300 before now" is computed on demand and nothing has to be stored.
 
-import { seededRandom } from './seeded-random.ts';
 import { compareDecimalStrings } from '../trades/decimal-string.ts';
+import { seededRandom } from './seeded-random.ts';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const DIGITS = '0123456789';
@@ -209,7 +209,11 @@ export function recentTrades(pool: SimPool, nowMs: number, options: RecentTrades
     const ms = tradeTimeMs(pool, k);
     if (ms <= oldest || ms < pool.historyStartMs) break;
     const trade = simTrade(pool, k);
-    if (options.minVolumeUsd !== undefined && compareDecimalStrings(trade.attributes.volume_in_usd, options.minVolumeUsd) <= 0) continue;
+    if (
+      options.minVolumeUsd !== undefined &&
+      compareDecimalStrings(trade.attributes.volume_in_usd, options.minVolumeUsd) <= 0
+    )
+      continue;
     out.push(trade);
   }
   return out;

@@ -85,8 +85,13 @@ export interface ProducerPlan {
  * a `duplicateFraction` of trades from the next producer's share, interleaved the way overlapping
  * API windows repeat recent trades. Unique total = round(offered * (1 - duplicateFraction)).
  */
-export function planProducers(offered: number, producers: number, duplicateFraction: number): { unique: number; plans: ProducerPlan[] } {
-  if (!(duplicateFraction >= 0 && duplicateFraction < 1)) throw new RangeError(`duplicate fraction ${duplicateFraction} must be in [0, 1)`);
+export function planProducers(
+  offered: number,
+  producers: number,
+  duplicateFraction: number,
+): { unique: number; plans: ProducerPlan[] } {
+  if (!(duplicateFraction >= 0 && duplicateFraction < 1))
+    throw new RangeError(`duplicate fraction ${duplicateFraction} must be in [0, 1)`);
   const unique = Math.round(offered * (1 - duplicateFraction));
   const plans: ProducerPlan[] = [];
   const shareStart = (p: number) => Math.floor((unique * p) / producers);

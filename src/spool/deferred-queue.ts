@@ -10,10 +10,10 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { ConfigError, StateError } from '../errors.ts';
-import type { WritePayload } from '../protocol/messages.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
+import type { WritePayload } from '../protocol/messages.ts';
 import { DeferredQueueError } from './deferred-errors.ts';
-import { SpoolFile, type SpoolEntry, type SpoolFileOptions, type SpoolRow } from './spool-file.ts';
+import { type SpoolEntry, SpoolFile, type SpoolFileOptions, type SpoolRow } from './spool-file.ts';
 
 export { DeferredQueueError, type DeferredQueueErrorCode } from './deferred-errors.ts';
 export { SPOOL_APPLICATION_ID } from './spool-file.ts';
@@ -165,10 +165,18 @@ function checkSpoolDirectory(spoolPath: string): void {
   } catch (err) {
     cause = err;
     const code = (err as NodeJS.ErrnoException).code;
-    problem = code === 'ENOENT' || code === 'ENOTDIR' ? `directory ${dir} does not exist` : `directory ${dir} is not writable (${code ?? String(err)})`;
+    problem =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? `directory ${dir} does not exist`
+        : `directory ${dir} is not writable (${code ?? String(err)})`;
   }
   if (problem) {
-    throw new DeferredQueueError('SPOOL_OPEN_FAILED', `cannot create spool file ${spoolPath}: ${problem}`, undefined, cause === undefined ? undefined : { cause });
+    throw new DeferredQueueError(
+      'SPOOL_OPEN_FAILED',
+      `cannot create spool file ${spoolPath}: ${problem}`,
+      undefined,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 
@@ -209,7 +217,12 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   private closing = false;
   private closed: Promise<void> | undefined;
 
-  private constructor(path: string, spool: SpoolFile | null, spoolOptions: SpoolFileOptions, options: DeferredQueueOptions) {
+  private constructor(
+    path: string,
+    spool: SpoolFile | null,
+    spoolOptions: SpoolFileOptions,
+    options: DeferredQueueOptions,
+  ) {
     super();
     this.path = path;
     this.spool = spool;
@@ -219,12 +232,21 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.highWaterRows = intOption('highWaterRows', options.highWaterRows, 500_000, 1);
     this.highWaterBatches = intOption('highWaterBatches', options.highWaterBatches, 5_000, 1);
     this.lowWaterRows = intOption('lowWaterRows', options.lowWaterRows, Math.floor(this.highWaterRows / 2), 0);
-    this.lowWaterBatches = intOption('lowWaterBatches', options.lowWaterBatches, Math.floor(this.highWaterBatches / 2), 0);
+    this.lowWaterBatches = intOption(
+      'lowWaterBatches',
+      options.lowWaterBatches,
+      Math.floor(this.highWaterBatches / 2),
+      0,
+    );
     if (this.lowWaterRows >= this.highWaterRows) {
       throw new ConfigError('lowWaterRows', this.lowWaterRows, `must be below highWaterRows (${this.highWaterRows})`);
     }
     if (this.lowWaterBatches >= this.highWaterBatches) {
-      throw new ConfigError('lowWaterBatches', this.lowWaterBatches, `must be below highWaterBatches (${this.highWaterBatches})`);
+      throw new ConfigError(
+        'lowWaterBatches',
+        this.lowWaterBatches,
+        `must be below highWaterBatches (${this.highWaterBatches})`,
+      );
     }
     this.chunkSize = intOption('replayChunkSize', options.replayChunkSize, 16, 1);
     this.maxGroupSize = intOption('maxGroupSize', options.maxGroupSize, 64, 1);
@@ -236,7 +258,10 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.oldestAt = spool?.oldestEnqueuedAt() ?? null;
     this.over = this.isAboveHighWater();
     if (this.batches > 0) {
-      this.log.info({ batches: this.batches, rows: this.rows, bytes: this.bytes }, 'spool holds batches from an earlier run');
+      this.log.info(
+        { batches: this.batches, rows: this.rows, bytes: this.bytes },
+        'spool holds batches from an earlier run',
+      );
     }
   }
 
@@ -247,7 +272,11 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
    */
   static open(spoolPath: string, options: DeferredQueueOptions = {}): DeferredQueue {
     if (spoolPath === '' || spoolPath === ':memory:') {
-      throw new ConfigError('spoolPath', spoolPath, 'the spool must be a file: deferred batches have to survive a crash');
+      throw new ConfigError(
+        'spoolPath',
+        spoolPath,
+        'the spool must be a file: deferred batches have to survive a crash',
+      );
     }
     if (options.maxSpoolBytes !== undefined) intOption('maxSpoolBytes', options.maxSpoolBytes, 0, 1);
     const spoolOptions: SpoolFileOptions = {
@@ -299,7 +328,11 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
       row = { json, rows: payloadRows(content) };
       bytes = Buffer.byteLength(json, 'utf8');
     } catch (err) {
-      return Promise.reject(new DeferredQueueError('PAYLOAD_INVALID', `cannot serialize the batch: ${errorText(err)}`, undefined, { cause: err }));
+      return Promise.reject(
+        new DeferredQueueError('PAYLOAD_INVALID', `cannot serialize the batch: ${errorText(err)}`, undefined, {
+          cause: err,
+        }),
+      );
     }
     return new Promise<number>((resolve, reject) => {
       this.pending.push({ ...row, bytes, resolve, reject });
@@ -387,7 +420,8 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
       const err = new StateError('the deferred queue is closed');
       for (const w of this.roomWaiters.splice(0)) w.reject(err);
       this.spool?.close();
-      if (options.removeIfEmpty && this.spool && this.batches === 0 && this.pending.length === 0) this.removeSpoolFile();
+      if (options.removeIfEmpty && this.spool && this.batches === 0 && this.pending.length === 0)
+        this.removeSpoolFile();
     })();
     return this.closed;
   }
@@ -440,7 +474,11 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     return this.spool;
   }
 
-  private async runReplay(write: ReplayWrite, maxBatches: number, signal: AbortSignal | undefined): Promise<ReplayResult> {
+  private async runReplay(
+    write: ReplayWrite,
+    maxBatches: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ReplayResult> {
     let replayed = 0;
     let failed = 0;
     let after = 0;
@@ -488,7 +526,10 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   }
 
   private noteFailure(entry: SpoolEntry, err: unknown): void {
-    this.log.warn({ seq: entry.seq, attempts: entry.attempts + 1, err }, 'replay of a deferred batch failed; it stays spooled');
+    this.log.warn(
+      { seq: entry.seq, attempts: entry.attempts + 1, err },
+      'replay of a deferred batch failed; it stays spooled',
+    );
     try {
       this.spool!.recordFailure(entry.seq, errorText(err));
     } catch (bookkeeping) {

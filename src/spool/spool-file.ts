@@ -106,7 +106,7 @@ export class SpoolFile {
       db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
       // Look before writing anything: pointed at the trade database by mistake, we must leave it untouched.
       const appId = db.pragma('application_id', { simple: true }) as number;
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
       const foreign = tables.filter((t) => !SPOOL_TABLES.has(t));
       if (appId !== SPOOL_APPLICATION_ID && (appId !== 0 || foreign.length > 0)) {
         throw new DeferredQueueError(
@@ -176,7 +176,11 @@ export class SpoolFile {
     try {
       this.noteFailure.run(error, seq);
     } catch (err) {
-      throw spoolError('SPOOL_WRITE_FAILED', `cannot record a replay failure of batch ${seq} in spool ${this.path}`, err);
+      throw spoolError(
+        'SPOOL_WRITE_FAILED',
+        `cannot record a replay failure of batch ${seq} in spool ${this.path}`,
+        err,
+      );
     }
   }
 

@@ -5,9 +5,9 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../breaker/circuit-breaker.ts';
-import type { DeferredQueue } from './deferred-queue.ts';
 import { sqliteCodeOf } from '../errors.ts';
 import type { CollectorToManager, ManagerToCollector } from '../protocol/messages.ts';
+import type { DeferredQueue } from './deferred-queue.ts';
 
 export class SpoolGateway {
   private readonly links = new Set<MessagePort>();

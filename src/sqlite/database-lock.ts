@@ -13,7 +13,10 @@ import { DatabaseInUseError, DatabaseOpenError, sqliteCodeOf } from '../errors.t
  * one lock. A file or directory that does not exist yet is taken as written.
  */
 export function lockPathFor(databasePath: string): string {
-  for (const real of [() => fs.realpathSync(databasePath), () => path.join(fs.realpathSync(path.dirname(databasePath)), path.basename(databasePath))]) {
+  for (const real of [
+    () => fs.realpathSync(databasePath),
+    () => path.join(fs.realpathSync(path.dirname(databasePath)), path.basename(databasePath)),
+  ]) {
     try {
       return `${real()}.lock`;
     } catch {
@@ -39,7 +42,10 @@ export function lockHolder(file: string): LockHolder {
   try {
     locks = fs.readFileSync('/proc/locks', 'utf8');
   } catch (err) {
-    return { state: 'unknown', reason: `no /proc/locks to read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+    return {
+      state: 'unknown',
+      reason: `no /proc/locks to read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    };
   }
   for (const line of locks.split('\n')) {
     // "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF": pid, then major:minor:inode.
@@ -62,7 +68,10 @@ export class DatabaseLock {
     try {
       handle = new Database(lockPath);
     } catch (err) {
-      throw new DatabaseOpenError(`cannot create the lock file ${lockPath} beside the database: ${(err as Error).message}`, { cause: err });
+      throw new DatabaseOpenError(
+        `cannot create the lock file ${lockPath} beside the database: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     try {
       handle.pragma('busy_timeout = 0');
@@ -74,10 +83,16 @@ export class DatabaseLock {
       return new DatabaseLock(handle, lockPath);
     } catch (err) {
       handle.close();
-      if (sqliteCodeOf(err) !== 'SQLITE_BUSY') throw new DatabaseOpenError(`cannot lock ${lockPath}: ${(err as Error).message}`, { cause: err });
+      if (sqliteCodeOf(err) !== 'SQLITE_BUSY')
+        throw new DatabaseOpenError(`cannot lock ${lockPath}: ${(err as Error).message}`, { cause: err });
       const holder = lockHolder(lockPath);
       const pid = holder.state === 'held' ? holder.pid : undefined;
-      const who = pid === undefined ? 'another process' : pid === process.pid ? 'another manager in this process' : `process ${pid}`;
+      const who =
+        pid === undefined
+          ? 'another process'
+          : pid === process.pid
+            ? 'another manager in this process'
+            : `process ${pid}`;
       throw new DatabaseInUseError(
         `${databasePath} is already being written by ${who} (it holds ${lockPath}). One collector or import writes a database ` +
           'at a time: stop that one first, give one run all the pools, or use another database file.',

@@ -84,11 +84,20 @@ CREATE INDEX IF NOT EXISTS idx_collection_gaps_pool ON collection_gaps (pool_id,
 CREATE INDEX IF NOT EXISTS idx_trades_pool_time ON trades (pool_id, block_timestamp);`;
 
 /** Columns that hold the exact decimal text when the legacy columns have NUMERIC affinity (which rounds to REAL). */
-export const EXACT_COLUMNS = ['from_token_amount_exact', 'to_token_amount_exact', 'price_usd_exact', 'volume_usd_exact'] as const;
+export const EXACT_COLUMNS = [
+  'from_token_amount_exact',
+  'to_token_amount_exact',
+  'price_usd_exact',
+  'volume_usd_exact',
+] as const;
 
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'base tables (dexes, pools, trades, watchlist)', apply: (db) => db.exec(BASE_TABLES) },
-  { version: 2, description: 'collection_state, collection_gaps, trades(pool_id, block_timestamp) index', apply: (db) => db.exec(COLLECTION_TABLES) },
+  {
+    version: 2,
+    description: 'collection_state, collection_gaps, trades(pool_id, block_timestamp) index',
+    apply: (db) => db.exec(COLLECTION_TABLES),
+  },
   {
     version: 3,
     description: 'exact decimal text columns beside legacy NUMERIC amount columns',

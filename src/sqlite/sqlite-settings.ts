@@ -8,7 +8,11 @@ import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.t
 export type ConnectionSettings = SqliteTuning & Pick<WriterSettings, 'pragmas'>;
 
 /** Settings for a connection that writes. Returns the journal mode SQLite reports afterwards. */
-export function applyWriteConnectionSettings(db: Database, s: ConnectionSettings, role: 'funnel-writer' | 'direct'): string {
+export function applyWriteConnectionSettings(
+  db: Database,
+  s: ConnectionSettings,
+  role: 'funnel-writer' | 'direct',
+): string {
   // busy_timeout stays even in the funnel: other programs (sqlite3 CLI, backups) may hold the lock.
   db.pragma(`busy_timeout = ${s.busyTimeoutMs}`);
   // better-sqlite3 enforces foreign keys by default; the Python collector never did, and a trade must not be
@@ -28,7 +32,10 @@ export function applyWriteConnectionSettings(db: Database, s: ConnectionSettings
 }
 
 /** Settings for a read-only connection (doctor, metrics probes, reader pool). */
-export function applyReadConnectionSettings(db: Database, s: Pick<ConnectionSettings, 'busyTimeoutMs' | 'cacheSizeKb' | 'mmapSizeBytes' | 'pragmas'>): void {
+export function applyReadConnectionSettings(
+  db: Database,
+  s: Pick<ConnectionSettings, 'busyTimeoutMs' | 'cacheSizeKb' | 'mmapSizeBytes' | 'pragmas'>,
+): void {
   db.pragma(`busy_timeout = ${s.busyTimeoutMs}`);
   if (s.pragmas === 'default') return;
   db.pragma(`cache_size = -${s.cacheSizeKb}`);

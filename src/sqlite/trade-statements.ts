@@ -5,12 +5,22 @@ import type { Database, Statement } from 'better-sqlite3';
 import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
-import { EXACT_COLUMNS, type SchemaFlavor } from './schema-migrations.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
+import { EXACT_COLUMNS, type SchemaFlavor } from './schema-migrations.ts';
 
 const TRADE_COLUMNS = [
-  'id', 'pool_id', 'block_number', 'tx_hash', 'tx_from_address', 'from_token_amount', 'to_token_amount',
-  'price_usd', 'volume_usd', 'side', 'block_timestamp', 'created_at',
+  'id',
+  'pool_id',
+  'block_number',
+  'tx_hash',
+  'tx_from_address',
+  'from_token_amount',
+  'to_token_amount',
+  'price_usd',
+  'volume_usd',
+  'side',
+  'block_timestamp',
+  'created_at',
 ];
 
 function tradeColumns(flavor: SchemaFlavor): readonly string[] {
@@ -43,7 +53,12 @@ export function tradeBindValues(flavor: SchemaFlavor, row: TradeRow): unknown[] 
  * Appends the anonymous bind values of the validated trade at `values[at … at+10]` (a TradeRow, or a row inside a
  * flat array of them) to a multi-row statement's parameters, without a per-row array.
  */
-export function appendTradeBindValues(out: unknown[], flavor: SchemaFlavor, values: readonly unknown[], at: number): void {
+export function appendTradeBindValues(
+  out: unknown[],
+  flavor: SchemaFlavor,
+  values: readonly unknown[],
+  at: number,
+): void {
   for (let i = at; i < at + TRADE_FIELDS; i++) out.push(values[i]);
   if (flavor === 'legacy-numeric') out.push(values[at + 5], values[at + 6], values[at + 7], values[at + 8]);
 }
@@ -108,8 +123,17 @@ export class WriteStatements {
 
   upsertPool(p: PoolRecord, now: string): void {
     this.upsertPoolStmt.run(
-      p.id, p.address, p.name, p.dexId, p.baseTokenId, p.quoteTokenId, p.reserveUsd,
-      p.createdAt === null ? null : (normalizeTimestamp(p.createdAt) ?? p.createdAt), now, p.discoverySource, p.metadataJson,
+      p.id,
+      p.address,
+      p.name,
+      p.dexId,
+      p.baseTokenId,
+      p.quoteTokenId,
+      p.reserveUsd,
+      p.createdAt === null ? null : (normalizeTimestamp(p.createdAt) ?? p.createdAt),
+      now,
+      p.discoverySource,
+      p.metadataJson,
     );
   }
 
@@ -118,11 +142,23 @@ export class WriteStatements {
   }
 
   upsertCursor(c: CursorUpdate, now: string): void {
-    this.upsertCursorStmt.run(c.poolId, c.lastTradeId, ts(c.lastTradeTimestamp, 'lastTradeTimestamp'), ts(c.polledAt, 'polledAt'), now);
+    this.upsertCursorStmt.run(
+      c.poolId,
+      c.lastTradeId,
+      ts(c.lastTradeTimestamp, 'lastTradeTimestamp'),
+      ts(c.polledAt, 'polledAt'),
+      now,
+    );
   }
 
   insertGap(g: GapRecord): void {
-    this.insertGapStmt.run(g.poolId, ts(g.gapStart, 'gapStart'), ts(g.gapEnd, 'gapEnd'), ts(g.detectedAt, 'detectedAt'), g.tradesInResponse);
+    this.insertGapStmt.run(
+      g.poolId,
+      ts(g.gapStart, 'gapStart'),
+      ts(g.gapEnd, 'gapEnd'),
+      ts(g.detectedAt, 'detectedAt'),
+      g.tradesInResponse,
+    );
   }
 }
 
@@ -130,7 +166,12 @@ export class WriteStatements {
  * Runs `write` on each record inside the caller's transaction. A record SQLite or validation refuses is
  * pushed to `rejected` (by its id, else `#index`) and the rest go on; any other error throws.
  */
-export function eachRecord<T>(items: readonly T[] | undefined, idOf: (t: T) => unknown, write: (t: T) => void, rejected: RejectedRow[]): void {
+export function eachRecord<T>(
+  items: readonly T[] | undefined,
+  idOf: (t: T) => unknown,
+  write: (t: T) => void,
+  rejected: RejectedRow[],
+): void {
   if (!items) return;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
@@ -139,7 +180,10 @@ export function eachRecord<T>(items: readonly T[] | undefined, idOf: (t: T) => u
     } catch (err) {
       if (!isRowLevelError(err)) throw err;
       const id = idOf(item);
-      rejected.push({ id: typeof id === 'string' ? id : `#${i}`, reason: err instanceof Error ? err.message : String(err) });
+      rejected.push({
+        id: typeof id === 'string' ? id : `#${i}`,
+        reason: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 }
@@ -152,8 +196,18 @@ export interface PoolMetadata {
 
 /** Dexes, then pools, inside the caller's transaction: the funnel's writer and the direct manager both store metadata this way. */
 export function storePoolMetadata(s: WriteStatements, meta: PoolMetadata, now: string, rejected: RejectedRow[]): void {
-  eachRecord(meta.dexes, (d) => d?.id, (d) => s.upsertDex(d, now), rejected);
-  eachRecord(meta.pools, (p) => p?.id, (p) => s.upsertPool(p, now), rejected);
+  eachRecord(
+    meta.dexes,
+    (d) => d?.id,
+    (d) => s.upsertDex(d, now),
+    rejected,
+  );
+  eachRecord(
+    meta.pools,
+    (p) => p?.id,
+    (p) => s.upsertPool(p, now),
+    rejected,
+  );
 }
 
 function ts(value: string, field: string): string {

@@ -4,7 +4,14 @@
 // not accept goes through the row-by-row checks, which find the bad rows and their reasons.
 
 import { FIELD } from './trade-packing.ts';
-import { DECIMAL_PATTERN as DECIMAL, MAX_DECIMAL, MAX_HASH, MAX_ID, MAX_POOL_ID, TRADE_FIELDS } from './trade-validation.ts';
+import {
+  DECIMAL_PATTERN as DECIMAL,
+  MAX_DECIMAL,
+  MAX_HASH,
+  MAX_ID,
+  MAX_POOL_ID,
+  TRADE_FIELDS,
+} from './trade-validation.ts';
 
 // The packing separator as a regex escape, so the pattern cannot drift from trade-packing.ts.
 const SEP = `\\x${FIELD.charCodeAt(0).toString(16).padStart(2, '0')}`;
@@ -15,7 +22,19 @@ const TIME = '(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{6}';
 // TradeRow order; timestamps already in the stored format (packTrades normalizes them); an empty optional
 // field stands for null. No length bounds here: a bounded repeat ({1,200}) made the regex 5× slower than
 // this whole pattern, so lengths are checked after the split.
-const ROW = [`${ANY}+`, `${ANY}+`, '\\d*', `${ANY}*`, `${ANY}*`, DECIMAL, DECIMAL, DECIMAL, DECIMAL, '(?:buy|sell)', `${DATE} ${TIME}`].join(SEP);
+const ROW = [
+  `${ANY}+`,
+  `${ANY}+`,
+  '\\d*',
+  `${ANY}*`,
+  `${ANY}*`,
+  DECIMAL,
+  DECIMAL,
+  DECIMAL,
+  DECIMAL,
+  '(?:buy|sell)',
+  `${DATE} ${TIME}`,
+].join(SEP);
 const ALL_ROWS_WELL_FORMED = new RegExp(`^${ROW}(?:${SEP}${ROW})*$`);
 /** Digits of a safe integer (Number.MAX_SAFE_INTEGER has 16; every 15-digit number is safe). */
 const MAX_BLOCK_DIGITS = 15;
@@ -32,9 +51,15 @@ export function fastPathValues(packed: string, count: number): (string | null)[]
   if (v.length !== count * TRADE_FIELDS) return null;
   for (let at = 0; at < v.length; at += TRADE_FIELDS) {
     if (
-      v[at]!.length > MAX_ID || v[at + 1]!.length > MAX_POOL_ID || v[at + 2]!.length > MAX_BLOCK_DIGITS ||
-      v[at + 3]!.length > MAX_HASH || v[at + 4]!.length > MAX_HASH ||
-      v[at + 5]!.length > MAX_DECIMAL || v[at + 6]!.length > MAX_DECIMAL || v[at + 7]!.length > MAX_DECIMAL || v[at + 8]!.length > MAX_DECIMAL
+      v[at]!.length > MAX_ID ||
+      v[at + 1]!.length > MAX_POOL_ID ||
+      v[at + 2]!.length > MAX_BLOCK_DIGITS ||
+      v[at + 3]!.length > MAX_HASH ||
+      v[at + 4]!.length > MAX_HASH ||
+      v[at + 5]!.length > MAX_DECIMAL ||
+      v[at + 6]!.length > MAX_DECIMAL ||
+      v[at + 7]!.length > MAX_DECIMAL ||
+      v[at + 8]!.length > MAX_DECIMAL
     ) {
       return null;
     }

@@ -16,11 +16,21 @@ export function packTrades(trades: readonly TradeRecord[]): string | null {
   for (let i = 0; i < trades.length; i++) {
     const t = trades[i]!;
     const fields = [
-      t.id, t.poolId, t.blockNumber === null || t.blockNumber === undefined ? '' : t.blockNumber,
-      t.txHash ?? '', t.txFromAddress ?? '', t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side,
+      t.id,
+      t.poolId,
+      t.blockNumber === null || t.blockNumber === undefined ? '' : t.blockNumber,
+      t.txHash ?? '',
+      t.txFromAddress ?? '',
+      t.fromTokenAmount,
+      t.toTokenAmount,
+      t.priceUsd,
+      t.volumeUsd,
+      t.side,
       // In the stored format already, so the writer only checks it (its fast path); one it cannot read goes
       // as it came, for the writer to reject with the reason.
-      typeof t.blockTimestamp === 'string' ? (normalizeTimestamp(t.blockTimestamp) ?? t.blockTimestamp) : t.blockTimestamp,
+      typeof t.blockTimestamp === 'string'
+        ? (normalizeTimestamp(t.blockTimestamp) ?? t.blockTimestamp)
+        : t.blockTimestamp,
     ];
     for (let f = 0; f < TRADE_FIELDS; f++) {
       const v = fields[f];

@@ -33,7 +33,8 @@ export const MAX_DECIMAL = 100;
 export const DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
 const DECIMAL = new RegExp(`^${DECIMAL_PATTERN}$`);
 const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
-const GENERIC = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const GENERIC =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** A row failed validation; caught per row so one bad row never sinks its batch. */
 export class RowInvalidError extends GeckoCollectorError {
@@ -74,7 +75,19 @@ function isCalendarDateTime(v: string): boolean {
   const h = digits(v, 11, 13);
   const mi = digits(v, 14, 16);
   const sec = digits(v, 17, 19);
-  return y >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(y, month) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59;
+  return (
+    y >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(y, month) &&
+    h >= 0 &&
+    h <= 23 &&
+    mi >= 0 &&
+    mi <= 59 &&
+    sec >= 0 &&
+    sec <= 59
+  );
 }
 
 /**
@@ -83,7 +96,16 @@ function isCalendarDateTime(v: string): boolean {
  * row's checks). undefined = not this shape.
  */
 function isoZ(v: string): string | null | undefined {
-  if (v.length !== 20 || v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':' || v[19] !== 'Z') return undefined;
+  if (
+    v.length !== 20 ||
+    v[4] !== '-' ||
+    v[7] !== '-' ||
+    v[10] !== 'T' ||
+    v[13] !== ':' ||
+    v[16] !== ':' ||
+    v[19] !== 'Z'
+  )
+    return undefined;
   if (!isCalendarDateTime(v)) return null;
   return `${v.slice(0, 10)} ${v.slice(11, 19)}.000000`;
 }
@@ -111,24 +133,30 @@ export function normalizeTimestamp(value: string): string | null {
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   const check = new Date(base);
   if (
-    check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) ||
-    check.getUTCHours() !== Number(h) || check.getUTCMinutes() !== Number(mi) || check.getUTCSeconds() !== Number(s)
+    check.getUTCFullYear() !== Number(y) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    check.getUTCHours() !== Number(h) ||
+    check.getUTCMinutes() !== Number(mi) ||
+    check.getUTCSeconds() !== Number(s)
   ) {
     return null;
   }
   const utc = new Date(base - offsetMin * 60_000);
-  const micros = (frac + '000000').slice(0, 6);
+  const micros = `${frac}000000`.slice(0, 6);
   return `${utc.getUTCFullYear()}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())} ${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${micros}`;
 }
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value) : String(value);
+  const text =
+    typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
   return `${text} (${value === null ? 'null' : typeof value})`;
 }
 
 function requiredString(v: unknown, field: string, max: number): string {
-  if (typeof v !== 'string' || v.length === 0) fail(`${field} is ${v === '' ? 'empty' : describe(v)}, expected a non-empty string`);
+  if (typeof v !== 'string' || v.length === 0)
+    fail(`${field} is ${v === '' ? 'empty' : describe(v)}, expected a non-empty string`);
   if (v.length > max) fail(`${field} is ${v.length} characters, longer than ${max}`);
   return v;
 }
@@ -155,7 +183,19 @@ export function validateTrade(input: unknown, index: number): ValidationResult {
     return { ok: false, id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
   }
   const t = input as Partial<Record<keyof TradeRecord, unknown>>;
-  const values = [t.id, t.poolId, t.blockNumber, t.txHash, t.txFromAddress, t.fromTokenAmount, t.toTokenAmount, t.priceUsd, t.volumeUsd, t.side, t.blockTimestamp];
+  const values = [
+    t.id,
+    t.poolId,
+    t.blockNumber,
+    t.txHash,
+    t.txFromAddress,
+    t.fromTokenAmount,
+    t.toTokenAmount,
+    t.priceUsd,
+    t.volumeUsd,
+    t.side,
+    t.blockTimestamp,
+  ];
   const rejected = checkTradeValuesAt(values, 0, index);
   return rejected ? { ok: false, ...rejected } : { ok: true, row: values as TradeRow };
 }
@@ -166,7 +206,11 @@ export function validateTrade(input: unknown, index: number): ValidationResult {
  * its id (or `#index`) and the reason. The writer's row-by-row path runs this over one flat array per batch
  * (batches its fast path does not take), so a row costs no allocation beyond its normalized timestamp.
  */
-export function checkTradeValuesAt(values: unknown[], at: number, index: number): { id: string; reason: string } | null {
+export function checkTradeValuesAt(
+  values: unknown[],
+  at: number,
+  index: number,
+): { id: string; reason: string } | null {
   const rawId = values[at];
   try {
     requiredString(rawId, 'id', MAX_ID);
@@ -178,7 +222,8 @@ export function checkTradeValuesAt(values: unknown[], at: number, index: number)
     const side = values[at + 9];
     if (side !== 'buy' && side !== 'sell') fail(`side is ${describe(side)}, expected "buy" or "sell"`);
     const blockTimestamp = values[at + 10];
-    if (typeof blockTimestamp !== 'string') fail(`blockTimestamp is ${describe(blockTimestamp)}, expected an ISO 8601 string`);
+    if (typeof blockTimestamp !== 'string')
+      fail(`blockTimestamp is ${describe(blockTimestamp)}, expected an ISO 8601 string`);
     const ts = normalizeTimestamp(blockTimestamp);
     if (ts === null) fail(`blockTimestamp ${describe(blockTimestamp)} is not a valid date-time`);
     const txHash = optionalString(values[at + 3], 'txHash', MAX_HASH);

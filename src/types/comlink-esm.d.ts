@@ -6,9 +6,9 @@ declare module 'comlink/dist/esm/node-adapter.mjs' {
   import type { Endpoint } from 'comlink';
   export interface NodeEndpointLike {
     postMessage(message: unknown, transfer?: readonly unknown[]): void;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mirrors comlink's own NodeEndpoint
+    // biome-ignore lint/suspicious/noExplicitAny: mirrors comlink's own NodeEndpoint
     on(type: string, listener: (...args: any[]) => void): unknown;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: mirrors comlink's own NodeEndpoint
     off(type: string, listener: (...args: any[]) => void): unknown;
     start?: () => void;
   }

@@ -24,7 +24,7 @@ function checkpointOnce(): void {
     // PASSIVE never blocks the writer; pages a reader still needs are left for the next round.
     const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
     checkpoints++;
-    if (r && r.busy) busy++;
+    if (r?.busy) busy++;
     parentPort!.postMessage({
       kind: 'checkpointed',
       checkpoints,

@@ -3,14 +3,28 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
-import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
-import type { RejectedRow, SerializedWriteError, TransactionOutcome, WriteBatchMessage, WriterToCollector } from '../protocol/messages.ts';
+import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
+import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
+import type {
+  RejectedRow,
+  SerializedWriteError,
+  TransactionOutcome,
+  WriteBatchMessage,
+  WriterToCollector,
+} from '../protocol/messages.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
+import {
+  appendTradeBindValues,
+  CREATED_AT_PARAM,
+  eachRecord,
+  MULTI_ROW_CHUNK,
+  storedTimestamp,
+  storePoolMetadata,
+  type WriteStatements,
+} from '../sqlite/trade-statements.ts';
 import { fastPathValues } from '../trades/packed-batch-check.ts';
 import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
-import { appendTradeBindValues, CREATED_AT_PARAM, eachRecord, MULTI_ROW_CHUNK, storedTimestamp, storePoolMetadata, WriteStatements } from '../sqlite/trade-statements.ts';
 import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
 
 export type Reply = (message: WriterToCollector) => void;
@@ -83,7 +97,13 @@ export class GroupCommitWriter {
     statements: WriteStatements,
     private readonly settings: Pick<
       WriterSettings,
-      'groupCommitMaxRows' | 'sortGroupById' | 'lockRetries' | 'busyTimeoutMs' | 'pragmas' | 'slowdownFactor' | 'checkpointIntervalMs'
+      | 'groupCommitMaxRows'
+      | 'sortGroupById'
+      | 'lockRetries'
+      | 'busyTimeoutMs'
+      | 'pragmas'
+      | 'slowdownFactor'
+      | 'checkpointIntervalMs'
     >,
     private readonly log: Logger,
     private readonly hooks: WriterHooks = {},
@@ -97,10 +117,20 @@ export class GroupCommitWriter {
 
   enqueue(batch: WriteBatchMessage, reply: Reply): void {
     if (this.closed) {
-      reply({ kind: 'nack', batchId: batch.batchId, error: { code: 'WRITER_UNAVAILABLE', message: 'writer is closing' } });
+      reply({
+        kind: 'nack',
+        batchId: batch.batchId,
+        error: { code: 'WRITER_UNAVAILABLE', message: 'writer is closing' },
+      });
       return;
     }
-    const rows = (batch.trades?.length ?? 0) + (batch.packedTrades?.count ?? 0) + (batch.pools?.length ?? 0) + (batch.dexes?.length ?? 0) + (batch.cursors?.length ?? 0) + (batch.gaps?.length ?? 0);
+    const rows =
+      (batch.trades?.length ?? 0) +
+      (batch.packedTrades?.count ?? 0) +
+      (batch.pools?.length ?? 0) +
+      (batch.dexes?.length ?? 0) +
+      (batch.cursors?.length ?? 0) +
+      (batch.gaps?.length ?? 0);
     this.queue.push({ batch, reply, rows });
     this.schedule();
   }
@@ -155,7 +185,10 @@ export class GroupCommitWriter {
     if (this.queue.length === 0) return this.becameIdle();
     if (this.hooks.gate && !this.hooks.gate.allowsWrites) {
       // The breaker is open: don't hammer a sick database; senders defer these batches durably.
-      this.refuse(this.queue.splice(0), { code: 'CIRCUIT_OPEN', message: 'circuit breaker is open; batch not written' });
+      this.refuse(this.queue.splice(0), {
+        code: 'CIRCUIT_OPEN',
+        message: 'circuit breaker is open; batch not written',
+      });
       return this.becameIdle();
     }
     const group = this.takeGroup();
@@ -170,7 +203,10 @@ export class GroupCommitWriter {
           this.counters.busyRetries++;
           this.queue.unshift(...group);
           const delay = Math.min(1000, 25 * 2 ** this.lockAttempts) * (0.5 + Math.random() / 2);
-          this.log.warn({ attempt: this.lockAttempts, delayMs: Math.round(delay), code: sqliteCodeOf(err) }, 'database locked by another connection; retrying group commit');
+          this.log.warn(
+            { attempt: this.lockAttempts, delayMs: Math.round(delay), code: sqliteCodeOf(err) },
+            'database locked by another connection; retrying group commit',
+          );
           this.retryTimer = setTimeout(() => {
             this.retryTimer = undefined;
             this.commitWaiting();
@@ -200,10 +236,21 @@ export class GroupCommitWriter {
   private fail(group: QueuedBatch[], err: unknown): void {
     const sqliteCode = sqliteCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
-    const error: SerializedWriteError = { code: isLockError(err) ? 'DATABASE_LOCKED' : 'WRITE_FAILED', ...(sqliteCode ? { sqliteCode } : {}), message };
+    const error: SerializedWriteError = {
+      code: isLockError(err) ? 'DATABASE_LOCKED' : 'WRITE_FAILED',
+      ...(sqliteCode ? { sqliteCode } : {}),
+      message,
+    };
     this.counters.batchesFailed += group.length;
     this.log.error({ batches: group.length, sqliteCode, err: message }, 'group commit failed; batches nacked');
-    this.hooks.onOutcome?.({ kind: 'outcome', ok: false, batches: group.length, rows: group.reduce((n, q) => n + q.rows, 0), commitMs: 0, error });
+    this.hooks.onOutcome?.({
+      kind: 'outcome',
+      ok: false,
+      batches: group.length,
+      rows: group.reduce((n, q) => n + q.rows, 0),
+      commitMs: 0,
+      error,
+    });
     this.refuse(group, error);
   }
 
@@ -240,7 +287,13 @@ export class GroupCommitWriter {
     this.commitLatency.record(commitMs);
     this.dirtySinceCheckpoint = true;
     const c = this.counters;
-    this.hooks.onOutcome?.({ kind: 'outcome', ok: true, batches: group.length, rows: group.reduce((n, q) => n + q.rows, 0), commitMs });
+    this.hooks.onOutcome?.({
+      kind: 'outcome',
+      ok: true,
+      batches: group.length,
+      rows: group.reduce((n, q) => n + q.rows, 0),
+      commitMs,
+    });
     c.transactions++;
     c.batchesInTransactions += group.length;
     group.forEach((q, owner) => {
@@ -258,8 +311,19 @@ export class GroupCommitWriter {
       c.rowsInserted += o.inserted;
       c.duplicates += o.duplicates;
       c.rejected += o.rejected.length;
-      if (o.rejected.length) this.log.warn({ batchId: q.batch.batchId, rejected: o.rejected.slice(0, 5), count: o.rejected.length }, 'rows rejected');
-      q.reply({ kind: 'ack', batchId: q.batch.batchId, inserted: o.inserted, duplicates: o.duplicates, rejected: o.rejected, commitMs });
+      if (o.rejected.length)
+        this.log.warn(
+          { batchId: q.batch.batchId, rejected: o.rejected.slice(0, 5), count: o.rejected.length },
+          'rows rejected',
+        );
+      q.reply({
+        kind: 'ack',
+        batchId: q.batch.batchId,
+        inserted: o.inserted,
+        duplicates: o.duplicates,
+        rejected: o.rejected,
+        commitMs,
+      });
     });
     if (this.checkpointsHere() && Date.now() - this.lastCheckpointAt > FORCED_CHECKPOINT_EVERY_MS) {
       // Under sustained load the writer is never idle; bound the WAL anyway.
@@ -391,8 +455,18 @@ export class GroupCommitWriter {
   private applyOtherRecords(batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
     const s = this.statements;
     storePoolMetadata(s, batch, now, out.rejected);
-    eachRecord(batch.gaps, (g) => g?.poolId, (g) => s.insertGap(g), out.rejected);
-    eachRecord(batch.cursors, (c) => c?.poolId, (c) => s.upsertCursor(c, now), out.rejected);
+    eachRecord(
+      batch.gaps,
+      (g) => g?.poolId,
+      (g) => s.insertGap(g),
+      out.rejected,
+    );
+    eachRecord(
+      batch.cursors,
+      (c) => c?.poolId,
+      (c) => s.upsertCursor(c, now),
+      out.rejected,
+    );
   }
 
   /** Without a checkpointer thread the writer must keep the WAL bounded itself. */

@@ -1,21 +1,27 @@
 // The writer thread: holds the only read-write SQLite connection. Data ports (one per collector) bring
 // batches to the group-commit engine; the main thread drives it over comlink (open, attach, metrics, drain, close).
 
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { type MessagePort, parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { osThreadId } from '../common/os-thread-id.ts';
 import { DatabaseOpenError, StateError } from '../errors.ts';
-import { GroupCommitWriter } from './group-commit-writer.ts';
+import { componentLogger } from '../logging/logger.ts';
+import { BreakerStateView } from '../protocol/breaker-gate.ts';
+import type {
+  CollectorToWriter,
+  WriterControl,
+  WriterMetrics,
+  WriterOpenInfo,
+  WriterWiring,
+} from '../protocol/messages.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { detectSchemaFlavor, migrate, userVersion } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
 import { WriteStatements } from '../sqlite/trade-statements.ts';
-import { componentLogger } from '../logging/logger.ts';
-import { osThreadId } from '../common/os-thread-id.ts';
-import type { CollectorToWriter, WriterControl, WriterMetrics, WriterOpenInfo, WriterWiring } from '../protocol/messages.ts';
-import { BreakerStateView } from '../protocol/breaker-gate.ts';
+import { GroupCommitWriter } from './group-commit-writer.ts';
 
 if (!parentPort) throw new Error('writer-thread.js must run as a worker thread');
 

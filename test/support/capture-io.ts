@@ -17,5 +17,9 @@ export function captureIo(): CapturedIo {
         done();
       },
     });
-  return { io: { stdout: sink('stdout'), stderr: sink('stderr') }, stdout: () => text.stdout, stderr: () => text.stderr };
+  return {
+    io: { stdout: sink('stdout'), stderr: sink('stderr') },
+    stdout: () => text.stdout,
+    stderr: () => text.stderr,
+  };
 }

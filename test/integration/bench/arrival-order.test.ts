@@ -6,14 +6,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { producerBatches, readArrivalFile, recordArrivalOrder, roundRobinOrder, writeArrivalFile, type ArrivalShape, type ProducerBatch } from '../../../bench/arrival-order.ts';
+import {
+  type ArrivalShape,
+  type ProducerBatch,
+  producerBatches,
+  readArrivalFile,
+  recordArrivalOrder,
+  roundRobinOrder,
+  writeArrivalFile,
+} from '../../../bench/arrival-order.ts';
 import { openAsWriter } from '../../../bench/ceiling.ts';
 import { runLoad } from '../../../bench/load-run.ts';
-import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../../../src/sqlite/trade-statements.ts';
-import { validateTrade } from '../../../src/trades/trade-validation.ts';
 import { syntheticTrade, syntheticTradeId } from '../../../src/sim/synthetic-trades.ts';
-import { tempDir } from '../../support/temp-dir.ts';
+import {
+  CREATED_AT_PARAM,
+  storedTimestamp,
+  tradeBindValues,
+  tradeInsertSql,
+} from '../../../src/sqlite/trade-statements.ts';
+import { validateTrade } from '../../../src/trades/trade-validation.ts';
 import { compiled, REPO_ROOT } from '../../support/repo.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-arrival-');
 const shape: ArrivalShape = { trades: 3000, collectors: 3, duplicates: 0.3, seed: 7, batchSize: 100 };
@@ -51,13 +64,24 @@ const key = (b: ProducerBatch) => `${b.producer}/${b.seq}`;
 
 describe('recordArrivalOrder', () => {
   it('names trades by syntheticTradeId, the id syntheticTrade gives them', () => {
-    for (const [i, seed] of [[0, 7], [1, 7], [12_345, 7], [12_345, 8], [199_999, 1]] as const) expect(syntheticTradeId(i, seed)).toBe(syntheticTrade(i, { seed }).id);
+    for (const [i, seed] of [
+      [0, 7],
+      [1, 7],
+      [12_345, 7],
+      [12_345, 8],
+      [199_999, 1],
+    ] as const)
+      expect(syntheticTradeId(i, seed)).toBe(syntheticTrade(i, { seed }).id);
     expect(syntheticTradeId(5)).toBe(syntheticTrade(5).id);
   });
 
   it('reads back the order batches were stored in, and its replay gives every trade the same rowid', () => {
     // Clumps of 1–4 batches per producer, as the writer drains one port and then the next.
-    const queues = [0, 1, 2].map((p) => producerBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize).filter((b) => b.producer === p));
+    const queues = [0, 1, 2].map((p) =>
+      producerBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize).filter(
+        (b) => b.producer === p,
+      ),
+    );
     const stored: ProducerBatch[] = [];
     for (let turn = 0; queues.some((q) => q.length); turn++) {
       const q = queues[(turn * 2) % 3]!;
@@ -68,7 +92,9 @@ describe('recordArrivalOrder', () => {
     const read = recordArrivalOrder(file, shape);
     expect(read.batches.map(key).sort()).toEqual(stored.map(key).sort());
     // Batches that stored rows come back in their order; one that only repeated stored rows may sit elsewhere.
-    const storing = new Set(stored.filter((b, k) => b.indices.some((i) => !stored.slice(0, k).some((e) => e.indices.includes(i)))).map(key));
+    const storing = new Set(
+      stored.filter((b, k) => b.indices.some((i) => !stored.slice(0, k).some((e) => e.indices.includes(i)))).map(key),
+    );
     expect(read.batches.map(key).filter((k) => storing.has(k))).toEqual(stored.map(key).filter((k) => storing.has(k)));
     expect(idsByRowid(storeInOrder(read.batches))).toEqual(idsByRowid(file));
 
@@ -79,8 +105,12 @@ describe('recordArrivalOrder', () => {
   });
 
   it('says which trade is missing when the database is not from this load', () => {
-    const file = storeInOrder(producerBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize).slice(0, 5));
-    expect(() => recordArrivalOrder(file, shape)).toThrow(/lacks trade solana_\S+ \(producer \d, batch \d+\): not the database of a complete run of this load/);
+    const file = storeInOrder(
+      producerBatches(shape.trades, shape.collectors, shape.duplicates, shape.batchSize).slice(0, 5),
+    );
+    expect(() => recordArrivalOrder(file, shape)).toThrow(
+      /lacks trade solana_\S+ \(producer \d, batch \d+\): not the database of a complete run of this load/,
+    );
   });
 
   it('reads back a real funnel run (writer and producer threads): its replay gives nearly every trade the rowid the writer gave it', async () => {
@@ -94,7 +124,13 @@ describe('recordArrivalOrder', () => {
     const funnelIds = idsByRowid(file);
     const sameRowid = (ids: string[]) => ids.filter((id, k) => funnelIds[k] === id).length / funnelIds.length;
     expect(sameRowid(idsByRowid(storeInOrder(read.batches)))).toBeGreaterThan(0.99);
-    expect(sameRowid(idsByRowid(storeInOrder(roundRobinOrder(load.trades, load.collectors, load.duplicates, load.batchSize).batches)))).toBeLessThan(0.9);
+    expect(
+      sameRowid(
+        idsByRowid(
+          storeInOrder(roundRobinOrder(load.trades, load.collectors, load.duplicates, load.batchSize).batches),
+        ),
+      ),
+    ).toBeLessThan(0.9);
   });
 });
 
@@ -111,9 +147,23 @@ describe('arrival files', () => {
   });
 
   it.each([
-    ['a missing file', (f: string) => f + '.missing', /^cannot read arrival file .*\.missing: ENOENT/],
-    ['a file of another load', (f: string) => (writeArrivalFile(f, roundRobinOrder(1000, 3, 0.3, 100)), f), /has \d+ bytes; this load's 30 batches need 240 \(record it with the same --trades/],
-    ['a batch named twice', (f: string) => (writeArrivalFile(f, { ...planned, batches: [planned.batches[0]!, ...planned.batches.slice(0, -1)] }), f), /entry 1: batch 0\/0 \(producer\/batch\) is not in this load or comes twice/],
+    ['a missing file', (f: string) => `${f}.missing`, /^cannot read arrival file .*\.missing: ENOENT/],
+    [
+      'a file of another load',
+      (f: string) => {
+        writeArrivalFile(f, roundRobinOrder(1000, 3, 0.3, 100));
+        return f;
+      },
+      /has \d+ bytes; this load's 30 batches need 240 \(record it with the same --trades/,
+    ],
+    [
+      'a batch named twice',
+      (f: string) => {
+        writeArrivalFile(f, { ...planned, batches: [planned.batches[0]!, ...planned.batches.slice(0, -1)] });
+        return f;
+      },
+      /entry 1: batch 0\/0 \(producer\/batch\) is not in this load or comes twice/,
+    ],
   ])('refuse %s with the reason', (_what, make, reason) => {
     const file = make(path.join(dir, `bad-${fileNo++}.bin`));
     expect(() => readArrivalFile(file, shape)).toThrow(reason);
@@ -123,10 +173,14 @@ describe('arrival files', () => {
 
 describe('bench/ceiling.ts --arrival', () => {
   const ceiling = (...args: string[]) =>
-    spawnSync(process.execPath, [compiled('bench/ceiling.ts'), '--trades', '3000', '--collectors', '3', '--batch', '100', '--seed', '7', ...args], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
+    spawnSync(
+      process.execPath,
+      [compiled('bench/ceiling.ts'), '--trades', '3000', '--collectors', '3', '--batch', '100', '--seed', '7', ...args],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      },
+    );
 
   it('replays a recorded order and says so', () => {
     const file = path.join(dir, 'replay.bin');
@@ -135,7 +189,9 @@ describe('bench/ceiling.ts --arrival', () => {
     const r = ceiling('--arrival', file, '--json');
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { orderDescription: string; stored: number; unique: number };
-    expect(out.orderDescription).toMatch(/^funnel arrival order, recorded: .*; 27 of 29 neighbouring batches came from the same producer$/);
+    expect(out.orderDescription).toMatch(
+      /^funnel arrival order, recorded: .*; 27 of 29 neighbouring batches came from the same producer$/,
+    );
     expect(out.stored).toBe(out.unique);
   });
 
@@ -145,6 +201,8 @@ describe('bench/ceiling.ts --arrival', () => {
     const r = ceiling('--arrival', file);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')[0]).toMatch(/^bench\/ceiling: --arrival: arrival file .*other-load\.bin has \d+ bytes; this load's 30 batches need 240/);
+    expect(r.stderr.split('\n')[0]).toMatch(
+      /^bench\/ceiling: --arrival: arrival file .*other-load\.bin has \d+ bytes; this load's 30 batches need 240/,
+    );
   });
 });

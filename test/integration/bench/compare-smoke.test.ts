@@ -6,10 +6,19 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { roundRobinOrder } from '../../../bench/arrival-order.ts';
 import { prepareCeilingRows } from '../../../bench/ceiling.ts';
-import { CONTENDERS, parseRate, rotationFor, runCompare, summarizePerRep, writeReport, type CompareRatios, type CompareResult } from '../../../bench/compare.ts';
+import {
+  CONTENDERS,
+  type CompareRatios,
+  type CompareResult,
+  parseRate,
+  rotationFor,
+  runCompare,
+  summarizePerRep,
+  writeReport,
+} from '../../../bench/compare.ts';
 import { planProducers } from '../../../src/sim/synthetic-trades.ts';
-import { tempDir } from '../../support/temp-dir.ts';
 import { compiled, REPO_ROOT } from '../../support/repo.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-compare-');
 
@@ -19,13 +28,13 @@ function checkWellFormedXml(xml: string): string {
   const token = /<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>|([^<]+)|(<)/g;
   const stack: string[] = [];
   let root: string | undefined;
-  let m: RegExpExecArray | null;
-  while ((m = token.exec(body))) {
+  for (let m = token.exec(body); m; m = token.exec(body)) {
     const [, close, name, , selfClose, text, stray] = m;
     if (stray) throw new Error(`stray '<' at ${m.index}: ${body.slice(m.index, m.index + 40)}`);
     if (text !== undefined) {
       if (stack.length === 0 && text.trim()) throw new Error(`text outside the root: ${text.slice(0, 40)}`);
-      if (/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[\da-f]+);)/i.test(text)) throw new Error(`bare '&' in ${text.slice(0, 40)}`);
+      if (/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[\da-f]+);)/i.test(text))
+        throw new Error(`bare '&' in ${text.slice(0, 40)}`);
       continue;
     }
     if (close) {
@@ -46,14 +55,23 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
   let result: CompareResult;
 
   it('runs every contender and reports sane, finite figures', async () => {
-    result = await runCompare({ trades: 4000, collectors: 2, duplicates: 0.3, reps: 1, workDir: path.join(dir, 'work'), command: 'smoke test' });
+    result = await runCompare({
+      trades: 4000,
+      collectors: 2,
+      duplicates: 0.3,
+      reps: 1,
+      workDir: path.join(dir, 'work'),
+      command: 'smoke test',
+    });
     expect(result.problems).toEqual([]);
     expect(Object.keys(result.contenders).sort()).toEqual([...CONTENDERS].sort());
     expect(result.runs).toHaveLength(CONTENDERS.length);
     expect(result.runs.map((r) => r.contender)).toEqual(rotationFor(1));
     expect([...rotationFor(1)].sort()).toEqual([...CONTENDERS].sort());
     // The funnel ran first, so the ceiling replayed the order its writer stored the batches in.
-    expect(result.ceilingOrders.ceiling).toMatch(/^funnel arrival order, recorded: .* \d+ of 19 neighbouring batches came from the same producer$/);
+    expect(result.ceilingOrders.ceiling).toMatch(
+      /^funnel arrival order, recorded: .* \d+ of 19 neighbouring batches came from the same producer$/,
+    );
     for (const c of CONTENDERS) {
       const s = result.contenders[c];
       expect(s.runs).toBe(1);
@@ -70,7 +88,8 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       expect(l.p95).toBeLessThanOrEqual(l.p99);
     }
     expect(result.contenders.funnel.median.lockErrors).toBe(0);
-    for (const c of CONTENDERS) expect(result.contenders[c].median.journalMode, c).toBe(c === 'direct-legacy' ? 'delete' : 'wal');
+    for (const c of CONTENDERS)
+      expect(result.contenders[c].median.journalMode, c).toBe(c === 'direct-legacy' ? 'delete' : 'wal');
     expect(result.contenders.ceiling.median.lockErrors).toBe(0);
     for (const v of [...Object.values(result.ratios), ...Object.values(result.pairedRatios)]) {
       expect(Number.isFinite(v)).toBe(true);
@@ -82,9 +101,12 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       const t = result.funnelThreads!;
       expect(t.runs).toBe(1);
       expect(t.writerOnCpu).toBeGreaterThan(0);
-      for (const v of [t.writerWaitingForCpu, t.writerIdle, t.producersCpu, t.otherThreadsCpu, t.mainCpu]) expect(v).toBeGreaterThanOrEqual(0);
+      for (const v of [t.writerWaitingForCpu, t.writerIdle, t.producersCpu, t.otherThreadsCpu, t.mainCpu])
+        expect(v).toBeGreaterThanOrEqual(0);
       // The writer's three parts fill the funnel's timed window (rounded to 10 ms each).
-      expect(t.writerOnCpu + t.writerWaitingForCpu + t.writerIdle).toBeGreaterThanOrEqual(result.contenders.funnel.median.seconds - 0.03);
+      expect(t.writerOnCpu + t.writerWaitingForCpu + t.writerIdle).toBeGreaterThanOrEqual(
+        result.contenders.funnel.median.seconds - 0.03,
+      );
     }
     // The temp databases are gone; only the directory remains.
     expect(fs.readdirSync(path.join(dir, 'work'))).toEqual([]);
@@ -102,15 +124,25 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     expect(mdText).toContain(result.machine.line);
     expect(mdText).toContain('`smoke test`');
     expect(mdText).toMatch(/^\| contender \| journal \| rows\/s \|/m);
-    for (const label of ['| ceiling | wal |', '| ceiling (sorted ids) | wal |', '| direct (WAL) | wal |', '| direct (old settings) | delete |', '| funnel | wal |']) expect(mdText).toContain(label);
+    for (const label of [
+      '| ceiling | wal |',
+      '| ceiling (sorted ids) | wal |',
+      '| direct (WAL) | wal |',
+      '| direct (old settings) | delete |',
+      '| funnel | wal |',
+    ])
+      expect(mdText).toContain(label);
     expect(mdText).toContain('| funnel / ceiling (rows/s) |');
     expect(mdText).toContain('| funnel / direct (WAL) (p99 latency');
     expect(mdText).toContain('| funnel / direct (old settings) (rows/s)');
     // One rep: its ratio is the median and both ends of the range.
     const f = result.pairedRatios.funnelOverCeiling;
     expect(result.pairedRatioRange.funnelOverCeiling).toEqual([f, f]);
-    expect(mdText).toContain(`| funnel / ceiling (rows/s) | ${result.ratios.funnelOverCeiling.toFixed(3)}× | ${f.toFixed(3)}× | ${f.toFixed(3)}× – ${f.toFixed(3)}× |`);
-    if (process.platform === 'linux') expect(mdText).toMatch(/^\| writer, runnable but waiting for a CPU \| \d+\.\d\d \|$/m);
+    expect(mdText).toContain(
+      `| funnel / ceiling (rows/s) | ${result.ratios.funnelOverCeiling.toFixed(3)}× | ${f.toFixed(3)}× | ${f.toFixed(3)}× – ${f.toFixed(3)}× |`,
+    );
+    if (process.platform === 'linux')
+      expect(mdText).toMatch(/^\| writer, runnable but waiting for a CPU \| \d+\.\d\d \|$/m);
   });
 
   it('plans the funnel arrival order round-robin, for a ceiling run before any funnel run', () => {
@@ -127,7 +159,12 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
 
   it('sums up the per-rep ratios as their median and their range', () => {
     const rep = (funnelOverCeiling: number, p99: number): CompareRatios => ({
-      funnelOverCeiling, funnelOverCeilingSorted: 0.5, funnelOverDirect: 2, funnelOverDirectLegacy: 4, p99LatencyFunnelOverDirect: p99, p99LatencyFunnelOverDirectLegacy: 0.1,
+      funnelOverCeiling,
+      funnelOverCeilingSorted: 0.5,
+      funnelOverDirect: 2,
+      funnelOverDirectLegacy: 4,
+      p99LatencyFunnelOverDirect: p99,
+      p99LatencyFunnelOverDirectLegacy: 0.1,
     });
     const { pairedRatios, pairedRatioRange } = summarizePerRep([rep(0.9, 0.3), rep(0.7, 0.1), rep(0.8, 0.2)]);
     expect(pairedRatios.funnelOverCeiling).toBe(0.8);

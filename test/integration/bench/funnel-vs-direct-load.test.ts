@@ -8,7 +8,13 @@ const dir = tempDir();
 
 describe('8 threads × 25k trades with 30 % duplicates', () => {
   it('through the funnel: every unique trade stored once, zero lock errors, WAL, integrity ok', async () => {
-    const r = await runLoad({ manager: 'funnel', collectors: 8, trades: 200_000, duplicates: 0.3, dbPath: path.join(dir, 'funnel.db') });
+    const r = await runLoad({
+      manager: 'funnel',
+      collectors: 8,
+      trades: 200_000,
+      duplicates: 0.3,
+      dbPath: path.join(dir, 'funnel.db'),
+    });
     expect(r.unique).toBe(140_000);
     expect(r.stored).toBe(r.unique);
     expect(r.inserted).toBe(r.unique);
@@ -20,7 +26,13 @@ describe('8 threads × 25k trades with 30 % duplicates', () => {
   });
 
   it('through DirectDatabaseManager: same rows, and the lock contention the funnel removes', async () => {
-    const r = await runLoad({ manager: 'direct', collectors: 8, trades: 200_000, duplicates: 0.3, dbPath: path.join(dir, 'direct.db') });
+    const r = await runLoad({
+      manager: 'direct',
+      collectors: 8,
+      trades: 200_000,
+      duplicates: 0.3,
+      dbPath: path.join(dir, 'direct.db'),
+    });
     expect(r.stored).toBe(140_000);
     expect(r.failedBatches).toBe(0);
     expect(r.lockErrors + r.busyRetries).toBeGreaterThan(0);

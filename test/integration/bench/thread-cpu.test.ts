@@ -28,8 +28,15 @@ describe.runIf(process.platform === 'linux')('thread CPU accounting', () => {
 
   it('sees another thread of the process, not only the calling one', async () => {
     const before = threadSnapshot()!;
-    const w = new Worker('const end = Date.now() + 300; while (Date.now() < end); require("node:worker_threads").parentPort.postMessage(require("node:fs").readlinkSync("/proc/thread-self"));', { eval: true });
-    const tid = Number(String(await new Promise((r) => w.once('message', r))).split('/').pop());
+    const w = new Worker(
+      'const end = Date.now() + 300; while (Date.now() < end); require("node:worker_threads").parentPort.postMessage(require("node:fs").readlinkSync("/proc/thread-self"));',
+      { eval: true },
+    );
+    const tid = Number(
+      String(await new Promise((r) => w.once('message', r)))
+        .split('/')
+        .pop(),
+    );
     const after = threadSnapshot()!;
     await w.terminate();
     expect(before.has(tid)).toBe(false);
@@ -37,7 +44,13 @@ describe.runIf(process.platform === 'linux')('thread CPU accounting', () => {
   });
 
   it('reports a funnel run thread by thread: producers, main, the writer (by the id it reports) and the rest', async () => {
-    const r = await runLoad({ manager: 'funnel', collectors: 3, trades: 12_000, duplicates: 0.3, dbPath: path.join(dir, 'funnel.db') });
+    const r = await runLoad({
+      manager: 'funnel',
+      collectors: 3,
+      trades: 12_000,
+      duplicates: 0.3,
+      dbPath: path.join(dir, 'funnel.db'),
+    });
     const t = r.threads!;
     expect(t).not.toBeNull();
     expect(t.producers.cpuMs).toBeGreaterThan(0);
@@ -51,7 +64,13 @@ describe.runIf(process.platform === 'linux')('thread CPU accounting', () => {
   });
 
   it('a direct run has no writer thread', async () => {
-    const r = await runLoad({ manager: 'direct', collectors: 2, trades: 2_000, duplicates: 0.3, dbPath: path.join(dir, 'direct.db') });
+    const r = await runLoad({
+      manager: 'direct',
+      collectors: 2,
+      trades: 2_000,
+      duplicates: 0.3,
+      dbPath: path.join(dir, 'direct.db'),
+    });
     expect(r.threads!.writer).toBeNull();
   });
 });

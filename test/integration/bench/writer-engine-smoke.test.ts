@@ -6,7 +6,13 @@ import { runWriterEngineBench } from '../../../bench/writer-engine.ts';
 describe('bench:writer smoke (12,000 trades, 2 producers, 1 rep)', () => {
   it('runs every variant over the same rows and stores each unique trade once', async () => {
     const lines: string[] = [];
-    const r = await runWriterEngineBench({ trades: 12_000, collectors: 2, duplicates: 0.3, reps: 1, onProgress: (l) => lines.push(l) });
+    const r = await runWriterEngineBench({
+      trades: 12_000,
+      collectors: 2,
+      duplicates: 0.3,
+      reps: 1,
+      onProgress: (l) => lines.push(l),
+    });
     expect(r.rowsPerTransaction).toBe(5000);
     expect(r.runs.map((x) => x.variant)).toEqual(['ceiling', 'engine', 'engine-sorted']);
     for (const run of r.runs) {

@@ -1,11 +1,11 @@
 // The breaker's SharedArrayBuffer cell: the read-only view tracks every state, and a real worker thread
 // sees a change by reading shared memory, with no message carrying the new state.
 
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../../src/breaker/circuit-breaker.ts';
-import { BREAKER_STATE_CODES, BreakerStateView } from '../../../src/protocol/breaker-gate.ts';
 import { WriteFailedError } from '../../../src/errors.ts';
-import { Worker } from 'node:worker_threads';
+import { BREAKER_STATE_CODES, BreakerStateView } from '../../../src/protocol/breaker-gate.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
 const ioError = () => new WriteFailedError('disk I/O error', 'SQLITE_IOERR');
@@ -105,7 +105,13 @@ describe('BreakerStateView in a worker thread', () => {
     try {
       const opened = await watch(worker, next, 'OPEN', () => tripped(breaker));
       expect(opened.ready).toMatchObject({ state: 'CLOSED', allowsWrites: true, generation: 0 });
-      expect(opened.seen).toMatchObject({ kind: 'seen', state: 'OPEN', allowsWrites: false, isClosed: false, generation: 1 });
+      expect(opened.seen).toMatchObject({
+        kind: 'seen',
+        state: 'OPEN',
+        allowsWrites: false,
+        isClosed: false,
+        generation: 1,
+      });
 
       const isolated = await watch(worker, next, 'ISOLATED', () => breaker.isolate());
       expect(isolated.seen).toMatchObject({ state: 'ISOLATED', allowsWrites: false, generation: 2 });

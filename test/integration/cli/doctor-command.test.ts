@@ -8,17 +8,17 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
-import { writeMetricsFile, type RunMetricsFile } from '../../../src/run/metrics-file.ts';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
-import { DatabaseLock } from '../../../src/sqlite/database-lock.ts';
-import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
-import { SCHEMA_VERSION } from '../../../src/sqlite/schema-migrations.ts';
-import { DeferredQueue } from '../../../src/spool/deferred-queue.ts';
 import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
-import { fixtureTrades } from '../../support/fixtures.ts';
-import { fixturePath, tempDir } from '../../support/temp-dir.ts';
+import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
+import { type RunMetricsFile, writeMetricsFile } from '../../../src/run/metrics-file.ts';
+import { DeferredQueue } from '../../../src/spool/deferred-queue.ts';
+import { DatabaseLock } from '../../../src/sqlite/database-lock.ts';
+import { SCHEMA_VERSION } from '../../../src/sqlite/schema-migrations.ts';
 import { captureIo } from '../../support/capture-io.ts';
+import { fixtureTrades } from '../../support/fixtures.ts';
 import { BIN } from '../../support/repo.ts';
+import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
 const POOL = 'solana_PoolFromFixture';
 
@@ -30,7 +30,11 @@ async function run(args: string[]) {
 
 function fingerprint(file: string): { size: number; mtimeMs: number; sha256: string } {
   const st = fs.statSync(file);
-  return { size: st.size, mtimeMs: st.mtimeMs, sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') };
+  return {
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+  };
 }
 
 describe('doctor command', () => {
@@ -45,10 +49,29 @@ describe('doctor command', () => {
     try {
       expect(await manager.storeTradeDataOptimized(trades)).toMatchObject({ inserted: 300 });
       await manager.write({
-        cursors: [{ poolId: POOL, lastTradeId: trades[0]!.id, lastTradeTimestamp: trades[0]!.blockTimestamp, polledAt: '2025-08-28T16:20:00Z' }],
+        cursors: [
+          {
+            poolId: POOL,
+            lastTradeId: trades[0]!.id,
+            lastTradeTimestamp: trades[0]!.blockTimestamp,
+            polledAt: '2025-08-28T16:20:00Z',
+          },
+        ],
         gaps: [
-          { poolId: POOL, gapStart: '2025-08-27T10:00:00Z', gapEnd: '2025-08-27T11:00:00Z', detectedAt: '2025-08-28T16:00:00Z', tradesInResponse: 300 },
-          { poolId: POOL, gapStart: '2025-08-28T10:00:00Z', gapEnd: '2025-08-28T11:00:00Z', detectedAt: '2025-08-28T16:20:00Z', tradesInResponse: 300 },
+          {
+            poolId: POOL,
+            gapStart: '2025-08-27T10:00:00Z',
+            gapEnd: '2025-08-27T11:00:00Z',
+            detectedAt: '2025-08-28T16:00:00Z',
+            tradesInResponse: 300,
+          },
+          {
+            poolId: POOL,
+            gapStart: '2025-08-28T10:00:00Z',
+            gapEnd: '2025-08-28T11:00:00Z',
+            detectedAt: '2025-08-28T16:20:00Z',
+            tradesInResponse: 300,
+          },
         ],
       });
     } finally {
@@ -76,13 +99,25 @@ describe('doctor command', () => {
       lastRun: null,
     });
     const rows = Object.fromEntries(report.tables.map((t) => [t.name, t.rows]));
-    expect(rows).toMatchObject({ trades: 300, collection_state: 1, collection_gaps: 2, pools: 0, dexes: 0, watchlist: 0 });
+    expect(rows).toMatchObject({
+      trades: 300,
+      collection_state: 1,
+      collection_gaps: 2,
+      pools: 0,
+      dexes: 0,
+      watchlist: 0,
+    });
     expect(report.files.databaseBytes).toBe(before.size);
     expect(report.files.pageCount * report.files.pageSize).toBe(before.size);
     expect(report.pools).toEqual([
       {
         poolId: POOL,
-        cursor: { lastTradeId: expect.stringMatching(/^solana_363106602_/), lastTradeTimestamp: '2025-08-28 16:15:08.000000', lastPolledAt: '2025-08-28 16:20:00.000000', updatedAt: expect.any(String) },
+        cursor: {
+          lastTradeId: expect.stringMatching(/^solana_363106602_/),
+          lastTradeTimestamp: '2025-08-28 16:15:08.000000',
+          lastPolledAt: '2025-08-28 16:20:00.000000',
+          updatedAt: expect.any(String),
+        },
         lastTradeTimestamp: '2025-08-28 16:15:08.000000',
         tradeCount: 300,
         gapCount: 2,
@@ -90,7 +125,14 @@ describe('doctor command', () => {
     ]);
     expect(report.gaps.count).toBe(2);
     expect(report.gaps.latest).toEqual([
-      { id: 2, poolId: POOL, gapStart: '2025-08-28 10:00:00.000000', gapEnd: '2025-08-28 11:00:00.000000', detectedAt: '2025-08-28 16:20:00.000000', tradesInResponse: 300 },
+      {
+        id: 2,
+        poolId: POOL,
+        gapStart: '2025-08-28 10:00:00.000000',
+        gapEnd: '2025-08-28 11:00:00.000000',
+        detectedAt: '2025-08-28 16:20:00.000000',
+        tradesInResponse: 300,
+      },
     ]);
 
     expect(fingerprint(dbPath)).toEqual(before);
@@ -106,7 +148,9 @@ describe('doctor command', () => {
     expect(r.stdout).toMatch(/^quick_check\s+ok$/m);
     expect(r.stdout).toMatch(/^busy_timeout\s+5000 ms\s+5000 ms$/m);
     expect(r.stdout).toMatch(/^trades\s+300$/m);
-    expect(r.stdout).toMatch(new RegExp(`^  ${POOL}\\s+300\\s+2025-08-28 16:15:08.000000\\s+2025-08-28 16:15:08.000000\\s+2$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(`^  ${POOL}\\s+300\\s+2025-08-28 16:15:08.000000\\s+2025-08-28 16:15:08.000000\\s+2$`, 'm'),
+    );
     expect(r.stdout).toMatch(/^gaps: 2$/m);
   });
 
@@ -130,20 +174,43 @@ describe('doctor command', () => {
 
   it("reports a legacy Python collector's file as it is (rollback journal, not yet migrated)", async () => {
     const legacy = path.join(dir, 'legacy.db');
-    execFileSync('sqlite3', [legacy], { input: fs.readFileSync(fixturePath('legacy/schema.sql'), 'utf8') + "\nINSERT INTO trades (id, pool_id, from_token_amount, side, block_timestamp) VALUES ('t1', 'solana_A', 1.5, 'buy', '2025-08-28 16:15:08.000000');" });
+    execFileSync('sqlite3', [legacy], {
+      input:
+        fs.readFileSync(fixturePath('legacy/schema.sql'), 'utf8') +
+        "\nINSERT INTO trades (id, pool_id, from_token_amount, side, block_timestamp) VALUES ('t1', 'solana_A', 1.5, 'buy', '2025-08-28 16:15:08.000000');",
+    });
     const before = fingerprint(legacy);
     const r = await run(['doctor', '--db', urlFromDatabasePath(legacy), '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as DatabaseReport;
-    expect(report).toMatchObject({ journalMode: 'delete', userVersion: 0, schemaFlavor: 'legacy-numeric', integrity: 'ok', gaps: { count: 0, latest: [] } });
-    expect(report.pools).toEqual([{ poolId: 'solana_A', cursor: null, lastTradeTimestamp: '2025-08-28 16:15:08.000000', tradeCount: 1, gapCount: 0 }]);
+    expect(report).toMatchObject({
+      journalMode: 'delete',
+      userVersion: 0,
+      schemaFlavor: 'legacy-numeric',
+      integrity: 'ok',
+      gaps: { count: 0, latest: [] },
+    });
+    expect(report.pools).toEqual([
+      {
+        poolId: 'solana_A',
+        cursor: null,
+        lastTradeTimestamp: '2025-08-28 16:15:08.000000',
+        tradeCount: 1,
+        gapCount: 0,
+      },
+    ]);
     expect(report.notes.join('\n')).toMatch(/journal_mode is delete/);
     expect(fingerprint(legacy)).toEqual(before);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('legacy.db'))).toEqual(['legacy.db']);
   });
 
   it('bad flags exit 2 with one line', async () => {
-    for (const args of [['doctor', '--bogus'], ['doctor', '--gaps', '-1'], ['doctor', 'extra'], ['doctor', '--db', 'sqlite:///:memory:']]) {
+    for (const args of [
+      ['doctor', '--bogus'],
+      ['doctor', '--gaps', '-1'],
+      ['doctor', 'extra'],
+      ['doctor', '--db', 'sqlite:///:memory:'],
+    ]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
@@ -164,13 +231,28 @@ describe('doctor command', () => {
     const manager = new LockOptimizedDatabaseManager({ url });
     await manager.initialize();
     try {
-      await manager.write({ gaps: [{ poolId: 'solana_Other', gapStart: '2025-08-29T10:00:00Z', gapEnd: '2025-08-29T11:00:00Z', detectedAt: '2025-08-29T12:00:00Z', tradesInResponse: 300 }] });
-      const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--db', url, '--json'], { encoding: 'utf8' });
+      await manager.write({
+        gaps: [
+          {
+            poolId: 'solana_Other',
+            gapStart: '2025-08-29T10:00:00Z',
+            gapEnd: '2025-08-29T11:00:00Z',
+            detectedAt: '2025-08-29T12:00:00Z',
+            tradesInResponse: 300,
+          },
+        ],
+      });
+      const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--db', url, '--json'], {
+        encoding: 'utf8',
+      });
       const report = JSON.parse(stdout) as DatabaseReport;
       expect(report.tables.find((t) => t.name === 'trades')?.rows).toBe(300);
       expect(report.gaps.count).toBe(3);
       expect(report.gaps.latest[0]).toMatchObject({ poolId: 'solana_Other' });
-      expect(report.pools.map((p) => [p.poolId, p.tradeCount, p.gapCount])).toEqual([['solana_Other', 0, 1], [POOL, 300, 2]]);
+      expect(report.pools.map((p) => [p.poolId, p.tradeCount, p.gapCount])).toEqual([
+        ['solana_Other', 0, 1],
+        [POOL, 300, 2],
+      ]);
     } finally {
       await manager.close();
     }
@@ -215,20 +297,56 @@ describe('doctor: deferred queue spool and last run metrics', () => {
     snapshot: {
       at: Date.parse('2025-08-28T16:20:00Z'),
       lock: {
-        manager: 'funnel', journalMode: 'wal', synchronous: 'NORMAL', busyTimeoutMs: 5000, cacheSize: -65536, queryLatencyMs: 0.2,
-        busyRetries: 7, lockErrors: 3, busyWaits: 1, operations: 40, rowsInserted: 100, duplicates: 0, rejected: 0,
-        writeLatencyMs: { count: 40, mean: 1, p50: 1, p95: 2, p99: 3, max: 4 }, writerBacklog: 0,
+        manager: 'funnel',
+        journalMode: 'wal',
+        synchronous: 'NORMAL',
+        busyTimeoutMs: 5000,
+        cacheSize: -65536,
+        queryLatencyMs: 0.2,
+        busyRetries: 7,
+        lockErrors: 3,
+        busyWaits: 1,
+        operations: 40,
+        rowsInserted: 100,
+        duplicates: 0,
+        rejected: 0,
+        writeLatencyMs: { count: 40, mean: 1, p50: 1, p95: 2, p99: 3, max: 4 },
+        writerBacklog: 0,
       },
       batch: { avgBatchSize: 50, maxBatchSize: 200, batches: 2, rows: 100 },
       breaker: {
-        name: 'writer', state: 'OPEN', generation: 3, successes: 38, failures: 2, ignoredErrors: 0, rejections: 4, opens: 1,
-        consecutiveFailures: 2, windowCalls: 10, windowFailures: 2, currentOpenMs: 30_000, openedAt: Date.parse('2025-08-28T16:18:00Z'),
-        unhealthySince: Date.parse('2025-08-28T16:18:00Z'), openUntil: Date.parse('2025-08-28T16:18:30Z'), timeInOpenMs: 120_000,
-        halfOpenAdmitted: 0, halfOpenSuccesses: 0, deferred: 2, drained: 0,
+        name: 'writer',
+        state: 'OPEN',
+        generation: 3,
+        successes: 38,
+        failures: 2,
+        ignoredErrors: 0,
+        rejections: 4,
+        opens: 1,
+        consecutiveFailures: 2,
+        windowCalls: 10,
+        windowFailures: 2,
+        currentOpenMs: 30_000,
+        openedAt: Date.parse('2025-08-28T16:18:00Z'),
+        unhealthySince: Date.parse('2025-08-28T16:18:00Z'),
+        openUntil: Date.parse('2025-08-28T16:18:30Z'),
+        timeInOpenMs: 120_000,
+        halfOpenAdmitted: 0,
+        halfOpenSuccesses: 0,
+        deferred: 2,
+        drained: 0,
       },
       deferred: { batches: 2, rows: 8, oldestAgeMs: 90_000, bytes: 4000, deferredTotal: 2, replayedTotal: 0 },
       writer: { restarts: 1, lastRestartAt: Date.parse('2025-08-28T16:10:00Z'), backlog: 0 },
-      alerts: [{ name: 'breaker-open-too-long', message: 'circuit breaker open for 120 s', value: 120_000, threshold: 60_000, since: Date.parse('2025-08-28T16:19:00Z') }],
+      alerts: [
+        {
+          name: 'breaker-open-too-long',
+          message: 'circuit breaker open for 120 s',
+          value: 120_000,
+          threshold: 60_000,
+          since: Date.parse('2025-08-28T16:19:00Z'),
+        },
+      ],
     },
   });
 
@@ -237,12 +355,21 @@ describe('doctor: deferred queue spool and last run metrics', () => {
     const r = await run(['doctor', '--db', url, '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as DatabaseReport;
-    expect(report.spool).toMatchObject({ path: spoolPath, batches: 2, rows: 8, oldestEnqueuedAt: new Date(deferredAt).toISOString(), maxAttempts: 0, lastError: null });
+    expect(report.spool).toMatchObject({
+      path: spoolPath,
+      batches: 2,
+      rows: 8,
+      oldestEnqueuedAt: new Date(deferredAt).toISOString(),
+      maxAttempts: 0,
+      lastError: null,
+    });
     expect(report.spool!.oldestAgeMs).toBeGreaterThanOrEqual(90_000);
     expect(report.spool!.oldestAgeMs).toBeLessThan(90_000 + 60_000);
     expect(report.spool!.bytes).toBeGreaterThan(0);
     expect(report.spool!.error).toBeUndefined();
-    expect(report.notes).toContain('2 deferred batch(es) (8 rows) wait in the spool; the next collector run replays them into the database');
+    expect(report.notes).toContain(
+      '2 deferred batch(es) (8 rows) wait in the spool; the next collector run replays them into the database',
+    );
     expect({ db: fingerprint(dbPath), spool: fingerprint(spoolPath) }).toEqual(before);
   });
 
@@ -263,7 +390,15 @@ describe('doctor: deferred queue spool and last run metrics', () => {
         finishedAt: '2025-08-28T16:20:01.000Z',
         lockErrors: 3,
         busyRetries: 7,
-        breaker: { state: 'OPEN', opens: 1, rejections: 4, failures: 2, successes: 38, timeInOpenMs: 120_000, openedAt: '2025-08-28T16:18:00.000Z' },
+        breaker: {
+          state: 'OPEN',
+          opens: 1,
+          rejections: 4,
+          failures: 2,
+          successes: 38,
+          timeInOpenMs: 120_000,
+          openedAt: '2025-08-28T16:18:00.000Z',
+        },
         deferred: { batches: 2, rows: 8, oldestAgeMs: 90_000, bytes: 4000, deferredTotal: 2, replayedTotal: 0 },
         writer: { restarts: 1, lastRestartAt: '2025-08-28T16:10:00.000Z' },
         batchFill: { avgBatchSize: 50, maxBatchSize: 200, fill: 0.25, batches: 2, rows: 100 },
@@ -279,8 +414,12 @@ describe('doctor: deferred queue spool and last run metrics', () => {
       expect(text.stdout).toMatch(/^oldest\s+\S+ \(\d+\.\d s ago\)$/m);
       expect(text.stdout).toMatch(new RegExp(`^last run\\s+${metricsPath.replace(/[.]/g, '\\.')}$`, 'm'));
       expect(text.stdout).toMatch(/^figures of\s+2025-08-28T16:20:00.000Z \(end of run\)$/m);
-      expect(text.stdout).toMatch(/^breaker\s+OPEN since 2025-08-28T16:18:00.000Z; opened 1 times \(2\.0 min open\), 4 rejections/m);
-      expect(text.stdout).toMatch(/^deferred\s+2 batches \/ 8 rows waiting, oldest 90\.0 s; 2 deferred, 0 replayed during the run$/m);
+      expect(text.stdout).toMatch(
+        /^breaker\s+OPEN since 2025-08-28T16:18:00.000Z; opened 1 times \(2\.0 min open\), 4 rejections/m,
+      );
+      expect(text.stdout).toMatch(
+        /^deferred\s+2 batches \/ 8 rows waiting, oldest 90\.0 s; 2 deferred, 0 replayed during the run$/m,
+      );
       expect(text.stdout).toMatch(/^writer restarts\s+1 \(last 2025-08-28T16:10:00.000Z\)$/m);
       expect(text.stdout).toMatch(/^batch fill\s+50\.0 of 200 rows on average \(25%\), 2 batches, 100 rows$/m);
       expect(text.stdout).toMatch(/^alerts\s+breaker-open-too-long \(circuit breaker open for 120 s\)$/m);
@@ -289,7 +428,7 @@ describe('doctor: deferred queue spool and last run metrics', () => {
     }
   });
 
-  it('shows why the last run\'s batches were cut when the file has the split', async () => {
+  it("shows why the last run's batches were cut when the file has the split", async () => {
     const file = snapshotFile();
     const byReason = {
       size: { batches: 1, rows: 90 },
@@ -340,7 +479,9 @@ describe('doctor: deferred queue spool and last run metrics', () => {
         if (process.platform === 'linux') {
           expect(held.writerProcess).toEqual({ state: 'held', pid: process.pid });
           expect(held.notes.join('\n')).not.toMatch(/did not finish/);
-          expect(text).toMatch(new RegExp(`^writing now\\s+yes: process ${process.pid} holds .*files\\.db\\.lock$`, 'm'));
+          expect(text).toMatch(
+            new RegExp(`^writing now\\s+yes: process ${process.pid} holds .*files\\.db\\.lock$`, 'm'),
+          );
           expect(text).toMatch(/^figures of\s+\S+ \(run still going\)$/m);
         }
       } finally {
@@ -350,7 +491,9 @@ describe('doctor: deferred queue spool and last run metrics', () => {
       const text = (await run(['doctor', '--db', url, '--quick'])).stdout;
       if (process.platform === 'linux') {
         expect(free.writerProcess).toEqual({ state: 'free' });
-        expect(free.notes.join('\n')).toMatch(/the last run did not finish cleanly \(killed or crashed; nothing writes the database now\): its figures stop at /);
+        expect(free.notes.join('\n')).toMatch(
+          /the last run did not finish cleanly \(killed or crashed; nothing writes the database now\): its figures stop at /,
+        );
         expect(text).toMatch(/^writing now\s+no collector or import is writing it$/m);
         expect(text).toMatch(/^figures of\s+\S+ \(run did not finish cleanly\)$/m);
       }
@@ -364,7 +507,9 @@ describe('doctor: deferred queue spool and last run metrics', () => {
     const db = new Database(plain);
     db.exec('CREATE TABLE t (x)');
     db.close();
-    const report = JSON.parse((await run(['doctor', '--db', urlFromDatabasePath(plain), '--json'])).stdout) as DatabaseReport;
+    const report = JSON.parse(
+      (await run(['doctor', '--db', urlFromDatabasePath(plain), '--json'])).stdout,
+    ) as DatabaseReport;
     expect(report).toMatchObject({ spool: null, lastRun: null, lockErrors: 0 });
     const text = await run(['doctor', '--db', urlFromDatabasePath(plain)]);
     expect(text.stdout).toMatch(/^deferred queue: no spool file/m);
@@ -379,8 +524,13 @@ describe('doctor: deferred queue spool and last run metrics', () => {
     db.close();
     fs.copyFileSync(other, `${other}.spool`);
     const before = fingerprint(`${other}.spool`);
-    const report = JSON.parse((await run(['doctor', '--db', urlFromDatabasePath(other), '--json'])).stdout) as DatabaseReport;
-    expect(report.spool).toMatchObject({ batches: 0, error: 'not a deferred-queue spool (application_id 0, tables: t)' });
+    const report = JSON.parse(
+      (await run(['doctor', '--db', urlFromDatabasePath(other), '--json'])).stdout,
+    ) as DatabaseReport;
+    expect(report.spool).toMatchObject({
+      batches: 0,
+      error: 'not a deferred-queue spool (application_id 0, tables: t)',
+    });
     expect(fingerprint(`${other}.spool`)).toEqual(before);
   });
 });

@@ -6,23 +6,37 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
 import type { ImportCommandResult } from '../../../src/cli/import-command.ts';
+import { main } from '../../../src/cli/main.ts';
+import { sniffFormat } from '../../../src/import/format-detect.ts';
 import { ImportFailedError } from '../../../src/import/import-errors.ts';
-import { runImport, type ImportProgress, type TradeSink } from '../../../src/import/import-runner.ts';
+import { type ImportProgress, runImport, type TradeSink } from '../../../src/import/import-runner.ts';
 import type { ImportItem } from '../../../src/import/import-source.ts';
 import { splitCsvRecord } from '../../../src/import/legacy-csv-reader.ts';
 import { quoteNumberLiterals } from '../../../src/import/ndjson-reader.ts';
-import { sniffFormat } from '../../../src/import/format-detect.ts';
-import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 import { captureIo } from '../../support/capture-io.ts';
 import { BIN } from '../../support/repo.ts';
+import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
-const HEADER = 'id,pool_id,block_number,tx_hash,tx_from_address,from_token_amount,to_token_amount,price_usd,volume_usd,side,block_timestamp,created_at';
+const HEADER =
+  'id,pool_id,block_number,tx_hash,tx_from_address,from_token_amount,to_token_amount,price_usd,volume_usd,side,block_timestamp,created_at';
 
 function row(n: number, fields: Partial<Record<'amount' | 'side' | 'ts' | 'extra', string>> = {}): string {
   const id = `solana_${n}_tx${n}_0_17000000${n}`;
-  return [id, 'solana_PoolA', String(n), `tx${n}`, `"from${n}"`, fields.amount ?? '2.5', '10787911.48458', '0.0000493804611736866', '532.71', fields.side ?? 'buy', fields.ts ?? '2025-09-04 23:31:26.000000', fields.extra ?? '2025-09-04 23:31:27.000000'].join(',');
+  return [
+    id,
+    'solana_PoolA',
+    String(n),
+    `tx${n}`,
+    `"from${n}"`,
+    fields.amount ?? '2.5',
+    '10787911.48458',
+    '0.0000493804611736866',
+    '532.71',
+    fields.side ?? 'buy',
+    fields.ts ?? '2025-09-04 23:31:26.000000',
+    fields.extra ?? '2025-09-04 23:31:27.000000',
+  ].join(',');
 }
 
 // CRLF endings, one multi-line quoted field, and a broken line of each kind. Numbers are file lines.
@@ -100,7 +114,15 @@ describe('import command: legacy CSV', () => {
     const r = await run(['import', csv, '--db', db, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as ImportCommandResult;
-    expect(out).toMatchObject({ ok: true, format: 'csv', records: 11, imported: 0, duplicates: 5, rejected: 6, rejectsOmitted: 0 });
+    expect(out).toMatchObject({
+      ok: true,
+      format: 'csv',
+      records: 11,
+      imported: 0,
+      duplicates: 5,
+      rejected: 6,
+      rejectsOmitted: 0,
+    });
     expect(out.rejects.map((j) => [j.line, j.id])).toEqual(EXPECTED_REJECTS.map(([line, id]) => [line, id]));
     expect(tradesOf(dbPath)).toHaveLength(4);
   });
@@ -129,9 +151,31 @@ describe('import command: NDJSON and JSON:API', () => {
   it('reads camelCase and snake_case objects, keeps unquoted 70-digit numbers exact, rejects bad lines', async () => {
     const big = '532.712044209470242119280771152461839182058804794342390432123456789012';
     const file = path.join(dir, 'trades.ndjson');
-    const camel = { id: 'solana_1_a_0_1', poolId: 'solana_P', blockNumber: 1, txHash: 'a', txFromAddress: null, fromTokenAmount: '1', toTokenAmount: '2', priceUsd: '3', volumeUsd: '4', side: 'buy', blockTimestamp: '2025-08-28T16:15:08Z' };
+    const camel = {
+      id: 'solana_1_a_0_1',
+      poolId: 'solana_P',
+      blockNumber: 1,
+      txHash: 'a',
+      txFromAddress: null,
+      fromTokenAmount: '1',
+      toTokenAmount: '2',
+      priceUsd: '3',
+      volumeUsd: '4',
+      side: 'buy',
+      blockTimestamp: '2025-08-28T16:15:08Z',
+    };
     const snake = `{"id":"solana_2_b_0_2","pool_id":"solana_P","block_number":2,"tx_hash":"b","tx_from_address":"f","from_token_amount":${big},"to_token_amount":"2","price_usd":1e-7,"volume_usd":"4","side":"sell","block_timestamp":"2025-08-28 16:15:09.000000","created_at":"x"}`;
-    fs.writeFileSync(file, [JSON.stringify(camel), snake, '', '{"id": "broken",', '[1,2]', JSON.stringify({ ...camel, id: 'solana_3_c_0_3', side: 'hold' })].join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      `${[
+        JSON.stringify(camel),
+        snake,
+        '',
+        '{"id": "broken",',
+        '[1,2]',
+        JSON.stringify({ ...camel, id: 'solana_3_c_0_3', side: 'hold' }),
+      ].join('\n')}\n`,
+    );
     const dbPath = path.join(dir, 'nd.db');
     const r = await run(['import', file, '--db', `sqlite:///${dbPath}`]);
     expect(r.code).toBe(0);
@@ -141,27 +185,65 @@ describe('import command: NDJSON and JSON:API', () => {
     expect(lines[2]).toMatch(/^line 5: \?: expected one trade object per line, got an array/);
     expect(lines[3]).toMatch(/^line 6: solana_3_c_0_3: side is "hold"/);
     const rows = tradesOf(dbPath);
-    expect(rows[1]).toMatchObject({ id: 'solana_2_b_0_2', from_token_amount: big, price_usd: '1e-7', block_number: 2, side: 'sell' });
-    expect(rows[0]).toMatchObject({ id: 'solana_1_a_0_1', tx_from_address: null, block_timestamp: '2025-08-28 16:15:08.000000' });
+    expect(rows[1]).toMatchObject({
+      id: 'solana_2_b_0_2',
+      from_token_amount: big,
+      price_usd: '1e-7',
+      block_number: 2,
+      side: 'sell',
+    });
+    expect(rows[0]).toMatchObject({
+      id: 'solana_1_a_0_1',
+      tx_from_address: null,
+      block_timestamp: '2025-08-28 16:15:08.000000',
+    });
   });
 
   it('imports the 300 trades of a saved GeckoTerminal response under --network/--pool', async () => {
     const dbPath = path.join(dir, 'api.db');
     const file = fixturePath('geckoterminal/trades_solana_sol-pump.json');
-    const r = await run(['import', file, '--db', `sqlite:///${dbPath}`, '--network', 'solana', '--pool', 'PoolAddr', '--json']);
+    const r = await run([
+      'import',
+      file,
+      '--db',
+      `sqlite:///${dbPath}`,
+      '--network',
+      'solana',
+      '--pool',
+      'PoolAddr',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, format: 'jsonapi', records: 300, imported: 300, duplicates: 0, rejected: 0 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      format: 'jsonapi',
+      records: 300,
+      imported: 300,
+      duplicates: 0,
+      rejected: 0,
+    });
     const rows = tradesOf(dbPath);
     expect(rows).toHaveLength(300);
     expect(new Set(rows.map((t) => t.pool_id))).toEqual(new Set(['solana_PoolAddr']));
 
-    const again = await run(['import', file, '--db', `sqlite:///${dbPath}`, '--network', 'solana', '--pool', 'PoolAddr']);
+    const again = await run([
+      'import',
+      file,
+      '--db',
+      `sqlite:///${dbPath}`,
+      '--network',
+      'solana',
+      '--pool',
+      'PoolAddr',
+    ]);
     expect(again.stdout).toBe('imported 0, duplicates 300, rejected 0\n');
   });
 
   it('one malformed trade in a response is a reject at data[i]; a wrong --network is refused', async () => {
-    const doc = JSON.parse(fs.readFileSync(fixturePath('geckoterminal/trades_solana_sol-pump.json'), 'utf8')) as { data: { attributes: Record<string, unknown> }[] };
+    const doc = JSON.parse(fs.readFileSync(fixturePath('geckoterminal/trades_solana_sol-pump.json'), 'utf8')) as {
+      data: { attributes: Record<string, unknown> }[];
+    };
     doc.data[7]!.attributes.kind = 'swap';
     const file = path.join(dir, 'one-bad.json');
     fs.writeFileSync(file, JSON.stringify(doc, null, 1));
@@ -178,7 +260,12 @@ describe('import command: NDJSON and JSON:API', () => {
   });
 
   it('a JSON:API file without --pool is a usage error (exit 2)', async () => {
-    const r = await run(['import', fixturePath('geckoterminal/trades_solana_sol-pump.json'), '--db', `sqlite:///${path.join(dir, 'x.db')}`]);
+    const r = await run([
+      'import',
+      fixturePath('geckoterminal/trades_solana_sol-pump.json'),
+      '--db',
+      `sqlite:///${path.join(dir, 'x.db')}`,
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/needs --network and --pool/);
     expect(fs.existsSync(path.join(dir, 'x.db'))).toBe(false);
@@ -207,7 +294,13 @@ describe('import command: failures and flags', () => {
   });
 
   it('bad flag values and a missing FILE exit 2', async () => {
-    for (const args of [['import'], ['import', 'a.csv', '--batch', '0'], ['import', 'a.csv', '--format', 'xml'], ['import', 'a.csv', 'b.csv'], ['import', 'a.csv', '--db', 'postgres://x']]) {
+    for (const args of [
+      ['import'],
+      ['import', 'a.csv', '--batch', '0'],
+      ['import', 'a.csv', '--format', 'xml'],
+      ['import', 'a.csv', 'b.csv'],
+      ['import', 'a.csv', '--db', 'postgres://x'],
+    ]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
@@ -218,7 +311,19 @@ describe('import command: failures and flags', () => {
     const items: ImportItem[] = Array.from({ length: 10 }, (_, i) => ({
       kind: 'record',
       location: { line: i + 2, at: `line ${i + 2}` },
-      candidate: { id: `t${i}`, poolId: 'p', blockNumber: i, txHash: null, txFromAddress: null, fromTokenAmount: '1', toTokenAmount: '1', priceUsd: '1', volumeUsd: '1', side: 'buy', blockTimestamp: '2025-08-28T16:15:08Z' },
+      candidate: {
+        id: `t${i}`,
+        poolId: 'p',
+        blockNumber: i,
+        txHash: null,
+        txFromAddress: null,
+        fromTokenAmount: '1',
+        toTokenAmount: '1',
+        priceUsd: '1',
+        volumeUsd: '1',
+        side: 'buy',
+        blockTimestamp: '2025-08-28T16:15:08Z',
+      },
     }));
     const stored: string[] = [];
     let calls = 0;
@@ -245,7 +350,19 @@ describe('import command: failures and flags', () => {
     const items: ImportItem[] = Array.from({ length: 7 }, (_, i) => ({
       kind: 'record',
       location: { line: i + 2, at: `line ${i + 2}` },
-      candidate: { id: `p${i % 5}`, poolId: 'p', blockNumber: i, txHash: null, txFromAddress: null, fromTokenAmount: '1', toTokenAmount: '1', priceUsd: '1', volumeUsd: '1', side: 'buy', blockTimestamp: '2025-08-28T16:15:08Z' },
+      candidate: {
+        id: `p${i % 5}`,
+        poolId: 'p',
+        blockNumber: i,
+        txHash: null,
+        txFromAddress: null,
+        fromTokenAmount: '1',
+        toTokenAmount: '1',
+        priceUsd: '1',
+        volumeUsd: '1',
+        side: 'buy',
+        blockTimestamp: '2025-08-28T16:15:08Z',
+      },
     }));
     const seen = new Set<string>();
     const sink: TradeSink = {
@@ -259,20 +376,39 @@ describe('import command: failures and flags', () => {
       yield* items;
     }
     const progress: ImportProgress[] = [];
-    const summary = await runImport(source(), sink, { batchSize: 2, maxInFlight: 1, onProgress: (p) => progress.push(p) });
+    const summary = await runImport(source(), sink, {
+      batchSize: 2,
+      maxInFlight: 1,
+      onProgress: (p) => progress.push(p),
+    });
     expect(progress.map((p) => p.batches)).toEqual([1, 2, 3, 4]);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.imported + progress[i]!.duplicates).toBeGreaterThan(progress[i - 1]!.imported + progress[i - 1]!.duplicates);
-    expect(progress.at(-1)).toMatchObject({ imported: summary.imported, duplicates: summary.duplicates, batches: summary.batches });
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]!.imported + progress[i]!.duplicates).toBeGreaterThan(
+        progress[i - 1]!.imported + progress[i - 1]!.duplicates,
+      );
+    expect(progress.at(-1)).toMatchObject({
+      imported: summary.imported,
+      duplicates: summary.duplicates,
+      batches: summary.batches,
+    });
     expect(summary).toMatchObject({ imported: 5, duplicates: 2 });
   });
 
   it('draws a progress line on stderr when it is a terminal, clears it, and keeps stdout for the result', async () => {
     const csv = path.join(dir, 'progress.csv');
-    fs.writeFileSync(csv, [HEADER, ...Array.from({ length: 40 }, (_, i) => row(i + 100))].join('\n') + '\n');
+    fs.writeFileSync(csv, `${[HEADER, ...Array.from({ length: 40 }, (_, i) => row(i + 100))].join('\n')}\n`);
     const tty = captureIo();
     (tty.io.stderr as { isTTY?: boolean }).isTTY = true;
-    expect(await main(['import', csv, '--db', `sqlite:///${path.join(dir, 'progress.db')}`, '--batch', '10', '--json'], tty.io)).toBe(0);
-    expect(tty.stderr()).toMatch(/^\rimport: \d+ records read, \d+ imported, 0 duplicates, 0 rejected \([\d,]+ records\/s\)\x1b\[K/);
+    expect(
+      await main(
+        ['import', csv, '--db', `sqlite:///${path.join(dir, 'progress.db')}`, '--batch', '10', '--json'],
+        tty.io,
+      ),
+    ).toBe(0);
+    expect(tty.stderr()).toMatch(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal escape is what is checked
+      /^\rimport: \d+ records read, \d+ imported, 0 duplicates, 0 rejected \([\d,]+ records\/s\)\x1b\[K/,
+    );
     expect(tty.stderr().endsWith('\r\x1b[K')).toBe(true);
     expect(JSON.parse(tty.stdout())).toMatchObject({ ok: true, imported: 40 });
     // Not a terminal (a pipe, a log file): no progress line at all.
@@ -283,11 +419,15 @@ describe('import command: failures and flags', () => {
 
   it('through the real bin, --json stdout is exactly one JSON object', async () => {
     const csv = path.join(dir, 'bin.csv');
-    fs.writeFileSync(csv, [HEADER, row(2), row(3)].join('\n') + '\n');
+    fs.writeFileSync(csv, `${[HEADER, row(2), row(3)].join('\n')}\n`);
     const env = { ...process.env };
     delete env.GECKO_LOG_LEVEL;
     delete env.VITEST;
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'import', csv, '--db', `sqlite:///${path.join(dir, 'bin.db')}`, '--json'], { env });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [BIN, 'import', csv, '--db', `sqlite:///${path.join(dir, 'bin.db')}`, '--json'],
+      { env },
+    );
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, imported: 2, rejected: 0 });
   });
 });
@@ -302,7 +442,9 @@ describe('import building blocks', () => {
   });
 
   it('quotes number literals outside strings only', () => {
-    expect(quoteNumberLiterals('{"a":1.50,"b":"x 2, y","c":[-3e-7,null,true],"d\\"5":6}')).toBe('{"a":"1.50","b":"x 2, y","c":["-3e-7",null,true],"d\\"5":"6"}');
+    expect(quoteNumberLiterals('{"a":1.50,"b":"x 2, y","c":[-3e-7,null,true],"d\\"5":6}')).toBe(
+      '{"a":"1.50","b":"x 2, y","c":["-3e-7",null,true],"d\\"5":"6"}',
+    );
   });
 
   it('sniffs formats', () => {

@@ -7,7 +7,7 @@ import { PoolPoller } from '../../../src/collector/pool-poller.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
 import { poolIdOf } from '../../../src/gecko/trade-parser.ts';
-import { startGeckoSimulator, type GeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const START = Date.parse('2025-09-01T12:00:00Z');
@@ -72,7 +72,9 @@ describe('gap detection', () => {
         gap_end: string;
         trades_in_response: number;
       }[],
-      state: db.prepare('SELECT last_trade_id, last_trade_timestamp FROM collection_state WHERE pool_id = ?').get(poolId) as {
+      state: db
+        .prepare('SELECT last_trade_id, last_trade_timestamp FROM collection_state WHERE pool_id = ?')
+        .get(poolId) as {
         last_trade_id: string;
         last_trade_timestamp: string;
       },
@@ -82,8 +84,8 @@ describe('gap detection', () => {
     const gap = rows.gaps[0]!;
     expect(gap.pool_id).toBe(poolId);
     expect(gap.trades_in_response).toBe(300);
-    expect(Date.parse(gap.gap_start.replace(' ', 'T') + 'Z')).toBe(Date.parse(cursor2.lastTradeTimestamp));
-    expect(Date.parse(gap.gap_end.replace(' ', 'T') + 'Z')).toBe(Date.parse(third.gap!.gapEnd));
+    expect(Date.parse(`${gap.gap_start.replace(' ', 'T')}Z`)).toBe(Date.parse(cursor2.lastTradeTimestamp));
+    expect(Date.parse(`${gap.gap_end.replace(' ', 'T')}Z`)).toBe(Date.parse(third.gap!.gapEnd));
     expect(gap.gap_end > gap.gap_start).toBe(true);
     expect(rows.trades).toBe(300 + second.fresh + 300);
     expect(rows.state.last_trade_id).toBe(poller.windowOf(address)!.currentCursor!.lastTradeId);
@@ -102,7 +104,12 @@ describe('gap detection', () => {
       network: 'solana',
       pools: [{ address, poolId, cursor: null, recentIds: [] }],
       pollIntervalMs: 0,
-      trades: { submitTrades: (t) => (stored.push(t.length), { accepted: Promise.resolve(), done: Promise.resolve() }) },
+      trades: {
+        submitTrades: (t) => {
+          stored.push(t.length);
+          return { accepted: Promise.resolve(), done: Promise.resolve() };
+        },
+      },
       state: { writeState: async () => undefined },
       counters: { add: (name, n = 1) => void counts.set(name, (counts.get(name) ?? 0) + n) },
       now: () => now,

@@ -4,49 +4,53 @@
 
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { UsageError } from '../../../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, parseFlags, runScript } from '../../../src/cli/command.ts';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { linkTransferList } from '../../../src/sender/writer-link.ts';
-import { Worker } from 'node:worker_threads';
-import { DISRUPT_MODES, MAX_SENDERS, seededRandom, type DisruptMode } from './crash-plan.ts';
+import { DISRUPT_MODES, type DisruptMode, MAX_SENDERS, seededRandom } from './crash-plan.ts';
 import type { CrashSenderData } from './crash-sender.ts';
 
 const USAGE = `usage: node dist/test/integration/crash/crash-child.js --db PATH --cycle N [--senders N] [--batch-size N]
        [--pause-ms N] [--in-flight N] [--seed N] [--disrupt none|isolate|full] [--max-ms N]`;
 
 // One line on a bad flag: the parent keeps only the tail of this process's stderr.
-const { dbPath, cycle, senders, batchSize, pauseMs, maxInFlight, seed, maxMs, disrupt } = await runScript('crash-child', undefined, () => {
-  const { values } = parseFlags(process.argv.slice(2), {
-    db: { type: 'string' },
-    cycle: { type: 'string' },
-    senders: { type: 'string' },
-    'batch-size': { type: 'string' },
-    'pause-ms': { type: 'string' },
-    'in-flight': { type: 'string' },
-    seed: { type: 'string' },
-    disrupt: { type: 'string' },
-    'max-ms': { type: 'string' },
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  if (values.db === undefined) throw new UsageError('--db PATH is required');
-  if (values.cycle === undefined) throw new UsageError('--cycle N is required');
-  return {
-    dbPath: values.db,
-    cycle: intFlag('cycle', values.cycle, 0, 0),
-    senders: intFlag('senders', values.senders, 4, 1, MAX_SENDERS),
-    batchSize: intFlag('batch-size', values['batch-size'], 20, 1, 10_000),
-    pauseMs: intFlag('pause-ms', values['pause-ms'], 2, 0),
-    maxInFlight: intFlag('in-flight', values['in-flight'], 4, 1),
-    seed: intFlag('seed', values.seed, 1, 0),
-    maxMs: intFlag('max-ms', values['max-ms'], 120_000, 1),
-    disrupt: choiceFlag('disrupt', values.disrupt, 'none', DISRUPT_MODES),
-  };
-});
+const { dbPath, cycle, senders, batchSize, pauseMs, maxInFlight, seed, maxMs, disrupt } = await runScript(
+  'crash-child',
+  undefined,
+  () => {
+    const { values } = parseFlags(process.argv.slice(2), {
+      db: { type: 'string' },
+      cycle: { type: 'string' },
+      senders: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'pause-ms': { type: 'string' },
+      'in-flight': { type: 'string' },
+      seed: { type: 'string' },
+      disrupt: { type: 'string' },
+      'max-ms': { type: 'string' },
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    if (values.db === undefined) throw new UsageError('--db PATH is required');
+    if (values.cycle === undefined) throw new UsageError('--cycle N is required');
+    return {
+      dbPath: values.db,
+      cycle: intFlag('cycle', values.cycle, 0, 0),
+      senders: intFlag('senders', values.senders, 4, 1, MAX_SENDERS),
+      batchSize: intFlag('batch-size', values['batch-size'], 20, 1, 10_000),
+      pauseMs: intFlag('pause-ms', values['pause-ms'], 2, 0),
+      maxInFlight: intFlag('in-flight', values['in-flight'], 4, 1),
+      seed: intFlag('seed', values.seed, 1, 0),
+      maxMs: intFlag('max-ms', values['max-ms'], 120_000, 1),
+      disrupt: choiceFlag('disrupt', values.disrupt, 'none', DISRUPT_MODES),
+    };
+  },
+);
 
 // Synchronous on the fd: a line written is a line the parent will read, even if SIGKILL lands next.
 const emit = (line: string) => fs.writeSync(1, `${line}\n`);
@@ -77,14 +81,17 @@ await manager.initialize();
 // so this is normally 0.
 emit(`READY ${manager.replayedTotal}`);
 
-let drill: Promise<void> | undefined;
+let _drill: Promise<void> | undefined;
 for (let worker = 0; worker < senders; worker++) {
   const link = await manager.linkForWorker();
   const data: CrashSenderData = { link, cycle, worker, batchSize, pauseMs, seed, maxInFlight };
-  const thread = new Worker(new URL('./crash-sender.js', import.meta.url), { workerData: data, transferList: linkTransferList(link) });
+  const thread = new Worker(new URL('./crash-sender.js', import.meta.url), {
+    workerData: data,
+    transferList: linkTransferList(link),
+  });
   thread.on('message', (m: { kind: string }) => {
     // Start disrupting only once batches flow, so the drill overlaps the window in which the kill lands.
-    if (m.kind === 'ack' && disrupt !== 'none') drill ??= runDrill(disrupt);
+    if (m.kind === 'ack' && disrupt !== 'none') _drill ??= runDrill(disrupt);
   });
   thread.on('error', (err) => {
     fs.writeSync(2, `crash-child: sender ${worker} failed: ${err.stack ?? err.message}\n`);

@@ -10,8 +10,16 @@ import Database from 'better-sqlite3';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { defaultSpoolPath } from '../../../src/spool/deferred-queue.ts';
-import { batchTradeIds, firstTradeIndex, mixedDisrupt, parseChildLine, seededRandom, type AckLine, type DisruptMode } from './crash-plan.ts';
 import { REPO_ROOT } from '../../support/repo.ts';
+import {
+  type AckLine,
+  batchTradeIds,
+  type DisruptMode,
+  firstTradeIndex,
+  mixedDisrupt,
+  parseChildLine,
+  seededRandom,
+} from './crash-plan.ts';
 
 const CHILD = path.join(import.meta.dirname, 'crash-child.js');
 const ROOT = REPO_ROOT;
@@ -107,8 +115,22 @@ async function runChild(o: Required<Omit<CrashCycleOptions, 'tamper'>> & { mode:
   const killAfterMs = Math.round(lo + random() * (hi - lo));
   const args = [
     CHILD,
-    '--db', o.dbPath, '--cycle', String(o.cycle), '--senders', String(o.senders), '--batch-size', String(o.batchSize),
-    '--pause-ms', String(o.pauseMs), '--in-flight', String(o.maxInFlight), '--seed', String(o.seed), '--disrupt', o.mode,
+    '--db',
+    o.dbPath,
+    '--cycle',
+    String(o.cycle),
+    '--senders',
+    String(o.senders),
+    '--batch-size',
+    String(o.batchSize),
+    '--pause-ms',
+    String(o.pauseMs),
+    '--in-flight',
+    String(o.maxInFlight),
+    '--seed',
+    String(o.seed),
+    '--disrupt',
+    o.mode,
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -119,7 +141,9 @@ async function runChild(o: Required<Omit<CrashCycleOptions, 'tamper'>> & { mode:
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-STDERR_TAIL);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   const acks: AckLine[] = [];
   let sendFailures = 0;
@@ -231,7 +255,8 @@ export async function runCrashCycle(options: CrashCycleOptions): Promise<CrashCy
   let rowsAfter: number;
   try {
     const has = db.prepare('SELECT 1 FROM trades WHERE id = ?').pluck();
-    const presentIn = (first: number, count: number) => batchTradeIds(first, count, o.seed).reduce((n, id) => n + (has.get(id) ? 1 : 0), 0);
+    const presentIn = (first: number, count: number) =>
+      batchTradeIds(first, count, o.seed).reduce((n, id) => n + (has.get(id) ? 1 : 0), 0);
 
     const ackedBy = new Map<string, AckLine>();
     const lastAcked = new Map<number, number>();
@@ -250,7 +275,14 @@ export async function runCrashCycle(options: CrashCycleOptions): Promise<CrashCy
         const found = presentIn(first, o.batchSize);
         rowsFound += found;
         absentRun = found === 0 ? absentRun + 1 : 0;
-        const ref: BatchRef = { worker, batch, first, count: o.batchSize, present: found, route: ack?.route ?? 'unacked' };
+        const ref: BatchRef = {
+          worker,
+          batch,
+          first,
+          count: o.batchSize,
+          present: found,
+          route: ack?.route ?? 'unacked',
+        };
         if (found > 0 && found < o.batchSize) {
           // A batch the writer partly rejected is acked with fewer rows on purpose; only count the rest as torn.
           if (!(ack && found === o.batchSize - ack.rejected)) halfWrittenBatches.push(ref);
@@ -295,7 +327,13 @@ export async function runCrashCycle(options: CrashCycleOptions): Promise<CrashCy
     ok: false,
   };
   result.ok =
-    result.lost === 0 && result.halfWritten === 0 && integrityOk && spoolLeft === 0 && result.unaccountedRows === 0 && result.childError === null && result.acked > 0;
+    result.lost === 0 &&
+    result.halfWritten === 0 &&
+    integrityOk &&
+    spoolLeft === 0 &&
+    result.unaccountedRows === 0 &&
+    result.childError === null &&
+    result.acked > 0;
   return result;
 }
 
@@ -306,7 +344,11 @@ export interface CrashLoopOptions extends Omit<CrashCycleOptions, 'cycle'> {
 }
 
 /** The per-cycle counts, summed over the cycles. */
-export interface CrashLoopTotal extends Pick<CrashCycleResult, 'acked' | 'deferred' | 'present' | 'lost' | 'halfWritten' | 'unackedPresent' | 'spoolReplayed'> {
+export interface CrashLoopTotal
+  extends Pick<
+    CrashCycleResult,
+    'acked' | 'deferred' | 'present' | 'lost' | 'halfWritten' | 'unackedPresent' | 'spoolReplayed'
+  > {
   cycles: number;
   /** Cycles whose kill landed while the drill had batches going to the spool. */
   killsDuringDrill: number;
@@ -316,7 +358,9 @@ export interface CrashLoopTotal extends Pick<CrashCycleResult, 'acked' | 'deferr
   durationMs: number;
 }
 
-export async function runCrashLoop(options: CrashLoopOptions): Promise<{ cycles: CrashCycleResult[]; total: CrashLoopTotal }> {
+export async function runCrashLoop(
+  options: CrashLoopOptions,
+): Promise<{ cycles: CrashCycleResult[]; total: CrashLoopTotal }> {
   const t0 = performance.now();
   const { cycles: n, onCycle, ...rest } = options;
   const cycles: CrashCycleResult[] = [];

@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { runCrashCycle, runCrashLoop } from './crash-cycle.ts';
 import { batchTradeIds } from './crash-plan.ts';
-import { REPO_ROOT } from '../../support/repo.ts';
 
 const ROOT = REPO_ROOT;
 const LOOP = path.join(import.meta.dirname, 'crash-loop.js');
@@ -20,11 +20,24 @@ describe('crash loop (SIGKILL of the collecting process)', () => {
   it('loses no acked batch and tears none, across 3 kills, with kills landing while batches are deferred', async () => {
     const dbPath = path.join(dir, 'loop.db');
     // 2 senders: every thread's start-up counts on a 2-core machine.
-    const { cycles, total } = await runCrashLoop({ dbPath, cycles: 3, seed: SEED, senders: 2, killWindowMs: [600, 1500] });
+    const { cycles, total } = await runCrashLoop({
+      dbPath,
+      cycles: 3,
+      seed: SEED,
+      senders: 2,
+      killWindowMs: [600, 1500],
+    });
     for (const c of cycles) {
       expect({ cycle: c.cycle, childError: c.childError }).toEqual({ cycle: c.cycle, childError: null });
       expect(c.acked).toBeGreaterThan(0);
-      expect({ cycle: c.cycle, lost: c.lost, halfWritten: c.halfWritten, integrity: c.integrity, spoolLeft: c.spoolLeft, unaccounted: c.unaccountedRows }).toEqual({
+      expect({
+        cycle: c.cycle,
+        lost: c.lost,
+        halfWritten: c.halfWritten,
+        integrity: c.integrity,
+        spoolLeft: c.spoolLeft,
+        unaccounted: c.unaccountedRows,
+      }).toEqual({
         cycle: c.cycle,
         lost: 0,
         halfWritten: 0,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../../../src/cli/cli-error.ts';
 import { choiceFlag, intFlag, parseFlags, runScript } from '../../../src/cli/command.ts';
 import type { CrashCycleResult, CrashLoopTotal } from './crash-cycle.ts';
-import { DISRUPT_MODES, MAX_SENDERS, type DisruptMode } from './crash-plan.ts';
+import { DISRUPT_MODES, type DisruptMode, MAX_SENDERS } from './crash-plan.ts';
 
 const USAGE = `usage: npm run test:crash -- [--cycles N] [--seed N] [--db PATH] [--senders N] [--batch-size N]
                              [--disrupt mixed|none|isolate|full] [--json]
@@ -34,7 +34,9 @@ const { args, cycles, seed, senders, batchSize, disrupt, dbPath } = await runScr
   const senders = intFlag('senders', args.senders, 4, 1, MAX_SENDERS);
   const batchSize = intFlag('batch-size', args['batch-size'], 20, 1, 10_000);
   const disrupt = choiceFlag<DisruptMode | 'mixed'>('disrupt', args.disrupt, 'mixed', ['mixed', ...DISRUPT_MODES]);
-  const dbPath = args.db ? path.resolve(args.db) : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-crash-')), 'crash.db');
+  const dbPath = args.db
+    ? path.resolve(args.db)
+    : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-crash-')), 'crash.db');
   // Trades of cycle N are the same on every run: rows left by an earlier run would hide losses.
   if (args.db && fs.existsSync(dbPath)) throw new UsageError(`--db ${dbPath} already exists; give a new file`);
   return { args, cycles, seed, senders, batchSize, disrupt, dbPath };
@@ -68,8 +70,11 @@ function totalLine(t: CrashLoopTotal): string {
   );
 }
 
-if (!args.json) process.stdout.write(`crash loop: ${cycles} cycles, ${senders} senders, batches of ${batchSize} trades, seed ${seed}, db ${dbPath}\n`);
-let result;
+if (!args.json)
+  process.stdout.write(
+    `crash loop: ${cycles} cycles, ${senders} senders, batches of ${batchSize} trades, seed ${seed}, db ${dbPath}\n`,
+  );
+let result: Awaited<ReturnType<typeof runCrashLoop>>;
 try {
   result = await runCrashLoop({
     dbPath,

@@ -58,12 +58,23 @@ export function parseChildLine(line: string): ChildLine | null {
       if (f.length !== 8 || (f[6] !== 'committed' && f[6] !== 'deferred')) return null;
       const n = f.slice(1, 6).map(Number).concat(Number(f[7]));
       if (n.some((x) => !Number.isSafeInteger(x))) return null;
-      return { kind: 'ACK', cycle: n[0]!, worker: n[1]!, batch: n[2]!, first: n[3]!, count: n[4]!, route: f[6], rejected: n[5]! };
+      return {
+        kind: 'ACK',
+        cycle: n[0]!,
+        worker: n[1]!,
+        batch: n[2]!,
+        first: n[3]!,
+        count: n[4]!,
+        route: f[6],
+        rejected: n[5]!,
+      };
     }
     case 'READY':
       return { kind: 'READY', replayed: Number(f[1] ?? 0) };
     case 'PHASE':
-      return DISRUPT_MODES.includes(f[1] as DisruptMode) ? { kind: 'PHASE', mode: f[1] as DisruptMode, on: f[2] === 'on' } : null;
+      return DISRUPT_MODES.includes(f[1] as DisruptMode)
+        ? { kind: 'PHASE', mode: f[1] as DisruptMode, on: f[2] === 'on' }
+        : null;
     case 'FAIL':
       return { kind: 'FAIL', worker: Number(f[1]), batch: Number(f[2]), message: f.slice(3).join(' ') };
     default:

@@ -1,12 +1,15 @@
 // Shared set-up for the fault tests: a funnel with fast breaker timings and N real sender threads.
 import { once } from 'node:events';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
-import { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions } from '../../../src/funnel/lock-optimized-manager.ts';
-import { linkTransferList } from '../../../src/sender/writer-link.ts';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import type { DatabaseConfig } from '../../../src/config/database-config.ts';
+import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
+import {
+  LockOptimizedDatabaseManager,
+  type LockOptimizedManagerOptions,
+} from '../../../src/funnel/lock-optimized-manager.ts';
+import { linkTransferList } from '../../../src/sender/writer-link.ts';
 
 export interface SenderReport {
   done: number;
@@ -14,7 +17,11 @@ export interface SenderReport {
   failed: string[];
 }
 
-export async function openFunnel(dbPath: string, config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
+export async function openFunnel(
+  dbPath: string,
+  config: Partial<DatabaseConfig> = {},
+  options: LockOptimizedManagerOptions = {},
+) {
   const manager = new LockOptimizedDatabaseManager(
     { url: urlFromDatabasePath(dbPath), busyTimeoutMs: 200, lockRetries: 1, ...config },
     {

@@ -20,7 +20,9 @@ describe('fault: another program holds the write lock longer than busy_timeout',
     let holder: ReturnType<typeof spawn> | undefined;
     const lockTimer = setTimeout(() => {
       holder = spawn('sqlite3', [db], { stdio: ['pipe', 'ignore', 'inherit'] });
-      holder.stdin!.end('PRAGMA busy_timeout=5000;\nBEGIN EXCLUSIVE;\nINSERT INTO dexes (id, name, network) VALUES (\'lockholder\', \'x\', \'y\');\n.shell sleep 3\nCOMMIT;\n');
+      holder.stdin!.end(
+        "PRAGMA busy_timeout=5000;\nBEGIN EXCLUSIVE;\nINSERT INTO dexes (id, name, network) VALUES ('lockholder', 'x', 'y');\n.shell sleep 3\nCOMMIT;\n",
+      );
     }, 300);
     const report = await runSenders(m, 4, 60, 50, 60);
     clearTimeout(lockTimer);
@@ -87,7 +89,11 @@ describe('fault: database file made read-only mid-run', () => {
     await m.close();
     expect(report.failed).toEqual([]);
     expect(depthWhileReadOnly).toBeGreaterThan(0);
-    expect(codes.some((c) => c.startsWith('SQLITE_READONLY') || c.startsWith('SQLITE_IOERR') || c.startsWith('SQLITE_CANTOPEN'))).toBe(true);
+    expect(
+      codes.some(
+        (c) => c.startsWith('SQLITE_READONLY') || c.startsWith('SQLITE_IOERR') || c.startsWith('SQLITE_CANTOPEN'),
+      ),
+    ).toBe(true);
     const { trades, integrity } = countAndCheck(db);
     expect(trades).toBe(80 * 100);
     expect(integrity).toBe('ok');

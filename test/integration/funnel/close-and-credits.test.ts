@@ -2,14 +2,13 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { WriterClient } from '../../../src/sender/writer-client.ts';
-import { Worker } from 'node:worker_threads';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir();
@@ -39,7 +38,11 @@ describe('close() with batches in flight', () => {
       workers.push({ worker, exited: once(worker, 'exit') });
     }
     // Main-thread batches posted just before close() must be committed and acked, not dropped.
-    const mainBatches = [0, 1, 2].map((k) => m.storeTradeDataOptimized(Array.from({ length: 50 }, (_, i) => syntheticTrade(10_000_000 + k * 50 + i, { seed: 5 }))));
+    const mainBatches = [0, 1, 2].map((k) =>
+      m.storeTradeDataOptimized(
+        Array.from({ length: 50 }, (_, i) => syntheticTrade(10_000_000 + k * 50 + i, { seed: 5 })),
+      ),
+    );
     await gotFirstAck;
     await m.close();
     const mainResults = await Promise.all(mainBatches);
@@ -85,12 +88,17 @@ describe('WriterClient credits', () => {
     expect(received).toEqual([1, 2, 3]);
     expect(client.inFlight).toBe(3);
     expect(client.unacknowledged().map((b) => b.batchId)).toEqual([1, 2, 3]);
-    const ack = (batchId: number) => port2.postMessage({ kind: 'ack', batchId, inserted: 1, duplicates: 0, rejected: [], commitMs: 1 });
+    const ack = (batchId: number) =>
+      port2.postMessage({ kind: 'ack', batchId, inserted: 1, duplicates: 0, rejected: [], commitMs: 1 });
     ack(2);
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual([1, 2, 3, 4]);
     expect(client.unacknowledged().map((b) => b.batchId)).toEqual([1, 3, 4]);
-    port2.postMessage({ kind: 'nack', batchId: 1, error: { code: 'WRITE_FAILED', sqliteCode: 'SQLITE_FULL', message: 'database or disk is full' } });
+    port2.postMessage({
+      kind: 'nack',
+      batchId: 1,
+      error: { code: 'WRITE_FAILED', sqliteCode: 'SQLITE_FULL', message: 'database or disk is full' },
+    });
     await expect(results[0]).rejects.toMatchObject({ code: 'WRITE_FAILED', sqliteCode: 'SQLITE_FULL' });
     await expect(results[1]).resolves.toMatchObject({ batchId: 2, inserted: 1 });
     port2.close();

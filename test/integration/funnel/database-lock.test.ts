@@ -1,23 +1,32 @@
 // One write funnel per database file: a second manager, in this process or another program, is refused with
 // DatabaseInUseError naming the holder; the lock goes with its holder (close, failed start, kill -9).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDirect } from '../../../src/run/run-database.ts';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
-import { DatabaseLock, lockPathFor } from '../../../src/sqlite/database-lock.ts';
-import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { DatabaseInUseError } from '../../../src/errors.ts';
+import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
+import { openDirect } from '../../../src/run/run-database.ts';
+import { DatabaseLock, lockPathFor } from '../../../src/sqlite/database-lock.ts';
+import { compiled, REPO_ROOT } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { tradeCount } from '../../support/trade-count.ts';
-import { compiled, REPO_ROOT } from '../../support/repo.ts';
 
 const dir = tempDir('gecko-dblock-');
 const repo = REPO_ROOT;
 const trade = (id: string) => ({
-  id, poolId: 'solana_pool', blockNumber: 1, txHash: 'tx', txFromAddress: 'from', fromTokenAmount: '1', toTokenAmount: '2',
-  priceUsd: '3', volumeUsd: '4', side: 'buy' as const, blockTimestamp: '2025-08-27T13:06:40Z',
+  id,
+  poolId: 'solana_pool',
+  blockNumber: 1,
+  txHash: 'tx',
+  txFromAddress: 'from',
+  fromTokenAmount: '1',
+  toTokenAmount: '2',
+  priceUsd: '3',
+  volumeUsd: '4',
+  side: 'buy' as const,
+  blockTimestamp: '2025-08-27T13:06:40Z',
 });
 
 const open: LockOptimizedDatabaseManager[] = [];
@@ -54,7 +63,10 @@ describe('one write funnel per database file', () => {
     const first = manager(dbPath);
     await first.initialize();
     const second = manager(dbPath);
-    const err = await second.initialize().then(() => null, (e: unknown) => e);
+    const err = await second.initialize().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DatabaseInUseError);
     expect((err as DatabaseInUseError).code).toBe('DATABASE_IN_USE');
     expect((err as DatabaseInUseError).databasePath).toBe(dbPath);
@@ -74,7 +86,12 @@ describe('one write funnel per database file', () => {
   it('refuses while another program writes the file, and takes over once that program is killed -9', async () => {
     const dbPath = path.join(dir, 'other-program.db');
     const holder = await otherProgramHolding(dbPath);
-    const refused = await manager(dbPath).initialize().then(() => null, (e: unknown) => e);
+    const refused = await manager(dbPath)
+      .initialize()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(refused).toBeInstanceOf(DatabaseInUseError);
     if (process.platform === 'linux') {
       expect((refused as DatabaseInUseError).holderPid).toBe(holder.pid);
@@ -110,13 +127,21 @@ describe('one write funnel per database file', () => {
     await manager(real).initialize();
     fs.symlinkSync(real, alias);
     expect(lockPathFor(alias)).toBe(`${fs.realpathSync(real)}.lock`);
-    const err = await manager(alias).initialize().then(() => null, (e: unknown) => e);
+    const err = await manager(alias)
+      .initialize()
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(DatabaseInUseError);
   }, 30_000);
 
   it('lets go of the lock when initialize() fails', async () => {
     const dbPath = path.join(dir, 'not-a-database.db');
-    fs.writeFileSync(dbPath, 'this is not a SQLite file, but it is long enough to have a header of sorts.\n'.repeat(20));
+    fs.writeFileSync(
+      dbPath,
+      'this is not a SQLite file, but it is long enough to have a header of sorts.\n'.repeat(20),
+    );
     await expect(manager(dbPath).initialize()).rejects.toThrow();
     const lock = DatabaseLock.acquire(dbPath);
     expect(lock.path).toBe(lockPathFor(dbPath));

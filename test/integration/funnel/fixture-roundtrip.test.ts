@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { parseTradesDocument } from '../../../src/gecko/trade-parser.ts';
-import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
 const POOL = 'pool-from-fixture';
@@ -26,7 +26,13 @@ describe('fixture round trip', () => {
 
     const db = new Database(dbPath, { readonly: true });
     const rows = new Map(
-      (db.prepare('SELECT id, from_token_amount, to_token_amount, price_usd, volume_usd, typeof(price_usd) AS t, side, block_timestamp FROM trades').all() as Record<string, string>[]).map((r) => [r.id, r]),
+      (
+        db
+          .prepare(
+            'SELECT id, from_token_amount, to_token_amount, price_usd, volume_usd, typeof(price_usd) AS t, side, block_timestamp FROM trades',
+          )
+          .all() as Record<string, string>[]
+      ).map((r) => [r.id, r]),
     );
     db.close();
     expect(rows.size).toBe(300);

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
 const LEGACY_ROWS = `
@@ -27,10 +27,18 @@ function legacyDump(db: string): string {
   const tables = { dexes: 'id', pools: 'id', trades: 'id', watchlist: 'id' };
   return Object.entries(tables)
     .map(([t, key]) => {
-      const cols = (JSON.parse(execFileSync('sqlite3', ['-json', db, `SELECT name FROM pragma_table_info('${t}')`], { encoding: 'utf8' }) || '[]') as { name: string }[])
+      const cols = (
+        JSON.parse(
+          execFileSync('sqlite3', ['-json', db, `SELECT name FROM pragma_table_info('${t}')`], { encoding: 'utf8' }) ||
+            '[]',
+        ) as { name: string }[]
+      )
         .map((c) => c.name)
         .filter((c) => !c.endsWith('_exact'));
-      return sqlite3(db, `SELECT ${cols.map((c) => `quote(${c}) || '|' || typeof(${c})`).join(" || ',' || ")} FROM ${t} ORDER BY ${key}`);
+      return sqlite3(
+        db,
+        `SELECT ${cols.map((c) => `quote(${c}) || '|' || typeof(${c})`).join(" || ',' || ")} FROM ${t} ORDER BY ${key}`,
+      );
     })
     .join('\n');
 }
@@ -42,7 +50,7 @@ describe('existing legacy database', () => {
     execFileSync('sqlite3', [db], { input: fs.readFileSync(fixturePath('legacy/schema.sql'), 'utf8') + LEGACY_ROWS });
     expect(sqlite3(db, 'PRAGMA journal_mode').trim()).toBe('delete');
     const before = legacyDump(db);
-    expect(before).toContain("12345.67891234|real");
+    expect(before).toContain('12345.67891234|real');
 
     const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(db) });
     const info = await m.initialize();
@@ -65,11 +73,14 @@ describe('existing legacy database', () => {
       .get(fresh[0]!.id) as Record<string, string>;
     expect(row.price_usd_exact).toBe(fresh[0]!.priceUsd);
     expect(row.volume_usd_exact).toBe(fresh[0]!.volumeUsd);
-    expect(sqlite3(db, "SELECT name FROM sqlite_master WHERE name IN ('collection_state','collection_gaps','idx_trades_pool_time') ORDER BY name").trim().split('\n')).toEqual([
-      'collection_gaps',
-      'collection_state',
-      'idx_trades_pool_time',
-    ]);
+    expect(
+      sqlite3(
+        db,
+        "SELECT name FROM sqlite_master WHERE name IN ('collection_state','collection_gaps','idx_trades_pool_time') ORDER BY name",
+      )
+        .trim()
+        .split('\n'),
+    ).toEqual(['collection_gaps', 'collection_state', 'idx_trades_pool_time']);
 
     const schemaBefore = sqlite3(db, 'SELECT type, name, sql FROM sqlite_master ORDER BY name');
     const m2 = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(db) });

@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const run = promisify(execFile);

@@ -19,7 +19,10 @@ async function withManager(
   maxBatchSize: number,
   fn: (manager: LockOptimizedDatabaseManager) => Promise<void>,
 ): Promise<CollectorMetricsSnapshot> {
-  const manager = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(path.join(dir, `${name}.db`)) }, { maxBatchSize });
+  const manager = new LockOptimizedDatabaseManager(
+    { url: urlFromDatabasePath(path.join(dir, `${name}.db`)) },
+    { maxBatchSize },
+  );
   await manager.initialize();
   try {
     await fn(manager);
@@ -34,7 +37,12 @@ const alertNames = (s: CollectorMetricsSnapshot) => s.alerts.map((a) => a.name);
 describe('small-batches alert over a real write funnel', () => {
   it('does not fire for a low-traffic stream whose batches the max-wait timer cuts', async () => {
     const snapshot = await withManager('quiet', 50, async (manager) => {
-      const batcher = new TradeDataBatchProcessor(manager, { maxBatchSize: 50, maxWaitMs: 20, maxRetries: 0, retryDelayMs: 1 });
+      const batcher = new TradeDataBatchProcessor(manager, {
+        maxBatchSize: 50,
+        maxWaitMs: 20,
+        maxRetries: 0,
+        retryDelayMs: 1,
+      });
       // About one trade every 5 ms: a 20 ms wait collects a handful, never 50.
       for (let i = 0; i < 150; i++) {
         void batcher.addTrades([syntheticTrade(i)]);
@@ -58,7 +66,12 @@ describe('small-batches alert over a real write funnel', () => {
 
   it('fires when a caller forces flushes so often that batches stay tiny under load', async () => {
     const snapshot = await withManager('forced', 50, async (manager) => {
-      const batcher = new TradeDataBatchProcessor(manager, { maxBatchSize: 50, maxWaitMs: 60_000, maxRetries: 0, retryDelayMs: 1 });
+      const batcher = new TradeDataBatchProcessor(manager, {
+        maxBatchSize: 50,
+        maxWaitMs: 60_000,
+        maxRetries: 0,
+        retryDelayMs: 1,
+      });
       for (let i = 0; i < 30; i++) {
         void batcher.addTrades([syntheticTrade(3 * i), syntheticTrade(3 * i + 1), syntheticTrade(3 * i + 2)]);
         await batcher.flushTrades();
@@ -74,7 +87,12 @@ describe('small-batches alert over a real write funnel', () => {
   it('fires when maxBatchSize is set far below what the funnel expects and traffic fills every batch', async () => {
     // The manager is told the collectors batch 200 rows; this processor was misconfigured to 5.
     const snapshot = await withManager('misconfigured', 200, async (manager) => {
-      const batcher = new TradeDataBatchProcessor(manager, { maxBatchSize: 5, maxWaitMs: 60_000, maxRetries: 0, retryDelayMs: 1 });
+      const batcher = new TradeDataBatchProcessor(manager, {
+        maxBatchSize: 5,
+        maxWaitMs: 60_000,
+        maxRetries: 0,
+        retryDelayMs: 1,
+      });
       await batcher.addTrades(Array.from({ length: 200 }, (_, i) => syntheticTrade(i)));
       await batcher.close();
       expect(batcher.getStats().flushReasons).toEqual({ size: 40, maxWait: 0, flush: 0, close: 0 });

@@ -2,7 +2,7 @@
 // then the CLI, a plain .mjs consumer and a worker thread that imports the package run as an unprivileged
 // user (nobody) — nothing may be written under node_modules at run time. A strict TypeScript consumer
 // type-checks against the shipped declarations.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,13 @@ function sh(cmd: string, args: string[], cwd: string, asNobody = false): SpawnSy
     cwd,
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, GECKO_LOG_LEVEL: 'error', NODE_OPTIONS: '', HOME: data, npm_config_cache: path.join(data, '.npm') },
+    env: {
+      ...process.env,
+      GECKO_LOG_LEVEL: 'error',
+      NODE_OPTIONS: '',
+      HOME: data,
+      npm_config_cache: path.join(data, '.npm'),
+    },
     ...(asNobody ? NOBODY : {}),
   });
 }
@@ -47,12 +53,29 @@ beforeAll(() => {
   fs.mkdirSync(data, { recursive: true });
   fs.chmodSync(root, 0o755);
   fs.chmodSync(data, 0o777);
-  const tarball = must(spawnSync('npm', ['pack', '--silent', '--pack-destination', root], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 }), 'npm pack').trim().split('\n').pop()!;
-  fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const tarball = must(
+    spawnSync('npm', ['pack', '--silent', '--pack-destination', root], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 300_000,
+    }),
+    'npm pack',
+  )
+    .trim()
+    .split('\n')
+    .pop()!;
+  fs.writeFileSync(
+    path.join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   // From npm's cache where it can (npm ci filled it), without install scripts: compiling better-sqlite3 takes minutes, so
   // its binary of the same version is copied from the checkout instead.
   must(
-    spawnSync('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', path.join(root, tarball)], { cwd: consumer, encoding: 'utf8', timeout: 300_000 }),
+    spawnSync(
+      'npm',
+      ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', path.join(root, tarball)],
+      { cwd: consumer, encoding: 'utf8', timeout: 300_000 },
+    ),
     'npm install',
   );
   const native = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
@@ -85,7 +108,12 @@ describe('the packed and installed package, read-only, run as nobody', () => {
     expect(version.stderr).toBe('');
     expect(version.stdout).toMatch(/^gecko-collector \d+\.\d+\.\d+ \(Node v20\.\d+\.\d+, SQLite 3\.\d+\.\d+\)\n$/);
     const db = path.join(data, 'cli.db');
-    const run = sh(bin, ['collect', '--simulate', '--duration', '3', '--collectors', '2', '--db', `sqlite:///${db}`], data, true);
+    const run = sh(
+      bin,
+      ['collect', '--simulate', '--duration', '3', '--collectors', '2', '--db', `sqlite:///${db}`],
+      data,
+      true,
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/stored == served: +yes/);
     const count = spawnSync('sqlite3', [db, 'SELECT count(*) FROM trades'], { encoding: 'utf8' });
@@ -127,7 +155,10 @@ parentPort.postMessage(ack);
     const run = sh(process.execPath, [script], data, true);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const out = JSON.parse(run.stdout) as { result: { inserted: number; rejected: { id: string; reason: string }[] }; ack: { inserted: number } };
+    const out = JSON.parse(run.stdout) as {
+      result: { inserted: number; rejected: { id: string; reason: string }[] };
+      ack: { inserted: number };
+    };
     expect(out.result.inserted).toBe(1);
     expect(out.result.rejected).toEqual([{ id: 'bad', reason: expect.stringMatching(/side/) }]);
     expect(out.ack.inserted).toBe(1);
@@ -152,11 +183,23 @@ export { inserted };
     fs.writeFileSync(
       path.join(consumer, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          types: ['node'],
+          typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')],
+        },
         files: ['consumer.ts'],
       }),
     );
-    const check = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', consumer], { cwd: consumer, encoding: 'utf8' });
+    const check = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', consumer],
+      { cwd: consumer, encoding: 'utf8' },
+    );
     expect(check.stdout + check.stderr).toBe('');
     expect(check.status).toBe(0);
   }, 60_000);

@@ -1,7 +1,7 @@
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
 import { SharedRateLimiter } from '../../../src/rate-limit/shared-rate-limiter.ts';
-import { Worker } from 'node:worker_threads';
 import type { RateLimitWorkerResult } from './fixtures/rate-limit-worker.ts';
 
 const WORKER = new URL('./fixtures/rate-limit-worker.js', import.meta.url);
@@ -56,7 +56,9 @@ describe('SharedRateLimiter schedule (fake clock)', () => {
     expect(() => new SharedRateLimiter({ burst: 1.5 })).toThrow(/burst/);
     expect(() => new SharedRateLimiter({ minSpacingMs: -1 })).toThrow(/minSpacingMs/);
     expect(() => SharedRateLimiter.fromShared(new SharedArrayBuffer(64))).toThrow(/not a SharedRateLimiter/);
-    expect(() => SharedRateLimiter.fromShared(new ArrayBuffer(64) as unknown as SharedArrayBuffer)).toThrow(ConfigError);
+    expect(() => SharedRateLimiter.fromShared(new ArrayBuffer(64) as unknown as SharedArrayBuffer)).toThrow(
+      ConfigError,
+    );
   });
 });
 
@@ -102,17 +104,21 @@ describe('SharedRateLimiter across 4 worker threads', () => {
     for (let i = 0; i < 4; i++) {
       const worker = new Worker(WORKER, { workerData: { buffer: limiter.buffer, calls: callsPerWorker } });
       workers.push(worker);
-      ready.push(new Promise((resolve, reject) => {
-        worker.once('message', () => resolve());
-        worker.once('error', reject);
-      }));
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+        }),
+      );
     }
     await Promise.all(ready);
     for (const worker of workers) {
-      results.push(new Promise((resolve, reject) => {
-        worker.once('message', (m: RateLimitWorkerResult) => resolve(m));
-        worker.once('error', reject);
-      }));
+      results.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', (m: RateLimitWorkerResult) => resolve(m));
+          worker.once('error', reject);
+        }),
+      );
     }
     const goAt = performance.timeOrigin + performance.now();
     for (const worker of workers) worker.postMessage('go');

@@ -6,11 +6,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DirectCollectorStore } from '../../../src/collector/collector-stores.ts';
-import { runCollection, type CollectionSummary } from '../../../src/run/collection-run.ts';
-import { readMetricsFile } from '../../../src/run/metrics-file.ts';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
-import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
+import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
+import { type CollectionSummary, runCollection } from '../../../src/run/collection-run.ts';
+import { readMetricsFile } from '../../../src/run/metrics-file.ts';
 import { cli, field } from '../../support/collect-run.ts';
 import { fixtureTrades } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -37,9 +37,15 @@ function expectStoredEqualsServed(s: CollectionSummary): void {
   expect(s.stored).toBe(s.simulator?.distinctTradesServed);
   withDb(s.dbPath, (db) => {
     expect(count(db, 'SELECT count(*) AS n FROM trades')).toBe(s.stored);
-    const cursors = db.prepare('SELECT pool_id, last_trade_id FROM collection_state').all() as { pool_id: string; last_trade_id: string }[];
+    const cursors = db.prepare('SELECT pool_id, last_trade_id FROM collection_state').all() as {
+      pool_id: string;
+      last_trade_id: string;
+    }[];
     expect(cursors).toHaveLength(s.pools);
-    for (const c of cursors) expect(db.prepare('SELECT 1 FROM trades WHERE id = ? AND pool_id = ?').get(c.last_trade_id, c.pool_id)).toBeDefined();
+    for (const c of cursors)
+      expect(
+        db.prepare('SELECT 1 FROM trades WHERE id = ? AND pool_id = ?').get(c.last_trade_id, c.pool_id),
+      ).toBeDefined();
   });
 }
 
@@ -56,7 +62,11 @@ describe("rollback switch manager: 'direct' (immediate rollback)", () => {
     expect(s.metrics).toBeUndefined();
     // No funnel, so the run's metrics file carries the lock figures only, and says why.
     const file = readMetricsFile(`${dbPath}.metrics.json`);
-    expect(file).toMatchObject({ manager: 'direct', snapshot: null, lock: { lockErrors: s.lockErrors, busyRetries: s.busyRetries } });
+    expect(file).toMatchObject({
+      manager: 'direct',
+      snapshot: null,
+      lock: { lockErrors: s.lockErrors, busyRetries: s.busyRetries },
+    });
     expect(file?.finishedAt).toEqual(expect.any(Number));
     expect(file?.note).toMatch(/direct mode/);
   });
@@ -65,14 +75,20 @@ describe("rollback switch manager: 'direct' (immediate rollback)", () => {
     const directPath = path.join(dir, 'direct-metadata.db');
     const funnelPath = path.join(dir, 'funnel-metadata.db');
     const direct = await runCollection({ ...SHORT_RUN, manager: 'direct', dbUrl: urlFromDatabasePath(directPath) });
-    const funnel = await runCollection({ ...SHORT_RUN, manager: 'funnel', dbUrl: urlFromDatabasePath(funnelPath) });
+    const _funnel = await runCollection({ ...SHORT_RUN, manager: 'funnel', dbUrl: urlFromDatabasePath(funnelPath) });
     expect(direct.collectorFailures).toEqual([]);
     // last_updated is the time of the write and created_at follows the simulator's start; the rest must match.
     const metadata = (file: string) =>
       withDb(file, (db) => ({
-        pools: db.prepare('SELECT id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at IS NOT NULL AS dated, discovery_source, metadata_json FROM pools ORDER BY id').all(),
+        pools: db
+          .prepare(
+            'SELECT id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at IS NOT NULL AS dated, discovery_source, metadata_json FROM pools ORDER BY id',
+          )
+          .all(),
         dexes: db.prepare('SELECT id, name, network FROM dexes ORDER BY id').all(),
-        stamped: count(db, 'SELECT count(*) AS n FROM pools WHERE last_updated IS NOT NULL') + count(db, 'SELECT count(*) AS n FROM dexes WHERE last_updated IS NOT NULL'),
+        stamped:
+          count(db, 'SELECT count(*) AS n FROM pools WHERE last_updated IS NOT NULL') +
+          count(db, 'SELECT count(*) AS n FROM dexes WHERE last_updated IS NOT NULL'),
       }));
     const d = metadata(directPath);
     expect(d.pools).toHaveLength(direct.pools);
@@ -80,7 +96,11 @@ describe("rollback switch manager: 'direct' (immediate rollback)", () => {
     expect(d.stamped).toBe(d.pools.length + d.dexes.length);
     expect(d).toEqual(metadata(funnelPath));
     // Every pool collected has its metadata row.
-    withDb(directPath, (db) => expect(count(db, 'SELECT count(*) AS n FROM collection_state WHERE pool_id NOT IN (SELECT id FROM pools)')).toBe(0));
+    withDb(directPath, (db) =>
+      expect(count(db, 'SELECT count(*) AS n FROM collection_state WHERE pool_id NOT IN (SELECT id FROM pools)')).toBe(
+        0,
+      ),
+    );
   });
 
   it("a direct collector's own connection follows the run's pragmas (default keeps the rollback journal)", async () => {
@@ -96,10 +116,15 @@ describe("rollback switch manager: 'direct' (immediate rollback)", () => {
 });
 
 describe('rollback switch batching: false (no batch processor, SQLite settings kept)', () => {
-  it('stores each poll\'s new trades in one write of its own: stored == served, one writer batch per poll with trades', async () => {
+  it("stores each poll's new trades in one write of its own: stored == served, one writer batch per poll with trades", async () => {
     const dbPath = path.join(dir, 'unbatched.db');
     // No pool metadata write, so every batch the writer saw came from the collectors.
-    const s = await runCollection({ ...SHORT_RUN, batching: false, poolMetadata: false, dbUrl: urlFromDatabasePath(dbPath) });
+    const s = await runCollection({
+      ...SHORT_RUN,
+      batching: false,
+      poolMetadata: false,
+      dbUrl: urlFromDatabasePath(dbPath),
+    });
     expect(s.batching).toBe(false);
     expectStoredEqualsServed(s);
     const c = s.counters;
@@ -116,17 +141,36 @@ describe('rollback switch batching: false (no batch processor, SQLite settings k
     expect(m.batch.rows).toBe(s.stored);
     // The SQLite settings stay optimized (this switch only drops batching).
     expect(m.lock.journalMode).toBe('wal');
-    expect(readMetricsFile(`${dbPath}.metrics.json`)).toMatchObject({ batching: false, pragmas: 'optimized', manager: 'funnel' });
+    expect(readMetricsFile(`${dbPath}.metrics.json`)).toMatchObject({
+      batching: false,
+      pragmas: 'optimized',
+      manager: 'funnel',
+    });
   });
 
   it('collect --no-batching runs the same way from the CLI', async () => {
     const dbPath = path.join(dir, 'unbatched-cli.db');
-    const r = await cli(['collect', '--simulate', '--no-batching', '--duration', '1', '--collectors', '2', '--poll-interval', '0.4', '--db', urlFromDatabasePath(dbPath)]);
+    const r = await cli([
+      'collect',
+      '--simulate',
+      '--no-batching',
+      '--duration',
+      '1',
+      '--collectors',
+      '2',
+      '--poll-interval',
+      '0.4',
+      '--db',
+      urlFromDatabasePath(dbPath),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(field(r.stdout, 'manager')).toMatch(/^funnel, 2 collectors, 4 pools \(solana\), batching off$/);
     expect(field(r.stdout, 'stored == served')).toMatch(/^yes /);
-    expect(readMetricsFile(`${dbPath}.metrics.json`)).toMatchObject({ batching: false, finishedAt: expect.any(Number) });
+    expect(readMetricsFile(`${dbPath}.metrics.json`)).toMatchObject({
+      batching: false,
+      finishedAt: expect.any(Number),
+    });
   });
 });
 
@@ -138,7 +182,11 @@ describe("rollback switch pragmas: 'default' (configuration rollback)", () => {
     const info = await manager.initialize();
     try {
       expect(info.journalMode).toBe('delete');
-      expect(await manager.storeTradeDataOptimized(trades)).toMatchObject({ inserted: trades.length, duplicates: 0, deferred: false });
+      expect(await manager.storeTradeDataOptimized(trades)).toMatchObject({
+        inserted: trades.length,
+        duplicates: 0,
+        deferred: false,
+      });
       expect(await manager.storeTradeDataOptimized(trades.slice(0, 10))).toMatchObject({ inserted: 0, duplicates: 10 });
       expect(await manager.read((db) => count(db, 'SELECT count(*) AS n FROM trades'))).toBe(trades.length);
       const m = await manager.getLockContentionMetrics();
@@ -146,23 +194,51 @@ describe("rollback switch pragmas: 'default' (configuration rollback)", () => {
     } finally {
       await manager.close();
     }
-    expect(withDb(dbPath, (db) => [db.pragma('journal_mode', { simple: true }), count(db, 'SELECT count(*) AS n FROM trades')])).toEqual(['delete', trades.length]);
+    expect(
+      withDb(dbPath, (db) => [
+        db.pragma('journal_mode', { simple: true }),
+        count(db, 'SELECT count(*) AS n FROM trades'),
+      ]),
+    ).toEqual(['delete', trades.length]);
     expect(fs.existsSync(`${dbPath}-wal`)).toBe(false);
   });
 
   it('collect --pragmas default leaves journal_mode = delete and still stores == served', async () => {
     const dbPath = path.join(dir, 'pragmas-default.db');
     const url = urlFromDatabasePath(dbPath);
-    const r = await cli(['collect', '--simulate', '--pragmas', 'default', '--duration', '1.5', '--collectors', '2', '--poll-interval', '0.4', '--db', url]);
+    const r = await cli([
+      'collect',
+      '--simulate',
+      '--pragmas',
+      'default',
+      '--duration',
+      '1.5',
+      '--collectors',
+      '2',
+      '--poll-interval',
+      '0.4',
+      '--db',
+      url,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(field(r.stdout, 'manager')).toMatch(/default pragmas$/);
     const stored = Number(field(r.stdout, 'trades stored (new)'));
     expect(stored).toBeGreaterThan(0);
-    expect(field(r.stdout, 'stored == served')).toBe(`yes (${stored} stored, ${stored} served new; ${stored} of the ${stored} served in the database)`);
-    expect(withDb(dbPath, (db) => [db.pragma('journal_mode', { simple: true }), count(db, 'SELECT count(*) AS n FROM trades')])).toEqual(['delete', stored]);
+    expect(field(r.stdout, 'stored == served')).toBe(
+      `yes (${stored} stored, ${stored} served new; ${stored} of the ${stored} served in the database)`,
+    );
+    expect(
+      withDb(dbPath, (db) => [
+        db.pragma('journal_mode', { simple: true }),
+        count(db, 'SELECT count(*) AS n FROM trades'),
+      ]),
+    ).toEqual(['delete', stored]);
     expect(fs.existsSync(`${dbPath}-wal`)).toBe(false);
-    expect(readMetricsFile(`${dbPath}.metrics.json`)).toMatchObject({ pragmas: 'default', snapshot: { lock: { journalMode: 'delete' } } });
+    expect(readMetricsFile(`${dbPath}.metrics.json`)).toMatchObject({
+      pragmas: 'default',
+      snapshot: { lock: { journalMode: 'delete' } },
+    });
 
     // doctor explains the rollback journal instead of promising a switch to WAL.
     const d = await cli(['doctor', '--db', url, '--json', '--quick']);

@@ -12,13 +12,26 @@ const dir = tempDir();
 describe('collect command', () => {
   it('--simulate with 4 collectors stores exactly the distinct trades served, with no lock errors', async () => {
     const dbPath = path.join(dir, 'cli.db');
-    const r = await cli(['collect', '--simulate', '--duration', '3', '--collectors', '4', '--poll-interval', '0.5', '--db', `sqlite:///${dbPath}`]);
+    const r = await cli([
+      'collect',
+      '--simulate',
+      '--duration',
+      '3',
+      '--collectors',
+      '4',
+      '--poll-interval',
+      '0.5',
+      '--db',
+      `sqlite:///${dbPath}`,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('collection summary');
     const stored = Number(field(r.stdout, 'trades stored (new)'));
     expect(stored).toBeGreaterThan(1000);
-    expect(field(r.stdout, 'stored == served')).toBe(`yes (${stored} stored, ${stored} served new; ${stored} of the ${stored} served in the database)`);
+    expect(field(r.stdout, 'stored == served')).toBe(
+      `yes (${stored} stored, ${stored} served new; ${stored} of the ${stored} served in the database)`,
+    );
     expect(field(r.stdout, 'lock errors')).toMatch(/^0 /);
     expect(field(r.stdout, 'errors')).toMatch(/^0 /);
     expect(field(r.stdout, 'manager')).toMatch(/^funnel, 4 collectors, 8 pools/);
@@ -34,7 +47,18 @@ describe('collect command', () => {
 
   it('--manager direct (the old way) collects the same way', async () => {
     const dbPath = path.join(dir, 'direct.db');
-    const r = await cli(['collect', '--simulate', '--duration', '1', '--collectors', '2', '--manager', 'direct', '--db', `sqlite:///${dbPath}`]);
+    const r = await cli([
+      'collect',
+      '--simulate',
+      '--duration',
+      '1',
+      '--collectors',
+      '2',
+      '--manager',
+      'direct',
+      '--db',
+      `sqlite:///${dbPath}`,
+    ]);
     expect(r.code).toBe(0);
     const stored = Number(field(r.stdout, 'trades stored (new)'));
     expect(field(r.stdout, 'stored == served')).toMatch(/^yes /);
@@ -52,12 +76,29 @@ describe('collect command', () => {
     const sim = await startGeckoSimulator({ seed: 5, pools: 5, tradesPerSecond: 1, historySeconds: 120 });
     try {
       const dbPath = path.join(dir, 'top.db');
-      const r = await cli(['collect', '--top', '2', '--base-url', sim.baseUrl, '--duration', '0.5', '--collectors', '2', '--calls-per-minute', '600', '--db', `sqlite:///${dbPath}`]);
+      const r = await cli([
+        'collect',
+        '--top',
+        '2',
+        '--base-url',
+        sim.baseUrl,
+        '--duration',
+        '0.5',
+        '--collectors',
+        '2',
+        '--calls-per-minute',
+        '600',
+        '--db',
+        `sqlite:///${dbPath}`,
+      ]);
       expect(r.code).toBe(0);
       expect(field(r.stdout, 'manager')).toMatch(/^funnel, 2 collectors, 2 pools/);
       const db = new Database(dbPath, { readonly: true });
       try {
-        const pools = db.prepare('SELECT id, discovery_source FROM pools ORDER BY id').all() as { id: string; discovery_source: string }[];
+        const pools = db.prepare('SELECT id, discovery_source FROM pools ORDER BY id').all() as {
+          id: string;
+          discovery_source: string;
+        }[];
         expect(pools).toHaveLength(2);
         expect(pools.every((p) => p.discovery_source === 'top_pools')).toBe(true);
         const trades = (db.prepare('SELECT count(DISTINCT pool_id) AS n FROM trades').get() as { n: number }).n;
@@ -73,7 +114,22 @@ describe('collect command', () => {
   it('--help lists every flag with its default', async () => {
     const r = await cli(['collect', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--network', '--pools', '--pools-file', '--top', '--db', '--collectors', '--duration', '--simulate', '--manager', '--preset', '--poll-interval', '--calls-per-minute', '--base-url', '--collector-nice']) {
+    for (const flag of [
+      '--network',
+      '--pools',
+      '--pools-file',
+      '--top',
+      '--db',
+      '--collectors',
+      '--duration',
+      '--simulate',
+      '--manager',
+      '--preset',
+      '--poll-interval',
+      '--calls-per-minute',
+      '--base-url',
+      '--collector-nice',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).toContain('default: sqlite:///gecko_data.db');

@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCollection } from '../../../src/run/collection-run.ts';
-import { allThreadNices } from '../../support/thread-nice.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { allThreadNices } from '../../support/thread-nice.ts';
 
 describe('collector thread priority', () => {
   it('runs exactly the collector threads at the collectorNice value', async () => {
@@ -29,6 +29,8 @@ describe('collector thread priority', () => {
   });
 
   it('refuses a nice value out of range before anything starts', async () => {
-    await expect(startCollection({ simulate: true, dbUrl: `sqlite:///${path.join(tempDir(), 'never.db')}`, collectorNice: 25 })).rejects.toThrow(/invalid collectorNice 25/);
+    await expect(
+      startCollection({ simulate: true, dbUrl: `sqlite:///${path.join(tempDir(), 'never.db')}`, collectorNice: 25 }),
+    ).rejects.toThrow(/invalid collectorNice 25/);
   });
 });

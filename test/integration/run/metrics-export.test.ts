@@ -5,17 +5,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
-import { startCollection, type CollectionProgress } from '../../../src/run/collection-run.ts';
-import { MetricsFileError, MetricsFileWriter, parseMetricsFile, readMetricsFile, writeMetricsFile, type RunMetricsFile } from '../../../src/run/metrics-file.ts';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
 import { componentLogger } from '../../../src/logging/logger.ts';
+import { type CollectionProgress, type CollectionSummary, startCollection } from '../../../src/run/collection-run.ts';
+import {
+  MetricsFileError,
+  MetricsFileWriter,
+  parseMetricsFile,
+  type RunMetricsFile,
+  readMetricsFile,
+  writeMetricsFile,
+} from '../../../src/run/metrics-file.ts';
 import { captureIo, cli } from '../../support/collect-run.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-metrics-');
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -45,7 +56,7 @@ describe('collect metrics export', () => {
       progressIntervalMs: 100,
       onProgress: (p) => progress.push(p),
     });
-    let summary;
+    let summary: CollectionSummary;
     try {
       expect(handle.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       expect(handle.metricsUrl).not.toMatch(/:0\//);
@@ -66,7 +77,10 @@ describe('collect metrics export', () => {
       expect(gauge(text, 'gecko_deferred_batches')).toBe(0);
 
       // The file appears during the run, marked as not finished.
-      const during = await waitFor('a periodic metrics file', () => (fs.existsSync(metricsPath) ? readMetricsFile(metricsPath) : undefined) ?? undefined);
+      const during = await waitFor(
+        'a periodic metrics file',
+        () => (fs.existsSync(metricsPath) ? readMetricsFile(metricsPath) : undefined) ?? undefined,
+      );
       expect(during).toMatchObject({ manager: 'funnel', finishedAt: null, batching: true, pragmas: 'optimized' });
       expect(during.snapshot?.breaker.state).toBe('CLOSED');
       await waitFor('progress with the URL', () => progress.find((p) => p.metricsUrl === handle.metricsUrl));
@@ -112,8 +126,27 @@ describe('collect metrics export', () => {
   it('collect --metrics-port 0 prints the URL on stderr and serves it while running', async () => {
     const dbPath = path.join(dir, 'cli.db');
     const c = captureIo();
-    const running = main(['collect', '--simulate', '--duration', '1.5', '--collectors', '2', '--poll-interval', '0.4', '--metrics-port', '0', '--db', urlFromDatabasePath(dbPath)], c.io);
-    const url = await waitFor('the metrics URL on stderr', () => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(c.stderr)?.[1]);
+    const running = main(
+      [
+        'collect',
+        '--simulate',
+        '--duration',
+        '1.5',
+        '--collectors',
+        '2',
+        '--poll-interval',
+        '0.4',
+        '--metrics-port',
+        '0',
+        '--db',
+        urlFromDatabasePath(dbPath),
+      ],
+      c.io,
+    );
+    const url = await waitFor(
+      'the metrics URL on stderr',
+      () => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(c.stderr)?.[1],
+    );
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^gecko_breaker_state\{state="CLOSED"\} 1$/m);
@@ -154,8 +187,12 @@ describe('collect metrics export', () => {
     expect(readMetricsFile(file)).toEqual(content(null));
     expect(readMetricsFile(path.join(dir, 'none.json'))).toBeNull();
     expect(() => parseMetricsFile(file, '{')).toThrow(MetricsFileError);
-    expect(() => parseMetricsFile(file, JSON.stringify({ ...content(null), version: 9 }))).toThrow(/version 9 is not supported/);
-    expect(() => parseMetricsFile(file, JSON.stringify({ ...content(null), snapshot: { at: 1 } }))).toThrow(/snapshot.lock is missing/);
+    expect(() => parseMetricsFile(file, JSON.stringify({ ...content(null), version: 9 }))).toThrow(
+      /version 9 is not supported/,
+    );
+    expect(() => parseMetricsFile(file, JSON.stringify({ ...content(null), snapshot: { at: 1 } }))).toThrow(
+      /snapshot.lock is missing/,
+    );
 
     // A slow periodic refresh still running when finish() comes must not overwrite the final file.
     let release!: () => void;

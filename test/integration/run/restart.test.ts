@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCollection } from '../../../src/run/collection-run.ts';
-import { startGeckoSimulator, type GeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 let sim: GeckoSimulator;
@@ -40,7 +40,9 @@ describe('restart', () => {
     try {
       const count = () => (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n;
       expect(count()).toBe(first.stored);
-      const cursors = db.prepare('SELECT pool_id, last_trade_id, last_trade_timestamp FROM collection_state ORDER BY pool_id').all() as {
+      const cursors = db
+        .prepare('SELECT pool_id, last_trade_id, last_trade_timestamp FROM collection_state ORDER BY pool_id')
+        .all() as {
         pool_id: string;
         last_trade_id: string;
         last_trade_timestamp: string;
@@ -48,7 +50,9 @@ describe('restart', () => {
       expect(cursors.map((c) => c.pool_id).sort()).toEqual(sim.pools.map((p) => `solana_${p.address}`).sort());
       // Each cursor names a stored trade, and the newest one of its pool.
       for (const c of cursors) {
-        const newest = db.prepare('SELECT max(block_timestamp) AS t FROM trades WHERE pool_id = ?').get(c.pool_id) as { t: string };
+        const newest = db.prepare('SELECT max(block_timestamp) AS t FROM trades WHERE pool_id = ?').get(c.pool_id) as {
+          t: string;
+        };
         expect(newest.t).toBe(c.last_trade_timestamp);
         expect(db.prepare('SELECT 1 FROM trades WHERE id = ?').get(c.last_trade_id)).toBeDefined();
       }

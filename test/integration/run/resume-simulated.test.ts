@@ -3,7 +3,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { startCollection, type CollectionOptions } from '../../../src/run/collection-run.ts';
+import { type CollectionOptions, startCollection } from '../../../src/run/collection-run.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dbPath = path.join(tempDir(), 'resume.db');

@@ -4,20 +4,25 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../support/temp-dir.ts';
 import { BIN } from '../../support/repo.ts';
-
+import { tempDir } from '../../support/temp-dir.ts';
 
 describe('SIGINT', () => {
   it('drains and keeps every acked trade, then exits 0 with a summary', async () => {
     const dbPath = path.join(tempDir(), 'sigint.db');
-    const child = spawn(process.execPath, [BIN, 'collect', '--simulate', '--collectors', '3', '--poll-interval', '0.5', '--db', `sqlite:///${dbPath}`], {
-      env: { ...process.env, GECKO_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'collect', '--simulate', '--collectors', '3', '--poll-interval', '0.5', '--db', `sqlite:///${dbPath}`],
+      {
+        env: { ...process.env, GECKO_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     // Logs (pino JSON) and the stop notice go to stderr; the summary to stdout.
     const running = new Promise<void>((resolve) => {
@@ -34,7 +39,9 @@ describe('SIGINT', () => {
       child.kill('SIGINT');
       const { code, signal } = await exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
-      expect(stderr).toContain('SIGINT: stopping (finishing requests, flushing, draining the writer); again to exit at once');
+      expect(stderr).toContain(
+        'SIGINT: stopping (finishing requests, flushing, draining the writer); again to exit at once',
+      );
     } finally {
       clearTimeout(timeout);
     }

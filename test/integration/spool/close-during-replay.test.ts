@@ -14,7 +14,6 @@ const dir = tempDir('gecko-close-replay-');
 const BATCHES = 120;
 const ROWS = 5;
 
-
 describe('close() during a replay', () => {
   it('returns without draining the spool, and the next start replays the rest', async () => {
     const dbPath = path.join(dir, 'replay.db');
@@ -23,7 +22,9 @@ describe('close() during a replay', () => {
     await first.initialize();
     first.breaker.isolate();
     const acks = await Promise.all(
-      Array.from({ length: BATCHES }, (_, b) => first.write({ trades: Array.from({ length: ROWS }, (_, i) => syntheticTrade(b * ROWS + i)) })),
+      Array.from({ length: BATCHES }, (_, b) =>
+        first.write({ trades: Array.from({ length: ROWS }, (_, i) => syntheticTrade(b * ROWS + i)) }),
+      ),
     );
     expect(acks.every((a) => a.deferred)).toBe(true);
     expect(first.deferredDepth().batches).toBe(BATCHES);

@@ -5,11 +5,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { DeferredQueue } from '../../../src/spool/deferred-queue.ts';
 import type { WritePayload } from '../../../src/protocol/messages.ts';
-import { tempDir } from '../../support/temp-dir.ts';
-import { makePayload } from '../../support/spool-payloads.ts';
+import { DeferredQueue } from '../../../src/spool/deferred-queue.ts';
 import { REPO_ROOT } from '../../support/repo.ts';
+import { makePayload } from '../../support/spool-payloads.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const CHILD = path.join(import.meta.dirname, 'fixtures/defer-child.js');
 const ROOT = REPO_ROOT;

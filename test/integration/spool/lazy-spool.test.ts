@@ -13,8 +13,8 @@ import { tradeCount } from '../../support/trade-count.ts';
 const dir = tempDir('gecko-lazy-spool-');
 
 const trades = (from: number, n: number) => Array.from({ length: n }, (_, i) => syntheticTrade(from + i));
-const spoolFiles = (dbPath: string) => fs.readdirSync(path.dirname(dbPath)).filter((f) => f.startsWith(`${path.basename(dbPath)}.spool`));
-
+const spoolFiles = (dbPath: string) =>
+  fs.readdirSync(path.dirname(dbPath)).filter((f) => f.startsWith(`${path.basename(dbPath)}.spool`));
 
 describe('lazy spool file', () => {
   it('a run that defers nothing leaves no .spool file beside the database', async () => {
@@ -41,7 +41,10 @@ describe('lazy spool file', () => {
       expect(fs.existsSync(spoolPath)).toBe(false);
       // Shut the gate as the supervisor does when the writer keeps crashing: senders spool instead.
       first.breaker.isolate();
-      const acks = await Promise.all([first.write({ trades: trades(100, 20) }), first.write({ trades: trades(200, 30) })]);
+      const acks = await Promise.all([
+        first.write({ trades: trades(100, 20) }),
+        first.write({ trades: trades(200, 30) }),
+      ]);
       expect(acks.map((a) => a.deferred)).toEqual([true, true]);
       // Acknowledged as deferred means committed to the spool file, which now exists.
       expect(fs.existsSync(spoolPath)).toBe(true);
@@ -67,11 +70,14 @@ describe('lazy spool file', () => {
     expect(spoolFiles(dbPath)).toEqual([]);
   });
 
-  it('a spool at a path of the caller\'s choosing stays when drained (it may be shared)', async () => {
+  it("a spool at a path of the caller's choosing stays when drained (it may be shared)", async () => {
     const dbPath = path.join(dir, 'custom-spool.db');
     const spoolPath = path.join(dir, 'chosen.spool');
     const open = async () => {
-      const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) }, { deferred: { path: spoolPath } });
+      const m = new LockOptimizedDatabaseManager(
+        { url: urlFromDatabasePath(dbPath) },
+        { deferred: { path: spoolPath } },
+      );
       await m.initialize();
       return m;
     };

@@ -1,7 +1,7 @@
 // Collector threads lower their own CPU priority, and only their own: the writer and the main thread keep theirs.
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
 import { checkNice, lowerThisThreadPriority, type ThreadPriorityOutcome } from '../../../src/common/thread-priority.ts';
 import { threadNice } from '../../support/thread-nice.ts';
 
@@ -35,7 +35,11 @@ describe('lowerThisThreadPriority', () => {
 
   it('does nothing off Linux, where it would slow the whole process', () => {
     const before = threadNice('thread-self');
-    expect(lowerThisThreadPriority(10, 'darwin')).toEqual({ applied: false, nice: 10, reason: 'per-thread priorities need Linux (this is darwin)' });
+    expect(lowerThisThreadPriority(10, 'darwin')).toEqual({
+      applied: false,
+      nice: 10,
+      reason: 'per-thread priorities need Linux (this is darwin)',
+    });
     expect(threadNice('thread-self')).toBe(before);
   });
 

@@ -14,7 +14,8 @@ describe('checkpointer thread', () => {
     const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(db), checkpointIntervalMs: 100 });
     await m.initialize();
     const sizeBefore = fs.statSync(db).size;
-    for (let b = 0; b < 20; b++) await m.storeTradeDataOptimized(Array.from({ length: 500 }, (_, i) => syntheticTrade(b * 500 + i)));
+    for (let b = 0; b < 20; b++)
+      await m.storeTradeDataOptimized(Array.from({ length: 500 }, (_, i) => syntheticTrade(b * 500 + i)));
     await until(async () => ((await m.getLockContentionMetrics()).writer.checkpoints ?? 0) > 0);
     // The writer never checkpointed (its own checkpoints are off when the thread runs), yet the file grew.
     expect((await m.getWriterMetrics()).checkpoints).toBe(0);

@@ -5,11 +5,11 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
+import type { TradeRecord } from '../../../src/protocol/records.ts';
+import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import { fastPathValues } from '../../../src/trades/packed-batch-check.ts';
 import { packTrades, unpackTradeValues } from '../../../src/trades/trade-packing.ts';
 import { checkTradeValuesAt, TRADE_FIELDS } from '../../../src/trades/trade-validation.ts';
-import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import type { TradeRecord } from '../../../src/protocol/records.ts';
 import { fixtureTrades } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -19,7 +19,8 @@ const good = (i: number): TradeRecord => syntheticTrade(i, { seed: 11 });
 function slowPath(packed: string, count: number): { values: unknown[]; verdicts: (string | null)[] } {
   const values = unpackTradeValues(packed, count);
   const verdicts: (string | null)[] = [];
-  for (let at = 0, i = 0; at < values.length; at += TRADE_FIELDS, i++) verdicts.push(checkTradeValuesAt(values, at, i)?.reason ?? null);
+  for (let at = 0, i = 0; at < values.length; at += TRADE_FIELDS, i++)
+    verdicts.push(checkTradeValuesAt(values, at, i)?.reason ?? null);
   return { values, verdicts };
 }
 
@@ -63,7 +64,10 @@ describe('packed batch fast path', () => {
 
   it('accepts a batch only when the row-by-row checks accept every row unchanged (2,000 mutated batches)', () => {
     let state = 99;
-    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const next = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
     let fastTaken = 0;
     let fastRefused = 0;
     for (let n = 0; n < 2000; n++) {
@@ -80,7 +84,8 @@ describe('packed batch fast path', () => {
         continue;
       }
       fastTaken++;
-      if (slow.verdicts.some((v) => v !== null)) expect.fail(`fast path took a batch the checks refuse: ${slow.verdicts.filter(Boolean).join('; ')}`);
+      if (slow.verdicts.some((v) => v !== null))
+        expect.fail(`fast path took a batch the checks refuse: ${slow.verdicts.filter(Boolean).join('; ')}`);
       expect(fast[TRADE_FIELDS - 1]).toBe(slow.values[TRADE_FIELDS - 1]);
     }
     // Both branches were exercised.
@@ -100,7 +105,11 @@ describe('packed batch fast path', () => {
     const read = (file: string) => {
       const db = new Database(file, { readonly: true });
       try {
-        return db.prepare('SELECT id, pool_id, block_number, typeof(block_number) AS bt, tx_hash, tx_from_address, from_token_amount, to_token_amount, price_usd, volume_usd, side, block_timestamp FROM trades ORDER BY id').all();
+        return db
+          .prepare(
+            'SELECT id, pool_id, block_number, typeof(block_number) AS bt, tx_hash, tx_from_address, from_token_amount, to_token_amount, price_usd, volume_usd, side, block_timestamp FROM trades ORDER BY id',
+          )
+          .all();
       } finally {
         db.close();
       }

@@ -2,10 +2,10 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
-import { normalizeTimestamp, validateTrade } from '../../../src/trades/trade-validation.ts';
-import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
+import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
+import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import { normalizeTimestamp, validateTrade } from '../../../src/trades/trade-validation.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dbPath = path.join(tempDir(), 'rows.db');
@@ -26,7 +26,11 @@ const BAD: [string, unknown, RegExp][] = [
   ['amount not a decimal', { ...good(103), volumeUsd: '12abc' }, /^volumeUsd is "12abc"/],
   ['amount as a number', { ...good(104), priceUsd: 1.25 }, /^priceUsd is 1.25 \(number\)/],
   ['bad side', { ...good(105), side: 'hold' }, /^side is "hold".*"buy" or "sell"/],
-  ['unparseable timestamp', { ...good(106), blockTimestamp: '2025-13-45T99:00:00Z' }, /^blockTimestamp .* not a valid date-time/],
+  [
+    'unparseable timestamp',
+    { ...good(106), blockTimestamp: '2025-13-45T99:00:00Z' },
+    /^blockTimestamp .* not a valid date-time/,
+  ],
   ['over-long tx hash', { ...good(107), txHash: 'x'.repeat(500) }, /^txHash is 500 characters, longer than 100/],
   ['over-long id', { ...good(108), id: 'y'.repeat(300) }, /^id is 300 characters, longer than 200/],
   ['not an object', 'just a string', /^row is "just a string".*expected a trade object/],
@@ -73,35 +77,74 @@ describe('packed batches in the writer (validated in place, one flat array per b
   ];
   const rowsOf = (p: string, ids: string[]) => {
     const db = new Database(p, { readonly: true });
-    const rows = db.prepare(`SELECT id, pool_id, block_number, tx_hash, from_token_amount, volume_usd, side, block_timestamp FROM trades WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`).all(...ids);
+    const rows = db
+      .prepare(
+        `SELECT id, pool_id, block_number, tx_hash, from_token_amount, volume_usd, side, block_timestamp FROM trades WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
+      )
+      .all(...ids);
     db.close();
     return rows;
   };
   const expected = (ts: typeof goods) =>
     ts
-      .map((t) => ({ id: t.id, pool_id: t.poolId, block_number: t.blockNumber, tx_hash: t.txHash, from_token_amount: t.fromTokenAmount, volume_usd: t.volumeUsd, side: t.side, block_timestamp: normalizeTimestamp(t.blockTimestamp) }))
+      .map((t) => ({
+        id: t.id,
+        pool_id: t.poolId,
+        block_number: t.blockNumber,
+        tx_hash: t.txHash,
+        from_token_amount: t.fromTokenAmount,
+        volume_usd: t.volumeUsd,
+        side: t.side,
+        block_timestamp: normalizeTimestamp(t.blockTimestamp),
+      }))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
   const goods = [good(300), { ...good(301), txHash: null, blockNumber: null }, good(302)];
 
-  it.each([false, true])('stores the good rows exactly and rejects the bad ones with reasons (sortGroupById %s)', async (sortGroupById) => {
-    const p = path.join(tempDir(), `packed-${sortGroupById}.db`);
-    const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(p), sortGroupById });
-    await m.initialize();
-    try {
-      const batch = [badPackable[0]!, goods[0]!, badPackable[1]!, badPackable[2]!, goods[1]!, badPackable[3]!, goods[2]!];
-      // A second batch in flight at once, so the group commit holds two batches (ids interleave when sorted).
-      const other = [good(400), good(401), good(402), good(403)];
-      const [r, r2] = await Promise.all([m.storeTradeDataOptimized(batch), m.storeTradeDataOptimized(other)]);
-      expect(r.inserted).toBe(3);
-      expect(r2.inserted).toBe(4);
-      expect(r.rejected.map((x) => x.id)).toEqual(badPackable.map((b) => b.id));
-      expect(r.rejected.map((x) => x.reason.split(' ')[0])).toEqual(['side', 'fromTokenAmount', 'blockTimestamp', 'poolId']);
-      expect(rowsOf(p, goods.map((g) => g.id))).toEqual(expected(goods));
-      expect(rowsOf(p, other.map((g) => g.id))).toEqual(expected(other));
-    } finally {
-      await m.close();
-    }
-  });
+  it.each([false, true])(
+    'stores the good rows exactly and rejects the bad ones with reasons (sortGroupById %s)',
+    async (sortGroupById) => {
+      const p = path.join(tempDir(), `packed-${sortGroupById}.db`);
+      const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(p), sortGroupById });
+      await m.initialize();
+      try {
+        const batch = [
+          badPackable[0]!,
+          goods[0]!,
+          badPackable[1]!,
+          badPackable[2]!,
+          goods[1]!,
+          badPackable[3]!,
+          goods[2]!,
+        ];
+        // A second batch in flight at once, so the group commit holds two batches (ids interleave when sorted).
+        const other = [good(400), good(401), good(402), good(403)];
+        const [r, r2] = await Promise.all([m.storeTradeDataOptimized(batch), m.storeTradeDataOptimized(other)]);
+        expect(r.inserted).toBe(3);
+        expect(r2.inserted).toBe(4);
+        expect(r.rejected.map((x) => x.id)).toEqual(badPackable.map((b) => b.id));
+        expect(r.rejected.map((x) => x.reason.split(' ')[0])).toEqual([
+          'side',
+          'fromTokenAmount',
+          'blockTimestamp',
+          'poolId',
+        ]);
+        expect(
+          rowsOf(
+            p,
+            goods.map((g) => g.id),
+          ),
+        ).toEqual(expected(goods));
+        expect(
+          rowsOf(
+            p,
+            other.map((g) => g.id),
+          ),
+        ).toEqual(expected(other));
+      } finally {
+        await m.close();
+      }
+    },
+  );
 });
 
 describe('timestamps', () => {
@@ -117,9 +160,15 @@ describe('timestamps', () => {
   });
 
   it.each([
-    '2025-02-30T00:00:00Z', 'yesterday', '2025-08-28T25:00:00Z', '',
+    '2025-02-30T00:00:00Z',
+    'yesterday',
+    '2025-08-28T25:00:00Z',
+    '',
     // The stored format too: Date.parse alone would roll Feb 30 over to Mar 2.
-    '2025-02-30 00:00:00.000000', '2023-02-29 12:00:00.000000', '2025-04-31 00:00:00.000000', '2025-01-01 24:00:00.000000',
+    '2025-02-30 00:00:00.000000',
+    '2023-02-29 12:00:00.000000',
+    '2025-04-31 00:00:00.000000',
+    '2025-01-01 24:00:00.000000',
   ])('rejects %j', (input) => {
     expect(normalizeTimestamp(input)).toBeNull();
   });

@@ -149,7 +149,10 @@ describe('BatchProcessor: flush reasons', () => {
     const { calls, process } = manualProcess<number, void>();
     const reasons: string[] = [];
     const p = new BatchProcessor<number, void>({
-      process: (batch, info) => (reasons.push(info.reason), process(batch)),
+      process: (batch, info) => {
+        reasons.push(info.reason);
+        return process(batch);
+      },
       config: { maxBatchSize: 2, maxWaitMs: 100, maxRetries: 0, retryDelayMs: 1 },
     });
     // One batch runs at a time, so each later batch waits for the slot while the test arranges its state.
@@ -179,10 +182,13 @@ describe('BatchProcessor: flush reasons', () => {
 describe('BatchProcessor: retries and failures', () => {
   it('retries a failed batch with exponential backoff, then succeeds', async () => {
     const attempts: number[] = [];
-    const p = processor(async (_b: number[]) => {
-      attempts.push(Date.now());
-      if (attempts.length <= 2) throw new WriteFailedError('database is locked', 'SQLITE_BUSY');
-    }, { maxRetries: 3, retryDelayMs: 100 });
+    const p = processor(
+      async (_b: number[]) => {
+        attempts.push(Date.now());
+        if (attempts.length <= 2) throw new WriteFailedError('database is locked', 'SQLITE_BUSY');
+      },
+      { maxRetries: 3, retryDelayMs: 100 },
+    );
     const done = track(p.add([1, 2, 3]));
     await vi.advanceTimersByTimeAsync(1000);
     expect(attempts.map((t) => t - T0)).toEqual([0, 100, 300]);
@@ -223,9 +229,12 @@ describe('BatchProcessor: retries and failures', () => {
   });
 
   it('flush() also rejects with every failed item it covered', async () => {
-    const p = processor(async (b: number[]) => {
-      if (b.includes(2)) throw sqliteError('SQLITE_IOERR');
-    }, { maxBatchSize: 2, maxRetries: 0 });
+    const p = processor(
+      async (b: number[]) => {
+        if (b.includes(2)) throw sqliteError('SQLITE_IOERR');
+      },
+      { maxBatchSize: 2, maxRetries: 0 },
+    );
     const added = track(p.add([1, 2, 3]));
     const flushed = p.flush().catch((e: unknown) => e);
     await settle();
@@ -237,7 +246,11 @@ describe('BatchProcessor: retries and failures', () => {
     const process = vi.fn(async (_b: number[]) => {
       throw sqliteError('SQLITE_CONSTRAINT_CHECK');
     });
-    const p = processor(process, { maxRetries: 5 }, { shouldRetry: (err) => (err as { code?: string }).code === 'SQLITE_BUSY' });
+    const p = processor(
+      process,
+      { maxRetries: 5 },
+      { shouldRetry: (err) => (err as { code?: string }).code === 'SQLITE_BUSY' },
+    );
     const done = track(p.add([1]));
     await p.flush().catch(() => undefined);
     expect(process).toHaveBeenCalledTimes(1);
@@ -276,10 +289,10 @@ describe('BatchProcessor: retries and failures', () => {
 
 describe('BatchProcessor: stats', () => {
   it('counts batches, sizes, processing time and the last flush time', async () => {
-    const p = processor(
-      (b: number[]) => new Promise<void>((resolve) => setTimeout(resolve, b.length * 10)),
-      { maxBatchSize: 4, maxWaitMs: 500 },
-    );
+    const p = processor((b: number[]) => new Promise<void>((resolve) => setTimeout(resolve, b.length * 10)), {
+      maxBatchSize: 4,
+      maxWaitMs: 500,
+    });
     expect(p.getStats()).toEqual({
       totalProcessed: 0,
       totalBatches: 0,

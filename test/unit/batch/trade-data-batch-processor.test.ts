@@ -2,14 +2,14 @@
 // when it cannot be written (fallback on a breaker rejection or exhausted retries, else back to the caller).
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TradeDataBatchProcessor, defaultTradeRetry } from '../../../src/batch/trade-data-batch-processor.ts';
+import { defaultTradeRetry, TradeDataBatchProcessor } from '../../../src/batch/trade-data-batch-processor.ts';
+import type { StoreResult, TradeStore } from '../../../src/batch/trade-store.ts';
 import { CircuitBreaker, CircuitBreakerError } from '../../../src/breaker/circuit-breaker.ts';
 import { BATCH_PRESETS } from '../../../src/config/batch-config.ts';
-import type { StoreResult, TradeStore } from '../../../src/batch/trade-store.ts';
-import type { LockContentionMetrics } from '../../../src/protocol/lock-contention-metrics.ts';
 import { BatchFailedError, ConfigError, WriteFailedError, WriterUnavailableError } from '../../../src/errors.ts';
-import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import type { LockContentionMetrics } from '../../../src/protocol/lock-contention-metrics.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
+import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import { sqliteError, track } from './helpers.ts';
 
 beforeEach(() => {
@@ -19,7 +19,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const trades = (from: number, n: number): TradeRecord[] => Array.from({ length: n }, (_, i) => syntheticTrade(from + i));
+const trades = (from: number, n: number): TradeRecord[] =>
+  Array.from({ length: n }, (_, i) => syntheticTrade(from + i));
 
 /** A store that stores by id and can be told to fail. */
 class FakeStore implements TradeStore {
@@ -55,8 +56,9 @@ describe('TradeDataBatchProcessor', () => {
     const store = new FakeStore();
     expect(new TradeDataBatchProcessor(store, 'development').config).toEqual(BATCH_PRESETS.development);
     expect(new TradeDataBatchProcessor(store).config).toEqual(BATCH_PRESETS.production);
-    expect(new TradeDataBatchProcessor(store, { maxBatchSize: 7, maxWaitMs: 10, maxRetries: 0, retryDelayMs: 1 }).config)
-      .toEqual({ maxBatchSize: 7, maxWaitMs: 10, maxRetries: 0, retryDelayMs: 1 });
+    expect(
+      new TradeDataBatchProcessor(store, { maxBatchSize: 7, maxWaitMs: 10, maxRetries: 0, retryDelayMs: 1 }).config,
+    ).toEqual({ maxBatchSize: 7, maxWaitMs: 10, maxRetries: 0, retryDelayMs: 1 });
     expect(() => new TradeDataBatchProcessor(store, 'staging' as 'production')).toThrow(ConfigError);
   });
 
@@ -94,7 +96,13 @@ describe('TradeDataBatchProcessor', () => {
     expect(done).toMatchObject({ settled: true, ok: true });
     expect(deferred).toEqual([batch]);
     expect(store.calls).toHaveLength(1);
-    expect(p.getStats()).toMatchObject({ fallbackBatches: 1, fallbackItems: 3, failedBatches: 0, retries: 0, totalProcessed: 0 });
+    expect(p.getStats()).toMatchObject({
+      fallbackBatches: 1,
+      fallbackItems: 3,
+      failedBatches: 0,
+      retries: 0,
+      totalProcessed: 0,
+    });
   });
 
   it('with a breaker option, an isolated breaker never reaches the store and the fallback takes the batch', async () => {
@@ -115,7 +123,11 @@ describe('TradeDataBatchProcessor', () => {
     const store = new FakeStore();
     store.failWith = () => new WriterUnavailableError('writer crashed');
     const fallback = vi.fn(async () => undefined);
-    const p = new TradeDataBatchProcessor(store, { maxBatchSize: 2, maxRetries: 2, retryDelayMs: 10 }, { fallback, random: () => 0 });
+    const p = new TradeDataBatchProcessor(
+      store,
+      { maxBatchSize: 2, maxRetries: 2, retryDelayMs: 10 },
+      { fallback, random: () => 0 },
+    );
     const done = track(p.addTrades(trades(0, 2)));
     await vi.advanceTimersByTimeAsync(100);
     expect(store.calls).toHaveLength(3);

@@ -5,8 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   CircuitBreaker,
   CircuitBreakerError,
-  isCircuitBreakerError,
   type CircuitBreakerOptions,
+  isCircuitBreakerError,
 } from '../../../src/breaker/circuit-breaker.ts';
 import { ConfigError, WriteFailedError } from '../../../src/errors.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
@@ -42,7 +42,8 @@ describe('CircuitBreaker: consecutive failures', () => {
   it('execute runs fn while closed, records the outcome, and rejects without calling fn when open', async () => {
     const { breaker, clock } = makeBreaker();
     await expect(breaker.execute(() => 42)).resolves.toBe(42);
-    for (let i = 0; i < 3; i++) await expect(breaker.execute(() => Promise.reject(ioError()))).rejects.toThrow('disk I/O');
+    for (let i = 0; i < 3; i++)
+      await expect(breaker.execute(() => Promise.reject(ioError()))).rejects.toThrow('disk I/O');
     expect(breaker.state).toBe('OPEN');
 
     clock.advance(400);
@@ -126,7 +127,12 @@ describe('CircuitBreaker: half-open', () => {
     clock.advance(1);
     expect(breaker.state).toBe('HALF_OPEN');
 
-    expect([breaker.canPass(), breaker.canPass(), breaker.canPass(), breaker.canPass()]).toEqual([true, true, true, false]);
+    expect([breaker.canPass(), breaker.canPass(), breaker.canPass(), breaker.canPass()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     breaker.recordSuccess();
     breaker.recordSuccess();
     expect(breaker.state).toBe('HALF_OPEN');
@@ -215,7 +221,9 @@ describe('CircuitBreaker: half-open', () => {
 describe('CircuitBreaker: error filter', () => {
   it('a constraint error does not count, SQLITE_FULL does', () => {
     const { breaker } = makeBreaker({ consecutiveFailures: 2 });
-    const constraint = Object.assign(new Error('UNIQUE constraint failed: trades.id'), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
+    const constraint = Object.assign(new Error('UNIQUE constraint failed: trades.id'), {
+      code: 'SQLITE_CONSTRAINT_UNIQUE',
+    });
     for (let i = 0; i < 5; i++) expect(breaker.recordFailure(constraint)).toBe(false);
     expect(breaker.state).toBe('CLOSED');
     expect(breaker.getStats()).toMatchObject({ failures: 0, ignoredErrors: 5, consecutiveFailures: 0 });
@@ -349,7 +357,14 @@ describe('CircuitBreaker: events and stats', () => {
     breaker.canPass();
     breaker.recordSuccess();
     clock.advance(5000);
-    expect(breaker.getStats()).toMatchObject({ state: 'CLOSED', openedAt: null, unhealthySince: null, openUntil: null, timeInOpenMs: 1000, generation: 3 });
+    expect(breaker.getStats()).toMatchObject({
+      state: 'CLOSED',
+      openedAt: null,
+      unhealthySince: null,
+      openUntil: null,
+      timeInOpenMs: 1000,
+      generation: 3,
+    });
   });
 
   it('rejects invalid options with ConfigError', () => {

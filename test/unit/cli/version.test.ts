@@ -12,7 +12,9 @@ describe('gecko-collector --version', () => {
   it.each(['--version', '-V', 'version'])('%s prints the version line and exits 0', async (flag) => {
     const c = captureIo();
     expect(await main([flag], c.io)).toBe(0);
-    expect(c.stdout()).toBe(`gecko-collector ${version} (Node ${process.version}, SQLite ${c.stdout().match(/SQLite (\d+\.\d+\.\d+)\)/)?.[1]})\n`);
+    expect(c.stdout()).toBe(
+      `gecko-collector ${version} (Node ${process.version}, SQLite ${c.stdout().match(/SQLite (\d+\.\d+\.\d+)\)/)?.[1]})\n`,
+    );
     expect(c.stdout()).toMatch(/SQLite 3\.\d+\.\d+\)\n$/);
     expect(c.stderr()).toBe('');
   });

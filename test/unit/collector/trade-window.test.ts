@@ -1,10 +1,10 @@
 // The overlap filter and cursor of one pool, without threads or HTTP: repeats dropped by id, the cursor at the
 // newest new trade, gaps only when a full response does not reach back, restart seeding and rollback.
 import { describe, expect, it } from 'vitest';
-import { distributePools, parsePoolsFile } from '../../../src/run/pool-assignments.ts';
 import { TradeWindow, timestampMs } from '../../../src/collector/trade-window.ts';
-import { storedTimestamp } from '../../../src/sqlite/trade-statements.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
+import { distributePools, parsePoolsFile } from '../../../src/run/pool-assignments.ts';
+import { storedTimestamp } from '../../../src/sqlite/trade-statements.ts';
 
 const T0 = Date.parse('2025-09-01T12:00:00Z');
 
@@ -70,7 +70,9 @@ describe('TradeWindow', () => {
   });
 
   it('a partial response never makes a gap (it holds everything of the last 24 h)', () => {
-    const w = new TradeWindow('solana_P', { cursor: { lastTradeId: trade(3, 1).id, lastTradeTimestamp: '2025-09-01 12:00:01.000000' } });
+    const w = new TradeWindow('solana_P', {
+      cursor: { lastTradeId: trade(3, 1).id, lastTradeTimestamp: '2025-09-01 12:00:01.000000' },
+    });
     expect(w.accept(response(50), T0 + 60_000).gap).toBeNull();
   });
 
@@ -123,7 +125,10 @@ describe('pool lists', () => {
   });
 
   it('deals pools round-robin into at most N non-empty groups', () => {
-    expect(distributePools([1, 2, 3, 4, 5], 2)).toEqual([[1, 3, 5], [2, 4]]);
+    expect(distributePools([1, 2, 3, 4, 5], 2)).toEqual([
+      [1, 3, 5],
+      [2, 4],
+    ]);
     expect(distributePools([1, 2], 4)).toEqual([[1], [2]]);
   });
 });

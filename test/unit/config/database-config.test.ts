@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BATCH_PRESETS, resolveBatchConfig } from '../../../src/config/batch-config.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../../../src/config/database-config.ts';
 import { databasePathFromUrl } from '../../../src/config/database-url.ts';
-import { BATCH_PRESETS, resolveBatchConfig } from '../../../src/config/batch-config.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
 describe('database url', () => {

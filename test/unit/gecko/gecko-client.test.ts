@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { compareDecimalStrings } from '../../../src/trades/decimal-string.ts';
-import { GeckoTerminalClient, type GeckoClientOptions } from '../../../src/gecko/gecko-client.ts';
+import type { Sleep } from '../../../src/common/abortable-sleep.ts';
+import { type GeckoClientOptions, GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
 import {
   GeckoHttpError,
   GeckoNetworkError,
@@ -10,9 +10,9 @@ import {
   GeckoTimeoutError,
 } from '../../../src/gecko/gecko-errors.ts';
 import { backoffDelayMs, parseRetryAfterMs } from '../../../src/gecko/retry-timing.ts';
-import type { Sleep } from '../../../src/common/abortable-sleep.ts';
 import type { RateLimiter } from '../../../src/rate-limit/rate-limiter.ts';
-import { startGeckoSimulator, type GeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { compareDecimalStrings } from '../../../src/trades/decimal-string.ts';
 
 class CountingLimiter implements RateLimiter {
   acquired = 0;
@@ -77,7 +77,14 @@ afterAll(async () => {
 
 beforeEach(() => {
   limiter = new CountingLimiter();
-  sim.setFaults({ throttleRate: 0, serverErrorRate: 0, malformedRate: 0, slowMs: 0, retryAfter: 1, throttleStyle: 'status' });
+  sim.setFaults({
+    throttleRate: 0,
+    serverErrorRate: 0,
+    malformedRate: 0,
+    slowMs: 0,
+    retryAfter: 1,
+    throttleStyle: 'status',
+  });
   urls.length = 0;
   accepts.length = 0;
 });
@@ -89,7 +96,8 @@ describe('GeckoTerminalClient happy path', () => {
     expect(trades).toHaveLength(300);
     expect(new Set(trades.map((t) => t.id)).size).toBe(300);
     for (const t of trades) expect(t.poolId).toBe(`solana_${pool}`);
-    for (let i = 1; i < trades.length; i++) expect(trades[i - 1]!.blockTimestamp >= trades[i]!.blockTimestamp).toBe(true);
+    for (let i = 1; i < trades.length; i++)
+      expect(trades[i - 1]!.blockTimestamp >= trades[i]!.blockTimestamp).toBe(true);
     expect(accepts).toEqual(['application/json;version=20230302']);
     expect(urls).toEqual([`/api/v2/networks/solana/pools/${pool}/trades`]);
     expect(c.getStats()).toEqual({ requests: 1, throttled: 0, retries: 0, errors: 0 });
@@ -103,7 +111,9 @@ describe('GeckoTerminalClient happy path', () => {
     expect(urls[0]).toContain('trade_volume_in_usd_greater_than=250.5');
     expect(trades.length).toBeGreaterThan(0);
     for (const t of trades) expect(compareDecimalStrings(t.volumeUsd, '250.5')).toBe(1);
-    await expect(client().getPoolTrades('solana', pool, { minVolumeUsd: -1 })).rejects.toBeInstanceOf(GeckoRequestError);
+    await expect(client().getPoolTrades('solana', pool, { minVolumeUsd: -1 })).rejects.toBeInstanceOf(
+      GeckoRequestError,
+    );
   });
 
   it('reads top, new and multi pools with tokens and dexes included', async () => {
@@ -300,8 +310,20 @@ describe('GeckoTerminalClient under mixed faults', () => {
   it('returns, across retries, exactly the distinct trades the simulator served', async () => {
     const s = await startGeckoSimulator({ seed: 1, pools: 4, tradesPerSecond: 20, historySeconds: 30 });
     try {
-      s.setFaults({ throttleRate: 0.2, throttleStyle: 'mixed', retryAfter: 0, serverErrorRate: 0.15, malformedRate: 0.1 });
-      const c = new GeckoTerminalClient({ baseUrl: s.baseUrl, rateLimiter: limiter, sleep: recordingSleep().sleep, maxRetries: 10, maxThrottleRetries: 10 });
+      s.setFaults({
+        throttleRate: 0.2,
+        throttleStyle: 'mixed',
+        retryAfter: 0,
+        serverErrorRate: 0.15,
+        malformedRate: 0.1,
+      });
+      const c = new GeckoTerminalClient({
+        baseUrl: s.baseUrl,
+        rateLimiter: limiter,
+        sleep: recordingSleep().sleep,
+        maxRetries: 10,
+        maxThrottleRetries: 10,
+      });
       const received = new Set<string>();
       let badBodies = 0;
       for (let round = 0; round < 5; round++) {

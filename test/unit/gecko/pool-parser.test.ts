@@ -71,9 +71,26 @@ describe('parsePoolsBody on the real new_pools fixture', () => {
 
   it.each<[string, (d: RawDoc) => unknown, string, RegExp]>([
     ['data not an array', () => ({ data: 'x' }), 'data', /must be an array/],
-    ['a pool without a dex relationship', (d) => void delete d.data[2]!.relationships.dex, 'data[2].relationships.dex', /is missing/],
-    ['a pool without an address', (d) => void delete d.data[4]!.attributes.address, 'data[4].attributes.address', /is missing/],
-    ['a reserve that is a number', (d) => void (d.data[1]!.attributes.reserve_in_usd = 12.5), 'data[1].attributes.reserve_in_usd', /decimal string/],
+    [
+      'a pool without a dex relationship',
+      (d) => void delete d.data[2]!.relationships.dex,
+      'data[2].relationships.dex',
+      /is missing/,
+    ],
+    [
+      'a pool without an address',
+      (d) => void delete d.data[4]!.attributes.address,
+      'data[4].attributes.address',
+      /is missing/,
+    ],
+    [
+      'a reserve that is a number',
+      (d) => {
+        d.data[1]!.attributes.reserve_in_usd = 12.5;
+      },
+      'data[1].attributes.reserve_in_usd',
+      /decimal string/,
+    ],
   ])('refuses %s, naming the field', (_name, mutate, path, problem) => {
     const copy = JSON.parse(raw) as RawDoc;
     const replaced = mutate(copy);

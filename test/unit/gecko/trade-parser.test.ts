@@ -104,20 +104,105 @@ describe('parseTradesBody on malformed bodies', () => {
     ['null', 'null', undefined, /body must be an object/],
     ['no data', '{"meta":{}}', 'data', /is missing/],
     ['data not an array', '{"data":{"id":"x"}}', 'data', /must be an array, got .*\(object\)/],
-    ['a trade that is null', mutated((d) => void (d.data[3] = null as unknown as RawTrade)), 'data[3]', /must be an object, got null/],
-    ['a trade without attributes', mutated((d) => void delete (d.data[4] as Partial<RawTrade>).attributes), 'data[4].attributes', /is missing/],
+    [
+      'a trade that is null',
+      mutated((d) => {
+        d.data[3] = null as unknown as RawTrade;
+      }),
+      'data[3]',
+      /must be an object, got null/,
+    ],
+    [
+      'a trade without attributes',
+      mutated((d) => void delete (d.data[4] as Partial<RawTrade>).attributes),
+      'data[4].attributes',
+      /is missing/,
+    ],
     ['a trade without id', mutated((d) => void delete (d.data[9] as Partial<RawTrade>).id), 'data[9].id', /is missing/],
-    ['a trade of another type', mutated((d) => void (d.data[1]!.type = 'pool')), 'data[1].type', /must be "trade"/],
-    ['a missing tx_hash', mutated((d) => void delete d.data[5]!.attributes.tx_hash), 'data[5].attributes.tx_hash', /is missing/],
-    ['block_number as a string', mutated((d) => void (d.data[7]!.attributes.block_number = '363106602')), 'data[7].attributes.block_number', /must be a non-negative integer, got "363106602" \(string\)/],
-    ['block_number fractional', mutated((d) => void (d.data[7]!.attributes.block_number = 1.5)), 'data[7].attributes.block_number', /non-negative integer/],
-    ['an amount as a number', mutated((d) => void (d.data[2]!.attributes.from_token_amount = 2.5)), 'data[2].attributes.from_token_amount', /decimal string, got 2.5 \(number\)/],
-    ['an amount in exponent form', mutated((d) => void (d.data[2]!.attributes.to_token_amount = '1e-7')), 'data[2].attributes.to_token_amount', /decimal string/],
-    ['a negative volume', mutated((d) => void (d.data[11]!.attributes.volume_in_usd = '-3.5')), 'data[11].attributes.volume_in_usd', /non-negative decimal/],
-    ['kind not buy/sell', mutated((d) => void (d.data[0]!.attributes.kind = 'swap')), 'data[0].attributes.kind', /must be one of buy\/sell, got "swap"/],
-    ['a buy without its base price', mutated((d) => void delete d.data[firstBuy]!.attributes.price_to_in_usd), `data[${firstBuy}].attributes.price_to_in_usd`, /is missing/],
-    ['a timestamp without zone', mutated((d) => void (d.data[8]!.attributes.block_timestamp = '2025-08-28 16:15:08')), 'data[8].attributes.block_timestamp', /ISO 8601 UTC/],
-    ['tx_from_address null', mutated((d) => void (d.data[6]!.attributes.tx_from_address = null)), 'data[6].attributes.tx_from_address', /non-empty string, got null/],
+    [
+      'a trade of another type',
+      mutated((d) => {
+        d.data[1]!.type = 'pool';
+      }),
+      'data[1].type',
+      /must be "trade"/,
+    ],
+    [
+      'a missing tx_hash',
+      mutated((d) => void delete d.data[5]!.attributes.tx_hash),
+      'data[5].attributes.tx_hash',
+      /is missing/,
+    ],
+    [
+      'block_number as a string',
+      mutated((d) => {
+        d.data[7]!.attributes.block_number = '363106602';
+      }),
+      'data[7].attributes.block_number',
+      /must be a non-negative integer, got "363106602" \(string\)/,
+    ],
+    [
+      'block_number fractional',
+      mutated((d) => {
+        d.data[7]!.attributes.block_number = 1.5;
+      }),
+      'data[7].attributes.block_number',
+      /non-negative integer/,
+    ],
+    [
+      'an amount as a number',
+      mutated((d) => {
+        d.data[2]!.attributes.from_token_amount = 2.5;
+      }),
+      'data[2].attributes.from_token_amount',
+      /decimal string, got 2.5 \(number\)/,
+    ],
+    [
+      'an amount in exponent form',
+      mutated((d) => {
+        d.data[2]!.attributes.to_token_amount = '1e-7';
+      }),
+      'data[2].attributes.to_token_amount',
+      /decimal string/,
+    ],
+    [
+      'a negative volume',
+      mutated((d) => {
+        d.data[11]!.attributes.volume_in_usd = '-3.5';
+      }),
+      'data[11].attributes.volume_in_usd',
+      /non-negative decimal/,
+    ],
+    [
+      'kind not buy/sell',
+      mutated((d) => {
+        d.data[0]!.attributes.kind = 'swap';
+      }),
+      'data[0].attributes.kind',
+      /must be one of buy\/sell, got "swap"/,
+    ],
+    [
+      'a buy without its base price',
+      mutated((d) => void delete d.data[firstBuy]!.attributes.price_to_in_usd),
+      `data[${firstBuy}].attributes.price_to_in_usd`,
+      /is missing/,
+    ],
+    [
+      'a timestamp without zone',
+      mutated((d) => {
+        d.data[8]!.attributes.block_timestamp = '2025-08-28 16:15:08';
+      }),
+      'data[8].attributes.block_timestamp',
+      /ISO 8601 UTC/,
+    ],
+    [
+      'tx_from_address null',
+      mutated((d) => {
+        d.data[6]!.attributes.tx_from_address = null;
+      }),
+      'data[6].attributes.tx_from_address',
+      /non-empty string, got null/,
+    ],
   ])('refuses %s, naming pool and field', (_name, body, path, problem) => {
     expectBadResponse(body, path, problem);
   });

@@ -9,8 +9,8 @@ import { ConfigError } from '../../../src/errors.ts';
 import {
   ALERT_NAMES,
   AlertEvaluator,
-  DEFAULT_ALERT_THRESHOLDS,
   type AlertEvaluatorOptions,
+  DEFAULT_ALERT_THRESHOLDS,
 } from '../../../src/monitoring/alert-evaluator.ts';
 import type { AlertThresholds } from '../../../src/monitoring/metrics-snapshot.ts';
 import { makeAlertInput } from './snapshot-fixture.ts';
@@ -146,13 +146,20 @@ describe('AlertEvaluator: each alert fires above and not at or below its thresho
 
   it('small-batches leaves timer and close flushes out: low traffic is not inefficiency', () => {
     const byReason = (r: Partial<Record<'size' | 'maxWait' | 'flush' | 'close' | 'unspecified', [number, number]>>) => {
-      const out = { size: { batches: 0, rows: 0 }, maxWait: { batches: 0, rows: 0 }, flush: { batches: 0, rows: 0 }, close: { batches: 0, rows: 0 }, unspecified: { batches: 0, rows: 0 } };
+      const out = {
+        size: { batches: 0, rows: 0 },
+        maxWait: { batches: 0, rows: 0 },
+        flush: { batches: 0, rows: 0 },
+        close: { batches: 0, rows: 0 },
+        unspecified: { batches: 0, rows: 0 },
+      };
       for (const [k, [batches, rows]] of Object.entries(r)) out[k as keyof typeof out] = { batches, rows };
       const batches = Object.values(out).reduce((n, f) => n + f.batches, 0);
       const rows = Object.values(out).reduce((n, f) => n + f.rows, 0);
       return { avgBatchSize: rows / batches, maxBatchSize: 50, batches, rows, byReason: out };
     };
-    const at = (r: Parameters<typeof byReason>[0]) => setup().evaluator.evaluate(makeAlertInput({ batch: byReason(r) }));
+    const at = (r: Parameters<typeof byReason>[0]) =>
+      setup().evaluator.evaluate(makeAlertInput({ batch: byReason(r) }));
     // A quiet run: 60 timer flushes of ~5 rows, 4 close tails and a few full batches from the first poll.
     expect(at({ maxWait: [60, 300], close: [4, 8], size: [5, 250] })).toEqual([]);
     // Under load every batch is cut by size or a flush; tiny ones mean batching is not doing its job.
@@ -273,7 +280,9 @@ describe('AlertEvaluator: rates over a recent window', () => {
   it('small-batches is judged on recent batches too', () => {
     const { evaluator, clock } = setup();
     expect(
-      evaluator.evaluate(makeAlertInput({ batch: { avgBatchSize: 200, maxBatchSize: 200, batches: 100, rows: 20_000 } })),
+      evaluator.evaluate(
+        makeAlertInput({ batch: { avgBatchSize: 200, maxBatchSize: 200, batches: 100, rows: 20_000 } }),
+      ),
     ).toEqual([]);
     clock.t += 10_000;
     // 20 new batches of 10 rows: cumulative average 168 rows would pass, the window's 10 rows does not.

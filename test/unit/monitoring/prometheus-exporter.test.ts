@@ -6,9 +6,9 @@ import { ConfigError } from '../../../src/errors.ts';
 import type { CollectorMetricsSnapshot } from '../../../src/monitoring/metrics-snapshot.ts';
 import {
   createMetricsRegistry,
-  startMetricsServer,
   type MetricsServer,
   type MetricsServerOptions,
+  startMetricsServer,
 } from '../../../src/monitoring/prometheus-exporter.ts';
 import { makeSnapshot } from './snapshot-fixture.ts';
 

@@ -1,16 +1,24 @@
 // Which pools a run collects: --top N over several pages of top pools, and the metadata kept for the
 // pools/dexes tables (a dex many pools share is stored once).
 import { describe, expect, it } from 'vitest';
-import { selectPools } from '../../../src/run/pool-selection.ts';
 import type { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
 import type { ParsedPools } from '../../../src/gecko/pool-parser.ts';
 import { componentLogger } from '../../../src/logging/logger.ts';
 import type { DexRecord, PoolRecord } from '../../../src/protocol/records.ts';
+import { selectPools } from '../../../src/run/pool-selection.ts';
 
 const dex = (id: string): DexRecord => ({ id, name: id, network: 'solana' });
 const pool = (address: string, dexId: string): PoolRecord => ({
-  id: `solana_${address}`, address, name: null, dexId, baseTokenId: null, quoteTokenId: null, reserveUsd: null, createdAt: null,
-  discoverySource: 'top', metadataJson: null,
+  id: `solana_${address}`,
+  address,
+  name: null,
+  dexId,
+  baseTokenId: null,
+  quoteTokenId: null,
+  reserveUsd: null,
+  createdAt: null,
+  discoverySource: 'top',
+  metadataJson: null,
 });
 
 /** Pages of top pools as the API would serve them; only getTopPools is called for --top. */

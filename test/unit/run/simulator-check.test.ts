@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tradesRowidMark } from '../../../src/run/pool-assignments.ts';
 import { checkSimulator } from '../../../src/run/simulator-check.ts';
-import { startGeckoSimulator, type GeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir();
@@ -13,11 +13,18 @@ let sim: GeckoSimulator;
 let served: string[];
 
 beforeAll(async () => {
-  sim = await startGeckoSimulator({ seed: 2, pools: 1, tradesPerSecond: 1, historySeconds: 20, clock: () => Date.parse('2025-09-01T12:00:00Z') });
+  sim = await startGeckoSimulator({
+    seed: 2,
+    pools: 1,
+    tradesPerSecond: 1,
+    historySeconds: 20,
+    clock: () => Date.parse('2025-09-01T12:00:00Z'),
+  });
   const res = await fetch(`${sim.baseUrl}/networks/solana/pools/${sim.pools[0]!.address}/trades`);
   served = ((await res.json()) as { data: { id: string }[] }).data.map((t) => t.id);
   // Counted once the body has left; the response may be read before the server's 'finish' event.
-  for (let i = 0; i < 100 && sim.stats().distinctTradesServed < served.length; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && sim.stats().distinctTradesServed < served.length; i++)
+    await new Promise((r) => setTimeout(r, 10));
 });
 
 afterAll(async () => {
@@ -25,7 +32,11 @@ afterAll(async () => {
 });
 
 /** A trades table holding `before` (stored by "an earlier run"), the mark, then `during` (stored by this run). */
-function database(name: string, before: readonly string[], during: readonly string[]): { db: Database.Database; mark: number } {
+function database(
+  name: string,
+  before: readonly string[],
+  during: readonly string[],
+): { db: Database.Database; mark: number } {
   const db = new Database(path.join(dir, name));
   db.exec('CREATE TABLE trades (id VARCHAR(200) NOT NULL PRIMARY KEY, pool_id TEXT)');
   const insert = db.prepare('INSERT INTO trades (id, pool_id) VALUES (?, ?)');
@@ -44,7 +55,14 @@ describe('simulator check', () => {
     const { db, mark } = database('split.db', served.slice(12), served.slice(0, 12));
     try {
       const check = await checkSimulator({ simulator: sim, read: async (fn) => fn(db), rowidMark: mark, stored: 12 });
-      expect(check).toMatchObject({ distinctTradesServed: 20, servedStoredBefore: 8, servedNew: 12, servedInDatabase: 20, allServedStored: true, storedMatchesServed: true });
+      expect(check).toMatchObject({
+        distinctTradesServed: 20,
+        servedStoredBefore: 8,
+        servedNew: 12,
+        servedInDatabase: 20,
+        allServedStored: true,
+        storedMatchesServed: true,
+      });
     } finally {
       db.close();
     }
@@ -54,16 +72,36 @@ describe('simulator check', () => {
     const { db, mark } = database('missing.db', served.slice(12), served.slice(1, 12));
     try {
       const missing = await checkSimulator({ simulator: sim, read: async (fn) => fn(db), rowidMark: mark, stored: 11 });
-      expect(missing).toMatchObject({ servedInDatabase: 19, servedNew: 12, allServedStored: false, storedMatchesServed: false });
-      const offCount = await checkSimulator({ simulator: sim, read: async (fn) => fn(db), rowidMark: mark, stored: 12 });
+      expect(missing).toMatchObject({
+        servedInDatabase: 19,
+        servedNew: 12,
+        allServedStored: false,
+        storedMatchesServed: false,
+      });
+      const offCount = await checkSimulator({
+        simulator: sim,
+        read: async (fn) => fn(db),
+        rowidMark: mark,
+        stored: 12,
+      });
       expect(offCount.storedMatchesServed).toBe(false);
     } finally {
       db.close();
     }
     const complete = database('counted.db', [], served);
     try {
-      const check = await checkSimulator({ simulator: sim, read: async (fn) => fn(complete.db), rowidMark: complete.mark, stored: 21 });
-      expect(check).toMatchObject({ servedStoredBefore: 0, servedNew: 20, allServedStored: true, storedMatchesServed: false });
+      const check = await checkSimulator({
+        simulator: sim,
+        read: async (fn) => fn(complete.db),
+        rowidMark: complete.mark,
+        stored: 21,
+      });
+      expect(check).toMatchObject({
+        servedStoredBefore: 0,
+        servedNew: 20,
+        allServedStored: true,
+        storedMatchesServed: false,
+      });
     } finally {
       complete.db.close();
     }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { compareDecimalStrings } from '../../../src/trades/decimal-string.ts';
 import { GeckoTerminalError } from '../../../src/gecko/gecko-errors.ts';
 import { parsePoolsBody } from '../../../src/gecko/pool-parser.ts';
 import { parseTradesBody } from '../../../src/gecko/trade-parser.ts';
-import { startGeckoSimulator, type GeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import type { GeckoTradeObject } from '../../../src/sim/sim-trade-source.ts';
+import { compareDecimalStrings } from '../../../src/trades/decimal-string.ts';
 
 const START = Date.parse('2025-09-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -13,7 +13,11 @@ const ID = /^solana_(\d+)_([1-9A-HJ-NP-Za-km-z]{88})_(\d+)_(\d+)$/;
 let now = START;
 let sim: GeckoSimulator;
 
-async function get(s: GeckoSimulator, path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; text: string }> {
+async function get(
+  s: GeckoSimulator,
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`${s.baseUrl}${path}`, init);
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
@@ -25,7 +29,13 @@ async function trades(s: GeckoSimulator, address: string, query = ''): Promise<G
 }
 
 beforeAll(async () => {
-  sim = await startGeckoSimulator({ seed: 3, pools: 3, tradesPerSecond: [2, 0.5, 0.002], historySeconds: 3 * 86_400, clock: () => now });
+  sim = await startGeckoSimulator({
+    seed: 3,
+    pools: 3,
+    tradesPerSecond: [2, 0.5, 0.002],
+    historySeconds: 3 * 86_400,
+    clock: () => now,
+  });
 });
 
 afterAll(async () => {
@@ -33,7 +43,14 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  sim.setFaults({ throttleRate: 0, serverErrorRate: 0, malformedRate: 0, slowMs: 0, retryAfter: 1, throttleStyle: 'status' });
+  sim.setFaults({
+    throttleRate: 0,
+    serverErrorRate: 0,
+    malformedRate: 0,
+    slowMs: 0,
+    retryAfter: 1,
+    throttleStyle: 'status',
+  });
 });
 
 describe('simulated trades endpoint', () => {
@@ -51,7 +68,8 @@ describe('simulated trades endpoint', () => {
       expect(Date.parse(a.block_timestamp)).toBeLessThanOrEqual(now);
       expect(a.volume_in_usd.length).toBeGreaterThanOrEqual(50);
       expect(a.kind === 'buy' ? a.to_token_address : a.from_token_address).toBe(pool.baseToken.address);
-      for (const [key, value] of Object.entries(a)) expect(typeof value).toBe(key === 'block_number' ? 'number' : 'string');
+      for (const [key, value] of Object.entries(a))
+        expect(typeof value).toBe(key === 'block_number' ? 'number' : 'string');
       if (previous) {
         expect(a.block_timestamp <= previous.attributes.block_timestamp).toBe(true);
         expect(a.block_number).toBeLessThanOrEqual(previous.attributes.block_number);
@@ -122,7 +140,13 @@ describe('simulated trades endpoint', () => {
   });
 
   it('serves no trade from before its history', async () => {
-    const s = await startGeckoSimulator({ seed: 5, pools: 1, tradesPerSecond: 2, historySeconds: 30, clock: () => START });
+    const s = await startGeckoSimulator({
+      seed: 5,
+      pools: 1,
+      tradesPerSecond: 2,
+      historySeconds: 30,
+      clock: () => START,
+    });
     try {
       const data = await trades(s, s.pools[0]!.address);
       expect(data.length).toBeGreaterThanOrEqual(59);
@@ -141,11 +165,20 @@ describe('simulated trades endpoint', () => {
     const unfiltered = await trades(sim, sim.pools[1]!.address);
     const above = unfiltered.filter((t) => compareDecimalStrings(t.attributes.volume_in_usd, '1000.5') > 0);
     expect(data.slice(0, above.length).map((t) => t.id)).toEqual(above.map((t) => t.id));
-    expect((await get(sim, `/networks/solana/pools/${sim.pools[1]!.address}/trades?trade_volume_in_usd_greater_than=abc`)).status).toBe(400);
+    expect(
+      (await get(sim, `/networks/solana/pools/${sim.pools[1]!.address}/trades?trade_volume_in_usd_greater_than=abc`))
+        .status,
+    ).toBe(400);
   });
 
   it('counts distinct trades served across overlapping responses', async () => {
-    const s = await startGeckoSimulator({ seed: 9, pools: 2, tradesPerSecond: 5, historySeconds: 100, clock: () => now });
+    const s = await startGeckoSimulator({
+      seed: 9,
+      pools: 2,
+      tradesPerSecond: 5,
+      historySeconds: 100,
+      clock: () => now,
+    });
     try {
       const ids = new Set<string>();
       let total = 0;
@@ -179,13 +212,19 @@ describe('simulated pools endpoints', () => {
     expect(parsed.dexes).toHaveLength(3);
     expect(JSON.parse(top.text).included.length).toBeGreaterThan(0);
 
-    const plain = JSON.parse((await get(sim, '/networks/solana/new_pools')).text) as { data: Array<{ attributes: { pool_created_at: string } }>; included?: unknown };
+    const plain = JSON.parse((await get(sim, '/networks/solana/new_pools')).text) as {
+      data: Array<{ attributes: { pool_created_at: string } }>;
+      included?: unknown;
+    };
     expect(plain.included).toBeUndefined();
     const created = plain.data.map((p) => p.attributes.pool_created_at);
     expect([...created].sort().reverse()).toEqual(created);
 
     const wanted = [sim.pools[2]!.address, 'Unknown1111111111111111111111111111111111111', sim.pools[0]!.address];
-    const multi = parsePoolsBody((await get(sim, `/networks/solana/pools/multi/${wanted.join(',')}?include=dex`)).text, { network: 'solana' });
+    const multi = parsePoolsBody(
+      (await get(sim, `/networks/solana/pools/multi/${wanted.join(',')}?include=dex`)).text,
+      { network: 'solana' },
+    );
     expect(multi.pools.map((p) => p.address)).toEqual([sim.pools[2]!.address, sim.pools[0]!.address]);
     expect((await get(sim, '/networks/solana/pools?page=2')).text).toBe('{"data":[]}');
   });
@@ -246,9 +285,12 @@ describe('simulator faults', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
 
     sim.setFaults({ slowMs: 400 });
-    await expect(get(sim, `/networks/solana/pools/${sim.pools[0]!.address}/trades`, { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    await expect(
+      get(sim, `/networks/solana/pools/${sim.pools[0]!.address}/trades`, { signal: AbortSignal.timeout(50) }),
+    ).rejects.toThrow();
     const deadline = Date.now() + 5000;
-    while (sim.stats().abandoned === before.abandoned && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (sim.stats().abandoned === before.abandoned && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     const after = sim.stats();
     expect(after.abandoned - before.abandoned).toBe(1);
     expect(after.faults.slowed - before.faults.slowed).toBe(2);

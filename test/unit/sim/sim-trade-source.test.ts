@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import {
+  createSimPool,
+  latestTradeIndex,
+  recentTrades,
+  simTrade,
+  tradeTimeMs,
+} from '../../../src/sim/sim-trade-source.ts';
 import { compareDecimalStrings, isDecimalString } from '../../../src/trades/decimal-string.ts';
-import { createSimPool, latestTradeIndex, recentTrades, simTrade, tradeTimeMs } from '../../../src/sim/sim-trade-source.ts';
 
 const ORIGIN = Date.parse('2025-09-01T00:00:00Z');
 
@@ -22,7 +28,13 @@ describe('sim trade source', () => {
     expect(simTrade(pool, 1234)).toEqual(simTrade(pool, 1234));
     expect(simTrade(pool, 1234).id).not.toBe(simTrade(pool, 1235).id);
     const a = simTrade(pool, 99).attributes;
-    for (const key of ['from_token_amount', 'to_token_amount', 'price_from_in_usd', 'price_to_in_usd', 'volume_in_usd'] as const) {
+    for (const key of [
+      'from_token_amount',
+      'to_token_amount',
+      'price_from_in_usd',
+      'price_to_in_usd',
+      'volume_in_usd',
+    ] as const) {
       expect(isDecimalString(a[key])).toBe(true);
     }
     expect(a.tx_hash).toHaveLength(88);

@@ -5,19 +5,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WritePayload } from '../../../src/protocol/messages.ts';
 import { StateError, WriteFailedError } from '../../../src/errors.ts';
+import type { WritePayload } from '../../../src/protocol/messages.ts';
 import {
   DeferredQueue,
   DeferredQueueError,
-  SPOOL_APPLICATION_ID,
+  type DeferredQueueOptions,
   defaultSpoolPath,
   payloadRows,
-  type DeferredQueueOptions,
   type ReplayInfo,
+  SPOOL_APPLICATION_ID,
 } from '../../../src/spool/deferred-queue.ts';
-import { tempDir } from '../../support/temp-dir.ts';
 import { makePayload } from '../../support/spool-payloads.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-deferred-');
 let n = 0;
@@ -87,8 +87,21 @@ describe('defer and replay', () => {
     expect(calls.map((c) => c.info.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(calls.map((c) => c.payload)).toEqual([0, 1, 2, 3, 4].map((i) => makePayload(i, i === 2 ? 5 : 2)));
     expect(q.depth()).toEqual({ batches: 0, rows: 0, oldestAgeMs: null, bytes: 0 });
-    expect(events.filter((e) => e.startsWith('deferred'))).toEqual(['deferred 1 3', 'deferred 2 3', 'deferred 3 6', 'deferred 4 3', 'deferred 5 3']);
-    expect(events.slice(5)).toEqual(['replayed 1 3', 'replayed 2 3', 'replayed 3 6', 'replayed 4 3', 'replayed 5 3', 'drained']);
+    expect(events.filter((e) => e.startsWith('deferred'))).toEqual([
+      'deferred 1 3',
+      'deferred 2 3',
+      'deferred 3 6',
+      'deferred 4 3',
+      'deferred 5 3',
+    ]);
+    expect(events.slice(5)).toEqual([
+      'replayed 1 3',
+      'replayed 2 3',
+      'replayed 3 6',
+      'replayed 4 3',
+      'replayed 5 3',
+      'drained',
+    ]);
 
     // Nothing left: another run writes nothing.
     expect(await q.replay(write)).toEqual({ replayed: 0, failed: 0, remaining: 0 });
@@ -110,7 +123,11 @@ describe('defer and replay', () => {
     expect(seen).toEqual([1, 2, 3]);
     expect(q.depth().batches).toBe(3);
     let left = q.peek();
-    expect(left.map((b) => [b.seq, b.attempts])).toEqual([[3, 1], [4, 0], [5, 0]]);
+    expect(left.map((b) => [b.seq, b.attempts])).toEqual([
+      [3, 1],
+      [4, 0],
+      [5, 0],
+    ]);
     expect(left[0]!.lastError).toBe('WRITE_FAILED: database is locked');
     expect(left.map((b) => b.payload)).toEqual([2, 3, 4].map((i) => makePayload(i)));
 
@@ -171,7 +188,11 @@ describe('defer and replay', () => {
       await turn();
       running--;
     };
-    const results = await Promise.all([q.replay(slowWrite), q.replay(slowWrite), q.replay(slowWrite, { maxBatches: 3 })]);
+    const results = await Promise.all([
+      q.replay(slowWrite),
+      q.replay(slowWrite),
+      q.replay(slowWrite, { maxBatches: 3 }),
+    ]);
     expect(results[0]).toEqual({ replayed: 7, failed: 0, remaining: 0 });
     expect(results[1]).toEqual({ replayed: 0, failed: 0, remaining: 0 });
     expect(results[2]).toEqual({ replayed: 0, failed: 0, remaining: 0 });
@@ -300,7 +321,9 @@ describe('backpressure', () => {
   });
 
   it('refuses water marks that do not make sense', () => {
-    expect(() => DeferredQueue.open(spoolPath(), { highWaterBatches: 10, lowWaterBatches: 10 })).toThrow(/lowWaterBatches/);
+    expect(() => DeferredQueue.open(spoolPath(), { highWaterBatches: 10, lowWaterBatches: 10 })).toThrow(
+      /lowWaterBatches/,
+    );
     expect(() => DeferredQueue.open(spoolPath(), { highWaterRows: 0 })).toThrow(/highWaterRows/);
   });
 });
@@ -324,7 +347,10 @@ describe('durability and failures', () => {
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('application_id', { simple: true })).toBe(SPOOL_APPLICATION_ID);
-      const row = db.prepare('SELECT seq, rows, attempts, last_error, payload FROM deferred_batches').get() as Record<string, unknown>;
+      const row = db.prepare('SELECT seq, rows, attempts, last_error, payload FROM deferred_batches').get() as Record<
+        string,
+        unknown
+      >;
       expect(row).toMatchObject({ seq: 1, rows: 3, attempts: 0, last_error: null });
       expect(JSON.parse(row.payload as string)).toEqual(makePayload(0));
     } finally {
@@ -394,7 +420,9 @@ describe('durability and failures', () => {
     fs.writeFileSync(garbage, 'this is not sqlite at all, just text that is long enough to be read as a header');
 
     expect(() => DeferredQueue.open(dbFile)).toThrow(expect.objectContaining({ code: 'SPOOL_OPEN_FAILED' }));
-    expect(() => DeferredQueue.open(garbage)).toThrow(expect.objectContaining({ code: 'SPOOL_OPEN_FAILED', sqliteCode: 'SQLITE_NOTADB' }));
+    expect(() => DeferredQueue.open(garbage)).toThrow(
+      expect.objectContaining({ code: 'SPOOL_OPEN_FAILED', sqliteCode: 'SQLITE_NOTADB' }),
+    );
     const check = new Database(dbFile, { readonly: true });
     try {
       expect(check.pragma('journal_mode', { simple: true })).toBe('delete');
@@ -427,7 +455,11 @@ describe('durability and failures', () => {
     const group = [q.defer(big(200)), q.defer(big(201)), q.defer(big(202))].map(track);
     await turn();
     await turn();
-    expect(group.map((g) => [g.settled, g.ok])).toEqual([[true, false], [true, false], [true, false]]);
+    expect(group.map((g) => [g.settled, g.ok])).toEqual([
+      [true, false],
+      [true, false],
+      [true, false],
+    ]);
     expect(q.depth().batches).toBe(accepted.length);
 
     const { calls, write } = recorder();

@@ -1,9 +1,15 @@
 // Packed batches (one string per batch) must validate exactly like the same trades sent as objects.
 import { describe, expect, it } from 'vitest';
-import { PackedBatchError, packTrades, unpackTradeValues } from '../../../src/trades/trade-packing.ts';
-import { checkTradeValuesAt, TRADE_FIELDS, validateTrade, type TradeRow, type ValidationResult } from '../../../src/trades/trade-validation.ts';
-import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
+import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import { PackedBatchError, packTrades, unpackTradeValues } from '../../../src/trades/trade-packing.ts';
+import {
+  checkTradeValuesAt,
+  TRADE_FIELDS,
+  type TradeRow,
+  type ValidationResult,
+  validateTrade,
+} from '../../../src/trades/trade-validation.ts';
 
 const good = (i: number): TradeRecord => syntheticTrade(i, { seed: 3 });
 /** Row k of a flat unpacked batch, checked in place as the writer's row-by-row path checks it. */
@@ -50,6 +56,8 @@ describe('trade packing', () => {
   it('refuses a packed batch whose field count does not match its row count', () => {
     const packed = packTrades([good(1), good(2)])!;
     expect(() => unpackTradeValues(packed, 3)).toThrow(PackedBatchError);
-    expect(() => unpackTradeValues(packed.slice(0, packed.lastIndexOf('\x1f')), 2)).toThrow(/21 fields, expected 2 rows × 11/);
+    expect(() => unpackTradeValues(packed.slice(0, packed.lastIndexOf('\x1f')), 2)).toThrow(
+      /21 fields, expected 2 rows × 11/,
+    );
   });
 });
