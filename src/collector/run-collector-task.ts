@@ -40,9 +40,7 @@ async function openStore(task: CollectorTask): Promise<CollectorStore> {
     return DirectCollectorStore.open(task.dbUrl, task.database);
   }
   if (!task.link) throw new ConfigError('link', undefined, 'a funnel collector needs its writer link');
-  return new FunnelCollectorStore(
-    openWriterClient(task.link, task.maxInFlight !== undefined ? { maxInFlight: task.maxInFlight } : {}),
-  );
+  return new FunnelCollectorStore(openWriterClient(task.link, { maxInFlight: task.maxInFlight }));
 }
 
 export async function runCollectorTask(task: CollectorTask): Promise<CollectorResult> {
@@ -95,7 +93,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
   try {
     store = await openStore(task);
     if (task.batching === false) {
-      const unbatched = new UnbatchedTradeSubmitter(store.trades);
+      const unbatched = new UnbatchedTradeSubmitter(store.trades, task.maxInFlight);
       processor = unbatched;
       storeStats = () => unbatched.getStats();
     } else {

@@ -22,7 +22,7 @@ export class UnbatchedTradeSubmitter implements TradeSubmitter {
   private readonly active = new Set<Promise<void>>();
   private readonly totals: UnbatchedStats = { writes: 0, failedWrites: 0, inserted: 0, duplicates: 0, rejected: 0 };
 
-  /** `maxInFlight` bounds writes not yet acked (invariant 5): the next poll's `accepted` waits for room. */
+  /** `maxInFlight` bounds writes not yet acked (bounded memory): the next poll's `accepted` waits for room. */
   constructor(
     private readonly store: TradeStore,
     private readonly maxInFlight = DEFAULT_DATABASE_CONFIG.maxInFlight,

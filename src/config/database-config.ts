@@ -24,7 +24,7 @@ export interface DatabaseConfig extends SqliteTuning {
   /**
    * Unacked batches one sender may have outstanding; more callers wait (backpressure). Under saturation the
    * writer's group commits hold about half of all senders' credits, and a COMMIT costs less per row the more rows
-   * it carries: 8 per sender gives groups near groupCommitMaxRows with 8 senders (4 gave ~3,100-row groups).
+   * it carries, so the bound sets the group size (docs/benchmarks.md has the figures).
    */
   maxInFlight: number;
   groupCommitMaxRows: number;

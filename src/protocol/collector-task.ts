@@ -46,7 +46,8 @@ export interface CollectorTask {
   dbUrl?: string;
   /** Direct: the run's other DatabaseConfig fields (e.g. `pragmas`), so every connection is set up alike. */
   database?: Partial<Omit<DatabaseConfig, 'url'>>;
-  maxInFlight?: number;
+  /** Unacked batches this collector may have outstanding (DatabaseConfig.maxInFlight). */
+  maxInFlight: number;
   /** See StopFlag: set once by the main thread to ask every collector to finish. */
   stopBuffer: SharedArrayBuffer;
   /** See CollectorCounters: this collector writes its slot, the main thread sums all slots. */

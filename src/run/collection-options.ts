@@ -94,6 +94,8 @@ export interface RunSettings {
   minSpacingMs: number;
   dbConfig: Partial<DatabaseConfig>;
   writer: WriterSettings;
+  /** Unacked batches each collector may have outstanding (DatabaseConfig.maxInFlight). */
+  maxInFlight: number;
   batching: boolean;
   /** Undefined when `metricsFile: false`. */
   metricsPath: string | undefined;
@@ -125,7 +127,8 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
   const minSpacingMs =
     options.minSpacingMs ?? Math.min(intervalMs, sim?.minSpacingMs ?? COLLECTION_DEFAULTS.minSpacingMs);
   const dbConfig: Partial<DatabaseConfig> = { ...options.database, url: options.dbUrl ?? COLLECTION_DEFAULTS.dbUrl };
-  const writer = writerSettingsFrom(resolveDatabaseConfig(dbConfig));
+  const resolvedDb = resolveDatabaseConfig(dbConfig);
+  const writer = writerSettingsFrom(resolvedDb);
   const batching = options.batching ?? true;
   if (typeof batching !== 'boolean') throw new ConfigError('batching', options.batching, 'expected true or false');
   if (options.metricsPort !== undefined && manager !== 'funnel') {
@@ -151,6 +154,7 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     minSpacingMs,
     dbConfig,
     writer,
+    maxInFlight: resolvedDb.maxInFlight,
     batching,
     metricsPath,
     metricsFileIntervalMs,

@@ -21,6 +21,7 @@ import { linkTransferList } from '../sender/writer-link.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../sim/gecko-simulator.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, type CollectionOptions, resolveRunSettings } from './collection-options.ts';
+import { collectorTask } from './collector-tasks.ts';
 import { distributePools, loadPoolAssignments, tradesRowidMark } from './pool-assignments.ts';
 import { fetchPoolMetadata, selectPools } from './pool-selection.ts';
 import { openDirect, openFunnel } from './run-database.ts';
@@ -156,22 +157,13 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const dbUrl = urlFromDatabasePath(settings.writer.path);
     const runs: Promise<CollectorResult>[] = [];
     for (let i = 0; i < groups.length; i++) {
-      const task: CollectorTask = {
-        collectorId: i,
+      const task = collectorTask(i, groups[i]!, settings, options, {
         network,
-        pools: groups[i]!,
-        pollIntervalMs,
         baseUrl: baseUrl ?? GECKO_API_BASE_URL,
         rateLimiterBuffer: limiter.buffer,
-        batch: options.batch ?? COLLECTION_DEFAULTS.preset,
-        batching,
-        manager,
         stopBuffer: stopFlag.buffer,
         countersBuffer: counters.buffer,
-        stopGraceMs: options.stopGraceMs ?? COLLECTION_DEFAULTS.stopGraceMs,
-        nice: settings.collectorNice,
-        ...(options.minVolumeUsd !== undefined ? { minVolumeUsd: options.minVolumeUsd } : {}),
-      };
+      });
       if (db.linkForWorker) {
         task.link = await db.linkForWorker();
         runs.push(pool.run(task, { transferList: linkTransferList(task.link) }));

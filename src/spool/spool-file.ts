@@ -1,6 +1,6 @@
 // The deferred queue's SQLite file: schema, pragmas and the handful of statements the queue runs. The spool
-// is a file of its own beside the trade database, so this write connection does not touch invariant 1
-// (exactly one writer per *trade database*); open() refuses any file that is not a spool to keep it that way.
+// is a file of its own beside the trade database, so this write connection leaves the trade database's one
+// writer alone (docs/architecture.md, "One writer"); open() refuses any file that is not a spool.
 
 import Database from 'better-sqlite3';
 import { sqliteCodeOf } from '../errors.ts';

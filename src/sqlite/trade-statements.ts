@@ -34,7 +34,7 @@ export const CREATED_AT_PARAM = 'createdAt';
  * An INSERT of `rows` trades in one statement (multi-row VALUES: one VM run instead of `rows`). The trade values
  * bind as anonymous parameters, TRADE_FIELDS per row (plus the exact-text copies on legacy files); created_at binds
  * once, by name (`{ createdAt }`). Plain placeholders only: an expression such as NULLIF(?, '') per value made
- * the whole INSERT ~20 % slower (bench-measured), so empty optional fields arrive as null, not ''.
+ * the whole INSERT measurably slower, so empty optional fields arrive as null, not ''.
  */
 export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE', rows = 1): string {
   const cols = tradeColumns(flavor);

@@ -80,7 +80,7 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       expect(s.median.stored).toBe(s.median.unique);
       expect(s.median.offered).toBe(4000);
       expect(s.median.rowsPerSec).toBeGreaterThan(0);
-      expect(s.median.cpuSeconds).toBeGreaterThanOrEqual(0);
+      expect(s.median.cpuSeconds).toBeGreaterThan(0);
       expect(s.median.peakRssMb).toBeGreaterThan(0);
       const l = s.median.latencyMs;
       expect(l.p50).toBeGreaterThan(0);
@@ -95,14 +95,15 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       expect(Number.isFinite(v)).toBe(true);
       expect(v).toBeGreaterThan(0);
     }
-    expect(result.machine.line).toMatch(/^machine: .+ cores, .+Node v20\..+SQLite \d/);
+    expect(result.machine.line).toContain(`Node ${process.version}`);
+    expect(result.machine.line).toMatch(/^machine: .+ cores, .+SQLite \d/);
     expect(result.offeredRate.rowsPerSec).toBe(0);
     if (process.platform === 'linux') {
       const t = result.funnelThreads!;
       expect(t.runs).toBe(1);
       expect(t.writerOnCpu).toBeGreaterThan(0);
-      for (const v of [t.writerWaitingForCpu, t.writerIdle, t.producersCpu, t.otherThreadsCpu, t.mainCpu])
-        expect(v).toBeGreaterThanOrEqual(0);
+      expect(t.producersCpu).toBeGreaterThan(0);
+      expect(t.mainCpu).toBeGreaterThan(0);
       // The writer's three parts fill the funnel's timed window (rounded to 10 ms each).
       expect(t.writerOnCpu + t.writerWaitingForCpu + t.writerIdle).toBeGreaterThanOrEqual(
         result.contenders.funnel.median.seconds - 0.03,

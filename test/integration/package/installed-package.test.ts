@@ -106,7 +106,7 @@ describe('the packed and installed package, read-only, run as nobody', () => {
     const bin = path.join(consumer, 'node_modules/.bin/gecko-collector');
     const version = sh(bin, ['--version'], data, true);
     expect(version.stderr).toBe('');
-    expect(version.stdout).toMatch(/^gecko-collector \d+\.\d+\.\d+ \(Node v20\.\d+\.\d+, SQLite 3\.\d+\.\d+\)\n$/);
+    expect(version.stdout).toMatch(/^gecko-collector \d+\.\d+\.\d+ \(Node v\d+\.\d+\.\d+, SQLite 3\.\d+\.\d+\)\n$/);
     const db = path.join(data, 'cli.db');
     const run = sh(
       bin,

@@ -1,0 +1,36 @@
+// The task each collector thread is started with: everything it needs from the run's settings, so what the
+// user configured (batching, in-flight bound, nice, grace) reaches the thread through one place.
+
+import type { CollectorTask, PoolAssignment } from '../protocol/collector-task.ts';
+import { COLLECTION_DEFAULTS, type CollectionOptions, type RunSettings } from './collection-options.ts';
+
+/** What every collector of one run shares. */
+export interface SharedTaskParts {
+  network: string;
+  baseUrl: string;
+  rateLimiterBuffer: SharedArrayBuffer;
+  stopBuffer: SharedArrayBuffer;
+  countersBuffer: SharedArrayBuffer;
+}
+
+export function collectorTask(
+  collectorId: number,
+  pools: PoolAssignment[],
+  settings: RunSettings,
+  options: Pick<CollectionOptions, 'batch' | 'stopGraceMs' | 'minVolumeUsd'>,
+  shared: SharedTaskParts,
+): CollectorTask {
+  return {
+    collectorId,
+    pools,
+    ...shared,
+    pollIntervalMs: settings.pollIntervalMs,
+    batch: options.batch ?? COLLECTION_DEFAULTS.preset,
+    batching: settings.batching,
+    manager: settings.manager,
+    maxInFlight: settings.maxInFlight,
+    stopGraceMs: options.stopGraceMs ?? COLLECTION_DEFAULTS.stopGraceMs,
+    nice: settings.collectorNice,
+    ...(options.minVolumeUsd !== undefined ? { minVolumeUsd: options.minVolumeUsd } : {}),
+  };
+}
