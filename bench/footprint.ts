@@ -1,0 +1,226 @@
+// `npm run -s bench:footprint -- [--package DIR] [--reps N] [--seconds S] [--json]`: start-up times and the
+// steady-state footprint of the real job. Times: `--version`, the first `import 'gecko-collector'`, a worker
+// thread that imports the package until it is ready, launch to "collectors running". Footprint: RSS, threads
+// and CPU of `collect --simulate --collectors 4 --calls-per-minute 30`, sampled every second from /proc.
+// --package points at another checkout (built and installed) to measure it the same way, for before/after.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { machineSummary } from './machine.ts';
+
+const USAGE = 'usage: npm run -s bench:footprint -- [--package DIR] [--reps N] [--seconds S] [--json]';
+const CLK_TCK = 100;
+
+interface Footprint {
+  package: string;
+  machine: string;
+  versionSeconds: number;
+  firstImportSeconds: number;
+  importProcessSeconds: number;
+  workerReadySeconds: number;
+  startupSeconds: number;
+  steady: { seconds: number; peakRssMb: number; meanRssMb: number; threads: number; cpuPercentOfOneCore: number };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timed(cmd: string, args: string[], cwd: string): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, GECKO_LOG_LEVEL: 'error' } });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return s;
+}
+
+/** A folder whose node_modules holds the package under its name, so `import 'gecko-collector'` resolves as installed. */
+function consumerDir(pkg: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-footprint-'));
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(pkg, path.join(dir, 'node_modules', 'gecko-collector'));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module","private":true}');
+  fs.writeFileSync(
+    path.join(dir, 'import.mjs'),
+    `const t0 = performance.now();
+await import('gecko-collector');
+process.stdout.write(String((performance.now() - t0) / 1000));
+`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'worker.mjs'),
+    `import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+if (isMainThread) {
+  await import('gecko-collector');
+  const t0 = performance.now();
+  const w = new Worker(new URL(import.meta.url));
+  w.once('message', () => { process.stdout.write(String((performance.now() - t0) / 1000)); void w.terminate(); });
+} else {
+  await import('gecko-collector');
+  parentPort.postMessage('ready');
+}
+`,
+  );
+  return dir;
+}
+
+function procStat(pid: number): { rssKb: number; threads: number; cpuTicks: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
+      threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0),
+      // utime and stime are fields 14 and 15 of /proc/PID/stat (11 and 12 after the command).
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the real job; returns launch → "collectors running" and the footprint sampled after it. */
+async function collectRun(
+  bin: string,
+  cwd: string,
+  seconds: number,
+): Promise<Pick<Footprint, 'startupSeconds' | 'steady'>> {
+  const db = path.join(cwd, 'footprint.db');
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'collect',
+      '--simulate',
+      '--collectors',
+      '4',
+      '--calls-per-minute',
+      '30',
+      '--duration',
+      String(seconds + 5),
+      '--db',
+      `sqlite:///${db}`,
+    ],
+    { cwd, env: { ...process.env, GECKO_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let startupSeconds = Number.NaN;
+  const ready = new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      if (Number.isNaN(startupSeconds) && buffered.includes('collectors running')) {
+        startupSeconds = (performance.now() - t0) / 1000;
+        resolve();
+      }
+      if (buffered.length > 1 << 20) buffered = buffered.slice(-4096);
+    });
+    child.once('exit', (code) => reject(new Error(`collect exited (${code}) before its collectors ran`)));
+  });
+  await ready;
+  const samples: { rssKb: number; threads: number; cpuTicks: number; at: number }[] = [];
+  for (let i = 0; i <= seconds; i++) {
+    const s = procStat(child.pid!);
+    if (s) samples.push({ ...s, at: performance.now() });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await done;
+  // Steady state: leave out the first 10 s after start-up (JIT, first polls, metadata).
+  const steady = samples.slice(Math.min(10, samples.length - 2));
+  const first = steady[0]!;
+  const last = steady[steady.length - 1]!;
+  const wall = (last.at - first.at) / 1000;
+  return {
+    startupSeconds,
+    steady: {
+      seconds: Math.round(wall),
+      peakRssMb: Math.max(...samples.map((s) => s.rssKb)) / 1024,
+      meanRssMb: steady.reduce((a, s) => a + s.rssKb, 0) / steady.length / 1024,
+      threads: Math.max(...samples.map((s) => s.threads)),
+      cpuPercentOfOneCore: wall > 0 ? ((last.cpuTicks - first.cpuTicks) / CLK_TCK / wall) * 100 : 0,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      package: { type: 'string' },
+      reps: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '60' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const reps = Number(values.reps);
+  const seconds = Number(values.seconds);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: expected an integer >= 1, got ${values.reps}`);
+  if (!Number.isInteger(seconds) || seconds < 15)
+    throw new Error(`--seconds: expected an integer >= 15, got ${values.seconds}`);
+  const pkg = path.resolve(values.package ?? fileURLToPath(new URL('../..', import.meta.url)));
+  const bin = path.join(pkg, 'bin/gecko-collector.mjs');
+  if (!fs.existsSync(bin)) throw new Error(`${pkg} is not a gecko-collector checkout (no bin/gecko-collector.mjs)`);
+  const machine = machineSummary().line;
+  if (!values.json) process.stdout.write(`${machine}\npackage: ${pkg}\n`);
+  const dir = consumerDir(pkg);
+  try {
+    // One warm-up of each: the OS file cache, not the package, should not be what is measured.
+    timed(process.execPath, [bin, '--version'], dir);
+    timed(process.execPath, ['import.mjs'], dir);
+    const versions: number[] = [];
+    const imports: number[] = [];
+    const importProcesses: number[] = [];
+    const workers: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      versions.push(timed(process.execPath, [bin, '--version'], dir));
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['import.mjs'], { cwd: dir, encoding: 'utf8' });
+      importProcesses.push((performance.now() - t0) / 1000);
+      imports.push(Number(r.stdout));
+      workers.push(Number(spawnSync(process.execPath, ['worker.mjs'], { cwd: dir, encoding: 'utf8' }).stdout));
+    }
+    const run = await collectRun(bin, dir, seconds);
+    const result: Footprint = {
+      package: pkg,
+      machine,
+      versionSeconds: median(versions),
+      firstImportSeconds: median(imports),
+      importProcessSeconds: median(importProcesses),
+      workerReadySeconds: median(workers),
+      ...run,
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      const s = result.steady;
+      process.stdout.write(
+        `${[
+          `--version:                 ${result.versionSeconds.toFixed(3)} s (median of ${reps}, whole process)`,
+          `first import:              ${result.firstImportSeconds.toFixed(3)} s in-process (${result.importProcessSeconds.toFixed(3)} s whole process)`,
+          `worker thread ready:       ${result.workerReadySeconds.toFixed(3)} s (new Worker → imported the package)`,
+          `launch → collectors run:   ${result.startupSeconds.toFixed(2)} s`,
+          `collect, 4 collectors at 30 calls/min, ${s.seconds} s steady state:`,
+          `  peak RSS ${s.peakRssMb.toFixed(0)} MB, mean ${s.meanRssMb.toFixed(0)} MB, ${s.threads} threads, CPU ${s.cpuPercentOfOneCore.toFixed(1)} % of one core`,
+        ].join('\n')}\n`,
+      );
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:footprint: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+  process.exitCode = 2;
+});
