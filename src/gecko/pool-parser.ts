@@ -31,10 +31,6 @@ export function parsePoolsBody(body: string, context: PoolParseContext): ParsedP
   return readPools(reader, reader.parse(body), context);
 }
 
-export function parsePoolsDocument(document: unknown, context: PoolParseContext): ParsedPools {
-  return readPools(new JsonReader(`pools of network ${context.network}`), document, context);
-}
-
 function readPools(reader: JsonReader, document: unknown, context: PoolParseContext): ParsedPools {
   const root = reader.object(document, undefined);
   const data = reader.arrayAt(root, '', 'data');
