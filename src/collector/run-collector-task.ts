@@ -5,6 +5,7 @@
 import { TradeDataBatchProcessor } from '../batch/trade-data-batch-processor.ts';
 import { linkSignals } from '../common/linked-signal.ts';
 import { DEFAULT_COLLECTOR_NICE, lowerThisThreadPriority } from '../common/thread-priority.ts';
+import { DirectCollectorStore } from '../direct/direct-collector-store.ts';
 import { ConfigError } from '../errors.ts';
 import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { componentLogger } from '../logging/logger.ts';
@@ -12,7 +13,8 @@ import { CollectorCounters, type CollectorResult, type CollectorTask, StopFlag }
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { openWriterClient } from '../sender/writer-link.ts';
-import { type CollectorStore, DirectCollectorStore, FunnelCollectorStore } from './collector-stores.ts';
+import type { CollectorStore } from './collector-store.ts';
+import { FunnelCollectorStore } from './funnel-collector-store.ts';
 import { PoolPoller, type TradeSubmitter } from './pool-poller.ts';
 import { UnbatchedTradeSubmitter } from './unbatched-trade-submitter.ts';
 

@@ -1,62 +1,17 @@
-// Where one collector thread's trades and cursors go: through its own port to the writer thread (the funnel),
-// or, in `--manager direct` (the old way, kept as the rollback path), through connections of its own.
+// The old way's collector store (`--manager direct`, the rollback path): one collector thread's trades and
+// cursors go through database connections of its own instead of the writer thread.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
+import type { CollectorStore } from '../collector/collector-store.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
-import { DirectDatabaseManager } from '../direct/direct-manager.ts';
-import { DatabaseOpenError, isLockError, StateError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
+import { DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
-import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
-import type { WriterClient } from '../sender/writer-client.ts';
+import type { CursorUpdate, GapRecord } from '../protocol/records.ts';
 import { detectSchemaFlavor } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../sqlite/sqlite-settings.ts';
 import { storedTimestamp, WriteStatements } from '../sqlite/trade-statements.ts';
-import type { StateSink } from './pool-poller.ts';
-
-/** Trades and state of one collector, whichever way they are stored. */
-export interface CollectorStore extends StateSink {
-  trades: TradeStore;
-  /** Lock metrics of this collector's own connection (direct mode); undefined in the funnel. */
-  lockMetrics(): Promise<LockContentionMetrics | undefined>;
-  /** Waits for everything sent to be committed, then closes ports/connections. */
-  close(): Promise<void>;
-}
-
-/** The funnel: trades and state both go over this collector's data port; acks arrive after commit. */
-export class FunnelCollectorStore implements CollectorStore {
-  readonly trades: TradeStore;
-
-  constructor(private readonly client: WriterClient) {
-    this.trades = {
-      storeTrades: async (trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult> => {
-        const ack = await client.storeTrades(trades, options);
-        return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected };
-      },
-      getLockContentionMetrics: () =>
-        Promise.reject(new StateError('lock metrics of the funnel come from the manager in the main thread')),
-      close: () => Promise.resolve(),
-    };
-  }
-
-  async writeState(update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] }): Promise<void> {
-    const ack = await this.client.write(update);
-    if (ack.rejected.length > 0)
-      throw new WriteFailedError(
-        `cursor/gap rows rejected: ${ack.rejected.map((r) => `${r.id}: ${r.reason}`).join('; ')}`,
-        undefined,
-      );
-  }
-
-  lockMetrics(): Promise<LockContentionMetrics | undefined> {
-    return Promise.resolve(undefined);
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
-  }
-}
+import { DirectDatabaseManager } from './direct-manager.ts';
 
 /**
  * The old way: trades through this collector's own DirectDatabaseManager (check-then-insert, retries on
