@@ -1,67 +1,26 @@
 // The circuit breaker that gates the writer. It lives in the main thread, takes outcomes both from calls it
 // runs (`execute`) and from outcomes observed elsewhere (writer acks/nacks via `recordSuccess/Failure`), and
-// publishes its state into a SharedArrayBuffer that every thread can read without a round trip.
+// publishes its state into a SharedArrayBuffer that every thread can read without a round trip. This is the state
+// machine (closed, open, half-open trials, isolation); what trips a closed breaker is up to its TripStrategies.
 
 import { EventEmitter } from 'node:events';
-import { type Clock, systemClock, type TimerHandle } from '../common/clock.ts';
-import { ConfigError, GeckoCollectorError } from '../errors.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import { BreakerState, BreakerStateCell, BreakerStateView } from '../protocol/breaker-gate.ts';
-import { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
+import type { ErrorFilter } from './breaker-error-filter.ts';
+import { type CircuitBreakerOptions, resolveBreakerOptions } from './breaker-options.ts';
+import { CircuitBreakerError } from './circuit-breaker-error.ts';
+import { ConsecutiveFailuresTrip } from './consecutive-failures-trip.ts';
+import { FailureRateTrip } from './failure-rate-trip.ts';
+import type { TripReason, TripStrategy } from './trip-strategy.ts';
 
 export type { Clock } from '../common/clock.ts';
 export { BreakerState, BreakerStateView } from '../protocol/breaker-gate.ts';
 export { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
+export type { CircuitBreakerOptions } from './breaker-options.ts';
+export { CircuitBreakerError, isCircuitBreakerError } from './circuit-breaker-error.ts';
 
-/** Raised instead of running a call while the breaker is open, isolated, or out of half-open trials. */
-export class CircuitBreakerError extends GeckoCollectorError {
-  readonly code = 'CIRCUIT_OPEN';
-  constructor(
-    readonly breakerName: string,
-    readonly state: BreakerState,
-    /** How long until the breaker half-opens; null when isolated or already half-open. */
-    readonly retryAfterMs: number | null,
-  ) {
-    super(
-      `circuit breaker ${breakerName} is ${state}${retryAfterMs === null ? '' : `; half-open in ${retryAfterMs} ms`}`,
-    );
-  }
-}
-
-/** True for a CircuitBreakerError, also one that crossed a thread boundary as a plain `{ code }` object. */
-export function isCircuitBreakerError(err: unknown): boolean {
-  if (err instanceof CircuitBreakerError) return true;
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'CIRCUIT_OPEN';
-}
-
-export interface CircuitBreakerOptions {
-  /** Shows up in errors, logs and stats. Default `writer`. */
-  name?: string;
-  /** Trip after this many consecutive counted failures. 0 disables. Default 5. */
-  consecutiveFailures?: number;
-  /** Trip when failures/calls over the last `windowSize` calls is at least this (0 < x <= 1). Default 0.5. */
-  failureRateThreshold?: number;
-  /** Number of most recent calls the failure rate is computed over. 0 disables the rate trip. Default 20. */
-  windowSize?: number;
-  /** The rate trip needs at least this many calls in the window. Default min(10, windowSize). */
-  minimumCalls?: number;
-  /** First open duration. Default 5000 ms. */
-  openMs?: number;
-  /** Cap for the open duration, which doubles on each failed half-open. Default 60000 ms. */
-  maxOpenMs?: number;
-  /** Calls let through in half-open; that many successes close the breaker. Default 1. */
-  halfOpenTrials?: number;
-  /**
-   * A half-open trial whose outcome is not reported within this long counts as a failure (the breaker
-   * re-opens), so a lost outcome cannot hold a trial slot and stall half-open forever. Default 30000 ms.
-   */
-  halfOpenTrialTimeoutMs?: number;
-  /** Which errors count as failures. Default `defaultErrorFilter`. */
-  errorFilter?: ErrorFilter;
-  clock?: Clock;
-}
-
-export type OpenReason = 'consecutive-failures' | 'failure-rate' | 'half-open-failure' | 'half-open-timeout';
+export type OpenReason = TripReason | 'half-open-failure' | 'half-open-timeout';
 
 export interface CircuitBreakerEvents {
   stateChange: [{ from: BreakerState; to: BreakerState; at: number }];
@@ -105,17 +64,8 @@ export interface CircuitBreakerStats {
   drained: number;
 }
 
-function positiveInt(field: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new ConfigError(field, v, `expected an integer >= ${min}`);
-  return v;
-}
-
 export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   readonly name: string;
-  private readonly consecutiveLimit: number;
-  private readonly rateThreshold: number;
-  private readonly windowSize: number;
-  private readonly minimumCalls: number;
   private readonly baseOpenMs: number;
   private readonly maxOpenMs: number;
   private readonly halfOpenTrials: number;
@@ -132,12 +82,10 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   private unhealthySince: number | null = null;
   private shutTotalMs = 0;
 
-  // Count window: a ring of the last `windowSize` outcomes (true = failure).
-  private readonly ring: boolean[] = [];
-  private ringNext = 0;
-  private windowFailures = 0;
-
-  private consecutive = 0;
+  private readonly consecutiveTrip: ConsecutiveFailuresTrip;
+  private readonly rateTrip: FailureRateTrip;
+  /** Asked in this order; the first that trips names the reason. */
+  private readonly trips: readonly TripStrategy[];
   private halfOpenAdmitted = 0;
   private halfOpenSuccesses = 0;
   /** When the latest half-open trial was let through (epoch ms); null when none is outstanding. */
@@ -148,24 +96,17 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
 
   constructor(options: CircuitBreakerOptions = {}) {
     super();
-    this.name = options.name ?? 'writer';
-    this.consecutiveLimit = positiveInt('consecutiveFailures', options.consecutiveFailures ?? 5, 0);
-    this.windowSize = positiveInt('windowSize', options.windowSize ?? 20, 0);
-    this.minimumCalls = positiveInt('minimumCalls', options.minimumCalls ?? Math.min(10, this.windowSize), 0);
-    if (this.windowSize > 0 && (this.minimumCalls < 1 || this.minimumCalls > this.windowSize)) {
-      throw new ConfigError('minimumCalls', this.minimumCalls, `expected 1..windowSize (${this.windowSize})`);
-    }
-    this.rateThreshold = options.failureRateThreshold ?? 0.5;
-    if (!(this.rateThreshold > 0 && this.rateThreshold <= 1)) {
-      throw new ConfigError('failureRateThreshold', this.rateThreshold, 'expected a number in (0, 1]');
-    }
-    this.baseOpenMs = positiveInt('openMs', options.openMs ?? 5000, 1);
-    this.maxOpenMs = positiveInt('maxOpenMs', options.maxOpenMs ?? 60_000, 1);
-    if (this.maxOpenMs < this.baseOpenMs) throw new ConfigError('maxOpenMs', this.maxOpenMs, 'expected >= openMs');
-    this.halfOpenTrials = positiveInt('halfOpenTrials', options.halfOpenTrials ?? 1, 1);
-    this.trialTimeoutMs = positiveInt('halfOpenTrialTimeoutMs', options.halfOpenTrialTimeoutMs ?? 30_000, 1);
-    this.errorFilter = options.errorFilter ?? defaultErrorFilter;
-    this.clock = options.clock ?? systemClock;
+    const o = resolveBreakerOptions(options);
+    this.name = o.name;
+    this.consecutiveTrip = new ConsecutiveFailuresTrip(o.consecutiveFailures);
+    this.rateTrip = new FailureRateTrip(o.windowSize, o.minimumCalls, o.failureRateThreshold);
+    this.trips = [this.consecutiveTrip, this.rateTrip];
+    this.baseOpenMs = o.openMs;
+    this.maxOpenMs = o.maxOpenMs;
+    this.halfOpenTrials = o.halfOpenTrials;
+    this.trialTimeoutMs = o.halfOpenTrialTimeoutMs;
+    this.errorFilter = o.errorFilter;
+    this.clock = o.clock;
     this.openMs = this.baseOpenMs;
     this.cell = new BreakerStateCell(BreakerState.CLOSED);
     this.log = componentLogger('circuit-breaker', { breaker: this.name });
@@ -238,19 +179,11 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
 
   recordSuccess(): void {
     this.counts.successes++;
-    switch (this._state) {
-      case BreakerState.CLOSED:
-        this.consecutive = 0;
-        this.pushOutcome(false);
-        break;
-      case BreakerState.HALF_OPEN:
-        this.consecutive = 0;
-        this.halfOpenSuccesses++;
-        if (this.halfOpenSuccesses >= this.halfOpenTrials) this.toClosed();
-        break;
-      default:
-        // OPEN/ISOLATED: a late ack for a call admitted before the trip; it proves nothing about now.
-        break;
+    for (const trip of this.trips) trip.success(this._state);
+    // OPEN/ISOLATED: a late ack for a call admitted before the trip; it proves nothing about now.
+    if (this._state === BreakerState.HALF_OPEN) {
+      this.halfOpenSuccesses++;
+      if (this.halfOpenSuccesses >= this.halfOpenTrials) this.toClosed();
     }
   }
 
@@ -265,17 +198,13 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
       return false;
     }
     this.counts.failures++;
-    this.consecutive++;
+    let tripped: TripReason | null = null;
+    // Every strategy hears the failure, even after one has tripped.
+    for (const trip of this.trips) if (trip.failure(this._state) && tripped === null) tripped = trip.reason;
     switch (this._state) {
-      case BreakerState.CLOSED: {
-        this.pushOutcome(true);
-        if (this.consecutiveLimit > 0 && this.consecutive >= this.consecutiveLimit) {
-          this.toOpen('consecutive-failures', error);
-        } else if (this.rateTripped()) {
-          this.toOpen('failure-rate', error);
-        }
+      case BreakerState.CLOSED:
+        if (tripped !== null) this.toOpen(tripped, error);
         break;
-      }
       case BreakerState.HALF_OPEN:
         this.toOpen('half-open-failure', error);
         break;
@@ -314,7 +243,6 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
 
   getStats(): CircuitBreakerStats {
     const now = this.clock.now();
-    const windowCalls = this.ring.length;
     return {
       name: this.name,
       state: this._state,
@@ -324,9 +252,9 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
       ignoredErrors: this.counts.ignoredErrors,
       rejections: this.counts.rejections,
       opens: this.counts.opens,
-      consecutiveFailures: this.consecutive,
-      windowCalls,
-      windowFailures: this.windowFailures,
+      consecutiveFailures: this.consecutiveTrip.count,
+      windowCalls: this.rateTrip.calls,
+      windowFailures: this.rateTrip.failures,
       currentOpenMs: this.openMs,
       openedAt: this.shutSince,
       unhealthySince: this.unhealthySince,
@@ -363,37 +291,13 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     return Math.max(0, this.openUntil - this.clock.now());
   }
 
-  private rateTripped(): boolean {
-    if (this.windowSize === 0) return false;
-    const calls = this.ring.length;
-    return calls >= this.minimumCalls && this.windowFailures / calls >= this.rateThreshold;
-  }
-
-  private pushOutcome(failed: boolean): void {
-    if (this.windowSize === 0) return;
-    if (this.ring.length < this.windowSize) {
-      this.ring.push(failed);
-    } else {
-      if (this.ring[this.ringNext]) this.windowFailures--;
-      this.ring[this.ringNext] = failed;
-      this.ringNext = (this.ringNext + 1) % this.windowSize;
-    }
-    if (failed) this.windowFailures++;
-  }
-
-  private resetWindow(): void {
-    this.ring.length = 0;
-    this.ringNext = 0;
-    this.windowFailures = 0;
-  }
-
   private toOpen(reason: OpenReason, error: unknown): void {
     this.clearTimer();
     if (reason === 'half-open-failure' || reason === 'half-open-timeout')
       this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
     this.openUntil = this.clock.now() + this.openMs;
     this.counts.opens++;
-    this.resetWindow();
+    for (const trip of this.trips) trip.opened();
     this.halfOpenAdmitted = 0;
     this.halfOpenSuccesses = 0;
     this.lastTrialAt = null;
@@ -423,10 +327,9 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     this.clearTimer();
     this.openUntil = null;
     this.openMs = this.baseOpenMs;
-    this.consecutive = 0;
+    for (const trip of this.trips) trip.closed();
     this.halfOpenAdmitted = 0;
     this.halfOpenSuccesses = 0;
-    this.resetWindow();
     this.log.info('breaker closed');
     this.transition(BreakerState.CLOSED);
     this.emit('close');
