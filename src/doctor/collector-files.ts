@@ -1,7 +1,7 @@
 // The report's sections read from the files a run leaves beside the database: the last run's metrics snapshot,
 // the deferred queue's spool and the holder of the database lock, with the notes they call for.
 
-import { defaultSpoolPath } from '../spool/deferred-queue.ts';
+import { defaultSpoolPath } from '../spool/spool-location.ts';
 import { lockHolder, lockPathFor } from '../sqlite/database-lock.ts';
 import type { DatabaseReport, DatabaseReportOptions } from './database-report.ts';
 import { type LastRunSnapshot, readLastRun } from './last-run.ts';

@@ -25,8 +25,9 @@ import type {
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterClient } from '../sender/writer-client.ts';
-import { DeferredQueue, type DeferredQueueOptions, defaultSpoolPath } from '../spool/deferred-queue.ts';
+import { DeferredQueue, type DeferredQueueOptions } from '../spool/deferred-queue.ts';
 import { SpoolGateway } from '../spool/spool-gateway.ts';
+import { defaultSpoolPath } from '../spool/spool-location.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
 import { simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
 import { ReaderPool } from './reader-pool.ts';

@@ -24,3 +24,12 @@ export class DeferredQueueError extends GeckoCollectorError {
     super(message, options);
   }
 }
+
+/** An error as one line for logs and the spool's last_error: its code (SQLITE_FULL, ...) first when it has one. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

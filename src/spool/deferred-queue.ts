@@ -5,43 +5,32 @@
 // Memory stays bounded (invariant 5): payloads live on disk, replay reads them in chunks, and past a
 // high-water mark producers are told to wait (waitForRoom) while defer() itself still accepts.
 // The file is created by the first deferral, so a run that never defers leaves nothing beside the database.
+// This file is the queue itself (deferral groups, depth, events, close); the payload encoding, the spool's
+// location, the replay loop and the water marks have files of their own.
 
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import nodePath from 'node:path';
 import { ConfigError, StateError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { WritePayload } from '../protocol/messages.ts';
-import { DeferredQueueError } from './deferred-errors.ts';
-import { type SpoolEntry, SpoolFile, type SpoolFileOptions, type SpoolRow } from './spool-file.ts';
+import { DeferredQueueError, errorText } from './deferred-errors.ts';
+import { type DeferredQueueOptions, intOption } from './deferred-queue-options.ts';
+import { type SpoolEntry, SpoolFile, type SpoolFileOptions } from './spool-file.ts';
+import { checkSpoolDirectory } from './spool-location.ts';
+import { decodePayload, type EncodedPayload, encodePayload, payloadBytes } from './spool-payload.ts';
+import {
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplaySource,
+  type ReplayWrite,
+  replaySpool,
+} from './spool-replay.ts';
+import { SpoolWaterMarks } from './spool-water-marks.ts';
 
 export { DeferredQueueError, type DeferredQueueErrorCode } from './deferred-errors.ts';
+export type { DeferredQueueOptions } from './deferred-queue-options.ts';
 export { SPOOL_APPLICATION_ID } from './spool-file.ts';
-
-export interface DeferredQueueOptions {
-  /** Over this many spooled records (all kinds, see payloadRows) the queue is over high water. Default 500000. */
-  highWaterRows?: number;
-  /** Over this many spooled batches the queue is over high water. Default 5000. */
-  highWaterBatches?: number;
-  /** Back under once rows are at or below this. Default highWaterRows / 2. */
-  lowWaterRows?: number;
-  /** Back under once batches are at or below this. Default highWaterBatches / 2. */
-  lowWaterBatches?: number;
-  /** Batches read from the spool per query during replay: what replay holds in memory. Default 16. */
-  replayChunkSize?: number;
-  /**
-   * defer() calls made in the same event-loop turn commit in one transaction (one fsync); a group never
-   * holds more than this many batches, which bounds the in-memory part of the queue. Default 64.
-   */
-  maxGroupSize?: number;
-  /** Caps the spool file's size; past it defer() rejects with SPOOL_WRITE_FAILED (SQLITE_FULL). Default none. */
-  maxSpoolBytes?: number;
-  /** How long to wait for a lock another process holds on the spool. Default 5000 ms. */
-  busyTimeoutMs?: number;
-  logger?: Logger;
-  /** Epoch milliseconds; stored in the spool, so it must be wall-clock time. Default Date.now. */
-  now?: () => number;
-}
+export type { ReplayInfo, ReplayOptions, ReplayResult, ReplayWrite } from './spool-replay.ts';
 
 export interface DeferredQueueDepth {
   batches: number;
@@ -52,31 +41,6 @@ export interface DeferredQueueDepth {
   /** UTF-8 bytes of the spooled payloads (JSON); the file itself is somewhat larger. */
   bytes: number;
 }
-
-export interface ReplayOptions {
-  /** Checked before each batch; an abort ends the run (resolving, not rejecting) after the batch in flight. */
-  signal?: AbortSignal;
-  /** Replay at most this many batches in this run. */
-  maxBatches?: number;
-}
-
-export interface ReplayResult {
-  /** Batches written and removed from the spool in this run. */
-  replayed: number;
-  /** 1 when the run stopped at a batch whose write failed, else 0. */
-  failed: number;
-  /** Batches left in the spool when the run ended. */
-  remaining: number;
-}
-
-export interface ReplayInfo {
-  seq: number;
-  /** Failed replays of this batch so far. */
-  attempts: number;
-}
-
-/** Must resolve only once the batch is committed (the writer's ack); any rejection keeps the batch spooled. */
-export type ReplayWrite = (payload: WritePayload, info: ReplayInfo) => Promise<unknown>;
 
 export interface DeferredBatchInfo {
   seq: number;
@@ -97,95 +61,9 @@ export interface DeferredQueueEvents {
   lowWater: [depth: DeferredQueueDepth];
 }
 
-// flushReason is spooled too, so a replayed batch counts under the reason it was cut for.
-const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps', 'flushReason'] as const;
-/** The keys holding records (flushReason is a label, not a record). */
-const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
-// Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
-// silently on deferral, so make that a compile error.
-type MissingPayloadKeys = Exclude<keyof WritePayload, (typeof PAYLOAD_KEYS)[number]>;
-const _allPayloadKeysSpooled: MissingPayloadKeys extends never ? true : never = true;
-void _allPayloadKeysSpooled;
-
-/**
- * Keeps only the batch content. A WriteBatchMessage passes as a WritePayload structurally, and a stored
- * `batchId`/`kind` would later override the fresh batchId the writer client spreads in before it.
- */
-function contentOf(payload: WritePayload): WritePayload {
-  const out: WritePayload = {};
-  for (const key of PAYLOAD_KEYS) {
-    if (payload[key] !== undefined) (out as Record<string, unknown>)[key] = payload[key];
-  }
-  return out;
-}
-
-/** Records of every kind in a payload: what the row-based water marks count. */
-export function payloadRows(payload: WritePayload): number {
-  let n = payload.packedTrades?.count ?? 0;
-  for (const key of RECORD_LIST_KEYS) n += payload[key]?.length ?? 0;
-  return n;
-}
-
-/** The conventional spool location for a database file: `gecko_data.db` → `gecko_data.db.spool`. */
-export function defaultSpoolPath(databasePath: string): string {
-  if (databasePath === '' || databasePath === ':memory:') {
-    throw new ConfigError('databasePath', databasePath, 'a spool needs a database file to sit beside');
-  }
-  return `${databasePath}.spool`;
-}
-
-function intOption(field: string, v: number | undefined, fallback: number, min: number): number {
-  const value = v ?? fallback;
-  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(field, value, `expected an integer >= ${min}`);
-  return value;
-}
-
-interface PendingDefer extends SpoolRow {
-  bytes: number;
+interface PendingDefer extends EncodedPayload {
   resolve: (seq: number) => void;
   reject: (err: Error) => void;
-}
-
-interface RoomWaiter {
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-/**
- * Without a spool file yet, at least the directory it will be created in must be usable: a misplaced spool
- * should fail at start, not on the first deferral, when the database is already in trouble.
- */
-function checkSpoolDirectory(spoolPath: string): void {
-  const dir = nodePath.dirname(nodePath.resolve(spoolPath));
-  let problem: string | null = null;
-  let cause: unknown;
-  try {
-    if (!fs.statSync(dir).isDirectory()) problem = `${dir} is not a directory`;
-    else fs.accessSync(dir, fs.constants.W_OK);
-  } catch (err) {
-    cause = err;
-    const code = (err as NodeJS.ErrnoException).code;
-    problem =
-      code === 'ENOENT' || code === 'ENOTDIR'
-        ? `directory ${dir} does not exist`
-        : `directory ${dir} is not writable (${code ?? String(err)})`;
-  }
-  if (problem) {
-    throw new DeferredQueueError(
-      'SPOOL_OPEN_FAILED',
-      `cannot create spool file ${spoolPath}: ${problem}`,
-      undefined,
-      cause === undefined ? undefined : { cause },
-    );
-  }
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
 }
 
 export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
@@ -195,10 +73,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   private readonly spoolOptions: SpoolFileOptions;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly highWaterRows: number;
-  private readonly highWaterBatches: number;
-  private readonly lowWaterRows: number;
-  private readonly lowWaterBatches: number;
+  private readonly water: SpoolWaterMarks;
   private readonly chunkSize: number;
   private readonly maxGroupSize: number;
 
@@ -208,13 +83,17 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   private bytes: number;
   private oldestAt: number | null;
 
-  private over: boolean;
-  private roomWaiters: RoomWaiter[] = [];
   private pending: PendingDefer[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
   /** Every replay() chains here: one run at a time, the next starts where the last one left the spool. */
   private replayTail: Promise<void> = Promise.resolve();
   private closing = false;
+  private readonly replaySource: ReplaySource = {
+    spool: () => this.spool,
+    closing: () => this.closing,
+    replayed: (entry) => this.removed(entry),
+    failed: (entry, err) => this.noteFailure(entry, err),
+  };
   private closed: Promise<void> | undefined;
 
   private constructor(
@@ -229,25 +108,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.spoolOptions = spoolOptions;
     this.log = options.logger ?? componentLogger('deferred-queue', { spool: path });
     this.now = options.now ?? Date.now;
-    this.highWaterRows = intOption('highWaterRows', options.highWaterRows, 500_000, 1);
-    this.highWaterBatches = intOption('highWaterBatches', options.highWaterBatches, 5_000, 1);
-    this.lowWaterRows = intOption('lowWaterRows', options.lowWaterRows, Math.floor(this.highWaterRows / 2), 0);
-    this.lowWaterBatches = intOption(
-      'lowWaterBatches',
-      options.lowWaterBatches,
-      Math.floor(this.highWaterBatches / 2),
-      0,
-    );
-    if (this.lowWaterRows >= this.highWaterRows) {
-      throw new ConfigError('lowWaterRows', this.lowWaterRows, `must be below highWaterRows (${this.highWaterRows})`);
-    }
-    if (this.lowWaterBatches >= this.highWaterBatches) {
-      throw new ConfigError(
-        'lowWaterBatches',
-        this.lowWaterBatches,
-        `must be below highWaterBatches (${this.highWaterBatches})`,
-      );
-    }
+    this.water = new SpoolWaterMarks(options);
     this.chunkSize = intOption('replayChunkSize', options.replayChunkSize, 16, 1);
     this.maxGroupSize = intOption('maxGroupSize', options.maxGroupSize, 64, 1);
 
@@ -256,7 +117,8 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.rows = totals.rows;
     this.bytes = totals.bytes;
     this.oldestAt = spool?.oldestEnqueuedAt() ?? null;
-    this.over = this.isAboveHighWater();
+    // A spool found over high water starts out so, without a crossing to announce.
+    this.water.update(this.rows, this.batches);
     if (this.batches > 0) {
       this.log.info(
         { batches: this.batches, rows: this.rows, bytes: this.bytes },
@@ -301,7 +163,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
 
   /** True from crossing a high-water mark until depth is back at or below both low-water marks. */
   get overHighWater(): boolean {
-    return this.over;
+    return this.water.overHighWater;
   }
 
   depth(): DeferredQueueDepth {
@@ -320,13 +182,9 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
    */
   defer(payload: WritePayload): Promise<number> {
     if (this.closing) return Promise.reject(new StateError('the deferred queue is closed'));
-    let row: SpoolRow;
-    let bytes: number;
+    let encoded: EncodedPayload;
     try {
-      const content = contentOf(payload);
-      const json = JSON.stringify(content);
-      row = { json, rows: payloadRows(content) };
-      bytes = Buffer.byteLength(json, 'utf8');
+      encoded = encodePayload(payload);
     } catch (err) {
       return Promise.reject(
         new DeferredQueueError('PAYLOAD_INVALID', `cannot serialize the batch: ${errorText(err)}`, undefined, {
@@ -335,7 +193,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
       );
     }
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ ...row, bytes, resolve, reject });
+      this.pending.push({ ...encoded, resolve, reject });
       if (this.pending.length >= this.maxGroupSize) this.flush();
       else this.flushTimer ??= setImmediate(() => this.flush());
     });
@@ -345,25 +203,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   waitForRoom(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.closing) return Promise.reject(new StateError('the deferred queue is closed'));
-    if (!this.over) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        this.roomWaiters = this.roomWaiters.filter((w) => w !== waiter);
-        reject(signal?.reason);
-      };
-      const waiter: RoomWaiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      };
-      this.roomWaiters.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.water.waitForRoom(signal);
   }
 
   /**
@@ -395,7 +235,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
       rows: e.rows,
       attempts: e.attempts,
       lastError: e.lastError,
-      payload: JSON.parse(e.payload) as WritePayload,
+      payload: decodePayload(e.payload),
     }));
   }
 
@@ -417,8 +257,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
       this.closing = true;
       this.flush();
       await this.replayTail;
-      const err = new StateError('the deferred queue is closed');
-      for (const w of this.roomWaiters.splice(0)) w.reject(err);
+      this.water.rejectWaiters(new StateError('the deferred queue is closed'));
       this.spool?.close();
       if (options.removeIfEmpty && this.spool && this.batches === 0 && this.pending.length === 0)
         this.removeSpoolFile();
@@ -479,33 +318,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     maxBatches: number,
     signal: AbortSignal | undefined,
   ): Promise<ReplayResult> {
-    let replayed = 0;
-    let failed = 0;
-    let after = 0;
-    const stop = () => this.closing || signal?.aborted === true || replayed >= maxBatches;
-    outer: while (!stop()) {
-      // No file yet means nothing was ever deferred; one created during the run is read from then on.
-      const spool = this.spool;
-      if (!spool) break;
-      const chunk = spool.readAfter(after, Math.min(this.chunkSize, maxBatches - replayed));
-      if (chunk.length === 0) break;
-      for (const entry of chunk) {
-        if (stop()) break outer;
-        after = entry.seq;
-        try {
-          const payload = JSON.parse(entry.payload) as WritePayload;
-          await write(payload, { seq: entry.seq, attempts: entry.attempts });
-        } catch (err) {
-          this.noteFailure(entry, err);
-          failed = 1;
-          break outer;
-        }
-        // Written: a crash from here until the delete commits only means this batch is replayed once more.
-        spool.remove(entry.seq);
-        this.removed(entry);
-        replayed += 1;
-      }
-    }
+    const { replayed, failed } = await replaySpool(this.replaySource, write, this.chunkSize, maxBatches, signal);
     if (replayed > 0 || failed > 0) {
       this.log.info({ replayed, failed, remaining: this.batches }, 'replay run ended');
     }
@@ -515,7 +328,7 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
   private removed(entry: SpoolEntry): void {
     this.batches -= 1;
     this.rows -= entry.rows;
-    this.bytes -= Buffer.byteLength(entry.payload, 'utf8');
+    this.bytes -= payloadBytes(entry.payload);
     this.oldestAt = this.batches === 0 ? null : this.spool!.oldestEnqueuedAt();
     this.safeEmit('replayed', entry.seq, entry.rows);
     this.updateWater();
@@ -539,18 +352,12 @@ export class DeferredQueue extends EventEmitter<DeferredQueueEvents> {
     this.safeEmit('replayFailed', entry.seq, err);
   }
 
-  private isAboveHighWater(): boolean {
-    return this.rows >= this.highWaterRows || this.batches >= this.highWaterBatches;
-  }
-
   private updateWater(): void {
-    if (!this.over && this.isAboveHighWater()) {
-      this.over = true;
+    const crossed = this.water.update(this.rows, this.batches);
+    if (crossed === 'high') {
       this.log.warn(this.depth(), 'spool over high water: producers should wait');
       this.safeEmit('highWater', this.depth());
-    } else if (this.over && this.rows <= this.lowWaterRows && this.batches <= this.lowWaterBatches) {
-      this.over = false;
-      for (const w of this.roomWaiters.splice(0)) w.resolve();
+    } else if (crossed === 'low') {
       this.log.info(this.depth(), 'spool back at low water');
       this.safeEmit('lowWater', this.depth());
     }

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
-import { defaultSpoolPath } from '../../../src/spool/deferred-queue.ts';
+import { defaultSpoolPath } from '../../../src/spool/spool-location.ts';
 import { REPO_ROOT } from '../../support/repo.ts';
 import {
   type AckLine,

@@ -11,11 +11,11 @@ import {
   DeferredQueue,
   DeferredQueueError,
   type DeferredQueueOptions,
-  defaultSpoolPath,
-  payloadRows,
   type ReplayInfo,
   SPOOL_APPLICATION_ID,
 } from '../../../src/spool/deferred-queue.ts';
+import { defaultSpoolPath } from '../../../src/spool/spool-location.ts';
+import { payloadRows } from '../../../src/spool/spool-payload.ts';
 import { makePayload } from '../../support/spool-payloads.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
