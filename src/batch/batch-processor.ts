@@ -1,82 +1,29 @@
 // Generic size/time batcher with retries, bounded memory and no silent loss: every accepted item ends either
 // processed, taken by the fallback, or handed back to its caller inside a BatchFailedError.
+// This file admits items, cuts and runs batches; the retry policy, the totals, the callers' tickets and the
+// options have files of their own.
 
 import { type Clock, systemClock, type TimerHandle } from '../common/clock.ts';
-import { type BatchConfig, type BatchPresetName, resolveBatchConfig } from '../config/batch-config.ts';
+import { type BatchConfig, resolveBatchConfig } from '../config/batch-config.ts';
 import { BatchFailedError, ConfigError, StateError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import { emptyFlushReasonCounts, type FlushReason, type FlushReasonCounts } from '../protocol/flush-reason.ts';
+import type { FlushReason } from '../protocol/flush-reason.ts';
+import type { BatchProcessorOptions } from './batch-processor-options.ts';
+import { type BatchProcessorStats, BatchTotals } from './batch-stats.ts';
+import {
+  deferred,
+  type FlushWaiter,
+  finishOutcome,
+  messageOf,
+  settleItems,
+  type Ticket,
+  type TicketItem,
+} from './batch-tickets.ts';
+import { RetryPolicy } from './retry-policy.ts';
 
 export type { Clock } from '../common/clock.ts';
-
-/** What `process` is told about the batch besides its items. */
-export interface BatchInfo {
-  /** Why the batch was cut (the same on every retry of it). */
-  reason: FlushReason;
-}
-
-export interface BatchProcessorOptions<T, R> {
-  /** Handles one batch; a rejection means nothing of the batch was kept (it is retried as a whole). */
-  process: (batch: T[], info: BatchInfo) => Promise<R>;
-  /** Sizes, wait and retry policy. Default: the production preset. */
-  config?: Partial<BatchConfig> | BatchPresetName;
-  /** Bound on items held (buffered + in flight); beyond it `add` waits. Default 10 × maxBatchSize. */
-  maxPendingItems?: number;
-  /** Batches processed at the same time. Default 1, which also keeps batches in order. */
-  maxConcurrentBatches?: number;
-  /** false: give up on this error at once (e.g. validation errors). Default: retry everything. */
-  shouldRetry?: (error: unknown, attempt: number) => boolean;
-  /**
-   * Takes a batch that could not be processed (e.g. to defer it to a durable queue). If it resolves the
-   * batch counts as handled; if it rejects the batch fails as if there were no fallback.
-   */
-  fallback?: (items: readonly T[], error: unknown) => Promise<void>;
-  /** Which give-ups go to the fallback. `exhausted`: the error was retryable but no retry was left. Default: all. */
-  fallbackOn?: (error: unknown, exhausted: boolean) => boolean;
-  onBatchProcessed?: (items: readonly T[], result: R, durationMs: number) => void;
-  /**
-   * Receives every failed batch. With this hook set, the promises from add/flush still reject, but an
-   * unobserved rejection no longer counts as unhandled (fire-and-forget callers rely on the hook).
-   */
-  onBatchFailed?: (items: readonly T[], error: BatchFailedError<T>) => void | Promise<void>;
-  /** Fraction of each retry delay that is randomized away (0 = exact doubling). Default 0.5. */
-  jitter?: number;
-  /** Cap on one retry delay. Default 30000 ms. */
-  maxRetryDelayMs?: number;
-  /** Uniform [0, 1) source for jitter. Default Math.random. */
-  random?: () => number;
-  clock?: Clock;
-  /** For logs. */
-  name?: string;
-}
-
-export interface BatchProcessorStats {
-  /** Items in batches that `process` completed. */
-  totalProcessed: number;
-  /** Batches that `process` completed. */
-  totalBatches: number;
-  /** Items accepted and waiting for a batch. */
-  pendingItems: number;
-  /** Items of `add` calls waiting for room (backpressure). */
-  blockedItems: number;
-  /** Items in batches being processed or waiting to retry. */
-  inFlightItems: number;
-  avgBatchSize: number;
-  /** Mean duration of the successful `process` call of each batch. */
-  avgProcessingMs: number;
-  /** When the last batch was cut and handed to `process` (epoch ms), null before the first. */
-  lastFlushTime: number | null;
-  /** Batches cut for each reason (counted when cut, whatever became of them). */
-  flushReasons: FlushReasonCounts;
-  /** Batches handed back to callers. */
-  failedBatches: number;
-  failedItems: number;
-  /** Retry attempts made (not counting first attempts). */
-  retries: number;
-  /** Batches and items taken by the fallback. */
-  fallbackBatches: number;
-  fallbackItems: number;
-}
+export type { BatchInfo, BatchProcessorOptions } from './batch-processor-options.ts';
+export type { BatchProcessorStats } from './batch-stats.ts';
 
 /** What `submit` returns: `accepted` settles once the items are inside the bound, `done` once they are handled. */
 export interface Submission {
@@ -84,40 +31,8 @@ export interface Submission {
   done: Promise<void>;
 }
 
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Collects the items of one add call (or one flush) that failed, to hand exactly those back. */
-interface Outcome<T> {
-  failed: T[];
-  lastFailure: BatchFailedError<T> | null;
-  done: Deferred;
-}
-
-interface Ticket<T> extends Outcome<T> {
-  total: number;
-  settled: number;
-  accepted: Deferred;
-}
-
-interface Entry<T> {
-  item: T;
-  seq: number;
+interface Entry<T> extends TicketItem<T> {
   at: number;
-  ticket: Ticket<T>;
 }
 
 interface Waiting<T> {
@@ -126,19 +41,10 @@ interface Waiting<T> {
   ticket: Ticket<T>;
 }
 
-interface FlushWaiter<T> extends Outcome<T> {
-  /** Covers every item with a smaller sequence number. */
-  target: number;
-}
-
 interface ActiveBatch<T> {
   entries: Entry<T>[];
   firstSeq: number;
   reason: FlushReason;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function checkInt(field: string, v: number, min: number): number {
@@ -152,9 +58,7 @@ export class BatchProcessor<T, R> {
   private readonly maxConcurrent: number;
   private readonly opts: BatchProcessorOptions<T, R>;
   private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly jitter: number;
-  private readonly maxRetryDelayMs: number;
+  private readonly retry: RetryPolicy;
   private readonly log: Logger;
 
   private buffer: Entry<T>[] = [];
@@ -171,18 +75,7 @@ export class BatchProcessor<T, R> {
   private timerDueAt = 0;
   private closePromise: Promise<void> | null = null;
 
-  private readonly stats = {
-    totalProcessed: 0,
-    totalBatches: 0,
-    processingMs: 0,
-    lastFlushTime: null as number | null,
-    flushReasons: emptyFlushReasonCounts(),
-    failedBatches: 0,
-    failedItems: 0,
-    retries: 0,
-    fallbackBatches: 0,
-    fallbackItems: 0,
-  };
+  private readonly stats = new BatchTotals();
 
   constructor(options: BatchProcessorOptions<T, R>) {
     this.opts = options;
@@ -196,13 +89,21 @@ export class BatchProcessor<T, R> {
       );
     }
     this.maxConcurrent = checkInt('maxConcurrentBatches', options.maxConcurrentBatches ?? 1, 1);
-    this.jitter = options.jitter ?? 0.5;
-    if (!(this.jitter >= 0 && this.jitter <= 1))
-      throw new ConfigError('jitter', this.jitter, 'expected a number in [0, 1]');
-    this.maxRetryDelayMs = checkInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000, 0);
+    const jitter = options.jitter ?? 0.5;
+    if (!(jitter >= 0 && jitter <= 1)) throw new ConfigError('jitter', jitter, 'expected a number in [0, 1]');
+    const maxRetryDelayMs = checkInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000, 0);
     this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? Math.random;
     this.log = componentLogger('batch-processor', options.name ? { processor: options.name } : {});
+    this.retry = new RetryPolicy(
+      {
+        retryDelayMs: this.config.retryDelayMs,
+        maxRetryDelayMs,
+        jitter,
+        random: options.random ?? Math.random,
+        shouldRetry: options.shouldRetry,
+      },
+      this.log,
+    );
   }
 
   /** Resolves when every item is handled; rejects with a BatchFailedError holding this call's failed items. */
@@ -276,23 +177,11 @@ export class BatchProcessor<T, R> {
   }
 
   getStats(): BatchProcessorStats {
-    const s = this.stats;
-    return {
-      totalProcessed: s.totalProcessed,
-      totalBatches: s.totalBatches,
+    return this.stats.snapshot({
       pendingItems: this.buffer.length,
       blockedItems: this.waitingItems,
       inFlightItems: this.activeItems,
-      avgBatchSize: s.totalBatches === 0 ? 0 : s.totalProcessed / s.totalBatches,
-      avgProcessingMs: s.totalBatches === 0 ? 0 : s.processingMs / s.totalBatches,
-      lastFlushTime: s.lastFlushTime,
-      flushReasons: { ...s.flushReasons },
-      failedBatches: s.failedBatches,
-      failedItems: s.failedItems,
-      retries: s.retries,
-      fallbackBatches: s.fallbackBatches,
-      fallbackItems: s.fallbackItems,
-    };
+    });
   }
 
   private held(): number {
@@ -396,9 +285,9 @@ export class BatchProcessor<T, R> {
       try {
         result = await this.opts.process(items.slice(), { reason: batch.reason });
       } catch (err) {
-        const retryable = this.retryable(err, attempt);
+        const retryable = this.retry.retryable(err, attempt);
         if (retryable && attempt < maxRetries) {
-          const delay = this.retryDelay(attempt);
+          const delay = this.retry.delay(attempt);
           this.stats.retries++;
           this.log.debug({ err, attempt: attempt + 1, delay, size: items.length }, 'batch failed; retrying');
           await new Promise<void>((resolve) => this.clock.setTimer(resolve, delay));
@@ -421,20 +310,9 @@ export class BatchProcessor<T, R> {
     }
   }
 
-  private retryable(err: unknown, attempt: number): boolean {
-    if (!this.opts.shouldRetry) return true;
-    try {
-      return this.opts.shouldRetry(err, attempt);
-    } catch (hookErr) {
-      this.log.error({ err: hookErr }, 'shouldRetry hook threw; not retrying');
-      return false;
-    }
-  }
-
   /** retryDelayMs × 2^attempt, capped, minus a random share of up to `jitter` of it. */
   retryDelay(attempt: number): number {
-    const nominal = Math.min(this.config.retryDelayMs * 2 ** attempt, this.maxRetryDelayMs);
-    return Math.round(nominal * (1 - this.jitter * this.random()));
+    return this.retry.delay(attempt);
   }
 
   private async giveUp(
@@ -487,42 +365,10 @@ export class BatchProcessor<T, R> {
   private settle(batch: ActiveBatch<T>, failure: BatchFailedError<T> | null): void {
     if (!this.active.delete(batch)) return;
     this.activeItems -= batch.entries.length;
-    for (const e of batch.entries) {
-      const t = e.ticket;
-      t.settled++;
-      if (failure) {
-        t.failed.push(e.item);
-        t.lastFailure = failure;
-      }
-      if (t.settled === t.total) this.finish(t, ` of ${t.total}`);
-      if (failure) {
-        for (const w of this.flushWaiters) {
-          if (e.seq < w.target) {
-            w.failed.push(e.item);
-            w.lastFailure = failure;
-          }
-        }
-      }
-    }
+    settleItems(batch.entries, failure, this.flushWaiters);
     this.settleFlushWaiters();
     this.admit();
     this.pump();
-  }
-
-  private finish(outcome: Outcome<T>, ofTotal: string): void {
-    const last = outcome.lastFailure;
-    if (!last) {
-      outcome.done.resolve();
-      return;
-    }
-    outcome.done.reject(
-      new BatchFailedError<T>(
-        `${outcome.failed.length}${ofTotal} items failed after ${last.attempts} attempt(s): ${messageOf(last.cause)}`,
-        outcome.failed,
-        last.attempts,
-        { cause: last.cause },
-      ),
-    );
   }
 
   private settleFlushWaiters(): void {
@@ -531,7 +377,7 @@ export class BatchProcessor<T, R> {
     for (const b of this.active) lowest = Math.min(lowest, b.firstSeq);
     const still: FlushWaiter<T>[] = [];
     for (const w of this.flushWaiters) {
-      if (lowest >= w.target) this.finish(w, '');
+      if (lowest >= w.target) finishOutcome(w, '');
       else still.push(w);
     }
     this.flushWaiters = still;
