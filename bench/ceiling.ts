@@ -114,7 +114,7 @@ export interface CeilingRows {
   prepareSeconds: number;
 }
 
-const FORCED_CHECKPOINT_EVERY_MS = 5000; // as src/writer/group-commit-writer.ts
+const FORCED_CHECKPOINT_EVERY_MS = 5000; // as src/writer/wal-checkpoints.ts
 /** The biggest transaction the funnel's writer commits (DatabaseConfig.groupCommitMaxRows default). */
 export const DEFAULT_CEILING_TX_ROWS = DEFAULT_DATABASE_CONFIG.groupCommitMaxRows;
 export const DEFAULT_CEILING_CHUNK_ROWS = 50;

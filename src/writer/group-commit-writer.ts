@@ -1,5 +1,7 @@
 // The writer's engine (runs inside the writer thread): queues incoming batches, commits whatever is waiting
 // in one BEGIN IMMEDIATE transaction (group commit), and replies to each batch only after COMMIT returned.
+// This file is the group selection and transaction loop; group-records.ts writes a group's records inside the
+// transaction, and wal-checkpoints.ts decides when the writer checkpoints.
 
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -7,25 +9,15 @@ import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type {
-  RejectedRow,
   SerializedWriteError,
   TransactionOutcome,
   WriteBatchMessage,
   WriterToCollector,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import {
-  appendTradeBindValues,
-  CREATED_AT_PARAM,
-  eachRecord,
-  MULTI_ROW_CHUNK,
-  storedTimestamp,
-  storePoolMetadata,
-  type WriteStatements,
-} from '../sqlite/trade-statements.ts';
-import { fastPathValues } from '../trades/packed-batch-check.ts';
-import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
-import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
+import { storedTimestamp, type WriteStatements } from '../sqlite/trade-statements.ts';
+import { type BatchOutcome, writeGroupRecords } from './group-records.ts';
+import { type CheckpointMode, type CheckpointResult, WalCheckpoints } from './wal-checkpoints.ts';
 
 export type Reply = (message: WriterToCollector) => void;
 
@@ -42,23 +34,7 @@ interface QueuedBatch {
   rows: number;
 }
 
-/** A group's valid trade rows: per batch (owner) a flat value array; per row its owner and offset; the insert order. */
-interface GroupRows {
-  values: unknown[][];
-  owners: Uint32Array;
-  offsets: Uint32Array;
-  order: number[];
-}
-
-interface BatchOutcome {
-  inserted: number;
-  duplicates: number;
-  rejected: RejectedRow[];
-}
-
 const BUSY_WAIT_THRESHOLD_MS = 2;
-const IDLE_CHECKPOINT_AFTER_MS = 250;
-const FORCED_CHECKPOINT_EVERY_MS = 5000;
 
 export class GroupCommitWriter {
   private readonly queue: QueuedBatch[] = [];
@@ -67,9 +43,7 @@ export class GroupCommitWriter {
   private retryTimer: NodeJS.Timeout | undefined;
   private lockAttempts = 0;
   private idleWaiters: (() => void)[] = [];
-  private lastCheckpointAt = Date.now();
-  private dirtySinceCheckpoint = false;
-  private checkpointTimer: NodeJS.Timeout | undefined;
+  private readonly wal: WalCheckpoints;
   private closed = false;
   readonly commitLatency = new LatencyRecorder();
   readonly counters = {
@@ -109,6 +83,7 @@ export class GroupCommitWriter {
     private readonly hooks: WriterHooks = {},
   ) {
     this.statements = statements;
+    this.wal = new WalCheckpoints(db, settings, this.counters, log);
   }
 
   get backlog(): number {
@@ -145,18 +120,11 @@ export class GroupCommitWriter {
   async close(): Promise<void> {
     this.closed = true;
     await this.whenIdle();
-    clearTimeout(this.checkpointTimer);
-    if (this.dirtySinceCheckpoint && this.settings.pragmas === 'optimized') this.checkpoint('PASSIVE');
+    this.wal.close();
   }
 
-  checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number } {
-    const [res] = this.db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
-    this.counters.checkpoints++;
-    this.lastCheckpointAt = Date.now();
-    this.dirtySinceCheckpoint = false;
-    const out = res ?? { busy: 0, log: 0, checkpointed: 0 };
-    this.counters.walPages = Math.max(0, out.log - out.checkpointed);
-    return out;
+  checkpoint(mode: CheckpointMode): CheckpointResult {
+    return this.wal.checkpoint(mode);
   }
 
   private schedule(): void {
@@ -270,9 +238,7 @@ export class GroupCommitWriter {
       this.counters.lockWaitMs += waited;
     }
     try {
-      const rows = this.validGroupRows(group, outcomes);
-      this.insertRows(rows, outcomes, now);
-      group.forEach((q, owner) => this.applyOtherRecords(q.batch, outcomes[owner]!, now));
+      writeGroupRecords(this.statements, group, outcomes, now, this.settings.sortGroupById);
       db.exec('COMMIT');
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
@@ -285,7 +251,7 @@ export class GroupCommitWriter {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, (slowdown - 1) * commitMs);
     }
     this.commitLatency.record(commitMs);
-    this.dirtySinceCheckpoint = true;
+    this.wal.markDirty();
     const c = this.counters;
     this.hooks.onOutcome?.({
       kind: 'outcome',
@@ -325,172 +291,13 @@ export class GroupCommitWriter {
         commitMs,
       });
     });
-    if (this.checkpointsHere() && Date.now() - this.lastCheckpointAt > FORCED_CHECKPOINT_EVERY_MS) {
-      // Under sustained load the writer is never idle; bound the WAL anyway.
-      this.checkpoint('PASSIVE');
-    }
-  }
-
-  /**
-   * Every batch's trades as one flat array of bind-ready values (TRADE_FIELDS per valid row, validated in
-   * place), and the insert order over all of them: by id when sortGroupById, else batch by batch.
-   */
-  private validGroupRows(group: QueuedBatch[], outcomes: BatchOutcome[]): GroupRows {
-    const values: unknown[][] = [];
-    let total = 0;
-    group.forEach((q, owner) => {
-      const flat = this.batchValues(q.batch, outcomes[owner]!);
-      values.push(flat);
-      total += flat.length / TRADE_FIELDS;
-    });
-    // 32 bits: batches without trades add no rows, so a group's batch count is not bounded by its row limit.
-    const owners = new Uint32Array(total);
-    const offsets = new Uint32Array(total);
-    for (let owner = 0, g = 0; owner < values.length; owner++) {
-      for (let at = 0; at < values[owner]!.length; at += TRADE_FIELDS, g++) {
-        owners[g] = owner;
-        offsets[g] = at;
-      }
-    }
-    const order: number[] = new Array(total);
-    for (let g = 0; g < total; g++) order[g] = g;
-    if (this.settings.sortGroupById && total > 1) {
-      // Inserting in key order avoids B-tree page splits in the middle of the table.
-      const ids: string[] = new Array(total);
-      for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
-      order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
-    }
-    return { values, owners, offsets, order };
-  }
-
-  /**
-   * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
-   * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
-   */
-  private batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
-    let flat: unknown[];
-    if (batch.packedTrades) {
-      const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);
-      if (fast) return fast;
-      try {
-        flat = unpackTradeValues(batch.packedTrades.data, batch.packedTrades.count);
-      } catch (err) {
-        if (!(err instanceof PackedBatchError)) throw err;
-        for (let i = 0; i < batch.packedTrades.count; i++) out.rejected.push({ id: `#${i}`, reason: err.message });
-        return [];
-      }
-    } else if (batch.trades) {
-      flat = [];
-      for (let i = 0; i < batch.trades.length; i++) {
-        const v = validateTrade(batch.trades[i], i);
-        // Already checked: push the row's values; a bad one keeps its reason and is skipped below.
-        if (v.ok) for (const x of v.row) flat.push(x);
-        else out.rejected.push({ id: v.id, reason: v.reason });
-      }
-      return flat;
-    } else {
-      return [];
-    }
-    let w = 0;
-    for (let at = 0, i = 0; at < flat.length; at += TRADE_FIELDS, i++) {
-      const bad = checkTradeValuesAt(flat, at, i);
-      if (bad) {
-        out.rejected.push(bad);
-        continue;
-      }
-      if (w !== at) for (let f = 0; f < TRADE_FIELDS; f++) flat[w + f] = flat[at + f];
-      w += TRADE_FIELDS;
-    }
-    flat.length = w;
-    return flat;
-  }
-
-  /**
-   * Inserts runs of rows that belong to the same batch with one multi-row statement each, so `changes` still
-   * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
-   */
-  private insertRows(rows: GroupRows, outcomes: BatchOutcome[], now: string): void {
-    const s = this.statements;
-    const flavor = s.flavor;
-    const { values, owners, offsets, order } = rows;
-    const named = { [CREATED_AT_PARAM]: now };
-    // In arrival order a run's values are one stretch of its batch's array: bind a copy of that stretch as is.
-    const asStored = !this.settings.sortGroupById && flavor === 'text-decimals';
-    for (let i = 0; i < order.length; ) {
-      const owner = owners[order[i]!]!;
-      let j = i + 1;
-      while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
-      const out = outcomes[owner]!;
-      const flat = values[owner]!;
-      let params: unknown[];
-      if (asStored) {
-        params = flat.slice(offsets[order[i]!]!, offsets[order[j - 1]!]! + TRADE_FIELDS);
-      } else {
-        params = [];
-        for (let k = i; k < j; k++) appendTradeBindValues(params, flavor, flat, offsets[order[k]!]!);
-      }
-      try {
-        const changes = s.insertTrades(j - i).run(params, named).changes;
-        out.inserted += changes;
-        out.duplicates += j - i - changes;
-      } catch (err) {
-        if (!isRowLevelError(err)) throw err;
-        for (let k = i; k < j; k++) {
-          const at = offsets[order[k]!]!;
-          const one: unknown[] = [];
-          appendTradeBindValues(one, flavor, flat, at);
-          try {
-            if (s.insertTrade.run(one, named).changes === 1) out.inserted++;
-            else out.duplicates++;
-          } catch (e) {
-            if (!isRowLevelError(e)) throw e;
-            out.rejected.push({ id: flat[at] as string, reason: e instanceof Error ? e.message : String(e) });
-          }
-        }
-      }
-      i = j;
-    }
-  }
-
-  private applyOtherRecords(batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
-    const s = this.statements;
-    storePoolMetadata(s, batch, now, out.rejected);
-    eachRecord(
-      batch.gaps,
-      (g) => g?.poolId,
-      (g) => s.insertGap(g),
-      out.rejected,
-    );
-    eachRecord(
-      batch.cursors,
-      (c) => c?.poolId,
-      (c) => s.upsertCursor(c, now),
-      out.rejected,
-    );
-  }
-
-  /** Without a checkpointer thread the writer must keep the WAL bounded itself. */
-  private checkpointsHere(): boolean {
-    return this.settings.pragmas === 'optimized' && !(this.settings.checkpointIntervalMs > 0);
+    this.wal.checkpointIfOverdue();
   }
 
   private becameIdle(): void {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
-    if (this.dirtySinceCheckpoint && !this.checkpointTimer && this.checkpointsHere() && !this.closed) {
-      // Checkpoint when the writer has nothing else to do, off the commit path.
-      this.checkpointTimer = setTimeout(() => {
-        this.checkpointTimer = undefined;
-        if (this.queue.length === 0 && this.dirtySinceCheckpoint) {
-          try {
-            this.checkpoint('PASSIVE');
-          } catch (err) {
-            this.log.warn({ err }, 'idle checkpoint failed');
-          }
-        }
-      }, IDLE_CHECKPOINT_AFTER_MS);
-      this.checkpointTimer.unref();
-    }
+    if (!this.closed) this.wal.scheduleIdleCheckpoint(this.queue);
   }
 }
