@@ -1,8 +1,8 @@
 // DeferredQueue: the durable spool for write batches the trade database cannot take now (breaker open, writer
-// down, disk full, file locked by another program). A resolved defer() is as good as an ack (invariant 3):
-// the batch is committed with synchronous=FULL to its own SQLite file beside the database (not the trade
-// database, so invariant 1 "one writer" is untouched) and replayed later in seq order, at least once.
-// Memory stays bounded (invariant 5): payloads live on disk, replay reads them in chunks, and past a
+// down, disk full, file locked by another program). A resolved defer() is as good as an ack (architecture.md,
+// "Nothing acknowledged or deferred is lost"): the batch is committed with synchronous=FULL to its own SQLite
+// file beside the database (not the trade database: "One writer" holds) and replayed later in seq order, at
+// least once. Memory stays bounded ("Bounded memory"): payloads live on disk, replay reads them in chunks, and past a
 // high-water mark producers are told to wait (waitForRoom) while defer() itself still accepts.
 // The file is created by the first deferral, so a run that never defers leaves nothing beside the database.
 // This file is the queue itself (deferral groups, depth, events, close); the payload encoding, the spool's
