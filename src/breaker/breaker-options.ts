@@ -2,6 +2,7 @@
 
 import { type Clock, systemClock } from '../common/clock.ts';
 import { ConfigError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
 import { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
 
 export interface CircuitBreakerOptions {
@@ -29,10 +30,12 @@ export interface CircuitBreakerOptions {
   /** Which errors count as failures. Default `defaultErrorFilter`. */
   errorFilter?: ErrorFilter;
   clock?: Clock;
+  /** Where it logs. Default: the root logger. */
+  logger?: Logger;
 }
 
-/** Every option with its default applied, checked. */
-export type BreakerSettings = Required<CircuitBreakerOptions>;
+/** Every option with its default applied, checked (the logger aside). */
+export type BreakerSettings = Required<Omit<CircuitBreakerOptions, 'logger'>>;
 
 function positiveInt(field: string, v: number, min: number): number {
   if (!Number.isInteger(v) || v < min) throw new ConfigError(field, v, `expected an integer >= ${min}`);

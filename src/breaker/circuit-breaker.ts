@@ -109,7 +109,9 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     this.clock = o.clock;
     this.openMs = this.baseOpenMs;
     this.cell = new BreakerStateCell(BreakerState.CLOSED);
-    this.log = componentLogger('circuit-breaker', { breaker: this.name });
+    this.log = options.logger
+      ? options.logger.child({ component: 'circuit-breaker', breaker: this.name })
+      : componentLogger('circuit-breaker', { breaker: this.name });
   }
 
   get state(): BreakerState {

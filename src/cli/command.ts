@@ -25,11 +25,30 @@ export type ParsedFlags<O extends Options> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: boolean }>
 >;
 
+/**
+ * `--duration -1` as `--duration=-1`: parseArgs takes a value that starts with `-` for a flag of its own (and
+ * calls the option "ambiguous"); a negative number given to a flag that takes a value then gets the flag's own
+ * check, which says what is wrong with it.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Strict parse (unknown flags are errors); `positionals` allowed only when asked for. */
 export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false): ParsedFlags<O> {
   try {
     return parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals,

@@ -1,11 +1,11 @@
 // `gecko-collector doctor`: reports the state of a database (settings, integrity, tables, per-pool cursors
 // and gaps), the deferred queue's spool and the last run's metrics, read-only; it never writes or creates them.
 
-import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { buildDatabaseReport, reportIsHealthy } from '../doctor/database-report.ts';
 import { renderDatabaseReport } from '../doctor/render-report.ts';
 import { EXIT_FAILURE, EXIT_OK } from './cli-error.ts';
+import { commonSpecs, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
 
 const HELP = `usage: gecko-collector doctor [flags]
@@ -17,7 +17,9 @@ database it reads the deferred queue's spool (<db>.spool: batches waiting to be 
 the last run's metrics (<db>.metrics.json: breaker, deferred queue, writer restarts, lock errors and busy
 retries, batch fill, active alerts, with the time the figures were taken).
 
-  --db URL     database, sqlite:///relative.db or sqlite:////absolute.db (default ${DEFAULT_DATABASE_CONFIG.url})
+  --db PATH|URL  database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db, or
+               GECKO_DB_URL, or database.url in --config FILE)
+  --config FILE  YAML settings (also GECKO_CONFIG): the database a collector's config names
   --gaps N     list the N newest gaps (default 10)
   --quick      PRAGMA quick_check instead of the full integrity_check: much faster on a big file, and
                a shorter read (while a collector runs, a long read holds back WAL checkpoints)
@@ -34,11 +36,16 @@ export const doctorCommand: Command = {
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseFlags(argv, {
       db: { type: 'string' },
+      config: { type: 'string' },
       gaps: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
     });
-    const path = databasePathFromUrl(values.db ?? DEFAULT_DATABASE_CONFIG.url, process.cwd(), '--db');
+    // Only the database setting: doctor logs nothing, and reads the same database a collector with this
+    // environment or config file writes.
+    const dbSpec = commonSpecs({ tty: false }).filter((s) => s.key === 'db');
+    const { settings } = loadSettings(dbSpec, { db: values.db, config: values.config });
+    const path = databasePathFromUrl(settings.get<string>('db'));
     const report = buildDatabaseReport(path, {
       gapLimit: intFlag('gaps', values.gaps, 10, 0, 10_000),
       quick: values.quick === true,

@@ -2,7 +2,6 @@
 // GeckoTerminal response into the database through the write funnel, and reports every rejected line.
 
 import path from 'node:path';
-import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
 import { detectImportFormat } from '../import/format-detect.ts';
@@ -13,9 +12,11 @@ import { readJsonApiFile } from '../import/jsonapi-file-reader.ts';
 import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
 import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
-import { componentLogger } from '../logging/logger.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
+import { commonSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';
+import { routeCliLogs } from './log-output.ts';
+import { StatusLine } from './terminal-status.ts';
 
 const DEFAULT_BATCH = 500;
 
@@ -31,13 +32,16 @@ acknowledged is committed: if an import stops halfway, re-run it to finish.
                                     to_token_amount,price_usd,volume_usd,side,block_timestamp[,...])
                            ndjson   one trade object per line (TradeRecord or trades column names)
                            jsonapi  a saved GeckoTerminal /pools/{address}/trades response
-  --db URL               database, sqlite:///relative.db or sqlite:////absolute.db
-                         (default ${DEFAULT_DATABASE_CONFIG.url}); created if missing
+  --db PATH|URL          database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db,
+                         or GECKO_DB_URL, or database.url in --config FILE); created if missing
+  --config FILE          YAML settings (also GECKO_CONFIG; see 'gecko-collector collect --help')
   --format FORMAT        csv | ndjson | jsonapi (default: from the extension, else the content)
   --network NETWORK      with --pool: the pool a jsonapi file belongs to (the response does not say)
   --pool ADDRESS
   --batch N              trades per write batch (default ${DEFAULT_BATCH})
   --json                 print one JSON object instead of text
+  --log-level L          (default: warn on a terminal, else info; GECKO_LOG_LEVEL)
+  --log-format F         pretty or json (default: pretty on a terminal, else json; GECKO_LOG_FORMAT)
 
 On a terminal a progress line on stderr shows the records read and stored so far. Then it prints
 "imported N, duplicates N, rejected N" and one "line L: <id>: <reason>" per rejected record.
@@ -66,26 +70,6 @@ function sourceFor(
       return readNdjson(readLines(file));
     case 'jsonapi':
       return readJsonApiFile(file, { network: network!, poolAddress: pool! });
-  }
-}
-
-/**
- * The result goes to stdout (and `--json` must parse), but pino logs to stdout at info. Until the logger
- * sends CLI logs to stderr, an import logs warnings and worse only, unless GECKO_LOG_LEVEL says otherwise.
- */
-function cliLogLevel(): string {
-  return process.env.GECKO_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'warn');
-}
-
-/** The writer thread takes its log level from a copy of process.env made when it starts: set it just for that. */
-async function withWriterLogLevel<T>(start: () => Promise<T>): Promise<T> {
-  const previous = process.env.GECKO_LOG_LEVEL;
-  process.env.GECKO_LOG_LEVEL = cliLogLevel();
-  try {
-    return await start();
-  } finally {
-    if (previous === undefined) delete process.env.GECKO_LOG_LEVEL;
-    else process.env.GECKO_LOG_LEVEL = previous;
   }
 }
 
@@ -121,28 +105,23 @@ const PROGRESS_EVERY_MS = 500;
 
 /**
  * A live line on stderr while a long import runs, when stderr is a terminal (stdout keeps the result alone,
- * so `--json` output stays one object). `done()` clears it before the result is printed.
+ * so `--json` output stays one object); logs print above it. `done()` clears it before the result is printed.
  */
-function progressLine(io: CliIo, started: number): { update: (p: ImportProgress) => void; done: () => void } {
-  if (io.stderr.isTTY !== true) return { update: () => undefined, done: () => undefined };
+function progressLine(status: StatusLine, started: number): { update: (p: ImportProgress) => void; done: () => void } {
   let last = -Infinity;
-  let drawn = false;
   const n = (x: number) => x.toLocaleString('en-US');
   return {
     update(p) {
       const now = performance.now();
       if (now - last < PROGRESS_EVERY_MS) return;
       last = now;
-      drawn = true;
       const rate = Math.round(p.records / Math.max(0.001, (now - started) / 1000));
-      io.stderr.write(
-        `\rimport: ${n(p.records)} records read, ${n(p.imported)} imported, ${n(p.duplicates)} duplicates, ${n(p.rejected)} rejected` +
-          `${p.deferred ? `, ${n(p.deferred)} deferred` : ''} (${n(rate)} records/s)\x1b[K`,
+      status.show(
+        `import: ${n(p.records)} read, ${n(p.imported)} imported, ${n(p.duplicates)} duplicates, ${n(p.rejected)} rejected` +
+          `${p.deferred ? `, ${n(p.deferred)} deferred` : ''} (${n(rate)}/s)`,
       );
     },
-    done() {
-      if (drawn) io.stderr.write('\r\x1b[K');
-    },
+    done: () => status.clear(),
   };
 }
 
@@ -163,10 +142,11 @@ export const importCommand: Command = {
   summary: 'import trades from a CSV export, NDJSON or a saved GeckoTerminal response',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
+    const specs = commonSpecs({ tty: io.stderr.isTTY === true });
     const { values, positionals } = parseFlags(
       argv,
       {
-        db: { type: 'string' },
+        ...flagOptions(specs, []),
         format: { type: 'string' },
         network: { type: 'string' },
         pool: { type: 'string' },
@@ -179,8 +159,9 @@ export const importCommand: Command = {
     if (positionals.length > 1)
       throw new UsageError(`expected one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
     const file = path.resolve(positionals[0]!);
-    const url = values.db ?? DEFAULT_DATABASE_CONFIG.url;
-    const database = databasePathFromUrl(url, process.cwd(), '--db');
+    const { settings } = loadSettings(specs, values);
+    const url = settings.get<string>('db')!;
+    const database = databasePathFromUrl(url);
     const explicit =
       values.format === undefined
         ? undefined
@@ -196,18 +177,55 @@ export const importCommand: Command = {
     // Reading the first record settles header and document errors before the database is opened or created.
     const records = sourceFor(file, format, values.network, values.pool)[Symbol.asyncIterator]();
     const first = await records.next();
-    const manager = new LockOptimizedDatabaseManager(
-      { url },
-      { logger: componentLogger('import').child({}, { level: cliLogLevel() }) },
-    );
+    const status = new StatusLine(io.stderr);
+    const restoreLogs = routeCliLogs(status, {
+      level: settings.get<string>('log-level')!,
+      format: settings.get<LogFormat>('log-format')!,
+      colors: status.live && !process.env.NO_COLOR,
+    });
     try {
-      await withWriterLogLevel(() => manager.initialize());
+      const json = values.json === true;
+      const given = positionals[0]!;
+      return await importInto(
+        io,
+        { url, database, file, given, format, batchSize, started, status, json },
+        first,
+        records,
+      );
+    } finally {
+      restoreLogs();
+    }
+  },
+};
+
+async function importInto(
+  io: CliIo,
+  run: {
+    url: string;
+    database: string;
+    file: string;
+    /** FILE as the user wrote it. */
+    given: string;
+    format: ImportFormat;
+    batchSize: number;
+    started: number;
+    status: StatusLine;
+    json: boolean;
+  },
+  first: IteratorResult<ImportItem>,
+  records: AsyncIterator<ImportItem>,
+): Promise<number> {
+  const { url, database, file, format, batchSize, started } = run;
+  {
+    const manager = new LockOptimizedDatabaseManager({ url });
+    try {
+      await manager.initialize();
     } catch (err) {
       await records.return?.();
       throw err;
     }
     let result: ImportCommandResult;
-    const progress = progressLine(io, started);
+    const progress = progressLine(run.status, started);
     try {
       const summary = await runImport(prepend(first, records), manager, { batchSize, onProgress: progress.update });
       result = { ok: true, file, format, database, ...summary, elapsedMs: 0 };
@@ -221,16 +239,16 @@ export const importCommand: Command = {
     }
     result.elapsedMs = Math.round(performance.now() - started);
 
-    if (values.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+    if (run.json) io.stdout.write(`${JSON.stringify(result)}\n`);
     else writeText(io, result);
     if (!result.ok) {
       io.stderr.write(
         `gecko-collector import: ${result.error}\n` +
           `  committed before the stop: imported ${result.imported}, duplicates ${result.duplicates}; those stay stored, ` +
-          `and importing ${positionals[0]} again skips them as duplicates\n`,
+          `and importing ${run.given} again skips them as duplicates\n`,
       );
       return EXIT_FAILURE;
     }
     return EXIT_OK;
-  },
-};
+  }
+}

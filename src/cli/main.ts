@@ -1,15 +1,19 @@
 // Entry of the `gecko-collector` CLI: dispatches to one module per command and maps errors to exit codes
-// (2 for usage errors with a one-line reason, 1 for failures).
+// (2 for bad flags, settings or environment with a one-line reason, 1 for failures; see exit-codes.ts).
+// Command modules load only after GECKO_LOG_LEVEL is checked: the logger reads it when it loads.
 
 import { GeckoCollectorError } from '../errors.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-error.ts';
+import { envLogLevel } from '../logging/log-level.ts';
+import { UsageError } from './cli-error.ts';
 import type { CliIo, Command } from './command.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeHelp } from './exit-codes.ts';
 import { versionLine } from './version.ts';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   collect: async () => (await import('./collect-command.ts')).collectCommand,
   import: async () => (await import('./import-command.ts')).importCommand,
   doctor: async () => (await import('./doctor-command.ts')).doctorCommand,
+  config: async () => (await import('./config-command.ts')).configCommand,
 };
 
 async function usage(): Promise<string> {
@@ -18,6 +22,8 @@ async function usage(): Promise<string> {
   lines.push(
     '',
     "Run 'gecko-collector <command> --help' for a command's flags; 'gecko-collector --version' for the version.",
+    '',
+    exitCodeHelp(),
   );
   return lines.join('\n');
 }
@@ -41,6 +47,13 @@ export async function main(
       `gecko-collector: unknown command ${JSON.stringify(name)} (expected one of ${Object.keys(COMMANDS).join(', ')})\n`,
     );
     return EXIT_USAGE;
+  }
+  if (!rest.includes('--help') && !rest.includes('-h')) {
+    const problem = envLogLevel().problem;
+    if (problem) {
+      io.stderr.write(`gecko-collector ${name}: ${problem}\n`);
+      return EXIT_USAGE;
+    }
   }
   const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {

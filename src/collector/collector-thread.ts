@@ -1,6 +1,12 @@
 // Piscina entry of a collector thread: one task = one group of pools, run until the shared stop flag is set.
-// The logic lives in run-collector-task.ts so tests and library users can run it in-thread too.
+// The thread logs through the main thread (task.log); the logic lives in run-collector-task.ts so tests and
+// library users can run it in-thread too.
 
+import { adoptThreadLogLink } from '../logging/thread-logs.ts';
+import type { CollectorResult, CollectorTask } from '../protocol/collector-task.ts';
 import { runCollectorTask } from './run-collector-task.ts';
 
-export default runCollectorTask;
+export default function collectorThread(task: CollectorTask): Promise<CollectorResult> {
+  adoptThreadLogLink(task.log);
+  return runCollectorTask(task);
+}

@@ -3,9 +3,11 @@
 
 import { abortableSleep } from '../common/abortable-sleep.ts';
 import { BatchFailedError } from '../errors.ts';
-import type { GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { CounterName, PoolAssignment } from '../protocol/collector-task.ts';
+import type { PoolCounters } from '../protocol/pool-counters.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import { TradeWindow, type TradeWindowOptions } from './trade-window.ts';
 
@@ -35,6 +37,13 @@ export interface PoolPollerOptions {
   trades: TradeSubmitter;
   state: StateSink;
   counters?: PollerCounters;
+  /** Per-pool figures, in the slot of each assignment's `index`. */
+  poolCounters?: PoolCounters;
+  /**
+   * The API refused the credentials: no poll can succeed, so this poller stops at once (after handing the
+   * error here) and the caller stops the others.
+   */
+  onAuthRefused?: (err: GeckoAuthError) => void;
   logger?: Logger;
   now?: () => number;
   window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
@@ -75,6 +84,7 @@ export class PoolPoller {
   private readonly counters: PollerCounters;
   private readonly log: Logger;
   private readonly now: () => number;
+  private authRefused = false;
 
   constructor(private readonly options: PoolPollerOptions) {
     this.counters = options.counters ?? noCounters;
@@ -108,7 +118,7 @@ export class PoolPoller {
    * in flight at stop time (the server counted them as served) passes a later signal.
    */
   async run(stop: AbortSignal, requestSignal: AbortSignal = stop): Promise<void> {
-    while (!stop.aborted && this.pools.length > 0) {
+    while (!stop.aborted && !this.authRefused && this.pools.length > 0) {
       let next = this.pools[0]!;
       for (const p of this.pools) if (p.dueAt < next.dueAt) next = p;
       const wait = next.dueAt - this.now();
@@ -147,17 +157,24 @@ export class PoolPoller {
     const { assignment, window } = state;
     const poolId = assignment.poolId;
     this.counters.add('polls');
+    const call: CallStats = { requests: 0, throttled: 0 };
     let trades: TradeRecord[];
     try {
       trades = await this.options.client.getPoolTrades(this.options.network, assignment.address, {
         ...(this.options.minVolumeUsd !== undefined ? { minVolumeUsd: this.options.minVolumeUsd } : {}),
         ...(signal ? { signal } : {}),
+        stats: call,
       });
     } catch (err) {
+      this.countPoll(assignment, call, false);
       state.dueAt = this.now() + this.options.pollIntervalMs;
       const error = err instanceof Error ? err : new Error(String(err));
       const stopping = (signal?.aborted ?? false) || (stop?.aborted ?? false);
-      if (!stopping) {
+      if (errorCode(err) === 'GECKO_AUTH_REFUSED') {
+        this.authRefused = true;
+        this.options.onAuthRefused?.(err as GeckoAuthError);
+      } else if (!stopping) {
+        this.poolCount(assignment, 'errors');
         this.counters.add('errors');
         if (errorCode(err) === 'GECKO_BAD_RESPONSE') {
           // A malformed body is GeckoTerminal's problem, not ours: skip this response, poll again next time.
@@ -169,6 +186,7 @@ export class PoolPoller {
       }
       return { poolId, fetched: 0, fresh: 0, repeats: 0, gap: null, error, committed: Promise.resolve() };
     }
+    this.countPoll(assignment, call, true);
     const nowMs = this.now();
     state.dueAt = nowMs + this.options.pollIntervalMs;
     const result = window.accept(trades, nowMs);
@@ -207,6 +225,19 @@ export class PoolPoller {
     };
   }
 
+  private poolCount(assignment: PoolAssignment, name: 'errors' | 'stored', n = 1): void {
+    if (assignment.index !== undefined) this.options.poolCounters?.add(assignment.index, name, n);
+  }
+
+  private countPoll(assignment: PoolAssignment, call: CallStats, ok: boolean): void {
+    const pc = this.options.poolCounters;
+    if (!pc || assignment.index === undefined) return;
+    pc.add(assignment.index, 'polls');
+    pc.add(assignment.index, 'requests', call.requests);
+    pc.add(assignment.index, 'throttled', call.throttled);
+    if (ok) pc.set(assignment.index, 'lastSuccessAt', Date.now());
+  }
+
   /** After the poll's trades are stored: the cursor (never ahead of stored trades) and the gap, in one write. */
   private async commit(
     state: PoolState,
@@ -227,11 +258,13 @@ export class PoolPoller {
       state.window.rollback(failed);
       state.generation++;
       this.counters.add('errors');
+      this.poolCount(state.assignment, 'errors');
       this.log.error(
         { err, poolId, failed: failed.length },
         'trades could not be stored; the cursor stays behind them',
       );
     }
+    if (stored) this.poolCount(state.assignment, 'stored', freshIds.length);
     const cursorOk = stored && generation === state.generation && cursor !== null;
     const update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] } = {};
     if (cursorOk) update.cursors = [cursor];

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.ts';
 import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { componentLogger } from '../logging/logger.ts';
 import { CollectorCounters, type CollectorResult, type CollectorTask, StopFlag } from '../protocol/collector-task.ts';
+import { PoolCounters } from '../protocol/pool-counters.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { openWriterClient } from '../sender/writer-link.ts';
@@ -52,7 +53,9 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
   if (priority.applied) log.debug({ nice: priority.nice }, 'collector thread priority set');
   else log.info({ nice: priority.nice, reason: priority.reason }, 'collector thread keeps the process priority');
   const counters = new CollectorCounters(0, task.countersBuffer);
-  const stop = new StopFlag(task.stopBuffer).watch();
+  const poolCounters = task.poolCountersBuffer ? new PoolCounters(0, task.poolCountersBuffer) : undefined;
+  const stopFlag = new StopFlag(task.stopBuffer);
+  const stop = stopFlag.watch();
   // Requests already on the wire at stop get a grace period: the server counted their trades as served.
   const grace = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;
@@ -68,6 +71,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
   const client = new GeckoTerminalClient({
     rateLimiter: stopAwareLimiter(limiter, stop.signal),
     baseUrl: task.baseUrl,
+    ...(task.apiKey ? { apiKey: task.apiKey } : {}),
     logger: log,
     ...(task.requestTimeoutMs !== undefined ? { timeoutMs: task.requestTimeoutMs } : {}),
   });
@@ -85,6 +89,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
     const c = client.getStats();
     counters.set(slot, 'requests', c.requests);
     counters.set(slot, 'throttled', c.throttled);
+    counters.set(slot, 'succeeded', c.succeeded);
     const p = storeStats();
     counters.set(slot, 'inserted', p.inserted);
     counters.set(slot, 'storeDuplicates', p.duplicates);
@@ -121,6 +126,12 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
         },
       },
       counters: { add: (name, n) => counters.add(slot, name, n) },
+      ...(poolCounters ? { poolCounters } : {}),
+      // No poll can succeed with refused credentials: every collector stops now, and the run says why.
+      onAuthRefused: (err) => {
+        counters.set(slot, 'authRefused', err.status);
+        stopFlag.stop();
+      },
       logger: log,
     });
     log.info(

@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { SettingError } from './setting-error.ts';
 
 /**
  * `sqlite:///relative.db` → `relative.db` resolved against `cwd`; `sqlite:////abs/path.db` → `/abs/path.db`.
@@ -26,4 +27,28 @@ export function databasePathFromUrl(url: unknown, cwd = process.cwd(), field = '
 /** Inverse of databasePathFromUrl for an absolute path. */
 export function urlFromDatabasePath(absPath: string): string {
   return `sqlite:///${path.resolve(absPath)}`;
+}
+
+/**
+ * What `--db`, GECKO_DB_URL and `database.url` accept, as a database URL: a file path (relative to `cwd`) or a
+ * `sqlite:///` URL. One message for every command and source when it is neither.
+ */
+export function databaseUrlFromInput(value: string, where: string, cwd = process.cwd()): string {
+  const text = value.trim();
+  const problem = (why?: string) =>
+    new SettingError(
+      `${where} must be a database file path or a sqlite:/// URL (gecko_data.db, /var/lib/gecko/gecko_data.db, sqlite:///gecko_data.db), got ${JSON.stringify(value)}${why ? `: ${why}` : ''}`,
+    );
+  if (text === '') throw problem();
+  if (text === ':memory:')
+    throw problem('an in-memory database cannot be shared between the writer thread and readers');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+    if (!text.startsWith('sqlite:///')) throw problem();
+    try {
+      return urlFromDatabasePath(databasePathFromUrl(text, cwd, where));
+    } catch (err) {
+      throw problem((err as Error).message.replace(/^invalid .*?: /, ''));
+    }
+  }
+  return urlFromDatabasePath(path.resolve(cwd, text));
 }

@@ -10,8 +10,9 @@ import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-b
 import { BATCH_PRESETS } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { StateError, WriteFailedError } from '../errors.ts';
-import { componentLogger } from '../logging/logger.ts';
+import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
 import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
+import { DurationHistogram } from '../monitoring/duration-histogram.ts';
 import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type {
@@ -83,6 +84,10 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private readonly replayAbort = new AbortController();
   private alertTimer: NodeJS.Timeout | undefined;
   private readonly alerts: AlertEvaluator;
+  /** Every committed transaction's duration, from the writer's outcomes. */
+  private readonly commitSeconds = new DurationHistogram();
+  /** What close() left in the spool (what the next start replays); undefined before close. */
+  leftInSpool: { batches: number; rows: number } | undefined;
   replayedTotal = 0;
 
   constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
@@ -93,11 +98,15 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     };
     this.options = options;
     this.log = (options.logger ?? componentLogger('db-manager')).child({ manager: 'funnel' });
-    this.breaker = new CircuitBreaker({ name: 'writer', ...options.breaker });
+    this.breaker = new CircuitBreaker({
+      name: 'writer',
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...options.breaker,
+    });
     this.alerts = new AlertEvaluator(options.alerts, { logger: this.log.child({ component: 'alerts' }) });
     this.supervisor = new WriterSupervisor(
       this.settings,
-      { ...options.supervisor, gate: this.breaker.sharedState },
+      { threadLogger: options.logger ?? rootLogger, ...options.supervisor, gate: this.breaker.sharedState },
       this.log.child({ component: 'writer-supervisor' }),
     );
   }
@@ -157,6 +166,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
 
   private wireFaultHandling(): void {
     this.supervisor.on('outcome', (o: TransactionOutcome) => {
+      if (o.ok) this.commitSeconds.observe(o.commitMs / 1000);
       if (o.ok) this.breaker.recordSuccess();
       else this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
     });
@@ -315,6 +325,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         backlog: m.backlogBatches,
         checkpoints: this.supervisor.checkpointing.checkpoints,
         walPages: this.supervisor.checkpointing.walPages,
+        commitSeconds: this.commitSeconds.figures(),
       },
     };
     return { ...base, alerts: this.alerts.evaluate(base) };
@@ -375,6 +386,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       await this.mainClient?.close().catch(() => undefined);
       await this.replayClient?.close().catch(() => undefined);
       this.gateway?.close();
+      const kept = this.queue?.depth();
+      if (kept) this.leftInSpool = { batches: kept.batches, rows: kept.rows };
       // Under the database lock nobody else writes the default spool, so a drained one can go.
       await this.queue?.close({ removeIfEmpty: this.options.deferred?.path === undefined });
       this.readers?.close();

@@ -9,6 +9,7 @@ import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import { WriterUnavailableError } from '../errors.ts';
+import { openThreadLogChannel } from '../logging/thread-logs.ts';
 import type {
   CheckpointerData,
   CheckpointerToMain,
@@ -16,6 +17,7 @@ import type {
   TransactionOutcome,
   WriterControl,
   WriterOpenInfo,
+  WriterThreadData,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 
@@ -30,6 +32,8 @@ export interface SupervisorOptions {
   restartWindowMs?: number;
   /** Pause before a restart, doubled for each recent restart. */
   restartDelayMs?: number;
+  /** The writer and checkpointer threads log at this logger's level, through it. Default: the root logger. */
+  threadLogger?: Logger;
 }
 
 export interface SupervisorEvents {
@@ -127,7 +131,11 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private async launch(): Promise<{ instance: WriterInstance; info: WriterOpenInfo }> {
-    const worker = new Worker(WRITER_ENTRY);
+    const logs = openThreadLogChannel(this.options.threadLogger);
+    const worker = new Worker(WRITER_ENTRY, {
+      workerData: { log: logs.link } satisfies WriterThreadData,
+      transferList: [logs.link.port],
+    });
     const remote = Comlink.wrap<WriterControl>(nodeEndpoint(worker));
     const { port1: outcomes, port2: writerSide } = new MessageChannel();
     const instance: WriterInstance = {
@@ -164,12 +172,14 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private startCheckpointer(): Worker {
+    const logs = openThreadLogChannel(this.options.threadLogger);
     const data: CheckpointerData = {
       path: this.settings.path,
       intervalMs: this.settings.checkpointIntervalMs,
       busyTimeoutMs: this.settings.busyTimeoutMs,
+      log: logs.link,
     };
-    const worker = new Worker(CHECKPOINTER_ENTRY, { workerData: data });
+    const worker = new Worker(CHECKPOINTER_ENTRY, { workerData: data, transferList: [logs.link.port] });
     worker.on('message', (m: CheckpointerToMain) => {
       if (m.kind !== 'checkpointed') return;
       this.checkpointing.checkpoints++;

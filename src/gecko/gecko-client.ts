@@ -9,6 +9,7 @@ import type { TradeRecord } from '../protocol/records.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
 import {
+  GeckoAuthError,
   GeckoHttpError,
   GeckoNetworkError,
   GeckoRequestError,
@@ -20,6 +21,9 @@ import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
 import { parseTradesBody } from './trade-parser.ts';
 
 export const GECKO_API_BASE_URL = 'https://api.geckoterminal.com/api/v2';
+/** CoinGecko's paid API: the same on-chain data, the key in the `x-cg-pro-api-key` header. */
+export const GECKO_PRO_API_BASE_URL = 'https://pro-api.coingecko.com/api/v3/onchain';
+export const API_KEY_HEADER = 'x-cg-pro-api-key';
 export const GECKO_ACCEPT = 'application/json;version=20230302';
 export const MAX_MULTI_POOLS = 30;
 const POOL_INCLUDE = 'base_token,quote_token,dex';
@@ -27,7 +31,10 @@ const POOL_INCLUDE = 'base_token,quote_token,dex';
 export interface GeckoClientOptions {
   /** Every HTTP request (retries included) first takes one slot from it. Share one across threads. */
   rateLimiter: RateLimiter;
+  /** Default: the public API, or with `apiKey` the paid one (GECKO_PRO_API_BASE_URL). */
   baseUrl?: string;
+  /** A CoinGecko API key: sent in the `x-cg-pro-api-key` header, never logged or put in an error. */
+  apiKey?: string;
   /** Per attempt, covering connect, headers and body. Default 15 s. */
   timeoutMs?: number;
   /** Extra attempts after a 5xx, network error or timeout. Default 3. */
@@ -44,8 +51,16 @@ export interface GeckoClientOptions {
   logger?: Logger;
 }
 
+/** What one call cost: its HTTP attempts and throttle replies (a caller's per-pool figures). */
+export interface CallStats {
+  requests: number;
+  throttled: number;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** Counts this call's attempts and throttles into it as they happen. */
+  stats?: CallStats;
 }
 
 export interface TradesRequestOptions extends RequestOptions {
@@ -66,6 +81,8 @@ export interface GeckoClientStats {
   retries: number;
   /** Calls that ended in an error for the caller (caller aborts excluded). */
   errors: number;
+  /** Calls that returned data (a usable response). */
+  succeeded: number;
 }
 
 type Attempt =
@@ -109,11 +126,18 @@ export class GeckoTerminalClient {
   private readonly random: () => number;
   private readonly fetchImpl: typeof fetch;
   private readonly log: Logger;
-  private readonly stats: GeckoClientStats = { requests: 0, throttled: 0, retries: 0, errors: 0 };
+  private readonly keyed: boolean;
+  private readonly headers: Record<string, string>;
+  private readonly stats: GeckoClientStats = { requests: 0, throttled: 0, retries: 0, errors: 0, succeeded: 0 };
 
   constructor(options: GeckoClientOptions) {
     this.limiter = options.rateLimiter;
-    this.baseUrl = (options.baseUrl ?? GECKO_API_BASE_URL).replace(/\/+$/, '');
+    this.baseUrl = (options.baseUrl ?? (options.apiKey ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL)).replace(
+      /\/+$/,
+      '',
+    );
+    this.keyed = options.apiKey !== undefined && options.apiKey !== '';
+    this.headers = { Accept: GECKO_ACCEPT, ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}) };
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxThrottleRetries = options.maxThrottleRetries ?? 5;
@@ -141,19 +165,19 @@ export class GeckoTerminalClient {
         );
       query.set('trade_volume_in_usd_greater_than', min);
     }
-    return this.get(path, query, options.signal, (body) => parseTradesBody(body, { network, poolAddress }));
+    return this.get(path, query, options, (body) => parseTradesBody(body, { network, poolAddress }));
   }
 
   async getTopPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {
     const path = `/networks/${pathSegment(network, 'network')}/pools`;
-    return this.get(path, this.poolsQuery(options.page), options.signal, (body) =>
+    return this.get(path, this.poolsQuery(options.page), options, (body) =>
       parsePoolsBody(body, { network, discoverySource: 'top_pools' }),
     );
   }
 
   async getNewPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {
     const path = `/networks/${pathSegment(network, 'network')}/new_pools`;
-    return this.get(path, this.poolsQuery(options.page), options.signal, (body) =>
+    return this.get(path, this.poolsQuery(options.page), options, (body) =>
       parsePoolsBody(body, { network, discoverySource: 'new_pools' }),
     );
   }
@@ -172,7 +196,7 @@ export class GeckoTerminalClient {
     }
     const list = addresses.map((a) => pathSegment(a, 'pool address')).join(',');
     const path = `/networks/${pathSegment(network, 'network')}/pools/multi/${list}`;
-    return this.get(path, this.poolsQuery(undefined), options.signal, (body) =>
+    return this.get(path, this.poolsQuery(undefined), options, (body) =>
       parsePoolsBody(body, { network, discoverySource: null }),
     );
   }
@@ -194,11 +218,14 @@ export class GeckoTerminalClient {
   private async get<T>(
     path: string,
     query: URLSearchParams,
-    signal: AbortSignal | undefined,
+    options: RequestOptions,
     parse: (body: string) => T,
   ): Promise<T> {
+    const { signal } = options;
     try {
-      return parse(await this.request(path, query, signal));
+      const result = parse(await this.request(path, query, signal, options.stats));
+      this.stats.succeeded++;
+      return result;
     } catch (err) {
       if (!signal?.aborted) this.stats.errors++;
       throw err;
@@ -206,7 +233,12 @@ export class GeckoTerminalClient {
   }
 
   /** Runs the retry loop and returns the body of the first successful reply. */
-  private async request(path: string, query: URLSearchParams, signal: AbortSignal | undefined): Promise<string> {
+  private async request(
+    path: string,
+    query: URLSearchParams,
+    signal: AbortSignal | undefined,
+    callStats: CallStats | undefined,
+  ): Promise<string> {
     const qs = query.toString();
     const url = `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
     let failures = 0;
@@ -215,10 +247,12 @@ export class GeckoTerminalClient {
       if (attempt > 0) this.stats.retries++;
       await this.limiter.acquire(signal);
       this.stats.requests++;
+      if (callStats) callStats.requests++;
       const outcome = await this.attempt(url, signal);
       if (outcome.kind === 'ok') return outcome.body;
       if (outcome.kind === 'throttled') {
         this.stats.throttled++;
+        if (callStats) callStats.throttled++;
         if (throttles >= this.maxThrottleRetries) {
           throw new GeckoThrottledError(
             `GeckoTerminal still throttling after ${throttles + 1} attempts: ${url}`,
@@ -280,7 +314,7 @@ export class GeckoTerminalClient {
     let response: Response;
     let body: string;
     try {
-      response = await this.fetchImpl(url, { headers: { Accept: GECKO_ACCEPT }, signal: linked.signal });
+      response = await this.fetchImpl(url, { headers: this.headers, signal: linked.signal });
       body = await response.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
@@ -291,6 +325,7 @@ export class GeckoTerminalClient {
     }
     const retryAfterMs = () => parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
     if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
+    if (response.status === 401 || response.status === 403) throw new GeckoAuthError(response.status, this.keyed, url);
     if (response.status >= 500) return { kind: 'server', status: response.status };
     if (!response.ok) {
       throw new GeckoHttpError(

@@ -30,6 +30,26 @@ export class GeckoHttpError extends GeckoCollectorError {
   }
 }
 
+/**
+ * The API refused the credentials (HTTP 401 or 403): retrying cannot help, so the run stops. The message says
+ * which credentials (a key or none) without ever containing the key.
+ */
+export class GeckoAuthError extends GeckoCollectorError {
+  readonly code = 'GECKO_AUTH_REFUSED';
+  constructor(
+    readonly status: number,
+    /** An API key was sent. */
+    readonly withKey: boolean,
+    readonly url: string,
+  ) {
+    super(
+      withKey
+        ? `the API refused the API key (HTTP ${status}${status === 401 ? ' Unauthorized' : ' Forbidden'}): check --api-key / GECKO_API_KEY and the plan it belongs to`
+        : `the API refused the request without an API key (HTTP ${status}${status === 401 ? ' Unauthorized' : ' Forbidden'}): this base URL needs --api-key / GECKO_API_KEY`,
+    );
+  }
+}
+
 /** Still throttled (HTTP 429 or a 429 status body) after every throttle retry. */
 export class GeckoThrottledError extends GeckoCollectorError {
   readonly code = 'GECKO_THROTTLED';

@@ -4,6 +4,7 @@
 import type { CircuitBreakerStats } from '../breaker/circuit-breaker.ts';
 import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
+import type { HistogramFigures } from './duration-histogram.ts';
 
 export interface BatchFigures {
   /** Average rows per batch the writer received. */
@@ -38,6 +39,8 @@ export interface WriterFigures {
   /** Checkpoints done by the checkpointer thread, and WAL pages it could not copy yet at the last one. */
   checkpoints?: number;
   walPages?: number;
+  /** Durations of the committed transactions, seconds (absent in metrics files of older builds). */
+  commitSeconds?: HistogramFigures;
 }
 
 export type AlertName = 'lock-retry-rate' | 'breaker-open-too-long' | 'small-batches' | 'slow-query';
@@ -63,6 +66,39 @@ export interface AlertThresholds {
   minBatchesForFill: number;
 }
 
+/** One pool's figures in a collection run (see protocol/pool-counters.ts). */
+export interface PoolFigures {
+  /** `{network}_{address}`. */
+  pool: string;
+  polls: number;
+  requests: number;
+  throttled: number;
+  errors: number;
+  /** New trades of the pool committed. */
+  stored: number;
+  /** Epoch ms of the last successful poll; null before the first. */
+  lastSuccessAt: number | null;
+}
+
+/** What a collection run adds to the funnel's figures: the API side, over the run and per pool. */
+export interface CollectionFigures {
+  /** Epoch ms. */
+  startedAt: number;
+  pollIntervalMs: number;
+  collectorsRunning: number;
+  polls: number;
+  requests: number;
+  throttled: number;
+  /** Calls that returned usable data. */
+  succeeded: number;
+  pollErrors: number;
+  malformedResponses: number;
+  tradesFetched: number;
+  repeats: number;
+  gaps: number;
+  pools: PoolFigures[];
+}
+
 export interface CollectorMetricsSnapshot {
   at: number;
   lock: LockContentionMetrics;
@@ -71,4 +107,6 @@ export interface CollectorMetricsSnapshot {
   deferred: DeferredFigures;
   writer: WriterFigures;
   alerts: ActiveAlert[];
+  /** Present when the snapshot comes from a collection run. */
+  collection?: CollectionFigures;
 }

@@ -1,14 +1,19 @@
-// Prometheus exposition of the collector's metrics snapshot: a prom-client registry whose gauges are filled
-// from a snapshot at scrape time, and a small node:http server answering GET /metrics.
+// Prometheus exposition of the collector's metrics snapshot: a prom-client registry filled from a snapshot at
+// scrape time. Cumulative figures are counters (`_total`), levels are gauges, commit durations a histogram in
+// seconds; a collection run adds its API figures, overall and per pool. The HTTP side is monitoring-server.ts.
 
-import http from 'node:http';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { ConfigError } from '../errors.ts';
-import { componentLogger, type Logger } from '../logging/logger.ts';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import { BreakerState } from '../protocol/breaker-gate.ts';
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import { ALERT_NAMES } from './alert-evaluator.ts';
-import type { CollectorMetricsSnapshot } from './metrics-snapshot.ts';
+import type { HistogramFigures } from './duration-histogram.ts';
+import type { CollectionFigures, CollectorMetricsSnapshot, PoolFigures } from './metrics-snapshot.ts';
+
+export {
+  type MetricsServer,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from './monitoring-server.ts';
 
 export interface MetricsRegistryOptions {
   /** Also export prom-client's default process metrics (CPU, memory, event loop...). Default false. */
@@ -24,10 +29,12 @@ export interface GeckoMetricsRegistry {
 }
 
 type Picker = (s: CollectorMetricsSnapshot) => number;
+type CollectionPicker = (c: CollectionFigures) => number;
+type PoolPicker = (p: PoolFigures) => number;
 
-// The source numbers are cumulative counters owned by the writer, breaker and deferred queue; prom-client
-// counters can only be incremented, so everything is a gauge set to the snapshot's value at scrape time.
-const SIMPLE_GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: Picker]> = [
+// Cumulative since the funnel started. The writer, breaker and deferred queue own the numbers; each scrape
+// sets the counter to the snapshot's value.
+const COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: Picker]> = [
   ['gecko_lock_errors_total', 'Write operations that hit SQLITE_BUSY or SQLITE_LOCKED.', (s) => s.lock.lockErrors],
   ['gecko_busy_retries_total', 'Retries caused by SQLITE_BUSY or SQLITE_LOCKED.', (s) => s.lock.busyRetries],
   [
@@ -39,15 +46,22 @@ const SIMPLE_GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: P
   ['gecko_rows_inserted_total', 'Trade rows inserted.', (s) => s.lock.rowsInserted],
   ['gecko_duplicates_total', 'Trade rows ignored because their id was already stored.', (s) => s.lock.duplicates],
   ['gecko_rows_rejected_total', 'Trade rows rejected by validation.', (s) => s.lock.rejected],
+  ['gecko_breaker_opens_total', 'Times the circuit breaker opened.', (s) => s.breaker.opens],
+  ['gecko_breaker_rejections_total', 'Calls the circuit breaker rejected while shut.', (s) => s.breaker.rejections],
+  ['gecko_deferred_total', 'Batches deferred to the spool.', (s) => s.deferred.deferredTotal],
+  ['gecko_replayed_total', 'Deferred batches replayed from the spool.', (s) => s.deferred.replayedTotal],
+  ['gecko_writer_restarts_total', 'Times the writer thread was restarted.', (s) => s.writer.restarts],
+  ['gecko_checkpoints_total', 'WAL checkpoints done by the checkpointer thread.', (s) => s.writer.checkpoints ?? 0],
+];
+
+const GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: Picker]> = [
   [
-    'gecko_query_latency_ms',
-    'Latency of a simple SELECT 1 at snapshot time, in milliseconds.',
-    (s) => s.lock.queryLatencyMs,
+    'gecko_query_latency_seconds',
+    'Latency of a simple SELECT 1 at scrape time, in seconds.',
+    (s) => s.lock.queryLatencyMs / 1000,
   ],
   ['gecko_writer_backlog_batches', 'Batches queued in the writer thread.', (s) => s.writer.backlog],
   ['gecko_batch_avg_size', 'Average rows per batch received by the writer.', (s) => s.batch.avgBatchSize],
-  ['gecko_breaker_opens_total', 'Times the circuit breaker opened.', (s) => s.breaker.opens],
-  ['gecko_breaker_rejections_total', 'Calls the circuit breaker rejected while shut.', (s) => s.breaker.rejections],
   ['gecko_deferred_batches', 'Batches waiting in the deferred queue.', (s) => s.deferred.batches],
   ['gecko_deferred_rows', 'Rows waiting in the deferred queue.', (s) => s.deferred.rows],
   [
@@ -55,27 +69,93 @@ const SIMPLE_GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: P
     'Age of the oldest deferred batch in seconds (0 when the queue is empty).',
     (s) => (s.deferred.oldestAgeMs === null ? 0 : s.deferred.oldestAgeMs / 1000),
   ],
-  ['gecko_deferred_total', 'Batches deferred since start.', (s) => s.deferred.deferredTotal],
-  ['gecko_replayed_total', 'Deferred batches replayed since start.', (s) => s.deferred.replayedTotal],
-  ['gecko_writer_restarts_total', 'Times the writer thread was restarted.', (s) => s.writer.restarts],
 ];
 
-const QUANTILES = [
-  ['0.5', 'p50'],
-  ['0.95', 'p95'],
-  ['0.99', 'p99'],
-] as const;
+const COLLECTION_COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: CollectionPicker]> = [
+  ['gecko_api_requests_total', 'HTTP requests sent to the API (retries included).', (c) => c.requests],
+  ['gecko_api_throttled_total', 'Throttle replies from the API (HTTP 429 or a 429 body).', (c) => c.throttled],
+  ['gecko_api_succeeded_total', 'API calls that returned usable data.', (c) => c.succeeded],
+  ['gecko_polls_total', 'Trade polls attempted.', (c) => c.polls],
+  ['gecko_poll_errors_total', 'Polls that failed and trade writes that could not be stored.', (c) => c.pollErrors],
+  [
+    'gecko_malformed_responses_total',
+    'API responses whose body was not what the API sends.',
+    (c) => c.malformedResponses,
+  ],
+  ['gecko_trades_fetched_total', 'Trades in API responses, repeats included.', (c) => c.tradesFetched],
+  [
+    'gecko_trade_repeats_total',
+    'Trades dropped as seen before (earlier response, before the cursor).',
+    (c) => c.repeats,
+  ],
+  [
+    'gecko_gaps_total',
+    'Polls whose full response did not reach back to the cursor (trades may be missing).',
+    (c) => c.gaps,
+  ],
+];
+
+// Labelled by pool id: the label set is bounded by the pools the run polls, fixed when it starts.
+const POOL_COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: PoolPicker]> = [
+  ['gecko_pool_polls_total', 'Trade polls of the pool.', (p) => p.polls],
+  ['gecko_pool_requests_total', 'HTTP requests for the pool (retries included).', (p) => p.requests],
+  ['gecko_pool_throttled_total', 'Throttle replies to requests for the pool.', (p) => p.throttled],
+  ['gecko_pool_errors_total', 'Failed polls of the pool and failed writes of its trades.', (p) => p.errors],
+  ['gecko_pool_trades_stored_total', 'New trades of the pool committed to the database.', (p) => p.stored],
+];
 
 const BREAKER_STATES = Object.values(BreakerState);
 
-/** A registry holding the gecko_* gauges (and optionally default process metrics). */
+/** Cumulative bucket counts of a snapshot as a Prometheus histogram (prom-client's own is fed by observe()). */
+class SnapshotHistogram {
+  readonly aggregator = 'sum';
+  readonly type = 'histogram';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly figures: () => HistogramFigures | undefined,
+  ) {}
+
+  get() {
+    const f = this.figures();
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    if (f) {
+      f.buckets.forEach((le, i) => {
+        values.push({ labels: { le }, value: f.counts[i] ?? 0, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { le: '+Inf' }, value: f.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: {}, value: f.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: {}, value: f.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+}
+
+/** A counter whose value is taken from the snapshot at each scrape (it only ever grows there). */
+function snapshotCounter(registry: Registry, name: string, help: string, pick: () => number | undefined): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const v = pick();
+      if (v === undefined) return;
+      this.reset();
+      this.inc(v);
+    },
+  });
+}
+
+/** A registry holding the gecko_* metrics (and optionally default process metrics). */
 export function createMetricsRegistry(options: MetricsRegistryOptions = {}): GeckoMetricsRegistry {
   const registry = new Registry();
-  // Set only for the duration of one render; collect() callbacks read it. Between renders the gauges keep
-  // the values of the last rendered snapshot.
+  // Set only for the duration of one render; collect() callbacks read it.
   let current: CollectorMetricsSnapshot | null = null;
+  const now = () => current;
 
-  for (const [name, help, pick] of SIMPLE_GAUGES) {
+  for (const [name, help, pick] of COUNTERS)
+    snapshotCounter(registry, name, help, () => (current ? pick(current) : undefined));
+  for (const [name, help, pick] of GAUGES) {
     new Gauge({
       name,
       help,
@@ -85,16 +165,13 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
       },
     });
   }
-  new Gauge({
-    name: 'gecko_write_latency_ms',
-    help: 'Write transaction latency in milliseconds, including lock waits.',
-    labelNames: ['quantile'] as const,
-    registers: [registry],
-    collect() {
-      if (!current) return;
-      for (const [quantile, field] of QUANTILES) this.set({ quantile }, current.lock.writeLatencyMs[field]);
-    },
-  });
+  registry.registerMetric(
+    new SnapshotHistogram(
+      'gecko_commit_duration_seconds',
+      'Duration of committed write transactions (group commits), in seconds.',
+      () => now()?.writer.commitSeconds,
+    ) as unknown as Metric,
+  );
   new Gauge({
     name: 'gecko_breaker_state',
     help: 'Circuit breaker state: 1 for the current state, 0 for the others.',
@@ -113,7 +190,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
     ],
     ['gecko_batch_flush_rows_total', 'Trade rows in those batches, by the same reason.', 'rows'],
   ] as const) {
-    new Gauge({
+    new Counter({
       name,
       help,
       labelNames: ['reason'] as const,
@@ -121,7 +198,8 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
       collect() {
         const byReason = current?.batch.byReason;
         if (!byReason) return;
-        for (const reason of BATCH_ORIGINS) this.set({ reason }, byReason[reason][field]);
+        this.reset();
+        for (const reason of BATCH_ORIGINS) this.inc({ reason }, byReason[reason][field]);
       },
     });
   }
@@ -136,6 +214,7 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
       for (const alert of ALERT_NAMES) this.set({ alert }, active.has(alert) ? 1 : 0);
     },
   });
+  addCollectionMetrics(registry, now);
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
 
   let queue: Promise<unknown> = Promise.resolve();
@@ -159,101 +238,48 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
   };
 }
 
-export interface MetricsServerOptions {
-  /** 0 picks a free port (tests). */
-  port: number;
-  /** Default 127.0.0.1: metrics are not published beyond the machine unless asked. */
-  host?: string;
-  snapshot: () => Promise<CollectorMetricsSnapshot>;
-  /** See MetricsRegistryOptions.defaultMetrics. Default false. */
-  defaultMetrics?: boolean;
-  logger?: Logger;
-}
-
-export interface MetricsServer {
-  /** The scrape URL, e.g. http://127.0.0.1:9464/metrics (with the real port when 0 was asked). */
-  readonly url: string;
-  /** Stops listening and destroys every open connection, keep-alive ones included. Idempotent. */
-  close(): Promise<void>;
-}
-
-function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split(/\r?\n/, 1)[0] ?? '';
-}
-
-/** Serves GET /metrics from `snapshot()`; resolves once listening. */
-export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const { port, host = '127.0.0.1', snapshot } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ConfigError('port', port, 'expected an integer from 0 to 65535');
-  }
-  if (typeof host !== 'string' || host === '') throw new ConfigError('host', host, 'expected a host name or address');
-  if (typeof snapshot !== 'function') throw new ConfigError('snapshot', snapshot, 'expected a function');
-  const log = options.logger ?? componentLogger('metrics-server');
-  const metrics = createMetricsRegistry({ defaultMetrics: options.defaultMetrics ?? false });
-
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== '/metrics') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found; metrics are at /metrics\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res
-        .writeHead(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'GET, HEAD' })
-        .end('method not allowed\n');
-      return;
-    }
-    // Promise.resolve().then: a snapshot function that throws synchronously is also answered with a 500.
-    Promise.resolve()
-      .then(() => snapshot())
-      .then((s) => metrics.render(s))
-      .then(
-        (body) => {
-          res.writeHead(200, { 'Content-Type': metrics.contentType });
-          res.end(req.method === 'HEAD' ? undefined : body);
-        },
-        (err: unknown) => {
-          log.error({ err }, 'metrics scrape failed');
-          if (res.headersSent) {
-            res.destroy();
-            return;
-          }
-          res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-          res.end(`error collecting metrics: ${oneLine(err)}\n`);
-        },
-      );
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
+function addCollectionMetrics(registry: Registry, now: () => CollectorMetricsSnapshot | null): void {
+  for (const [name, help, pick] of COLLECTION_COUNTERS) {
+    snapshotCounter(registry, name, help, () => {
+      const c = now()?.collection;
+      return c ? pick(c) : undefined;
     });
-  });
-  // After startup a server error (rare: e.g. EMFILE on accept) must not crash the collector.
-  server.on('error', (err) => log.error({ err }, 'metrics server error'));
-
-  const address = server.address();
-  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${boundPort}/metrics`;
-  log.info({ url }, 'metrics server listening');
-
-  let closing: Promise<void> | null = null;
-  return {
-    url,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // server.close() only stops accepting; idle keep-alive sockets (a scraper's pooled connection)
-        // would otherwise hold the process open.
-        server.closeAllConnections();
-      });
-      return closing;
+  }
+  new Gauge({
+    name: 'gecko_collectors_running',
+    help: 'Collector threads polling now.',
+    registers: [registry],
+    collect() {
+      const c = now()?.collection;
+      if (c) this.set(c.collectorsRunning);
     },
-  };
+  });
+  for (const [name, help, pick] of POOL_COUNTERS) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['pool'] as const,
+      registers: [registry],
+      collect() {
+        const c = now()?.collection;
+        if (!c) return;
+        this.reset();
+        for (const p of c.pools) this.inc({ pool: p.pool }, pick(p));
+      },
+    });
+  }
+  new Gauge({
+    name: 'gecko_pool_seconds_since_success',
+    help: "Seconds since the pool's last successful poll (since the run started, before its first one).",
+    labelNames: ['pool'] as const,
+    registers: [registry],
+    collect() {
+      const s = now();
+      const c = s?.collection;
+      if (!s || !c) return;
+      this.reset();
+      for (const p of c.pools)
+        this.set({ pool: p.pool }, Math.max(0, (s.at - (p.lastSuccessAt ?? c.startedAt)) / 1000));
+    },
+  });
 }

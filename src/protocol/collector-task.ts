@@ -5,6 +5,7 @@ import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { DatabaseConfig } from '../config/database-config.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
 import type { WriterLink } from './messages.ts';
+import type { ThreadLogLink } from './thread-log-link.ts';
 
 /** Where a pool's collection stands in the database (a `collection_state` row), as read at start. */
 export interface StoredCursor {
@@ -20,6 +21,8 @@ export interface RecentTradeId {
 }
 
 export interface PoolAssignment {
+  /** Its slot in the run's PoolCounters (see CollectorTask.poolCountersBuffer). */
+  index?: number;
   address: string;
   /** `{network}_{address}`, the key of trades.pool_id and collection_state. */
   poolId: string;
@@ -52,12 +55,18 @@ export interface CollectorTask {
   stopBuffer: SharedArrayBuffer;
   /** See CollectorCounters: this collector writes its slot, the main thread sums all slots. */
   countersBuffer: SharedArrayBuffer;
+  /** See PoolCounters: this collector writes the slots of its pools (PoolAssignment.index). */
+  poolCountersBuffer?: SharedArrayBuffer;
+  /** A CoinGecko API key (the paid API): sent in a header, never logged. */
+  apiKey?: string;
   /** After a stop, requests already on the wire get this long to finish (their trades were served). */
   stopGraceMs?: number;
   /** This thread's nice value (Linux; see src/common/thread-priority.ts). Default DEFAULT_COLLECTOR_NICE. */
   nice?: number;
   /** Test hook: the pool-level request timeout of the GeckoTerminal client. */
   requestTimeoutMs?: number;
+  /** Where and at which level the thread logs (its port goes in the transfer list). */
+  log?: ThreadLogLink;
 }
 
 export interface CollectorResult {
@@ -74,6 +83,8 @@ export const COUNTER_NAMES = [
   'requests',
   /** Throttle replies (HTTP 429 or 429 body). */
   'throttled',
+  /** Calls that returned usable data (trades polls, pool lists). */
+  'succeeded',
   /** Trades in responses, repeats included. */
   'fetched',
   /** Trades dropped by the overlap filter (seen in an earlier response, or before the cursor). */
@@ -99,6 +110,8 @@ export const COUNTER_NAMES = [
   'pendingTrades',
   /** 1 while the collector is polling (a gauge): thread start-up takes a moment. */
   'running',
+  /** The HTTP status (401/403) with which the API refused the credentials; 0 while it has not. */
+  'authRefused',
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -4,6 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { BatchOriginFigures, FlushReason } from './flush-reason.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './records.ts';
+import type { ThreadLogLink } from './thread-log-link.ts';
 import type { WriterSettings } from './writer-settings.ts';
 
 /** A unit of work for the writer. Everything in one message commits in the same transaction. */
@@ -185,6 +186,13 @@ export interface CheckpointerData {
   path: string;
   intervalMs: number;
   busyTimeoutMs: number;
+  /** Where and at which level it logs (its port is in the transfer list). */
+  log?: ThreadLogLink;
+}
+
+/** workerData of the writer thread (writer/writer-thread.ts). */
+export interface WriterThreadData {
+  log?: ThreadLogLink;
 }
 
 export type MainToCheckpointer = { kind: 'stop' };

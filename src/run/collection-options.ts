@@ -19,6 +19,8 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   preset: 'production' as const,
   pollIntervalMs: 60_000,
   callsPerMinute: 30,
+  /** With an API key (the paid API): its plans allow 500 calls/min and more; raise it to yours. */
+  callsPerMinuteWithKey: 500,
   minSpacingMs: 1000,
   /** --simulate: a local server takes far more than the public API, so runs of ~20 s collect a lot. */
   simulate: Object.freeze({
@@ -41,6 +43,8 @@ export interface CollectionOptions {
   pools?: readonly string[];
   /** Fetch the network's top N pools first (pages of 20, at most 10 pages). */
   top?: number;
+  /** Take the pools from the database's `watchlist` table (the Python collector's): active rows of `network`. */
+  watchlist?: boolean;
   /** Database URL; `database` may set further DatabaseConfig fields. */
   dbUrl?: string;
   database?: Partial<Omit<DatabaseConfig, 'url'>>;
@@ -54,8 +58,16 @@ export interface CollectionOptions {
   batching?: boolean;
   /** Serve Prometheus text at http://metricsHost:metricsPort/metrics while the run lasts (funnel only; 0 = a free port). */
   metricsPort?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1 (also for the health server). */
   metricsHost?: string;
+  /**
+   * Serve GET /healthz on this port (0 = a free port): 200 while polling and writing, 503 while the breaker
+   * keeps writes out or no poll succeeded for `healthStaleIntervals` poll intervals. The metrics server
+   * answers /healthz too.
+   */
+  healthPort?: number;
+  /** Default 3. */
+  healthStaleIntervals?: number;
   /** Where the latest metrics snapshot is kept as JSON (for `doctor`); false: nowhere. Default `<db>.metrics.json`. */
   metricsFile?: string | false;
   /** How often that file is refreshed while the run lasts. Default 5000 ms. */
@@ -63,7 +75,13 @@ export interface CollectionOptions {
   pollIntervalMs?: number;
   callsPerMinute?: number;
   minSpacingMs?: number;
+  /** Default: the public API, or with `apiKey` the paid one. */
   baseUrl?: string;
+  /**
+   * A CoinGecko API key: the paid API (GECKO_PRO_API_BASE_URL, key in the `x-cg-pro-api-key` header) and
+   * callsPerMinute defaulting to 500. Never logged, never written to a file.
+   */
+  apiKey?: string;
   minVolumeUsd?: string;
   /** Start an in-process GeckoTerminal simulator and collect from it (defaults tuned for short runs). */
   simulate?: boolean | GeckoSimulatorOptions;
@@ -99,6 +117,7 @@ export interface RunSettings {
   batching: boolean;
   /** Undefined when `metricsFile: false`. */
   metricsPath: string | undefined;
+  healthStaleIntervals: number;
   metricsFileIntervalMs: number;
   collectorNice: number;
 }
@@ -122,7 +141,13 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     sim?.pollIntervalMs ?? COLLECTION_DEFAULTS.pollIntervalMs,
     0,
   );
-  const callsPerMinute = options.callsPerMinute ?? sim?.callsPerMinute ?? COLLECTION_DEFAULTS.callsPerMinute;
+  const callsPerMinute =
+    options.callsPerMinute ??
+    sim?.callsPerMinute ??
+    (options.apiKey ? COLLECTION_DEFAULTS.callsPerMinuteWithKey : COLLECTION_DEFAULTS.callsPerMinute);
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)))
+    // The value is a secret: the error names the field only.
+    throw new ConfigError('apiKey', '(hidden)', 'expected printable characters without spaces');
   const intervalMs = Math.ceil(60_000 / callsPerMinute);
   const minSpacingMs =
     options.minSpacingMs ?? Math.min(intervalMs, sim?.minSpacingMs ?? COLLECTION_DEFAULTS.minSpacingMs);
@@ -146,6 +171,7 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     10,
   );
   const collectorNice = checkNice('collectorNice', options.collectorNice ?? DEFAULT_COLLECTOR_NICE);
+  const healthStaleIntervals = positiveInt('healthStaleIntervals', options.healthStaleIntervals, 3);
   return {
     manager,
     collectorsWanted,
@@ -157,6 +183,7 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     maxInFlight: resolvedDb.maxInFlight,
     batching,
     metricsPath,
+    healthStaleIntervals,
     metricsFileIntervalMs,
     collectorNice,
   };

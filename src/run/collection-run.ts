@@ -1,23 +1,17 @@
 // A whole collection as a library call: opens the database (funnel or direct), picks the pools, reads their
 // cursors, runs N collector threads under piscina until stopped, drains the writer and returns a summary.
-// This module only puts the run in order; each part it sequences (options, database, pool choice, metrics
-// outputs, progress, summary, simulator check) is a module of its own beside it.
+// This module only puts the run in order; each part it sequences (options, database, pool choice, threads,
+// monitoring, metrics outputs, progress, summary, simulator check) is a module of its own beside it.
 
-import { Piscina } from 'piscina';
 import { resolveBatchConfig } from '../config/batch-config.ts';
 import { urlFromDatabasePath } from '../config/database-url.ts';
 import { ConfigError } from '../errors.ts';
-import { GECKO_API_BASE_URL, GeckoTerminalClient } from '../gecko/gecko-client.ts';
-import { componentLogger } from '../logging/logger.ts';
-import {
-  CollectorCounters,
-  type CollectorResult,
-  type CollectorTask,
-  type PoolAssignment,
-  StopFlag,
-} from '../protocol/collector-task.ts';
+import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL, GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import { GeckoAuthError } from '../gecko/gecko-errors.ts';
+import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
+import type { CollectionFigures, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { CollectorCounters, type PoolAssignment, StopFlag } from '../protocol/collector-task.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
-import { linkTransferList } from '../sender/writer-link.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../sim/gecko-simulator.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, type CollectionOptions, resolveRunSettings } from './collection-options.ts';
@@ -26,22 +20,26 @@ import { distributePools, loadPoolAssignments, tradesRowidMark } from './pool-as
 import { fetchPoolMetadata, selectPools } from './pool-selection.ts';
 import { openDirect, openFunnel } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
+import { RunMonitor } from './run-monitor.ts';
 import { type CollectionProgress, RunProgress } from './run-progress.ts';
 import { buildSummary, type CollectionSummary, collectorOutcomes, lockFigures, runCounters } from './run-summary.ts';
+import { startCollectorThreads } from './run-threads.ts';
 import { checkSimulator, type SimulatorCheck } from './simulator-check.ts';
 
 export type { CollectionOptions, CollectionProgress, CollectionSummary, SimulatorCheck };
 // The run's public types and defaults stay importable from here, where callers always found them.
 export { COLLECTION_DEFAULTS, CollectionError };
 
-const COLLECTOR_ENTRY = new URL('../collector/collector-thread.js', import.meta.url);
-
 export interface CollectionHandle {
   readonly pools: readonly PoolAssignment[];
+  /** Where the pool list came from (see CollectionSummary.poolSource). */
+  readonly poolSource: string;
   readonly collectors: number;
   readonly simulator: GeckoSimulator | undefined;
   /** The /metrics URL (see CollectionOptions.metricsPort); served until `done` settles. */
   readonly metricsUrl: string | undefined;
+  /** The /healthz URL (on the metrics port, or CollectionOptions.healthPort). */
+  readonly healthUrl: string | undefined;
   /** See CollectionOptions.metricsFile. */
   readonly metricsFile: string | undefined;
   /** Asks every collector to stop; `done` resolves once everything is committed. Idempotent. */
@@ -49,15 +47,19 @@ export interface CollectionHandle {
   /** Resolves once every collector is polling (or one ended early, or a stop came first). */
   readonly ready: Promise<void>;
   progress(): Promise<CollectionProgress>;
+  /** The API figures so far, overall and per pool (what /metrics exports). */
+  figures(): CollectionFigures;
   readonly done: Promise<CollectionSummary>;
 }
 
 /**
  * Prepares everything (database, simulator, pools, cursors), starts the collector threads and returns a handle.
- * Throws (after cleaning up) if anything before the start fails.
+ * Throws (after cleaning up) if anything before the start fails; GeckoAuthError when the API refuses the key.
  */
 export async function startCollection(options: CollectionOptions = {}): Promise<CollectionHandle> {
   const launchedAt = performance.now();
+  // Threads log through this one (a library caller's, silent included).
+  const logTarget = options.logger ?? rootLogger;
   const log = options.logger ? options.logger.child({ component: 'collection' }) : componentLogger('collection');
   const settings = resolveRunSettings(options);
   const { manager, collectorsWanted, pollIntervalMs, callsPerMinute, batching, metricsPath } = settings;
@@ -86,29 +88,80 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       log.info({ baseUrl: s.baseUrl, pools: s.pools.length }, 'simulator started');
     }
     const network = simulator?.network ?? options.network ?? COLLECTION_DEFAULTS.network;
-    const baseUrl = options.baseUrl ?? simulator?.baseUrl;
-    const client = new GeckoTerminalClient({ rateLimiter: limiter, ...(baseUrl ? { baseUrl } : {}) });
+    const apiKey = options.apiKey || undefined;
+    const baseUrl = options.baseUrl ?? simulator?.baseUrl ?? (apiKey ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL);
+    const client = new GeckoTerminalClient({ rateLimiter: limiter, baseUrl, ...(apiKey ? { apiKey } : {}) });
 
     const db =
       manager === 'funnel'
         ? await openFunnel(
             settings.dbConfig,
             resolveBatchConfig(options.batch ?? COLLECTION_DEFAULTS.preset).maxBatchSize,
+            options.logger,
           )
-        : await openDirect(settings.dbConfig);
+        : await openDirect(settings.dbConfig, options.logger);
     cleanups.push(() => db.close());
 
-    // Pushed after the database: cleanups run in reverse, so the server stops before the manager closes.
+    const selected = await selectPools(options, client, network, simulator, log, (fn) => db.read(fn));
+    const { addresses, metadata } = selected;
+    if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
+    if (options.poolMetadata ?? true) {
+      await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log)));
+    }
+    // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
+    const { assignments, rowidMark } = await db.read((conn) => ({
+      assignments: loadPoolAssignments(conn, network, addresses).map((a, index) => ({ ...a, index })),
+      rowidMark: simulator ? tradesRowidMark(conn) : 0,
+    }));
+    const groups = distributePools(assignments, collectorsWanted);
+    const resumed = assignments.filter((a) => a.cursor).length;
+
+    const counters = new CollectorCounters(groups.length);
+    const stopFlag = new StopFlag();
+    let stopping = false;
+    const monitor = new RunMonitor({
+      counters,
+      pools: assignments,
+      pollIntervalMs,
+      staleIntervals: settings.healthStaleIntervals,
+      breakerState: db.breakerState,
+      isStopping: () => stopping,
+      onAuthRefused: (status) => {
+        log.error({ status }, new GeckoAuthError(status, apiKey !== undefined, baseUrl).message);
+        stop();
+      },
+      log,
+    });
+    cleanups.push(async () => monitor.dispose());
+    const runSnapshot = db.snapshot
+      ? async (): Promise<CollectorMetricsSnapshot> => ({ ...(await db.snapshot!()), collection: monitor.figures() })
+      : undefined;
+
+    // Pushed after the database: cleanups run in reverse, so the servers stop before the manager closes.
+    const host = options.metricsHost ?? COLLECTION_DEFAULTS.metricsHost;
     let metricsUrl: string | undefined;
-    if (options.metricsPort !== undefined && db.snapshot) {
+    let healthUrl: string | undefined;
+    if (options.metricsPort !== undefined && runSnapshot) {
       const server = await serveRunMetrics({
         port: options.metricsPort,
-        host: options.metricsHost ?? COLLECTION_DEFAULTS.metricsHost,
-        snapshot: db.snapshot,
+        host,
+        snapshot: runSnapshot,
+        health: () => monitor.health(),
         logger: options.logger,
       });
       cleanups.push(() => server.close());
       metricsUrl = server.url;
+      healthUrl = server.healthUrl;
+    }
+    if (options.healthPort !== undefined) {
+      const server = await serveRunMetrics({
+        port: options.healthPort,
+        host,
+        health: () => monitor.health(),
+        logger: options.logger,
+      });
+      cleanups.push(() => server.close());
+      healthUrl = server.healthUrl;
     }
     const metricsFile = metricsPath
       ? new RunMetricsFileKeeper({
@@ -118,7 +171,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           manager,
           pragmas: settings.writer.pragmas,
           batching,
-          snapshot: db.snapshot,
+          snapshot: runSnapshot,
           logger: log,
         })
       : undefined;
@@ -127,63 +180,37 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       cleanups.push(() => metricsFile.stop());
     }
 
-    const { addresses, metadata } = await selectPools(options, client, network, simulator, log);
-    if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
-    if (options.poolMetadata ?? true) {
-      await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log)));
-    }
-    // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
-    const { assignments, rowidMark } = await db.read((conn) => ({
-      assignments: loadPoolAssignments(conn, network, addresses),
-      rowidMark: simulator ? tradesRowidMark(conn) : 0,
-    }));
-    const groups = distributePools(assignments, collectorsWanted);
-    const resumed = assignments.filter((a) => a.cursor).length;
     log.info(
       { pools: assignments.length, resumed, collectors: groups.length, manager, pollIntervalMs, callsPerMinute },
       'starting collectors',
     );
-
-    const counters = new CollectorCounters(groups.length);
-    const stopFlag = new StopFlag();
-    const pool = new Piscina<CollectorTask, CollectorResult>({
-      filename: COLLECTOR_ENTRY.href,
-      minThreads: groups.length,
-      maxThreads: groups.length,
-      idleTimeout: 60_000,
+    const threads = await startCollectorThreads({
+      groups,
+      db,
+      logTarget,
+      dbUrl: urlFromDatabasePath(settings.writer.path),
+      database: options.database,
+      taskFor: (id, pools) =>
+        collectorTask(id, pools, settings, options, {
+          network,
+          baseUrl,
+          rateLimiterBuffer: limiter.buffer,
+          stopBuffer: stopFlag.buffer,
+          countersBuffer: counters.buffer,
+          poolCountersBuffer: monitor.poolCounters.buffer,
+          ...(apiKey ? { apiKey } : {}),
+        }),
     });
-    cleanups.push(() => pool.destroy());
+    cleanups.push(() => threads.destroy());
+    const { runs } = threads;
 
-    const dbUrl = urlFromDatabasePath(settings.writer.path);
-    const runs: Promise<CollectorResult>[] = [];
-    for (let i = 0; i < groups.length; i++) {
-      const task = collectorTask(i, groups[i]!, settings, options, {
-        network,
-        baseUrl: baseUrl ?? GECKO_API_BASE_URL,
-        rateLimiterBuffer: limiter.buffer,
-        stopBuffer: stopFlag.buffer,
-        countersBuffer: counters.buffer,
-      });
-      if (db.linkForWorker) {
-        task.link = await db.linkForWorker();
-        runs.push(pool.run(task, { transferList: linkTransferList(task.link) }));
-      } else {
-        task.dbUrl = dbUrl;
-        if (options.database) task.database = { ...options.database };
-        runs.push(pool.run(task));
-      }
-    }
-    // Observed below; keep an early failure from being an unhandled rejection meanwhile.
-    for (const r of runs) r.catch(() => undefined);
-
-    let stopping = false;
     let durationTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
+    function stop() {
       if (stopping) return;
       stopping = true;
       log.info('stopping: finishing requests in flight, flushing, draining the writer');
       stopFlag.stop();
-    };
+    }
     const onAbort = () => stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) stop();
@@ -200,6 +227,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       log,
     });
     void tracker.ready.then(() => {
+      monitor.startedAt = Date.now();
       if (options.durationMs !== undefined && !stopping)
         durationTimer = setTimeout(stop, Math.max(0, options.durationMs));
     });
@@ -213,11 +241,12 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         clearTimeout(durationTimer);
         options.signal?.removeEventListener('abort', onAbort);
         stopping = true;
+        const authStatus = monitor.authRefused;
         const outcomes = collectorOutcomes(settled);
         for (const f of outcomes.failures) log.error({ error: f }, 'collector failed');
         const c = runCounters(outcomes, groups.length, counters, client.getStats());
         // Every collector is done and everything it sent is acked: these are the run's final figures.
-        const finalSnapshot = db.snapshot ? await db.snapshot() : undefined;
+        const finalSnapshot = runSnapshot ? await runSnapshot() : undefined;
         const lock = lockFigures(finalSnapshot, outcomes.results);
         const simCheck = simulator
           ? await checkSimulator({ simulator, read: (fn) => db.read(fn), rowidMark, stored: c.inserted })
@@ -235,6 +264,8 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           network,
           dbPath: settings.writer.path,
           pools: assignments.length,
+          poolSource: selected.source,
+          paidApi: apiKey !== undefined,
           collectors: groups.length,
           resumedPools: resumed,
           durationMs,
@@ -243,6 +274,11 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           lock,
           failures: outcomes.failures,
           simulator: simCheck,
+          authRefused:
+            authStatus === undefined
+              ? undefined
+              : { status: authStatus, message: new GeckoAuthError(authStatus, apiKey !== undefined, baseUrl).message },
+          spooled: db.spooled(),
           finalSnapshot,
           metricsFile: metricsPath,
           metricsUrl,
@@ -256,13 +292,16 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
 
     return {
       pools: assignments,
+      poolSource: selected.source,
       collectors: groups.length,
       simulator,
       metricsUrl,
+      healthUrl,
       metricsFile: metricsPath,
       stop,
       ready: tracker.ready,
       progress: () => tracker.progress(),
+      figures: () => monitor.figures(),
       done,
     };
   } catch (err) {

@@ -11,6 +11,9 @@ export interface SharedTaskParts {
   rateLimiterBuffer: SharedArrayBuffer;
   stopBuffer: SharedArrayBuffer;
   countersBuffer: SharedArrayBuffer;
+  poolCountersBuffer?: SharedArrayBuffer;
+  /** The paid API's key (sent in a header, never logged). */
+  apiKey?: string;
 }
 
 export function collectorTask(

@@ -1,6 +1,7 @@
-// Which pools a run collects (the given list, the network's top N, or the simulator's) and their metadata
-// for the pools/dexes tables.
+// Which pools a run collects (the given list, the database's watchlist table, the network's top N, or the
+// simulator's) and their metadata for the pools/dexes tables.
 
+import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../errors.ts';
 import { type GeckoTerminalClient, MAX_MULTI_POOLS } from '../gecko/gecko-client.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
@@ -8,6 +9,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
 import { positiveInt } from './collection-options.ts';
 import { normalizePoolAddresses } from './pool-assignments.ts';
+import { describeWatchlist, readWatchlistTable } from './watchlist.ts';
 
 /** Gathers pools and dexes over several responses into one plain ParsedPools; a dex shared by many pools is kept once. */
 function poolMetadataGatherer(): { metadata: ParsedPools; add(parsed: ParsedPools): void } {
@@ -29,6 +31,15 @@ function poolMetadataGatherer(): { metadata: ParsedPools; add(parsed: ParsedPool
 export interface PoolChoice {
   pools?: readonly string[] | undefined;
   top?: number | undefined;
+  watchlist?: boolean | undefined;
+}
+
+export interface SelectedPools {
+  addresses: string[];
+  /** Their metadata, when fetching the top pools brought it along. */
+  metadata: ParsedPools | undefined;
+  /** Where the list came from, for the summary: `given`, `watchlist table: 3 active pools; ...`, `top 5`. */
+  source: string;
 }
 
 /** The pool addresses, plus their metadata when fetching the top pools brought it along. */
@@ -38,9 +49,24 @@ export async function selectPools(
   network: string,
   simulator: GeckoSimulator | undefined,
   log: Logger,
-): Promise<{ addresses: string[]; metadata: ParsedPools | undefined }> {
+  /** Reads the database (for the watchlist table). */
+  read?: <T>(fn: (db: Database) => T) => Promise<T>,
+): Promise<SelectedPools> {
   if (choice.pools && choice.pools.length > 0)
-    return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined };
+    return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined, source: 'given' };
+  if (choice.watchlist) {
+    if (!read) throw new ConfigError('watchlist', true, 'reading the watchlist table needs the database');
+    const w = await read((db) => readWatchlistTable(db, network));
+    const source = `watchlist table: ${describeWatchlist(w)}`;
+    log.info({ pools: w.addresses.length, inactive: w.inactive, otherNetworks: w.otherNetworks }, source);
+    if (w.addresses.length === 0)
+      throw new ConfigError(
+        'watchlist',
+        true,
+        `the database's watchlist table has no active pool of ${network} (${describeWatchlist(w)})`,
+      );
+    return { addresses: w.addresses, metadata: undefined, source };
+  }
   if (choice.top !== undefined) {
     const top = positiveInt('top', choice.top, 1);
     const { metadata, add } = poolMetadataGatherer();
@@ -50,9 +76,13 @@ export async function selectPools(
       add({ pools: parsed.pools.slice(0, top - metadata.pools.length), dexes: parsed.dexes });
     }
     log.info({ requested: top, found: metadata.pools.length }, 'top pools fetched');
-    return { addresses: normalizePoolAddresses(metadata.pools.map((p) => p.address)), metadata };
+    return {
+      addresses: normalizePoolAddresses(metadata.pools.map((p) => p.address)),
+      metadata,
+      source: `top ${top} of ${network}`,
+    };
   }
-  if (simulator) return { addresses: simulator.pools.map((p) => p.address), metadata: undefined };
+  if (simulator) return { addresses: simulator.pools.map((p) => p.address), metadata: undefined, source: 'simulator' };
   throw new ConfigError('pools', undefined, 'no pools to collect: give pool addresses, a pools file, or top N');
 }
 
@@ -68,6 +98,8 @@ export async function fetchPoolMetadata(
       const parsed = await client.getMultiPools(network, addresses.slice(i, i + MAX_MULTI_POOLS));
       add(parsed);
     } catch (err) {
+      // Refused credentials refuse the trades too: the run stops now rather than after its first polls.
+      if ((err as { code?: unknown }).code === 'GECKO_AUTH_REFUSED') throw err;
       // Metadata is a convenience: trades are collected without it (foreign keys are off, as in the Python collector).
       log.warn({ err }, 'pool metadata not fetched');
     }

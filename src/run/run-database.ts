@@ -6,6 +6,7 @@ import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '
 import { DirectDatabaseManager } from '../direct/direct-manager.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { WriterLink } from '../protocol/messages.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
@@ -18,12 +19,20 @@ export interface RunDatabase {
   snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
   /** A collector's own port to the writer; undefined in direct mode, where each collector opens the file. */
   linkForWorker: (() => Promise<WriterLink>) | undefined;
+  /** The circuit breaker's state; undefined in direct mode (no breaker). */
+  breakerState: () => string | undefined;
+  /** After close: what stayed in the spool (trades fetched but not in the database). Zero in direct mode. */
+  spooled(): { batches: number; rows: number };
   close(): Promise<void>;
 }
 
-export async function openFunnel(config: Partial<DatabaseConfig>, maxBatchSize: number): Promise<RunDatabase> {
+export async function openFunnel(
+  config: Partial<DatabaseConfig>,
+  maxBatchSize: number,
+  logger?: Logger,
+): Promise<RunDatabase> {
   // maxBatchSize: the batch-fill figure and the small-batches alert compare with the run's own preset.
-  const manager = new LockOptimizedDatabaseManager(config, { maxBatchSize });
+  const manager = new LockOptimizedDatabaseManager(config, { maxBatchSize, ...(logger ? { logger } : {}) });
   await manager.initialize();
   return {
     read: (fn) => manager.read(fn),
@@ -34,19 +43,22 @@ export async function openFunnel(config: Partial<DatabaseConfig>, maxBatchSize: 
     backlog: async () => (await manager.getWriterMetrics()).backlogBatches,
     snapshot: () => manager.getMetricsSnapshot(),
     linkForWorker: () => manager.linkForWorker(),
+    breakerState: () => manager.breaker.state,
+    spooled: () => manager.leftInSpool ?? { batches: 0, rows: 0 },
     close: () => manager.close(),
   };
 }
 
 /** Direct mode: migrate once with a direct manager, then read through a read-only connection. */
-export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDatabase> {
+export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logger): Promise<RunDatabase> {
+  const options = logger ? { logger } : {};
   const settings = writerSettingsFrom(resolveDatabaseConfig(config));
   // The old way has a connection per collector, but still one collection run per file: a second run would
   // poll the same pools and race this one over their cursors.
   const lock = DatabaseLock.acquire(settings.path);
   let reader: Database.Database;
   try {
-    const setup = new DirectDatabaseManager(config);
+    const setup = new DirectDatabaseManager(config, options);
     await setup.initialize();
     await setup.close();
     reader = new Database(settings.path, { readonly: true, fileMustExist: true });
@@ -60,7 +72,7 @@ export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDa
     // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
     writeMetadata: async (parsed) => {
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
-      const writer = new DirectDatabaseManager(config);
+      const writer = new DirectDatabaseManager(config, options);
       await writer.initialize();
       try {
         await writer.storePoolMetadata(parsed);
@@ -71,6 +83,8 @@ export async function openDirect(config: Partial<DatabaseConfig>): Promise<RunDa
     backlog: async () => 0,
     snapshot: undefined,
     linkForWorker: undefined,
+    breakerState: () => undefined,
+    spooled: () => ({ batches: 0, rows: 0 }),
     close: async () => {
       reader.close();
       lock.release();

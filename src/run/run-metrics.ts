@@ -3,8 +3,9 @@
 
 import { GeckoCollectorError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { HealthReport } from '../monitoring/health.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import { type MetricsServer, startMetricsServer } from '../monitoring/prometheus-exporter.ts';
+import { type MetricsServer, startMetricsServer } from '../monitoring/monitoring-server.ts';
 import { CollectionError } from './collection-error.ts';
 import { MetricsFileWriter, RUN_METRICS_FORMAT, RUN_METRICS_VERSION, type RunMetricsFile } from './metrics-file.ts';
 
@@ -13,18 +14,20 @@ export interface LockFigures {
   busyRetries: number;
 }
 
-/** startMetricsServer, with a listen failure (port taken...) reported as a CollectionError. */
+/** startMetricsServer (/metrics and/or /healthz), with a listen failure (port taken...) reported as a CollectionError. */
 export async function serveRunMetrics(options: {
   port: number;
   host: string;
-  snapshot: () => Promise<CollectorMetricsSnapshot>;
+  snapshot?: () => Promise<CollectorMetricsSnapshot>;
+  health?: () => HealthReport;
   logger: Logger | undefined;
 }): Promise<MetricsServer> {
   try {
     return await startMetricsServer({
       port: options.port,
       host: options.host,
-      snapshot: options.snapshot,
+      ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+      ...(options.health ? { health: options.health } : {}),
       ...(options.logger ? { logger: options.logger.child({ component: 'metrics-server' }) } : {}),
     });
   } catch (err) {

@@ -12,13 +12,24 @@ import {
 import type { LockFigures } from './run-metrics.ts';
 import type { SimulatorCheck } from './simulator-check.ts';
 
+/**
+ * How the run ended, worst first: the API refused the credentials; fetched trades stayed in the spool; no API
+ * call succeeded; a collector failed; or it collected as asked.
+ */
+export type RunOutcome = 'auth-refused' | 'storage-failed' | 'no-api-success' | 'collector-failed' | 'collected';
+
 export interface CollectionSummary {
+  outcome: RunOutcome;
   manager: 'funnel' | 'direct';
   batching: boolean;
   pragmas: 'optimized' | 'default';
   network: string;
   dbPath: string;
   pools: number;
+  /** Where the pool list came from: `given`, `top 5 of solana`, `watchlist table: ...`, `simulator`. */
+  poolSource: string;
+  /** An API key was sent (the paid API). */
+  paidApi: boolean;
   collectors: number;
   /** Pools that resumed from a cursor saved by an earlier run. */
   resumedPools: number;
@@ -29,6 +40,10 @@ export interface CollectionSummary {
   polls: number;
   requests: number;
   throttled: number;
+  /** API calls that returned usable data (trades polls and pool lists). 0 means the API never answered usefully. */
+  succeeded: number;
+  /** Set when the API refused the credentials (HTTP 401/403); the run stopped at once. */
+  authRefused?: { status: number; message: string };
   fetched: number;
   /** Trades this run inserted (acked as committed). */
   stored: number;
@@ -45,6 +60,12 @@ export interface CollectionSummary {
   rowsPerSec: number;
   /** Collectors whose task failed (their error messages). */
   collectorFailures: string[];
+  /**
+   * Fetched trades that are not in the database but kept in the spool (`<db>.spool`): the writer could not
+   * store them (breaker open, storage failing). The next run replays them.
+   */
+  tradesInSpool: number;
+  spoolBatches: number;
   counters: CounterSnapshot;
   simulator?: SimulatorCheck;
   /** The funnel's metrics snapshot taken once every collector was done (absent in direct mode). */
@@ -81,6 +102,7 @@ export function runCounters(
     outcomes.results.length === collectors ? sumCounters(outcomes.results.map((r) => r.counters)) : live.total();
   c.requests += main.requests;
   c.throttled += main.throttled;
+  c.succeeded += main.succeeded;
   return c;
 }
 
@@ -108,6 +130,8 @@ type RunFacts = Pick<
   | 'network'
   | 'dbPath'
   | 'pools'
+  | 'poolSource'
+  | 'paidApi'
   | 'collectors'
   | 'resumedPools'
   | 'durationMs'
@@ -119,21 +143,33 @@ export interface SummaryInput extends RunFacts {
   lock: LockFigures;
   failures: string[];
   simulator: SimulatorCheck | undefined;
+  authRefused: { status: number; message: string } | undefined;
+  spooled: { batches: number; rows: number };
   finalSnapshot: CollectorMetricsSnapshot | undefined;
   metricsFile: string | undefined;
   metricsUrl: string | undefined;
 }
 
+export function runOutcome(s: Omit<CollectionSummary, 'outcome'>): RunOutcome {
+  if (s.authRefused) return 'auth-refused';
+  if (s.tradesInSpool > 0) return 'storage-failed';
+  if (s.requests > 0 && s.succeeded === 0) return 'no-api-success';
+  if (s.collectorFailures.length > 0) return 'collector-failed';
+  return 'collected';
+}
+
 export function buildSummary(input: SummaryInput): CollectionSummary {
   const c = input.counters;
   const { durationMs } = input;
-  return {
+  const summary: Omit<CollectionSummary, 'outcome'> = {
     manager: input.manager,
     batching: input.batching,
     pragmas: input.pragmas,
     network: input.network,
     dbPath: input.dbPath,
     pools: input.pools,
+    poolSource: input.poolSource,
+    paidApi: input.paidApi,
     collectors: input.collectors,
     resumedPools: input.resumedPools,
     durationMs,
@@ -141,6 +177,8 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     polls: c.polls,
     requests: c.requests,
     throttled: c.throttled,
+    succeeded: c.succeeded,
+    ...(input.authRefused ? { authRefused: input.authRefused } : {}),
     fetched: c.fetched,
     stored: c.inserted,
     duplicates: c.repeats + c.storeDuplicates,
@@ -154,10 +192,13 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     busyRetries: input.lock.busyRetries,
     rowsPerSec: durationMs > 0 ? c.inserted / (durationMs / 1000) : 0,
     collectorFailures: input.failures,
+    tradesInSpool: input.spooled.rows,
+    spoolBatches: input.spooled.batches,
     counters: c,
     ...(input.simulator ? { simulator: input.simulator } : {}),
     ...(input.finalSnapshot ? { metrics: input.finalSnapshot } : {}),
     ...(input.metricsFile ? { metricsFile: input.metricsFile } : {}),
     ...(input.metricsUrl ? { metricsUrl: input.metricsUrl } : {}),
   };
+  return { outcome: runOutcome(summary), ...summary };
 }

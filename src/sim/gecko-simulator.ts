@@ -3,6 +3,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { API_KEY_HEADER } from '../gecko/gecko-client.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { seededRandom } from './seeded-random.ts';
 import { parseInclude, poolCreatedAtMs, poolsDocument } from './sim-pool-documents.ts';
@@ -44,6 +45,11 @@ export interface GeckoSimulatorOptions {
   maxTradesPerResponse?: number;
   windowMs?: number;
   faults?: Partial<SimFaults>;
+  /**
+   * Act as the paid API: serve under `/api/v3/onchain` (baseUrl says so) and answer 401 to a request whose
+   * `x-cg-pro-api-key` header is missing or not this key.
+   */
+  apiKey?: string;
   /** Sees every request (method, path+query, headers) before it is answered. */
   onRequest?: (request: { method: string; url: string; headers: IncomingMessage['headers'] }) => void;
 }
@@ -54,6 +60,8 @@ export interface SimStats {
   faults: { throttled: number; serverErrors: number; malformed: number; slowed: number };
   /** Replies the client hung up on before they were sent (e.g. timed out during slowMs). */
   abandoned: number;
+  /** Requests answered 401 for a missing or wrong API key (only with `apiKey`). */
+  unauthorized: number;
   /** Trade responses fully handed to the socket. */
   tradeResponses: number;
   /** Trades in those responses, repeats included. */
@@ -63,7 +71,7 @@ export interface SimStats {
 }
 
 export interface GeckoSimulator {
-  /** Like `https://api.geckoterminal.com/api/v2`. */
+  /** Like `https://api.geckoterminal.com/api/v2` (with `apiKey`: like `https://pro-api.coingecko.com/api/v3/onchain`). */
   baseUrl: string;
   network: string;
   pools: readonly SimPool[];
@@ -168,6 +176,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
     routes: { trades: 0, pools: 0, newPools: 0, multi: 0, unknown: 0 },
     faults: { throttled: 0, serverErrors: 0, malformed: 0, slowed: 0 },
     abandoned: 0,
+    unauthorized: 0,
     tradeResponses: 0,
     tradesServed: 0,
   };
@@ -177,10 +186,17 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       .split('/')
       .filter(Boolean)
       .map((p) => decodeURIComponent(p));
-    if (parts[0] !== 'api' || parts[1] !== 'v2' || parts[2] !== 'networks' || parts[3] === undefined)
+    // The public API's /api/v2 or the paid API's /api/v3/onchain: the same paths follow.
+    const prefix =
+      parts[0] === 'api' && parts[1] === 'v2'
+        ? 2
+        : parts[0] === 'api' && parts[1] === 'v3' && parts[2] === 'onchain'
+          ? 3
+          : 0;
+    if (prefix === 0 || parts[prefix] !== 'networks' || parts[prefix + 1] === undefined)
       return errorReply(404, 'Not Found');
-    if (parts[3] !== network) return errorReply(404, 'Network not found');
-    const rest = parts.slice(4);
+    if (parts[prefix + 1] !== network) return errorReply(404, 'Network not found');
+    const rest = parts.slice(prefix + 2);
     if (rest.length === 1 && rest[0] === 'pools')
       return { kind: 'pools', pools: [...pools].sort((a, b) => Number(b.reserveUsd) - Number(a.reserveUsd)) };
     if (rest.length === 1 && rest[0] === 'new_pools')
@@ -224,6 +240,21 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
   function reply(req: IncomingMessage): Reply {
     const url = new URL(req.url ?? '/', 'http://sim');
     if (req.method !== 'GET') return errorReply(405, 'Method Not Allowed');
+    if (options.apiKey !== undefined) {
+      const given = req.headers[API_KEY_HEADER];
+      if (given !== options.apiKey) {
+        stats.unauthorized++;
+        return {
+          status: 401,
+          body: JSON.stringify({
+            status:
+              given === undefined
+                ? { error_code: 10002, error_message: 'API Key Missing' }
+                : { error_code: 10010, error_message: 'Invalid API Key' },
+          }),
+        };
+      }
+    }
     const found = route(url.pathname);
     if ('status' in found) {
       stats.routes.unknown++;
@@ -314,7 +345,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
   let closing: Promise<void> | undefined;
 
   return {
-    baseUrl: `http://${host}:${address.port}/api/v2`,
+    baseUrl: `http://${host}:${address.port}${options.apiKey !== undefined ? '/api/v3/onchain' : '/api/v2'}`,
     network,
     pools,
     stats: () => ({

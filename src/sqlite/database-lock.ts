@@ -77,6 +77,9 @@ export class DatabaseLock {
       handle.pragma('busy_timeout = 0');
       // In EXCLUSIVE locking mode a connection keeps the lock of its first write until it closes.
       handle.pragma('locking_mode = EXCLUSIVE');
+      // And it keeps its rollback journal file until then: a process ended without close (a second Ctrl-C,
+      // kill -9) would leave <db>.lock-journal behind. The lock needs no journal on disk.
+      handle.pragma('journal_mode = MEMORY');
       handle.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS holder (pid INTEGER, since TEXT); DELETE FROM holder;');
       handle.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString());
       handle.exec('COMMIT');

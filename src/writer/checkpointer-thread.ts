@@ -6,9 +6,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { componentLogger } from '../logging/logger.ts';
+import { adoptThreadLogLink } from '../logging/thread-logs.ts';
 import type { CheckpointerData, CheckpointerToMain, MainToCheckpointer } from '../protocol/messages.ts';
 
 const data = workerData as CheckpointerData;
+adoptThreadLogLink(data.log);
 const log = componentLogger('checkpointer', { path: data.path });
 const db = new Database(data.path, { fileMustExist: true });
 db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);

@@ -1,19 +1,21 @@
 // The writer thread: holds the only read-write SQLite connection. Data ports (one per collector) bring
 // batches to the group-commit engine; the main thread drives it over comlink (open, attach, metrics, drain, close).
 
-import { type MessagePort, parentPort } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { osThreadId } from '../common/os-thread-id.ts';
 import { DatabaseOpenError, StateError } from '../errors.ts';
 import { componentLogger } from '../logging/logger.ts';
+import { adoptThreadLogLink } from '../logging/thread-logs.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
 import type {
   CollectorToWriter,
   WriterControl,
   WriterMetrics,
   WriterOpenInfo,
+  WriterThreadData,
   WriterWiring,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
@@ -25,6 +27,7 @@ import { GroupCommitWriter } from './group-commit-writer.ts';
 
 if (!parentPort) throw new Error('writer-thread.js must run as a worker thread');
 
+adoptThreadLogLink((workerData as WriterThreadData | null)?.log);
 const log = componentLogger('writer');
 let db: Database.Database | undefined;
 let engine: GroupCommitWriter | undefined;

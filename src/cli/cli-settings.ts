@@ -1,0 +1,327 @@
+// The settings the commands take, each with its flag, environment variable and config file keys (the Python
+// collector's config.yaml names where they mean something here), its check and its default; and the one
+// place that loads them: --config/GECKO_CONFIG, then flag > environment > file > default.
+
+import { DEFAULT_COLLECTOR_NICE, MAX_NICE } from '../common/thread-priority.ts';
+import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
+import { type ConfigFile, loadConfigFile } from '../config/config-file.ts';
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
+import { databaseUrlFromInput } from '../config/database-url.ts';
+import { SettingError } from '../config/setting-error.ts';
+import { fileKeysOf, type ResolvedSettings, resolveSettings, type SettingSpec } from '../config/settings.ts';
+import {
+  booleanValue,
+  choiceValue,
+  httpUrlValue,
+  intValue,
+  listValue,
+  secondsValue,
+  textValue,
+  type ValueParser,
+} from '../config/value-parsers.ts';
+import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
+import { defaultCliLogLevel, type LogLevel, logLevelProblem, parseLogLevel } from '../logging/log-level.ts';
+import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
+import { isDecimalString } from '../trades/decimal-string.ts';
+
+const D = COLLECTION_DEFAULTS;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** What a setting's default may depend on besides other settings. */
+export interface SettingContext {
+  /** stderr is a terminal: logs default to pretty at warn. */
+  tty: boolean;
+}
+
+const logLevelValue: ValueParser<LogLevel> = (raw, where) => {
+  const level = typeof raw === 'string' ? parseLogLevel(raw) : undefined;
+  if (level === undefined) throw new SettingError(logLevelProblem(where, String(raw)));
+  return level;
+};
+
+const dbValue: ValueParser<string> = (raw, where) => {
+  if (typeof raw !== 'string')
+    throw new SettingError(`${where} must be a database file path or a sqlite:/// URL, got ${JSON.stringify(raw)}`);
+  return databaseUrlFromInput(raw, where);
+};
+
+const NETWORK = /^[a-z0-9_-]+$/i;
+const networkValue = textValue('a network id like solana', (s) => NETWORK.test(s));
+/** `collection.networks: [solana]`: the Python collector's list; this one collects one network per run. */
+const networksValue: ValueParser<string> = (raw, where) => {
+  if (!Array.isArray(raw)) return networkValue(raw, where);
+  if (raw.length !== 1)
+    throw new SettingError(
+      `${where} must name one network: a run collects one network (run one collector per network, each with its own database), got ${JSON.stringify(raw)}`,
+    );
+  return networkValue(raw[0], where);
+};
+
+const API_KEY = /^[\x21-\x7e]+$/;
+
+export function commonSpecs(ctx: SettingContext): SettingSpec[] {
+  return [
+    {
+      key: 'db',
+      env: 'GECKO_DB_URL',
+      file: ['database.url'],
+      parse: dbValue,
+      fallback: () => ({ value: databaseUrlFromInput(DEFAULT_DATABASE_CONFIG.url, 'default') }),
+      describe: 'database file (path or sqlite:/// URL)',
+    },
+    {
+      key: 'log-level',
+      env: 'GECKO_LOG_LEVEL',
+      file: ['logging.level'],
+      parse: logLevelValue,
+      fallback: () => ({ value: defaultCliLogLevel(ctx.tty), note: ctx.tty ? 'on a terminal' : 'not on a terminal' }),
+      describe: 'log level: fatal, error, warn, info, debug, trace, silent',
+    },
+    {
+      key: 'log-format',
+      env: 'GECKO_LOG_FORMAT',
+      file: ['logging.format'],
+      parse: choiceValue(LOG_FORMATS),
+      fallback: () => ({ value: ctx.tty ? 'pretty' : 'json', note: ctx.tty ? 'on a terminal' : 'not on a terminal' }),
+      describe: 'log format: json (one object a line) or pretty (for people)',
+    },
+  ];
+}
+
+const PRESETS = Object.keys(BATCH_PRESETS) as BatchPresetName[];
+
+export function collectSpecs(ctx: SettingContext): SettingSpec[] {
+  const [db, ...logging] = commonSpecs(ctx);
+  return [
+    {
+      key: 'simulate',
+      file: [],
+      parse: booleanValue,
+      fallback: () => ({ value: false }),
+      describe: 'collect from an in-process simulator',
+    },
+    {
+      key: 'api-key',
+      env: 'GECKO_API_KEY',
+      file: ['api.api_key', 'api.key'],
+      secret: true,
+      parse: textValue('an API key (printable characters, no spaces)', (s) => API_KEY.test(s), true),
+      describe: 'CoinGecko API key: the paid API (pro-api.coingecko.com)',
+    },
+    {
+      key: 'base-url',
+      env: 'GECKO_BASE_URL',
+      file: ['api.base_url'],
+      parse: httpUrlValue(),
+      fallback: (get) =>
+        get('simulate')
+          ? undefined
+          : get('api-key') !== undefined
+            ? { value: GECKO_PRO_API_BASE_URL, note: 'with an API key' }
+            : { value: GECKO_API_BASE_URL },
+      describe: 'API base URL',
+    },
+    {
+      key: 'network',
+      env: 'GECKO_NETWORK',
+      file: ['collection.network', 'collection.networks'],
+      parse: networkValue,
+      parseFile: networksValue,
+      fallback: () => ({ value: D.network }),
+      describe: 'network id',
+    },
+    {
+      key: 'pools',
+      file: ['collection.pools'],
+      parse: listValue('a list of pool addresses'),
+      describe: 'pool addresses',
+    },
+    {
+      key: 'pools-file',
+      env: 'GECKO_POOLS_FILE',
+      file: ['watchlist.file'],
+      parse: textValue('a file name', (s) => s !== ''),
+      describe: 'pools file: one address a line, or the Python collector watchlist.csv',
+    },
+    {
+      key: 'watchlist',
+      file: ['watchlist.from_database'],
+      parse: booleanValue,
+      describe: "pools from the database's watchlist table",
+    },
+    {
+      key: 'top',
+      file: ['collection.top_pools'],
+      parse: intValue(1, 200),
+      describe: "the network's top N pools",
+    },
+    db!,
+    {
+      key: 'collectors',
+      env: 'GECKO_COLLECTORS',
+      file: ['collection.collectors', 'collection.workers'],
+      parse: intValue(1, 256),
+      fallback: () => ({ value: D.collectors }),
+      describe: 'collector threads',
+    },
+    {
+      key: 'duration',
+      env: 'GECKO_DURATION',
+      file: ['collection.duration'],
+      parse: secondsValue(0.1, 365 * 86_400),
+      describe: 'stop after this many seconds (unset: until stopped)',
+    },
+    {
+      key: 'poll-interval',
+      env: 'GECKO_POLL_INTERVAL',
+      file: ['collection.interval', 'collection.poll_interval'],
+      parse: secondsValue(0, 86_400),
+      fallback: (get) =>
+        get('simulate')
+          ? { value: D.simulate.pollIntervalMs / 1000, note: 'with --simulate' }
+          : { value: D.pollIntervalMs / 1000 },
+      describe: 'seconds between two polls of one pool',
+    },
+    {
+      key: 'calls-per-minute',
+      env: 'GECKO_CALLS_PER_MINUTE',
+      file: ['api.calls_per_minute', 'api.rate_limit', 'api.rate_limit.calls_per_minute'],
+      parse: intValue(1, 60_000),
+      fallback: (get) =>
+        get('simulate')
+          ? { value: D.simulate.callsPerMinute, note: 'with --simulate' }
+          : get('api-key') !== undefined
+            ? { value: D.callsPerMinuteWithKey, note: 'with an API key' }
+            : { value: D.callsPerMinute, note: 'the public API limit' },
+      describe: 'API calls per minute, all collectors together',
+    },
+    {
+      key: 'min-volume-usd',
+      env: 'GECKO_MIN_VOLUME_USD',
+      file: ['collection.min_trade_volume_usd', 'collection.min_volume_usd'],
+      parse: textValue('a non-negative decimal', (s) => isDecimalString(s)),
+      describe: 'only trades above this USD volume',
+    },
+    {
+      key: 'manager',
+      file: ['database.manager'],
+      parse: choiceValue(['funnel', 'direct'] as const),
+      fallback: () => ({ value: D.manager }),
+      describe: 'funnel (one writer thread) or direct (the old way)',
+    },
+    {
+      key: 'preset',
+      file: ['batch.preset'],
+      parse: choiceValue(PRESETS),
+      fallback: (get) => (get('simulate') ? { value: 'development', note: 'with --simulate' } : { value: D.preset }),
+      describe: 'batch preset',
+    },
+    {
+      key: 'no-batching',
+      file: ['batch.enabled'],
+      parse: booleanValue,
+      parseFile: (raw, where) => !booleanValue(raw, where),
+      fallback: () => ({ value: false }),
+      describe: 'rollback switch: no batch processor',
+    },
+    {
+      key: 'pragmas',
+      file: ['database.pragmas'],
+      parse: choiceValue(['optimized', 'default'] as const),
+      fallback: () => ({ value: 'optimized' }),
+      describe: "SQLite settings: optimized, or default (SQLite's stock ones)",
+    },
+    {
+      key: 'echo',
+      flag: false,
+      file: ['database.echo'],
+      parse: booleanValue,
+      fallback: () => ({ value: DEFAULT_DATABASE_CONFIG.echo }),
+      describe: 'log every SQL statement at debug level',
+    },
+    {
+      key: 'pool-size',
+      flag: false,
+      file: ['database.pool_size'],
+      parse: intValue(0, 64),
+      fallback: () => ({ value: DEFAULT_DATABASE_CONFIG.poolSize }),
+      describe: 'read-only connections kept open',
+    },
+    {
+      key: 'max-overflow',
+      flag: false,
+      file: ['database.max_overflow'],
+      parse: intValue(0, 64),
+      fallback: () => ({ value: DEFAULT_DATABASE_CONFIG.maxOverflow }),
+      describe: 'extra read-only connections opened when busy',
+    },
+    {
+      key: 'metrics-port',
+      env: 'GECKO_METRICS_PORT',
+      file: ['monitoring.metrics_port'],
+      parse: intValue(0, 65_535),
+      describe: 'serve /metrics and /healthz on this port',
+    },
+    {
+      key: 'metrics-host',
+      env: 'GECKO_METRICS_HOST',
+      file: ['monitoring.metrics_host'],
+      parse: textValue('a host name or address', (s) => /^[A-Za-z0-9.:_-]+$/.test(s)),
+      fallback: () => ({ value: D.metricsHost }),
+      describe: 'address the metrics and health servers listen on',
+    },
+    {
+      key: 'health-port',
+      env: 'GECKO_HEALTH_PORT',
+      file: ['monitoring.health_port'],
+      parse: intValue(0, 65_535),
+      describe: 'serve /healthz on this port (also on the metrics port)',
+    },
+    {
+      key: 'collector-nice',
+      file: ['collection.collector_nice'],
+      parse: intValue(0, MAX_NICE),
+      fallback: () => ({ value: DEFAULT_COLLECTOR_NICE }),
+      describe: 'nice value of the collector threads (Linux)',
+    },
+    ...logging,
+  ];
+}
+
+/** Keys refused with a reason rather than as unknown. */
+const FILE_HINTS: Record<string, string> = {
+  'logging.file':
+    'not supported: logs go to stderr; let the service manager keep them (journalctl), or redirect stderr',
+};
+
+/** Every key a config file may hold, whichever command reads it. */
+const ALL_FILE_KEYS = fileKeysOf(collectSpecs({ tty: false }));
+
+export interface LoadedSettings {
+  settings: ResolvedSettings;
+  file: ConfigFile | undefined;
+}
+
+/** --config FILE or GECKO_CONFIG, then every spec resolved; SettingError for the first bad value. */
+export function loadSettings(
+  specs: readonly SettingSpec[],
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedSettings {
+  const configFlag = flags.config;
+  const configPath =
+    typeof configFlag === 'string' ? configFlag : env.GECKO_CONFIG?.trim() ? env.GECKO_CONFIG.trim() : undefined;
+  const file = configPath === undefined ? undefined : loadConfigFile(configPath, ALL_FILE_KEYS, FILE_HINTS);
+  return { settings: resolveSettings(specs, { flags, env, file }), file };
+}
+
+/** parseArgs options for `specs`: boolean flags for boolean settings, strings for the rest, plus --config. */
+export function flagOptions(
+  specs: readonly SettingSpec[],
+  booleans: readonly string[],
+): Record<string, { type: 'string' | 'boolean' }> {
+  const out: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } };
+  for (const s of specs) if (s.flag !== false) out[s.key] = { type: booleans.includes(s.key) ? 'boolean' : 'string' };
+  return out;
+}

@@ -1,0 +1,109 @@
+// What `collect` prints about a run: the progress line (fits the terminal, the same words as the summary)
+// and the summary, both with the same number format; plus the one-line verdict of a run that did not collect.
+
+import type { CollectionProgress, CollectionSummary } from '../run/collection-run.ts';
+
+/** Whole numbers as the progress line and the summary both print them: 24,000. */
+export function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Most telling first: a narrow terminal cuts the end. */
+export function progressLine(p: CollectionProgress): string {
+  if (p.starting) return `starting ${p.collectors} collectors for ${p.pools} pools...`;
+  const c = p.counters;
+  const parts = [
+    `${(p.elapsedMs / 1000).toFixed(0)}s`,
+    `stored ${count(c.inserted)} (${count(p.rowsPerSec)}/s)`,
+    `requests ${count(c.requests)}`,
+    `429s ${count(c.throttled)}`,
+    `errors ${count(c.errors)}`,
+    `repeats ${count(c.repeats)}`,
+    `gaps ${count(c.gaps)}`,
+    `writer queue ${count(p.writerBacklog)}`,
+  ];
+  return `${p.stopping ? 'stopping... ' : ''}${parts.join(' | ')}`;
+}
+
+export function formatSummary(s: CollectionSummary): string {
+  const collecting = s.durationMs;
+  const rows: [string, string][] = [
+    ['outcome', OUTCOME_TEXT[s.outcome]],
+    [
+      'duration',
+      `${seconds(s.startupMs + collecting)} (start-up ${seconds(s.startupMs)}, then ${seconds(collecting)} collecting)`,
+    ],
+    [
+      'manager',
+      `${s.manager}, ${s.collectors} collectors, ${s.pools} pools (${s.network})${s.batching ? '' : ', batching off'}${s.pragmas === 'default' ? ', default pragmas' : ''}`,
+    ],
+    ['pools from', s.poolSource],
+    ['api', s.paidApi ? 'paid (API key)' : 'public (no API key)'],
+    ['requests', `${count(s.requests)} (${count(s.succeeded)} answered with data, ${count(s.throttled)} throttled)`],
+    ['polls', count(s.polls)],
+    ['trades fetched', `${count(s.fetched)} (repeats included)`],
+    ['trades stored (new)', count(s.stored)],
+    ['repeats', `${count(s.repeats)} (seen in an earlier response or stored before this run; not sent again)`],
+    ['already stored', `${count(s.storeDuplicates)} (sent, and the database had them)`],
+    ['rejected rows', count(s.rejected)],
+    ['gaps', count(s.gaps)],
+    ['errors', `${count(s.errors)} (${count(s.badResponses)} malformed responses)`],
+    ['lock errors', `${count(s.lockErrors)} (busy retries ${count(s.busyRetries)})`],
+    ['rows/s', `${s.rowsPerSec.toFixed(1)} (while collecting)`],
+    ['in the spool', `${count(s.tradesInSpool)} trades (${count(s.spoolBatches)} batches) not in the database yet`],
+    ['database', s.dbPath],
+  ];
+  if (s.simulator) {
+    const sim = s.simulator;
+    const before =
+      sim.servedStoredBefore > 0 ? `; ${count(sim.servedStoredBefore)} of them were stored before this run` : '';
+    rows.push([
+      'simulator served',
+      `${count(sim.distinctTradesServed)} distinct trades (${count(sim.tradesServed)} with repeats, ${count(sim.requests)} requests)${before}`,
+    ]);
+    rows.push([
+      'stored == served',
+      `${sim.storedMatchesServed ? 'yes' : 'no'} (${count(s.stored)} stored, ${count(sim.servedNew)} served new; ${count(sim.servedInDatabase)} of the ${count(sim.distinctTradesServed)} served in the database)`,
+    ]);
+  }
+  if (s.metrics) {
+    const m = s.metrics;
+    rows.push([
+      'breaker',
+      `${m.breaker.state} (opened ${m.breaker.opens} times); deferred ${count(m.deferred.deferredTotal)}, replayed ${count(m.deferred.replayedTotal)}, waiting ${count(m.deferred.batches)}`,
+    ]);
+    if (m.alerts.length > 0) rows.push(['alerts', m.alerts.map((a) => a.name).join(', ')]);
+  }
+  if (s.metricsFile) rows.push(['metrics file', s.metricsFile]);
+  if (s.collectorFailures.length > 0) rows.push(['collector failures', s.collectorFailures.join('; ')]);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return ['collection summary', ...rows.map(([k, v]) => `  ${`${k}:`.padEnd(width)}${v}`)].join('\n');
+}
+
+const OUTCOME_TEXT: Record<CollectionSummary['outcome'], string> = {
+  collected: 'collected',
+  'auth-refused': 'stopped: the API refused the credentials',
+  'storage-failed': 'fetched trades could not all be stored (kept in the spool)',
+  'no-api-success': 'no API request succeeded',
+  'collector-failed': 'a collector failed',
+};
+
+/** The one line on stderr that says why a run did not collect as asked; undefined when it did. */
+export function verdictLine(s: CollectionSummary): string | undefined {
+  switch (s.outcome) {
+    case 'collected':
+      return undefined;
+    case 'auth-refused':
+      return s.authRefused?.message ?? 'the API refused the credentials';
+    case 'storage-failed':
+      return `${count(s.tradesInSpool)} fetched trades could not be stored in ${s.dbPath}; they are kept in ${s.dbPath}.spool and the next run stores them`;
+    case 'no-api-success':
+      return `no API request succeeded in ${count(s.requests)} requests (API unreachable or every pool unknown; see the log)`;
+    case 'collector-failed':
+      return `${s.collectorFailures.length} of ${s.collectors} collectors failed: ${s.collectorFailures[0]}`;
+  }
+}

@@ -1,0 +1,69 @@
+// The collector threads of a run: one piscina pool, one task per group of pools, each task with its own
+// writer link (funnel) or database URL (direct) and its own log channel to the run's logger.
+
+import { Piscina } from 'piscina';
+import type { DatabaseConfig } from '../config/database-config.ts';
+import type { Logger } from '../logging/logger.ts';
+import { openThreadLogChannel, type ThreadLogChannel } from '../logging/thread-logs.ts';
+import type { CollectorResult, CollectorTask, PoolAssignment } from '../protocol/collector-task.ts';
+import { linkTransferList } from '../sender/writer-link.ts';
+import type { RunDatabase } from './run-database.ts';
+
+const COLLECTOR_ENTRY = new URL('../collector/collector-thread.js', import.meta.url);
+
+export interface CollectorThreads {
+  /** One per group; rejects when that collector's task failed. */
+  readonly runs: Promise<CollectorResult>[];
+  destroy(): Promise<void>;
+}
+
+export async function startCollectorThreads(options: {
+  groups: PoolAssignment[][];
+  /** A collector's task, without its link, database or log channel (added here). */
+  taskFor: (collectorId: number, pools: PoolAssignment[]) => CollectorTask;
+  db: RunDatabase;
+  /** Direct mode: the database each collector opens, and the run's other DatabaseConfig fields. */
+  dbUrl: string;
+  database: Partial<Omit<DatabaseConfig, 'url'>> | undefined;
+  /** Where the threads' records go (the caller's logger, or the root one). */
+  logTarget: Logger;
+}): Promise<CollectorThreads> {
+  const { groups, db } = options;
+  const pool = new Piscina<CollectorTask, CollectorResult>({
+    filename: COLLECTOR_ENTRY.href,
+    minThreads: groups.length,
+    maxThreads: groups.length,
+    idleTimeout: 60_000,
+  });
+  const channels: ThreadLogChannel[] = [];
+  const runs: Promise<CollectorResult>[] = [];
+  const threads: CollectorThreads = {
+    runs,
+    destroy: async () => {
+      await pool.destroy();
+      for (const c of channels) c.close();
+    },
+  };
+  try {
+    for (let i = 0; i < groups.length; i++) {
+      const logs = openThreadLogChannel(options.logTarget);
+      channels.push(logs);
+      const task: CollectorTask = { ...options.taskFor(i, groups[i]!), log: logs.link };
+      let transferList = [logs.link.port];
+      if (db.linkForWorker) {
+        task.link = await db.linkForWorker();
+        transferList = [...linkTransferList(task.link), ...transferList] as typeof transferList;
+      } else {
+        task.dbUrl = options.dbUrl;
+        if (options.database) task.database = { ...options.database };
+      }
+      runs.push(pool.run(task, { transferList }));
+    }
+  } catch (err) {
+    await threads.destroy();
+    throw err;
+  }
+  // Observed by the caller later; keep an early failure from being an unhandled rejection meanwhile.
+  for (const r of runs) r.catch(() => undefined);
+  return threads;
+}
