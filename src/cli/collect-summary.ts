@@ -43,18 +43,18 @@ export function formatSummary(s: CollectionSummary): string {
     ],
     ['pools from', s.poolSource],
     ['api', s.paidApi ? 'paid (API key)' : 'public (no API key)'],
-    ['requests', `${count(s.requests)} (${count(s.succeeded)} answered with data, ${count(s.throttled)} throttled)`],
-    ['polls', count(s.polls)],
+    ['requests', `${count(s.requests)} (${count(s.throttled)} throttled)`],
+    ['polls', `${count(s.polls)} (${count(s.succeeded)} answered with data)`],
     ['trades fetched', `${count(s.fetched)} (repeats included)`],
     ['trades stored (new)', count(s.stored)],
-    ['repeats', `${count(s.repeats)} (seen in an earlier response or stored before this run; not sent again)`],
-    ['already stored', `${count(s.storeDuplicates)} (sent, and the database had them)`],
+    ['repeats', `${count(s.repeats)} (seen before this poll: not sent again)`],
+    ['already stored', `${count(s.storeDuplicates)} (sent; the database had them)`],
     ['rejected rows', count(s.rejected)],
     ['gaps', count(s.gaps)],
     ['errors', `${count(s.errors)} (${count(s.badResponses)} malformed responses)`],
     ['lock errors', `${count(s.lockErrors)} (busy retries ${count(s.busyRetries)})`],
     ['rows/s', `${s.rowsPerSec.toFixed(1)} (while collecting)`],
-    ['in the spool', `${count(s.tradesInSpool)} trades (${count(s.spoolBatches)} batches) not in the database yet`],
+    ['in the spool', `${count(s.tradesInSpool)} trades not in the database yet (${count(s.spoolBatches)} batches)`],
     ['database', s.dbPath],
   ];
   if (s.simulator) {
@@ -102,7 +102,7 @@ export function verdictLine(s: CollectionSummary): string | undefined {
     case 'storage-failed':
       return `${count(s.tradesInSpool)} fetched trades could not be stored in ${s.dbPath}; they are kept in ${s.dbPath}.spool and the next run stores them`;
     case 'no-api-success':
-      return `no API request succeeded in ${count(s.requests)} requests (API unreachable or every pool unknown; see the log)`;
+      return `no trades poll succeeded in ${count(s.requests)} requests (API unreachable, or every pool unknown: see the log)`;
     case 'collector-failed':
       return `${s.collectorFailures.length} of ${s.collectors} collectors failed: ${s.collectorFailures[0]}`;
   }

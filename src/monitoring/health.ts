@@ -29,12 +29,9 @@ export interface HealthReport {
   staleAfterSeconds: number;
 }
 
-// A very short poll interval (tests, the simulator) would make any hiccup a failure.
-const MIN_STALE_MS = 5_000;
-
 export function evaluateHealth(input: HealthInput): HealthReport {
   const reasons: string[] = [];
-  const staleAfterMs = Math.max(MIN_STALE_MS, input.staleIntervals * input.pollIntervalMs);
+  const staleAfterMs = input.staleIntervals * input.pollIntervalMs;
   const since = input.lastSuccessAt ?? input.startedAt;
   const ageMs = Math.max(0, input.now - since);
   if (input.breakerState === 'OPEN' || input.breakerState === 'ISOLATED')

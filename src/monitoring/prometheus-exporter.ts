@@ -74,7 +74,7 @@ const GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: Picker]>
 const COLLECTION_COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: CollectionPicker]> = [
   ['gecko_api_requests_total', 'HTTP requests sent to the API (retries included).', (c) => c.requests],
   ['gecko_api_throttled_total', 'Throttle replies from the API (HTTP 429 or a 429 body).', (c) => c.throttled],
-  ['gecko_api_succeeded_total', 'API calls that returned usable data.', (c) => c.succeeded],
+  ['gecko_polls_succeeded_total', 'Trade polls the API answered with data.', (c) => c.succeeded],
   ['gecko_polls_total', 'Trade polls attempted.', (c) => c.polls],
   ['gecko_poll_errors_total', 'Polls that failed and trade writes that could not be stored.', (c) => c.pollErrors],
   [

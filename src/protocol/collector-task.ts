@@ -83,7 +83,7 @@ export const COUNTER_NAMES = [
   'requests',
   /** Throttle replies (HTTP 429 or 429 body). */
   'throttled',
-  /** Calls that returned usable data (trades polls, pool lists). */
+  /** Trade polls the API answered with data. */
   'succeeded',
   /** Trades in responses, repeats included. */
   'fetched',

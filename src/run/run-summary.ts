@@ -40,7 +40,10 @@ export interface CollectionSummary {
   polls: number;
   requests: number;
   throttled: number;
-  /** API calls that returned usable data (trades polls and pool lists). 0 means the API never answered usefully. */
+  /**
+   * Trade polls the API answered with data (pool lists fetched before are not counted: an empty list of unknown
+   * pools is an answer too). 0 with requests sent: the API was unreachable or knew none of the pools.
+   */
   succeeded: number;
   /** Set when the API refused the credentials (HTTP 401/403); the run stopped at once. */
   authRefused?: { status: number; message: string };
@@ -102,7 +105,6 @@ export function runCounters(
     outcomes.results.length === collectors ? sumCounters(outcomes.results.map((r) => r.counters)) : live.total();
   c.requests += main.requests;
   c.throttled += main.throttled;
-  c.succeeded += main.succeeded;
   return c;
 }
 
@@ -153,7 +155,7 @@ export interface SummaryInput extends RunFacts {
 export function runOutcome(s: Omit<CollectionSummary, 'outcome'>): RunOutcome {
   if (s.authRefused) return 'auth-refused';
   if (s.tradesInSpool > 0) return 'storage-failed';
-  if (s.requests > 0 && s.succeeded === 0) return 'no-api-success';
+  if (s.polls > 0 && s.succeeded === 0) return 'no-api-success';
   if (s.collectorFailures.length > 0) return 'collector-failed';
   return 'collected';
 }

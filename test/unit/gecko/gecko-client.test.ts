@@ -100,7 +100,7 @@ describe('GeckoTerminalClient happy path', () => {
       expect(trades[i - 1]!.blockTimestamp >= trades[i]!.blockTimestamp).toBe(true);
     expect(accepts).toEqual(['application/json;version=20230302']);
     expect(urls).toEqual([`/api/v2/networks/solana/pools/${pool}/trades`]);
-    expect(c.getStats()).toEqual({ requests: 1, throttled: 0, retries: 0, errors: 0 });
+    expect(c.getStats()).toEqual({ requests: 1, throttled: 0, retries: 0, errors: 0, succeeded: 1 });
     expect(limiter.acquired).toBe(1);
     const served = sim.servedTradeIds();
     expect(trades.every((t) => served.has(t.id))).toBe(true);
@@ -150,7 +150,7 @@ describe('GeckoTerminalClient throttling', () => {
     expect(trades).toHaveLength(300);
     expect(calls).toEqual([3000]);
     expect(limiter.pauses).toEqual([3000]);
-    expect(c.getStats()).toEqual({ requests: 2, throttled: 1, retries: 1, errors: 0 });
+    expect(c.getStats()).toEqual({ requests: 2, throttled: 1, retries: 1, errors: 0, succeeded: 1 });
     expect(limiter.acquired).toBe(2);
   });
 
@@ -195,7 +195,7 @@ describe('GeckoTerminalClient throttling', () => {
     expect(err).toBeInstanceOf(GeckoThrottledError);
     expect((err as GeckoThrottledError).retryAfterMs).toBe(2000);
     expect(calls).toEqual([2000, 2000]);
-    expect(c.getStats()).toEqual({ requests: 3, throttled: 3, retries: 2, errors: 1 });
+    expect(c.getStats()).toEqual({ requests: 3, throttled: 3, retries: 2, errors: 1, succeeded: 0 });
   });
 
   it('caps an absurd Retry-After', async () => {
@@ -213,7 +213,7 @@ describe('GeckoTerminalClient failures', () => {
     const c = client({ sleep, backoffBaseMs: 100 });
     expect(await c.getPoolTrades('solana', pool)).toHaveLength(300);
     expect(calls).toEqual([75]);
-    expect(c.getStats()).toEqual({ requests: 2, throttled: 0, retries: 1, errors: 0 });
+    expect(c.getStats()).toEqual({ requests: 2, throttled: 0, retries: 1, errors: 0, succeeded: 1 });
     expect(limiter.acquired).toBe(2);
   });
 
@@ -225,7 +225,7 @@ describe('GeckoTerminalClient failures', () => {
     expect(err).toBeInstanceOf(GeckoHttpError);
     expect((err as GeckoHttpError).status).toBe(502);
     expect(calls).toEqual([100, 200, 300]);
-    expect(c.getStats()).toEqual({ requests: 4, throttled: 0, retries: 3, errors: 1 });
+    expect(c.getStats()).toEqual({ requests: 4, throttled: 0, retries: 3, errors: 1, succeeded: 0 });
   });
 
   it('does not retry a 404', async () => {
@@ -253,7 +253,7 @@ describe('GeckoTerminalClient failures', () => {
     expect(messages.some((m) => /data\[0\]\.attributes\.block_number/.test(m))).toBe(true);
     expect(messages.some((m) => /data\[0\]\.attributes\.tx_hash is missing/.test(m))).toBe(true);
     expect(messages.some((m) => /data\[0\]\.attributes\.kind/.test(m))).toBe(true);
-    expect(c.getStats()).toEqual({ requests: 6, throttled: 0, retries: 0, errors: 6 });
+    expect(c.getStats()).toEqual({ requests: 6, throttled: 0, retries: 0, errors: 6, succeeded: 0 });
   });
 
   it('times out a slow reply, retries, then raises GeckoTimeoutError', async () => {
@@ -265,7 +265,7 @@ describe('GeckoTerminalClient failures', () => {
     expect(err).toBeInstanceOf(GeckoTimeoutError);
     expect(performance.now() - started).toBeLessThan(4000);
     expect(calls).toHaveLength(1);
-    expect(c.getStats()).toEqual({ requests: 2, throttled: 0, retries: 1, errors: 1 });
+    expect(c.getStats()).toEqual({ requests: 2, throttled: 0, retries: 1, errors: 1, succeeded: 0 });
   });
 
   it('stops at once when the caller aborts during a request, without retrying', async () => {
@@ -277,7 +277,7 @@ describe('GeckoTerminalClient failures', () => {
     const err = await rejection(c.getPoolTrades('solana', pool, { signal: controller.signal }));
     expect((err as Error).name).toBe('AbortError');
     expect(performance.now() - started).toBeLessThan(4000);
-    expect(c.getStats()).toEqual({ requests: 1, throttled: 0, retries: 0, errors: 0 });
+    expect(c.getStats()).toEqual({ requests: 1, throttled: 0, retries: 0, errors: 0, succeeded: 0 });
   });
 
   it('stops at once when the caller aborts during a Retry-After wait', async () => {
@@ -301,7 +301,7 @@ describe('GeckoTerminalClient failures', () => {
     const err = await rejection(c.getNewPools('solana'));
     expect(err).toBeInstanceOf(GeckoNetworkError);
     expect(calls).toHaveLength(2);
-    expect(c.getStats()).toEqual({ requests: 3, throttled: 0, retries: 2, errors: 1 });
+    expect(c.getStats()).toEqual({ requests: 3, throttled: 0, retries: 2, errors: 1, succeeded: 0 });
     expect(limiter.acquired).toBe(3);
   });
 });

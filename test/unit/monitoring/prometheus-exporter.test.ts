@@ -1,5 +1,7 @@
 // The /metrics endpoint: exact exposition lines for a known snapshot (breaker state and alert gauges
-// included), 404/405 for anything else, 500 when the snapshot fails, and close() leaving no open handles.
+// included), each family of the type Prometheus users expect (read back with a text-format parser: counters
+// for `_total`, a histogram in seconds, gauges for levels, per-pool families), /healthz, 404/405 for anything
+// else, 500 when the snapshot fails, and close() leaving no open handles.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
@@ -10,6 +12,7 @@ import {
   type MetricsServerOptions,
   startMetricsServer,
 } from '../../../src/monitoring/prometheus-exporter.ts';
+import { parsePrometheus } from '../../support/prometheus-text.ts';
 import { makeSnapshot } from './snapshot-fixture.ts';
 
 const busySnapshot = (): CollectorMetricsSnapshot =>
@@ -40,7 +43,39 @@ const busySnapshot = (): CollectorMetricsSnapshot =>
     },
     breaker: { state: 'OPEN', opens: 2, rejections: 17, openedAt: 1_699_999_990_000 },
     deferred: { batches: 5, rows: 900, oldestAgeMs: 12_500, bytes: 4096, deferredTotal: 9, replayedTotal: 4 },
-    writer: { restarts: 1, lastRestartAt: 1_699_999_000_000, backlog: 3 },
+    writer: {
+      restarts: 1,
+      lastRestartAt: 1_699_999_000_000,
+      backlog: 3,
+      checkpoints: 12,
+      commitSeconds: { buckets: [0.001, 0.01, 0.1], counts: [100, 1200, 1233], count: 1234, sum: 2.468 },
+    },
+    collection: {
+      startedAt: 1_699_999_940_000,
+      pollIntervalMs: 60_000,
+      collectorsRunning: 2,
+      polls: 40,
+      requests: 45,
+      throttled: 5,
+      succeeded: 38,
+      pollErrors: 2,
+      malformedResponses: 1,
+      tradesFetched: 12_000,
+      repeats: 9000,
+      gaps: 1,
+      pools: [
+        {
+          pool: 'solana_A',
+          polls: 20,
+          requests: 22,
+          throttled: 2,
+          errors: 0,
+          stored: 2000,
+          lastSuccessAt: 1_699_999_990_000,
+        },
+        { pool: 'solana_B', polls: 20, requests: 23, throttled: 3, errors: 2, stored: 1000, lastSuccessAt: null },
+      ],
+    },
     alerts: [
       { name: 'breaker-open-too-long', message: 'open', value: 61_000, threshold: 60_000, since: 1_700_000_000_000 },
     ],
@@ -78,7 +113,7 @@ describe('startMetricsServer', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const lines = (await res.text()).split('\n');
     for (const line of [
-      '# TYPE gecko_lock_errors_total gauge',
+      '# TYPE gecko_lock_errors_total counter',
       'gecko_lock_errors_total 3',
       'gecko_busy_retries_total 7',
       'gecko_busy_waits_total 2',
@@ -86,10 +121,25 @@ describe('startMetricsServer', () => {
       'gecko_rows_inserted_total 246800',
       'gecko_duplicates_total 55',
       'gecko_rows_rejected_total 4',
-      'gecko_write_latency_ms{quantile="0.5"} 1.5',
-      'gecko_write_latency_ms{quantile="0.95"} 7.25',
-      'gecko_write_latency_ms{quantile="0.99"} 12',
-      'gecko_query_latency_ms 0.35',
+      '# TYPE gecko_commit_duration_seconds histogram',
+      'gecko_commit_duration_seconds_bucket{le="0.001"} 100',
+      'gecko_commit_duration_seconds_bucket{le="0.01"} 1200',
+      'gecko_commit_duration_seconds_bucket{le="0.1"} 1233',
+      'gecko_commit_duration_seconds_bucket{le="+Inf"} 1234',
+      'gecko_commit_duration_seconds_sum 2.468',
+      'gecko_commit_duration_seconds_count 1234',
+      'gecko_query_latency_seconds 0.00035',
+      'gecko_checkpoints_total 12',
+      'gecko_api_requests_total 45',
+      'gecko_api_throttled_total 5',
+      'gecko_polls_succeeded_total 38',
+      'gecko_pool_requests_total{pool="solana_A"} 22',
+      'gecko_pool_throttled_total{pool="solana_B"} 3',
+      'gecko_pool_errors_total{pool="solana_B"} 2',
+      'gecko_pool_trades_stored_total{pool="solana_A"} 2000',
+      // at - lastSuccessAt; a pool with no success yet counts from the run's start.
+      'gecko_pool_seconds_since_success{pool="solana_A"} 10',
+      'gecko_pool_seconds_since_success{pool="solana_B"} 60',
       'gecko_writer_backlog_batches 3',
       'gecko_batch_avg_size 187.5',
       'gecko_batch_flushes_total{reason="size"} 1200',
@@ -198,6 +248,47 @@ describe('startMetricsServer', () => {
     await expect(startMetricsServer({ port, snapshot: async () => makeSnapshot() })).rejects.toMatchObject({
       code: 'EADDRINUSE',
     });
+  });
+});
+
+describe('metric types', () => {
+  it('every family parses as Prometheus text: _total counters, seconds histogram, gauges, bounded pool labels', async () => {
+    const metrics = createMetricsRegistry();
+    const families = parsePrometheus(await metrics.render(busySnapshot()));
+    const byName = new Map(families.map((f) => [f.name, f]));
+    for (const f of families) {
+      // Counters and only counters end in _total; no family is in milliseconds any more.
+      expect(f.name.endsWith('_total'), f.name).toBe(f.type === 'COUNTER');
+      expect(f.name, f.name).not.toMatch(/_ms$/);
+      expect(f.help, f.name).not.toBe('');
+    }
+    expect(byName.get('gecko_commit_duration_seconds')?.type).toBe('HISTOGRAM');
+    const hist = byName.get('gecko_commit_duration_seconds')!.metrics[0]!;
+    expect(hist.count).toBe('1234');
+    expect(hist.buckets).toMatchObject({ '0.001': '100', '0.1': '1233' });
+    for (const gauge of [
+      'gecko_writer_backlog_batches',
+      'gecko_deferred_rows',
+      'gecko_breaker_state',
+      'gecko_query_latency_seconds',
+      'gecko_pool_seconds_since_success',
+      'gecko_collectors_running',
+    ])
+      expect(byName.get(gauge)?.type, gauge).toBe('GAUGE');
+    // One series per pool the run polls, no other label values.
+    for (const name of ['gecko_pool_requests_total', 'gecko_pool_seconds_since_success']) {
+      const pools = byName.get(name)!.metrics.map((m) => m.labels?.pool);
+      expect(pools, name).toEqual(['solana_A', 'solana_B']);
+    }
+    expect(byName.get('gecko_rows_inserted_total')?.metrics[0]?.value).toBe('246800');
+  });
+
+  it('a funnel snapshot without a run: collection counters at 0, no pool series', async () => {
+    const families = parsePrometheus(await createMetricsRegistry().render(makeSnapshot()));
+    const requests = families.find((f) => f.name === 'gecko_api_requests_total');
+    expect(requests?.type).toBe('COUNTER');
+    expect(requests?.metrics).toEqual([{ value: '0' }]);
+    expect(families.find((f) => f.name === 'gecko_pool_requests_total')?.metrics).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ export interface SnapshotOverrides {
   deferred?: Partial<CollectorMetricsSnapshot['deferred']>;
   writer?: Partial<CollectorMetricsSnapshot['writer']>;
   alerts?: CollectorMetricsSnapshot['alerts'];
+  collection?: CollectorMetricsSnapshot['collection'];
 }
 
 export function makeSnapshot(o: SnapshotOverrides = {}): CollectorMetricsSnapshot {
@@ -60,6 +61,7 @@ export function makeSnapshot(o: SnapshotOverrides = {}): CollectorMetricsSnapsho
     deferred: { batches: 0, rows: 0, oldestAgeMs: null, bytes: 0, deferredTotal: 0, replayedTotal: 0, ...o.deferred },
     writer: { restarts: 0, lastRestartAt: null, backlog: 0, ...o.writer },
     alerts: o.alerts ?? [],
+    ...(o.collection ? { collection: o.collection } : {}),
   };
 }
 
