@@ -27,6 +27,11 @@ export async function cli(args: string[]): Promise<{ code: number; stdout: strin
   return { code, stdout: c.stdout, stderr: c.stderr };
 }
 
+/** A count as the summary prints it (`24,000`). */
+export function num(text: string): number {
+  return Number(text.replace(/,/g, ''));
+}
+
 /** The value of `  NAME:  value` in the collection summary. */
 export function field(summary: string, name: string): string {
   const m = new RegExp(`^\\s+${name.replace(/[()]/g, '\\$&')}:\\s+(.*)$`, 'm').exec(summary);

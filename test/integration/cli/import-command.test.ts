@@ -407,7 +407,7 @@ describe('import command: failures and flags', () => {
     ).toBe(0);
     expect(tty.stderr()).toMatch(
       // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal escape is what is checked
-      /^\rimport: \d+ records read, \d+ imported, 0 duplicates, 0 rejected \([\d,]+ records\/s\)\x1b\[K/,
+      /^\rimport: \d+ read, \d+ imported, 0 duplicates, 0 rejected \([\d,]+\/s\)\x1b\[K/,
     );
     expect(tty.stderr().endsWith('\r\x1b[K')).toBe(true);
     expect(JSON.parse(tty.stdout())).toMatchObject({ ok: true, imported: 40 });

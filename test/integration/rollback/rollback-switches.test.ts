@@ -11,7 +11,7 @@ import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { type CollectionSummary, runCollection } from '../../../src/run/collection-run.ts';
 import { readMetricsFile } from '../../../src/run/metrics-file.ts';
-import { cli, field } from '../../support/collect-run.ts';
+import { cli, field, num } from '../../support/collect-run.ts';
 import { fixtureTrades } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -221,10 +221,11 @@ describe("rollback switch pragmas: 'default' (configuration rollback)", () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(field(r.stdout, 'manager')).toMatch(/default pragmas$/);
-    const stored = Number(field(r.stdout, 'trades stored (new)'));
+    const stored = num(field(r.stdout, 'trades stored (new)'));
     expect(stored).toBeGreaterThan(0);
+    const n = stored.toLocaleString('en-US');
     expect(field(r.stdout, 'stored == served')).toBe(
-      `yes (${stored} stored, ${stored} served new; ${stored} of the ${stored} served in the database)`,
+      `yes (${n} stored, ${n} served new; ${n} of the ${n} served in the database)`,
     );
     expect(
       withDb(dbPath, (db) => [

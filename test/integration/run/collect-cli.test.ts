@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
-import { cli, field } from '../../support/collect-run.ts';
+import { cli, field, num } from '../../support/collect-run.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir();
@@ -27,11 +27,13 @@ describe('collect command', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('collection summary');
-    const stored = Number(field(r.stdout, 'trades stored (new)'));
+    const stored = num(field(r.stdout, 'trades stored (new)'));
     expect(stored).toBeGreaterThan(1000);
+    const n = stored.toLocaleString('en-US');
     expect(field(r.stdout, 'stored == served')).toBe(
-      `yes (${stored} stored, ${stored} served new; ${stored} of the ${stored} served in the database)`,
+      `yes (${n} stored, ${n} served new; ${n} of the ${n} served in the database)`,
     );
+    expect(field(r.stdout, 'outcome')).toBe('collected');
     expect(field(r.stdout, 'lock errors')).toMatch(/^0 /);
     expect(field(r.stdout, 'errors')).toMatch(/^0 /);
     expect(field(r.stdout, 'manager')).toMatch(/^funnel, 4 collectors, 8 pools/);
@@ -60,7 +62,7 @@ describe('collect command', () => {
       `sqlite:///${dbPath}`,
     ]);
     expect(r.code).toBe(0);
-    const stored = Number(field(r.stdout, 'trades stored (new)'));
+    const stored = num(field(r.stdout, 'trades stored (new)'));
     expect(field(r.stdout, 'stored == served')).toMatch(/^yes /);
     expect(field(r.stdout, 'manager')).toMatch(/^direct, 2 collectors/);
     const db = new Database(dbPath, { readonly: true });
@@ -141,12 +143,17 @@ describe('collect command', () => {
     [['--simulate', '--collectors', '0'], /--collectors must be an integer/],
     [['--simulate', '--manager', 'pool'], /--manager must be one of funnel, direct/],
     [['--simulate', '--preset', 'fast'], /--preset must be one of/],
-    [['--simulate', '--duration', 'soon'], /--duration must be a number/],
-    [['--pools', 'a', '--top', '3'], /only one of --pools, --pools-file, --top/],
+    [['--simulate', '--duration', 'soon'], /--duration must be a duration in seconds/],
+    [
+      ['--simulate', '--duration', '-1'],
+      /^gecko-collector collect: --duration must be a duration in seconds from 0\.1 .*, got "-1"$/m,
+    ],
+    [['--simulate', '--collectors', '-1'], /--collectors must be an integer from 1 to 256, got "-1"/],
+    [['--pools', 'a', '--top', '3'], /only one of --pools, --pools-file, --watchlist, --top \(got --pools and --top\)/],
     [['--pools-file', '/nonexistent/pools.txt'], /cannot read --pools-file/],
     [[], /say which pools/],
     [['--simulate', '--base-url', 'http://x'], /exclude each other/],
-    [['--simulate', '--db', 'postgres://x'], /--db must look like/],
+    [['--simulate', '--db', 'postgres://x'], /--db must be a database file path or a sqlite:\/\/\/ URL/],
     [['--simulate', '--bogus'], /Unknown option/],
     [['--simulate', '--collector-nice', '20'], /--collector-nice must be an integer from 0 to 19/],
     [['--simulate', '--collector-nice', 'low'], /--collector-nice must be an integer from 0 to 19/],

@@ -151,7 +151,10 @@ describe('collect metrics export', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^gecko_breaker_state\{state="CLOSED"\} 1$/m);
     expect(await running).toBe(0);
-    expect(c.stderr.trim().split('\n')).toEqual([`metrics: ${url}`]);
+    expect(c.stderr.trim().split('\n')).toEqual([
+      `metrics: ${url}`,
+      `health: ${url.replace(/\/metrics$/, '/healthz')}`,
+    ]);
     expect(c.stdout).toMatch(/^\s+breaker:\s+CLOSED \(opened 0 times\); deferred 0, replayed 0, waiting 0$/m);
     expect(c.stdout).toContain(`metrics file:        ${dbPath}.metrics.json`);
   });

@@ -47,7 +47,7 @@ describe('SIGINT', () => {
     }
     const summary = stdout.slice(stdout.indexOf('collection summary'));
     expect(summary).toContain('collection summary');
-    const stored = Number(/trades stored \(new\):\s+(\d+)/.exec(summary)?.[1]);
+    const stored = Number(/trades stored \(new\):\s+([\d,]+)/.exec(summary)?.[1]?.replace(/,/g, ''));
     expect(stored).toBeGreaterThan(0);
     expect(summary).toMatch(/stored == served:\s+yes/);
 
