@@ -74,7 +74,7 @@ export function formatSummary(s: CollectionSummary): string {
     const m = s.metrics;
     rows.push([
       'breaker',
-      `${m.breaker.state} (opened ${m.breaker.opens} times); deferred ${count(m.deferred.deferredTotal)}, replayed ${count(m.deferred.replayedTotal)}, waiting ${count(m.deferred.batches)}`,
+      `${m.breaker.state}, ${count(m.breaker.opens)} opens; deferred ${count(m.deferred.deferredTotal)}, replayed ${count(m.deferred.replayedTotal)}, waiting ${count(m.deferred.batches)}`,
     ]);
     if (m.alerts.length > 0) rows.push(['alerts', m.alerts.map((a) => a.name).join(', ')]);
   }

@@ -97,7 +97,9 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       ...(options.writerSlowdown ? { slowdownFactor: options.writerSlowdown } : {}),
     };
     this.options = options;
-    this.log = (options.logger ?? componentLogger('db-manager')).child({ manager: 'funnel' });
+    this.log = (options.logger?.child({ component: 'db-manager' }) ?? componentLogger('db-manager')).child({
+      manager: 'funnel',
+    });
     this.breaker = new CircuitBreaker({
       name: 'writer',
       ...(options.logger ? { logger: options.logger } : {}),

@@ -149,13 +149,21 @@ describe('collect metrics export', () => {
     );
     const res = await fetch(url);
     expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/^gecko_breaker_state\{state="CLOSED"\} 1$/m);
+    const text = await res.text();
+    expect(text).toMatch(/^gecko_breaker_state\{state="CLOSED"\} 1$/m);
+    // The collection's own families, one series per pool of the run.
+    expect(text).toMatch(/^# TYPE gecko_pool_requests_total counter$/m);
+    expect(text.match(/^gecko_pool_seconds_since_success\{pool="solana_[^"]+"\} /gm)).toHaveLength(4);
+    // Polling and writing: healthy.
+    const health = await fetch(url.replace(/\/metrics$/, '/healthz'));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ healthy: true, status: 'ok', breaker: 'CLOSED', reasons: [] });
     expect(await running).toBe(0);
     expect(c.stderr.trim().split('\n')).toEqual([
       `metrics: ${url}`,
       `health: ${url.replace(/\/metrics$/, '/healthz')}`,
     ]);
-    expect(c.stdout).toMatch(/^\s+breaker:\s+CLOSED \(opened 0 times\); deferred 0, replayed 0, waiting 0$/m);
+    expect(c.stdout).toMatch(/^\s+breaker:\s+CLOSED, 0 opens; deferred 0, replayed 0, waiting 0$/m);
     expect(c.stdout).toContain(`metrics file:        ${dbPath}.metrics.json`);
   });
 
