@@ -30,8 +30,21 @@ export {
   LockOptimizedDatabaseManager,
   type LockOptimizedManagerOptions,
 } from './funnel/lock-optimized-manager.ts';
-export { type GeckoClientOptions, GeckoTerminalClient } from './gecko/gecko-client.ts';
-export type { ActiveAlert, AlertThresholds, CollectorMetricsSnapshot } from './monitoring/metrics-snapshot.ts';
+export {
+  GECKO_API_BASE_URL,
+  GECKO_PRO_API_BASE_URL,
+  type GeckoClientOptions,
+  GeckoTerminalClient,
+} from './gecko/gecko-client.ts';
+export { GeckoAuthError } from './gecko/gecko-errors.ts';
+export type { HealthReport } from './monitoring/health.ts';
+export type {
+  ActiveAlert,
+  AlertThresholds,
+  CollectionFigures,
+  CollectorMetricsSnapshot,
+  PoolFigures,
+} from './monitoring/metrics-snapshot.ts';
 export { FLUSH_REASONS, type FlushReason, type FlushReasonCounts } from './protocol/flush-reason.ts';
 export type { LockContentionMetrics } from './protocol/lock-contention-metrics.ts';
 export type { WritePayload, WriterLink } from './protocol/messages.ts';
@@ -41,6 +54,7 @@ export {
   type CollectionHandle,
   type CollectionOptions,
   type CollectionSummary,
+  type RunOutcome,
   runCollection,
   startCollection,
 } from './run/collection-run.ts';

@@ -19,7 +19,7 @@ import { parsePoolsFile } from '../run/pool-assignments.ts';
 import { describeWatchlist, looksLikeWatchlistCsv, parseWatchlistCsv } from '../run/watchlist.ts';
 import { UsageError } from './cli-error.ts';
 import { collectSpecs, flagOptions, loadSettings } from './cli-settings.ts';
-import { count, formatSummary, progressLine, verdictLine } from './collect-summary.ts';
+import { formatSummary, progressLine, verdictLine } from './collect-summary.ts';
 import { type CliIo, type Command, parseFlags } from './command.ts';
 import { EXIT_AUTH, EXIT_NO_API, exitCodeForOutcome, exitCodeHelp } from './exit-codes.ts';
 import { routeCliLogs } from './log-output.ts';
@@ -295,5 +295,3 @@ export const collectCommand: Command = {
   help: HELP,
   run,
 };
-
-export { count, formatSummary, progressLine };

@@ -22,11 +22,18 @@ import { openDirect, openFunnel } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
 import { RunMonitor } from './run-monitor.ts';
 import { type CollectionProgress, RunProgress } from './run-progress.ts';
-import { buildSummary, type CollectionSummary, collectorOutcomes, lockFigures, runCounters } from './run-summary.ts';
+import {
+  buildSummary,
+  type CollectionSummary,
+  collectorOutcomes,
+  lockFigures,
+  type RunOutcome,
+  runCounters,
+} from './run-summary.ts';
 import { startCollectorThreads } from './run-threads.ts';
 import { checkSimulator, type SimulatorCheck } from './simulator-check.ts';
 
-export type { CollectionOptions, CollectionProgress, CollectionSummary, SimulatorCheck };
+export type { CollectionOptions, CollectionProgress, CollectionSummary, RunOutcome, SimulatorCheck };
 // The run's public types and defaults stay importable from here, where callers always found them.
 export { COLLECTION_DEFAULTS, CollectionError };
 

@@ -8,6 +8,7 @@ import { collectSpecs, commonSpecs, loadSettings } from '../../../src/cli/cli-se
 import { databaseUrlFromInput } from '../../../src/config/database-url.ts';
 import { SettingError } from '../../../src/config/setting-error.ts';
 import { GECKO_PRO_API_BASE_URL } from '../../../src/gecko/gecko-client.ts';
+import { REPO_ROOT } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-settings-');
@@ -70,6 +71,14 @@ describe('settings precedence', () => {
     const keyless = loadSettings(specs, {}, {}).settings;
     expect(keyless.get('calls-per-minute')).toBe(30);
     expect(keyless.get('api-key')).toBeUndefined();
+  });
+
+  it('the example config file in examples/ loads as it is', () => {
+    const file = path.join(REPO_ROOT, 'examples/config.yaml');
+    const { settings } = loadSettings(specs, { config: file }, {});
+    expect(settings.entry('metrics-port')).toMatchObject({ value: 9464, from: `${file}: monitoring.metrics_port` });
+    expect(settings.entry('pools-file')).toMatchObject({ value: 'watchlist.csv', source: 'file' });
+    expect(settings.entry('log-level')).toMatchObject({ value: 'info', source: 'file' });
   });
 
   it('an empty environment variable counts as unset', () => {
