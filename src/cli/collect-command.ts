@@ -147,12 +147,11 @@ function choosePools(s: ResolvedSettings): PoolInput {
 /** The run's options from the settings; UsageError for combinations that make no sense. */
 function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOptions {
   const simulate = s.get<boolean>('simulate') === true;
-  if (simulate && s.given('base-url'))
-    throw new UsageError(
-      `${s.entry('base-url')!.from} and --simulate exclude each other (the simulator has its own URL)`,
-    );
-  if (simulate && s.given('api-key'))
-    throw new UsageError(`${s.entry('api-key')!.from} and --simulate exclude each other (the simulator needs no key)`);
+  // A URL or key from the environment or the config file (a service's) is left aside by a --simulate demo.
+  if (simulate && s.entry('base-url')?.source === 'flag')
+    throw new UsageError('--base-url and --simulate exclude each other (the simulator has its own URL)');
+  if (simulate && s.entry('api-key')?.source === 'flag')
+    throw new UsageError('--api-key and --simulate exclude each other (the simulator needs no key)');
   const manager = s.get<'funnel' | 'direct'>('manager')!;
   const metricsPort = s.get<number>('metrics-port');
   const healthPort = s.get<number>('health-port');
@@ -160,11 +159,11 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
     throw new UsageError(`${s.entry('metrics-host')!.from} needs --metrics-port or --health-port`);
   if (metricsPort !== undefined && manager === 'direct')
     throw new UsageError(
-      '--metrics-port needs --manager funnel (direct mode has no breaker, deferred queue or writer to report)',
+      `${s.entry('metrics-port')!.from} needs --manager funnel (direct mode has no breaker, deferred queue or writer to report)`,
     );
   const duration = s.get<number>('duration');
   const minVolumeUsd = s.get<string>('min-volume-usd');
-  const apiKey = s.get<string>('api-key');
+  const apiKey = simulate ? undefined : s.get<string>('api-key');
   const pragmas = s.get<'optimized' | 'default'>('pragmas')!;
   return {
     network: s.get<string>('network')!,
