@@ -101,6 +101,8 @@ describe('one write funnel per database file', () => {
     const exited = new Promise((resolve) => holder.once('exit', resolve));
     holder.kill('SIGKILL');
     await exited;
+    // Nothing left beside the lock by a process that ended without closing (kill -9, a second Ctrl-C).
+    expect(fs.existsSync(`${lockPathFor(dbPath)}-journal`)).toBe(false);
     // No stale lock: the OS released it with the process.
     const next = manager(dbPath);
     await next.initialize();
