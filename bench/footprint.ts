@@ -22,6 +22,7 @@ interface Footprint {
   firstImportSeconds: number;
   importProcessSeconds: number;
   workerReadySeconds: number;
+  workerEntry: string;
   startupSeconds: number;
   steady: { seconds: number; peakRssMb: number; meanRssMb: number; threads: number; cpuPercentOfOneCore: number };
 }
@@ -61,7 +62,7 @@ if (isMainThread) {
   const w = new Worker(new URL(import.meta.url));
   w.once('message', () => { process.stdout.write(String((performance.now() - t0) / 1000)); void w.terminate(); });
 } else {
-  await import('gecko-collector');
+  await import(process.env.FOOTPRINT_WORKER_ENTRY);
   parentPort.postMessage('ready');
 }
 `,
@@ -175,6 +176,11 @@ async function main(): Promise<void> {
   const machine = machineSummary().line;
   if (!values.json) process.stdout.write(`${machine}\npackage: ${pkg}\n`);
   const dir = consumerDir(pkg);
+  // A thread that only sends batches imports the light entry where the package has one.
+  const exportsField = (
+    JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> }
+  ).exports;
+  const workerEntry = exportsField?.['./sender'] ? 'gecko-collector/sender' : 'gecko-collector';
   try {
     // One warm-up of each: the OS file cache, not the package, should not be what is measured.
     timed(process.execPath, [bin, '--version'], dir);
@@ -189,7 +195,15 @@ async function main(): Promise<void> {
       const r = spawnSync(process.execPath, ['import.mjs'], { cwd: dir, encoding: 'utf8' });
       importProcesses.push((performance.now() - t0) / 1000);
       imports.push(Number(r.stdout));
-      workers.push(Number(spawnSync(process.execPath, ['worker.mjs'], { cwd: dir, encoding: 'utf8' }).stdout));
+      workers.push(
+        Number(
+          spawnSync(process.execPath, ['worker.mjs'], {
+            cwd: dir,
+            encoding: 'utf8',
+            env: { ...process.env, FOOTPRINT_WORKER_ENTRY: workerEntry },
+          }).stdout,
+        ),
+      );
     }
     const run = await collectRun(bin, dir, seconds);
     const result: Footprint = {
@@ -199,6 +213,7 @@ async function main(): Promise<void> {
       firstImportSeconds: median(imports),
       importProcessSeconds: median(importProcesses),
       workerReadySeconds: median(workers),
+      workerEntry,
       ...run,
     };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -208,7 +223,7 @@ async function main(): Promise<void> {
         `${[
           `--version:                 ${result.versionSeconds.toFixed(3)} s (median of ${reps}, whole process)`,
           `first import:              ${result.firstImportSeconds.toFixed(3)} s in-process (${result.importProcessSeconds.toFixed(3)} s whole process)`,
-          `worker thread ready:       ${result.workerReadySeconds.toFixed(3)} s (new Worker → imported the package)`,
+          `worker thread ready:       ${result.workerReadySeconds.toFixed(3)} s (new Worker → imported ${result.workerEntry})`,
           `launch → collectors run:   ${result.startupSeconds.toFixed(2)} s`,
           `collect, 4 collectors at 30 calls/min, ${s.seconds} s steady state:`,
           `  peak RSS ${s.peakRssMb.toFixed(0)} MB, mean ${s.meanRssMb.toFixed(0)} MB, ${s.threads} threads, CPU ${s.cpuPercentOfOneCore.toFixed(1)} % of one core`,

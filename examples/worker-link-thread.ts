@@ -1,6 +1,6 @@
 // The worker side of worker-link.ts: a client on the link it was given, one batch, then close.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openWriterClient, type TradeRecord, type WriterLink } from 'gecko-collector';
+import { openWriterClient, type TradeRecord, type WriterLink } from 'gecko-collector/sender';
 
 const { link, n } = workerData as { link: WriterLink; n: number };
 const trade: TradeRecord = {

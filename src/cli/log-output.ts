@@ -2,7 +2,7 @@
 // progress), as JSON lines, or made readable with pino-pretty (one line per record; errors as their message,
 // with the stack only at debug). Threads' records arrive here too, through the root logger.
 
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { logger, setLogSink } from '../logging/logger.ts';
 import type { LogFormat } from './cli-settings.ts';
 import type { StatusLine } from './terminal-status.ts';
@@ -35,6 +35,8 @@ export function routeCliLogs(status: StatusLine, options: CliLogOptions): () => 
   logger.level = options.level;
   let write: (line: string) => void;
   if (options.format === 'pretty') {
+    // pino-pretty is slow to load: only terminal (pretty) output pays for it.
+    const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     const pretty = prettyFactory({
       colorize: options.colors,
       singleLine: true,

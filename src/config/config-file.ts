@@ -3,8 +3,11 @@
 // stops the run with the key's path, rather than being silently ignored.
 
 import fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { SettingError } from './setting-error.ts';
+
+// The YAML parser is slow to load: only runs with a config file pay for it.
+const loadYaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 export interface ConfigFile {
   /** As given (messages name it so). */
@@ -38,7 +41,7 @@ export function loadConfigFile(
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    doc = loadYaml().parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (err) {
     const e = err as Error & { linePos?: { line: number; col: number }[] };
     const at = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '';

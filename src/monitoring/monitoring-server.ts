@@ -6,7 +6,6 @@ import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { HealthReport } from './health.ts';
 import type { CollectorMetricsSnapshot } from './metrics-snapshot.ts';
-import { createMetricsRegistry } from './prometheus-exporter.ts';
 
 export interface MetricsServerOptions {
   /** 0 picks a free port (tests). */
@@ -50,7 +49,12 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   if (!snapshot && !health)
     throw new ConfigError('snapshot', snapshot, 'give a snapshot function, a health function or both');
   const log = options.logger ?? componentLogger('metrics-server');
-  const metrics = snapshot ? createMetricsRegistry({ defaultMetrics: options.defaultMetrics ?? false }) : undefined;
+  // prom-client is slow to load: only servers that answer /metrics pay for it.
+  const metrics = snapshot
+    ? (await import('./prometheus-exporter.ts')).createMetricsRegistry({
+        defaultMetrics: options.defaultMetrics ?? false,
+      })
+    : undefined;
   const paths = [...(snapshot ? ['/metrics'] : []), ...(health ? ['/healthz'] : [])];
 
   const server = http.createServer((req, res) => {

@@ -1,7 +1,7 @@
 // The collector threads of a run: one piscina pool, one task per group of pools, each task with its own
 // writer link (funnel) or database URL (direct) and its own log channel to the run's logger.
 
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { DatabaseConfig } from '../config/database-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { openThreadLogChannel, type ThreadLogChannel } from '../logging/thread-logs.ts';
@@ -29,7 +29,9 @@ export async function startCollectorThreads(options: {
   logTarget: Logger;
 }): Promise<CollectorThreads> {
   const { groups, db } = options;
-  const pool = new Piscina<CollectorTask, CollectorResult>({
+  // Loaded here, not at the top: importing the library does not pay for the thread pool until a run starts.
+  const { Piscina: ThreadPool } = await import('piscina');
+  const pool: Piscina<CollectorTask, CollectorResult> = new ThreadPool<CollectorTask, CollectorResult>({
     filename: COLLECTOR_ENTRY.href,
     minThreads: groups.length,
     maxThreads: groups.length,

@@ -143,7 +143,7 @@ console.log(JSON.stringify({ result, ack }));
     fs.writeFileSync(
       path.join(data, 'worker.mjs'),
       `import { parentPort, workerData } from 'node:worker_threads';
-import { openWriterClient } from 'gecko-collector';
+import { openWriterClient } from 'gecko-collector/sender';
 const client = openWriterClient(workerData.link);
 const ack = await client.storeTrades([workerData.trade]);
 await client.close();
