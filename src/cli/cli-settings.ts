@@ -68,7 +68,7 @@ export function commonSpecs(ctx: SettingContext): SettingSpec[] {
       file: ['database.url'],
       parse: dbValue,
       fallback: () => ({ value: databaseUrlFromInput(DEFAULT_DATABASE_CONFIG.url, 'default') }),
-      describe: 'database file (path or sqlite:/// URL)',
+      describe: 'database: a file (path or sqlite:/// URL) or a PostgreSQL server (postgresql://…)',
     },
     {
       key: 'log-level',
@@ -157,6 +157,21 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       describe: "the network's top N pools",
     },
     db!,
+    {
+      key: 'spool',
+      env: 'GECKO_SPOOL',
+      file: ['database.spool'],
+      parse: textValue('a file name', (v) => v !== ''),
+      describe: 'spool file (default: <db>.spool; on PostgreSQL pg-<host>-<port>-<db>.spool in the working directory)',
+    },
+    {
+      key: 'lease-ttl',
+      env: 'GECKO_LEASE_TTL',
+      file: ['collection.lease_ttl'],
+      parse: secondsValue(0.2, 86_400),
+      fallback: () => ({ value: D.leaseTtlMs / 1000 }),
+      describe: 'PostgreSQL: pool lease length in seconds (a dead process’s pools are taken over within it)',
+    },
     {
       key: 'collectors',
       env: 'GECKO_COLLECTORS',

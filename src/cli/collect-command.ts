@@ -8,6 +8,7 @@ import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import type { ResolvedSettings } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
+import { isPostgresUrl } from '../postgres/pg-url.ts';
 import {
   COLLECTION_DEFAULTS,
   type CollectionOptions,
@@ -47,7 +48,14 @@ flags:
   --config FILE            YAML settings (also GECKO_CONFIG); flags win over environment variables, which
                            win over the file; 'gecko-collector config --print' shows the result
   --network NAME           network id (default: ${D.network})
-  --db PATH|URL            database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db)
+  --db PATH|URL            database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db);
+                           or a PostgreSQL server: postgresql://user@host:port/database[?schema=name]
+  --spool PATH             where batches the database cannot take now wait to be replayed (default: beside an
+                           SQLite file, <db>.spool; for PostgreSQL the first free of pg-<host>-<port>-<db>.spool,
+                           pg-…-<db>.2.spool, … in the working directory)
+  --lease-ttl S            PostgreSQL: collect processes given the same pools and database share the pools
+                           through leases of S seconds; a process that dies has its pools taken over within
+                           about S seconds (default: ${D.leaseTtlMs / 1000})
   --collectors N           collector threads (default: ${D.collectors})
   --duration S             stop after S seconds (default: run until stopped)
   --api-key KEY            CoinGecko API key (better: GECKO_API_KEY or the config file; a flag shows in ps):
@@ -165,12 +173,20 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
   const minVolumeUsd = s.get<string>('min-volume-usd');
   const apiKey = simulate ? undefined : s.get<string>('api-key');
   const pragmas = s.get<'optimized' | 'default'>('pragmas')!;
+  const dbUrl = s.get<string>('db')!;
+  if (isPostgresUrl(dbUrl) && manager === 'direct')
+    throw new UsageError('--manager direct is the SQLite rollback path; PostgreSQL always goes through the funnel');
+  const spoolPath = s.get<string>('spool');
+  if (spoolPath !== undefined && manager === 'direct')
+    throw new UsageError(`${s.entry('spool')!.from} needs --manager funnel (the direct manager has no spool)`);
   return {
     network: s.get<string>('network')!,
     ...(pools.pools ? { pools: pools.pools } : {}),
     ...(pools.top !== undefined ? { top: pools.top } : {}),
     ...(pools.watchlist ? { watchlist: true } : {}),
-    dbUrl: s.get<string>('db')!,
+    dbUrl,
+    ...(spoolPath !== undefined ? { spoolPath } : {}),
+    leaseTtlMs: Math.round(s.get<number>('lease-ttl')! * 1000),
     database: {
       ...(pragmas !== 'optimized' ? { pragmas } : {}),
       echo: s.get<boolean>('echo')!,
@@ -290,7 +306,7 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
 
 export const collectCommand: Command = {
   name: 'collect',
-  summary: 'collect trades from GeckoTerminal (or --simulate) into SQLite',
+  summary: 'collect trades from GeckoTerminal (or --simulate) into SQLite or PostgreSQL',
   help: HELP,
   run,
 };

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('./import-command.ts')).importCommand,
   doctor: async () => (await import('./doctor-command.ts')).doctorCommand,
   config: async () => (await import('./config-command.ts')).configCommand,
+  simulate: async () => (await import('./simulate-command.ts')).simulateCommand,
 };
 
 async function usage(): Promise<string> {

@@ -6,7 +6,7 @@ import { BatchFailedError } from '../errors.ts';
 import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import type { CounterName, PoolAssignment } from '../protocol/collector-task.ts';
+import type { CounterName, PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import { TradeWindow, type TradeWindowOptions } from './trade-window.ts';
@@ -47,6 +47,11 @@ export interface PoolPollerOptions {
   logger?: Logger;
   now?: () => number;
   window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
+  /**
+   * Pools shared through leases: the pool set changes (addPools, removePools), a pool (by its `index`) is
+   * polled only while its lease cell says this process holds it, and an empty set waits for pools.
+   */
+  leases?: PoolLeaseCells;
 }
 
 export interface PollOutcome {
@@ -72,6 +77,8 @@ interface PoolState {
 }
 
 const noCounters: PollerCounters = { add: () => undefined };
+/** How often a leased poller with nothing it may poll looks again. */
+const LEASE_IDLE_CHECK_MS = 100;
 
 function errorCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -81,6 +88,9 @@ function errorCode(err: unknown): string | undefined {
 export class PoolPoller {
   private readonly pools: PoolState[];
   private readonly byKey = new Map<string, PoolState>();
+  /** Chains of pools removed from the set: drain() still waits for their cursors. */
+  private retired: Promise<void>[] = [];
+  private wake: (() => void) | undefined;
   private readonly counters: PollerCounters;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -90,22 +100,50 @@ export class PoolPoller {
     this.counters = options.counters ?? noCounters;
     this.log = options.logger ?? componentLogger('pool-poller');
     this.now = options.now ?? Date.now;
-    this.pools = options.pools.map((assignment) => {
-      const state: PoolState = {
-        assignment,
-        window: new TradeWindow(assignment.poolId, {
-          ...options.window,
-          cursor: assignment.cursor,
-          recentIds: assignment.recentIds,
-        }),
-        dueAt: 0,
-        chain: Promise.resolve(),
-        generation: 0,
-      };
-      this.byKey.set(assignment.poolId, state);
-      this.byKey.set(assignment.address, state);
-      return state;
-    });
+    this.pools = options.pools.map((assignment) => this.stateFor(assignment));
+  }
+
+  private stateFor(assignment: PoolAssignment): PoolState {
+    const state: PoolState = {
+      assignment,
+      window: new TradeWindow(assignment.poolId, {
+        ...this.options.window,
+        cursor: assignment.cursor,
+        recentIds: assignment.recentIds,
+      }),
+      dueAt: 0,
+      chain: Promise.resolve(),
+      generation: 0,
+    };
+    this.byKey.set(assignment.poolId, state);
+    this.byKey.set(assignment.address, state);
+    return state;
+  }
+
+  /** Takes pools (a lease acquired): each starts from the cursor it carries; a pool held before starts afresh. */
+  addPools(assignments: readonly PoolAssignment[]): void {
+    for (const a of assignments) {
+      this.removePools([a.poolId]);
+      this.pools.push(this.stateFor(a));
+    }
+    this.wake?.();
+  }
+
+  /** Stops polling pools (a lease lost or given back); their last cursor writes still complete. */
+  removePools(poolIds: readonly string[]): void {
+    for (const id of poolIds) {
+      const state = this.byKey.get(id);
+      if (!state) continue;
+      this.byKey.delete(state.assignment.poolId);
+      this.byKey.delete(state.assignment.address);
+      this.pools.splice(this.pools.indexOf(state), 1);
+      this.retired.push(state.chain);
+    }
+  }
+
+  private mayPoll(state: PoolState): boolean {
+    const slot = state.assignment.index;
+    return !this.options.leases || slot === undefined || this.options.leases.held(slot);
   }
 
   windowOf(pool: string): TradeWindow | undefined {
@@ -118,10 +156,26 @@ export class PoolPoller {
    * in flight at stop time (the server counted them as served) passes a later signal.
    */
   async run(stop: AbortSignal, requestSignal: AbortSignal = stop): Promise<void> {
-    while (!stop.aborted && !this.authRefused && this.pools.length > 0) {
-      let next = this.pools[0]!;
-      for (const p of this.pools) if (p.dueAt < next.dueAt) next = p;
-      const wait = next.dueAt - this.now();
+    const leased = this.options.leases !== undefined;
+    while (!stop.aborted && !this.authRefused && (leased || this.pools.length > 0)) {
+      let next: PoolState | undefined;
+      for (const p of this.pools) if (this.mayPoll(p) && (!next || p.dueAt < next.dueAt)) next = p;
+      if (!next) {
+        // Nothing this process may poll now: wait for a pool (or a renewed lease), or the stop.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, LEASE_IDLE_CHECK_MS);
+          stop.addEventListener('abort', done, { once: true });
+          this.wake = done;
+          function done() {
+            clearTimeout(timer);
+            stop.removeEventListener('abort', done);
+            resolve();
+          }
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const wait = Math.min(next.dueAt - this.now(), leased ? LEASE_IDLE_CHECK_MS : Number.POSITIVE_INFINITY);
       if (wait > 0) {
         try {
           await abortableSleep(wait, stop);
@@ -130,6 +184,8 @@ export class PoolPoller {
         }
       }
       if (stop.aborted) break;
+      // A leased pool may have been revoked or lapsed during the wait: look again.
+      if (next.dueAt > this.now() || !this.byKey.has(next.assignment.poolId) || !this.mayPoll(next)) continue;
       await this.pollState(next, requestSignal, stop);
     }
     // Batches are cut by size or after maxWaitMs; at a stop there is no reason to wait for the timer.
@@ -146,7 +202,8 @@ export class PoolPoller {
 
   /** Resolves when every poll so far has its trades stored and its cursor written (or failed). */
   async drain(): Promise<void> {
-    await Promise.all(this.pools.map((p) => p.chain));
+    await Promise.all([...this.pools.map((p) => p.chain), ...this.retired]);
+    this.retired = [];
   }
 
   private async pollState(
@@ -267,7 +324,8 @@ export class PoolPoller {
     if (stored) this.poolCount(state.assignment, 'stored', freshIds.length);
     const cursorOk = stored && generation === state.generation && cursor !== null;
     const update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] } = {};
-    if (cursorOk) update.cursors = [cursor];
+    const epoch = state.assignment.leaseEpoch;
+    if (cursorOk) update.cursors = [epoch === undefined ? cursor : { ...cursor, leaseEpoch: epoch }];
     if (gap) update.gaps = [gap];
     if (!update.cursors && !update.gaps) return;
     try {

@@ -9,7 +9,14 @@ import { DirectCollectorStore } from '../direct/direct-collector-store.ts';
 import { ConfigError } from '../errors.ts';
 import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { componentLogger } from '../logging/logger.ts';
-import { CollectorCounters, type CollectorResult, type CollectorTask, StopFlag } from '../protocol/collector-task.ts';
+import {
+  CollectorCounters,
+  type CollectorResult,
+  type CollectorTask,
+  type PoolControlMessage,
+  PoolLeaseCells,
+  StopFlag,
+} from '../protocol/collector-task.ts';
 import { PoolCounters } from '../protocol/pool-counters.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
@@ -73,6 +80,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
     baseUrl: task.baseUrl,
     ...(task.apiKey ? { apiKey: task.apiKey } : {}),
     logger: log,
+    ...(task.userAgent ? { userAgent: task.userAgent } : {}),
     ...(task.requestTimeoutMs !== undefined ? { timeoutMs: task.requestTimeoutMs } : {}),
   });
 
@@ -133,6 +141,13 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
         stopFlag.stop();
       },
       logger: log,
+      ...(task.leases ? { leases: new PoolLeaseCells(task.leases.cells) } : {}),
+    });
+    // Pools shared through leases arrive and leave on the control port while the collector runs.
+    const control = task.leases?.control;
+    control?.on('message', (m: PoolControlMessage) => {
+      if (m.kind === 'assign') poller.addPools(m.pools);
+      else poller.removePools(m.poolIds);
     });
     log.info(
       {
@@ -148,6 +163,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
       await poller.run(stop.signal, grace.signal);
     } finally {
       counters.set(slot, 'running', 0);
+      control?.close();
     }
     // Failed batches were already counted and rolled back per poll; close only has to flush the rest.
     await processor.close().catch(() => undefined);

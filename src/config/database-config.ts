@@ -2,11 +2,15 @@
 // which field was wrong and why.
 
 import { ConfigError } from '../errors.ts';
+import { isPostgresUrl, localBasePath, parsePostgresUrl } from '../postgres/pg-url.ts';
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
 import { databasePathFromUrl } from './database-url.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
-  /** `sqlite:///relative.db` or `sqlite:////absolute/path.db`. */
+  /**
+   * `sqlite:///relative.db` or `sqlite:////absolute/path.db`; or a PostgreSQL server,
+   * `postgresql://user[:password]@host[:port]/database[?schema=name]` (also `postgres://`).
+   */
   url: string;
   /** Log every SQL statement (writer and readers) at pino debug level. */
   echo: boolean;
@@ -30,6 +34,10 @@ export interface DatabaseConfig extends SqliteTuning {
   groupCommitMaxRows: number;
   sortGroupById: boolean;
   lockRetries: number;
+  /** PostgreSQL: the server cancels any statement running longer (statement_timeout, ms; 0 = never). */
+  statementTimeoutMs: number;
+  /** PostgreSQL: how long opening a connection may take (ms). */
+  connectTimeoutMs: number;
 }
 
 export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
@@ -49,6 +57,8 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   groupCommitMaxRows: 5000,
   sortGroupById: false,
   lockRetries: 3,
+  statementTimeoutMs: 30_000,
+  connectTimeoutMs: 5000,
 });
 
 function intField(cfg: Record<string, unknown>, field: keyof DatabaseConfig, min: number, max: number): number {
@@ -83,7 +93,7 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
   }
   const merged: Record<string, unknown> = { ...DEFAULT_DATABASE_CONFIG };
   for (const [k, v] of Object.entries(input)) if (v !== undefined) merged[k] = v;
-  databasePathFromUrl(merged.url);
+  checkDatabaseUrl(merged.url);
   return {
     url: merged.url as string,
     echo: boolField(merged, 'echo'),
@@ -101,12 +111,37 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
     groupCommitMaxRows: intField(merged, 'groupCommitMaxRows', 1, 1_000_000),
     sortGroupById: boolField(merged, 'sortGroupById'),
     lockRetries: intField(merged, 'lockRetries', 0, 100),
+    statementTimeoutMs: intField(merged, 'statementTimeoutMs', 0, 24 * 3_600_000),
+    connectTimeoutMs: intField(merged, 'connectTimeoutMs', 1, 10 * 60_000),
   };
 }
 
+/** True when the URL names a PostgreSQL server rather than an SQLite file. */
+export function isPostgresConfig(config: Pick<DatabaseConfig, 'url'>): boolean {
+  return isPostgresUrl(config.url);
+}
+
+function checkDatabaseUrl(url: unknown): void {
+  if (typeof url === 'string' && isPostgresUrl(url)) parsePostgresUrl(url);
+  else databasePathFromUrl(url);
+}
+
 export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
+  const pg = isPostgresUrl(config.url) ? parsePostgresUrl(config.url) : undefined;
   return {
-    path: databasePathFromUrl(config.url),
+    path: pg ? localBasePath(pg) : databasePathFromUrl(config.url),
+    ...(pg
+      ? {
+          postgres: {
+            connectionString: pg.connectionString,
+            display: pg.display,
+            database: pg.database,
+            schema: pg.schema,
+            statementTimeoutMs: config.statementTimeoutMs,
+            connectTimeoutMs: config.connectTimeoutMs,
+          },
+        }
+      : {}),
     pragmas: config.pragmas,
     synchronous: config.synchronous,
     busyTimeoutMs: config.busyTimeoutMs,
@@ -114,7 +149,7 @@ export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
     mmapSizeBytes: config.mmapSizeBytes,
     walAutocheckpointPages: config.walAutocheckpointPages,
     journalSizeLimitBytes: config.journalSizeLimitBytes,
-    checkpointIntervalMs: config.pragmas === 'optimized' ? config.checkpointIntervalMs : 0,
+    checkpointIntervalMs: config.pragmas === 'optimized' && !pg ? config.checkpointIntervalMs : 0,
     echo: config.echo,
     groupCommitMaxRows: config.groupCommitMaxRows,
     sortGroupById: config.sortGroupById,

@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { isPostgresUrl, maskPassword, parsePostgresUrl } from '../postgres/pg-url.ts';
 import { SettingError } from './setting-error.ts';
 
 /**
@@ -37,11 +38,19 @@ export function databaseUrlFromInput(value: string, where: string, cwd = process
   const text = value.trim();
   const problem = (why?: string) =>
     new SettingError(
-      `${where} must be a database file path or a sqlite:/// URL (gecko_data.db, /var/lib/gecko/gecko_data.db, sqlite:///gecko_data.db), got ${JSON.stringify(value)}${why ? `: ${why}` : ''}`,
+      `${where} must be a database file path, a sqlite:/// URL or a postgresql:// URL (gecko_data.db, /var/lib/gecko/gecko_data.db, sqlite:///gecko_data.db, postgresql://user@host/db), got ${JSON.stringify(maskPassword(value))}${why ? `: ${why}` : ''}`,
     );
   if (text === '') throw problem();
   if (text === ':memory:')
     throw problem('an in-memory database cannot be shared between the writer thread and readers');
+  if (isPostgresUrl(text)) {
+    try {
+      parsePostgresUrl(text, where);
+    } catch (err) {
+      throw problem((err as Error).message.replace(/^invalid .*?: /, ''));
+    }
+    return text;
+  }
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
     if (!text.startsWith('sqlite:///')) throw problem();
     try {

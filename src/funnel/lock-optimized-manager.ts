@@ -2,6 +2,8 @@
 // (the only read-write connection), gates it with the circuit breaker, keeps what cannot be written now in
 // the durable deferred queue and replays it, hands each collector its link, and reports the metrics.
 
+import os from 'node:os';
+import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -14,6 +16,7 @@ import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
 import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
 import { DurationHistogram } from '../monitoring/duration-histogram.ts';
 import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { pgCollectionReads } from '../postgres/pg-collection-reads.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type {
   AckMessage,
@@ -29,9 +32,11 @@ import { WriterClient } from '../sender/writer-client.ts';
 import { DeferredQueue, type DeferredQueueOptions } from '../spool/deferred-queue.ts';
 import { SpoolGateway } from '../spool/spool-gateway.ts';
 import { defaultSpoolPath } from '../spool/spool-location.ts';
+import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
-import { simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
+import type { CollectionReads } from './collection-reads.ts';
 import { ReaderPool } from './reader-pool.ts';
+import { sqliteCollectionReads } from './sqlite-collection-reads.ts';
 import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
@@ -40,7 +45,10 @@ export interface LockOptimizedManagerOptions {
   logger?: Logger;
   breaker?: CircuitBreakerOptions;
   supervisor?: Omit<SupervisorOptions, 'gate'>;
-  /** The durable deferred queue; `path` defaults to `<database>.spool`. */
+  /**
+   * The durable deferred queue; `path` defaults to `<database>.spool` (SQLite), or on PostgreSQL to the first
+   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the working directory.
+   */
   deferred?: DeferredQueueOptions & { path?: string };
   /** How often a non-empty deferred queue is retried while the breaker is closed. */
   replayIntervalMs?: number;
@@ -75,8 +83,13 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   /** Replays bypass the gate and the spool: a failed replay must leave the batch where it is. */
   private replayClient: WriterClient | undefined;
   private readers: ReaderPool | undefined;
-  /** Held from initialize() to the end of close(): no other funnel writes this database meanwhile. */
+  private collectionReads: CollectionReads | undefined;
+  /**
+   * Held from initialize() to the end of close(). SQLite: the database's lock (no other funnel writes this
+   * file meanwhile). PostgreSQL: the spool's lock (processes share the server through leases, never a spool).
+   */
   private lock: DatabaseLock | undefined;
+  private spoolPath: string | undefined;
   private openInfo: WriterOpenInfo | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private replaying: Promise<unknown> | undefined;
@@ -126,9 +139,21 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     if (this.state !== 'new') throw new StateError(`cannot initialize a manager that is ${this.state}`);
     this.state = 'starting';
     try {
-      this.lock = DatabaseLock.acquire(this.settings.path);
+      let spoolPath: string;
+      if (this.settings.postgres) {
+        const given = this.options.deferred?.path;
+        const slot = given === undefined ? acquireSpoolSlot(this.settings.path) : lockSpool(given);
+        this.lock = slot.lock;
+        spoolPath = slot.path;
+        // One live process per spool on a host: the spool names the process in the lease table, so a restart
+        // on the same spool takes back at once the pools its dead predecessor held.
+        this.settings.postgres.leaseHolder = `${os.hostname()}:${path.resolve(spoolPath)}`;
+      } else {
+        this.lock = DatabaseLock.acquire(this.settings.path);
+        spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
+      }
+      this.spoolPath = spoolPath;
       this.openInfo = await this.supervisor.start();
-      const spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
       this.queue = DeferredQueue.open(spoolPath, {
         logger: this.log.child({ component: 'deferred-queue' }),
         ...this.options.deferred,
@@ -146,7 +171,16 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       gate: this.breaker.sharedState,
     });
     this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
-    this.readers = new ReaderPool(this.settings, this.config.poolSize, this.config.maxOverflow, this.log);
+    if (this.settings.postgres) {
+      this.collectionReads = pgCollectionReads(this.settings.postgres, this.config.poolSize + this.config.maxOverflow);
+    } else {
+      const readers = new ReaderPool(this.settings, this.config.poolSize, this.config.maxOverflow, this.log);
+      this.readers = readers;
+      this.collectionReads = sqliteCollectionReads(
+        (fn) => readers.read(fn),
+        () => readers.close(),
+      );
+    }
     this.wireFaultHandling();
     this.state = 'open';
     const pending = this.queue.depth();
@@ -264,9 +298,25 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     return this.defer({ trades: [...trades] });
   }
 
-  /** Runs `fn` on a read-only connection (WAL: does not block the writer). */
+  /** Runs `fn` on a read-only SQLite connection (WAL: does not block the writer). SQLite only: see reads(). */
   read<T>(fn: (db: Database.Database) => T): Promise<T> {
+    if (this.settings.postgres) throw new StateError('read() hands out SQLite connections; on PostgreSQL use reads()');
     return this.requireOpen(this.readers).read(fn);
+  }
+
+  /** The store-neutral reads of a collection run (cursors, stored ids), on read-only connections. */
+  reads(): CollectionReads {
+    return this.requireOpen(this.collectionReads);
+  }
+
+  /** PostgreSQL: the id this process holds pool leases under (and that fences its cursor moves). */
+  get leaseHolder(): string | undefined {
+    return this.settings.postgres?.leaseHolder;
+  }
+
+  /** Where this manager's deferred queue keeps its spool. */
+  get spoolFile(): string | undefined {
+    return this.spoolPath;
   }
 
   async getWriterMetrics(): Promise<WriterMetrics> {
@@ -306,7 +356,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   /** Everything an operator watches, evaluated against the alert thresholds (used by /metrics and doctor). */
   async getMetricsSnapshot(): Promise<CollectorMetricsSnapshot> {
     const m = await this.getWriterMetrics();
-    const queryLatencyMs = await this.read(simpleQueryLatencyMs);
+    const queryLatencyMs = await this.reads().queryLatencyMs();
     const depth = this.requireOpen(this.queue).depth();
     const base: Omit<CollectorMetricsSnapshot, 'alerts'> = {
       at: Date.now(),
@@ -381,7 +431,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       await this.gateway?.idle();
       // Readers close first so the writer's read-write connection is the last one: only it can checkpoint
       // and remove the -wal/-shm files on close (a read-only connection closing last leaves them behind).
-      this.readers?.close();
+      await this.collectionReads?.close();
+      this.collectionReads = undefined;
       await this.supervisor.stop();
       await this.gateway?.idle();
     } finally {
@@ -392,6 +443,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       if (kept) this.leftInSpool = { batches: kept.batches, rows: kept.rows };
       // Under the database lock nobody else writes the default spool, so a drained one can go.
       await this.queue?.close({ removeIfEmpty: this.options.deferred?.path === undefined });
+      await this.collectionReads?.close().catch(() => undefined);
       this.readers?.close();
       this.breaker.dispose();
       // Last: until here this manager may still write (the writer's final commit, the spool).

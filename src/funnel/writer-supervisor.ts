@@ -22,6 +22,7 @@ import type {
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 
 const WRITER_ENTRY = new URL('../writer/writer-thread.js', import.meta.url);
+const PG_WRITER_ENTRY = new URL('../writer/pg-writer-thread.js', import.meta.url);
 const CHECKPOINTER_ENTRY = new URL('../writer/checkpointer-thread.js', import.meta.url);
 
 export interface SupervisorOptions {
@@ -132,7 +133,7 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
 
   private async launch(): Promise<{ instance: WriterInstance; info: WriterOpenInfo }> {
     const logs = openThreadLogChannel(this.options.threadLogger);
-    const worker = new Worker(WRITER_ENTRY, {
+    const worker = new Worker(this.settings.postgres ? PG_WRITER_ENTRY : WRITER_ENTRY, {
       workerData: { log: logs.link } satisfies WriterThreadData,
       transferList: [logs.link.port],
     });

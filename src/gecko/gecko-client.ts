@@ -49,6 +49,8 @@ export interface GeckoClientOptions {
   random?: () => number;
   fetch?: typeof fetch;
   logger?: Logger;
+  /** Sent as User-Agent (say which collector process asks); default: the runtime's own. */
+  userAgent?: string;
 }
 
 /** What one call cost: its HTTP attempts and throttle replies (a caller's per-pool figures). */
@@ -137,7 +139,11 @@ export class GeckoTerminalClient {
       '',
     );
     this.keyed = options.apiKey !== undefined && options.apiKey !== '';
-    this.headers = { Accept: GECKO_ACCEPT, ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}) };
+    this.headers = {
+      Accept: GECKO_ACCEPT,
+      ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}),
+      ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
+    };
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxThrottleRetries = options.maxThrottleRetries ?? 5;

@@ -1,6 +1,7 @@
 // What the main thread hands one collector thread (its pools, cursors, writer link, shared buffers) and what
 // it hands back; plus the shared counters and stop flag the two sides read without any message round trip.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { DatabaseConfig } from '../config/database-config.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
@@ -28,8 +29,43 @@ export interface PoolAssignment {
   poolId: string;
   cursor: StoredCursor | null;
   recentIds: RecentTradeId[];
+  /** Pools shared through leases: the epoch of the lease this process holds the pool under (fences its cursor). */
+  leaseEpoch?: number;
 }
 
+/**
+ * Main thread → collector thread, when pools are shared through leases: take these pools (their cursors read
+ * just now), or stop polling those.
+ */
+export type PoolControlMessage = { kind: 'assign'; pools: PoolAssignment[] } | { kind: 'revoke'; poolIds: string[] };
+
+/**
+ * One Float64 per pool of the run's pool list: the time (performance.timeOrigin + performance.now(), ms) until
+ * which this process holds the pool's lease. Written by the main thread at each heartbeat, read by collectors
+ * before each poll: a collector never polls a pool past its lease, even when the main thread stalls.
+ */
+export class PoolLeaseCells {
+  readonly buffer: SharedArrayBuffer;
+  private readonly cells: Float64Array;
+
+  constructor(poolsOrBuffer: number | SharedArrayBuffer) {
+    this.buffer =
+      typeof poolsOrBuffer === 'number' ? new SharedArrayBuffer(Math.max(1, poolsOrBuffer) * 8) : poolsOrBuffer;
+    this.cells = new Float64Array(this.buffer);
+  }
+
+  static now(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  set(slot: number, until: number): void {
+    this.cells[slot] = until;
+  }
+
+  held(slot: number, at = PoolLeaseCells.now()): boolean {
+    return (this.cells[slot] ?? 0) > at;
+  }
+}
 export interface CollectorTask {
   collectorId: number;
   network: string;
@@ -63,6 +99,13 @@ export interface CollectorTask {
   stopGraceMs?: number;
   /** This thread's nice value (Linux; see src/common/thread-priority.ts). Default DEFAULT_COLLECTOR_NICE. */
   nice?: number;
+  /**
+   * Pools shared through leases (PostgreSQL): `pools` starts empty and the main thread assigns and revokes
+   * pools on `control` as leases come and go; `cells` holds each pool's lease deadline.
+   */
+  leases?: { control: MessagePort; cells: SharedArrayBuffer };
+  /** User-Agent of this collector's API requests. */
+  userAgent?: string;
   /** Test hook: the pool-level request timeout of the GeckoTerminal client. */
   requestTimeoutMs?: number;
   /** Where and at which level the thread logs (its port goes in the transfer list). */

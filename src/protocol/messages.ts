@@ -51,6 +51,8 @@ export interface AckMessage {
 export interface SerializedWriteError {
   code: string;
   sqliteCode?: string;
+  /** PostgreSQL's SQLSTATE, when the server gave one. */
+  pgCode?: string;
   message: string;
 }
 
@@ -109,10 +111,17 @@ export interface WriterWiring {
 }
 
 export interface WriterOpenInfo {
+  /** Which database the writer holds: an SQLite file, or a PostgreSQL server. */
+  engine: 'sqlite' | 'postgres';
+  /** SQLite's journal mode; 'server' on PostgreSQL (durability is the server's: synchronous_commit). */
   journalMode: string;
+  /** SQLite: PRAGMA user_version; PostgreSQL: the newest migration in schema_migrations. */
   userVersion: number;
-  schemaFlavor: 'text-decimals' | 'legacy-numeric';
+  schemaFlavor: 'text-decimals' | 'legacy-numeric' | 'postgres-numeric';
+  /** The SQLite library's version; on PostgreSQL the server's (`PostgreSQL 15.20`). */
   sqliteVersion: string;
+  /** PostgreSQL only: the server's version. */
+  serverVersion?: string;
   migrationsApplied: number[];
   /** The writer thread's OS thread id (Linux; null elsewhere): to find it in `top -H`, perf or /proc. */
   osThreadId: number | null;
@@ -168,7 +177,7 @@ export interface LatencySummary {
 
 /** The writer's control surface, exposed with comlink on the worker's parentPort. */
 export interface WriterControl {
-  open(settings: WriterSettings, wiring?: WriterWiring): WriterOpenInfo;
+  open(settings: WriterSettings, wiring?: WriterWiring): WriterOpenInfo | Promise<WriterOpenInfo>;
   /** Adopts one end of a MessageChannel as a data port (a collector's or the main thread's). */
   attach(port: MessagePort): void;
   getMetrics(): WriterMetrics;

@@ -49,6 +49,11 @@ export interface CursorUpdate {
   lastTradeId: string;
   lastTradeTimestamp: string;
   polledAt: string;
+  /**
+   * PostgreSQL with pools shared through leases: the epoch of the lease under which the pool was polled. The
+   * writer then moves the cursor only while this process still holds that lease (fencing).
+   */
+  leaseEpoch?: number;
 }
 
 /** A time span of a pool whose trades may be missing: a full response did not reach back to the cursor. */

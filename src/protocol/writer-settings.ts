@@ -16,8 +16,31 @@ export interface SqliteTuning {
   journalSizeLimitBytes: number;
 }
 
+/** What a PostgreSQL writer (and the main thread's readers) connect with; absent for SQLite. */
+export interface PostgresSettings {
+  /** libpq-style URL without our own parameters (`schema`); may carry a password: never log it, log `display`. */
+  connectionString: string;
+  /** The URL with any password masked, for logs, errors and reports. */
+  display: string;
+  database: string;
+  /** Tables live in this schema (created when missing); null = the server's search_path. */
+  schema: string | null;
+  /** Server-side statement_timeout of every statement (ms; 0 = none). */
+  statementTimeoutMs: number;
+  /** How long a connection may take to open (ms). */
+  connectTimeoutMs: number;
+  /** This process's lease holder id when pools are shared through leases: cursor moves are fenced by it. */
+  leaseHolder?: string;
+}
+
 export interface WriterSettings extends SqliteTuning {
+  /**
+   * SQLite: the database file. PostgreSQL: a local base path named after the database (no file there), beside
+   * which the spool and the metrics file sit.
+   */
   path: string;
+  /** Set when the database is PostgreSQL; every SQLite-only field below is then ignored. */
+  postgres?: PostgresSettings;
   /** 'optimized' applies WAL and the tuning above; 'default' is the configuration rollback (SQLite's defaults, WAL kept off). */
   pragmas: 'optimized' | 'default';
   /** Log every SQL statement at debug level. */

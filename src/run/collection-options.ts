@@ -35,6 +35,7 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   stopGraceMs: 10_000,
   metricsHost: '127.0.0.1',
   metricsFileIntervalMs: 5000,
+  leaseTtlMs: 30_000,
 });
 
 export interface CollectionOptions {
@@ -48,6 +49,14 @@ export interface CollectionOptions {
   /** Database URL; `database` may set further DatabaseConfig fields. */
   dbUrl?: string;
   database?: Partial<Omit<DatabaseConfig, 'url'>>;
+  /** Where the deferred queue keeps its spool (funnel only); see LockOptimizedManagerOptions.deferred. */
+  spoolPath?: string;
+  /**
+   * PostgreSQL: pools are shared with every other process collecting the same pool list into the same database,
+   * through leases of this length (ms): a process that dies has its pools taken over within about this long.
+   * Default 30 s; heartbeats every quarter of it.
+   */
+  leaseTtlMs?: number;
   collectors?: number;
   manager?: 'funnel' | 'direct';
   batch?: BatchPresetName | Partial<BatchConfig>;
@@ -120,6 +129,7 @@ export interface RunSettings {
   healthStaleIntervals: number;
   metricsFileIntervalMs: number;
   collectorNice: number;
+  leaseTtlMs: number;
 }
 
 export function positiveInt(field: string, v: number | undefined, fallback: number, min = 1): number {
@@ -154,6 +164,12 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
   const dbConfig: Partial<DatabaseConfig> = { ...options.database, url: options.dbUrl ?? COLLECTION_DEFAULTS.dbUrl };
   const resolvedDb = resolveDatabaseConfig(dbConfig);
   const writer = writerSettingsFrom(resolvedDb);
+  if (writer.postgres && manager === 'direct')
+    throw new ConfigError(
+      'manager',
+      manager,
+      'the direct manager is the SQLite rollback path; PostgreSQL needs the funnel',
+    );
   const batching = options.batching ?? true;
   if (typeof batching !== 'boolean') throw new ConfigError('batching', options.batching, 'expected true or false');
   if (options.metricsPort !== undefined && manager !== 'funnel') {
@@ -186,5 +202,6 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     healthStaleIntervals,
     metricsFileIntervalMs,
     collectorNice,
+    leaseTtlMs: positiveInt('leaseTtlMs', options.leaseTtlMs, COLLECTION_DEFAULTS.leaseTtlMs, 200),
   };
 }

@@ -10,13 +10,15 @@ import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL, GeckoTerminalClient } from 
 import { GeckoAuthError } from '../gecko/gecko-errors.ts';
 import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
 import type { CollectionFigures, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import { CollectorCounters, type PoolAssignment, StopFlag } from '../protocol/collector-task.ts';
+import { PoolLeases } from '../postgres/pg-leases.ts';
+import { CollectorCounters, type PoolAssignment, PoolLeaseCells, StopFlag } from '../protocol/collector-task.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../sim/gecko-simulator.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, type CollectionOptions, resolveRunSettings } from './collection-options.ts';
 import { collectorTask } from './collector-tasks.ts';
-import { distributePools, loadPoolAssignments, tradesRowidMark } from './pool-assignments.ts';
+import { LeasedPoolDealer } from './leased-pools.ts';
+import { distributePools } from './pool-assignments.ts';
 import { fetchPoolMetadata, selectPools } from './pool-selection.ts';
 import { openDirect, openFunnel } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
@@ -105,22 +107,26 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
             settings.dbConfig,
             resolveBatchConfig(options.batch ?? COLLECTION_DEFAULTS.preset).maxBatchSize,
             options.logger,
+            options.spoolPath !== undefined ? { deferred: { path: options.spoolPath } } : {},
           )
         : await openDirect(settings.dbConfig, options.logger);
     cleanups.push(() => db.close());
 
-    const selected = await selectPools(options, client, network, simulator, log, (fn) => db.read(fn));
+    const selected = await selectPools(options, client, network, simulator, log, (n) => db.reads.readWatchlist(n));
     const { addresses, metadata } = selected;
     if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
     if (options.poolMetadata ?? true) {
       await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log)));
     }
     // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
-    const { assignments, rowidMark } = await db.read((conn) => ({
-      assignments: loadPoolAssignments(conn, network, addresses).map((a, index) => ({ ...a, index })),
-      rowidMark: simulator ? tradesRowidMark(conn) : 0,
-    }));
-    const groups = distributePools(assignments, collectorsWanted);
+    const assignments = (await db.reads.loadPoolAssignments(network, addresses)).map((a, index) => ({ ...a, index }));
+    const mark = simulator ? await db.reads.tradesMark() : null;
+    // Shared through leases (PostgreSQL), collectors start empty and get pools as this process leases them.
+    const shared = db.shared;
+    const groups = shared
+      ? Array.from({ length: Math.min(collectorsWanted, assignments.length) }, (): PoolAssignment[] => [])
+      : distributePools(assignments, collectorsWanted);
+    const cells = shared ? new PoolLeaseCells(assignments.length) : undefined;
     const resumed = assignments.filter((a) => a.cursor).length;
 
     const counters = new CollectorCounters(groups.length);
@@ -206,10 +212,34 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           countersBuffer: counters.buffer,
           poolCountersBuffer: monitor.poolCounters.buffer,
           ...(apiKey ? { apiKey } : {}),
+          userAgent: `gecko-collector (pid ${process.pid})`,
         }),
+      ...(cells ? { leaseCells: cells.buffer } : {}),
     });
     cleanups.push(() => threads.destroy());
     const { runs } = threads;
+    const dealer =
+      shared && cells
+        ? new LeasedPoolDealer({
+            leases: new PoolLeases(
+              shared.postgres,
+              { ttlMs: settings.leaseTtlMs, holder: shared.holder, poolIds: assignments.map((a) => a.poolId) },
+              log.child({ component: 'leases' }),
+            ),
+            reads: db.reads,
+            network,
+            addresses: assignments.map((a) => a.address),
+            poolIds: assignments.map((a) => a.poolId),
+            controls: threads.leaseControls,
+            cells,
+            log,
+          })
+        : undefined;
+    if (dealer) {
+      // Leases go back only after the collectors committed everything: their cursor moves need the lease.
+      cleanups.push(() => dealer.stop());
+      void dealer.start();
+    }
 
     let durationTimer: NodeJS.Timeout | undefined;
     function stop() {
@@ -244,6 +274,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const done = (async (): Promise<CollectionSummary> => {
       try {
         const settled = await Promise.allSettled(runs);
+        await dealer?.stop();
         tracker.dispose();
         clearTimeout(durationTimer);
         options.signal?.removeEventListener('abort', onAbort);
@@ -256,7 +287,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         const finalSnapshot = runSnapshot ? await runSnapshot() : undefined;
         const lock = lockFigures(finalSnapshot, outcomes.results);
         const simCheck = simulator
-          ? await checkSimulator({ simulator, read: (fn) => db.read(fn), rowidMark, stored: c.inserted })
+          ? await checkSimulator({ simulator, reads: db.reads, mark, stored: c.inserted })
           : undefined;
         await metricsFile?.finish(finalSnapshot ?? null, lock);
         // Everything was acked by the collectors; close() also waits for the writer to finish what it holds.
@@ -269,7 +300,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           batching,
           pragmas: settings.writer.pragmas,
           network,
-          dbPath: settings.writer.path,
+          dbPath: settings.writer.postgres?.display ?? settings.writer.path,
           pools: assignments.length,
           poolSource: selected.source,
           paidApi: apiKey !== undefined,

@@ -14,6 +14,8 @@ export interface SharedTaskParts {
   poolCountersBuffer?: SharedArrayBuffer;
   /** The paid API's key (sent in a header, never logged). */
   apiKey?: string;
+  /** User-Agent of the collectors' requests (names this process). */
+  userAgent?: string;
 }
 
 export function collectorTask(

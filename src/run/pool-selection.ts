@@ -1,7 +1,6 @@
 // Which pools a run collects (the given list, the database's watchlist table, the network's top N, or the
 // simulator's) and their metadata for the pools/dexes tables.
 
-import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../errors.ts';
 import { type GeckoTerminalClient, MAX_MULTI_POOLS } from '../gecko/gecko-client.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
@@ -9,7 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
 import { positiveInt } from './collection-options.ts';
 import { normalizePoolAddresses } from './pool-assignments.ts';
-import { describeWatchlist, readWatchlistTable } from './watchlist.ts';
+import { describeWatchlist, type WatchlistPools } from './watchlist.ts';
 
 /** Gathers pools and dexes over several responses into one plain ParsedPools; a dex shared by many pools is kept once. */
 function poolMetadataGatherer(): { metadata: ParsedPools; add(parsed: ParsedPools): void } {
@@ -49,14 +48,14 @@ export async function selectPools(
   network: string,
   simulator: GeckoSimulator | undefined,
   log: Logger,
-  /** Reads the database (for the watchlist table). */
-  read?: <T>(fn: (db: Database) => T) => Promise<T>,
+  /** Reads the database's watchlist table (whichever store holds it). */
+  readWatchlist?: (network: string) => Promise<WatchlistPools>,
 ): Promise<SelectedPools> {
   if (choice.pools && choice.pools.length > 0)
     return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined, source: 'given' };
   if (choice.watchlist) {
-    if (!read) throw new ConfigError('watchlist', true, 'reading the watchlist table needs the database');
-    const w = await read((db) => readWatchlistTable(db, network));
+    if (!readWatchlist) throw new ConfigError('watchlist', true, 'reading the watchlist table needs the database');
+    const w = await readWatchlist(network);
     const source = `watchlist table: ${describeWatchlist(w)}`;
     log.info({ pools: w.addresses.length, inactive: w.inactive, otherNetworks: w.otherNetworks }, source);
     if (w.addresses.length === 0)

@@ -4,15 +4,19 @@
 import Database from 'better-sqlite3';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../direct/direct-manager.ts';
-import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
+import type { CollectionReads } from '../funnel/collection-reads.ts';
+import { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions } from '../funnel/lock-optimized-manager.ts';
+import { sqliteCollectionReads } from '../funnel/sqlite-collection-reads.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { WriterLink } from '../protocol/messages.ts';
+import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
 
 export interface RunDatabase {
-  read<T>(fn: (db: Database.Database) => T): Promise<T>;
+  /** Cursors and stored ids, whichever store (SQLite file or PostgreSQL) holds the trades. */
+  reads: CollectionReads;
   writeMetadata(parsed: ParsedPools): Promise<void>;
   backlog(): Promise<number>;
   /** The funnel's metrics snapshot; undefined in direct mode (no funnel). */
@@ -23,6 +27,8 @@ export interface RunDatabase {
   breakerState: () => string | undefined;
   /** After close: what stayed in the spool (trades fetched but not in the database). Zero in direct mode. */
   spooled(): { batches: number; rows: number };
+  /** PostgreSQL: where the server is and this process's lease holder id (pools are shared through leases). */
+  shared: { postgres: PostgresSettings; holder: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -30,12 +36,14 @@ export async function openFunnel(
   config: Partial<DatabaseConfig>,
   maxBatchSize: number,
   logger?: Logger,
-): Promise<RunDatabase> {
+  options: Pick<LockOptimizedManagerOptions, 'deferred'> = {},
+): Promise<RunDatabase & { manager: LockOptimizedDatabaseManager }> {
   // maxBatchSize: the batch-fill figure and the small-batches alert compare with the run's own preset.
-  const manager = new LockOptimizedDatabaseManager(config, { maxBatchSize, ...(logger ? { logger } : {}) });
+  const manager = new LockOptimizedDatabaseManager(config, { maxBatchSize, ...(logger ? { logger } : {}), ...options });
   await manager.initialize();
   return {
-    read: (fn) => manager.read(fn),
+    manager,
+    reads: manager.reads(),
     writeMetadata: async (parsed) => {
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
       await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
@@ -45,6 +53,10 @@ export async function openFunnel(
     linkForWorker: () => manager.linkForWorker(),
     breakerState: () => manager.breaker.state,
     spooled: () => manager.leftInSpool ?? { batches: 0, rows: 0 },
+    shared:
+      manager.settings.postgres && manager.leaseHolder
+        ? { postgres: manager.settings.postgres, holder: manager.leaseHolder }
+        : undefined,
     close: () => manager.close(),
   };
 }
@@ -68,7 +80,10 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
   }
   reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
   return {
-    read: async (fn) => fn(reader),
+    reads: sqliteCollectionReads(
+      async (fn) => fn(reader),
+      () => undefined,
+    ),
     // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
     writeMetadata: async (parsed) => {
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
@@ -85,6 +100,7 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
     linkForWorker: undefined,
     breakerState: () => undefined,
     spooled: () => ({ batches: 0, rows: 0 }),
+    shared: undefined,
     close: async () => {
       reader.close();
       lock.release();

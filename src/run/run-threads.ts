@@ -1,6 +1,7 @@
 // The collector threads of a run: one piscina pool, one task per group of pools, each task with its own
 // writer link (funnel) or database URL (direct) and its own log channel to the run's logger.
 
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { DatabaseConfig } from '../config/database-config.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -14,6 +15,8 @@ const COLLECTOR_ENTRY = new URL('../collector/collector-thread.js', import.meta.
 export interface CollectorThreads {
   /** One per group; rejects when that collector's task failed. */
   readonly runs: Promise<CollectorResult>[];
+  /** With leaseCells: the main thread's end of each collector's pool control port (see LeasedPoolDealer). */
+  readonly leaseControls: MessagePort[];
   destroy(): Promise<void>;
 }
 
@@ -27,6 +30,8 @@ export async function startCollectorThreads(options: {
   database: Partial<Omit<DatabaseConfig, 'url'>> | undefined;
   /** Where the threads' records go (the caller's logger, or the root one). */
   logTarget: Logger;
+  /** Pools shared through leases: each collector starts empty and gets a control port (PoolLeaseCells buffer). */
+  leaseCells?: SharedArrayBuffer;
 }): Promise<CollectorThreads> {
   const { groups, db } = options;
   // Loaded here, not at the top: importing the library does not pay for the thread pool until a run starts.
@@ -39,8 +44,10 @@ export async function startCollectorThreads(options: {
   });
   const channels: ThreadLogChannel[] = [];
   const runs: Promise<CollectorResult>[] = [];
+  const leaseControls: MessagePort[] = [];
   const threads: CollectorThreads = {
     runs,
+    leaseControls,
     destroy: async () => {
       await pool.destroy();
       for (const c of channels) c.close();
@@ -51,10 +58,16 @@ export async function startCollectorThreads(options: {
       const logs = openThreadLogChannel(options.logTarget);
       channels.push(logs);
       const task: CollectorTask = { ...options.taskFor(i, groups[i]!), log: logs.link };
-      let transferList = [logs.link.port];
+      let transferList: MessagePort[] = [logs.link.port];
+      if (options.leaseCells) {
+        const { port1, port2 } = new MessageChannel();
+        leaseControls.push(port1);
+        task.leases = { control: port2, cells: options.leaseCells };
+        transferList.push(port2);
+      }
       if (db.linkForWorker) {
         task.link = await db.linkForWorker();
-        transferList = [...linkTransferList(task.link), ...transferList] as typeof transferList;
+        transferList = [...(linkTransferList(task.link) as MessagePort[]), ...transferList];
       } else {
         task.dbUrl = options.dbUrl;
         if (options.database) task.database = { ...options.database };

@@ -1,9 +1,8 @@
 // The end-of-run check of a simulated collection: the simulator knows every trade it served, so the database
 // can be asked whether each of them was stored, and whether this run stored exactly the ones it lacked.
 
-import type Database from 'better-sqlite3';
+import type { CollectionReads, TradesMark } from '../funnel/collection-reads.ts';
 import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
-import { countStoredIds } from './pool-assignments.ts';
 
 export interface SimulatorCheck {
   requests: number;
@@ -25,29 +24,23 @@ export interface SimulatorCheck {
 }
 
 export interface SimulatorCheckInput {
-  simulator: GeckoSimulator;
-  read: <T>(fn: (db: Database.Database) => T) => Promise<T>;
-  /** tradesRowidMark() read before any collector started. */
-  rowidMark: number;
+  /** What the simulator served: the in-process simulator, or the ids a standalone one reported. */
+  simulator: Pick<GeckoSimulator, 'stats' | 'servedTradeIds'>;
+  reads: Pick<CollectionReads, 'countStoredIds'>;
+  /** The trades mark read before any collector started; null on a database that had no trades then. */
+  mark: TradesMark | null;
   /** Trades this run inserted (acked). */
   stored: number;
 }
 
-// Why a rowid mark and not the cursors the run started from: a trade in the same second as a cursor may be
-// stored already or not (several trades share a second), and a run stopped between a batch and its cursor
-// write leaves stored trades past the cursor. The mark says exactly which rows predate the run.
-export async function checkSimulator({
-  simulator,
-  read,
-  rowidMark,
-  stored,
-}: SimulatorCheckInput): Promise<SimulatorCheck> {
+// Why a mark and not the cursors the run started from: a trade in the same second as a cursor may be stored
+// already or not (several trades share a second), and a run stopped between a batch and its cursor write
+// leaves stored trades past the cursor. The mark (a rowid, or the server's clock) says which rows predate the run.
+export async function checkSimulator({ simulator, reads, mark, stored }: SimulatorCheckInput): Promise<SimulatorCheck> {
   const s = simulator.stats();
   const served = simulator.servedTradeIds();
-  const { servedInDatabase, servedStoredBefore } = await read((conn) => ({
-    servedInDatabase: countStoredIds(conn, served),
-    servedStoredBefore: rowidMark > 0 ? countStoredIds(conn, served, rowidMark) : 0,
-  }));
+  const servedInDatabase = await reads.countStoredIds(served);
+  const servedStoredBefore = mark ? await reads.countStoredIds(served, mark) : 0;
   const servedNew = s.distinctTradesServed - servedStoredBefore;
   const allServedStored = servedInDatabase === s.distinctTradesServed;
   return {

@@ -30,7 +30,12 @@ function splitPoolId(poolId: string, network: string): { network: string; addres
   return { network, address: id };
 }
 
-function collect(rows: Iterable<{ poolId: string; active: boolean }>, network: string, field: string): WatchlistPools {
+/** Watchlist rows (from a file or a table) as the run's pools of `network`. */
+export function watchlistPools(
+  rows: Iterable<{ poolId: string; active: boolean }>,
+  network: string,
+  field: string,
+): WatchlistPools {
   const out: WatchlistPools = { addresses: [], inactive: 0, otherNetworks: {} };
   const addresses: string[] = [];
   for (const row of rows) {
@@ -87,7 +92,12 @@ export function parseWatchlistCsv(text: string, network: string, file: string): 
       throw new SettingError(`${file}: line ${line}: is_active must be 1/0 or true/false, got ${JSON.stringify(raw)}`);
     return { poolId, active: !FALSE.has(raw) };
   });
-  return collect(rows, network, file);
+  return watchlistPools(rows, network, file);
+}
+
+/** An is_active value as SQLite or PostgreSQL hands it back (0/1, '0', false, 'f'...). */
+export function isActive(value: unknown): boolean {
+  return !(value === 0 || value === false || value === '0' || FALSE.has(String(value).toLowerCase()));
 }
 
 /** The database's `watchlist` table (the Python collector's, or one a user filled). */
@@ -98,10 +108,10 @@ export function readWatchlistTable(db: Database, network: string): WatchlistPool
     pool_id: string;
     is_active: unknown;
   }[];
-  return collect(
+  return watchlistPools(
     rows.map((r) => ({
       poolId: r.pool_id,
-      active: !(r.is_active === 0 || r.is_active === '0' || FALSE.has(String(r.is_active).toLowerCase())),
+      active: isActive(r.is_active),
     })),
     network,
     'watchlist',

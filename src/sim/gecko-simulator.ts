@@ -7,6 +7,7 @@ import { API_KEY_HEADER } from '../gecko/gecko-client.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { seededRandom } from './seeded-random.ts';
 import { parseInclude, poolCreatedAtMs, poolsDocument } from './sim-pool-documents.ts';
+import { MAX_POLL_LOG, SIM_REPORT_PREFIX, type SimPoll, type SimServedReport } from './sim-report.ts';
 import { createSimPool, type GeckoTradeObject, recentTrades, type SimPool } from './sim-trade-source.ts';
 
 export interface SimFaults {
@@ -78,6 +79,10 @@ export interface GeckoSimulator {
   stats(): SimStats;
   setFaults(faults: Partial<SimFaults>): void;
   servedTradeIds(): ReadonlySet<string>;
+  /** The served trades with their ids (also at GET /__simulator/served). */
+  servedReport(): SimServedReport;
+  /** Every trades request: when, which pool, which agent (also at GET /__simulator/polls). */
+  polls(): SimPoll[];
   close(): Promise<void>;
 }
 
@@ -170,6 +175,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
   const faultRandom = seededRandom(seed ^ 0x5eed_fa17);
   let malformedCount = 0;
   const served = new Set<string>();
+  const pollLog: SimPoll[] = [];
   const pending = new Set<NodeJS.Timeout>();
   const stats: Omit<SimStats, 'distinctTradesServed'> = {
     requests: 0,
@@ -261,6 +267,10 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       return found;
     }
     stats.routes[found.kind]++;
+    if (found.kind === 'trades') {
+      if (pollLog.length >= MAX_POLL_LOG) pollLog.shift();
+      pollLog.push({ at: clock(), pool: found.pool.address, agent: String(req.headers['user-agent'] ?? '') });
+    }
     const [throttleDraw, styleDraw, serverDraw, malformedDraw] = [
       faultRandom(),
       faultRandom(),
@@ -309,7 +319,22 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
     res.end(body);
   }
 
+  const servedReport = (): SimServedReport => ({
+    requests: stats.requests,
+    tradesServed: stats.tradesServed,
+    distinctTradesServed: served.size,
+    ids: [...served],
+  });
+
   const server = createServer((req, res) => {
+    if (req.url?.startsWith(SIM_REPORT_PREFIX)) {
+      // The simulator's own reports: not API requests, never faulted or counted.
+      const what = req.url.slice(SIM_REPORT_PREFIX.length);
+      const body = what === 'served' ? servedReport() : what === 'polls' ? pollLog : undefined;
+      res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body ?? { error: 'try /__simulator/served or /__simulator/polls' }));
+      return;
+    }
     stats.requests++;
     options.onRequest?.({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const delay = faults.slowMs;
@@ -358,6 +383,8 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       faults = { ...faults, ...next };
     },
     servedTradeIds: () => new Set(served),
+    servedReport,
+    polls: () => [...pollLog],
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const timer of pending) clearTimeout(timer);

@@ -87,8 +87,9 @@ function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], 
 /**
  * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
  * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
+ * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows.
  */
-function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
+export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
   let flat: unknown[];
   if (batch.packedTrades) {
     const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);

@@ -61,6 +61,7 @@ const control: WriterControl = {
     });
     log.info({ path: s.path, journalMode, flavor, migrationsApplied }, 'writer open');
     return {
+      engine: 'sqlite',
       journalMode,
       userVersion: userVersion(db),
       schemaFlavor: flavor,

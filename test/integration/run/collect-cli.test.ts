@@ -153,7 +153,12 @@ describe('collect command', () => {
     [['--pools-file', '/nonexistent/pools.txt'], /cannot read --pools-file/],
     [[], /say which pools/],
     [['--simulate', '--base-url', 'http://x'], /exclude each other/],
-    [['--simulate', '--db', 'postgres://x'], /--db must be a database file path or a sqlite:\/\/\/ URL/],
+    [
+      ['--simulate', '--db', 'mysql://x/y'],
+      /--db must be a database file path, a sqlite:\/\/\/ URL or a postgresql:\/\/ URL/,
+    ],
+    [['--simulate', '--db', 'postgres://x'], /the URL names no database/],
+    [['--simulate', '--db', 'postgresql://root@127.0.0.1/test', '--manager', 'direct'], /SQLite rollback path/],
     [['--simulate', '--bogus'], /Unknown option/],
     [['--simulate', '--collector-nice', '20'], /--collector-nice must be an integer from 0 to 19/],
     [['--simulate', '--collector-nice', 'low'], /--collector-nice must be an integer from 0 to 19/],

@@ -110,8 +110,13 @@ describe('bad settings: one line naming the source', () => {
       { GECKO_LOG_LEVEL: 'verbose' },
       'GECKO_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     ],
-    [{ db: 'postgres://x/y' }, {}, '--db must be a database file path or a sqlite:/// URL'],
-    [{}, { GECKO_DB_URL: 'mysql://x' }, 'GECKO_DB_URL must be a database file path or a sqlite:/// URL'],
+    [{ db: 'postgres://x' }, {}, '--db must be a database file path, a sqlite:/// URL or a postgresql:// URL'],
+    [{ db: 'postgres://x/y?schema=a-b' }, {}, 'schema must be a plain identifier'],
+    [
+      {},
+      { GECKO_DB_URL: 'mysql://x' },
+      'GECKO_DB_URL must be a database file path, a sqlite:/// URL or a postgresql:// URL',
+    ],
   ])('%j %j', (flags, env, message) => {
     expect(bad(flags, env)).toContain(message);
   });

@@ -3,6 +3,8 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TradesMark } from '../../../src/funnel/collection-reads.ts';
+import { sqliteCollectionReads } from '../../../src/funnel/sqlite-collection-reads.ts';
 import { tradesRowidMark } from '../../../src/run/pool-assignments.ts';
 import { checkSimulator } from '../../../src/run/simulator-check.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
@@ -36,17 +38,24 @@ function database(
   name: string,
   before: readonly string[],
   during: readonly string[],
-): { db: Database.Database; mark: number } {
+): { db: Database.Database; mark: TradesMark } {
   const db = new Database(path.join(dir, name));
   db.exec('CREATE TABLE trades (id VARCHAR(200) NOT NULL PRIMARY KEY, pool_id TEXT)');
   const insert = db.prepare('INSERT INTO trades (id, pool_id) VALUES (?, ?)');
   // Unrelated rows on both sides of the mark: only served ids may count.
   insert.run('other_1', 'x');
   for (const id of before) insert.run(id, 'p');
-  const mark = tradesRowidMark(db);
+  const mark: TradesMark = { kind: 'rowid', rowid: tradesRowidMark(db) };
   for (const id of during) insert.run(id, 'p');
   insert.run('other_2', 'x');
   return { db, mark };
+}
+
+function readsOf(db: Database.Database) {
+  return sqliteCollectionReads(
+    async (fn) => fn(db),
+    () => undefined,
+  );
 }
 
 describe('simulator check', () => {
@@ -54,7 +63,7 @@ describe('simulator check', () => {
     expect(served.length).toBe(20);
     const { db, mark } = database('split.db', served.slice(12), served.slice(0, 12));
     try {
-      const check = await checkSimulator({ simulator: sim, read: async (fn) => fn(db), rowidMark: mark, stored: 12 });
+      const check = await checkSimulator({ simulator: sim, reads: readsOf(db), mark: mark, stored: 12 });
       expect(check).toMatchObject({
         distinctTradesServed: 20,
         servedStoredBefore: 8,
@@ -71,7 +80,7 @@ describe('simulator check', () => {
   it('says no when a served trade is missing, or the run stored a different number', async () => {
     const { db, mark } = database('missing.db', served.slice(12), served.slice(1, 12));
     try {
-      const missing = await checkSimulator({ simulator: sim, read: async (fn) => fn(db), rowidMark: mark, stored: 11 });
+      const missing = await checkSimulator({ simulator: sim, reads: readsOf(db), mark: mark, stored: 11 });
       expect(missing).toMatchObject({
         servedInDatabase: 19,
         servedNew: 12,
@@ -80,8 +89,8 @@ describe('simulator check', () => {
       });
       const offCount = await checkSimulator({
         simulator: sim,
-        read: async (fn) => fn(db),
-        rowidMark: mark,
+        reads: readsOf(db),
+        mark: mark,
         stored: 12,
       });
       expect(offCount.storedMatchesServed).toBe(false);
@@ -92,8 +101,8 @@ describe('simulator check', () => {
     try {
       const check = await checkSimulator({
         simulator: sim,
-        read: async (fn) => fn(complete.db),
-        rowidMark: complete.mark,
+        reads: readsOf(complete.db),
+        mark: complete.mark,
         stored: 21,
       });
       expect(check).toMatchObject({

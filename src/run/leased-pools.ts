@@ -1,0 +1,151 @@
+// Deals the pools this process holds leases on (PostgreSQL, pools shared by several processes) to its collector
+// threads: at every heartbeat it extends each held pool's lease cell (collectors poll a pool only while its
+// cell says so), hands newly acquired pools to the least busy collector with the cursor read just now, and
+// takes back pools whose lease was lost or given away. Main thread.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { CollectionReads } from '../funnel/collection-reads.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { HeldLease, PoolLeases } from '../postgres/pg-leases.ts';
+import type { PoolControlMessage, PoolLeaseCells } from '../protocol/collector-task.ts';
+
+export interface LeasedPoolDealerOptions {
+  leases: PoolLeases;
+  reads: Pick<CollectionReads, 'loadPoolAssignments'>;
+  network: string;
+  /** The run's pool list: a pool's index is its lease cell. */
+  addresses: readonly string[];
+  poolIds: readonly string[];
+  /** Main-thread ends of the collectors' control ports, one per collector. */
+  controls: readonly MessagePort[];
+  cells: PoolLeaseCells;
+  log: Logger;
+}
+
+interface Dealt {
+  epoch: number;
+  collector: number;
+}
+
+export class LeasedPoolDealer {
+  private readonly dealt = new Map<string, Dealt>();
+  private readonly load: number[];
+  private readonly slotOf = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+  /** Heartbeats that failed (database unreachable): the held leases lapse at their deadlines meanwhile. */
+  failedTicks = 0;
+  acquired = 0;
+  lost = 0;
+
+  constructor(private readonly o: LeasedPoolDealerOptions) {
+    this.load = o.controls.map(() => 0);
+    o.poolIds.forEach((id, i) => this.slotOf.set(id, i));
+  }
+
+  /** The first heartbeat now, then one every heartbeatMs until stop(). */
+  start(): Promise<void> {
+    const first = this.beat();
+    const loop = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => void this.beat().then(loop), this.o.leases.heartbeatMs);
+    };
+    void first.then(loop);
+    return first;
+  }
+
+  /** Pools dealt to collectors now. */
+  get held(): number {
+    return this.dealt.size;
+  }
+
+  /** Stops the heartbeats and gives every lease back (call once the collectors have committed everything). */
+  stop(): Promise<void> {
+    this.stopping ??= this.finish();
+    return this.stopping;
+  }
+
+  private async finish(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    for (const slot of this.slotOf.values()) this.o.cells.set(slot, 0);
+    await this.o.leases.releaseAll();
+    await this.o.leases.close();
+    for (const port of this.o.controls) port.close();
+  }
+
+  private beat(): Promise<void> {
+    this.ticking = this.tick().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    let held: HeldLease[];
+    try {
+      held = (await this.o.leases.tick()).held;
+    } catch (err) {
+      this.failedTicks++;
+      this.o.log.warn({ err }, 'lease heartbeat failed; held pools stop at their lease deadlines');
+      return;
+    }
+    if (this.stopped) return;
+    const now = new Map(held.map((h) => [h.poolId, h]));
+    const gone = [...this.dealt.keys()].filter((id) => now.get(id)?.epoch !== this.dealt.get(id)!.epoch);
+    for (const id of gone) this.revoke(id);
+    const fresh: HeldLease[] = [];
+    for (const h of held) {
+      const slot = this.slotOf.get(h.poolId);
+      if (slot === undefined) continue;
+      this.o.cells.set(slot, performance.timeOrigin + h.deadline);
+      if (!this.dealt.has(h.poolId)) fresh.push(h);
+    }
+    if (fresh.length > 0) await this.assign(fresh);
+  }
+
+  private revoke(poolId: string): void {
+    const d = this.dealt.get(poolId)!;
+    this.o.cells.set(this.slotOf.get(poolId)!, 0);
+    this.dealt.delete(poolId);
+    this.load[d.collector]!--;
+    this.lost++;
+    this.post(d.collector, { kind: 'revoke', poolIds: [poolId] });
+  }
+
+  /** Reads the cursors of newly held pools and deals them out, least busy collector first. */
+  private async assign(fresh: HeldLease[]): Promise<void> {
+    const addresses = fresh.map((h) => this.o.addresses[this.slotOf.get(h.poolId)!]!);
+    let assignments: Awaited<ReturnType<CollectionReads['loadPoolAssignments']>>;
+    try {
+      assignments = await this.o.reads.loadPoolAssignments(this.o.network, addresses);
+    } catch (err) {
+      // Without its cursor a pool is not polled; its lease is offered again at the next heartbeat.
+      for (const h of fresh) this.o.cells.set(this.slotOf.get(h.poolId)!, 0);
+      this.o.log.warn({ err, pools: fresh.length }, 'could not read the cursors of newly leased pools');
+      return;
+    }
+    const byCollector = new Map<number, typeof assignments>();
+    assignments.forEach((a, i) => {
+      const h = fresh[i]!;
+      const collector = this.load.indexOf(Math.min(...this.load));
+      this.load[collector]!++;
+      this.dealt.set(h.poolId, { epoch: h.epoch, collector });
+      this.acquired++;
+      const list = byCollector.get(collector) ?? [];
+      list.push({ ...a, leaseEpoch: h.epoch, index: this.slotOf.get(h.poolId)! });
+      byCollector.set(collector, list);
+    });
+    for (const [collector, pools] of byCollector) this.post(collector, { kind: 'assign', pools });
+    this.o.log.info(
+      { acquired: fresh.length, held: this.dealt.size, resumed: assignments.filter((a) => a.cursor).length },
+      'pool leases acquired',
+    );
+  }
+
+  private post(collector: number, message: PoolControlMessage): void {
+    this.o.controls[collector]!.postMessage(message);
+  }
+}

@@ -1,0 +1,185 @@
+// The PostgreSQL writer thread: holds this process's only write connection to the server. Same control surface
+// and data plane as the SQLite writer thread (writer-thread.ts): data ports (one per sender) bring batches to
+// the PostgreSQL group-commit engine; the main thread drives it over comlink (open, attach, metrics, drain, close).
+
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { osThreadId } from '../common/os-thread-id.ts';
+import { StateError } from '../errors.ts';
+import { componentLogger } from '../logging/logger.ts';
+import { adoptThreadLogLink } from '../logging/thread-logs.ts';
+import { connectPgOrFail, pgServerVersion } from '../postgres/pg-connection.ts';
+import { migratePostgres, PG_SCHEMA_VERSION } from '../postgres/pg-schema.ts';
+import { BreakerStateView } from '../protocol/breaker-gate.ts';
+import type {
+  CollectorToWriter,
+  WriterControl,
+  WriterMetrics,
+  WriterOpenInfo,
+  WriterThreadData,
+  WriterWiring,
+} from '../protocol/messages.ts';
+import type { PostgresSettings, WriterSettings } from '../protocol/writer-settings.ts';
+import type { Reply } from './group-commit-writer.ts';
+import { PgGroupCommitWriter } from './pg-group-commit-writer.ts';
+
+if (!parentPort) throw new Error('pg-writer-thread.js must run as a worker thread');
+
+adoptThreadLogLink((workerData as WriterThreadData | null)?.log);
+const log = componentLogger('writer', { engine: 'postgres' });
+let engine: PgGroupCommitWriter | undefined;
+let settings: WriterSettings | undefined;
+let serverSettings = { synchronousCommit: 'on', lockTimeoutMs: 0 };
+const ports = new Set<MessagePort>();
+let outcomes: MessagePort | undefined;
+const CLOSE_SETTLE_MS = 200;
+
+function requireOpen(): { engine: PgGroupCommitWriter; settings: WriterSettings } {
+  if (!engine || !settings) throw new StateError('writer is not open');
+  return { engine, settings };
+}
+
+function pgOf(s: WriterSettings): PostgresSettings {
+  if (!s.postgres) throw new StateError('the PostgreSQL writer needs PostgreSQL settings');
+  return s.postgres;
+}
+
+const control: WriterControl = {
+  async open(s: WriterSettings, wiring: WriterWiring = {}): Promise<WriterOpenInfo> {
+    if (engine) throw new StateError('writer is already open');
+    const pg = pgOf(s);
+    // busyTimeoutMs is SQLite's wait for another program's lock; on the server the same wait is lock_timeout.
+    const connect = () =>
+      connectPgOrFail(pg, {
+        purpose: 'writer',
+        lockTimeoutMs: s.busyTimeoutMs,
+        onError: (err) => engine?.connectionLost(err),
+      });
+    const client = await connect();
+    let migrationsApplied: number[];
+    let serverVersion: string;
+    try {
+      migrationsApplied = await migratePostgres(client, pg.schema);
+      serverVersion = await pgServerVersion(client);
+      const { rows } = await client.query<{ sc: string; lt: string }>(
+        `SELECT current_setting('synchronous_commit') AS sc, current_setting('lock_timeout') AS lt`,
+      );
+      serverSettings = { synchronousCommit: rows[0]?.sc ?? 'on', lockTimeoutMs: s.busyTimeoutMs };
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    settings = s;
+    outcomes = wiring.outcomes;
+    const outcomePort = outcomes;
+    engine = new PgGroupCommitWriter(
+      connect,
+      {
+        groupCommitMaxRows: s.groupCommitMaxRows,
+        lockRetries: s.lockRetries,
+        leaseHolder: pg.leaseHolder,
+      },
+      log,
+      {
+        ...(wiring.gate ? { gate: BreakerStateView.fromShared(wiring.gate) } : {}),
+        ...(outcomePort ? { onOutcome: (o) => outcomePort.postMessage(o) } : {}),
+      },
+    );
+    engine.adopt(client);
+    log.info({ server: pg.display, schema: pg.schema, serverVersion, migrationsApplied }, 'writer open');
+    return {
+      engine: 'postgres',
+      journalMode: 'server',
+      userVersion: PG_SCHEMA_VERSION,
+      schemaFlavor: 'postgres-numeric',
+      sqliteVersion: serverVersion,
+      serverVersion,
+      migrationsApplied,
+      osThreadId: osThreadId(),
+    };
+  },
+
+  attach(port: MessagePort): void {
+    const { engine: e } = requireOpen();
+    ports.add(port);
+    const reply: Reply = (m) => port.postMessage(m);
+    port.on('message', (m: CollectorToWriter) => {
+      if (m?.kind === 'write') e.enqueue(m, reply);
+      else log.warn({ kind: (m as { kind?: unknown })?.kind }, 'unknown message on data port ignored');
+    });
+    port.on('close', () => ports.delete(port));
+  },
+
+  getMetrics(): WriterMetrics {
+    const { engine: e } = requireOpen();
+    const c = e.counters;
+    return {
+      journalMode: 'server',
+      synchronous: serverSettings.synchronousCommit,
+      busyTimeoutMs: serverSettings.lockTimeoutMs,
+      cacheSize: 0,
+      mmapSize: 0,
+      walAutocheckpoint: 0,
+      transactions: c.transactions,
+      batchesCommitted: c.batchesCommitted,
+      batchesFailed: c.batchesFailed,
+      tradeBatches: c.tradeBatches,
+      tradeRows: c.tradeRows,
+      tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
+      rowsInserted: c.rowsInserted,
+      duplicates: c.duplicates,
+      rejected: c.rejected,
+      busyWaits: 0,
+      busyRetries: c.retries,
+      lockErrors: c.lockErrors,
+      lockWaitMs: 0,
+      backlogBatches: e.backlog,
+      commitMs: e.commitLatency.summary(),
+      avgBatchesPerTransaction: c.transactions ? c.batchesInTransactions / c.transactions : 0,
+      connectedPorts: ports.size,
+      walPages: 0,
+      checkpoints: 0,
+    };
+  },
+
+  checkpoint() {
+    // The server checkpoints by itself; nothing for a client to do.
+    return { busy: 0, log: 0, checkpointed: 0 };
+  },
+
+  setPageLimit(): number {
+    throw new StateError('a page limit is an SQLite setting; PostgreSQL has none');
+  },
+
+  async drain(): Promise<void> {
+    await settle(Number.POSITIVE_INFINITY);
+  },
+
+  async close(): Promise<void> {
+    if (!engine) return;
+    await settle(CLOSE_SETTLE_MS);
+    await engine.close();
+    for (const p of ports) p.close();
+    ports.clear();
+    outcomes?.close();
+    outcomes = undefined;
+    engine = undefined;
+    log.info('writer closed');
+  },
+};
+
+/** Turns the event loop until three turns in a row bring no new batch (or `maxMs` passes), committing as it goes. */
+async function settle(maxMs: number): Promise<void> {
+  const { engine: e } = requireOpen();
+  const deadline = performance.now() + maxMs;
+  for (let quiet = 0; quiet < 3 && performance.now() < deadline; ) {
+    const before = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
+    await new Promise((r) => setImmediate(r));
+    await e.whenIdle();
+    const after = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
+    quiet = after === before ? quiet + 1 : 0;
+  }
+}
+
+Comlink.expose(control, nodeEndpoint(parentPort));
