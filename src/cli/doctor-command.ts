@@ -1,9 +1,18 @@
 // `gecko-collector doctor`: reports the state of a database (settings, integrity, tables, per-pool cursors
 // and gaps), the deferred queue's spool and the last run's metrics, read-only; it never writes or creates them.
 
+import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { buildDatabaseReport, reportIsHealthy } from '../doctor/database-report.ts';
+import { openReadOnly } from '../doctor/read-only-database.ts';
+import { renderPgReport } from '../doctor/render-pg-report.ts';
 import { renderDatabaseReport } from '../doctor/render-report.ts';
+import { checkServed, type ServedCheck, servedLine } from '../doctor/served-check.ts';
+import { sqliteCollectionReads } from '../funnel/sqlite-collection-reads.ts';
+import { pgCollectionReads } from '../postgres/pg-collection-reads.ts';
+import { buildPgReport } from '../postgres/pg-doctor-report.ts';
+import { isPostgresUrl } from '../postgres/pg-url.ts';
+import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import { EXIT_FAILURE, EXIT_OK } from './cli-error.ts';
 import { commonSpecs, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
@@ -18,7 +27,11 @@ the last run's metrics (<db>.metrics.json: breaker, deferred queue, writer resta
 retries, batch fill, active alerts, with the time the figures were taken).
 
   --db PATH|URL  database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db, or
-               GECKO_DB_URL, or database.url in --config FILE)
+               GECKO_DB_URL, or database.url in --config FILE); or a PostgreSQL server,
+               postgresql://user@host:port/database[?schema=name]: server version, tables and sizes, the
+               same pool and gap report, and which process holds which pool's lease since when
+  --served SRC   also say whether every trade a standalone simulator served is stored: SRC is its
+               --served-file, or its URL while it runs (gecko-collector simulate)
   --config FILE  YAML settings (also GECKO_CONFIG): the database a collector's config names
   --gaps N     list the N newest gaps (default 10)
   --quick      PRAGMA quick_check instead of the full integrity_check: much faster on a big file, and
@@ -28,6 +41,30 @@ retries, batch fill, active alerts, with the time the figures were taken).
 Opening a WAL database (or spool) read-only may leave empty -wal/-shm files beside it (SQLite needs them
 to read); the database and spool files themselves are never written.
 Exit status: 0 healthy, 1 when the integrity check fails or the file is missing or unreadable, 2 for bad flags.`;
+
+async function servedOnPg(source: string, settings: PostgresSettings): Promise<ServedCheck> {
+  const reads = pgCollectionReads(settings, 1);
+  try {
+    return await checkServed(source, reads);
+  } finally {
+    await reads.close();
+  }
+}
+
+async function servedOnSqlite(source: string, path: string): Promise<ServedCheck> {
+  const db = openReadOnly(path);
+  try {
+    return await checkServed(
+      source,
+      sqliteCollectionReads(
+        async (fn) => fn(db),
+        () => undefined,
+      ),
+    );
+  } finally {
+    db.close();
+  }
+}
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -40,17 +77,27 @@ export const doctorCommand: Command = {
       gaps: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
+      served: { type: 'string' },
     });
     // Only the database setting: doctor logs nothing, and reads the same database a collector with this
     // environment or config file writes.
     const dbSpec = commonSpecs({ tty: false }).filter((s) => s.key === 'db');
     const { settings } = loadSettings(dbSpec, { db: values.db, config: values.config });
-    const path = databasePathFromUrl(settings.get<string>('db'));
-    const report = buildDatabaseReport(path, {
-      gapLimit: intFlag('gaps', values.gaps, 10, 0, 10_000),
-      quick: values.quick === true,
-    });
-    io.stdout.write(`${values.json ? JSON.stringify(report) : renderDatabaseReport(report)}\n`);
-    return reportIsHealthy(report) ? EXIT_OK : EXIT_FAILURE;
+    const url = settings.get<string>('db');
+    const gapLimit = intFlag('gaps', values.gaps, 10, 0, 10_000);
+    if (isPostgresUrl(url)) {
+      const s = writerSettingsFrom(resolveDatabaseConfig({ url }));
+      const report = await buildPgReport(s.postgres!, s.path, { gapLimit });
+      const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
+      io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderPgReport(report)}\n`);
+      if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
+      return served && !served.ok ? EXIT_FAILURE : EXIT_OK;
+    }
+    const path = databasePathFromUrl(url);
+    const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });
+    const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
+    io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderDatabaseReport(report)}\n`);
+    if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
+    return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;
   },
 };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interleavedPolls, type SimPoll, type SimServedReport } from '../../../src/sim/sim-report.ts';
+import { cli } from '../../support/collect-run.ts';
 import { testSchema } from '../../support/postgres.ts';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -117,6 +118,10 @@ describe('three collect processes, one simulator, one PostgreSQL; one killed', (
       await sleep(250);
     }
     await sleep(2000);
+    // doctor shows the three processes holding leases, each since when.
+    const during = await cli(['doctor', '--db', t.url]);
+    expect(during.code).toBe(0);
+    expect(during.stdout).toMatch(/lease holders: 3/);
     b.child.kill('SIGKILL');
     const killedAt = Date.now();
     await sleep((TTL_S + 6) * 1000);
@@ -138,6 +143,9 @@ describe('three collect processes, one simulator, one PostgreSQL; one killed', (
       served.distinctTradesServed,
     );
     expect(await t.count('SELECT count(*)::int AS n FROM trades')).toBe(served.distinctTradesServed);
+    const after = await cli(['doctor', '--db', t.url, '--served', servedFile]);
+    expect(after.stdout).toMatch(/stored == served: yes/);
+    expect(after.code).toBe(0);
 
     // The killed process polled some pools; each was polled by another process within one lease period
     // (plus a heartbeat and a poll interval) after the kill.

@@ -1,0 +1,45 @@
+// The commands on PostgreSQL, as users run them: collect --simulate ends with stored == served, a second run
+// resumes from the cursors, doctor reports the schema, pools and leases, and a missing database fails in one line.
+import { describe, expect, it } from 'vitest';
+import { cli, field } from '../../support/collect-run.ts';
+import { PG_TEST_URL, testSchema } from '../../support/postgres.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+const dir = tempDir('gecko-pg-cli-');
+
+describe('collect and doctor on PostgreSQL', () => {
+  it('collect --simulate stores exactly what was served, twice in a row; doctor reads it back', async () => {
+    const t = await testSchema();
+    const spool = `${dir}/run.spool`;
+    const args = ['collect', '--db', t.url, '--simulate', '--duration', '3', '--collectors', '2', '--spool', spool];
+    const first = await cli(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(field(first.stdout, 'stored == served')).toMatch(/^yes/);
+    expect(field(first.stdout, 'database')).toBe(t.url);
+    const second = await cli(args);
+    expect(second.code, second.stderr).toBe(0);
+    expect(field(second.stdout, 'stored == served')).toMatch(/^yes/);
+    expect(field(second.stdout, 'simulator served')).toMatch(/were stored before this run/);
+    const stored = await t.count('SELECT count(*)::int AS n FROM trades');
+    const doctor = await cli(['doctor', '--db', t.url, '--json']);
+    expect(doctor.code).toBe(0);
+    const report = JSON.parse(doctor.stdout) as {
+      engine: string;
+      schemaVersion: number;
+      tables: { name: string; rows: number }[];
+      pools: { tradeCount: number; cursor: unknown; lease: { holder: string | null } | null }[];
+    };
+    expect(report).toMatchObject({ engine: 'postgres', schemaVersion: 2 });
+    expect(report.tables.find((x) => x.name === 'trades')?.rows).toBe(stored);
+    expect(report.pools.reduce((n, p) => n + p.tradeCount, 0)).toBe(stored);
+    expect(report.pools.every((p) => p.cursor !== null && p.lease?.holder === null)).toBe(true);
+  });
+
+  it('a database that does not exist fails at start with one line, and the password never shows', async () => {
+    const url = PG_TEST_URL.replace(/\/[^/?]+(\?.*)?$/, '/gecko_no_such_db').replace('://root@', '://root:hunter2@');
+    const r = await cli(['collect', '--db', url, '--simulate', '--duration', '1', '--spool', `${dir}/x.spool`]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/gecko_no_such_db.*does not exist/);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+});
