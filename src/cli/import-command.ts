@@ -12,6 +12,7 @@ import { readJsonApiFile } from '../import/jsonapi-file-reader.ts';
 import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
 import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
+import { isPostgresUrl, maskPassword } from '../postgres/pg-url.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { commonSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';
@@ -33,7 +34,9 @@ acknowledged is committed: if an import stops halfway, re-run it to finish.
                            ndjson   one trade object per line (TradeRecord or trades column names)
                            jsonapi  a saved GeckoTerminal /pools/{address}/trades response
   --db PATH|URL          database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db,
-                         or GECKO_DB_URL, or database.url in --config FILE); created if missing
+                         or GECKO_DB_URL, or database.url in --config FILE); created if missing; or a
+                         PostgreSQL server, postgresql://user@host:port/database[?schema=name] (tables created
+                         if missing; the spool then sits in the working directory, pg-<host>-<port>-<db>.spool)
   --config FILE          YAML settings (also GECKO_CONFIG; see 'gecko-collector collect --help')
   --format FORMAT        csv | ndjson | jsonapi (default: from the extension, else the content)
   --network NETWORK      with --pool: the pool a jsonapi file belongs to (the response does not say)
@@ -161,7 +164,8 @@ export const importCommand: Command = {
     const file = path.resolve(positionals[0]!);
     const { settings } = loadSettings(specs, values);
     const url = settings.get<string>('db')!;
-    const database = databasePathFromUrl(url);
+    // A PostgreSQL server is named by its URL (password masked), a file by its path.
+    const database = isPostgresUrl(url) ? maskPassword(url) : databasePathFromUrl(url);
     const explicit =
       values.format === undefined
         ? undefined

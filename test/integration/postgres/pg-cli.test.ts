@@ -1,11 +1,14 @@
 // The commands on PostgreSQL, as users run them: collect --simulate ends with stored == served, a second run
 // resumes from the cursors, doctor reports the schema, pools and leases, and a missing database fails in one line.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli, field } from '../../support/collect-run.ts';
 import { PG_TEST_URL, testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-pg-cli-');
+// A run on PostgreSQL keeps its local files (spool, metrics) in the working directory: this file's own.
+process.chdir(dir);
 
 describe('collect and doctor on PostgreSQL', () => {
   it('collect --simulate stores exactly what was served, twice in a row; doctor reads it back', async () => {
@@ -33,6 +36,36 @@ describe('collect and doctor on PostgreSQL', () => {
     expect(report.tables.find((x) => x.name === 'trades')?.rows).toBe(stored);
     expect(report.pools.reduce((n, p) => n + p.tradeCount, 0)).toBe(stored);
     expect(report.pools.every((p) => p.cursor !== null && p.lease?.holder === null)).toBe(true);
+  });
+
+  it('import writes a file exactly once into PostgreSQL, rejecting the bad line, and again only as duplicates', async () => {
+    const t = await testSchema();
+    const long = '98765432109876543210987654321.0123456789012345678901234567890123456789';
+    const trade = (i: number, over: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        id: `solana_1_tx${i}_0_1756300000`,
+        poolId: 'solana_POOL1',
+        blockNumber: 1,
+        txHash: `tx${i}`,
+        txFromAddress: null,
+        fromTokenAmount: long,
+        toTokenAmount: '1',
+        priceUsd: '0.5',
+        volumeUsd: '12.25',
+        side: 'buy',
+        blockTimestamp: '2025-08-27T13:06:40Z',
+        ...over,
+      });
+    const file = `${dir}/trades.ndjson`;
+    fs.writeFileSync(file, `${[trade(1), trade(2), trade(3, { side: 'swap' }), trade(4)].join('\n')}\n`);
+    const args = ['import', file, '--db', t.url, '--json'];
+    const first = await cli(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, imported: 3, duplicates: 0, rejected: 1 });
+    const again = JSON.parse((await cli(args)).stdout);
+    expect(again).toMatchObject({ imported: 0, duplicates: 3, rejected: 1 });
+    const rows = await t.query<{ a: string }>("SELECT from_token_amount::text AS a FROM trades WHERE id LIKE '%tx1_%'");
+    expect(rows).toEqual([{ a: long }]);
   });
 
   it('a database that does not exist fails at start with one line, and the password never shows', async () => {
