@@ -221,7 +221,11 @@ async function importInto(
 ): Promise<number> {
   const { url, database, file, format, batchSize, started } = run;
   {
-    const manager = new LockOptimizedDatabaseManager({ url });
+    // A file is bulk: on PostgreSQL its batches go in by COPY (a refused row falls back to batch by batch).
+    const manager = new LockOptimizedDatabaseManager({
+      url,
+      ...(isPostgresUrl(url) ? { postgresWritePath: 'copy' } : {}),
+    });
     try {
       await manager.initialize();
     } catch (err) {

@@ -38,6 +38,13 @@ export interface DatabaseConfig extends SqliteTuning {
   statementTimeoutMs: number;
   /** PostgreSQL: how long opening a connection may take (ms). */
   connectTimeoutMs: number;
+  /**
+   * PostgreSQL: how the writer inserts a group of trade batches. 'unnest' (default): one prepared INSERT … SELECT
+   * FROM unnest per batch, each under its own savepoint; 'copy' (import's bulk path): one COPY of the group into a
+   * temporary table, then an INSERT … ON CONFLICT DO NOTHING per batch from it, batch by batch again when the
+   * server refuses a row.
+   */
+  postgresWritePath: 'copy' | 'unnest';
 }
 
 export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
@@ -59,6 +66,7 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   lockRetries: 3,
   statementTimeoutMs: 30_000,
   connectTimeoutMs: 5000,
+  postgresWritePath: 'unnest',
 });
 
 function intField(cfg: Record<string, unknown>, field: keyof DatabaseConfig, min: number, max: number): number {
@@ -113,6 +121,7 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
     lockRetries: intField(merged, 'lockRetries', 0, 100),
     statementTimeoutMs: intField(merged, 'statementTimeoutMs', 0, 24 * 3_600_000),
     connectTimeoutMs: intField(merged, 'connectTimeoutMs', 1, 10 * 60_000),
+    postgresWritePath: oneOf(merged, 'postgresWritePath', ['copy', 'unnest'] as const),
   };
 }
 
@@ -139,6 +148,7 @@ export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
             schema: pg.schema,
             statementTimeoutMs: config.statementTimeoutMs,
             connectTimeoutMs: config.connectTimeoutMs,
+            writePath: config.postgresWritePath,
           },
         }
       : {}),

@@ -9,25 +9,22 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { classifyPgError, type PgErrorClass, sqlStateOf } from '../postgres/pg-errors.ts';
-import {
-  cursorValues,
-  dexValues,
-  ENSURE_POOLS,
-  ENSURE_UNKNOWN_DEX,
-  gapValues,
-  INSERT_GAP,
-  INSERT_TRADES,
-  poolValues,
-  tradeArrays,
-  UPSERT_CURSOR,
-  UPSERT_DEX,
-  UPSERT_POOL,
-} from '../postgres/pg-statements.ts';
+import { ENSURE_POOLS, ENSURE_UNKNOWN_DEX } from '../postgres/pg-statements.ts';
 import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, WriteBatchMessage } from '../protocol/messages.ts';
 import { TRADE_FIELDS } from '../trades/trade-validation.ts';
 import type { Reply, WriterHooks } from './group-commit-writer.ts';
 import { type BatchOutcome, batchValues } from './group-records.ts';
+import {
+  type BatchContext,
+  copyGroup,
+  type GroupEntry,
+  isBadRecord,
+  type QueuedBatch,
+  reasonOf,
+  writeBatch,
+  writeRecords,
+} from './pg-batch-records.ts';
 
 export interface PgWriterOptions {
   groupCommitMaxRows: number;
@@ -35,37 +32,18 @@ export interface PgWriterOptions {
   lockRetries: number;
   /** Set when pools are shared through leases: cursor moves are fenced by this holder's lease epoch. */
   leaseHolder?: string | undefined;
-}
-
-interface QueuedBatch {
-  batch: WriteBatchMessage;
-  reply: Reply;
-  rows: number;
-}
-
-/** A batch of the group in flight: its valid trade rows (flat) and what the ack will say. */
-interface GroupEntry {
-  q: QueuedBatch;
-  flat: unknown[];
-  out: BatchOutcome;
-  /** Trade rows of `flat` the server refused (found by bisection). */
-  serverRejects: number;
+  /**
+   * 'copy': a group of trade-only batches of at least COPY_MIN_ROWS rows goes in by COPY into a temporary
+   * table (pg-copy-trades.ts), falling back to 'unnest' when the server refuses a row; 'unnest': one prepared
+   * INSERT … SELECT FROM unnest per batch, each under its own savepoint.
+   */
+  writePath?: 'copy' | 'unnest';
 }
 
 type Attempt = { kind: 'ok' } | { kind: PgErrorClass; err: unknown };
 
 /** Batches per transaction at most: enough to amortize the COMMIT, few enough that one group stays short. */
 const MAX_GROUP_BATCHES = 64;
-
-function isBadRecord(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof RangeError || classifyPgError(err) === 'bad_row';
-}
-
-function reasonOf(err: unknown): string {
-  const state = sqlStateOf(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return state ? `${message} [${state}]` : message;
-}
 
 function rowsOf(batch: WriteBatchMessage): number {
   return (
@@ -108,14 +86,27 @@ export class PgGroupCommitWriter {
     reconnects: 0,
     /** Cursor moves refused because this process no longer held the pool's lease. */
     fencedCursors: 0,
+    /** Groups written by COPY. */
+    copyGroups: 0,
+    /** Groups written again with a savepoint per batch after the server refused a row. */
+    carefulRetries: 0,
   };
+
+  private readonly batchContext: BatchContext;
 
   constructor(
     private readonly connect: () => Promise<pg.Client>,
     private readonly options: PgWriterOptions,
     private readonly log: Logger,
     private readonly hooks: WriterHooks = {},
-  ) {}
+  ) {
+    this.batchContext = {
+      writePath: options.writePath,
+      leaseHolder: options.leaseHolder,
+      log,
+      counters: this.counters,
+    };
+  }
 
   get backlog(): number {
     return this.queue.length;
@@ -230,18 +221,54 @@ export class PgGroupCommitWriter {
     }
     const entries: GroupEntry[] = group.map((q) => {
       const out: BatchOutcome = { inserted: 0, duplicates: 0, rejected: [] };
-      return { q, out, flat: batchValues(q.batch, out), serverRejects: 0 };
+      const flat = batchValues(q.batch, out);
+      return { q, out, flat, serverRejects: 0, checked: out.rejected.length };
     });
     const newPools = this.unknownPools(entries);
-    try {
-      await client.query('BEGIN');
-      if (newPools.length > 0) {
-        await client.query(ENSURE_UNKNOWN_DEX);
-        await client.query({ ...ENSURE_POOLS, values: [newPools] });
+    // Optimistic first: no savepoints (each costs a round trip per batch), as rows were checked already. A row
+    // the server refuses anyway rolls the group back, and it is written again with a savepoint per batch.
+    for (let careful = false; ; careful = true) {
+      try {
+        await this.writeGroup(client, entries, newPools, careful);
+        break;
+      } catch (err) {
+        const kind = classifyPgError(err);
+        if (!careful && isBadRecord(err) && kind !== 'reconnect') {
+          this.counters.carefulRetries++;
+          await client.query('ROLLBACK').catch(() => this.dropConnection());
+          for (const e of entries) {
+            e.out.inserted = 0;
+            e.out.duplicates = 0;
+            e.out.rejected.length = e.checked;
+            e.serverRejects = 0;
+          }
+          continue;
+        }
+        return this.abandon(client, err);
       }
-      for (const e of entries) await this.writeBatch(client, e);
-      await client.query('COMMIT');
-    } catch (err) {
+    }
+    for (const id of newPools) this.knownPools.add(id);
+    this.acknowledge(entries, performance.now() - t0);
+    return { kind: 'ok' };
+  }
+
+  private async writeGroup(c: pg.Client, entries: GroupEntry[], newPools: string[], careful: boolean): Promise<void> {
+    await c.query('BEGIN');
+    if (newPools.length > 0) {
+      await c.query(ENSURE_UNKNOWN_DEX);
+      await c.query({ ...ENSURE_POOLS, values: [newPools] });
+    }
+    if (careful || !(await copyGroup(this.batchContext, c, entries)))
+      for (const e of entries) {
+        if (careful) await writeBatch(this.batchContext, c, e);
+        else await writeRecords(this.batchContext, c, e, false);
+      }
+    await c.query('COMMIT');
+  }
+
+  /** Nothing of the group is committed: drop or roll back, and say why. */
+  private async abandon(client: pg.Client, err: unknown): Promise<Attempt> {
+    {
       const kind = classifyPgError(err);
       // After a lost connection (or a COMMIT whose outcome is unknown) the client is dropped; a resend is
       // harmless: trades are keyed by id, gaps are unique, cursors only move forward.
@@ -249,9 +276,6 @@ export class PgGroupCommitWriter {
       else await client.query('ROLLBACK').catch(() => this.dropConnection());
       return { kind, err };
     }
-    for (const id of newPools) this.knownPools.add(id);
-    this.acknowledge(entries, performance.now() - t0);
-    return { kind: 'ok' };
   }
 
   private async connection(): Promise<pg.Client> {
@@ -286,104 +310,6 @@ export class PgGroupCommitWriter {
       for (const p of e.q.batch.pools ?? []) if (typeof p?.id === 'string') found.delete(p.id);
     }
     return [...found];
-  }
-
-  /** One batch under its own savepoint; a bad record rolls the batch back and it is written again record by record. */
-  private async writeBatch(c: pg.Client, e: GroupEntry): Promise<void> {
-    await c.query('SAVEPOINT batch');
-    const rejectedBefore = e.out.rejected.length;
-    try {
-      await this.writeRecords(c, e, false);
-    } catch (err) {
-      if (!isBadRecord(err)) throw err;
-      await c.query('ROLLBACK TO SAVEPOINT batch');
-      e.out.inserted = 0;
-      e.out.duplicates = 0;
-      e.out.rejected.length = rejectedBefore;
-      e.serverRejects = 0;
-      await this.writeRecords(c, e, true);
-    }
-    await c.query('RELEASE SAVEPOINT batch');
-  }
-
-  private async writeRecords(c: pg.Client, e: GroupEntry, careful: boolean): Promise<void> {
-    const { batch } = e.q;
-    const one = careful
-      ? (id: unknown, index: number, run: () => Promise<unknown>) => this.guarded(c, e.out, id, index, run)
-      : (_id: unknown, _index: number, run: () => Promise<unknown>) => run();
-    const dexes = batch.dexes ?? [];
-    for (let i = 0; i < dexes.length; i++)
-      await one(dexes[i]?.id, i, () => c.query({ ...UPSERT_DEX, values: dexValues(dexes[i]!) }));
-    const pools = batch.pools ?? [];
-    for (let i = 0; i < pools.length; i++)
-      await one(pools[i]?.id, i, () => c.query({ ...UPSERT_POOL, values: poolValues(pools[i]!) }));
-    const valid = e.flat.length / TRADE_FIELDS;
-    if (valid > 0) {
-      const offsets = Array.from({ length: valid }, (_, i) => i * TRADE_FIELDS);
-      const inserted = careful ? await this.bisect(c, e, offsets) : await this.insertTrades(c, e.flat, offsets);
-      e.out.inserted += inserted;
-    }
-    e.out.duplicates = Math.max(0, valid - e.out.inserted - e.serverRejects);
-    const gaps = batch.gaps ?? [];
-    for (let i = 0; i < gaps.length; i++)
-      await one(gaps[i]?.poolId, i, () => c.query({ ...INSERT_GAP, values: gapValues(gaps[i]!) }));
-    const cursors = batch.cursors ?? [];
-    for (let i = 0; i < cursors.length; i++) {
-      const cursor = cursors[i]!;
-      await one(cursor?.poolId, i, async () => {
-        const r = await c.query({ ...UPSERT_CURSOR, values: cursorValues(cursor, this.options.leaseHolder) });
-        if (r.rowCount === 0) {
-          this.counters.fencedCursors++;
-          this.log.debug({ poolId: cursor.poolId, epoch: cursor.leaseEpoch }, 'cursor not moved: lease no longer held');
-        }
-      });
-    }
-  }
-
-  private async insertTrades(c: pg.Client, flat: unknown[], offsets: number[]): Promise<number> {
-    const r = await c.query({ ...INSERT_TRADES, values: tradeArrays(flat, offsets) });
-    return r.rowCount ?? 0;
-  }
-
-  /** Inserts `offsets` under nested savepoints, halving around the rows the server refuses: O(bad × log n) statements. */
-  private async bisect(c: pg.Client, e: GroupEntry, offsets: number[]): Promise<number> {
-    await c.query('SAVEPOINT rows');
-    try {
-      const n = await this.insertTrades(c, e.flat, offsets);
-      await c.query('RELEASE SAVEPOINT rows');
-      return n;
-    } catch (err) {
-      if (!isBadRecord(err)) throw err;
-      await c.query('ROLLBACK TO SAVEPOINT rows');
-      await c.query('RELEASE SAVEPOINT rows');
-      if (offsets.length === 1) {
-        const at = offsets[0]!;
-        e.out.rejected.push({ id: String(e.flat[at]), reason: reasonOf(err) });
-        e.serverRejects++;
-        return 0;
-      }
-      const mid = offsets.length >> 1;
-      return (await this.bisect(c, e, offsets.slice(0, mid))) + (await this.bisect(c, e, offsets.slice(mid)));
-    }
-  }
-
-  /** One non-trade record under its own savepoint: a bad one is rejected, the rest of the batch goes on. */
-  private async guarded(
-    c: pg.Client,
-    out: BatchOutcome,
-    id: unknown,
-    index: number,
-    run: () => Promise<unknown>,
-  ): Promise<void> {
-    await c.query('SAVEPOINT rec');
-    try {
-      await run();
-    } catch (err) {
-      if (!isBadRecord(err)) throw err;
-      await c.query('ROLLBACK TO SAVEPOINT rec');
-      out.rejected.push({ id: typeof id === 'string' ? id : `#${index}`, reason: reasonOf(err) });
-    }
-    await c.query('RELEASE SAVEPOINT rec');
   }
 
   private acknowledge(entries: GroupEntry[], commitMs: number): void {

@@ -79,6 +79,7 @@ const control: WriterControl = {
         groupCommitMaxRows: s.groupCommitMaxRows,
         lockRetries: s.lockRetries,
         leaseHolder: pg.leaseHolder,
+        writePath: pg.writePath,
       },
       log,
       {

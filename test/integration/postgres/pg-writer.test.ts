@@ -11,8 +11,11 @@ import { runSenders } from '../faults/fault-harness.ts';
 
 const dir = tempDir('gecko-pg-writer-');
 
-async function open(url: string) {
-  const m = new LockOptimizedDatabaseManager({ url }, { deferred: { path: `${dir}/${Math.random()}.spool` } });
+async function open(url: string, writePath: 'copy' | 'unnest' = 'unnest') {
+  const m = new LockOptimizedDatabaseManager(
+    { url, postgresWritePath: writePath },
+    { deferred: { path: `${dir}/${Math.random()}.spool` } },
+  );
   await m.initialize();
   return m;
 }
@@ -93,6 +96,35 @@ describe('PostgreSQL writer', () => {
       const ack = await m.write({ trades: [trade(9)], cursors: [{ ...newer, lastTradeTimestamp: 'yesterday' }] });
       expect(ack.inserted).toBe(1);
       expect(ack.rejected).toEqual([{ id: poolId, reason: expect.stringMatching(/lastTradeTimestamp/) }]);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('COPY path: a group goes in by COPY, counted per batch; a refused row sends it back batch by batch', async () => {
+    const t = await testSchema();
+    const m = await open(t.url, 'copy');
+    try {
+      const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => trade(from + i));
+      // Batches big enough for the COPY path alone; the second repeats two trades of the first.
+      const clean = await Promise.all([
+        m.write({ trades: batch(0, 1000) }),
+        m.write({ trades: [...batch(1000, 998), trade(0), trade(1)] }),
+      ]);
+      expect(clean.map((a) => [a.inserted, a.duplicates])).toEqual([
+        [1000, 0],
+        [998, 2],
+      ]);
+      const bad = await Promise.all([
+        m.write({ trades: batch(3000, 1000) }),
+        m.write({ trades: [...batch(4000, 999), trade(5000, { txHash: 'nul\u0000' })] }),
+      ]);
+      expect(bad.map((a) => [a.inserted, a.duplicates, a.rejected.length])).toEqual([
+        [1000, 0, 0],
+        [999, 0, 1],
+      ]);
+      expect(bad[1]!.rejected[0]!.reason).toMatch(/22021/);
+      expect(await t.count('SELECT count(*)::int AS n FROM trades')).toBe(1000 + 998 + 1000 + 999);
     } finally {
       await m.close();
     }
