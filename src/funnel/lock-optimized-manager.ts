@@ -16,7 +16,6 @@ import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
 import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
 import { DurationHistogram } from '../monitoring/duration-histogram.ts';
 import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import { pgCollectionReads } from '../postgres/pg-collection-reads.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type {
   AckMessage,
@@ -172,6 +171,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     });
     this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
     if (this.settings.postgres) {
+      // Loaded only for PostgreSQL: an SQLite user never loads the pg driver.
+      const { pgCollectionReads } = await import('../postgres/pg-collection-reads.ts');
       this.collectionReads = pgCollectionReads(this.settings.postgres, this.config.poolSize + this.config.maxOverflow);
     } else {
       const readers = new ReaderPool(this.settings, this.config.poolSize, this.config.maxOverflow, this.log);

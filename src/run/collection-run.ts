@@ -10,7 +10,6 @@ import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL, GeckoTerminalClient } from 
 import { GeckoAuthError } from '../gecko/gecko-errors.ts';
 import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
 import type { CollectionFigures, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import { PoolLeases } from '../postgres/pg-leases.ts';
 import { CollectorCounters, type PoolAssignment, PoolLeaseCells, StopFlag } from '../protocol/collector-task.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../sim/gecko-simulator.ts';
@@ -218,8 +217,10 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     });
     cleanups.push(() => threads.destroy());
     const { runs } = threads;
+    // The pg driver loads only for PostgreSQL runs.
+    const PoolLeases = shared ? (await import('../postgres/pg-leases.ts')).PoolLeases : undefined;
     const dealer =
-      shared && cells
+      shared && cells && PoolLeases
         ? new LeasedPoolDealer({
             leases: new PoolLeases(
               shared.postgres,
