@@ -34,7 +34,7 @@ import {
 import type { LatencySummary } from '../src/protocol/messages.ts';
 import type { WriterSettings } from '../src/protocol/writer-settings.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { detectSchemaFlavor, migrate } from '../src/sqlite/schema-migrations.ts';
+import { migrate } from '../src/sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../src/sqlite/sqlite-settings.ts';
 import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/sqlite/trade-statements.ts';
 import { validateTrade } from '../src/trades/trade-validation.ts';
@@ -147,8 +147,8 @@ export function prepareCeilingRows(
   for (let k = 0; k < indices.length; k++) {
     const v = validateTrade(syntheticTrade(indices[k]!, { seed }), k);
     if (!v.ok) throw new Error(`synthetic trade ${indices[k]} failed validation: ${v.reason}`);
-    // The schema is the new-database one (text decimals); runCeiling checks the flavour before binding.
-    rows.push(tradeBindValues('text-decimals', v.row));
+    // The writer's bind values (exact text and numbers): the same layout, prepared ahead of the timed loop.
+    rows.push(tradeBindValues(v.row));
   }
   const funnel: CeilingRows = {
     order: 'funnel',
@@ -219,7 +219,7 @@ export function planCeilingTransactions(
   txRows: number,
   chunkRows: number,
 ): CeilingTransactions {
-  const single = tradeInsertSql('text-decimals', 'INSERT OR IGNORE', 1);
+  const single = tradeInsertSql('INSERT OR IGNORE', 1);
   const cut = single.indexOf(' VALUES ');
   const head = single.slice(0, cut);
   const tuple = single.slice(cut + ' VALUES '.length);
@@ -279,9 +279,6 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
 
   const { db } = openAsWriter(o.dbPath);
   try {
-    const flavor = detectSchemaFlavor(db);
-    if (flavor !== 'text-decimals') throw new Error(`expected a new (text-decimals) schema, found ${flavor}`);
-
     const plan = planCeilingTransactions(db, data, txRows, chunkRows);
     const txMs: number[] = new Array(plan.transactions);
     let inserted = 0;

@@ -18,7 +18,6 @@ import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { componentLogger } from '../src/logging/logger.ts';
 import type { AckMessage, WriterToCollector } from '../src/protocol/messages.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { detectSchemaFlavor } from '../src/sqlite/schema-migrations.ts';
 import { WriteStatements } from '../src/sqlite/trade-statements.ts';
 import { packTrades } from '../src/trades/trade-packing.ts';
 import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
@@ -85,12 +84,7 @@ function engineStepper(
   perStep: number,
 ): Stepper {
   const { db, settings } = openAsWriter(dbPath, { sortGroupById: sort });
-  const engine = new GroupCommitWriter(
-    db,
-    new WriteStatements(db, detectSchemaFlavor(db)),
-    settings,
-    componentLogger('bench-writer'),
-  );
+  const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('bench-writer'));
   // Copies made before any clock runs, as a port delivers one per message: no variant sees strings another touched.
   const own = batches.map((b) => structuredClone(b));
   return {

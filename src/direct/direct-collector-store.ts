@@ -8,7 +8,6 @@ import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '
 import { DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { CursorUpdate, GapRecord } from '../protocol/records.ts';
-import { detectSchemaFlavor } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../sqlite/sqlite-settings.ts';
 import { storedTimestamp, WriteStatements } from '../sqlite/trade-statements.ts';
 import { DirectDatabaseManager } from './direct-manager.ts';
@@ -40,7 +39,7 @@ export class DirectCollectorStore implements CollectorStore {
       });
     }
     applyWriteConnectionSettings(db, settings, 'direct');
-    return new DirectCollectorStore(manager, db, new WriteStatements(db, detectSchemaFlavor(db)));
+    return new DirectCollectorStore(manager, db, new WriteStatements(db));
   }
 
   async writeState(update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] }): Promise<void> {

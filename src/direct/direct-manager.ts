@@ -14,7 +14,7 @@ import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { detectSchemaFlavor, migrate, type SchemaFlavor } from '../sqlite/schema-migrations.ts';
+import { migrate } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
 import {
   CREATED_AT_PARAM,
@@ -45,7 +45,6 @@ export class DirectDatabaseManager implements TradeStore {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private db: Database.Database | undefined;
-  private flavor: SchemaFlavor = 'text-decimals';
   private readonly selectByCount = new Map<number, Database.Statement>();
   private insert: Database.Statement | undefined;
   /** The writer thread's statements, prepared on this connection when metadata is first stored. */
@@ -86,8 +85,7 @@ export class DirectDatabaseManager implements TradeStore {
       migrate(db);
     });
     this.db = db;
-    this.flavor = detectSchemaFlavor(db);
-    this.insert = db.prepare(tradeInsertSql(this.flavor, 'INSERT'));
+    this.insert = db.prepare(tradeInsertSql('INSERT'));
   }
 
   /** The guide's `store_trade_data`: check-then-insert in a deferred transaction, retried on SQLITE_BUSY. */
@@ -120,7 +118,7 @@ export class DirectDatabaseManager implements TradeStore {
    */
   async storePoolMetadata(meta: PoolMetadata): Promise<{ rejected: RejectedRow[] }> {
     const db = this.requireDb();
-    this.statements ??= new WriteStatements(db, this.flavor);
+    this.statements ??= new WriteStatements(db);
     const statements = this.statements;
     const t0 = performance.now();
     const rejected = await this.withLockRetries(() => {
@@ -155,7 +153,7 @@ export class DirectDatabaseManager implements TradeStore {
       for (const row of rows) {
         if (existing.has(row[0])) continue;
         existing.add(row[0]);
-        this.insert!.run(...tradeBindValues(this.flavor, row), { [CREATED_AT_PARAM]: now });
+        this.insert!.run(...tradeBindValues(row), { [CREATED_AT_PARAM]: now });
         inserted++;
       }
       db.exec('COMMIT');

@@ -9,7 +9,7 @@ import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } fr
 import { urlFromDatabasePath } from '../config/database-url.ts';
 import type { ConnectionDescription } from '../protocol/messages.ts';
 import type { LockHolder } from '../sqlite/database-lock.ts';
-import { detectSchemaFlavor, SCHEMA_VERSION, type SchemaFlavor } from '../sqlite/schema-migrations.ts';
+import { SCHEMA_VERSION, type TradesLayout, tradesLayout } from '../sqlite/schema-migrations.ts';
 import { applyReadConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
 import { type GapsReport, gapsReport, type PoolReport, poolReports } from './collection-health.ts';
@@ -72,8 +72,8 @@ export interface DatabaseReport extends DoctorReportSections {
   userVersion: number;
   /** The version this build migrates a database to. */
   schemaVersion: number;
-  /** null when the file has no trades table. */
-  schemaFlavor: SchemaFlavor | null;
+  /** How the trades amounts are declared ('text': the former layout, rebuilt when the collector next opens it); null when the file has no trades table. */
+  schemaFlavor: TradesLayout | null;
   tables: TableRows[];
   files: FileSizes;
   pools: PoolReport[];
@@ -173,9 +173,13 @@ function collect(
     notes.push('no trades table: not a gecko-collector database, or never opened by the collector');
   else if (userVersion < SCHEMA_VERSION) {
     notes.push(
-      `schema version ${userVersion} < ${SCHEMA_VERSION}: the collector migrates the file (adds, never rewrites) the next time it opens it`,
+      `schema version ${userVersion} < ${SCHEMA_VERSION}: the collector migrates the file the next time it opens it`,
     );
   }
+  if (tradesLayout(db) === 'text')
+    notes.push(
+      'trades amounts are stored as TEXT (the former layout): the collector rebuilds them as NUMERIC with their exact text in *_exact columns the next time it opens the file',
+    );
   if (journalMode !== 'wal')
     notes.push(`journal_mode is ${journalMode}: the collector switches the file to WAL when it opens it`);
 
@@ -194,7 +198,7 @@ function collect(
     integrityCheck: quick ? 'quick' : 'full',
     userVersion,
     schemaVersion: SCHEMA_VERSION,
-    schemaFlavor: has.has('trades') ? detectSchemaFlavor(db) : null,
+    schemaFlavor: tradesLayout(db),
     tables,
     files: {
       databaseBytes: fs.statSync(path).size,

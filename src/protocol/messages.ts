@@ -117,7 +117,8 @@ export interface WriterOpenInfo {
   journalMode: string;
   /** SQLite: PRAGMA user_version; PostgreSQL: the newest migration in schema_migrations. */
   userVersion: number;
-  schemaFlavor: 'text-decimals' | 'legacy-numeric' | 'postgres-numeric';
+  /** SQLite: NUMERIC amounts with their exact text beside (*_exact); PostgreSQL: exact numeric columns. */
+  schemaFlavor: 'numeric-exact' | 'postgres-numeric';
   /** The SQLite library's version; on PostgreSQL the server's (`PostgreSQL 15.20`). */
   sqliteVersion: string;
   /** PostgreSQL only: the server's version. */

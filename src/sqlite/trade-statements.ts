@@ -1,66 +1,65 @@
 // The prepared statements of the write path (trades, pools, dexes, cursors, gaps), built once per
-// connection for the schema flavour found, so the hot loop only binds values.
+// connection, so the hot loop only binds values.
 
 import type { Database, Statement } from 'better-sqlite3';
 import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
-import { EXACT_COLUMNS, type SchemaFlavor } from './schema-migrations.ts';
+import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
 
+// The validated row's values (TradeRow order) bind as they are, the amounts' text into the *_exact columns; then
+// the same four amounts as numbers into the NUMERIC columns; created_at last.
 const TRADE_COLUMNS = [
   'id',
   'pool_id',
   'block_number',
   'tx_hash',
   'tx_from_address',
+  ...EXACT_COLUMNS,
+  'side',
+  'block_timestamp',
   'from_token_amount',
   'to_token_amount',
   'price_usd',
   'volume_usd',
-  'side',
-  'block_timestamp',
   'created_at',
 ];
-
-function tradeColumns(flavor: SchemaFlavor): readonly string[] {
-  return flavor === 'legacy-numeric' ? [...TRADE_COLUMNS, ...EXACT_COLUMNS] : TRADE_COLUMNS;
-}
 
 /** The named parameter every row's created_at binds to: one value per statement, not one per row. */
 export const CREATED_AT_PARAM = 'createdAt';
 
 /**
  * An INSERT of `rows` trades in one statement (multi-row VALUES: one VM run instead of `rows`). The trade values
- * bind as anonymous parameters, TRADE_FIELDS per row (plus the exact-text copies on legacy files); created_at binds
- * once, by name (`{ createdAt }`). Plain placeholders only: an expression such as NULLIF(?, '') per value made
- * the whole INSERT measurably slower, so empty optional fields arrive as null, not ''.
+ * bind as anonymous parameters (see appendTradeBindValues); created_at binds once, by name (`{ createdAt }`).
+ * Plain placeholders only: an expression such as NULLIF(?, '') per value made the whole INSERT measurably
+ * slower, so empty optional fields arrive as null, not ''.
  */
-export function tradeInsertSql(flavor: SchemaFlavor, verb = 'INSERT OR IGNORE', rows = 1): string {
-  const cols = tradeColumns(flavor);
-  const tuple = `(${cols.map((c) => (c === 'created_at' ? `@${CREATED_AT_PARAM}` : '?')).join(', ')})`;
-  return `${verb} INTO trades (${cols.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
+export function tradeInsertSql(verb = 'INSERT OR IGNORE', rows = 1): string {
+  const tuple = `(${TRADE_COLUMNS.map((c) => (c === 'created_at' ? `@${CREATED_AT_PARAM}` : '?')).join(', ')})`;
+  return `${verb} INTO trades (${TRADE_COLUMNS.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
 }
 
-/** Anonymous bind values for one trade (see tradeInsertSql): legacy files also get the exact text beside the NUMERIC columns. */
-export function tradeBindValues(flavor: SchemaFlavor, row: TradeRow): unknown[] {
+/** Anonymous bind values for one trade (see tradeInsertSql). */
+export function tradeBindValues(row: TradeRow): unknown[] {
   const out: unknown[] = [];
-  appendTradeBindValues(out, flavor, row, 0);
+  appendTradeBindValues(out, row, 0);
   return out;
 }
 
 /**
  * Appends the anonymous bind values of the validated trade at `values[at … at+10]` (a TradeRow, or a row inside a
- * flat array of them) to a multi-row statement's parameters, without a per-row array.
+ * flat array of them) to a multi-row statement's parameters, without a per-row array: its TRADE_FIELDS values as
+ * they are, then its four amounts as numbers (Number() of a validated decimal: what the NUMERIC columns hold).
  */
-export function appendTradeBindValues(
-  out: unknown[],
-  flavor: SchemaFlavor,
-  values: readonly unknown[],
-  at: number,
-): void {
+export function appendTradeBindValues(out: unknown[], values: readonly unknown[], at: number): void {
   for (let i = at; i < at + TRADE_FIELDS; i++) out.push(values[i]);
-  if (flavor === 'legacy-numeric') out.push(values[at + 5], values[at + 6], values[at + 7], values[at + 8]);
+  out.push(
+    Number(values[at + 5] as string),
+    Number(values[at + 6] as string),
+    Number(values[at + 7] as string),
+    Number(values[at + 8] as string),
+  );
 }
 
 /** A time (default: now) in the stored DATETIME format, UTC `YYYY-MM-DD HH:MM:SS.ffffff`: lexicographic order is time order. */
@@ -79,11 +78,8 @@ export class WriteStatements {
   private readonly upsertCursorStmt: Statement;
   private readonly insertGapStmt: Statement;
 
-  constructor(
-    private readonly db: Database,
-    readonly flavor: SchemaFlavor,
-  ) {
-    this.insertTrade = db.prepare(tradeInsertSql(flavor));
+  constructor(private readonly db: Database) {
+    this.insertTrade = db.prepare(tradeInsertSql());
     this.upsertPoolStmt = db.prepare(`
       INSERT INTO pools (id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at, last_updated, discovery_source, metadata_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -115,7 +111,7 @@ export class WriteStatements {
     if (n === 1) return this.insertTrade;
     let stmt = this.insertManyBySize.get(n);
     if (!stmt) {
-      stmt = this.db.prepare(tradeInsertSql(this.flavor, 'INSERT OR IGNORE', n));
+      stmt = this.db.prepare(tradeInsertSql('INSERT OR IGNORE', n));
       this.insertManyBySize.set(n, stmt);
     }
     return stmt;
@@ -129,7 +125,7 @@ export class WriteStatements {
       p.dexId,
       p.baseTokenId,
       p.quoteTokenId,
-      p.reserveUsd,
+      numericValue(p.reserveUsd),
       p.createdAt === null ? null : (normalizeTimestamp(p.createdAt) ?? p.createdAt),
       now,
       p.discoverySource,

@@ -48,7 +48,7 @@ export function writeGroupRecords(
   sortById: boolean,
 ): void {
   const rows = validGroupRows(group, outcomes, sortById);
-  insertRows(statements, rows, outcomes, now, sortById);
+  insertRows(statements, rows, outcomes, now);
   group.forEach((q, owner) => applyOtherRecords(statements, q.batch, outcomes[owner]!, now));
 }
 
@@ -131,31 +131,17 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknow
  * Inserts runs of rows that belong to the same batch with one multi-row statement each, so `changes` still
  * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
  */
-function insertRows(
-  s: WriteStatements,
-  rows: GroupRows,
-  outcomes: BatchOutcome[],
-  now: string,
-  sortById: boolean,
-): void {
-  const flavor = s.flavor;
+function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[], now: string): void {
   const { values, owners, offsets, order } = rows;
   const named = { [CREATED_AT_PARAM]: now };
-  // In arrival order a run's values are one stretch of its batch's array: bind a copy of that stretch as is.
-  const asStored = !sortById && flavor === 'text-decimals';
   for (let i = 0; i < order.length; ) {
     const owner = owners[order[i]!]!;
     let j = i + 1;
     while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
     const out = outcomes[owner]!;
     const flat = values[owner]!;
-    let params: unknown[];
-    if (asStored) {
-      params = flat.slice(offsets[order[i]!]!, offsets[order[j - 1]!]! + TRADE_FIELDS);
-    } else {
-      params = [];
-      for (let k = i; k < j; k++) appendTradeBindValues(params, flavor, flat, offsets[order[k]!]!);
-    }
+    const params: unknown[] = [];
+    for (let k = i; k < j; k++) appendTradeBindValues(params, flat, offsets[order[k]!]!);
     try {
       const changes = s.insertTrades(j - i).run(params, named).changes;
       out.inserted += changes;
@@ -165,7 +151,7 @@ function insertRows(
       for (let k = i; k < j; k++) {
         const at = offsets[order[k]!]!;
         const one: unknown[] = [];
-        appendTradeBindValues(one, flavor, flat, at);
+        appendTradeBindValues(one, flat, at);
         try {
           if (s.insertTrade.run(one, named).changes === 1) out.inserted++;
           else out.duplicates++;

@@ -19,7 +19,7 @@ import type {
   WriterWiring,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { detectSchemaFlavor, migrate, userVersion } from '../sqlite/schema-migrations.ts';
+import { migrate, userVersion } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
 import { WriteStatements } from '../sqlite/trade-statements.ts';
@@ -52,19 +52,18 @@ const control: WriterControl = {
     }
     const journalMode = applyWriteConnectionSettings(db, s, 'funnel-writer');
     const migrationsApplied = migrate(db);
-    const flavor = detectSchemaFlavor(db);
     outcomes = wiring.outcomes;
     const outcomePort = outcomes;
-    engine = new GroupCommitWriter(db, new WriteStatements(db, flavor), s, log, {
+    engine = new GroupCommitWriter(db, new WriteStatements(db), s, log, {
       ...(wiring.gate ? { gate: BreakerStateView.fromShared(wiring.gate) } : {}),
       ...(outcomePort ? { onOutcome: (o) => outcomePort.postMessage(o) } : {}),
     });
-    log.info({ path: s.path, journalMode, flavor, migrationsApplied }, 'writer open');
+    log.info({ path: s.path, journalMode, migrationsApplied }, 'writer open');
     return {
       engine: 'sqlite',
       journalMode,
       userVersion: userVersion(db),
-      schemaFlavor: flavor,
+      schemaFlavor: 'numeric-exact',
       sqliteVersion: sqliteVersion(db),
       migrationsApplied,
       osThreadId: osThreadId(),

@@ -36,14 +36,14 @@ let fileNo = 0;
 function storeInOrder(batches: readonly ProducerBatch[]): string {
   const file = path.join(dir, `stored-${fileNo++}.db`);
   const { db } = openAsWriter(file);
-  const insert = db.prepare(tradeInsertSql('text-decimals'));
+  const insert = db.prepare(tradeInsertSql());
   const named = { [CREATED_AT_PARAM]: storedTimestamp() };
   db.transaction(() => {
     for (const b of batches) {
       for (const i of b.indices) {
         const v = validateTrade(syntheticTrade(i, { seed: shape.seed }), i);
         if (!v.ok) throw new Error(v.reason);
-        insert.run(tradeBindValues('text-decimals', v.row), named);
+        insert.run(tradeBindValues(v.row), named);
       }
     }
   })();

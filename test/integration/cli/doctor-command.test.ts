@@ -92,7 +92,7 @@ describe('doctor command', () => {
       integrityCheck: 'full',
       userVersion: SCHEMA_VERSION,
       schemaVersion: SCHEMA_VERSION,
-      schemaFlavor: 'text-decimals',
+      schemaFlavor: 'numeric-exact',
       busyTimeoutMs: { collector: 5000, reader: 5000 },
       synchronous: { collector: 'NORMAL' },
       lockErrors: 0,
@@ -186,7 +186,7 @@ describe('doctor command', () => {
     expect(report).toMatchObject({
       journalMode: 'delete',
       userVersion: 0,
-      schemaFlavor: 'legacy-numeric',
+      schemaFlavor: 'numeric-exact',
       integrity: 'ok',
       gaps: { count: 0, latest: [] },
     });

@@ -72,10 +72,16 @@ async function run(args: string[]) {
   return { code, stdout: cap.stdout(), stderr: cap.stderr() };
 }
 
+/** Every stored trade, the amount columns read from their exact text (the *_exact columns). */
 function tradesOf(dbPath: string): Record<string, string | number | null>[] {
   const db = new Database(dbPath, { readonly: true });
   try {
-    return db.prepare('SELECT * FROM trades ORDER BY id').all() as Record<string, string | number | null>[];
+    return db
+      .prepare(
+        `SELECT *, from_token_amount_exact AS from_token_amount, to_token_amount_exact AS to_token_amount,
+           price_usd_exact AS price_usd, volume_usd_exact AS volume_usd FROM trades ORDER BY id`,
+      )
+      .all() as Record<string, string | number | null>[];
   } finally {
     db.close();
   }

@@ -29,7 +29,7 @@ describe('fixture round trip', () => {
       (
         db
           .prepare(
-            'SELECT id, from_token_amount, to_token_amount, price_usd, volume_usd, typeof(price_usd) AS t, side, block_timestamp FROM trades',
+            'SELECT id, from_token_amount_exact AS from_token_amount, to_token_amount_exact AS to_token_amount, price_usd_exact AS price_usd, volume_usd_exact AS volume_usd, price_usd AS price_number, typeof(price_usd) AS t, side, block_timestamp FROM trades',
           )
           .all() as Record<string, string>[]
       ).map((r) => [r.id, r]),
@@ -42,7 +42,9 @@ describe('fixture round trip', () => {
       expect(row.to_token_amount).toBe(a.to_token_amount);
       expect(row.volume_usd).toBe(a.volume_in_usd);
       expect(row.price_usd).toBe(a.kind === 'buy' ? a.price_to_in_usd : a.price_from_in_usd);
-      expect(row.t).toBe('text');
+      // The NUMERIC column holds the number (what SQL compares and the Python ORM reads), the exact text beside it.
+      expect(row.t).toBe('real');
+      expect(row.price_number).toBe(Number(row.price_usd));
       expect(row.side).toBe(a.kind);
       expect(row.block_timestamp).toBe(String(a.block_timestamp).replace('T', ' ').replace('Z', '.000000'));
     }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import { SCHEMA_VERSION } from '../../../src/sqlite/schema-migrations.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
 const LEGACY_ROWS = `
@@ -54,15 +55,15 @@ describe('existing legacy database', () => {
 
     const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(db) });
     const info = await m.initialize();
-    expect(info.schemaFlavor).toBe('legacy-numeric');
-    expect(info.migrationsApplied).toEqual([1, 2, 3]);
+    expect(info.schemaFlavor).toBe('numeric-exact');
+    expect(info.migrationsApplied).toEqual([1, 2, 3, 4]);
     const fresh = [syntheticTrade(1), syntheticTrade(2)];
     const r = await m.storeTradeDataOptimized(fresh);
     expect(r.inserted).toBe(2);
     await m.close();
 
     expect(sqlite3(db, 'PRAGMA journal_mode').trim()).toBe('wal');
-    expect(sqlite3(db, 'PRAGMA user_version').trim()).toBe('3');
+    expect(sqlite3(db, 'PRAGMA user_version').trim()).toBe(String(SCHEMA_VERSION));
     const after = legacyDump(db);
     // Old rows unchanged value for value and type for type; only the two new trades were added.
     for (const line of before.split('\n').filter(Boolean)) expect(after).toContain(line);

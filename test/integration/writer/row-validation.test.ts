@@ -79,7 +79,7 @@ describe('packed batches in the writer (validated in place, one flat array per b
     const db = new Database(p, { readonly: true });
     const rows = db
       .prepare(
-        `SELECT id, pool_id, block_number, tx_hash, from_token_amount, volume_usd, side, block_timestamp FROM trades WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
+        `SELECT id, pool_id, block_number, tx_hash, from_token_amount_exact AS from_token_amount, volume_usd_exact AS volume_usd, side, block_timestamp FROM trades WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
       )
       .all(...ids);
     db.close();

@@ -46,13 +46,14 @@ describe('DirectDatabaseManager.storePoolMetadata', () => {
         { id: 'raydium', name: 'Raydium', network: 'solana' },
       ]);
       const rows = db.prepare('SELECT id, name, reserve_usd, created_at FROM pools ORDER BY id').all();
-      // The upsert keeps a known name when the update has none, as the funnel's writer does.
+      // The upsert keeps a known name when the update has none, as the funnel's writer does; reserve_usd is
+      // NUMERIC(20, 8) as in the Python collector's models: the number.
       expect(rows).toEqual([
-        { id: 'solana_Pool1', name: 'P1 / SOL', reserve_usd: '99.5', created_at: '2025-08-28 12:00:00.000000' },
+        { id: 'solana_Pool1', name: 'P1 / SOL', reserve_usd: 99.5, created_at: '2025-08-28 12:00:00.000000' },
         {
           id: 'solana_Pool3',
           name: 'P3 / SOL',
-          reserve_usd: '12345.678901234567890123',
+          reserve_usd: Number('12345.678901234567890123'),
           created_at: '2025-08-28 12:00:00.000000',
         },
       ]);
