@@ -24,29 +24,46 @@ export interface TradeObject {
 }
 
 const attr = (item: TradeObject) => item.attributes;
+const setAttribute =
+  (key: string, value: unknown) =>
+  (item: TradeObject): undefined => {
+    item.attributes[key] = value;
+  };
 
 /** The 20 bad-row variants (issue 13): each trade of a page that carries one must still be stored. */
 export const BAD_ROW_VARIANTS: readonly BadRowVariant[] = [
   { name: 'missing volume_in_usd', apply: (t) => void delete attr(t).volume_in_usd, accepted: false },
-  { name: 'volume "NaN"', apply: (t) => void (attr(t).volume_in_usd = 'NaN'), accepted: false },
-  { name: 'volume "Infinity"', apply: (t) => void (attr(t).volume_in_usd = 'Infinity'), accepted: false },
-  { name: 'amount "-1.5"', apply: (t) => void (attr(t).from_token_amount = '-1.5'), accepted: false },
-  { name: 'amount "1e5"', apply: (t) => void (attr(t).to_token_amount = '1e5'), accepted: true },
-  { name: 'volume as a number', apply: (t) => void (attr(t).volume_in_usd = 12.5), accepted: false },
-  { name: 'block_number 1e20', apply: (t) => void (attr(t).block_number = 1e20), accepted: false },
-  { name: 'empty tx_hash', apply: (t) => void (attr(t).tx_hash = ''), accepted: true },
-  { name: 'null tx_hash', apply: (t) => void (attr(t).tx_hash = null), accepted: true },
-  { name: 'month 13', apply: (t) => void (attr(t).block_timestamp = '2025-13-01T00:00:00Z'), accepted: false },
-  { name: 'timestamp "yesterday"', apply: (t) => void (attr(t).block_timestamp = 'yesterday'), accepted: false },
-  { name: 'kind "hold"', apply: (t) => void (attr(t).kind = 'hold'), accepted: false },
+  { name: 'volume "NaN"', apply: setAttribute('volume_in_usd', 'NaN'), accepted: false },
+  { name: 'volume "Infinity"', apply: setAttribute('volume_in_usd', 'Infinity'), accepted: false },
+  { name: 'amount "-1.5"', apply: setAttribute('from_token_amount', '-1.5'), accepted: false },
+  { name: 'amount "1e5"', apply: setAttribute('to_token_amount', '1e5'), accepted: true },
+  { name: 'volume as a number', apply: setAttribute('volume_in_usd', 12.5), accepted: false },
+  { name: 'block_number 1e20', apply: setAttribute('block_number', 1e20), accepted: false },
+  { name: 'empty tx_hash', apply: setAttribute('tx_hash', ''), accepted: true },
+  { name: 'null tx_hash', apply: setAttribute('tx_hash', null), accepted: true },
+  { name: 'month 13', apply: setAttribute('block_timestamp', '2025-13-01T00:00:00Z'), accepted: false },
+  { name: 'timestamp "yesterday"', apply: setAttribute('block_timestamp', 'yesterday'), accepted: false },
+  { name: 'kind "hold"', apply: setAttribute('kind', 'hold'), accepted: false },
   { name: 'missing id', apply: (t) => void delete (t as Partial<TradeObject>).id, accepted: false },
-  { name: 'type "pool"', apply: (t) => void (t.type = 'pool'), accepted: false },
-  { name: 'attributes null', apply: (t) => void (t.attributes = null as never), accepted: false },
+  {
+    name: 'type "pool"',
+    apply: (t) => {
+      t.type = 'pool';
+    },
+    accepted: false,
+  },
+  {
+    name: 'attributes null',
+    apply: (t) => {
+      t.attributes = null as never;
+    },
+    accepted: false,
+  },
   { name: 'item null', apply: () => null, accepted: false },
   { name: 'item a string', apply: () => 'trade', accepted: false },
-  { name: 'block_number -1', apply: (t) => void (attr(t).block_number = -1), accepted: false },
-  { name: 'February 30', apply: (t) => void (attr(t).block_timestamp = '2025-02-30T12:00:00Z'), accepted: false },
-  { name: 'price 101 digits', apply: (t) => void (attr(t).price_to_in_usd = '1'.repeat(101)), accepted: false },
+  { name: 'block_number -1', apply: setAttribute('block_number', -1), accepted: false },
+  { name: 'February 30', apply: setAttribute('block_timestamp', '2025-02-30T12:00:00Z'), accepted: false },
+  { name: 'price 101 digits', apply: setAttribute('price_to_in_usd', '1'.repeat(101)), accepted: false },
 ];
 
 export type PoolScript =
