@@ -24,7 +24,8 @@ const batches = new TradeDataBatchProcessor(db, 'production', {
   },
 });
 for (const pool of sim.pools) {
-  const trades = await client.getPoolTrades(sim.network, pool.address); // decimals stay exact strings
+  // Decimals stay exact strings; trades the row checks refuse come back apart, each with its reason.
+  const { trades } = await client.getPoolTrades(sim.network, pool.address);
   await batches.submitTrades(trades).accepted; // waits only when too many trades are pending
 }
 await batches.flushTrades(); // resolves once everything submitted is committed (or spooled)

@@ -66,6 +66,11 @@ flags:
   --poll-interval S        seconds between two polls of one pool (default: ${D.pollIntervalMs / 1000}, the API's cache
                            time; ${D.simulate.pollIntervalMs / 1000} with --simulate)
   --min-volume-usd X       only trades above this USD volume (default: all)
+  --max-response-bytes N   largest API response body accepted; a longer one is cut off while it streams and
+                           counts as an error of that pool's poll (default: ${D.maxResponseBytes}, 4 MiB)
+  --request-timeout S      seconds one API request may take, headers and whole body (default: ${D.requestTimeoutMs / 1000})
+  --max-retry-after S      longest Retry-After waited for; a longer one is cut to it, for the throttled pool only
+                           (default: ${D.maxRetryAfterMs / 1000})
   --simulate               run an in-process GeckoTerminal simulator on 127.0.0.1 and collect from it
   --manager M              funnel (one writer thread) or direct (the old way: a connection per collector)
                            (default: ${D.manager})
@@ -87,7 +92,7 @@ flags:
   -h, --help               this text
 
 environment: GECKO_CONFIG, GECKO_DB_URL, GECKO_API_KEY, GECKO_BASE_URL, GECKO_CALLS_PER_MINUTE, GECKO_NETWORK,
-GECKO_POOLS_FILE, GECKO_COLLECTORS, GECKO_POLL_INTERVAL, GECKO_DURATION, GECKO_MIN_VOLUME_USD,
+GECKO_POOLS_FILE, GECKO_COLLECTORS, GECKO_MAX_RESPONSE_BYTES, GECKO_REQUEST_TIMEOUT, GECKO_MAX_RETRY_AFTER, GECKO_POLL_INTERVAL, GECKO_DURATION, GECKO_MIN_VOLUME_USD,
 GECKO_METRICS_PORT, GECKO_METRICS_HOST, GECKO_HEALTH_PORT, GECKO_LOG_LEVEL, GECKO_LOG_FORMAT.
 
 Logs and the progress line go to stderr (the progress line only on a terminal); the summary to stdout. The
@@ -203,6 +208,9 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
     collectorNice: s.get<number>('collector-nice')!,
     pollIntervalMs: Math.round(s.get<number>('poll-interval')! * 1000),
     callsPerMinute: s.get<number>('calls-per-minute')!,
+    maxResponseBytes: s.get<number>('max-response-bytes')!,
+    requestTimeoutMs: Math.round(s.get<number>('request-timeout')! * 1000),
+    maxRetryAfterMs: Math.round(s.get<number>('max-retry-after')! * 1000),
     ...(simulate ? {} : { baseUrl: s.get<string>('base-url')! }),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),

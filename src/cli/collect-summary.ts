@@ -49,7 +49,11 @@ export function formatSummary(s: CollectionSummary): string {
     ['trades stored (new)', count(s.stored)],
     ['repeats', `${count(s.repeats)} (seen before this poll: not sent again)`],
     ['already stored', `${count(s.storeDuplicates)} (sent; the database had them)`],
-    ['rejected rows', count(s.rejected)],
+    ['rejected rows', `${count(s.rejected)} (refused by the writer)`],
+    [
+      'rejected trades',
+      `${count(s.tradesRejected)} (refused by the row checks on arrival, each logged once; page-mates stored)${s.rejectedByPool.length > 0 ? `: ${s.rejectedByPool.map((p) => `${p.pool} ${count(p.rejected)}`).join(', ')}` : ''}`,
+    ],
     ['gaps', count(s.gaps)],
     ['errors', `${count(s.errors)} (${count(s.badResponses)} malformed responses)`],
     ['lock errors', `${count(s.lockErrors)} (busy retries ${count(s.busyRetries)})`],

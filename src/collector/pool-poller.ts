@@ -1,10 +1,11 @@
-// Polls one collector's group of pools, each no more often than the poll interval: fetch → drop repeats →
-// hand new trades to the batch processor → once they are stored, write the pool's cursor (and any gap).
+// Polls one collector's group of pools, each no more often than the poll interval and each on its own (a
+// slow or failing pool never holds up the others): fetch → count trades the row checks refused → drop
+// repeats → hand new trades to the batch processor → once they are stored, write the pool's cursor (and gap).
 
-import { abortableSleep } from '../common/abortable-sleep.ts';
 import { BatchFailedError } from '../errors.ts';
 import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
+import type { RejectedTrade, TradesPage } from '../gecko/trade-parser.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { CounterName, PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
@@ -33,6 +34,11 @@ export interface PoolPollerOptions {
   pools: readonly PoolAssignment[];
   /** A pool is polled again no sooner than this after its previous response arrived. */
   pollIntervalMs: number;
+  /**
+   * Polls in flight at once (each a different pool; the shared rate limit still paces the requests). Bounds
+   * memory to this many response bodies. Default 8.
+   */
+  maxConcurrentPolls?: number;
   minVolumeUsd?: string;
   trades: TradeSubmitter;
   state: StateSink;
@@ -56,7 +62,10 @@ export interface PoolPollerOptions {
 
 export interface PollOutcome {
   poolId: string;
+  /** Trades in the response that passed the row checks. */
   fetched: number;
+  /** Trades in the response the row checks refused (each logged and counted the first time it is seen). */
+  rejected: number;
   fresh: number;
   repeats: number;
   gap: GapRecord | null;
@@ -74,11 +83,16 @@ interface PoolState {
   chain: Promise<void>;
   /** Bumped when stored trades failed: cursors computed before that must not be written. */
   generation: number;
+  /** Keys of the refused trades already counted (a bad trade comes back in every response of the window). */
+  rejectedKeys: Set<string>;
 }
 
 const noCounters: PollerCounters = { add: () => undefined };
 /** How often a leased poller with nothing it may poll looks again. */
 const LEASE_IDLE_CHECK_MS = 100;
+export const DEFAULT_MAX_CONCURRENT_POLLS = 8;
+/** Refused trades remembered per pool; beyond it the oldest are forgotten (and counted again if they return). */
+const MAX_REJECTED_KEYS = 4096;
 
 function errorCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -95,11 +109,13 @@ export class PoolPoller {
   private readonly log: Logger;
   private readonly now: () => number;
   private authRefused = false;
+  private readonly maxConcurrent: number;
 
   constructor(private readonly options: PoolPollerOptions) {
     this.counters = options.counters ?? noCounters;
     this.log = options.logger ?? componentLogger('pool-poller');
     this.now = options.now ?? Date.now;
+    this.maxConcurrent = Math.max(1, options.maxConcurrentPolls ?? DEFAULT_MAX_CONCURRENT_POLLS);
     this.pools = options.pools.map((assignment) => this.stateFor(assignment));
   }
 
@@ -114,6 +130,7 @@ export class PoolPoller {
       dueAt: 0,
       chain: Promise.resolve(),
       generation: 0,
+      rejectedKeys: new Set(),
     };
     this.byKey.set(assignment.poolId, state);
     this.byKey.set(assignment.address, state);
@@ -157,40 +174,57 @@ export class PoolPoller {
    */
   async run(stop: AbortSignal, requestSignal: AbortSignal = stop): Promise<void> {
     const leased = this.options.leases !== undefined;
+    // Each pool's poll runs on its own: one that trickles or waits out a Retry-After delays only itself.
+    const inFlight = new Map<PoolState, Promise<void>>();
     while (!stop.aborted && !this.authRefused && (leased || this.pools.length > 0)) {
       let next: PoolState | undefined;
-      for (const p of this.pools) if (this.mayPoll(p) && (!next || p.dueAt < next.dueAt)) next = p;
+      if (inFlight.size < this.maxConcurrent)
+        for (const p of this.pools)
+          if (!inFlight.has(p) && this.mayPoll(p) && (!next || p.dueAt < next.dueAt)) next = p;
       if (!next) {
-        // Nothing this process may poll now: wait for a pool (or a renewed lease), or the stop.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, LEASE_IDLE_CHECK_MS);
-          stop.addEventListener('abort', done, { once: true });
-          this.wake = done;
-          function done() {
-            clearTimeout(timer);
-            stop.removeEventListener('abort', done);
-            resolve();
-          }
-        });
-        this.wake = undefined;
+        // Nothing to start now: wait for a poll to end, a pool (or a renewed lease), or the stop.
+        await this.idle(stop, LEASE_IDLE_CHECK_MS);
         continue;
       }
       const wait = Math.min(next.dueAt - this.now(), leased ? LEASE_IDLE_CHECK_MS : Number.POSITIVE_INFINITY);
       if (wait > 0) {
-        try {
-          await abortableSleep(wait, stop);
-        } catch {
-          break;
-        }
+        await this.idle(stop, wait);
+        // A poll may have ended or a pool arrived meanwhile, a leased pool been revoked: look again.
+        continue;
       }
       if (stop.aborted) break;
-      // A leased pool may have been revoked or lapsed during the wait: look again.
-      if (next.dueAt > this.now() || !this.byKey.has(next.assignment.poolId) || !this.mayPoll(next)) continue;
-      await this.pollState(next, requestSignal, stop);
+      const state = next;
+      const poll = this.pollState(state, requestSignal, stop).then(
+        () => undefined,
+        (err: unknown) => this.log.error({ err, poolId: state.assignment.poolId }, 'poll failed unexpectedly'),
+      );
+      inFlight.set(
+        state,
+        poll.finally(() => {
+          inFlight.delete(state);
+          this.wake?.();
+        }),
+      );
     }
+    await Promise.all(inFlight.values());
     // Batches are cut by size or after maxWaitMs; at a stop there is no reason to wait for the timer.
     await this.options.trades.flushTrades?.().catch(() => undefined);
     await this.drain();
+  }
+
+  /** Waits `ms`, or until a poll ends or pools arrive (wake), or the stop. */
+  private idle(stop: AbortSignal, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop.removeEventListener('abort', done);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stop.addEventListener('abort', done, { once: true });
+      this.wake = done;
+    });
   }
 
   /** One poll of one pool (by address or pool id), outside the schedule. */
@@ -215,9 +249,9 @@ export class PoolPoller {
     const poolId = assignment.poolId;
     this.counters.add('polls');
     const call: CallStats = { requests: 0, throttled: 0 };
-    let trades: TradeRecord[];
+    let page: TradesPage;
     try {
-      trades = await this.options.client.getPoolTrades(this.options.network, assignment.address, {
+      page = await this.options.client.getPoolTrades(this.options.network, assignment.address, {
         ...(this.options.minVolumeUsd !== undefined ? { minVolumeUsd: this.options.minVolumeUsd } : {}),
         ...(signal ? { signal } : {}),
         stats: call,
@@ -241,12 +275,25 @@ export class PoolPoller {
           this.log.warn({ err, poolId, code: errorCode(err) }, 'trades poll failed; will retry at the next interval');
         }
       }
-      return { poolId, fetched: 0, fresh: 0, repeats: 0, gap: null, error, committed: Promise.resolve() };
+      return {
+        poolId,
+        fetched: 0,
+        rejected: 0,
+        fresh: 0,
+        repeats: 0,
+        gap: null,
+        error,
+        committed: Promise.resolve(),
+      };
     }
     this.countPoll(assignment, call, true);
     const nowMs = this.now();
     state.dueAt = nowMs + this.options.pollIntervalMs;
-    const result = window.accept(trades, nowMs);
+    const { trades } = page;
+    if (page.rejected.length > 0) this.noteRejected(state, page.rejected);
+    // Refused trades never reach the window: they are not stored, so no cursor may stand on them. The response
+    // size still counts for the gap check (a full response is full whatever its rows were).
+    const result = window.accept(trades, nowMs, trades.length + page.rejected.length);
     this.counters.add('fetched', trades.length);
     this.counters.add('repeats', result.repeats);
     if (result.gap) {
@@ -275,6 +322,7 @@ export class PoolPoller {
     return {
       poolId,
       fetched: trades.length,
+      rejected: page.rejected.length,
       fresh: result.fresh.length,
       repeats: result.repeats,
       gap: result.gap,
@@ -282,7 +330,24 @@ export class PoolPoller {
     };
   }
 
-  private poolCount(assignment: PoolAssignment, name: 'errors' | 'stored', n = 1): void {
+  /** Counts and logs each refused trade the first time the pool's responses carry it. */
+  private noteRejected(state: PoolState, rejected: readonly RejectedTrade[]): void {
+    const poolId = state.assignment.poolId;
+    for (const r of rejected) {
+      if (state.rejectedKeys.has(r.key)) continue;
+      state.rejectedKeys.add(r.key);
+      if (state.rejectedKeys.size > MAX_REJECTED_KEYS)
+        state.rejectedKeys.delete(state.rejectedKeys.values().next().value as string);
+      this.counters.add('tradesRejected');
+      this.poolCount(state.assignment, 'rejected');
+      this.log.warn(
+        { poolId, tradeId: r.id ?? null, index: r.index, reason: r.reason },
+        `trade rejected (not stored, its page-mates are): pool ${poolId}, trade ${r.id ?? '(no id)'} at data[${r.index}]: ${r.reason}`,
+      );
+    }
+  }
+
+  private poolCount(assignment: PoolAssignment, name: 'errors' | 'stored' | 'rejected', n = 1): void {
     if (assignment.index !== undefined) this.options.poolCounters?.add(assignment.index, name, n);
   }
 

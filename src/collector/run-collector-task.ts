@@ -81,7 +81,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
     ...(task.apiKey ? { apiKey: task.apiKey } : {}),
     logger: log,
     ...(task.userAgent ? { userAgent: task.userAgent } : {}),
-    ...(task.requestTimeoutMs !== undefined ? { timeoutMs: task.requestTimeoutMs } : {}),
+    ...task.responseLimits,
   });
 
   let store: CollectorStore | undefined;

@@ -102,8 +102,11 @@ export class TradeWindow {
     return Math.max(fromCursor, this.floorFromEvictions);
   }
 
-  /** Takes one response (newest first, as the API sends it). */
-  accept(trades: readonly TradeRecord[], nowMs: number = Date.now()): WindowResult {
+  /**
+   * Takes one response (newest first, as the API sends it). `responseSize` is how many trades the response
+   * held, refused ones included (default: `trades.length`): a full response proves a gap whatever its rows.
+   */
+  accept(trades: readonly TradeRecord[], nowMs: number = Date.now(), responseSize = trades.length): WindowResult {
     const floor = this.floor();
     const fresh: TradeRecord[] = [];
     let repeats = 0;
@@ -134,14 +137,14 @@ export class TradeWindow {
       before &&
       oldest &&
       oldestMs > before.ms &&
-      (trades.length >= this.fullSize || before.ms < nowMs - this.windowMs)
+      (responseSize >= this.fullSize || before.ms < nowMs - this.windowMs)
     ) {
       gap = {
         poolId: this.poolId,
         gapStart: before.timestamp,
         gapEnd: oldest.blockTimestamp,
         detectedAt: new Date(nowMs).toISOString(),
-        tradesInResponse: trades.length,
+        tradesInResponse: responseSize,
       };
     }
 

@@ -49,6 +49,11 @@ export interface LastRunSnapshot {
   batchFill: LastRunBatchFill | null;
   /** Alerts active at the snapshot. */
   alerts: ActiveAlert[];
+  /**
+   * Trades of API responses the row checks refused, overall and per pool (pools with any); null when the file
+   * holds no collection figures (a build before them, or not a collection run).
+   */
+  rejectedTrades: { total: number; byPool: { pool: string; rejected: number }[] } | null;
   note?: string;
 }
 
@@ -90,6 +95,15 @@ export function lastRunFrom(file: string, m: RunMetricsFile): LastRunSnapshot {
         }
       : null,
     alerts: s ? [...s.alerts] : [],
+    rejectedTrades:
+      s?.collection?.tradesRejected === undefined
+        ? null
+        : {
+            total: s.collection.tradesRejected,
+            byPool: s.collection.pools
+              .filter((p) => (p.rejected ?? 0) > 0)
+              .map((p) => ({ pool: p.pool, rejected: p.rejected ?? 0 })),
+          },
     ...(m.note !== undefined ? { note: m.note } : {}),
   };
 }

@@ -131,6 +131,13 @@ export const lastRunSection: SectionRenderer = (r) => {
       rows.push(['batches cut by', parts.length > 0 ? parts.join(', ') : 'none']);
     }
   }
+  if (lr.rejectedTrades) {
+    const { total, byPool } = lr.rejectedTrades;
+    rows.push([
+      'rejected trades',
+      `${total} (refused on arrival, not stored)${byPool.length > 0 ? `: ${byPool.map((p) => `${p.pool} ${p.rejected}`).join(', ')}` : ''}`,
+    ]);
+  }
   rows.push(['alerts', lr.alerts.length === 0 ? 'none' : lr.alerts.map((a) => `${a.name} (${a.message})`).join('; ')]);
   if (lr.note) rows.push(['note', lr.note]);
   return table(['last run', lr.file], rows);

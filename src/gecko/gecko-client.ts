@@ -1,11 +1,11 @@
-// The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request, per-request timeout
-// joined with the caller's signal, retries with backoff on 5xx/network/timeout, and Retry-After on throttles.
+// The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request, a deadline per attempt
+// covering headers and body, a body size bound enforced while streaming, retries with backoff on
+// 5xx/network/timeout, and a capped Retry-After on throttles.
 
 import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
 import { linkSignals } from '../common/linked-signal.ts';
 import type { Logger } from '../logging/logger.ts';
 import { componentLogger } from '../logging/logger.ts';
-import type { TradeRecord } from '../protocol/records.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
 import {
@@ -13,12 +13,13 @@ import {
   GeckoHttpError,
   GeckoNetworkError,
   GeckoRequestError,
+  GeckoResponseTooLargeError,
   GeckoThrottledError,
   GeckoTimeoutError,
 } from './gecko-errors.ts';
 import { type ParsedPools, parsePoolsBody } from './pool-parser.ts';
 import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
-import { parseTradesBody } from './trade-parser.ts';
+import { parseTradesPage, type TradesPage } from './trade-parser.ts';
 
 export const GECKO_API_BASE_URL = 'https://api.geckoterminal.com/api/v2';
 /** CoinGecko's paid API: the same on-chain data, the key in the `x-cg-pro-api-key` header. */
@@ -27,6 +28,12 @@ export const API_KEY_HEADER = 'x-cg-pro-api-key';
 export const GECKO_ACCEPT = 'application/json;version=20230302';
 export const MAX_MULTI_POOLS = 30;
 const POOL_INCLUDE = 'base_token,quote_token,dex';
+/** The largest real response is ~150 KB: 4 MiB leaves room and bounds what a hostile server can make us hold. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+/** How long one throttle reply holds off every thread sharing the limit (the throttled call waits on its own). */
+export const DEFAULT_MAX_SHARED_PAUSE_MS = 5_000;
 
 export interface GeckoClientOptions {
   /** Every HTTP request (retries included) first takes one slot from it. Share one across threads. */
@@ -35,16 +42,24 @@ export interface GeckoClientOptions {
   baseUrl?: string;
   /** A CoinGecko API key: sent in the `x-cg-pro-api-key` header, never logged or put in an error. */
   apiKey?: string;
-  /** Per attempt, covering connect, headers and body. Default 15 s. */
+  /** Per attempt, covering connect, headers and the whole body. Default 15 s. */
   timeoutMs?: number;
+  /** A body longer than this is cut off while streaming (GeckoResponseTooLargeError). Default 4 MiB. */
+  maxResponseBytes?: number;
   /** Extra attempts after a 5xx, network error or timeout. Default 3. */
   maxRetries?: number;
   /** Extra attempts after a throttle. Default 5. */
   maxThrottleRetries?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** A Retry-After longer than this is cut to it. Default 5 min. */
+  /** A Retry-After longer than this is cut to it (and said so in the log). Default 60 s. */
   maxRetryAfterMs?: number;
+  /**
+   * A throttle pauses the limit shared with other threads for at most this long; the throttled call itself
+   * waits the (capped) Retry-After. When the whole host throttles, every call gets its own 429 and waits.
+   * Default 5 s.
+   */
+  maxSharedPauseMs?: number;
   sleep?: Sleep;
   random?: () => number;
   fetch?: typeof fetch;
@@ -124,6 +139,8 @@ export class GeckoTerminalClient {
   private readonly maxThrottleRetries: number;
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly maxRetryAfterMs: number;
+  private readonly maxSharedPauseMs: number;
+  private readonly maxResponseBytes: number;
   private readonly sleep: Sleep;
   private readonly random: () => number;
   private readonly fetchImpl: typeof fetch;
@@ -144,23 +161,24 @@ export class GeckoTerminalClient {
       ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}),
       ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
     };
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxThrottleRetries = options.maxThrottleRetries ?? 5;
     this.backoff = { baseMs: options.backoffBaseMs ?? 1000, maxMs: options.backoffMaxMs ?? 30_000 };
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.maxSharedPauseMs = options.maxSharedPauseMs ?? DEFAULT_MAX_SHARED_PAUSE_MS;
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.fetchImpl = options.fetch ?? fetch;
     this.log = options.logger ?? componentLogger('gecko-client');
   }
 
-  /** The last 300 trades of the past 24 h, newest first (GeckoTerminal has no paging or `since`). */
-  async getPoolTrades(
-    network: string,
-    poolAddress: string,
-    options: TradesRequestOptions = {},
-  ): Promise<TradeRecord[]> {
+  /**
+   * The last 300 trades of the past 24 h, newest first (GeckoTerminal has no paging or `since`): the trades
+   * that passed the row checks, and those rejected with their reasons.
+   */
+  async getPoolTrades(network: string, poolAddress: string, options: TradesRequestOptions = {}): Promise<TradesPage> {
     const path = `/networks/${pathSegment(network, 'network')}/pools/${pathSegment(poolAddress, 'pool address')}/trades`;
     const query = new URLSearchParams();
     if (options.minVolumeUsd !== undefined) {
@@ -171,7 +189,7 @@ export class GeckoTerminalClient {
         );
       query.set('trade_volume_in_usd_greater_than', min);
     }
-    return this.get(path, query, options, (body) => parseTradesBody(body, { network, poolAddress }));
+    return this.get(path, query, options, (body) => parseTradesPage(body, { network, poolAddress }));
   }
 
   async getTopPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {
@@ -266,14 +284,20 @@ export class GeckoTerminalClient {
             outcome.retryAfterMs,
           );
         }
-        const wait = Math.min(
-          this.maxRetryAfterMs,
-          outcome.retryAfterMs ?? backoffDelayMs(throttles, this.backoff, this.random),
-        );
+        const asked = outcome.retryAfterMs;
+        const wait = Math.min(this.maxRetryAfterMs, asked ?? backoffDelayMs(throttles, this.backoff, this.random));
         throttles++;
-        this.log.warn({ url, waitMs: wait, retryAfterMs: outcome.retryAfterMs }, 'throttled by GeckoTerminal, waiting');
-        // The limit is shared, so is the penalty: every thread holds off, not just this one.
-        this.limiter.pause?.(wait);
+        if (asked !== undefined && asked > this.maxRetryAfterMs) {
+          this.log.warn(
+            { url, retryAfterMs: asked, waitMs: wait },
+            `throttled by GeckoTerminal with Retry-After ${Math.round(asked / 1000)} s, longer than the ${Math.round(this.maxRetryAfterMs / 1000)} s cap (--max-retry-after): this call waits ${Math.round(wait / 1000)} s, the other pools go on`,
+          );
+        } else {
+          this.log.warn({ url, waitMs: wait, retryAfterMs: asked }, 'throttled by GeckoTerminal, waiting');
+        }
+        // The limit is shared: every thread holds off a moment (a burst draws throttles), but only this call
+        // waits out the Retry-After. If the whole host throttles, every call gets its own reply and waits.
+        this.limiter.pause?.(Math.min(wait, this.maxSharedPauseMs));
         await this.sleep(wait, signal);
         continue;
       }
@@ -316,12 +340,15 @@ export class GeckoTerminalClient {
 
   private async attempt(url: string, signal: AbortSignal | undefined): Promise<Attempt> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    const linked = linkSignals([signal, timeout]);
+    // Cut by the caller, the deadline, or a body over the bound.
+    const cut = new AbortController();
+    const linked = linkSignals([signal, timeout, cut.signal]);
     let response: Response;
-    let body: string;
+    let body: string | { tooLarge: number };
     try {
       response = await this.fetchImpl(url, { headers: this.headers, signal: linked.signal });
-      body = await response.text();
+      body = await readBounded(response, this.maxResponseBytes);
+      if (typeof body !== 'string') cut.abort(new Error('response body over the size bound'));
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (timeout.aborted) return { kind: 'timeout' };
@@ -329,6 +356,7 @@ export class GeckoTerminalClient {
     } finally {
       linked.dispose();
     }
+    if (typeof body !== 'string') throw new GeckoResponseTooLargeError(url, this.maxResponseBytes, body.tooLarge);
     const retryAfterMs = () => parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
     if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
     if (response.status === 401 || response.status === 403) throw new GeckoAuthError(response.status, this.keyed, url);
@@ -343,4 +371,31 @@ export class GeckoTerminalClient {
     if (isThrottleBody(body)) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
     return { kind: 'ok', body };
   }
+}
+
+/**
+ * The body as text, or how far it got once it passed `maxBytes` (a declared Content-Length over the bound is
+ * refused before reading): a body that never ends, or a huge one, costs at most `maxBytes` of memory.
+ */
+async function readBounded(response: Response, maxBytes: number): Promise<string | { tooLarge: number }> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return { tooLarge: declared };
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { tooLarge: size };
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }

@@ -63,6 +63,21 @@ export class GeckoThrottledError extends GeckoCollectorError {
   }
 }
 
+/** The body grew past the size bound while streaming: the request was cut there and is not retried. */
+export class GeckoResponseTooLargeError extends GeckoCollectorError {
+  readonly code = 'GECKO_RESPONSE_TOO_LARGE';
+  constructor(
+    readonly url: string,
+    readonly limitBytes: number,
+    /** Bytes received (or declared by Content-Length) when it was cut. */
+    readonly receivedBytes: number,
+  ) {
+    super(
+      `GeckoTerminal response is larger than the ${limitBytes}-byte bound (cut at ${receivedBytes} bytes; raise --max-response-bytes if real responses are this big): ${url}`,
+    );
+  }
+}
+
 /** Every attempt ran past the per-request timeout. */
 export class GeckoTimeoutError extends GeckoCollectorError {
   readonly code = 'GECKO_TIMEOUT';

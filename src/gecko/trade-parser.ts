@@ -1,7 +1,10 @@
 // Turns a GeckoTerminal trades response (JSON:API) into TradeRecords, keeping every decimal as the exact
-// string received and refusing a malformed body with an error that names the pool, trade index and field.
+// string received. Only an unreadable envelope (not JSON, no data array) rejects the page; each trade is
+// checked on its own with the writer's row checks, so one bad trade is rejected with its reason and its
+// page-mates go on, and the collector never sends a row the writer would refuse.
 
 import type { TradeRecord, TradeSide } from '../protocol/records.ts';
+import { validateTrade } from '../trades/trade-validation.ts';
 import { JsonReader } from './json-reader.ts';
 
 export interface TradeParseContext {
@@ -9,55 +12,147 @@ export interface TradeParseContext {
   poolAddress: string;
 }
 
-const SIDES: readonly TradeSide[] = ['buy', 'sell'];
+/** A trade of a page that was not taken. */
+export interface RejectedTrade {
+  /** Its position in `data`. */
+  index: number;
+  /** The trade's id when it has a readable one. */
+  id: string | undefined;
+  /** What is wrong, naming the field (`volumeUsd is "NaN" (string), expected …`). */
+  reason: string;
+  /**
+   * Stable across responses (the id, or the item's own text when it has none): the same bad trade comes back in
+   * every later response of the 300-trade window, and is counted once by it.
+   */
+  key: string;
+}
+
+/** A trades response split into the trades that passed the row checks and those that did not. */
+export interface TradesPage {
+  trades: TradeRecord[];
+  rejected: RejectedTrade[];
+}
+
+export type TradeItemResult = { ok: true; trade: TradeRecord } | { ok: false; rejected: RejectedTrade };
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const MAX_KEY = 240;
 
 export function poolIdOf(network: string, poolAddress: string): string {
   return `${network}_${poolAddress}`;
 }
 
-/** Parses the raw response text. */
-export function parseTradesBody(body: string, context: TradeParseContext): TradeRecord[] {
+function readerFor(context: TradeParseContext): { reader: JsonReader; poolId: string } {
   const poolId = poolIdOf(context.network, context.poolAddress);
-  const reader = new JsonReader(`trades of pool ${poolId}`);
-  return readTrades(reader, reader.parse(body), poolId);
+  return { reader: new JsonReader(`trades of pool ${poolId}`), poolId };
 }
 
-/** Parses an already-decoded document (e.g. from a fixture file). */
+/** Parses the raw response text; GeckoTerminalError only when the envelope itself is unreadable. */
+export function parseTradesPage(body: string, context: TradeParseContext): TradesPage {
+  const { reader, poolId } = readerFor(context);
+  return splitTrades(reader, reader.parse(body), poolId);
+}
+
+/** Parses an already-decoded document (e.g. from a fixture file), splitting it like parseTradesPage. */
+export function readTradesPage(document: unknown, context: TradeParseContext): TradesPage {
+  const { reader, poolId } = readerFor(context);
+  return splitTrades(reader, document, poolId);
+}
+
+/**
+ * A document whose every trade must be good (fixtures, tests): the first rejected trade throws its
+ * GeckoTerminalError, naming `data[i]` and the reason.
+ */
 export function parseTradesDocument(document: unknown, context: TradeParseContext): TradeRecord[] {
-  const poolId = poolIdOf(context.network, context.poolAddress);
-  return readTrades(new JsonReader(`trades of pool ${poolId}`), document, poolId);
+  const { reader, poolId } = readerFor(context);
+  const page = splitTrades(reader, document, poolId);
+  const first = page.rejected[0];
+  if (first) reader.fail(`data[${first.index}]`, `is not a valid trade: ${first.reason}`);
+  return page.trades;
 }
 
-function readTrades(reader: JsonReader, document: unknown, poolId: string): TradeRecord[] {
+function splitTrades(reader: JsonReader, document: unknown, poolId: string): TradesPage {
   const root = reader.object(document, undefined);
   const data = reader.arrayAt(root, '', 'data');
-  return data.map((item, index) => readTrade(reader, item, `data[${index}]`, poolId));
+  const out: TradesPage = { trades: [], rejected: [] };
+  for (let index = 0; index < data.length; index++) {
+    const result = readTradeItem(data[index], index, poolId);
+    if (result.ok) out.trades.push(result.trade);
+    else out.rejected.push(result.rejected);
+  }
+  return out;
 }
 
-function readTrade(reader: JsonReader, item: unknown, path: string, poolId: string): TradeRecord {
-  const trade = reader.object(item, path);
-  const id = reader.string(trade, path, 'id');
-  if (trade.type !== undefined && trade.type !== 'trade')
-    reader.fail(`${path}.type`, `must be "trade", got ${JSON.stringify(trade.type)}`);
-  const at = `${path}.attributes`;
-  const attributes = reader.objectAt(trade, path, 'attributes');
-  const side = reader.oneOf(attributes, at, 'kind', SIDES);
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value);
+  return `${text.length > 40 ? `${text.slice(0, 40)}…` : text} (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
+}
+
+function keyOf(item: unknown, id: string | undefined): string {
+  if (id !== undefined) return id;
+  let text: string;
+  try {
+    text = JSON.stringify(item) ?? String(item);
+  } catch {
+    text = String(item);
+  }
+  return `#${text.length > MAX_KEY ? `${text.slice(0, MAX_KEY)}…${text.length}` : text}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** One item of `data`: the trade, or why it is not one. Never throws. */
+export function readTradeItem(item: unknown, index: number, poolId: string): TradeItemResult {
+  const rawId = isObject(item) ? item.id : undefined;
+  const id = typeof rawId === 'string' && rawId !== '' ? rawId : undefined;
+  const reject = (reason: string): TradeItemResult => ({
+    ok: false,
+    rejected: { index, id, reason, key: keyOf(item, id) },
+  });
+  if (!isObject(item)) return reject(`item is ${describe(item)}, expected a trade object`);
+  if (item.type !== undefined && item.type !== 'trade')
+    return reject(`type is ${describe(item.type)}, expected "trade"`);
+  const a = item.attributes;
+  if (!isObject(a)) return reject(`attributes is ${describe(a)}, expected an object`);
+  const side = a.kind;
   // The pool's base token is what a buy receives and a sell gives away.
-  const priceUsd =
-    side === 'buy'
-      ? reader.decimal(attributes, at, 'price_to_in_usd')
-      : reader.decimal(attributes, at, 'price_from_in_usd');
-  return {
-    id,
+  const priceUsd = side === 'buy' ? a.price_to_in_usd : side === 'sell' ? a.price_from_in_usd : '0';
+  const candidate = {
+    id: rawId,
     poolId,
-    blockNumber: reader.integer(attributes, at, 'block_number'),
-    txHash: reader.string(attributes, at, 'tx_hash'),
-    txFromAddress: reader.string(attributes, at, 'tx_from_address'),
-    fromTokenAmount: reader.decimal(attributes, at, 'from_token_amount'),
-    toTokenAmount: reader.decimal(attributes, at, 'to_token_amount'),
+    blockNumber: a.block_number,
+    txHash: a.tx_hash,
+    txFromAddress: a.tx_from_address,
+    fromTokenAmount: a.from_token_amount,
+    toTokenAmount: a.to_token_amount,
     priceUsd,
-    volumeUsd: reader.decimal(attributes, at, 'volume_in_usd'),
+    volumeUsd: a.volume_in_usd,
     side,
-    blockTimestamp: reader.isoTimestamp(attributes, at, 'block_timestamp'),
+    blockTimestamp: a.block_timestamp,
+  };
+  const checked = validateTrade(candidate, index);
+  if (!checked.ok) return reject(checked.reason);
+  const [, , blockNumber, txHash, txFromAddress, fromTokenAmount, toTokenAmount, price, volumeUsd, , stored] =
+    checked.row;
+  const rawTimestamp = a.block_timestamp as string;
+  return {
+    ok: true,
+    trade: {
+      id: rawId as string,
+      poolId,
+      blockNumber,
+      txHash,
+      txFromAddress,
+      fromTokenAmount,
+      toTokenAmount,
+      priceUsd: price,
+      volumeUsd,
+      side: side as TradeSide,
+      // As received when it is the API's ISO form; otherwise the normalized UTC form the writer stores.
+      blockTimestamp: ISO_UTC.test(rawTimestamp) ? rawTimestamp : stored,
+    },
   };
 }

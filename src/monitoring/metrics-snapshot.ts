@@ -76,6 +76,8 @@ export interface PoolFigures {
   errors: number;
   /** New trades of the pool committed. */
   stored: number;
+  /** Trades of its responses the row checks refused, each counted once (absent in files of older builds). */
+  rejected?: number;
   /** Epoch ms of the last successful poll; null before the first. */
   lastSuccessAt: number | null;
 }
@@ -94,6 +96,8 @@ export interface CollectionFigures {
   pollErrors: number;
   malformedResponses: number;
   tradesFetched: number;
+  /** Trades of readable responses the row checks refused (absent in files of older builds). */
+  tradesRejected?: number;
   repeats: number;
   gaps: number;
   pools: PoolFigures[];

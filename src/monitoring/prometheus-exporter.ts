@@ -84,6 +84,11 @@ const COLLECTION_COUNTERS: ReadonlyArray<readonly [name: string, help: string, p
   ],
   ['gecko_trades_fetched_total', 'Trades in API responses, repeats included.', (c) => c.tradesFetched],
   [
+    'gecko_trades_rejected_total',
+    'Trades of API responses refused by the row checks (not stored; each counted once).',
+    (c) => c.tradesRejected ?? 0,
+  ],
+  [
     'gecko_trade_repeats_total',
     'Trades dropped as seen before (earlier response, before the cursor).',
     (c) => c.repeats,
@@ -102,6 +107,11 @@ const POOL_COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: P
   ['gecko_pool_throttled_total', 'Throttle replies to requests for the pool.', (p) => p.throttled],
   ['gecko_pool_errors_total', 'Failed polls of the pool and failed writes of its trades.', (p) => p.errors],
   ['gecko_pool_trades_stored_total', 'New trades of the pool committed to the database.', (p) => p.stored],
+  [
+    'gecko_pool_trades_rejected_total',
+    "Trades of the pool's responses refused by the row checks (not stored; each counted once).",
+    (p) => p.rejected ?? 0,
+  ],
 ];
 
 const BREAKER_STATES = Object.values(BreakerState);

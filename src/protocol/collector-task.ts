@@ -66,6 +66,16 @@ export class PoolLeaseCells {
     return (this.cells[slot] ?? 0) > at;
   }
 }
+/** Bounds on every API call (GeckoClientOptions of the same names). */
+export interface ResponseLimits {
+  /** Body bytes, enforced while streaming. */
+  maxResponseBytes: number;
+  /** One attempt: connect, headers and the whole body. */
+  timeoutMs: number;
+  /** The longest Retry-After waited for. */
+  maxRetryAfterMs: number;
+}
+
 export interface CollectorTask {
   collectorId: number;
   network: string;
@@ -106,8 +116,8 @@ export interface CollectorTask {
   leases?: { control: MessagePort; cells: SharedArrayBuffer };
   /** User-Agent of this collector's API requests. */
   userAgent?: string;
-  /** Test hook: the pool-level request timeout of the GeckoTerminal client. */
-  requestTimeoutMs?: number;
+  /** Body size, deadline and Retry-After bounds of this collector's API calls. Default: the client's defaults. */
+  responseLimits?: ResponseLimits;
   /** Where and at which level the thread logs (its port goes in the transfer list). */
   log?: ThreadLogLink;
 }
@@ -145,8 +155,10 @@ export const COUNTER_NAMES = [
   /** Rows the store rejected as invalid. */
   'rejected',
   'gaps',
-  /** Malformed response bodies (GeckoTerminalError). */
+  /** Malformed response bodies (GeckoTerminalError): an unreadable envelope, the whole page refused. */
   'badResponses',
+  /** Trades of readable responses the row checks refused (not stored, counted once each); page-mates went on. */
+  'tradesRejected',
   /** Polls that failed (bad bodies included) and batches that could not be stored. */
   'errors',
   /** Trades handed to the batch processor and not yet acked (a gauge). */

@@ -13,6 +13,8 @@ export const POOL_COUNTER_NAMES = [
   'errors',
   /** New trades of the pool committed to the database (acked). */
   'stored',
+  /** Trades of the pool's responses the row checks refused, each counted once. */
+  'rejected',
   /** Epoch ms of the pool's last successful poll; 0 before the first one. */
   'lastSuccessAt',
 ] as const;

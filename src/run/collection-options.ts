@@ -5,7 +5,13 @@ import { checkNice, DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts'
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { ConfigError } from '../errors.ts';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from '../gecko/gecko-client.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { ResponseLimits } from '../protocol/collector-task.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { metricsFilePath } from './metrics-file.ts';
@@ -36,6 +42,9 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   metricsHost: '127.0.0.1',
   metricsFileIntervalMs: 5000,
   leaseTtlMs: 30_000,
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
 });
 
 export interface CollectionOptions {
@@ -92,6 +101,12 @@ export interface CollectionOptions {
    */
   apiKey?: string;
   minVolumeUsd?: string;
+  /** A response body longer than this is cut off while streaming (an error of that pool's poll). Default 4 MiB. */
+  maxResponseBytes?: number;
+  /** One API request, headers and whole body, must end within this. Default 15 s. */
+  requestTimeoutMs?: number;
+  /** A longer Retry-After is cut to this, for the throttled pool only (logged). Default 60 s. */
+  maxRetryAfterMs?: number;
   /** Start an in-process GeckoTerminal simulator and collect from it (defaults tuned for short runs). */
   simulate?: boolean | GeckoSimulatorOptions;
   /** Fetch and store the pools' metadata (pools/dexes tables) before collecting. Default true. */
@@ -130,6 +145,8 @@ export interface RunSettings {
   metricsFileIntervalMs: number;
   collectorNice: number;
   leaseTtlMs: number;
+  /** What every API call of the run may take: body size, time, Retry-After. */
+  responseLimits: ResponseLimits;
 }
 
 export function positiveInt(field: string, v: number | undefined, fallback: number, min = 1): number {
@@ -203,5 +220,15 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     metricsFileIntervalMs,
     collectorNice,
     leaseTtlMs: positiveInt('leaseTtlMs', options.leaseTtlMs, COLLECTION_DEFAULTS.leaseTtlMs, 200),
+    responseLimits: {
+      maxResponseBytes: positiveInt(
+        'maxResponseBytes',
+        options.maxResponseBytes,
+        COLLECTION_DEFAULTS.maxResponseBytes,
+        1024,
+      ),
+      timeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, COLLECTION_DEFAULTS.requestTimeoutMs, 1),
+      maxRetryAfterMs: positiveInt('maxRetryAfterMs', options.maxRetryAfterMs, COLLECTION_DEFAULTS.maxRetryAfterMs, 0),
+    },
   };
 }

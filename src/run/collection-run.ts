@@ -98,7 +98,12 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const network = simulator?.network ?? options.network ?? COLLECTION_DEFAULTS.network;
     const apiKey = options.apiKey || undefined;
     const baseUrl = options.baseUrl ?? simulator?.baseUrl ?? (apiKey ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL);
-    const client = new GeckoTerminalClient({ rateLimiter: limiter, baseUrl, ...(apiKey ? { apiKey } : {}) });
+    const client = new GeckoTerminalClient({
+      rateLimiter: limiter,
+      baseUrl,
+      ...(apiKey ? { apiKey } : {}),
+      ...settings.responseLimits,
+    });
 
     const db =
       manager === 'funnel'
@@ -312,6 +317,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           counters: c,
           lock,
           failures: outcomes.failures,
+          poolFigures: monitor.pools(),
           simulator: simCheck,
           authRefused:
             authStatus === undefined

@@ -36,6 +36,7 @@ export function collectorTask(
     maxInFlight: settings.maxInFlight,
     stopGraceMs: options.stopGraceMs ?? COLLECTION_DEFAULTS.stopGraceMs,
     nice: settings.collectorNice,
+    responseLimits: settings.responseLimits,
     ...(options.minVolumeUsd !== undefined ? { minVolumeUsd: options.minVolumeUsd } : {}),
   };
 }

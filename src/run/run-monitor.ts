@@ -66,6 +66,7 @@ export class RunMonitor {
         throttled: p.throttled,
         errors: p.errors,
         stored: p.stored,
+        rejected: p.rejected,
         lastSuccessAt: p.lastSuccessAt > 0 ? p.lastSuccessAt : null,
       };
     });
@@ -84,6 +85,7 @@ export class RunMonitor {
       pollErrors: c.errors,
       malformedResponses: c.badResponses,
       tradesFetched: c.fetched,
+      tradesRejected: c.tradesRejected,
       repeats: c.repeats,
       gaps: c.gaps,
       pools: this.pools(),

@@ -2,7 +2,7 @@
 // lock figures from the funnel or the collectors' own connections, and the summary returned to the caller.
 
 import type { GeckoClientStats } from '../gecko/gecko-client.ts';
-import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import type { CollectorMetricsSnapshot, PoolFigures } from '../monitoring/metrics-snapshot.ts';
 import {
   type CollectorCounters,
   type CollectorResult,
@@ -54,7 +54,15 @@ export interface CollectionSummary {
   duplicates: number;
   repeats: number;
   storeDuplicates: number;
+  /** Rows the store refused (the writer's row checks). */
   rejected: number;
+  /**
+   * Trades of API responses the collector's row checks refused (the same checks the writer runs), each counted
+   * once: not stored, their page-mates were.
+   */
+  tradesRejected: number;
+  /** Those per pool, for the pools that had any. */
+  rejectedByPool: { pool: string; rejected: number }[];
   gaps: number;
   badResponses: number;
   errors: number;
@@ -141,6 +149,8 @@ type RunFacts = Pick<
 >;
 
 export interface SummaryInput extends RunFacts {
+  /** Each pool's figures at the end (its refused trades go into the summary). */
+  poolFigures?: readonly PoolFigures[];
   counters: CounterSnapshot;
   lock: LockFigures;
   failures: string[];
@@ -187,6 +197,10 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     repeats: c.repeats,
     storeDuplicates: c.storeDuplicates,
     rejected: c.rejected,
+    tradesRejected: c.tradesRejected,
+    rejectedByPool: (input.poolFigures ?? [])
+      .filter((p) => (p.rejected ?? 0) > 0)
+      .map((p) => ({ pool: p.pool, rejected: p.rejected ?? 0 })),
     gaps: c.gaps,
     badResponses: c.badResponses,
     errors: c.errors,

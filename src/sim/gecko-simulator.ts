@@ -125,8 +125,12 @@ function errorReply(status: number, title: string): Reply {
   return { status, body: JSON.stringify({ errors: [{ status: String(status), title }] }) };
 }
 
-/** Broken bodies of the kinds a parser must refuse, rotated so a run sees each one. */
-function malformedBody(body: string, variant: number, isTrades: boolean): string {
+/**
+ * Broken bodies of the kinds a parser must refuse, rotated so a run sees each one: an unreadable envelope, or
+ * (variants 3–5 of trades) one broken trade whose page-mates are still good (`firstBroken`).
+ */
+function malformedBody(body: string, variant: number, isTrades: boolean): { body: string; firstBroken: boolean } {
+  const out = (text: string, firstBroken = false) => ({ body: text, firstBroken });
   const doc = JSON.parse(body) as {
     data: Array<{ attributes: Record<string, unknown>; relationships?: Record<string, unknown> }>;
   };
@@ -134,21 +138,21 @@ function malformedBody(body: string, variant: number, isTrades: boolean): string
   const kinds = isTrades ? 6 : 4;
   switch (first ? variant % kinds : variant % 3) {
     case 0:
-      return body.slice(0, Math.max(1, Math.floor(body.length / 2)));
+      return out(body.slice(0, Math.max(1, Math.floor(body.length / 2))));
     case 1:
-      return '<html><body><h1>502 Bad Gateway</h1></body></html>';
+      return out('<html><body><h1>502 Bad Gateway</h1></body></html>');
     case 2:
-      return JSON.stringify({ data: { oops: true } });
+      return out(JSON.stringify({ data: { oops: true } }));
     case 3:
       if (isTrades) first!.attributes.block_number = String(first!.attributes.block_number);
       else delete first!.relationships?.dex;
-      return JSON.stringify(doc);
+      return out(JSON.stringify(doc), isTrades);
     case 4:
-      delete first!.attributes.tx_hash;
-      return JSON.stringify(doc);
+      first!.attributes.volume_in_usd = 'NaN';
+      return out(JSON.stringify(doc), true);
     default:
       first!.attributes.kind = 'swap';
-      return JSON.stringify(doc);
+      return out(JSON.stringify(doc), true);
   }
 }
 
@@ -291,7 +295,10 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
     const good = answer(found, url.searchParams);
     if (good.status === 200 && malformedDraw < faults.malformedRate) {
       stats.faults.malformed++;
-      return { status: 200, body: malformedBody(good.body, malformedCount++, found.kind === 'trades') };
+      const bad = malformedBody(good.body, malformedCount++, found.kind === 'trades');
+      // One broken trade: the rest of the page was served (a collector stores them).
+      const rest = bad.firstBroken ? good.trades?.slice(1) : undefined;
+      return { status: 200, body: bad.body, ...(rest ? { trades: rest } : {}) };
     }
     return good;
   }

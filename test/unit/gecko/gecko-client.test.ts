@@ -92,7 +92,7 @@ beforeEach(() => {
 describe('GeckoTerminalClient happy path', () => {
   it('fetches the last 300 trades newest first, with the versioned Accept header and one token per request', async () => {
     const c = client();
-    const trades = await c.getPoolTrades('solana', pool);
+    const { trades } = await c.getPoolTrades('solana', pool);
     expect(trades).toHaveLength(300);
     expect(new Set(trades.map((t) => t.id)).size).toBe(300);
     for (const t of trades) expect(t.poolId).toBe(`solana_${pool}`);
@@ -107,7 +107,7 @@ describe('GeckoTerminalClient happy path', () => {
   });
 
   it('passes the volume filter and gets only trades above it', async () => {
-    const trades = await client().getPoolTrades('solana', pool, { minVolumeUsd: '250.5' });
+    const { trades } = await client().getPoolTrades('solana', pool, { minVolumeUsd: '250.5' });
     expect(urls[0]).toContain('trade_volume_in_usd_greater_than=250.5');
     expect(trades.length).toBeGreaterThan(0);
     for (const t of trades) expect(compareDecimalStrings(t.volumeUsd, '250.5')).toBe(1);
@@ -146,7 +146,7 @@ describe('GeckoTerminalClient throttling', () => {
     sim.setFaults({ throttleRate: 1, retryAfter: 3 });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ throttleRate: 0 }));
     const c = client({ sleep });
-    const trades = await c.getPoolTrades('solana', pool);
+    const { trades } = await c.getPoolTrades('solana', pool);
     expect(trades).toHaveLength(300);
     expect(calls).toEqual([3000]);
     expect(limiter.pauses).toEqual([3000]);
@@ -158,7 +158,7 @@ describe('GeckoTerminalClient throttling', () => {
     sim.setFaults({ throttleRate: 1, throttleStyle: 'body', retryAfter: null });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ throttleRate: 0 }));
     const c = client({ sleep, backoffBaseMs: 400 });
-    expect(await c.getPoolTrades('solana', pool)).toHaveLength(300);
+    expect((await c.getPoolTrades('solana', pool)).trades).toHaveLength(300);
     // Equal jitter with random() = 0.5: 400/2 + 0.5 * 400/2.
     expect(calls).toEqual([300]);
     expect(c.getStats().throttled).toBe(1);
@@ -182,7 +182,7 @@ describe('GeckoTerminalClient throttling', () => {
     // Lift the fault once the first (throttled) reply is out; the retry must come >= 1 s after it.
     while (sim.stats().faults.throttled === throttledBefore) await new Promise((r) => setTimeout(r, 5));
     sim.setFaults({ throttleRate: 0 });
-    expect(await pending).toHaveLength(300);
+    expect((await pending).trades).toHaveLength(300);
     expect(performance.now() - started).toBeGreaterThanOrEqual(990);
     expect(c.getStats().requests).toBe(2);
   });
@@ -211,7 +211,7 @@ describe('GeckoTerminalClient failures', () => {
     sim.setFaults({ serverErrorRate: 1 });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ serverErrorRate: 0 }));
     const c = client({ sleep, backoffBaseMs: 100 });
-    expect(await c.getPoolTrades('solana', pool)).toHaveLength(300);
+    expect((await c.getPoolTrades('solana', pool)).trades).toHaveLength(300);
     expect(calls).toEqual([75]);
     expect(c.getStats()).toEqual({ requests: 2, throttled: 0, retries: 1, errors: 0, succeeded: 1 });
     expect(limiter.acquired).toBe(2);
@@ -238,22 +238,33 @@ describe('GeckoTerminalClient failures', () => {
     expect(c.getStats().requests).toBe(1);
   });
 
-  it('raises GeckoTerminalError naming the pool for every kind of malformed body', async () => {
+  it('raises GeckoTerminalError naming the pool for an unreadable envelope; refuses only the broken trade otherwise', async () => {
     sim.setFaults({ malformedRate: 1 });
     const c = client({ sleep: recordingSleep().sleep });
     const messages: string[] = [];
+    const reasons: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const err = await rejection(c.getPoolTrades('solana', pool));
-      expect(err).toBeInstanceOf(GeckoTerminalError);
-      expect((err as Error).message).toContain(`solana_${pool}`);
-      messages.push((err as Error).message);
+      try {
+        const page = await c.getPoolTrades('solana', pool);
+        expect(page.trades).toHaveLength(299);
+        expect(page.rejected).toHaveLength(1);
+        expect(page.rejected[0]!.index).toBe(0);
+        reasons.push(page.rejected[0]!.reason);
+      } catch (err) {
+        expect(err).toBeInstanceOf(GeckoTerminalError);
+        expect((err as Error).message).toContain(`solana_${pool}`);
+        messages.push((err as Error).message);
+      }
     }
+    expect(messages).toHaveLength(3);
     expect(messages.some((m) => /not JSON/.test(m))).toBe(true);
     expect(messages.some((m) => /data must be an array/.test(m))).toBe(true);
-    expect(messages.some((m) => /data\[0\]\.attributes\.block_number/.test(m))).toBe(true);
-    expect(messages.some((m) => /data\[0\]\.attributes\.tx_hash is missing/.test(m))).toBe(true);
-    expect(messages.some((m) => /data\[0\]\.attributes\.kind/.test(m))).toBe(true);
-    expect(c.getStats()).toEqual({ requests: 6, throttled: 0, retries: 0, errors: 6, succeeded: 0 });
+    expect(reasons).toEqual([
+      expect.stringMatching(/^blockNumber is "\d+" \(string\), expected a non-negative integer or null$/),
+      expect.stringMatching(/^volumeUsd is "NaN" \(string\), expected a non-negative decimal string/),
+      'side is "swap" (string), expected "buy" or "sell"',
+    ]);
+    expect(c.getStats()).toEqual({ requests: 6, throttled: 0, retries: 0, errors: 3, succeeded: 3 });
   });
 
   it('times out a slow reply, retries, then raises GeckoTimeoutError', async () => {
@@ -326,10 +337,14 @@ describe('GeckoTerminalClient under mixed faults', () => {
       });
       const received = new Set<string>();
       let badBodies = 0;
+      let pagesWithRejects = 0;
       for (let round = 0; round < 5; round++) {
         for (const pool of s.pools) {
           try {
-            for (const t of await c.getPoolTrades('solana', pool.address)) received.add(t.id);
+            const page = await c.getPoolTrades('solana', pool.address);
+            for (const t of page.trades) received.add(t.id);
+            if (page.rejected.length > 0) pagesWithRejects++;
+            expect(page.rejected.length).toBeLessThanOrEqual(1);
           } catch (err) {
             expect(err).toBeInstanceOf(GeckoTerminalError);
             badBodies++;
@@ -339,7 +354,8 @@ describe('GeckoTerminalClient under mixed faults', () => {
       const stats = s.stats();
       expect(stats.faults.throttled).toBeGreaterThan(0);
       expect(stats.faults.serverErrors).toBeGreaterThan(0);
-      expect(badBodies).toBe(stats.faults.malformed);
+      // An unreadable envelope refuses the page; one broken trade refuses only itself.
+      expect(badBodies + pagesWithRejects).toBe(stats.faults.malformed);
       expect(received.size).toBe(stats.distinctTradesServed);
       expect(c.getStats().requests).toBe(stats.requests);
       expect(limiter.acquired).toBe(stats.requests);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GeckoTerminalError } from '../../../src/gecko/gecko-errors.ts';
-import { parseTradesBody, parseTradesDocument } from '../../../src/gecko/trade-parser.ts';
+import { parseTradesDocument, parseTradesPage } from '../../../src/gecko/trade-parser.ts';
 import { readGeckoFixture } from '../../support/gecko-fixtures.ts';
 
 const POOL = '4w2cysotX6czaUGmmWg13hDpY4QEMG2CzeKYEQyK9Ama';
@@ -18,12 +18,14 @@ function rawTrades(): RawTrade[] {
   return (JSON.parse(raw) as { data: RawTrade[] }).data;
 }
 
-describe('parseTradesBody on the real fixture', () => {
-  const trades = parseTradesBody(raw, ctx);
+describe('parseTradesPage on the real fixture', () => {
+  const page = parseTradesPage(raw, ctx);
+  const { trades } = page;
   const source = rawTrades();
 
   it('returns all 300 trades in the response order (newest first)', () => {
     expect(trades).toHaveLength(300);
+    expect(page.rejected).toEqual([]);
     expect(trades.map((t) => t.id)).toEqual(source.map((t) => t.id));
     for (let i = 1; i < trades.length; i++) {
       expect(trades[i - 1]!.blockTimestamp >= trades[i]!.blockTimestamp).toBe(true);
@@ -81,7 +83,7 @@ function mutated(mutate: Mutation): string {
 function expectBadResponse(body: string, path: string | undefined, problem: RegExp): void {
   let caught: unknown;
   try {
-    parseTradesBody(body, ctx);
+    parseTradesPage(body, ctx);
   } catch (err) {
     caught = err;
   }
@@ -94,9 +96,7 @@ function expectBadResponse(body: string, path: string | undefined, problem: RegE
   expect(err.message).toMatch(problem);
 }
 
-describe('parseTradesBody on malformed bodies', () => {
-  const firstBuy = rawTrades().findIndex((t) => t.attributes.kind === 'buy');
-
+describe('parseTradesPage on an unreadable envelope', () => {
   it.each<[string, string, string | undefined, RegExp]>([
     ['not JSON', raw.slice(0, 500), undefined, /body is not JSON/],
     ['an HTML error page', '<html>502</html>', undefined, /body is not JSON/],
@@ -104,106 +104,150 @@ describe('parseTradesBody on malformed bodies', () => {
     ['null', 'null', undefined, /body must be an object/],
     ['no data', '{"meta":{}}', 'data', /is missing/],
     ['data not an array', '{"data":{"id":"x"}}', 'data', /must be an array, got .*\(object\)/],
+  ])('refuses %s, naming pool and place', (_name, body, path, problem) => {
+    expectBadResponse(body, path, problem);
+  });
+});
+
+describe('parseTradesPage with one broken trade', () => {
+  const firstBuy = rawTrades().findIndex((t) => t.attributes.kind === 'buy');
+  const all = rawTrades();
+
+  it.each<[string, Mutation, number, RegExp]>([
     [
       'a trade that is null',
-      mutated((d) => {
+      (d) => {
         d.data[3] = null as unknown as RawTrade;
-      }),
-      'data[3]',
-      /must be an object, got null/,
+      },
+      3,
+      /^item is null \(null\), expected a trade object$/,
     ],
     [
       'a trade without attributes',
-      mutated((d) => void delete (d.data[4] as Partial<RawTrade>).attributes),
-      'data[4].attributes',
-      /is missing/,
+      (d) => void delete (d.data[4] as Partial<RawTrade>).attributes,
+      4,
+      /^attributes is missing, expected an object$/,
     ],
-    ['a trade without id', mutated((d) => void delete (d.data[9] as Partial<RawTrade>).id), 'data[9].id', /is missing/],
+    ['a trade without id', (d) => void delete (d.data[9] as Partial<RawTrade>).id, 9, /^id is missing, expected/],
     [
       'a trade of another type',
-      mutated((d) => {
+      (d) => {
         d.data[1]!.type = 'pool';
-      }),
-      'data[1].type',
-      /must be "trade"/,
-    ],
-    [
-      'a missing tx_hash',
-      mutated((d) => void delete d.data[5]!.attributes.tx_hash),
-      'data[5].attributes.tx_hash',
-      /is missing/,
+      },
+      1,
+      /^type is "pool" \(string\), expected "trade"$/,
     ],
     [
       'block_number as a string',
-      mutated((d) => {
+      (d) => {
         d.data[7]!.attributes.block_number = '363106602';
-      }),
-      'data[7].attributes.block_number',
-      /must be a non-negative integer, got "363106602" \(string\)/,
+      },
+      7,
+      /^blockNumber is "363106602" \(string\), expected a non-negative integer or null$/,
     ],
     [
       'block_number fractional',
-      mutated((d) => {
+      (d) => {
         d.data[7]!.attributes.block_number = 1.5;
-      }),
-      'data[7].attributes.block_number',
-      /non-negative integer/,
+      },
+      7,
+      /^blockNumber is 1\.5 \(number\)/,
     ],
     [
       'an amount as a number',
-      mutated((d) => {
+      (d) => {
         d.data[2]!.attributes.from_token_amount = 2.5;
-      }),
-      'data[2].attributes.from_token_amount',
-      /decimal string, got 2.5 \(number\)/,
-    ],
-    [
-      'an amount in exponent form',
-      mutated((d) => {
-        d.data[2]!.attributes.to_token_amount = '1e-7';
-      }),
-      'data[2].attributes.to_token_amount',
-      /decimal string/,
+      },
+      2,
+      /^fromTokenAmount is 2\.5 \(number\), expected a non-negative decimal string/,
     ],
     [
       'a negative volume',
-      mutated((d) => {
+      (d) => {
         d.data[11]!.attributes.volume_in_usd = '-3.5';
-      }),
-      'data[11].attributes.volume_in_usd',
-      /non-negative decimal/,
+      },
+      11,
+      /^volumeUsd is "-3\.5" \(string\)/,
     ],
     [
       'kind not buy/sell',
-      mutated((d) => {
+      (d) => {
         d.data[0]!.attributes.kind = 'swap';
-      }),
-      'data[0].attributes.kind',
-      /must be one of buy\/sell, got "swap"/,
+      },
+      0,
+      /^side is "swap" \(string\), expected "buy" or "sell"$/,
     ],
     [
       'a buy without its base price',
-      mutated((d) => void delete d.data[firstBuy]!.attributes.price_to_in_usd),
-      `data[${firstBuy}].attributes.price_to_in_usd`,
-      /is missing/,
+      (d) => void delete d.data[firstBuy]!.attributes.price_to_in_usd,
+      firstBuy,
+      /^priceUsd is missing, expected a non-negative decimal string/,
     ],
     [
-      'a timestamp without zone',
+      'a timestamp that is no date',
+      (d) => {
+        d.data[8]!.attributes.block_timestamp = '2025-13-28T16:15:08Z';
+      },
+      8,
+      /^blockTimestamp "2025-13-28T16:15:08Z" \(string\) is not a valid date-time$/,
+    ],
+  ])('refuses %s with its reason; its 299 page-mates go on', (_name, mutate, index, reason) => {
+    const body = mutated(mutate);
+    const page = parseTradesPage(body, ctx);
+    expect(page.rejected).toHaveLength(1);
+    const r = page.rejected[0]!;
+    expect(r.index).toBe(index);
+    expect(r.reason).toMatch(reason);
+    // The id is named whenever the broken trade still has one.
+    const item = (JSON.parse(body) as { data: (RawTrade | null)[] }).data[index];
+    expect(r.id).toBe(item?.id);
+    expect(page.trades.map((t) => t.id)).toEqual(all.filter((_, i) => i !== index).map((t) => t.id));
+  });
+
+  it('takes what the writer takes: an exponent, a missing tx hash, a timestamp without zone (UTC)', () => {
+    const page = parseTradesPage(
       mutated((d) => {
+        d.data[2]!.attributes.to_token_amount = '1e-7';
+        delete d.data[5]!.attributes.tx_hash;
         d.data[8]!.attributes.block_timestamp = '2025-08-28 16:15:08';
       }),
-      'data[8].attributes.block_timestamp',
-      /ISO 8601 UTC/,
-    ],
-    [
-      'tx_from_address null',
+      ctx,
+    );
+    expect(page.rejected).toEqual([]);
+    expect(page.trades[2]!.toTokenAmount).toBe('1e-7');
+    expect(page.trades[5]!.txHash).toBeNull();
+    expect(page.trades[8]!.blockTimestamp).toBe('2025-08-28 16:15:08.000000');
+  });
+
+  it('keys a bad trade by its id, or by its text when it has none, so later responses count it once', () => {
+    const a = parseTradesPage(
+      mutated((d) => void delete (d.data[9] as Partial<RawTrade>).id),
+      ctx,
+    ).rejected[0]!;
+    const b = parseTradesPage(
       mutated((d) => {
-        d.data[6]!.attributes.tx_from_address = null;
+        const [gone] = d.data.splice(9, 1);
+        delete (gone as Partial<RawTrade>).id;
+        d.data.unshift(gone!);
       }),
-      'data[6].attributes.tx_from_address',
-      /non-empty string, got null/,
-    ],
-  ])('refuses %s, naming pool and field', (_name, body, path, problem) => {
-    expectBadResponse(body, path, problem);
+      ctx,
+    ).rejected[0]!;
+    expect(a.index).toBe(9);
+    expect(b.index).toBe(0);
+    expect(a.key).toBe(b.key);
+    expect(a.key.startsWith('#')).toBe(true);
+  });
+
+  it('parseTradesDocument refuses a document with a broken trade, naming it', () => {
+    expect(() =>
+      parseTradesDocument(
+        JSON.parse(
+          mutated((d) => {
+            d.data[4]!.attributes.kind = 'hold';
+          }),
+        ),
+        ctx,
+      ),
+    ).toThrow(/trades of pool solana_\S+: data\[4\] is not a valid trade: side is "hold"/);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GeckoTerminalError } from '../../../src/gecko/gecko-errors.ts';
 import { parsePoolsBody } from '../../../src/gecko/pool-parser.ts';
-import { parseTradesBody } from '../../../src/gecko/trade-parser.ts';
+import { parseTradesPage } from '../../../src/gecko/trade-parser.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import type { GeckoTradeObject } from '../../../src/sim/sim-trade-source.ts';
 import { compareDecimalStrings } from '../../../src/trades/decimal-string.ts';
@@ -77,7 +77,11 @@ describe('simulated trades endpoint', () => {
       previous = trade;
     }
     // The real parser accepts it, and the newest trade is recent at 2 trades/s.
-    const parsed = parseTradesBody(JSON.stringify({ data }), { network: 'solana', poolAddress: pool.address });
+    const { trades: parsed, rejected } = parseTradesPage(JSON.stringify({ data }), {
+      network: 'solana',
+      poolAddress: pool.address,
+    });
+    expect(rejected).toEqual([]);
     expect(parsed).toHaveLength(300);
     expect(now - Date.parse(parsed[0]!.blockTimestamp)).toBeLessThan(10_000);
   });
@@ -268,13 +272,16 @@ describe('simulator faults', () => {
 
     sim.setFaults({ serverErrorRate: 0, malformedRate: 1 });
     const address = sim.pools[0]!.address;
+    const context = { network: 'solana', poolAddress: address };
     for (let i = 0; i < 6; i++) {
       const res = await get(sim, `/networks/solana/pools/${address}/trades`);
       expect(res.status).toBe(200);
-      expect(() => parseTradesBody(res.text, { network: 'solana', poolAddress: address })).toThrow(GeckoTerminalError);
+      // Three unreadable envelopes, then three pages with one broken trade (its page-mates count as served).
+      if (i < 3) expect(() => parseTradesPage(res.text, context)).toThrow(GeckoTerminalError);
+      else expect(parseTradesPage(res.text, context).rejected).toHaveLength(1);
     }
     expect(sim.stats().faults.malformed - before.faults.malformed).toBe(6);
-    expect(sim.stats().tradeResponses).toBe(before.tradeResponses);
+    expect(sim.stats().tradeResponses).toBe(before.tradeResponses + 3);
   });
 
   it('delays replies, and does not count a reply the client hung up on as served', async () => {
