@@ -7,7 +7,7 @@ import { linkSignals } from '../common/linked-signal.ts';
 import { DEFAULT_COLLECTOR_NICE, lowerThisThreadPriority } from '../common/thread-priority.ts';
 import { DirectCollectorStore } from '../direct/direct-collector-store.ts';
 import { ConfigError } from '../errors.ts';
-import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import { DEFAULT_MAX_SHARED_PAUSE_MS, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { componentLogger } from '../logging/logger.ts';
 import {
   CollectorCounters,
@@ -82,6 +82,8 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
     logger: log,
     ...(task.userAgent ? { userAgent: task.userAgent } : {}),
     ...task.responseLimits,
+    // A throttle of one pool holds the others off for at most one poll interval (fair polling).
+    maxSharedPauseMs: Math.min(DEFAULT_MAX_SHARED_PAUSE_MS, task.pollIntervalMs),
   });
 
   let store: CollectorStore | undefined;

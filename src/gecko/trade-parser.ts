@@ -21,8 +21,9 @@ export interface RejectedTrade {
   /** What is wrong, naming the field (`volumeUsd is "NaN" (string), expected …`). */
   reason: string;
   /**
-   * Stable across responses (the id, or the item's own text when it has none): the same bad trade comes back in
-   * every later response of the 300-trade window, and is counted once by it.
+   * Stable across responses: the same bad trade comes back in every later response of the 300-trade window,
+   * and is counted once by this. Its id; without one, its own text and the id of the nearest older item that
+   * has one (several id-less items may have the same text).
    */
   key: string;
 }
@@ -80,6 +81,18 @@ function splitTrades(reader: JsonReader, document: unknown, poolId: string): Tra
     if (result.ok) out.trades.push(result.trade);
     else out.rejected.push(result.rejected);
   }
+  // Newest first: the older neighbour stays put while newer trades arrive above.
+  let older = 'end';
+  let r = out.rejected.length - 1;
+  for (let index = data.length - 1; index >= 0 && r >= 0; index--) {
+    const rejected = out.rejected[r]!;
+    if (rejected.index === index) {
+      if (rejected.id === undefined) rejected.key = `${rejected.key}@${older}`;
+      r--;
+    }
+    const id = idOf(data[index]);
+    if (id !== undefined) older = id;
+  }
   return out;
 }
 
@@ -105,9 +118,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** One item of `data`: the trade, or why it is not one. Never throws. */
+function idOf(item: unknown): string | undefined {
+  const rawId = isObject(item) ? item.id : undefined;
+  return typeof rawId === 'string' && rawId !== '' ? rawId : undefined;
+}
+
 export function readTradeItem(item: unknown, index: number, poolId: string): TradeItemResult {
   const rawId = isObject(item) ? item.id : undefined;
-  const id = typeof rawId === 'string' && rawId !== '' ? rawId : undefined;
+  const id = idOf(item);
   const reject = (reason: string): TradeItemResult => ({
     ok: false,
     rejected: { index, id, reason, key: keyOf(item, id) },

@@ -63,7 +63,15 @@ export const BAD_ROW_VARIANTS: readonly BadRowVariant[] = [
   { name: 'item a string', apply: () => 'trade', accepted: false },
   { name: 'block_number -1', apply: setAttribute('block_number', -1), accepted: false },
   { name: 'February 30', apply: setAttribute('block_timestamp', '2025-02-30T12:00:00Z'), accepted: false },
-  { name: 'price 101 digits', apply: setAttribute('price_to_in_usd', '1'.repeat(101)), accepted: false },
+  {
+    // Both sides' USD prices: whichever one the trade's kind takes is too long.
+    name: 'price 101 digits',
+    apply: (t) => {
+      attr(t).price_to_in_usd = '1'.repeat(101);
+      attr(t).price_from_in_usd = '1'.repeat(101);
+    },
+    accepted: false,
+  },
 ];
 
 export type PoolScript =

@@ -219,23 +219,28 @@ describe('parseTradesPage with one broken trade', () => {
     expect(page.trades[8]!.blockTimestamp).toBe('2025-08-28 16:15:08.000000');
   });
 
-  it('keys a bad trade by its id, or by its text when it has none, so later responses count it once', () => {
-    const a = parseTradesPage(
-      mutated((d) => void delete (d.data[9] as Partial<RawTrade>).id),
-      ctx,
-    ).rejected[0]!;
-    const b = parseTradesPage(
+  it('keys a bad trade so a later response (newer trades on top) counts it once', () => {
+    const withoutId = (d: { data: RawTrade[] }) => {
+      delete (d.data[9] as Partial<RawTrade>).id;
+      d.data[20] = null as unknown as RawTrade;
+      d.data[30] = null as unknown as RawTrade;
+    };
+    const first = parseTradesPage(mutated(withoutId), ctx).rejected;
+    const later = parseTradesPage(
       mutated((d) => {
-        const [gone] = d.data.splice(9, 1);
-        delete (gone as Partial<RawTrade>).id;
-        d.data.unshift(gone!);
+        withoutId(d);
+        // Two newer trades arrive; the oldest two leave the window.
+        const newer = [0, 1].map((n) => ({ ...d.data[0]!, id: `${d.data[0]!.id}_newer${n}` }));
+        d.data = [...newer, ...d.data.slice(0, -2)];
       }),
       ctx,
-    ).rejected[0]!;
-    expect(a.index).toBe(9);
-    expect(b.index).toBe(0);
-    expect(a.key).toBe(b.key);
-    expect(a.key.startsWith('#')).toBe(true);
+    ).rejected;
+    expect(first.map((r) => r.index)).toEqual([9, 20, 30]);
+    expect(later.map((r) => r.index)).toEqual([11, 22, 32]);
+    expect(later.map((r) => r.key)).toEqual(first.map((r) => r.key));
+    // Two id-less items with the same text are still two trades.
+    expect(new Set(first.map((r) => r.key)).size).toBe(3);
+    expect(first[1]!.key.startsWith('#null@')).toBe(true);
   });
 
   it('parseTradesDocument refuses a document with a broken trade, naming it', () => {

@@ -1,0 +1,346 @@
+// `collect` against a hostile GeckoTerminal (test/support/hostile-gecko-server.ts), run as users run it: a
+// child process of bin/gecko-collector.mjs. Per scenario: served vs stored trade by trade (the SQLite file read
+// back), rejected counts, the cursor in collection_state, peak RSS of the child, neighbour pools' polling, exit code.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CollectionSummary } from '../../../src/run/run-summary.ts';
+import { logLines, runCollectChild } from '../../support/collect-child.ts';
+import {
+  BAD_ROW_VARIANTS,
+  type HostileGeckoServer,
+  type HostilePool,
+  startHostileGeckoServer,
+} from '../../support/hostile-gecko-server.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+const dir = tempDir('gecko-hostile-');
+const servers: HostileGeckoServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+interface Scenario {
+  server: HostileGeckoServer;
+  db: string;
+  code: number | null;
+  summary: CollectionSummary | undefined;
+  stderr: string;
+  peakRssMb: number;
+}
+
+const POLL_S = 0.25;
+
+async function collect(
+  name: string,
+  pools: HostilePool[],
+  seconds: number,
+  extra: string[] = [],
+  serverOptions: { newTradesPerRequest?: number } = {},
+): Promise<Scenario> {
+  const server = await startHostileGeckoServer({ pools, ...serverOptions });
+  servers.push(server);
+  const db = path.join(dir, `${name}.db`);
+  const run = await runCollectChild([
+    '--base-url',
+    server.baseUrl,
+    '--pools',
+    pools.map((p) => p.address).join(','),
+    '--duration',
+    String(seconds),
+    '--poll-interval',
+    String(POLL_S),
+    '--calls-per-minute',
+    '6000',
+    '--collectors',
+    '1',
+    '--preset',
+    'development',
+    '--log-level',
+    'warn',
+    '--log-format',
+    'json',
+    '--json',
+    '--db',
+    db,
+    ...extra,
+  ]);
+  let summary: CollectionSummary | undefined;
+  try {
+    summary = JSON.parse(run.stdout) as CollectionSummary;
+  } catch {
+    summary = undefined;
+  }
+  return { server, db, code: run.code, summary, stderr: run.stderr, peakRssMb: run.peakRssMb };
+}
+
+function storedIds(db: string, poolId: string): Set<string> {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return new Set(
+      (conn.prepare('SELECT id FROM trades WHERE pool_id = ?').all(poolId) as { id: string }[]).map((r) => r.id),
+    );
+  } finally {
+    conn.close();
+  }
+}
+
+function cursorOf(db: string, poolId: string): { id: string; timestamp: string } | undefined {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const row = conn
+      .prepare('SELECT last_trade_id AS id, last_trade_timestamp AS timestamp FROM collection_state WHERE pool_id = ?')
+      .get(poolId) as { id: string; timestamp: string } | undefined;
+    return row;
+  } finally {
+    conn.close();
+  }
+}
+
+/** What a correct collector stores of a pool: the good trades served, and the broken ones the row checks take. */
+function expectedIds(s: HostileGeckoServer, address: string): Set<string> {
+  const r = s.record(address);
+  const ids = new Set(r.good.keys());
+  for (const b of r.bad.values()) if (b.accepted && b.id !== undefined) ids.add(b.id);
+  return ids;
+}
+
+/** The newest expected trade (ids carry the block number, which grows with the stream): where the cursor must stand. */
+function newestExpected(s: HostileGeckoServer, address: string): string {
+  const block = (id: string) => Number(/^solana_(\d+)_/.exec(id)![1]);
+  return [...expectedIds(s, address)].reduce((a, b) => (block(b) > block(a) ? b : a));
+}
+
+/** With HOSTILE_REPORT=<file>, each scenario appends its figures there as one JSON line (for the issue's table). */
+function report(scenario: string, s: Scenario, addresses: readonly string[]): void {
+  const file = process.env.HOSTILE_REPORT;
+  if (!file) return;
+  for (const address of addresses) {
+    const poolId = s.server.poolId(address);
+    const r = s.server.record(address);
+    const rejected = s.summary?.rejectedByPool.find((p) => p.pool === poolId)?.rejected ?? 0;
+    const reasons = logLines(s.stderr)
+      .filter((l) => l.poolId === poolId && typeof l.reason === 'string')
+      .map((l) => l.reason as string);
+    fs.appendFileSync(
+      file,
+      `${JSON.stringify({
+        scenario,
+        pool: address,
+        requests: r.requests,
+        servedGood: r.good.size,
+        servedBad: r.bad.size,
+        stored: storedIds(s.db, poolId).size,
+        rejected,
+        reason: reasons[0] ?? null,
+        cursor: cursorOf(s.db, poolId)?.timestamp ?? null,
+        peakRssMb: s.peakRssMb,
+        exit: s.code,
+      })}\n`,
+    );
+  }
+}
+
+function maxGapMs(times: readonly number[]): number {
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i]! - times[i - 1]!);
+  return gap;
+}
+
+function poolFigures(db: string): { pool: string; errors: number; rejected?: number; polls: number }[] {
+  const file = JSON.parse(fs.readFileSync(`${db}.metrics.json`, 'utf8')) as {
+    snapshot: { collection: { pools: { pool: string; errors: number; rejected?: number; polls: number }[] } };
+  };
+  return file.snapshot.collection.pools;
+}
+
+describe('one bad trade does not sink its page (20 variants)', () => {
+  it('stores every good trade of every page, counts each bad one once with its reason, cursor on a stored trade', async () => {
+    const pools: HostilePool[] = BAD_ROW_VARIANTS.map((variant, i) => ({
+      address: `BadRow${String(i).padStart(2, '0')}`,
+      script: { fault: 'bad-row', variant, every: 7 },
+    }));
+    pools.push({ address: 'GoodNeighbour', script: { fault: 'none' } });
+    const s = await collect('bad-rows', pools, 4, ['--collectors', '2']);
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    const summary = s.summary!;
+    expect(summary.outcome).toBe('collected');
+    const byPool = new Map(summary.rejectedByPool.map((p) => [p.pool, p.rejected]));
+    const logs = logLines(s.stderr).filter((l) => typeof l.reason === 'string' && l.poolId !== undefined);
+    let totalRejected = 0;
+    for (const p of pools) {
+      const poolId = s.server.poolId(p.address);
+      const record = s.server.record(p.address);
+      const expected = expectedIds(s.server, p.address);
+      expect(record.good.size, p.address).toBeGreaterThan(20);
+      if (p.script.fault === 'bad-row') expect(record.bad.size, p.address).toBeGreaterThan(2);
+      // Served vs stored, trade by trade.
+      expect(storedIds(s.db, poolId), p.address).toEqual(expected);
+      const refused = p.script.fault === 'bad-row' && !p.script.variant.accepted ? record.bad.size : 0;
+      expect(byPool.get(poolId) ?? 0, p.address).toBe(refused);
+      totalRejected += refused;
+      // One log line per refused trade, naming the pool, the trade (when it has an id) and the reason.
+      const poolLogs = logs.filter((l) => l.poolId === poolId);
+      expect(poolLogs, p.address).toHaveLength(refused);
+      if (refused > 0) {
+        const ids = [...record.bad.values()].map((b) => b.id ?? null).sort();
+        expect(poolLogs.map((l) => l.tradeId as string | null).sort(), p.address).toEqual(ids);
+      }
+      // The cursor stands on the newest stored trade.
+      const cursor = cursorOf(s.db, poolId);
+      expect(cursor?.id, p.address).toBe(newestExpected(s.server, p.address));
+      expect(expected.has(cursor!.id)).toBe(true);
+    }
+    expect(summary.tradesRejected).toBe(totalRejected);
+    expect(summary.rejected).toBe(0);
+    // The metrics file (what doctor reads) has the same per-pool counts.
+    const figures = poolFigures(s.db);
+    for (const f of figures) expect(f.rejected ?? 0).toBe(byPool.get(f.pool) ?? 0);
+    report(
+      'bad rows',
+      s,
+      pools.map((p) => p.address),
+    );
+  });
+});
+
+describe('bounded responses', () => {
+  it('cuts a body that never ends at the size bound: RSS stays bounded, only that pool errs', async () => {
+    const s = await collect(
+      'endless',
+      [
+        { address: 'Endless', script: { fault: 'endless-body' } },
+        { address: 'Neighbour', script: { fault: 'none' } },
+      ],
+      4,
+    );
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    expect(s.peakRssMb).toBeGreaterThan(30);
+    expect(s.peakRssMb).toBeLessThan(300);
+    const endless = s.server.record('Endless');
+    expect(endless.requests).toBeGreaterThan(3);
+    expect(endless.abandoned).toBe(endless.requests);
+    // Each request was cut near the 4 MiB bound, not read to the end of anything.
+    expect(endless.bytesWritten / endless.requests).toBeLessThan(16 * 1024 * 1024);
+    expect(s.stderr).toContain('GECKO_RESPONSE_TOO_LARGE');
+    const figures = new Map(poolFigures(s.db).map((f) => [f.pool, f]));
+    expect(figures.get(s.server.poolId('Endless'))!.errors).toBe(endless.requests);
+    expect(figures.get(s.server.poolId('Neighbour'))!.errors).toBe(0);
+    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+    expect(storedIds(s.db, s.server.poolId('Endless')).size).toBe(0);
+    expect(cursorOf(s.db, s.server.poolId('Endless'))).toBeUndefined();
+    report('endless body', s, ['Endless', 'Neighbour']);
+  });
+
+  it('refuses a valid 50 MB body the same way; a raised --max-response-bytes takes it', async () => {
+    const huge: HostilePool[] = [
+      { address: 'Huge', script: { fault: 'huge-body', bytes: 50 * 1024 * 1024 } },
+      { address: 'Neighbour', script: { fault: 'none' } },
+    ];
+    const s = await collect('huge', huge, 3);
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    expect(s.peakRssMb).toBeLessThan(300);
+    expect(s.server.record('Huge').completed).toBe(0);
+    expect(storedIds(s.db, s.server.poolId('Huge')).size).toBe(0);
+    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+
+    const raised = await collect('huge-raised', huge, 3, ['--max-response-bytes', String(64 * 1024 * 1024)]);
+    expect(raised.code, raised.stderr.slice(-3000)).toBe(0);
+    expect(raised.server.record('Huge').completed).toBeGreaterThan(0);
+    expect(storedIds(raised.db, raised.server.poolId('Huge'))).toEqual(expectedIds(raised.server, 'Huge'));
+    report('50 MB body', s, ['Huge', 'Neighbour']);
+    report('50 MB body, --max-response-bytes 64 MiB', raised, ['Huge']);
+  });
+});
+
+describe('fair polling', () => {
+  it('a pool whose body trickles for ever delays none of its neighbours beyond one interval', async () => {
+    const s = await collect(
+      'trickle',
+      [
+        { address: 'Trickle', script: { fault: 'trickle-body', bytesPerChunk: 16, chunkIntervalMs: 100 } },
+        { address: 'NeighbourA', script: { fault: 'none' } },
+        { address: 'NeighbourB', script: { fault: 'none' } },
+      ],
+      5,
+      ['--request-timeout', '1.5'],
+    );
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    const trickle = s.server.record('Trickle');
+    // The whole-response deadline cut each attempt (headers came at once; the body never ended).
+    expect(trickle.requests).toBeGreaterThan(1);
+    expect(trickle.completed).toBe(0);
+    expect(s.stderr).toContain('"outcome":"timeout"');
+    for (const n of ['NeighbourA', 'NeighbourB']) {
+      const r = s.server.record(n);
+      expect(r.requests, n).toBeGreaterThan(8);
+      // Polled again within one interval of its previous response (plus the request's own time).
+      expect(maxGapMs(r.requestTimes), n).toBeLessThan(POLL_S * 1000 + 400);
+      expect(storedIds(s.db, s.server.poolId(n))).toEqual(expectedIds(s.server, n));
+    }
+    report('trickling body', s, ['Trickle', 'NeighbourA', 'NeighbourB']);
+  });
+
+  it('Retry-After 86400 is capped and logged, and holds off only the pool it concerns', async () => {
+    const s = await collect(
+      'retry-after',
+      [
+        { address: 'Throttled', script: { fault: 'throttle', retryAfter: '86400' } },
+        { address: 'Neighbour', script: { fault: 'none' } },
+      ],
+      4,
+      ['--max-retry-after', '2'],
+    );
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    const throttled = s.server.record('Throttled');
+    // Asked again only after the 2 s cap: at most 2 requests in 4 s (not 16, not 0 after a day's pause).
+    expect(throttled.requests).toBeGreaterThanOrEqual(2);
+    expect(throttled.requests).toBeLessThanOrEqual(3);
+    expect(maxGapMs(throttled.requestTimes)).toBeGreaterThanOrEqual(1900);
+    // One clear line per throttle reply, saying what was asked and what is done.
+    const capped = logLines(s.stderr).filter((l) => /Retry-After 86400 s, longer than the 2 s cap/.test(String(l.msg)));
+    expect(capped).toHaveLength(throttled.requests);
+    const n = s.server.record('Neighbour');
+    expect(n.requests).toBeGreaterThan(8);
+    expect(maxGapMs(n.requestTimes)).toBeLessThan(POLL_S * 1000 + 400);
+    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+    expect(s.summary!.throttled).toBe(throttled.requests);
+    report('429 Retry-After 86400', s, ['Throttled', 'Neighbour']);
+  });
+});
+
+describe('refusals', () => {
+  it('an HTML page is a malformed response of that pool only; HTML everywhere exits 3', async () => {
+    const s = await collect(
+      'html',
+      [
+        { address: 'Html', script: { fault: 'html' } },
+        { address: 'Neighbour', script: { fault: 'none' } },
+      ],
+      2,
+    );
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    expect(s.summary!.badResponses).toBe(s.server.record('Html').requests);
+    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+    const all = await collect('html-only', [{ address: 'Html', script: { fault: 'html' } }], 1.5);
+    expect(all.code).toBe(3);
+    expect(all.summary!.outcome).toBe('no-api-success');
+    report('HTML', s, ['Html', 'Neighbour']);
+    report('HTML only', all, ['Html']);
+  });
+
+  it('401 stops the run with exit 4 and a line saying which credentials', async () => {
+    const s = await collect(
+      'unauthorized',
+      [
+        { address: 'Neighbour', script: { fault: 'none' } },
+        { address: 'Refused', script: { fault: 'status', status: 401 } },
+      ],
+      5,
+    );
+    expect(s.code).toBe(4);
+    expect(s.stderr).toMatch(/the API refused the request without an API key \(HTTP 401 Unauthorized\)/);
+    report('401', s, ['Refused', 'Neighbour']);
+  });
+});
