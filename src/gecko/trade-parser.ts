@@ -37,6 +37,17 @@ export interface TradesPage {
 export type TradeItemResult = { ok: true; trade: TradeRecord } | { ok: false; rejected: RejectedTrade };
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+/** The row checks name TradeRecord fields; a reason about a response names the API's own. */
+const API_FIELDS: Readonly<Record<string, string>> = {
+  blockNumber: 'attributes.block_number',
+  txHash: 'attributes.tx_hash',
+  txFromAddress: 'attributes.tx_from_address',
+  fromTokenAmount: 'attributes.from_token_amount',
+  toTokenAmount: 'attributes.to_token_amount',
+  volumeUsd: 'attributes.volume_in_usd',
+  side: 'attributes.kind',
+  blockTimestamp: 'attributes.block_timestamp',
+};
 const MAX_KEY = 240;
 
 export function poolIdOf(network: string, poolAddress: string): string {
@@ -98,7 +109,12 @@ function splitTrades(reader: JsonReader, document: unknown, poolId: string): Tra
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
   return `${text.length > 40 ? `${text.slice(0, 40)}…` : text} (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
 }
 
@@ -152,7 +168,12 @@ export function readTradeItem(item: unknown, index: number, poolId: string): Tra
     blockTimestamp: a.block_timestamp,
   };
   const checked = validateTrade(candidate, index);
-  if (!checked.ok) return reject(checked.reason);
+  if (!checked.ok) {
+    const priceField = side === 'buy' ? 'attributes.price_to_in_usd' : 'attributes.price_from_in_usd';
+    return reject(
+      checked.reason.replace(/^\w+/, (field) => (field === 'priceUsd' ? priceField : (API_FIELDS[field] ?? field))),
+    );
+  }
   const [, , blockNumber, txHash, txFromAddress, fromTokenAmount, toTokenAmount, price, volumeUsd, , stored] =
     checked.row;
   const rawTimestamp = a.block_timestamp as string;

@@ -2,8 +2,7 @@
 // supplies network and pool address; one malformed trade is a reject at `data[i]`, not a failed import.
 
 import fs from 'node:fs/promises';
-import { GeckoTerminalError } from '../gecko/gecko-errors.ts';
-import { parseTradesDocument, poolIdOf, type TradeParseContext } from '../gecko/trade-parser.ts';
+import { poolIdOf, readTradeItem, type TradeParseContext } from '../gecko/trade-parser.ts';
 import { fileErrorReason, ImportFileError, ImportFormatError } from './import-errors.ts';
 import { type ImportItem, type SourceLocation, UNKNOWN_ID } from './import-source.ts';
 
@@ -12,13 +11,6 @@ const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
 function dataLocation(index: number): SourceLocation {
   return { line: null, at: `data[${index}]` };
-}
-
-/** The parser's message minus its "malformed GeckoTerminal response for …:" preamble and the `data[0].` of the one-trade document. */
-function reasonOf(err: GeckoTerminalError): string {
-  const colon = err.message.indexOf(': ');
-  const detail = colon === -1 ? err.message : err.message.slice(colon + 2);
-  return detail.replace(/^data\[0\]\.?/, '').trim() || detail;
 }
 
 export async function* readJsonApiFile(path: string, context: TradeParseContext): AsyncGenerator<ImportItem> {
@@ -53,21 +45,18 @@ export async function* readJsonApiFile(path: string, context: TradeParseContext)
     );
   }
   checkNetwork(data, context);
+  const poolId = poolIdOf(context.network, context.poolAddress);
   for (let i = 0; i < data.length; i++) {
-    const item: unknown = data[i];
-    try {
-      const [trade] = parseTradesDocument({ data: [item] }, context);
-      yield { kind: 'record', location: dataLocation(i), candidate: { ...trade! } };
-    } catch (err) {
-      if (!(err instanceof GeckoTerminalError)) throw err;
-      const id = (item as { id?: unknown } | null)?.id;
+    // The collector's own per-trade reading: the same trades pass, with the same reasons.
+    const result = readTradeItem(data[i], i, poolId);
+    if (result.ok) yield { kind: 'record', location: dataLocation(i), candidate: { ...result.trade } };
+    else
       yield {
         kind: 'unparsable',
         location: dataLocation(i),
-        id: typeof id === 'string' && id !== '' ? id : UNKNOWN_ID,
-        reason: reasonOf(err),
+        id: result.rejected.id ?? UNKNOWN_ID,
+        reason: result.rejected.reason,
       };
-    }
   }
 }
 

@@ -147,11 +147,23 @@ export function normalizeTimestamp(value: string): string | null {
   return `${utc.getUTCFullYear()}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())} ${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${micros}`;
 }
 
+/** Shows any value, even one String() chokes on (an object from JSON whose `toString` is not a function). */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return Object.prototype.toString.call(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text =
-    typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
-  return `${text} (${value === null ? 'null' : typeof value})`;
+  return `${shown(value)} (${value === null ? 'null' : typeof value})`;
 }
 
 function requiredString(v: unknown, field: string, max: number): string {

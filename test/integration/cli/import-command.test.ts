@@ -258,7 +258,9 @@ describe('import command: NDJSON and JSON:API', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('imported 299, duplicates 0, rejected 1');
-    expect(lines[1]).toMatch(/^data\[7\]: solana_\S+: attributes\.kind must be one of/);
+    expect(lines[1]).toMatch(
+      /^data\[7\]: solana_\S+: attributes\.kind is "swap" \(string\), expected "buy" or "sell"$/,
+    );
 
     const wrong = await run(['import', file, '--db', `sqlite:///${dbPath}`, '--network', 'eth', '--pool', 'P']);
     expect(wrong.code).toBe(1);

@@ -260,9 +260,9 @@ describe('GeckoTerminalClient failures', () => {
     expect(messages.some((m) => /not JSON/.test(m))).toBe(true);
     expect(messages.some((m) => /data must be an array/.test(m))).toBe(true);
     expect(reasons).toEqual([
-      expect.stringMatching(/^blockNumber is "\d+" \(string\), expected a non-negative integer or null$/),
-      expect.stringMatching(/^volumeUsd is "NaN" \(string\), expected a non-negative decimal string/),
-      'side is "swap" (string), expected "buy" or "sell"',
+      expect.stringMatching(/^attributes\.block_number is "\d+" \(string\), expected a non-negative integer or null$/),
+      expect.stringMatching(/^attributes\.volume_in_usd is "NaN" \(string\), expected a non-negative decimal string/),
+      'attributes.kind is "swap" (string), expected "buy" or "sell"',
     ]);
     expect(c.getStats()).toEqual({ requests: 6, throttled: 0, retries: 0, errors: 3, succeeded: 3 });
   });

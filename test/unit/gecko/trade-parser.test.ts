@@ -143,7 +143,7 @@ describe('parseTradesPage with one broken trade', () => {
         d.data[7]!.attributes.block_number = '363106602';
       },
       7,
-      /^blockNumber is "363106602" \(string\), expected a non-negative integer or null$/,
+      /^attributes\.block_number is "363106602" \(string\), expected a non-negative integer or null$/,
     ],
     [
       'block_number fractional',
@@ -151,7 +151,7 @@ describe('parseTradesPage with one broken trade', () => {
         d.data[7]!.attributes.block_number = 1.5;
       },
       7,
-      /^blockNumber is 1\.5 \(number\)/,
+      /^attributes\.block_number is 1\.5 \(number\)/,
     ],
     [
       'an amount as a number',
@@ -159,7 +159,7 @@ describe('parseTradesPage with one broken trade', () => {
         d.data[2]!.attributes.from_token_amount = 2.5;
       },
       2,
-      /^fromTokenAmount is 2\.5 \(number\), expected a non-negative decimal string/,
+      /^attributes\.from_token_amount is 2\.5 \(number\), expected a non-negative decimal string/,
     ],
     [
       'a negative volume',
@@ -167,7 +167,7 @@ describe('parseTradesPage with one broken trade', () => {
         d.data[11]!.attributes.volume_in_usd = '-3.5';
       },
       11,
-      /^volumeUsd is "-3\.5" \(string\)/,
+      /^attributes\.volume_in_usd is "-3\.5" \(string\)/,
     ],
     [
       'kind not buy/sell',
@@ -175,13 +175,13 @@ describe('parseTradesPage with one broken trade', () => {
         d.data[0]!.attributes.kind = 'swap';
       },
       0,
-      /^side is "swap" \(string\), expected "buy" or "sell"$/,
+      /^attributes\.kind is "swap" \(string\), expected "buy" or "sell"$/,
     ],
     [
       'a buy without its base price',
       (d) => void delete d.data[firstBuy]!.attributes.price_to_in_usd,
       firstBuy,
-      /^priceUsd is missing, expected a non-negative decimal string/,
+      /^attributes\.price_to_in_usd is missing, expected a non-negative decimal string/,
     ],
     [
       'a timestamp that is no date',
@@ -189,7 +189,7 @@ describe('parseTradesPage with one broken trade', () => {
         d.data[8]!.attributes.block_timestamp = '2025-13-28T16:15:08Z';
       },
       8,
-      /^blockTimestamp "2025-13-28T16:15:08Z" \(string\) is not a valid date-time$/,
+      /^attributes\.block_timestamp "2025-13-28T16:15:08Z" \(string\) is not a valid date-time$/,
     ],
   ])('refuses %s with its reason; its 299 page-mates go on', (_name, mutate, index, reason) => {
     const body = mutated(mutate);
@@ -253,6 +253,6 @@ describe('parseTradesPage with one broken trade', () => {
         ),
         ctx,
       ),
-    ).toThrow(/trades of pool solana_\S+: data\[4\] is not a valid trade: side is "hold"/);
+    ).toThrow(/trades of pool solana_\S+: data\[4\] is not a valid trade: attributes\.kind is "hold"/);
   });
 });

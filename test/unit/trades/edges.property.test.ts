@@ -172,6 +172,15 @@ describe('validateTrade', () => {
     });
   });
 
+  test('names a value String() cannot show (an object from JSON whose toString is no function)', () => {
+    const row = JSON.parse('{"id":{"toString":0},"poolId":"p"}') as unknown;
+    expect(validateTrade(row, 3)).toEqual({
+      ok: false,
+      id: '#3',
+      reason: 'id is {"toString":0} (object), expected a non-empty string',
+    });
+  });
+
   test.prop([fc.anything(), fc.nat()], RUNS)('never throws, whatever the row', (row, index) => {
     const result = validateTrade(row, index);
     expect(typeof result.ok).toBe('boolean');
