@@ -24,8 +24,7 @@ const batches = new TradeDataBatchProcessor(db, 'production', {
   },
 });
 for (const pool of sim.pools) {
-  // Decimals stay exact strings; trades the row checks refuse come back apart, each with its reason.
-  const { trades } = await client.getPoolTrades(sim.network, pool.address);
+  const trades = await client.getPoolTrades(sim.network, pool.address); // decimals stay exact strings
   await batches.submitTrades(trades).accepted; // waits only when too many trades are pending
 }
 await batches.flushTrades(); // resolves once everything submitted is committed (or spooled)

@@ -29,7 +29,7 @@ export interface PollerCounters {
 }
 
 export interface PoolPollerOptions {
-  client: Pick<GeckoTerminalClient, 'getPoolTrades'>;
+  client: Pick<GeckoTerminalClient, 'getPoolTradesPage'>;
   network: string;
   pools: readonly PoolAssignment[];
   /** A pool is polled again no sooner than this after its previous response arrived. */
@@ -251,7 +251,7 @@ export class PoolPoller {
     const call: CallStats = { requests: 0, throttled: 0 };
     let page: TradesPage;
     try {
-      page = await this.options.client.getPoolTrades(this.options.network, assignment.address, {
+      page = await this.options.client.getPoolTradesPage(this.options.network, assignment.address, {
         ...(this.options.minVolumeUsd !== undefined ? { minVolumeUsd: this.options.minVolumeUsd } : {}),
         ...(signal ? { signal } : {}),
         stats: call,

@@ -6,6 +6,7 @@ import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
 import { linkSignals } from '../common/linked-signal.ts';
 import type { Logger } from '../logging/logger.ts';
 import { componentLogger } from '../logging/logger.ts';
+import type { TradeRecord } from '../protocol/records.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
 import {
@@ -175,10 +176,26 @@ export class GeckoTerminalClient {
   }
 
   /**
-   * The last 300 trades of the past 24 h, newest first (GeckoTerminal has no paging or `since`): the trades
-   * that passed the row checks, and those rejected with their reasons.
+   * The last 300 trades of the past 24 h, newest first (GeckoTerminal has no paging or `since`). Trades that
+   * fail the row checks are left out: getPoolTradesPage returns them with their reasons.
    */
-  async getPoolTrades(network: string, poolAddress: string, options: TradesRequestOptions = {}): Promise<TradesPage> {
+  async getPoolTrades(
+    network: string,
+    poolAddress: string,
+    options: TradesRequestOptions = {},
+  ): Promise<TradeRecord[]> {
+    return (await this.getPoolTradesPage(network, poolAddress, options)).trades;
+  }
+
+  /**
+   * The same response split: the trades that passed the row checks (the writer's own), and those refused,
+   * each with its index, id when readable, and reason. Only an unreadable envelope throws GeckoTerminalError.
+   */
+  async getPoolTradesPage(
+    network: string,
+    poolAddress: string,
+    options: TradesRequestOptions = {},
+  ): Promise<TradesPage> {
     const path = `/networks/${pathSegment(network, 'network')}/pools/${pathSegment(poolAddress, 'pool address')}/trades`;
     const query = new URLSearchParams();
     if (options.minVolumeUsd !== undefined) {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CollectionSummary } from '../../../src/run/run-summary.ts';
 import { logLines, runCollectChild } from '../../support/collect-child.ts';
+import { cli } from '../../support/collect-run.ts';
 import {
   BAD_ROW_VARIANTS,
   type HostileGeckoServer,
@@ -197,6 +198,12 @@ describe('one bad trade does not sink its page (20 variants)', () => {
     // The metrics file (what doctor reads) has the same per-pool counts.
     const figures = poolFigures(s.db);
     for (const f of figures) expect(f.rejected ?? 0).toBe(byPool.get(f.pool) ?? 0);
+    // doctor shows them from that file.
+    const doctor = await cli(['doctor', '--db', s.db, '--quick']);
+    expect(doctor.code, doctor.stderr).toBe(0);
+    const line = /^rejected trades\s+(\d+) \(refused on arrival, not stored\): (.*)$/m.exec(doctor.stdout);
+    expect(line?.[1], doctor.stdout).toBe(String(totalRejected));
+    expect(line![2]).toContain(`${s.server.poolId('BadRow01')} ${byPool.get(s.server.poolId('BadRow01'))}`);
     report(
       'bad rows',
       s,

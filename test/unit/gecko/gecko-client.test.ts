@@ -92,7 +92,7 @@ beforeEach(() => {
 describe('GeckoTerminalClient happy path', () => {
   it('fetches the last 300 trades newest first, with the versioned Accept header and one token per request', async () => {
     const c = client();
-    const { trades } = await c.getPoolTrades('solana', pool);
+    const { trades } = await c.getPoolTradesPage('solana', pool);
     expect(trades).toHaveLength(300);
     expect(new Set(trades.map((t) => t.id)).size).toBe(300);
     for (const t of trades) expect(t.poolId).toBe(`solana_${pool}`);
@@ -107,11 +107,11 @@ describe('GeckoTerminalClient happy path', () => {
   });
 
   it('passes the volume filter and gets only trades above it', async () => {
-    const { trades } = await client().getPoolTrades('solana', pool, { minVolumeUsd: '250.5' });
+    const { trades } = await client().getPoolTradesPage('solana', pool, { minVolumeUsd: '250.5' });
     expect(urls[0]).toContain('trade_volume_in_usd_greater_than=250.5');
     expect(trades.length).toBeGreaterThan(0);
     for (const t of trades) expect(compareDecimalStrings(t.volumeUsd, '250.5')).toBe(1);
-    await expect(client().getPoolTrades('solana', pool, { minVolumeUsd: -1 })).rejects.toBeInstanceOf(
+    await expect(client().getPoolTradesPage('solana', pool, { minVolumeUsd: -1 })).rejects.toBeInstanceOf(
       GeckoRequestError,
     );
   });
@@ -146,7 +146,7 @@ describe('GeckoTerminalClient throttling', () => {
     sim.setFaults({ throttleRate: 1, retryAfter: 3 });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ throttleRate: 0 }));
     const c = client({ sleep });
-    const { trades } = await c.getPoolTrades('solana', pool);
+    const { trades } = await c.getPoolTradesPage('solana', pool);
     expect(trades).toHaveLength(300);
     expect(calls).toEqual([3000]);
     expect(limiter.pauses).toEqual([3000]);
@@ -158,7 +158,7 @@ describe('GeckoTerminalClient throttling', () => {
     sim.setFaults({ throttleRate: 1, throttleStyle: 'body', retryAfter: null });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ throttleRate: 0 }));
     const c = client({ sleep, backoffBaseMs: 400 });
-    expect((await c.getPoolTrades('solana', pool)).trades).toHaveLength(300);
+    expect((await c.getPoolTradesPage('solana', pool)).trades).toHaveLength(300);
     // Equal jitter with random() = 0.5: 400/2 + 0.5 * 400/2.
     expect(calls).toEqual([300]);
     expect(c.getStats().throttled).toBe(1);
@@ -167,7 +167,7 @@ describe('GeckoTerminalClient throttling', () => {
   it('honours Retry-After given as an HTTP date', async () => {
     sim.setFaults({ throttleRate: 1, retryAfter: new Date(Date.now() + 6000).toUTCString() });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ throttleRate: 0 }));
-    await client({ sleep }).getPoolTrades('solana', pool);
+    await client({ sleep }).getPoolTradesPage('solana', pool);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toBeGreaterThanOrEqual(4000);
     expect(calls[0]).toBeLessThanOrEqual(6000);
@@ -178,7 +178,7 @@ describe('GeckoTerminalClient throttling', () => {
     const throttledBefore = sim.stats().faults.throttled;
     const c = client();
     const started = performance.now();
-    const pending = c.getPoolTrades('solana', pool);
+    const pending = c.getPoolTradesPage('solana', pool);
     // Lift the fault once the first (throttled) reply is out; the retry must come >= 1 s after it.
     while (sim.stats().faults.throttled === throttledBefore) await new Promise((r) => setTimeout(r, 5));
     sim.setFaults({ throttleRate: 0 });
@@ -191,7 +191,7 @@ describe('GeckoTerminalClient throttling', () => {
     sim.setFaults({ throttleRate: 1, retryAfter: 2 });
     const { calls, sleep } = recordingSleep();
     const c = client({ sleep, maxThrottleRetries: 2 });
-    const err = await rejection(c.getPoolTrades('solana', pool));
+    const err = await rejection(c.getPoolTradesPage('solana', pool));
     expect(err).toBeInstanceOf(GeckoThrottledError);
     expect((err as GeckoThrottledError).retryAfterMs).toBe(2000);
     expect(calls).toEqual([2000, 2000]);
@@ -201,7 +201,7 @@ describe('GeckoTerminalClient throttling', () => {
   it('caps an absurd Retry-After', async () => {
     sim.setFaults({ throttleRate: 1, retryAfter: 86_400 });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ throttleRate: 0 }));
-    await client({ sleep, maxRetryAfterMs: 60_000 }).getPoolTrades('solana', pool);
+    await client({ sleep, maxRetryAfterMs: 60_000 }).getPoolTradesPage('solana', pool);
     expect(calls).toEqual([60_000]);
   });
 });
@@ -211,7 +211,7 @@ describe('GeckoTerminalClient failures', () => {
     sim.setFaults({ serverErrorRate: 1 });
     const { calls, sleep } = recordingSleep(() => sim.setFaults({ serverErrorRate: 0 }));
     const c = client({ sleep, backoffBaseMs: 100 });
-    expect((await c.getPoolTrades('solana', pool)).trades).toHaveLength(300);
+    expect((await c.getPoolTradesPage('solana', pool)).trades).toHaveLength(300);
     expect(calls).toEqual([75]);
     expect(c.getStats()).toEqual({ requests: 2, throttled: 0, retries: 1, errors: 0, succeeded: 1 });
     expect(limiter.acquired).toBe(2);
@@ -221,7 +221,7 @@ describe('GeckoTerminalClient failures', () => {
     sim.setFaults({ serverErrorRate: 1, serverErrorStatus: 502 });
     const { calls, sleep } = recordingSleep();
     const c = client({ sleep, maxRetries: 3, backoffBaseMs: 100, backoffMaxMs: 300, random: () => 1 });
-    const err = await rejection(c.getPoolTrades('solana', pool));
+    const err = await rejection(c.getPoolTradesPage('solana', pool));
     expect(err).toBeInstanceOf(GeckoHttpError);
     expect((err as GeckoHttpError).status).toBe(502);
     expect(calls).toEqual([100, 200, 300]);
@@ -231,7 +231,7 @@ describe('GeckoTerminalClient failures', () => {
   it('does not retry a 404', async () => {
     const { calls, sleep } = recordingSleep();
     const c = client({ sleep });
-    const err = await rejection(c.getPoolTrades('solana', 'NoSuchPool111111111111111111111111111111111'));
+    const err = await rejection(c.getPoolTradesPage('solana', 'NoSuchPool111111111111111111111111111111111'));
     expect(err).toBeInstanceOf(GeckoHttpError);
     expect((err as GeckoHttpError).status).toBe(404);
     expect(calls).toEqual([]);
@@ -245,7 +245,7 @@ describe('GeckoTerminalClient failures', () => {
     const reasons: string[] = [];
     for (let i = 0; i < 6; i++) {
       try {
-        const page = await c.getPoolTrades('solana', pool);
+        const page = await c.getPoolTradesPage('solana', pool);
         expect(page.trades).toHaveLength(299);
         expect(page.rejected).toHaveLength(1);
         expect(page.rejected[0]!.index).toBe(0);
@@ -272,7 +272,7 @@ describe('GeckoTerminalClient failures', () => {
     const { calls, sleep } = recordingSleep();
     const c = client({ sleep, timeoutMs: 150, maxRetries: 1 });
     const started = performance.now();
-    const err = await rejection(c.getPoolTrades('solana', pool));
+    const err = await rejection(c.getPoolTradesPage('solana', pool));
     expect(err).toBeInstanceOf(GeckoTimeoutError);
     expect(performance.now() - started).toBeLessThan(4000);
     expect(calls).toHaveLength(1);
@@ -285,7 +285,7 @@ describe('GeckoTerminalClient failures', () => {
     const c = client();
     const started = performance.now();
     setTimeout(() => controller.abort(), 100);
-    const err = await rejection(c.getPoolTrades('solana', pool, { signal: controller.signal }));
+    const err = await rejection(c.getPoolTradesPage('solana', pool, { signal: controller.signal }));
     expect((err as Error).name).toBe('AbortError');
     expect(performance.now() - started).toBeLessThan(4000);
     expect(c.getStats()).toEqual({ requests: 1, throttled: 0, retries: 0, errors: 0, succeeded: 0 });
@@ -297,7 +297,7 @@ describe('GeckoTerminalClient failures', () => {
     const c = client();
     const started = performance.now();
     setTimeout(() => controller.abort(), 150);
-    const err = await rejection(c.getPoolTrades('solana', pool, { signal: controller.signal }));
+    const err = await rejection(c.getPoolTradesPage('solana', pool, { signal: controller.signal }));
     expect((err as Error).name).toBe('AbortError');
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(c.getStats().requests).toBe(1);
@@ -341,7 +341,7 @@ describe('GeckoTerminalClient under mixed faults', () => {
       for (let round = 0; round < 5; round++) {
         for (const pool of s.pools) {
           try {
-            const page = await c.getPoolTrades('solana', pool.address);
+            const page = await c.getPoolTradesPage('solana', pool.address);
             for (const t of page.trades) received.add(t.id);
             if (page.rejected.length > 0) pagesWithRejects++;
             expect(page.rejected.length).toBeLessThanOrEqual(1);
