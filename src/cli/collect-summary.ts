@@ -29,6 +29,17 @@ export function progressLine(p: CollectionProgress): string {
   return `${p.stopping ? 'stopping... ' : ''}${parts.join(' | ')}`;
 }
 
+/** The pools whose responses carried rejected trades, one a line (a few; --json and /metrics have them all). */
+const MAX_POOLS_LISTED = 5;
+
+function rejectedByPoolRows(s: CollectionSummary): [string, string][] {
+  const shown = s.rejectedByPool.slice(0, MAX_POOLS_LISTED);
+  const rows = shown.map((p): [string, string] => ['  in pool', `${p.pool}: ${count(p.rejected)}`]);
+  const more = s.rejectedByPool.length - shown.length;
+  if (more > 0) rows.push(['  in pool', `... and ${more} more pools (--json lists them all)`]);
+  return rows;
+}
+
 export function formatSummary(s: CollectionSummary): string {
   const collecting = s.durationMs;
   const rows: [string, string][] = [
@@ -50,10 +61,8 @@ export function formatSummary(s: CollectionSummary): string {
     ['repeats', `${count(s.repeats)} (seen before this poll: not sent again)`],
     ['already stored', `${count(s.storeDuplicates)} (sent; the database had them)`],
     ['rejected rows', `${count(s.rejected)} (refused by the writer)`],
-    [
-      'rejected trades',
-      `${count(s.tradesRejected)} (refused by the row checks on arrival, each logged once; page-mates stored)${s.rejectedByPool.length > 0 ? `: ${s.rejectedByPool.map((p) => `${p.pool} ${count(p.rejected)}`).join(', ')}` : ''}`,
-    ],
+    ['rejected trades', `${count(s.tradesRejected)} (bad trades in responses, each logged; not stored)`],
+    ...rejectedByPoolRows(s),
     ['gaps', count(s.gaps)],
     ['errors', `${count(s.errors)} (${count(s.badResponses)} malformed responses)`],
     ['lock errors', `${count(s.lockErrors)} (busy retries ${count(s.busyRetries)})`],

@@ -133,10 +133,10 @@ export const lastRunSection: SectionRenderer = (r) => {
   }
   if (lr.rejectedTrades) {
     const { total, byPool } = lr.rejectedTrades;
-    rows.push([
-      'rejected trades',
-      `${total} (refused on arrival, not stored)${byPool.length > 0 ? `: ${byPool.map((p) => `${p.pool} ${p.rejected}`).join(', ')}` : ''}`,
-    ]);
+    rows.push(['rejected trades', `${total} (refused on arrival, not stored)`]);
+    for (const p of byPool.slice(0, 5)) rows.push(['  in pool', `${p.pool}: ${p.rejected}`]);
+    if (byPool.length > 5)
+      rows.push(['  in pool', `... and ${byPool.length - 5} more pools (doctor --json lists them all)`]);
   }
   rows.push(['alerts', lr.alerts.length === 0 ? 'none' : lr.alerts.map((a) => `${a.name} (${a.message})`).join('; ')]);
   if (lr.note) rows.push(['note', lr.note]);

@@ -3,8 +3,8 @@
 // checked on its own with the writer's row checks, so one bad trade is rejected with its reason and its
 // page-mates go on, and the collector never sends a row the writer would refuse.
 
-import type { TradeRecord, TradeSide } from '../protocol/records.ts';
-import { validateTrade } from '../trades/trade-validation.ts';
+import type { TradeRecord } from '../protocol/records.ts';
+import { tradeFromRow, validateTrade } from '../trades/trade-validation.ts';
 import { JsonReader } from './json-reader.ts';
 
 export interface TradeParseContext {
@@ -174,24 +174,9 @@ export function readTradeItem(item: unknown, index: number, poolId: string): Tra
       checked.reason.replace(/^\w+/, (field) => (field === 'priceUsd' ? priceField : (API_FIELDS[field] ?? field))),
     );
   }
-  const [, , blockNumber, txHash, txFromAddress, fromTokenAmount, toTokenAmount, price, volumeUsd, , stored] =
-    checked.row;
   const rawTimestamp = a.block_timestamp as string;
-  return {
-    ok: true,
-    trade: {
-      id: rawId as string,
-      poolId,
-      blockNumber,
-      txHash,
-      txFromAddress,
-      fromTokenAmount,
-      toTokenAmount,
-      priceUsd: price,
-      volumeUsd,
-      side: side as TradeSide,
-      // As received when it is the API's ISO form; otherwise the normalized UTC form the writer stores.
-      blockTimestamp: ISO_UTC.test(rawTimestamp) ? rawTimestamp : stored,
-    },
-  };
+  const trade = tradeFromRow(checked.row);
+  // As received when it is the API's ISO form; otherwise the normalized UTC form the writer stores.
+  if (ISO_UTC.test(rawTimestamp)) trade.blockTimestamp = rawTimestamp;
+  return { ok: true, trade };
 }

@@ -4,7 +4,7 @@
 import type { StoreResult } from '../batch/trade-store.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import { validateTrade } from '../trades/trade-validation.ts';
+import { tradeFromRow, validateTrade } from '../trades/trade-validation.ts';
 import { ImportFailedError } from './import-errors.ts';
 import {
   type ImportItem,
@@ -135,32 +135,7 @@ export async function runImport(
         );
         continue;
       }
-      const [
-        id,
-        poolId,
-        blockNumber,
-        txHash,
-        txFromAddress,
-        fromTokenAmount,
-        toTokenAmount,
-        priceUsd,
-        volumeUsd,
-        side,
-        blockTimestamp,
-      ] = v.row;
-      batch.trades.push({
-        id,
-        poolId,
-        blockNumber,
-        txHash,
-        txFromAddress,
-        fromTokenAmount,
-        toTokenAmount,
-        priceUsd,
-        volumeUsd,
-        side,
-        blockTimestamp,
-      });
+      batch.trades.push(tradeFromRow(v.row));
       batch.locations.push(item.location);
       batch.ordinals.push(ordinal);
       if (batch.trades.length >= options.batchSize) await flush();

@@ -187,6 +187,24 @@ function decimal(v: unknown, field: string): string {
   return v;
 }
 
+/** A checked row back as a TradeRecord (its timestamp in the stored form). */
+export function tradeFromRow(row: TradeRow): TradeRecord {
+  const [id, poolId, blockNumber, txHash, txFromAddress, fromTokenAmount, toTokenAmount, priceUsd, volumeUsd] = row;
+  return {
+    id,
+    poolId,
+    blockNumber,
+    txHash,
+    txFromAddress,
+    fromTokenAmount,
+    toTokenAmount,
+    priceUsd,
+    volumeUsd,
+    side: row[9],
+    blockTimestamp: row[10],
+  };
+}
+
 /** Values per trade in TradeRow order (what packed batches carry, and what a flat group holds per row). */
 export const TRADE_FIELDS = 11;
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { formatSummary } from '../../../src/cli/collect-summary.ts';
 import type { CollectionSummary } from '../../../src/run/run-summary.ts';
 import { logLines, runCollectChild } from '../../support/collect-child.ts';
 import { cli } from '../../support/collect-run.ts';
@@ -201,9 +202,15 @@ describe('one bad trade does not sink its page (20 variants)', () => {
     // doctor shows them from that file.
     const doctor = await cli(['doctor', '--db', s.db, '--quick']);
     expect(doctor.code, doctor.stderr).toBe(0);
-    const line = /^rejected trades\s+(\d+) \(refused on arrival, not stored\): (.*)$/m.exec(doctor.stdout);
+    const line = /^rejected trades\s+(\d+) \(refused on arrival, not stored\)$/m.exec(doctor.stdout);
     expect(line?.[1], doctor.stdout).toBe(String(totalRejected));
-    expect(line![2]).toContain(`${s.server.poolId('BadRow01')} ${byPool.get(s.server.poolId('BadRow01'))}`);
+    expect(doctor.stdout).toMatch(/^ {2}in pool\s+solana_BadRow00: \d+$/m);
+    expect(doctor.stdout).toMatch(/^ {2}in pool\s+\.\.\. and \d+ more pools/m);
+    // And the printed summary: the total, then the first pools one a line.
+    const text = formatSummary(summary);
+    expect(text).toMatch(new RegExp(`^ +rejected trades: +${totalRejected} \\(bad trades in responses`, 'm'));
+    expect(text.match(/^ +in pool: +solana_BadRow\d\d: \d+$/gm)).toHaveLength(5);
+    expect(text).toMatch(/^ +in pool: +\.\.\. and \d+ more pools \(--json lists them all\)$/m);
     report(
       'bad rows',
       s,
@@ -227,12 +234,17 @@ describe('bounded responses', () => {
     expect(s.peakRssMb).toBeLessThan(300);
     const endless = s.server.record('Endless');
     expect(endless.requests).toBeGreaterThan(3);
-    expect(endless.abandoned).toBe(endless.requests);
+    // Every request cut by the client (the one in flight at the stop may still be closing).
+    expect(endless.completed).toBe(0);
+    expect(endless.abandoned).toBeGreaterThanOrEqual(endless.requests - 1);
     // Each request was cut near the 4 MiB bound, not read to the end of anything.
     expect(endless.bytesWritten / endless.requests).toBeLessThan(16 * 1024 * 1024);
     expect(s.stderr).toContain('GECKO_RESPONSE_TOO_LARGE');
     const figures = new Map(poolFigures(s.db).map((f) => [f.pool, f]));
-    expect(figures.get(s.server.poolId('Endless'))!.errors).toBe(endless.requests);
+    // Each request an error of that pool (one cut by the stop is not an error of the API's).
+    const endlessErrors = figures.get(s.server.poolId('Endless'))!.errors;
+    expect(endlessErrors).toBeGreaterThanOrEqual(endless.requests - 1);
+    expect(endlessErrors).toBeLessThanOrEqual(endless.requests);
     expect(figures.get(s.server.poolId('Neighbour'))!.errors).toBe(0);
     expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
     expect(storedIds(s.db, s.server.poolId('Endless')).size).toBe(0);
