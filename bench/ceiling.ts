@@ -36,7 +36,13 @@ import type { WriterSettings } from '../src/protocol/writer-settings.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { migrate } from '../src/sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings } from '../src/sqlite/sqlite-settings.ts';
-import { CREATED_AT_PARAM, storedTimestamp, tradeBindValues, tradeInsertSql } from '../src/sqlite/trade-statements.ts';
+import {
+  CREATED_AT_PARAM,
+  storedTimestamp,
+  tradeBindValues,
+  tradeInsertSql,
+  WriteStatements,
+} from '../src/sqlite/trade-statements.ts';
 import { validateTrade } from '../src/trades/trade-validation.ts';
 import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
@@ -212,6 +218,8 @@ export interface CeilingTransactions {
 /**
  * Prepares the statements (one per chunk size needed) and flattens every chunk's values up front, so running a
  * transaction only binds and steps. The writer's own statement: trade values anonymous, created_at by name.
+ * The trades' pools rows are added here, before any clock starts (the writer adds them in its transactions);
+ * the foreign key check of every inserted row stays in both.
  */
 export function planCeilingTransactions(
   db: Database.Database,
@@ -234,6 +242,10 @@ export function planCeilingTransactions(
   };
   const plan: { stmt: Database.Statement; values: unknown[] }[][] = [];
   const rows = data.rows;
+  const pools = new WriteStatements(db);
+  db.transaction(() => {
+    for (const poolId of new Set(rows.map((r) => r[1] as string))) pools.ensurePool(poolId, data.createdAt);
+  })();
   for (let t = 0; t < rows.length; t += txRows) {
     const tx: { stmt: Database.Statement; values: unknown[] }[] = [];
     const txEnd = Math.min(t + txRows, rows.length);

@@ -20,7 +20,7 @@ import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
 const HELP = `usage: gecko-collector doctor [flags]
 
 Runs the migration guide's debug checks on a database, read-only (safe while a collector is running):
-journal mode, busy timeout, cache size, synchronous, integrity check, schema version, rows per table,
+journal mode, busy timeout, cache size, synchronous, integrity check, foreign key check, schema version, rows per table,
 database and WAL size, and per pool the cursor, newest trade, trade count and recorded gaps. Beside the
 database it reads the deferred queue's spool (<db>.spool: batches waiting to be replayed, oldest age) and
 the last run's metrics (<db>.metrics.json: breaker, deferred queue, writer restarts, lock errors and busy
@@ -40,7 +40,7 @@ retries, batch fill, active alerts, with the time the figures were taken).
 
 Opening a WAL database (or spool) read-only may leave empty -wal/-shm files beside it (SQLite needs them
 to read); the database and spool files themselves are never written.
-Exit status: 0 healthy, 1 when the integrity check fails or the file is missing or unreadable, 2 for bad flags.`;
+Exit status: 0 healthy, 1 when the integrity or foreign key check fails or the file is missing or unreadable, 2 for bad flags.`;
 
 async function servedOnPg(source: string, settings: PostgresSettings): Promise<ServedCheck> {
   const reads = pgCollectionReads(settings, 1);

@@ -25,12 +25,16 @@ const HELP = `usage: gecko-collector import FILE [flags]
 
 Imports trades into the database through the write funnel (the one writer thread). Trades are keyed by id,
 so trades already stored count as duplicates and importing a file again is harmless. Every batch that was
-acknowledged is committed: if an import stops halfway, re-run it to finish.
+acknowledged is committed: if an import stops halfway, re-run it to finish. A trade's created_at (the CSV
+column, or created_at/createdAt in NDJSON) is kept when the input has one, else the import time is stored. A pool
+the trades name without a pools row gets one in the same transaction (address from the pool id, dex
+unknown-dex-<network>), so every trade's foreign key holds.
 
   FILE                   one of:
                            csv      the old collector's CSV export of the trades table (header line
                                     id,pool_id,block_number,tx_hash,tx_from_address,from_token_amount,
-                                    to_token_amount,price_usd,volume_usd,side,block_timestamp[,...])
+                                    to_token_amount,price_usd,volume_usd,side,block_timestamp
+                                    [,created_at,...])
                            ndjson   one trade object per line (TradeRecord or trades column names)
                            jsonapi  a saved GeckoTerminal /pools/{address}/trades response
   --db PATH|URL          database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db,

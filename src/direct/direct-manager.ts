@@ -47,7 +47,7 @@ export class DirectDatabaseManager implements TradeStore {
   private db: Database.Database | undefined;
   private readonly selectByCount = new Map<number, Database.Statement>();
   private insert: Database.Statement | undefined;
-  /** The writer thread's statements, prepared on this connection when metadata is first stored. */
+  /** The writer thread's statements on this connection (pools, dexes, the stub pools rows trades need). */
   private statements: WriteStatements | undefined;
   private readonly latency = new LatencyRecorder();
   private readonly counters = {
@@ -86,6 +86,7 @@ export class DirectDatabaseManager implements TradeStore {
     });
     this.db = db;
     this.insert = db.prepare(tradeInsertSql('INSERT'));
+    this.statements = new WriteStatements(db);
   }
 
   /** The guide's `store_trade_data`: check-then-insert in a deferred transaction, retried on SQLITE_BUSY. */
@@ -118,8 +119,7 @@ export class DirectDatabaseManager implements TradeStore {
    */
   async storePoolMetadata(meta: PoolMetadata): Promise<{ rejected: RejectedRow[] }> {
     const db = this.requireDb();
-    this.statements ??= new WriteStatements(db);
-    const statements = this.statements;
+    const statements = this.requireStatements();
     const t0 = performance.now();
     const rejected = await this.withLockRetries(() => {
       const out: RejectedRow[] = [];
@@ -149,10 +149,14 @@ export class DirectDatabaseManager implements TradeStore {
         for (const r of this.selectExisting(db, ids.length).all(...ids) as { id: string }[]) existing.add(r.id);
       }
       const now = storedTimestamp();
+      const statements = this.requireStatements();
       let inserted = 0;
+      let lastPool: string | undefined;
       for (const row of rows) {
         if (existing.has(row[0])) continue;
         existing.add(row[0]);
+        if (row[1] !== lastPool) statements.ensurePool(row[1], now);
+        lastPool = row[1];
         this.insert!.run(...tradeBindValues(row), { [CREATED_AT_PARAM]: now });
         inserted++;
       }
@@ -229,5 +233,10 @@ export class DirectDatabaseManager implements TradeStore {
   private requireDb(): Database.Database {
     if (!this.db) throw new StateError('DirectDatabaseManager is not initialized (or closed); call initialize() first');
     return this.db;
+  }
+
+  private requireStatements(): WriteStatements {
+    this.requireDb();
+    return this.statements!;
   }
 }

@@ -36,6 +36,13 @@ export interface TableRows {
   error?: string;
 }
 
+/** Rows of `table` whose foreign key to `parent` points to no row (PRAGMA foreign_key_check, counted). */
+export interface ForeignKeyViolations {
+  table: string;
+  parent: string;
+  rows: number;
+}
+
 export interface FileSizes {
   databaseBytes: number;
   /** Size of the `-wal` file before doctor opened the database; null when there was none. */
@@ -68,6 +75,8 @@ export interface DatabaseReport extends DoctorReportSections {
   /** 'ok', or the messages of PRAGMA integrity_check (quick_check with `quick`). */
   integrity: 'ok' | string[];
   integrityCheck: 'full' | 'quick';
+  /** PRAGMA foreign_key_check counted per table and parent; empty when every reference holds. */
+  foreignKeys: ForeignKeyViolations[];
   /** PRAGMA user_version: the schema migration the file is at. */
   userVersion: number;
   /** The version this build migrates a database to. */
@@ -167,6 +176,12 @@ function collect(
   );
   const integrity: 'ok' | string[] = messages.length === 1 && messages[0] === 'ok' ? 'ok' : messages;
 
+  const foreignKeys = db
+    .prepare(
+      'SELECT "table" AS "table", parent, count(*) AS rows FROM pragma_foreign_key_check GROUP BY "table", parent ORDER BY "table", parent',
+    )
+    .all() as ForeignKeyViolations[];
+
   const userVersion = pragma<number>('user_version');
   const journalMode = pragma<string>('journal_mode');
   if (!has.has('trades'))
@@ -196,6 +211,7 @@ function collect(
     synchronous: { collector: DEFAULT_DATABASE_CONFIG.synchronous, reader: reader.synchronous },
     integrity,
     integrityCheck: quick ? 'quick' : 'full',
+    foreignKeys,
     userVersion,
     schemaVersion: SCHEMA_VERSION,
     schemaFlavor: tradesLayout(db),
@@ -219,5 +235,5 @@ function collect(
 
 /** Whether the report shows a problem a script should notice (non-zero exit). */
 export function reportIsHealthy(report: DatabaseReport): boolean {
-  return report.integrity === 'ok';
+  return report.integrity === 'ok' && report.foreignKeys.length === 0;
 }

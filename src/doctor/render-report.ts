@@ -148,6 +148,8 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
   const out: string[] = [];
   const integrity =
     r.integrity === 'ok' ? 'ok' : `FAILED (${r.integrity.length} problem${r.integrity.length === 1 ? '' : 's'})`;
+  const dangling = r.foreignKeys.reduce((n, v) => n + v.rows, 0);
+  const foreignKeys = dangling === 0 ? 'ok' : `FAILED (${dangling} row${dangling === 1 ? '' : 's'} point to nothing)`;
   out.push(
     ...table(
       ['database', r.path],
@@ -163,12 +165,15 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
         ],
         ['journal_mode', r.journalMode],
         [r.integrityCheck === 'quick' ? 'quick_check' : 'integrity', integrity],
+        ['foreign keys', foreignKeys],
         ['lock errors', lockErrorsLine(r)],
         ['writing now', writingNowLine(r)],
       ],
     ),
   );
   if (r.integrity !== 'ok') for (const m of r.integrity) out.push(`  ${m}`);
+  for (const v of r.foreignKeys)
+    out.push(`  ${v.table} → ${v.parent}: ${v.rows} row${v.rows === 1 ? '' : 's'} without a ${v.parent} row`);
 
   out.push('');
   out.push(

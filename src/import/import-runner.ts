@@ -4,7 +4,7 @@
 import type { StoreResult } from '../batch/trade-store.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import { tradeFromRow, validateTrade } from '../trades/trade-validation.ts';
+import { checkCreatedAt, tradeFromRow, validateTrade } from '../trades/trade-validation.ts';
 import { ImportFailedError } from './import-errors.ts';
 import {
   type ImportItem,
@@ -135,7 +135,15 @@ export async function runImport(
         );
         continue;
       }
-      batch.trades.push(tradeFromRow(v.row));
+      const createdAt = checkCreatedAt(item.candidate.createdAt);
+      if (!createdAt.ok) {
+        reject(item.location, v.row[0], createdAt.reason, ordinal);
+        continue;
+      }
+      // The old collector's first sighting is kept; without one the writer stores the import time.
+      const trade = tradeFromRow(v.row);
+      if (createdAt.value !== null) trade.createdAt = createdAt.value;
+      batch.trades.push(trade);
       batch.locations.push(item.location);
       batch.ordinals.push(ordinal);
       if (batch.trades.length >= options.batchSize) await flush();

@@ -5,7 +5,7 @@ import { ImportFormatError } from './import-errors.ts';
 import { type ImportItem, lineLocation, UNKNOWN_ID } from './import-source.ts';
 import type { PhysicalLine } from './line-reader.ts';
 
-/** The columns the import needs; any others (created_at, *_exact, ...) are ignored. */
+/** The columns the import needs; created_at is kept when present (CREATED_AT_COLUMN), any others ignored. */
 export const LEGACY_CSV_COLUMNS = [
   'id',
   'pool_id',
@@ -20,7 +20,10 @@ export const LEGACY_CSV_COLUMNS = [
   'block_timestamp',
 ] as const;
 
-type Column = (typeof LEGACY_CSV_COLUMNS)[number];
+/** Optional: when the old collector first saw the trade; an empty field means unknown (the import time is stored). */
+const CREATED_AT_COLUMN = 'created_at';
+
+type Column = (typeof LEGACY_CSV_COLUMNS)[number] | typeof CREATED_AT_COLUMN;
 
 // A quoted field may span lines (RFC 4180); beyond this an open quote is taken as a broken line instead, so
 // one stray quote costs one reject rather than swallowing the rest of the file.
@@ -116,6 +119,8 @@ function headerIndexes(header: string[], line: number): Record<Column, number> {
     if (at === -1) missing.push(col);
     else indexes[col] = at;
   }
+  const createdAt = names.indexOf(CREATED_AT_COLUMN);
+  if (createdAt !== -1) indexes[CREATED_AT_COLUMN] = createdAt;
   if (missing.length > 0) {
     throw new ImportFormatError(
       `line ${line}: the CSV header lacks ${missing.join(', ')} (expected the old collector's export: ${LEGACY_CSV_COLUMNS.join(',')})`,
@@ -143,6 +148,7 @@ function toCandidate(fields: string[], col: Record<Column, number>): Record<stri
     volumeUsd: get('volume_usd'),
     side: get('side'),
     blockTimestamp: get('block_timestamp'),
+    ...(col.created_at === undefined ? {} : { createdAt: orNull(get('created_at')) }),
   };
 }
 

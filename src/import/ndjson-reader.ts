@@ -17,6 +17,7 @@ const FIELDS = [
   ['volumeUsd', 'volume_usd'],
   ['side', 'side'],
   ['blockTimestamp', 'block_timestamp'],
+  ['createdAt', 'created_at'],
 ] as const;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
@@ -62,7 +63,8 @@ function jsonErrorOf(text: string, fallback: unknown): string {
 function toCandidate(obj: Record<string, unknown>): Record<string, unknown> {
   const candidate: Record<string, unknown> = {};
   for (const [camel, snake] of FIELDS) {
-    candidate[camel] = Object.hasOwn(obj, camel) ? obj[camel] : obj[snake];
+    const value = Object.hasOwn(obj, camel) ? obj[camel] : obj[snake];
+    if (value !== undefined) candidate[camel] = value;
   }
   // Numbers arrive as their text (see quoteNumberLiterals); the block number is the one numeric field.
   const bn = candidate.blockNumber;

@@ -14,15 +14,15 @@ const TEMP = 'gecko_trades_in';
 
 const CREATE_TEMP = `CREATE TEMP TABLE IF NOT EXISTS ${TEMP} (
   b integer, id text, pool_id text, block_number int8, tx_hash text, tx_from_address text,
-  fta text, tta text, pu text, vu text, side text, bts text) ON COMMIT DELETE ROWS`;
+  fta text, tta text, pu text, vu text, side text, bts text, ca text) ON COMMIT DELETE ROWS`;
 
 // One statement per batch over the temporary table: its row count is that batch's inserted rows, and a trade
 // two batches of the group carry counts as inserted for the first one only, as on the unnest path.
 const INSERT_BATCH_FROM_TEMP = {
   name: 'gecko_insert_from_copy',
-  text: `INSERT INTO trades (${TRADE_COLUMNS.join(', ')})
+  text: `INSERT INTO trades (${TRADE_COLUMNS.join(', ')}, created_at)
 SELECT id, pool_id, block_number, tx_hash, tx_from_address, fta::numeric, tta::numeric, pu::numeric, vu::numeric,
-       side, bts::timestamptz
+       side, bts::timestamptz, coalesce(ca::timestamptz, now())
 FROM ${TEMP} WHERE b = $1
 ON CONFLICT (id) DO NOTHING`,
 };
@@ -35,30 +35,36 @@ function field(v: unknown): string {
   return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : s;
 }
 
-/** COPY text of every batch's flat validated rows, each row led by its batch number. */
-export function copyText(flats: readonly (readonly unknown[])[]): string {
+/** A batch's flat validated rows and, for an import's batch, each row's own created_at (see batchValues). */
+export interface CopyBatch {
+  flat: readonly unknown[];
+  createdAt?: readonly (string | null)[] | undefined;
+}
+
+/** COPY text of every batch's rows, each row led by its batch number and ended by its own created_at (or \N). */
+export function copyText(batches: readonly CopyBatch[]): string {
   const lines: string[] = [];
-  flats.forEach((flat, b) => {
+  batches.forEach(({ flat, createdAt }, b) => {
     for (let at = 0; at < flat.length; at += TRADE_FIELDS) {
       let line = String(b);
       for (let f = 0; f < TRADE_FIELDS; f++) line += `\t${field(flat[at + f])}`;
-      lines.push(line);
+      lines.push(`${line}\t${field(createdAt?.[at / TRADE_FIELDS])}`);
     }
   });
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 /** Inside the caller's transaction: stores every batch's rows; returns the rows each batch inserted. */
-export async function copyTrades(c: pg.Client, flats: readonly (readonly unknown[])[]): Promise<number[]> {
-  const inserted = flats.map(() => 0);
-  const text = copyText(flats);
+export async function copyTrades(c: pg.Client, batches: readonly CopyBatch[]): Promise<number[]> {
+  const inserted = batches.map(() => 0);
+  const text = copyText(batches);
   if (text === '') return inserted;
   await c.query(CREATE_TEMP);
   const stream = c.query(copyFrom(`COPY ${TEMP} FROM STDIN`));
   stream.end(text);
   await finished(stream);
-  for (let b = 0; b < flats.length; b++) {
-    if (flats[b]!.length === 0) continue;
+  for (let b = 0; b < batches.length; b++) {
+    if (batches[b]!.flat.length === 0) continue;
     inserted[b] = (await c.query({ ...INSERT_BATCH_FROM_TEMP, values: [b] })).rowCount ?? 0;
   }
   return inserted;

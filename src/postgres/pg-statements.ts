@@ -4,6 +4,7 @@
 // gap insert that a redelivered batch does not repeat, and stub rows for pools nobody described yet.
 
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
+import { PLACEHOLDER_DEX_PREFIX, placeholderDexName } from '../trades/pool-id.ts';
 import { normalizeTimestamp, TRADE_FIELDS } from '../trades/trade-validation.ts';
 
 export const TRADE_COLUMNS = [
@@ -20,28 +21,37 @@ export const TRADE_COLUMNS = [
   'block_timestamp',
 ] as const;
 
-/** Prepared once per connection by name; the casts turn the text arrays into numeric and timestamptz server-side. */
+/**
+ * Prepared once per connection by name; the casts turn the text arrays into numeric and timestamptz server-side.
+ * created_at is the row's own (imports keep the old collector's) or, when null, the transaction's time.
+ */
 export const INSERT_TRADES = {
   name: 'gecko_insert_trades',
-  text: `INSERT INTO trades (${TRADE_COLUMNS.join(', ')})
+  text: `INSERT INTO trades (${TRADE_COLUMNS.join(', ')}, created_at)
 SELECT id, pool_id, block_number, tx_hash, tx_from_address, fta::numeric, tta::numeric, pu::numeric, vu::numeric, side,
-       bts::timestamptz
+       bts::timestamptz, coalesce(ca::timestamptz, now())
 FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-            $10::text[], $11::text[])
-  AS u(id, pool_id, block_number, tx_hash, tx_from_address, fta, tta, pu, vu, side, bts)
+            $10::text[], $11::text[], $12::text[])
+  AS u(id, pool_id, block_number, tx_hash, tx_from_address, fta, tta, pu, vu, side, bts, ca)
 ON CONFLICT (id) DO NOTHING`,
 };
 
 /**
  * The unnest parameters of the validated rows at `offsets` of `flat` (TRADE_FIELDS values per row, as the
- * writer's validation leaves them: timestamps normalized to UTC text, which the session's TimeZone=UTC reads).
+ * writer's validation leaves them: timestamps normalized to UTC text, which the session's TimeZone=UTC reads),
+ * then the rows' own created_at (`createdAt[row]`, see batchValues; null or absent: the write time).
  */
-export function tradeArrays(flat: readonly unknown[], offsets: ArrayLike<number>): unknown[][] {
+export function tradeArrays(
+  flat: readonly unknown[],
+  offsets: ArrayLike<number>,
+  createdAt?: readonly (string | null)[],
+): unknown[][] {
   const n = offsets.length;
-  const columns: unknown[][] = Array.from({ length: TRADE_FIELDS }, () => new Array(n));
+  const columns: unknown[][] = Array.from({ length: TRADE_FIELDS + 1 }, () => new Array(n));
   for (let i = 0; i < n; i++) {
     const at = offsets[i]!;
     for (let f = 0; f < TRADE_FIELDS; f++) columns[f]![i] = flat[at + f];
+    columns[TRADE_FIELDS]![i] = createdAt?.[at / TRADE_FIELDS] ?? null;
   }
   return columns;
 }
@@ -56,8 +66,18 @@ export function dexValues(d: DexRecord): unknown[] {
   return [d.id, d.name, d.network];
 }
 
-/** The dex that pools nobody has described yet point to (trades reference pools, pools reference dexes). */
-export const UNKNOWN_DEX = 'unknown';
+/**
+ * The dexes rows that pools nobody has described yet point to (trades reference pools, pools reference dexes):
+ * one per network, as on SQLite (trades/pool-id.ts: placeholderDex, poolIdParts). Earlier versions used one
+ * dex 'unknown' for all; a pool still pointing to it is filled in the same way.
+ */
+const LEGACY_UNKNOWN_DEX = 'unknown';
+const IS_PLACEHOLDER_DEX = (column: string) =>
+  `(${column} = '${LEGACY_UNKNOWN_DEX}' OR starts_with(${column}, '${PLACEHOLDER_DEX_PREFIX}'))`;
+/** poolIdParts in SQL: network before the last underscore, address after it; no prefix: network 'unknown'. */
+const PREFIXED = `u.id ~ '^.+_[^_]+$'`;
+const NETWORK_OF_ID = `CASE WHEN ${PREFIXED} THEN regexp_replace(u.id, '_[^_]*$', '') ELSE 'unknown' END`;
+const ADDRESS_OF_ID = `CASE WHEN ${PREFIXED} THEN regexp_replace(u.id, '^.*_', '') ELSE u.id END`;
 
 export const UPSERT_POOL = {
   name: 'gecko_upsert_pool',
@@ -66,7 +86,7 @@ export const UPSERT_POOL = {
 VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8::timestamptz, now(), $9, $10::jsonb)
 ON CONFLICT (id) DO UPDATE SET
   address = EXCLUDED.address,
-  dex_id = CASE WHEN pools.dex_id = '${UNKNOWN_DEX}' THEN EXCLUDED.dex_id ELSE pools.dex_id END,
+  dex_id = CASE WHEN ${IS_PLACEHOLDER_DEX('pools.dex_id')} THEN EXCLUDED.dex_id ELSE pools.dex_id END,
   name = coalesce(EXCLUDED.name, pools.name),
   reserve_usd = coalesce(EXCLUDED.reserve_usd, pools.reserve_usd),
   base_token_id = coalesce(EXCLUDED.base_token_id, pools.base_token_id),
@@ -92,18 +112,25 @@ export function poolValues(p: PoolRecord): unknown[] {
   ];
 }
 
-export const ENSURE_UNKNOWN_DEX = `INSERT INTO dexes (id, name, network) VALUES ('${UNKNOWN_DEX}', 'unknown', 'unknown')
-ON CONFLICT (id) DO NOTHING`;
+/** The placeholder dex of every network among the pool ids $1 (see ENSURE_POOLS). */
+export const ENSURE_PLACEHOLDER_DEXES = {
+  name: 'gecko_ensure_placeholder_dexes',
+  text: `INSERT INTO dexes (id, name, network)
+SELECT DISTINCT '${PLACEHOLDER_DEX_PREFIX}' || n.network,
+       '${placeholderDexName("' || n.network || '")}', n.network
+FROM (SELECT ${NETWORK_OF_ID} AS network FROM unnest($1::text[]) AS u(id)) AS n
+ON CONFLICT (id) DO NOTHING`,
+};
 
 /**
  * A stub pools row for each id not stored yet, so a trade never fails its foreign key because its pool's
- * metadata did not arrive first; the address is the id's part after the network prefix. A later metadata
- * write fills the row in (see UPSERT_POOL).
+ * metadata did not arrive first: the address and network from the id (poolIdParts), the network's placeholder
+ * dex. A later metadata write fills the row in (see UPSERT_POOL).
  */
 export const ENSURE_POOLS = {
   name: 'gecko_ensure_pools',
   text: `INSERT INTO pools (id, address, dex_id, discovery_source)
-SELECT id, regexp_replace(id, '^.*_', ''), '${UNKNOWN_DEX}', 'trades' FROM unnest($1::text[]) AS u(id)
+SELECT u.id, ${ADDRESS_OF_ID}, '${PLACEHOLDER_DEX_PREFIX}' || ${NETWORK_OF_ID}, 'trades' FROM unnest($1::text[]) AS u(id)
 ON CONFLICT (id) DO NOTHING`,
 };
 

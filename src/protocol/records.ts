@@ -21,6 +21,11 @@ export interface TradeRecord {
   side: TradeSide;
   /** ISO 8601 (`2025-08-28T16:15:08Z`) or the legacy `2025-08-28 16:15:08.000000` (UTC); stored normalized. */
   blockTimestamp: string;
+  /**
+   * When the trade was first seen, as blockTimestamp (import keeps the old collector's created_at); absent or
+   * null: the time of the write. Batches carrying it travel unpacked (see packTrades).
+   */
+  createdAt?: string | null;
 }
 
 /** One pool, shaped like a row of the `pools` table. Upserted by id. */

@@ -3,6 +3,7 @@
 // rebuilds files of the former text layout into the one layout (rebuildTextLayout), keeping every digit.
 
 import type { Database } from 'better-sqlite3';
+import { placeholderDex, poolIdParts } from '../trades/pool-id.ts';
 import { DECIMAL_PATTERN } from '../trades/trade-validation.ts';
 
 /**
@@ -198,8 +199,8 @@ const NUMERIC_COLUMNS: Record<LayoutTable, readonly string[]> = {
 /**
  * Rebuilds the four base tables of a text-layout file in the one layout (SQLite's documented table rebuild:
  * create the new table, copy, drop the old, rename): the trades amounts keep their text, digit for digit, in
- * the *_exact columns, and their NUMERIC columns get Number(text). Runs inside migrate()'s transaction with
- * foreign keys off.
+ * the *_exact columns, and their NUMERIC columns get Number(text); pools that trades name without a row get
+ * one. Runs inside migrate()'s transaction with foreign keys off.
  */
 function rebuildTextLayout(db: Database): void {
   db.function('gecko_numeric', { deterministic: true }, (v: unknown) => numericValue(v) as number | string | null);
@@ -222,6 +223,26 @@ function rebuildTextLayout(db: Database): void {
     db.exec(`ALTER TABLE ${target} RENAME TO ${table}`);
   }
   db.exec(TRADES_POOL_TIME_INDEX);
+  addMissingPools(db);
+}
+
+/**
+ * Files of the text layout were written with foreign keys off (imports left trades whose pool had no row):
+ * each such pool gets the row the writers now add before its trades (WriteStatements.ensurePool).
+ */
+function addMissingPools(db: Database): void {
+  const missing = db
+    .prepare('SELECT DISTINCT pool_id FROM trades WHERE pool_id NOT IN (SELECT id FROM pools)')
+    .pluck()
+    .all() as string[];
+  const insertDex = db.prepare('INSERT OR IGNORE INTO dexes (id, name, network) VALUES (?, ?, ?)');
+  const insertPool = db.prepare(`INSERT INTO pools (id, address, dex_id, discovery_source) VALUES (?, ?, ?, 'trades')`);
+  for (const poolId of missing) {
+    const { network, address } = poolIdParts(poolId);
+    const dex = placeholderDex(network);
+    insertDex.run(dex.id, dex.name, dex.network);
+    insertPool.run(poolId, address, dex.id);
+  }
 }
 
 export function userVersion(db: Database): number {

@@ -15,9 +15,9 @@ export function applyWriteConnectionSettings(
 ): string {
   // busy_timeout stays even in the funnel: other programs (sqlite3 CLI, backups) may hold the lock.
   db.pragma(`busy_timeout = ${s.busyTimeoutMs}`);
-  // better-sqlite3 enforces foreign keys by default; the Python collector never did, and a trade must not be
-  // refused (and lost) because its pool's metadata has not been fetched yet.
-  db.pragma('foreign_keys = OFF');
+  // As the Python collector did on every connection. A trade is never refused (and lost) for a pool whose
+  // metadata has not been fetched yet: the writers add a minimal pools row first (WriteStatements.ensurePool).
+  db.pragma('foreign_keys = ON');
   // Configuration rollback: SQLite's stock rollback journal and settings, as the Python collector ran.
   if (s.pragmas === 'default') return db.pragma('journal_mode = DELETE', { simple: true }) as string;
   const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;

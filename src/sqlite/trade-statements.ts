@@ -5,6 +5,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
+import { placeholderDex, poolIdParts } from '../trades/pool-id.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
 
@@ -31,12 +32,14 @@ export const CREATED_AT_PARAM = 'createdAt';
 
 /**
  * An INSERT of `rows` trades in one statement (multi-row VALUES: one VM run instead of `rows`). The trade values
- * bind as anonymous parameters (see appendTradeBindValues); created_at binds once, by name (`{ createdAt }`).
+ * bind as anonymous parameters (see appendTradeBindValues); created_at binds once, by name (`{ createdAt }`),
+ * or with `ownCreatedAt` as one more anonymous parameter after each row's values (imports keep their rows' own).
  * Plain placeholders only: an expression such as NULLIF(?, '') per value made the whole INSERT measurably
  * slower, so empty optional fields arrive as null, not ''.
  */
-export function tradeInsertSql(verb = 'INSERT OR IGNORE', rows = 1): string {
-  const tuple = `(${TRADE_COLUMNS.map((c) => (c === 'created_at' ? `@${CREATED_AT_PARAM}` : '?')).join(', ')})`;
+export function tradeInsertSql(verb = 'INSERT OR IGNORE', rows = 1, ownCreatedAt = false): string {
+  const createdAt = ownCreatedAt ? '?' : `@${CREATED_AT_PARAM}`;
+  const tuple = `(${TRADE_COLUMNS.map((c) => (c === 'created_at' ? createdAt : '?')).join(', ')})`;
   return `${verb} INTO trades (${TRADE_COLUMNS.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
 }
 
@@ -77,6 +80,9 @@ export class WriteStatements {
   private readonly upsertDexStmt: Statement;
   private readonly upsertCursorStmt: Statement;
   private readonly insertGapStmt: Statement;
+  private readonly poolExistsStmt: Statement;
+  private readonly insertDexIfMissingStmt: Statement;
+  private readonly insertStubPoolStmt: Statement;
 
   constructor(private readonly db: Database) {
     this.insertTrade = db.prepare(tradeInsertSql());
@@ -84,6 +90,7 @@ export class WriteStatements {
       INSERT INTO pools (id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at, last_updated, discovery_source, metadata_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET
+        dex_id = excluded.dex_id,
         name = coalesce(excluded.name, pools.name),
         reserve_usd = coalesce(excluded.reserve_usd, pools.reserve_usd),
         base_token_id = coalesce(excluded.base_token_id, pools.base_token_id),
@@ -104,20 +111,55 @@ export class WriteStatements {
     this.insertGapStmt = db.prepare(
       `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response) VALUES (?, ?, ?, ?, ?)`,
     );
+    this.poolExistsStmt = db.prepare('SELECT 1 FROM pools WHERE id = ?').pluck();
+    this.insertDexIfMissingStmt = db.prepare(
+      'INSERT OR IGNORE INTO dexes (id, name, network, last_updated) VALUES (?, ?, ?, ?)',
+    );
+    this.insertStubPoolStmt = db.prepare(
+      `INSERT OR IGNORE INTO pools (id, address, dex_id, discovery_source, last_updated) VALUES (?, ?, ?, 'trades', ?)`,
+    );
   }
 
-  /** `INSERT OR IGNORE` of n rows at once, prepared on first use per size. */
-  insertTrades(n: number): Statement {
-    if (n === 1) return this.insertTrade;
-    let stmt = this.insertManyBySize.get(n);
+  /**
+   * A pools row for a pool id nobody has described yet, pointing to its network's placeholder dex, so the
+   * trade's foreign key holds (connections that write run with foreign_keys=ON, as the Python collector's did);
+   * the pool's metadata, when it comes, fills the row in (upsertPool).
+   */
+  ensurePool(poolId: string, now: string): void {
+    if (this.poolExistsStmt.get(poolId) !== undefined) return;
+    const { network, address } = poolIdParts(poolId);
+    const dex = placeholderDex(network);
+    this.insertDexIfMissingStmt.run(dex.id, dex.name, dex.network, now);
+    this.insertStubPoolStmt.run(poolId, address, dex.id, now);
+  }
+
+  /** ensurePool for the pool of every row of a flat value array (TRADE_FIELDS per row; one probe per run of a pool). */
+  ensurePoolsOf(flat: readonly unknown[], now: string): void {
+    let last: unknown;
+    for (let at = 1; at < flat.length; at += TRADE_FIELDS) {
+      const poolId = flat[at];
+      if (poolId === last) continue;
+      this.ensurePool(poolId as string, now);
+      last = poolId;
+    }
+  }
+
+  /** `INSERT OR IGNORE` of n rows at once, prepared on first use per size (and created_at binding, see tradeInsertSql). */
+  insertTrades(n: number, ownCreatedAt = false): Statement {
+    if (n === 1 && !ownCreatedAt) return this.insertTrade;
+    const key = ownCreatedAt ? -n : n;
+    let stmt = this.insertManyBySize.get(key);
     if (!stmt) {
-      stmt = this.db.prepare(tradeInsertSql('INSERT OR IGNORE', n));
-      this.insertManyBySize.set(n, stmt);
+      stmt = this.db.prepare(tradeInsertSql('INSERT OR IGNORE', n, ownCreatedAt));
+      this.insertManyBySize.set(key, stmt);
     }
     return stmt;
   }
 
   upsertPool(p: PoolRecord, now: string): void {
+    // A pool record names its dex; one whose dexes row did not come along gets a minimal one (name = id).
+    if (typeof p.dexId === 'string' && typeof p.id === 'string')
+      this.insertDexIfMissingStmt.run(p.dexId, p.dexId, poolIdParts(p.id).network, now);
     this.upsertPoolStmt.run(
       p.id,
       p.address,

@@ -10,11 +10,15 @@ import { normalizeTimestamp, TRADE_FIELDS } from './trade-validation.ts';
 // the flat value array the writer validates and binds in place.
 export const FIELD = '\x1f';
 
-/** null when a value cannot be packed losslessly (a separator inside a string, a non-string amount...): send objects then. */
+/**
+ * null when a value cannot be packed losslessly (a separator inside a string, a non-string amount...) or a trade
+ * carries its own createdAt (imports: the packed row has no field for it): send objects then.
+ */
 export function packTrades(trades: readonly TradeRecord[]): string | null {
   const parts: string[] = new Array(trades.length);
   for (let i = 0; i < trades.length; i++) {
     const t = trades[i]!;
+    if (t.createdAt !== undefined && t.createdAt !== null) return null;
     const fields = [
       t.id,
       t.poolId,

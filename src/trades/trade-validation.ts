@@ -274,3 +274,15 @@ export function checkTradeValuesAt(
     return { id, reason: err.message };
   }
 }
+
+/**
+ * A trade's optional createdAt (see TradeRecord) in the stored format: null when absent (the write time is
+ * stored then), a reason when it is there but not a date-time.
+ */
+export function checkCreatedAt(value: unknown): { ok: true; value: string | null } | { ok: false; reason: string } {
+  if (value === undefined || value === null || value === '') return { ok: true, value: null };
+  const ts = typeof value === 'string' ? normalizeTimestamp(value) : null;
+  return ts === null
+    ? { ok: false, reason: `createdAt ${describe(value)} is not a valid date-time` }
+    : { ok: true, value: ts };
+}

@@ -1,6 +1,7 @@
-// One group's records written inside the writer's open transaction: each batch's trades validated and flattened,
-// ordered (by id, or batch by batch), inserted in multi-row runs that never mix batches (so each batch's
-// inserted count stays exact); then each batch's pools, dexes, gaps and cursors.
+// One group's records written inside the writer's open transaction: each batch's dexes and pools (and a minimal
+// pools row for any other pool its trades name), then its trades validated, flattened, ordered (by id, or batch
+// by batch) and inserted in multi-row runs that never mix batches (so each batch's inserted count stays exact);
+// then each batch's gaps and cursors.
 
 import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow, WriteBatchMessage } from '../protocol/messages.ts';
@@ -14,7 +15,7 @@ import {
 } from '../sqlite/trade-statements.ts';
 import { fastPathValues } from '../trades/packed-batch-check.ts';
 import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
-import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
+import { checkCreatedAt, checkTradeValuesAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
 
 /** What became of one batch's records in the transaction: what its ack reports. */
 export interface BatchOutcome {
@@ -28,9 +29,13 @@ export interface GroupBatch {
   batch: WriteBatchMessage;
 }
 
-/** A group's valid trade rows: per batch (owner) a flat value array; per row its owner and offset; the insert order. */
+/**
+ * A group's valid trade rows: per batch (owner) a flat value array, and its rows' own created_at when the batch
+ * carries them (imports; null: the write time); per row its owner and offset; the insert order.
+ */
 interface GroupRows {
   values: unknown[][];
+  createdAt: ((string | null)[] | undefined)[];
   owners: Uint32Array;
   offsets: Uint32Array;
   order: number[];
@@ -48,8 +53,11 @@ export function writeGroupRecords(
   sortById: boolean,
 ): void {
   const rows = validGroupRows(group, outcomes, sortById);
+  // Pools before the trades that reference them: the batches' metadata, then a minimal row for any other pool.
+  group.forEach((q, owner) => storePoolMetadata(statements, q.batch, now, outcomes[owner]!.rejected));
+  for (const flat of rows.values) statements.ensurePoolsOf(flat, now);
   insertRows(statements, rows, outcomes, now);
-  group.forEach((q, owner) => applyOtherRecords(statements, q.batch, outcomes[owner]!, now));
+  group.forEach((q, owner) => applyStateRecords(statements, q.batch, outcomes[owner]!, now));
 }
 
 /**
@@ -58,10 +66,13 @@ export function writeGroupRecords(
  */
 function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], sortById: boolean): GroupRows {
   const values: unknown[][] = [];
+  const createdAt: ((string | null)[] | undefined)[] = [];
   let total = 0;
   group.forEach((q, owner) => {
-    const flat = batchValues(q.batch, outcomes[owner]!);
+    const own = hasOwnCreatedAt(q.batch) ? [] : undefined;
+    const flat = batchValues(q.batch, outcomes[owner]!, own);
     values.push(flat);
+    createdAt.push(own);
     total += flat.length / TRADE_FIELDS;
   });
   // 32 bits: batches without trades add no rows, so a group's batch count is not bounded by its row limit.
@@ -81,15 +92,21 @@ function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], 
     for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
     order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
   }
-  return { values, owners, offsets, order };
+  return { values, createdAt, owners, offsets, order };
+}
+
+/** Whether a batch's trades carry their own created_at (imports): its rows then bind it one by one. */
+export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
+  return batch.trades?.some((t) => t?.createdAt !== undefined && t?.createdAt !== null) ?? false;
 }
 
 /**
  * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
  * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
- * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows.
+ * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows. With
+ * `createdAt`, an objects batch's kept rows also push their own created_at there (null: none), in row order.
  */
-export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
+export function batchValues(batch: WriteBatchMessage, out: BatchOutcome, createdAt?: (string | null)[]): unknown[] {
   let flat: unknown[];
   if (batch.packedTrades) {
     const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);
@@ -105,9 +122,19 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknow
     flat = [];
     for (let i = 0; i < batch.trades.length; i++) {
       const v = validateTrade(batch.trades[i], i);
-      // Already checked: push the row's values; a bad one keeps its reason and is skipped below.
-      if (v.ok) for (const x of v.row) flat.push(x);
-      else out.rejected.push({ id: v.id, reason: v.reason });
+      if (!v.ok) {
+        out.rejected.push({ id: v.id, reason: v.reason });
+        continue;
+      }
+      if (createdAt) {
+        const c = checkCreatedAt(batch.trades[i]!.createdAt);
+        if (!c.ok) {
+          out.rejected.push({ id: v.row[0], reason: c.reason });
+          continue;
+        }
+        createdAt.push(c.value);
+      }
+      for (const x of v.row) flat.push(x);
     }
     return flat;
   } else {
@@ -140,10 +167,17 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
     while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
     const out = outcomes[owner]!;
     const flat = values[owner]!;
+    // An import batch binds each row's own created_at; every other batch binds the write time once.
+    const own = rows.createdAt[owner];
     const params: unknown[] = [];
-    for (let k = i; k < j; k++) appendTradeBindValues(params, flat, offsets[order[k]!]!);
+    for (let k = i; k < j; k++) {
+      const at = offsets[order[k]!]!;
+      appendTradeBindValues(params, flat, at);
+      if (own) params.push(own[at / TRADE_FIELDS] ?? now);
+    }
     try {
-      const changes = s.insertTrades(j - i).run(params, named).changes;
+      const changes = (own ? s.insertTrades(j - i, true).run(params) : s.insertTrades(j - i).run(params, named))
+        .changes;
       out.inserted += changes;
       out.duplicates += j - i - changes;
     } catch (err) {
@@ -152,8 +186,9 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
         const at = offsets[order[k]!]!;
         const one: unknown[] = [];
         appendTradeBindValues(one, flat, at);
+        if (own) one.push(own[at / TRADE_FIELDS] ?? now);
         try {
-          if (s.insertTrade.run(one, named).changes === 1) out.inserted++;
+          if ((own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes === 1) out.inserted++;
           else out.duplicates++;
         } catch (e) {
           if (!isRowLevelError(e)) throw e;
@@ -165,8 +200,7 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
   }
 }
 
-function applyOtherRecords(s: WriteStatements, batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
-  storePoolMetadata(s, batch, now, out.rejected);
+function applyStateRecords(s: WriteStatements, batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
   eachRecord(
     batch.gaps,
     (g) => g?.poolId,

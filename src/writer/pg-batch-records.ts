@@ -42,6 +42,8 @@ export /** A batch of the group in flight: its valid trade rows (flat) and what 
 interface GroupEntry {
   q: QueuedBatch;
   flat: unknown[];
+  /** An import batch's rows' own created_at, by row of `flat` (see batchValues); undefined otherwise. */
+  createdAt: (string | null)[] | undefined;
   out: BatchOutcome;
   /** Trade rows of `flat` the server refused (found by bisection). */
   serverRejects: number;
@@ -76,10 +78,7 @@ export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: GroupE
   }
   if (rows < COPY_MIN_ROWS) return false;
   // A row the server refuses fails the COPY and the group: tryGroup writes it again, batch by batch.
-  const inserted = await copyTrades(
-    c,
-    entries.map((e) => e.flat),
-  );
+  const inserted = await copyTrades(c, entries);
   entries.forEach((e, i) => {
     e.out.inserted = inserted[i]!;
     e.out.duplicates = e.flat.length / TRADE_FIELDS - inserted[i]!;
@@ -120,7 +119,7 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: GroupEntr
   const valid = e.flat.length / TRADE_FIELDS;
   if (valid > 0) {
     const offsets = Array.from({ length: valid }, (_, i) => i * TRADE_FIELDS);
-    const inserted = careful ? await bisect(ctx, c, e, offsets) : await insertTrades(c, e.flat, offsets);
+    const inserted = careful ? await bisect(ctx, c, e, offsets) : await insertTrades(c, e, offsets);
     e.out.inserted += inserted;
   }
   e.out.duplicates = Math.max(0, valid - e.out.inserted - e.serverRejects);
@@ -140,8 +139,8 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: GroupEntr
   }
 }
 
-export async function insertTrades(c: pg.Client, flat: unknown[], offsets: number[]): Promise<number> {
-  const r = await c.query({ ...INSERT_TRADES, values: tradeArrays(flat, offsets) });
+export async function insertTrades(c: pg.Client, e: GroupEntry, offsets: number[]): Promise<number> {
+  const r = await c.query({ ...INSERT_TRADES, values: tradeArrays(e.flat, offsets, e.createdAt) });
   return r.rowCount ?? 0;
 }
 
@@ -149,7 +148,7 @@ export async function insertTrades(c: pg.Client, flat: unknown[], offsets: numbe
 export async function bisect(ctx: BatchContext, c: pg.Client, e: GroupEntry, offsets: number[]): Promise<number> {
   await c.query('SAVEPOINT rows');
   try {
-    const n = await insertTrades(c, e.flat, offsets);
+    const n = await insertTrades(c, e, offsets);
     await c.query('RELEASE SAVEPOINT rows');
     return n;
   } catch (err) {

@@ -9,12 +9,12 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { classifyPgError, type PgErrorClass, sqlStateOf } from '../postgres/pg-errors.ts';
-import { ENSURE_POOLS, ENSURE_UNKNOWN_DEX } from '../postgres/pg-statements.ts';
+import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from '../postgres/pg-statements.ts';
 import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, WriteBatchMessage } from '../protocol/messages.ts';
 import { TRADE_FIELDS } from '../trades/trade-validation.ts';
 import type { Reply, WriterHooks } from './group-commit-writer.ts';
-import { type BatchOutcome, batchValues } from './group-records.ts';
+import { type BatchOutcome, batchValues, hasOwnCreatedAt } from './group-records.ts';
 import {
   type BatchContext,
   copyGroup,
@@ -221,8 +221,9 @@ export class PgGroupCommitWriter {
     }
     const entries: GroupEntry[] = group.map((q) => {
       const out: BatchOutcome = { inserted: 0, duplicates: 0, rejected: [] };
-      const flat = batchValues(q.batch, out);
-      return { q, out, flat, serverRejects: 0, checked: out.rejected.length };
+      const createdAt = hasOwnCreatedAt(q.batch) ? [] : undefined;
+      const flat = batchValues(q.batch, out, createdAt);
+      return { q, out, flat, createdAt, serverRejects: 0, checked: out.rejected.length };
     });
     const newPools = this.unknownPools(entries);
     // Optimistic first: no savepoints (each costs a round trip per batch), as rows were checked already. A row
@@ -255,7 +256,7 @@ export class PgGroupCommitWriter {
   private async writeGroup(c: pg.Client, entries: GroupEntry[], newPools: string[], careful: boolean): Promise<void> {
     await c.query('BEGIN');
     if (newPools.length > 0) {
-      await c.query(ENSURE_UNKNOWN_DEX);
+      await c.query({ ...ENSURE_PLACEHOLDER_DEXES, values: [newPools] });
       await c.query({ ...ENSURE_POOLS, values: [newPools] });
     }
     if (careful || !(await copyGroup(this.batchContext, c, entries)))

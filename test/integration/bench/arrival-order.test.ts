@@ -23,6 +23,7 @@ import {
   storedTimestamp,
   tradeBindValues,
   tradeInsertSql,
+  WriteStatements,
 } from '../../../src/sqlite/trade-statements.ts';
 import { validateTrade } from '../../../src/trades/trade-validation.ts';
 import { compiled, REPO_ROOT } from '../../support/repo.ts';
@@ -37,12 +38,14 @@ function storeInOrder(batches: readonly ProducerBatch[]): string {
   const file = path.join(dir, `stored-${fileNo++}.db`);
   const { db } = openAsWriter(file);
   const insert = db.prepare(tradeInsertSql());
+  const pools = new WriteStatements(db);
   const named = { [CREATED_AT_PARAM]: storedTimestamp() };
   db.transaction(() => {
     for (const b of batches) {
       for (const i of b.indices) {
         const v = validateTrade(syntheticTrade(i, { seed: shape.seed }), i);
         if (!v.ok) throw new Error(v.reason);
+        pools.ensurePool(v.row[1], named.createdAt);
         insert.run(tradeBindValues(v.row), named);
       }
     }

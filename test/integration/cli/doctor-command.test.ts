@@ -103,10 +103,12 @@ describe('doctor command', () => {
       trades: 300,
       collection_state: 1,
       collection_gaps: 2,
-      pools: 0,
-      dexes: 0,
+      // The trades' pool, known from them only, and its network's placeholder dex: every foreign key holds.
+      pools: 1,
+      dexes: 1,
       watchlist: 0,
     });
+    expect(report.foreignKeys).toEqual([]);
     expect(report.files.databaseBytes).toBe(before.size);
     expect(report.files.pageCount * report.files.pageSize).toBe(before.size);
     expect(report.pools).toEqual([
@@ -177,6 +179,8 @@ describe('doctor command', () => {
     execFileSync('sqlite3', [legacy], {
       input:
         fs.readFileSync(fixturePath('legacy/schema.sql'), 'utf8') +
+        "\nINSERT INTO dexes (id, name, network) VALUES ('raydium', 'Raydium', 'solana');" +
+        "\nINSERT INTO pools (id, address, dex_id) VALUES ('solana_A', 'A', 'raydium');" +
         "\nINSERT INTO trades (id, pool_id, from_token_amount, side, block_timestamp) VALUES ('t1', 'solana_A', 1.5, 'buy', '2025-08-28 16:15:08.000000');",
     });
     const before = fingerprint(legacy);
@@ -188,6 +192,7 @@ describe('doctor command', () => {
       userVersion: 0,
       schemaFlavor: 'numeric-exact',
       integrity: 'ok',
+      foreignKeys: [],
       gaps: { count: 0, latest: [] },
     });
     expect(report.pools).toEqual([
@@ -202,6 +207,28 @@ describe('doctor command', () => {
     expect(report.notes.join('\n')).toMatch(/journal_mode is delete/);
     expect(fingerprint(legacy)).toEqual(before);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('legacy.db'))).toEqual(['legacy.db']);
+  });
+
+  it('reports rows whose foreign key points to nothing, counted per table, and exits 1', async () => {
+    const broken = path.join(dir, 'dangling.db');
+    execFileSync('sqlite3', [broken], {
+      input: `${fs.readFileSync(fixturePath('legacy/schema.sql'), 'utf8')}
+        INSERT INTO dexes (id, name, network) VALUES ('raydium', 'Raydium', 'solana');
+        INSERT INTO pools (id, address, dex_id) VALUES ('solana_A', 'A', 'raydium'), ('solana_B', 'B', 'gone');
+        INSERT INTO trades (id, pool_id, side) VALUES ('t1', 'solana_A', 'buy'), ('t2', 'solana_X', 'buy'),
+          ('t3', 'solana_X', 'sell'), ('t4', 'solana_Y', 'buy');`,
+    });
+    const json = await run(['doctor', '--db', urlFromDatabasePath(broken), '--json']);
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as DatabaseReport).foreignKeys).toEqual([
+      { table: 'pools', parent: 'dexes', rows: 1 },
+      { table: 'trades', parent: 'pools', rows: 3 },
+    ]);
+    const text = await run(['doctor', '--db', urlFromDatabasePath(broken)]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/foreign keys +FAILED \(4 rows point to nothing\)/);
+    expect(text.stdout).toContain('  trades → pools: 3 rows without a pools row');
+    expect(text.stdout).toContain('  pools → dexes: 1 row without a dexes row');
   });
 
   it('bad flags exit 2 with one line', async () => {

@@ -19,7 +19,7 @@ import { BIN } from '../../support/repo.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
 const HEADER =
-  'id,pool_id,block_number,tx_hash,tx_from_address,from_token_amount,to_token_amount,price_usd,volume_usd,side,block_timestamp,created_at';
+  'id,pool_id,block_number,tx_hash,tx_from_address,from_token_amount,to_token_amount,price_usd,volume_usd,side,block_timestamp,created_at,note';
 
 function row(n: number, fields: Partial<Record<'amount' | 'side' | 'ts' | 'extra', string>> = {}): string {
   const id = `solana_${n}_tx${n}_0_17000000${n}`;
@@ -35,7 +35,9 @@ function row(n: number, fields: Partial<Record<'amount' | 'side' | 'ts' | 'extra
     '532.71',
     fields.side ?? 'buy',
     fields.ts ?? '2025-09-04 23:31:26.000000',
-    fields.extra ?? '2025-09-04 23:31:27.000000',
+    '2025-09-04 23:31:27.000000',
+    // A column the import ignores, where the quoting cases go (created_at must be a time: import keeps it).
+    fields.extra ?? 'note',
   ].join(',');
 }
 
@@ -60,7 +62,7 @@ const CSV_LINES = [
 const EXPECTED_REJECTS: [number, string, RegExp][] = [
   [4, 'solana_4_tx4_0_170000004', /side is "hold"/],
   [5, 'solana_5_tx5_0_170000005', /blockTimestamp "yesterday at noon".*not a valid date-time/],
-  [6, 'solana_6_tx6_0_1', /expected 12 fields as in the header, found 4/],
+  [6, 'solana_6_tx6_0_1', /expected 13 fields as in the header, found 4/],
   [7, 'solana_7_tx7_0_170000007', /unterminated quoted field/],
   [9, 'solana_9_tx9_0_170000009', /fromTokenAmount is "-2.5".*non-negative decimal/],
   [13, 'solana_13_tx13_0_1700000013', /bad quoting: a quote inside unquoted field 2/],
@@ -113,6 +115,8 @@ describe('import command: legacy CSV', () => {
     expect(two.from_token_amount).toBe('1.5e-05');
     expect(two.block_timestamp).toBe('2025-10-03 16:22:16.000000');
     expect(two.tx_from_address).toBe('from2');
+    // The old collector's created_at (when it first saw the trade) is kept, not replaced by the import time.
+    expect(two.created_at).toBe('2025-09-04 23:31:27.000000');
     expect(rows.find((t) => t.block_number === 3)!.block_timestamp).toBe('2025-09-04 23:31:26.000000');
   });
 
@@ -170,7 +174,7 @@ describe('import command: NDJSON and JSON:API', () => {
       side: 'buy',
       blockTimestamp: '2025-08-28T16:15:08Z',
     };
-    const snake = `{"id":"solana_2_b_0_2","pool_id":"solana_P","block_number":2,"tx_hash":"b","tx_from_address":"f","from_token_amount":${big},"to_token_amount":"2","price_usd":1e-7,"volume_usd":"4","side":"sell","block_timestamp":"2025-08-28 16:15:09.000000","created_at":"x"}`;
+    const snake = `{"id":"solana_2_b_0_2","pool_id":"solana_P","block_number":2,"tx_hash":"b","tx_from_address":"f","from_token_amount":${big},"to_token_amount":"2","price_usd":1e-7,"volume_usd":"4","side":"sell","block_timestamp":"2025-08-28 16:15:09.000000","created_at":"2025-09-04T23:57:56Z"}`;
     fs.writeFileSync(
       file,
       `${[
@@ -197,6 +201,7 @@ describe('import command: NDJSON and JSON:API', () => {
       price_usd: '1e-7',
       block_number: 2,
       side: 'sell',
+      created_at: '2025-09-04 23:57:56.000000',
     });
     expect(rows[0]).toMatchObject({
       id: 'solana_1_a_0_1',

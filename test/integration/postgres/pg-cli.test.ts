@@ -57,7 +57,11 @@ describe('collect and doctor on PostgreSQL', () => {
         ...over,
       });
     const file = `${dir}/trades.ndjson`;
-    fs.writeFileSync(file, `${[trade(1), trade(2), trade(3, { side: 'swap' }), trade(4)].join('\n')}\n`);
+    const firstSeen = '2025-09-04 23:57:56';
+    fs.writeFileSync(
+      file,
+      `${[trade(1, { created_at: firstSeen }), trade(2), trade(3, { side: 'swap' }), trade(4)].join('\n')}\n`,
+    );
     const args = ['import', file, '--db', t.url, '--json'];
     const first = await cli(args);
     expect(first.code, first.stderr).toBe(0);
@@ -66,6 +70,46 @@ describe('collect and doctor on PostgreSQL', () => {
     expect(again).toMatchObject({ imported: 0, duplicates: 3, rejected: 1 });
     const rows = await t.query<{ a: string }>("SELECT from_token_amount::text AS a FROM trades WHERE id LIKE '%tx1_%'");
     expect(rows).toEqual([{ a: long }]);
+    // The input's created_at is kept (the others get the write time); the pool the trades name has a row.
+    const created = await t.query<{ id: string; c: string }>(
+      `SELECT id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS c FROM trades ORDER BY id`,
+    );
+    expect(created[0]).toEqual({ id: 'solana_1_tx1_0_1756300000', c: firstSeen });
+    expect(created.slice(1).every((r) => r.c > '2026')).toBe(true);
+    expect(await t.query('SELECT id, address, dex_id FROM pools')).toEqual([
+      { id: 'solana_POOL1', address: 'POOL1', dex_id: 'unknown-dex-solana' },
+    ]);
+  });
+
+  it('import on the COPY path keeps every input created_at', async () => {
+    const t = await testSchema();
+    const lines = Array.from({ length: 1500 }, (_, i) =>
+      JSON.stringify({
+        id: `solana_${i}_c${i}_0_1756300000`,
+        pool_id: `solana_POOL${i % 3}`,
+        block_number: i,
+        tx_hash: `c${i}`,
+        from_token_amount: '1.5',
+        to_token_amount: '2',
+        price_usd: '0.5',
+        volume_usd: '3',
+        side: 'sell',
+        block_timestamp: '2025-08-27T13:06:40Z',
+        created_at: `2025-09-04 23:${String(i % 60).padStart(2, '0')}:56.000000`,
+      }),
+    );
+    const file = `${dir}/copy.ndjson`;
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await cli(['import', file, '--db', t.url, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ imported: 1500, rejected: 0 });
+    const kept = await t.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM trades
+       WHERE to_char(created_at AT TIME ZONE 'UTC', 'MI') = lpad((split_part(id, '_', 2)::int % 60)::text, 2, '0')
+         AND created_at < '2026-01-01'`,
+    );
+    expect(kept).toEqual([{ n: 1500 }]);
+    expect(await t.query<{ n: number }>('SELECT count(*)::int AS n FROM pools')).toEqual([{ n: 3 }]);
   });
 
   it('a database that does not exist fails at start with one line, and the password never shows', async () => {

@@ -51,10 +51,10 @@ describe('PostgreSQL writer', () => {
       const again = await m.write({ trades: [good, ...rest] });
       expect(again).toMatchObject({ inserted: 0, duplicates: 5, rejected: [] });
       expect(await t.count('SELECT count(*)::int AS n FROM trades')).toBe(5);
-      // Trades of pools nobody described get a stub pool (and the unknown dex), so their foreign key holds.
+      // Trades of pools nobody described get a stub pool (and its network's placeholder dex): the foreign key holds.
       const pools = await t.query<{ id: string; dex_id: string }>('SELECT id, dex_id FROM pools');
       expect(pools.length).toBeGreaterThan(0);
-      expect(new Set(pools.map((p) => p.dex_id))).toEqual(new Set(['unknown']));
+      expect(new Set(pools.map((p) => p.dex_id))).toEqual(new Set(['unknown-dex-solana']));
     } finally {
       await m.close();
     }
