@@ -5,7 +5,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
-import { placeholderDex, poolIdParts } from '../trades/pool-id.ts';
+import { PLACEHOLDER_DEX_PREFIX, placeholderDex, poolIdParts } from '../trades/pool-id.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
 
@@ -90,7 +90,7 @@ export class WriteStatements {
       INSERT INTO pools (id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at, last_updated, discovery_source, metadata_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET
-        dex_id = excluded.dex_id,
+        dex_id = CASE WHEN pools.dex_id LIKE '${PLACEHOLDER_DEX_PREFIX}%' THEN excluded.dex_id ELSE pools.dex_id END,
         name = coalesce(excluded.name, pools.name),
         reserve_usd = coalesce(excluded.reserve_usd, pools.reserve_usd),
         base_token_id = coalesce(excluded.base_token_id, pools.base_token_id),

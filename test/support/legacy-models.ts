@@ -38,5 +38,16 @@ export function atModelScale(decimal: string, scale: number): string {
   return Math.abs(x) < 1e21 ? x.toFixed(scale) : `${BigInt(x)}.${'0'.repeat(scale)}`;
 }
 
+/** The trades columns other than id and the amounts: stored as they came (times normalized). */
+export const OTHER_TRADE_COLUMNS = [
+  'pool_id',
+  'block_number',
+  'tx_hash',
+  'tx_from_address',
+  'side',
+  'block_timestamp',
+  'created_at',
+] as const;
+
 /** The scale of each amount column in the Python models (NUMERIC(30, 18), volume NUMERIC(20, 8)). */
 export const MODEL_SCALE = { from_token_amount: 18, to_token_amount: 18, price_usd: 18, volume_usd: 8 } as const;

@@ -9,7 +9,7 @@ import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
 import { normalizeTimestamp } from '../../../src/trades/trade-validation.ts';
 import { cli } from '../../support/collect-run.ts';
-import { atModelScale, MODEL_SCALE, readWithLegacyModels } from '../../support/legacy-models.ts';
+import { atModelScale, MODEL_SCALE, OTHER_TRADE_COLUMNS, readWithLegacyModels } from '../../support/legacy-models.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const AMOUNTS = ['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd'] as const;
@@ -170,16 +170,7 @@ describe('files gecko-collector creates, read by the Python collector’s SQLAlc
         expect(s[c]).toBe(Number(exact));
         expect(row[c]).toBe(atModelScale(exact as string, MODEL_SCALE[c]));
       }
-      for (const c of [
-        'pool_id',
-        'block_number',
-        'tx_hash',
-        'tx_from_address',
-        'side',
-        'block_timestamp',
-        'created_at',
-      ])
-        expect(row[c]).toBe(s[c]);
+      for (const c of OTHER_TRADE_COLUMNS) expect(row[c]).toBe(s[c]);
     });
     const maxPrice = Math.max(...stored.map((s) => Number(s.price_usd_exact)));
     expect(orm.max_price_usd).toBe(atModelScale(String(maxPrice), 18));

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { AMOUNT_COLUMNS, migrate, SCHEMA_VERSION, tradesLayout } from '../../../src/sqlite/schema-migrations.ts';
+import { OTHER_TRADE_COLUMNS } from '../../support/legacy-models.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 import { TEXT_LAYOUT_V3 } from '../../support/text-layout.ts';
 
@@ -110,16 +111,7 @@ describe('migration 4: text-layout file → NUMERIC amounts with exact text besi
           expect(['real', 'integer']).toContain(row[`${c}_type`]);
           checked++;
         }
-        for (const c of [
-          'pool_id',
-          'block_number',
-          'tx_hash',
-          'tx_from_address',
-          'side',
-          'block_timestamp',
-          'created_at',
-        ])
-          expect(row[c]).toBe(o[c]);
+        for (const c of OTHER_TRADE_COLUMNS) expect(row[c]).toBe(o[c]);
       }
       expect(checked).toBe(20_000);
 

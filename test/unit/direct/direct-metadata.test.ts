@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { DirectDatabaseManager } from '../../../src/direct/direct-manager.ts';
 import type { DexRecord, PoolRecord } from '../../../src/protocol/records.ts';
+import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-direct-metadata-');
@@ -59,6 +60,33 @@ describe('DirectDatabaseManager.storePoolMetadata', () => {
       ]);
     } finally {
       db.close();
+    }
+  });
+
+  it('a trade before its pool’s metadata gets a stub pool (placeholder dex), which the metadata then fills in', async () => {
+    const dbPath = path.join(dir, 'stub.db');
+    const manager = new DirectDatabaseManager({ url: urlFromDatabasePath(dbPath) });
+    await manager.initialize();
+    try {
+      const trade = syntheticTrade(1);
+      expect(await manager.storeTradeData([{ ...trade, poolId: 'solana_Pool7' }])).toMatchObject({ inserted: 1 });
+      const read = () => {
+        const db = new Database(dbPath, { readonly: true });
+        try {
+          return {
+            pool: db.prepare("SELECT address, dex_id, name FROM pools WHERE id = 'solana_Pool7'").get(),
+            fk: db.pragma('foreign_key_check'),
+          };
+        } finally {
+          db.close();
+        }
+      };
+      expect(read()).toEqual({ pool: { address: 'Pool7', dex_id: 'unknown-dex-solana', name: null }, fk: [] });
+      // The metadata names a dex whose row did not come along: a minimal one is added, the FK still holds.
+      await manager.storePoolMetadata({ pools: [pool(7, { dexId: 'orca' })] });
+      expect(read()).toEqual({ pool: { address: 'Pool7', dex_id: 'orca', name: 'P7 / SOL' }, fk: [] });
+    } finally {
+      await manager.close();
     }
   });
 });
