@@ -74,6 +74,34 @@ export class DatabaseInUseError extends GeckoCollectorError {
   }
 }
 
+/** The database path holds something that is not ours to write (a text file, another application's SQLite file). */
+export class ForeignDatabaseError extends GeckoCollectorError {
+  readonly code = 'DATABASE_FOREIGN';
+  constructor(
+    readonly databasePath: string,
+    /** What was found there. */
+    readonly found: string,
+  ) {
+    super(
+      `${databasePath} is not a gecko-collector database nor the Python collector's: found ${found}. ` +
+        'Nothing was changed; give --db a new file name or the right database.',
+    );
+  }
+}
+
+/** The database (its file, -wal/-shm or directory) cannot be written: a run would store nothing. */
+export class DatabaseReadOnlyError extends GeckoCollectorError {
+  readonly code = 'DATABASE_READ_ONLY';
+  constructor(
+    readonly databasePath: string,
+    reason: string,
+  ) {
+    super(
+      `${databasePath} cannot be written: ${reason}. Nothing would be stored; make it writable or choose another file.`,
+    );
+  }
+}
+
 /** Extracts SQLite's error code (e.g. SQLITE_BUSY) from a better-sqlite3 SqliteError or a serialized one. */
 export function sqliteCodeOf(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'code' in err) {

@@ -14,6 +14,7 @@ import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
 import { migrate } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
 import {
@@ -71,6 +72,7 @@ export class DirectDatabaseManager implements TradeStore {
 
   async initialize(): Promise<void> {
     if (this.db) return;
+    checkDatabaseFile(this.settings.path);
     let db: Database.Database;
     try {
       db = new Database(this.settings.path);

@@ -32,6 +32,7 @@ import { DeferredQueue, type DeferredQueueOptions } from '../spool/deferred-queu
 import { SpoolGateway } from '../spool/spool-gateway.ts';
 import { defaultSpoolPath } from '../spool/spool-location.ts';
 import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
+import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
 import type { CollectionReads } from './collection-reads.ts';
 import { ReaderPool } from './reader-pool.ts';
@@ -148,6 +149,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         // on the same spool takes back at once the pools its dead predecessor held.
         this.settings.postgres.leaseHolder = `${os.hostname()}:${path.resolve(spoolPath)}`;
       } else {
+        // Before the lock file, the writer's PRAGMAs and migrations: a foreign or read-only file is left as it was.
+        checkDatabaseFile(this.settings.path);
         this.lock = DatabaseLock.acquire(this.settings.path);
         spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
       }

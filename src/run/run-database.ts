@@ -12,6 +12,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { WriterLink } from '../protocol/messages.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
+import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
 
 export interface RunDatabase {
@@ -67,6 +68,7 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
   const settings = writerSettingsFrom(resolveDatabaseConfig(config));
   // The old way has a connection per collector, but still one collection run per file: a second run would
   // poll the same pools and race this one over their cursors.
+  checkDatabaseFile(settings.path);
   const lock = DatabaseLock.acquire(settings.path);
   let reader: Database.Database;
   try {
