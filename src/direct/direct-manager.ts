@@ -26,7 +26,7 @@ import {
   tradeInsertSql,
   WriteStatements,
 } from '../sqlite/trade-statements.ts';
-import { type TradeRow, validateTrade } from '../trades/trade-validation.ts';
+import { latestAcceptedTime, type TradeRow, validateTrade } from '../trades/trade-validation.ts';
 
 export interface DirectManagerOptions {
   logger?: Logger;
@@ -95,8 +95,9 @@ export class DirectDatabaseManager implements TradeStore {
     const db = this.requireDb();
     const rejected: RejectedRow[] = [];
     const rows: TradeRow[] = [];
+    const latest = latestAcceptedTime(this.config.maxClockSkewMs);
     trades.forEach((t, i) => {
-      const v = validateTrade(t, i);
+      const v = validateTrade(t, i, latest);
       if (v.ok) rows.push(v.row);
       else rejected.push({ id: v.id, reason: v.reason });
     });

@@ -124,6 +124,11 @@ export interface WriterOpenInfo {
   /** PostgreSQL only: the server's version. */
   serverVersion?: string;
   migrationsApplied: number[];
+  /**
+   * Cursors the writer found at open in the future (beyond the clock-skew allowance) or on a trade that is not
+   * stored, and put back on the newest stored trade of their pool (each logged with both positions).
+   */
+  cursorsRepaired: number;
   /** The writer thread's OS thread id (Linux; null elsewhere): to find it in `top -H`, perf or /proc. */
   osThreadId: number | null;
 }

@@ -16,6 +16,7 @@ import type {
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { storedTimestamp, type WriteStatements } from '../sqlite/trade-statements.ts';
+import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import { type BatchOutcome, writeGroupRecords } from './group-records.ts';
 import { type CheckpointMode, type CheckpointResult, WalCheckpoints } from './wal-checkpoints.ts';
 
@@ -78,6 +79,7 @@ export class GroupCommitWriter {
       | 'pragmas'
       | 'slowdownFactor'
       | 'checkpointIntervalMs'
+      | 'maxClockSkewMs'
     >,
     private readonly log: Logger,
     private readonly hooks: WriterHooks = {},
@@ -238,7 +240,14 @@ export class GroupCommitWriter {
       this.counters.lockWaitMs += waited;
     }
     try {
-      writeGroupRecords(this.statements, group, outcomes, now, this.settings.sortGroupById);
+      writeGroupRecords(
+        this.statements,
+        group,
+        outcomes,
+        now,
+        this.settings.sortGroupById,
+        latestAcceptedTime(this.settings.maxClockSkewMs),
+      );
       db.exec('COMMIT');
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');

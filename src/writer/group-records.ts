@@ -14,7 +14,7 @@ import {
 } from '../sqlite/trade-statements.ts';
 import { fastPathValues } from '../trades/packed-batch-check.ts';
 import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
-import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
+import { checkTradeValuesAt, EARLIEST_BLOCK_TIME, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
 
 /** What became of one batch's records in the transaction: what its ack reports. */
 export interface BatchOutcome {
@@ -46,21 +46,27 @@ export function writeGroupRecords(
   outcomes: BatchOutcome[],
   now: string,
   sortById: boolean,
+  latest: string,
 ): void {
-  const rows = validGroupRows(group, outcomes, sortById);
+  const rows = validGroupRows(group, outcomes, sortById, latest);
   insertRows(statements, rows, outcomes, now);
-  group.forEach((q, owner) => applyOtherRecords(statements, q.batch, outcomes[owner]!, now));
+  group.forEach((q, owner) => applyOtherRecords(statements, q.batch, outcomes[owner]!, now, latest));
 }
 
 /**
  * Every batch's trades as one flat array of bind-ready values (TRADE_FIELDS per valid row, validated in
  * place), and the insert order over all of them: by id when sortGroupById, else batch by batch.
  */
-function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], sortById: boolean): GroupRows {
+function validGroupRows(
+  group: readonly GroupBatch[],
+  outcomes: BatchOutcome[],
+  sortById: boolean,
+  latest: string,
+): GroupRows {
   const values: unknown[][] = [];
   let total = 0;
   group.forEach((q, owner) => {
-    const flat = batchValues(q.batch, outcomes[owner]!);
+    const flat = batchValues(q.batch, outcomes[owner]!, latest);
     values.push(flat);
     total += flat.length / TRADE_FIELDS;
   });
@@ -87,13 +93,14 @@ function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], 
 /**
  * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
  * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
- * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows.
+ * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows. `latest`
+ * (latestAcceptedTime): a row with a later block time is refused as in the future.
  */
-export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknown[] {
+export function batchValues(batch: WriteBatchMessage, out: BatchOutcome, latest: string): unknown[] {
   let flat: unknown[];
   if (batch.packedTrades) {
     const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);
-    if (fast) return fast;
+    if (fast && timesPlausible(fast, latest)) return fast;
     try {
       flat = unpackTradeValues(batch.packedTrades.data, batch.packedTrades.count);
     } catch (err) {
@@ -104,7 +111,7 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknow
   } else if (batch.trades) {
     flat = [];
     for (let i = 0; i < batch.trades.length; i++) {
-      const v = validateTrade(batch.trades[i], i);
+      const v = validateTrade(batch.trades[i], i, latest);
       // Already checked: push the row's values; a bad one keeps its reason and is skipped below.
       if (v.ok) for (const x of v.row) flat.push(x);
       else out.rejected.push({ id: v.id, reason: v.reason });
@@ -115,7 +122,7 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknow
   }
   let w = 0;
   for (let at = 0, i = 0; at < flat.length; at += TRADE_FIELDS, i++) {
-    const bad = checkTradeValuesAt(flat, at, i);
+    const bad = checkTradeValuesAt(flat, at, i, latest);
     if (bad) {
       out.rejected.push(bad);
       continue;
@@ -125,6 +132,15 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknow
   }
   flat.length = w;
   return flat;
+}
+
+/** Every stored-format block time of a fast-path batch lies between EARLIEST_BLOCK_TIME and `latest`. */
+function timesPlausible(flat: readonly (string | null)[], latest: string): boolean {
+  for (let at = 10; at < flat.length; at += TRADE_FIELDS) {
+    const ts = flat[at]!;
+    if (ts > latest || ts < EARLIEST_BLOCK_TIME) return false;
+  }
+  return true;
 }
 
 /**
@@ -165,7 +181,13 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
   }
 }
 
-function applyOtherRecords(s: WriteStatements, batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
+function applyOtherRecords(
+  s: WriteStatements,
+  batch: WriteBatchMessage,
+  out: BatchOutcome,
+  now: string,
+  latest: string,
+): void {
   storePoolMetadata(s, batch, now, out.rejected);
   eachRecord(
     batch.gaps,
@@ -176,7 +198,7 @@ function applyOtherRecords(s: WriteStatements, batch: WriteBatchMessage, out: Ba
   eachRecord(
     batch.cursors,
     (c) => c?.poolId,
-    (c) => s.upsertCursor(c, now),
+    (c) => s.upsertCursor(c, now, latest),
     out.rejected,
   );
 }

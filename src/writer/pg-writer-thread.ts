@@ -10,6 +10,7 @@ import { StateError } from '../errors.ts';
 import { componentLogger } from '../logging/logger.ts';
 import { adoptThreadLogLink } from '../logging/thread-logs.ts';
 import { connectPgOrFail, pgServerVersion } from '../postgres/pg-connection.ts';
+import { type PgRepairedCursor, repairPgCursors } from '../postgres/pg-cursor-repair.ts';
 import { migratePostgres, PG_SCHEMA_VERSION } from '../postgres/pg-schema.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
 import type {
@@ -21,6 +22,7 @@ import type {
   WriterWiring,
 } from '../protocol/messages.ts';
 import type { PostgresSettings, WriterSettings } from '../protocol/writer-settings.ts';
+import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import type { Reply } from './group-commit-writer.ts';
 import { PgGroupCommitWriter } from './pg-group-commit-writer.ts';
 
@@ -59,8 +61,10 @@ const control: WriterControl = {
     const client = await connect();
     let migrationsApplied: number[];
     let serverVersion: string;
+    let repaired: PgRepairedCursor[];
     try {
       migrationsApplied = await migratePostgres(client, pg.schema);
+      repaired = await repairPgCursors(client, latestAcceptedTime(s.maxClockSkewMs));
       serverVersion = await pgServerVersion(client);
       const { rows } = await client.query<{ sc: string; lt: string }>(
         `SELECT current_setting('synchronous_commit') AS sc, current_setting('lock_timeout') AS lt`,
@@ -80,6 +84,7 @@ const control: WriterControl = {
         lockRetries: s.lockRetries,
         leaseHolder: pg.leaseHolder,
         writePath: pg.writePath,
+        maxClockSkewMs: s.maxClockSkewMs,
       },
       log,
       {
@@ -88,6 +93,13 @@ const control: WriterControl = {
       },
     );
     engine.adopt(client);
+    for (const r of repaired)
+      log.warn(
+        { poolId: r.poolId, from: r.from, to: r.to },
+        r.reason === 'future'
+          ? 'cursor was in the future (beyond the clock-skew allowance): put back on the newest stored trade of its pool'
+          : 'cursor named a trade that is not stored: put back on the newest stored trade of its pool',
+      );
     log.info({ server: pg.display, schema: pg.schema, serverVersion, migrationsApplied }, 'writer open');
     return {
       engine: 'postgres',
@@ -97,6 +109,7 @@ const control: WriterControl = {
       sqliteVersion: serverVersion,
       serverVersion,
       migrationsApplied,
+      cursorsRepaired: repaired.length,
       osThreadId: osThreadId(),
     };
   },
