@@ -57,7 +57,10 @@ export function formatSummary(s: CollectionSummary): string {
     ['requests', `${count(s.requests)} (${count(s.throttled)} throttled)`],
     ['polls', `${count(s.polls)} (${count(s.succeeded)} answered with data)`],
     ['trades fetched', `${count(s.fetched)} (repeats included)`],
-    ['trades stored (new)', count(s.stored)],
+    [
+      'trades stored (new)',
+      s.storedOnReplay > 0 ? `${count(s.stored)} (${count(s.storedOnReplay)} of them replayed from the spool)` : count(s.stored),
+    ],
     ['repeats', `${count(s.repeats)} (seen before this poll: not sent again)`],
     ['already stored', `${count(s.storeDuplicates)} (sent; the database had them)`],
     ['rejected rows', `${count(s.rejected)} (refused by the writer)`],

@@ -102,6 +102,11 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   /** What close() left in the spool (what the next start replays); undefined before close. */
   leftInSpool: { batches: number; rows: number } | undefined;
   replayedTotal = 0;
+  /**
+   * Trades inserted when batches this manager deferred were replayed: their senders were told "deferred", not
+   * "inserted", so a run's stored figure adds these.
+   */
+  storedOnReplay = 0;
 
   constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
     this.config = resolveDatabaseConfig(config);
@@ -241,9 +246,11 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     if (this.replaying) return this.replaying;
     this.replaying = queue
       .replay(
-        async (payload) => {
-          await this.replayClient!.write(payload);
+        async (payload, info) => {
+          const ack = await this.replayClient!.write(payload);
           this.replayedTotal++;
+          const first = this.gateway?.firstSeq;
+          if (first !== undefined && info.seq >= first) this.storedOnReplay += ack.inserted;
           this.breaker.noteDrained(1);
         },
         { ...(maxBatches ? { maxBatches } : {}), signal: this.replayAbort.signal },
@@ -251,6 +258,11 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
       .finally(() => (this.replaying = undefined));
     return this.replaying;
+  }
+
+  /** Resolves when the replay running now (if any) has ended. */
+  async replaySettled(): Promise<void> {
+    await this.replaying;
   }
 
   /** A link for one collector thread: post it with `transferList: linkTransferList(link)`. */

@@ -292,8 +292,10 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         // Every collector is done and everything it sent is acked: these are the run's final figures.
         const finalSnapshot = runSnapshot ? await runSnapshot() : undefined;
         const lock = lockFigures(finalSnapshot, outcomes.results);
+        // Batches that went through the spool were acked as deferred: what their replay inserted counts too.
+        const storedOnReplay = await db.storedOnReplay();
         const simCheck = simulator
-          ? await checkSimulator({ simulator, reads: db.reads, mark, stored: c.inserted })
+          ? await checkSimulator({ simulator, reads: db.reads, mark, stored: c.inserted + storedOnReplay })
           : undefined;
         await metricsFile?.finish(finalSnapshot ?? null, lock);
         // Everything was acked by the collectors; close() also waits for the writer to finish what it holds.
@@ -315,6 +317,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           durationMs,
           startupMs: tracker.startedAt - launchedAt,
           counters: c,
+          storedOnReplay,
           lock,
           failures: outcomes.failures,
           poolFigures: monitor.pools(),

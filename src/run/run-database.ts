@@ -28,6 +28,8 @@ export interface RunDatabase {
   breakerState: () => string | undefined;
   /** After close: what stayed in the spool (trades fetched but not in the database). Zero in direct mode. */
   spooled(): { batches: number; rows: number };
+  /** Trades inserted from the spool's replay of batches this run deferred (after any replay running now ends). */
+  storedOnReplay(): Promise<number>;
   /** PostgreSQL: where the server is and this process's lease holder id (pools are shared through leases). */
   shared: { postgres: PostgresSettings; holder: string } | undefined;
   close(): Promise<void>;
@@ -54,6 +56,10 @@ export async function openFunnel(
     linkForWorker: () => manager.linkForWorker(),
     breakerState: () => manager.breaker.state,
     spooled: () => manager.leftInSpool ?? { batches: 0, rows: 0 },
+    storedOnReplay: async () => {
+      await manager.replaySettled();
+      return manager.storedOnReplay;
+    },
     shared:
       manager.settings.postgres && manager.leaseHolder
         ? { postgres: manager.settings.postgres, holder: manager.leaseHolder }
@@ -102,6 +108,7 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
     linkForWorker: undefined,
     breakerState: () => undefined,
     spooled: () => ({ batches: 0, rows: 0 }),
+    storedOnReplay: async () => 0,
     shared: undefined,
     close: async () => {
       reader.close();

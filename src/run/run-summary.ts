@@ -48,8 +48,10 @@ export interface CollectionSummary {
   /** Set when the API refused the credentials (HTTP 401/403); the run stopped at once. */
   authRefused?: { status: number; message: string };
   fetched: number;
-  /** Trades this run inserted (acked as committed). */
+  /** Trades this run inserted (acked as committed), those inserted on replay from the spool included. */
   stored: number;
+  /** Of `stored`, the trades of batches this run deferred to the spool and replayed before it ended. */
+  storedOnReplay: number;
   /** Repeats dropped by the overlap filter plus duplicates the store found. */
   duplicates: number;
   repeats: number;
@@ -152,6 +154,7 @@ export interface SummaryInput extends RunFacts {
   /** Each pool's figures at the end (its refused trades go into the summary). */
   poolFigures?: readonly PoolFigures[];
   counters: CounterSnapshot;
+  storedOnReplay: number;
   lock: LockFigures;
   failures: string[];
   simulator: SimulatorCheck | undefined;
@@ -192,7 +195,8 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     succeeded: c.succeeded,
     ...(input.authRefused ? { authRefused: input.authRefused } : {}),
     fetched: c.fetched,
-    stored: c.inserted,
+    stored: c.inserted + input.storedOnReplay,
+    storedOnReplay: input.storedOnReplay,
     duplicates: c.repeats + c.storeDuplicates,
     repeats: c.repeats,
     storeDuplicates: c.storeDuplicates,
@@ -206,7 +210,7 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     errors: c.errors,
     lockErrors: input.lock.lockErrors,
     busyRetries: input.lock.busyRetries,
-    rowsPerSec: durationMs > 0 ? c.inserted / (durationMs / 1000) : 0,
+    rowsPerSec: durationMs > 0 ? (c.inserted + input.storedOnReplay) / (durationMs / 1000) : 0,
     collectorFailures: input.failures,
     tradesInSpool: input.spooled.rows,
     spoolBatches: input.spooled.batches,

@@ -14,6 +14,8 @@ export class SpoolGateway {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   deferredTotal = 0;
+  /** The seq of the first batch this gateway deferred: replays from it on are of this run's batches. */
+  firstSeq: number | undefined;
 
   constructor(
     private readonly queue: DeferredQueue,
@@ -56,6 +58,7 @@ export class SpoolGateway {
       // Past the high-water mark the sender waits here (its credit stays taken): backpressure, not growth.
       if (this.queue.overHighWater) await this.queue.waitForRoom();
       const seq = await this.queue.defer(m.payload);
+      this.firstSeq ??= seq;
       this.deferredTotal++;
       this.breaker.noteDeferred(1);
       link.postMessage({ kind: 'deferred', batchId: m.batchId, seq } satisfies ManagerToCollector);
