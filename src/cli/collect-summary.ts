@@ -59,7 +59,9 @@ export function formatSummary(s: CollectionSummary): string {
     ['trades fetched', `${count(s.fetched)} (repeats included)`],
     [
       'trades stored (new)',
-      s.storedOnReplay > 0 ? `${count(s.stored)} (${count(s.storedOnReplay)} of them replayed from the spool)` : count(s.stored),
+      s.storedOnReplay > 0
+        ? `${count(s.stored)} (${count(s.storedOnReplay)} of them replayed from the spool)`
+        : count(s.stored),
     ],
     ['repeats', `${count(s.repeats)} (seen before this poll: not sent again)`],
     ['already stored', `${count(s.storeDuplicates)} (sent; the database had them)`],
