@@ -46,13 +46,16 @@ export class StateError extends GeckoCollectorError {
 /** A batch still failed after every retry; `items` hands the whole batch back to the caller. */
 export class BatchFailedError<T = unknown> extends GeckoCollectorError {
   readonly code = 'BATCH_FAILED';
+  declare readonly items: readonly T[];
   constructor(
     message: string,
-    readonly items: readonly T[],
+    items: readonly T[],
     readonly attempts: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    // Not enumerable: a logged error would otherwise carry every trade of the batch (hundreds of KB a line).
+    Object.defineProperty(this, 'items', { value: items, enumerable: false });
   }
 }
 

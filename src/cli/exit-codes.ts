@@ -12,6 +12,11 @@ export const EXIT_NO_API = 3;
 export const EXIT_AUTH = 4;
 /** The writer could not store what was fetched: those trades are kept in the spool (<db>.spool). */
 export const EXIT_STORAGE = 5;
+/**
+ * Storage failed for good mid-run (the database file deleted or replaced, a disk too full for the spool too): the
+ * run stopped polling; fetched trades nothing could keep are lost (the summary counts them).
+ */
+export const EXIT_STORAGE_LOST = 6;
 
 export const EXIT_CODE_TABLE: readonly (readonly [code: number, meaning: string])[] = [
   [EXIT_OK, 'the run collected as asked (stopped by --duration, SIGINT or SIGTERM)'],
@@ -20,6 +25,10 @@ export const EXIT_CODE_TABLE: readonly (readonly [code: number, meaning: string]
   [EXIT_NO_API, 'no API request succeeded (API unreachable for the whole run, every pool unknown)'],
   [EXIT_AUTH, 'the API refused the credentials (HTTP 401/403); the run stopped at once'],
   [EXIT_STORAGE, 'fetched trades could not be stored; they are kept in the spool for the next run'],
+  [
+    EXIT_STORAGE_LOST,
+    'storage failed mid-run (database file deleted or replaced, disk too full for the spool): polling stopped',
+  ],
 ];
 
 /** The table as --help prints it. */
@@ -29,11 +38,13 @@ export function exitCodeHelp(): string {
 
 /** The exit code of a collection run that ended with this outcome. */
 export function exitCodeForOutcome(
-  outcome: 'auth-refused' | 'storage-failed' | 'no-api-success' | 'collector-failed' | 'collected',
+  outcome: 'auth-refused' | 'storage-lost' | 'storage-failed' | 'no-api-success' | 'collector-failed' | 'collected',
 ): number {
   switch (outcome) {
     case 'auth-refused':
       return EXIT_AUTH;
+    case 'storage-lost':
+      return EXIT_STORAGE_LOST;
     case 'storage-failed':
       return EXIT_STORAGE;
     case 'no-api-success':

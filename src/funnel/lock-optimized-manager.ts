@@ -37,6 +37,7 @@ import { DatabaseLock } from '../sqlite/database-lock.ts';
 import type { CollectionReads } from './collection-reads.ts';
 import { ReaderPool } from './reader-pool.ts';
 import { sqliteCollectionReads } from './sqlite-collection-reads.ts';
+import { type StorageFailure, StorageWatch } from './storage-watch.ts';
 import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
@@ -97,6 +98,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private readonly replayAbort = new AbortController();
   private alertTimer: NodeJS.Timeout | undefined;
   private readonly alerts: AlertEvaluator;
+  /** Decides when storage failed for good (database file gone, spool unable to keep batches). */
+  private watch: StorageWatch | undefined;
   /** Every committed transaction's duration, from the writer's outcomes. */
   private readonly commitSeconds = new DurationHistogram();
   /** What close() left in the spool (what the next start replays); undefined before close. */
@@ -171,7 +174,22 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       this.lock?.release();
       throw err;
     }
-    this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }));
+    const watch = new StorageWatch(
+      this.settings.postgres ? undefined : this.settings.path,
+      this.spoolPath!,
+      this.log.child({ component: 'storage' }),
+    );
+    this.watch = watch;
+    this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }), (err) =>
+      watch.noteSpoolFailure(err),
+    );
+    const gateway = this.gateway;
+    watch.onFailure((f) => {
+      // Nothing more goes to a file that is gone, or to a spool that cannot keep it: senders give batches up.
+      gateway.refuseAll(f.message);
+      this.breaker.isolate();
+    });
+    watch.start();
     this.mainClient = new WriterClient(await this.supervisor.connect(), {
       maxInFlight: this.config.maxInFlight,
       manager: this.gateway.open(),
@@ -212,8 +230,12 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private wireFaultHandling(): void {
     this.supervisor.on('outcome', (o: TransactionOutcome) => {
       if (o.ok) this.commitSeconds.observe(o.commitMs / 1000);
-      if (o.ok) this.breaker.recordSuccess();
-      else this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
+      if (o.ok) {
+        this.breaker.recordSuccess();
+        return;
+      }
+      this.watch?.noteWriteFailure(o.error);
+      this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
     });
     this.supervisor.on('crashed', (err) => this.breaker.recordFailure(err));
     this.supervisor.on('restarted', () => void this.afterRestart());
@@ -258,6 +280,21 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
       .finally(() => (this.replaying = undefined));
     return this.replaying;
+  }
+
+  /** Set once storage failed for good (see StorageWatch): the run must stop; nothing more is written. */
+  get storageFailure(): StorageFailure | undefined {
+    return this.watch?.failure;
+  }
+
+  /** `listener` is called once if storage fails for good. */
+  onStorageFailure(listener: (f: StorageFailure) => void): void {
+    this.requireOpen(this.watch).onFailure(listener);
+  }
+
+  /** Trades in batches given up because storage failed for good: fetched, not kept anywhere. */
+  get tradesLost(): number {
+    return this.gateway?.lostRows ?? 0;
   }
 
   /** Resolves when the replay running now (if any) has ended. */
@@ -432,6 +469,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     this.state = 'closing';
     clearInterval(this.replayTimer);
     clearInterval(this.alertTimer);
+    this.watch?.dispose();
     try {
       await this.supervisor.whenRunning();
       await this.mainClient?.settled();

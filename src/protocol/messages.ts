@@ -76,7 +76,8 @@ export interface DeferRequest {
 /** Main thread → sender, on the link's manager port. */
 export type ManagerToCollector =
   | { kind: 'deferred'; batchId: number; seq: number }
-  | { kind: 'defer-failed'; batchId: number; error: SerializedWriteError }
+  /** `final`: storage failed for good (StorageWatch): the sender gives the batch up instead of retrying. */
+  | { kind: 'defer-failed'; batchId: number; error: SerializedWriteError; final?: boolean }
   /** The writer was restarted: use this new data port from now on. */
   | { kind: 'reconnect'; port: MessagePort };
 

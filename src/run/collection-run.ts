@@ -254,6 +254,8 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       log.info('stopping: finishing requests in flight, flushing, draining the writer');
       stopFlag.stop();
     }
+    // Storage failed for good (the watch said so in one line): no poll can be kept any more.
+    db.onStorageFailure(() => stop());
     const onAbort = () => stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) stop();
@@ -327,6 +329,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
               ? undefined
               : { status: authStatus, message: new GeckoAuthError(authStatus, apiKey !== undefined, baseUrl).message },
           spooled: db.spooled(),
+          storageFailure: db.storageFailure(),
           finalSnapshot,
           metricsFile: metricsPath,
           metricsUrl,

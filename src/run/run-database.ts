@@ -7,6 +7,7 @@ import { DirectDatabaseManager } from '../direct/direct-manager.ts';
 import type { CollectionReads } from '../funnel/collection-reads.ts';
 import { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions } from '../funnel/lock-optimized-manager.ts';
 import { sqliteCollectionReads } from '../funnel/sqlite-collection-reads.ts';
+import type { StorageFailure } from '../funnel/storage-watch.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
@@ -30,6 +31,10 @@ export interface RunDatabase {
   spooled(): { batches: number; rows: number };
   /** Trades inserted from the spool's replay of batches this run deferred (after any replay running now ends). */
   storedOnReplay(): Promise<number>;
+  /** Calls `listener` once if storage fails for good (never in direct mode, which has no watch). */
+  onStorageFailure(listener: (f: StorageFailure) => void): void;
+  /** The failure, once storage failed for good, and the fetched trades given up because of it. */
+  storageFailure(): { failure: StorageFailure; tradesLost: number } | undefined;
   /** PostgreSQL: where the server is and this process's lease holder id (pools are shared through leases). */
   shared: { postgres: PostgresSettings; holder: string } | undefined;
   close(): Promise<void>;
@@ -60,6 +65,9 @@ export async function openFunnel(
       await manager.replaySettled();
       return manager.storedOnReplay;
     },
+    onStorageFailure: (listener) => manager.onStorageFailure(listener),
+    storageFailure: () =>
+      manager.storageFailure ? { failure: manager.storageFailure, tradesLost: manager.tradesLost } : undefined,
     shared:
       manager.settings.postgres && manager.leaseHolder
         ? { postgres: manager.settings.postgres, holder: manager.leaseHolder }
@@ -109,6 +117,8 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
     breakerState: () => undefined,
     spooled: () => ({ batches: 0, rows: 0 }),
     storedOnReplay: async () => 0,
+    onStorageFailure: () => undefined,
+    storageFailure: () => undefined,
     shared: undefined,
     close: async () => {
       reader.close();

@@ -13,10 +13,17 @@ import type { LockFigures } from './run-metrics.ts';
 import type { SimulatorCheck } from './simulator-check.ts';
 
 /**
- * How the run ended, worst first: the API refused the credentials; fetched trades stayed in the spool; no API
+ * How the run ended, worst first: the API refused the credentials; storage failed for good mid-run (the database
+ * deleted, the disk too full for the spool) and the run stopped; fetched trades stayed in the spool; no API
  * call succeeded; a collector failed; or it collected as asked.
  */
-export type RunOutcome = 'auth-refused' | 'storage-failed' | 'no-api-success' | 'collector-failed' | 'collected';
+export type RunOutcome =
+  | 'auth-refused'
+  | 'storage-lost'
+  | 'storage-failed'
+  | 'no-api-success'
+  | 'collector-failed'
+  | 'collected';
 
 export interface CollectionSummary {
   outcome: RunOutcome;
@@ -79,6 +86,11 @@ export interface CollectionSummary {
    */
   tradesInSpool: number;
   spoolBatches: number;
+  /**
+   * Storage failed for good during the run (database file deleted or replaced; the spool could not keep what the
+   * database could not take): the line said about it, and the fetched trades given up because of it.
+   */
+  storageFailure?: { kind: 'database-gone' | 'spool-failed'; message: string; tradesLost: number };
   counters: CounterSnapshot;
   simulator?: SimulatorCheck;
   /** The funnel's metrics snapshot taken once every collector was done (absent in direct mode). */
@@ -160,6 +172,9 @@ export interface SummaryInput extends RunFacts {
   simulator: SimulatorCheck | undefined;
   authRefused: { status: number; message: string } | undefined;
   spooled: { batches: number; rows: number };
+  storageFailure?:
+    | { failure: { kind: 'database-gone' | 'spool-failed'; message: string }; tradesLost: number }
+    | undefined;
   finalSnapshot: CollectorMetricsSnapshot | undefined;
   metricsFile: string | undefined;
   metricsUrl: string | undefined;
@@ -167,6 +182,7 @@ export interface SummaryInput extends RunFacts {
 
 export function runOutcome(s: Omit<CollectionSummary, 'outcome'>): RunOutcome {
   if (s.authRefused) return 'auth-refused';
+  if (s.storageFailure) return 'storage-lost';
   if (s.tradesInSpool > 0) return 'storage-failed';
   if (s.polls > 0 && s.succeeded === 0) return 'no-api-success';
   if (s.collectorFailures.length > 0) return 'collector-failed';
@@ -214,6 +230,9 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     collectorFailures: input.failures,
     tradesInSpool: input.spooled.rows,
     spoolBatches: input.spooled.batches,
+    ...(input.storageFailure
+      ? { storageFailure: { ...input.storageFailure.failure, tradesLost: input.storageFailure.tradesLost } }
+      : {}),
     counters: c,
     ...(input.simulator ? { simulator: input.simulator } : {}),
     ...(input.finalSnapshot ? { metrics: input.finalSnapshot } : {}),
