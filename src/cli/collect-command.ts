@@ -24,6 +24,7 @@ import { collectSpecs, flagOptions, loadSettings } from './cli-settings.ts';
 import { formatSummary, progressLine, verdictLine } from './collect-summary.ts';
 import { type CliIo, type Command, parseFlags } from './command.ts';
 import { EXIT_AUTH, EXIT_NO_API, exitCodeForOutcome, exitCodeHelp } from './exit-codes.ts';
+import { exitOnSignalNow } from './exit-now.ts';
 import { routeCliLogs } from './log-output.ts';
 import { StatusLine } from './terminal-status.ts';
 
@@ -270,7 +271,8 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
       controller.abort();
       return;
     }
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    status.print(`${signal} again: exiting now (batches not yet committed are fetched again by the next run)`);
+    exitOnSignalNow(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
