@@ -70,6 +70,17 @@ export function formatSummary(s: CollectionSummary): string {
     ['rejected rows', `${count(s.rejected)} (refused by the writer)`],
     ['rejected trades', `${count(s.tradesRejected)} (bad trades in responses, each logged; not stored)`],
     ...rejectedByPoolRows(s),
+    [
+      'conflicts',
+      `${count(s.conflicts)} (trade ids received again with other contents; first version kept${
+        s.conflicts > 0
+          ? `: ${Object.entries(s.conflictsByPool)
+              .slice(0, 3)
+              .map(([p, n]) => `${p} ${count(n)}`)
+              .join(', ')}`
+          : ''
+      })`,
+    ],
     ['gaps', count(s.gaps)],
     ['errors', `${count(s.errors)} (${count(s.badResponses)} malformed responses)`],
     ['lock errors', `${count(s.lockErrors)} (busy retries ${count(s.busyRetries)})`],

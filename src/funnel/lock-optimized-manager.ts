@@ -431,6 +431,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         checkpoints: this.supervisor.checkpointing.checkpoints,
         walPages: this.supervisor.checkpointing.walPages,
         commitSeconds: this.commitSeconds.figures(),
+        ...(m.conflicts !== undefined ? { conflicts: m.conflicts, conflictsByPool: m.conflictsByPool ?? {} } : {}),
       },
     };
     return { ...base, alerts: this.alerts.evaluate(base) };

@@ -33,11 +33,23 @@ export interface RejectedRow {
 }
 
 /** Sent only after the transaction holding the batch has committed. */
+/** A trade id already stored with other contents: the first version was kept. Fields as text (null: absent). */
+export interface TradeConflict {
+  id: string;
+  poolId: string;
+  /** The fields that differ (TradeRecord names). */
+  differs: string[];
+  kept: Record<string, string | null>;
+  received: Record<string, string | null>;
+}
+
 export interface AckMessage {
   kind: 'ack';
   batchId: number;
   inserted: number;
   duplicates: number;
+  /** Of the duplicates, ids stored with other contents (the first version kept). SQLite writer only. */
+  conflicts?: number;
   rejected: RejectedRow[];
   /** Wall time of the transaction (BEGIN IMMEDIATE → COMMIT) the batch was part of. */
   commitMs: number;
@@ -156,6 +168,10 @@ export interface WriterMetrics extends ConnectionDescription {
   tradeBatchesByReason: BatchOriginFigures;
   rowsInserted: number;
   duplicates: number;
+  /** Duplicates whose stored version had other contents (SQLite writer; absent on PostgreSQL). */
+  conflicts?: number;
+  /** The same per pool id (bounded: the first pools seen). */
+  conflictsByPool?: Record<string, number>;
   rejected: number;
   /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
   busyWaits: number;

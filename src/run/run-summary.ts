@@ -72,6 +72,9 @@ export interface CollectionSummary {
   tradesRejected: number;
   /** Those per pool, for the pools that had any. */
   rejectedByPool: { pool: string; rejected: number }[];
+  /** Trade ids received again with other contents: counted, logged once each, the first version kept. */
+  conflicts: number;
+  conflictsByPool: Record<string, number>;
   gaps: number;
   badResponses: number;
   errors: number;
@@ -221,6 +224,8 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     rejectedByPool: (input.poolFigures ?? [])
       .filter((p) => (p.rejected ?? 0) > 0)
       .map((p) => ({ pool: p.pool, rejected: p.rejected ?? 0 })),
+    conflicts: input.finalSnapshot?.writer.conflicts ?? 0,
+    conflictsByPool: input.finalSnapshot?.writer.conflictsByPool ?? {},
     gaps: c.gaps,
     badResponses: c.badResponses,
     errors: c.errors,

@@ -8,6 +8,7 @@ import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
 import { CursorGuard } from './cursor-guard.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
+import { TradeConflicts } from './trade-conflicts.ts';
 
 // The validated row's values (TradeRow order) bind as they are, the amounts' text into the *_exact columns; then
 // the same four amounts as numbers into the NUMERIC columns; created_at last.
@@ -79,6 +80,8 @@ export class WriteStatements {
   private readonly upsertCursorStmt: Statement;
   private readonly insertGapStmt: Statement;
   private readonly cursorGuard: CursorGuard;
+  /** Finds duplicates stored with other contents (trade-conflicts.ts). */
+  readonly conflicts: TradeConflicts;
 
   constructor(private readonly db: Database) {
     this.insertTrade = db.prepare(tradeInsertSql());
@@ -104,6 +107,7 @@ export class WriteStatements {
         last_polled_at = max(excluded.last_polled_at, coalesce(collection_state.last_polled_at, '')),
         updated_at = excluded.updated_at`);
     this.cursorGuard = new CursorGuard(db);
+    this.conflicts = new TradeConflicts(db);
     this.insertGapStmt = db.prepare(
       `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response) VALUES (?, ?, ?, ?, ?)`,
     );

@@ -3,7 +3,7 @@
 // inserted count stays exact); then each batch's pools, dexes, gaps and cursors.
 
 import { isRowLevelError } from '../errors.ts';
-import type { RejectedRow, WriteBatchMessage } from '../protocol/messages.ts';
+import type { RejectedRow, TradeConflict, WriteBatchMessage } from '../protocol/messages.ts';
 import {
   appendTradeBindValues,
   CREATED_AT_PARAM,
@@ -21,6 +21,8 @@ export interface BatchOutcome {
   inserted: number;
   duplicates: number;
   rejected: RejectedRow[];
+  /** Duplicates stored with other contents (SQLite writer). */
+  conflicts?: TradeConflict[];
 }
 
 /** A batch of the group, in the order the group commits them (its index is its owner number). */
@@ -162,6 +164,11 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
       const changes = s.insertTrades(j - i).run(params, named).changes;
       out.inserted += changes;
       out.duplicates += j - i - changes;
+      if (changes < j - i) {
+        const chunk: number[] = [];
+        for (let k = i; k < j; k++) chunk.push(offsets[order[k]!]!);
+        noteConflicts(s, flat, chunk, out);
+      }
     } catch (err) {
       if (!isRowLevelError(err)) throw err;
       for (let k = i; k < j; k++) {
@@ -170,7 +177,10 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
         appendTradeBindValues(one, flat, at);
         try {
           if (s.insertTrade.run(one, named).changes === 1) out.inserted++;
-          else out.duplicates++;
+          else {
+            out.duplicates++;
+            noteConflicts(s, flat, [at], out);
+          }
         } catch (e) {
           if (!isRowLevelError(e)) throw e;
           out.rejected.push({ id: flat[at] as string, reason: e instanceof Error ? e.message : String(e) });
@@ -179,6 +189,11 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
     }
     i = j;
   }
+}
+
+function noteConflicts(s: WriteStatements, flat: readonly unknown[], offsets: number[], out: BatchOutcome): void {
+  const found = s.conflicts.find(flat, offsets);
+  if (found.length > 0) (out.conflicts ??= []).push(...found);
 }
 
 function applyOtherRecords(

@@ -105,6 +105,8 @@ const control: WriterControl = {
       tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
       rowsInserted: c.rowsInserted,
       duplicates: c.duplicates,
+      conflicts: c.conflicts,
+      conflictsByPool: Object.fromEntries(e.conflictsByPool),
       rejected: c.rejected,
       busyWaits: c.busyWaits,
       busyRetries: c.busyRetries,
