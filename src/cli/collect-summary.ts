@@ -72,7 +72,7 @@ export function formatSummary(s: CollectionSummary): string {
     ...rejectedByPoolRows(s),
     [
       'conflicts',
-      `${count(s.conflicts)} (trade ids received again with other contents; first version kept${
+      `${count(s.conflicts)} (same id, other contents; first kept${
         s.conflicts > 0
           ? `: ${Object.entries(s.conflictsByPool)
               .slice(0, 3)

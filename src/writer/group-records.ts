@@ -193,7 +193,9 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
 
 function noteConflicts(s: WriteStatements, flat: readonly unknown[], offsets: number[], out: BatchOutcome): void {
   const found = s.conflicts.find(flat, offsets);
-  if (found.length > 0) (out.conflicts ??= []).push(...found);
+  if (found.length === 0) return;
+  if (out.conflicts) out.conflicts.push(...found);
+  else out.conflicts = found;
 }
 
 function applyOtherRecords(

@@ -63,7 +63,7 @@ describe('same id, other contents', () => {
       received: { priceUsd: '9.75', blockNumber: '502', side: 'sell' },
     });
     const d = new Database(db, { readonly: true });
-    expect(d.prepare('SELECT price_usd FROM trades WHERE id = ?').pluck().get(trade(2).id)).toBe('1.25');
+    expect(d.prepare('SELECT price_usd_exact FROM trades WHERE id = ?').pluck().get(trade(2).id)).toBe('1.25');
     d.close();
   });
 });
