@@ -3,14 +3,8 @@
 // (and than the cursor), or removed when the pool has none; one statement each, in one transaction.
 
 import type pg from 'pg';
+import type { RepairedCursor } from '../sqlite/cursor-guard.ts';
 import { storedText } from './pg-statements.ts';
-
-export interface PgRepairedCursor {
-  poolId: string;
-  from: { id: string | null; timestamp: string | null };
-  to: { id: string; timestamp: string } | null;
-  reason: 'future' | 'not-stored';
-}
 
 /** Cursors to put back ($1 = the latest accepted time): shared with doctor. */
 export const PG_BAD_CURSORS_SQL = `SELECT s.pool_id AS "poolId", s.last_trade_id AS id,
@@ -21,12 +15,12 @@ WHERE s.last_trade_timestamp > $1::timestamptz
    OR (s.last_trade_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM trades t WHERE t.id = s.last_trade_id))
 ORDER BY s.pool_id`;
 
-export async function repairPgCursors(client: pg.Client, latest: string): Promise<PgRepairedCursor[]> {
+export async function repairPgCursors(client: pg.Client, latest: string): Promise<RepairedCursor[]> {
   const { rows } = await client.query<
-    Omit<PgRepairedCursor, 'from' | 'to'> & { id: string | null; timestamp: string | null }
+    Omit<RepairedCursor, 'from' | 'to'> & { id: string | null; timestamp: string | null }
   >(PG_BAD_CURSORS_SQL, [latest]);
   if (rows.length === 0) return [];
-  const repaired: PgRepairedCursor[] = [];
+  const repaired: RepairedCursor[] = [];
   await client.query('BEGIN');
   try {
     for (const r of rows) {

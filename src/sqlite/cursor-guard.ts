@@ -4,6 +4,7 @@
 // is not stored (left by an earlier version) are found and put back the same way.
 
 import type { Database, Statement } from 'better-sqlite3';
+import type { Logger } from 'pino';
 import type { CursorUpdate } from '../protocol/records.ts';
 
 /** A cursor position: a stored trade's id and its stored block time. */
@@ -18,6 +19,17 @@ export interface RepairedCursor {
   from: { id: string | null; timestamp: string | null };
   to: CursorPosition | null;
   reason: 'future' | 'not-stored';
+}
+
+/** One warning per cursor put back, with both positions (both writers log what they repaired at open). */
+export function logRepairedCursors(log: Logger, repaired: readonly RepairedCursor[]): void {
+  for (const r of repaired)
+    log.warn(
+      { poolId: r.poolId, from: r.from, to: r.to },
+      r.reason === 'future'
+        ? 'cursor was in the future (beyond the clock-skew allowance): put back on the newest stored trade of its pool'
+        : 'cursor named a trade that is not stored: put back on the newest stored trade of its pool',
+    );
 }
 
 export class CursorGuard {

@@ -10,7 +10,7 @@ import { StateError } from '../errors.ts';
 import { componentLogger } from '../logging/logger.ts';
 import { adoptThreadLogLink } from '../logging/thread-logs.ts';
 import { connectPgOrFail, pgServerVersion } from '../postgres/pg-connection.ts';
-import { type PgRepairedCursor, repairPgCursors } from '../postgres/pg-cursor-repair.ts';
+import { repairPgCursors } from '../postgres/pg-cursor-repair.ts';
 import { migratePostgres, PG_SCHEMA_VERSION } from '../postgres/pg-schema.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
 import type {
@@ -22,6 +22,7 @@ import type {
   WriterWiring,
 } from '../protocol/messages.ts';
 import type { PostgresSettings, WriterSettings } from '../protocol/writer-settings.ts';
+import { logRepairedCursors, type RepairedCursor } from '../sqlite/cursor-guard.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import type { Reply } from './group-commit-writer.ts';
 import { PgGroupCommitWriter } from './pg-group-commit-writer.ts';
@@ -61,7 +62,7 @@ const control: WriterControl = {
     const client = await connect();
     let migrationsApplied: number[];
     let serverVersion: string;
-    let repaired: PgRepairedCursor[];
+    let repaired: RepairedCursor[];
     try {
       migrationsApplied = await migratePostgres(client, pg.schema);
       repaired = await repairPgCursors(client, latestAcceptedTime(s.maxClockSkewMs));
@@ -93,13 +94,7 @@ const control: WriterControl = {
       },
     );
     engine.adopt(client);
-    for (const r of repaired)
-      log.warn(
-        { poolId: r.poolId, from: r.from, to: r.to },
-        r.reason === 'future'
-          ? 'cursor was in the future (beyond the clock-skew allowance): put back on the newest stored trade of its pool'
-          : 'cursor named a trade that is not stored: put back on the newest stored trade of its pool',
-      );
+    logRepairedCursors(log, repaired);
     log.info({ server: pg.display, schema: pg.schema, serverVersion, migrationsApplied }, 'writer open');
     return {
       engine: 'postgres',

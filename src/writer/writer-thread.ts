@@ -19,7 +19,7 @@ import type {
   WriterWiring,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { repairCursors } from '../sqlite/cursor-guard.ts';
+import { logRepairedCursors, repairCursors } from '../sqlite/cursor-guard.ts';
 import { migrate, userVersion } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
@@ -55,13 +55,7 @@ const control: WriterControl = {
     const journalMode = applyWriteConnectionSettings(db, s, 'funnel-writer');
     const migrationsApplied = migrate(db);
     const repaired = repairCursors(db, latestAcceptedTime(s.maxClockSkewMs));
-    for (const r of repaired)
-      log.warn(
-        { poolId: r.poolId, from: r.from, to: r.to },
-        r.reason === 'future'
-          ? 'cursor was in the future (beyond the clock-skew allowance): put back on the newest stored trade of its pool'
-          : 'cursor named a trade that is not stored: put back on the newest stored trade of its pool',
-      );
+    logRepairedCursors(log, repaired);
     outcomes = wiring.outcomes;
     const outcomePort = outcomes;
     engine = new GroupCommitWriter(db, new WriteStatements(db), s, log, {
