@@ -103,7 +103,7 @@ export const doctorCommand: Command = {
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
       io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderPgReport(report)}\n`);
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
-      return served && !served.ok ? EXIT_FAILURE : EXIT_OK;
+      return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
     const path = databasePathFromUrl(url);
     if (values['repair-cursors']) {

@@ -38,7 +38,12 @@ export function repairCommand(dbPath: string): string {
   return `gecko-collector doctor --repair-cursors --db ${dbPath}`;
 }
 
-export function renderBadCursors(path: string, cursors: readonly BadCursor[] | undefined): string[] {
+/** `repair`: the line that says how to repair them (SQLite: doctor --repair-cursors; PostgreSQL: the next run). */
+export function renderBadCursors(
+  path: string,
+  cursors: readonly BadCursor[] | undefined,
+  repair = `${repairCommand(path)}   (collect and import also repair them when they start)`,
+): string[] {
   if (!cursors || cursors.length === 0) return [];
   const future = cursors.filter((c) => c.problem === 'future').length;
   const out = [
@@ -49,7 +54,7 @@ export function renderBadCursors(path: string, cursors: readonly BadCursor[] | u
       `  ${c.poolId}: ${c.problem === 'future' ? 'in the future' : 'trade not stored'} (cursor ${c.lastTradeTimestamp ?? '-'}, trade ${c.lastTradeId ?? '-'})`,
     );
   if (cursors.length > 20) out.push(`  ... ${cursors.length - 20} more (see --json)`);
-  out.push(`  repair: ${repairCommand(path)}   (collect and import also repair them when they start)`);
+  out.push(`  repair: ${repair}`);
   return out;
 }
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
+import { cli } from '../../support/collect-run.ts';
 import { testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -62,9 +63,21 @@ describe('PostgreSQL cursors cannot be poisoned', () => {
       "UPDATE collection_state SET last_trade_id = 'solana_ghost', last_trade_timestamp = '2099-01-01T00:00:00Z' WHERE pool_id = $1",
       [pool],
     );
+    const doctor = await cli(['doctor', '--db', t.url]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(
+      "cursors to repair: 1 (1 in the future, 0 on a trade that is not stored): their pools' newer trades are taken for repeats",
+    );
+    expect(doctor.stdout).toContain(`  ${pool}: in the future (cursor 2099-01-01 00:00:00.000000, trade solana_ghost)`);
+    expect(doctor.stdout).toContain(
+      '  repair: the next collect or import on this database repairs them when it starts',
+    );
     const second = await open();
     await second.m.close();
     expect(second.info.cursorsRepaired).toBe(1);
     expect(await cursor()).toEqual([newest]);
+    const clean = await cli(['doctor', '--db', t.url]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).not.toContain('cursors to repair');
   });
 });
