@@ -46,13 +46,16 @@ export class StateError extends GeckoCollectorError {
 /** A batch still failed after every retry; `items` hands the whole batch back to the caller. */
 export class BatchFailedError<T = unknown> extends GeckoCollectorError {
   readonly code = 'BATCH_FAILED';
+  declare readonly items: readonly T[];
   constructor(
     message: string,
-    readonly items: readonly T[],
+    items: readonly T[],
     readonly attempts: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    // Not enumerable: a logged error would otherwise carry every trade of the batch (hundreds of KB a line).
+    Object.defineProperty(this, 'items', { value: items, enumerable: false });
   }
 }
 
@@ -71,6 +74,34 @@ export class DatabaseInUseError extends GeckoCollectorError {
     readonly holderPid: number | undefined,
   ) {
     super(message);
+  }
+}
+
+/** The database path holds something that is not ours to write (a text file, another application's SQLite file). */
+export class ForeignDatabaseError extends GeckoCollectorError {
+  readonly code = 'DATABASE_FOREIGN';
+  constructor(
+    readonly databasePath: string,
+    /** What was found there. */
+    readonly found: string,
+  ) {
+    super(
+      `${databasePath} is not a gecko-collector database nor the Python collector's: found ${found}. ` +
+        'Nothing was changed; give --db a new file name or the right database.',
+    );
+  }
+}
+
+/** The database (its file, -wal/-shm or directory) cannot be written: a run would store nothing. */
+export class DatabaseReadOnlyError extends GeckoCollectorError {
+  readonly code = 'DATABASE_READ_ONLY';
+  constructor(
+    readonly databasePath: string,
+    reason: string,
+  ) {
+    super(
+      `${databasePath} cannot be written: ${reason}. Nothing would be stored; make it writable or choose another file.`,
+    );
   }
 }
 

@@ -173,6 +173,14 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       describe: 'PostgreSQL: pool lease length in seconds (a dead process’s pools are taken over within it)',
     },
     {
+      key: 'max-clock-skew',
+      env: 'GECKO_MAX_CLOCK_SKEW',
+      file: ['database.max_clock_skew'],
+      parse: secondsValue(0, 7 * 86_400),
+      fallback: () => ({ value: DEFAULT_DATABASE_CONFIG.maxClockSkewMs / 1000 }),
+      describe: 'seconds a trade’s block time may be ahead of this clock; later trades are rejected',
+    },
+    {
       key: 'collectors',
       env: 'GECKO_COLLECTORS',
       file: ['collection.collectors', 'collection.workers'],

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
+import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import type { ResolvedSettings } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
@@ -23,6 +24,7 @@ import { collectSpecs, flagOptions, loadSettings } from './cli-settings.ts';
 import { formatSummary, progressLine, verdictLine } from './collect-summary.ts';
 import { type CliIo, type Command, parseFlags } from './command.ts';
 import { EXIT_AUTH, EXIT_NO_API, exitCodeForOutcome, exitCodeHelp } from './exit-codes.ts';
+import { exitOnSignalNow } from './exit-now.ts';
 import { routeCliLogs } from './log-output.ts';
 import { StatusLine } from './terminal-status.ts';
 
@@ -56,6 +58,8 @@ flags:
   --lease-ttl S            PostgreSQL: collect processes given the same pools and database share the pools
                            through leases of S seconds; a process that dies has its pools taken over within
                            about S seconds (default: ${D.leaseTtlMs / 1000})
+  --max-clock-skew S       a trade whose block time is more than S seconds ahead of this machine's clock is
+                           rejected with its reason and never moves its pool's cursor (default: ${DEFAULT_DATABASE_CONFIG.maxClockSkewMs / 1000})
   --collectors N           collector threads (default: ${D.collectors})
   --duration S             stop after S seconds (default: run until stopped)
   --api-key KEY            CoinGecko API key (better: GECKO_API_KEY or the config file; a flag shows in ps):
@@ -93,7 +97,8 @@ flags:
 
 environment: GECKO_CONFIG, GECKO_DB_URL, GECKO_API_KEY, GECKO_BASE_URL, GECKO_CALLS_PER_MINUTE, GECKO_NETWORK,
 GECKO_POOLS_FILE, GECKO_COLLECTORS, GECKO_MAX_RESPONSE_BYTES, GECKO_REQUEST_TIMEOUT, GECKO_MAX_RETRY_AFTER, GECKO_POLL_INTERVAL, GECKO_DURATION, GECKO_MIN_VOLUME_USD,
-GECKO_METRICS_PORT, GECKO_METRICS_HOST, GECKO_HEALTH_PORT, GECKO_LOG_LEVEL, GECKO_LOG_FORMAT.
+GECKO_METRICS_PORT, GECKO_METRICS_HOST, GECKO_HEALTH_PORT, GECKO_LOG_LEVEL, GECKO_LOG_FORMAT,
+GECKO_MAX_CLOCK_SKEW.
 
 Logs and the progress line go to stderr (the progress line only on a terminal); the summary to stdout. The
 latest metrics snapshot is kept in <db>.metrics.json for \`gecko-collector doctor\`.
@@ -197,6 +202,7 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
       echo: s.get<boolean>('echo')!,
       poolSize: s.get<number>('pool-size')!,
       maxOverflow: s.get<number>('max-overflow')!,
+      maxClockSkewMs: Math.round(s.get<number>('max-clock-skew')! * 1000),
     },
     collectors: s.get<number>('collectors')!,
     manager,
@@ -265,7 +271,8 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
       controller.abort();
       return;
     }
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    status.print(`${signal} again: exiting now (batches not yet committed are fetched again by the next run)`);
+    exitOnSignalNow(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -57,17 +57,43 @@ export function formatSummary(s: CollectionSummary): string {
     ['requests', `${count(s.requests)} (${count(s.throttled)} throttled)`],
     ['polls', `${count(s.polls)} (${count(s.succeeded)} answered with data)`],
     ['trades fetched', `${count(s.fetched)} (repeats included)`],
-    ['trades stored (new)', count(s.stored)],
+    [
+      'trades stored (new)',
+      s.storageFailure?.kind === 'database-gone'
+        ? `${count(s.stored)} (into the file that was deleted: gone with it)`
+        : s.storedOnReplay > 0
+          ? `${count(s.stored)} (${count(s.storedOnReplay)} of them replayed from the spool)`
+          : count(s.stored),
+    ],
     ['repeats', `${count(s.repeats)} (seen before this poll: not sent again)`],
     ['already stored', `${count(s.storeDuplicates)} (sent; the database had them)`],
     ['rejected rows', `${count(s.rejected)} (refused by the writer)`],
     ['rejected trades', `${count(s.tradesRejected)} (bad trades in responses, each logged; not stored)`],
     ...rejectedByPoolRows(s),
+    [
+      'conflicts',
+      `${count(s.conflicts)} (same id, other contents; first kept${
+        s.conflicts > 0
+          ? `: ${Object.entries(s.conflictsByPool)
+              .slice(0, 3)
+              .map(([p, n]) => `${p} ${count(n)}`)
+              .join(', ')}`
+          : ''
+      })`,
+    ],
     ['gaps', count(s.gaps)],
     ['errors', `${count(s.errors)} (${count(s.badResponses)} malformed responses)`],
     ['lock errors', `${count(s.lockErrors)} (busy retries ${count(s.busyRetries)})`],
     ['rows/s', `${s.rowsPerSec.toFixed(1)} (while collecting)`],
     ['in the spool', `${count(s.tradesInSpool)} trades not in the database yet (${count(s.spoolBatches)} batches)`],
+    ...(s.storageFailure
+      ? [
+          ['storage failed', `${s.storageFailure.kind}; ${count(s.storageFailure.tradesLost)} fetched trades lost`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['database', s.dbPath],
   ];
   if (s.simulator) {
@@ -100,6 +126,7 @@ export function formatSummary(s: CollectionSummary): string {
 const OUTCOME_TEXT: Record<CollectionSummary['outcome'], string> = {
   collected: 'collected',
   'auth-refused': 'stopped: the API refused the credentials',
+  'storage-lost': 'stopped: storage failed',
   'storage-failed': 'fetched trades could not all be stored (kept in the spool)',
   'no-api-success': 'no API request succeeded',
   'collector-failed': 'a collector failed',
@@ -112,6 +139,10 @@ export function verdictLine(s: CollectionSummary): string | undefined {
       return undefined;
     case 'auth-refused':
       return s.authRefused?.message ?? 'the API refused the credentials';
+    case 'storage-lost': {
+      const f = s.storageFailure!;
+      return `${f.message}${f.tradesLost > 0 ? ` ${count(f.tradesLost)} fetched trades could not be kept.` : ''}`;
+    }
     case 'storage-failed':
       return `${count(s.tradesInSpool)} fetched trades could not be stored in ${s.dbPath}; they are kept in ${s.dbPath}.spool and the next run stores them`;
     case 'no-api-success':

@@ -3,6 +3,7 @@
 
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
+import { repairCursorsNow } from '../doctor/cursor-report.ts';
 import { buildDatabaseReport, reportIsHealthy } from '../doctor/database-report.ts';
 import { openReadOnly } from '../doctor/read-only-database.ts';
 import { renderPgReport } from '../doctor/render-pg-report.ts';
@@ -13,7 +14,7 @@ import { pgCollectionReads } from '../postgres/pg-collection-reads.ts';
 import { buildPgReport } from '../postgres/pg-doctor-report.ts';
 import { isPostgresUrl } from '../postgres/pg-url.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
-import { EXIT_FAILURE, EXIT_OK } from './cli-error.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { commonSpecs, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
 
@@ -37,10 +38,16 @@ retries, batch fill, active alerts, with the time the figures were taken).
   --quick      PRAGMA quick_check instead of the full integrity_check: much faster on a big file, and
                a shorter read (while a collector runs, a long read holds back WAL checkpoints)
   --json       print one JSON object instead of text
+  --repair-cursors
+               the one doctor flag that writes: puts every pool cursor that is in the future (beyond the
+               5-minute clock-skew allowance) or names a trade that is not stored back on the newest stored
+               trade of its pool, and prints each change; refused while a run writes the database (collect
+               and import also do it when they start)
 
 Opening a WAL database (or spool) read-only may leave empty -wal/-shm files beside it (SQLite needs them
 to read); the database and spool files themselves are never written.
-Exit status: 0 healthy, 1 when the integrity or foreign key check fails or the file is missing or unreadable, 2 for bad flags.`;
+Exit status: 0 healthy, 1 when the integrity or foreign key check fails, a cursor needs repair, or the file
+is missing or unreadable, 2 for bad flags.`;
 
 async function servedOnPg(source: string, settings: PostgresSettings): Promise<ServedCheck> {
   const reads = pgCollectionReads(settings, 1);
@@ -78,6 +85,7 @@ export const doctorCommand: Command = {
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
       served: { type: 'string' },
+      'repair-cursors': { type: 'boolean' },
     });
     // Only the database setting: doctor logs nothing, and reads the same database a collector with this
     // environment or config file writes.
@@ -86,14 +94,22 @@ export const doctorCommand: Command = {
     const url = settings.get<string>('db');
     const gapLimit = intFlag('gaps', values.gaps, 10, 0, 10_000);
     if (isPostgresUrl(url)) {
+      if (values['repair-cursors'])
+        throw new UsageError(
+          '--repair-cursors is for SQLite files: on PostgreSQL the writer repairs cursors when a run starts',
+        );
       const s = writerSettingsFrom(resolveDatabaseConfig({ url }));
       const report = await buildPgReport(s.postgres!, s.path, { gapLimit });
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
       io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderPgReport(report)}\n`);
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
-      return served && !served.ok ? EXIT_FAILURE : EXIT_OK;
+      return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
     const path = databasePathFromUrl(url);
+    if (values['repair-cursors']) {
+      io.stdout.write(`${repairCursorsNow(path).join('\n')}\n`);
+      return EXIT_OK;
+    }
     const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
     io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderDatabaseReport(report)}\n`);

@@ -68,7 +68,10 @@ export async function main(
       io.stderr.write(`gecko-collector ${name}: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof GeckoCollectorError && err.code === 'CONFIG_INVALID') {
+    if (
+      err instanceof GeckoCollectorError &&
+      (err.code === 'CONFIG_INVALID' || err.code === 'DATABASE_FOREIGN' || err.code === 'DATABASE_READ_ONLY')
+    ) {
       io.stderr.write(`gecko-collector ${name}: ${err.message}\n`);
       return EXIT_USAGE;
     }

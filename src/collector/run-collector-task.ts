@@ -127,6 +127,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
       network: task.network,
       pools: task.pools,
       pollIntervalMs: task.pollIntervalMs,
+      ...(task.maxClockSkewMs !== undefined ? { window: { maxClockSkewMs: task.maxClockSkewMs } } : {}),
       ...(task.minVolumeUsd !== undefined ? { minVolumeUsd: task.minVolumeUsd } : {}),
       trades: processor,
       state: {

@@ -4,6 +4,7 @@
 
 import type { RecentTradeId, StoredCursor } from '../protocol/collector-task.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 
 /** GeckoTerminal's trades endpoint never returns more than this. */
 export const TRADES_PER_RESPONSE = 300;
@@ -25,6 +26,11 @@ export interface TradeWindowOptions {
   lateMarginMs?: number;
   fullResponseSize?: number;
   windowMs?: number;
+  /**
+   * A trade later than now + this never becomes the cursor (the writer rejects it too): one far-future trade would
+   * otherwise make every later trade of the pool look like a repeat. Default DEFAULT_MAX_CLOCK_SKEW_MS.
+   */
+  maxClockSkewMs?: number;
 }
 
 export interface WindowResult {
@@ -65,6 +71,7 @@ export class TradeWindow {
   private readonly lateMarginMs: number;
   private readonly fullSize: number;
   private readonly windowMs: number;
+  private readonly maxClockSkewMs: number;
 
   constructor(poolId: string, options: TradeWindowOptions = {}) {
     this.poolId = poolId;
@@ -72,6 +79,7 @@ export class TradeWindow {
     this.lateMarginMs = options.lateMarginMs ?? DEFAULT_LATE_MARGIN_MS;
     this.fullSize = options.fullResponseSize ?? TRADES_PER_RESPONSE;
     this.windowMs = options.windowMs ?? TRADES_WINDOW_MS;
+    this.maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     const c = options.cursor;
     const ms = c ? timestampMs(c.lastTradeTimestamp) : Number.NaN;
     this.cursor = c && Number.isFinite(ms) ? { id: c.lastTradeId, timestamp: c.lastTradeTimestamp, ms } : null;
@@ -108,6 +116,7 @@ export class TradeWindow {
    */
   accept(trades: readonly TradeRecord[], nowMs: number = Date.now(), responseSize = trades.length): WindowResult {
     const floor = this.floor();
+    const latestMs = nowMs + this.maxClockSkewMs;
     const fresh: TradeRecord[] = [];
     let repeats = 0;
     let oldestMs = Number.POSITIVE_INFINITY;
@@ -126,7 +135,7 @@ export class TradeWindow {
       }
       fresh.push(t);
       freshMs.push(ms);
-      if (!newest || ms > newest.ms) newest = { id: t.id, timestamp: t.blockTimestamp, ms };
+      if (ms <= latestMs && (!newest || ms > newest.ms)) newest = { id: t.id, timestamp: t.blockTimestamp, ms };
     }
 
     // A gap: trades between the cursor and the oldest trade received may exist that no response will ever show.

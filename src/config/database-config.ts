@@ -4,6 +4,7 @@
 import { ConfigError } from '../errors.ts';
 import { isPostgresUrl, localBasePath, parsePostgresUrl } from '../postgres/pg-url.ts';
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 import { databasePathFromUrl } from './database-url.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
@@ -45,6 +46,11 @@ export interface DatabaseConfig extends SqliteTuning {
    * server refuses a row.
    */
   postgresWritePath: 'copy' | 'unnest';
+  /**
+   * How far a trade's block time may be ahead of this machine's clock (ms). A later one is rejected by the writer
+   * with its reason: stored, it would carry its pool's cursor into the future and hide every later trade.
+   */
+  maxClockSkewMs: number;
 }
 
 export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
@@ -67,6 +73,7 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   statementTimeoutMs: 30_000,
   connectTimeoutMs: 5000,
   postgresWritePath: 'unnest',
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
 });
 
 function intField(cfg: Record<string, unknown>, field: keyof DatabaseConfig, min: number, max: number): number {
@@ -122,6 +129,7 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
     statementTimeoutMs: intField(merged, 'statementTimeoutMs', 0, 24 * 3_600_000),
     connectTimeoutMs: intField(merged, 'connectTimeoutMs', 1, 10 * 60_000),
     postgresWritePath: oneOf(merged, 'postgresWritePath', ['copy', 'unnest'] as const),
+    maxClockSkewMs: intField(merged, 'maxClockSkewMs', 0, 7 * 86_400_000),
   };
 }
 
@@ -164,5 +172,6 @@ export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
     groupCommitMaxRows: config.groupCommitMaxRows,
     sortGroupById: config.sortGroupById,
     lockRetries: config.lockRetries,
+    maxClockSkewMs: config.maxClockSkewMs,
   };
 }

@@ -10,6 +10,7 @@ import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.
 import type { CursorUpdate, GapRecord } from '../protocol/records.ts';
 import { applyWriteConnectionSettings } from '../sqlite/sqlite-settings.ts';
 import { storedTimestamp, WriteStatements } from '../sqlite/trade-statements.ts';
+import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import { DirectDatabaseManager } from './direct-manager.ts';
 
 /**
@@ -49,7 +50,8 @@ export class DirectCollectorStore implements CollectorStore {
         this.stateDb.exec('BEGIN IMMEDIATE');
         try {
           for (const g of update.gaps ?? []) this.statements.insertGap(g);
-          for (const c of update.cursors ?? []) this.statements.upsertCursor(c, now);
+          const latest = latestAcceptedTime(this.trades.config.maxClockSkewMs);
+          for (const c of update.cursors ?? []) this.statements.upsertCursor(c, now, latest);
           this.stateDb.exec('COMMIT');
         } catch (err) {
           if (this.stateDb.inTransaction) this.stateDb.exec('ROLLBACK');

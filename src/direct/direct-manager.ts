@@ -14,6 +14,7 @@ import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
 import { migrate } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
 import {
@@ -25,7 +26,7 @@ import {
   tradeInsertSql,
   WriteStatements,
 } from '../sqlite/trade-statements.ts';
-import { type TradeRow, validateTrade } from '../trades/trade-validation.ts';
+import { latestAcceptedTime, type TradeRow, validateTrade } from '../trades/trade-validation.ts';
 
 export interface DirectManagerOptions {
   logger?: Logger;
@@ -71,6 +72,7 @@ export class DirectDatabaseManager implements TradeStore {
 
   async initialize(): Promise<void> {
     if (this.db) return;
+    checkDatabaseFile(this.settings.path);
     let db: Database.Database;
     try {
       db = new Database(this.settings.path);
@@ -94,8 +96,9 @@ export class DirectDatabaseManager implements TradeStore {
     const db = this.requireDb();
     const rejected: RejectedRow[] = [];
     const rows: TradeRow[] = [];
+    const latest = latestAcceptedTime(this.config.maxClockSkewMs);
     trades.forEach((t, i) => {
-      const v = validateTrade(t, i);
+      const v = validateTrade(t, i, latest);
       if (v.ok) rows.push(v.row);
       else rejected.push({ id: v.id, reason: v.reason });
     });

@@ -14,6 +14,7 @@ import { applyReadConnectionSettings, describeConnection } from '../sqlite/sqlit
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
 import { type GapsReport, gapsReport, type PoolReport, poolReports } from './collection-health.ts';
 import { addCollectorFiles } from './collector-files.ts';
+import { type BadCursor, badCursors } from './cursor-report.ts';
 import type { LastRunSnapshot } from './last-run.ts';
 import { openReadOnly } from './read-only-database.ts';
 import type { SpoolReport } from './spool-report.ts';
@@ -60,6 +61,8 @@ export interface FileSizes {
 export interface DoctorReportSections {
   /** The deferred queue now, read-only from `<db>.spool`; null when there is no spool file. */
   spool?: SpoolReport | null;
+  /** Cursors in the future or on a trade that is not stored (cursor-report.ts). */
+  badCursors?: BadCursor[];
 }
 
 export interface DatabaseReport extends DoctorReportSections {
@@ -199,6 +202,7 @@ function collect(
     notes.push(`journal_mode is ${journalMode}: the collector switches the file to WAL when it opens it`);
 
   const pools = poolReports(db, has, notes);
+  const cursorsToRepair = badCursors(db, has);
   const gaps = gapsReport(db, has, gapLimit);
 
   return {
@@ -225,6 +229,7 @@ function collect(
     },
     pools,
     gaps,
+    badCursors: cursorsToRepair,
     // Filled from the files beside the database by addCollectorFiles.
     lockErrors: 0,
     lastRun: null,
@@ -235,5 +240,5 @@ function collect(
 
 /** Whether the report shows a problem a script should notice (non-zero exit). */
 export function reportIsHealthy(report: DatabaseReport): boolean {
-  return report.integrity === 'ok' && report.foreignKeys.length === 0;
+  return report.integrity === 'ok' && report.foreignKeys.length === 0 && (report.badCursors?.length ?? 0) === 0;
 }

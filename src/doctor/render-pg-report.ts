@@ -2,6 +2,7 @@
 // processes holding leases, and this host's spool and last run.
 
 import type { PgDatabaseReport } from '../postgres/pg-doctor-report.ts';
+import { renderBadCursors } from './cursor-report.ts';
 import { table } from './render-report.ts';
 
 const MAX_POOLS_SHOWN = 25;
@@ -85,6 +86,12 @@ export function renderPgReport(r: PgDatabaseReport): string {
       '',
       `last run here: ${r.lastRun.finishedAt ? `finished ${r.lastRun.finishedAt}` : `not finished; figures of ${r.lastRun.at}`}`,
     );
+  const cursors = renderBadCursors(
+    r.server,
+    r.badCursors,
+    'the next collect or import on this database repairs them when it starts',
+  );
+  if (cursors.length > 0) out.push('', ...cursors);
   if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `note: ${n}`));
   return out.join('\n');
 }

@@ -2,6 +2,7 @@
 
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import { lockPathFor } from '../sqlite/database-lock.ts';
+import { renderBadCursors } from './cursor-report.ts';
 import type { DatabaseReport } from './database-report.ts';
 
 /** Renders one optional section (see DoctorReportSections); returns no lines when the section is absent. */
@@ -60,6 +61,8 @@ function duration(ms: number): string {
 }
 
 /** The deferred queue now (`<db>.spool`, read-only). */
+export const cursorSection: SectionRenderer = (r) => renderBadCursors(r.path, r.badCursors);
+
 export const spoolSection: SectionRenderer = (r) => {
   const sp = r.spool;
   if (sp === undefined) return [];
@@ -227,7 +230,7 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
     );
   }
 
-  for (const render of [spoolSection, lastRunSection, ...extraSections]) {
+  for (const render of [cursorSection, spoolSection, lastRunSection, ...extraSections]) {
     const lines = render(r);
     if (lines.length > 0) out.push('', ...lines);
   }

@@ -32,10 +32,12 @@ import { DeferredQueue, type DeferredQueueOptions } from '../spool/deferred-queu
 import { SpoolGateway } from '../spool/spool-gateway.ts';
 import { defaultSpoolPath } from '../spool/spool-location.ts';
 import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
+import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
 import type { CollectionReads } from './collection-reads.ts';
 import { ReaderPool } from './reader-pool.ts';
 import { sqliteCollectionReads } from './sqlite-collection-reads.ts';
+import { type StorageFailure, StorageWatch } from './storage-watch.ts';
 import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
@@ -96,11 +98,18 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private readonly replayAbort = new AbortController();
   private alertTimer: NodeJS.Timeout | undefined;
   private readonly alerts: AlertEvaluator;
+  /** Decides when storage failed for good (database file gone, spool unable to keep batches). */
+  private watch: StorageWatch | undefined;
   /** Every committed transaction's duration, from the writer's outcomes. */
   private readonly commitSeconds = new DurationHistogram();
   /** What close() left in the spool (what the next start replays); undefined before close. */
   leftInSpool: { batches: number; rows: number } | undefined;
   replayedTotal = 0;
+  /**
+   * Trades inserted when batches this manager deferred were replayed: their senders were told "deferred", not
+   * "inserted", so a run's stored figure adds these.
+   */
+  storedOnReplay = 0;
 
   constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
     this.config = resolveDatabaseConfig(config);
@@ -148,6 +157,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         // on the same spool takes back at once the pools its dead predecessor held.
         this.settings.postgres.leaseHolder = `${os.hostname()}:${path.resolve(spoolPath)}`;
       } else {
+        // Before the lock file, the writer's PRAGMAs and migrations: a foreign or read-only file is left as it was.
+        checkDatabaseFile(this.settings.path);
         this.lock = DatabaseLock.acquire(this.settings.path);
         spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
       }
@@ -163,7 +174,22 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       this.lock?.release();
       throw err;
     }
-    this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }));
+    const watch = new StorageWatch(
+      this.settings.postgres ? undefined : this.settings.path,
+      this.spoolPath!,
+      this.log.child({ component: 'storage' }),
+    );
+    this.watch = watch;
+    this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }), (err) =>
+      watch.noteSpoolFailure(err),
+    );
+    const gateway = this.gateway;
+    watch.onFailure((f) => {
+      // Nothing more goes to a file that is gone, or to a spool that cannot keep it: senders give batches up.
+      gateway.refuseAll(f.message);
+      this.breaker.isolate();
+    });
+    watch.start();
     this.mainClient = new WriterClient(await this.supervisor.connect(), {
       maxInFlight: this.config.maxInFlight,
       manager: this.gateway.open(),
@@ -204,8 +230,12 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private wireFaultHandling(): void {
     this.supervisor.on('outcome', (o: TransactionOutcome) => {
       if (o.ok) this.commitSeconds.observe(o.commitMs / 1000);
-      if (o.ok) this.breaker.recordSuccess();
-      else this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
+      if (o.ok) {
+        this.breaker.recordSuccess();
+        return;
+      }
+      this.watch?.noteWriteFailure(o.error);
+      this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
     });
     this.supervisor.on('crashed', (err) => this.breaker.recordFailure(err));
     this.supervisor.on('restarted', () => void this.afterRestart());
@@ -238,9 +268,11 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     if (this.replaying) return this.replaying;
     this.replaying = queue
       .replay(
-        async (payload) => {
-          await this.replayClient!.write(payload);
+        async (payload, info) => {
+          const ack = await this.replayClient!.write(payload);
           this.replayedTotal++;
+          const first = this.gateway?.firstSeq;
+          if (first !== undefined && info.seq >= first) this.storedOnReplay += ack.inserted;
           this.breaker.noteDrained(1);
         },
         { ...(maxBatches ? { maxBatches } : {}), signal: this.replayAbort.signal },
@@ -248,6 +280,26 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
       .finally(() => (this.replaying = undefined));
     return this.replaying;
+  }
+
+  /** Set once storage failed for good (see StorageWatch): the run must stop; nothing more is written. */
+  get storageFailure(): StorageFailure | undefined {
+    return this.watch?.failure;
+  }
+
+  /** `listener` is called once if storage fails for good. */
+  onStorageFailure(listener: (f: StorageFailure) => void): void {
+    this.requireOpen(this.watch).onFailure(listener);
+  }
+
+  /** Trades in batches given up because storage failed for good: fetched, not kept anywhere. */
+  get tradesLost(): number {
+    return this.gateway?.lostRows ?? 0;
+  }
+
+  /** Resolves when the replay running now (if any) has ended. */
+  async replaySettled(): Promise<void> {
+    await this.replaying;
   }
 
   /** A link for one collector thread: post it with `transferList: linkTransferList(link)`. */
@@ -379,6 +431,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         checkpoints: this.supervisor.checkpointing.checkpoints,
         walPages: this.supervisor.checkpointing.walPages,
         commitSeconds: this.commitSeconds.figures(),
+        ...(m.conflicts !== undefined ? { conflicts: m.conflicts, conflictsByPool: m.conflictsByPool ?? {} } : {}),
       },
     };
     return { ...base, alerts: this.alerts.evaluate(base) };
@@ -417,6 +470,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     this.state = 'closing';
     clearInterval(this.replayTimer);
     clearInterval(this.alertTimer);
+    this.watch?.dispose();
     try {
       await this.supervisor.whenRunning();
       await this.mainClient?.settled();

@@ -41,6 +41,9 @@ export interface WriterFigures {
   walPages?: number;
   /** Durations of the committed transactions, seconds (absent in metrics files of older builds). */
   commitSeconds?: HistogramFigures;
+  /** Trade ids received again with other contents (first version kept), overall and per pool; SQLite only. */
+  conflicts?: number;
+  conflictsByPool?: Record<string, number>;
 }
 
 export type AlertName = 'lock-retry-rate' | 'breaker-open-too-long' | 'small-batches' | 'slow-query';

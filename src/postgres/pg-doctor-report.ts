@@ -4,10 +4,13 @@
 // (REPEATABLE READ), so the figures agree with each other.
 
 import type { GapReport, GapsReport, PoolReport } from '../doctor/collection-health.ts';
+import type { BadCursor } from '../doctor/cursor-report.ts';
 import { type LastRunSnapshot, readLastRun } from '../doctor/last-run.ts';
 import { readSpoolReport, type SpoolReport } from '../doctor/spool-report.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../trades/trade-validation.ts';
 import { connectPgOrFail, pgServerVersion } from './pg-connection.ts';
+import { PG_BAD_CURSORS_SQL } from './pg-cursor-repair.ts';
 import { LEASE_REPORT_SQL } from './pg-leases.ts';
 import { appliedSchemaVersion, PG_SCHEMA_VERSION } from './pg-schema.ts';
 import { storedText } from './pg-statements.ts';
@@ -59,6 +62,8 @@ export interface PgDatabaseReport {
   spool: SpoolReport | null;
   lastRun: LastRunSnapshot | null;
   localBase: string;
+  /** Cursors in the future or on a trade that is not stored (cursor-report.ts); a collect or import repairs them. */
+  badCursors: BadCursor[];
   notes: string[];
 }
 
@@ -124,6 +129,22 @@ export async function buildPgReport(
     };
     const gaps: GapsReport = { count: 0, latest: [] };
     const holders: LeaseHolderReport[] = [];
+    const badCursors: BadCursor[] =
+      present.has('collection_state') && present.has('trades')
+        ? (
+            await c.query<{
+              poolId: string;
+              id: string | null;
+              timestamp: string | null;
+              reason: BadCursor['problem'];
+            }>(PG_BAD_CURSORS_SQL, [latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS)])
+          ).rows.map((r) => ({
+            poolId: r.poolId,
+            lastTradeId: r.id,
+            lastTradeTimestamp: r.timestamp,
+            problem: r.reason,
+          }))
+        : [];
     if (schemaVersion > 0) {
       for (const r of (
         await c.query<{ pool_id: string; n: number; last: string | null }>(
@@ -247,6 +268,7 @@ export async function buildPgReport(
       spool,
       lastRun,
       localBase,
+      badCursors,
       notes,
     };
   } finally {

@@ -136,12 +136,23 @@ ON CONFLICT (id) DO NOTHING`,
 
 /**
  * The cursor moves only forward: a late, older result never rewinds it. With a lease holder ($5) it moves only
- * while that holder holds the pool's lease in that epoch ($6): a process that lost a pool cannot move it.
+ * while that holder holds the pool's lease in that epoch ($6): a process that lost a pool cannot move it. It
+ * moves only onto a stored trade no later than $7 (the clock-skew allowance): the named one, else the newest
+ * stored trade of the pool no later than the named time; none, and nothing is written.
  */
 export const UPSERT_CURSOR = {
   name: 'gecko_upsert_cursor',
-  text: `INSERT INTO collection_state AS s (pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at)
-SELECT $1, $2, $3::timestamptz, $4::timestamptz, now()
+  text: `WITH named AS (
+  SELECT id, block_timestamp AS ts FROM trades WHERE id = $2 AND pool_id = $1 AND block_timestamp <= $7::timestamptz
+), target AS (
+  SELECT id, ts FROM named
+  UNION ALL
+  (SELECT id, block_timestamp FROM trades
+   WHERE pool_id = $1 AND block_timestamp <= least($3::timestamptz, $7::timestamptz) AND NOT EXISTS (SELECT 1 FROM named)
+   ORDER BY block_timestamp DESC, id DESC LIMIT 1)
+)
+INSERT INTO collection_state AS s (pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at)
+SELECT $1, target.id, target.ts, $4::timestamptz, now() FROM target
 WHERE $5::text IS NULL
    OR EXISTS (SELECT 1 FROM pool_leases l
               WHERE l.pool_id = $1 AND l.holder = $5 AND l.epoch = $6::bigint AND l.expires_at > now())
@@ -153,7 +164,8 @@ ON CONFLICT (pool_id) DO UPDATE SET
   updated_at = now()`,
 };
 
-export function cursorValues(c: CursorUpdate, holder: string | undefined): unknown[] {
+/** `latest`: the latest accepted block time (latestAcceptedTime), in the stored format. */
+export function cursorValues(c: CursorUpdate, holder: string | undefined, latest: string): unknown[] {
   const fenced = holder !== undefined && c.leaseEpoch !== undefined;
   return [
     c.poolId,
@@ -162,6 +174,7 @@ export function cursorValues(c: CursorUpdate, holder: string | undefined): unkno
     utc(c.polledAt, 'polledAt'),
     fenced ? holder : null,
     fenced ? c.leaseEpoch : null,
+    latest,
   ];
 }
 

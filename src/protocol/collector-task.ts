@@ -97,6 +97,8 @@ export interface CollectorTask {
   database?: Partial<Omit<DatabaseConfig, 'url'>>;
   /** Unacked batches this collector may have outstanding (DatabaseConfig.maxInFlight). */
   maxInFlight: number;
+  /** DatabaseConfig.maxClockSkewMs: a trade later than now + this never becomes a pool's cursor. */
+  maxClockSkewMs?: number;
   /** See StopFlag: set once by the main thread to ask every collector to finish. */
   stopBuffer: SharedArrayBuffer;
   /** See CollectorCounters: this collector writes its slot, the main thread sums all slots. */

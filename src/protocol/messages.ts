@@ -33,11 +33,23 @@ export interface RejectedRow {
 }
 
 /** Sent only after the transaction holding the batch has committed. */
+/** A trade id already stored with other contents: the first version was kept. Fields as text (null: absent). */
+export interface TradeConflict {
+  id: string;
+  poolId: string;
+  /** The fields that differ (TradeRecord names). */
+  differs: string[];
+  kept: Record<string, string | null>;
+  received: Record<string, string | null>;
+}
+
 export interface AckMessage {
   kind: 'ack';
   batchId: number;
   inserted: number;
   duplicates: number;
+  /** Of the duplicates, ids stored with other contents (the first version kept). SQLite writer only. */
+  conflicts?: number;
   rejected: RejectedRow[];
   /** Wall time of the transaction (BEGIN IMMEDIATE → COMMIT) the batch was part of. */
   commitMs: number;
@@ -76,7 +88,8 @@ export interface DeferRequest {
 /** Main thread → sender, on the link's manager port. */
 export type ManagerToCollector =
   | { kind: 'deferred'; batchId: number; seq: number }
-  | { kind: 'defer-failed'; batchId: number; error: SerializedWriteError }
+  /** `final`: storage failed for good (StorageWatch): the sender gives the batch up instead of retrying. */
+  | { kind: 'defer-failed'; batchId: number; error: SerializedWriteError; final?: boolean }
   /** The writer was restarted: use this new data port from now on. */
   | { kind: 'reconnect'; port: MessagePort };
 
@@ -124,6 +137,11 @@ export interface WriterOpenInfo {
   /** PostgreSQL only: the server's version. */
   serverVersion?: string;
   migrationsApplied: number[];
+  /**
+   * Cursors the writer found at open in the future (beyond the clock-skew allowance) or on a trade that is not
+   * stored, and put back on the newest stored trade of their pool (each logged with both positions).
+   */
+  cursorsRepaired: number;
   /** The writer thread's OS thread id (Linux; null elsewhere): to find it in `top -H`, perf or /proc. */
   osThreadId: number | null;
 }
@@ -150,6 +168,10 @@ export interface WriterMetrics extends ConnectionDescription {
   tradeBatchesByReason: BatchOriginFigures;
   rowsInserted: number;
   duplicates: number;
+  /** Duplicates whose stored version had other contents (SQLite writer; absent on PostgreSQL). */
+  conflicts?: number;
+  /** The same per pool id (bounded: the first pools seen). */
+  conflictsByPool?: Record<string, number>;
   rejected: number;
   /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
   busyWaits: number;

@@ -63,4 +63,6 @@ export interface WriterSettings extends SqliteTuning {
   checkpointIntervalMs: number;
   /** Retries of BEGIN IMMEDIATE after SQLITE_BUSY outlived busy_timeout, before the batch is nacked. */
   lockRetries: number;
+  /** A trade whose block time is further than this ahead of the writer's clock (ms) is rejected (DatabaseConfig). */
+  maxClockSkewMs: number;
 }

@@ -254,6 +254,8 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       log.info('stopping: finishing requests in flight, flushing, draining the writer');
       stopFlag.stop();
     }
+    // Storage failed for good (the watch said so in one line): no poll can be kept any more.
+    db.onStorageFailure(() => stop());
     const onAbort = () => stop();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) stop();
@@ -292,8 +294,10 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
         // Every collector is done and everything it sent is acked: these are the run's final figures.
         const finalSnapshot = runSnapshot ? await runSnapshot() : undefined;
         const lock = lockFigures(finalSnapshot, outcomes.results);
+        // Batches that went through the spool were acked as deferred: what their replay inserted counts too.
+        const storedOnReplay = await db.storedOnReplay();
         const simCheck = simulator
-          ? await checkSimulator({ simulator, reads: db.reads, mark, stored: c.inserted })
+          ? await checkSimulator({ simulator, reads: db.reads, mark, stored: c.inserted + storedOnReplay })
           : undefined;
         await metricsFile?.finish(finalSnapshot ?? null, lock);
         // Everything was acked by the collectors; close() also waits for the writer to finish what it holds.
@@ -315,6 +319,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           durationMs,
           startupMs: tracker.startedAt - launchedAt,
           counters: c,
+          storedOnReplay,
           lock,
           failures: outcomes.failures,
           poolFigures: monitor.pools(),
@@ -324,6 +329,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
               ? undefined
               : { status: authStatus, message: new GeckoAuthError(authStatus, apiKey !== undefined, baseUrl).message },
           spooled: db.spooled(),
+          storageFailure: db.storageFailure(),
           finalSnapshot,
           metricsFile: metricsPath,
           metricsUrl,

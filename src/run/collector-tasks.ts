@@ -34,6 +34,7 @@ export function collectorTask(
     batching: settings.batching,
     manager: settings.manager,
     maxInFlight: settings.maxInFlight,
+    maxClockSkewMs: settings.writer.maxClockSkewMs,
     stopGraceMs: options.stopGraceMs ?? COLLECTION_DEFAULTS.stopGraceMs,
     nice: settings.collectorNice,
     responseLimits: settings.responseLimits,

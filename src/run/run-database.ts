@@ -7,11 +7,13 @@ import { DirectDatabaseManager } from '../direct/direct-manager.ts';
 import type { CollectionReads } from '../funnel/collection-reads.ts';
 import { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions } from '../funnel/lock-optimized-manager.ts';
 import { sqliteCollectionReads } from '../funnel/sqlite-collection-reads.ts';
+import type { StorageFailure } from '../funnel/storage-watch.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { WriterLink } from '../protocol/messages.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
+import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
 
 export interface RunDatabase {
@@ -27,6 +29,12 @@ export interface RunDatabase {
   breakerState: () => string | undefined;
   /** After close: what stayed in the spool (trades fetched but not in the database). Zero in direct mode. */
   spooled(): { batches: number; rows: number };
+  /** Trades inserted from the spool's replay of batches this run deferred (after any replay running now ends). */
+  storedOnReplay(): Promise<number>;
+  /** Calls `listener` once if storage fails for good (never in direct mode, which has no watch). */
+  onStorageFailure(listener: (f: StorageFailure) => void): void;
+  /** The failure, once storage failed for good, and the fetched trades given up because of it. */
+  storageFailure(): { failure: StorageFailure; tradesLost: number } | undefined;
   /** PostgreSQL: where the server is and this process's lease holder id (pools are shared through leases). */
   shared: { postgres: PostgresSettings; holder: string } | undefined;
   close(): Promise<void>;
@@ -53,6 +61,13 @@ export async function openFunnel(
     linkForWorker: () => manager.linkForWorker(),
     breakerState: () => manager.breaker.state,
     spooled: () => manager.leftInSpool ?? { batches: 0, rows: 0 },
+    storedOnReplay: async () => {
+      await manager.replaySettled();
+      return manager.storedOnReplay;
+    },
+    onStorageFailure: (listener) => manager.onStorageFailure(listener),
+    storageFailure: () =>
+      manager.storageFailure ? { failure: manager.storageFailure, tradesLost: manager.tradesLost } : undefined,
     shared:
       manager.settings.postgres && manager.leaseHolder
         ? { postgres: manager.settings.postgres, holder: manager.leaseHolder }
@@ -67,6 +82,7 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
   const settings = writerSettingsFrom(resolveDatabaseConfig(config));
   // The old way has a connection per collector, but still one collection run per file: a second run would
   // poll the same pools and race this one over their cursors.
+  checkDatabaseFile(settings.path);
   const lock = DatabaseLock.acquire(settings.path);
   let reader: Database.Database;
   try {
@@ -100,6 +116,9 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
     linkForWorker: undefined,
     breakerState: () => undefined,
     spooled: () => ({ batches: 0, rows: 0 }),
+    storedOnReplay: async () => 0,
+    onStorageFailure: () => undefined,
+    storageFailure: () => undefined,
     shared: undefined,
     close: async () => {
       reader.close();

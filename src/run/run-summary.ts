@@ -13,10 +13,17 @@ import type { LockFigures } from './run-metrics.ts';
 import type { SimulatorCheck } from './simulator-check.ts';
 
 /**
- * How the run ended, worst first: the API refused the credentials; fetched trades stayed in the spool; no API
+ * How the run ended, worst first: the API refused the credentials; storage failed for good mid-run (the database
+ * deleted, the disk too full for the spool) and the run stopped; fetched trades stayed in the spool; no API
  * call succeeded; a collector failed; or it collected as asked.
  */
-export type RunOutcome = 'auth-refused' | 'storage-failed' | 'no-api-success' | 'collector-failed' | 'collected';
+export type RunOutcome =
+  | 'auth-refused'
+  | 'storage-lost'
+  | 'storage-failed'
+  | 'no-api-success'
+  | 'collector-failed'
+  | 'collected';
 
 export interface CollectionSummary {
   outcome: RunOutcome;
@@ -48,8 +55,10 @@ export interface CollectionSummary {
   /** Set when the API refused the credentials (HTTP 401/403); the run stopped at once. */
   authRefused?: { status: number; message: string };
   fetched: number;
-  /** Trades this run inserted (acked as committed). */
+  /** Trades this run inserted (acked as committed), those inserted on replay from the spool included. */
   stored: number;
+  /** Of `stored`, the trades of batches this run deferred to the spool and replayed before it ended. */
+  storedOnReplay: number;
   /** Repeats dropped by the overlap filter plus duplicates the store found. */
   duplicates: number;
   repeats: number;
@@ -63,6 +72,9 @@ export interface CollectionSummary {
   tradesRejected: number;
   /** Those per pool, for the pools that had any. */
   rejectedByPool: { pool: string; rejected: number }[];
+  /** Trade ids received again with other contents: counted, logged once each, the first version kept. */
+  conflicts: number;
+  conflictsByPool: Record<string, number>;
   gaps: number;
   badResponses: number;
   errors: number;
@@ -77,6 +89,11 @@ export interface CollectionSummary {
    */
   tradesInSpool: number;
   spoolBatches: number;
+  /**
+   * Storage failed for good during the run (database file deleted or replaced; the spool could not keep what the
+   * database could not take): the line said about it, and the fetched trades given up because of it.
+   */
+  storageFailure?: { kind: 'database-gone' | 'spool-failed'; message: string; tradesLost: number };
   counters: CounterSnapshot;
   simulator?: SimulatorCheck;
   /** The funnel's metrics snapshot taken once every collector was done (absent in direct mode). */
@@ -152,11 +169,15 @@ export interface SummaryInput extends RunFacts {
   /** Each pool's figures at the end (its refused trades go into the summary). */
   poolFigures?: readonly PoolFigures[];
   counters: CounterSnapshot;
+  storedOnReplay: number;
   lock: LockFigures;
   failures: string[];
   simulator: SimulatorCheck | undefined;
   authRefused: { status: number; message: string } | undefined;
   spooled: { batches: number; rows: number };
+  storageFailure?:
+    | { failure: { kind: 'database-gone' | 'spool-failed'; message: string }; tradesLost: number }
+    | undefined;
   finalSnapshot: CollectorMetricsSnapshot | undefined;
   metricsFile: string | undefined;
   metricsUrl: string | undefined;
@@ -164,6 +185,7 @@ export interface SummaryInput extends RunFacts {
 
 export function runOutcome(s: Omit<CollectionSummary, 'outcome'>): RunOutcome {
   if (s.authRefused) return 'auth-refused';
+  if (s.storageFailure) return 'storage-lost';
   if (s.tradesInSpool > 0) return 'storage-failed';
   if (s.polls > 0 && s.succeeded === 0) return 'no-api-success';
   if (s.collectorFailures.length > 0) return 'collector-failed';
@@ -192,7 +214,8 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     succeeded: c.succeeded,
     ...(input.authRefused ? { authRefused: input.authRefused } : {}),
     fetched: c.fetched,
-    stored: c.inserted,
+    stored: c.inserted + input.storedOnReplay,
+    storedOnReplay: input.storedOnReplay,
     duplicates: c.repeats + c.storeDuplicates,
     repeats: c.repeats,
     storeDuplicates: c.storeDuplicates,
@@ -201,15 +224,20 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     rejectedByPool: (input.poolFigures ?? [])
       .filter((p) => (p.rejected ?? 0) > 0)
       .map((p) => ({ pool: p.pool, rejected: p.rejected ?? 0 })),
+    conflicts: input.finalSnapshot?.writer.conflicts ?? 0,
+    conflictsByPool: input.finalSnapshot?.writer.conflictsByPool ?? {},
     gaps: c.gaps,
     badResponses: c.badResponses,
     errors: c.errors,
     lockErrors: input.lock.lockErrors,
     busyRetries: input.lock.busyRetries,
-    rowsPerSec: durationMs > 0 ? c.inserted / (durationMs / 1000) : 0,
+    rowsPerSec: durationMs > 0 ? (c.inserted + input.storedOnReplay) / (durationMs / 1000) : 0,
     collectorFailures: input.failures,
     tradesInSpool: input.spooled.rows,
     spoolBatches: input.spooled.batches,
+    ...(input.storageFailure
+      ? { storageFailure: { ...input.storageFailure.failure, tradesLost: input.storageFailure.tradesLost } }
+      : {}),
     counters: c,
     ...(input.simulator ? { simulator: input.simulator } : {}),
     ...(input.finalSnapshot ? { metrics: input.finalSnapshot } : {}),

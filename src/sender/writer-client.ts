@@ -250,8 +250,9 @@ export class WriterClient {
       this.counters.deferred++;
       return this.settle(p, { ack: { kind: 'ack', batchId: m.batchId, ...DEFERRED_ACK, rejected: [] } });
     }
-    // The spool could not take it either (e.g. its disk is full too): keep the batch and try again later.
-    if (this.closing)
+    // The spool could not take it either (e.g. its disk is full too): keep the batch and try again later,
+    // unless storage failed for good (final) or this client is closing.
+    if (this.closing || m.final)
       return this.settle(p, {
         error: new WriteFailedError(`batch ${m.batchId} could not be deferred: ${m.error.message}`, m.error.sqliteCode),
       });

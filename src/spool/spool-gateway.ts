@@ -6,7 +6,8 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { sqliteCodeOf } from '../errors.ts';
-import type { CollectorToManager, ManagerToCollector } from '../protocol/messages.ts';
+import type { CollectorToManager, DeferRequest, ManagerToCollector } from '../protocol/messages.ts';
+import { FIELD } from '../trades/trade-packing.ts';
 import type { DeferredQueue } from './deferred-queue.ts';
 
 export class SpoolGateway {
@@ -14,12 +15,28 @@ export class SpoolGateway {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   deferredTotal = 0;
+  /** Set by refuseAll: every deferral is answered final with this, untried. */
+  private refusal: string | undefined;
+  /** Trades in batches refused for good (storage failed): fetched and lost. */
+  lostRows = 0;
+  lostBatches = 0;
+  /** Batches refused so far, by first trade id and size: a sender's retry of one batch is not counted twice. */
+  private readonly lostKeys = new Set<string>();
+  /** The seq of the first batch this gateway deferred: replays from it on are of this run's batches. */
+  firstSeq: number | undefined;
 
   constructor(
     private readonly queue: DeferredQueue,
     private readonly breaker: CircuitBreaker,
     private readonly log: Logger,
+    /** Called when the spool could not take a batch (the sender was told to retry). */
+    private readonly onSpoolFailure: (err: unknown) => void = () => undefined,
   ) {}
+
+  /** Storage failed for good: from now on every deferral is refused at once and its sender gives it up. */
+  refuseAll(reason: string): void {
+    this.refusal = reason;
+  }
 
   /** A new link: returns the sender's end of its manager port. */
   open(): MessagePort {
@@ -51,16 +68,20 @@ export class SpoolGateway {
 
   private async handle(link: MessagePort, m: CollectorToManager): Promise<void> {
     if (m?.kind !== 'defer') return;
+    if (this.refusal !== undefined) return this.refuse(link, m);
     this.inFlight++;
     try {
       // Past the high-water mark the sender waits here (its credit stays taken): backpressure, not growth.
       if (this.queue.overHighWater) await this.queue.waitForRoom();
       const seq = await this.queue.defer(m.payload);
+      this.firstSeq ??= seq;
       this.deferredTotal++;
       this.breaker.noteDeferred(1);
       link.postMessage({ kind: 'deferred', batchId: m.batchId, seq } satisfies ManagerToCollector);
     } catch (err) {
       const sqliteCode = sqliteCodeOf(err);
+      this.onSpoolFailure(err);
+      if (this.refusal !== undefined) return this.refuse(link, m);
       this.log.error({ err, batchId: m.batchId }, 'could not defer a batch; the sender keeps it and retries');
       link.postMessage({
         kind: 'defer-failed',
@@ -70,5 +91,22 @@ export class SpoolGateway {
     } finally {
       if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  private refuse(link: MessagePort, m: DeferRequest): void {
+    const rows = (m.payload.trades?.length ?? 0) + (m.payload.packedTrades?.count ?? 0);
+    const first = m.payload.trades?.[0]?.id ?? m.payload.packedTrades?.data.slice(0, 200).split(FIELD, 1)[0];
+    const key = `${first}|${rows}`;
+    if (rows > 0 && !this.lostKeys.has(key)) {
+      this.lostKeys.add(key);
+      this.lostBatches++;
+      this.lostRows += rows;
+    }
+    link.postMessage({
+      kind: 'defer-failed',
+      batchId: m.batchId,
+      final: true,
+      error: { code: 'STORAGE_FAILED', message: this.refusal! },
+    } satisfies ManagerToCollector);
   }
 }

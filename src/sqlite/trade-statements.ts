@@ -7,7 +7,9 @@ import type { RejectedRow } from '../protocol/messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
 import { PLACEHOLDER_DEX_PREFIX, placeholderDex, poolIdParts } from '../trades/pool-id.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
+import { CursorGuard } from './cursor-guard.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
+import { TradeConflicts } from './trade-conflicts.ts';
 
 // The validated row's values (TradeRow order) bind as they are, the amounts' text into the *_exact columns; then
 // the same four amounts as numbers into the NUMERIC columns; created_at last.
@@ -83,6 +85,9 @@ export class WriteStatements {
   private readonly poolExistsStmt: Statement;
   private readonly insertDexIfMissingStmt: Statement;
   private readonly insertStubPoolStmt: Statement;
+  private readonly cursorGuard: CursorGuard;
+  /** Finds duplicates stored with other contents (trade-conflicts.ts). */
+  readonly conflicts: TradeConflicts;
 
   constructor(private readonly db: Database) {
     this.insertTrade = db.prepare(tradeInsertSql());
@@ -108,6 +113,8 @@ export class WriteStatements {
         last_trade_timestamp = max(excluded.last_trade_timestamp, coalesce(collection_state.last_trade_timestamp, '')),
         last_polled_at = max(excluded.last_polled_at, coalesce(collection_state.last_polled_at, '')),
         updated_at = excluded.updated_at`);
+    this.cursorGuard = new CursorGuard(db);
+    this.conflicts = new TradeConflicts(db);
     this.insertGapStmt = db.prepare(
       `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response) VALUES (?, ?, ?, ?, ?)`,
     );
@@ -179,14 +186,16 @@ export class WriteStatements {
     this.upsertDexStmt.run(d.id, d.name, d.network, now);
   }
 
-  upsertCursor(c: CursorUpdate, now: string): void {
-    this.upsertCursorStmt.run(
-      c.poolId,
-      c.lastTradeId,
-      ts(c.lastTradeTimestamp, 'lastTradeTimestamp'),
-      ts(c.polledAt, 'polledAt'),
-      now,
-    );
+  /**
+   * Moves a pool's cursor, never past a trade that is not stored nor later than `latest` (cursor-guard.ts).
+   * Returns false when the pool has no stored trade it could point to (nothing written).
+   */
+  upsertCursor(c: CursorUpdate, now: string, latest: string): boolean {
+    const polledAt = ts(c.polledAt, 'polledAt');
+    const at = this.cursorGuard.position(c, ts(c.lastTradeTimestamp, 'lastTradeTimestamp'), latest);
+    if (!at) return false;
+    this.upsertCursorStmt.run(c.poolId, at.id, at.timestamp, polledAt, now);
+    return true;
   }
 
   insertGap(g: GapRecord): void {

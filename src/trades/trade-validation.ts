@@ -36,6 +36,19 @@ const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 const GENERIC =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
+/** No chain GeckoTerminal indexes has a block before this (Bitcoin's genesis): an earlier block time is a bad value. */
+export const EARLIEST_BLOCK_TIME = '2009-01-03 00:00:00.000000';
+/** How far ahead of this machine's clock a block time may be (clock skew between chain, indexer and us). */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 300_000;
+
+/**
+ * The latest block time a row may carry now, in the stored format (which compares as text in time order). Beyond
+ * it a trade is refused: stored, it would carry its pool's cursor into the future and hide every later trade.
+ */
+export function latestAcceptedTime(maxClockSkewMs: number, nowMs: number = Date.now()): string {
+  return new Date(nowMs + maxClockSkewMs).toISOString().replace('T', ' ').replace('Z', '000');
+}
+
 /** A row failed validation; caught per row so one bad row never sinks its batch. */
 export class RowInvalidError extends GeckoCollectorError {
   readonly code = 'ROW_INVALID';
@@ -208,7 +221,11 @@ export function tradeFromRow(row: TradeRow): TradeRecord {
 /** Values per trade in TradeRow order (what packed batches carry, and what a flat group holds per row). */
 export const TRADE_FIELDS = 11;
 
-export function validateTrade(input: unknown, index: number): ValidationResult {
+/**
+ * `latest` (see latestAcceptedTime): block times after it are refused as in the future; omitted, only times before
+ * EARLIEST_BLOCK_TIME are refused.
+ */
+export function validateTrade(input: unknown, index: number, latest?: string): ValidationResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
   }
@@ -226,7 +243,7 @@ export function validateTrade(input: unknown, index: number): ValidationResult {
     t.side,
     t.blockTimestamp,
   ];
-  const rejected = checkTradeValuesAt(values, 0, index);
+  const rejected = checkTradeValuesAt(values, 0, index, latest);
   return rejected ? { ok: false, ...rejected } : { ok: true, row: values as TradeRow };
 }
 
@@ -240,6 +257,7 @@ export function checkTradeValuesAt(
   values: unknown[],
   at: number,
   index: number,
+  latest?: string,
 ): { id: string; reason: string } | null {
   const rawId = values[at];
   try {
@@ -256,6 +274,14 @@ export function checkTradeValuesAt(
       fail(`blockTimestamp is ${describe(blockTimestamp)}, expected an ISO 8601 string`);
     const ts = normalizeTimestamp(blockTimestamp);
     if (ts === null) fail(`blockTimestamp ${describe(blockTimestamp)} is not a valid date-time`);
+    if (ts < EARLIEST_BLOCK_TIME)
+      fail(
+        `blockTimestamp ${describe(blockTimestamp)} is before ${EARLIEST_BLOCK_TIME.slice(0, 10)}: no block is that old`,
+      );
+    if (latest !== undefined && ts > latest)
+      fail(
+        `blockTimestamp ${describe(blockTimestamp)} is in the future (later than ${latest} UTC, the clock-skew allowance)`,
+      );
     const txHash = optionalString(values[at + 3], 'txHash', MAX_HASH);
     const txFrom = optionalString(values[at + 4], 'txFromAddress', MAX_HASH);
     decimal(values[at + 5], 'fromTokenAmount');

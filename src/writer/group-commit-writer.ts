@@ -10,12 +10,14 @@ import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type {
   SerializedWriteError,
+  TradeConflict,
   TransactionOutcome,
   WriteBatchMessage,
   WriterToCollector,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { storedTimestamp, type WriteStatements } from '../sqlite/trade-statements.ts';
+import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import { type BatchOutcome, writeGroupRecords } from './group-records.ts';
 import { type CheckpointMode, type CheckpointResult, WalCheckpoints } from './wal-checkpoints.ts';
 
@@ -35,6 +37,8 @@ interface QueuedBatch {
 }
 
 const BUSY_WAIT_THRESHOLD_MS = 2;
+const MAX_CONFLICT_POOLS = 10_000;
+const MAX_LOGGED_CONFLICTS = 10_000;
 
 export class GroupCommitWriter {
   private readonly queue: QueuedBatch[] = [];
@@ -45,6 +49,9 @@ export class GroupCommitWriter {
   private idleWaiters: (() => void)[] = [];
   private readonly wal: WalCheckpoints;
   private closed = false;
+  /** Conflicts per pool (at most MAX_CONFLICT_POOLS pools), and the ids already logged (bounded). */
+  readonly conflictsByPool = new Map<string, number>();
+  private readonly loggedConflicts = new Set<string>();
   readonly commitLatency = new LatencyRecorder();
   readonly counters = {
     transactions: 0,
@@ -58,6 +65,7 @@ export class GroupCommitWriter {
     rowsInserted: 0,
     duplicates: 0,
     rejected: 0,
+    conflicts: 0,
     busyWaits: 0,
     busyRetries: 0,
     lockErrors: 0,
@@ -78,6 +86,7 @@ export class GroupCommitWriter {
       | 'pragmas'
       | 'slowdownFactor'
       | 'checkpointIntervalMs'
+      | 'maxClockSkewMs'
     >,
     private readonly log: Logger,
     private readonly hooks: WriterHooks = {},
@@ -238,7 +247,14 @@ export class GroupCommitWriter {
       this.counters.lockWaitMs += waited;
     }
     try {
-      writeGroupRecords(this.statements, group, outcomes, now, this.settings.sortGroupById);
+      writeGroupRecords(
+        this.statements,
+        group,
+        outcomes,
+        now,
+        this.settings.sortGroupById,
+        latestAcceptedTime(this.settings.maxClockSkewMs),
+      );
       db.exec('COMMIT');
     } catch (err) {
       if (db.inTransaction) db.exec('ROLLBACK');
@@ -276,6 +292,7 @@ export class GroupCommitWriter {
       }
       c.rowsInserted += o.inserted;
       c.duplicates += o.duplicates;
+      if (o.conflicts) this.noteConflicts(o.conflicts);
       c.rejected += o.rejected.length;
       if (o.rejected.length)
         this.log.warn(
@@ -287,11 +304,29 @@ export class GroupCommitWriter {
         batchId: q.batch.batchId,
         inserted: o.inserted,
         duplicates: o.duplicates,
+        ...(o.conflicts ? { conflicts: o.conflicts.length } : {}),
         rejected: o.rejected,
         commitMs,
       });
     });
     this.wal.checkpointIfOverdue();
+  }
+
+  /** Counts each conflict (overall and per pool) and logs it once with both versions. */
+  private noteConflicts(found: readonly TradeConflict[]): void {
+    for (const k of found) {
+      this.counters.conflicts++;
+      const n = this.conflictsByPool.get(k.poolId);
+      if (n !== undefined || this.conflictsByPool.size < MAX_CONFLICT_POOLS)
+        this.conflictsByPool.set(k.poolId, (n ?? 0) + 1);
+      if (this.loggedConflicts.has(k.id)) continue;
+      if (this.loggedConflicts.size >= MAX_LOGGED_CONFLICTS) this.loggedConflicts.clear();
+      this.loggedConflicts.add(k.id);
+      this.log.warn(
+        { id: k.id, poolId: k.poolId, differs: k.differs, kept: k.kept, received: k.received },
+        'same trade id with different contents: the first version is kept',
+      );
+    }
   }
 
   private becameIdle(): void {

@@ -4,7 +4,7 @@
 // then each batch's gaps and cursors.
 
 import { isRowLevelError } from '../errors.ts';
-import type { RejectedRow, WriteBatchMessage } from '../protocol/messages.ts';
+import type { RejectedRow, TradeConflict, WriteBatchMessage } from '../protocol/messages.ts';
 import {
   appendTradeBindValues,
   CREATED_AT_PARAM,
@@ -15,13 +15,21 @@ import {
 } from '../sqlite/trade-statements.ts';
 import { fastPathValues } from '../trades/packed-batch-check.ts';
 import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
-import { checkCreatedAt, checkTradeValuesAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
+import {
+  checkCreatedAt,
+  checkTradeValuesAt,
+  EARLIEST_BLOCK_TIME,
+  TRADE_FIELDS,
+  validateTrade,
+} from '../trades/trade-validation.ts';
 
 /** What became of one batch's records in the transaction: what its ack reports. */
 export interface BatchOutcome {
   inserted: number;
   duplicates: number;
   rejected: RejectedRow[];
+  /** Duplicates stored with other contents (SQLite writer). */
+  conflicts?: TradeConflict[];
 }
 
 /** A batch of the group, in the order the group commits them (its index is its owner number). */
@@ -51,26 +59,32 @@ export function writeGroupRecords(
   outcomes: BatchOutcome[],
   now: string,
   sortById: boolean,
+  latest: string,
 ): void {
-  const rows = validGroupRows(group, outcomes, sortById);
+  const rows = validGroupRows(group, outcomes, sortById, latest);
   // Pools before the trades that reference them: the batches' metadata, then a minimal row for any other pool.
   group.forEach((q, owner) => storePoolMetadata(statements, q.batch, now, outcomes[owner]!.rejected));
   for (const flat of rows.values) statements.ensurePoolsOf(flat, now);
   insertRows(statements, rows, outcomes, now);
-  group.forEach((q, owner) => applyStateRecords(statements, q.batch, outcomes[owner]!, now));
+  group.forEach((q, owner) => applyStateRecords(statements, q.batch, outcomes[owner]!, now, latest));
 }
 
 /**
  * Every batch's trades as one flat array of bind-ready values (TRADE_FIELDS per valid row, validated in
  * place), and the insert order over all of them: by id when sortGroupById, else batch by batch.
  */
-function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], sortById: boolean): GroupRows {
+function validGroupRows(
+  group: readonly GroupBatch[],
+  outcomes: BatchOutcome[],
+  sortById: boolean,
+  latest: string,
+): GroupRows {
   const values: unknown[][] = [];
   const createdAt: ((string | null)[] | undefined)[] = [];
   let total = 0;
   group.forEach((q, owner) => {
     const own = hasOwnCreatedAt(q.batch) ? [] : undefined;
-    const flat = batchValues(q.batch, outcomes[owner]!, own);
+    const flat = batchValues(q.batch, outcomes[owner]!, latest, own);
     values.push(flat);
     createdAt.push(own);
     total += flat.length / TRADE_FIELDS;
@@ -103,14 +117,20 @@ export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
 /**
  * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
  * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
- * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows. With
- * `createdAt`, an objects batch's kept rows also push their own created_at there (null: none), in row order.
+ * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows. `latest`
+ * (latestAcceptedTime): a row with a later block time is refused as in the future. With `createdAt`, an objects
+ * batch's kept rows also push their own created_at there (null: none), in row order.
  */
-export function batchValues(batch: WriteBatchMessage, out: BatchOutcome, createdAt?: (string | null)[]): unknown[] {
+export function batchValues(
+  batch: WriteBatchMessage,
+  out: BatchOutcome,
+  latest: string,
+  createdAt?: (string | null)[],
+): unknown[] {
   let flat: unknown[];
   if (batch.packedTrades) {
     const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);
-    if (fast) return fast;
+    if (fast && timesPlausible(fast, latest)) return fast;
     try {
       flat = unpackTradeValues(batch.packedTrades.data, batch.packedTrades.count);
     } catch (err) {
@@ -121,7 +141,7 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome, created
   } else if (batch.trades) {
     flat = [];
     for (let i = 0; i < batch.trades.length; i++) {
-      const v = validateTrade(batch.trades[i], i);
+      const v = validateTrade(batch.trades[i], i, latest);
       if (!v.ok) {
         out.rejected.push({ id: v.id, reason: v.reason });
         continue;
@@ -142,7 +162,7 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome, created
   }
   let w = 0;
   for (let at = 0, i = 0; at < flat.length; at += TRADE_FIELDS, i++) {
-    const bad = checkTradeValuesAt(flat, at, i);
+    const bad = checkTradeValuesAt(flat, at, i, latest);
     if (bad) {
       out.rejected.push(bad);
       continue;
@@ -152,6 +172,15 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome, created
   }
   flat.length = w;
   return flat;
+}
+
+/** Every stored-format block time of a fast-path batch lies between EARLIEST_BLOCK_TIME and `latest`. */
+function timesPlausible(flat: readonly (string | null)[], latest: string): boolean {
+  for (let at = 10; at < flat.length; at += TRADE_FIELDS) {
+    const ts = flat[at]!;
+    if (ts > latest || ts < EARLIEST_BLOCK_TIME) return false;
+  }
+  return true;
 }
 
 /**
@@ -180,6 +209,11 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
         .changes;
       out.inserted += changes;
       out.duplicates += j - i - changes;
+      if (changes < j - i) {
+        const chunk: number[] = [];
+        for (let k = i; k < j; k++) chunk.push(offsets[order[k]!]!);
+        noteConflicts(s, flat, chunk, out);
+      }
     } catch (err) {
       if (!isRowLevelError(err)) throw err;
       for (let k = i; k < j; k++) {
@@ -189,7 +223,10 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
         if (own) one.push(own[at / TRADE_FIELDS] ?? now);
         try {
           if ((own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes === 1) out.inserted++;
-          else out.duplicates++;
+          else {
+            out.duplicates++;
+            noteConflicts(s, flat, [at], out);
+          }
         } catch (e) {
           if (!isRowLevelError(e)) throw e;
           out.rejected.push({ id: flat[at] as string, reason: e instanceof Error ? e.message : String(e) });
@@ -200,7 +237,20 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
   }
 }
 
-function applyStateRecords(s: WriteStatements, batch: WriteBatchMessage, out: BatchOutcome, now: string): void {
+function noteConflicts(s: WriteStatements, flat: readonly unknown[], offsets: number[], out: BatchOutcome): void {
+  const found = s.conflicts.find(flat, offsets);
+  if (found.length === 0) return;
+  if (out.conflicts) out.conflicts.push(...found);
+  else out.conflicts = found;
+}
+
+function applyStateRecords(
+  s: WriteStatements,
+  batch: WriteBatchMessage,
+  out: BatchOutcome,
+  now: string,
+  latest: string,
+): void {
   eachRecord(
     batch.gaps,
     (g) => g?.poolId,
@@ -210,7 +260,7 @@ function applyStateRecords(s: WriteStatements, batch: WriteBatchMessage, out: Ba
   eachRecord(
     batch.cursors,
     (c) => c?.poolId,
-    (c) => s.upsertCursor(c, now),
+    (c) => s.upsertCursor(c, now, latest),
     out.rejected,
   );
 }

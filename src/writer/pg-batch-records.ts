@@ -20,7 +20,7 @@ import {
   UPSERT_POOL,
 } from '../postgres/pg-statements.ts';
 import type { WriteBatchMessage } from '../protocol/messages.ts';
-import { TRADE_FIELDS } from '../trades/trade-validation.ts';
+import { latestAcceptedTime, TRADE_FIELDS } from '../trades/trade-validation.ts';
 import type { Reply } from './group-commit-writer.ts';
 import type { BatchOutcome } from './group-records.ts';
 
@@ -28,6 +28,8 @@ import type { BatchOutcome } from './group-records.ts';
 export interface BatchContext {
   writePath: 'copy' | 'unnest' | undefined;
   leaseHolder: string | undefined;
+  /** See WriterSettings.maxClockSkewMs: cursors never move past it. */
+  maxClockSkewMs: number;
   log: Logger;
   counters: { fencedCursors: number; copyGroups: number };
 }
@@ -127,13 +129,17 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: GroupEntr
   for (let i = 0; i < gaps.length; i++)
     await one(gaps[i]?.poolId, i, () => c.query({ ...INSERT_GAP, values: gapValues(gaps[i]!) }));
   const cursors = batch.cursors ?? [];
+  const latest = latestAcceptedTime(ctx.maxClockSkewMs);
   for (let i = 0; i < cursors.length; i++) {
     const cursor = cursors[i]!;
     await one(cursor?.poolId, i, async () => {
-      const r = await c.query({ ...UPSERT_CURSOR, values: cursorValues(cursor, ctx.leaseHolder) });
+      const r = await c.query({ ...UPSERT_CURSOR, values: cursorValues(cursor, ctx.leaseHolder, latest) });
       if (r.rowCount === 0) {
         ctx.counters.fencedCursors++;
-        ctx.log.debug({ poolId: cursor.poolId, epoch: cursor.leaseEpoch }, 'cursor not moved: lease no longer held');
+        ctx.log.debug(
+          { poolId: cursor.poolId, epoch: cursor.leaseEpoch },
+          'cursor not moved: lease no longer held, or no stored trade to point to',
+        );
       }
     });
   }

@@ -12,7 +12,7 @@ import { classifyPgError, type PgErrorClass, sqlStateOf } from '../postgres/pg-e
 import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from '../postgres/pg-statements.ts';
 import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, WriteBatchMessage } from '../protocol/messages.ts';
-import { TRADE_FIELDS } from '../trades/trade-validation.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime, TRADE_FIELDS } from '../trades/trade-validation.ts';
 import type { Reply, WriterHooks } from './group-commit-writer.ts';
 import { type BatchOutcome, batchValues, hasOwnCreatedAt } from './group-records.ts';
 import {
@@ -38,6 +38,8 @@ export interface PgWriterOptions {
    * INSERT … SELECT FROM unnest per batch, each under its own savepoint.
    */
   writePath?: 'copy' | 'unnest';
+  /** A trade whose block time is further ahead of this clock (ms) is rejected; default DEFAULT_MAX_CLOCK_SKEW_MS. */
+  maxClockSkewMs?: number;
 }
 
 type Attempt = { kind: 'ok' } | { kind: PgErrorClass; err: unknown };
@@ -103,6 +105,7 @@ export class PgGroupCommitWriter {
     this.batchContext = {
       writePath: options.writePath,
       leaseHolder: options.leaseHolder,
+      maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
       log,
       counters: this.counters,
     };
@@ -219,10 +222,11 @@ export class PgGroupCommitWriter {
     } catch (err) {
       return { kind: 'reconnect', err };
     }
+    const latest = latestAcceptedTime(this.options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
     const entries: GroupEntry[] = group.map((q) => {
       const out: BatchOutcome = { inserted: 0, duplicates: 0, rejected: [] };
       const createdAt = hasOwnCreatedAt(q.batch) ? [] : undefined;
-      const flat = batchValues(q.batch, out, createdAt);
+      const flat = batchValues(q.batch, out, latest, createdAt);
       return { q, out, flat, createdAt, serverRejects: 0, checked: out.rejected.length };
     });
     const newPools = this.unknownPools(entries);

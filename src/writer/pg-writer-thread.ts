@@ -10,6 +10,7 @@ import { StateError } from '../errors.ts';
 import { componentLogger } from '../logging/logger.ts';
 import { adoptThreadLogLink } from '../logging/thread-logs.ts';
 import { connectPgOrFail, pgServerVersion } from '../postgres/pg-connection.ts';
+import { repairPgCursors } from '../postgres/pg-cursor-repair.ts';
 import { migratePostgres, PG_SCHEMA_VERSION } from '../postgres/pg-schema.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
 import type {
@@ -21,6 +22,8 @@ import type {
   WriterWiring,
 } from '../protocol/messages.ts';
 import type { PostgresSettings, WriterSettings } from '../protocol/writer-settings.ts';
+import { logRepairedCursors, type RepairedCursor } from '../sqlite/cursor-guard.ts';
+import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import type { Reply } from './group-commit-writer.ts';
 import { PgGroupCommitWriter } from './pg-group-commit-writer.ts';
 
@@ -59,8 +62,10 @@ const control: WriterControl = {
     const client = await connect();
     let migrationsApplied: number[];
     let serverVersion: string;
+    let repaired: RepairedCursor[];
     try {
       migrationsApplied = await migratePostgres(client, pg.schema);
+      repaired = await repairPgCursors(client, latestAcceptedTime(s.maxClockSkewMs));
       serverVersion = await pgServerVersion(client);
       const { rows } = await client.query<{ sc: string; lt: string }>(
         `SELECT current_setting('synchronous_commit') AS sc, current_setting('lock_timeout') AS lt`,
@@ -80,6 +85,7 @@ const control: WriterControl = {
         lockRetries: s.lockRetries,
         leaseHolder: pg.leaseHolder,
         writePath: pg.writePath,
+        maxClockSkewMs: s.maxClockSkewMs,
       },
       log,
       {
@@ -88,6 +94,7 @@ const control: WriterControl = {
       },
     );
     engine.adopt(client);
+    logRepairedCursors(log, repaired);
     log.info({ server: pg.display, schema: pg.schema, serverVersion, migrationsApplied }, 'writer open');
     return {
       engine: 'postgres',
@@ -97,6 +104,7 @@ const control: WriterControl = {
       sqliteVersion: serverVersion,
       serverVersion,
       migrationsApplied,
+      cursorsRepaired: repaired.length,
       osThreadId: osThreadId(),
     };
   },

@@ -19,10 +19,12 @@ import type {
   WriterWiring,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
+import { logRepairedCursors, repairCursors } from '../sqlite/cursor-guard.ts';
 import { migrate, userVersion } from '../sqlite/schema-migrations.ts';
 import { applyWriteConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
 import { WriteStatements } from '../sqlite/trade-statements.ts';
+import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import { GroupCommitWriter } from './group-commit-writer.ts';
 
 if (!parentPort) throw new Error('writer-thread.js must run as a worker thread');
@@ -52,6 +54,8 @@ const control: WriterControl = {
     }
     const journalMode = applyWriteConnectionSettings(db, s, 'funnel-writer');
     const migrationsApplied = migrate(db);
+    const repaired = repairCursors(db, latestAcceptedTime(s.maxClockSkewMs));
+    logRepairedCursors(log, repaired);
     outcomes = wiring.outcomes;
     const outcomePort = outcomes;
     engine = new GroupCommitWriter(db, new WriteStatements(db), s, log, {
@@ -66,6 +70,7 @@ const control: WriterControl = {
       schemaFlavor: 'numeric-exact',
       sqliteVersion: sqliteVersion(db),
       migrationsApplied,
+      cursorsRepaired: repaired.length,
       osThreadId: osThreadId(),
     };
   },
@@ -94,6 +99,8 @@ const control: WriterControl = {
       tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
       rowsInserted: c.rowsInserted,
       duplicates: c.duplicates,
+      conflicts: c.conflicts,
+      conflictsByPool: Object.fromEntries(e.conflictsByPool),
       rejected: c.rejected,
       busyWaits: c.busyWaits,
       busyRetries: c.busyRetries,

@@ -72,24 +72,27 @@ describe('PostgreSQL writer', () => {
         detectedAt: '2025-08-28T16:15:00Z',
         tradesInResponse: 300,
       };
+      // A cursor names a stored trade (the writer never moves one onto a trade it does not hold).
+      const a = trade(10, { poolId, blockTimestamp: '2025-08-28T16:10:00Z' });
+      const b = trade(11, { poolId, blockTimestamp: '2025-08-28T16:20:00Z' });
       const newer = {
         poolId,
-        lastTradeId: 'b',
-        lastTradeTimestamp: '2025-08-28T16:20:00Z',
+        lastTradeId: b.id,
+        lastTradeTimestamp: b.blockTimestamp,
         polledAt: '2025-08-28T16:20:01Z',
       };
       const older = {
         poolId,
-        lastTradeId: 'a',
-        lastTradeTimestamp: '2025-08-28T16:10:00Z',
+        lastTradeId: a.id,
+        lastTradeTimestamp: a.blockTimestamp,
         polledAt: '2025-08-28T16:10:01Z',
       };
-      await m.write({ trades: [trade(1)], cursors: [newer], gaps: [gap] });
+      await m.write({ trades: [trade(1), a, b], cursors: [newer], gaps: [gap] });
       await m.write({ trades: [trade(1)], cursors: [older], gaps: [gap] });
       const state = await t.query<{ id: string; ts: string }>(
         `SELECT last_trade_id AS id, to_char(last_trade_timestamp AT TIME ZONE 'UTC', 'HH24:MI') AS ts FROM collection_state`,
       );
-      expect(state).toEqual([{ id: 'b', ts: '16:20' }]);
+      expect(state).toEqual([{ id: b.id, ts: '16:20' }]);
       const gaps = await t.query('SELECT pool_id FROM collection_gaps');
       expect(gaps).toHaveLength(1);
       // A bad cursor is rejected alone; the batch's trade still commits.

@@ -23,6 +23,7 @@ function input(o: Partial<SummaryInput> & { polls?: number; succeeded?: number }
     durationMs: 1000,
     startupMs: 500,
     counters,
+    storedOnReplay: 0,
     lock: { lockErrors: 0, busyRetries: 0 },
     failures: [],
     simulator: undefined,
