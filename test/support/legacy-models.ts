@@ -30,12 +30,23 @@ export function readWithLegacyModels(dbPath: string): LegacyModelsRead {
 
 /**
  * What the Python models read for a decimal stored in a NUMERIC(p, scale) column: SQLAlchemy converts the
- * stored REAL with '%.{scale}f' (the double's exact binary value, rounded to scale places); toFixed does the
- * same below 1e21, where it would switch to an exponent (such a double is an integer).
+ * stored REAL with '%.{scale}f': the double's exact binary value rounded to scale places, ties to even. JS
+ * toFixed rounds ties up, so the rounding is done here on the exact expansion (toFixed(100) holds it whenever a
+ * tie is possible: a tie needs an expansion that ends at scale + 1 places). Above 1e21 a double is an integer.
  */
 export function atModelScale(decimal: string, scale: number): string {
   const x = Number(decimal);
-  return Math.abs(x) < 1e21 ? x.toFixed(scale) : `${BigInt(x)}.${'0'.repeat(scale)}`;
+  if (Math.abs(x) >= 1e21) return `${BigInt(x)}.${'0'.repeat(scale)}`;
+  const exact = Math.abs(x).toFixed(100);
+  const point = exact.indexOf('.');
+  const kept = BigInt(exact.slice(0, point) + exact.slice(point + 1, point + 1 + scale));
+  const rest = exact.slice(point + 1 + scale).replace(/0+$/, '');
+  const last = kept % 2n;
+  const up = rest > '5' || (rest === '5' && last === 1n);
+  const digits = (up ? kept + 1n : kept).toString().padStart(scale + 1, '0');
+  const sign = x < 0 ? '-' : '';
+  if (scale === 0) return `${sign}${digits}`;
+  return `${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
 }
 
 /** The trades columns other than id and the amounts: stored as they came (times normalized). */
