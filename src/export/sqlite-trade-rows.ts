@@ -22,10 +22,38 @@ function exactExpressions(db: Database.Database, path: string): Record<DecimalCo
   return out;
 }
 
-const ORDER = 'ORDER BY pool_id, block_timestamp, id';
+// The index (pool_id, block_timestamp) gives this order without a sort; trades that share a pool and a block
+// time (many do: times are whole seconds) are put in id order by inIdOrder, which is cheaper than SQLite sorting
+// every row again for the last term.
+const ORDER = 'ORDER BY pool_id, block_timestamp';
 
-/** Every trade the filter selects, as export rows. The generator holds a read transaction until it finishes. */
-export function* sqliteExportRows(db: Database.Database, path: string, filter: TradeFilter): Generator<ExportRow> {
+/** Rows of (pool, block time) order with each run of equal (pool, block time) sorted by id, byte-wise. */
+function* inIdOrder<T extends { id: string; poolId: string; blockTimestamp: string | null }>(
+  rows: Iterable<T>,
+): Generator<T> {
+  let run: T[] = [];
+  const flush = function* () {
+    if (run.length > 1) run.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    yield* run;
+  };
+  for (const r of rows) {
+    const first = run[0];
+    if (first && (first.poolId !== r.poolId || first.blockTimestamp !== r.blockTimestamp)) {
+      yield* flush();
+      run = [];
+    }
+    run.push(r);
+  }
+  yield* flush();
+}
+
+/** Every trade the filter selects, as export rows, in pool, block time, trade id order. */
+export function sqliteExportRows(db: Database.Database, path: string, filter: TradeFilter): Iterable<ExportRow> {
+  return inIdOrder(exportRowsByTime(db, path, filter));
+}
+
+/** The generators hold a read transaction (one snapshot) until they finish. */
+function* exportRowsByTime(db: Database.Database, path: string, filter: TradeFilter): Generator<ExportRow> {
   const x = exactExpressions(db, path);
   const where = sqliteWhere(filter);
   const stmt = db
@@ -57,7 +85,11 @@ export function* sqliteExportRows(db: Database.Database, path: string, filter: T
 }
 
 /** The trades a candle needs (priced and timed ones), in pool, block time, trade id order. */
-export function* sqliteCandleTrades(db: Database.Database, path: string, filter: TradeFilter): Generator<CandleTrade> {
+export function sqliteCandleTrades(db: Database.Database, path: string, filter: TradeFilter): Iterable<CandleTrade> {
+  return inIdOrder(candleTradesByTime(db, path, filter));
+}
+
+function* candleTradesByTime(db: Database.Database, path: string, filter: TradeFilter): Generator<CandleTrade> {
   const x = exactExpressions(db, path);
   const where = sqliteWhere(filter);
   const priced = 'block_timestamp IS NOT NULL AND price_usd IS NOT NULL';

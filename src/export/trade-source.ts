@@ -30,11 +30,19 @@ async function* batches<T>(rows: Iterable<T>, size = 1000): AsyncGenerator<T[]> 
   if (batch.length) yield batch;
 }
 
+const CANDLE_MMAP_BYTES = 1 << 30;
+
 function sqliteSource(db: Database.Database, path: string): TradeSource {
   return {
     display: path,
     exportRows: (filter) => batches(sqliteExportRows(db, path, filter)),
-    candleTrades: (filter) => batches(sqliteCandleTrades(db, path, filter)),
+    candleTrades: (filter) => {
+      // Candles read every row through the (pool_id, block_timestamp) index, one table lookup each: mapped
+      // pages spare a read call per lookup (about half of SQLite's time there). Export keeps plain reads, so its
+      // memory stays its own rather than the file's.
+      db.pragma(`mmap_size = ${CANDLE_MMAP_BYTES}`);
+      return batches(sqliteCandleTrades(db, path, filter));
+    },
     close: async () => void db.close(),
   };
 }

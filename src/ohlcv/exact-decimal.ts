@@ -14,8 +14,17 @@ function pow10(n: number): bigint {
   return POW10[n]!;
 }
 
+const PLAIN = /^\d+(?:\.\d+)?$/;
+
 /** `text` as units × 10^-scale (scale ≥ 0). */
 export function parseDecimal(text: string): { units: bigint; scale: number } {
+  // The stored form nearly always: digits, maybe a point; no regex captures, one BigInt.
+  if (PLAIN.test(text)) {
+    const dot = text.indexOf('.');
+    return dot === -1
+      ? { units: BigInt(text), scale: 0 }
+      : { units: BigInt(text.slice(0, dot) + text.slice(dot + 1)), scale: text.length - dot - 1 };
+  }
   const m = DECIMAL.exec(text);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new DecimalTextError(`not a decimal: ${JSON.stringify(text)}`);
   const [, sign, int = '', frac = '', exp] = m;
