@@ -86,7 +86,7 @@ describe('migration 4: text-layout file → NUMERIC amounts with exact text besi
       );
       expect(tradesLayout(db)).toBe('text');
 
-      expect(migrate(db)).toEqual([4]);
+      expect(migrate(db)).toEqual([4, 5]);
 
       expect(tradesLayout(db)).toBe('numeric-exact');
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
