@@ -5,8 +5,15 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { GeckoCollectorError } from '../errors.ts';
+import { fileErrorReason } from '../import/import-errors.ts';
 import { UsageError } from './cli-error.ts';
 import type { CliIo } from './command.ts';
+
+/** The output file cannot be written (missing folder, permissions, full disk); the message names FILE. */
+export class OutputFileError extends GeckoCollectorError {
+  readonly code = 'OUTPUT_UNWRITABLE';
+}
 
 /** `--out` as given: undefined = stdout. UsageError for an empty value. */
 export function outFlag(value: string | undefined): string {
@@ -31,6 +38,11 @@ export async function writeToTarget<T>(
   const file = path.resolve(out);
   const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
   const stream = fs.createWriteStream(partial);
+  // A file system error names the hidden partial file; the user gave FILE.
+  const named = (err: unknown) =>
+    (err as NodeJS.ErrnoException).syscall !== undefined
+      ? new OutputFileError(`cannot write ${out}: ${fileErrorReason(err)}`, { cause: err })
+      : err;
   try {
     await once(stream, 'open');
     const result = await write(stream);
@@ -41,6 +53,6 @@ export async function writeToTarget<T>(
   } catch (err) {
     stream.destroy();
     fs.rmSync(partial, { force: true });
-    throw err;
+    throw named(err);
   }
 }

@@ -10,7 +10,7 @@ import type { ExportRow } from './trade-row.ts';
 type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
 
 /** Rows per row group: the unit readers skip by, and what memory holds at once. */
-export const PARQUET_ROW_GROUP = 50_000;
+export const PARQUET_ROW_GROUP = 10_000;
 
 const text = (name: string, required = false): SchemaElement => ({
   name,

@@ -3,6 +3,7 @@
 // timestamptz).
 
 import { GeckoCollectorError } from '../errors.ts';
+import { storedTimestamp } from '../sqlite/trade-statements.ts';
 
 /** A filter value is not what its flag takes; the message names the flag and the value. */
 export class TradeFilterError extends GeckoCollectorError {
@@ -72,11 +73,6 @@ export function filterFromFlags(flags: {
   };
 }
 
-/** A Date as the stored SQLite text (`YYYY-MM-DD HH:MM:SS.ffffff`), whose text order is time order. */
-function storedText(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '000');
-}
-
 export interface WhereClause {
   /** `WHERE …` or ''. */
   sql: string;
@@ -99,11 +95,11 @@ export function sqliteWhere(f: TradeFilter): WhereClause {
   }
   if (f.since) {
     terms.push('block_timestamp >= ?');
-    params.push(storedText(f.since));
+    params.push(storedTimestamp(f.since.getTime()));
   }
   if (f.until) {
     terms.push('block_timestamp < ?');
-    params.push(storedText(f.until));
+    params.push(storedTimestamp(f.until.getTime()));
   }
   return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
 }

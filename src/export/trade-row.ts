@@ -1,6 +1,8 @@
 // The rows `export` and `ohlcv` read out of the trades table, shaped the same whichever database they come from:
 // decimals as their exact text, times as the stored UTC text `YYYY-MM-DD HH:MM:SS.ffffff`.
 
+import { LEGACY_CSV_COLUMNS } from '../import/legacy-csv-reader.ts';
+
 /** One stored trade as exported: the trades table's columns (snake_case in every output format). */
 export interface ExportRow {
   id: string;
@@ -34,20 +36,7 @@ export interface CandleTrade {
  * The export columns in order: the Python collector's CSV export of `trades` (what `import` reads back), then
  * created_at. Names are the database's.
  */
-export const EXPORT_COLUMNS = [
-  'id',
-  'pool_id',
-  'block_number',
-  'tx_hash',
-  'tx_from_address',
-  'from_token_amount',
-  'to_token_amount',
-  'price_usd',
-  'volume_usd',
-  'side',
-  'block_timestamp',
-  'created_at',
-] as const;
+export const EXPORT_COLUMNS = [...LEGACY_CSV_COLUMNS, 'created_at'] as const;
 
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 

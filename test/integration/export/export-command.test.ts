@@ -240,6 +240,11 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/database file not found: .*missing\.db/);
     expect(fs.existsSync(missing)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.includes('x.csv'))).toEqual([]);
+    const nowhere = await cli(['export', '--db', file, '--out', path.join(dir, 'no-such-dir', 'x.csv')]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(
+      /cannot write .*no-such-dir\/x\.csv: no such file or directory \[OUTPUT_UNWRITABLE\]/,
+    );
   });
 
   it('--help lists every flag', async () => {
