@@ -22,7 +22,7 @@ import { machineSummary } from './machine.ts';
 import { buildTradesFile } from './trades-file.ts';
 
 const USAGE =
-  'usage: npm run -s bench:export -- [--rows N] [--formats csv,ndjson,parquet] [--keep DIR] [--pg postgresql://…]';
+  'usage: npm run -s bench:export -- [--rows N] [--formats csv,ndjson,parquet] [--keep DIR] [--pg postgresql://… [--skip-sqlite]]';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(HERE, 'export-child.js');
@@ -59,10 +59,11 @@ async function loadPostgres(url: string, db: string, rows: number, dir: string):
   const settings = writerSettingsFrom(resolveDatabaseConfig({ url })).postgres!;
   const client = await connectPgOrFail(settings, { purpose: 'bench' });
   try {
-    const have = await client.query<{ n: number }>(
-      `SELECT CASE WHEN to_regclass('trades') IS NULL THEN 0 ELSE (SELECT count(*)::int FROM trades) END AS n`,
-    );
-    if (have.rows[0]!.n === rows) {
+    const table = await client.query<{ t: string | null }>(`SELECT to_regclass('trades')::text AS t`);
+    const have = table.rows[0]!.t
+      ? (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM trades')).rows[0]!.n
+      : 0;
+    if (have === rows) {
       say(`reusing the ${rows.toLocaleString('en-US')} trades in PostgreSQL`);
       return;
     }
@@ -86,6 +87,7 @@ await runScript('bench:export', USAGE, async () => {
     formats: { type: 'string' },
     keep: { type: 'string' },
     pg: { type: 'string' },
+    'skip-sqlite': { type: 'boolean' },
   });
   if (values.help) {
     say(USAGE);
@@ -127,7 +129,7 @@ await runScript('bench:export', USAGE, async () => {
           .padStart(9)}  ${c.cpuSeconds.toFixed(2).padStart(6)}  ` +
         `${c.peakRssMb.toFixed(0).padStart(11)}  ${(c.bytes / 2 ** 20).toFixed(0).padStart(9)}`,
     );
-  measure(`SQLite ${db}`, db);
+  if (!values['skip-sqlite']) measure(`SQLite ${db}`, db);
   if (values.pg !== undefined) {
     await loadPostgres(values.pg, db, rows, dir);
     measure(`PostgreSQL ${maskPassword(values.pg)}`, values.pg);

@@ -1,6 +1,7 @@
 // The library call behind `gecko-collector export`: reads the trades a filter selects, read-only, and writes
 // them to a stream as CSV, NDJSON or Parquet, streaming with backpressure (memory stays flat on any table).
 
+import { GeckoCollectorError } from '../errors.ts';
 import { OutputSink } from './output-sink.ts';
 import { writeParquet } from './parquet-format.ts';
 import { writeCsv, writeNdjson } from './text-formats.ts';
@@ -9,6 +10,11 @@ import type { ExportRow } from './trade-row.ts';
 import { openTradeSource } from './trade-source.ts';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'parquet'] as const;
+
+/** An export option that is not one the library knows. */
+export class ExportOptionError extends GeckoCollectorError {
+  readonly code = 'EXPORT_OPTION_INVALID';
+}
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
@@ -32,10 +38,15 @@ const WRITERS: Record<ExportFormat, (rows: AsyncIterable<ExportRow[]>, sink: Out
 
 /** Writes every selected trade to `out`, in pool, block time, trade id order. */
 export async function exportTrades(options: ExportOptions): Promise<ExportResult> {
+  const write = WRITERS[options.format];
+  if (!write)
+    throw new ExportOptionError(
+      `format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(options.format)}`,
+    );
   const source = await openTradeSource(options.url);
   const sink = new OutputSink(options.out);
   try {
-    const rows = await WRITERS[options.format](source.exportRows(options.filter ?? {}), sink);
+    const rows = await write(source.exportRows(options.filter ?? {}), sink);
     await sink.flush();
     return { rows };
   } finally {

@@ -10,8 +10,9 @@ import type { CandleTrade, ExportRow } from './trade-row.ts';
 const FETCH_ROWS = 5000;
 
 const UTC_TEXT = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
-// Trade ids compare byte-wise, as in SQLite, whatever the database's collation.
-const ORDER = 'ORDER BY pool_id, block_timestamp, id COLLATE "C"';
+// Pool and trade ids compare byte-wise, as in SQLite, whatever the database's collation: the same trades come
+// out in the same order from either database.
+const ORDER = 'ORDER BY pool_id COLLATE "C", block_timestamp, id COLLATE "C"';
 
 /** Runs `sql` as a cursor in a read-only snapshot and yields its rows (as arrays) a batch at a time. */
 async function* cursorBatches(client: pg.ClientBase, sql: string, params: unknown[]): AsyncGenerator<unknown[][]> {

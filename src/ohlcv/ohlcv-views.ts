@@ -6,13 +6,21 @@ import { TIMEFRAME_NAMES, TIMEFRAMES } from './timeframes.ts';
 
 export const OHLCV_VIEW_NAMES = TIMEFRAME_NAMES.map((t) => `ohlcv_${t}`);
 
+// open and close without window functions (which keep SQLite up to at least 3.40 from pushing a view user's
+// `WHERE pool_id = …` into the scan): the bucket's smallest and largest `block_timestamp ⟨1⟩ id ⟨1⟩ price` key
+// is its first and last trade by block time then id (char(1) sorts below every character of a time or an id), and
+// the price is the text after the key's second char(1).
+const SEP = 'char(1)';
+const afterSecondSep = (key: string) =>
+  `substr(substr(${key}, instr(${key}, ${SEP}) + 1), instr(substr(${key}, instr(${key}, ${SEP}) + 1), ${SEP}) + 1)`;
+
 function sqliteView(name: string, seconds: number, price: string, volume: string): string {
   return `CREATE VIEW ${name} AS
 SELECT pool_id, bucket_start,
-  max(CASE WHEN rank = 1 THEN price END) AS open,
+  CAST(${afterSecondSep('min(trade_key)')} AS REAL) AS open,
   max(price) AS high,
   min(price) AS low,
-  max(CASE WHEN rank = trades_in_bucket THEN price END) AS close,
+  CAST(${afterSecondSep('max(trade_key)')} AS REAL) AS close,
   total(volume) AS volume_usd,
   count(*) AS trades,
   sum(side = 'buy') AS buys,
@@ -20,17 +28,13 @@ SELECT pool_id, bucket_start,
   total(CASE WHEN side = 'buy' THEN volume END) AS buy_volume_usd,
   total(CASE WHEN side = 'sell' THEN volume END) AS sell_volume_usd
 FROM (
-  SELECT pool_id, bucket_start, side, price, volume,
-    row_number() OVER (PARTITION BY pool_id, bucket_start ORDER BY block_timestamp, id) AS rank,
-    count(*) OVER (PARTITION BY pool_id, bucket_start) AS trades_in_bucket
-  FROM (
-    SELECT pool_id, id, block_timestamp, side,
-      datetime(CAST(strftime('%s', block_timestamp) AS INTEGER) / ${seconds} * ${seconds}, 'unixepoch') AS bucket_start,
-      CAST(${price} AS REAL) AS price,
-      CAST(coalesce(${volume}, 0) AS REAL) AS volume
-    FROM trades
-    WHERE block_timestamp IS NOT NULL AND price_usd IS NOT NULL
-  )
+  SELECT pool_id, side,
+    datetime(CAST(strftime('%s', block_timestamp) AS INTEGER) / ${seconds} * ${seconds}, 'unixepoch') AS bucket_start,
+    block_timestamp || ${SEP} || id || ${SEP} || ${price} AS trade_key,
+    CAST(${price} AS REAL) AS price,
+    CAST(coalesce(${volume}, 0) AS REAL) AS volume
+  FROM trades
+  WHERE block_timestamp IS NOT NULL AND price_usd IS NOT NULL
 )
 GROUP BY pool_id, bucket_start;`;
 }

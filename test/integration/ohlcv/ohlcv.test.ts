@@ -150,6 +150,20 @@ describe('SQL views', () => {
     expectViewsMatch(await fresh, trades);
   });
 
+  it("a view filtered by pool reads only that pool's trades through the index", async () => {
+    const db = new Database(await fresh, { readonly: true });
+    try {
+      const plan = (
+        db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM ohlcv_1h WHERE pool_id = ?`).all('solana_SecondPool') as {
+          detail: string;
+        }[]
+      ).map((r) => r.detail);
+      expect(plan.join('\n')).toMatch(/SEARCH trades USING INDEX idx_trades_pool_time \(pool_id=\?/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('an adopted file reads the exact text beside NUMERIC (and an old row from the NUMERIC column)', async () => {
     const file = await adoptedDatabase(dir);
     const old: TradeRecord = {
