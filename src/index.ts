@@ -1,5 +1,6 @@
 // The library's public surface: the write funnel and its rollback twin, batching, the breaker and deferred
-// queue, the GeckoTerminal client, collection runs, and the simulator for offline use.
+// queue, the GeckoTerminal client, collection runs, the simulator for offline use, and the data out of the
+// database (export, OHLCV candles).
 
 export {
   type BatchInfo,
@@ -25,6 +26,14 @@ export { type DatabaseConfig, DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig } f
 export { DirectDatabaseManager, type DirectManagerOptions } from './direct/direct-manager.ts';
 export * from './errors.ts';
 export {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportResult,
+  exportTrades,
+} from './export/export-trades.ts';
+export type { TradeFilter } from './export/trade-filter.ts';
+export {
   type FunnelContentionMetrics,
   type FunnelStoreResult,
   LockOptimizedDatabaseManager,
@@ -45,6 +54,9 @@ export type {
   CollectorMetricsSnapshot,
   PoolFigures,
 } from './monitoring/metrics-snapshot.ts';
+export type { Candle } from './ohlcv/candle-builder.ts';
+export { type OhlcvOptions, ohlcvCandles } from './ohlcv/ohlcv-candles.ts';
+export { TIMEFRAMES, type Timeframe } from './ohlcv/timeframes.ts';
 export { FLUSH_REASONS, type FlushReason, type FlushReasonCounts } from './protocol/flush-reason.ts';
 export type { LockContentionMetrics } from './protocol/lock-contention-metrics.ts';
 export type { WritePayload, WriterLink } from './protocol/messages.ts';

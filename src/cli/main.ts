@@ -12,6 +12,8 @@ import { versionLine } from './version.ts';
 const COMMANDS: Record<string, () => Promise<Command>> = {
   collect: async () => (await import('./collect-command.ts')).collectCommand,
   import: async () => (await import('./import-command.ts')).importCommand,
+  export: async () => (await import('./export-command.ts')).exportCommand,
+  ohlcv: async () => (await import('./ohlcv-command.ts')).ohlcvCommand,
   doctor: async () => (await import('./doctor-command.ts')).doctorCommand,
   config: async () => (await import('./config-command.ts')).configCommand,
   simulate: async () => (await import('./simulate-command.ts')).simulateCommand,

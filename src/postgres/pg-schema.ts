@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { DatabaseOpenError } from '../errors.ts';
+import { PG_OHLCV_VIEWS_SQL } from '../ohlcv/ohlcv-views.ts';
 
 interface PgMigration {
   version: number;
@@ -109,6 +110,7 @@ CREATE TABLE pool_leases (
 const MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: 'dexes, pools, trades, watchlist, collection_state, collection_gaps', sql: BASE_TABLES },
   { version: 2, name: 'pool_leases, collector_instances', sql: LEASE_TABLES },
+  { version: 3, name: 'OHLCV candle views ohlcv_1m … ohlcv_1d', sql: PG_OHLCV_VIEWS_SQL },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

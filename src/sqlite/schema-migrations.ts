@@ -3,6 +3,7 @@
 // rebuilds files of the former text layout into the one layout (rebuildTextLayout), keeping every digit.
 
 import type { Database } from 'better-sqlite3';
+import { sqliteOhlcvViewsSql } from '../ohlcv/ohlcv-views.ts';
 import { placeholderDex, poolIdParts } from '../trades/pool-id.ts';
 import { DECIMAL_PATTERN } from '../trades/trade-validation.ts';
 
@@ -158,6 +159,14 @@ const MIGRATIONS: readonly Migration[] = [
     description: 'text-layout files rebuilt with NUMERIC amounts and their exact text beside',
     apply: (db) => {
       if (tradesLayout(db) === 'text') rebuildTextLayout(db);
+    },
+  },
+  {
+    // Views only: a later step that rebuilds the trades table must create them again.
+    version: 5,
+    description: 'OHLCV candle views ohlcv_1m … ohlcv_1d over trades',
+    apply: (db) => {
+      db.exec(sqliteOhlcvViewsSql());
     },
   },
 ];

@@ -32,7 +32,7 @@ describe('collect and doctor on PostgreSQL', () => {
       tables: { name: string; rows: number }[];
       pools: { tradeCount: number; cursor: unknown; lease: { holder: string | null } | null }[];
     };
-    expect(report).toMatchObject({ engine: 'postgres', schemaVersion: 2 });
+    expect(report).toMatchObject({ engine: 'postgres', schemaVersion: 3 });
     expect(report.tables.find((x) => x.name === 'trades')?.rows).toBe(stored);
     expect(report.pools.reduce((n, p) => n + p.tradeCount, 0)).toBe(stored);
     expect(report.pools.every((p) => p.cursor !== null && p.lease?.holder === null)).toBe(true);

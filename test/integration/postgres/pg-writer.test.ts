@@ -31,7 +31,7 @@ describe('PostgreSQL writer', () => {
     const t = await testSchema();
     const m = await open(t.url);
     try {
-      expect(m.info).toMatchObject({ engine: 'postgres', migrationsApplied: [1, 2] });
+      expect(m.info).toMatchObject({ engine: 'postgres', migrationsApplied: [1, 2, 3] });
       const good = trade(1, { priceUsd: LONG, blockTimestamp: '2025-08-28T16:15:08Z' });
       // Passes the row checks, but PostgreSQL text cannot hold a NUL byte (22021): found by bisection.
       const nul = trade(2, { txHash: 'abc\u0000def' });

@@ -91,7 +91,7 @@ describe('migration 4: text-layout file → NUMERIC amounts with exact text besi
       expect(tradesLayout(db)).toBe('text');
       expect(db.pragma('foreign_key_check')).toHaveLength(10);
 
-      expect(migrate(db)).toEqual([4]);
+      expect(migrate(db)).toEqual([4, 5]);
 
       expect(tradesLayout(db)).toBe('numeric-exact');
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -163,7 +163,7 @@ describe('migration 4: text-layout file → NUMERIC amounts with exact text besi
     const db = new Database(':memory:');
     const legacy = new Database(':memory:');
     try {
-      expect(migrate(db)).toEqual([1, 2, 3, 4]);
+      expect(migrate(db)).toEqual([1, 2, 3, 4, 5]);
       legacy.exec(fs.readFileSync(fixturePath('legacy/schema.sql'), 'utf8'));
       for (const t of ['dexes', 'pools', 'trades', 'watchlist']) expect(declared(db, t)).toEqual(declared(legacy, t));
       expect(

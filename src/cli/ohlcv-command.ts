@@ -1,0 +1,59 @@
+// `gecko-collector ohlcv`: OHLCV candles per pool from the stored trades (read-only, streaming), as a table for
+// people or CSV/NDJSON with the exact decimal text.
+
+import { OutputSink } from '../export/output-sink.ts';
+import { CANDLE_FORMATS, type CandleFormat, writeCandles } from '../ohlcv/candle-formats.ts';
+import { ohlcvCandles } from '../ohlcv/ohlcv-candles.ts';
+import { TIMEFRAME_NAMES, type Timeframe } from '../ohlcv/timeframes.ts';
+import { EXIT_OK } from './cli-error.ts';
+import { type CliIo, type Command, choiceFlag, parseFlags } from './command.ts';
+import { outFlag, writeToTarget } from './output-target.ts';
+import { databaseUrlOf, filterOrUsage, TRADE_QUERY_HELP, TRADE_QUERY_OPTIONS } from './trade-query-flags.ts';
+
+const HELP = `usage: gecko-collector ohlcv [flags]
+
+Builds OHLCV candles per pool from the stored trades, read-only (safe while a collector writes).
+Rules: a trade belongs to the bucket its block_timestamp (UTC) falls in, buckets starting at multiples of
+the timeframe since 1970-01-01 UTC (4h, 12h and 1d buckets start at UTC midnight); open is the bucket's
+first trade and close its last, by block time then trade id; high and low the largest and smallest
+price_usd; volume_usd the sum of volume_usd, split into buys and sells by side; buckets with no trade are
+omitted. --since/--until select trades, so a bucket cut by them holds only the trades inside.
+
+  --timeframe T     ${TIMEFRAME_NAMES.join(' | ')} (default 1h)
+  --format F        table | csv | ndjson (default table). csv and ndjson carry the exact decimal text
+                    (columns pool_id,bucket_start,open,high,low,close,volume_usd,trades,buys,sells,
+                    buy_volume_usd,sell_volume_usd); the table rounds to 8 significant digits
+${TRADE_QUERY_HELP}
+
+The same candles in SQL: the views ohlcv_1m, ohlcv_5m, … ohlcv_1d (see docs/data.md).
+Exit status: 0 done (also when no trade matches), 1 failed (database missing or unreadable), 2 bad flags.`;
+
+export const ohlcvCommand: Command = {
+  name: 'ohlcv',
+  summary: 'OHLCV candles per pool from the stored trades (1m … 1d; table, CSV or NDJSON)',
+  help: HELP,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { values } = parseFlags(argv, {
+      ...TRADE_QUERY_OPTIONS,
+      format: { type: 'string' },
+      timeframe: { type: 'string' },
+    });
+    const format = choiceFlag<CandleFormat>('format', values.format, 'table', CANDLE_FORMATS);
+    const timeframe = choiceFlag<Timeframe>('timeframe', values.timeframe, '1h', TIMEFRAME_NAMES);
+    const filter = filterOrUsage(values);
+    const out = outFlag(values.out);
+    const url = databaseUrlOf(values);
+    const n = await writeToTarget(out, io, async (stream) => {
+      const sink = new OutputSink(stream);
+      try {
+        const count = await writeCandles(ohlcvCandles({ url, timeframe, filter }), format, sink);
+        await sink.flush();
+        return count;
+      } finally {
+        sink.detach();
+      }
+    });
+    if (n !== undefined && out !== '-') io.stdout.write(`${n} ${timeframe} candles to ${out} (${format})\n`);
+    return EXIT_OK;
+  },
+};

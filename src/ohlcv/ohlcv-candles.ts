@@ -1,0 +1,26 @@
+// The library call behind `gecko-collector ohlcv`: candles per pool from the stored trades, read-only, from a
+// SQLite file or PostgreSQL, streamed (memory holds one candle per pool at a time).
+
+import type { TradeFilter } from '../export/trade-filter.ts';
+import { openTradeSource } from '../export/trade-source.ts';
+import { buildCandles, type Candle } from './candle-builder.ts';
+import { type Timeframe, timeframeSeconds } from './timeframes.ts';
+
+export interface OhlcvOptions {
+  /** sqlite:///path.db or postgresql://… (see DatabaseConfig.url). */
+  url: string;
+  timeframe: Timeframe;
+  /** Pools, network, block-time window (since inclusive, until exclusive). */
+  filter?: TradeFilter;
+}
+
+/** Candles in pool, bucket order, a batch at a time; the database is closed when iteration ends or stops. */
+export async function* ohlcvCandles(options: OhlcvOptions): AsyncGenerator<Candle[]> {
+  const seconds = timeframeSeconds(options.timeframe);
+  const source = await openTradeSource(options.url);
+  try {
+    yield* buildCandles(source.candleTrades(options.filter ?? {}), seconds);
+  } finally {
+    await source.close();
+  }
+}
