@@ -155,7 +155,9 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     );
     if (process.platform === 'linux') {
       expect(mdText).toContain('| funnel writer thread / ceiling (CPU per row; goal ≤ 1.1) |');
-      expect(mdText).toMatch(/^CPU per row: funnel writer thread \d+\.\d\d µs .* writer \/ ceiling \d+\.\d{3}× \(per rep /m);
+      expect(mdText).toMatch(
+        /^CPU per row: funnel writer thread \d+\.\d\d µs .* writer \/ ceiling \d+\.\d{3}× \(per rep /m,
+      );
     }
     if (process.platform === 'linux')
       expect(mdText).toMatch(/^\| writer, runnable but waiting for a CPU \| \d+\.\d\d \|$/m);
