@@ -46,6 +46,7 @@ export async function runOneImport(
   dbPath: string,
   batchSize: number,
   dbConfig: Partial<DatabaseConfig> = {},
+  maxInFlight?: number,
 ): Promise<ImportRunResult> {
   const manager = new LockOptimizedDatabaseManager({ ...dbConfig, url: urlFromDatabasePath(dbPath) });
   await manager.initialize();
@@ -60,7 +61,10 @@ export async function runOneImport(
     const before = threadSnapshot();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    summary = await runImport(readLegacyCsv(readLines(csv)), manager, { batchSize });
+    summary = await runImport(readLegacyCsv(readLines(csv)), manager, {
+      batchSize,
+      ...(maxInFlight ? { maxInFlight } : {}),
+    });
     seconds = (performance.now() - t0) / 1000;
     cpu = process.cpuUsage(cpu0);
     const after = threadSnapshot();
@@ -95,7 +99,7 @@ export async function runOneImport(
 }
 
 const USAGE =
-  'usage: node dist/bench/import-run.js --csv FILE --db NEW.db [--batch N] [--db-config JSON] (DatabaseConfig fields) [--json]';
+  'usage: node dist/bench/import-run.js --csv FILE --db NEW.db [--batch N] [--in-flight N] [--db-config JSON] (DatabaseConfig fields) [--json]';
 
 async function main(): Promise<void> {
   const { values: args } = parseFlags(process.argv.slice(2), {
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
     db: { type: 'string' },
     batch: { type: 'string' },
     'db-config': { type: 'string' },
+    'in-flight': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (args.help) {
@@ -116,6 +121,7 @@ async function main(): Promise<void> {
     path.resolve(args.db),
     intFlag('batch', args.batch, DEFAULT_IMPORT_BATCH, 1),
     args['db-config'] ? (JSON.parse(args['db-config']) as Partial<DatabaseConfig>) : {},
+    args['in-flight'] ? intFlag('in-flight', args['in-flight'], 8, 1) : undefined,
   );
   process.stdout.write(args.json ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
 }
