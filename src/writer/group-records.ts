@@ -5,14 +5,16 @@
 import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow, WriteBatchMessage } from '../protocol/messages.ts';
 import {
-  appendTradeBindValues,
   CREATED_AT_PARAM,
   eachRecord,
   MULTI_ROW_CHUNK,
   storePoolMetadata,
+  TRADE_BIND_VALUES,
   type WriteStatements,
+  writeTradeBindValues,
 } from '../sqlite/trade-statements.ts';
 import { fastPathValues } from '../trades/packed-batch-check.ts';
+import { AMOUNTS_PER_ROW, amountsAgree } from '../trades/trade-amounts.ts';
 import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
 import { checkTradeValuesAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
 
@@ -28,9 +30,13 @@ export interface GroupBatch {
   batch: WriteBatchMessage;
 }
 
-/** A group's valid trade rows: per batch (owner) a flat value array; per row its owner and offset; the insert order. */
+/**
+ * A group's valid trade rows: per batch (owner) a flat value array and the sender's checked amount numbers (or
+ * null: parse them here); per row its owner and offset; the insert order.
+ */
 interface GroupRows {
   values: unknown[][];
+  amounts: (Float64Array | null)[];
   owners: Uint32Array;
   offsets: Uint32Array;
   order: number[];
@@ -58,10 +64,12 @@ export function writeGroupRecords(
  */
 function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], sortById: boolean): GroupRows {
   const values: unknown[][] = [];
+  const amounts: (Float64Array | null)[] = [];
   let total = 0;
   group.forEach((q, owner) => {
     const flat = batchValues(q.batch, outcomes[owner]!);
     values.push(flat);
+    amounts.push(checkedAmounts(q.batch, flat));
     total += flat.length / TRADE_FIELDS;
   });
   // 32 bits: batches without trades add no rows, so a group's batch count is not bounded by its row limit.
@@ -81,7 +89,17 @@ function validGroupRows(group: readonly GroupBatch[], outcomes: BatchOutcome[], 
     for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
     order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
   }
-  return { values, owners, offsets, order };
+  return { values, amounts, owners, offsets, order };
+}
+
+/**
+ * The sender's amount numbers when they line up with `flat` (every row of the batch kept: none rejected) and
+ * each agrees with its text; else null, and the rows' numbers are parsed from the text.
+ */
+function checkedAmounts(batch: WriteBatchMessage, flat: readonly unknown[]): Float64Array | null {
+  const a = batch.packedTrades?.amounts;
+  if (!(a instanceof Float64Array) || flat.length !== batch.packedTrades!.count * TRADE_FIELDS) return null;
+  return amountsAgree(flat, a) ? a : null;
 }
 
 /**
@@ -132,7 +150,7 @@ export function batchValues(batch: WriteBatchMessage, out: BatchOutcome): unknow
  * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
  */
 function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[], now: string): void {
-  const { values, owners, offsets, order } = rows;
+  const { values, amounts, owners, offsets, order } = rows;
   const named = { [CREATED_AT_PARAM]: now };
   for (let i = 0; i < order.length; ) {
     const owner = owners[order[i]!]!;
@@ -140,8 +158,12 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
     while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
     const out = outcomes[owner]!;
     const flat = values[owner]!;
-    const params: unknown[] = [];
-    for (let k = i; k < j; k++) appendTradeBindValues(params, flat, offsets[order[k]!]!);
+    const nums = amounts[owner]!;
+    const params: unknown[] = new Array((j - i) * TRADE_BIND_VALUES);
+    for (let k = i, p = 0; k < j; k++) {
+      const at = offsets[order[k]!]!;
+      p = writeTradeBindValues(params, p, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
+    }
     try {
       const changes = s.insertTrades(j - i).run(params, named).changes;
       out.inserted += changes;
@@ -150,8 +172,8 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
       if (!isRowLevelError(err)) throw err;
       for (let k = i; k < j; k++) {
         const at = offsets[order[k]!]!;
-        const one: unknown[] = [];
-        appendTradeBindValues(one, flat, at);
+        const one: unknown[] = new Array(TRADE_BIND_VALUES);
+        writeTradeBindValues(one, 0, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
         try {
           if (s.insertTrade.run(one, named).changes === 1) out.inserted++;
           else out.duplicates++;
