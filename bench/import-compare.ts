@@ -91,12 +91,15 @@ export async function runImportCompare(o: ImportCompareOptions): Promise<ImportC
   const progress = o.onProgress ?? (() => {});
   const ownDir = !o.workDir;
   const dir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-import-bench-'));
+  fs.mkdirSync(dir, { recursive: true });
+  let generated: string | undefined;
   const imports: ImportRunResult[] = [];
   const ceilings: ImportCompareResult['ceilings'] = [];
   try {
     let csv = o.csv;
     if (!csv) {
       csv = path.join(dir, `trades-${o.rows}.csv`);
+      generated = csv;
       const t0 = performance.now();
       writeImportCsv(csv, o.rows, o.seed);
       progress(`csv: ${o.rows} rows written in ${round((performance.now() - t0) / 1000, 1)} s`);
@@ -154,6 +157,7 @@ export async function runImportCompare(o: ImportCompareOptions): Promise<ImportC
       ...summarize(o.rows, imports, ceilings),
     };
   } finally {
+    if (generated) fs.rmSync(generated, { force: true });
     if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
