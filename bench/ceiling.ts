@@ -98,6 +98,9 @@ export interface CeilingResult {
   /** Wall time of each transaction, BEGIN IMMEDIATE → COMMIT. */
   txLatencyMs: LatencySummary;
   cpuSeconds: number;
+  /** cpuSeconds split: user and system (the kernel's part: SQLite's WAL and checkpoint I/O). */
+  cpuUserSeconds: number;
+  cpuSystemSeconds: number;
   peakRssMb: number;
   /** Process RSS when the clock started (the pre-built rows are in memory by then). */
   rssBeforeMb: number;
@@ -348,6 +351,8 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
       rowsPerSec: Math.round(data.offered / seconds),
       txLatencyMs: roundSummary(lat, 3),
       cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+      cpuUserSeconds: round(cpu.user / 1e6, 2),
+      cpuSystemSeconds: round(cpu.system / 1e6, 2),
       peakRssMb: round(peakRss / 2 ** 20, 1),
       rssBeforeMb: round(rssBefore / 2 ** 20, 1),
       prepareSeconds: round(data.prepareSeconds, 3),

@@ -104,6 +104,11 @@ export interface ContenderFigures {
   /** Process RSS right before the run started (after a GC): what peakRssMb grew from. */
   rssBeforeMb: number;
   cpuSeconds: number;
+  /**
+   * CPU of the one thread that writes: the funnel's writer thread (from /proc; null off Linux), the ceiling's
+   * process (one thread does all its work); null for direct (every producer writes).
+   */
+  writerCpuSeconds: number | null;
 }
 
 export interface ContenderSummary {
@@ -129,6 +134,11 @@ export interface CompareRatios {
   p99LatencyFunnelOverDirect: number;
   /** p99 latency funnel ÷ direct on the old settings. */
   p99LatencyFunnelOverDirectLegacy: number;
+  /**
+   * CPU per stored row, the funnel's writer thread ÷ the ceiling (the same offered rows, funnel arrival order):
+   * what the writer's own code adds on top of SQLite, independent of how busy the host is.
+   */
+  writerCpuOverCeilingCpu: number;
 }
 
 const RATIO_LABEL: Record<keyof CompareRatios, string> = {
@@ -138,6 +148,7 @@ const RATIO_LABEL: Record<keyof CompareRatios, string> = {
   funnelOverDirectLegacy: 'funnel / direct (old settings) (rows/s)',
   p99LatencyFunnelOverDirect: 'funnel / direct (WAL) (p99 latency; < 1 = funnel faster)',
   p99LatencyFunnelOverDirectLegacy: 'funnel / direct (old settings) (p99 latency)',
+  writerCpuOverCeilingCpu: 'funnel writer thread / ceiling (CPU per row; goal ≤ 1.1)',
 };
 
 /** Seconds, from "go" to the last ack: the writer thread's time split three ways, and every other thread's CPU. */
@@ -152,6 +163,14 @@ export interface FunnelThreads {
   /** Checkpointer, V8's platform threads (GC for every isolate, background compiles), libuv's pool. */
   otherThreadsCpu: number;
   mainCpu: number;
+}
+
+/** CPU microseconds per offered row (the same rows for both), median over the reps and [lowest, highest]. */
+export interface CpuPerRow {
+  writerUs: number;
+  writerUsRange: [number, number];
+  ceilingUs: number;
+  ceilingUsRange: [number, number];
 }
 
 export interface CompareRun {
@@ -189,6 +208,8 @@ export interface CompareResult {
   pairedRatios: CompareRatios;
   /** Lowest and highest per-rep ratio: how far one rep on this machine can be from the median. */
   pairedRatioRange: Record<keyof CompareRatios, [number, number]>;
+  /** CPU µs per offered row of the writing thread, funnel writer vs ceiling: medians and per-rep ranges; null off Linux. */
+  cpuPerRow: CpuPerRow | null;
   runs: CompareRun[];
   /** Where the funnel's CPU went, thread by thread (medians over its runs); null off Linux. */
   funnelThreads: FunnelThreads | null;
@@ -254,6 +275,7 @@ function sharedFigures(
 function fromCeiling(r: CeilingResult): ContenderFigures {
   return {
     ...sharedFigures(r),
+    writerCpuSeconds: r.cpuSeconds,
     lockErrors: 0,
     busyRetries: 0,
     failedBatches: 0,
@@ -263,8 +285,10 @@ function fromCeiling(r: CeilingResult): ContenderFigures {
 }
 
 function fromLoad(r: LoadResult, rssBeforeMb: number): ContenderFigures {
+  const writer = r.threads?.writer;
   return {
     ...sharedFigures(r),
+    writerCpuSeconds: writer ? round(writer.cpuMs / 1000, 3) : null,
     lockErrors: r.lockErrors,
     busyRetries: r.busyRetries,
     failedBatches: r.failedBatches,
@@ -301,10 +325,13 @@ function medianFigures(runs: readonly ContenderFigures[]): ContenderFigures {
     peakRssMb: m((r) => r.peakRssMb, 1),
     rssBeforeMb: m((r) => r.rssBeforeMb, 1),
     cpuSeconds: m((r) => r.cpuSeconds, 2),
+    writerCpuSeconds: runs.some((r) => r.writerCpuSeconds === null) ? null : m((r) => r.writerCpuSeconds!, 3),
   };
 }
 
-function ratiosOf(f: Record<Contender, Pick<ContenderFigures, 'rowsPerSec' | 'latencyMs'>>): CompareRatios {
+function ratiosOf(
+  f: Record<Contender, Pick<ContenderFigures, 'rowsPerSec' | 'latencyMs' | 'writerCpuSeconds'>>,
+): CompareRatios {
   return {
     funnelOverCeiling: round(f.funnel.rowsPerSec / f.ceiling.rowsPerSec, 3),
     funnelOverCeilingSorted: round(f.funnel.rowsPerSec / f['ceiling-sorted'].rowsPerSec, 3),
@@ -312,6 +339,8 @@ function ratiosOf(f: Record<Contender, Pick<ContenderFigures, 'rowsPerSec' | 'la
     funnelOverDirectLegacy: round(f.funnel.rowsPerSec / f['direct-legacy'].rowsPerSec, 3),
     p99LatencyFunnelOverDirect: round(f.funnel.latencyMs.p99 / f.direct.latencyMs.p99, 3),
     p99LatencyFunnelOverDirectLegacy: round(f.funnel.latencyMs.p99 / f['direct-legacy'].latencyMs.p99, 3),
+    // null (off Linux: no per-thread CPU) → NaN, which the caller reports as not measured.
+    writerCpuOverCeilingCpu: round((f.funnel.writerCpuSeconds ?? Number.NaN) / (f.ceiling.writerCpuSeconds ?? 1), 3),
   };
 }
 
@@ -489,8 +518,10 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     perRep.push(ratiosOf(f));
   }
   const { pairedRatios, pairedRatioRange } = summarizePerRep(perRep);
+  const cpuPerRow = cpuPerRowOf(runs, o.reps);
   for (const [k, v] of Object.entries(ratios))
-    if (!Number.isFinite(v)) problems.push(`ratio ${k} is not finite (${v})`);
+    if (!Number.isFinite(v) && !(k === 'writerCpuOverCeilingCpu' && !cpuPerRow))
+      problems.push(`ratio ${k} is not finite (${v})`);
 
   return {
     machine,
@@ -518,6 +549,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     ratios,
     pairedRatios,
     pairedRatioRange,
+    cpuPerRow,
     runs,
     funnelThreads: funnelThreadsOf(funnelThreadRuns),
     problems,
@@ -525,10 +557,32 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   };
 }
 
+function cpuPerRowOf(runs: readonly CompareRun[], reps: number): CpuPerRow | null {
+  const us = (c: Contender) => {
+    const per: number[] = [];
+    for (let rep = 1; rep <= reps; rep++) {
+      const f = runs.find((r) => r.rep === rep && r.contender === c)?.figures;
+      if (!f || f.writerCpuSeconds === null) return null;
+      per.push((f.writerCpuSeconds * 1e6) / f.offered);
+    }
+    return per;
+  };
+  const writer = us('funnel');
+  const ceiling = us('ceiling');
+  if (!writer || !ceiling) return null;
+  const range = (xs: number[]): [number, number] => [round(Math.min(...xs), 2), round(Math.max(...xs), 2)];
+  return {
+    writerUs: round(median(writer), 2),
+    writerUsRange: range(writer),
+    ceilingUs: round(median(ceiling), 2),
+    ceilingUsRange: range(ceiling),
+  };
+}
+
 function funnelThreadsOf(runs: readonly { seconds: number; threads: ThreadReport | null }[]): FunnelThreads | null {
   if (runs.length === 0 || runs.some((r) => !r.threads?.writer)) return null;
   const rs = runs.map((r) => ({ seconds: r.seconds, threads: r.threads!, writer: r.threads!.writer! }));
-  const m = (f: (r: (typeof rs)[number]) => number) => round(median(rs.map(f)), 2);
+  const m = (f: (r: (typeof rs)[number]) => number) => round(median(rs.map(f)), 3);
   return {
     runs: rs.length,
     writerOnCpu: m((r) => r.writer.cpuMs / 1000),
@@ -578,6 +632,16 @@ export function renderRatios(r: CompareResult): string {
   );
 }
 
+/** One line: the writer's and the ceiling's CPU per row, their ratio (median of the per-rep ratios) and ranges. */
+export function cpuPerRowLine(r: CompareResult, c: CpuPerRow): string {
+  const [lo, hi] = r.pairedRatioRange.writerCpuOverCeilingCpu;
+  return (
+    `CPU per row: funnel writer thread ${fmt(c.writerUs, 2)} µs (per rep ${fmt(c.writerUsRange[0], 2)}–${fmt(c.writerUsRange[1], 2)}), ` +
+    `ceiling ${fmt(c.ceilingUs, 2)} µs (${fmt(c.ceilingUsRange[0], 2)}–${fmt(c.ceilingUsRange[1], 2)}): ` +
+    `writer / ceiling ${fmt(r.pairedRatios.writerCpuOverCeilingCpu, 3)}× (per rep ${fmt(lo, 3)}–${fmt(hi, 3)}; goal ≤ 1.1)`
+  );
+}
+
 export function renderMarkdown(r: CompareResult, svgFile: string): string {
   const o = r.options;
   return `# Funnel vs direct vs the ceiling of one SQLite writer
@@ -595,7 +659,7 @@ ${r.machine.line}
 ${renderTable(r)}
 
 ${renderRatios(r)}
-
+${r.cpuPerRow ? `\n${cpuPerRowLine(r, r.cpuPerRow)}\n` : ''}
 ${r.funnelThreads ? renderFunnelThreads(r.funnelThreads, r.contenders) : ''}
 Notes
 - rows/s = offered rows (duplicates included) ÷ wall seconds from "go" until the last row is committed (the
@@ -737,6 +801,8 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${renderTable(result)}\n\n`);
     process.stdout.write(`${renderRatios(result)}\ntotal ${result.seconds}s\n`);
+    const cpr = result.cpuPerRow;
+    if (cpr) process.stdout.write(`${cpuPerRowLine(result, cpr)}\n`);
     const t = result.funnelThreads;
     if (t) {
       process.stdout.write(

@@ -19,6 +19,7 @@ import { componentLogger } from '../src/logging/logger.ts';
 import type { AckMessage, WriterToCollector } from '../src/protocol/messages.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { WriteStatements } from '../src/sqlite/trade-statements.ts';
+import { amountNumbers } from '../src/trades/trade-amounts.ts';
 import { packTrades } from '../src/trades/trade-packing.ts';
 import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
 import { roundRobinOrder } from './arrival-order.ts';
@@ -58,9 +59,11 @@ export interface EngineOptions {
 /** The producers' batches, packed, in the planned round-robin arrival order (the ceiling's rows come in the same one). */
 function packedArrivalBatches(o: EngineOptions): { count: number; data: string }[] {
   return roundRobinOrder(o.trades, o.collectors, o.duplicates, o.batchSize ?? 200).batches.map(({ indices }) => {
-    const data = packTrades(indices.map((k) => syntheticTrade(k, { seed: o.seed ?? 7 })));
+    const trades = indices.map((k) => syntheticTrade(k, { seed: o.seed ?? 7 }));
+    const data = packTrades(trades);
     if (data === null) throw new Error('synthetic trades could not be packed');
-    return { count: indices.length, data };
+    // As WriterClient sends them: the amounts' numbers beside the text.
+    return { count: indices.length, data, amounts: amountNumbers(trades) };
   });
 }
 

@@ -19,7 +19,7 @@ import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './com
 import { routeCliLogs } from './log-output.ts';
 import { StatusLine } from './terminal-status.ts';
 
-const DEFAULT_BATCH = 500;
+export const DEFAULT_IMPORT_BATCH = 500;
 
 const HELP = `usage: gecko-collector import FILE [flags]
 
@@ -45,7 +45,7 @@ unknown-dex-<network>), so every trade's foreign key holds.
   --format FORMAT        csv | ndjson | jsonapi (default: from the extension, else the content)
   --network NETWORK      with --pool: the pool a jsonapi file belongs to (the response does not say)
   --pool ADDRESS
-  --batch N              trades per write batch (default ${DEFAULT_BATCH})
+  --batch N              trades per write batch (default ${DEFAULT_IMPORT_BATCH})
   --json                 print one JSON object instead of text
   --log-level L          (default: warn on a terminal, else info; GECKO_LOG_LEVEL)
   --log-format F         pretty or json (default: pretty on a terminal, else json; GECKO_LOG_FORMAT)
@@ -174,7 +174,7 @@ export const importCommand: Command = {
       values.format === undefined
         ? undefined
         : choiceFlag<ImportFormat>('format', values.format, 'csv', IMPORT_FORMATS);
-    const batchSize = intFlag('batch', values.batch, DEFAULT_BATCH, 1, 50_000);
+    const batchSize = intFlag('batch', values.batch, DEFAULT_IMPORT_BATCH, 1, 50_000);
     if (explicit) checkPoolFlags(explicit, values.network, values.pool);
 
     // The file is opened (and its format settled) before the database: a typo in FILE creates no database.

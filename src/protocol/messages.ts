@@ -7,6 +7,18 @@ import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from
 import type { ThreadLogLink } from './thread-log-link.ts';
 import type { WriterSettings } from './writer-settings.ts';
 
+/** A batch of trades packed for the trip to the writer (see trades/trade-packing.ts). */
+export interface PackedTrades {
+  count: number;
+  data: string;
+  /**
+   * The sender's Number() of each row's four amounts (from, to, price, volume; 4 per row), what the NUMERIC
+   * columns store, so the writer does not parse 40–70-digit decimals on its thread. The writer binds them only
+   * after checking each against its text (trades/trade-amounts.ts); without them, or if any disagrees, it parses.
+   */
+  amounts?: Float64Array;
+}
+
 /** A unit of work for the writer. Everything in one message commits in the same transaction. */
 export interface WriteBatchMessage {
   kind: 'write';
@@ -14,7 +26,7 @@ export interface WriteBatchMessage {
   batchId: number;
   trades?: TradeRecord[];
   /** The same trades packed into one string (see trades/trade-packing.ts): far cheaper to clone across threads. */
-  packedTrades?: { count: number; data: string };
+  packedTrades?: PackedTrades;
   pools?: PoolRecord[];
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];

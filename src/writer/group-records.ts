@@ -6,14 +6,16 @@
 import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow, TradeConflict, WriteBatchMessage } from '../protocol/messages.ts';
 import {
-  appendTradeBindValues,
   CREATED_AT_PARAM,
   eachRecord,
   MULTI_ROW_CHUNK,
   storePoolMetadata,
+  TRADE_BIND_VALUES,
   type WriteStatements,
+  writeTradeBindValues,
 } from '../sqlite/trade-statements.ts';
 import { fastPathValues } from '../trades/packed-batch-check.ts';
+import { AMOUNTS_PER_ROW, amountsAgree } from '../trades/trade-amounts.ts';
 import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
 import {
   checkCreatedAt,
@@ -38,11 +40,13 @@ export interface GroupBatch {
 }
 
 /**
- * A group's valid trade rows: per batch (owner) a flat value array, and its rows' own created_at when the batch
- * carries them (imports; null: the write time); per row its owner and offset; the insert order.
+ * A group's valid trade rows: per batch (owner) a flat value array, the sender's checked amount numbers (or null:
+ * parse them here) and its rows' own created_at when the batch carries them (imports; null: the write time); per
+ * row its owner and offset; the insert order.
  */
 interface GroupRows {
   values: unknown[][];
+  amounts: (Float64Array | null)[];
   createdAt: ((string | null)[] | undefined)[];
   owners: Uint32Array;
   offsets: Uint32Array;
@@ -80,12 +84,14 @@ function validGroupRows(
   latest: string,
 ): GroupRows {
   const values: unknown[][] = [];
+  const amounts: (Float64Array | null)[] = [];
   const createdAt: ((string | null)[] | undefined)[] = [];
   let total = 0;
   group.forEach((q, owner) => {
     const own = hasOwnCreatedAt(q.batch) ? [] : undefined;
     const flat = batchValues(q.batch, outcomes[owner]!, latest, own);
     values.push(flat);
+    amounts.push(checkedAmounts(q.batch, flat));
     createdAt.push(own);
     total += flat.length / TRADE_FIELDS;
   });
@@ -106,12 +112,22 @@ function validGroupRows(
     for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
     order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
   }
-  return { values, createdAt, owners, offsets, order };
+  return { values, amounts, createdAt, owners, offsets, order };
 }
 
 /** Whether a batch's trades carry their own created_at (imports): its rows then bind it one by one. */
 export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
   return batch.trades?.some((t) => t?.createdAt !== undefined && t?.createdAt !== null) ?? false;
+}
+
+/**
+ * The sender's amount numbers when they line up with `flat` (every row of the batch kept: none rejected) and
+ * each agrees with its text; else null, and the rows' numbers are parsed from the text.
+ */
+function checkedAmounts(batch: WriteBatchMessage, flat: readonly unknown[]): Float64Array | null {
+  const a = batch.packedTrades?.amounts;
+  if (!(a instanceof Float64Array) || flat.length !== batch.packedTrades!.count * TRADE_FIELDS) return null;
+  return amountsAgree(flat, a) ? a : null;
 }
 
 /**
@@ -188,7 +204,7 @@ function timesPlausible(flat: readonly (string | null)[], latest: string): boole
  * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
  */
 function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[], now: string): void {
-  const { values, owners, offsets, order } = rows;
+  const { values, amounts, owners, offsets, order } = rows;
   const named = { [CREATED_AT_PARAM]: now };
   for (let i = 0; i < order.length; ) {
     const owner = owners[order[i]!]!;
@@ -196,13 +212,15 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
     while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
     const out = outcomes[owner]!;
     const flat = values[owner]!;
+    const nums = amounts[owner]!;
     // An import batch binds each row's own created_at; every other batch binds the write time once.
     const own = rows.createdAt[owner];
-    const params: unknown[] = [];
-    for (let k = i; k < j; k++) {
+    const width = own ? TRADE_BIND_VALUES + 1 : TRADE_BIND_VALUES;
+    const params: unknown[] = new Array((j - i) * width);
+    for (let k = i, p = 0; k < j; k++) {
       const at = offsets[order[k]!]!;
-      appendTradeBindValues(params, flat, at);
-      if (own) params.push(own[at / TRADE_FIELDS] ?? now);
+      p = writeTradeBindValues(params, p, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
+      if (own) params[p++] = own[at / TRADE_FIELDS] ?? now;
     }
     try {
       const changes = (own ? s.insertTrades(j - i, true).run(params) : s.insertTrades(j - i).run(params, named))
@@ -218,9 +236,9 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
       if (!isRowLevelError(err)) throw err;
       for (let k = i; k < j; k++) {
         const at = offsets[order[k]!]!;
-        const one: unknown[] = [];
-        appendTradeBindValues(one, flat, at);
-        if (own) one.push(own[at / TRADE_FIELDS] ?? now);
+        const one: unknown[] = new Array(width);
+        const p = writeTradeBindValues(one, 0, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
+        if (own) one[p] = own[at / TRADE_FIELDS] ?? now;
         try {
           if ((own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes === 1) out.inserted++;
           else {

@@ -103,6 +103,17 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       expect(t.runs).toBe(1);
       expect(t.writerOnCpu).toBeGreaterThan(0);
       expect(t.producersCpu).toBeGreaterThan(0);
+      // CPU per row: the writer thread's and the ceiling's, per offered row, and their ratio from the same figures.
+      const cpr = result.cpuPerRow!;
+      const fun = result.contenders.funnel.median;
+      const ceil = result.contenders.ceiling.median;
+      expect(fun.writerCpuSeconds).toBeGreaterThan(0);
+      expect(fun.writerCpuSeconds!).toBeLessThanOrEqual(fun.cpuSeconds + 0.01);
+      expect(ceil.writerCpuSeconds).toBe(ceil.cpuSeconds);
+      expect(cpr.writerUs).toBeCloseTo((fun.writerCpuSeconds! * 1e6) / 4000, 1);
+      expect(cpr.ceilingUs).toBeCloseTo((ceil.cpuSeconds * 1e6) / 4000, 1);
+      expect(cpr.writerUsRange).toEqual([cpr.writerUs, cpr.writerUs]);
+      expect(result.ratios.writerCpuOverCeilingCpu).toBeCloseTo(fun.writerCpuSeconds! / ceil.cpuSeconds, 2);
       expect(t.mainCpu).toBeGreaterThan(0);
       // The writer's three parts fill the funnel's timed window (rounded to 10 ms each).
       expect(t.writerOnCpu + t.writerWaitingForCpu + t.writerIdle).toBeGreaterThanOrEqual(
@@ -142,6 +153,12 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
     expect(mdText).toContain(
       `| funnel / ceiling (rows/s) | ${result.ratios.funnelOverCeiling.toFixed(3)}× | ${f.toFixed(3)}× | ${f.toFixed(3)}× – ${f.toFixed(3)}× |`,
     );
+    if (process.platform === 'linux') {
+      expect(mdText).toContain('| funnel writer thread / ceiling (CPU per row; goal ≤ 1.1) |');
+      expect(mdText).toMatch(
+        /^CPU per row: funnel writer thread \d+\.\d\d µs .* writer \/ ceiling \d+\.\d{3}× \(per rep /m,
+      );
+    }
     if (process.platform === 'linux')
       expect(mdText).toMatch(/^\| writer, runnable but waiting for a CPU \| \d+\.\d\d \|$/m);
   });
@@ -166,6 +183,7 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       funnelOverDirectLegacy: 4,
       p99LatencyFunnelOverDirect: p99,
       p99LatencyFunnelOverDirectLegacy: 0.1,
+      writerCpuOverCeilingCpu: 1.2,
     });
     const { pairedRatios, pairedRatioRange } = summarizePerRep([rep(0.9, 0.3), rep(0.7, 0.1), rep(0.8, 0.2)]);
     expect(pairedRatios.funnelOverCeiling).toBe(0.8);

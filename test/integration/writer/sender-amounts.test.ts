@@ -1,0 +1,62 @@
+// The NUMERIC amounts the writer stores are Number() of the exact text whether the sender's numbers came along
+// (checked, then bound), came wrong (refused: the writer parses) or did not come at all (a replayed batch).
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openAsWriter } from '../../../bench/ceiling.ts';
+import { componentLogger } from '../../../src/logging/logger.ts';
+import type { AckMessage, PackedTrades, WriterToCollector } from '../../../src/protocol/messages.ts';
+import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import { WriteStatements } from '../../../src/sqlite/trade-statements.ts';
+import { amountNumbers } from '../../../src/trades/trade-amounts.ts';
+import { packTrades } from '../../../src/trades/trade-packing.ts';
+import { GroupCommitWriter } from '../../../src/writer/group-commit-writer.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+const { db, settings } = openAsWriter(path.join(tempDir(), 'amounts.db'));
+const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('test-writer'));
+afterAll(async () => {
+  await engine.close();
+  db.close();
+});
+
+function write(batchId: number, packedTrades: PackedTrades): Promise<AckMessage> {
+  return new Promise((resolve, reject) =>
+    engine.enqueue({ kind: 'write', batchId, packedTrades }, (m: WriterToCollector) =>
+      m.kind === 'ack' ? resolve(m) : reject(new Error(m.error.message)),
+    ),
+  );
+}
+
+describe("the sender's amount numbers", () => {
+  it('stores Number() of the text in the NUMERIC columns, with right, wrong or no sender numbers', async () => {
+    const batches = [0, 1, 2].map((b) => Array.from({ length: 20 }, (_, i) => syntheticTrade(b * 20 + i, { seed: 9 })));
+    const right = amountNumbers(batches[0]!);
+    const wrong = amountNumbers(batches[1]!);
+    wrong[4 * 3 + 1] = wrong[4 * 3 + 1]! * 1000;
+    const acks = await Promise.all([
+      write(1, { count: 20, data: packTrades(batches[0]!)!, amounts: right }),
+      write(2, { count: 20, data: packTrades(batches[1]!)!, amounts: wrong }),
+      write(3, { count: 20, data: packTrades(batches[2]!)! }),
+    ]);
+    expect(acks.map((a) => a.inserted)).toEqual([20, 20, 20]);
+    const read = new Database(db.name, { readonly: true });
+    try {
+      const stmt = read.prepare(
+        'SELECT from_token_amount AS f, to_token_amount AS t, price_usd AS p, volume_usd AS v, to_token_amount_exact AS te FROM trades WHERE id = ?',
+      );
+      for (const t of batches.flat()) {
+        const row = stmt.get(t.id) as { f: number; t: number; p: number; v: number; te: string };
+        expect([row.f, row.t, row.p, row.v], t.id).toEqual([
+          Number(t.fromTokenAmount),
+          Number(t.toTokenAmount),
+          Number(t.priceUsd),
+          Number(t.volumeUsd),
+        ]);
+        expect(row.te).toBe(t.toTokenAmount);
+      }
+    } finally {
+      read.close();
+    }
+  });
+});
