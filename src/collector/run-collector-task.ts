@@ -84,6 +84,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
     ...task.responseLimits,
     // A throttle of one pool holds the others off for at most one poll interval (fair polling).
     maxSharedPauseMs: Math.min(DEFAULT_MAX_SHARED_PAUSE_MS, task.pollIntervalMs),
+    ...(task.maxClockSkewMs !== undefined ? { maxClockSkewMs: task.maxClockSkewMs } : {}),
   });
 
   let store: CollectorStore | undefined;

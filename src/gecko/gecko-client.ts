@@ -61,6 +61,8 @@ export interface GeckoClientOptions {
    * Default 5 s.
    */
   maxSharedPauseMs?: number;
+  /** A trade whose block time is later than now plus this is rejected on arrival (the writer's allowance). */
+  maxClockSkewMs?: number;
   sleep?: Sleep;
   random?: () => number;
   fetch?: typeof fetch;
@@ -141,6 +143,7 @@ export class GeckoTerminalClient {
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly maxRetryAfterMs: number;
   private readonly maxSharedPauseMs: number;
+  private readonly maxClockSkewMs: number | undefined;
   private readonly maxResponseBytes: number;
   private readonly sleep: Sleep;
   private readonly random: () => number;
@@ -169,6 +172,7 @@ export class GeckoTerminalClient {
     this.backoff = { baseMs: options.backoffBaseMs ?? 1000, maxMs: options.backoffMaxMs ?? 30_000 };
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     this.maxSharedPauseMs = options.maxSharedPauseMs ?? DEFAULT_MAX_SHARED_PAUSE_MS;
+    this.maxClockSkewMs = options.maxClockSkewMs;
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.fetchImpl = options.fetch ?? fetch;
@@ -206,7 +210,13 @@ export class GeckoTerminalClient {
         );
       query.set('trade_volume_in_usd_greater_than', min);
     }
-    return this.get(path, query, options, (body) => parseTradesPage(body, { network, poolAddress }));
+    return this.get(path, query, options, (body) =>
+      parseTradesPage(body, {
+        network,
+        poolAddress,
+        ...(this.maxClockSkewMs !== undefined ? { maxClockSkewMs: this.maxClockSkewMs } : {}),
+      }),
+    );
   }
 
   async getTopPools(network: string, options: PoolsPageOptions = {}): Promise<ParsedPools> {

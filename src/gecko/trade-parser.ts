@@ -4,12 +4,19 @@
 // page-mates go on, and the collector never sends a row the writer would refuse.
 
 import type { TradeRecord } from '../protocol/records.ts';
-import { tradeFromRow, validateTrade } from '../trades/trade-validation.ts';
+import {
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  latestAcceptedTime,
+  tradeFromRow,
+  validateTrade,
+} from '../trades/trade-validation.ts';
 import { JsonReader } from './json-reader.ts';
 
 export interface TradeParseContext {
   network: string;
   poolAddress: string;
+  /** The writer's clock-skew allowance: a later block time is rejected here, never reaching a cursor. */
+  maxClockSkewMs?: number;
 }
 
 /** A trade of a page that was not taken. */
@@ -54,6 +61,11 @@ export function poolIdOf(network: string, poolAddress: string): string {
   return `${network}_${poolAddress}`;
 }
 
+/** The latest block time a page may carry, computed once per page. */
+function latestFor(context: TradeParseContext): string {
+  return latestAcceptedTime(context.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
+}
+
 function readerFor(context: TradeParseContext): { reader: JsonReader; poolId: string } {
   const poolId = poolIdOf(context.network, context.poolAddress);
   return { reader: new JsonReader(`trades of pool ${poolId}`), poolId };
@@ -62,13 +74,13 @@ function readerFor(context: TradeParseContext): { reader: JsonReader; poolId: st
 /** Parses the raw response text; GeckoTerminalError only when the envelope itself is unreadable. */
 export function parseTradesPage(body: string, context: TradeParseContext): TradesPage {
   const { reader, poolId } = readerFor(context);
-  return splitTrades(reader, reader.parse(body), poolId);
+  return splitTrades(reader, reader.parse(body), poolId, latestFor(context));
 }
 
 /** Parses an already-decoded document (e.g. from a fixture file), splitting it like parseTradesPage. */
 export function readTradesPage(document: unknown, context: TradeParseContext): TradesPage {
   const { reader, poolId } = readerFor(context);
-  return splitTrades(reader, document, poolId);
+  return splitTrades(reader, document, poolId, latestFor(context));
 }
 
 /**
@@ -77,18 +89,18 @@ export function readTradesPage(document: unknown, context: TradeParseContext): T
  */
 export function parseTradesDocument(document: unknown, context: TradeParseContext): TradeRecord[] {
   const { reader, poolId } = readerFor(context);
-  const page = splitTrades(reader, document, poolId);
+  const page = splitTrades(reader, document, poolId, latestFor(context));
   const first = page.rejected[0];
   if (first) reader.fail(`data[${first.index}]`, `is not a valid trade: ${first.reason}`);
   return page.trades;
 }
 
-function splitTrades(reader: JsonReader, document: unknown, poolId: string): TradesPage {
+function splitTrades(reader: JsonReader, document: unknown, poolId: string, latest: string): TradesPage {
   const root = reader.object(document, undefined);
   const data = reader.arrayAt(root, '', 'data');
   const out: TradesPage = { trades: [], rejected: [] };
   for (let index = 0; index < data.length; index++) {
-    const result = readTradeItem(data[index], index, poolId);
+    const result = readTradeItem(data[index], index, poolId, latest);
     if (result.ok) out.trades.push(result.trade);
     else out.rejected.push(result.rejected);
   }
@@ -139,7 +151,7 @@ function idOf(item: unknown): string | undefined {
   return typeof rawId === 'string' && rawId !== '' ? rawId : undefined;
 }
 
-export function readTradeItem(item: unknown, index: number, poolId: string): TradeItemResult {
+export function readTradeItem(item: unknown, index: number, poolId: string, latest?: string): TradeItemResult {
   const rawId = isObject(item) ? item.id : undefined;
   const id = idOf(item);
   const reject = (reason: string): TradeItemResult => ({
@@ -167,7 +179,7 @@ export function readTradeItem(item: unknown, index: number, poolId: string): Tra
     side,
     blockTimestamp: a.block_timestamp,
   };
-  const checked = validateTrade(candidate, index);
+  const checked = validateTrade(candidate, index, latest);
   if (!checked.ok) {
     const priceField = side === 'buy' ? 'attributes.price_to_in_usd' : 'attributes.price_from_in_usd';
     return reject(
