@@ -2,8 +2,6 @@
 // (the only read-write connection), gates it with the circuit breaker, keeps what cannot be written now in
 // the durable deferred queue and replays it, hands each collector its link, and reports the metrics.
 
-import os from 'node:os';
-import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -11,33 +9,26 @@ import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
 import { BATCH_PRESETS } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
-import { StateError, WriteFailedError } from '../errors.ts';
+import { StateError } from '../errors.ts';
 import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
 import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
 import { DurationHistogram } from '../monitoring/duration-histogram.ts';
 import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
-import type {
-  AckMessage,
-  TransactionOutcome,
-  WritePayload,
-  WriterLink,
-  WriterMetrics,
-  WriterOpenInfo,
-} from '../protocol/messages.ts';
+import type { AckMessage, WritePayload, WriterLink, WriterMetrics, WriterOpenInfo } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterClient } from '../sender/writer-client.ts';
 import { DeferredQueue, type DeferredQueueOptions } from '../spool/deferred-queue.ts';
-import { SpoolGateway } from '../spool/spool-gateway.ts';
-import { defaultSpoolPath } from '../spool/spool-location.ts';
-import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
-import { DatabaseLock } from '../sqlite/database-lock.ts';
+import type { SpoolGateway } from '../spool/spool-gateway.ts';
+import type { DatabaseLock } from '../sqlite/database-lock.ts';
 import type { CollectionReads } from './collection-reads.ts';
-import { ReaderPool } from './reader-pool.ts';
-import { sqliteCollectionReads } from './sqlite-collection-reads.ts';
-import { type StorageFailure, StorageWatch } from './storage-watch.ts';
+import { DeferredReplay } from './deferred-replay.ts';
+import { watchedSpoolGateway, wireFaultHandling } from './fault-wiring.ts';
+import { funnelSnapshot } from './funnel-metrics.ts';
+import type { ReaderPool } from './reader-pool.ts';
+import type { StorageFailure, StorageWatch } from './storage-watch.ts';
+import { lockStore, openCollectionReads } from './store-access.ts';
 import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
@@ -92,10 +83,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private lock: DatabaseLock | undefined;
   private spoolPath: string | undefined;
   private openInfo: WriterOpenInfo | undefined;
-  private replayTimer: NodeJS.Timeout | undefined;
-  private replaying: Promise<unknown> | undefined;
-  /** Aborted by close(): a replay stops after the batch in flight; the rest stays spooled for the next start. */
-  private readonly replayAbort = new AbortController();
+  private replay: DeferredReplay | undefined;
   private alertTimer: NodeJS.Timeout | undefined;
   private readonly alerts: AlertEvaluator;
   /** Decides when storage failed for good (database file gone, spool unable to keep batches). */
@@ -104,12 +92,6 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   private readonly commitSeconds = new DurationHistogram();
   /** What close() left in the spool (what the next start replays); undefined before close. */
   leftInSpool: { batches: number; rows: number } | undefined;
-  replayedTotal = 0;
-  /**
-   * Trades inserted when batches this manager deferred were replayed: their senders were told "deferred", not
-   * "inserted", so a run's stored figure adds these.
-   */
-  storedOnReplay = 0;
 
   constructor(config: Partial<DatabaseConfig> = {}, options: LockOptimizedManagerOptions = {}) {
     this.config = resolveDatabaseConfig(config);
@@ -147,21 +129,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     if (this.state !== 'new') throw new StateError(`cannot initialize a manager that is ${this.state}`);
     this.state = 'starting';
     try {
-      let spoolPath: string;
-      if (this.settings.postgres) {
-        const given = this.options.deferred?.path;
-        const slot = given === undefined ? acquireSpoolSlot(this.settings.path) : lockSpool(given);
-        this.lock = slot.lock;
-        spoolPath = slot.path;
-        // One live process per spool on a host: the spool names the process in the lease table, so a restart
-        // on the same spool takes back at once the pools its dead predecessor held.
-        this.settings.postgres.leaseHolder = `${os.hostname()}:${path.resolve(spoolPath)}`;
-      } else {
-        // Before the lock file, the writer's PRAGMAs and migrations: a foreign or read-only file is left as it was.
-        checkDatabaseFile(this.settings.path);
-        this.lock = DatabaseLock.acquire(this.settings.path);
-        spoolPath = this.options.deferred?.path ?? defaultSpoolPath(this.settings.path);
-      }
+      const { lock, spool: spoolPath } = lockStore(this.settings, this.options.deferred?.path);
+      this.lock = lock;
       this.spoolPath = spoolPath;
       this.openInfo = await this.supervisor.start();
       this.queue = DeferredQueue.open(spoolPath, {
@@ -174,80 +143,53 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       this.lock?.release();
       throw err;
     }
-    const watch = new StorageWatch(
+    const { watch, gateway } = watchedSpoolGateway(
       this.settings.postgres ? undefined : this.settings.path,
       this.spoolPath!,
-      this.log.child({ component: 'storage' }),
+      this.queue,
+      this.breaker,
+      this.log,
     );
     this.watch = watch;
-    this.gateway = new SpoolGateway(this.queue, this.breaker, this.log.child({ component: 'spool-gateway' }), (err) =>
-      watch.noteSpoolFailure(err),
-    );
-    const gateway = this.gateway;
-    watch.onFailure((f) => {
-      // Nothing more goes to a file that is gone, or to a spool that cannot keep it: senders give batches up.
-      gateway.refuseAll(f.message);
-      this.breaker.isolate();
-    });
-    watch.start();
+    this.gateway = gateway;
     this.mainClient = new WriterClient(await this.supervisor.connect(), {
       maxInFlight: this.config.maxInFlight,
       manager: this.gateway.open(),
       gate: this.breaker.sharedState,
     });
     this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
-    if (this.settings.postgres) {
-      // Loaded only for PostgreSQL: an SQLite user never loads the pg driver.
-      const { pgCollectionReads } = await import('../postgres/pg-collection-reads.ts');
-      this.collectionReads = pgCollectionReads(this.settings.postgres, this.config.poolSize + this.config.maxOverflow);
-    } else {
-      const readers = new ReaderPool(this.settings, this.config.poolSize, this.config.maxOverflow, this.log);
-      this.readers = readers;
-      this.collectionReads = sqliteCollectionReads(
-        (fn) => readers.read(fn),
-        () => readers.close(),
-      );
-    }
-    this.wireFaultHandling();
+    const reads = await openCollectionReads(this.settings, this.config, this.log);
+    this.collectionReads = reads.reads;
+    this.readers = reads.readers;
+    this.replay = new DeferredReplay(
+      this.queue,
+      () => this.replayClient!,
+      this.breaker,
+      () => this.gateway?.firstSeq,
+      this.log,
+    );
+    wireFaultHandling({
+      supervisor: this.supervisor,
+      breaker: this.breaker,
+      watch,
+      commitSeconds: this.commitSeconds,
+      replay: (max) => this.replayDeferred(max),
+      afterRestart: () => this.afterRestart(),
+      log: this.log,
+    });
     this.state = 'open';
     const pending = this.queue.depth();
     if (pending.batches > 0) {
       this.log.warn({ batches: pending.batches, rows: pending.rows }, 'replaying batches deferred by an earlier run');
       await this.replayDeferred();
     }
-    this.replayTimer = setInterval(() => {
-      if (this.breaker.state === 'CLOSED' && this.queue && this.queue.depth().batches > 0) void this.replayDeferred();
-    }, this.options.replayIntervalMs ?? 2000);
-    this.replayTimer.unref();
+    this.replay.startTimer(this.options.replayIntervalMs ?? 2000);
     this.alertTimer = setInterval(() => {
       this.getLockContentionMetrics().catch((err) => this.log.debug({ err }, 'alert evaluation skipped'));
     }, this.options.alertIntervalMs ?? 5000);
     this.alertTimer.unref();
     this.log.info({ path: this.settings.path, ...this.openInfo }, 'write funnel ready');
     return this.openInfo;
-  }
-
-  private wireFaultHandling(): void {
-    this.supervisor.on('outcome', (o: TransactionOutcome) => {
-      if (o.ok) this.commitSeconds.observe(o.commitMs / 1000);
-      if (o.ok) {
-        this.breaker.recordSuccess();
-        return;
-      }
-      this.watch?.noteWriteFailure(o.error);
-      this.breaker.recordFailure(new WriteFailedError(o.error?.message ?? 'write failed', o.error?.sqliteCode));
-    });
-    this.supervisor.on('crashed', (err) => this.breaker.recordFailure(err));
-    this.supervisor.on('restarted', () => void this.afterRestart());
-    this.supervisor.on('gaveUp', () => this.breaker.isolate());
-    this.breaker.on('open', (e) =>
-      this.log.warn({ reason: e.reason, openMs: e.openMs }, 'circuit breaker opened; writes are deferred'),
-    );
-    this.breaker.on('halfOpen', () => void this.replayDeferred(1));
-    this.breaker.on('close', () => {
-      this.log.info('circuit breaker closed; replaying deferred writes');
-      void this.replayDeferred();
-    });
   }
 
   private async afterRestart(): Promise<void> {
@@ -263,23 +205,21 @@ export class LockOptimizedDatabaseManager implements TradeStore {
 
   /** Writes deferred batches back through the writer, oldest first; stops at the first one that fails. */
   replayDeferred(maxBatches?: number): Promise<unknown> {
-    const queue = this.queue;
-    if (!queue || this.state !== 'open') return Promise.resolve();
-    if (this.replaying) return this.replaying;
-    this.replaying = queue
-      .replay(
-        async (payload, info) => {
-          const ack = await this.replayClient!.write(payload);
-          this.replayedTotal++;
-          const first = this.gateway?.firstSeq;
-          if (first !== undefined && info.seq >= first) this.storedOnReplay += ack.inserted;
-          this.breaker.noteDrained(1);
-        },
-        { ...(maxBatches ? { maxBatches } : {}), signal: this.replayAbort.signal },
-      )
-      .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
-      .finally(() => (this.replaying = undefined));
-    return this.replaying;
+    if (!this.replay || this.state !== 'open') return Promise.resolve();
+    return this.replay.run(maxBatches);
+  }
+
+  /** Batches replayed from the spool so far. */
+  get replayedTotal(): number {
+    return this.replay?.replayed ?? 0;
+  }
+
+  /**
+   * Trades inserted when batches this manager deferred were replayed: their senders were told "deferred", not
+   * "inserted", so a run's stored figure adds these.
+   */
+  get storedOnReplay(): number {
+    return this.replay?.storedOfThisRun ?? 0;
   }
 
   /** Set once storage failed for good (see StorageWatch): the run must stop; nothing more is written. */
@@ -299,7 +239,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
 
   /** Resolves when the replay running now (if any) has ended. */
   async replaySettled(): Promise<void> {
-    await this.replaying;
+    await this.replay?.settled();
   }
 
   /** A link for one collector thread: post it with `transferList: linkTransferList(link)`. */
@@ -408,53 +348,23 @@ export class LockOptimizedDatabaseManager implements TradeStore {
 
   /** Everything an operator watches, evaluated against the alert thresholds (used by /metrics and doctor). */
   async getMetricsSnapshot(): Promise<CollectorMetricsSnapshot> {
-    const m = await this.getWriterMetrics();
-    const queryLatencyMs = await this.reads().queryLatencyMs();
-    const depth = this.requireOpen(this.queue).depth();
-    const base: Omit<CollectorMetricsSnapshot, 'alerts'> = {
-      at: Date.now(),
-      lock: this.lockFigures(m, queryLatencyMs),
-      batch: {
-        // Only batches that carry trades: cursor and pool-metadata writes are small by nature.
-        avgBatchSize: m.tradeBatches ? m.tradeRows / m.tradeBatches : 0,
-        maxBatchSize: this.options.maxBatchSize ?? BATCH_PRESETS.production.maxBatchSize,
-        batches: m.tradeBatches,
-        rows: m.tradeRows,
-        byReason: m.tradeBatchesByReason,
-      },
+    const base = funnelSnapshot({
+      writer: await this.getWriterMetrics(),
+      queryLatencyMs: await this.reads().queryLatencyMs(),
+      maxBatchSize: this.options.maxBatchSize ?? BATCH_PRESETS.production.maxBatchSize,
       breaker: this.breaker.getStats(),
-      deferred: { ...depth, deferredTotal: this.gateway?.deferredTotal ?? 0, replayedTotal: this.replayedTotal },
-      writer: {
-        restarts: this.supervisor.restarts,
-        lastRestartAt: this.supervisor.lastRestartAt,
-        backlog: m.backlogBatches,
-        checkpoints: this.supervisor.checkpointing.checkpoints,
-        walPages: this.supervisor.checkpointing.walPages,
-        commitSeconds: this.commitSeconds.figures(),
-        ...(m.conflicts !== undefined ? { conflicts: m.conflicts, conflictsByPool: m.conflictsByPool ?? {} } : {}),
+      deferred: {
+        ...this.requireOpen(this.queue).depth(),
+        deferredTotal: this.gateway?.deferredTotal ?? 0,
+        replayedTotal: this.replayedTotal,
       },
-    };
+      restarts: this.supervisor.restarts,
+      lastRestartAt: this.supervisor.lastRestartAt,
+      checkpoints: this.supervisor.checkpointing.checkpoints,
+      walPages: this.supervisor.checkpointing.walPages,
+      commitSeconds: this.commitSeconds.figures(),
+    });
     return { ...base, alerts: this.alerts.evaluate(base) };
-  }
-
-  private lockFigures(m: WriterMetrics, queryLatencyMs: number): LockContentionMetrics {
-    return {
-      manager: 'funnel',
-      journalMode: m.journalMode,
-      synchronous: m.synchronous,
-      busyTimeoutMs: m.busyTimeoutMs,
-      cacheSize: m.cacheSize,
-      queryLatencyMs,
-      busyRetries: m.busyRetries,
-      lockErrors: m.lockErrors,
-      busyWaits: m.busyWaits,
-      operations: m.transactions,
-      rowsInserted: m.rowsInserted,
-      duplicates: m.duplicates,
-      rejected: m.rejected,
-      writeLatencyMs: m.commitMs,
-      writerBacklog: m.backlogBatches,
-    };
   }
 
   /**
@@ -468,15 +378,13 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     }
     if (this.state === 'closing') throw new StateError('close() already in progress');
     this.state = 'closing';
-    clearInterval(this.replayTimer);
     clearInterval(this.alertTimer);
     this.watch?.dispose();
     try {
       await this.supervisor.whenRunning();
       await this.mainClient?.settled();
       // Closing does not wait for a long spool to drain: what is left is durable and replayed at the next start.
-      this.replayAbort.abort();
-      await this.replaying;
+      await this.replay?.stop();
       const left = this.queue?.depth();
       if (left && left.batches > 0)
         this.log.warn(

@@ -1,0 +1,69 @@
+// The funnel's metrics snapshot (what /metrics, doctor and the alerts read), assembled from the writer thread's
+// figures and the main thread's breaker, spool and supervisor state.
+
+import type { CircuitBreakerStats } from '../breaker/circuit-breaker.ts';
+import type { HistogramFigures } from '../monitoring/duration-histogram.ts';
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
+import type { WriterMetrics } from '../protocol/messages.ts';
+
+export interface FunnelFigures {
+  writer: WriterMetrics;
+  queryLatencyMs: number;
+  maxBatchSize: number;
+  breaker: CircuitBreakerStats;
+  deferred: CollectorMetricsSnapshot['deferred'];
+  restarts: number;
+  lastRestartAt: number | null;
+  checkpoints: number;
+  walPages: number;
+  commitSeconds: HistogramFigures;
+}
+
+/** The snapshot before alerts are evaluated on it. */
+export function funnelSnapshot(f: FunnelFigures, at: number = Date.now()): Omit<CollectorMetricsSnapshot, 'alerts'> {
+  const m = f.writer;
+  return {
+    at,
+    lock: lockFigures(m, f.queryLatencyMs),
+    batch: {
+      // Only batches that carry trades: cursor and pool-metadata writes are small by nature.
+      avgBatchSize: m.tradeBatches ? m.tradeRows / m.tradeBatches : 0,
+      maxBatchSize: f.maxBatchSize,
+      batches: m.tradeBatches,
+      rows: m.tradeRows,
+      byReason: m.tradeBatchesByReason,
+    },
+    breaker: f.breaker,
+    deferred: f.deferred,
+    writer: {
+      restarts: f.restarts,
+      lastRestartAt: f.lastRestartAt,
+      backlog: m.backlogBatches,
+      checkpoints: f.checkpoints,
+      walPages: f.walPages,
+      commitSeconds: f.commitSeconds,
+      ...(m.conflicts !== undefined ? { conflicts: m.conflicts, conflictsByPool: m.conflictsByPool ?? {} } : {}),
+    },
+  };
+}
+
+function lockFigures(m: WriterMetrics, queryLatencyMs: number): LockContentionMetrics {
+  return {
+    manager: 'funnel',
+    journalMode: m.journalMode,
+    synchronous: m.synchronous,
+    busyTimeoutMs: m.busyTimeoutMs,
+    cacheSize: m.cacheSize,
+    queryLatencyMs,
+    busyRetries: m.busyRetries,
+    lockErrors: m.lockErrors,
+    busyWaits: m.busyWaits,
+    operations: m.transactions,
+    rowsInserted: m.rowsInserted,
+    duplicates: m.duplicates,
+    rejected: m.rejected,
+    writeLatencyMs: m.commitMs,
+    writerBacklog: m.backlogBatches,
+  };
+}
