@@ -22,39 +22,33 @@ const AMOUNTS = new Set(['from_token_amount', 'to_token_amount', 'price_usd', 'v
 
 export class TradeConflicts {
   private readonly byCount = new Map<number, Statement>();
-  private readonly columns: string;
 
-  constructor(private readonly db: Database) {
-    // NUMERIC amount columns hold rounded REALs: the exact text beside them is what a trade carried (null on
-    // rows the Python collector wrote, which then are not compared on amounts).
-    this.columns = FIELDS.map(([, col]) => (AMOUNTS.has(col) ? `${col}_exact AS ${col}` : col)).join(', ');
-  }
+  constructor(private readonly db: Database) {}
 
   /**
    * The trades at `values[at]` (bind-ready TradeRow values, `at` in `offsets`) whose id is stored with other
    * contents. A field missing on either side (null) is not a difference: older rows may lack what new ones carry.
+   * SQLite compares: only the conflicting rows (rare) come back to JavaScript.
    */
   find(values: readonly unknown[], offsets: readonly number[]): TradeConflict[] {
     if (offsets.length === 0) return [];
-    const stored = new Map<string, Record<string, unknown>>();
-    for (const r of this.statement(offsets.length).all(offsets.map((at) => values[at])) as Record<string, unknown>[])
-      stored.set(r.id as string, r);
+    const params: unknown[] = new Array(offsets.length * (FIELDS.length + 1));
+    let p = 0;
+    for (const at of offsets) for (let f = 0; f <= FIELDS.length; f++) params[p++] = values[at + f];
     const out: TradeConflict[] = [];
-    for (const at of offsets) {
-      const id = values[at] as string;
-      const first = stored.get(id);
-      if (!first) continue;
+    for (const r of this.statement(offsets.length).raw().all(params) as unknown[][]) {
       const differs: string[] = [];
       const kept: Record<string, string | null> = {};
       const received: Record<string, string | null> = {};
-      FIELDS.forEach(([name, col], f) => {
-        const a = first[col];
-        const b = values[at + 1 + f];
+      FIELDS.forEach(([name], f) => {
+        const a = r[1 + f];
+        const b = r[1 + FIELDS.length + f];
         kept[name] = a === null || a === undefined ? null : String(a);
         received[name] = b === null || b === undefined ? null : String(b);
         if (kept[name] !== null && received[name] !== null && kept[name] !== received[name]) differs.push(name);
       });
-      if (differs.length > 0) out.push({ id, poolId: String(values[at + 1]), differs, kept, received });
+      if (differs.length > 0)
+        out.push({ id: r[0] as string, poolId: String(r[1 + FIELDS.length]), differs, kept, received });
     }
     return out;
   }
@@ -62,7 +56,18 @@ export class TradeConflicts {
   private statement(n: number): Statement {
     let s = this.byCount.get(n);
     if (!s) {
-      s = this.db.prepare(`SELECT id, ${this.columns} FROM trades WHERE id IN (${new Array(n).fill('?').join(', ')})`);
+      // NUMERIC amount columns hold rounded REALs: the exact text beside them is what a trade carried (null on
+      // rows the Python collector wrote, which then are not compared on amounts).
+      const stored = (col: string) => (AMOUNTS.has(col) ? `t.${col}_exact` : `t.${col}`);
+      const row = `(${new Array(FIELDS.length + 1).fill('?').join(', ')})`;
+      const differs = FIELDS.map(
+        ([, col]) => `(${stored(col)} IS NOT NULL AND v.${col} IS NOT NULL AND ${stored(col)} <> v.${col})`,
+      ).join(' OR ');
+      s = this.db.prepare(
+        `WITH v(id, ${FIELDS.map(([, c]) => c).join(', ')}) AS (VALUES ${new Array(n).fill(row).join(', ')})
+         SELECT t.id, ${FIELDS.map(([, c]) => stored(c)).join(', ')}, ${FIELDS.map(([, c]) => `v.${c}`).join(', ')}
+         FROM v JOIN trades t ON t.id = v.id WHERE ${differs}`,
+      );
       this.byCount.set(n, s);
     }
     return s;
