@@ -1,24 +1,12 @@
 // Reads NDJSON trades (one object per line, TradeRecord camelCase fields or the trades table's snake_case
 // column names). Numbers are taken as their literal text, so a 70-digit amount written unquoted stays exact.
 
+import { TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
 import { type ImportItem, lineLocation, UNKNOWN_ID } from './import-source.ts';
 import type { PhysicalLine } from './line-reader.ts';
 
 /** TradeRecord field → the trades column that may stand for it. */
-const FIELDS = [
-  ['id', 'id'],
-  ['poolId', 'pool_id'],
-  ['blockNumber', 'block_number'],
-  ['txHash', 'tx_hash'],
-  ['txFromAddress', 'tx_from_address'],
-  ['fromTokenAmount', 'from_token_amount'],
-  ['toTokenAmount', 'to_token_amount'],
-  ['priceUsd', 'price_usd'],
-  ['volumeUsd', 'volume_usd'],
-  ['side', 'side'],
-  ['blockTimestamp', 'block_timestamp'],
-  ['createdAt', 'created_at'],
-] as const;
+const FIELDS = [...TRADE_FIELD_COLUMNS, ['createdAt', 'created_at']] as const;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
 const INTEGER = /^\d+$/;

@@ -4,20 +4,10 @@
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { TradeConflict } from '../protocol/messages.ts';
+import { TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
 
 /** TradeRow fields after the id, as the stored row's columns (the exact text on files with NUMERIC amounts). */
-const FIELDS = [
-  ['poolId', 'pool_id'],
-  ['blockNumber', 'block_number'],
-  ['txHash', 'tx_hash'],
-  ['txFromAddress', 'tx_from_address'],
-  ['fromTokenAmount', 'from_token_amount'],
-  ['toTokenAmount', 'to_token_amount'],
-  ['priceUsd', 'price_usd'],
-  ['volumeUsd', 'volume_usd'],
-  ['side', 'side'],
-  ['blockTimestamp', 'block_timestamp'],
-] as const;
+const FIELDS = TRADE_FIELD_COLUMNS.slice(1);
 const AMOUNTS = new Set(['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd']);
 
 export class TradeConflicts {

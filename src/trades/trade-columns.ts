@@ -1,0 +1,15 @@
+// Each TradeRecord field with the trades column that holds it, in TradeRow order (the validated values' order).
+
+export const TRADE_FIELD_COLUMNS = [
+  ['id', 'id'],
+  ['poolId', 'pool_id'],
+  ['blockNumber', 'block_number'],
+  ['txHash', 'tx_hash'],
+  ['txFromAddress', 'tx_from_address'],
+  ['fromTokenAmount', 'from_token_amount'],
+  ['toTokenAmount', 'to_token_amount'],
+  ['priceUsd', 'price_usd'],
+  ['volumeUsd', 'volume_usd'],
+  ['side', 'side'],
+  ['blockTimestamp', 'block_timestamp'],
+] as const;
