@@ -104,10 +104,12 @@ export function formatSummary(s: CollectionSummary): string {
       'simulator served',
       `${count(sim.distinctTradesServed)} distinct trades (${count(sim.tradesServed)} with repeats, ${count(sim.requests)} requests)${before}`,
     ]);
+    // Two lines, so each fits an 80-column terminal.
     rows.push([
       'stored == served',
-      `${sim.storedMatchesServed ? 'yes' : 'no'} (${count(s.stored)} stored, ${count(sim.servedNew)} served new; ${count(sim.servedInDatabase)} of the ${count(sim.distinctTradesServed)} served in the database)`,
+      `${sim.storedMatchesServed ? 'yes' : 'no'} (${count(s.stored)} stored, ${count(sim.servedNew)} served new)`,
     ]);
+    rows.push(['served in database', `${count(sim.servedInDatabase)} of the ${count(sim.distinctTradesServed)}`]);
   }
   if (s.metrics) {
     const m = s.metrics;
