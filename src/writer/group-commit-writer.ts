@@ -7,33 +7,32 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
-import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
+import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type {
   SerializedWriteError,
   TradeConflict,
   TransactionOutcome,
   WriteBatchMessage,
-  WriterToCollector,
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { storedTimestamp, type WriteStatements } from '../sqlite/trade-statements.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
+import {
+  acknowledgeBatch,
+  countTransaction,
+  type QueuedBatch,
+  type Reply,
+  rowsOf,
+  takeGroup,
+} from './group-accounting.ts';
 import { type BatchOutcome, writeGroupRecords } from './group-records.ts';
 import { type CheckpointMode, type CheckpointResult, WalCheckpoints } from './wal-checkpoints.ts';
-
-export type Reply = (message: WriterToCollector) => void;
 
 export interface WriterHooks {
   /** The breaker's gate: while it does not allow writes, queued batches are nacked CIRCUIT_OPEN, not tried. */
   gate?: { readonly allowsWrites: boolean };
   /** Called after every transaction attempt that ends (commit, or failure after retries). */
   onOutcome?: (outcome: TransactionOutcome) => void;
-}
-
-interface QueuedBatch {
-  batch: WriteBatchMessage;
-  reply: Reply;
-  rows: number;
 }
 
 const BUSY_WAIT_THRESHOLD_MS = 2;
@@ -108,14 +107,7 @@ export class GroupCommitWriter {
       });
       return;
     }
-    const rows =
-      (batch.trades?.length ?? 0) +
-      (batch.packedTrades?.count ?? 0) +
-      (batch.pools?.length ?? 0) +
-      (batch.dexes?.length ?? 0) +
-      (batch.cursors?.length ?? 0) +
-      (batch.gaps?.length ?? 0);
-    this.queue.push({ batch, reply, rows });
+    this.queue.push({ batch, reply, rows: rowsOf(batch) });
     this.schedule();
   }
 
@@ -146,18 +138,6 @@ export class GroupCommitWriter {
     });
   }
 
-  private takeGroup(): QueuedBatch[] {
-    const group: QueuedBatch[] = [];
-    let rows = 0;
-    while (this.queue.length > 0) {
-      const next = this.queue[0]!;
-      if (group.length > 0 && rows + next.rows > this.settings.groupCommitMaxRows) break;
-      group.push(this.queue.shift()!);
-      rows += next.rows;
-    }
-    return group;
-  }
-
   private commitWaiting(): void {
     if (this.queue.length === 0) return this.becameIdle();
     if (this.hooks.gate && !this.hooks.gate.allowsWrites) {
@@ -168,7 +148,7 @@ export class GroupCommitWriter {
       });
       return this.becameIdle();
     }
-    const group = this.takeGroup();
+    const group = takeGroup(this.queue, this.settings.groupCommitMaxRows);
     try {
       this.commitGroup(group);
       this.lockAttempts = 0;
@@ -276,38 +256,11 @@ export class GroupCommitWriter {
       rows: group.reduce((n, q) => n + q.rows, 0),
       commitMs,
     });
-    c.transactions++;
-    c.batchesInTransactions += group.length;
+    countTransaction(c, group.length);
     group.forEach((q, owner) => {
       const o = outcomes[owner]!;
-      c.batchesCommitted++;
-      const tradeRows = q.batch.trades?.length ?? q.batch.packedTrades?.count ?? 0;
-      if (tradeRows > 0) {
-        c.tradeBatches++;
-        c.tradeRows += tradeRows;
-        // The reason comes from another thread's message: anything unknown is filed as unspecified.
-        const origin = c.tradeBatchesByReason[isFlushReason(q.batch.flushReason) ? q.batch.flushReason : 'unspecified'];
-        origin.batches++;
-        origin.rows += tradeRows;
-      }
-      c.rowsInserted += o.inserted;
-      c.duplicates += o.duplicates;
       if (o.conflicts) this.noteConflicts(o.conflicts);
-      c.rejected += o.rejected.length;
-      if (o.rejected.length)
-        this.log.warn(
-          { batchId: q.batch.batchId, rejected: o.rejected.slice(0, 5), count: o.rejected.length },
-          'rows rejected',
-        );
-      q.reply({
-        kind: 'ack',
-        batchId: q.batch.batchId,
-        inserted: o.inserted,
-        duplicates: o.duplicates,
-        ...(o.conflicts ? { conflicts: o.conflicts.length } : {}),
-        rejected: o.rejected,
-        commitMs,
-      });
+      acknowledgeBatch(c, q, o, commitMs, this.log);
     });
     this.wal.checkpointIfOverdue();
   }

@@ -19,9 +19,8 @@ import {
   UPSERT_DEX,
   UPSERT_POOL,
 } from '../postgres/pg-statements.ts';
-import type { WriteBatchMessage } from '../protocol/messages.ts';
 import { latestAcceptedTime, TRADE_FIELDS } from '../trades/trade-validation.ts';
-import type { Reply } from './group-commit-writer.ts';
+import type { QueuedBatch } from './group-accounting.ts';
 import type { BatchOutcome } from './group-records.ts';
 
 /** What the batch writers need from the engine. */
@@ -32,12 +31,6 @@ export interface BatchContext {
   maxClockSkewMs: number;
   log: Logger;
   counters: { fencedCursors: number; copyGroups: number };
-}
-
-export interface QueuedBatch {
-  batch: WriteBatchMessage;
-  reply: Reply;
-  rows: number;
 }
 
 export /** A batch of the group in flight: its valid trade rows (flat) and what the ack will say. */

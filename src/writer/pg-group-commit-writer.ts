@@ -10,17 +10,24 @@ import type { Logger } from 'pino';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { classifyPgError, type PgErrorClass, sqlStateOf } from '../postgres/pg-errors.ts';
 import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from '../postgres/pg-statements.ts';
-import { emptyBatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
+import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, WriteBatchMessage } from '../protocol/messages.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime, TRADE_FIELDS } from '../trades/trade-validation.ts';
-import type { Reply, WriterHooks } from './group-commit-writer.ts';
+import {
+  acknowledgeBatch,
+  countTransaction,
+  type QueuedBatch,
+  type Reply,
+  rowsOf,
+  takeGroup,
+} from './group-accounting.ts';
+import type { WriterHooks } from './group-commit-writer.ts';
 import { type BatchOutcome, batchValues, hasOwnCreatedAt } from './group-records.ts';
 import {
   type BatchContext,
   copyGroup,
   type GroupEntry,
   isBadRecord,
-  type QueuedBatch,
   reasonOf,
   writeBatch,
   writeRecords,
@@ -46,17 +53,6 @@ type Attempt = { kind: 'ok' } | { kind: PgErrorClass; err: unknown };
 
 /** Batches per transaction at most: enough to amortize the COMMIT, few enough that one group stays short. */
 const MAX_GROUP_BATCHES = 64;
-
-function rowsOf(batch: WriteBatchMessage): number {
-  return (
-    (batch.trades?.length ?? 0) +
-    (batch.packedTrades?.count ?? 0) +
-    (batch.pools?.length ?? 0) +
-    (batch.dexes?.length ?? 0) +
-    (batch.cursors?.length ?? 0) +
-    (batch.gaps?.length ?? 0)
-  );
-}
 
 export class PgGroupCommitWriter {
   private readonly queue: QueuedBatch[] = [];
@@ -171,7 +167,7 @@ export class PgGroupCommitWriter {
           });
           break;
         }
-        const group = this.takeGroup();
+        const group = takeGroup(this.queue, this.options.groupCommitMaxRows, MAX_GROUP_BATCHES);
         const result = await this.tryGroup(group);
         if (result.kind === 'ok') {
           attempt = 0;
@@ -199,18 +195,6 @@ export class PgGroupCommitWriter {
       if (this.queue.length > 0) this.schedule();
       else this.becameIdle();
     }
-  }
-
-  private takeGroup(): QueuedBatch[] {
-    const group: QueuedBatch[] = [];
-    let rows = 0;
-    while (this.queue.length > 0 && group.length < MAX_GROUP_BATCHES) {
-      const next = this.queue[0]!;
-      if (group.length > 0 && rows + next.rows > this.options.groupCommitMaxRows) break;
-      group.push(this.queue.shift()!);
-      rows += next.rows;
-    }
-    return group;
   }
 
   /** One attempt at the group: acked when 'ok'; otherwise nothing was committed and the caller retries or nacks. */
@@ -328,35 +312,8 @@ export class PgGroupCommitWriter {
       rows: group.reduce((n, q) => n + q.rows, 0),
       commitMs,
     });
-    c.transactions++;
-    c.batchesInTransactions += group.length;
-    for (const { q, out } of entries) {
-      c.batchesCommitted++;
-      const tradeRows = q.batch.trades?.length ?? q.batch.packedTrades?.count ?? 0;
-      if (tradeRows > 0) {
-        c.tradeBatches++;
-        c.tradeRows += tradeRows;
-        const origin = c.tradeBatchesByReason[isFlushReason(q.batch.flushReason) ? q.batch.flushReason : 'unspecified'];
-        origin.batches++;
-        origin.rows += tradeRows;
-      }
-      c.rowsInserted += out.inserted;
-      c.duplicates += out.duplicates;
-      c.rejected += out.rejected.length;
-      if (out.rejected.length)
-        this.log.warn(
-          { batchId: q.batch.batchId, rejected: out.rejected.slice(0, 5), count: out.rejected.length },
-          'rows rejected',
-        );
-      q.reply({
-        kind: 'ack',
-        batchId: q.batch.batchId,
-        inserted: out.inserted,
-        duplicates: out.duplicates,
-        rejected: out.rejected,
-        commitMs,
-      });
-    }
+    countTransaction(c, group.length);
+    for (const { q, out } of entries) acknowledgeBatch(c, q, out, commitMs, this.log);
   }
 
   private outcomeOf(group: QueuedBatch[], commitMs: number, err: unknown) {

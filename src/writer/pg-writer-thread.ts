@@ -14,7 +14,6 @@ import { repairPgCursors } from '../postgres/pg-cursor-repair.ts';
 import { migratePostgres, PG_SCHEMA_VERSION } from '../postgres/pg-schema.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
 import type {
-  CollectorToWriter,
   WriterControl,
   WriterMetrics,
   WriterOpenInfo,
@@ -24,7 +23,7 @@ import type {
 import type { PostgresSettings, WriterSettings } from '../protocol/writer-settings.ts';
 import { logRepairedCursors, type RepairedCursor } from '../sqlite/cursor-guard.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
-import type { Reply } from './group-commit-writer.ts';
+import { DataPorts, settle } from './data-ports.ts';
 import { PgGroupCommitWriter } from './pg-group-commit-writer.ts';
 
 if (!parentPort) throw new Error('pg-writer-thread.js must run as a worker thread');
@@ -34,7 +33,7 @@ const log = componentLogger('writer', { engine: 'postgres' });
 let engine: PgGroupCommitWriter | undefined;
 let settings: WriterSettings | undefined;
 let serverSettings = { synchronousCommit: 'on', lockTimeoutMs: 0 };
-const ports = new Set<MessagePort>();
+const ports = new DataPorts(log);
 let outcomes: MessagePort | undefined;
 const CLOSE_SETTLE_MS = 200;
 
@@ -110,14 +109,7 @@ const control: WriterControl = {
   },
 
   attach(port: MessagePort): void {
-    const { engine: e } = requireOpen();
-    ports.add(port);
-    const reply: Reply = (m) => port.postMessage(m);
-    port.on('message', (m: CollectorToWriter) => {
-      if (m?.kind === 'write') e.enqueue(m, reply);
-      else log.warn({ kind: (m as { kind?: unknown })?.kind }, 'unknown message on data port ignored');
-    });
-    port.on('close', () => ports.delete(port));
+    ports.attach(port, requireOpen().engine);
   },
 
   getMetrics(): WriterMetrics {
@@ -162,33 +154,19 @@ const control: WriterControl = {
   },
 
   async drain(): Promise<void> {
-    await settle(Number.POSITIVE_INFINITY);
+    await settle(requireOpen().engine, Number.POSITIVE_INFINITY);
   },
 
   async close(): Promise<void> {
     if (!engine) return;
-    await settle(CLOSE_SETTLE_MS);
+    await settle(engine, CLOSE_SETTLE_MS);
     await engine.close();
-    for (const p of ports) p.close();
-    ports.clear();
+    ports.closeAll();
     outcomes?.close();
     outcomes = undefined;
     engine = undefined;
     log.info('writer closed');
   },
 };
-
-/** Turns the event loop until three turns in a row bring no new batch (or `maxMs` passes), committing as it goes. */
-async function settle(maxMs: number): Promise<void> {
-  const { engine: e } = requireOpen();
-  const deadline = performance.now() + maxMs;
-  for (let quiet = 0; quiet < 3 && performance.now() < deadline; ) {
-    const before = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
-    await new Promise((r) => setImmediate(r));
-    await e.whenIdle();
-    const after = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
-    quiet = after === before ? quiet + 1 : 0;
-  }
-}
 
 Comlink.expose(control, nodeEndpoint(parentPort));

@@ -11,7 +11,6 @@ import { componentLogger } from '../logging/logger.ts';
 import { adoptThreadLogLink } from '../logging/thread-logs.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
 import type {
-  CollectorToWriter,
   WriterControl,
   WriterMetrics,
   WriterOpenInfo,
@@ -25,6 +24,7 @@ import { applyWriteConnectionSettings, describeConnection } from '../sqlite/sqli
 import { sqliteVersion } from '../sqlite/sqlite-version.ts';
 import { WriteStatements } from '../sqlite/trade-statements.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
+import { DataPorts, settle } from './data-ports.ts';
 import { GroupCommitWriter } from './group-commit-writer.ts';
 
 if (!parentPort) throw new Error('writer-thread.js must run as a worker thread');
@@ -34,7 +34,7 @@ const log = componentLogger('writer');
 let db: Database.Database | undefined;
 let engine: GroupCommitWriter | undefined;
 let settings: WriterSettings | undefined;
-const ports = new Set<MessagePort>();
+const ports = new DataPorts(log);
 let outcomes: MessagePort | undefined;
 const CLOSE_SETTLE_MS = 200;
 
@@ -76,14 +76,7 @@ const control: WriterControl = {
   },
 
   attach(port: MessagePort): void {
-    const { engine: e } = requireOpen();
-    ports.add(port);
-    const reply = (m: Parameters<Parameters<GroupCommitWriter['enqueue']>[1]>[0]) => port.postMessage(m);
-    port.on('message', (m: CollectorToWriter) => {
-      if (m?.kind === 'write') e.enqueue(m, reply);
-      else log.warn({ kind: (m as { kind?: unknown })?.kind }, 'unknown message on data port ignored');
-    });
-    port.on('close', () => ports.delete(port));
+    ports.attach(port, requireOpen().engine);
   },
 
   getMetrics(): WriterMetrics {
@@ -127,17 +120,16 @@ const control: WriterControl = {
   },
 
   async drain(): Promise<void> {
-    await settle(Number.POSITIVE_INFINITY);
+    await settle(requireOpen().engine, Number.POSITIVE_INFINITY);
   },
 
   async close(): Promise<void> {
     if (!db || !engine) return;
     // Batches posted before close() may still sit in port queues; senders that keep posting while we
     // close would keep us open forever, so after a short settle newer batches are nacked (senders keep them).
-    await settle(CLOSE_SETTLE_MS);
+    await settle(engine, CLOSE_SETTLE_MS);
     await engine.close();
-    for (const p of ports) p.close();
-    ports.clear();
+    ports.closeAll();
     outcomes?.close();
     outcomes = undefined;
     db.close();
@@ -146,18 +138,5 @@ const control: WriterControl = {
     log.info('writer closed');
   },
 };
-
-/** Turns the event loop until three turns in a row bring no new batch (or `maxMs` passes), committing as it goes. */
-async function settle(maxMs: number): Promise<void> {
-  const { engine: e } = requireOpen();
-  const deadline = performance.now() + maxMs;
-  for (let quiet = 0; quiet < 3 && performance.now() < deadline; ) {
-    const before = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
-    await new Promise((r) => setImmediate(r));
-    await e.whenIdle();
-    const after = e.counters.batchesCommitted + e.counters.batchesFailed + e.backlog;
-    quiet = after === before ? quiet + 1 : 0;
-  }
-}
 
 Comlink.expose(control, nodeEndpoint(parentPort));

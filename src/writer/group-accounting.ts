@@ -1,0 +1,97 @@
+// What both group-commit engines (SQLite's and PostgreSQL's) do around a transaction: take a group from the
+// queue, and once it committed, count each batch and acknowledge it to its sender.
+
+import type { Logger } from 'pino';
+import { type BatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
+import type { WriteBatchMessage, WriterToCollector } from '../protocol/messages.ts';
+import type { BatchOutcome } from './group-records.ts';
+
+export type Reply = (message: WriterToCollector) => void;
+
+export interface QueuedBatch {
+  batch: WriteBatchMessage;
+  reply: Reply;
+  rows: number;
+}
+
+/** The committed-work counters both engines keep (each adds its own). */
+export interface CommitCounters {
+  transactions: number;
+  batchesCommitted: number;
+  batchesInTransactions: number;
+  /** Batches that carried trades, and their trade rows: what batch fill is judged on. */
+  tradeBatches: number;
+  tradeRows: number;
+  tradeBatchesByReason: BatchOriginFigures;
+  rowsInserted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/** Every record a batch carries: what a group's size is measured in. */
+export function rowsOf(batch: WriteBatchMessage): number {
+  return (
+    (batch.trades?.length ?? 0) +
+    (batch.packedTrades?.count ?? 0) +
+    (batch.pools?.length ?? 0) +
+    (batch.dexes?.length ?? 0) +
+    (batch.cursors?.length ?? 0) +
+    (batch.gaps?.length ?? 0)
+  );
+}
+
+/** Takes the next group off the queue: at least one batch, then up to `maxRows` records and `maxBatches` batches. */
+export function takeGroup(queue: QueuedBatch[], maxRows: number, maxBatches = Number.POSITIVE_INFINITY): QueuedBatch[] {
+  const group: QueuedBatch[] = [];
+  let rows = 0;
+  while (queue.length > 0 && group.length < maxBatches) {
+    const next = queue[0]!;
+    if (group.length > 0 && rows + next.rows > maxRows) break;
+    group.push(queue.shift()!);
+    rows += next.rows;
+  }
+  return group;
+}
+
+/** Counts one committed transaction of `batches` batches. */
+export function countTransaction(c: CommitCounters, batches: number): void {
+  c.transactions++;
+  c.batchesInTransactions += batches;
+}
+
+/** Counts one committed batch, logs its rejected rows (the first five) and acknowledges it to its sender. */
+export function acknowledgeBatch(
+  c: CommitCounters,
+  q: QueuedBatch,
+  out: BatchOutcome,
+  commitMs: number,
+  log: Logger,
+): void {
+  c.batchesCommitted++;
+  const tradeRows = q.batch.trades?.length ?? q.batch.packedTrades?.count ?? 0;
+  if (tradeRows > 0) {
+    c.tradeBatches++;
+    c.tradeRows += tradeRows;
+    // The reason comes from another thread's message: anything unknown is filed as unspecified.
+    const origin = c.tradeBatchesByReason[isFlushReason(q.batch.flushReason) ? q.batch.flushReason : 'unspecified'];
+    origin.batches++;
+    origin.rows += tradeRows;
+  }
+  c.rowsInserted += out.inserted;
+  c.duplicates += out.duplicates;
+  c.rejected += out.rejected.length;
+  if (out.rejected.length)
+    log.warn(
+      { batchId: q.batch.batchId, rejected: out.rejected.slice(0, 5), count: out.rejected.length },
+      'rows rejected',
+    );
+  q.reply({
+    kind: 'ack',
+    batchId: q.batch.batchId,
+    inserted: out.inserted,
+    duplicates: out.duplicates,
+    ...(out.conflicts ? { conflicts: out.conflicts.length } : {}),
+    rejected: out.rejected,
+    commitMs,
+  });
+}
