@@ -1,24 +1,16 @@
 // Reads the old Python collector's CSV export of the `trades` table (RFC 4180 quoting, LF or CRLF) into
 // candidate trades. A line that cannot be parsed becomes one reject with its line number; reading goes on.
 
+import { TRADE_ROW_COLUMNS } from '../trades/trade-columns.ts';
 import { ImportFormatError } from './import-errors.ts';
 import { type ImportItem, lineLocation, UNKNOWN_ID } from './import-source.ts';
 import type { PhysicalLine } from './line-reader.ts';
 
-/** The columns the import needs; created_at is kept when present (CREATED_AT_COLUMN), any others ignored. */
-export const LEGACY_CSV_COLUMNS = [
-  'id',
-  'pool_id',
-  'block_number',
-  'tx_hash',
-  'tx_from_address',
-  'from_token_amount',
-  'to_token_amount',
-  'price_usd',
-  'volume_usd',
-  'side',
-  'block_timestamp',
-] as const;
+/**
+ * The columns the import needs (the trades columns of a TradeRow); created_at is kept when present
+ * (CREATED_AT_COLUMN), any others ignored.
+ */
+export const LEGACY_CSV_COLUMNS = TRADE_ROW_COLUMNS;
 
 /** Optional: when the old collector first saw the trade; an empty field means unknown (the import time is stored). */
 const CREATED_AT_COLUMN = 'created_at';

@@ -5,21 +5,11 @@
 
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
 import { PLACEHOLDER_DEX_PREFIX, placeholderDexName } from '../trades/pool-id.ts';
+import { TRADE_ROW_COLUMNS } from '../trades/trade-columns.ts';
 import { normalizeTimestamp, TRADE_FIELDS } from '../trades/trade-validation.ts';
 
-export const TRADE_COLUMNS = [
-  'id',
-  'pool_id',
-  'block_number',
-  'tx_hash',
-  'tx_from_address',
-  'from_token_amount',
-  'to_token_amount',
-  'price_usd',
-  'volume_usd',
-  'side',
-  'block_timestamp',
-] as const;
+/** The trades columns a TradeRow binds, in its order. */
+export const TRADE_COLUMNS = TRADE_ROW_COLUMNS;
 
 /**
  * Prepared once per connection by name; the casts turn the text arrays into numeric and timestamptz server-side.

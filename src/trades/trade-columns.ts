@@ -13,3 +13,8 @@ export const TRADE_FIELD_COLUMNS = [
   ['side', 'side'],
   ['blockTimestamp', 'block_timestamp'],
 ] as const;
+
+export type TradeRowColumn = (typeof TRADE_FIELD_COLUMNS)[number][1];
+
+/** The trades columns of a TradeRow, in its order (also the Python collector's CSV export columns). */
+export const TRADE_ROW_COLUMNS: readonly TradeRowColumn[] = TRADE_FIELD_COLUMNS.map(([, column]) => column);
