@@ -3,7 +3,7 @@
 
 import type { PgDatabaseReport } from '../postgres/pg-doctor-report.ts';
 import { renderBadCursors } from './cursor-report.ts';
-import { table } from './render-report.ts';
+import { renderGaps, table } from './render-report.ts';
 
 const MAX_POOLS_SHOWN = 25;
 
@@ -53,16 +53,7 @@ export function renderPgReport(r: PgDatabaseReport): string {
     if (r.pools.length > shown.length) out.push(`  ... ${r.pools.length - shown.length} more (see --json)`);
   }
   out.push('');
-  if (r.gaps.count === 0) out.push('gaps: none');
-  else {
-    out.push(`gaps: ${r.gaps.count}${r.gaps.latest.length < r.gaps.count ? ` (latest ${r.gaps.latest.length})` : ''}`);
-    out.push(
-      ...table(
-        ['pool', 'from', 'to', 'detected', 'trades in response'],
-        r.gaps.latest.map((g) => [g.poolId, g.gapStart, g.gapEnd, g.detectedAt, g.tradesInResponse]),
-      ).map((l) => `  ${l}`),
-    );
-  }
+  out.push(...renderGaps(r.gaps));
   out.push('');
   if (r.holders.length === 0) out.push('lease holders: none (no collect process holds a pool now)');
   else {

@@ -2,6 +2,7 @@
 
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import { lockPathFor } from '../sqlite/database-lock.ts';
+import type { GapsReport } from './collection-health.ts';
 import { renderBadCursors } from './cursor-report.ts';
 import type { DatabaseReport } from './database-report.ts';
 
@@ -34,6 +35,18 @@ export function table(header: string[], rows: (string | number)[][]): string[] {
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** The gaps section (both stores' reports): the count, then the latest ones. */
+export function renderGaps(gaps: GapsReport): string[] {
+  if (gaps.count === 0) return ['gaps: none'];
+  return [
+    `gaps: ${gaps.count}${gaps.latest.length < gaps.count ? ` (latest ${gaps.latest.length})` : ''}`,
+    ...table(
+      ['pool', 'from', 'to', 'detected', 'trades in response'],
+      gaps.latest.map((g) => [g.poolId, g.gapStart, g.gapEnd, g.detectedAt, g.tradesInResponse]),
+    ).map((l) => `  ${l}`),
+  ];
 }
 
 function lockErrorsLine(r: DatabaseReport): string {
@@ -219,16 +232,7 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
   }
 
   out.push('');
-  if (r.gaps.count === 0) out.push('gaps: none');
-  else {
-    out.push(`gaps: ${r.gaps.count}${r.gaps.latest.length < r.gaps.count ? ` (latest ${r.gaps.latest.length})` : ''}`);
-    out.push(
-      ...table(
-        ['pool', 'from', 'to', 'detected', 'trades in response'],
-        r.gaps.latest.map((g) => [g.poolId, g.gapStart, g.gapEnd, g.detectedAt, g.tradesInResponse]),
-      ).map((l) => `  ${l}`),
-    );
-  }
+  out.push(...renderGaps(r.gaps));
 
   for (const render of [cursorSection, spoolSection, lastRunSection, ...extraSections]) {
     const lines = render(r);
