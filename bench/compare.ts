@@ -7,7 +7,6 @@
 // Contenders alternate A B C A B C … (fresh temp database per run) so a noisy machine hurts all alike;
 // medians per contender, then ratios funnel/ceiling, funnel/direct and the p99 latency ratio funnel/direct.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../src/common/thread-priority.ts';
 import { recordArrivalOrder, writeArrivalFile } from './arrival-order.ts';
 import { type CeilingResult, DEFAULT_CEILING_CHUNK_ROWS, DEFAULT_CEILING_TX_ROWS } from './ceiling.ts';
+import { runChildJson } from './child-json.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import type { LoadResult, ThreadReport } from './load-run.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
@@ -235,21 +235,13 @@ const CEILING_ENTRY = fileURLToPath(new URL('./ceiling.js', import.meta.url));
 /** Runs both ceiling orders in a child process (own RSS and CPU), returns [funnel order, sorted]. */
 async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingResult]> {
   // Compiled JavaScript, as the harness itself: the same code path in either RSS figure.
-  const child = spawn(process.execPath, [CEILING_ENTRY, '--order', 'both', '--json', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (code !== 0) throw new Error(`ceiling child exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`);
-  const results = JSON.parse(out) as CeilingResult[];
+  const results = await runChildJson<CeilingResult[]>(
+    CEILING_ENTRY,
+    ['--order', 'both', '--json', ...args],
+    'ceiling child',
+  );
   if (results.length !== 2 || results[0]!.order !== 'funnel' || results[1]!.order !== 'sorted')
-    throw new Error(`unexpected ceiling output: ${out.slice(0, 200)}`);
+    throw new Error(`unexpected ceiling output: ${JSON.stringify(results).slice(0, 200)}`);
   return [results[0]!, results[1]!];
 }
 

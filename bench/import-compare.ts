@@ -6,7 +6,6 @@
 // on a fresh database; they alternate (import, ceiling; then ceiling, import; …) so host load hurts both alike.
 // The CSV is generated first (not timed) unless --csv names one made by bench/import-csv.ts with the same rows/seed.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { DEFAULT_IMPORT_BATCH } from '../src/cli/import-command.ts';
 import type { CeilingResult } from './ceiling.ts';
+import { runChildJson } from './child-json.ts';
 import { median } from './compare.ts';
 import { writeImportCsv } from './import-csv.ts';
 import type { ImportRunResult } from './import-run.ts';
@@ -65,21 +65,11 @@ export interface ImportCompareResult {
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-async function childJson<T>(script: string, args: string[]): Promise<T> {
-  const child = spawn(process.execPath, [path.join(HERE, script), ...args, '--json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GECKO_LOG_LEVEL: 'silent' },
+function childJson<T>(script: string, args: string[]): Promise<T> {
+  return runChildJson<T>(path.join(HERE, script), [...args, '--json'], script, {
+    ...process.env,
+    GECKO_LOG_LEVEL: 'silent',
   });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (code !== 0) throw new Error(`${script} exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(out) as T;
 }
 
 function removeDb(p: string): void {
