@@ -1,6 +1,7 @@
-// Finds conflicts among the duplicates of an INSERT OR IGNORE: a trade id already stored with other contents.
-// The first version stays (trades are keyed by id); the writer counts each conflict and logs it once with both
-// versions. Runs only for chunks that had duplicates, so the usual all-new insert pays nothing.
+// Finds conflicts among the writer's duplicates: a trade id already stored with other contents. The first version
+// stays (trades are keyed by id); the writer counts each conflict and logs it once with both versions. The
+// writer's INSERT notes them itself (its ON CONFLICT clause compares the stored row it has already found), so a
+// duplicate costs no second lookup; only the conflicting rows (rare) are read back, to log both versions.
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { TradeConflict } from '../protocol/messages.ts';
@@ -9,16 +10,53 @@ import { TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
 /** TradeRow fields after the id, as the stored row's columns (the exact text on files with NUMERIC amounts). */
 const FIELDS = TRADE_FIELD_COLUMNS.slice(1);
 const AMOUNTS = new Set(['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd']);
+/** NUMERIC amount columns hold rounded REALs: the exact text beside them is what a trade carried. */
+const exact = (col: string) => (AMOUNTS.has(col) ? `${col}_exact` : col);
+
+/**
+ * True (1) when the row `kept` (a trades row) and the row `received` differ in a field both carry: a field
+ * missing on either side (null) is not a difference, as older rows may lack what new ones carry (the exact
+ * amounts are null on rows the Python collector wrote, which then are not compared on amounts).
+ */
+function differsSql(kept: string, received: string): string {
+  return FIELDS.map(([, col]) => {
+    const [a, b] = [`${kept}.${exact(col)}`, `${received}.${exact(col)}`];
+    return `(${a} IS NOT NULL AND ${b} IS NOT NULL AND ${a} <> ${b})`;
+  }).join(' OR ');
+}
+
+/** The SQL function the writer's INSERT calls for each duplicate; it notes the id when the contents differ. */
+const NOTE_FUNCTION = 'gecko_note_trade_conflict';
+
+/**
+ * The writer's ON CONFLICT clause: a duplicate id is never updated (the WHERE is always false), but one whose
+ * contents differ is noted. The flag goes in as an argument so the note does not rely on AND short-circuiting.
+ */
+export const NOTE_CONFLICTS_CLAUSE = `ON CONFLICT (id) DO UPDATE SET side = trades.side WHERE ${NOTE_FUNCTION}(excluded.id, ${differsSql('trades', 'excluded')})`;
 
 export class TradeConflicts {
   private readonly byCount = new Map<number, Statement>();
+  private noted: string[] = [];
 
-  constructor(private readonly db: Database) {}
+  /** Registers the note function on `db`: prepare statements with NOTE_CONFLICTS_CLAUSE after this. */
+  constructor(private readonly db: Database) {
+    db.function(NOTE_FUNCTION, { deterministic: false }, (id: unknown, differs: unknown) => {
+      if (differs) this.noted.push(String(id));
+      return 0;
+    });
+  }
+
+  /** The ids statements with NOTE_CONFLICTS_CLAUSE noted since the last call (null: none). */
+  takeNoted(): ReadonlySet<string> | null {
+    if (this.noted.length === 0) return null;
+    const ids = new Set(this.noted);
+    this.noted = [];
+    return ids;
+  }
 
   /**
    * The trades at `values[at]` (bind-ready TradeRow values, `at` in `offsets`) whose id is stored with other
-   * contents. A field missing on either side (null) is not a difference: older rows may lack what new ones carry.
-   * SQLite compares: only the conflicting rows (rare) come back to JavaScript.
+   * contents, with both versions.
    */
   find(values: readonly unknown[], offsets: readonly number[]): TradeConflict[] {
     if (offsets.length === 0) return [];
@@ -46,17 +84,13 @@ export class TradeConflicts {
   private statement(n: number): Statement {
     let s = this.byCount.get(n);
     if (!s) {
-      // NUMERIC amount columns hold rounded REALs: the exact text beside them is what a trade carried (null on
-      // rows the Python collector wrote, which then are not compared on amounts).
-      const stored = (col: string) => (AMOUNTS.has(col) ? `t.${col}_exact` : `t.${col}`);
+      // The received values as a VALUES table whose columns carry the stored names (amounts: the exact text).
+      const columns = FIELDS.map(([, c]) => exact(c));
       const row = `(${new Array(FIELDS.length + 1).fill('?').join(', ')})`;
-      const differs = FIELDS.map(
-        ([, col]) => `(${stored(col)} IS NOT NULL AND v.${col} IS NOT NULL AND ${stored(col)} <> v.${col})`,
-      ).join(' OR ');
       s = this.db.prepare(
-        `WITH v(id, ${FIELDS.map(([, c]) => c).join(', ')}) AS (VALUES ${new Array(n).fill(row).join(', ')})
-         SELECT t.id, ${FIELDS.map(([, c]) => stored(c)).join(', ')}, ${FIELDS.map(([, c]) => `v.${c}`).join(', ')}
-         FROM v JOIN trades t ON t.id = v.id WHERE ${differs}`,
+        `WITH v(id, ${columns.join(', ')}) AS (VALUES ${new Array(n).fill(row).join(', ')})
+         SELECT t.id, ${columns.map((c) => `t.${c}`).join(', ')}, ${columns.map((c) => `v.${c}`).join(', ')}
+         FROM v JOIN trades t ON t.id = v.id WHERE ${differsSql('t', 'v')}`,
       );
       this.byCount.set(n, s);
     }

@@ -10,7 +10,7 @@ import { AMOUNTS_PER_ROW } from '../trades/trade-amounts.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
 import { CursorGuard } from './cursor-guard.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
-import { TradeConflicts } from './trade-conflicts.ts';
+import { NOTE_CONFLICTS_CLAUSE, TradeConflicts } from './trade-conflicts.ts';
 
 // The validated row's values (TradeRow order) bind as they are, the amounts' text into the *_exact columns; then
 // the same four amounts as numbers into the NUMERIC columns; created_at last.
@@ -44,6 +44,15 @@ export function tradeInsertSql(verb = 'INSERT OR IGNORE', rows = 1, ownCreatedAt
   const createdAt = ownCreatedAt ? '?' : `@${CREATED_AT_PARAM}`;
   const tuple = `(${TRADE_COLUMNS.map((c) => (c === 'created_at' ? createdAt : '?')).join(', ')})`;
   return `${verb} INTO trades (${TRADE_COLUMNS.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
+}
+
+/**
+ * The writer's INSERT of `rows` trades (as tradeInsertSql): a duplicate id is left as stored and counts no change,
+ * as with INSERT OR IGNORE, and one with other contents is noted (trade-conflicts.ts). Unlike OR IGNORE, a row
+ * that breaks another constraint is an error, so it is rejected with its reason instead of dropped in silence.
+ */
+export function tradeWriteSql(rows = 1, ownCreatedAt = false): string {
+  return `${tradeInsertSql('INSERT', rows, ownCreatedAt)} ${NOTE_CONFLICTS_CLAUSE}`;
 }
 
 /** Anonymous bind values for one trade (see tradeInsertSql). */
@@ -113,11 +122,13 @@ export class WriteStatements {
   private readonly insertDexIfMissingStmt: Statement;
   private readonly insertStubPoolStmt: Statement;
   private readonly cursorGuard: CursorGuard;
-  /** Finds duplicates stored with other contents (trade-conflicts.ts). */
+  /** Notes and reads back duplicates stored with other contents (trade-conflicts.ts). */
   readonly conflicts: TradeConflicts;
 
   constructor(private readonly db: Database) {
-    this.insertTrade = db.prepare(tradeInsertSql());
+    // First: the writer's INSERT calls the function this registers.
+    this.conflicts = new TradeConflicts(db);
+    this.insertTrade = db.prepare(tradeWriteSql());
     this.upsertPoolStmt = db.prepare(`
       INSERT INTO pools (id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at, last_updated, discovery_source, metadata_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -141,7 +152,6 @@ export class WriteStatements {
         last_polled_at = max(excluded.last_polled_at, coalesce(collection_state.last_polled_at, '')),
         updated_at = excluded.updated_at`);
     this.cursorGuard = new CursorGuard(db);
-    this.conflicts = new TradeConflicts(db);
     this.insertGapStmt = db.prepare(
       `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response) VALUES (?, ?, ?, ?, ?)`,
     );
@@ -159,7 +169,9 @@ export class WriteStatements {
    * trade's foreign key holds (connections that write run with foreign_keys=ON, as the Python collector's did);
    * the pool's metadata, when it comes, fills the row in (upsertPool).
    */
-  ensurePool(poolId: string, now: string): void {
+  ensurePool(poolId: string, now: string, known?: Set<string>): void {
+    if (known?.has(poolId)) return;
+    known?.add(poolId);
     if (this.poolExistsStmt.get(poolId) !== undefined) return;
     const { network, address } = poolIdParts(poolId);
     const dex = placeholderDex(network);
@@ -167,24 +179,27 @@ export class WriteStatements {
     this.insertStubPoolStmt.run(poolId, address, dex.id, now);
   }
 
-  /** ensurePool for the pool of every row of a flat value array (TRADE_FIELDS per row; one probe per run of a pool). */
-  ensurePoolsOf(flat: readonly unknown[], now: string): void {
+  /**
+   * ensurePool for the pool of every row of a flat value array (TRADE_FIELDS per row). `known`: the pools already
+   * ensured in this transaction (no pools row goes away while it holds the write lock), probed once each.
+   */
+  ensurePoolsOf(flat: readonly unknown[], now: string, known: Set<string>): void {
     let last: unknown;
     for (let at = 1; at < flat.length; at += TRADE_FIELDS) {
       const poolId = flat[at];
       if (poolId === last) continue;
-      this.ensurePool(poolId as string, now);
+      this.ensurePool(poolId as string, now, known);
       last = poolId;
     }
   }
 
-  /** `INSERT OR IGNORE` of n rows at once, prepared on first use per size (and created_at binding, see tradeInsertSql). */
+  /** The writer's INSERT of n rows at once (tradeWriteSql), prepared on first use per size and created_at binding. */
   insertTrades(n: number, ownCreatedAt = false): Statement {
     if (n === 1 && !ownCreatedAt) return this.insertTrade;
     const key = ownCreatedAt ? -n : n;
     let stmt = this.insertManyBySize.get(key);
     if (!stmt) {
-      stmt = this.db.prepare(tradeInsertSql('INSERT OR IGNORE', n, ownCreatedAt));
+      stmt = this.db.prepare(tradeWriteSql(n, ownCreatedAt));
       this.insertManyBySize.set(key, stmt);
     }
     return stmt;

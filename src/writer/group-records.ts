@@ -68,7 +68,8 @@ export function writeGroupRecords(
   const rows = validGroupRows(group, outcomes, sortById, latest);
   // Pools before the trades that reference them: the batches' metadata, then a minimal row for any other pool.
   group.forEach((q, owner) => storePoolMetadata(statements, q.batch, now, outcomes[owner]!.rejected));
-  for (const flat of rows.values) statements.ensurePoolsOf(flat, now);
+  const pools = new Set<string>();
+  for (const flat of rows.values) statements.ensurePoolsOf(flat, now, pools);
   insertRows(statements, rows, outcomes, now);
   group.forEach((q, owner) => applyStateRecords(statements, q.batch, outcomes[owner]!, now, latest));
 }
@@ -227,13 +228,10 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
         .changes;
       out.inserted += changes;
       out.duplicates += j - i - changes;
-      if (changes < j - i) {
-        const chunk: number[] = [];
-        for (let k = i; k < j; k++) chunk.push(offsets[order[k]!]!);
-        noteConflicts(s, flat, chunk, out);
-      }
+      noteConflicts(s, flat, order, offsets, i, j, out);
     } catch (err) {
       if (!isRowLevelError(err)) throw err;
+      s.conflicts.takeNoted(); // notes of the failed statement's rows: they are redone one by one
       for (let k = i; k < j; k++) {
         const at = offsets[order[k]!]!;
         const one: unknown[] = new Array(width);
@@ -243,7 +241,7 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
           if ((own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes === 1) out.inserted++;
           else {
             out.duplicates++;
-            noteConflicts(s, flat, [at], out);
+            noteConflicts(s, flat, order, offsets, k, k + 1, out);
           }
         } catch (e) {
           if (!isRowLevelError(e)) throw e;
@@ -255,8 +253,21 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
   }
 }
 
-function noteConflicts(s: WriteStatements, flat: readonly unknown[], offsets: number[], out: BatchOutcome): void {
-  const found = s.conflicts.find(flat, offsets);
+/** Reads back the conflicts the INSERT of rows `order[from … to)` noted (rare), with both versions, into `out`. */
+function noteConflicts(
+  s: WriteStatements,
+  flat: readonly unknown[],
+  order: readonly number[],
+  offsets: Uint32Array,
+  from: number,
+  to: number,
+  out: BatchOutcome,
+): void {
+  const ids = s.conflicts.takeNoted();
+  if (!ids) return;
+  const at: number[] = [];
+  for (let k = from; k < to; k++) if (ids.has(flat[offsets[order[k]!]!] as string)) at.push(offsets[order[k]!]!);
+  const found = s.conflicts.find(flat, at);
   if (found.length === 0) return;
   if (out.conflicts) out.conflicts.push(...found);
   else out.conflicts = found;
