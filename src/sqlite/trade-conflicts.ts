@@ -30,9 +30,10 @@ const NOTE_FUNCTION = 'gecko_note_trade_conflict';
 
 /**
  * The writer's ON CONFLICT clause: a duplicate id is never updated (the WHERE is always false), but one whose
- * contents differ is noted. The flag goes in as an argument so the note does not rely on AND short-circuiting.
+ * contents differ is noted. CASE evaluates its THEN only when the WHEN holds: plain duplicates call no function.
  */
-export const NOTE_CONFLICTS_CLAUSE = `ON CONFLICT (id) DO UPDATE SET side = trades.side WHERE ${NOTE_FUNCTION}(excluded.id, ${differsSql('trades', 'excluded')})`;
+export const NOTE_CONFLICTS_CLAUSE = `ON CONFLICT (id) DO UPDATE SET side = trades.side
+  WHERE CASE WHEN ${differsSql('trades', 'excluded')} THEN ${NOTE_FUNCTION}(excluded.id) ELSE 0 END`;
 
 export class TradeConflicts {
   private readonly byCount = new Map<number, Statement>();
@@ -40,8 +41,8 @@ export class TradeConflicts {
 
   /** Registers the note function on `db`: prepare statements with NOTE_CONFLICTS_CLAUSE after this. */
   constructor(private readonly db: Database) {
-    db.function(NOTE_FUNCTION, { deterministic: false }, (id: unknown, differs: unknown) => {
-      if (differs) this.noted.push(String(id));
+    db.function(NOTE_FUNCTION, { deterministic: false }, (id: unknown) => {
+      this.noted.push(String(id));
       return 0;
     });
   }
