@@ -16,11 +16,10 @@ import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { componentLogger } from '../src/logging/logger.ts';
-import type { AckMessage, WriterToCollector } from '../src/protocol/messages.ts';
+import type { AckMessage, PackedTrades, WriterToCollector } from '../src/protocol/messages.ts';
+import { packedForWriter } from '../src/sender/trades-payload.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { WriteStatements } from '../src/sqlite/trade-statements.ts';
-import { amountNumbers } from '../src/trades/trade-amounts.ts';
-import { packTrades } from '../src/trades/trade-packing.ts';
 import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
 import { roundRobinOrder } from './arrival-order.ts';
 import {
@@ -57,13 +56,12 @@ export interface EngineOptions {
 }
 
 /** The producers' batches, packed, in the planned round-robin arrival order (the ceiling's rows come in the same one). */
-function packedArrivalBatches(o: EngineOptions): { count: number; data: string }[] {
+function packedArrivalBatches(o: EngineOptions): PackedTrades[] {
   return roundRobinOrder(o.trades, o.collectors, o.duplicates, o.batchSize ?? 200).batches.map(({ indices }) => {
-    const trades = indices.map((k) => syntheticTrade(k, { seed: o.seed ?? 7 }));
-    const data = packTrades(trades);
-    if (data === null) throw new Error('synthetic trades could not be packed');
-    // As WriterClient sends them: the amounts' numbers beside the text.
-    return { count: indices.length, data, amounts: amountNumbers(trades) };
+    // As WriterClient sends them: the amounts' numbers beside the text, checked by the sender.
+    const packed = packedForWriter(indices.map((k) => syntheticTrade(k, { seed: o.seed ?? 7 })));
+    if (packed === null) throw new Error('synthetic trades could not be packed');
+    return packed;
   });
 }
 
@@ -83,7 +81,7 @@ function storedIn(db: Database.Database): number {
 function engineStepper(
   dbPath: string,
   sort: boolean,
-  batches: { count: number; data: string }[],
+  batches: PackedTrades[],
   perStep: number,
 ): Stepper {
   const { db, settings } = openAsWriter(dbPath, { sortGroupById: sort });

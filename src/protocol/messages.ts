@@ -17,6 +17,12 @@ export interface PackedTrades {
    * after checking each against its text (trades/trade-amounts.ts); without them, or if any disagrees, it parses.
    */
   amounts?: Float64Array;
+  /**
+   * Set by the sender (WriterClient) only after it ran the writer's own batch checks on `data` and `amounts`
+   * (trades/packed-batch-check.ts) and they passed: the writer then re-checks the structure (field count) and the
+   * block times against its clock, and takes the rest as checked. Never spooled: a replayed batch is checked whole.
+   */
+  checked?: true;
 }
 
 /** A unit of work for the writer. Everything in one message commits in the same transaction. */

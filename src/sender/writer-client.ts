@@ -19,8 +19,7 @@ import type {
   WriterToCollector,
 } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import { amountNumbers } from '../trades/trade-amounts.ts';
-import { packTrades } from '../trades/trade-packing.ts';
+import { tradesPayload } from './trades-payload.ts';
 
 /** The writer refused a batch because the circuit breaker is open (only seen by clients without a manager port). */
 export class GateClosedError extends GeckoCollectorError {
@@ -113,11 +112,7 @@ export class WriterClient {
   }
 
   storeTrades(trades: readonly TradeRecord[], options: StoreOptions = {}): Promise<AckMessage> {
-    const packed = this.pack ? packTrades(trades) : null;
-    const payload: WritePayload =
-      packed === null
-        ? { trades: trades as TradeRecord[] }
-        : { packedTrades: { count: trades.length, data: packed, amounts: amountNumbers(trades) } };
+    const payload = tradesPayload(trades, this.pack);
     if (options.flushReason) payload.flushReason = options.flushReason;
     return this.write(payload);
   }

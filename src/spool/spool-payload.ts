@@ -28,8 +28,8 @@ function contentOf(payload: WritePayload): WritePayload {
   for (const key of PAYLOAD_KEYS) {
     if (payload[key] !== undefined) (out as Record<string, unknown>)[key] = payload[key];
   }
-  // The sender's amount numbers are a shortcut for the writer, not content (JSON would turn them into an object
-  // of 4 keys a row): a replayed batch is parsed by the writer from its text.
+  // The sender's amount numbers and its checked mark are shortcuts for the writer, not content (JSON would turn
+  // the numbers into an object of 4 keys a row): a replayed batch is checked and parsed by the writer from its text.
   if (out.packedTrades) out.packedTrades = { count: out.packedTrades.count, data: out.packedTrades.data };
   return out;
 }

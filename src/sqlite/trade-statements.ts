@@ -184,12 +184,9 @@ export class WriteStatements {
    * ensured in this transaction (no pools row goes away while it holds the write lock), probed once each.
    */
   ensurePoolsOf(flat: readonly unknown[], now: string, known: Set<string>): void {
-    let last: unknown;
     for (let at = 1; at < flat.length; at += TRADE_FIELDS) {
-      const poolId = flat[at];
-      if (poolId === last) continue;
-      this.ensurePool(poolId as string, now, known);
-      last = poolId;
+      const poolId = flat[at] as string;
+      if (!known.has(poolId)) this.ensurePool(poolId, now, known);
     }
   }
 

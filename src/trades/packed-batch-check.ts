@@ -1,8 +1,11 @@
 // The writer's fast path for a packed batch: ONE compiled regex checks the shape of every row of the packed
 // string at once (irregexp runs it at native speed), then one loop checks field lengths, instead of a dozen
 // checks per row in JS. It accepts only rows that checkTradeValuesAt would accept unchanged; a batch it does
-// not accept goes through the row-by-row checks, which find the bad rows and their reasons.
+// not accept goes through the row-by-row checks, which find the bad rows and their reasons. The sender runs the
+// same checks before it posts (senderChecksPass), so the writer's thread, the funnel's one serial stage, only
+// splits a batch marked checked.
 
+import { AMOUNTS_PER_ROW, amountsAgree } from './trade-amounts.ts';
 import { FIELD } from './trade-packing.ts';
 import {
   DECIMAL_PATTERN as DECIMAL,
@@ -63,9 +66,34 @@ export function fastPathValues(packed: string, count: number): (string | null)[]
     ) {
       return null;
     }
-    if (v[at + 2] === '') v[at + 2] = null;
-    if (v[at + 3] === '') v[at + 3] = null;
-    if (v[at + 4] === '') v[at + 4] = null;
+    nullOptionals(v, at);
   }
+  return v;
+}
+
+function nullOptionals(v: (string | null)[], at: number): void {
+  if (v[at + 2] === '') v[at + 2] = null;
+  if (v[at + 3] === '') v[at + 3] = null;
+  if (v[at + 4] === '') v[at + 4] = null;
+}
+
+/**
+ * The sender's side: true when the writer's fast path would take `packed` whole and `amounts` agree with its
+ * text, so the batch may go marked checked (PackedTrades.checked). Block times are left to the writer's clock.
+ */
+export function senderChecksPass(packed: string, count: number, amounts: Float64Array): boolean {
+  const values = fastPathValues(packed, count);
+  return values !== null && amounts.length === count * AMOUNTS_PER_ROW && amountsAgree(values, amounts);
+}
+
+/**
+ * The bind values of a batch the sender checked: only the structure is checked again (the field count), or null
+ * when it does not hold.
+ */
+export function checkedBatchValues(packed: string, count: number): (string | null)[] | null {
+  if (count === 0) return null;
+  const v: (string | null)[] = packed.split(FIELD);
+  if (v.length !== count * TRADE_FIELDS) return null;
+  for (let at = 0; at < v.length; at += TRADE_FIELDS) nullOptionals(v, at);
   return v;
 }

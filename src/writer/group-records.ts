@@ -14,7 +14,7 @@ import {
   type WriteStatements,
   writeTradeBindValues,
 } from '../sqlite/trade-statements.ts';
-import { fastPathValues } from '../trades/packed-batch-check.ts';
+import { checkedBatchValues, fastPathValues } from '../trades/packed-batch-check.ts';
 import { AMOUNTS_PER_ROW, amountsAgree } from '../trades/trade-amounts.ts';
 import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
 import {
@@ -42,7 +42,7 @@ export interface GroupBatch {
 /**
  * A group's valid trade rows: per batch (owner) a flat value array, the sender's checked amount numbers (or null:
  * parse them here) and its rows' own created_at when the batch carries them (imports; null: the write time); per
- * row its owner and offset; the insert order.
+ * row, in insert order, its owner and offset.
  */
 interface GroupRows {
   values: unknown[][];
@@ -50,7 +50,6 @@ interface GroupRows {
   createdAt: ((string | null)[] | undefined)[];
   owners: Uint32Array;
   offsets: Uint32Array;
-  order: number[];
 }
 
 /**
@@ -105,15 +104,24 @@ function validGroupRows(
       offsets[g] = at;
     }
   }
-  const order: number[] = new Array(total);
-  for (let g = 0; g < total; g++) order[g] = g;
   if (sortById && total > 1) {
     // Inserting in key order avoids B-tree page splits in the middle of the table.
     const ids: string[] = new Array(total);
-    for (let g = 0; g < total; g++) ids[g] = values[owners[g]!]![offsets[g]!] as string;
+    const order: number[] = new Array(total);
+    for (let g = 0; g < total; g++) {
+      ids[g] = values[owners[g]!]![offsets[g]!] as string;
+      order[g] = g;
+    }
     order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+    return {
+      values,
+      amounts,
+      createdAt,
+      owners: owners.map((_, k) => owners[order[k]!]!),
+      offsets: offsets.map((_, k) => offsets[order[k]!]!),
+    };
   }
-  return { values, amounts, createdAt, owners, offsets, order };
+  return { values, amounts, createdAt, owners, offsets };
 }
 
 /** Whether a batch's trades carry their own created_at (imports): its rows then bind it one by one. */
@@ -123,11 +131,13 @@ export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
 
 /**
  * The sender's amount numbers when they line up with `flat` (every row of the batch kept: none rejected) and
- * each agrees with its text; else null, and the rows' numbers are parsed from the text.
+ * the sender checked them (PackedTrades.checked) or each agrees with its text here; else null, and the rows'
+ * numbers are parsed from the text.
  */
 function checkedAmounts(batch: WriteBatchMessage, flat: readonly unknown[]): Float64Array | null {
   const a = batch.packedTrades?.amounts;
   if (!(a instanceof Float64Array) || flat.length !== batch.packedTrades!.count * TRADE_FIELDS) return null;
+  if (batch.packedTrades!.checked === true && a.length === batch.packedTrades!.count * AMOUNTS_PER_ROW) return a;
   return amountsAgree(flat, a) ? a : null;
 }
 
@@ -146,6 +156,10 @@ export function batchValues(
 ): unknown[] {
   let flat: unknown[];
   if (batch.packedTrades) {
+    const { data, count } = batch.packedTrades;
+    // Checked by the sender (senderChecksPass): only the structure and the block times are checked again here.
+    const checked = batch.packedTrades.checked === true ? checkedBatchValues(data, count) : null;
+    if (checked && timesPlausible(checked, latest)) return checked;
     const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);
     if (fast && timesPlausible(fast, latest)) return fast;
     try {
@@ -200,26 +214,37 @@ function timesPlausible(flat: readonly (string | null)[], latest: string): boole
   return true;
 }
 
+// One parameter array per statement size, reused: the statement binds every value before run() returns.
+const paramArrays = new Map<number, unknown[]>();
+function paramsArray(length: number): unknown[] {
+  let a = paramArrays.get(length);
+  if (!a) {
+    a = new Array(length);
+    paramArrays.set(length, a);
+  }
+  return a;
+}
+
 /**
  * Inserts runs of rows that belong to the same batch with one multi-row statement each, so `changes` still
  * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
  */
 function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[], now: string): void {
-  const { values, amounts, owners, offsets, order } = rows;
+  const { values, amounts, owners, offsets } = rows;
   const named = { [CREATED_AT_PARAM]: now };
-  for (let i = 0; i < order.length; ) {
-    const owner = owners[order[i]!]!;
+  for (let i = 0; i < owners.length; ) {
+    const owner = owners[i]!;
     let j = i + 1;
-    while (j < order.length && j - i < MULTI_ROW_CHUNK && owners[order[j]!] === owner) j++;
+    while (j < owners.length && j - i < MULTI_ROW_CHUNK && owners[j] === owner) j++;
     const out = outcomes[owner]!;
     const flat = values[owner]!;
     const nums = amounts[owner]!;
     // An import batch binds each row's own created_at; every other batch binds the write time once.
     const own = rows.createdAt[owner];
     const width = own ? TRADE_BIND_VALUES + 1 : TRADE_BIND_VALUES;
-    const params: unknown[] = new Array((j - i) * width);
+    const params = paramsArray((j - i) * width);
     for (let k = i, p = 0; k < j; k++) {
-      const at = offsets[order[k]!]!;
+      const at = offsets[k]!;
       p = writeTradeBindValues(params, p, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
       if (own) params[p++] = own[at / TRADE_FIELDS] ?? now;
     }
@@ -228,12 +253,12 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
         .changes;
       out.inserted += changes;
       out.duplicates += j - i - changes;
-      noteConflicts(s, flat, order, offsets, i, j, out);
+      noteConflicts(s, flat, offsets, i, j, out);
     } catch (err) {
       if (!isRowLevelError(err)) throw err;
       s.conflicts.takeNoted(); // notes of the failed statement's rows: they are redone one by one
       for (let k = i; k < j; k++) {
-        const at = offsets[order[k]!]!;
+        const at = offsets[k]!;
         const one: unknown[] = new Array(width);
         const p = writeTradeBindValues(one, 0, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
         if (own) one[p] = own[at / TRADE_FIELDS] ?? now;
@@ -241,7 +266,7 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
           if ((own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes === 1) out.inserted++;
           else {
             out.duplicates++;
-            noteConflicts(s, flat, order, offsets, k, k + 1, out);
+            noteConflicts(s, flat, offsets, k, k + 1, out);
           }
         } catch (e) {
           if (!isRowLevelError(e)) throw e;
@@ -253,11 +278,10 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
   }
 }
 
-/** Reads back the conflicts the INSERT of rows `order[from … to)` noted (rare), with both versions, into `out`. */
+/** Reads back the conflicts the INSERT of rows `from … to` noted (rare), with both versions, into `out`. */
 function noteConflicts(
   s: WriteStatements,
   flat: readonly unknown[],
-  order: readonly number[],
   offsets: Uint32Array,
   from: number,
   to: number,
@@ -266,7 +290,7 @@ function noteConflicts(
   const ids = s.conflicts.takeNoted();
   if (!ids) return;
   const at: number[] = [];
-  for (let k = from; k < to; k++) if (ids.has(flat[offsets[order[k]!]!] as string)) at.push(offsets[order[k]!]!);
+  for (let k = from; k < to; k++) if (ids.has(flat[offsets[k]!] as string)) at.push(offsets[k]!);
   const found = s.conflicts.find(flat, at);
   if (found.length === 0) return;
   if (out.conflicts) out.conflicts.push(...found);
