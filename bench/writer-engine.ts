@@ -78,12 +78,7 @@ function storedIn(db: Database.Database): number {
 }
 
 /** The engine, fed `perStep` batches per step, each step awaited until every batch in it is acked. */
-function engineStepper(
-  dbPath: string,
-  sort: boolean,
-  batches: PackedTrades[],
-  perStep: number,
-): Stepper {
+function engineStepper(dbPath: string, sort: boolean, batches: PackedTrades[], perStep: number): Stepper {
   const { db, settings } = openAsWriter(dbPath, { sortGroupById: sort });
   const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('bench-writer'));
   // Copies made before any clock runs, as a port delivers one per message: no variant sees strings another touched.
