@@ -18,6 +18,11 @@ export interface PackedTrades {
    */
   amounts?: Float64Array;
   /**
+   * Each row's own created_at (imports), in the stored format, joined by the packing separator; '' for a row
+   * without one. Absent: every row gets the write time.
+   */
+  createdAt?: string;
+  /**
    * Set by the sender (WriterClient) only after it ran the writer's own batch checks on `data` and `amounts`
    * (trades/packed-batch-check.ts) and they passed: the writer then re-checks the structure (field count) and the
    * block times against its clock, and takes the rest as checked. Never spooled: a replayed batch is checked whole.

@@ -5,17 +5,18 @@ import type { PackedTrades, WritePayload } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { senderChecksPass } from '../trades/packed-batch-check.ts';
 import { amountNumbers } from '../trades/trade-amounts.ts';
-import { packTrades } from '../trades/trade-packing.ts';
+import { packCreatedAt, packTrades } from '../trades/trade-packing.ts';
 
 /** `trades` packed for the writer (see PackedTrades), or null when they cannot be packed. */
 export function packedForWriter(trades: readonly TradeRecord[]): PackedTrades | null {
   const data = packTrades(trades);
-  if (data === null) return null;
-  const amounts = amountNumbers(trades);
+  const createdAt = packCreatedAt(trades);
+  if (data === null || createdAt === null) return null;
+  const packed: PackedTrades = { count: trades.length, data, amounts: amountNumbers(trades) };
+  if (createdAt !== undefined) packed.createdAt = createdAt;
   // The writer's checks run in the sender's thread, so the writer's, the funnel's one serial stage, only splits.
-  return senderChecksPass(data, trades.length, amounts)
-    ? { count: trades.length, data, amounts, checked: true }
-    : { count: trades.length, data, amounts };
+  if (senderChecksPass(data, trades.length, packed.amounts!)) packed.checked = true;
+  return packed;
 }
 
 /** The payload of a trades batch: packed when `pack` and the trades allow it, else the objects themselves. */

@@ -30,7 +30,10 @@ function contentOf(payload: WritePayload): WritePayload {
   }
   // The sender's amount numbers and its checked mark are shortcuts for the writer, not content (JSON would turn
   // the numbers into an object of 4 keys a row): a replayed batch is checked and parsed by the writer from its text.
-  if (out.packedTrades) out.packedTrades = { count: out.packedTrades.count, data: out.packedTrades.data };
+  if (out.packedTrades) {
+    const { count, data, createdAt } = out.packedTrades;
+    out.packedTrades = createdAt === undefined ? { count, data } : { count, data, createdAt };
+  }
   return out;
 }
 

@@ -11,14 +11,13 @@ import { normalizeTimestamp, TRADE_FIELDS } from './trade-validation.ts';
 export const FIELD = '\x1f';
 
 /**
- * null when a value cannot be packed losslessly (a separator inside a string, a non-string amount...) or a trade
- * carries its own createdAt (imports: the packed row has no field for it): send objects then.
+ * The trades' row fields (not their createdAt: see packCreatedAt), or null when a value cannot be packed
+ * losslessly (a separator inside a string, a non-string amount...): send objects then.
  */
 export function packTrades(trades: readonly TradeRecord[]): string | null {
   const parts: string[] = new Array(trades.length);
   for (let i = 0; i < trades.length; i++) {
     const t = trades[i]!;
-    if (t.createdAt !== undefined && t.createdAt !== null) return null;
     const fields = [
       t.id,
       t.poolId,
@@ -45,6 +44,26 @@ export function packTrades(trades: readonly TradeRecord[]): string | null {
       }
     }
     parts[i] = fields.join(FIELD);
+  }
+  return parts.join(FIELD);
+}
+
+/**
+ * The trades' own createdAt (imports keep the first sighting), one field per row in the stored format, '' for a
+ * row without one: undefined when no trade has one (the write time is stored), null when one cannot be read
+ * (send objects then: the writer rejects that row with its reason).
+ */
+export function packCreatedAt(trades: readonly TradeRecord[]): string | null | undefined {
+  if (!trades.some((t) => t.createdAt !== undefined && t.createdAt !== null && t.createdAt !== '')) return undefined;
+  const parts: string[] = new Array(trades.length);
+  for (let i = 0; i < trades.length; i++) {
+    const c = trades[i]!.createdAt;
+    if (c === undefined || c === null || c === '') parts[i] = '';
+    else {
+      const ts = typeof c === 'string' ? normalizeTimestamp(c) : null;
+      if (ts === null) return null;
+      parts[i] = ts;
+    }
   }
   return parts.join(FIELD);
 }

@@ -16,7 +16,7 @@ import {
 } from '../sqlite/trade-statements.ts';
 import { checkedBatchValues, fastPathValues } from '../trades/packed-batch-check.ts';
 import { AMOUNTS_PER_ROW, amountsAgree } from '../trades/trade-amounts.ts';
-import { PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
+import { FIELD, PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
 import {
   checkCreatedAt,
   checkTradeValuesAt,
@@ -126,6 +126,7 @@ function validGroupRows(
 
 /** Whether a batch's trades carry their own created_at (imports): its rows then bind it one by one. */
 export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
+  if (batch.packedTrades) return batch.packedTrades.createdAt !== undefined;
   return batch.trades?.some((t) => t?.createdAt !== undefined && t?.createdAt !== null) ?? false;
 }
 
@@ -145,8 +146,8 @@ function checkedAmounts(batch: WriteBatchMessage, flat: readonly unknown[]): Flo
  * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
  * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
  * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows. `latest`
- * (latestAcceptedTime): a row with a later block time is refused as in the future. With `createdAt`, an objects
- * batch's kept rows also push their own created_at there (null: none), in row order.
+ * (latestAcceptedTime): a row with a later block time is refused as in the future. With `createdAt`, a batch's
+ * kept rows also push their own created_at there (null: none), in row order.
  */
 export function batchValues(
   batch: WriteBatchMessage,
@@ -155,18 +156,26 @@ export function batchValues(
   createdAt?: (string | null)[],
 ): unknown[] {
   let flat: unknown[];
+  let created: string[] | undefined;
   if (batch.packedTrades) {
-    const { data, count } = batch.packedTrades;
+    const p = batch.packedTrades;
+    if (p.createdAt !== undefined) {
+      created = p.createdAt.split(FIELD);
+      if (created.length !== p.count) {
+        const reason = `packed batch has ${created.length} created_at values for ${p.count} rows`;
+        for (let i = 0; i < p.count; i++) out.rejected.push({ id: `#${i}`, reason });
+        return [];
+      }
+    }
     // Checked by the sender (senderChecksPass): only the structure and the block times are checked again here.
-    const checked = batch.packedTrades.checked === true ? checkedBatchValues(data, count) : null;
-    if (checked && timesPlausible(checked, latest)) return checked;
-    const fast = fastPathValues(batch.packedTrades.data, batch.packedTrades.count);
-    if (fast && timesPlausible(fast, latest)) return fast;
+    const trusted = p.checked === true;
+    const whole = trusted ? checkedBatchValues(p.data, p.count) : fastPathValues(p.data, p.count);
+    if (whole && timesPlausible(whole, latest) && ownCreatedAt(created, createdAt, trusted)) return whole;
     try {
-      flat = unpackTradeValues(batch.packedTrades.data, batch.packedTrades.count);
+      flat = unpackTradeValues(p.data, p.count);
     } catch (err) {
       if (!(err instanceof PackedBatchError)) throw err;
-      for (let i = 0; i < batch.packedTrades.count; i++) out.rejected.push({ id: `#${i}`, reason: err.message });
+      for (let i = 0; i < p.count; i++) out.rejected.push({ id: `#${i}`, reason: err.message });
       return [];
     }
   } else if (batch.trades) {
@@ -198,11 +207,40 @@ export function batchValues(
       out.rejected.push(bad);
       continue;
     }
+    if (created && createdAt) {
+      const c = checkCreatedAt(created[i]);
+      if (!c.ok) {
+        out.rejected.push({ id: flat[at] as string, reason: c.reason });
+        continue;
+      }
+      createdAt.push(c.value);
+    }
     if (w !== at) for (let f = 0; f < TRADE_FIELDS; f++) flat[w + f] = flat[at + f];
     w += TRADE_FIELDS;
   }
   flat.length = w;
   return flat;
+}
+
+/**
+ * A whole packed batch's own created_at values into `out` ('' as null), each checked unless `trusted` (the
+ * sender normalized them): false, `out` left empty, when one is not a date-time (the batch goes row by row).
+ */
+function ownCreatedAt(created: string[] | undefined, out: (string | null)[] | undefined, trusted: boolean): boolean {
+  if (!created || !out) return true;
+  for (const value of created) {
+    if (value === '' || trusted) {
+      out.push(value === '' ? null : value);
+      continue;
+    }
+    const c = checkCreatedAt(value);
+    if (!c.ok) {
+      out.length = 0;
+      return false;
+    }
+    out.push(c.value);
+  }
+  return true;
 }
 
 /** Every stored-format block time of a fast-path batch lies between EARLIEST_BLOCK_TIME and `latest`. */
