@@ -73,7 +73,11 @@ async function loadPostgres(url: string, db: string, rows: number, dir: string):
   const csv = path.join(dir, 'load.csv');
   runExport(db, 'csv', csv, [], false);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, 'import', csv, '--db', url, '--batch', '5000'], { encoding: 'utf8' });
+  // Run in the bench's folder: an import into PostgreSQL keeps its spool (and its lock file) in the working directory.
+  const r = spawnSync(process.execPath, [BIN, 'import', csv, '--db', url, '--batch', '5000'], {
+    encoding: 'utf8',
+    cwd: dir,
+  });
   if (r.status !== 0) throw new Error(`import into PostgreSQL failed (${r.status}): ${r.stderr}`);
   fs.rmSync(csv);
   say(

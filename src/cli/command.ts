@@ -44,6 +44,16 @@ function joinNegativeValues(argv: string[], options: Options): string[] {
   return out;
 }
 
+/**
+ * parseArgs's first line, except its "argument is ambiguous" (a flag that takes a value followed by another flag),
+ * which says what the user forgot.
+ */
+function usageMessage(message: string): string {
+  const ambiguous = /^Option '(-[^']+)' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[1]} needs a value (write ${ambiguous[1]}=VALUE for one that starts with "-")`;
+  return message.split('\n')[0]!;
+}
+
 /** Strict parse (unknown flags are errors); `positionals` allowed only when asked for. */
 export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false): ParsedFlags<O> {
   try {
@@ -54,7 +64,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
       allowPositionals,
     });
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]!);
+    throw new UsageError(usageMessage((err as Error).message));
   }
 }
 

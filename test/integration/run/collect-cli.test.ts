@@ -159,6 +159,7 @@ describe('collect command', () => {
     [['--simulate', '--db', 'postgres://x'], /the URL names no database/],
     [['--simulate', '--db', 'postgresql://root@127.0.0.1/test', '--manager', 'direct'], /SQLite rollback path/],
     [['--simulate', '--bogus'], /Unknown option/],
+    [['--pools', '--simulate'], /^gecko-collector collect: --pools needs a value \(write --pools=VALUE/],
     [['--simulate', '--collector-nice', '20'], /--collector-nice must be an integer from 0 to 19/],
     [['--simulate', '--collector-nice', 'low'], /--collector-nice must be an integer from 0 to 19/],
   ])('bad value %j → exit 2 with one line', async (args, message) => {
