@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { PackedBatchError, packTrades, unpackTradeValues } from '../../../src/trades/trade-packing.ts';
+import { PackedBatchError, packCreatedAt, packTrades, unpackTradeValues } from '../../../src/trades/trade-packing.ts';
 import {
   checkTradeValuesAt,
   TRADE_FIELDS,
@@ -51,6 +51,15 @@ describe('trade packing', () => {
     expect(packTrades([{ ...good(1), priceUsd: 1.5 as never }])).toBeNull();
     expect(packTrades([{ ...good(1), blockNumber: 1.5 }])).toBeNull();
     expect(unpackTradeValues('', 0)).toEqual([]);
+  });
+
+  it('packs created_at beside the rows: stored format, empty for none, absent when no row has one', () => {
+    expect(packCreatedAt([good(1), good(2)])).toBeUndefined();
+    expect(packCreatedAt([{ ...good(1), createdAt: '' }])).toBeUndefined();
+    const two = packCreatedAt([{ ...good(1), createdAt: '2024-05-01T10:00:00Z' }, good(2)]);
+    expect(two?.split('\x1f')).toEqual(['2024-05-01 10:00:00.000000', '']);
+    // Not a time: the batch goes as objects, where the writer rejects that row with its reason.
+    expect(packCreatedAt([good(1), { ...good(2), createdAt: 'yesterday' }])).toBeNull();
   });
 
   it('refuses a packed batch whose field count does not match its row count', () => {
