@@ -16,13 +16,11 @@ const exact = (col: string) => (AMOUNTS.has(col) ? `${col}_exact` : col);
 /**
  * True (1) when the row `kept` (a trades row) and the row `received` differ in a field both carry: a field
  * missing on either side (null) is not a difference, as older rows may lack what new ones carry (the exact
- * amounts are null on rows the Python collector wrote, which then are not compared on amounts).
+ * amounts are null on rows the Python collector wrote, which then are not compared on amounts). SQL's `<>` is
+ * NULL when either side is, and `NULL OR x` is x: so one comparison per field says it, never a false true.
  */
 function differsSql(kept: string, received: string): string {
-  return FIELDS.map(([, col]) => {
-    const [a, b] = [`${kept}.${exact(col)}`, `${received}.${exact(col)}`];
-    return `(${a} IS NOT NULL AND ${b} IS NOT NULL AND ${a} <> ${b})`;
-  }).join(' OR ');
+  return FIELDS.map(([, col]) => `${kept}.${exact(col)} <> ${received}.${exact(col)}`).join(' OR ');
 }
 
 /** The SQL function the writer's INSERT calls for each duplicate; it notes the id when the contents differ. */
