@@ -24,10 +24,17 @@ export interface PackedTrades {
   createdAt?: string;
   /**
    * Set by the sender (WriterClient) only after it ran the writer's own batch checks on `data` and `amounts`
-   * (trades/packed-batch-check.ts) and they passed: the writer then re-checks the structure (field count) and the
-   * block times against its clock, and takes the rest as checked. Never spooled: a replayed batch is checked whole.
+   * (trades/packed-batch-check.ts) and they passed, with the block times it found: the writer then re-checks the
+   * structure (field count) and this range against its clock, and takes the rest as checked. Never spooled: a
+   * replayed batch is checked whole.
    */
-  checked?: true;
+  checked?: CheckedBlockTimes;
+}
+
+/** The earliest and the latest block time of a checked packed batch, in the stored format. */
+export interface CheckedBlockTimes {
+  earliest: string;
+  latest: string;
 }
 
 /** A unit of work for the writer. Everything in one message commits in the same transaction. */

@@ -3,7 +3,7 @@
 
 import type { PackedTrades, WritePayload } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import { senderChecksPass } from '../trades/packed-batch-check.ts';
+import { senderChecks } from '../trades/packed-batch-check.ts';
 import { amountNumbers } from '../trades/trade-amounts.ts';
 import { packCreatedAt, packTrades } from '../trades/trade-packing.ts';
 
@@ -15,7 +15,8 @@ export function packedForWriter(trades: readonly TradeRecord[]): PackedTrades | 
   const packed: PackedTrades = { count: trades.length, data, amounts: amountNumbers(trades) };
   if (createdAt !== undefined) packed.createdAt = createdAt;
   // The writer's checks run in the sender's thread, so the writer's, the funnel's one serial stage, only splits.
-  if (senderChecksPass(data, trades.length, packed.amounts!)) packed.checked = true;
+  const checked = senderChecks(data, trades.length, packed.amounts!);
+  if (checked) packed.checked = checked;
   return packed;
 }
 

@@ -179,17 +179,6 @@ export class WriteStatements {
     this.insertStubPoolStmt.run(poolId, address, dex.id, now);
   }
 
-  /**
-   * ensurePool for the pool of every row of a flat value array (TRADE_FIELDS per row). `known`: the pools already
-   * ensured in this transaction (no pools row goes away while it holds the write lock), probed once each.
-   */
-  ensurePoolsOf(flat: readonly unknown[], now: string, known: Set<string>): void {
-    for (let at = 1; at < flat.length; at += TRADE_FIELDS) {
-      const poolId = flat[at] as string;
-      if (!known.has(poolId)) this.ensurePool(poolId, now, known);
-    }
-  }
-
   /** The writer's INSERT of n rows at once (tradeWriteSql), prepared on first use per size and created_at binding. */
   insertTrades(n: number, ownCreatedAt = false): Statement {
     if (n === 1 && !ownCreatedAt) return this.insertTrade;

@@ -2,12 +2,14 @@
 // string at once (irregexp runs it at native speed), then one loop checks field lengths, instead of a dozen
 // checks per row in JS. It accepts only rows that checkTradeValuesAt would accept unchanged; a batch it does
 // not accept goes through the row-by-row checks, which find the bad rows and their reasons. The sender runs the
-// same checks before it posts (senderChecksPass), so the writer's thread, the funnel's one serial stage, only
+// same checks before it posts (senderChecks), so the writer's thread, the funnel's one serial stage, only
 // splits a batch marked checked.
 
+import type { CheckedBlockTimes } from '../protocol/messages.ts';
 import { AMOUNTS_PER_ROW, amountsAgree } from './trade-amounts.ts';
 import { FIELD } from './trade-packing.ts';
 import {
+  BLOCK_TIME_FIELD as BLOCK_TIME,
   DECIMAL_PATTERN as DECIMAL,
   MAX_DECIMAL,
   MAX_HASH,
@@ -78,12 +80,21 @@ function nullOptionals(v: (string | null)[], at: number): void {
 }
 
 /**
- * The sender's side: true when the writer's fast path would take `packed` whole and `amounts` agree with its
- * text, so the batch may go marked checked (PackedTrades.checked). Block times are left to the writer's clock.
+ * The sender's side: when the writer's fast path would take `packed` whole and `amounts` agree with its text, the
+ * batch's earliest and latest block time (it may go marked checked with them: PackedTrades.checked), else null.
+ * Whether the times are plausible is left to the writer's clock, which checks this range only.
  */
-export function senderChecksPass(packed: string, count: number, amounts: Float64Array): boolean {
+export function senderChecks(packed: string, count: number, amounts: Float64Array): CheckedBlockTimes | null {
   const values = fastPathValues(packed, count);
-  return values !== null && amounts.length === count * AMOUNTS_PER_ROW && amountsAgree(values, amounts);
+  if (values === null || amounts.length !== count * AMOUNTS_PER_ROW || !amountsAgree(values, amounts)) return null;
+  let earliest = values[BLOCK_TIME]!;
+  let latest = earliest;
+  for (let at = BLOCK_TIME + TRADE_FIELDS; at < values.length; at += TRADE_FIELDS) {
+    const t = values[at]!;
+    if (t < earliest) earliest = t;
+    else if (t > latest) latest = t;
+  }
+  return { earliest, latest };
 }
 
 /**

@@ -1,10 +1,10 @@
-// One group's records written inside the writer's open transaction: each batch's dexes and pools (and a minimal
-// pools row for any other pool its trades name), then its trades validated, flattened, ordered (by id, or batch
-// by batch) and inserted in multi-row runs that never mix batches (so each batch's inserted count stays exact);
-// then each batch's gaps and cursors.
+// One group's records written inside the writer's open transaction: each batch's dexes and pools, then its trades
+// validated, flattened, ordered (by id, or batch by batch) and inserted in multi-row runs that never mix batches
+// (so each batch's inserted count stays exact), a minimal pools row added for any pool the foreign key finds
+// missing; then each batch's gaps and cursors.
 
-import { isRowLevelError } from '../errors.ts';
-import type { RejectedRow, TradeConflict, WriteBatchMessage } from '../protocol/messages.ts';
+import { isRowLevelError, sqliteCodeOf } from '../errors.ts';
+import type { CheckedBlockTimes, RejectedRow, TradeConflict, WriteBatchMessage } from '../protocol/messages.ts';
 import {
   CREATED_AT_PARAM,
   eachRecord,
@@ -18,13 +18,13 @@ import { checkedBatchValues, fastPathValues } from '../trades/packed-batch-check
 import { AMOUNTS_PER_ROW, amountsAgree } from '../trades/trade-amounts.ts';
 import { FIELD, PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
 import {
+  BLOCK_TIME_FIELD,
   checkCreatedAt,
   checkTradeValuesAt,
   EARLIEST_BLOCK_TIME,
   TRADE_FIELDS,
   validateTrade,
 } from '../trades/trade-validation.ts';
-
 /** What became of one batch's records in the transaction: what its ack reports. */
 export interface BatchOutcome {
   inserted: number;
@@ -65,10 +65,8 @@ export function writeGroupRecords(
   latest: string,
 ): void {
   const rows = validGroupRows(group, outcomes, sortById, latest);
-  // Pools before the trades that reference them: the batches' metadata, then a minimal row for any other pool.
+  // Pools before the trades that reference them: the batches' metadata (insertRows adds a minimal row for others).
   group.forEach((q, owner) => storePoolMetadata(statements, q.batch, now, outcomes[owner]!.rejected));
-  const pools = new Set<string>();
-  for (const flat of rows.values) statements.ensurePoolsOf(flat, now, pools);
   insertRows(statements, rows, outcomes, now);
   group.forEach((q, owner) => applyStateRecords(statements, q.batch, outcomes[owner]!, now, latest));
 }
@@ -138,7 +136,7 @@ export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
 function checkedAmounts(batch: WriteBatchMessage, flat: readonly unknown[]): Float64Array | null {
   const a = batch.packedTrades?.amounts;
   if (!(a instanceof Float64Array) || flat.length !== batch.packedTrades!.count * TRADE_FIELDS) return null;
-  if (batch.packedTrades!.checked === true && a.length === batch.packedTrades!.count * AMOUNTS_PER_ROW) return a;
+  if (batch.packedTrades!.checked !== undefined && a.length === batch.packedTrades!.count * AMOUNTS_PER_ROW) return a;
   return amountsAgree(flat, a) ? a : null;
 }
 
@@ -167,10 +165,11 @@ export function batchValues(
         return [];
       }
     }
-    // Checked by the sender (senderChecksPass): only the structure and the block times are checked again here.
-    const trusted = p.checked === true;
+    // Checked by the sender (senderChecks): only the structure and its block time range are checked again here.
+    const trusted = p.checked !== undefined;
     const whole = trusted ? checkedBatchValues(p.data, p.count) : fastPathValues(p.data, p.count);
-    if (whole && timesPlausible(whole, latest) && ownCreatedAt(created, createdAt, trusted)) return whole;
+    const timesOk = trusted ? rangePlausible(p.checked!, latest) : whole !== null && timesPlausible(whole, latest);
+    if (whole && timesOk && ownCreatedAt(created, createdAt, trusted)) return whole;
     try {
       flat = unpackTradeValues(p.data, p.count);
     } catch (err) {
@@ -245,11 +244,16 @@ function ownCreatedAt(created: string[] | undefined, out: (string | null)[] | un
 
 /** Every stored-format block time of a fast-path batch lies between EARLIEST_BLOCK_TIME and `latest`. */
 function timesPlausible(flat: readonly (string | null)[], latest: string): boolean {
-  for (let at = 10; at < flat.length; at += TRADE_FIELDS) {
+  for (let at = BLOCK_TIME_FIELD; at < flat.length; at += TRADE_FIELDS) {
     const ts = flat[at]!;
     if (ts > latest || ts < EARLIEST_BLOCK_TIME) return false;
   }
   return true;
+}
+
+/** A checked batch's block time range lies between EARLIEST_BLOCK_TIME and `latest`. */
+function rangePlausible(times: CheckedBlockTimes, latest: string): boolean {
+  return times.latest <= latest && times.earliest >= EARLIEST_BLOCK_TIME;
 }
 
 // One parameter array per statement size, reused: the statement binds every value before run() returns.
@@ -286,9 +290,13 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
       p = writeTradeBindValues(params, p, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
       if (own) params[p++] = own[at / TRADE_FIELDS] ?? now;
     }
+    const run = () =>
+      (own ? s.insertTrades(j - i, true).run(params) : s.insertTrades(j - i).run(params, named)).changes;
     try {
-      const changes = (own ? s.insertTrades(j - i, true).run(params) : s.insertTrades(j - i).run(params, named))
-        .changes;
+      const changes = withPools(s, run, () => {
+        const pools = new Set<string>();
+        for (let k = i; k < j; k++) s.ensurePool(flat[offsets[k]! + 1] as string, now, pools);
+      });
       out.inserted += changes;
       out.duplicates += j - i - changes;
       noteConflicts(s, flat, offsets, i, j, out);
@@ -301,7 +309,8 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
         const p = writeTradeBindValues(one, 0, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
         if (own) one[p] = own[at / TRADE_FIELDS] ?? now;
         try {
-          if ((own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes === 1) out.inserted++;
+          const runOne = () => (own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes;
+          if (withPools(s, runOne, () => s.ensurePool(flat[at + 1] as string, now)) === 1) out.inserted++;
           else {
             out.duplicates++;
             noteConflicts(s, flat, offsets, k, k + 1, out);
@@ -313,6 +322,21 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
       }
     }
     i = j;
+  }
+}
+
+/**
+ * `run()`; when the foreign key finds a trade's pool has no pools row yet, `addPools()` (a minimal row each) and
+ * `run()` once more. Pools are added on demand so that rows whose pools exist cost no probe.
+ */
+function withPools(s: WriteStatements, run: () => number, addPools: () => void): number {
+  try {
+    return run();
+  } catch (err) {
+    if (sqliteCodeOf(err) !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw err;
+    s.conflicts.takeNoted(); // the failed statement's notes: its rows run again
+    addPools();
+    return run();
   }
 }
 

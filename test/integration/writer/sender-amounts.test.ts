@@ -1,11 +1,13 @@
 // The NUMERIC amounts the writer stores are Number() of the exact text whether the sender's numbers came along
-// (checked, then bound), came wrong (refused: the writer parses) or did not come at all (a replayed batch).
+// (checked, then bound), came wrong (refused: the writer parses) or did not come at all (a replayed batch). A
+// batch the sender checked still meets the writer's clock: its block time range is checked there.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAsWriter } from '../../../bench/ceiling.ts';
 import { componentLogger } from '../../../src/logging/logger.ts';
 import type { AckMessage, PackedTrades, WriterToCollector } from '../../../src/protocol/messages.ts';
+import { packedForWriter } from '../../../src/sender/trades-payload.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import { WriteStatements } from '../../../src/sqlite/trade-statements.ts';
 import { amountNumbers } from '../../../src/trades/trade-amounts.ts';
@@ -58,5 +60,16 @@ describe("the sender's amount numbers", () => {
     } finally {
       read.close();
     }
+  });
+
+  it("refuses a checked batch's future row by the writer's clock and stores the rest", async () => {
+    const trades = Array.from({ length: 10 }, (_, i) => syntheticTrade(100 + i, { seed: 9 }));
+    trades[6] = { ...trades[6]!, blockTimestamp: new Date(Date.now() + 3_600_000).toISOString() };
+    const packed = packedForWriter(trades)!;
+    expect(packed.checked?.latest.slice(0, 13)).toBe(trades[6]!.blockTimestamp.replace('T', ' ').slice(0, 13));
+    const ack = await write(4, packed);
+    expect(ack.inserted).toBe(9);
+    expect(ack.rejected).toHaveLength(1);
+    expect(ack.rejected[0]).toMatchObject({ id: trades[6]!.id, reason: expect.stringMatching(/is in the future/) });
   });
 });
