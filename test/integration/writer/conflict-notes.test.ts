@@ -1,35 +1,16 @@
 // The writer's INSERT notes a duplicate id with other contents as it meets it (its ON CONFLICT clause): packed and
 // object batches alike, a difference in any field (the block number's integer too), a field missing on the stored
 // side not counted, two versions inside one batch, and the stored version never touched.
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openAsWriter } from '../../../bench/ceiling.ts';
-import { componentLogger } from '../../../src/logging/logger.ts';
-import type { AckMessage, WriteBatchMessage, WriterToCollector } from '../../../src/protocol/messages.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { WriteStatements } from '../../../src/sqlite/trade-statements.ts';
 import { amountNumbers } from '../../../src/trades/trade-amounts.ts';
 import { packTrades } from '../../../src/trades/trade-packing.ts';
-import { GroupCommitWriter } from '../../../src/writer/group-commit-writer.ts';
-import { tempDir } from '../../support/temp-dir.ts';
+import { openTestEngine } from '../../support/writer-engine.ts';
 
-const { db, settings } = openAsWriter(path.join(tempDir(), 'conflict-notes.db'));
-const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('test-writer'));
-afterAll(async () => {
-  await engine.close();
-  db.close();
-});
-
-let nextBatch = 1;
-function write(batch: Omit<WriteBatchMessage, 'kind' | 'batchId'>): Promise<AckMessage> {
-  return new Promise((resolve, reject) =>
-    engine.enqueue({ kind: 'write', batchId: nextBatch++, ...batch }, (m: WriterToCollector) =>
-      m.kind === 'ack' ? resolve(m) : reject(new Error(m.error.message)),
-    ),
-  );
-}
+const { db, engine, write, close } = openTestEngine('conflict-notes.db');
+afterAll(close);
 const packed = (trades: TradeRecord[]) => ({
   packedTrades: { count: trades.length, data: packTrades(trades)!, amounts: amountNumbers(trades) },
 });

@@ -1,32 +1,13 @@
 // The writer adds a minimal pools row for a trade's pool only when the foreign key finds it missing: new pools in
 // a multi-row run and in the row-by-row redo of a run that hit another row's error, nothing else refused.
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openAsWriter } from '../../../bench/ceiling.ts';
-import { componentLogger } from '../../../src/logging/logger.ts';
-import type { AckMessage, WriteBatchMessage, WriterToCollector } from '../../../src/protocol/messages.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
 import { packedForWriter } from '../../../src/sender/trades-payload.ts';
 import { syntheticPoolId, syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { WriteStatements } from '../../../src/sqlite/trade-statements.ts';
-import { GroupCommitWriter } from '../../../src/writer/group-commit-writer.ts';
-import { tempDir } from '../../support/temp-dir.ts';
+import { openTestEngine } from '../../support/writer-engine.ts';
 
-const { db, settings } = openAsWriter(path.join(tempDir(), 'pools-on-demand.db'));
-const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('test-writer'));
-afterAll(async () => {
-  await engine.close();
-  db.close();
-});
-
-let nextBatch = 1;
-function write(batch: Omit<WriteBatchMessage, 'kind' | 'batchId'>): Promise<AckMessage> {
-  return new Promise((resolve, reject) =>
-    engine.enqueue({ kind: 'write', batchId: nextBatch++, ...batch }, (m: WriterToCollector) =>
-      m.kind === 'ack' ? resolve(m) : reject(new Error(m.error.message)),
-    ),
-  );
-}
+const { db, write, close } = openTestEngine('pools-on-demand.db');
+afterAll(close);
 const count = (sql: string, ...args: unknown[]) =>
   db
     .prepare(sql)

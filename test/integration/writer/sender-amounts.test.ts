@@ -1,34 +1,18 @@
 // The NUMERIC amounts the writer stores are Number() of the exact text whether the sender's numbers came along
 // (checked, then bound), came wrong (refused: the writer parses) or did not come at all (a replayed batch). A
 // batch the sender checked still meets the writer's clock: its block time range is checked there.
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openAsWriter } from '../../../bench/ceiling.ts';
-import { componentLogger } from '../../../src/logging/logger.ts';
-import type { AckMessage, PackedTrades, WriterToCollector } from '../../../src/protocol/messages.ts';
+import type { PackedTrades } from '../../../src/protocol/messages.ts';
 import { packedForWriter } from '../../../src/sender/trades-payload.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { WriteStatements } from '../../../src/sqlite/trade-statements.ts';
 import { amountNumbers } from '../../../src/trades/trade-amounts.ts';
 import { packTrades } from '../../../src/trades/trade-packing.ts';
-import { GroupCommitWriter } from '../../../src/writer/group-commit-writer.ts';
-import { tempDir } from '../../support/temp-dir.ts';
+import { openTestEngine } from '../../support/writer-engine.ts';
 
-const { db, settings } = openAsWriter(path.join(tempDir(), 'amounts.db'));
-const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('test-writer'));
-afterAll(async () => {
-  await engine.close();
-  db.close();
-});
-
-function write(batchId: number, packedTrades: PackedTrades): Promise<AckMessage> {
-  return new Promise((resolve, reject) =>
-    engine.enqueue({ kind: 'write', batchId, packedTrades }, (m: WriterToCollector) =>
-      m.kind === 'ack' ? resolve(m) : reject(new Error(m.error.message)),
-    ),
-  );
-}
+const { db, write: writeBatch, close } = openTestEngine('amounts.db');
+afterAll(close);
+const write = (packedTrades: PackedTrades) => writeBatch({ packedTrades });
 
 describe("the sender's amount numbers", () => {
   it('stores Number() of the text in the NUMERIC columns, with right, wrong or no sender numbers', async () => {
@@ -37,9 +21,9 @@ describe("the sender's amount numbers", () => {
     const wrong = amountNumbers(batches[1]!);
     wrong[4 * 3 + 1] = wrong[4 * 3 + 1]! * 1000;
     const acks = await Promise.all([
-      write(1, { count: 20, data: packTrades(batches[0]!)!, amounts: right }),
-      write(2, { count: 20, data: packTrades(batches[1]!)!, amounts: wrong }),
-      write(3, { count: 20, data: packTrades(batches[2]!)! }),
+      write({ count: 20, data: packTrades(batches[0]!)!, amounts: right }),
+      write({ count: 20, data: packTrades(batches[1]!)!, amounts: wrong }),
+      write({ count: 20, data: packTrades(batches[2]!)! }),
     ]);
     expect(acks.map((a) => a.inserted)).toEqual([20, 20, 20]);
     const read = new Database(db.name, { readonly: true });
@@ -67,7 +51,7 @@ describe("the sender's amount numbers", () => {
     trades[6] = { ...trades[6]!, blockTimestamp: new Date(Date.now() + 3_600_000).toISOString() };
     const packed = packedForWriter(trades)!;
     expect(packed.checked?.latest.slice(0, 13)).toBe(trades[6]!.blockTimestamp.replace('T', ' ').slice(0, 13));
-    const ack = await write(4, packed);
+    const ack = await write(packed);
     expect(ack.inserted).toBe(9);
     expect(ack.rejected).toHaveLength(1);
     expect(ack.rejected[0]).toMatchObject({ id: trades[6]!.id, reason: expect.stringMatching(/is in the future/) });
