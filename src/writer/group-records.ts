@@ -25,6 +25,7 @@ import {
   TRADE_FIELDS,
   validateTrade,
 } from '../trades/trade-validation.ts';
+
 /** What became of one batch's records in the transaction: what its ack reports. */
 export interface BatchOutcome {
   inserted: number;
