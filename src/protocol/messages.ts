@@ -78,7 +78,7 @@ export interface AckMessage {
   batchId: number;
   inserted: number;
   duplicates: number;
-  /** Of the duplicates, ids stored with other contents (the first version kept). SQLite writer only. */
+  /** Of the duplicates, ids stored with other contents (the first version kept). */
   conflicts?: number;
   rejected: RejectedRow[];
   /** Wall time of the transaction (BEGIN IMMEDIATE → COMMIT) the batch was part of. */
@@ -198,7 +198,7 @@ export interface WriterMetrics extends ConnectionDescription {
   tradeBatchesByReason: BatchOriginFigures;
   rowsInserted: number;
   duplicates: number;
-  /** Duplicates whose stored version had other contents (SQLite writer; absent on PostgreSQL). */
+  /** Duplicates whose stored version had other contents (the first version kept). */
   conflicts?: number;
   /** The same per pool id (bounded: the first pools seen). */
   conflictsByPool?: Record<string, number>;

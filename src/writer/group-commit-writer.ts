@@ -8,15 +8,11 @@ import type { Logger } from 'pino';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
-import type {
-  SerializedWriteError,
-  TradeConflict,
-  TransactionOutcome,
-  WriteBatchMessage,
-} from '../protocol/messages.ts';
+import type { SerializedWriteError, TransactionOutcome, WriteBatchMessage } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { storedTimestamp, type WriteStatements } from '../sqlite/trade-statements.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
+import { ConflictLog } from './conflict-log.ts';
 import {
   acknowledgeBatch,
   countTransaction,
@@ -36,8 +32,6 @@ export interface WriterHooks {
 }
 
 const BUSY_WAIT_THRESHOLD_MS = 2;
-const MAX_CONFLICT_POOLS = 10_000;
-const MAX_LOGGED_CONFLICTS = 10_000;
 
 export class GroupCommitWriter {
   private readonly queue: QueuedBatch[] = [];
@@ -48,9 +42,7 @@ export class GroupCommitWriter {
   private idleWaiters: (() => void)[] = [];
   private readonly wal: WalCheckpoints;
   private closed = false;
-  /** Conflicts per pool (at most MAX_CONFLICT_POOLS pools), and the ids already logged (bounded). */
-  readonly conflictsByPool = new Map<string, number>();
-  private readonly loggedConflicts = new Set<string>();
+  private readonly conflictLog: ConflictLog;
   readonly commitLatency = new LatencyRecorder();
   readonly counters = {
     transactions: 0,
@@ -92,6 +84,12 @@ export class GroupCommitWriter {
   ) {
     this.statements = statements;
     this.wal = new WalCheckpoints(db, settings, this.counters, log);
+    this.conflictLog = new ConflictLog(log);
+  }
+
+  /** Conflicts per pool (the first pools seen). */
+  get conflictsByPool(): ReadonlyMap<string, number> {
+    return this.conflictLog.byPool;
   }
 
   get backlog(): number {
@@ -259,27 +257,13 @@ export class GroupCommitWriter {
     countTransaction(c, group.length);
     group.forEach((q, owner) => {
       const o = outcomes[owner]!;
-      if (o.conflicts) this.noteConflicts(o.conflicts);
+      if (o.conflicts) {
+        this.conflictLog.note(o.conflicts);
+        c.conflicts = this.conflictLog.total;
+      }
       acknowledgeBatch(c, q, o, commitMs, this.log);
     });
     this.wal.checkpointIfOverdue();
-  }
-
-  /** Counts each conflict (overall and per pool) and logs it once with both versions. */
-  private noteConflicts(found: readonly TradeConflict[]): void {
-    for (const k of found) {
-      this.counters.conflicts++;
-      const n = this.conflictsByPool.get(k.poolId);
-      if (n !== undefined || this.conflictsByPool.size < MAX_CONFLICT_POOLS)
-        this.conflictsByPool.set(k.poolId, (n ?? 0) + 1);
-      if (this.loggedConflicts.has(k.id)) continue;
-      if (this.loggedConflicts.size >= MAX_LOGGED_CONFLICTS) this.loggedConflicts.clear();
-      this.loggedConflicts.add(k.id);
-      this.log.warn(
-        { id: k.id, poolId: k.poolId, differs: k.differs, kept: k.kept, received: k.received },
-        'same trade id with different contents: the first version is kept',
-      );
-    }
   }
 
   private becameIdle(): void {

@@ -19,6 +19,7 @@ import {
   UPSERT_DEX,
   UPSERT_POOL,
 } from '../postgres/pg-statements.ts';
+import { findTradeConflicts } from '../postgres/pg-trade-conflicts.ts';
 import { latestAcceptedTime, TRADE_FIELDS } from '../trades/trade-validation.ts';
 import type { QueuedBatch } from './group-accounting.ts';
 import type { BatchOutcome } from './group-records.ts';
@@ -136,6 +137,19 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: GroupEntr
       }
     });
   }
+}
+
+/**
+ * The batch's conflicts (duplicates stored with other contents) into its outcome, once its trades are in: only
+ * when it had duplicates, and never for a row the server refused.
+ */
+export async function noteConflicts(c: pg.Client, e: GroupEntry): Promise<void> {
+  if (e.out.duplicates === 0) return;
+  const refused = new Set(e.out.rejected.slice(e.checked).map((r) => r.id));
+  const offsets: number[] = [];
+  for (let at = 0; at < e.flat.length; at += TRADE_FIELDS) if (!refused.has(e.flat[at] as string)) offsets.push(at);
+  const found = await findTradeConflicts(c, e.flat, offsets);
+  if (found.length > 0) e.out.conflicts = found;
 }
 
 export async function insertTrades(c: pg.Client, e: GroupEntry, offsets: number[]): Promise<number> {

@@ -13,6 +13,7 @@ import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from '../postgres/pg-statement
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, WriteBatchMessage } from '../protocol/messages.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime, TRADE_FIELDS } from '../trades/trade-validation.ts';
+import { ConflictLog } from './conflict-log.ts';
 import {
   acknowledgeBatch,
   countTransaction,
@@ -28,6 +29,7 @@ import {
   copyGroup,
   type GroupEntry,
   isBadRecord,
+  noteConflicts,
   reasonOf,
   writeBatch,
   writeRecords,
@@ -88,7 +90,10 @@ export class PgGroupCommitWriter {
     copyGroups: 0,
     /** Groups written again with a savepoint per batch after the server refused a row. */
     carefulRetries: 0,
+    /** Duplicates whose stored version had other contents (the first version kept). */
+    conflicts: 0,
   };
+  private readonly conflictLog: ConflictLog;
 
   private readonly batchContext: BatchContext;
 
@@ -105,6 +110,12 @@ export class PgGroupCommitWriter {
       log,
       counters: this.counters,
     };
+    this.conflictLog = new ConflictLog(log);
+  }
+
+  /** Conflicts per pool (the first pools seen). */
+  get conflictsByPool(): ReadonlyMap<string, number> {
+    return this.conflictLog.byPool;
   }
 
   get backlog(): number {
@@ -229,6 +240,7 @@ export class PgGroupCommitWriter {
             e.out.inserted = 0;
             e.out.duplicates = 0;
             e.out.rejected.length = e.checked;
+            delete e.out.conflicts;
             e.serverRejects = 0;
           }
           continue;
@@ -252,6 +264,7 @@ export class PgGroupCommitWriter {
         if (careful) await writeBatch(this.batchContext, c, e);
         else await writeRecords(this.batchContext, c, e, false);
       }
+    for (const e of entries) await noteConflicts(c, e);
     await c.query('COMMIT');
   }
 
@@ -313,7 +326,13 @@ export class PgGroupCommitWriter {
       commitMs,
     });
     countTransaction(c, group.length);
-    for (const { q, out } of entries) acknowledgeBatch(c, q, out, commitMs, this.log);
+    for (const { q, out } of entries) {
+      if (out.conflicts) {
+        this.conflictLog.note(out.conflicts);
+        c.conflicts = this.conflictLog.total;
+      }
+      acknowledgeBatch(c, q, out, commitMs, this.log);
+    }
   }
 
   private outcomeOf(group: QueuedBatch[], commitMs: number, err: unknown) {

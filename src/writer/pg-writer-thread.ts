@@ -130,6 +130,8 @@ const control: WriterControl = {
       tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
       rowsInserted: c.rowsInserted,
       duplicates: c.duplicates,
+      conflicts: c.conflicts,
+      conflictsByPool: Object.fromEntries(e.conflictsByPool),
       rejected: c.rejected,
       busyWaits: 0,
       busyRetries: c.retries,
