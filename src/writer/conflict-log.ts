@@ -1,5 +1,5 @@
 // What both writers do with the conflicts they find (a trade id already stored with other contents; the first
-// version is kept): count them, overall and per pool, and log each id once with both versions.
+// version is kept): count them per pool, and log each id once with both versions.
 
 import type { Logger } from 'pino';
 import type { TradeConflict } from '../protocol/messages.ts';
@@ -9,7 +9,6 @@ const MAX_CONFLICT_POOLS = 10_000;
 const MAX_LOGGED_CONFLICTS = 10_000;
 
 export class ConflictLog {
-  total = 0;
   /** Conflicts per pool (the first MAX_CONFLICT_POOLS pools). */
   readonly byPool = new Map<string, number>();
   private readonly logged = new Set<string>();
@@ -18,7 +17,6 @@ export class ConflictLog {
 
   note(found: readonly TradeConflict[]): void {
     for (const k of found) {
-      this.total++;
       const n = this.byPool.get(k.poolId);
       if (n !== undefined || this.byPool.size < MAX_CONFLICT_POOLS) this.byPool.set(k.poolId, (n ?? 0) + 1);
       if (this.logged.has(k.id)) continue;

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { type BatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type { WriteBatchMessage, WriterToCollector } from '../protocol/messages.ts';
+import type { ConflictLog } from './conflict-log.ts';
 import type { BatchOutcome } from './group-records.ts';
 
 export type Reply = (message: WriterToCollector) => void;
@@ -26,6 +27,8 @@ export interface CommitCounters {
   rowsInserted: number;
   duplicates: number;
   rejected: number;
+  /** Duplicates whose stored version had other contents (the first version kept). */
+  conflicts: number;
 }
 
 /** Every record a batch carries: what a group's size is measured in. */
@@ -59,13 +62,17 @@ export function countTransaction(c: CommitCounters, batches: number): void {
   c.batchesInTransactions += batches;
 }
 
-/** Counts one committed batch, logs its rejected rows (the first five) and acknowledges it to its sender. */
+/**
+ * Counts one committed batch, logs its rejected rows (the first five), notes its conflicts and acknowledges it to
+ * its sender.
+ */
 export function acknowledgeBatch(
   c: CommitCounters,
   q: QueuedBatch,
   out: BatchOutcome,
   commitMs: number,
   log: Logger,
+  conflicts: ConflictLog,
 ): void {
   c.batchesCommitted++;
   const tradeRows = q.batch.trades?.length ?? q.batch.packedTrades?.count ?? 0;
@@ -80,6 +87,10 @@ export function acknowledgeBatch(
   c.rowsInserted += out.inserted;
   c.duplicates += out.duplicates;
   c.rejected += out.rejected.length;
+  if (out.conflicts) {
+    c.conflicts += out.conflicts.length;
+    conflicts.note(out.conflicts);
+  }
   if (out.rejected.length)
     log.warn(
       { batchId: q.batch.batchId, rejected: out.rejected.slice(0, 5), count: out.rejected.length },

@@ -256,12 +256,7 @@ export class GroupCommitWriter {
     });
     countTransaction(c, group.length);
     group.forEach((q, owner) => {
-      const o = outcomes[owner]!;
-      if (o.conflicts) {
-        this.conflictLog.note(o.conflicts);
-        c.conflicts = this.conflictLog.total;
-      }
-      acknowledgeBatch(c, q, o, commitMs, this.log);
+      acknowledgeBatch(c, q, outcomes[owner]!, commitMs, this.log, this.conflictLog);
     });
     this.wal.checkpointIfOverdue();
   }

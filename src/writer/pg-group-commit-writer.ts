@@ -326,13 +326,7 @@ export class PgGroupCommitWriter {
       commitMs,
     });
     countTransaction(c, group.length);
-    for (const { q, out } of entries) {
-      if (out.conflicts) {
-        this.conflictLog.note(out.conflicts);
-        c.conflicts = this.conflictLog.total;
-      }
-      acknowledgeBatch(c, q, out, commitMs, this.log);
-    }
+    for (const { q, out } of entries) acknowledgeBatch(c, q, out, commitMs, this.log, this.conflictLog);
   }
 
   private outcomeOf(group: QueuedBatch[], commitMs: number, err: unknown) {
