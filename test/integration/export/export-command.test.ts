@@ -283,14 +283,17 @@ describe('while a collector writes', () => {
       };
       const deadline = Date.now() + 30_000;
       while (stored() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      // Export over and over while the collector keeps committing.
-      while (child.exitCode === null && counts.length < 40) {
+      // Export over and over while the collector keeps committing, until an export has seen it commit more (new
+      // trades come with the simulator's next polls, seconds apart) or it has finished.
+      while (child.exitCode === null && counts.length < 200) {
         const text = await exportText(db, '--format', 'csv');
         const ids = csvRecords(text)
           .slice(1)
           .map((r) => r[0]);
         expect(new Set(ids).size).toBe(ids.length);
         counts.push(ids.length);
+        if (counts.length >= 5 && counts[counts.length - 1]! > counts[0]!) break;
+        await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
       const [code] = await exited;
