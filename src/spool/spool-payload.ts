@@ -1,7 +1,7 @@
 // How a write batch is stored in the spool: only its content (every WritePayload key), as JSON, with the
 // record count the water marks go by.
 
-import type { WritePayload } from '../protocol/messages.ts';
+import type { PackedTrades, WritePayload } from '../protocol/messages.ts';
 import type { SpoolRow } from './spool-file.ts';
 
 // flushReason is spooled too, so a replayed batch counts under the reason it was cut for.
@@ -36,6 +36,13 @@ function contentOf(payload: WritePayload): WritePayload {
   }
   return out;
 }
+
+// Every field of a packed batch is either spooled above or a shortcut the writer does without: a field added to
+// PackedTrades and listed in neither would be dropped on deferral, so make that a compile error too.
+type PackedShortcut = 'amounts' | 'checked';
+type UnspooledPackedKeys = Exclude<keyof PackedTrades, 'count' | 'data' | 'createdAt' | PackedShortcut>;
+const _allPackedKeysHandled: UnspooledPackedKeys extends never ? true : never = true;
+void _allPackedKeysHandled;
 
 /** Records of every kind in a payload: what the row-based water marks count. */
 export function payloadRows(payload: WritePayload): number {
