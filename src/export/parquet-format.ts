@@ -3,6 +3,7 @@
 // `<name>_exact` (the ~70-digit values fit no Parquet DECIMAL readers take); times are UTC TIMESTAMP(MICROS).
 
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { TRADE_AMOUNT_COLUMNS } from '../trades/trade-columns.ts';
 import type { OutputSink } from './output-sink.ts';
 import { StoredValueError, storedTimeMicros } from './stored-values.ts';
 import type { ExportRow } from './trade-row.ts';
@@ -27,7 +28,7 @@ const timestamp = (name: string): SchemaElement => ({
   logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
 });
 
-const DECIMALS = ['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd'] as const;
+const DECIMALS = TRADE_AMOUNT_COLUMNS;
 
 /** The file's columns, in order. */
 export const PARQUET_COLUMNS: readonly SchemaElement[] = [

@@ -4,11 +4,12 @@
 
 import type Database from 'better-sqlite3';
 import { DatabaseOpenError } from '../errors.ts';
+import { TRADE_AMOUNT_COLUMNS } from '../trades/trade-columns.ts';
 import { decimalText } from './stored-values.ts';
 import { sqliteWhere, type TradeFilter } from './trade-filter.ts';
 import type { CandleTrade, ExportRow } from './trade-row.ts';
 
-const DECIMALS = ['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd'] as const;
+const DECIMALS = TRADE_AMOUNT_COLUMNS;
 type DecimalColumn = (typeof DECIMALS)[number];
 
 /** The expression that reads a decimal column's exact text on this file. */

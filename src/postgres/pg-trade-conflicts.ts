@@ -5,12 +5,12 @@
 
 import type pg from 'pg';
 import type { TradeConflict } from '../protocol/messages.ts';
-import { TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
+import { TRADE_AMOUNT_COLUMNS, TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
 import { tradeArrays } from './pg-statements.ts';
 
 /** TradeRow fields after the id, as [TradeRecord name, trades column]. */
 const FIELDS = TRADE_FIELD_COLUMNS.slice(1);
-const AMOUNTS = new Set(['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd']);
+const AMOUNTS = new Set<string>(TRADE_AMOUNT_COLUMNS);
 
 /** A received value (text, or int8 for the block number) in the stored column's type. */
 function received(col: string): string {

@@ -5,6 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { sqliteOhlcvViewsSql } from '../ohlcv/ohlcv-views.ts';
 import { placeholderDex, poolIdParts } from '../trades/pool-id.ts';
+import { TRADE_AMOUNT_COLUMNS } from '../trades/trade-columns.ts';
 import { DECIMAL_PATTERN } from '../trades/trade-validation.ts';
 
 /**
@@ -124,7 +125,7 @@ export const EXACT_COLUMNS = [
 ] as const;
 
 /** The NUMERIC column each exact column belongs to. */
-export const AMOUNT_COLUMNS = ['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd'] as const;
+export const AMOUNT_COLUMNS = TRADE_AMOUNT_COLUMNS;
 
 /**
  * SQL for an amount's exact value: the exact text where gecko-collector wrote the row, else the NUMERIC value

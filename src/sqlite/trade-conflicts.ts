@@ -5,11 +5,11 @@
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { TradeConflict } from '../protocol/messages.ts';
-import { TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
+import { TRADE_AMOUNT_COLUMNS, TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
 
 /** TradeRow fields after the id, as the stored row's columns (the exact text on files with NUMERIC amounts). */
 const FIELDS = TRADE_FIELD_COLUMNS.slice(1);
-const AMOUNTS = new Set(['from_token_amount', 'to_token_amount', 'price_usd', 'volume_usd']);
+const AMOUNTS = new Set<string>(TRADE_AMOUNT_COLUMNS);
 /** NUMERIC amount columns hold rounded REALs: the exact text beside them is what a trade carried. */
 const exact = (col: string) => (AMOUNTS.has(col) ? `${col}_exact` : col);
 

@@ -18,3 +18,11 @@ export type TradeRowColumn = (typeof TRADE_FIELD_COLUMNS)[number][1];
 
 /** The trades columns of a TradeRow, in its order (also the Python collector's CSV export columns). */
 export const TRADE_ROW_COLUMNS: readonly TradeRowColumn[] = TRADE_FIELD_COLUMNS.map(([, column]) => column);
+
+/** The four amounts: decimal text in a TradeRow, numbers (and, on SQLite, exact text beside them) when stored. */
+export const TRADE_AMOUNT_COLUMNS = [
+  'from_token_amount',
+  'to_token_amount',
+  'price_usd',
+  'volume_usd',
+] as const satisfies readonly TradeRowColumn[];
