@@ -4,7 +4,7 @@
 
 import { GeckoCollectorError } from '../errors.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import { normalizeTimestamp, TRADE_FIELDS } from './trade-validation.ts';
+import { checkCreatedAt, normalizeTimestamp, TRADE_FIELDS } from './trade-validation.ts';
 
 // One separator for fields and rows alike: every row has exactly TRADE_FIELDS fields, so one split gives
 // the flat value array the writer validates and binds in place.
@@ -57,13 +57,9 @@ export function packCreatedAt(trades: readonly TradeRecord[]): string | null | u
   if (!trades.some((t) => t.createdAt !== undefined && t.createdAt !== null && t.createdAt !== '')) return undefined;
   const parts: string[] = new Array(trades.length);
   for (let i = 0; i < trades.length; i++) {
-    const c = trades[i]!.createdAt;
-    if (c === undefined || c === null || c === '') parts[i] = '';
-    else {
-      const ts = typeof c === 'string' ? normalizeTimestamp(c) : null;
-      if (ts === null) return null;
-      parts[i] = ts;
-    }
+    const c = checkCreatedAt(trades[i]!.createdAt);
+    if (!c.ok) return null;
+    parts[i] = c.value ?? '';
   }
   return parts.join(FIELD);
 }
