@@ -234,7 +234,8 @@ function startFailureCode(err: unknown): number | undefined {
     code === 'GECKO_NETWORK_ERROR' ||
     code === 'GECKO_TIMEOUT' ||
     code === 'GECKO_THROTTLED' ||
-    code === 'GECKO_HTTP_ERROR'
+    code === 'GECKO_HTTP_ERROR' ||
+    code === 'GECKO_REDIRECT_REFUSED'
   )
     return EXIT_NO_API;
   return undefined;

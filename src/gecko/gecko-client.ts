@@ -1,6 +1,7 @@
-// The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request, a deadline per attempt
-// covering headers and body, a body size bound enforced while streaming, retries with backoff on
-// 5xx/network/timeout, and a capped Retry-After on throttles.
+// The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request (each redirect hop
+// too), requests only to the configured origin (api-origin.ts), a deadline per attempt covering headers and
+// body, a body size bound enforced while streaming, every body scrubbed of the API key before it is read,
+// retries with backoff on 5xx/network/timeout, and a capped Retry-After on throttles.
 
 import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
 import { linkSignals } from '../common/linked-signal.ts';
@@ -9,6 +10,7 @@ import { componentLogger } from '../logging/logger.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
+import { ApiOrigin, isPathToken, isRedirectStatus } from './api-origin.ts';
 import {
   GeckoAuthError,
   GeckoHttpError,
@@ -20,13 +22,13 @@ import {
 } from './gecko-errors.ts';
 import { type ParsedPools, parsePoolsBody } from './pool-parser.ts';
 import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
+import { SecretScrubber } from './secret-scrubber.ts';
 import { parseTradesPage, type TradesPage } from './trade-parser.ts';
 
 export const GECKO_API_BASE_URL = 'https://api.geckoterminal.com/api/v2';
 /** CoinGecko's paid API: the same on-chain data, the key in the `x-cg-pro-api-key` header. */
 export const GECKO_PRO_API_BASE_URL = 'https://pro-api.coingecko.com/api/v3/onchain';
-export const API_KEY_HEADER = 'x-cg-pro-api-key';
-export const GECKO_ACCEPT = 'application/json;version=20230302';
+export { API_KEY_HEADER, GECKO_ACCEPT } from './api-origin.ts';
 export const MAX_MULTI_POOLS = 30;
 const POOL_INCLUDE = 'base_token,quote_token,dex';
 /** The largest real response is ~150 KB: 4 MiB leaves room and bounds what a hostile server can make us hold. */
@@ -39,9 +41,15 @@ export const DEFAULT_MAX_SHARED_PAUSE_MS = 5_000;
 export interface GeckoClientOptions {
   /** Every HTTP request (retries included) first takes one slot from it. Share one across threads. */
   rateLimiter: RateLimiter;
-  /** Default: the public API, or with `apiKey` the paid one (GECKO_PRO_API_BASE_URL). */
+  /**
+   * Default: the public API, or with `apiKey` the paid one (GECKO_PRO_API_BASE_URL). Requests go to its origin
+   * only: a redirect elsewhere (HTTPS to HTTP included) is refused with GeckoRedirectError.
+   */
   baseUrl?: string;
-  /** A CoinGecko API key: sent in the `x-cg-pro-api-key` header, never logged or put in an error. */
+  /**
+   * A CoinGecko API key: sent in the `x-cg-pro-api-key` header to the base URL's origin only, never logged or put
+   * in an error; server text that echoes it (bodies, excerpts, reasons, stored values) has it masked.
+   */
   apiKey?: string;
   /** Per attempt, covering connect, headers and the whole body. Default 15 s. */
   timeoutMs?: number;
@@ -111,6 +119,7 @@ type Attempt =
   | { kind: 'server'; status: number }
   | { kind: 'timeout' }
   | { kind: 'network'; error: unknown };
+type Exchange = Attempt | { kind: 'redirect'; status: number; location: string | null };
 
 function isThrottleBody(body: string): boolean {
   // Cheap pre-check: real data bodies never carry an error_code key.
@@ -128,14 +137,17 @@ function isThrottleBody(body: string): boolean {
 }
 
 function pathSegment(value: string, what: string): string {
-  if (typeof value !== 'string' || value === '' || /[/?#,\s]/.test(value)) {
-    throw new GeckoRequestError(`invalid ${what} ${JSON.stringify(value)}: must be a non-empty path segment`);
+  if (!isPathToken(value)) {
+    throw new GeckoRequestError(
+      `invalid ${what} ${JSON.stringify(value)}: must be a plain token (a letter or digit, then letters, digits, _ . - : ~)`,
+    );
   }
   return encodeURIComponent(value);
 }
 
 export class GeckoTerminalClient {
-  private readonly baseUrl: string;
+  private readonly origin: ApiOrigin;
+  private readonly scrubber: SecretScrubber;
   private readonly limiter: RateLimiter;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
@@ -150,21 +162,18 @@ export class GeckoTerminalClient {
   private readonly fetchImpl: typeof fetch;
   private readonly log: Logger;
   private readonly keyed: boolean;
-  private readonly headers: Record<string, string>;
   private readonly stats: GeckoClientStats = { requests: 0, throttled: 0, retries: 0, errors: 0, succeeded: 0 };
 
   constructor(options: GeckoClientOptions) {
     this.limiter = options.rateLimiter;
-    this.baseUrl = (options.baseUrl ?? (options.apiKey ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL)).replace(
-      /\/+$/,
-      '',
-    );
     this.keyed = options.apiKey !== undefined && options.apiKey !== '';
-    this.headers = {
-      Accept: GECKO_ACCEPT,
-      ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}),
-      ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
-    };
+    this.scrubber = new SecretScrubber(options.apiKey);
+    this.origin = new ApiOrigin({
+      baseUrl: options.baseUrl ?? (this.keyed ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL),
+      apiKey: options.apiKey,
+      userAgent: options.userAgent,
+      scrubber: this.scrubber,
+    });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxRetries = options.maxRetries ?? 3;
@@ -290,16 +299,12 @@ export class GeckoTerminalClient {
     signal: AbortSignal | undefined,
     callStats: CallStats | undefined,
   ): Promise<string> {
-    const qs = query.toString();
-    const url = `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+    const url = this.origin.url(path, query);
     let failures = 0;
     let throttles = 0;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.stats.retries++;
-      await this.limiter.acquire(signal);
-      this.stats.requests++;
-      if (callStats) callStats.requests++;
-      const outcome = await this.attempt(url, signal);
+      const outcome = await this.exchange(url, signal, callStats);
       if (outcome.kind === 'ok') return outcome.body;
       if (outcome.kind === 'throttled') {
         this.stats.throttled++;
@@ -332,7 +337,12 @@ export class GeckoTerminalClient {
       const wait = backoffDelayMs(failures, this.backoff, this.random);
       failures++;
       this.log.warn(
-        { url, outcome: outcome.kind, status: outcome.kind === 'server' ? outcome.status : undefined, waitMs: wait },
+        {
+          url,
+          outcome: outcome.kind,
+          status: outcome.kind === 'server' ? outcome.status : undefined,
+          waitMs: wait,
+        },
         'GeckoTerminal request failed, retrying',
       );
       await this.sleep(wait, signal);
@@ -365,7 +375,27 @@ export class GeckoTerminalClient {
     }
   }
 
-  private async attempt(url: string, signal: AbortSignal | undefined): Promise<Attempt> {
+  /**
+   * One attempt: the request and the redirect hops it is sent on within the origin, each hop taking a rate-limit
+   * slot of its own; a redirect elsewhere throws GeckoRedirectError (not retried).
+   */
+  private async exchange(
+    url: string,
+    signal: AbortSignal | undefined,
+    callStats: CallStats | undefined,
+  ): Promise<Attempt> {
+    let target = url;
+    for (let hop = 1; ; hop++) {
+      await this.limiter.acquire(signal);
+      this.stats.requests++;
+      if (callStats) callStats.requests++;
+      const outcome = await this.attempt(target, signal);
+      if (outcome.kind !== 'redirect') return outcome;
+      target = this.origin.follow(target, outcome.status, outcome.location, hop);
+    }
+  }
+
+  private async attempt(url: string, signal: AbortSignal | undefined): Promise<Exchange> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     // Cut by the caller, the deadline, or a body over the bound.
     const cut = new AbortController();
@@ -373,7 +403,16 @@ export class GeckoTerminalClient {
     let response: Response;
     let body: string | { tooLarge: number };
     try {
-      response = await this.fetchImpl(url, { headers: this.headers, signal: linked.signal });
+      // fetch would follow a redirect anywhere with the key header (it drops only Authorization and Cookie).
+      response = await this.fetchImpl(url, {
+        headers: this.origin.headersFor(url),
+        redirect: 'manual',
+        signal: linked.signal,
+      });
+      if (isRedirectStatus(response.status)) {
+        await response.body?.cancel().catch(() => undefined);
+        return { kind: 'redirect', status: response.status, location: response.headers.get('location') };
+      }
       body = await readBounded(response, this.maxResponseBytes);
       if (typeof body !== 'string') cut.abort(new Error('response body over the size bound'));
     } catch (err) {
@@ -384,6 +423,8 @@ export class GeckoTerminalClient {
       linked.dispose();
     }
     if (typeof body !== 'string') throw new GeckoResponseTooLargeError(url, this.maxResponseBytes, body.tooLarge);
+    // Before anything cuts an excerpt of it, parses it, logs a value of it or stores it.
+    body = this.scrubber.body(body);
     const retryAfterMs = () => parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
     if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
     if (response.status === 401 || response.status === 403) throw new GeckoAuthError(response.status, this.keyed, url);

@@ -89,6 +89,23 @@ export class GeckoTimeoutError extends GeckoCollectorError {
   }
 }
 
+/**
+ * A redirect that is not followed: to another origin (scheme, host or port: so never HTTPS to HTTP), or one hop
+ * too many. The API key is sent only to the configured origin, so the request ends here and is not retried.
+ */
+export class GeckoRedirectError extends GeckoCollectorError {
+  readonly code = 'GECKO_REDIRECT_REFUSED';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly url: string,
+    /** Where it pointed (origin only, scrubbed), or undefined without a usable Location. */
+    readonly locationOrigin: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** The connection failed (refused, reset, DNS) on every attempt. */
 export class GeckoNetworkError extends GeckoCollectorError {
   readonly code = 'GECKO_NETWORK_ERROR';
