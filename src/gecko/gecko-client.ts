@@ -19,6 +19,7 @@ import {
   GeckoResponseTooLargeError,
   GeckoThrottledError,
   GeckoTimeoutError,
+  networkFailureText,
 } from './gecko-errors.ts';
 import { type ParsedPools, parsePoolsBody } from './pool-parser.ts';
 import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
@@ -341,6 +342,7 @@ export class GeckoTerminalClient {
           url,
           outcome: outcome.kind,
           status: outcome.kind === 'server' ? outcome.status : undefined,
+          cause: outcome.kind === 'network' ? this.networkCause(outcome.error) : undefined,
           waitMs: wait,
         },
         'GeckoTerminal request failed, retrying',
@@ -368,11 +370,16 @@ export class GeckoTerminalClient {
         );
       case 'network':
         return new GeckoNetworkError(
-          `cannot reach GeckoTerminal after ${attempts} attempts (${String(outcome.error)}): ${url}`,
+          `cannot reach GeckoTerminal after ${attempts} attempts (${this.networkCause(outcome.error)}): ${url}`,
           url,
           { cause: outcome.error },
         );
     }
+  }
+
+  /** A connection error's code and text (a TLS error can quote the server's certificate: scrubbed too). */
+  private networkCause(error: unknown): string {
+    return this.scrubber.text(networkFailureText(error));
   }
 
   /**

@@ -122,3 +122,23 @@ export class GeckoNetworkError extends GeckoCollectorError {
 export class GeckoRequestError extends GeckoCollectorError {
   readonly code = 'GECKO_BAD_REQUEST';
 }
+
+/**
+ * Why a request never got an answer, from the innermost cause fetch gives (`TypeError: fetch failed` says
+ * nothing): its code and text, e.g. `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:8080`,
+ * `ENOTFOUND: getaddrinfo ENOTFOUND host`, `DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate`.
+ */
+export function networkFailureText(err: unknown): string {
+  let code: string | undefined;
+  let text = err instanceof Error ? err.message : String(err);
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const own = (e as { code?: unknown }).code;
+    if (typeof own === 'string') code = own;
+    const inner = e instanceof AggregateError ? (e.errors[0] as unknown) : undefined;
+    const message = e.message || (inner instanceof Error ? inner.message : '');
+    if (message !== '') text = message;
+  }
+  return code === undefined || text.startsWith(code) ? text : `${code}: ${text}`;
+}

@@ -1,12 +1,14 @@
 // Where the client's requests go and what server text it lets through, against real servers: redirects are
 // followed only within the configured origin (each hop a rate-limit slot of its own), refused elsewhere (HTTPS to
 // HTTP included) with the status and the other origin; the key header goes only to that origin; every body is
-// scrubbed of the key before an excerpt, a reason or a stored value is made of it.
+// scrubbed of the key before an excerpt, a reason or a stored value is made of it; network errors name their cause.
+import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiOrigin } from '../../../src/gecko/api-origin.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
 import {
   GeckoHttpError,
+  GeckoNetworkError,
   GeckoRedirectError,
   GeckoRequestError,
   GeckoTerminalError,
@@ -18,6 +20,7 @@ import {
   type HostileServerOptions,
   startHostileGeckoServer,
 } from '../../support/hostile-gecko-server.ts';
+import { LOCAL_TLS_CERT, LOCAL_TLS_KEY } from '../../support/local-tls.ts';
 
 const KEY = 'CG-unitK3y+a/b"c';
 const servers: HostileGeckoServer[] = [];
@@ -223,5 +226,36 @@ describe('server text is scrubbed of the key', () => {
     const pools = await c.getMultiPools('solana', ['EchoTrade']);
     expect(pools.pools[0]!.name).toBe(`echo ${SECRET_MASK}`);
     expect(JSON.stringify({ page, pools })).not.toContain('unitK3y');
+  });
+});
+
+describe('network errors name their cause', () => {
+  async function freePort(): Promise<number> {
+    const s = createServer();
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const { port } = s.address() as { port: number };
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    return port;
+  }
+
+  it('a refused port, an unknown host and an untrusted certificate: the code in the message, the cause kept', async () => {
+    const tls = await server({
+      pools: [{ address: 'P', script: { fault: 'none' } }],
+      tls: { key: LOCAL_TLS_KEY, cert: LOCAL_TLS_CERT },
+    });
+    const cases: [string, RegExp][] = [
+      [`http://127.0.0.1:${await freePort()}/api/v2`, /\(ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+\)/],
+      // No network in some sandboxes: the resolver then answers EAI_AGAIN instead of ENOTFOUND.
+      ['http://does-not-exist.invalid/api/v2', /\((ENOTFOUND|EAI_AGAIN): getaddrinfo \w+ does-not-exist\.invalid\)/],
+      [tls.baseUrl, /\(DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate\)/],
+    ];
+    for (const [baseUrl, cause] of cases) {
+      const err = await failure(client(baseUrl, counting()).getPoolTradesPage('solana', 'P'));
+      expect(err, baseUrl).toBeInstanceOf(GeckoNetworkError);
+      expect((err as Error).message).toMatch(/^cannot reach GeckoTerminal after 1 attempts /);
+      expect((err as Error).message).toMatch(cause);
+      expect((err as Error).cause).toBeInstanceOf(Error);
+    }
+    expect(tls.requests).toEqual([]);
   });
 });
