@@ -15,6 +15,7 @@ import type { ResponseLimits } from '../protocol/collector-task.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { metricsFilePath } from './metrics-file.ts';
+import { normalizePoolAddresses } from './pool-assignments.ts';
 import type { CollectionProgress } from './run-progress.ts';
 
 export const COLLECTION_DEFAULTS = Object.freeze({
@@ -161,6 +162,8 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
   if (manager !== 'funnel' && manager !== 'direct')
     throw new ConfigError('manager', manager, 'expected funnel or direct');
   const sim = options.simulate ? COLLECTION_DEFAULTS.simulate : undefined;
+  // Before anything opens the database: a bad address (`..`, an id too long to store) creates no file.
+  if (options.pools) normalizePoolAddresses(options.pools, 'pools', options.network ?? COLLECTION_DEFAULTS.network);
   const collectorsWanted = positiveInt('collectors', options.collectors, COLLECTION_DEFAULTS.collectors);
   const pollIntervalMs = positiveInt(
     'pollIntervalMs',

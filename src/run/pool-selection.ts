@@ -52,7 +52,7 @@ export async function selectPools(
   readWatchlist?: (network: string) => Promise<WatchlistPools>,
 ): Promise<SelectedPools> {
   if (choice.pools && choice.pools.length > 0)
-    return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined, source: 'given' };
+    return { addresses: normalizePoolAddresses(choice.pools, 'pools', network), metadata: undefined, source: 'given' };
   if (choice.watchlist) {
     if (!readWatchlist) throw new ConfigError('watchlist', true, 'reading the watchlist table needs the database');
     const w = await readWatchlist(network);
@@ -76,7 +76,11 @@ export async function selectPools(
     }
     log.info({ requested: top, found: metadata.pools.length }, 'top pools fetched');
     return {
-      addresses: normalizePoolAddresses(metadata.pools.map((p) => p.address)),
+      addresses: normalizePoolAddresses(
+        metadata.pools.map((p) => p.address),
+        'top',
+        network,
+      ),
       metadata,
       source: `top ${top} of ${network}`,
     };
