@@ -89,18 +89,27 @@ export async function selectPools(
   throw new ConfigError('pools', undefined, 'no pools to collect: give pool addresses, a pools file, or top N');
 }
 
+/** The pools' metadata, as far as it came before `signal` (the run's --duration, a stop) cut the fetch. */
 export async function fetchPoolMetadata(
   client: GeckoTerminalClient,
   network: string,
   addresses: readonly string[],
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<ParsedPools> {
   const { metadata: out, add } = poolMetadataGatherer();
   for (let i = 0; i < addresses.length; i += MAX_MULTI_POOLS) {
     try {
-      const parsed = await client.getMultiPools(network, addresses.slice(i, i + MAX_MULTI_POOLS));
+      const parsed = await client.getMultiPools(network, addresses.slice(i, i + MAX_MULTI_POOLS), { signal });
       add(parsed);
     } catch (err) {
+      if (signal?.aborted) {
+        log.warn(
+          { fetched: out.pools.length, pools: addresses.length },
+          'pool metadata fetch cut short: the run is stopping (--duration or a signal); trades are collected without it',
+        );
+        break;
+      }
       // Refused credentials refuse the trades too: the run stops now rather than after its first polls.
       if ((err as { code?: unknown }).code === 'GECKO_AUTH_REFUSED') throw err;
       // Metadata is a convenience: trades are collected without it (foreign keys are off, as in the Python collector).
