@@ -2,7 +2,7 @@
 // line on stderr when it is a terminal, logs above it; SIGINT/SIGTERM stop cleanly (flush, drain the writer,
 // summary), a second one exits at once. The exit code says how the run ended (see exit-codes.ts).
 
-import fs from 'node:fs';
+import { NotRegularFileError, readRegularFileSync } from '../common/regular-file.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
@@ -118,8 +118,9 @@ interface PoolInput {
 function readPoolsFile(file: string, network: string): PoolInput {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFileSync(file, '--pools-file');
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new UsageError(err.message);
     throw new UsageError(
       `cannot read --pools-file ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );

@@ -72,7 +72,10 @@ export async function main(
     }
     if (
       err instanceof GeckoCollectorError &&
-      (err.code === 'CONFIG_INVALID' || err.code === 'DATABASE_FOREIGN' || err.code === 'DATABASE_READ_ONLY')
+      (err.code === 'CONFIG_INVALID' ||
+        err.code === 'DATABASE_FOREIGN' ||
+        err.code === 'DATABASE_READ_ONLY' ||
+        err.code === 'NOT_A_REGULAR_FILE')
     ) {
       io.stderr.write(`gecko-collector ${name}: ${err.message}\n`);
       return EXIT_USAGE;

@@ -1,7 +1,7 @@
 // Picks the import format of a file: from its extension when that is unambiguous, else from its first bytes.
 
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { NotRegularFileError, openRegularFile } from '../common/regular-file.ts';
 import { fileErrorReason, ImportFileError, ImportFormatError } from './import-errors.ts';
 import type { ImportFormat } from './import-source.ts';
 
@@ -14,16 +14,14 @@ const BY_EXTENSION: Record<string, ImportFormat> = {
 const SNIFF_BYTES = 64 * 1024;
 
 /**
- * Opens the file (so a missing or unreadable one fails here, naming the path, before any database is
- * touched) and returns `explicit` when given, else the format its name or content shows.
+ * Opens the file (so a missing or unreadable one, or a FIFO, fails here, naming the path, before any database
+ * is touched) and returns `explicit` when given, else the format its name or content shows.
  */
 export async function detectImportFormat(file: string, explicit?: ImportFormat): Promise<ImportFormat> {
   let head: string;
   try {
-    const handle = await fs.open(file, 'r');
+    const { handle, stat } = await openRegularFile(file, 'import file');
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw new ImportFileError(file, 'not a regular file');
       const buf = Buffer.alloc(Math.min(SNIFF_BYTES, stat.size));
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
       head = buf
@@ -34,7 +32,7 @@ export async function detectImportFormat(file: string, explicit?: ImportFormat):
       await handle.close();
     }
   } catch (err) {
-    if (err instanceof ImportFileError) throw err;
+    if (err instanceof NotRegularFileError) throw err;
     throw new ImportFileError(file, fileErrorReason(err), { cause: err });
   }
   if (explicit) return explicit;
