@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll } from 'vitest';
 import { API_KEY_HEADER } from '../../src/gecko/api-origin.ts';
 
 /** One malformed trade object: how it is broken, and whether the writer's row checks still accept it. */
@@ -560,5 +561,21 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * startHostileGeckoServer for a test file: every server it starts is closed after the file. Call it at collection
+ * time (an afterAll registered inside a running test would never run).
+ */
+export function hostileServers(): (options: HostileServerOptions) => Promise<HostileGeckoServer> {
+  const started: HostileGeckoServer[] = [];
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+  return async (options) => {
+    const s = await startHostileGeckoServer(options);
+    started.push(s);
+    return s;
   };
 }

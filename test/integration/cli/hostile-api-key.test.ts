@@ -6,16 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SECRET_MASK } from '../../../src/gecko/secret-scrubber.ts';
 import type { CollectionSummary } from '../../../src/run/run-summary.ts';
 import { logLines, runCollectChild } from '../../support/collect-child.ts';
-import {
-  type HostileGeckoServer,
-  type HostilePool,
-  type HostileServerOptions,
-  startHostileGeckoServer,
-} from '../../support/hostile-gecko-server.ts';
+import { type HostileGeckoServer, type HostilePool, hostileServers } from '../../support/hostile-gecko-server.ts';
 import { LOCAL_TLS_CERT, LOCAL_TLS_KEY, tlsCertFile } from '../../support/local-tls.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -23,16 +18,7 @@ import { tempDir } from '../../support/temp-dir.ts';
 const KEY = 'CG-h0stileK3y+2024/abcdefXYZ';
 const KEY_PARTS = ['h0stileK3y', 'abcdefXYZ'];
 const dir = tempDir('gecko-hostile-key-');
-const servers: HostileGeckoServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function server(options: HostileServerOptions): Promise<HostileGeckoServer> {
-  const s = await startHostileGeckoServer(options);
-  servers.push(s);
-  return s;
-}
+const server = hostileServers();
 
 interface KeyedRun {
   db: string;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CollectionSummary } from '../../../src/run/run-summary.ts';
 import { logLines, runCollectChild } from '../../support/collect-child.ts';
-import { type HostileGeckoServer, startHostileGeckoServer } from '../../support/hostile-gecko-server.ts';
+import { hostileServers } from '../../support/hostile-gecko-server.ts';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -19,11 +19,8 @@ afterAll(async () => {
   await Promise.all(closers.map((close) => close()));
 });
 
-async function api(): Promise<HostileGeckoServer> {
-  const s = await startHostileGeckoServer({ pools: [{ address: 'Good', script: { fault: 'none' } }] });
-  closers.push(() => s.close());
-  return s;
-}
+const hostile = hostileServers();
+const api = () => hostile({ pools: [{ address: 'Good', script: { fault: 'none' } }] });
 
 /** A server that takes connections and reads requests but never answers: the first line of each, in order. */
 async function blackHole(): Promise<{ baseUrl: string; requests: string[] }> {

@@ -3,7 +3,7 @@
 // HTTP included) with the status and the other origin; the key header goes only to that origin; every body is
 // scrubbed of the key before an excerpt, a reason or a stored value is made of it; network errors name their cause.
 import { createServer } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiOrigin } from '../../../src/gecko/api-origin.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
 import {
@@ -15,24 +15,11 @@ import {
 } from '../../../src/gecko/gecko-errors.ts';
 import { SECRET_MASK, SecretScrubber } from '../../../src/gecko/secret-scrubber.ts';
 import type { RateLimiter } from '../../../src/rate-limit/rate-limiter.ts';
-import {
-  type HostileGeckoServer,
-  type HostileServerOptions,
-  startHostileGeckoServer,
-} from '../../support/hostile-gecko-server.ts';
+import { hostileServers } from '../../support/hostile-gecko-server.ts';
 import { LOCAL_TLS_CERT, LOCAL_TLS_KEY } from '../../support/local-tls.ts';
 
 const KEY = 'CG-unitK3y+a/b"c';
-const servers: HostileGeckoServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function server(options: HostileServerOptions): Promise<HostileGeckoServer> {
-  const s = await startHostileGeckoServer(options);
-  servers.push(s);
-  return s;
-}
+const server = hostileServers();
 
 function counting(): RateLimiter & { acquired: number } {
   const limiter = {
