@@ -20,7 +20,7 @@ import type { AckMessage, WritePayload, WriterLink, WriterMetrics, WriterOpenInf
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterClient } from '../sender/writer-client.ts';
-import { DeferredQueue, type DeferredQueueOptions } from '../spool/deferred-queue.ts';
+import { DeferredQueue, type DeferredQueueOptions, type ReplayResult } from '../spool/deferred-queue.ts';
 import type { SpoolGateway } from '../spool/spool-gateway.ts';
 import type { DatabaseLock } from '../sqlite/database-lock.ts';
 import type { CollectionReads } from './collection-reads.ts';
@@ -177,6 +177,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
         watch,
         commitSeconds: this.commitSeconds,
         replay: (max) => this.replayDeferred(max),
+        spooled: () => queue.depth().batches,
         afterRestart: () => this.afterRestart(),
         log: this.log,
       });
@@ -214,8 +215,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   }
 
   /** Writes deferred batches back through the writer, oldest first; stops at the first one that fails. */
-  replayDeferred(maxBatches?: number): Promise<unknown> {
-    if (!this.replay || this.state !== 'open') return Promise.resolve();
+  replayDeferred(maxBatches?: number): Promise<ReplayResult | undefined> {
+    if (!this.replay || this.state !== 'open') return Promise.resolve(undefined);
     return this.replay.run(maxBatches);
   }
 
