@@ -77,10 +77,20 @@ export interface CallStats {
   throttled: number;
 }
 
+/** A caller's right to send, which can end while its call waits (e.g. a pool lease). */
+export interface SendPermit {
+  /** Aborted once the caller may no longer send: a wait for a rate-limit slot or a retry ends at once. */
+  readonly signal: AbortSignal;
+  /** Brings `signal` up to date (aborts it if the right ended meanwhile); called right before each attempt leaves. */
+  refresh(): void;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Counts this call's attempts and throttles into it as they happen. */
   stats?: CallStats;
+  /** No attempt leaves once it is aborted; an attempt already sent is answered as usual. */
+  permit?: SendPermit;
 }
 
 export interface TradesRequestOptions extends RequestOptions {
@@ -272,14 +282,18 @@ export class GeckoTerminalClient {
     options: RequestOptions,
     parse: (body: string) => T,
   ): Promise<T> {
-    const { signal } = options;
+    const { signal, permit } = options;
+    // Waits end on the caller's signal or the end of its permit; a request on the wire only on the caller's.
+    const waits = permit ? linkSignals([signal, permit.signal]) : undefined;
     try {
-      const result = parse(await this.request(path, query, signal, options.stats));
+      const result = parse(await this.request(path, query, { ...options, waitSignal: waits?.signal ?? signal }));
       this.stats.succeeded++;
       return result;
     } catch (err) {
-      if (!signal?.aborted) this.stats.errors++;
+      if (!signal?.aborted && !permit?.signal.aborted) this.stats.errors++;
       throw err;
+    } finally {
+      waits?.dispose();
     }
   }
 
@@ -287,16 +301,20 @@ export class GeckoTerminalClient {
   private async request(
     path: string,
     query: URLSearchParams,
-    signal: AbortSignal | undefined,
-    callStats: CallStats | undefined,
+    call: RequestOptions & { waitSignal: AbortSignal | undefined },
   ): Promise<string> {
+    const { signal, stats: callStats, permit, waitSignal } = call;
     const qs = query.toString();
     const url = `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
     let failures = 0;
     let throttles = 0;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.stats.retries++;
-      await this.limiter.acquire(signal);
+      // Asked before the slot is taken and again once it is granted, the wait may have been long.
+      permit?.refresh();
+      await this.limiter.acquire(waitSignal);
+      permit?.refresh();
+      permit?.signal.throwIfAborted();
       this.stats.requests++;
       if (callStats) callStats.requests++;
       const outcome = await this.attempt(url, signal);
@@ -325,7 +343,7 @@ export class GeckoTerminalClient {
         // The limit is shared: every thread holds off a moment (a burst draws throttles), but only this call
         // waits out the Retry-After. If the whole host throttles, every call gets its own reply and waits.
         this.limiter.pause?.(Math.min(wait, this.maxSharedPauseMs));
-        await this.sleep(wait, signal);
+        await this.sleep(wait, waitSignal);
         continue;
       }
       if (failures >= this.maxRetries) throw this.finalError(outcome, url, failures + 1);
@@ -335,7 +353,7 @@ export class GeckoTerminalClient {
         { url, outcome: outcome.kind, status: outcome.kind === 'server' ? outcome.status : undefined, waitMs: wait },
         'GeckoTerminal request failed, retrying',
       );
-      await this.sleep(wait, signal);
+      await this.sleep(wait, waitSignal);
     }
   }
 
