@@ -2,7 +2,7 @@
 // slow or failing pool never holds up the others): fetch → count trades the row checks refused → drop
 // repeats → hand new trades to the batch processor → once they are stored, write the pool's cursor (and gap).
 
-import { BatchFailedError } from '../errors.ts';
+import { BatchFailedError, LeaseLostError } from '../errors.ts';
 import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
 import type { RejectedTrade, TradesPage } from '../gecko/trade-parser.ts';
@@ -55,7 +55,8 @@ export interface PoolPollerOptions {
   window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
   /**
    * Pools shared through leases: the pool set changes (addPools, removePools), a pool (by its `index`) is
-   * polled only while its lease cell says this process holds it, and an empty set waits for pools.
+   * polled only while its lease cell says this process holds it (asked again right before each request and
+   * retry leaves), and an empty set waits for pools.
    */
   leases?: PoolLeaseCells;
 }
@@ -85,6 +86,12 @@ interface PoolState {
   generation: number;
   /** Keys of the refused trades already counted (a bad trade comes back in every response of the window). */
   rejectedKeys: Set<string>;
+  /** Leased pools: ends the poll in progress before its next request leaves (lease lost, handed back, lapsed). */
+  permit: AbortController | undefined;
+  /** Settles once the poll in progress has no request waiting or on the wire. */
+  requesting: Promise<void>;
+  /** Taken back (removePools): its polls write no cursor or gap any more. */
+  removed: boolean;
 }
 
 const noCounters: PollerCounters = { add: () => undefined };
@@ -131,6 +138,9 @@ export class PoolPoller {
       chain: Promise.resolve(),
       generation: 0,
       rejectedKeys: new Set(),
+      permit: undefined,
+      requesting: Promise.resolve(),
+      removed: false,
     };
     this.byKey.set(assignment.poolId, state);
     this.byKey.set(assignment.address, state);
@@ -140,27 +150,41 @@ export class PoolPoller {
   /** Takes pools (a lease acquired): each starts from the cursor it carries; a pool held before starts afresh. */
   addPools(assignments: readonly PoolAssignment[]): void {
     for (const a of assignments) {
-      this.removePools([a.poolId]);
+      void this.removePools([a.poolId]);
       this.pools.push(this.stateFor(a));
     }
     this.wake?.();
   }
 
-  /** Stops polling pools (a lease lost or given back); their last cursor writes still complete. */
-  removePools(poolIds: readonly string[]): void {
+  /**
+   * Stops polling pools (a lease lost or given back): a poll still waiting for a rate-limit slot or a retry ends
+   * unsent. Resolves once none of them has a request waiting or on the wire; their trades are still stored.
+   */
+  removePools(poolIds: readonly string[]): Promise<void> {
+    const requesting: Promise<void>[] = [];
     for (const id of poolIds) {
       const state = this.byKey.get(id);
       if (!state) continue;
       this.byKey.delete(state.assignment.poolId);
       this.byKey.delete(state.assignment.address);
       this.pools.splice(this.pools.indexOf(state), 1);
+      state.removed = true;
+      state.permit?.abort(new LeaseLostError(`pool ${state.assignment.poolId} was taken back`));
+      requesting.push(state.requesting);
       this.retired.push(state.chain);
     }
+    return Promise.all(requesting).then(() => undefined);
   }
 
   private mayPoll(state: PoolState): boolean {
     const slot = state.assignment.index;
-    return !this.options.leases || slot === undefined || this.options.leases.held(slot);
+    return !state.removed && (!this.options.leases || slot === undefined || this.options.leases.held(slot));
+  }
+
+  /** Ends a poll's waits once its lease is gone (a lapse has no revoke to do it). */
+  private endIfLeaseGone(state: PoolState): void {
+    if (state.permit && !state.permit.signal.aborted && !this.mayPoll(state))
+      state.permit.abort(new LeaseLostError(`the lease of pool ${state.assignment.poolId} is no longer held`));
   }
 
   windowOf(pool: string): TradeWindow | undefined {
@@ -177,6 +201,7 @@ export class PoolPoller {
     // Each pool's poll runs on its own: one that trickles or waits out a Retry-After delays only itself.
     const inFlight = new Map<PoolState, Promise<void>>();
     while (!stop.aborted && !this.authRefused && (leased || this.pools.length > 0)) {
+      for (const p of inFlight.keys()) this.endIfLeaseGone(p);
       let next: PoolState | undefined;
       if (inFlight.size < this.maxConcurrent)
         for (const p of this.pools)
@@ -249,11 +274,16 @@ export class PoolPoller {
     const poolId = assignment.poolId;
     this.counters.add('polls');
     const call: CallStats = { requests: 0, throttled: 0 };
+    const permit = this.options.leases && assignment.index !== undefined ? new AbortController() : undefined;
+    state.permit = permit;
+    let requestEnded: () => void = () => undefined;
+    state.requesting = new Promise<void>((resolve) => (requestEnded = resolve));
     let page: TradesPage;
     try {
       page = await this.options.client.getPoolTradesPage(this.options.network, assignment.address, {
         ...(this.options.minVolumeUsd !== undefined ? { minVolumeUsd: this.options.minVolumeUsd } : {}),
         ...(signal ? { signal } : {}),
+        ...(permit ? { permit: { signal: permit.signal, refresh: () => this.endIfLeaseGone(state) } } : {}),
         stats: call,
       });
     } catch (err) {
@@ -261,7 +291,9 @@ export class PoolPoller {
       state.dueAt = this.now() + this.options.pollIntervalMs;
       const error = err instanceof Error ? err : new Error(String(err));
       const stopping = (signal?.aborted ?? false) || (stop?.aborted ?? false);
-      if (errorCode(err) === 'GECKO_AUTH_REFUSED') {
+      if (permit?.signal.aborted) {
+        this.log.debug({ poolId, reason: errorCode(error) }, 'poll ended unsent: the lease is no longer held');
+      } else if (errorCode(err) === 'GECKO_AUTH_REFUSED') {
         this.authRefused = true;
         this.options.onAuthRefused?.(err as GeckoAuthError);
       } else if (!stopping) {
@@ -285,6 +317,9 @@ export class PoolPoller {
         error,
         committed: Promise.resolve(),
       };
+    } finally {
+      state.permit = undefined;
+      requestEnded();
     }
     this.countPoll(assignment, call, true);
     const nowMs = this.now();
@@ -387,11 +422,18 @@ export class PoolPoller {
       );
     }
     if (stored) this.poolCount(state.assignment, 'stored', freshIds.length);
-    const cursorOk = stored && generation === state.generation && cursor !== null;
+    // A response that came back after the lease was lost: its trades are stored (idempotent by id, and the
+    // server counted them served), but its cursor and gap are not written: another holder may have moved the
+    // cursor past them, and a gap judged against our stale cursor may be none. The writer's fence (holder,
+    // epoch, expiry) covers a lease lost between this check and the commit.
+    const leaseHeld = this.mayPoll(state);
+    if (!leaseHeld && (cursor || gap))
+      this.log.debug({ poolId }, 'lease no longer held: this poll writes no cursor or gap');
+    const cursorOk = leaseHeld && stored && generation === state.generation && cursor !== null;
     const update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] } = {};
     const epoch = state.assignment.leaseEpoch;
     if (cursorOk) update.cursors = [epoch === undefined ? cursor : { ...cursor, leaseEpoch: epoch }];
-    if (gap) update.gaps = [gap];
+    if (gap && leaseHeld) update.gaps = [gap];
     if (!update.cursors && !update.gaps) return;
     try {
       await this.options.state.writeState(update);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/database-config.ts';
+import { DatabaseOpenError } from '../errors.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { defaultSpoolPath } from '../spool/spool-location.ts';
 import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
@@ -35,8 +36,28 @@ export function lockStore(
   return { lock, spool: spoolPath ?? defaultSpoolPath(settings.path) };
 }
 
-/** The run's read-only connections; `readers` is the SQLite pool that `read(fn)` hands out. */
+/**
+ * The run's read-only connections; `readers` is the SQLite pool that `read(fn)` hands out. One reader opens
+ * now, so a store the readers cannot reach fails the start instead of the run's first read.
+ */
 export async function openCollectionReads(
+  settings: WriterSettings,
+  config: DatabaseConfig,
+  log: Logger,
+): Promise<{ reads: CollectionReads; readers?: ReaderPool }> {
+  const opened = await readConnections(settings, config, log);
+  try {
+    await opened.reads.queryLatencyMs();
+  } catch (err) {
+    await opened.reads.close().catch(() => undefined);
+    if (err instanceof DatabaseOpenError) throw err;
+    const where = settings.postgres?.display ?? settings.path;
+    throw new DatabaseOpenError(`cannot open a reader on ${where}: ${(err as Error).message}`, { cause: err });
+  }
+  return opened;
+}
+
+async function readConnections(
   settings: WriterSettings,
   config: DatabaseConfig,
   log: Logger,

@@ -86,10 +86,20 @@ export interface CallStats {
   throttled: number;
 }
 
+/** A caller's right to send, which can end while its call waits (e.g. a pool lease). */
+export interface SendPermit {
+  /** Aborted once the caller may no longer send: a wait for a rate-limit slot or a retry ends at once. */
+  readonly signal: AbortSignal;
+  /** Brings `signal` up to date (aborts it if the right ended meanwhile); called right before each attempt leaves. */
+  refresh(): void;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Counts this call's attempts and throttles into it as they happen. */
   stats?: CallStats;
+  /** No attempt leaves once it is aborted; an attempt already sent is answered as usual. */
+  permit?: SendPermit;
 }
 
 export interface TradesRequestOptions extends RequestOptions {
@@ -282,14 +292,18 @@ export class GeckoTerminalClient {
     options: RequestOptions,
     parse: (body: string) => T,
   ): Promise<T> {
-    const { signal } = options;
+    const { signal, permit } = options;
+    // Waits end on the caller's signal or the end of its permit; a request on the wire only on the caller's.
+    const waits = permit ? linkSignals([signal, permit.signal]) : undefined;
     try {
-      const result = parse(await this.request(path, query, signal, options.stats));
+      const result = parse(await this.request(path, query, { ...options, waitSignal: waits?.signal ?? signal }));
       this.stats.succeeded++;
       return result;
     } catch (err) {
-      if (!signal?.aborted) this.stats.errors++;
+      if (!signal?.aborted && !permit?.signal.aborted) this.stats.errors++;
       throw err;
+    } finally {
+      waits?.dispose();
     }
   }
 
@@ -297,15 +311,15 @@ export class GeckoTerminalClient {
   private async request(
     path: string,
     query: URLSearchParams,
-    signal: AbortSignal | undefined,
-    callStats: CallStats | undefined,
+    call: RequestOptions & { waitSignal: AbortSignal | undefined },
   ): Promise<string> {
+    const { stats: callStats, waitSignal } = call;
     const url = this.origin.url(path, query);
     let failures = 0;
     let throttles = 0;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.stats.retries++;
-      const outcome = await this.exchange(url, signal, callStats);
+      const outcome = await this.exchange(url, call);
       if (outcome.kind === 'ok') return outcome.body;
       if (outcome.kind === 'throttled') {
         this.stats.throttled++;
@@ -331,7 +345,7 @@ export class GeckoTerminalClient {
         // The limit is shared: every thread holds off a moment (a burst draws throttles), but only this call
         // waits out the Retry-After. If the whole host throttles, every call gets its own reply and waits.
         this.limiter.pause?.(Math.min(wait, this.maxSharedPauseMs));
-        await this.sleep(wait, signal);
+        await this.sleep(wait, waitSignal);
         continue;
       }
       if (failures >= this.maxRetries) throw this.finalError(outcome, url, failures + 1);
@@ -347,7 +361,7 @@ export class GeckoTerminalClient {
         },
         'GeckoTerminal request failed, retrying',
       );
-      await this.sleep(wait, signal);
+      await this.sleep(wait, waitSignal);
     }
   }
 
@@ -388,12 +402,16 @@ export class GeckoTerminalClient {
    */
   private async exchange(
     url: string,
-    signal: AbortSignal | undefined,
-    callStats: CallStats | undefined,
+    call: RequestOptions & { waitSignal: AbortSignal | undefined },
   ): Promise<Attempt> {
+    const { signal, stats: callStats, permit, waitSignal } = call;
     let target = url;
     for (let hop = 1; ; hop++) {
-      await this.limiter.acquire(signal);
+      // Asked before the slot is taken and again once it is granted: the wait may have been long.
+      permit?.refresh();
+      await this.limiter.acquire(waitSignal);
+      permit?.refresh();
+      permit?.signal.throwIfAborted();
       this.stats.requests++;
       if (callStats) callStats.requests++;
       const outcome = await this.attempt(target, signal);

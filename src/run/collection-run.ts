@@ -213,6 +213,9 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       { pools: assignments.length, resumed, collectors: groups.length, manager, pollIntervalMs, callsPerMinute },
       'starting collectors',
     );
+    let dealer: LeasedPoolDealer | undefined;
+    // Cleanups run in reverse: the leases go back only after the collector threads are gone.
+    cleanups.push(async () => dealer?.stop());
     const threads = await startCollectorThreads({
       groups,
       db,
@@ -236,7 +239,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const { runs } = threads;
     // The pg driver loads only for PostgreSQL runs.
     const PoolLeases = shared ? (await import('../postgres/pg-leases.ts')).PoolLeases : undefined;
-    const dealer =
+    dealer =
       shared && cells && PoolLeases
         ? new LeasedPoolDealer({
             leases: new PoolLeases(
@@ -253,11 +256,9 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
             log,
           })
         : undefined;
-    if (dealer) {
-      // Leases go back only after the collectors committed everything: their cursor moves need the lease.
-      cleanups.push(() => dealer.stop());
-      void dealer.start();
-    }
+    // Leases go back (done, or the cleanup) only after the collectors committed everything: their cursor moves
+    // need the lease.
+    void dealer?.start();
 
     let durationTimer: NodeJS.Timeout | undefined;
     function stop() {
