@@ -1,6 +1,7 @@
 // Checks one incoming trade row and turns it into the exact values the INSERT binds, or a reason it was
 // rejected. Runs in the writer thread (and the direct manager) so no path stores an unchecked row.
 
+import { previewJson } from '../common/value-preview.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 
@@ -160,18 +161,10 @@ export function normalizeTimestamp(value: string): string | null {
   return `${utc.getUTCFullYear()}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())} ${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${micros}`;
 }
 
-/** Shows any value, even one String() chokes on (an object from JSON whose `toString` is not a function). */
+/** Shows any value without String() or a whole JSON.stringify (it may be nested 20,000 deep or megabytes long). */
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null || typeof value !== 'object') return String(value);
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) return Object.prototype.toString.call(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return previewJson(value, 40);
 }
 
 function describe(value: unknown): string {

@@ -92,7 +92,12 @@ export type PoolScript =
   /** This HTTP status (e.g. 401) with a JSON error body. */
   | { fault: 'status'; status: number }
   /** A 200 with an HTML page (a proxy's login or error page). */
-  | { fault: 'html' };
+  | { fault: 'html' }
+  /**
+   * Good trades, then `items` (raw JSON text of more `data` items, comma-separated: too deep or too many for
+   * JSON.stringify to build) at the end of `data`.
+   */
+  | { fault: 'extra-items'; items: string };
 
 export interface HostilePool {
   address: string;
@@ -272,9 +277,13 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
     switch (script.fault) {
       case 'none':
       case 'bad-row':
-      case 'future-timestamp': {
+      case 'future-timestamp':
+      case 'extra-items': {
         const p = page(state);
-        const body = JSON.stringify({ data: p.items });
+        const body =
+          script.fault === 'extra-items'
+            ? `{"data":[${[...p.items.map((t) => JSON.stringify(t)), script.items].join(',')}]}`
+            : JSON.stringify({ data: p.items });
         res.writeHead(200, { 'content-type': 'application/json' });
         state.record.bytesWritten += body.length;
         res.end(body, () => {

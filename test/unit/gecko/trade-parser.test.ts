@@ -256,3 +256,71 @@ describe('parseTradesPage with one broken trade', () => {
     ).toThrow(/trades of pool solana_\S+: data\[4\] is not a valid trade: attributes\.kind is "hold"/);
   });
 });
+
+describe('parseTradesPage on hostile shapes', () => {
+  const all = rawTrades();
+  const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const withItems = (...items: string[]) => `{"data":[${[...all.map((t) => JSON.stringify(t)), ...items].join(',')}]}`;
+
+  it.each([
+    ['an array', deepArray(20_000), /^item is \[{40}… \(array\), expected a trade object$/],
+    ['an object', `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`, /^attributes is missing, expected an object$/],
+    [
+      'a trade whose volume is',
+      JSON.stringify({
+        ...all[0]!,
+        id: 'deep_volume',
+        attributes: { ...all[0]!.attributes, volume_in_usd: 0 },
+      }).replace('"volume_in_usd":0', `"volume_in_usd":${deepArray(20_000)}`),
+      /^attributes\.volume_in_usd is \[{40}… \(object\), expected a non-negative decimal string/,
+    ],
+  ])(
+    'takes the 300 page-mates of an item nested 20,000 deep (%s) and rejects it with a short reason',
+    (_n, item, reason) => {
+      const page = parseTradesPage(withItems(item), ctx);
+      expect(page.trades.map((t) => t.id)).toEqual(all.map((t) => t.id));
+      expect(page.rejectedCount).toBe(1);
+      expect(page.rejected).toHaveLength(1);
+      expect(page.rejected[0]!.index).toBe(300);
+      expect(page.rejected[0]!.reason).toMatch(reason);
+      expect(page.rejected[0]!.key.length).toBeLessThan(300);
+    },
+  );
+
+  it.each<[string, string, string | undefined, RegExp]>([
+    ['a body nested 20,000 deep', deepArray(20_000), undefined, /body must be an object, got \[{60}… \(array\)/],
+    [
+      'data nested 20,000 deep',
+      `{"data":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
+      'data',
+      /data must be an array, got \{"a":\{"a".*… \(object\)/,
+    ],
+  ])('refuses %s as a malformed response', (_name, body, path, problem) => {
+    expectBadResponse(body, path, problem);
+  });
+
+  it('refuses a page of more than 1,000 items before reading any; 1,000 items are read', () => {
+    expectBadResponse(
+      `{"data":[${new Array(2_000_000).fill('0').join(',')}]}`,
+      'data',
+      /data has 2000000 items, more than 1000/,
+    );
+    expectBadResponse(withItems(...new Array(701).fill('{}')), 'data', /data has 1001 items, more than 1000/);
+    const page = parseTradesPage(withItems(...new Array(700).fill('{}')), ctx);
+    expect(page.trades).toHaveLength(300);
+    expect(page.rejectedCount).toBe(700);
+  });
+
+  it('reads a page padded far beyond its usual size (its items counted in the text first) as usual', () => {
+    const padded = `${withItems().slice(0, -1)},"meta":{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}}`;
+    expect(parseTradesPage(padded, ctx).trades.map((t) => t.id)).toEqual(all.map((t) => t.id));
+  });
+
+  it('keeps the reasons of the first 20 rejected items of a page and counts the rest', () => {
+    const page = parseTradesPage(withItems(...new Array(50).fill('null')), ctx);
+    expect(page.trades).toHaveLength(300);
+    expect(page.rejectedCount).toBe(50);
+    expect(page.rejected.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, i) => 300 + i));
+    expect(page.rejected.every((r) => r.reason === 'item is null (null), expected a trade object')).toBe(true);
+  });
+});
