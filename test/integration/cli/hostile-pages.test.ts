@@ -1,11 +1,14 @@
 // `collect` (the built CLI, a child process) against pages shaped to hurt the parser: a page-mate nested 20,000
-// arrays deep, and 4 MiB bodies of ~2 M junk items on several pools at once (the child's peak RSS measured).
+// arrays deep, 4 MiB bodies of ~2 M junk items on several pools at once (the child's peak RSS measured), and
+// decimals whose exponent takes them out of the double range.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CollectionSummary } from '../../../src/run/run-summary.ts';
 import { logLines, runCollectChild } from '../../support/collect-child.ts';
+import { cli } from '../../support/collect-run.ts';
 import {
+  type BadRowVariant,
   type HostileGeckoServer,
   type HostilePool,
   startHostileGeckoServer,
@@ -151,5 +154,88 @@ describe('a 4 MiB page of junk items', () => {
     expect(s.stderr).toMatch(/data has \d{7} items, more than 1000/);
     const neighbour = s.server.record('Neighbour');
     expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(new Set(neighbour.good.keys()));
+  });
+});
+
+describe('decimals whose exponent leaves the double range', () => {
+  const setAttribute = (key: string, value: string) => (item: { attributes: Record<string, unknown> }) => {
+    item.attributes[key] = value;
+    return undefined;
+  };
+  const VARIANTS: [BadRowVariant, RegExp][] = [
+    [
+      { name: 'volume 1e400', apply: setAttribute('volume_in_usd', '1e400'), accepted: false },
+      /^attributes\.volume_in_usd "1e400" \(string\) is too large for a double/,
+    ],
+    [
+      {
+        name: 'price 9e999',
+        apply: (t) => {
+          t.attributes.price_from_in_usd = '9e999';
+          t.attributes.price_to_in_usd = '9e999';
+        },
+        accepted: false,
+      },
+      /^attributes\.price_(from|to)_in_usd "9e999" \(string\) is too large for a double/,
+    ],
+    [
+      { name: 'amount 1e-999', apply: setAttribute('from_token_amount', '1e-999'), accepted: false },
+      /^attributes\.from_token_amount "1e-999" \(string\) is not zero but too small for a double/,
+    ],
+    [
+      { name: 'volume -1e400', apply: setAttribute('volume_in_usd', '-1e400'), accepted: false },
+      /^attributes\.volume_in_usd is "-1e400" \(string\), expected a non-negative decimal/,
+    ],
+  ];
+
+  it('rejects each with its reason and stores its page-mates: no Infinity or false 0 in the columns or candles', async () => {
+    const pools: HostilePool[] = VARIANTS.map(([variant], i) => ({
+      address: `Exponent${i}`,
+      script: { fault: 'bad-row', variant, every: 4 },
+    }));
+    const s = await collect('exponents', pools, { seconds: 3, collectors: 1 });
+    expect(s.code, s.stderr.slice(-3000)).toBe(0);
+    const byPool = new Map(s.summary!.rejectedByPool.map((p) => [p.pool, p.rejected]));
+    VARIANTS.forEach(([variant, reason], i) => {
+      const poolId = s.server.poolId(`Exponent${i}`);
+      const record = s.server.record(`Exponent${i}`);
+      expect(record.bad.size, variant.name).toBeGreaterThan(2);
+      expect(storedIds(s.db, poolId), variant.name).toEqual(new Set(record.good.keys()));
+      expect(byPool.get(poolId), variant.name).toBe(record.bad.size);
+      const reasons = logLines(s.stderr)
+        .filter((l) => l.poolId === poolId && typeof l.reason === 'string')
+        .map((l) => l.reason as string);
+      expect(reasons, variant.name).toHaveLength(record.bad.size);
+      for (const r of reasons) expect(r, variant.name).toMatch(reason);
+    });
+    const conn = new Database(s.db, { readonly: true });
+    try {
+      // No stored amount is Infinity (SQLite has no literal for it: 9e999 reads as Infinity) or 0.
+      const odd = conn
+        .prepare(
+          `SELECT count(*) AS n FROM trades WHERE
+             from_token_amount IN (0, 9e999) OR to_token_amount IN (0, 9e999) OR price_usd IN (0, 9e999)
+             OR volume_usd IN (0, 9e999)`,
+        )
+        .get() as { n: number };
+      expect(odd.n).toBe(0);
+      const candles = conn.prepare('SELECT high, low, volume_usd FROM ohlcv_1m').all() as Record<string, number>[];
+      expect(candles.length).toBeGreaterThan(0);
+      for (const c of candles) for (const v of Object.values(c)) expect(Number.isFinite(v) && v > 0).toBe(true);
+    } finally {
+      conn.close();
+    }
+    // The exact candles of `ohlcv` count the stored trades only, with finite figures.
+    const ohlcv = await cli(['ohlcv', '--db', s.db, '--timeframe', '1m', '--format', 'ndjson']);
+    expect(ohlcv.code, ohlcv.stderr).toBe(0);
+    const rows = ohlcv.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string | number>);
+    const stored = pools.reduce((n, p) => n + storedIds(s.db, s.server.poolId(p.address)).size, 0);
+    expect(rows.reduce((n, r) => n + Number(r.trades), 0)).toBe(stored);
+    for (const r of rows)
+      for (const k of ['open', 'high', 'low', 'close', 'volume_usd'])
+        expect(Number.isFinite(Number(r[k])) && Number(r[k]) > 0, `${k} ${r[k]}`).toBe(true);
   });
 });

@@ -324,3 +324,65 @@ describe('parseTradesPage on hostile shapes', () => {
     expect(page.rejected.every((r) => r.reason === 'item is null (null), expected a trade object')).toBe(true);
   });
 });
+
+describe('decimals whose value is not a double', () => {
+  const one = (attributes: Record<string, unknown>) =>
+    parseTradesPage(
+      mutated((d) => void Object.assign(d.data[0]!.attributes, attributes)),
+      ctx,
+    );
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'volume 1e400',
+      { volume_in_usd: '1e400' },
+      /^attributes\.volume_in_usd "1e400" \(string\) is too large for a double \(it would be stored as Infinity\)$/,
+    ],
+    [
+      'price 9e999',
+      { price_from_in_usd: '9e999', price_to_in_usd: '9e999' },
+      /price_\w+_in_usd "9e999" \(string\) is too large/,
+    ],
+    [
+      'amount 18E+307, just above the largest double',
+      { from_token_amount: '18E+307' },
+      /from_token_amount "18E\+307" \(string\) is too large/,
+    ],
+    [
+      'amount 1e-999',
+      { to_token_amount: '1e-999' },
+      /^attributes\.to_token_amount "1e-999" \(string\) is not zero but too small for a double \(it would be stored as 0\)$/,
+    ],
+    [
+      'volume -1e400',
+      { volume_in_usd: '-1e400' },
+      /^attributes\.volume_in_usd is "-1e400" \(string\), expected a non-negative/,
+    ],
+  ])('rejects %s with its reason; its page-mates go on', (_name, attributes, reason) => {
+    const page = one(attributes);
+    expect(page.rejectedCount).toBe(1);
+    expect(page.rejected[0]!.index).toBe(0);
+    expect(page.rejected[0]!.reason).toMatch(reason);
+    expect(page.trades).toHaveLength(299);
+  });
+
+  it.each([
+    ['a 70-digit amount', { from_token_amount: `${'9'.repeat(40)}.${'1'.repeat(30)}` }],
+    ['0.000000000000000000000001', { to_token_amount: '0.000000000000000000000001' }],
+    ['a 99-character fraction', { volume_in_usd: `0.${'0'.repeat(96)}1` }],
+    ['17.9E+307, just below the largest double', { volume_in_usd: '17.9E+307' }],
+    ['4e-324 (the smallest double)', { to_token_amount: '4e-324' }],
+    ['0e999 (zero)', { from_token_amount: '0e999' }],
+    ['0.0', { from_token_amount: '0.0' }],
+  ])('takes %s, exactly as sent', (_name, attributes) => {
+    const page = one(attributes);
+    expect(page.rejected).toEqual([]);
+    const [key, value] = Object.entries(attributes)[0]!;
+    const field = {
+      from_token_amount: 'fromTokenAmount',
+      to_token_amount: 'toTokenAmount',
+      volume_in_usd: 'volumeUsd',
+    }[key] as 'fromTokenAmount' | 'toTokenAmount' | 'volumeUsd';
+    expect(page.trades[0]![field]).toBe(value);
+  });
+});
