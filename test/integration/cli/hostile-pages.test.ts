@@ -1,6 +1,7 @@
 // `collect` (the built CLI, a child process) against pages shaped to hurt the parser: a page-mate nested 20,000
 // arrays deep, 4 MiB bodies of ~2 M junk items on several pools at once (the child's peak RSS measured), and
 // decimals whose exponent takes them out of the double range.
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,12 @@ describe('a 4 MiB page of junk items', () => {
     }));
     pools.push({ address: 'Neighbour', script: { fault: 'none' } });
     const s = await collect(`junk-${name.replace(' ', '-')}`, pools, { seconds: 6, collectors: 4 });
+    // With HOSTILE_REPORT=<file>, the figure for the issue's table (as in hostile-api.test.ts).
+    if (process.env.HOSTILE_REPORT)
+      fs.appendFileSync(
+        process.env.HOSTILE_REPORT,
+        `${JSON.stringify({ scenario: `junk ${name}`, peakRssMb: s.peakRssMb })}\n`,
+      );
     // The run ended (the child exited): no timed assertion on how soon after --duration.
     expect(s.code, s.stderr.slice(-3000)).toBe(0);
     expect(s.peakRssMb, `peak RSS ${s.peakRssMb} MB`).toBeGreaterThan(30);
