@@ -4,7 +4,7 @@
 import { kindOf, previewJson } from '../common/value-preview.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { GeckoTerminalError } from './gecko-errors.ts';
-import { dataItemCount } from './page-item-count.ts';
+import { countPageText } from './page-item-count.ts';
 
 /**
  * More items than any GeckoTerminal page holds (trades: 300; pools: 20 a page, 30 by address): such a body is
@@ -13,8 +13,13 @@ import { dataItemCount } from './page-item-count.ts';
  */
 export const MAX_PAGE_ITEMS = 1000;
 /**
- * Bodies longer than this have their items counted in the text before JSON.parse (a 300-trade page is ~300 KB).
- * A shorter one cannot hold enough values to matter (JSON.parse of 512 KiB of `{},` builds ~175 k objects).
+ * Values a page body may hold, wherever they are (an item's members, lists inside it): 100 an item (a 300-trade
+ * page holds ~5,400, a page of 20 pools with its tokens and dexes ~1,700).
+ */
+export const MAX_PAGE_VALUES = MAX_PAGE_ITEMS * 100;
+/**
+ * Bodies longer than this are counted in their text before JSON.parse (a 300-trade page is ~300 KB). A shorter
+ * one cannot hold enough values to matter (JSON.parse of 512 KiB of `{},` builds ~175 k objects).
  */
 const COUNT_ITEMS_ABOVE_CHARS = 512 * 1024;
 
@@ -45,7 +50,12 @@ export class JsonReader {
 
   parse(body: string): unknown {
     // A body far larger than any page is counted in its text first: JSON.parse would build every junk item.
-    if (body.length > COUNT_ITEMS_ABOVE_CHARS) this.checkItemCount(dataItemCount(body));
+    if (body.length > COUNT_ITEMS_ABOVE_CHARS) {
+      const counts = countPageText(body);
+      this.checkItemCount(counts.dataItems);
+      if (counts.values > MAX_PAGE_VALUES)
+        this.fail(undefined, `holds about ${counts.values} JSON values, more than ${MAX_PAGE_VALUES} (no page does)`);
+    }
     try {
       return JSON.parse(body);
     } catch (err) {

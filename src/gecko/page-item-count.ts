@@ -1,5 +1,5 @@
-// Counts the items of a body's top-level `data` list from its text, building nothing: JSON.parse of 4 MiB of
-// `{},{},…` builds 1.4 M objects (hundreds of MB per collector thread) before a count of them could refuse it.
+// Counts the items of a body's top-level `data` list, and its values, from its text, building nothing: JSON.parse
+// of 4 MiB of `{},{},…` builds 1.4 M objects (hundreds of MB per collector thread) before a count could refuse it.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -24,8 +24,8 @@ function stringEnd(text: string, open: number): number {
 /** Whether the string token `text[open … end]` reads as `data` (escapes decoded, as JSON.parse would). */
 function isDataKey(text: string, open: number, end: number): boolean {
   if (end - open === 5) return text.startsWith('data', open + 1);
-  const slash = text.indexOf('\\', open + 1);
-  if (slash === -1 || slash > end) return false;
+  // Escaped, `data` takes at most 4 × 6 characters (`\u0064…`).
+  if (end - open > 25 || !text.slice(open, end).includes('\\')) return false;
   try {
     return JSON.parse(text.slice(open, end + 1)) === 'data';
   } catch {
@@ -33,12 +33,23 @@ function isDataKey(text: string, open: number, end: number): boolean {
   }
 }
 
+/** What JSON.parse would build of a body, counted in its text. */
+export interface PageTextCounts {
+  /**
+   * The largest item count of a `data` list directly in the root object (a repeated key counts too, though
+   * JSON.parse keeps the last), or 0 when there is none.
+   */
+  dataItems: number;
+  /** Commas and opening brackets, anywhere: about the number of values (each item, member, list or object). */
+  values: number;
+}
+
 /**
- * The largest item count of a `data` array directly in the body's root object (a repeated key counts too, though
- * JSON.parse keeps the last), or 0 when there is none. Not a validation: on text that is not JSON the count
- * may be anything, and JSON.parse then refuses the body.
+ * Counts `text` without building anything. Not a validation: on text that is not JSON the counts may be anything,
+ * and JSON.parse then refuses the body.
  */
-export function dataItemCount(text: string): number {
+export function countPageText(text: string): PageTextCounts {
+  let values = 0;
   let depth = 0;
   let rootIsObject = false;
   // The last string at depth 1 is the key of the value that follows it.
@@ -54,8 +65,10 @@ export function dataItemCount(text: string): number {
       if (depth === 1 && rootIsObject) keyIsData = isDataKey(text, i, end);
       i = end;
     } else if (c === COMMA) {
+      values++;
       if (counting && depth === 2) count++;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      values++;
       if (depth === 0) rootIsObject = c === OPEN_OBJECT;
       depth++;
       if (depth === 2 && c === OPEN_ARRAY && keyIsData) {
@@ -73,5 +86,5 @@ export function dataItemCount(text: string): number {
       depth--;
     }
   }
-  return counting && count > items ? count : items;
+  return { dataItems: counting && count > items ? count : items, values };
 }

@@ -1,5 +1,6 @@
 // `<db>.metrics.json`: the latest metrics snapshot of a collection run, kept beside the database so `doctor`
-// can show the last run's breaker, deferred queue and alert figures offline. Replaced atomically (common/atomic-file.ts).
+// can show the last run's breaker, deferred queue and alert figures offline. Replaced atomically
+// (common/atomic-file.ts).
 
 import fs from 'node:fs';
 import { replaceFileText } from '../common/atomic-file.ts';

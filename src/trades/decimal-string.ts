@@ -14,7 +14,8 @@ export function isDecimalString(value: unknown): value is string {
  * value that is not zero becomes 0 (`1e-999`). `text` is decimal-shaped (digits, a point, an exponent).
  */
 export function doubleRangeProblem(text: string): string | null {
-  const e = text.indexOf('e') === -1 ? text.indexOf('E') : text.indexOf('e');
+  let e = text.indexOf('e');
+  if (e === -1) e = text.indexOf('E');
   // Without an exponent, fewer than 309 characters cannot pass 1.8e308 nor get below 5e-324.
   if (e === -1 && text.length < 309) return null;
   const n = Number(text);

@@ -1,6 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { dataItemCount } from '../../../src/gecko/page-item-count.ts';
+import { countPageText } from '../../../src/gecko/page-item-count.ts';
+
+const dataItemCount = (text: string) => countPageText(text).dataItems;
+
 import { readGeckoFixture } from '../../support/gecko-fixtures.ts';
 
 describe('dataItemCount', () => {
@@ -32,5 +35,14 @@ describe('dataItemCount', () => {
 
   it('counts 2 M junk items in a 4 MiB body', () => {
     expect(dataItemCount(`{"data":[${new Array(2_000_000).fill('0').join(',')}]}`)).toBe(2_000_000);
+  });
+
+  it('counts about every value, wherever it is', () => {
+    // 4 opening brackets and 4 commas (the one in "x,y" is text).
+    expect(countPageText('{"data":[[0,1,2]],"meta":{"a":1,"b":"x,y"}}').values).toBe(8);
+    // The root, two lists and a million objects; a comma after `[]` and between the objects.
+    expect(countPageText(`{"data":[],"included":[${new Array(1_000_000).fill('{}').join(',')}]}`).values).toBe(
+      3 + 1_000_000 + 1_000_000,
+    );
   });
 });

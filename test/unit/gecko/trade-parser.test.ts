@@ -311,6 +311,16 @@ describe('parseTradesPage on hostile shapes', () => {
     expect(page.rejectedCount).toBe(700);
   });
 
+  it('refuses a large body of junk values outside data before JSON.parse builds them', () => {
+    const junk = new Array(1_000_000).fill('{}').join(',');
+    expectBadResponse(
+      `{"data":[],"included":[${junk}]}`,
+      undefined,
+      /body holds about 2000003 JSON values, more than 100000/,
+    );
+    expectBadResponse(`{"data":[[${junk}]]}`, undefined, /body holds about \d{7} JSON values, more than 100000/);
+  });
+
   it('reads a page padded far beyond its usual size (its items counted in the text first) as usual', () => {
     const padded = `${withItems().slice(0, -1)},"meta":{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}}`;
     expect(parseTradesPage(padded, ctx).trades.map((t) => t.id)).toEqual(all.map((t) => t.id));
