@@ -5,7 +5,7 @@
 import { BatchFailedError, LeaseLostError } from '../errors.ts';
 import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
-import type { RejectedTrade, TradesPage } from '../gecko/trade-parser.ts';
+import type { TradesPage } from '../gecko/trade-parser.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { CounterName, PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
@@ -92,6 +92,8 @@ interface PoolState {
   requesting: Promise<void>;
   /** Taken back (removePools): its polls write no cursor or gap any more. */
   removed: boolean;
+  /** The last page's refused trades beyond its detailed ones (TradesPage.rejectedCount), counted without keys. */
+  undetailedRejects: number;
 }
 
 const noCounters: PollerCounters = { add: () => undefined };
@@ -141,6 +143,7 @@ export class PoolPoller {
       permit: undefined,
       requesting: Promise.resolve(),
       removed: false,
+      undetailedRejects: 0,
     };
     this.byKey.set(assignment.poolId, state);
     this.byKey.set(assignment.address, state);
@@ -325,10 +328,10 @@ export class PoolPoller {
     const nowMs = this.now();
     state.dueAt = nowMs + this.options.pollIntervalMs;
     const { trades } = page;
-    if (page.rejected.length > 0) this.noteRejected(state, page.rejected);
+    this.noteRejected(state, page);
     // Refused trades never reach the window: they are not stored, so no cursor may stand on them. The response
     // size still counts for the gap check (a full response is full whatever its rows were).
-    const result = window.accept(trades, nowMs, trades.length + page.rejected.length);
+    const result = window.accept(trades, nowMs, trades.length + page.rejectedCount);
     this.counters.add('fetched', trades.length);
     this.counters.add('repeats', result.repeats);
     if (result.gap) {
@@ -357,7 +360,7 @@ export class PoolPoller {
     return {
       poolId,
       fetched: trades.length,
-      rejected: page.rejected.length,
+      rejected: page.rejectedCount,
       fresh: result.fresh.length,
       repeats: result.repeats,
       gap: result.gap,
@@ -365,10 +368,25 @@ export class PoolPoller {
     };
   }
 
-  /** Counts and logs each refused trade the first time the pool's responses carry it. */
-  private noteRejected(state: PoolState, rejected: readonly RejectedTrade[]): void {
+  /**
+   * Counts and logs each refused trade the first time the pool's responses carry it. Those a page only counts
+   * (beyond its first MAX_REJECT_DETAILS) have no key: what is new among them is estimated as how many more there
+   * are than on the pool's last page, and logged in one line.
+   */
+  private noteRejected(state: PoolState, page: TradesPage): void {
     const poolId = state.assignment.poolId;
-    for (const r of rejected) {
+    const undetailed = page.rejectedCount - page.rejected.length;
+    const more = undetailed - state.undetailedRejects;
+    state.undetailedRejects = undetailed;
+    if (more > 0) {
+      this.counters.add('tradesRejected', more);
+      this.poolCount(state.assignment, 'rejected', more);
+      this.log.warn(
+        { poolId, rejected: page.rejectedCount, undetailed },
+        `trades rejected (not stored, their page-mates are): pool ${poolId}, ${page.rejectedCount} items of one page, only the first ${page.rejected.length} logged`,
+      );
+    }
+    for (const r of page.rejected) {
       if (state.rejectedKeys.has(r.key)) continue;
       state.rejectedKeys.add(r.key);
       if (state.rejectedKeys.size > MAX_REJECTED_KEYS)

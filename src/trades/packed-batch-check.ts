@@ -10,7 +10,7 @@ import { AMOUNTS_PER_ROW, amountsAgree } from './trade-amounts.ts';
 import { FIELD } from './trade-packing.ts';
 import {
   BLOCK_TIME_FIELD as BLOCK_TIME,
-  DECIMAL_PATTERN as DECIMAL,
+  PLAIN_DECIMAL_PATTERN as DECIMAL,
   MAX_DECIMAL,
   MAX_HASH,
   MAX_ID,
@@ -25,8 +25,9 @@ const ANY = `[^${SEP}]`;
 const DATE = '\\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)';
 const TIME = '(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{6}';
 // TradeRow order; timestamps already in the stored format (packTrades normalizes them); an empty optional
-// field stands for null. No length bounds here: a bounded repeat ({1,200}) made the regex 5× slower than
-// this whole pattern, so lengths are checked after the split.
+// field stands for null; decimals plain (one with an exponent may have no double: the row checks say so). No
+// length bounds here: a bounded repeat ({1,200}) made the regex 5× slower than this whole pattern, so lengths are
+// checked after the split.
 const ROW = [
   `${ANY}+`,
   `${ANY}+`,

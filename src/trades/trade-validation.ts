@@ -1,8 +1,10 @@
 // Checks one incoming trade row and turns it into the exact values the INSERT binds, or a reason it was
 // rejected. Runs in the writer thread (and the direct manager) so no path stores an unchecked row.
 
+import { previewJson } from '../common/value-preview.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import type { TradeRecord } from '../protocol/records.ts';
+import { doubleRangeProblem } from './decimal-string.ts';
 
 /** Values in the column order of the trades INSERT (see trade-statements.ts). */
 export type TradeRow = [
@@ -24,13 +26,15 @@ export type ValidationResult = { ok: true; row: TradeRow } | { ok: false; id: st
 export const MAX_ID = 200;
 export const MAX_POOL_ID = 100;
 export const MAX_HASH = 100;
+/** Longest decimal text; below 309 characters a plain decimal always has a double (doubleRangeProblem). */
 export const MAX_DECIMAL = 100;
 /**
- * Plain non-negative decimals as the API sends them; an exponent is allowed for values the old collector exported
- * from floats. The writer's fast path (packed-batch-check.ts) embeds the same source in its batch regex, which
- * V8 compiles: a hand-written character scanner was slower.
+ * Plain non-negative decimals as the API sends them. The writer's fast path (packed-batch-check.ts) embeds this
+ * source in its batch regex, which V8 compiles: a hand-written character scanner was slower.
  */
-export const DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
+export const PLAIN_DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?';
+/** A plain decimal, or one with an exponent (values the old collector exported from floats). */
+export const DECIMAL_PATTERN = `${PLAIN_DECIMAL_PATTERN}(?:[eE][-+]?\\d{1,3})?`;
 const DECIMAL = new RegExp(`^${DECIMAL_PATTERN}$`);
 const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 const GENERIC =
@@ -160,18 +164,10 @@ export function normalizeTimestamp(value: string): string | null {
   return `${utc.getUTCFullYear()}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())} ${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${micros}`;
 }
 
-/** Shows any value, even one String() chokes on (an object from JSON whose `toString` is not a function). */
+/** Shows any value without String() or a whole JSON.stringify (it may be nested 20,000 deep or megabytes long). */
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null || typeof value !== 'object') return String(value);
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) return Object.prototype.toString.call(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return previewJson(value, 40);
 }
 
 function describe(value: unknown): string {
@@ -197,6 +193,8 @@ function decimal(v: unknown, field: string): string {
   if (typeof v !== 'string' || v.length > MAX_DECIMAL || !DECIMAL.test(v)) {
     fail(`${field} is ${describe(v)}, expected a non-negative decimal string of at most ${MAX_DECIMAL} characters`);
   }
+  const range = doubleRangeProblem(v);
+  if (range !== null) fail(`${field} ${describe(v)} ${range}`);
   return v;
 }
 

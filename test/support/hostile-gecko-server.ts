@@ -111,7 +111,12 @@ export type PoolScript =
    * (refused, its reason shows the value), as the tx hash (taken), URL-encoded as the sender (taken), and
    * \u-escaped in the JSON text as the kind (refused).
    */
-  | { fault: 'echo-key-in-trade'; every?: number };
+  | { fault: 'echo-key-in-trade'; every?: number }
+  /**
+   * Good trades, then `items` (raw JSON text of more `data` items, comma-separated: too deep or too many for
+   * JSON.stringify to build) at the end of `data`.
+   */
+  | { fault: 'extra-items'; items: string };
 
 /** How the pools endpoints (top, new, multi) answer. */
 export type PoolsScript =
@@ -342,9 +347,13 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
   }
 
   /** The pool's next page (its script's bad rows in place), recorded once sent to the end. */
-  function serveGoodPage(res: ServerResponse, state: PoolState): void {
+  /** `extra`: raw JSON text of more `data` items, appended as it is. */
+  function serveGoodPage(res: ServerResponse, state: PoolState, extra?: string): void {
     const p = page(state);
-    const body = JSON.stringify({ data: p.items });
+    const body =
+      extra === undefined
+        ? JSON.stringify({ data: p.items })
+        : `{"data":[${[...p.items.map((t) => JSON.stringify(t)), extra].join(',')}]}`;
     res.writeHead(200, { 'content-type': 'application/json' });
     state.record.bytesWritten += body.length;
     res.end(body, () => {
@@ -397,6 +406,9 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
       case 'bad-row':
       case 'future-timestamp':
         serveGoodPage(res, state);
+        return;
+      case 'extra-items':
+        serveGoodPage(res, state, script.items);
         return;
       case 'throttle':
         json(429, '{"status":{"error_code":429,"error_message":"Rate limited"}}', { 'retry-after': script.retryAfter });

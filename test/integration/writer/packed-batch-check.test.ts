@@ -36,6 +36,8 @@ const MUTATIONS: ((t: TradeRecord) => TradeRecord)[] = [
   (t) => ({ ...t, txHash: 'h'.repeat(101) }),
   (t) => ({ ...t, fromTokenAmount: '1.5e-7' }),
   (t) => ({ ...t, fromTokenAmount: '1e1234' }),
+  (t) => ({ ...t, volumeUsd: '1e400' }),
+  (t) => ({ ...t, toTokenAmount: '1e-999' }),
   (t) => ({ ...t, toTokenAmount: '1'.repeat(100) }),
   (t) => ({ ...t, toTokenAmount: '1'.repeat(101) }),
   (t) => ({ ...t, priceUsd: '-2' }),
