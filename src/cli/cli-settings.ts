@@ -162,7 +162,7 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       env: 'GECKO_SPOOL',
       file: ['database.spool'],
       parse: textValue('a file name', (v) => v !== ''),
-      describe: 'spool file (default: <db>.spool; on PostgreSQL pg-<host>-<port>-<db>.spool in the working directory)',
+      describe: 'spool file (default: <db>.spool; on PostgreSQL pg-<host>-<port>-<db>.spool in the state directory)',
     },
     {
       key: 'lease-ttl',

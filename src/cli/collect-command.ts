@@ -54,7 +54,8 @@ flags:
                            or a PostgreSQL server: postgresql://user@host:port/database[?schema=name]
   --spool PATH             where batches the database cannot take now wait to be replayed (default: beside an
                            SQLite file, <db>.spool; for PostgreSQL the first free of pg-<host>-<port>-<db>.spool,
-                           pg-…-<db>.2.spool, … in the working directory)
+                           pg-…-<db>.2.spool, … in the state directory: $STATE_DIRECTORY (systemd), else
+                           $XDG_STATE_HOME/gecko-collector, else ~/.local/state/gecko-collector)
   --lease-ttl S            PostgreSQL: collect processes given the same pools and database share the pools
                            through leases of S seconds; a process that dies has its pools taken over within
                            about S seconds (default: ${D.leaseTtlMs / 1000})

@@ -6,6 +6,7 @@ import { isPostgresUrl, localBasePath, parsePostgresUrl } from '../postgres/pg-u
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 import { databasePathFromUrl } from './database-url.ts';
+import { stateDirectory } from './state-directory.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
   /**
@@ -146,7 +147,7 @@ function checkDatabaseUrl(url: unknown): void {
 export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
   const pg = isPostgresUrl(config.url) ? parsePostgresUrl(config.url) : undefined;
   return {
-    path: pg ? localBasePath(pg) : databasePathFromUrl(config.url),
+    path: pg ? localBasePath(pg, stateDirectory()) : databasePathFromUrl(config.url),
     ...(pg
       ? {
           postgres: {

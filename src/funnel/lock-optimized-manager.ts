@@ -39,7 +39,8 @@ export interface LockOptimizedManagerOptions {
   supervisor?: Omit<SupervisorOptions, 'gate'>;
   /**
    * The durable deferred queue; `path` defaults to `<database>.spool` (SQLite), or on PostgreSQL to the first
-   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the working directory.
+   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the state directory
+   * (`$STATE_DIRECTORY`, else `$XDG_STATE_HOME/gecko-collector`, else `~/.local/state/gecko-collector`).
    */
   deferred?: DeferredQueueOptions & { path?: string };
   /** How often a non-empty deferred queue is retried while the breaker is closed. */

@@ -15,8 +15,8 @@ import { canonical, independentCandles } from '../ohlcv/independent-candles.ts';
 import { csvRecords, newDatabase, spreadTrades, withoutCreatedAt } from './export-fixtures.ts';
 
 const dir = tempDir('gecko-pg-export-');
-// A run on PostgreSQL keeps its local files (spool) in the working directory: this file's own.
-process.chdir(dir);
+// A run on PostgreSQL keeps its local files (spool) in the state directory: this file's own.
+process.env.XDG_STATE_HOME = dir;
 const trades = spreadTrades();
 
 async function pgWith(all: TradeRecord[]): Promise<TestSchema> {
