@@ -34,6 +34,10 @@ import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
 
 export interface LockOptimizedManagerOptions {
+  /**
+   * Where the manager logs (a pino logger): its own records, the breaker's, the spool's, and at this logger's
+   * level the writer thread's. Without one the library is silent.
+   */
   logger?: Logger;
   breaker?: CircuitBreakerOptions;
   supervisor?: Omit<SupervisorOptions, 'gate'>;
