@@ -70,6 +70,16 @@ describe('export from PostgreSQL', () => {
     expect(row!.p).toBe(trades[0]!.priceUsd);
   });
 
+  it('--pool of a pool the server does not know: exit 1 naming it, as on SQLite', async () => {
+    const t = await pg;
+    const r = await cli(['export', '--db', t.url, '--pool', 'solana_NoSuch']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^gecko-collector export: pool solana_NoSuch not in postgresql:\/\/.*nothing exported \[POOL_UNKNOWN\]\n$/,
+    );
+    expect(r.stdout).toBe('');
+  });
+
   it('filters select the same trades as on SQLite', async () => {
     const t = await pg;
     const db = await sqlite;
