@@ -86,8 +86,8 @@ describe('examples/config.yaml', () => {
     const text = fs
       .readFileSync(CONFIG, 'utf8')
       .replace(/^ {2}top_pools: 20.*$/m, '')
-      .replace('# watchlist:\n#   file: watchlist.csv', 'watchlist:\n  file: watchlist.csv');
-    expect(text).toMatch(/^watchlist:\n {2}file: watchlist\.csv/m);
+      .replace('  # file: watchlist.csv', '  file: watchlist.csv');
+    expect(text).toMatch(/^watchlist:.*\n {2}file: watchlist\.csv/m);
     fs.writeFileSync(config, text);
     const missing = path.join(fs.realpathSync(dir), 'watchlist.csv');
 
