@@ -44,7 +44,8 @@ unknown-dex-<network>), so every trade's foreign key holds.
   --db PATH|URL          database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db,
                          or GECKO_DB_URL, or database.url in --config FILE); created if missing; or a
                          PostgreSQL server, postgresql://user@host:port/database[?schema=name] (tables created
-                         if missing; the spool then sits in the state directory, ~/.local/state/gecko-collector/pg-<host>-<port>-<db>.spool)
+                         if missing; the spool then sits in the state directory, as for collect:
+                         ~/.local/state/gecko-collector/pg-<host>-<port>-<db>.spool)
   --config FILE          YAML settings (also GECKO_CONFIG; see 'gecko-collector collect --help')
   --format FORMAT        csv | ndjson | jsonapi | parquet (default: from the extension, else the content)
   --network NETWORK      with --pool: the pool a jsonapi file belongs to (the response does not say)
