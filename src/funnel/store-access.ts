@@ -1,7 +1,6 @@
 // What a funnel holds besides its writer: the lock that makes it the only writer of its store (SQLite: the
 // database; PostgreSQL: its spool slot), and the store-neutral read-only connections of a run.
 
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -24,16 +23,8 @@ export function lockStore(
   spoolPath: string | undefined,
 ): { lock: DatabaseLock; spool: string } {
   if (settings.postgres) {
-    const stateDir = path.dirname(settings.path);
-    if (spoolPath === undefined) ensureSpoolDirectory(stateDir);
-    else {
-      // Only the metrics file goes there now: a run given its own spool does not depend on the state directory.
-      try {
-        fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      } catch {
-        // The metrics file writer logs that it could not write.
-      }
-    }
+    // The state directory, created for this user when the spool goes there.
+    if (spoolPath === undefined) ensureSpoolDirectory(path.dirname(settings.path));
     const slot = spoolPath === undefined ? acquireSpoolSlot(settings.path) : lockSpool(spoolPath);
     // One live process per spool on a host: the spool names the process in the lease table, so a restart
     // on the same spool takes back at once the pools its dead predecessor held.
