@@ -89,10 +89,12 @@ export class ForeignDatabaseError extends GeckoCollectorError {
     readonly databasePath: string,
     /** What was found there. */
     readonly found: string,
+    options?: { cause?: unknown },
   ) {
     super(
       `${databasePath} is not a gecko-collector database nor the Python collector's: found ${found}. ` +
         'Nothing was changed; give --db a new file name or the right database.',
+      options,
     );
   }
 }

@@ -7,6 +7,7 @@ import { type CircuitBreaker, isCircuitBreakerError } from '../breaker/circuit-b
 import type { Clock } from '../common/clock.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { BatchFailedError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { BatchProcessor, type BatchProcessorStats } from './batch-processor.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
@@ -32,6 +33,8 @@ export interface TradeDataBatchProcessorOptions {
   random?: () => number;
   clock?: Clock;
   name?: string;
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
+  logger?: Logger;
 }
 
 export interface TradeDataBatchStats extends BatchProcessorStats {
@@ -81,6 +84,7 @@ export class TradeDataBatchProcessor {
       ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
   }
 

@@ -34,7 +34,7 @@ export interface CircuitBreakerOptions {
   /** Which errors count as failures. Default `defaultErrorFilter`. */
   errorFilter?: ErrorFilter;
   clock?: Clock;
-  /** Where it logs. Default: the root logger. */
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
   logger?: Logger;
 }
 

@@ -275,7 +275,6 @@ export class PoolPoller {
   ): Promise<PollOutcome> {
     const { assignment, window } = state;
     const poolId = assignment.poolId;
-    this.counters.add('polls');
     const call: CallStats = { requests: 0, throttled: 0 };
     const permit = this.options.leases && assignment.index !== undefined ? new AbortController() : undefined;
     state.permit = permit;
@@ -404,7 +403,10 @@ export class PoolPoller {
     if (assignment.index !== undefined) this.options.poolCounters?.add(assignment.index, name, n);
   }
 
+  /** A poll counts once its request was sent: one cancelled while it waited for the rate limiter asked nothing. */
   private countPoll(assignment: PoolAssignment, call: CallStats, ok: boolean): void {
+    if (call.requests === 0) return;
+    this.counters.add('polls');
     const pc = this.options.poolCounters;
     if (!pc || assignment.index === undefined) return;
     pc.add(assignment.index, 'polls');

@@ -1,6 +1,7 @@
 // Text form of the PostgreSQL doctor report: the server, tables, pools with their lease holders, gaps, the
 // processes holding leases, and this host's spool and last run.
 
+import path from 'node:path';
 import type { PgDatabaseReport } from '../postgres/pg-doctor-report.ts';
 import { renderBadCursors } from './cursor-report.ts';
 import { renderGaps, table } from './render-report.ts';
@@ -20,7 +21,7 @@ export function renderPgReport(r: PgDatabaseReport): string {
         ['server', r.serverVersion],
         ['schema', `${r.schema}, version ${r.schemaVersion} (this build: ${r.buildSchemaVersion})`],
         ['synchronous_commit', r.synchronousCommit],
-        ['local files', `${r.localBase}.spool, ${r.localBase}.metrics.json`],
+        ['local files', r.localFiles.length > 0 ? r.localFiles.join(', ') : `none in ${path.dirname(r.localBase)}`],
       ],
     ),
   );

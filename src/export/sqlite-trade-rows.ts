@@ -113,3 +113,11 @@ function* candleTradesByTime(db: Database.Database, path: string, filter: TradeF
     };
   }
 }
+
+/** Of `poolIds`, those with neither a pools row nor a trade in this file. */
+export function sqliteUnknownPools(db: Database.Database, poolIds: readonly string[]): string[] {
+  const known = db.prepare(
+    'SELECT EXISTS (SELECT 1 FROM pools WHERE id = ?) OR EXISTS (SELECT 1 FROM trades WHERE pool_id = ?)',
+  );
+  return poolIds.filter((id) => known.pluck().get(id, id) === 0);
+}

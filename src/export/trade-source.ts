@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { openReadOnly } from '../doctor/read-only-database.ts';
 import { isPostgresUrl, maskPassword } from '../postgres/pg-url.ts';
-import { sqliteCandleTrades, sqliteExportRows } from './sqlite-trade-rows.ts';
+import { sqliteCandleTrades, sqliteExportRows, sqliteUnknownPools } from './sqlite-trade-rows.ts';
 import type { TradeFilter } from './trade-filter.ts';
 import type { CandleTrade, ExportRow } from './trade-row.ts';
 
@@ -13,6 +13,8 @@ export interface TradeSource {
   /** The database for messages: the file path, or the URL with its password masked. */
   readonly display: string;
   exportRows(filter: TradeFilter): AsyncIterable<ExportRow[]>;
+  /** Of `poolIds`, those the database does not know: no pools row and no trade. */
+  unknownPools(poolIds: readonly string[]): Promise<string[]>;
   candleTrades(filter: TradeFilter): AsyncIterable<CandleTrade[]>;
   close(): Promise<void>;
 }
@@ -36,6 +38,7 @@ function sqliteSource(db: Database.Database, path: string): TradeSource {
   return {
     display: path,
     exportRows: (filter) => batches(sqliteExportRows(db, path, filter)),
+    unknownPools: async (poolIds) => sqliteUnknownPools(db, poolIds),
     candleTrades: (filter) => {
       // Candles read every row through the (pool_id, block_timestamp) index, one table lookup each: mapped
       // pages spare a read call per lookup (about half of SQLite's time there). Export keeps plain reads, so its
@@ -54,12 +57,13 @@ export async function openTradeSource(url: string): Promise<TradeSource> {
   const pgSettings = settings.postgres!;
   // The pg driver loads only when the database is PostgreSQL.
   const { connectPgOrFail } = await import('../postgres/pg-connection.ts');
-  const { pgCandleTrades, pgExportRows } = await import('./pg-trade-rows.ts');
+  const { pgCandleTrades, pgExportRows, pgUnknownPools } = await import('./pg-trade-rows.ts');
   // No statement timeout: one FETCH is short, but the snapshot lives as long as the export.
   const client = await connectPgOrFail(pgSettings, { purpose: 'export', readOnly: true, statementTimeoutMs: 0 });
   return {
     display: maskPassword(url),
     exportRows: (filter) => pgExportRows(client, filter),
+    unknownPools: (poolIds) => pgUnknownPools(client, poolIds),
     candleTrades: (filter) => pgCandleTrades(client, filter),
     close: () => client.end(),
   };

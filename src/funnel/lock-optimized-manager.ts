@@ -35,12 +35,17 @@ import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
 
 export interface LockOptimizedManagerOptions {
+  /**
+   * Where the manager logs (a pino logger): its own records, the breaker's, the spool's, and at this logger's
+   * level the writer thread's. Without one the library is silent.
+   */
   logger?: Logger;
   breaker?: CircuitBreakerOptions;
   supervisor?: Omit<SupervisorOptions, 'gate'>;
   /**
    * The durable deferred queue; `path` defaults to `<database>.spool` (SQLite), or on PostgreSQL to the first
-   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the working directory.
+   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the state directory
+   * (`$STATE_DIRECTORY`, else `$XDG_STATE_HOME/gecko-collector`, else `~/.local/state/gecko-collector`).
    */
   deferred?: DeferredQueueOptions & { path?: string };
   /** How often a non-empty deferred queue is retried while the breaker is closed. */

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/database-config.ts';
 import { DatabaseOpenError } from '../errors.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { defaultSpoolPath } from '../spool/spool-location.ts';
+import { defaultSpoolPath, ensureSpoolDirectory } from '../spool/spool-location.ts';
 import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
 import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
 import { DatabaseLock } from '../sqlite/database-lock.ts';
@@ -24,6 +24,8 @@ export function lockStore(
   spoolPath: string | undefined,
 ): { lock: DatabaseLock; spool: string } {
   if (settings.postgres) {
+    // The state directory, created for this user when the spool goes there.
+    if (spoolPath === undefined) ensureSpoolDirectory(path.dirname(settings.path));
     const slot = spoolPath === undefined ? acquireSpoolSlot(settings.path) : lockSpool(spoolPath);
     // One live process per spool on a host: the spool names the process in the lease table, so a restart
     // on the same spool takes back at once the pools its dead predecessor held.

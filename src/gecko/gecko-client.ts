@@ -75,6 +75,7 @@ export interface GeckoClientOptions {
   sleep?: Sleep;
   random?: () => number;
   fetch?: typeof fetch;
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
   logger?: Logger;
   /** Sent as User-Agent (say which collector process asks); default: the runtime's own. */
   userAgent?: string;

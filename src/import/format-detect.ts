@@ -9,6 +9,7 @@ const BY_EXTENSION: Record<string, ImportFormat> = {
   '.csv': 'csv',
   '.ndjson': 'ndjson',
   '.jsonl': 'ndjson',
+  '.parquet': 'parquet',
 };
 
 const SNIFF_BYTES = 64 * 1024;
@@ -41,17 +42,18 @@ export async function detectImportFormat(file: string, explicit?: ImportFormat):
   const sniffed = sniffFormat(head);
   if (!sniffed) {
     throw new ImportFormatError(
-      `cannot tell the format of ${file} from its name or content: pass --format csv, ndjson or jsonapi`,
+      `cannot tell the format of ${file} from its name or content: pass --format csv, ndjson, jsonapi or parquet`,
     );
   }
   return sniffed;
 }
 
 /**
- * `{` on a first line that is a whole object without `data` → NDJSON; any other `{` start → a JSON:API
+ * Parquet's magic `PAR1` → Parquet; `{` on a first line that is a whole object without `data` → NDJSON; any other `{` start → a JSON:API
  * document (saved responses are usually pretty-printed); a first line naming the id column → CSV.
  */
 export function sniffFormat(head: string): ImportFormat | undefined {
+  if (head.startsWith('PAR1')) return 'parquet';
   const text = head.trimStart();
   if (text.startsWith('{')) {
     const nl = text.indexOf('\n');

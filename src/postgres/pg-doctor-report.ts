@@ -1,8 +1,10 @@
 // `doctor` on PostgreSQL: the server and schema version, every table's rows and size, the same per-pool and
 // gap report as on SQLite, which process holds which pool's lease and since when, and the spool and last-run
-// files a run on this host left in the working directory. Read on one read-only session, in one snapshot
+// files a run on this host left in the state directory. Read on one read-only session, in one snapshot
 // (REPEATABLE READ), so the figures agree with each other.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import type { GapReport, GapsReport, PoolReport } from '../doctor/collection-health.ts';
 import type { BadCursor } from '../doctor/cursor-report.ts';
 import { type LastRunSnapshot, readLastRun } from '../doctor/last-run.ts';
@@ -62,6 +64,8 @@ export interface PgDatabaseReport {
   spool: SpoolReport | null;
   lastRun: LastRunSnapshot | null;
   localBase: string;
+  /** The spools and metrics file runs on this host left beside `localBase`: only those that exist. */
+  localFiles: string[];
   /** Cursors in the future or on a trade that is not stored (cursor-report.ts); a collect or import repairs them. */
   badCursors: BadCursor[];
   notes: string[];
@@ -78,6 +82,23 @@ const TABLES = [
   'collector_instances',
   'schema_migrations',
 ];
+
+/** Spool slots (`<base>.spool`, `<base>.2.spool`, …) and `<base>.metrics.json` that exist. */
+function localFilesOf(localBase: string): string[] {
+  const dir = path.dirname(localBase);
+  const base = path.basename(localBase).replaceAll('.', '\\.');
+  const ours = new RegExp(`^${base}(?:\\.\\d+)?\\.spool$|^${base}\\.metrics\\.json$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => ours.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
 
 function iso(v: unknown): string | null {
   return v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v);
@@ -268,6 +289,7 @@ export async function buildPgReport(
       spool,
       lastRun,
       localBase,
+      localFiles: localFilesOf(localBase),
       badCursors,
       notes,
     };

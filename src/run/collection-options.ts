@@ -125,6 +125,10 @@ export interface CollectionOptions {
    * thread, which they all wait on. 0 = the process's own priority. Default 10.
    */
   collectorNice?: number;
+  /**
+   * Where the run logs (a pino logger): the main thread's records and, at this logger's level, the writer's and
+   * collector threads'. Without one the library is silent.
+   */
   logger?: Logger;
 }
 

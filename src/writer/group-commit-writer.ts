@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
+import { emptyBatchSizeCounts } from '../protocol/batch-sizes.ts';
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, TransactionOutcome, WriteBatchMessage } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
@@ -53,6 +54,7 @@ export class GroupCommitWriter {
     tradeBatches: 0,
     tradeRows: 0,
     tradeBatchesByReason: emptyBatchOriginFigures(),
+    tradeBatchSizes: emptyBatchSizeCounts(),
     rowsInserted: 0,
     duplicates: 0,
     rejected: 0,

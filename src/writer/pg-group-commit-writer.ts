@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { classifyPgError, type PgErrorClass, sqlStateOf } from '../postgres/pg-errors.ts';
 import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from '../postgres/pg-statements.ts';
+import { emptyBatchSizeCounts } from '../protocol/batch-sizes.ts';
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, WriteBatchMessage } from '../protocol/messages.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime, TRADE_FIELDS } from '../trades/trade-validation.ts';
@@ -76,6 +77,7 @@ export class PgGroupCommitWriter {
     tradeBatches: 0,
     tradeRows: 0,
     tradeBatchesByReason: emptyBatchOriginFigures(),
+    tradeBatchSizes: emptyBatchSizeCounts(),
     rowsInserted: 0,
     duplicates: 0,
     rejected: 0,

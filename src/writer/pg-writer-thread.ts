@@ -128,6 +128,7 @@ const control: WriterControl = {
       tradeBatches: c.tradeBatches,
       tradeRows: c.tradeRows,
       tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
+      tradeBatchSizes: [...c.tradeBatchSizes],
       rowsInserted: c.rowsInserted,
       duplicates: c.duplicates,
       conflicts: c.conflicts,
