@@ -56,6 +56,12 @@ export interface GeckoSimulatorOptions {
   historySeconds?: number;
   /** ms since epoch; defaults to the wall clock. */
   clock?: () => number;
+  /**
+   * Slot 0 of every pool's stream and of its burst windows (ms since epoch). Default STREAM_ORIGIN_MS. Two
+   * simulators with the same seed and origin serve the same trades at the same instants; shifting the origin by
+   * as much as the start moves the whole market with it (a bench's runs then each see the same market).
+   */
+  streamOriginMs?: number;
   maxTradesPerResponse?: number;
   windowMs?: number;
   faults?: Partial<SimFaults>;
@@ -138,7 +144,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       network,
       seed,
       index,
-      originMs: STREAM_ORIGIN_MS,
+      originMs: options.streamOriginMs ?? STREAM_ORIGIN_MS,
       historyStartMs,
       tradesPerSecond,
       bursts: burstOptions && poolBursts(burstOptions, seed, index),
