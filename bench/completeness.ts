@@ -10,14 +10,13 @@
 // budgets and bursts x K; cache, poll intervals and durations / K), which leaves completeness unchanged as long
 // as request latency stays small beside the poll intervals. The keyless cache is the real API's 60 s (60/K here).
 // Every run of a market and access sees the same market relative to its start (the stream is shifted with it).
-// Budgets: `Nx` is N times the oracle's need (its calls to store everything reachable in the interval, per
+// Budgets: `Nx` is N times the oracle's need (its calls to store everything reachable over the whole run, per
 // minute), a plain number is calls/min. A schedule is `NAME` (built in: fixed, fit) or `NAME=FLAGS` (collect
 // flags with placeholders: {s:N} is N real seconds at the bench's scale, {budget} the run's calls/min at the
 // bench's scale, {fitInterval} the poll interval that spends the budget on the pools evenly, {pools} the pool
 // count), e.g. --schedule fixed --schedule 'adaptive=--schedule adaptive --max-poll-interval {s:300}'. Once
 // collect's --json summary has `coverage.estimatedMissed`, each run prints it beside the true number missed.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +28,7 @@ import { intFlag, numberFlag, parseFlags, runScript } from '../src/cli/command.t
 import { type GeckoSimulator, startGeckoSimulator } from '../src/sim/gecko-simulator.ts';
 import { type SimMarketKind, SKEWED_MARKET_DEFAULTS, skewedRates } from '../src/sim/sim-market.ts';
 import { DEFAULT_BURSTS } from '../src/sim/sim-rate-schedule.ts';
+import { runChildJson } from './child-json.ts';
 import { oraclePool, oracleSplit } from './completeness-oracle.ts';
 import { machineSummary } from './machine.ts';
 import { storedTradesByPool } from './stored-trades.ts';
@@ -214,20 +214,6 @@ interface CollectSummary {
   coverage?: { estimatedMissed?: number };
 }
 
-async function runCollect(args: string[], env: NodeJS.ProcessEnv): Promise<CollectSummary> {
-  const child = spawn(process.execPath, [BIN, 'collect', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  });
-  if (code !== 0) throw new Error(`collect exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(out) as CollectSummary;
-}
-
 /** Trades made and stored per pool over [fromMs, toMs), stored capped at made (a check refuses more). */
 async function tally(sim: GeckoSimulator, dbUrl: string, fromMs: number, toMs: number) {
   const truth = sim.truth({ fromMs, toMs });
@@ -251,10 +237,12 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number, be
     const cacheMs = plan.access === 'keyless' ? (REAL_CACHE_S / s.scale) * 1000 : 0;
     const benchMs = (realS: number) => Math.round((realS * 1000) / s.scale);
     const measuredMs = Math.round(benchMs(s.durationS) / 1000) * 1000;
-    // The need, planned on the interval the run will most likely measure (the simulator knows the future).
-    const plannedFrom = runStart + STARTUP_MS + benchMs(s.edgeS);
-    const planned = oracleFor(sim, plannedFrom, plannedFrom + measuredMs, cacheMs, Number.POSITIVE_INFINITY);
-    const needPerMinute = (planned.callsForAll * 60) / s.durationS;
+    // The need, planned on the whole run ahead (the simulator knows the future): over the run rather than the
+    // measured interval alone, so that a slower start, which shifts the interval, hardly changes it.
+    const plannedFrom = runStart + STARTUP_MS;
+    const plannedMs = benchMs(s.edgeS) * 2 + measuredMs;
+    const planned = oracleFor(sim, plannedFrom, plannedFrom + plannedMs, cacheMs, Number.POSITIVE_INFINITY);
+    const needPerMinute = (planned.callsForAll * 60_000) / (plannedMs * s.scale);
     const realBudget = budgetPerMinute(plan.budget, needPerMinute);
     const benchBudget = Math.max(1, Math.round(realBudget * s.scale));
     const collectFlags = expandFlags(plan.schedule.flags, s.scale, benchBudget, s.pools);
@@ -262,13 +250,16 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number, be
       Object.entries(process.env).filter(([k]) => !k.startsWith('GECKO_')),
     );
     if (plan.access === 'paid') env.GECKO_API_KEY = KEY;
-    const summary = await runCollect(
+    const summary = await runChildJson<CollectSummary>(
+      BIN,
       [
+        'collect',
         ...['--base-url', sim.baseUrl, '--network', sim.network, '--pools', sim.pools.map((p) => p.address).join(',')],
         ...['--db', db.url, '--calls-per-minute', String(benchBudget), '--collectors', String(s.collectors)],
         ...['--duration', String((benchMs(s.edgeS) * 2 + measuredMs) / 1000), '--log-level', 'error', '--json'],
         ...collectFlags,
       ],
+      `run ${index}: collect`,
       env,
     );
     const polls = sim.polls();
@@ -426,7 +417,7 @@ await runScript('bench:completeness', USAGE, async () => {
         ? `x${DEFAULT_BURSTS.factor} for ${DEFAULT_BURSTS.seconds} s every ${DEFAULT_BURSTS.everySeconds} s in ${DEFAULT_BURSTS.share * 100}% of the pools`
         : 'off'),
   );
-  say(`${plans.length} runs; a budget "Nx" is N times the oracle's need for the run's interval (its calls for all)`);
+  say(`${plans.length} runs; a budget "Nx" is N times the oracle's need over the run (its calls/min to store all)`);
   const dir = s.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-bench-completeness-'));
   fs.mkdirSync(dir, { recursive: true });
   const results: RunResult[] = [];
