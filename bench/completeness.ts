@@ -3,8 +3,9 @@
 // schedule could store with that budget, bench/completeness-oracle.ts). Each run: a fresh simulator in this
 // process (its truth ledger says what was made), `gecko-collector collect` in a child process against it with the
 // run's budget and the schedule's flags, then stored (a count by block time in the database) / made over an
-// interval of --duration real seconds that starts --edge seconds after collect's first poll (warm-up) and ends
-// --edge seconds before it stops (the tail fetches what was still pending, as a collector that keeps running would).
+// interval of --duration real seconds that starts --edge seconds after collect's first poll (warm-up); collect
+// runs on until every pool was polled again, --edge seconds at most (the tail fetches what was still pending, as
+// a collector that keeps running would), and is stopped.
 //
 // Time scale: figures are given at the real API's scale; a run at --time-scale K plays K times faster (rates,
 // budgets and bursts x K; cache, poll intervals and durations / K), which leaves completeness unchanged as long
@@ -250,27 +251,47 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number, be
       Object.entries(process.env).filter(([k]) => !k.startsWith('GECKO_')),
     );
     if (plan.access === 'paid') env.GECKO_API_KEY = KEY;
+    // Measured after a warm-up from the first poll, in whole seconds (trades are stamped so). After it, collect runs
+    // on until every pool was polled again (what was pending at the end is fetched, as a collector that keeps
+    // running would fetch it), or for one more edge at most; then it is stopped (SIGTERM: a clean stop).
+    let interval: { fromMs: number; toMs: number } | undefined;
+    let stopped = false;
+    const stopWhen = (): boolean => {
+      stopped ||= untilStop();
+      return stopped;
+    };
+    const untilStop = (): boolean => {
+      const polls = sim.polls();
+      if (!interval) {
+        if (polls.length === 0) return false;
+        const fromMs = Math.ceil((polls[0]!.at + benchMs(s.edgeS)) / 1000) * 1000;
+        interval = { fromMs, toMs: fromMs + measuredMs };
+      }
+      const now = Date.now();
+      if (now < interval.toMs) return false;
+      if (now >= interval.toMs + benchMs(s.edgeS)) return true;
+      return new Set(polls.filter((p) => p.at >= interval!.toMs).map((p) => p.pool)).size === sim.pools.length;
+    };
+    // A backstop only: the run is stopped by stopWhen long before.
+    const backstopS = (STARTUP_MS + benchMs(s.edgeS) * 3 + measuredMs) / 1000 + 120;
     const summary = await runChildJson<CollectSummary>(
       BIN,
       [
         'collect',
         ...['--base-url', sim.baseUrl, '--network', sim.network, '--pools', sim.pools.map((p) => p.address).join(',')],
         ...['--db', db.url, '--calls-per-minute', String(benchBudget), '--collectors', String(s.collectors)],
-        ...['--duration', String((benchMs(s.edgeS) * 2 + measuredMs) / 1000), '--log-level', 'error', '--json'],
+        ...['--duration', String(backstopS), '--log-level', 'error', '--json'],
         ...collectFlags,
       ],
       `run ${index}: collect`,
       env,
+      stopWhen,
     );
     const polls = sim.polls();
-    if (polls.length === 0) throw new Error(`run ${index}: collect polled no pool`);
-    // Measured after a warm-up from the first poll, in whole seconds (trades are stamped so); the tail after it
-    // fetches what was still pending at its end, as a collector that keeps running would.
+    if (!interval || !stopped) throw new Error(`run ${index}: collect ended by itself before it was stopped`);
+    const { fromMs, toMs } = interval;
     const firstPoll = polls[0]!.at;
     const lastPoll = polls.at(-1)!.at;
-    const fromMs = Math.ceil((firstPoll + benchMs(s.edgeS)) / 1000) * 1000;
-    const toMs = fromMs + measuredMs;
-    if (lastPoll < toMs) throw new Error(`run ${index}: collect stopped polling before the measured interval ended`);
     const measured = await tally(sim, db.url, fromMs, toMs);
     const wholeRun = await tally(sim, db.url, Math.floor(firstPoll / 1000) * 1000, Math.floor(lastPoll / 1000) * 1000);
     const intervalMs = Math.ceil(60_000 / benchBudget);
@@ -407,7 +428,7 @@ await runScript('bench:completeness', USAGE, async () => {
   say(machine.line);
   say(
     `time scale ${s.scale}: each run measures ${s.durationS} s of the real API in ${s.durationS / s.scale} s, after ${s.edgeS} s ` +
-      `of warm-up and before ${s.edgeS} s of tail (rates, budgets and bursts x${s.scale}, keyless cache ${REAL_CACHE_S}/${s.scale} s); ` +
+      `of warm-up and before up to ${s.edgeS} s of tail (rates, budgets and bursts x${s.scale}, keyless cache ${REAL_CACHE_S}/${s.scale} s); ` +
       'figures below are at real scale',
   );
   say(
