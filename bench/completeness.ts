@@ -10,7 +10,8 @@
 // Time scale: figures are given at the real API's scale; a run at --time-scale K plays K times faster (rates,
 // budgets and bursts x K; cache, poll intervals and durations / K), which leaves completeness unchanged as long
 // as request latency stays small beside the poll intervals. The keyless cache is the real API's 60 s (60/K here).
-// Every run of a market and access sees the same market relative to its start (the stream is shifted with it).
+// Every run of a market and access, in any session, sees the same market relative to its start (its streams are
+// shifted so that it starts at WORLD_START_MS of the market), for a seed.
 // Budgets: `Nx` is N times the oracle's need (its calls to store everything reachable over the whole run, per
 // minute), a plain number is calls/min. A schedule is `NAME` (built in: fixed, fit) or `NAME=FLAGS` (collect
 // flags with placeholders: {s:N} is N real seconds at the bench's scale, {budget} the run's calls/min at the
@@ -121,9 +122,12 @@ function realRates(market: SimMarketKind, pools: number): { tradesPerSecond: num
 }
 
 /**
- * The market of a run, shifted so that every run sees the same trades at the same time after its start as the
- * first run did: runs of one market and access then differ only in the schedule and budget they were given.
+ * The instant whose market every run replays from its start: each run, in any session, sees the same trades at
+ * the same time after its start, so runs of one market and access differ only in their schedule and budget.
  */
+const WORLD_START_MS = Date.UTC(2026, 0, 1);
+
+/** The market of a run, its streams shifted so that the run starts at WORLD_START_MS of the market. */
 async function startMarket(
   s: Settings,
   market: SimMarketKind,
@@ -230,9 +234,9 @@ async function tally(sim: GeckoSimulator, dbUrl: string, fromMs: number, toMs: n
   };
 }
 
-async function runOne(s: Settings, plan: RunPlan, dir: string, index: number, benchStart: number): Promise<RunResult> {
+async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): Promise<RunResult> {
   const runStart = Date.now();
-  const sim = await startMarket(s, plan.market, plan.access, runStart - benchStart);
+  const sim = await startMarket(s, plan.market, plan.access, runStart - WORLD_START_MS);
   const db = await runDatabase(s, dir, `run-${index}`);
   try {
     const cacheMs = plan.access === 'keyless' ? (REAL_CACHE_S / s.scale) * 1000 : 0;
@@ -442,10 +446,9 @@ await runScript('bench:completeness', USAGE, async () => {
   const dir = s.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-bench-completeness-'));
   fs.mkdirSync(dir, { recursive: true });
   const results: RunResult[] = [];
-  const benchStart = Date.now();
   try {
     for (const [i, plan] of plans.entries()) {
-      const r = await runOne(s, plan, dir, i, benchStart);
+      const r = await runOne(s, plan, dir, i);
       results.push(r);
       say(line(r));
     }
