@@ -74,4 +74,5 @@ export {
 export { CommitTimeoutError, GateClosedError, WriterClient, type WriterClientOptions } from './sender/writer-client.ts';
 export { linkTransferList, openWriterClient } from './sender/writer-link.ts';
 export { type GeckoSimulator, type GeckoSimulatorOptions, startGeckoSimulator } from './sim/gecko-simulator.ts';
+export type { SimTruthQuery, SimTruthReport } from './sim/sim-truth.ts';
 export { DeferredQueue, DeferredQueueError, type DeferredQueueOptions } from './spool/deferred-queue.ts';

@@ -22,6 +22,7 @@ import {
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { defaultCliLogLevel, type LogLevel, logLevelProblem, parseLogLevel } from '../logging/log-level.ts';
 import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
+import { SIM_MARKETS } from '../sim/sim-market.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 
 const D = COLLECTION_DEFAULTS;
@@ -94,6 +95,31 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       parse: booleanValue,
       fallback: () => ({ value: false }),
       describe: 'collect from an in-process simulator',
+    },
+    // The simulator's market (flags only, and only with --simulate: a service never runs one).
+    {
+      key: 'market',
+      file: [],
+      parse: choiceValue(SIM_MARKETS),
+      describe: 'with --simulate: uniform or skewed trade rates',
+    },
+    {
+      key: 'seed',
+      file: [],
+      parse: intValue(0, 2 ** 31 - 1),
+      describe: "with --simulate: the simulator's seed",
+    },
+    {
+      key: 'bursts',
+      file: [],
+      parse: booleanValue,
+      describe: "with --simulate: some pools' rates jump x10 for a while",
+    },
+    {
+      key: 'cache-seconds',
+      file: [],
+      parse: secondsValue(0, 86_400),
+      describe: "with --simulate: the keyless API's answer cache",
     },
     {
       key: 'api-key',

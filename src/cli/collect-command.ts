@@ -20,6 +20,8 @@ import {
 } from '../run/collection-run.ts';
 import { parsePoolsFile } from '../run/pool-assignments.ts';
 import { describeWatchlist, looksLikeWatchlistCsv, parseWatchlistCsv } from '../run/watchlist.ts';
+import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
+import { type SimMarketKind, SKEWED_MARKET_DEFAULTS } from '../sim/sim-market.ts';
 import { UsageError } from './cli-error.ts';
 import { collectSpecs, flagOptions, loadSettings } from './cli-settings.ts';
 import { formatSummary, progressLine, verdictLine } from './collect-summary.ts';
@@ -32,7 +34,7 @@ import { StatusLine } from './terminal-status.ts';
 const D = COLLECTION_DEFAULTS;
 const PRESETS = Object.keys(BATCH_PRESETS) as BatchPresetName[];
 const NON_TTY_PROGRESS_EVERY_MS = 10_000;
-export const COLLECT_BOOLEANS = ['simulate', 'no-batching', 'watchlist'] as const;
+export const COLLECT_BOOLEANS = ['simulate', 'no-batching', 'watchlist', 'bursts'] as const;
 
 const HELP = `usage: gecko-collector collect [flags]
 
@@ -78,6 +80,15 @@ flags:
   --max-retry-after S      longest Retry-After waited for; a longer one is cut to it, for the throttled pool only
                            (default: ${D.maxRetryAfterMs / 1000})
   --simulate               run an in-process GeckoTerminal simulator on 127.0.0.1 and collect from it
+  --market M               with --simulate: uniform (every pool at ${D.simulate.tradesPerSecond} trades/s)
+                           or skewed (heavy-tailed: ${SKEWED_MARKET_DEFAULTS.busiestTradesPerSecond} trades/s for the
+                           busiest pool down to ${SKEWED_MARKET_DEFAULTS.quietestTradesPerSecond}) (default: uniform)
+  --seed S                 with --simulate: the pools, rates and trades
+                           (default: ${D.simulate.seed})
+  --bursts                 with --simulate: some pools' rates jump x10 for a
+                           while, as after a launch (see simulate --help)
+  --cache-seconds S        with --simulate: serve each answer unchanged for S
+                           seconds, as the keyless API does (60) (default: 0)
   --manager M              funnel (one writer thread) or direct (the old way: a connection per collector)
                            (default: ${D.manager})
   --preset P               batch preset: ${PRESETS.map((p) => `${p} {${BATCH_PRESETS[p].maxBatchSize} rows, ${BATCH_PRESETS[p].maxWaitMs} ms}`).join(', ')}
@@ -167,9 +178,26 @@ function choosePools(s: ResolvedSettings): PoolInput {
   return {};
 }
 
+/** The simulator's market flags as its options (undefined when none is given); they need --simulate. */
+function simulatorMarket(s: ResolvedSettings, simulate: boolean): GeckoSimulatorOptions | undefined {
+  const given = (['market', 'seed', 'bursts', 'cache-seconds'] as const).filter((k) => s.given(k));
+  if (given.length === 0) return undefined;
+  if (!simulate) throw new UsageError(`${s.entry(given[0]!)!.from} needs --simulate`);
+  const market = s.get<SimMarketKind>('market');
+  const seed = s.get<number>('seed');
+  const cacheSeconds = s.get<number>('cache-seconds');
+  return {
+    ...(market !== undefined ? { market } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(s.get<boolean>('bursts') === true ? { bursts: true } : {}),
+    ...(cacheSeconds !== undefined ? { cacheSeconds } : {}),
+  };
+}
+
 /** The run's options from the settings; UsageError for combinations that make no sense. */
 function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOptions {
   const simulate = s.get<boolean>('simulate') === true;
+  const market = simulatorMarket(s, simulate);
   // A URL or key from the environment or the config file (a service's) is left aside by a --simulate demo.
   if (simulate && s.entry('base-url')?.source === 'flag')
     throw new UsageError('--base-url and --simulate exclude each other (the simulator has its own URL)');
@@ -225,7 +253,7 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
     ...(simulate ? {} : { baseUrl: s.get<string>('base-url')! }),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),
-    simulate,
+    simulate: market ?? simulate,
     ...(duration !== undefined ? { durationMs: Math.round(duration * 1000) } : {}),
   };
 }

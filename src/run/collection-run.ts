@@ -86,7 +86,8 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       const simOptions = typeof options.simulate === 'object' ? options.simulate : {};
       simulator = await startGeckoSimulator({
         pools: Math.min(20, Math.max(4, collectorsWanted * 2)),
-        tradesPerSecond: COLLECTION_DEFAULTS.simulate.tradesPerSecond,
+        // A skewed market's own default is its busiest pool's rate.
+        ...(simOptions.market === 'skewed' ? {} : { tradesPerSecond: COLLECTION_DEFAULTS.simulate.tradesPerSecond }),
         historySeconds: COLLECTION_DEFAULTS.simulate.historySeconds,
         seed: COLLECTION_DEFAULTS.simulate.seed,
         ...(options.network ? { network: options.network } : {}),

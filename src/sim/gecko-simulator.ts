@@ -1,30 +1,24 @@
-// An offline GeckoTerminal: a real HTTP server on 127.0.0.1 answering the trades and pools endpoints the way
-// the API does (last 300 trades of 24 h, newest first, volume filter), with switchable faults and counters.
+// An offline GeckoTerminal: a real HTTP server on 127.0.0.1 answering the trades, trades-range, OHLCV and pools
+// endpoints the way the API does (last 300 trades of 24 h, newest first, volume filter), over a market with
+// ground truth (uniform or skewed rates, bursts; see docs/simulator.md), with switchable faults and counters.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../errors.ts';
 import { API_KEY_HEADER } from '../gecko/gecko-client.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { seededRandom } from './seeded-random.ts';
-import { parseInclude, poolCreatedAtMs, poolsDocument } from './sim-pool-documents.ts';
+import { AnswerCache, answerKey } from './sim-answer-cache.ts';
+import { createSimApi, errorReply, type Reply, type Route, type RouteKind } from './sim-api-routes.ts';
+import { malformedBody, NO_FAULTS, type SimFaults, THROTTLE_BODY } from './sim-faults.ts';
+import { type SimMarketKind, simPoolRates } from './sim-market.ts';
+import { booleanParam, SimQueryError, timestampParam } from './sim-query.ts';
+import { checkBurstOptions, DEFAULT_BURSTS, poolBursts, type SimBurstOptions } from './sim-rate-schedule.ts';
 import { MAX_POLL_LOG, SIM_REPORT_PREFIX, type SimPoll, type SimServedReport } from './sim-report.ts';
-import { createSimPool, type GeckoTradeObject, recentTrades, type SimPool } from './sim-trade-source.ts';
+import { createSimPool, type SimPool } from './sim-trade-source.ts';
+import { type SimTruthQuery, type SimTruthReport, truthReport } from './sim-truth.ts';
 
-export interface SimFaults {
-  /** Fraction of requests answered as throttled. */
-  throttleRate: number;
-  /** `status`: HTTP 429; `body`: HTTP 200 with `{"status":{"error_code":429}}`; `mixed`: either, at random. */
-  throttleStyle: 'status' | 'body' | 'mixed';
-  /** Retry-After on throttles: seconds, a raw header value (e.g. an HTTP date), or null for none. */
-  retryAfter: number | string | null;
-  /** Fraction of the remaining requests answered with `serverErrorStatus`. */
-  serverErrorRate: number;
-  serverErrorStatus: number;
-  /** Fraction of the remaining requests answered with a broken 200 body. */
-  malformedRate: number;
-  /** Every reply waits this long first. */
-  slowMs: number;
-}
+export type { SimFaults };
 
 export interface GeckoSimulatorOptions {
   host?: string;
@@ -34,8 +28,27 @@ export interface GeckoSimulatorOptions {
   network?: string;
   /** How many pools exist. Default 3. */
   pools?: number;
-  /** New trades per second, one rate for all pools or one per pool. Default 1. */
+  /**
+   * New trades per second. In a uniform market one rate for all pools or one per pool (default 1); in a skewed
+   * market the busiest pool's rate (default 60).
+   */
   tradesPerSecond?: number | readonly number[];
+  /**
+   * `uniform` (default): every pool at `tradesPerSecond`. `skewed`: a heavy-tailed spread from `tradesPerSecond`
+   * down to `minTradesPerSecond`, dealt to the pools in an order drawn from the seed (see sim-market.ts).
+   */
+  market?: SimMarketKind;
+  /** The skewed market's quietest pool. Default 0.05. */
+  minTradesPerSecond?: number;
+  /** Bursts (a pool's rate ×10 for a while): true for DEFAULT_BURSTS, or some of their settings. Default: none. */
+  bursts?: boolean | Partial<SimBurstOptions>;
+  /**
+   * The keyless API's cache: a trades or OHLCV answer is served unchanged for this many seconds per path and
+   * query (GeckoTerminal: ~60). Default 0, no cache, as the paid API serves trades.
+   */
+  cacheSeconds?: number;
+  /** The paid range endpoint's page cap: a longer answer keeps its newest trades. Default 300. */
+  rangePageSize?: number;
   /**
    * Trades are served from this far back before start. Default 0. Only the start of what is shown: trade
    * times sit on a grid anchored at the Unix epoch (see STREAM_ORIGIN_MS), not at the start.
@@ -43,12 +56,18 @@ export interface GeckoSimulatorOptions {
   historySeconds?: number;
   /** ms since epoch; defaults to the wall clock. */
   clock?: () => number;
+  /**
+   * Slot 0 of every pool's stream and of its burst windows (ms since epoch). Default STREAM_ORIGIN_MS. Two
+   * simulators with the same seed and origin serve the same trades at the same instants; shifting the origin by
+   * as much as the start moves the whole market with it (a bench's runs then each see the same market).
+   */
+  streamOriginMs?: number;
   maxTradesPerResponse?: number;
   windowMs?: number;
   faults?: Partial<SimFaults>;
   /**
-   * Act as the paid API: serve under `/api/v3/onchain` (baseUrl says so) and answer 401 to a request whose
-   * `x-cg-pro-api-key` header is missing or not this key.
+   * Act as the paid API: serve under `/api/v3/onchain` (baseUrl says so), answer 401 to a request whose
+   * `x-cg-pro-api-key` header is missing or not this key, and serve the trades range endpoint.
    */
   apiKey?: string;
   /** Sees every request (method, path+query, headers) before it is answered. */
@@ -57,13 +76,15 @@ export interface GeckoSimulatorOptions {
 
 export interface SimStats {
   requests: number;
-  routes: { trades: number; pools: number; newPools: number; multi: number; unknown: number };
+  routes: Record<RouteKind | 'unknown', number>;
   faults: { throttled: number; serverErrors: number; malformed: number; slowed: number };
   /** Replies the client hung up on before they were sent (e.g. timed out during slowMs). */
   abandoned: number;
-  /** Requests answered 401 for a missing or wrong API key (only with `apiKey`). */
+  /** Requests answered 401: a missing or wrong API key (with `apiKey`), or the range endpoint asked keyless. */
   unauthorized: number;
-  /** Trade responses fully handed to the socket. */
+  /** Answers served from the cache (`cacheSeconds`). */
+  cacheHits: number;
+  /** Trade responses (trades and range endpoints) fully handed to the socket. */
   tradeResponses: number;
   /** Trades in those responses, repeats included. */
   tradesServed: number;
@@ -76,6 +97,8 @@ export interface GeckoSimulator {
   baseUrl: string;
   network: string;
   pools: readonly SimPool[];
+  /** When it started (ms since epoch, its clock): where the truth ledger starts by default. */
+  startedAtMs: number;
   stats(): SimStats;
   setFaults(faults: Partial<SimFaults>): void;
   servedTradeIds(): ReadonlySet<string>;
@@ -83,28 +106,14 @@ export interface GeckoSimulator {
   servedReport(): SimServedReport;
   /** Every trades request: when, which pool, which agent (also at GET /__simulator/polls). */
   polls(): SimPoll[];
+  /**
+   * The truth ledger: the trades each pool made in [fromMs, toMs), fetched or not (also at GET
+   * /__simulator/truth). SimQueryError for an unknown pool, a reversed interval, ids without a pool.
+   */
+  truth(query?: SimTruthQuery): SimTruthReport;
   close(): Promise<void>;
 }
 
-const NO_FAULTS: SimFaults = {
-  throttleRate: 0,
-  throttleStyle: 'status',
-  retryAfter: 1,
-  serverErrorRate: 0,
-  serverErrorStatus: 503,
-  malformedRate: 0,
-  slowMs: 0,
-};
-
-const THROTTLE_BODY = JSON.stringify({
-  status: {
-    error_code: 429,
-    error_message:
-      "You've exceeded the Rate Limit. Please visit https://www.coingecko.com/en/api/pricing to subscribe to our API plans for higher rate limits.",
-  },
-});
-const POOLS_PER_PAGE = 20;
-const MAX_MULTI = 30;
 /**
  * Slot 0 of every pool's stream. A fixed instant rather than the start time, so that a simulator started
  * later with the same seed serves the same trades at the same wall-clock times: a collector resuming from
@@ -113,137 +122,78 @@ const MAX_MULTI = 30;
  */
 export const STREAM_ORIGIN_MS = 0;
 
-type Route =
-  | { kind: 'trades'; pool: SimPool }
-  | { kind: 'pools'; pools: SimPool[] }
-  | { kind: 'newPools'; pools: SimPool[] }
-  | { kind: 'multi'; pools: SimPool[] };
-
-type Reply = { status: number; body: string; headers?: Record<string, string>; trades?: GeckoTradeObject[] };
-
-function errorReply(status: number, title: string): Reply {
-  return { status, body: JSON.stringify({ errors: [{ status: String(status), title }] }) };
-}
-
-/**
- * Broken bodies of the kinds a parser must refuse, rotated so a run sees each one: an unreadable envelope, or
- * (variants 3–5 of trades) one broken trade whose page-mates are still good (`firstBroken`).
- */
-function malformedBody(body: string, variant: number, isTrades: boolean): { body: string; firstBroken: boolean } {
-  const out = (text: string, firstBroken = false) => ({ body: text, firstBroken });
-  const doc = JSON.parse(body) as {
-    data: Array<{ attributes: Record<string, unknown>; relationships?: Record<string, unknown> }>;
-  };
-  const first = doc.data[0];
-  const kinds = isTrades ? 6 : 4;
-  switch (first ? variant % kinds : variant % 3) {
-    case 0:
-      return out(body.slice(0, Math.max(1, Math.floor(body.length / 2))));
-    case 1:
-      return out('<html><body><h1>502 Bad Gateway</h1></body></html>');
-    case 2:
-      return out(JSON.stringify({ data: { oops: true } }));
-    case 3:
-      if (isTrades) first!.attributes.block_number = String(first!.attributes.block_number);
-      else delete first!.relationships?.dex;
-      return out(JSON.stringify(doc), isTrades);
-    case 4:
-      first!.attributes.volume_in_usd = 'NaN';
-      return out(JSON.stringify(doc), true);
-    default:
-      first!.attributes.kind = 'swap';
-      return out(JSON.stringify(doc), true);
-  }
-}
-
 export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): Promise<GeckoSimulator> {
   const seed = options.seed ?? 1;
   const network = options.network ?? 'solana';
   const clock = options.clock ?? Date.now;
-  const historyStartMs = clock() - (options.historySeconds ?? 0) * 1000;
-  const rates = options.tradesPerSecond ?? 1;
-  const pools: SimPool[] = Array.from({ length: options.pools ?? 3 }, (_, index) =>
+  const startedAtMs = clock();
+  const historyStartMs = startedAtMs - (options.historySeconds ?? 0) * 1000;
+  const poolCount = options.pools ?? 3;
+  const rates = simPoolRates({
+    pools: poolCount,
+    market: options.market ?? 'uniform',
+    tradesPerSecond: options.tradesPerSecond,
+    minTradesPerSecond: options.minTradesPerSecond,
+    seed,
+  });
+  const burstOptions = options.bursts
+    ? checkBurstOptions({ ...DEFAULT_BURSTS, ...(options.bursts === true ? {} : options.bursts) })
+    : undefined;
+  const pools: SimPool[] = rates.map((tradesPerSecond, index) =>
     createSimPool({
       network,
       seed,
       index,
-      originMs: STREAM_ORIGIN_MS,
+      originMs: options.streamOriginMs ?? STREAM_ORIGIN_MS,
       historyStartMs,
-      tradesPerSecond: typeof rates === 'number' ? rates : (rates[index] ?? rates[rates.length - 1] ?? 1),
+      tradesPerSecond,
+      bursts: burstOptions && poolBursts(burstOptions, seed, index),
     }),
   );
-  const byAddress = new Map(pools.map((p) => [p.address, p]));
-  const maxTrades = options.maxTradesPerResponse ?? 300;
-  const windowMs = options.windowMs ?? 86_400_000;
+  const api = createSimApi({
+    network,
+    pools,
+    maxTradesPerResponse: options.maxTradesPerResponse ?? 300,
+    windowMs: options.windowMs ?? 86_400_000,
+    rangePageSize: options.rangePageSize ?? 300,
+    paid: options.apiKey !== undefined,
+  });
+  const cacheSeconds = options.cacheSeconds ?? 0;
+  if (!(Number.isFinite(cacheSeconds) && cacheSeconds >= 0))
+    throw new ConfigError('cacheSeconds', cacheSeconds, 'expected a number of seconds >= 0');
+  const cache = cacheSeconds > 0 ? new AnswerCache<Reply>(cacheSeconds * 1000) : undefined;
   let faults: SimFaults = { ...NO_FAULTS, ...options.faults };
   const faultRandom = seededRandom(seed ^ 0x5eed_fa17);
   let malformedCount = 0;
   const served = new Set<string>();
+  const servedByPool: Record<string, number> = Object.fromEntries(pools.map((p) => [p.address, 0]));
   const pollLog: SimPoll[] = [];
   const pending = new Set<NodeJS.Timeout>();
   const stats: Omit<SimStats, 'distinctTradesServed'> = {
     requests: 0,
-    routes: { trades: 0, pools: 0, newPools: 0, multi: 0, unknown: 0 },
+    routes: { trades: 0, range: 0, ohlcv: 0, pools: 0, newPools: 0, multi: 0, unknown: 0 },
     faults: { throttled: 0, serverErrors: 0, malformed: 0, slowed: 0 },
     abandoned: 0,
     unauthorized: 0,
+    cacheHits: 0,
     tradeResponses: 0,
     tradesServed: 0,
   };
 
-  function route(pathname: string): Route | Reply {
-    const parts = pathname
-      .split('/')
-      .filter(Boolean)
-      .map((p) => decodeURIComponent(p));
-    // The public API's /api/v2 or the paid API's /api/v3/onchain: the same paths follow.
-    const prefix =
-      parts[0] === 'api' && parts[1] === 'v2'
-        ? 2
-        : parts[0] === 'api' && parts[1] === 'v3' && parts[2] === 'onchain'
-          ? 3
-          : 0;
-    if (prefix === 0 || parts[prefix] !== 'networks' || parts[prefix + 1] === undefined)
-      return errorReply(404, 'Not Found');
-    if (parts[prefix + 1] !== network) return errorReply(404, 'Network not found');
-    const rest = parts.slice(prefix + 2);
-    if (rest.length === 1 && rest[0] === 'pools')
-      return { kind: 'pools', pools: [...pools].sort((a, b) => Number(b.reserveUsd) - Number(a.reserveUsd)) };
-    if (rest.length === 1 && rest[0] === 'new_pools')
-      return { kind: 'newPools', pools: [...pools].sort((a, b) => poolCreatedAtMs(b) - poolCreatedAtMs(a)) };
-    if (rest.length === 3 && rest[0] === 'pools' && rest[1] === 'multi') {
-      const addresses = rest[2]!.split(',');
-      if (addresses.length > MAX_MULTI) return errorReply(400, `At most ${MAX_MULTI} addresses`);
-      return {
-        kind: 'multi',
-        pools: addresses.map((a) => byAddress.get(a)).filter((p): p is SimPool => p !== undefined),
-      };
+  /** The good answer: from the cache while it is fresh (trades and candles), else computed now. */
+  function goodAnswer(url: URL, found: Route): Reply {
+    const now = clock();
+    if (!cache || (found.kind !== 'trades' && found.kind !== 'ohlcv')) return api.answer(found, url.searchParams, now);
+    const key = answerKey(url.pathname, url.searchParams);
+    const hit = cache.get(key, now);
+    if (hit) {
+      stats.cacheHits++;
+      const age = String(Math.floor((now - hit.storedAt) / 1000));
+      return { ...hit.value, headers: { ...hit.value.headers, age } };
     }
-    if (rest.length === 3 && rest[0] === 'pools' && rest[2] === 'trades') {
-      const pool = byAddress.get(rest[1]!);
-      return pool ? { kind: 'trades', pool } : errorReply(404, 'Pool not found');
-    }
-    return errorReply(404, 'Not Found');
-  }
-
-  function answer(found: Route, query: URLSearchParams): Reply {
-    if (found.kind === 'trades') {
-      const min = query.get('trade_volume_in_usd_greater_than');
-      if (min !== null && !isDecimalString(min)) return errorReply(400, 'Invalid trade_volume_in_usd_greater_than');
-      const trades = recentTrades(found.pool, clock(), {
-        limit: maxTrades,
-        windowMs,
-        ...(min === null ? {} : { minVolumeUsd: min }),
-      });
-      return { status: 200, body: JSON.stringify({ data: trades }), trades };
-    }
-    let list = found.pools;
-    if (found.kind !== 'multi') {
-      const page = Number(query.get('page') ?? '1');
-      if (!(Number.isSafeInteger(page) && page >= 1)) return errorReply(400, 'Invalid page');
-      list = list.slice((page - 1) * POOLS_PER_PAGE, page * POOLS_PER_PAGE);
-    }
-    return { status: 200, body: JSON.stringify(poolsDocument(list, parseInclude(query.get('include')))) };
+    const fresh = api.answer(found, url.searchParams, now);
+    if (fresh.status === 200) cache.set(key, fresh, now);
+    return fresh;
   }
 
   /** Decides the reply now (faults drawn in request order, so a seed replays the same run). */
@@ -265,9 +215,10 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
         };
       }
     }
-    const found = route(url.pathname);
+    const found = api.route(url.pathname);
     if ('status' in found) {
-      stats.routes.unknown++;
+      if (found.status === 401) stats.unauthorized++;
+      else stats.routes.unknown++;
       return found;
     }
     stats.routes[found.kind]++;
@@ -292,13 +243,17 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       stats.faults.serverErrors++;
       return errorReply(faults.serverErrorStatus, 'Service Unavailable');
     }
-    const good = answer(found, url.searchParams);
+    const good = goodAnswer(url, found);
     if (good.status === 200 && malformedDraw < faults.malformedRate) {
       stats.faults.malformed++;
-      const bad = malformedBody(good.body, malformedCount++, found.kind === 'trades');
+      const bad = malformedBody(good.body, malformedCount++, good.trades !== undefined);
       // One broken trade: the rest of the page was served (a collector stores them).
       const rest = bad.firstBroken ? good.trades?.slice(1) : undefined;
-      return { status: 200, body: bad.body, ...(rest ? { trades: rest } : {}) };
+      return {
+        status: 200,
+        body: bad.body,
+        ...(rest ? { trades: rest, ...(good.pool ? { pool: good.pool } : {}) } : {}),
+      };
     }
     return good;
   }
@@ -320,26 +275,76 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       res.once('finish', () => {
         stats.tradeResponses++;
         stats.tradesServed += trades.length;
-        for (const t of trades) served.add(t.id);
+        for (const t of trades) {
+          if (served.has(t.id)) continue;
+          served.add(t.id);
+          if (out.pool) servedByPool[out.pool.address]!++;
+        }
       });
     }
     res.end(body);
   }
+
+  const truth = (query: SimTruthQuery = {}): SimTruthReport => truthReport(pools, query, clock(), startedAtMs);
 
   const servedReport = (): SimServedReport => ({
     requests: stats.requests,
     tradesServed: stats.tradesServed,
     distinctTradesServed: served.size,
     ids: [...served],
+    servedByPool: { ...servedByPool },
+    // The run so far, from the start's whole second: trades are stamped in whole seconds.
+    truth: truth({ fromMs: Math.floor(startedAtMs / 1000) * 1000 }),
   });
+
+  /** GET /__simulator/truth?from=&to=&pool=&ids=true&min_volume_usd= (from, to: unix seconds or ISO). */
+  function truthFromQuery(query: URLSearchParams): SimTruthReport {
+    const fromMs = timestampParam(query, 'from');
+    const toMs = timestampParam(query, 'to');
+    const pool = query.get('pool');
+    const minVolumeUsd = query.get('min_volume_usd');
+    if (minVolumeUsd !== null && !isDecimalString(minVolumeUsd))
+      throw new SimQueryError(`min_volume_usd must be a decimal like 1000.5, got ${JSON.stringify(minVolumeUsd)}`);
+    return truth({
+      ...(fromMs !== undefined ? { fromMs } : {}),
+      ...(toMs !== undefined ? { toMs } : {}),
+      ...(pool !== null ? { pool } : {}),
+      ...(minVolumeUsd !== null ? { minVolumeUsd } : {}),
+      ids: booleanParam(query, 'ids', false),
+    });
+  }
+
+  /** The simulator's own reports: not API requests, never faulted or counted. */
+  function report(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const what = url.pathname.slice(SIM_REPORT_PREFIX.length);
+    let status = 200;
+    let body: unknown;
+    try {
+      body =
+        what === 'served'
+          ? servedReport()
+          : what === 'polls'
+            ? pollLog
+            : what === 'truth'
+              ? truthFromQuery(url.searchParams)
+              : undefined;
+      if (body === undefined) {
+        status = 404;
+        body = { error: 'try /__simulator/served, /__simulator/polls or /__simulator/truth' };
+      }
+    } catch (err) {
+      if (!(err instanceof SimQueryError)) throw err;
+      status = 400;
+      body = { error: err.message };
+    }
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
 
   const server = createServer((req, res) => {
     if (req.url?.startsWith(SIM_REPORT_PREFIX)) {
-      // The simulator's own reports: not API requests, never faulted or counted.
-      const what = req.url.slice(SIM_REPORT_PREFIX.length);
-      const body = what === 'served' ? servedReport() : what === 'polls' ? pollLog : undefined;
-      res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body ?? { error: 'try /__simulator/served or /__simulator/polls' }));
+      report(req, res);
       return;
     }
     stats.requests++;
@@ -380,6 +385,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
     baseUrl: `http://${host}:${address.port}${options.apiKey !== undefined ? '/api/v3/onchain' : '/api/v2'}`,
     network,
     pools,
+    startedAtMs,
     stats: () => ({
       ...stats,
       routes: { ...stats.routes },
@@ -392,6 +398,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
     servedTradeIds: () => new Set(served),
     servedReport,
     polls: () => [...pollLog],
+    truth,
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const timer of pending) clearTimeout(timer);

@@ -1,6 +1,9 @@
 // What a standalone simulator tells after (or during) a run that several collector processes shared: the
-// trades it served (so stored == served can be judged across processes) and who polled which pool when (so
-// exclusive polling can be checked). Served at /__simulator/served and /__simulator/polls, and written to a file.
+// trades it served (so stored == served can be judged across processes), the trades its pools made (so stored /
+// made can be), and who polled which pool when (so exclusive polling can be checked). Served at
+// /__simulator/served, /__simulator/truth and /__simulator/polls, and written to a file.
+
+import type { SimTruthReport } from './sim-truth.ts';
 
 export interface SimPoll {
   /** ms since epoch when the request arrived. */
@@ -15,7 +18,15 @@ export interface SimServedReport {
   requests: number;
   tradesServed: number;
   distinctTradesServed: number;
+  /** Every distinct trade id served. */
   ids: string[];
+  /** Distinct trades served per pool address (absent in files of older simulators). */
+  servedByPool?: Record<string, number>;
+  /**
+   * What the pools made over the simulator's run (from its start's whole second to the report), served or not:
+   * completeness = trades stored in that interval / `truth.made` (absent in files of older simulators).
+   */
+  truth?: SimTruthReport;
 }
 
 /** Trades requests kept for /__simulator/polls at most (oldest dropped first). */

@@ -2,7 +2,8 @@
 // content for a seed, so "the last 300 before now" is computed on demand and nothing has to be stored.
 
 import { compareDecimalStrings } from '../trades/decimal-string.ts';
-import { seededRandom } from './seeded-random.ts';
+import { hashWords as mix, seededRandom } from './seeded-random.ts';
+import { expectedCount, type PoolBursts, timeAtCount } from './sim-rate-schedule.ts';
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const DIGITS = '0123456789';
@@ -35,8 +36,10 @@ export interface SimPool {
   dexName: string;
   baseToken: SimToken;
   quoteToken: SimToken;
-  /** Trades per second arriving in this pool. */
+  /** Trades per second arriving in this pool (outside its bursts). */
   tradesPerSecond: number;
+  /** Set for a pool whose rate jumps now and then (see sim-rate-schedule.ts). */
+  bursts?: PoolBursts | undefined;
   /** Slot 0 of the stream starts here (ms since epoch). */
   originMs: number;
   /** No trade before this is served (ms since epoch): where the simulator's history begins. */
@@ -67,20 +70,6 @@ export interface GeckoTradeObject {
   };
 }
 
-function mix(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const part of parts) {
-    // Split so indices past 2^32 still change the hash.
-    for (const word of [part >>> 0, Math.floor(part / 2 ** 32) >>> 0]) {
-      h = Math.imul(h ^ word, 0x01000193);
-      h ^= h >>> 15;
-      h = Math.imul(h, 0x2c1b3c6d);
-      h ^= h >>> 12;
-    }
-  }
-  return h >>> 0;
-}
-
 function pick(next: () => number, alphabet: string, length: number): string {
   let s = '';
   for (let i = 0; i < length; i++) s += alphabet[Math.floor(next() * alphabet.length)];
@@ -106,6 +95,7 @@ export interface SimPoolSpec {
   seed: number;
   index: number;
   tradesPerSecond: number;
+  bursts?: PoolBursts | undefined;
   originMs: number;
   /** Default `originMs`. */
   historyStartMs?: number;
@@ -133,15 +123,19 @@ function arrivalFraction(pool: SimPool, k: number): number {
   return mix(pool.seed, pool.index, k, 0x71) / 4294967296;
 }
 
-/** When trade k happens: inside its own 1/rate slot, so times never go backwards. */
+/**
+ * When trade k happens: where the pool's count function reaches k plus a fraction drawn for k, so each trade
+ * sits in its own slot and times never go backwards. A steady pool's slots are all 1/rate long.
+ */
 export function tradeTimeMs(pool: SimPool, k: number): number {
+  if (pool.bursts) return Math.floor(timeAtCount(pool, k + arrivalFraction(pool, k)));
   return pool.originMs + Math.floor(((k + arrivalFraction(pool, k)) * 1000) / pool.tradesPerSecond);
 }
 
 /** Index of the newest trade at or before `nowMs`, -1 when none yet. */
 export function latestTradeIndex(pool: SimPool, nowMs: number): number {
   if (nowMs < pool.originMs || pool.tradesPerSecond <= 0) return -1;
-  let k = Math.floor(((nowMs - pool.originMs) * pool.tradesPerSecond) / 1000);
+  let k = Math.floor(expectedCount(pool, nowMs));
   while (k >= 0 && tradeTimeMs(pool, k) > nowMs) k--;
   while (tradeTimeMs(pool, k + 1) <= nowMs) k++;
   return k;

@@ -1,0 +1,63 @@
+// bench:completeness on one short run per access: the harness runs the real collect against its market, reads
+// stored / made from the database and the truth ledger, and the figures hold together (none above the oracle,
+// no more calls than the budget). Not a performance test.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { compiled } from '../../support/repo.ts';
+
+interface Run {
+  market: string;
+  access: string;
+  schedule: string;
+  collectFlags: string[];
+  budgetPerMinute: number;
+  made: number;
+  stored: number;
+  completeness: number;
+  oracle: { completeness: number };
+  ofOracle: number;
+  calls: { polls: number; budgetUsed: number };
+  missed: { true: number; wholeRun: number; estimated: number | null };
+}
+
+describe('bench:completeness smoke', () => {
+  it('measures a skewed market, paid and keyless, against the oracle', async () => {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [
+        compiled('bench/completeness.ts'),
+        ...['--duration', '48', '--edge', '24', '--time-scale', '8', '--pools', '8', '--markets', 'skewed'],
+        ...['--budgets', '4x'],
+        ...['--schedule', 'fixed', '--schedule', 'quick=--poll-interval {s:20}', '--json'],
+      ],
+      { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    expect(stderr).toMatch(/^machine: /);
+    expect(stderr).toMatch(/time scale 8/);
+    const { runs, settings } = JSON.parse(stdout) as { runs: Run[]; settings: { scale: number } };
+    expect(settings.scale).toBe(8);
+    expect(runs.map((r) => `${r.access} ${r.schedule}`)).toEqual([
+      'paid fixed',
+      'paid quick',
+      'keyless fixed',
+      'keyless quick',
+    ]);
+    expect(runs[1]!.collectFlags).toEqual(['--poll-interval', '2.5']);
+    for (const r of runs) {
+      expect(r.made).toBeGreaterThan(100);
+      expect(r.stored).toBeLessThanOrEqual(r.made);
+      expect(r.missed.true).toBe(r.made - r.stored);
+      expect(r.completeness).toBeCloseTo(r.stored / r.made, 12);
+      expect(r.ofOracle).toBeLessThanOrEqual(1.0001);
+      expect(r.calls.polls).toBeGreaterThan(0);
+      expect(r.calls.budgetUsed).toBeLessThanOrEqual(1.05);
+    }
+    // Four times the need: the oracle stores everything it could reach (all of it with a key).
+    expect(runs[0]!.oracle.completeness).toBe(1);
+    // The same market for both schedules of one access: only the schedule differs.
+    expect(runs[1]!.budgetPerMinute).toBe(runs[0]!.budgetPerMinute);
+    // Polling every 20 s instead of 60 s stores more of the same market.
+    expect(runs[1]!.completeness).toBeGreaterThan(runs[0]!.completeness);
+  });
+});
