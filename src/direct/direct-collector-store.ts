@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { CollectorStore } from '../collector/collector-store.ts';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
@@ -63,7 +64,7 @@ export class DirectCollectorStore implements CollectorStore {
           throw new WriteFailedError(`cursor/gap write failed: ${(err as Error).message}`, sqliteCodeOf(err), {
             cause: err,
           });
-        await sleep(Math.min(1000, 5 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        await sleep(backoffDelayMs(attempt, { baseMs: 5, maxMs: 1000 }));
       }
     }
   }

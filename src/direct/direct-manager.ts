@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { StoreResult, TradeStore } from '../batch/trade-store.ts';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DatabaseOpenError, isLockError, StateError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
@@ -197,7 +198,7 @@ export class DirectDatabaseManager implements TradeStore {
           });
         }
         this.counters.busyRetries++;
-        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const delay = backoffDelayMs(attempt, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs });
         this.log.debug({ attempt, code, delayMs: Math.round(delay) }, 'database is locked; backing off');
         await sleep(delay);
       }

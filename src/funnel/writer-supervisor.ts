@@ -8,6 +8,7 @@ import type { Remote } from 'comlink';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { WriterUnavailableError } from '../errors.ts';
 import { openThreadLogChannel } from '../logging/thread-logs.ts';
 import type {
@@ -31,7 +32,7 @@ export interface SupervisorOptions {
   /** At most this many restarts within `restartWindowMs`; beyond that the supervisor gives up. */
   maxRestarts?: number;
   restartWindowMs?: number;
-  /** Pause before a restart, doubled for each recent restart. */
+  /** Pause before a restart, doubled for each recent restart (with jitter: common/backoff.ts). */
   restartDelayMs?: number;
   /** The writer and checkpointer threads log at this logger's level, through it. Default: the root logger. */
   threadLogger?: Logger;
@@ -228,7 +229,10 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
       this.emit('gaveUp', err);
       return;
     }
-    const delay = (this.options.restartDelayMs ?? 100) * 2 ** this.restartTimes.length;
+    const delay = backoffDelayMs(this.restartTimes.length, {
+      baseMs: this.options.restartDelayMs ?? 100,
+      maxMs: Number.POSITIVE_INFINITY,
+    });
     this.restartTimes.push(now);
     await new Promise<void>((r) => (this.restartTimer = setTimeout(r, delay)));
     if (this.stopping) return;

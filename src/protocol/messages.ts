@@ -7,44 +7,12 @@ import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from
 import type { ThreadLogLink } from './thread-log-link.ts';
 import type { WriterSettings } from './writer-settings.ts';
 
-/** A batch of trades packed for the trip to the writer (see trades/trade-packing.ts). */
-export interface PackedTrades {
-  count: number;
-  data: string;
-  /**
-   * The sender's Number() of each row's four amounts (from, to, price, volume; 4 per row), what the NUMERIC
-   * columns store, so the writer does not parse 40–70-digit decimals on its thread. The writer binds them only
-   * after checking each against its text (trades/trade-amounts.ts); without them, or if any disagrees, it parses.
-   */
-  amounts?: Float64Array;
-  /**
-   * Each row's own created_at (imports), in the stored format, joined by the packing separator; '' for a row
-   * without one. Absent: every row gets the write time.
-   */
-  createdAt?: string;
-  /**
-   * Set by the sender (WriterClient) only after it ran the writer's own batch checks on `data` and `amounts`
-   * (trades/packed-batch-check.ts) and they passed, with the block times it found: the writer then re-checks the
-   * structure (field count) and this range against its clock, and takes the rest as checked. Never spooled: a
-   * replayed batch is checked whole.
-   */
-  checked?: CheckedBlockTimes;
-}
-
-/** The earliest and the latest block time of a checked packed batch, in the stored format. */
-export interface CheckedBlockTimes {
-  earliest: string;
-  latest: string;
-}
-
 /** A unit of work for the writer. Everything in one message commits in the same transaction. */
 export interface WriteBatchMessage {
   kind: 'write';
   /** Unique per port; the ack carries it back. */
   batchId: number;
   trades?: TradeRecord[];
-  /** The same trades packed into one string (see trades/trade-packing.ts): far cheaper to clone across threads. */
-  packedTrades?: PackedTrades;
   pools?: PoolRecord[];
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];

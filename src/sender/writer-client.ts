@@ -19,7 +19,6 @@ import type {
   WriterToCollector,
 } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import { tradesPayload } from './trades-payload.ts';
 
 /** The writer refused a batch because the circuit breaker is open (only seen by clients without a manager port). */
 export class GateClosedError extends GeckoCollectorError {
@@ -36,8 +35,6 @@ interface Pending {
 
 export interface WriterClientOptions {
   maxInFlight?: number;
-  /** Send trades packed into one string (default) rather than as objects; see trade-packing.ts. */
-  packTrades?: boolean;
   /** The main thread's side for deferrals and reconnects (see writer-link.ts). */
   manager?: MessagePort;
   /** The circuit breaker's shared state: while it does not allow writes, batches go to the spool directly. */
@@ -68,7 +65,6 @@ export class WriterClient {
   private portClosed = false;
   private closing = false;
   private readonly maxInFlight: number;
-  private readonly pack: boolean;
   private readonly manager: MessagePort | undefined;
   private readonly gate: BreakerStateView | undefined;
   private readonly deferRetryMs: number;
@@ -93,7 +89,6 @@ export class WriterClient {
   constructor(port: MessagePort, options: WriterClientOptions = {}) {
     this.port = port;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_DATABASE_CONFIG.maxInFlight;
-    this.pack = options.packTrades ?? true;
     this.manager = options.manager;
     this.gate = options.gate ? BreakerStateView.fromShared(options.gate) : undefined;
     this.deferRetryMs = options.deferRetryMs ?? 500;
@@ -112,7 +107,7 @@ export class WriterClient {
   }
 
   storeTrades(trades: readonly TradeRecord[], options: StoreOptions = {}): Promise<AckMessage> {
-    const payload = tradesPayload(trades, this.pack);
+    const payload: WritePayload = { trades: trades as TradeRecord[] };
     if (options.flushReason) payload.flushReason = options.flushReason;
     return this.write(payload);
   }

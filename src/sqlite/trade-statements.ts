@@ -6,7 +6,6 @@ import { isRowLevelError } from '../errors.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../protocol/records.ts';
 import { PLACEHOLDER_DEX_PREFIX, placeholderDex, poolIdParts } from '../trades/pool-id.ts';
-import { AMOUNTS_PER_ROW } from '../trades/trade-amounts.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../trades/trade-validation.ts';
 import { CursorGuard } from './cursor-guard.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
@@ -68,38 +67,23 @@ export function tradeBindValues(row: TradeRow): unknown[] {
  * they are, then its four amounts as numbers (Number() of a validated decimal: what the NUMERIC columns hold).
  */
 export function appendTradeBindValues(out: unknown[], values: readonly unknown[], at: number): void {
-  writeTradeBindValues(out, out.length, values, at, null, 0);
+  writeTradeBindValues(out, out.length, values, at);
 }
 
 /** Bound values per trade: its TRADE_FIELDS values, then its four amounts as numbers. */
-export const TRADE_BIND_VALUES = TRADE_FIELDS + AMOUNTS_PER_ROW;
+export const TRADE_BIND_VALUES = TRADE_FIELDS + 4;
 
 /**
  * Writes the bind values of the validated trade at `values[at …]` into `out` from index `to` (a parameter array
- * sized up front: no growth while filling); returns the index after them. The numbers come from `amounts` at
- * `amountAt` when given (the sender's, checked by amountsAgree), else from Number() of the text here.
+ * sized up front: no growth while filling); returns the index after them.
  */
-export function writeTradeBindValues(
-  out: unknown[],
-  to: number,
-  values: readonly unknown[],
-  at: number,
-  amounts: Float64Array | null,
-  amountAt: number,
-): number {
+export function writeTradeBindValues(out: unknown[], to: number, values: readonly unknown[], at: number): number {
   let o = to;
   for (let i = at; i < at + TRADE_FIELDS; i++) out[o++] = values[i];
-  if (amounts) {
-    out[o++] = amounts[amountAt];
-    out[o++] = amounts[amountAt + 1];
-    out[o++] = amounts[amountAt + 2];
-    out[o++] = amounts[amountAt + 3];
-  } else {
-    out[o++] = Number(values[at + 5] as string);
-    out[o++] = Number(values[at + 6] as string);
-    out[o++] = Number(values[at + 7] as string);
-    out[o++] = Number(values[at + 8] as string);
-  }
+  out[o++] = Number(values[at + 5] as string);
+  out[o++] = Number(values[at + 6] as string);
+  out[o++] = Number(values[at + 7] as string);
+  out[o++] = Number(values[at + 8] as string);
   return o;
 }
 

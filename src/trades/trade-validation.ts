@@ -27,8 +27,7 @@ export const MAX_HASH = 100;
 export const MAX_DECIMAL = 100;
 /**
  * Plain non-negative decimals as the API sends them; an exponent is allowed for values the old collector exported
- * from floats. The writer's fast path (packed-batch-check.ts) embeds the same source in its batch regex, which
- * V8 compiles: a hand-written character scanner was slower.
+ * from floats.
  */
 export const DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
 const DECIMAL = new RegExp(`^${DECIMAL_PATTERN}$`);
@@ -131,7 +130,7 @@ export function normalizeTimestamp(value: string): string | null {
   // The API's shape first: it is what nearly every row carries.
   const fast = isoZ(value);
   if (fast !== undefined) return fast;
-  // Already in the stored format (the old collector's rows, batches packed by packTrades). Date.parse would
+  // Already in the stored format (the old collector's rows, imports of its exports). Date.parse would
   // take 2025-02-30 (it rolls over), so the calendar is checked here.
   if (LEGACY.test(value)) return isCalendarDateTime(value) ? value : null;
   const m = GENERIC.exec(value);
@@ -252,8 +251,8 @@ export function validateTrade(input: unknown, index: number, latest?: string): V
 /**
  * Checks the trade whose raw values sit at `values[at … at+10]` and rewrites them IN PLACE into the values the
  * INSERT binds (timestamp normalized, missing optionals as null). Returns null when the row is valid, else
- * its id (or `#index`) and the reason. The writer's row-by-row path runs this over one flat array per batch
- * (batches its fast path does not take), so a row costs no allocation beyond its normalized timestamp.
+ * its id (or `#index`) and the reason. The writer runs this over one flat array per packed batch, so a row
+ * costs no allocation beyond its normalized timestamp.
  */
 export function checkTradeValuesAt(
   values: unknown[],

@@ -35,7 +35,6 @@ export interface CommitCounters {
 export function rowsOf(batch: WriteBatchMessage): number {
   return (
     (batch.trades?.length ?? 0) +
-    (batch.packedTrades?.count ?? 0) +
     (batch.pools?.length ?? 0) +
     (batch.dexes?.length ?? 0) +
     (batch.cursors?.length ?? 0) +
@@ -75,7 +74,7 @@ export function acknowledgeBatch(
   conflicts: ConflictLog,
 ): void {
   c.batchesCommitted++;
-  const tradeRows = q.batch.trades?.length ?? q.batch.packedTrades?.count ?? 0;
+  const tradeRows = q.batch.trades?.length ?? 0;
   if (tradeRows > 0) {
     c.tradeBatches++;
     c.tradeRows += tradeRows;

@@ -5,6 +5,7 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
@@ -157,7 +158,7 @@ export class GroupCommitWriter {
           this.lockAttempts++;
           this.counters.busyRetries++;
           this.queue.unshift(...group);
-          const delay = Math.min(1000, 25 * 2 ** this.lockAttempts) * (0.5 + Math.random() / 2);
+          const delay = backoffDelayMs(this.lockAttempts, { baseMs: 25, maxMs: 1000 });
           this.log.warn(
             { attempt: this.lockAttempts, delayMs: Math.round(delay), code: sqliteCodeOf(err) },
             'database locked by another connection; retrying group commit',

@@ -4,7 +4,7 @@
 // missing; then each batch's gaps and cursors.
 
 import { isRowLevelError, sqliteCodeOf } from '../errors.ts';
-import type { CheckedBlockTimes, RejectedRow, TradeConflict, WriteBatchMessage } from '../protocol/messages.ts';
+import type { RejectedRow, TradeConflict, WriteBatchMessage } from '../protocol/messages.ts';
 import {
   CREATED_AT_PARAM,
   eachRecord,
@@ -14,17 +14,7 @@ import {
   type WriteStatements,
   writeTradeBindValues,
 } from '../sqlite/trade-statements.ts';
-import { checkedBatchValues, fastPathValues } from '../trades/packed-batch-check.ts';
-import { AMOUNTS_PER_ROW, amountsAgree } from '../trades/trade-amounts.ts';
-import { FIELD, PackedBatchError, unpackTradeValues } from '../trades/trade-packing.ts';
-import {
-  BLOCK_TIME_FIELD,
-  checkCreatedAt,
-  checkTradeValuesAt,
-  EARLIEST_BLOCK_TIME,
-  TRADE_FIELDS,
-  validateTrade,
-} from '../trades/trade-validation.ts';
+import { checkCreatedAt, TRADE_FIELDS, validateTrade } from '../trades/trade-validation.ts';
 
 /** What became of one batch's records in the transaction: what its ack reports. */
 export interface BatchOutcome {
@@ -41,13 +31,11 @@ export interface GroupBatch {
 }
 
 /**
- * A group's valid trade rows: per batch (owner) a flat value array, the sender's checked amount numbers (or null:
- * parse them here) and its rows' own created_at when the batch carries them (imports; null: the write time); per
- * row, in insert order, its owner and offset.
+ * A group's valid trade rows: per batch (owner) a flat value array and its rows' own created_at when the batch
+ * carries them (imports; null: the write time); per row, in insert order, its owner and offset.
  */
 interface GroupRows {
   values: unknown[][];
-  amounts: (Float64Array | null)[];
   createdAt: ((string | null)[] | undefined)[];
   owners: Uint32Array;
   offsets: Uint32Array;
@@ -83,14 +71,12 @@ function validGroupRows(
   latest: string,
 ): GroupRows {
   const values: unknown[][] = [];
-  const amounts: (Float64Array | null)[] = [];
   const createdAt: ((string | null)[] | undefined)[] = [];
   let total = 0;
   group.forEach((q, owner) => {
     const own = hasOwnCreatedAt(q.batch) ? [] : undefined;
     const flat = batchValues(q.batch, outcomes[owner]!, latest, own);
     values.push(flat);
-    amounts.push(checkedAmounts(q.batch, flat));
     createdAt.push(own);
     total += flat.length / TRADE_FIELDS;
   });
@@ -114,39 +100,24 @@ function validGroupRows(
     order.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
     return {
       values,
-      amounts,
       createdAt,
       owners: owners.map((_, k) => owners[order[k]!]!),
       offsets: offsets.map((_, k) => offsets[order[k]!]!),
     };
   }
-  return { values, amounts, createdAt, owners, offsets };
+  return { values, createdAt, owners, offsets };
 }
 
 /** Whether a batch's trades carry their own created_at (imports): its rows then bind it one by one. */
 export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
-  if (batch.packedTrades) return batch.packedTrades.createdAt !== undefined;
   return batch.trades?.some((t) => t?.createdAt !== undefined && t?.createdAt !== null) ?? false;
 }
 
 /**
- * The sender's amount numbers when they line up with `flat` (every row of the batch kept: none rejected) and
- * the sender checked them (PackedTrades.checked) or each agrees with its text here; else null, and the rows'
- * numbers are parsed from the text.
- */
-function checkedAmounts(batch: WriteBatchMessage, flat: readonly unknown[]): Float64Array | null {
-  const a = batch.packedTrades?.amounts;
-  if (!(a instanceof Float64Array) || flat.length !== batch.packedTrades!.count * TRADE_FIELDS) return null;
-  if (batch.packedTrades!.checked !== undefined && a.length === batch.packedTrades!.count * AMOUNTS_PER_ROW) return a;
-  return amountsAgree(flat, a) ? a : null;
-}
-
-/**
- * One batch's valid trades, flat. A packed batch whose rows all pass the one-regex check is taken whole
- * (packed-batch-check.ts); any other batch is validated row by row, in place, bad rows going to its rejected list.
- * The PostgreSQL writer validates with it too, so both stores take and refuse exactly the same rows. `latest`
- * (latestAcceptedTime): a row with a later block time is refused as in the future. With `createdAt`, a batch's
- * kept rows also push their own created_at there (null: none), in row order.
+ * One batch's valid trades, flat (TRADE_FIELDS bind-ready values per row), each row checked as it is flattened,
+ * bad rows going to its rejected list. The PostgreSQL writer validates with it too, so both stores take and refuse
+ * exactly the same rows. `latest` (latestAcceptedTime): a row with a later block time is refused as in the future.
+ * With `createdAt`, a batch's kept rows also push their own created_at there (null: none), in row order.
  */
 export function batchValues(
   batch: WriteBatchMessage,
@@ -154,107 +125,26 @@ export function batchValues(
   latest: string,
   createdAt?: (string | null)[],
 ): unknown[] {
-  let flat: unknown[];
-  let created: string[] | undefined;
-  if (batch.packedTrades) {
-    const p = batch.packedTrades;
-    if (p.createdAt !== undefined) {
-      created = p.createdAt.split(FIELD);
-      if (created.length !== p.count) {
-        const reason = `packed batch has ${created.length} created_at values for ${p.count} rows`;
-        for (let i = 0; i < p.count; i++) out.rejected.push({ id: `#${i}`, reason });
-        return [];
-      }
-    }
-    // Checked by the sender (senderChecks): only the structure and its block time range are checked again here.
-    const trusted = p.checked !== undefined;
-    const whole = trusted ? checkedBatchValues(p.data, p.count) : fastPathValues(p.data, p.count);
-    const timesOk = trusted ? rangePlausible(p.checked!, latest) : whole !== null && timesPlausible(whole, latest);
-    if (whole && timesOk && ownCreatedAt(created, createdAt, trusted)) return whole;
-    try {
-      flat = unpackTradeValues(p.data, p.count);
-    } catch (err) {
-      if (!(err instanceof PackedBatchError)) throw err;
-      for (let i = 0; i < p.count; i++) out.rejected.push({ id: `#${i}`, reason: err.message });
-      return [];
-    }
-  } else if (batch.trades) {
-    flat = [];
-    for (let i = 0; i < batch.trades.length; i++) {
-      const v = validateTrade(batch.trades[i], i, latest);
-      if (!v.ok) {
-        out.rejected.push({ id: v.id, reason: v.reason });
-        continue;
-      }
-      if (createdAt) {
-        const c = checkCreatedAt(batch.trades[i]!.createdAt);
-        if (!c.ok) {
-          out.rejected.push({ id: v.row[0], reason: c.reason });
-          continue;
-        }
-        createdAt.push(c.value);
-      }
-      for (const x of v.row) flat.push(x);
-    }
-    return flat;
-  } else {
-    return [];
-  }
-  let w = 0;
-  for (let at = 0, i = 0; at < flat.length; at += TRADE_FIELDS, i++) {
-    const bad = checkTradeValuesAt(flat, at, i, latest);
-    if (bad) {
-      out.rejected.push(bad);
+  const trades = batch.trades;
+  if (!trades) return [];
+  const flat: unknown[] = [];
+  for (let i = 0; i < trades.length; i++) {
+    const v = validateTrade(trades[i], i, latest);
+    if (!v.ok) {
+      out.rejected.push({ id: v.id, reason: v.reason });
       continue;
     }
-    if (created && createdAt) {
-      const c = checkCreatedAt(created[i]);
+    if (createdAt) {
+      const c = checkCreatedAt(trades[i]!.createdAt);
       if (!c.ok) {
-        out.rejected.push({ id: flat[at] as string, reason: c.reason });
+        out.rejected.push({ id: v.row[0], reason: c.reason });
         continue;
       }
       createdAt.push(c.value);
     }
-    if (w !== at) for (let f = 0; f < TRADE_FIELDS; f++) flat[w + f] = flat[at + f];
-    w += TRADE_FIELDS;
+    for (const x of v.row) flat.push(x);
   }
-  flat.length = w;
   return flat;
-}
-
-/**
- * A whole packed batch's own created_at values into `out` ('' as null), each checked unless `trusted` (the
- * sender normalized them): false, `out` left empty, when one is not a date-time (the batch goes row by row).
- */
-function ownCreatedAt(created: string[] | undefined, out: (string | null)[] | undefined, trusted: boolean): boolean {
-  if (!created || !out) return true;
-  for (const value of created) {
-    if (value === '' || trusted) {
-      out.push(value === '' ? null : value);
-      continue;
-    }
-    const c = checkCreatedAt(value);
-    if (!c.ok) {
-      out.length = 0;
-      return false;
-    }
-    out.push(c.value);
-  }
-  return true;
-}
-
-/** Every stored-format block time of a fast-path batch lies between EARLIEST_BLOCK_TIME and `latest`. */
-function timesPlausible(flat: readonly (string | null)[], latest: string): boolean {
-  for (let at = BLOCK_TIME_FIELD; at < flat.length; at += TRADE_FIELDS) {
-    const ts = flat[at]!;
-    if (ts > latest || ts < EARLIEST_BLOCK_TIME) return false;
-  }
-  return true;
-}
-
-/** A checked batch's block time range lies between EARLIEST_BLOCK_TIME and `latest`. */
-function rangePlausible(times: CheckedBlockTimes, latest: string): boolean {
-  return times.latest <= latest && times.earliest >= EARLIEST_BLOCK_TIME;
 }
 
 // One parameter array per statement size, reused: the statement binds every value before run() returns.
@@ -273,7 +163,7 @@ function paramsArray(length: number): unknown[] {
  * tells that batch's inserted count. A run that hits a row-level error is redone row by row to find the row.
  */
 function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[], now: string): void {
-  const { values, amounts, owners, offsets } = rows;
+  const { values, owners, offsets } = rows;
   const named = { [CREATED_AT_PARAM]: now };
   for (let i = 0; i < owners.length; ) {
     const owner = owners[i]!;
@@ -281,14 +171,13 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
     while (j < owners.length && j - i < MULTI_ROW_CHUNK && owners[j] === owner) j++;
     const out = outcomes[owner]!;
     const flat = values[owner]!;
-    const nums = amounts[owner]!;
     // An import batch binds each row's own created_at; every other batch binds the write time once.
     const own = rows.createdAt[owner];
     const width = own ? TRADE_BIND_VALUES + 1 : TRADE_BIND_VALUES;
     const params = paramsArray((j - i) * width);
     for (let k = i, p = 0; k < j; k++) {
       const at = offsets[k]!;
-      p = writeTradeBindValues(params, p, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
+      p = writeTradeBindValues(params, p, flat, at);
       if (own) params[p++] = own[at / TRADE_FIELDS] ?? now;
     }
     const run = () =>
@@ -307,7 +196,7 @@ function insertRows(s: WriteStatements, rows: GroupRows, outcomes: BatchOutcome[
       for (let k = i; k < j; k++) {
         const at = offsets[k]!;
         const one: unknown[] = new Array(width);
-        const p = writeTradeBindValues(one, 0, flat, at, nums, (at / TRADE_FIELDS) * AMOUNTS_PER_ROW);
+        const p = writeTradeBindValues(one, 0, flat, at);
         if (own) one[p] = own[at / TRADE_FIELDS] ?? now;
         try {
           const runOne = () => (own ? s.insertTrades(1, true).run(one) : s.insertTrade.run(one, named)).changes;

@@ -7,6 +7,7 @@
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { classifyPgError, type PgErrorClass, sqlStateOf } from '../postgres/pg-errors.ts';
 import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from '../postgres/pg-statements.ts';
@@ -188,7 +189,7 @@ export class PgGroupCommitWriter {
           attempt++;
           this.counters.retries++;
           this.queue.unshift(...group);
-          const delay = Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
+          const delay = backoffDelayMs(attempt, { baseMs: 50, maxMs: 2000 });
           this.log.warn({ attempt, delayMs: Math.round(delay) }, 'transient PostgreSQL error; retrying the group');
           await new Promise<void>((resolve) => {
             this.retryTimer = setTimeout(() => {
