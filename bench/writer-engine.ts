@@ -19,7 +19,7 @@ import { componentLogger } from '../src/logging/logger.ts';
 import type { AckMessage, WriterToCollector } from '../src/protocol/messages.ts';
 import type { TradeRecord } from '../src/protocol/records.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { WriteStatements } from '../src/sqlite/trade-statements.ts';
+import { WriteStatements } from '../src/storage/sqlite/trade-statements.ts';
 import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
 import { roundRobinOrder } from './arrival-order.ts';
 import {

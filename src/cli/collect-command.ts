@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
+import { isPostgresUrl } from '../config/postgres-url.ts';
 import type { ResolvedSettings } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
-import { isPostgresUrl } from '../postgres/pg-url.ts';
 import {
   COLLECTION_DEFAULTS,
   type CollectionOptions,

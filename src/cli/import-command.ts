@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { databasePathFromUrl } from '../config/database-url.ts';
+import { isPostgresUrl, maskPassword } from '../config/postgres-url.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
 import { detectImportFormat } from '../import/format-detect.ts';
 import { ImportFailedError } from '../import/import-errors.ts';
@@ -12,7 +13,6 @@ import { readJsonApiFile } from '../import/jsonapi-file-reader.ts';
 import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
 import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
-import { isPostgresUrl, maskPassword } from '../postgres/pg-url.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { commonSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';

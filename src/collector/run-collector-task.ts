@@ -1,4 +1,4 @@
-// The body of one collector thread (collector-thread.ts runs it under piscina): builds the client on the
+// The body of one collector thread (workers/collector-thread.ts runs it under piscina): builds the client on the
 // shared rate limit, the store (own writer port, or direct), the batch processor (or, batching off, one write
 // per poll) and the poller; runs until the stop flag is set; returns only after everything it sent is committed.
 

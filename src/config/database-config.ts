@@ -2,10 +2,10 @@
 // which field was wrong and why.
 
 import { ConfigError } from '../errors.ts';
-import { isPostgresUrl, localBasePath, parsePostgresUrl } from '../postgres/pg-url.ts';
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 import { databasePathFromUrl } from './database-url.ts';
+import { isPostgresUrl, localBasePath, parsePostgresUrl } from './postgres-url.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
   /**

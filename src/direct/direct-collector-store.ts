@@ -9,8 +9,8 @@ import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '
 import { DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { CursorUpdate, GapRecord } from '../protocol/records.ts';
-import { applyWriteConnectionSettings } from '../sqlite/sqlite-settings.ts';
-import { storedTimestamp, WriteStatements } from '../sqlite/trade-statements.ts';
+import { applyWriteConnectionSettings } from '../storage/sqlite/connection-settings.ts';
+import { storedTimestamp, WriteStatements } from '../storage/sqlite/trade-statements.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import { DirectDatabaseManager } from './direct-manager.ts';
 

@@ -15,9 +15,13 @@ import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
-import { migrate } from '../sqlite/schema-migrations.ts';
-import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
+import {
+  applyWriteConnectionSettings,
+  describeConnection,
+  simpleQueryLatencyMs,
+} from '../storage/sqlite/connection-settings.ts';
+import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
+import { migrate } from '../storage/sqlite/schema-migrations.ts';
 import {
   CREATED_AT_PARAM,
   type PoolMetadata,
@@ -26,7 +30,7 @@ import {
   tradeBindValues,
   tradeInsertSql,
   WriteStatements,
-} from '../sqlite/trade-statements.ts';
+} from '../storage/sqlite/trade-statements.ts';
 import { latestAcceptedTime, type TradeRow, validateTrade } from '../trades/trade-validation.ts';
 
 export interface DirectManagerOptions {

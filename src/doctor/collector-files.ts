@@ -2,8 +2,8 @@
 // the deferred queue's spool and the holder of the database lock, with the notes they call for.
 
 import { defaultSpoolPath } from '../spool/spool-location.ts';
-import { lockHolder, lockPathFor } from '../sqlite/database-lock.ts';
-import type { DatabaseReport, DatabaseReportOptions } from './database-report.ts';
+import { lockHolder, lockPathFor } from '../storage/sqlite/database-lock.ts';
+import type { DatabaseReport, DatabaseReportOptions } from '../storage/sqlite/doctor-sections.ts';
 import { type LastRunSnapshot, readLastRun } from './last-run.ts';
 import { readSpoolReport } from './spool-report.ts';
 

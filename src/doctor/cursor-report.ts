@@ -3,9 +3,9 @@
 // looks like a repeat); the section names the command that puts them back, and `doctor --repair-cursors` runs it.
 
 import Database from 'better-sqlite3';
-import { FUTURE_CURSORS_SQL, repairCursors, UNSTORED_CURSORS_SQL } from '../sqlite/cursor-guard.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
-import { DatabaseLock } from '../sqlite/database-lock.ts';
+import { FUTURE_CURSORS_SQL, repairCursors, UNSTORED_CURSORS_SQL } from '../storage/sqlite/cursor-repair.ts';
+import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
+import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../trades/trade-validation.ts';
 
 export interface BadCursor {

@@ -1,7 +1,7 @@
 // Text form of the PostgreSQL doctor report: the server, tables, pools with their lease holders, gaps, the
 // processes holding leases, and this host's spool and last run.
 
-import type { PgDatabaseReport } from '../postgres/pg-doctor-report.ts';
+import type { PgDatabaseReport } from '../storage/postgres/doctor-sections.ts';
 import { renderBadCursors } from './cursor-report.ts';
 import { renderGaps, table } from './render-report.ts';
 

@@ -3,7 +3,7 @@
 // timestamptz).
 
 import { GeckoCollectorError } from '../errors.ts';
-import { storedTimestamp } from '../sqlite/trade-statements.ts';
+import { storedTimestamp } from '../storage/sqlite/trade-statements.ts';
 
 /** A filter value is not what its flag takes; the message names the flag and the value. */
 export class TradeFilterError extends GeckoCollectorError {

@@ -3,9 +3,9 @@
 
 import type Database from 'better-sqlite3';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
-import { openReadOnly } from '../doctor/read-only-database.ts';
-import { isPostgresUrl, maskPassword } from '../postgres/pg-url.ts';
-import { sqliteCandleTrades, sqliteExportRows } from './sqlite-trade-rows.ts';
+import { isPostgresUrl, maskPassword } from '../config/postgres-url.ts';
+import { sqliteCandleTrades, sqliteExportRows } from '../storage/sqlite/export-rows.ts';
+import { openReadOnly } from '../storage/sqlite/read-only-database.ts';
 import type { TradeFilter } from './trade-filter.ts';
 import type { CandleTrade, ExportRow } from './trade-row.ts';
 
@@ -53,8 +53,8 @@ export async function openTradeSource(url: string): Promise<TradeSource> {
   if (!isPostgresUrl(url)) return sqliteSource(openReadOnly(settings.path), settings.path);
   const pgSettings = settings.postgres!;
   // The pg driver loads only when the database is PostgreSQL.
-  const { connectPgOrFail } = await import('../postgres/pg-connection.ts');
-  const { pgCandleTrades, pgExportRows } = await import('./pg-trade-rows.ts');
+  const { connectPgOrFail } = await import('../storage/postgres/connection.ts');
+  const { pgCandleTrades, pgExportRows } = await import('../storage/postgres/export-rows.ts');
   // No statement timeout: one FETCH is short, but the snapshot lives as long as the export.
   const client = await connectPgOrFail(pgSettings, { purpose: 'export', readOnly: true, statementTimeoutMs: 0 });
   return {

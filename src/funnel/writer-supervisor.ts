@@ -22,9 +22,9 @@ import type {
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 
-const WRITER_ENTRY = new URL('../writer/writer-thread.js', import.meta.url);
-const PG_WRITER_ENTRY = new URL('../writer/pg-writer-thread.js', import.meta.url);
-const CHECKPOINTER_ENTRY = new URL('../writer/checkpointer-thread.js', import.meta.url);
+const WRITER_ENTRY = new URL('../../workers/sqlite-writer-thread.js', import.meta.url);
+const PG_WRITER_ENTRY = new URL('../../workers/postgres-writer-thread.js', import.meta.url);
+const CHECKPOINTER_ENTRY = new URL('../../workers/checkpointer-thread.js', import.meta.url);
 
 export interface SupervisorOptions {
   /** Breaker state cell the writer reads before committing. */

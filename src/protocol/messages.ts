@@ -211,7 +211,7 @@ export interface WriterControl {
   close(): Promise<void>;
 }
 
-/** workerData of the checkpointer thread (writer/checkpointer-thread.ts). */
+/** workerData of the checkpointer thread (workers/checkpointer-thread.ts). */
 export interface CheckpointerData {
   path: string;
   intervalMs: number;
@@ -220,7 +220,7 @@ export interface CheckpointerData {
   log?: ThreadLogLink;
 }
 
-/** workerData of the writer thread (writer/writer-thread.ts). */
+/** workerData of the writer thread (workers/*-writer-thread.ts). */
 export interface WriterThreadData {
   log?: ThreadLogLink;
 }

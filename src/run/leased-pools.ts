@@ -4,10 +4,10 @@
 // takes back pools whose lease was lost or given away. Main thread.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { CollectionReads } from '../funnel/collection-reads.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { HeldLease, PoolLeases } from '../postgres/pg-leases.ts';
 import type { PoolControlMessage, PoolLeaseCells } from '../protocol/collector-task.ts';
+import type { CollectionReads } from '../storage/collection-reads.ts';
+import type { HeldLease, PoolLeases } from '../storage/postgres/leases.ts';
 
 export interface LeasedPoolDealerOptions {
   leases: PoolLeases;

@@ -6,7 +6,7 @@ import { DEFAULT_LATE_MARGIN_MS, DEFAULT_MAX_IDS, timestampMs } from '../collect
 import { ConfigError } from '../errors.ts';
 import { poolIdOf } from '../gecko/trade-parser.ts';
 import type { PoolAssignment, RecentTradeId, StoredCursor } from '../protocol/collector-task.ts';
-import { storedTimestamp } from '../sqlite/trade-statements.ts';
+import { storedTimestamp } from '../storage/sqlite/trade-statements.ts';
 
 const ADDRESS = /^[^\s/?#,]+$/;
 

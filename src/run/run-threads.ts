@@ -10,7 +10,7 @@ import type { CollectorResult, CollectorTask, PoolAssignment } from '../protocol
 import { linkTransferList } from '../sender/writer-link.ts';
 import type { RunDatabase } from './run-database.ts';
 
-const COLLECTOR_ENTRY = new URL('../collector/collector-thread.js', import.meta.url);
+const COLLECTOR_ENTRY = new URL('../../workers/collector-thread.js', import.meta.url);
 
 export interface CollectorThreads {
   /** One per group; rejects when that collector's task failed. */

@@ -4,8 +4,8 @@
 import type { Logger } from 'pino';
 import { type BatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type { WriteBatchMessage, WriterToCollector } from '../protocol/messages.ts';
+import type { BatchOutcome } from '../storage/sqlite/group-records.ts';
 import type { ConflictLog } from './conflict-log.ts';
-import type { BatchOutcome } from './group-records.ts';
 
 export type Reply = (message: WriterToCollector) => void;
 

@@ -11,7 +11,9 @@ import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, TransactionOutcome, WriteBatchMessage } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { storedTimestamp, type WriteStatements } from '../sqlite/trade-statements.ts';
+import { type BatchOutcome, writeGroupRecords } from '../storage/sqlite/group-records.ts';
+import { storedTimestamp, type WriteStatements } from '../storage/sqlite/trade-statements.ts';
+import { type CheckpointMode, type CheckpointResult, WalCheckpoints } from '../storage/sqlite/wal-checkpoints.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import { ConflictLog } from './conflict-log.ts';
 import {
@@ -22,8 +24,6 @@ import {
   rowsOf,
   takeGroup,
 } from './group-accounting.ts';
-import { type BatchOutcome, writeGroupRecords } from './group-records.ts';
-import { type CheckpointMode, type CheckpointResult, WalCheckpoints } from './wal-checkpoints.ts';
 
 export interface WriterHooks {
   /** The breaker's gate: while it does not allow writes, queued batches are nacked CIRCUIT_OPEN, not tried. */

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { openAsWriter } from '../../bench/ceiling.ts';
 import { componentLogger } from '../../src/logging/logger.ts';
 import type { AckMessage, WriteBatchMessage, WriterToCollector } from '../../src/protocol/messages.ts';
-import { WriteStatements } from '../../src/sqlite/trade-statements.ts';
+import { WriteStatements } from '../../src/storage/sqlite/trade-statements.ts';
 import { GroupCommitWriter } from '../../src/writer/group-commit-writer.ts';
 import { tempDir } from './temp-dir.ts';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TradeWindow, timestampMs } from '../../../src/collector/trade-window.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
 import { distributePools, parsePoolsFile } from '../../../src/run/pool-assignments.ts';
-import { storedTimestamp } from '../../../src/sqlite/trade-statements.ts';
+import { storedTimestamp } from '../../../src/storage/sqlite/trade-statements.ts';
 
 const T0 = Date.parse('2025-09-01T12:00:00Z');
 

@@ -2,10 +2,10 @@
 // classification of node-postgres errors, and the simulator's check for two processes polling one pool at once.
 import { describe, expect, it } from 'vitest';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../../../src/config/database-config.ts';
+import { localBasePath, parsePostgresUrl } from '../../../src/config/postgres-url.ts';
 import { ConfigError } from '../../../src/errors.ts';
-import { classifyPgError } from '../../../src/postgres/pg-errors.ts';
-import { localBasePath, parsePostgresUrl } from '../../../src/postgres/pg-url.ts';
 import { interleavedPolls } from '../../../src/sim/sim-report.ts';
+import { classifyPgError } from '../../../src/storage/postgres/errors.ts';
 
 describe('PostgreSQL URL', () => {
   it('reads host, port, database and schema; masks the password; names the local files after the database', () => {
