@@ -15,6 +15,7 @@ import { DirectDatabaseManager } from '../src/direct/direct-manager.ts';
 import { LockOptimizedDatabaseManager } from '../src/funnel/lock-optimized-manager.ts';
 import type { LatencySummary } from '../src/protocol/messages.ts';
 import { planProducers } from '../src/sim/synthetic-trades.ts';
+import { withWriterSlowdown } from '../src/testing/index.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 import { type MemoryBreakdown, memoryBreakdown } from './process-memory.ts';
@@ -134,7 +135,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   if (o.manager === 'funnel') {
     funnel = new LockOptimizedDatabaseManager(
       { ...o.dbConfig, url: dbUrl },
-      o.slowWriter ? { writerSlowdown: o.slowWriter } : {},
+      o.slowWriter ? withWriterSlowdown(o.slowWriter) : {},
     );
     await funnel.initialize();
   } else {

@@ -19,7 +19,7 @@ import { componentLogger } from '../src/logging/logger.ts';
 import type { AckMessage, WriterToCollector } from '../src/protocol/messages.ts';
 import type { TradeRecord } from '../src/protocol/records.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { WriteStatements } from '../src/storage/sqlite/trade-statements.ts';
+import { sqliteEngineOn } from '../src/storage/sqlite/write-engine.ts';
 import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
 import { roundRobinOrder } from './arrival-order.ts';
 import {
@@ -77,7 +77,8 @@ function storedIn(db: Database.Database): number {
 /** The engine, fed `perStep` batches per step, each step awaited until every batch in it is acked. */
 function engineStepper(dbPath: string, sort: boolean, batches: TradeRecord[][], perStep: number): Stepper {
   const { db, settings } = openAsWriter(dbPath, { sortGroupById: sort });
-  const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('bench-writer'));
+  const log = componentLogger('bench-writer');
+  const engine = new GroupCommitWriter(sqliteEngineOn(db, settings, log), settings, log);
   // Copies made before any clock runs, as a port delivers one per message: no variant sees strings another touched.
   const own = batches.map((b) => structuredClone(b));
   return {
@@ -93,11 +94,11 @@ function engineStepper(dbPath: string, sort: boolean, batches: TradeRecord[][], 
         };
         mine.forEach((trades, k) => engine.enqueue({ kind: 'write', batchId: t * perStep + k, trades }, onReply));
       }),
-    checkpoint: () => engine.checkpoint('PASSIVE'),
+    checkpoint: () => void db.pragma('wal_checkpoint(PASSIVE)'),
     close: async () => {
-      await engine.close();
+      await engine.whenIdle();
       const stored = storedIn(db);
-      db.close();
+      await engine.close();
       return stored;
     },
   };

@@ -107,7 +107,7 @@ export const doctorCommand: Command = {
     }
     const path = databasePathFromUrl(url);
     if (values['repair-cursors']) {
-      io.stdout.write(`${repairCursorsNow(path).join('\n')}\n`);
+      io.stdout.write(`${(await repairCursorsNow(path)).join('\n')}\n`);
       return EXIT_OK;
     }
     const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });

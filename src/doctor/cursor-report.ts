@@ -3,7 +3,8 @@
 // looks like a repeat); the section names the command that puts them back, and `doctor --repair-cursors` runs it.
 
 import Database from 'better-sqlite3';
-import { FUTURE_CURSORS_SQL, repairCursors, UNSTORED_CURSORS_SQL } from '../storage/sqlite/cursor-repair.ts';
+import { repairCursors } from '../storage/cursor-repair.ts';
+import { sqliteCursorStore } from '../storage/sqlite/cursor-repair.ts';
 import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../trades/trade-validation.ts';
@@ -18,19 +19,9 @@ export interface BadCursor {
 /** The bad cursors of an open (read-only) database; [] without the tables. */
 export function badCursors(db: Database.Database, has: ReadonlySet<string>): BadCursor[] {
   if (!has.has('collection_state') || !has.has('trades')) return [];
-  const latest = latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS);
-  type Row = { poolId: string; id: string | null; timestamp: string | null };
-  const future = db.prepare(FUTURE_CURSORS_SQL).all(latest) as Row[];
-  const unstored = (db.prepare(UNSTORED_CURSORS_SQL).all() as Row[]).filter(
-    (r) => !future.some((f) => f.poolId === r.poolId),
-  );
-  const as = (problem: BadCursor['problem']) => (r: Row) => ({
-    poolId: r.poolId,
-    lastTradeId: r.id,
-    lastTradeTimestamp: r.timestamp,
-    problem,
-  });
-  return [...future.map(as('future')), ...unstored.map(as('not-stored'))];
+  return sqliteCursorStore(db)
+    .badCursors(latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS))
+    .map((r) => ({ poolId: r.poolId, lastTradeId: r.id, lastTradeTimestamp: r.timestamp, problem: r.reason }));
 }
 
 /** The command that repairs them, for this database. */
@@ -62,7 +53,7 @@ export function renderBadCursors(
  * `doctor --repair-cursors`: takes the database's lock (refused while a run writes it), puts each bad cursor back
  * on the newest stored trade of its pool not in the future, and returns the lines to print.
  */
-export function repairCursorsNow(path: string): string[] {
+export async function repairCursorsNow(path: string): Promise<string[]> {
   checkDatabaseFile(path);
   const lock = DatabaseLock.acquire(path);
   // Opened only after the check and the lock: a write connection is what the repair needs.
@@ -70,7 +61,7 @@ export function repairCursorsNow(path: string): string[] {
   try {
     db = new Database(path, { fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    const repaired = repairCursors(db, latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS));
+    const repaired = await repairCursors(sqliteCursorStore(db), latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS));
     if (repaired.length === 0) return [`cursors: none to repair in ${path}`];
     return [
       `repaired ${repaired.length} cursor${repaired.length === 1 ? '' : 's'} in ${path}:`,

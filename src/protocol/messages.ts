@@ -144,7 +144,7 @@ export interface WriterOpenInfo {
   osThreadId: number | null;
 }
 
-/** One connection's settings as SQLite reports them (the guide's debug pragmas). */
+/** One SQLite connection's settings as SQLite reports them (the guide's debug pragmas). */
 export interface ConnectionDescription {
   journalMode: string;
   synchronous: string;
@@ -154,8 +154,36 @@ export interface ConnectionDescription {
   walAutocheckpoint: number;
 }
 
-/** The writer connection's settings as SQLite reports them, then its counters. */
-export interface WriterMetrics extends ConnectionDescription {
+/** The SQLite writer's own figures. */
+export interface SqliteWriterFigures {
+  engine: 'sqlite';
+  connection: ConnectionDescription;
+  /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
+  busyWaits: number;
+  lockWaitMs: number;
+  /** Checkpoints the writer ran itself, and the WAL pages the last one left. */
+  checkpoints: number;
+  walPages: number;
+}
+
+/** The PostgreSQL writer's own figures. */
+export interface PostgresWriterFigures {
+  engine: 'postgres';
+  /** The server's synchronous_commit and the connection's lock_timeout. */
+  synchronousCommit: string;
+  lockTimeoutMs: number;
+  reconnects: number;
+  /** Cursor moves refused because this process no longer held the pool's lease. */
+  fencedCursors: number;
+  /** Groups written by COPY, and groups written again with a savepoint per batch after the server refused a row. */
+  copyGroups: number;
+  carefulRetries: number;
+}
+
+export type WriterEngineFigures = SqliteWriterFigures | PostgresWriterFigures;
+
+/** The writer's counters, the same for both engines, and its engine's own figures. */
+export interface WriterMetrics {
   transactions: number;
   batchesCommitted: number;
   batchesFailed: number;
@@ -167,24 +195,20 @@ export interface WriterMetrics extends ConnectionDescription {
   rowsInserted: number;
   duplicates: number;
   /** Duplicates whose stored version had other contents (the first version kept). */
-  conflicts?: number;
+  conflicts: number;
   /** The same per pool id (bounded: the first pools seen). */
-  conflictsByPool?: Record<string, number>;
+  conflictsByPool: Record<string, number>;
   rejected: number;
-  /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
-  busyWaits: number;
-  /** BEGIN IMMEDIATE attempts repeated after SQLITE_BUSY outlived busy_timeout. */
-  busyRetries: number;
-  /** Transactions that failed with SQLITE_BUSY/LOCKED after all retries. */
+  /** Group attempts repeated after a transient failure (a lock another program held, a lost connection). */
+  retries: number;
+  /** Groups that failed for a lock after every retry. */
   lockErrors: number;
-  lockWaitMs: number;
   /** Batches received and not yet acked or nacked. */
   backlogBatches: number;
   commitMs: LatencySummary;
   avgBatchesPerTransaction: number;
   connectedPorts: number;
-  walPages: number;
-  checkpoints: number;
+  engine: WriterEngineFigures;
 }
 
 export interface LatencySummary {
@@ -202,13 +226,16 @@ export interface WriterControl {
   /** Adopts one end of a MessageChannel as a data port (a collector's or the main thread's). */
   attach(port: MessagePort): void;
   getMetrics(): WriterMetrics;
-  checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number };
-  /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
-  setPageLimit(pages: number): number;
   /** Resolves when every batch received so far (and any arriving meanwhile) is committed and acked. */
   drain(): Promise<void>;
   /** Drains, closes every data port and the database handle. */
   close(): Promise<void>;
+}
+
+/** The SQLite writer's control surface: the common one, and the size cap fault drills set (gecko-collector/testing). */
+export interface SqliteWriterControl extends WriterControl {
+  /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
+  setPageLimit(pages: number): number;
 }
 
 /** workerData of the checkpointer thread (workers/checkpointer-thread.ts). */

@@ -1,24 +1,17 @@
-// What both group-commit engines (SQLite's and PostgreSQL's) do around a transaction: take a group from the
-// queue, and once it committed, count each batch and acknowledge it to its sender.
+// What the group-commit loop does around a transaction: take a group from the queue, and once it committed, count
+// each batch and acknowledge it to its sender.
 
 import type { Logger } from 'pino';
 import { type BatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
-import type { WriteBatchMessage, WriterToCollector } from '../protocol/messages.ts';
-import type { BatchOutcome } from '../storage/sqlite/group-records.ts';
+import type { WriteBatchMessage } from '../protocol/messages.ts';
+import type { BatchOutcome, QueuedBatch } from '../storage/write-engine.ts';
 import type { ConflictLog } from './conflict-log.ts';
 
-export type Reply = (message: WriterToCollector) => void;
-
-export interface QueuedBatch {
-  batch: WriteBatchMessage;
-  reply: Reply;
-  rows: number;
-}
-
-/** The committed-work counters both engines keep (each adds its own). */
+/** The loop's counters, the same for both engines (each engine keeps its own figures besides). */
 export interface CommitCounters {
   transactions: number;
   batchesCommitted: number;
+  batchesFailed: number;
   batchesInTransactions: number;
   /** Batches that carried trades, and their trade rows: what batch fill is judged on. */
   tradeBatches: number;
@@ -29,6 +22,10 @@ export interface CommitCounters {
   rejected: number;
   /** Duplicates whose stored version had other contents (the first version kept). */
   conflicts: number;
+  /** Group attempts repeated after a transient failure. */
+  retries: number;
+  /** Attempts that failed for a lock (each one, retried or not). */
+  lockErrors: number;
 }
 
 /** Every record a batch carries: what a group's size is measured in. */

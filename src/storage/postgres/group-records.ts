@@ -1,13 +1,12 @@
 // How the PostgreSQL writer writes one group's batches inside its transaction: every batch's records in order
 // (dexes, pools, trades, gaps, cursors), optimistically in one go, or carefully, each batch under its own
 // savepoint with bad rows found by bisection and rejected with their reason; and the COPY path for groups of
-// trade-only batches. The transaction itself (BEGIN, COMMIT, retries, acks) is pg-group-commit-writer.ts's.
+// trade-only batches. The transaction itself (BEGIN, COMMIT) is write-engine.ts's.
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { latestAcceptedTime, TRADE_FIELDS } from '../../trades/trade-validation.ts';
-import type { QueuedBatch } from '../../writer/group-accounting.ts';
-import type { BatchOutcome } from '../sqlite/group-records.ts';
+import type { BatchOutcome, GroupEntry } from '../write-engine.ts';
 import { copyTrades } from './copy-trades.ts';
 import { classifyPgError, sqlStateOf } from './errors.ts';
 import { findTradeConflicts } from './trade-conflicts.ts';
@@ -34,21 +33,16 @@ export interface BatchContext {
   counters: { fencedCursors: number; copyGroups: number };
 }
 
-export /** A batch of the group in flight: its valid trade rows (flat) and what the ack will say. */
-interface GroupEntry {
-  q: QueuedBatch;
-  flat: unknown[];
-  /** An import batch's rows' own created_at, by row of `flat` (see batchValues); undefined otherwise. */
-  createdAt: (string | null)[] | undefined;
-  out: BatchOutcome;
+/** A batch of the group in flight, with what the server refused of it. */
+export interface PgGroupEntry extends GroupEntry {
   /** Trade rows of `flat` the server refused (found by bisection). */
   serverRejects: number;
   /** How many of out.rejected the row checks rejected before any statement ran. */
   checked: number;
 }
 
-export /** Below this many trade rows a group is written batch by batch even on the COPY path. */
-const COPY_MIN_ROWS = 1000;
+/** Below this many trade rows a group is written batch by batch even on the COPY path. */
+export const COPY_MIN_ROWS = 1000;
 
 export function isBadRecord(err: unknown): boolean {
   return err instanceof TypeError || err instanceof RangeError || classifyPgError(err) === 'bad_row';
@@ -64,7 +58,7 @@ export function reasonOf(err: unknown): string {
  * The COPY path for a group of trade-only batches: true when it wrote them, false when the group does not
  * qualify (other records, or too few rows).
  */
-export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: GroupEntry[]): Promise<boolean> {
+export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: PgGroupEntry[]): Promise<boolean> {
   if (ctx.writePath !== 'copy') return false;
   let rows = 0;
   for (const e of entries) {
@@ -84,7 +78,7 @@ export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: GroupE
 }
 
 /** One batch under its own savepoint; a bad record rolls the batch back and it is written again record by record. */
-export async function writeBatch(ctx: BatchContext, c: pg.Client, e: GroupEntry): Promise<void> {
+export async function writeBatch(ctx: BatchContext, c: pg.Client, e: PgGroupEntry): Promise<void> {
   await c.query('SAVEPOINT batch');
   const rejectedBefore = e.out.rejected.length;
   try {
@@ -101,7 +95,7 @@ export async function writeBatch(ctx: BatchContext, c: pg.Client, e: GroupEntry)
   await c.query('RELEASE SAVEPOINT batch');
 }
 
-export async function writeRecords(ctx: BatchContext, c: pg.Client, e: GroupEntry, careful: boolean): Promise<void> {
+export async function writeRecords(ctx: BatchContext, c: pg.Client, e: PgGroupEntry, careful: boolean): Promise<void> {
   const { batch } = e.q;
   const one = careful
     ? (id: unknown, index: number, run: () => Promise<unknown>) => guarded(c, e.out, id, index, run)
@@ -143,7 +137,7 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: GroupEntr
  * The batch's conflicts (duplicates stored with other contents) into its outcome, once its trades are in: only
  * when it had duplicates, and never for a row the server refused.
  */
-export async function noteConflicts(c: pg.Client, e: GroupEntry): Promise<void> {
+export async function noteConflicts(c: pg.Client, e: PgGroupEntry): Promise<void> {
   if (e.out.duplicates === 0) return;
   const refused = new Set(e.out.rejected.slice(e.checked).map((r) => r.id));
   const offsets: number[] = [];
@@ -152,13 +146,13 @@ export async function noteConflicts(c: pg.Client, e: GroupEntry): Promise<void> 
   if (found.length > 0) e.out.conflicts = found;
 }
 
-export async function insertTrades(c: pg.Client, e: GroupEntry, offsets: number[]): Promise<number> {
+export async function insertTrades(c: pg.Client, e: PgGroupEntry, offsets: number[]): Promise<number> {
   const r = await c.query({ ...INSERT_TRADES, values: tradeArrays(e.flat, offsets, e.createdAt) });
   return r.rowCount ?? 0;
 }
 
 /** Inserts `offsets` under nested savepoints, halving around the rows the server refuses: O(bad × log n) statements. */
-export async function bisect(ctx: BatchContext, c: pg.Client, e: GroupEntry, offsets: number[]): Promise<number> {
+export async function bisect(ctx: BatchContext, c: pg.Client, e: PgGroupEntry, offsets: number[]): Promise<number> {
   await c.query('SAVEPOINT rows');
   try {
     const n = await insertTrades(c, e, offsets);

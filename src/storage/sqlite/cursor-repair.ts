@@ -1,36 +1,10 @@
-// Keeps every pool's cursor (collection_state) on a trade that is stored and not in the future. A cursor write
-// names a trade; when that trade was rejected (or is later than the clock allows) the cursor goes to the newest
-// stored trade of the pool no later than it instead. At open, cursors already in the future or on a trade that
-// is not stored (left by an earlier version) are found and put back the same way.
+// SQLite's cursors: the guard every cursor write goes through (a cursor names a trade; when that trade was rejected
+// or is later than the clock allows, the cursor goes to the newest stored trade of the pool no later than it), and
+// the bad cursors the repair rule (storage/cursor-repair.ts) puts back at open or on doctor's demand.
 
 import type { Database, Statement } from 'better-sqlite3';
-import type { Logger } from 'pino';
 import type { CursorUpdate } from '../../protocol/records.ts';
-
-/** A cursor position: a stored trade's id and its stored block time. */
-export interface CursorPosition {
-  id: string;
-  timestamp: string;
-}
-
-/** A cursor found in the future or on an unstored trade, and where it was put back (null: the row was removed). */
-export interface RepairedCursor {
-  poolId: string;
-  from: { id: string | null; timestamp: string | null };
-  to: CursorPosition | null;
-  reason: 'future' | 'not-stored';
-}
-
-/** One warning per cursor put back, with both positions (both writers log what they repaired at open). */
-export function logRepairedCursors(log: Logger, repaired: readonly RepairedCursor[]): void {
-  for (const r of repaired)
-    log.warn(
-      { poolId: r.poolId, from: r.from, to: r.to },
-      r.reason === 'future'
-        ? 'cursor was in the future (beyond the clock-skew allowance): put back on the newest stored trade of its pool'
-        : 'cursor named a trade that is not stored: put back on the newest stored trade of its pool',
-    );
-}
+import type { BadCursorRow, CursorPosition, CursorRepairStore } from '../cursor-repair.ts';
 
 export class CursorGuard {
   private readonly storedTrade: Statement;
@@ -61,47 +35,57 @@ export class CursorGuard {
   }
 }
 
-/** SQL that lists the cursors in the future (`?` = the latest accepted time): shared with doctor. */
-export const FUTURE_CURSORS_SQL = `SELECT pool_id AS poolId, last_trade_id AS id, last_trade_timestamp AS timestamp
+/** SQL that lists the cursors in the future (`?` = the latest accepted time). */
+const FUTURE_CURSORS_SQL = `SELECT pool_id AS poolId, last_trade_id AS id, last_trade_timestamp AS timestamp
   FROM collection_state WHERE last_trade_timestamp > ? ORDER BY pool_id`;
 
-/** SQL that lists the cursors whose trade is not stored: shared with doctor. */
-export const UNSTORED_CURSORS_SQL = `SELECT s.pool_id AS poolId, s.last_trade_id AS id, s.last_trade_timestamp AS timestamp
+/** SQL that lists the cursors whose trade is not stored. */
+const UNSTORED_CURSORS_SQL = `SELECT s.pool_id AS poolId, s.last_trade_id AS id, s.last_trade_timestamp AS timestamp
   FROM collection_state s WHERE s.last_trade_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM trades t WHERE t.id = s.last_trade_id) ORDER BY s.pool_id`;
 
-type CursorRow = { poolId: string; id: string | null; timestamp: string | null };
+/** The repair's side on an SQLite connection; its bad cursors come at once (doctor lists them). */
+export interface SqliteCursorStore extends CursorRepairStore {
+  badCursors(latest: string): BadCursorRow[];
+}
 
-/**
- * Puts back every cursor in the future (after `latest`) or on a trade that is not stored, in one transaction:
- * to the newest stored trade of its pool no later than `latest` (and than the cursor), or removes the row when
- * there is none (the pool then starts afresh). Returns what it changed.
- */
-export function repairCursors(db: Database, latest: string): RepairedCursor[] {
-  const hasState = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collection_state'`).get();
-  if (!hasState) return [];
-  const future = db.prepare(FUTURE_CURSORS_SQL).all(latest) as CursorRow[];
-  const unstored = (db.prepare(UNSTORED_CURSORS_SQL).all() as CursorRow[]).filter(
-    (r) => !future.some((f) => f.poolId === r.poolId),
-  );
-  if (future.length === 0 && unstored.length === 0) return [];
-  const guard = new CursorGuard(db);
-  const move = db.prepare('UPDATE collection_state SET last_trade_id = ?, last_trade_timestamp = ? WHERE pool_id = ?');
-  const drop = db.prepare('DELETE FROM collection_state WHERE pool_id = ?');
-  const repaired: RepairedCursor[] = [];
-  db.transaction(() => {
-    for (const [rows, reason] of [
-      [future, 'future'],
-      [unstored, 'not-stored'],
-    ] as const) {
-      for (const r of rows) {
-        const bound = reason === 'future' || !r.timestamp || r.timestamp > latest ? latest : r.timestamp;
-        const to = guard.newest(r.poolId, bound);
-        if (to) move.run(to.id, to.timestamp, r.poolId);
-        else drop.run(r.poolId);
-        repaired.push({ poolId: r.poolId, from: { id: r.id, timestamp: r.timestamp }, to, reason });
+export function sqliteCursorStore(db: Database): SqliteCursorStore {
+  let guard: CursorGuard | undefined;
+  return {
+    badCursors(latest) {
+      const hasState = db
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collection_state'`)
+        .get();
+      if (!hasState) return [];
+      type Row = Omit<BadCursorRow, 'reason'>;
+      const future = db.prepare(FUTURE_CURSORS_SQL).all(latest) as Row[];
+      const unstored = (db.prepare(UNSTORED_CURSORS_SQL).all() as Row[]).filter(
+        (r) => !future.some((f) => f.poolId === r.poolId),
+      );
+      return [
+        ...future.map((r) => ({ ...r, reason: 'future' as const })),
+        ...unstored.map((r) => ({ ...r, reason: 'not-stored' as const })),
+      ];
+    },
+    newest: (poolId, notAfter) => {
+      guard ??= new CursorGuard(db);
+      return guard.newest(poolId, notAfter);
+    },
+    move: (poolId, to) =>
+      db
+        .prepare('UPDATE collection_state SET last_trade_id = ?, last_trade_timestamp = ? WHERE pool_id = ?')
+        .run(to.id, to.timestamp, poolId),
+    drop: (poolId) => db.prepare('DELETE FROM collection_state WHERE pool_id = ?').run(poolId),
+    async transaction(work) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await work();
+        db.exec('COMMIT');
+        return out;
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
       }
-    }
-  }).immediate();
-  return repaired;
+    },
+  };
 }

@@ -1,11 +1,12 @@
-// One group's records written inside the writer's open transaction: each batch's dexes and pools, then its trades
-// validated, flattened, ordered (by id, or batch by batch) and inserted in multi-row runs that never mix batches
-// (so each batch's inserted count stays exact), a minimal pools row added for any pool the foreign key finds
-// missing; then each batch's gaps and cursors.
+// One group's records written inside the SQLite writer's open transaction: each batch's dexes and pools, then its
+// checked trades ordered (by id, or batch by batch) and inserted in multi-row runs that never mix batches (so each
+// batch's inserted count stays exact), a minimal pools row added for any pool the foreign key finds missing; then
+// each batch's gaps and cursors.
 
 import { isRowLevelError, sqliteCodeOf } from '../../errors.ts';
-import type { RejectedRow, TradeConflict, WriteBatchMessage } from '../../protocol/messages.ts';
-import { checkCreatedAt, TRADE_FIELDS, validateTrade } from '../../trades/trade-validation.ts';
+import type { WriteBatchMessage } from '../../protocol/messages.ts';
+import { TRADE_FIELDS } from '../../trades/trade-validation.ts';
+import type { BatchOutcome, GroupEntry } from '../write-engine.ts';
 import {
   CREATED_AT_PARAM,
   eachRecord,
@@ -15,20 +16,6 @@ import {
   type WriteStatements,
   writeTradeBindValues,
 } from './trade-statements.ts';
-
-/** What became of one batch's records in the transaction: what its ack reports. */
-export interface BatchOutcome {
-  inserted: number;
-  duplicates: number;
-  rejected: RejectedRow[];
-  /** Duplicates stored with other contents (SQLite writer). */
-  conflicts?: TradeConflict[];
-}
-
-/** A batch of the group, in the order the group commits them (its index is its owner number). */
-export interface GroupBatch {
-  batch: WriteBatchMessage;
-}
 
 /**
  * A group's valid trade rows: per batch (owner) a flat value array and its rows' own created_at when the batch
@@ -42,44 +29,30 @@ interface GroupRows {
 }
 
 /**
- * Writes every record of the group; `outcomes[i]` receives batch i's counts and rejected rows. Row-level
+ * Writes every record of the group; entry i's outcome receives batch i's counts and rejected rows. Row-level
  * failures are caught per row; anything else (lock, I/O, full disk) is thrown for the caller to roll back.
  */
 export function writeGroupRecords(
   statements: WriteStatements,
-  group: readonly GroupBatch[],
-  outcomes: BatchOutcome[],
+  entries: readonly GroupEntry[],
   now: string,
   sortById: boolean,
   latest: string,
 ): void {
-  const rows = validGroupRows(group, outcomes, sortById, latest);
+  const outcomes = entries.map((e) => e.out);
+  const rows = groupRows(entries, sortById);
   // Pools before the trades that reference them: the batches' metadata (insertRows adds a minimal row for others).
-  group.forEach((q, owner) => storePoolMetadata(statements, q.batch, now, outcomes[owner]!.rejected));
+  for (const e of entries) storePoolMetadata(statements, e.q.batch, now, e.out.rejected);
   insertRows(statements, rows, outcomes, now);
-  group.forEach((q, owner) => applyStateRecords(statements, q.batch, outcomes[owner]!, now, latest));
+  for (const e of entries) applyStateRecords(statements, e.q.batch, e.out, now, latest);
 }
 
-/**
- * Every batch's trades as one flat array of bind-ready values (TRADE_FIELDS per valid row, validated in
- * place), and the insert order over all of them: by id when sortGroupById, else batch by batch.
- */
-function validGroupRows(
-  group: readonly GroupBatch[],
-  outcomes: BatchOutcome[],
-  sortById: boolean,
-  latest: string,
-): GroupRows {
-  const values: unknown[][] = [];
-  const createdAt: ((string | null)[] | undefined)[] = [];
+/** The insert order over every entry's checked rows: by id when sortGroupById, else batch by batch. */
+function groupRows(entries: readonly GroupEntry[], sortById: boolean): GroupRows {
+  const values = entries.map((e) => e.flat);
+  const createdAt = entries.map((e) => e.createdAt);
   let total = 0;
-  group.forEach((q, owner) => {
-    const own = hasOwnCreatedAt(q.batch) ? [] : undefined;
-    const flat = batchValues(q.batch, outcomes[owner]!, latest, own);
-    values.push(flat);
-    createdAt.push(own);
-    total += flat.length / TRADE_FIELDS;
-  });
+  for (const flat of values) total += flat.length / TRADE_FIELDS;
   // 32 bits: batches without trades add no rows, so a group's batch count is not bounded by its row limit.
   const owners = new Uint32Array(total);
   const offsets = new Uint32Array(total);
@@ -106,45 +79,6 @@ function validGroupRows(
     };
   }
   return { values, createdAt, owners, offsets };
-}
-
-/** Whether a batch's trades carry their own created_at (imports): its rows then bind it one by one. */
-export function hasOwnCreatedAt(batch: WriteBatchMessage): boolean {
-  return batch.trades?.some((t) => t?.createdAt !== undefined && t?.createdAt !== null) ?? false;
-}
-
-/**
- * One batch's valid trades, flat (TRADE_FIELDS bind-ready values per row), each row checked as it is flattened,
- * bad rows going to its rejected list. The PostgreSQL writer validates with it too, so both stores take and refuse
- * exactly the same rows. `latest` (latestAcceptedTime): a row with a later block time is refused as in the future.
- * With `createdAt`, a batch's kept rows also push their own created_at there (null: none), in row order.
- */
-export function batchValues(
-  batch: WriteBatchMessage,
-  out: BatchOutcome,
-  latest: string,
-  createdAt?: (string | null)[],
-): unknown[] {
-  const trades = batch.trades;
-  if (!trades) return [];
-  const flat: unknown[] = [];
-  for (let i = 0; i < trades.length; i++) {
-    const v = validateTrade(trades[i], i, latest);
-    if (!v.ok) {
-      out.rejected.push({ id: v.id, reason: v.reason });
-      continue;
-    }
-    if (createdAt) {
-      const c = checkCreatedAt(trades[i]!.createdAt);
-      if (!c.ok) {
-        out.rejected.push({ id: v.row[0], reason: c.reason });
-        continue;
-      }
-      createdAt.push(c.value);
-    }
-    for (const x of v.row) flat.push(x);
-  }
-  return flat;
 }
 
 // One parameter array per statement size, reused: the statement binds every value before run() returns.

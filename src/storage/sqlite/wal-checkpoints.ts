@@ -51,12 +51,12 @@ export class WalCheckpoints {
     }
   }
 
-  /** The writer went idle: checkpoint shortly, off the commit path, if its `queue` is still empty then. */
-  scheduleIdleCheckpoint(queue: readonly unknown[]): void {
+  /** The writer went idle: checkpoint shortly, off the commit path, if its `backlog()` is still empty then. */
+  scheduleIdleCheckpoint(backlog: () => number): void {
     if (this.dirtySinceCheckpoint && !this.idleTimer && this.checkpointsHere()) {
       this.idleTimer = setTimeout(() => {
         this.idleTimer = undefined;
-        if (queue.length === 0 && this.dirtySinceCheckpoint) {
+        if (backlog() === 0 && this.dirtySinceCheckpoint) {
           try {
             this.checkpoint('PASSIVE');
           } catch (err) {

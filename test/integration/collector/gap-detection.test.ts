@@ -8,6 +8,7 @@ import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
 import { poolIdOf } from '../../../src/gecko/trade-parser.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { readDatabase } from '../../../src/testing/index.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const START = Date.parse('2025-09-01T12:00:00Z');
@@ -65,7 +66,7 @@ describe('gap detection', () => {
     await processor.flushTrades();
     await poller.drain();
 
-    const rows = await manager.read((db) => ({
+    const rows = await readDatabase(manager, (db) => ({
       gaps: db.prepare('SELECT pool_id, gap_start, gap_end, trades_in_response FROM collection_gaps').all() as {
         pool_id: string;
         gap_start: string;
