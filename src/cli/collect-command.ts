@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
+import { parsePoolsFile } from '../config/pool-addresses.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
 import type { ResolvedSettings } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
@@ -17,7 +18,6 @@ import {
   type CollectionSummary,
   startCollection,
 } from '../run/collection-run.ts';
-import { parsePoolsFile } from '../run/pool-assignments.ts';
 import { describeWatchlist, looksLikeWatchlistCsv, parseWatchlistCsv } from '../run/watchlist.ts';
 import { UsageError } from './cli-error.ts';
 import { collectSpecs, flagOptions, loadSettings } from './cli-settings.ts';

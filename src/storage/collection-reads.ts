@@ -1,13 +1,15 @@
 // What the main thread reads from the trade database during a collection run, whichever store holds it: each
 // pool's cursor and the ids stored near it, a mark that tells this run's trades from earlier ones, how many of
 // a set of ids are stored, and a liveness probe. SQLite answers on read-only connections beside the writer
-// (sqlite-collection-reads.ts), PostgreSQL on read-only sessions (src/postgres/pg-collection-reads.ts).
+// (sqlite/collection-reads.ts), PostgreSQL on read-only sessions (postgres/collection-reads.ts).
 
 import type { PoolAssignment } from '../protocol/collector-task.ts';
-import type { LoadAssignmentsOptions } from '../run/pool-assignments.ts';
-import type { WatchlistPools } from '../run/watchlist.ts';
+import type { WatchlistPools } from './watchlist.ts';
 
-export type { LoadAssignmentsOptions };
+export interface LoadAssignmentsOptions {
+  lateMarginMs?: number;
+  maxIds?: number;
+}
 
 /**
  * Where the trades table stood at a moment: rows stored later are newer. SQLite: the highest rowid (never

@@ -2,7 +2,7 @@
 // and omitted empty buckets as `gecko-collector ohlcv`. SQLite has no exact decimal type, so there prices and
 // volumes are REAL (from the exact text); PostgreSQL's are exact numeric and its bucket_start a timestamptz.
 
-import { TIMEFRAME_NAMES, TIMEFRAMES } from '../ohlcv/timeframes.ts';
+import { TIMEFRAME_NAMES, TIMEFRAMES } from './timeframes.ts';
 
 export const OHLCV_VIEW_NAMES = TIMEFRAME_NAMES.map((t) => `ohlcv_${t}`);
 

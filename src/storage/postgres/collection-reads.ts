@@ -2,12 +2,16 @@
 // but the writer thread ever writes), answering with one round trip per question.
 
 import pg from 'pg';
-import { DEFAULT_LATE_MARGIN_MS, DEFAULT_MAX_IDS } from '../../collector/trade-window.ts';
 import { poolIdOf } from '../../gecko/trade-parser.ts';
-import type { PoolAssignment, RecentTradeId } from '../../protocol/collector-task.ts';
+import {
+  DEFAULT_LATE_MARGIN_MS,
+  DEFAULT_MAX_IDS,
+  type PoolAssignment,
+  type RecentTradeId,
+} from '../../protocol/collector-task.ts';
 import type { PostgresSettings } from '../../protocol/writer-settings.ts';
-import { isActive, watchlistPools } from '../../run/watchlist.ts';
 import type { CollectionReads, TradesMark } from '../collection-reads.ts';
+import { isActive, watchlistPools } from '../watchlist.ts';
 import { pgClientConfig } from './connection.ts';
 import { storedText } from './trade-statements.ts';
 

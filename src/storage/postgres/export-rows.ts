@@ -3,8 +3,7 @@
 // comes back as its exact text, times as the SQLite layout's UTC text.
 
 import type pg from 'pg';
-import { pgWhere, type TradeFilter } from '../../export/trade-filter.ts';
-import type { CandleTrade, ExportRow } from '../../export/trade-row.ts';
+import type { CandleTrade, ExportRow, TradeFilter, TradeRowSource, WhereClause } from '../trade-rows.ts';
 
 /** Rows per FETCH: big enough that round trips do not count, small enough to keep memory flat. */
 const FETCH_ROWS = 5000;
@@ -76,4 +75,29 @@ export async function* pgCandleTrades(client: pg.ClientBase, filter: TradeFilter
       blockTimestamp: r[5] as string,
     }));
   }
+}
+
+/** The WHERE clause on a PostgreSQL trades table ($1, $2, … from `first`). */
+export function pgWhere(f: TradeFilter, first = 1): WhereClause {
+  const terms: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${first + params.length - 1}`;
+  };
+  if (f.poolIds?.length) terms.push(`pool_id = ANY(${p(f.poolIds)}::text[])`);
+  if (f.network !== undefined) terms.push(`starts_with(pool_id, ${p(`${f.network}_`)})`);
+  if (f.since) terms.push(`block_timestamp >= ${p(f.since.toISOString())}::timestamptz`);
+  if (f.until) terms.push(`block_timestamp < ${p(f.until.toISOString())}::timestamptz`);
+  return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
+}
+
+/** The export rows on a read-only session (its snapshot lives as long as the export). */
+export function pgTradeRows(client: pg.Client, display: string): TradeRowSource {
+  return {
+    display,
+    exportRows: (filter) => pgExportRows(client, filter),
+    candleTrades: (filter) => pgCandleTrades(client, filter),
+    close: () => client.end(),
+  };
 }

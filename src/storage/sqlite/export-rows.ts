@@ -4,10 +4,10 @@
 
 import type Database from 'better-sqlite3';
 import { DatabaseOpenError } from '../../errors.ts';
-import { decimalText } from '../../export/stored-values.ts';
-import { sqliteWhere, type TradeFilter } from '../../export/trade-filter.ts';
-import type { CandleTrade, ExportRow } from '../../export/trade-row.ts';
 import { TRADE_AMOUNT_COLUMNS } from '../../trades/trade-columns.ts';
+import { decimalText } from '../stored-values.ts';
+import type { CandleTrade, ExportRow, TradeFilter, TradeRowSource, WhereClause } from '../trade-rows.ts';
+import { storedTimestamp } from './trade-statements.ts';
 
 const DECIMALS = TRADE_AMOUNT_COLUMNS;
 type DecimalColumn = (typeof DECIMALS)[number];
@@ -112,4 +112,60 @@ function* candleTradesByTime(db: Database.Database, path: string, filter: TradeF
       blockTimestamp: r[5] as string,
     };
   }
+}
+
+/** The WHERE clause on a SQLite trades table (index (pool_id, block_timestamp) usable for every term). */
+export function sqliteWhere(f: TradeFilter): WhereClause {
+  const terms: string[] = [];
+  const params: unknown[] = [];
+  if (f.poolIds?.length) {
+    terms.push(`pool_id IN (${f.poolIds.map(() => '?').join(', ')})`);
+    params.push(...f.poolIds);
+  }
+  if (f.network !== undefined) {
+    // `solana_` ≤ pool_id < `solana` + the character after `_`: a prefix as an index range (LIKE would treat `_`
+    // as a wildcard and, case-insensitive, skip the index).
+    terms.push('pool_id >= ? AND pool_id < ?');
+    params.push(`${f.network}_`, `${f.network}\``);
+  }
+  if (f.since) {
+    terms.push('block_timestamp >= ?');
+    params.push(storedTimestamp(f.since.getTime()));
+  }
+  if (f.until) {
+    terms.push('block_timestamp < ?');
+    params.push(storedTimestamp(f.until.getTime()));
+  }
+  return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
+}
+
+/** Rows of a synchronous SQLite iteration, a batch at a time (one await per batch, not per row). */
+async function* batches<T>(rows: Iterable<T>, size = 1000): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+const CANDLE_MMAP_BYTES = 1 << 30;
+
+/** The export rows of an open (read-only) SQLite file. */
+export function sqliteTradeRows(db: Database.Database, path: string): TradeRowSource {
+  return {
+    display: path,
+    exportRows: (filter) => batches(sqliteExportRows(db, path, filter)),
+    candleTrades: (filter) => {
+      // Candles read every row through the (pool_id, block_timestamp) index, one table lookup each: mapped
+      // pages spare a read call per lookup (about half of SQLite's time there). Export keeps plain reads, so its
+      // memory stays its own rather than the file's.
+      db.pragma(`mmap_size = ${CANDLE_MMAP_BYTES}`);
+      return batches(sqliteCandleTrades(db, path, filter));
+    },
+    close: async () => void db.close(),
+  };
 }

@@ -1,7 +1,7 @@
 // The error a circuit breaker raises instead of running a call, and how to recognise it after it crossed a thread.
 
 import { GeckoCollectorError } from '../errors.ts';
-import type { BreakerState } from '../protocol/breaker-gate.ts';
+import type { BreakerState } from './breaker-gate.ts';
 
 /** Raised instead of running a call while the breaker is open, isolated, or out of half-open trials. */
 export class CircuitBreakerError extends GeckoCollectorError {
