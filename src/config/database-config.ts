@@ -2,6 +2,7 @@
 // which field was wrong and why.
 
 import { ConfigError } from '../errors.ts';
+import { DEFAULT_MAX_IN_FLIGHT } from '../protocol/messages.ts';
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 import { databasePathFromUrl } from './database-url.ts';
@@ -66,7 +67,7 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   journalSizeLimitBytes: 64 * 1024 * 1024,
   checkpointIntervalMs: 1000,
   pragmas: 'optimized',
-  maxInFlight: 8,
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
   groupCommitMaxRows: 5000,
   sortGroupById: false,
   lockRetries: 3,

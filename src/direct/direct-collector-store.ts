@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import type { CollectorStore } from '../collector/collector-store.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
-import { DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
+import { ConfigError, DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
+import type { CollectorTask } from '../protocol/collector-task.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { CursorUpdate, GapRecord } from '../protocol/records.ts';
 import { applyWriteConnectionSettings } from '../storage/sqlite/connection-settings.ts';
@@ -77,4 +78,10 @@ export class DirectCollectorStore implements CollectorStore {
     this.stateDb.close();
     await this.trades.close();
   }
+}
+
+/** A direct-mode collector's store: its own connection to the database its task names. */
+export async function openDirectStore(task: CollectorTask): Promise<CollectorStore> {
+  if (!task.dbUrl) throw new ConfigError('dbUrl', task.dbUrl, 'a direct-mode collector needs the database URL');
+  return DirectCollectorStore.open(task.dbUrl, task.database);
 }

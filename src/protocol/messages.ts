@@ -93,6 +93,9 @@ export type ManagerToCollector =
 
 export type CollectorToManager = DeferRequest;
 
+/** Unacked batches a sender may have outstanding by default (DatabaseConfig.maxInFlight). */
+export const DEFAULT_MAX_IN_FLIGHT = 8;
+
 /** What a thread needs to reach the writer: its data port, plus (when the manager supervises the writer) a
  * port on which the manager takes deferrals and hands over a fresh data port after a writer restart. */
 export interface WriterLink {

@@ -6,17 +6,17 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { StoreOptions } from '../batch/trade-store.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
-import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { GeckoCollectorError, WriteFailedError, WriterUnavailableError } from '../errors.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
-import type {
-  AckMessage,
-  CollectorToManager,
-  ManagerToCollector,
-  NackMessage,
-  WriteBatchMessage,
-  WritePayload,
-  WriterToCollector,
+import {
+  type AckMessage,
+  type CollectorToManager,
+  DEFAULT_MAX_IN_FLIGHT,
+  type ManagerToCollector,
+  type NackMessage,
+  type WriteBatchMessage,
+  type WritePayload,
+  type WriterToCollector,
 } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 
@@ -88,7 +88,7 @@ export class WriterClient {
 
   constructor(port: MessagePort, options: WriterClientOptions = {}) {
     this.port = port;
-    this.maxInFlight = options.maxInFlight ?? DEFAULT_DATABASE_CONFIG.maxInFlight;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.manager = options.manager;
     this.gate = options.gate ? BreakerStateView.fromShared(options.gate) : undefined;
     this.deferRetryMs = options.deferRetryMs ?? 500;
