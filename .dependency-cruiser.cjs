@@ -28,7 +28,9 @@ const pathsOf = (layer) => `^(${layer.map((p) => (p.endsWith('.ts') ? esc(p) : `
 
 const upward = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `layer-${i}-imports-upward`,
-  comment: `${layer.join(', ')} may not import a higher layer (${LAYERS.slice(i + 1).flat().join(', ')})`,
+  comment: `${layer.join(', ')} may not import a higher layer (${LAYERS.slice(i + 1)
+    .flat()
+    .join(', ')})`,
   severity: 'error',
   from: { path: pathsOf(layer) },
   to: { path: pathsOf(LAYERS.slice(i + 1).flat()) },
@@ -55,7 +57,10 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/sender/index\\.ts$' },
       // The TradeStore interface it implements is the one batch/ file it may see.
-      to: { path: `${NOT_IN_COLLECTOR_THREAD}|^src/(config|gecko|collector)/|^src/batch/(?!trade-store\\.ts$)`, reachable: true },
+      to: {
+        path: `${NOT_IN_COLLECTOR_THREAD}|^src/(config|gecko|collector)/|^src/batch/(?!trade-store\\.ts$)`,
+        reachable: true,
+      },
     },
     {
       name: 'no-unresolvable',

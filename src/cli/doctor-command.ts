@@ -5,14 +5,13 @@ import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-co
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
 import { repairCursorsNow } from '../doctor/cursor-report.ts';
+import { buildDatabaseReport, buildPgReport, reportIsHealthy } from '../doctor/database-report.ts';
 import { renderPgReport } from '../doctor/render-pg-report.ts';
 import { renderDatabaseReport } from '../doctor/render-report.ts';
 import { checkServed, type ServedCheck, servedLine } from '../doctor/served-check.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import { pgCollectionReads } from '../storage/postgres/collection-reads.ts';
-import { buildPgReport } from '../storage/postgres/doctor-sections.ts';
 import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
-import { buildDatabaseReport, reportIsHealthy } from '../storage/sqlite/doctor-sections.ts';
 import { openReadOnly } from '../storage/sqlite/read-only-database.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { commonSpecs, loadSettings } from './cli-settings.ts';

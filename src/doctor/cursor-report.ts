@@ -4,25 +4,11 @@
 
 import Database from 'better-sqlite3';
 import { repairCursors } from '../storage/cursor-repair.ts';
+import type { BadCursor } from '../storage/doctor-sections.ts';
 import { sqliteCursorStore } from '../storage/sqlite/cursor-repair.ts';
 import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../trades/trade-validation.ts';
-
-export interface BadCursor {
-  poolId: string;
-  lastTradeId: string | null;
-  lastTradeTimestamp: string | null;
-  problem: 'future' | 'not-stored';
-}
-
-/** The bad cursors of an open (read-only) database; [] without the tables. */
-export function badCursors(db: Database.Database, has: ReadonlySet<string>): BadCursor[] {
-  if (!has.has('collection_state') || !has.has('trades')) return [];
-  return sqliteCursorStore(db)
-    .badCursors(latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS))
-    .map((r) => ({ poolId: r.poolId, lastTradeId: r.id, lastTradeTimestamp: r.timestamp, problem: r.reason }));
-}
 
 /** The command that repairs them, for this database. */
 export function repairCommand(dbPath: string): string {

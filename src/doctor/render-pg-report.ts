@@ -1,8 +1,8 @@
 // Text form of the PostgreSQL doctor report: the server, tables, pools with their lease holders, gaps, the
 // processes holding leases, and this host's spool and last run.
 
-import type { PgDatabaseReport } from '../storage/postgres/doctor-sections.ts';
 import { renderBadCursors } from './cursor-report.ts';
+import type { PgDatabaseReport } from './database-report.ts';
 import { renderGaps, table } from './render-report.ts';
 
 const MAX_POOLS_SHOWN = 25;

@@ -1,10 +1,10 @@
 // Text form of the doctor report: a few aligned tables a person can scan; `--json` prints the report itself.
 
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
+import type { GapsReport } from '../storage/doctor-sections.ts';
 import { lockPathFor } from '../storage/sqlite/database-lock.ts';
-import type { DatabaseReport } from '../storage/sqlite/doctor-sections.ts';
-import type { GapsReport } from './collection-health.ts';
 import { renderBadCursors } from './cursor-report.ts';
+import type { DatabaseReport } from './database-report.ts';
 
 /** Renders one optional section (see DoctorReportSections); returns no lines when the section is absent. */
 export type SectionRenderer = (report: DatabaseReport) => string[];

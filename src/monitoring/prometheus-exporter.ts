@@ -9,12 +9,6 @@ import { ALERT_NAMES } from './alert-evaluator.ts';
 import type { HistogramFigures } from './duration-histogram.ts';
 import type { CollectionFigures, CollectorMetricsSnapshot, PoolFigures } from './metrics-snapshot.ts';
 
-export {
-  type MetricsServer,
-  type MetricsServerOptions,
-  startMetricsServer,
-} from './monitoring-server.ts';
-
 export interface MetricsRegistryOptions {
   /** Also export prom-client's default process metrics (CPU, memory, event loop...). Default false. */
   defaultMetrics?: boolean;

@@ -1,14 +1,11 @@
-// `doctor` on PostgreSQL: the server and schema version, every table's rows and size, the same per-pool and
-// gap report as on SQLite, which process holds which pool's lease and since when, and the spool and last-run
-// files a run on this host left in the working directory. Read on one read-only session, in one snapshot
-// (REPEATABLE READ), so the figures agree with each other.
+// doctor's sections on PostgreSQL: the server and schema version, every table's rows and size, the same per-pool
+// and gap report as on SQLite, which process holds which pool's lease and since when. Read on one read-only
+// session, in one snapshot (REPEATABLE READ), so the figures agree with each other. src/doctor/database-report.ts
+// adds the spool and last-run files a run on this host left in the working directory.
 
-import type { GapReport, GapsReport, PoolReport } from '../../doctor/collection-health.ts';
-import type { BadCursor } from '../../doctor/cursor-report.ts';
-import { type LastRunSnapshot, readLastRun } from '../../doctor/last-run.ts';
-import { readSpoolReport, type SpoolReport } from '../../doctor/spool-report.ts';
 import type { PostgresSettings } from '../../protocol/writer-settings.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../../trades/trade-validation.ts';
+import type { BadCursor, DoctorSectionsOptions, GapReport, GapsReport, PoolReport } from '../doctor-sections.ts';
 import { connectPgOrFail, pgServerVersion } from './connection.ts';
 import { PG_BAD_CURSORS_SQL } from './cursor-repair.ts';
 import { LEASE_REPORT_SQL } from './leases.ts';
@@ -45,7 +42,8 @@ export interface LeaseHolderReport {
   heartbeatAt: string | null;
 }
 
-export interface PgDatabaseReport {
+/** What a PostgreSQL store tells doctor about itself. */
+export interface PgSections {
   engine: 'postgres';
   server: string;
   generatedAt: string;
@@ -58,10 +56,6 @@ export interface PgDatabaseReport {
   pools: (PoolReport & { lease: PoolLeaseReport | null })[];
   gaps: GapsReport;
   holders: LeaseHolderReport[];
-  /** The spool a run on this host in this directory left, read-only; null when there is none. */
-  spool: SpoolReport | null;
-  lastRun: LastRunSnapshot | null;
-  localBase: string;
   /** Cursors in the future or on a trade that is not stored (cursor-report.ts); a collect or import repairs them. */
   badCursors: BadCursor[];
   notes: string[];
@@ -83,11 +77,10 @@ function iso(v: unknown): string | null {
   return v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v);
 }
 
-export async function buildPgReport(
+export async function pgDoctorSections(
   settings: PostgresSettings,
-  localBase: string,
-  options: { gapLimit?: number } = {},
-): Promise<PgDatabaseReport> {
+  options: DoctorSectionsOptions = {},
+): Promise<PgSections> {
   const gapLimit = options.gapLimit ?? 10;
   const c = await connectPgOrFail(settings, { purpose: 'doctor', readOnly: true });
   const notes: string[] = [];
@@ -240,18 +233,6 @@ export async function buildPgReport(
       }
     }
     await c.query('COMMIT');
-    let lastRun: LastRunSnapshot | null = null;
-    try {
-      lastRun = readLastRun(localBase);
-    } catch (err) {
-      notes.push(`last run metrics not shown: ${(err as Error).message}`);
-    }
-    const spool = readSpoolReport(`${localBase}.spool`);
-    if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
-    else if (spool && spool.batches > 0)
-      notes.push(
-        `${spool.batches} deferred batch(es) (${spool.rows} rows) wait in ${spool.path}; the next collect or import here replays them`,
-      );
     return {
       engine: 'postgres',
       server: settings.display,
@@ -265,9 +246,6 @@ export async function buildPgReport(
       pools: [...pools.values()].sort((a, b) => (a.poolId < b.poolId ? -1 : a.poolId > b.poolId ? 1 : 0)),
       gaps,
       holders,
-      spool,
-      lastRun,
-      localBase,
       badCursors,
       notes,
     };

@@ -1,30 +1,22 @@
-// The `doctor` report: the migration guide's debug commands (journal mode, busy timeout, cache, integrity,
-// row counts, WAL size...) plus collection health per pool, read on a read-only connection only. This file
-// gathers the database's own facts in one read snapshot; the other sections come from collection-health.ts
-// and collector-files.ts.
+// doctor's sections on an SQLite file: the migration guide's debug commands (journal mode, busy timeout, cache,
+// integrity, row counts, WAL size...) plus collection health per pool (collection-health.ts) and the cursors to
+// repair, read on a read-only connection in one read snapshot. src/doctor/database-report.ts adds the files a run
+// leaves beside the database.
 
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../../config/database-config.ts';
 import { urlFromDatabasePath } from '../../config/database-url.ts';
-import { type GapsReport, gapsReport, type PoolReport, poolReports } from '../../doctor/collection-health.ts';
-import { addCollectorFiles } from '../../doctor/collector-files.ts';
-import { type BadCursor, badCursors } from '../../doctor/cursor-report.ts';
-import type { LastRunSnapshot } from '../../doctor/last-run.ts';
-import type { SpoolReport } from '../../doctor/spool-report.ts';
 import type { ConnectionDescription } from '../../protocol/messages.ts';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../../trades/trade-validation.ts';
+import type { BadCursor, DoctorSectionsOptions, GapsReport, PoolReport } from '../doctor-sections.ts';
+import { gapsReport, poolReports } from './collection-health.ts';
 import { applyReadConnectionSettings, describeConnection } from './connection-settings.ts';
-import type { LockHolder } from './database-lock.ts';
+import { sqliteCursorStore } from './cursor-repair.ts';
 import { openReadOnly } from './read-only-database.ts';
 import { SCHEMA_VERSION, type TradesLayout, tradesLayout } from './schema-migrations.ts';
 import { sqliteVersion } from './sqlite-version.ts';
 
-export type { GapReport, GapsReport, PoolCursor, PoolReport } from '../../doctor/collection-health.ts';
-export type { LastRunSnapshot } from '../../doctor/last-run.ts';
-export type { SpoolReport } from '../../doctor/spool-report.ts';
-export { openReadOnly } from './read-only-database.ts';
-
-/** A per-connection setting: what the collector configures on its connections, and what this reader has. */
 export interface SettingPair<T> {
   collector: T;
   reader: T;
@@ -53,19 +45,9 @@ export interface FileSizes {
   freelistPages: number;
 }
 
-/**
- * Optional sections other parts of the project add to the report (writer, breaker and deferred-queue
- * metrics, alerts...). Add an optional field here and a SectionRenderer for the text output; JSON output
- * carries every field as is, and readers of older reports simply find the field missing.
- */
-export interface DoctorReportSections {
-  /** The deferred queue now, read-only from `<db>.spool`; null when there is no spool file. */
-  spool?: SpoolReport | null;
-  /** Cursors in the future or on a trade that is not stored (cursor-report.ts). */
-  badCursors?: BadCursor[];
-}
-
-export interface DatabaseReport extends DoctorReportSections {
+/** What an SQLite file tells doctor about itself. */
+export interface SqliteSections {
+  engine: 'sqlite';
   path: string;
   generatedAt: string;
   sqliteVersion: string;
@@ -90,27 +72,10 @@ export interface DatabaseReport extends DoctorReportSections {
   files: FileSizes;
   pools: PoolReport[];
   gaps: GapsReport;
-  /** Lock errors of the last collector run (from lastRun; 0 until a run leaves a metrics snapshot). */
-  lockErrors: number;
-  /** The last run's figures from `<db>.metrics.json`; null when no run left one. */
-  lastRun: LastRunSnapshot | null;
-  /** Whether a collector or import is writing the database now (the holder of `<db>.lock`). */
-  writerProcess: LockHolder;
+  /** Cursors in the future or on a trade that is not stored. */
+  badCursors: BadCursor[];
   /** Things worth knowing that are not failures (e.g. a legacy file the collector has not opened yet). */
   notes: string[];
-}
-
-export interface DatabaseReportOptions {
-  /** How many of the newest gaps to list (default 10). */
-  gapLimit?: number;
-  /** PRAGMA quick_check instead of the full integrity_check (much faster on a big file). */
-  quick?: boolean;
-  /** Default: read from `<db>.metrics.json` beside the database. */
-  lastRun?: LastRunSnapshot | null;
-  /** Default: read (read-only) from `<db>.spool` beside the database. */
-  spool?: SpoolReport | null;
-  /** Default: who holds `<db>.lock` now (lockHolder). */
-  writerProcess?: LockHolder;
 }
 
 function fileSize(path: string): number | null {
@@ -126,13 +91,13 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Builds the report. Every query runs on one read-only connection inside one read transaction (one snapshot). */
-export function buildDatabaseReport(path: string, options: DatabaseReportOptions = {}): DatabaseReport {
+/** The sections. Every query runs on one read-only connection inside one read transaction (one snapshot). */
+export function sqliteDoctorSections(path: string, options: DoctorSectionsOptions = {}): SqliteSections {
   const gapLimit = options.gapLimit ?? 10;
   // Measured before opening: a read-only open of a WAL file may create an empty -wal/-shm.
   const walBytes = fileSize(`${path}-wal`);
   const db = openReadOnly(path);
-  let report: DatabaseReport;
+  let report: SqliteSections;
   try {
     const settings = writerSettingsFrom(resolveDatabaseConfig({ url: urlFromDatabasePath(path) }));
     applyReadConnectionSettings(db, settings);
@@ -146,7 +111,6 @@ export function buildDatabaseReport(path: string, options: DatabaseReportOptions
   } finally {
     db.close();
   }
-  addCollectorFiles(report, options);
   return report;
 }
 
@@ -155,9 +119,9 @@ function collect(
   path: string,
   walBytes: number | null,
   gapLimit: number,
-  options: DatabaseReportOptions,
+  options: DoctorSectionsOptions,
   reader: ConnectionDescription,
-): DatabaseReport {
+): SqliteSections {
   const pragma = <T>(name: string) => db.pragma(name, { simple: true }) as T;
   const notes: string[] = [];
   const tableNames = (
@@ -206,6 +170,7 @@ function collect(
   const gaps = gapsReport(db, has, gapLimit);
 
   return {
+    engine: 'sqlite',
     path,
     generatedAt: new Date().toISOString(),
     sqliteVersion: sqliteVersion(db),
@@ -230,15 +195,14 @@ function collect(
     pools,
     gaps,
     badCursors: cursorsToRepair,
-    // Filled from the files beside the database by addCollectorFiles.
-    lockErrors: 0,
-    lastRun: null,
-    writerProcess: { state: 'free' },
     notes,
   };
 }
 
-/** Whether the report shows a problem a script should notice (non-zero exit). */
-export function reportIsHealthy(report: DatabaseReport): boolean {
-  return report.integrity === 'ok' && report.foreignKeys.length === 0 && (report.badCursors?.length ?? 0) === 0;
+/** The bad cursors of an open (read-only) database; [] without the tables. */
+function badCursors(db: Database.Database, has: ReadonlySet<string>): BadCursor[] {
+  if (!has.has('collection_state') || !has.has('trades')) return [];
+  return sqliteCursorStore(db)
+    .badCursors(latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS))
+    .map((r) => ({ poolId: r.poolId, lastTradeId: r.id, lastTradeTimestamp: r.timestamp, problem: r.reason }));
 }

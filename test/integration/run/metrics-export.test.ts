@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
+import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
 import { componentLogger } from '../../../src/logging/logger.ts';
 import { type CollectionProgress, type CollectionSummary, startCollection } from '../../../src/run/collection-run.ts';
 import {
@@ -16,7 +17,6 @@ import {
   readMetricsFile,
   writeMetricsFile,
 } from '../../../src/run/metrics-file.ts';
-import type { DatabaseReport } from '../../../src/storage/sqlite/doctor-sections.ts';
 import { captureIo, cli } from '../../support/collect-run.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 

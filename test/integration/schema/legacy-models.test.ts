@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
-import type { DatabaseReport } from '../../../src/storage/sqlite/doctor-sections.ts';
+import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
 import { normalizeTimestamp } from '../../../src/trades/trade-validation.ts';
 import { cli } from '../../support/collect-run.ts';
 import { atModelScale, MODEL_SCALE, OTHER_TRADE_COLUMNS, readWithLegacyModels } from '../../support/legacy-models.ts';

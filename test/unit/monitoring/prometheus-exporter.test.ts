@@ -7,11 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
 import type { CollectorMetricsSnapshot } from '../../../src/monitoring/metrics-snapshot.ts';
 import {
-  createMetricsRegistry,
   type MetricsServer,
   type MetricsServerOptions,
   startMetricsServer,
-} from '../../../src/monitoring/prometheus-exporter.ts';
+} from '../../../src/monitoring/monitoring-server.ts';
+import { createMetricsRegistry } from '../../../src/monitoring/prometheus-exporter.ts';
 import { parsePrometheus } from '../../support/prometheus-text.ts';
 import { makeSnapshot } from './snapshot-fixture.ts';
 

@@ -1,39 +1,8 @@
-// The report's collection-health sections: per pool (trades, newest trade, cursor, gaps) and the newest gaps,
-// each read only from the tables the file has.
+// doctor's collection-health sections on an SQLite file: per pool (trades, newest trade, cursor, gaps) and the
+// newest gaps, each read only from the tables the file has.
 
 import type Database from 'better-sqlite3';
-
-export interface PoolCursor {
-  lastTradeId: string | null;
-  lastTradeTimestamp: string | null;
-  lastPolledAt: string | null;
-  updatedAt: string | null;
-}
-
-export interface PoolReport {
-  poolId: string;
-  /** From `collection_state`; null when the collector keeps no cursor for the pool. */
-  cursor: PoolCursor | null;
-  /** Newest `block_timestamp` stored for the pool (as stored: UTC `YYYY-MM-DD HH:MM:SS.ffffff`). */
-  lastTradeTimestamp: string | null;
-  tradeCount: number;
-  gapCount: number;
-}
-
-export interface GapReport {
-  id: number;
-  poolId: string;
-  gapStart: string;
-  gapEnd: string;
-  detectedAt: string;
-  tradesInResponse: number;
-}
-
-export interface GapsReport {
-  count: number;
-  /** Newest first, at most the requested number. */
-  latest: GapReport[];
-}
+import type { GapReport, GapsReport, PoolReport } from '../doctor-sections.ts';
 
 function columnsOf(db: Database.Database, table: string): Set<string> {
   return new Set(
