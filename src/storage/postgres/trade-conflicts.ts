@@ -1,11 +1,12 @@
 // Finds conflicts among a batch's duplicates on PostgreSQL: a trade id already stored with other contents. The
-// insert has run (ON CONFLICT DO NOTHING); the batch's rows are then joined with the stored ones by id and only the
-// differing rows come back, with both versions. The same rule as SQLite's (sqlite/trade-conflicts.ts): a field
-// missing (null) on either side is no difference; amounts compare as numbers, block times as instants.
+// insert has run (ON CONFLICT DO NOTHING); the batch's rows are then joined with the stored ones by id and the
+// candidates come back with both versions (numeric and timestamptz comparisons in SQL); the one rule
+// (storage/conflict-rule.ts) decides which fields differ.
 
 import type pg from 'pg';
 import type { TradeConflict } from '../../protocol/messages.ts';
 import { TRADE_AMOUNT_COLUMNS, TRADE_FIELD_COLUMNS } from '../../trades/trade-columns.ts';
+import { differingFields } from '../conflict-rule.ts';
 import { tradeArrays } from './trade-statements.ts';
 
 /** TradeRow fields after the id, as [TradeRecord name, trades column]. */
@@ -33,8 +34,7 @@ export const FIND_TRADE_CONFLICTS = {
   name: 'gecko_find_trade_conflicts',
   text: `SELECT u.id,
   ${FIELDS.map(([, col]) => `${keptText(col)} AS kept_${col}`).join(', ')},
-  ${FIELDS.map(([, col]) => `u.${col}::text AS received_${col}`).join(', ')},
-  ${DIFFERS.map((d, i) => `coalesce(${d}, false) AS differs_${i}`).join(', ')}
+  ${FIELDS.map(([, col]) => `u.${col}::text AS received_${col}`).join(', ')}
 FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
             $10::text[], $11::text[], $12::text[])
   AS u(${TRADE_FIELD_COLUMNS.map(([, col]) => col).join(', ')}, ca)
@@ -56,15 +56,16 @@ export async function findTradeConflicts(
     ...FIND_TRADE_CONFLICTS,
     values: tradeArrays(flat, offsets),
   });
-  return r.rows.map((row) => {
-    const kept: Record<string, string | null> = {};
-    const got: Record<string, string | null> = {};
-    const differs: string[] = [];
-    FIELDS.forEach(([name, col], i) => {
-      kept[name] = row[`kept_${col}`] as string | null;
-      got[name] = row[`received_${col}`] as string | null;
-      if (row[`differs_${i}`] === true) differs.push(name);
-    });
-    return { id: row.id as string, poolId: String(got.poolId ?? kept.poolId), differs, kept, received: got };
-  });
+  return r.rows
+    .map((row) => {
+      const kept: Record<string, string | null> = {};
+      const got: Record<string, string | null> = {};
+      for (const [name, col] of FIELDS) {
+        kept[name] = row[`kept_${col}`] as string | null;
+        got[name] = row[`received_${col}`] as string | null;
+      }
+      const differs = differingFields(kept, got);
+      return { id: row.id as string, poolId: String(got.poolId ?? kept.poolId), differs, kept, received: got };
+    })
+    .filter((c) => c.differs.length > 0);
 }

@@ -1,11 +1,13 @@
-// Finds conflicts among the writer's duplicates: a trade id already stored with other contents. The first version
-// stays (trades are keyed by id); the writer counts each conflict and logs it once with both versions. The
-// writer's INSERT notes them itself (its ON CONFLICT clause compares the stored row it has already found), so a
-// duplicate costs no second lookup; only the conflicting rows (rare) are read back, to log both versions.
+// Finds conflicts among the SQLite writer's duplicates: a trade id already stored with other contents. The first
+// version stays (trades are keyed by id); the writer counts each conflict and logs it once with both versions. The
+// writer's INSERT notes the candidates itself (its ON CONFLICT clause compares the text of the stored row it has
+// already found), so a duplicate costs no second lookup; only those rows (rare) are read back, and the one rule
+// (storage/conflict-rule.ts) decides which differ.
 
 import type { Database, Statement } from 'better-sqlite3';
 import type { TradeConflict } from '../../protocol/messages.ts';
 import { TRADE_AMOUNT_COLUMNS, TRADE_FIELD_COLUMNS } from '../../trades/trade-columns.ts';
+import { differingFields } from '../conflict-rule.ts';
 
 /** TradeRow fields after the id, as the stored row's columns (the exact text on files with NUMERIC amounts). */
 const FIELDS = TRADE_FIELD_COLUMNS.slice(1);
@@ -14,10 +16,9 @@ const AMOUNTS = new Set<string>(TRADE_AMOUNT_COLUMNS);
 const exact = (col: string) => (AMOUNTS.has(col) ? `${col}_exact` : col);
 
 /**
- * True (1) when the row `kept` (a trades row) and the row `received` differ in a field both carry: a field
- * missing on either side (null) is not a difference, as older rows may lack what new ones carry (the exact
- * amounts are null on rows the Python collector wrote, which then are not compared on amounts). SQL's `<>` is
- * NULL when either side is, and `NULL OR x` is x: so one comparison per field says it, never a false true.
+ * True (1) when the text of the row `kept` (a trades row) and of the row `received` differ in a field both carry:
+ * the candidates the rule then judges (text that differs may still be the same amount). SQL's `<>` is NULL when
+ * either side is, and `NULL OR x` is x: a field missing on either side never makes a candidate.
  */
 function differsSql(kept: string, received: string): string {
   return FIELDS.map(([, col]) => `${kept}.${exact(col)} <> ${received}.${exact(col)}`).join(' OR ');
@@ -64,7 +65,6 @@ export class TradeConflicts {
     for (const at of offsets) for (let f = 0; f <= FIELDS.length; f++) params[p++] = values[at + f];
     const out: TradeConflict[] = [];
     for (const r of this.statement(offsets.length).raw().all(params) as unknown[][]) {
-      const differs: string[] = [];
       const kept: Record<string, string | null> = {};
       const received: Record<string, string | null> = {};
       FIELDS.forEach(([name], f) => {
@@ -72,8 +72,8 @@ export class TradeConflicts {
         const b = r[1 + FIELDS.length + f];
         kept[name] = a === null || a === undefined ? null : String(a);
         received[name] = b === null || b === undefined ? null : String(b);
-        if (kept[name] !== null && received[name] !== null && kept[name] !== received[name]) differs.push(name);
       });
+      const differs = differingFields(kept, received);
       if (differs.length > 0)
         out.push({ id: r[0] as string, poolId: String(r[1 + FIELDS.length]), differs, kept, received });
     }
