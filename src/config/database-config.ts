@@ -18,12 +18,15 @@ export interface DatabaseConfig extends SqliteTuning {
   echo: boolean;
   /**
    * SQLite has one writer, always: the writer thread. `poolSize` is the number of read-only connections the
-   * manager keeps open for reads (`read()`, metrics probes); WAL lets them run beside the writer.
+   * manager keeps open for reads (collection reads, metrics probes); WAL lets them run beside the writer.
    */
   poolSize: number;
   /** Extra read-only connections opened on demand when all `poolSize` readers are busy, closed after use. */
   maxOverflow: number;
-  /** Checkpoints run on their own thread this often, off the writer's commit path; 0 = the writer does them. */
+  /**
+   * Once the WAL grows past walAutocheckpointPages pages, checkpoints run on their own thread this often, off the
+   * writer's commit path; until then (and always with 0) the writer does them when idle.
+   */
   checkpointIntervalMs: number;
   /** 'default' = configuration rollback: SQLite's stock settings (rollback journal, no tuning). */
   pragmas: 'optimized' | 'default';

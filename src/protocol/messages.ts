@@ -235,8 +235,10 @@ export interface WriterControl {
   close(): Promise<void>;
 }
 
-/** The SQLite writer's control surface: the common one, and the size cap fault drills set (gecko-collector/testing). */
+/** The SQLite writer's control surface: the common one, the WAL's hand-over, and the size cap fault drills set. */
 export interface SqliteWriterControl extends WriterControl {
+  /** A checkpointer thread runs now: the writer stops checkpointing on its own thread. */
+  handOverCheckpoints(): void;
   /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
   setPageLimit(pages: number): number;
 }

@@ -1,5 +1,5 @@
-// When the writer thread checkpoints the WAL itself (optimized pragmas, no checkpointer thread): when it has
-// nothing else to do, and at least every few seconds under sustained load; plus the checkpoint it is asked for.
+// When the writer thread checkpoints the WAL itself (optimized pragmas, until a checkpointer thread takes over):
+// when it has nothing else to do, and at least every few seconds under sustained load.
 
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -20,6 +20,8 @@ export class WalCheckpoints {
   private lastCheckpointAt = Date.now();
   private dirtySinceCheckpoint = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** A checkpointer thread took over (the WAL grew): the writer checkpoints no more, not even at close. */
+  private handedOver = false;
 
   constructor(
     private readonly db: Database,
@@ -68,14 +70,20 @@ export class WalCheckpoints {
     }
   }
 
+  /** A checkpointer thread runs from now on: no checkpoint on the writer's thread any more. */
+  handOver(): void {
+    this.handedOver = true;
+    clearTimeout(this.idleTimer);
+  }
+
   /** The writer is closing: no more idle checkpoints; what the last transactions left is checkpointed now. */
   close(): void {
     clearTimeout(this.idleTimer);
     if (this.dirtySinceCheckpoint && this.settings.pragmas === 'optimized') this.checkpoint('PASSIVE');
   }
 
-  /** Without a checkpointer thread the writer must keep the WAL bounded itself. */
+  /** Until a checkpointer thread runs, the writer keeps the WAL bounded itself. */
   private checkpointsHere(): boolean {
-    return this.settings.pragmas === 'optimized' && !(this.settings.checkpointIntervalMs > 0);
+    return this.settings.pragmas === 'optimized' && !this.handedOver;
   }
 }

@@ -96,6 +96,11 @@ export class SqliteWriteEngine implements WriteEngine {
     return { engine: 'sqlite', connection: describeConnection(this.db), ...this.own };
   }
 
+  /** A checkpointer thread took over the WAL (the main thread starts one once the WAL grows). */
+  handOverCheckpoints(): void {
+    this.wal.handOver();
+  }
+
   /** PRAGMA max_page_count (a size cap; 0 lifts it): SQLite cannot lower it below the current size. */
   setPageLimit(pages: number): number {
     const target = pages > 0 ? Math.trunc(pages) : 4294967294;
