@@ -1,4 +1,4 @@
-// The guide's TradeDataBatchProcessor: batches trades from one collector into a TradeStore, sends batches the
+// TradeDataBatchProcessor (the Python collector's name): batches trades from one collector into a TradeStore, sends batches the
 // breaker refuses (or that exhausted their retries) to a fallback such as the deferred queue, and keeps
 // the store's inserted/duplicate/rejected totals next to the batching stats.
 

@@ -19,7 +19,7 @@ import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
 
 const HELP = `usage: gecko-collector doctor [flags]
 
-Runs the migration guide's debug checks on a database, read-only (safe while a collector is running):
+Runs the debug checks on a database, read-only (safe while a collector is running):
 journal mode, busy timeout, cache size, synchronous, integrity check, foreign key check, schema version, rows per table,
 database and WAL size, and per pool the cursor, newest trade, trade count and recorded gaps. Beside the
 database it reads the deferred queue's spool (<db>.spool: batches waiting to be replayed, oldest age) and

@@ -1,4 +1,4 @@
-// DatabaseConfig: what users set (names from the migration guide), its defaults, and validation that says
+// DatabaseConfig: what users set (names from the Python collector's), its defaults, and validation that says
 // which field was wrong and why.
 
 import { ConfigError } from '../errors.ts';
@@ -135,11 +135,6 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
     postgresWritePath: oneOf(merged, 'postgresWritePath', ['copy', 'unnest'] as const),
     maxClockSkewMs: intField(merged, 'maxClockSkewMs', 0, 7 * 86_400_000),
   };
-}
-
-/** True when the URL names a PostgreSQL server rather than an SQLite file. */
-export function isPostgresConfig(config: Pick<DatabaseConfig, 'url'>): boolean {
-  return isPostgresUrl(config.url);
 }
 
 function checkDatabaseUrl(url: unknown): void {

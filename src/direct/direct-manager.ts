@@ -96,7 +96,7 @@ export class DirectDatabaseManager implements TradeStore {
     this.statements = new WriteStatements(db);
   }
 
-  /** The guide's `store_trade_data`: check-then-insert in a deferred transaction, retried on SQLITE_BUSY. */
+  /** `store_trade_data` of the Python collector: check-then-insert in a deferred transaction, retried on SQLITE_BUSY. */
   async storeTradeData(trades: readonly TradeRecord[]): Promise<StoreResult> {
     const db = this.requireDb();
     const rejected: RejectedRow[] = [];

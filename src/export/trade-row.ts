@@ -9,8 +9,6 @@ import type { ExportRow } from '../storage/trade-rows.ts';
  */
 export const EXPORT_COLUMNS = [...LEGACY_CSV_COLUMNS, 'created_at'] as const;
 
-export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
-
 /** The row's values in EXPORT_COLUMNS order. */
 export function exportValues(r: ExportRow): (string | number | null)[] {
   return [

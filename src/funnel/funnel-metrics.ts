@@ -53,7 +53,7 @@ function lockFigures(m: WriterMetrics, queryLatencyMs: number): LockContentionMe
   const e = m.engine;
   return {
     manager: 'funnel',
-    // The guide's names are SQLite's: on PostgreSQL durability is the server's (synchronous_commit) and the
+    // These figures are named after SQLite's: on PostgreSQL durability is the server's (synchronous_commit) and the
     // lock wait is lock_timeout; it has no page cache of ours nor BEGIN IMMEDIATE waits.
     journalMode: e.engine === 'sqlite' ? e.connection.journalMode : 'server',
     synchronous: e.engine === 'sqlite' ? e.connection.synchronous : e.synchronousCommit,

@@ -255,7 +255,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   }
 
   /**
-   * Main-thread store through the funnel (the guide's `store_trade_data_optimized`). While the breaker is
+   * Main-thread store through the funnel (the Python collector's `store_trade_data_optimized`). While the breaker is
    * open it rejects with CircuitBreakerError (the batch processor's fallback then defers the batch).
    */
   async storeTradeDataOptimized(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {

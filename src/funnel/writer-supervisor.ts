@@ -2,12 +2,12 @@
 // crashes (rate-limited), reporting each transaction outcome and each crash so the breaker can count them.
 
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 // Types from comlink's own declarations, so the published .d.ts files need no ambient module of ours.
 import type { Remote } from 'comlink';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import fs from 'node:fs';
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../common/backoff.ts';
 import { WriterUnavailableError } from '../errors.ts';

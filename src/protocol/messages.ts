@@ -147,7 +147,7 @@ export interface WriterOpenInfo {
   osThreadId: number | null;
 }
 
-/** One SQLite connection's settings as SQLite reports them (the guide's debug pragmas). */
+/** One SQLite connection's settings as SQLite reports them (the pragmas doctor and the metrics show). */
 export interface ConnectionDescription {
   journalMode: string;
   synchronous: string;

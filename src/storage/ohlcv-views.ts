@@ -4,8 +4,6 @@
 
 import { TIMEFRAME_NAMES, TIMEFRAMES } from './timeframes.ts';
 
-export const OHLCV_VIEW_NAMES = TIMEFRAME_NAMES.map((t) => `ohlcv_${t}`);
-
 // open and close without window functions (which keep SQLite up to at least 3.40 from pushing a view user's
 // `WHERE pool_id = …` into the scan): the bucket's smallest and largest `block_timestamp ⟨1⟩ id ⟨1⟩ price` key
 // is its first and last trade by block time then id (char(1) sorts below every character of a time or an id), and

@@ -2,7 +2,6 @@
 // (migrations, cursor repair), write a group of checked batches inside one transaction, say what a failure means,
 // report its own figures, close. Each engine answers it in its folder: sqlite/write-engine.ts, postgres/write-engine.ts.
 
-import type { Logger } from 'pino';
 import type { BackoffOptions } from '../common/backoff.ts';
 import type {
   RejectedRow,
@@ -13,7 +12,6 @@ import type {
   WriterOpenInfo,
   WriterToCollector,
 } from '../protocol/messages.ts';
-import type { WriterSettings } from '../protocol/writer-settings.ts';
 
 export type Reply = (message: WriterToCollector) => void;
 
@@ -72,6 +70,3 @@ export interface WriteEngine {
   /** Everything is committed: close the connection. */
   close(): Promise<void>;
 }
-
-/** Opens an engine on the database `settings` name: what a writer thread's entry (workers/) passes to serveWriter. */
-export type OpenWriteEngine = (settings: WriterSettings, log: Logger) => Promise<WriteEngine>;

@@ -219,8 +219,6 @@ export function tradeFromRow(row: TradeRow): TradeRecord {
 
 /** Values per trade in TradeRow order (what packed batches carry, and what a flat group holds per row). */
 export const TRADE_FIELDS = 11;
-/** Where a TradeRow holds the block time (stored format once validated). */
-export const BLOCK_TIME_FIELD = 10;
 
 /**
  * `latest` (see latestAcceptedTime): block times after it are refused as in the future; omitted, only times before

@@ -42,7 +42,7 @@ export function applyReadConnectionSettings(
   db.pragma(`mmap_size = ${s.mmapSizeBytes}`);
 }
 
-/** What SQLite reports for the settings of one connection (the guide's debug pragmas). */
+/** What SQLite reports for the settings of one connection (the pragmas doctor and the metrics show). */
 export function describeConnection(db: Database): ConnectionDescription {
   return {
     journalMode: db.pragma('journal_mode', { simple: true }) as string,
@@ -54,7 +54,7 @@ export function describeConnection(db: Database): ConnectionDescription {
   };
 }
 
-/** The guide's "simple query" probe: how long `SELECT 1` takes on this connection right now. */
+/** The "simple query" probe: how long `SELECT 1` takes on this connection right now. */
 export function simpleQueryLatencyMs(db: Database): number {
   const t0 = performance.now();
   db.prepare('SELECT 1').get();

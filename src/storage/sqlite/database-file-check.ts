@@ -15,7 +15,7 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 const IN_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
- * The columns each table of the Python collector's layout (fixtures/legacy/schema.sql) and of our own must have:
+ * The columns each table of the Python collector's layout (its SQLAlchemy models) and of our own must have:
  * a table of one of these names without them belongs to another application.
  */
 const KNOWN_TABLES: Readonly<Record<string, readonly string[]>> = {

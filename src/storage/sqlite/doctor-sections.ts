@@ -1,4 +1,4 @@
-// doctor's sections on an SQLite file: the migration guide's debug commands (journal mode, busy timeout, cache,
+// doctor's sections on an SQLite file: the debug checks (journal mode, busy timeout, cache,
 // integrity, row counts, WAL size...) plus collection health per pool (collection-health.ts) and the cursors to
 // repair, read on a read-only connection in one read snapshot. src/doctor/database-report.ts adds the files a run
 // leaves beside the database.

@@ -20,7 +20,7 @@ interface Migration {
   apply(db: Database): void;
 }
 
-// The Python collector's tables exactly as its SQLAlchemy models create them (fixtures/legacy/schema.sql): amounts
+// The Python collector's tables exactly as its SQLAlchemy models create them: amounts
 // and prices NUMERIC, so its ORM reads numbers and SQL compares them as numbers; times DATETIME holding
 // 'YYYY-MM-DD HH:MM:SS.ffffff' text. The trades table also carries the exact decimal text of each amount
 // (EXACT_COLUMNS), which no REAL holds. `name` lets the text-layout rebuild create the new table beside the old.
@@ -126,14 +126,6 @@ export const EXACT_COLUMNS = [
 
 /** The NUMERIC column each exact column belongs to. */
 export const AMOUNT_COLUMNS = TRADE_AMOUNT_COLUMNS;
-
-/**
- * SQL for an amount's exact value: the exact text where gecko-collector wrote the row, else the NUMERIC value
- * the Python collector stored (its rows have no exact text). `column` is one of AMOUNT_COLUMNS.
- */
-export function exactAmountSql(column: (typeof AMOUNT_COLUMNS)[number]): string {
-  return `coalesce(${column}_exact, ${column})`;
-}
 
 const MIGRATIONS: readonly Migration[] = [
   {
