@@ -6,8 +6,7 @@ import { databasePathFromUrl } from '../config/database-url.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
 import { repairCursorsNow } from '../doctor/cursor-report.ts';
 import { buildDatabaseReport, buildPgReport, reportIsHealthy } from '../doctor/database-report.ts';
-import { renderPgReport } from '../doctor/render-pg-report.ts';
-import { renderDatabaseReport } from '../doctor/render-report.ts';
+import { renderReport } from '../doctor/render-report.ts';
 import { checkServed, type ServedCheck, servedLine } from '../doctor/served-check.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import { pgCollectionReads } from '../storage/postgres/collection-reads.ts';
@@ -100,7 +99,7 @@ export const doctorCommand: Command = {
       const s = writerSettingsFrom(resolveDatabaseConfig({ url }));
       const report = await buildPgReport(s.postgres!, s.path, { gapLimit });
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
-      io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderPgReport(report)}\n`);
+      io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
       return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
@@ -111,7 +110,7 @@ export const doctorCommand: Command = {
     }
     const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
-    io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderDatabaseReport(report)}\n`);
+    io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
     if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
     return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;
   },
