@@ -334,6 +334,11 @@ async function runProducersAfter(datas: PgProducerData[], gate: () => Promise<vo
   return { latency: { p50: pick('p50'), p95: pick('p95'), p99: pick('p99'), max: pick('max') } };
 }
 
+const USAGE = `usage: npm run bench:pg -- [--db postgresql://root@127.0.0.1/test] [--rows 200000] [--batch 200]
+                        [--producers 8] [--reps 1] [--processes 3] [--collectors 4] [--out FILE.json]
+  Writes the same trades into a fresh schema of --db per variant (funnel, funnel COPY path, direct connections,
+  COPY ceiling; then --processes processes of --collectors collectors) and drops it; prints rows/s and ratios.`;
+
 async function main(): Promise<void> {
   const { values } = parseFlags(process.argv.slice(2), {
     db: { type: 'string' },
@@ -347,6 +352,10 @@ async function main(): Promise<void> {
     offset: { type: 'string' },
     out: { type: 'string' },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const o: Options = {
     db: values.db ?? 'postgresql://root@127.0.0.1/test',
     rows: intFlag('rows', values.rows, 200_000, 1),
@@ -421,4 +430,4 @@ async function main(): Promise<void> {
   }
 }
 
-await runScript('bench:pg', undefined, main);
+await runScript('bench:pg', USAGE, main);

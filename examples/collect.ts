@@ -4,7 +4,7 @@ import { runCollection } from 'gecko-collector';
 
 const summary = await runCollection({
   simulate: true, // a local simulator; for the real API give `pools` (or `top`) and `network` instead
-  dbUrl: process.argv[2] ?? 'sqlite:///gecko_data.db',
+  dbUrl: process.argv[2] ?? 'gecko_data.db', // what --db takes: a path, sqlite:///… or postgresql://…
   collectors: 2,
   durationMs: 3000,
 });

@@ -59,6 +59,11 @@ export class BatchFailedError<T = unknown> extends GeckoCollectorError {
   }
 }
 
+/** A pool's lease ended (lost, handed back, or lapsed) before the poll's request left: it was not sent. */
+export class LeaseLostError extends GeckoCollectorError {
+  readonly code = 'LEASE_LOST';
+}
+
 /** Text that should be a database (or spool) file could not be opened or read. */
 export class DatabaseOpenError extends GeckoCollectorError {
   readonly code = 'DATABASE_OPEN_FAILED';
@@ -84,10 +89,12 @@ export class ForeignDatabaseError extends GeckoCollectorError {
     readonly databasePath: string,
     /** What was found there. */
     readonly found: string,
+    options?: { cause?: unknown },
   ) {
     super(
       `${databasePath} is not a gecko-collector database nor the Python collector's: found ${found}. ` +
         'Nothing was changed; give --db a new file name or the right database.',
+      options,
     );
   }
 }

@@ -31,6 +31,7 @@ export {
   type ExportOptions,
   type ExportResult,
   exportTrades,
+  UnknownPoolError,
 } from './export/export-trades.ts';
 export {
   type FunnelContentionMetrics,

@@ -4,6 +4,7 @@
 import type { Clock } from '../common/clock.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { BatchFailedError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { FlushReason } from '../protocol/flush-reason.ts';
 
 /** What `process` is told about the batch besides its items. */
@@ -45,4 +46,6 @@ export interface BatchProcessorOptions<T, R> {
   clock?: Clock;
   /** For logs. */
   name?: string;
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
+  logger?: Logger;
 }

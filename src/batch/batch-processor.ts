@@ -6,7 +6,7 @@
 import { type Clock, systemClock, type TimerHandle } from '../common/clock.ts';
 import { type BatchConfig, resolveBatchConfig } from '../config/batch-config.ts';
 import { BatchFailedError, ConfigError, StateError } from '../errors.ts';
-import { componentLogger, type Logger } from '../logging/logger.ts';
+import { type Logger, logger as rootLogger } from '../logging/logger.ts';
 import type { FlushReason } from '../protocol/flush-reason.ts';
 import type { BatchProcessorOptions } from './batch-processor-options.ts';
 import { type BatchProcessorStats, BatchTotals } from './batch-stats.ts';
@@ -93,7 +93,8 @@ export class BatchProcessor<T, R> {
     if (!(jitter >= 0 && jitter <= 1)) throw new ConfigError('jitter', jitter, 'expected a number in [0, 1]');
     const maxRetryDelayMs = checkInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 30_000, 0);
     this.clock = options.clock ?? systemClock;
-    this.log = componentLogger('batch-processor', options.name ? { processor: options.name } : {});
+    const bindings = { component: 'batch-processor', ...(options.name ? { processor: options.name } : {}) };
+    this.log = (options.logger ?? rootLogger).child(bindings);
     this.retry = new RetryPolicy(
       {
         retryDelayMs: this.config.retryDelayMs,

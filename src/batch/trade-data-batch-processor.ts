@@ -6,6 +6,7 @@ import type { Clock } from '../common/clock.ts';
 import { defaultErrorFilter } from '../common/error-filter.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { BatchFailedError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
 import { isCircuitBreakerError } from '../protocol/circuit-breaker-error.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { BatchProcessor, type BatchProcessorStats } from './batch-processor.ts';
@@ -37,6 +38,8 @@ export interface TradeDataBatchProcessorOptions {
   random?: () => number;
   clock?: Clock;
   name?: string;
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
+  logger?: Logger;
 }
 
 export interface TradeDataBatchStats extends BatchProcessorStats {
@@ -86,6 +89,7 @@ export class TradeDataBatchProcessor {
       ...(options.jitter !== undefined ? { jitter: options.jitter } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
   }
 

@@ -20,17 +20,21 @@ export interface CircuitBreakerOptions {
   openMs?: number;
   /** Cap for the open duration, which doubles on each failed half-open. Default 60000 ms. */
   maxOpenMs?: number;
-  /** Calls let through in half-open; that many successes close the breaker. Default 1. */
+  /**
+   * Calls let through in half-open, by every sender of every thread together (trial slots of the shared gate);
+   * that many successes close the breaker. Default 1.
+   */
   halfOpenTrials?: number;
   /**
    * A half-open trial whose outcome is not reported within this long counts as a failure (the breaker
-   * re-opens), so a lost outcome cannot hold a trial slot and stall half-open forever. Default 30000 ms.
+   * re-opens), so a lost outcome cannot hold a trial slot and stall half-open forever. A trial another thread
+   * claimed counts from when the breaker noticed it, at most a quarter of this later. Default 30000 ms.
    */
   halfOpenTrialTimeoutMs?: number;
   /** Which errors count as failures. Default `defaultErrorFilter`. */
   errorFilter?: ErrorFilter;
   clock?: Clock;
-  /** Where it logs. Default: the root logger. */
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
   logger?: Logger;
 }
 

@@ -86,9 +86,10 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   private readonly rateTrip: FailureRateTrip;
   /** Asked in this order; the first that trips names the reason. */
   private readonly trips: readonly TripStrategy[];
-  private halfOpenAdmitted = 0;
   private halfOpenSuccesses = 0;
-  /** When the latest half-open trial was let through (epoch ms); null when none is outstanding. */
+  /** Trials seen claimed so far in this half-open (senders in other threads claim them in the shared cell). */
+  private trialsSeen = 0;
+  /** When the latest half-open trial was seen claimed (epoch ms); null when none is outstanding. */
   private lastTrialAt: number | null = null;
   private readonly trialTimeoutMs: number;
   private generation = 0;
@@ -128,8 +129,9 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   }
 
   /**
-   * Asks to make one call. Every `true` in half-open uses up a trial, so the caller must later report the
-   * outcome with recordSuccess/recordFailure. A `false` counts as a rejection.
+   * Asks to make one call. Every `true` in half-open uses up a trial (a slot of the shared cell, which senders in
+   * other threads claim too), so the caller must later report the outcome with recordSuccess/recordFailure, or
+   * give the slot back with returnTrial. A `false` counts as a rejection.
    */
   canPass(): boolean {
     if (this._state === BreakerState.OPEN && this.openUntil !== null && this.clock.now() >= this.openUntil) {
@@ -140,17 +142,11 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
       case BreakerState.CLOSED:
         return true;
       case BreakerState.HALF_OPEN:
-        if (this.halfOpenAdmitted < this.halfOpenTrials) {
-          this.halfOpenAdmitted++;
-          this.lastTrialAt = this.clock.now();
+        if (this.cell.claimTrial()) {
+          this.noteTrials();
           return true;
         }
-        if (this.lastTrialAt !== null && this.clock.now() - this.lastTrialAt >= this.trialTimeoutMs) {
-          this.toOpen(
-            'half-open-timeout',
-            new Error(`no outcome for a half-open trial within ${this.trialTimeoutMs} ms`),
-          );
-        }
+        this.reopenIfTrialLost();
         break;
       default:
         break;
@@ -179,12 +175,13 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     return new CircuitBreakerError(this.name, this._state, this.retryAfterMs());
   }
 
-  recordSuccess(): void {
+  /** `calls`: how many trials the success covers (one transaction of the writer may commit several batches). */
+  recordSuccess(calls = 1): void {
     this.counts.successes++;
     for (const trip of this.trips) trip.success(this._state);
     // OPEN/ISOLATED: a late ack for a call admitted before the trip; it proves nothing about now.
     if (this._state === BreakerState.HALF_OPEN) {
-      this.halfOpenSuccesses++;
+      this.halfOpenSuccesses += calls;
       if (this.halfOpenSuccesses >= this.halfOpenTrials) this.toClosed();
     }
   }
@@ -194,9 +191,7 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     if (!this.isCountedFailure(error)) {
       this.counts.ignoredErrors++;
       // The trial told us nothing about the database: give it back so half-open cannot stall.
-      if (this._state === BreakerState.HALF_OPEN && this.halfOpenAdmitted > this.halfOpenSuccesses) {
-        this.halfOpenAdmitted--;
-      }
+      if (this._state === BreakerState.HALF_OPEN && this.admitted() > this.halfOpenSuccesses) this.returnTrial();
       return false;
     }
     this.counts.failures++;
@@ -214,6 +209,13 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
         break;
     }
     return true;
+  }
+
+  /** A half-open trial admitted by canPass() was not made after all: its slot goes back for another sender. */
+  returnTrial(): void {
+    if (this._state !== BreakerState.HALF_OPEN || this.admitted() === 0) return;
+    this.cell.returnTrial();
+    this.trialsSeen = Math.min(this.trialsSeen, this.admitted());
   }
 
   /** Forces the breaker open until release(), e.g. while an operator repairs the database file. */
@@ -262,7 +264,7 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
       unhealthySince: this.unhealthySince,
       openUntil: this.openUntil,
       timeInOpenMs: this.shutTotalMs + (this.shutSince === null ? 0 : now - this.shutSince),
-      halfOpenAdmitted: this.halfOpenAdmitted,
+      halfOpenAdmitted: this.admitted(),
       halfOpenSuccesses: this.halfOpenSuccesses,
       deferred: this.counts.deferred,
       drained: this.counts.drained,
@@ -284,6 +286,45 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     }
   }
 
+  /** Trials claimed in this half-open, by this thread or any sender. */
+  private admitted(): number {
+    return this._state === BreakerState.HALF_OPEN ? this.halfOpenTrials - this.cell.trialsLeft : 0;
+  }
+
+  /** Notes trials claimed since last looked (senders claim them in the shared cell, unseen): their clock starts. */
+  private noteTrials(): void {
+    const admitted = this.admitted();
+    if (admitted > this.trialsSeen) this.lastTrialAt = this.clock.now();
+    this.trialsSeen = admitted;
+  }
+
+  /** A trial whose outcome never came (its sender died, its message was lost) must not hold half-open for ever. */
+  private reopenIfTrialLost(): void {
+    this.noteTrials();
+    const outstanding = this.admitted() > this.halfOpenSuccesses;
+    if (outstanding && this.lastTrialAt !== null && this.clock.now() - this.lastTrialAt >= this.trialTimeoutMs)
+      this.toOpen('half-open-timeout', new Error(`no outcome for a half-open trial within ${this.trialTimeoutMs} ms`));
+  }
+
+  /**
+   * Senders in other threads claim trials without calling canPass(): a timer looks for lost ones instead, a
+   * few times per timeout, so a lost trial reopens the breaker within about 1.25 × the timeout.
+   */
+  private watchTrials(): void {
+    const period = Math.max(1, Math.floor(this.trialTimeoutMs / 4));
+    const due = this.lastTrialAt === null ? period : this.lastTrialAt + this.trialTimeoutMs - this.clock.now();
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = null;
+        if (this._state !== BreakerState.HALF_OPEN) return;
+        this.reopenIfTrialLost();
+        if (this._state === BreakerState.HALF_OPEN) this.watchTrials();
+      },
+      Math.max(1, Math.min(period, due)),
+      { keepAlive: false },
+    );
+  }
+
   private outstanding(): number {
     return Math.max(0, this.counts.deferred - this.counts.drained);
   }
@@ -300,8 +341,8 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     this.openUntil = this.clock.now() + this.openMs;
     this.counts.opens++;
     for (const trip of this.trips) trip.opened();
-    this.halfOpenAdmitted = 0;
     this.halfOpenSuccesses = 0;
+    this.trialsSeen = 0;
     this.lastTrialAt = null;
     this.log.warn({ reason, openMs: this.openMs, err: error }, 'breaker opened');
     this.timer = this.clock.setTimer(() => this.onOpenElapsed(), this.openMs, { keepAlive: false });
@@ -317,11 +358,12 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   private toHalfOpen(): void {
     this.clearTimer();
     this.openUntil = null;
-    this.halfOpenAdmitted = 0;
     this.halfOpenSuccesses = 0;
+    this.trialsSeen = 0;
     this.lastTrialAt = null;
     this.log.info({ trials: this.halfOpenTrials }, 'breaker half-open');
     this.transition(BreakerState.HALF_OPEN);
+    this.watchTrials();
     this.emit('halfOpen', { trials: this.halfOpenTrials });
   }
 
@@ -330,8 +372,8 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     this.openUntil = null;
     this.openMs = this.baseOpenMs;
     for (const trip of this.trips) trip.closed();
-    this.halfOpenAdmitted = 0;
     this.halfOpenSuccesses = 0;
+    this.trialsSeen = 0;
     this.log.info('breaker closed');
     this.transition(BreakerState.CLOSED);
     this.emit('close');
@@ -352,7 +394,7 @@ export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
     else if (this.unhealthySince === null) this.unhealthySince = at;
     this._state = to;
     this.generation++;
-    this.cell.publish(to);
+    this.cell.publish(to, this.halfOpenTrials);
     this.emit('stateChange', { from, to, at });
   }
 

@@ -40,12 +40,6 @@ const logLevelValue: ValueParser<LogLevel> = (raw, where) => {
   return level;
 };
 
-const dbValue: ValueParser<string> = (raw, where) => {
-  if (typeof raw !== 'string')
-    throw new SettingError(`${where} must be a database file path or a sqlite:/// URL, got ${JSON.stringify(raw)}`);
-  return databaseUrlFromInput(raw, where);
-};
-
 const NETWORK = /^[a-z0-9_-]+$/i;
 const networkValue = textValue('a network id like solana', (s) => NETWORK.test(s));
 /** `collection.networks: [solana]`: the Python collector's list; this one collects one network per run. */
@@ -66,7 +60,7 @@ export function commonSpecs(ctx: SettingContext): SettingSpec[] {
       key: 'db',
       env: 'GECKO_DB_URL',
       file: ['database.url'],
-      parse: dbValue,
+      parse: databaseUrlFromInput,
       fallback: () => ({ value: databaseUrlFromInput(DEFAULT_DATABASE_CONFIG.url, 'default') }),
       describe: 'database: a file (path or sqlite:/// URL) or a PostgreSQL server (postgresql://…)',
     },
@@ -162,7 +156,7 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       env: 'GECKO_SPOOL',
       file: ['database.spool'],
       parse: textValue('a file name', (v) => v !== ''),
-      describe: 'spool file (default: <db>.spool; on PostgreSQL pg-<host>-<port>-<db>.spool in the working directory)',
+      describe: 'spool file (default: <db>.spool; on PostgreSQL pg-<host>-<port>-<db>.spool in the state directory)',
     },
     {
       key: 'lease-ttl',

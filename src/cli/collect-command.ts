@@ -2,13 +2,14 @@
 // line on stderr when it is a terminal, logs above it; SIGINT/SIGTERM stop cleanly (flush, drain the writer,
 // summary), a second one exits at once. The exit code says how the run ended (see exit-codes.ts).
 
-import fs from 'node:fs';
+import path from 'node:path';
+import { NotRegularFileError, readRegularFileSync } from '../common/regular-file.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { parsePoolsFile } from '../config/pool-addresses.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
-import type { ResolvedSettings } from '../config/settings.ts';
+import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
 import {
@@ -54,7 +55,8 @@ flags:
                            or a PostgreSQL server: postgresql://user@host:port/database[?schema=name]
   --spool PATH             where batches the database cannot take now wait to be replayed (default: beside an
                            SQLite file, <db>.spool; for PostgreSQL the first free of pg-<host>-<port>-<db>.spool,
-                           pg-…-<db>.2.spool, … in the working directory)
+                           pg-…-<db>.2.spool, … in the state directory: $STATE_DIRECTORY (systemd), else
+                           $XDG_STATE_HOME/gecko-collector, else ~/.local/state/gecko-collector)
   --lease-ttl S            PostgreSQL: collect processes given the same pools and database share the pools
                            through leases of S seconds; a process that dies has its pools taken over within
                            about S seconds (default: ${D.leaseTtlMs / 1000})
@@ -115,26 +117,29 @@ interface PoolInput {
   notice?: string;
 }
 
-function readPoolsFile(file: string, network: string): PoolInput {
+/** `from`: the setting as messages name it (`--pools-file`, `watchlist.file in config.yaml`). */
+function readPoolsFile(file: string, network: string, from: string): PoolInput {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFileSync(file, from);
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new UsageError(err.message);
+    const resolved = path.resolve(file);
     throw new UsageError(
-      `cannot read --pools-file ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `cannot read ${from} ${JSON.stringify(file)}${resolved !== file ? ` (${resolved})` : ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
   if (looksLikeWatchlistCsv(text)) {
     const w = parseWatchlistCsv(text, network, file);
     if (w.addresses.length === 0)
       throw new UsageError(
-        `--pools-file ${JSON.stringify(file)} has no active pool of ${network} (${describeWatchlist(w)})`,
+        `${from} ${JSON.stringify(file)} has no active pool of ${network} (${describeWatchlist(w)})`,
       );
     return { pools: w.addresses, notice: `pools from ${file}: ${describeWatchlist(w)}` };
   }
   try {
     const pools = parsePoolsFile(text);
-    if (pools.length === 0) throw new UsageError(`--pools-file ${JSON.stringify(file)} lists no pool address`);
+    if (pools.length === 0) throw new UsageError(`${from} ${JSON.stringify(file)} lists no pool address`);
     return { pools };
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -153,7 +158,7 @@ function choosePools(s: ResolvedSettings): PoolInput {
   const pools = s.get<string[]>('pools');
   if (pools) return { pools };
   const file = s.get<string>('pools-file');
-  if (file !== undefined) return readPoolsFile(file, s.get<string>('network')!);
+  if (file !== undefined) return readPoolsFile(file, s.get<string>('network')!, settingName(s.entry('pools-file')!));
   if (s.get('watchlist') === true) return { watchlist: true };
   const top = s.get<number>('top');
   if (top !== undefined) return { top };
@@ -234,7 +239,8 @@ function startFailureCode(err: unknown): number | undefined {
     code === 'GECKO_NETWORK_ERROR' ||
     code === 'GECKO_TIMEOUT' ||
     code === 'GECKO_THROTTLED' ||
-    code === 'GECKO_HTTP_ERROR'
+    code === 'GECKO_HTTP_ERROR' ||
+    code === 'GECKO_REDIRECT_REFUSED'
   )
     return EXIT_NO_API;
   return undefined;

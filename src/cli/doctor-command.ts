@@ -28,7 +28,8 @@ retries, batch fill, active alerts, with the time the figures were taken).
   --db PATH|URL  database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db, or
                GECKO_DB_URL, or database.url in --config FILE); or a PostgreSQL server,
                postgresql://user@host:port/database[?schema=name]: server version, tables and sizes, the
-               same pool and gap report, and which process holds which pool's lease since when
+               same pool and gap report, which process holds which pool's lease since when, and the
+               spool and last-run files of this host in the state directory (those that exist)
   --served SRC   also say whether every trade a standalone simulator served is stored: SRC is its
                --served-file, or its URL while it runs (gecko-collector simulate)
   --config FILE  YAML settings (also GECKO_CONFIG): the database a collector's config names

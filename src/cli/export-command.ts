@@ -22,7 +22,9 @@ trade id order. Streams: memory stays flat whatever the table's size.
                     decimals are their exact text; times UTC 'YYYY-MM-DD HH:MM:SS.ffffff'
 ${TRADE_QUERY_HELP}
 
-Exit status: 0 exported, 1 failed (the database missing or unreadable, the output not writable), 2 bad flags.`;
+Exit status: 0 exported (0 trades too, for a pool the database knows without trades in the window); 1 failed:
+the database missing or unreadable, the output not writable, or a --pool the database does not know (no pools
+row, no trade: said on stderr, nothing written, no FILE created); 2 bad flags.`;
 
 export const exportCommand: Command = {
   name: 'export',

@@ -1,5 +1,6 @@
-// `gecko-collector import FILE`: loads trades from the old collector's CSV export, NDJSON or a saved
-// GeckoTerminal response into the database through the write funnel, and reports every rejected line.
+// `gecko-collector import FILE`: loads trades from the old collector's CSV export, NDJSON, a saved
+// GeckoTerminal response or the tool's own Parquet export into the database through the write funnel, and
+// reports every rejected record.
 
 import path from 'node:path';
 import { databasePathFromUrl } from '../config/database-url.ts';
@@ -13,6 +14,7 @@ import { readJsonApiFile } from '../import/jsonapi-file-reader.ts';
 import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
 import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
+import { readParquet } from '../import/parquet-reader.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { commonSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';
@@ -37,12 +39,15 @@ unknown-dex-<network>), so every trade's foreign key holds.
                                     [,created_at,...])
                            ndjson   one trade object per line (TradeRecord or trades column names)
                            jsonapi  a saved GeckoTerminal /pools/{address}/trades response
+                           parquet  gecko-collector's own Parquet export (export --format parquet): each
+                                    decimal from its exact text, times to the microsecond
   --db PATH|URL          database file: a path or sqlite:///gecko_data.db (default: sqlite:///gecko_data.db,
                          or GECKO_DB_URL, or database.url in --config FILE); created if missing; or a
                          PostgreSQL server, postgresql://user@host:port/database[?schema=name] (tables created
-                         if missing; the spool then sits in the working directory, pg-<host>-<port>-<db>.spool)
+                         if missing; the spool then sits in the state directory, as for collect:
+                         ~/.local/state/gecko-collector/pg-<host>-<port>-<db>.spool)
   --config FILE          YAML settings (also GECKO_CONFIG; see 'gecko-collector collect --help')
-  --format FORMAT        csv | ndjson | jsonapi (default: from the extension, else the content)
+  --format FORMAT        csv | ndjson | jsonapi | parquet (default: from the extension, else the content)
   --network NETWORK      with --pool: the pool a jsonapi file belongs to (the response does not say)
   --pool ADDRESS
   --batch N              trades per write batch (default ${DEFAULT_IMPORT_BATCH})
@@ -77,6 +82,8 @@ function sourceFor(
       return readNdjson(readLines(file));
     case 'jsonapi':
       return readJsonApiFile(file, { network: network!, poolAddress: pool! });
+    case 'parquet':
+      return readParquet(file);
   }
 }
 
@@ -146,7 +153,7 @@ function writeText(io: CliIo, r: ImportCommandResult): void {
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'import trades from a CSV export, NDJSON or a saved GeckoTerminal response',
+  summary: 'import trades from a CSV export, NDJSON, a saved GeckoTerminal response or a Parquet export',
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
     const specs = commonSpecs({ tty: io.stderr.isTTY === true });

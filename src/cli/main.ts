@@ -1,9 +1,10 @@
 // Entry of the `gecko-collector` CLI: dispatches to one module per command and maps errors to exit codes
 // (2 for bad flags, settings or environment with a one-line reason, 1 for failures; see exit-codes.ts).
-// Command modules load only after GECKO_LOG_LEVEL is checked: the logger reads it when it loads.
+// The library logs nothing by itself: the CLI sets the level GECKO_LOG_LEVEL asks (info by default; collect and
+// import then apply their --log-level setting).
 
 import { GeckoCollectorError } from '../errors.ts';
-import { envLogLevel } from '../logging/log-level.ts';
+import { defaultCliLogLevel, envLogLevel } from '../logging/log-level.ts';
 import { UsageError } from './cli-error.ts';
 import type { CliIo, Command } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeHelp } from './exit-codes.ts';
@@ -51,18 +52,19 @@ export async function main(
     );
     return EXIT_USAGE;
   }
-  if (!rest.includes('--help') && !rest.includes('-h')) {
-    const problem = envLogLevel().problem;
-    if (problem) {
-      io.stderr.write(`gecko-collector ${name}: ${problem}\n`);
-      return EXIT_USAGE;
-    }
-  }
-  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`${command.help}\n`);
+    io.stdout.write(`${(await load()).help}\n`);
     return EXIT_OK;
   }
+  const level = envLogLevel();
+  if (level.problem) {
+    io.stderr.write(`gecko-collector ${name}: ${level.problem}\n`);
+    return EXIT_USAGE;
+  }
+  const command = await load();
+  const { logger } = await import('../logging/logger.ts');
+  const libraryLevel = logger.level;
+  logger.level = level.level ?? defaultCliLogLevel(false);
   try {
     return await command.run(rest, io);
   } catch (err) {
@@ -72,7 +74,10 @@ export async function main(
     }
     if (
       err instanceof GeckoCollectorError &&
-      (err.code === 'CONFIG_INVALID' || err.code === 'DATABASE_FOREIGN' || err.code === 'DATABASE_READ_ONLY')
+      (err.code === 'CONFIG_INVALID' ||
+        err.code === 'DATABASE_FOREIGN' ||
+        err.code === 'DATABASE_READ_ONLY' ||
+        err.code === 'NOT_A_REGULAR_FILE')
     ) {
       io.stderr.write(`gecko-collector ${name}: ${err.message}\n`);
       return EXIT_USAGE;
@@ -81,5 +86,8 @@ export async function main(
       `gecko-collector ${name}: ${err instanceof Error ? `${err.message}${'code' in err ? ` [${String(err.code)}]` : ''}` : String(err)}\n`,
     );
     return EXIT_FAILURE;
+  } finally {
+    // main() may run inside a host (tests call it in-process): the library is silent again afterwards.
+    logger.level = libraryLevel;
   }
 }

@@ -1,14 +1,14 @@
-// Where `export` and `ohlcv` write: `--out FILE`, written beside FILE first and renamed into place once complete
-// (a failed run leaves no partial FILE), or `-` for stdout, left open; a reader that goes away (… | head) ends
-// the run without an error.
+// Where `export` and `ohlcv` write: `--out FILE`, written beside FILE first (common/atomic-file.ts) and renamed
+// into place once complete (a failed or interrupted run leaves no partial FILE), or `-` for stdout, left open; a
+// reader that goes away (… | head) ends the run without an error.
 
-import { once } from 'node:events';
-import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from '../common/atomic-file.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import { fileErrorReason } from '../import/import-errors.ts';
 import { UsageError } from './cli-error.ts';
 import type { CliIo } from './command.ts';
+import { exitOnSignalNow } from './exit-now.ts';
 
 /** The output file cannot be written (missing folder, permissions, full disk); the message names FILE. */
 export class OutputFileError extends GeckoCollectorError {
@@ -35,24 +35,17 @@ export async function writeToTarget<T>(
       throw err;
     }
   }
-  const file = path.resolve(out);
-  const partial = path.join(path.dirname(file), `.${path.basename(file)}.partial`);
-  const stream = fs.createWriteStream(partial);
-  // A file system error names the hidden partial file; the user gave FILE.
-  const named = (err: unknown) =>
-    (err as NodeJS.ErrnoException).syscall !== undefined
-      ? new OutputFileError(`cannot write ${out}: ${fileErrorReason(err)}`, { cause: err })
-      : err;
+  // Ctrl-C or SIGTERM ends the run as before, without leaving the temporary file behind.
+  process.once('SIGINT', exitOnSignalNow);
+  process.once('SIGTERM', exitOnSignalNow);
   try {
-    await once(stream, 'open');
-    const result = await write(stream);
-    stream.end();
-    await once(stream, 'close');
-    fs.renameSync(partial, file);
-    return result;
+    return await replaceFile(path.resolve(out), write);
   } catch (err) {
-    stream.destroy();
-    fs.rmSync(partial, { force: true });
-    throw named(err);
+    // A file system error names the hidden temporary file; the user gave FILE.
+    if ((err as NodeJS.ErrnoException).syscall === undefined) throw err;
+    throw new OutputFileError(`cannot write ${out}: ${fileErrorReason(err)}`, { cause: err });
+  } finally {
+    process.off('SIGINT', exitOnSignalNow);
+    process.off('SIGTERM', exitOnSignalNow);
   }
 }

@@ -2,10 +2,10 @@
 // slow or failing pool never holds up the others): fetch → count trades the row checks refused → drop
 // repeats → hand new trades to the batch processor → once they are stored, write the pool's cursor (and gap).
 
-import { BatchFailedError } from '../errors.ts';
+import { BatchFailedError, LeaseLostError } from '../errors.ts';
 import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
-import type { RejectedTrade, TradesPage } from '../gecko/trade-parser.ts';
+import type { TradesPage } from '../gecko/trade-parser.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { CounterName, PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
@@ -55,7 +55,8 @@ export interface PoolPollerOptions {
   window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
   /**
    * Pools shared through leases: the pool set changes (addPools, removePools), a pool (by its `index`) is
-   * polled only while its lease cell says this process holds it, and an empty set waits for pools.
+   * polled only while its lease cell says this process holds it (asked again right before each request and
+   * retry leaves), and an empty set waits for pools.
    */
   leases?: PoolLeaseCells;
 }
@@ -85,6 +86,14 @@ interface PoolState {
   generation: number;
   /** Keys of the refused trades already counted (a bad trade comes back in every response of the window). */
   rejectedKeys: Set<string>;
+  /** Leased pools: ends the poll in progress before its next request leaves (lease lost, handed back, lapsed). */
+  permit: AbortController | undefined;
+  /** Settles once the poll in progress has no request waiting or on the wire. */
+  requesting: Promise<void>;
+  /** Taken back (removePools): its polls write no cursor or gap any more. */
+  removed: boolean;
+  /** The last page's refused trades beyond its detailed ones (TradesPage.rejectedCount), counted without keys. */
+  undetailedRejects: number;
 }
 
 const noCounters: PollerCounters = { add: () => undefined };
@@ -131,6 +140,10 @@ export class PoolPoller {
       chain: Promise.resolve(),
       generation: 0,
       rejectedKeys: new Set(),
+      permit: undefined,
+      requesting: Promise.resolve(),
+      removed: false,
+      undetailedRejects: 0,
     };
     this.byKey.set(assignment.poolId, state);
     this.byKey.set(assignment.address, state);
@@ -140,27 +153,41 @@ export class PoolPoller {
   /** Takes pools (a lease acquired): each starts from the cursor it carries; a pool held before starts afresh. */
   addPools(assignments: readonly PoolAssignment[]): void {
     for (const a of assignments) {
-      this.removePools([a.poolId]);
+      void this.removePools([a.poolId]);
       this.pools.push(this.stateFor(a));
     }
     this.wake?.();
   }
 
-  /** Stops polling pools (a lease lost or given back); their last cursor writes still complete. */
-  removePools(poolIds: readonly string[]): void {
+  /**
+   * Stops polling pools (a lease lost or given back): a poll still waiting for a rate-limit slot or a retry ends
+   * unsent. Resolves once none of them has a request waiting or on the wire; their trades are still stored.
+   */
+  removePools(poolIds: readonly string[]): Promise<void> {
+    const requesting: Promise<void>[] = [];
     for (const id of poolIds) {
       const state = this.byKey.get(id);
       if (!state) continue;
       this.byKey.delete(state.assignment.poolId);
       this.byKey.delete(state.assignment.address);
       this.pools.splice(this.pools.indexOf(state), 1);
+      state.removed = true;
+      state.permit?.abort(new LeaseLostError(`pool ${state.assignment.poolId} was taken back`));
+      requesting.push(state.requesting);
       this.retired.push(state.chain);
     }
+    return Promise.all(requesting).then(() => undefined);
   }
 
   private mayPoll(state: PoolState): boolean {
     const slot = state.assignment.index;
-    return !this.options.leases || slot === undefined || this.options.leases.held(slot);
+    return !state.removed && (!this.options.leases || slot === undefined || this.options.leases.held(slot));
+  }
+
+  /** Ends a poll's waits once its lease is gone (a lapse has no revoke to do it). */
+  private endIfLeaseGone(state: PoolState): void {
+    if (state.permit && !state.permit.signal.aborted && !this.mayPoll(state))
+      state.permit.abort(new LeaseLostError(`the lease of pool ${state.assignment.poolId} is no longer held`));
   }
 
   windowOf(pool: string): TradeWindow | undefined {
@@ -177,6 +204,7 @@ export class PoolPoller {
     // Each pool's poll runs on its own: one that trickles or waits out a Retry-After delays only itself.
     const inFlight = new Map<PoolState, Promise<void>>();
     while (!stop.aborted && !this.authRefused && (leased || this.pools.length > 0)) {
+      for (const p of inFlight.keys()) this.endIfLeaseGone(p);
       let next: PoolState | undefined;
       if (inFlight.size < this.maxConcurrent)
         for (const p of this.pools)
@@ -247,13 +275,17 @@ export class PoolPoller {
   ): Promise<PollOutcome> {
     const { assignment, window } = state;
     const poolId = assignment.poolId;
-    this.counters.add('polls');
     const call: CallStats = { requests: 0, throttled: 0 };
+    const permit = this.options.leases && assignment.index !== undefined ? new AbortController() : undefined;
+    state.permit = permit;
+    let requestEnded: () => void = () => undefined;
+    state.requesting = new Promise<void>((resolve) => (requestEnded = resolve));
     let page: TradesPage;
     try {
       page = await this.options.client.getPoolTradesPage(this.options.network, assignment.address, {
         ...(this.options.minVolumeUsd !== undefined ? { minVolumeUsd: this.options.minVolumeUsd } : {}),
         ...(signal ? { signal } : {}),
+        ...(permit ? { permit: { signal: permit.signal, refresh: () => this.endIfLeaseGone(state) } } : {}),
         stats: call,
       });
     } catch (err) {
@@ -261,7 +293,9 @@ export class PoolPoller {
       state.dueAt = this.now() + this.options.pollIntervalMs;
       const error = err instanceof Error ? err : new Error(String(err));
       const stopping = (signal?.aborted ?? false) || (stop?.aborted ?? false);
-      if (errorCode(err) === 'GECKO_AUTH_REFUSED') {
+      if (permit?.signal.aborted) {
+        this.log.debug({ poolId, reason: errorCode(error) }, 'poll ended unsent: the lease is no longer held');
+      } else if (errorCode(err) === 'GECKO_AUTH_REFUSED') {
         this.authRefused = true;
         this.options.onAuthRefused?.(err as GeckoAuthError);
       } else if (!stopping) {
@@ -285,15 +319,18 @@ export class PoolPoller {
         error,
         committed: Promise.resolve(),
       };
+    } finally {
+      state.permit = undefined;
+      requestEnded();
     }
     this.countPoll(assignment, call, true);
     const nowMs = this.now();
     state.dueAt = nowMs + this.options.pollIntervalMs;
     const { trades } = page;
-    if (page.rejected.length > 0) this.noteRejected(state, page.rejected);
+    this.noteRejected(state, page);
     // Refused trades never reach the window: they are not stored, so no cursor may stand on them. The response
     // size still counts for the gap check (a full response is full whatever its rows were).
-    const result = window.accept(trades, nowMs, trades.length + page.rejected.length);
+    const result = window.accept(trades, nowMs, trades.length + page.rejectedCount);
     this.counters.add('fetched', trades.length);
     this.counters.add('repeats', result.repeats);
     if (result.gap) {
@@ -322,7 +359,7 @@ export class PoolPoller {
     return {
       poolId,
       fetched: trades.length,
-      rejected: page.rejected.length,
+      rejected: page.rejectedCount,
       fresh: result.fresh.length,
       repeats: result.repeats,
       gap: result.gap,
@@ -330,10 +367,25 @@ export class PoolPoller {
     };
   }
 
-  /** Counts and logs each refused trade the first time the pool's responses carry it. */
-  private noteRejected(state: PoolState, rejected: readonly RejectedTrade[]): void {
+  /**
+   * Counts and logs each refused trade the first time the pool's responses carry it. Those a page only counts
+   * (beyond its first MAX_REJECT_DETAILS) have no key: what is new among them is estimated as how many more there
+   * are than on the pool's last page, and logged in one line.
+   */
+  private noteRejected(state: PoolState, page: TradesPage): void {
     const poolId = state.assignment.poolId;
-    for (const r of rejected) {
+    const undetailed = page.rejectedCount - page.rejected.length;
+    const more = undetailed - state.undetailedRejects;
+    state.undetailedRejects = undetailed;
+    if (more > 0) {
+      this.counters.add('tradesRejected', more);
+      this.poolCount(state.assignment, 'rejected', more);
+      this.log.warn(
+        { poolId, rejected: page.rejectedCount, undetailed },
+        `trades rejected (not stored, their page-mates are): pool ${poolId}, ${page.rejectedCount} items of one page, only the first ${page.rejected.length} logged`,
+      );
+    }
+    for (const r of page.rejected) {
       if (state.rejectedKeys.has(r.key)) continue;
       state.rejectedKeys.add(r.key);
       if (state.rejectedKeys.size > MAX_REJECTED_KEYS)
@@ -351,7 +403,10 @@ export class PoolPoller {
     if (assignment.index !== undefined) this.options.poolCounters?.add(assignment.index, name, n);
   }
 
+  /** A poll counts once its request was sent: one cancelled while it waited for the rate limiter asked nothing. */
   private countPoll(assignment: PoolAssignment, call: CallStats, ok: boolean): void {
+    if (call.requests === 0) return;
+    this.counters.add('polls');
     const pc = this.options.poolCounters;
     if (!pc || assignment.index === undefined) return;
     pc.add(assignment.index, 'polls');
@@ -387,11 +442,18 @@ export class PoolPoller {
       );
     }
     if (stored) this.poolCount(state.assignment, 'stored', freshIds.length);
-    const cursorOk = stored && generation === state.generation && cursor !== null;
+    // A response that came back after the lease was lost: its trades are stored (idempotent by id, and the
+    // server counted them served), but its cursor and gap are not written: another holder may have moved the
+    // cursor past them, and a gap judged against our stale cursor may be none. The writer's fence (holder,
+    // epoch, expiry) covers a lease lost between this check and the commit.
+    const leaseHeld = this.mayPoll(state);
+    if (!leaseHeld && (cursor || gap))
+      this.log.debug({ poolId }, 'lease no longer held: this poll writes no cursor or gap');
+    const cursorOk = leaseHeld && stored && generation === state.generation && cursor !== null;
     const update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] } = {};
     const epoch = state.assignment.leaseEpoch;
     if (cursorOk) update.cursors = [epoch === undefined ? cursor : { ...cursor, leaseEpoch: epoch }];
-    if (gap) update.gaps = [gap];
+    if (gap && leaseHeld) update.gaps = [gap];
     if (!update.cursors && !update.gaps) return;
     try {
       await this.options.state.writeState(update);

@@ -12,6 +12,7 @@ import {
   type CollectorResult,
   type CollectorTask,
   type PoolControlMessage,
+  type PoolControlReply,
   PoolLeaseCells,
   StopFlag,
 } from '../protocol/collector-task.ts';
@@ -145,9 +146,13 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
     });
     // Pools shared through leases arrive and leave on the control port while the collector runs.
     const control = task.leases?.control;
+    let controlClosed = false;
     control?.on('message', (m: PoolControlMessage) => {
-      if (m.kind === 'assign') poller.addPools(m.pools);
-      else poller.removePools(m.poolIds);
+      if (m.kind === 'assign') return poller.addPools(m.pools);
+      // Told once these pools have no request left, so the main thread gives their leases up only then.
+      void poller.removePools(m.poolIds).then(() => {
+        if (!controlClosed) control.postMessage({ kind: 'revoked', poolIds: m.poolIds } satisfies PoolControlReply);
+      });
     });
     log.info(
       {
@@ -163,6 +168,7 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
       await poller.run(stop.signal, grace.signal);
     } finally {
       counters.set(slot, 'running', 0);
+      controlClosed = true;
       control?.close();
     }
     // Failed batches were already counted and rolled back per poll; close only has to flush the rest.

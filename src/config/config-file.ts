@@ -2,8 +2,8 @@
 // Every key must be one the collector knows: an unknown one (a typo, a setting this collector does not have)
 // stops the run with the key's path, rather than being silently ignored.
 
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { NotRegularFileError, readRegularFileSync } from '../common/regular-file.ts';
 import { SettingError } from './setting-error.ts';
 
 // The YAML parser is slow to load: only runs with a config file pay for it.
@@ -33,8 +33,9 @@ export function loadConfigFile(
 ): ConfigFile {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFileSync(file, 'config file');
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new SettingError(err.message);
     throw new SettingError(
       `cannot read config file ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );

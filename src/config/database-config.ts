@@ -5,13 +5,16 @@ import { ConfigError } from '../errors.ts';
 import { DEFAULT_MAX_IN_FLIGHT } from '../protocol/messages.ts';
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
-import { databasePathFromUrl } from './database-url.ts';
+import { databasePathFromUrl, normalizeDatabaseUrl } from './database-url.ts';
 import { isPostgresUrl, localBasePath, parsePostgresUrl } from './postgres-url.ts';
+import { stateDirectory } from './state-directory.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
   /**
-   * `sqlite:///relative.db` or `sqlite:////absolute/path.db`; or a PostgreSQL server,
-   * `postgresql://user[:password]@host[:port]/database[?schema=name]` (also `postgres://`).
+   * What `--db` takes: a file path (`gecko_data.db`, relative to the working directory), `sqlite:///relative.db`
+   * or `sqlite:////absolute/path.db`; or a PostgreSQL server,
+   * `postgresql://user[:password]@host[:port]/database[?schema=name]` (also `postgres://`). Resolved, it is the
+   * canonical form: `sqlite:////absolute/path.db`, or the PostgreSQL URL as given.
    */
   url: string;
   /** Log every SQL statement (writer and readers) at pino debug level. */
@@ -112,9 +115,8 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
   }
   const merged: Record<string, unknown> = { ...DEFAULT_DATABASE_CONFIG };
   for (const [k, v] of Object.entries(input)) if (v !== undefined) merged[k] = v;
-  checkDatabaseUrl(merged.url);
   return {
-    url: merged.url as string,
+    url: normalizeDatabaseUrl(merged.url),
     echo: boolField(merged, 'echo'),
     poolSize: intField(merged, 'poolSize', 0, 64),
     maxOverflow: intField(merged, 'maxOverflow', 0, 64),
@@ -137,15 +139,10 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
   };
 }
 
-function checkDatabaseUrl(url: unknown): void {
-  if (typeof url === 'string' && isPostgresUrl(url)) parsePostgresUrl(url);
-  else databasePathFromUrl(url);
-}
-
 export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
   const pg = isPostgresUrl(config.url) ? parsePostgresUrl(config.url) : undefined;
   return {
-    path: pg ? localBasePath(pg) : databasePathFromUrl(config.url),
+    path: pg ? localBasePath(pg, stateDirectory()) : databasePathFromUrl(config.url),
     ...(pg
       ? {
           postgres: {

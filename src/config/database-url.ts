@@ -30,34 +30,52 @@ export function urlFromDatabasePath(absPath: string): string {
   return `sqlite:///${path.resolve(absPath)}`;
 }
 
+const URL_FORMS =
+  'a database file path, a sqlite:/// URL or a postgresql:// URL (gecko_data.db, /var/lib/gecko/gecko_data.db, sqlite:///gecko_data.db, postgresql://user@host/db)';
+
 /**
- * What `--db`, GECKO_DB_URL and `database.url` accept, as a database URL: a file path (relative to `cwd`) or a
- * `sqlite:///` URL. One message for every command and source when it is neither.
+ * The one reading of a database setting, whoever gives it (`--db`, GECKO_DB_URL, `database.url`, the library's
+ * `DatabaseConfig.url` and `dbUrl`): a file path (relative to `cwd`), a `sqlite:///` URL or a `postgresql://` URL,
+ * as the canonical URL (`sqlite:////absolute/path.db`, or the PostgreSQL URL as given); or why it is none.
  */
-export function databaseUrlFromInput(value: string, where: string, cwd = process.cwd()): string {
+function readDatabaseUrl(value: unknown, cwd: string): { url: string } | { why: string | undefined } {
+  if (typeof value !== 'string') return { why: undefined };
   const text = value.trim();
-  const problem = (why?: string) =>
-    new SettingError(
-      `${where} must be a database file path, a sqlite:/// URL or a postgresql:// URL (gecko_data.db, /var/lib/gecko/gecko_data.db, sqlite:///gecko_data.db, postgresql://user@host/db), got ${JSON.stringify(maskPassword(value))}${why ? `: ${why}` : ''}`,
-    );
-  if (text === '') throw problem();
+  if (text === '') return { why: undefined };
   if (text === ':memory:')
-    throw problem('an in-memory database cannot be shared between the writer thread and readers');
+    return { why: 'an in-memory database cannot be shared between the writer thread and readers' };
+  const reason = (err: unknown) => ({ why: (err as Error).message.replace(/^invalid .*?: /, '') });
   if (isPostgresUrl(text)) {
     try {
-      parsePostgresUrl(text, where);
+      parsePostgresUrl(text);
     } catch (err) {
-      throw problem((err as Error).message.replace(/^invalid .*?: /, ''));
+      return reason(err);
     }
-    return text;
+    return { url: text };
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-    if (!text.startsWith('sqlite:///')) throw problem();
+    if (!text.startsWith('sqlite:///')) return { why: undefined };
     try {
-      return urlFromDatabasePath(databasePathFromUrl(text, cwd, where));
+      return { url: urlFromDatabasePath(databasePathFromUrl(text, cwd)) };
     } catch (err) {
-      throw problem((err as Error).message.replace(/^invalid .*?: /, ''));
+      return reason(err);
     }
   }
-  return urlFromDatabasePath(path.resolve(cwd, text));
+  return { url: urlFromDatabasePath(path.resolve(cwd, text)) };
+}
+
+/** A setting (`where`: `--db`, GECKO_DB_URL, `config.yaml: database.url`) as a database URL; SettingError if none. */
+export function databaseUrlFromInput(value: unknown, where: string, cwd = process.cwd()): string {
+  const r = readDatabaseUrl(value, cwd);
+  if ('url' in r) return r.url;
+  const shown = typeof value === 'string' ? maskPassword(value) : value;
+  throw new SettingError(`${where} must be ${URL_FORMS}, got ${JSON.stringify(shown)}${r.why ? `: ${r.why}` : ''}`);
+}
+
+/** DatabaseConfig's `url` field (the library's) as a database URL; ConfigError naming `field` if none. */
+export function normalizeDatabaseUrl(value: unknown, field = 'url', cwd = process.cwd()): string {
+  const r = readDatabaseUrl(value, cwd);
+  if ('url' in r) return r.url;
+  const shown = typeof value === 'string' ? maskPassword(value) : value;
+  throw new ConfigError(field, shown, `expected ${URL_FORMS}${r.why ? `: ${r.why}` : ''}`);
 }

@@ -59,11 +59,11 @@ export function maskPassword(url: string): string {
 }
 
 /**
- * Where a run on this database keeps its local files (spool, metrics) when not told: the working directory,
- * `pg-<host>-<port>-<database>[-<schema>]`, so two databases never share a spool.
+ * Where a run on this database keeps its local files (spool, metrics) when not told: `dir` (the state
+ * directory), `pg-<host>-<port>-<database>[-<schema>]`, so two databases never share a spool.
  */
-export function localBasePath(pgUrl: PostgresUrl, cwd = process.cwd()): string {
+export function localBasePath(pgUrl: PostgresUrl, dir: string): string {
   const parts = [pgUrl.host, String(pgUrl.port), pgUrl.database, ...(pgUrl.schema ? [pgUrl.schema] : [])];
   const name = `pg-${parts.map((p) => p.replace(/[^A-Za-z0-9._-]/g, '_')).join('-')}`;
-  return path.resolve(cwd, name);
+  return path.resolve(dir, name);
 }

@@ -28,6 +28,8 @@ export interface ResolvedSetting {
   value: unknown;
   /** `--db`, `GECKO_DB_URL`, `config.yaml: database.url`, `default`, or `unset`. */
   from: string;
+  /** For a value from the config file: which file and key. */
+  file?: { path: string; key: string };
   source: 'flag' | 'env' | 'file' | 'default' | 'unset';
   /** Why the default is what it is, when it depends on something. */
   note?: string;
@@ -93,7 +95,13 @@ export function resolveSettings(specs: readonly SettingSpec[], inputs: SettingIn
     if (fileKey !== undefined && inputs.file) {
       const where = `${inputs.file.path}: ${fileKey}`;
       const parse = spec.parseFile ?? spec.parse;
-      out.add({ ...base, value: parse(inputs.file.values.get(fileKey), where), from: where, source: 'file' });
+      out.add({
+        ...base,
+        value: parse(inputs.file.values.get(fileKey), where),
+        from: where,
+        source: 'file',
+        file: { path: inputs.file.path, key: fileKey },
+      });
       continue;
     }
     const fallback = spec.fallback?.((key) => out.get(key));
@@ -108,6 +116,11 @@ export function resolveSettings(specs: readonly SettingSpec[], inputs: SettingIn
     else out.add({ ...base, value: undefined, from: 'unset', source: 'unset' });
   }
   return out;
+}
+
+/** The setting as a message names it: `--pools-file`, `GECKO_POOLS_FILE`, `watchlist.file in config.yaml`. */
+export function settingName(s: ResolvedSetting): string {
+  return s.file ? `${s.file.key} in ${s.file.path}` : s.from;
 }
 
 /** What `config --print` shows for a value: secrets masked, lists joined. */

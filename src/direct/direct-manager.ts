@@ -34,6 +34,7 @@ import {
 import { latestAcceptedTime, type TradeRow, validateTrade } from '../trades/trade-validation.ts';
 
 export interface DirectManagerOptions {
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
   logger?: Logger;
   /** Retries of one store after SQLITE_BUSY (the Python collector used exponential backoff too). */
   maxRetries?: number;

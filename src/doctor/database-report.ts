@@ -2,6 +2,8 @@
 // doctor-sections.ts, in one read snapshot) and what the files a run leaves beside it say: the last run's metrics
 // snapshot, the deferred queue's spool and, on SQLite, the holder of the database lock.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import { defaultSpoolPath } from '../spool/spool-location.ts';
 import type { DoctorSectionsOptions } from '../storage/doctor-sections.ts';
@@ -29,6 +31,8 @@ export interface DatabaseReport extends SqliteSections, CollectorFileSections {
 export interface PgDatabaseReport extends PgSections, CollectorFileSections {
   /** Where this host's spool and metrics file sit (named after the database). */
   localBase: string;
+  /** The spools and metrics file runs on this host left beside `localBase`: only those that exist. */
+  localFiles: string[];
 }
 
 export interface DatabaseReportOptions extends DoctorSectionsOptions {
@@ -41,9 +45,9 @@ export interface DatabaseReportOptions extends DoctorSectionsOptions {
 }
 
 /** doctor on an SQLite file. */
-export function buildDatabaseReport(path: string, options: DatabaseReportOptions = {}): DatabaseReport {
+export function buildDatabaseReport(file: string, options: DatabaseReportOptions = {}): DatabaseReport {
   const report: DatabaseReport = {
-    ...sqliteDoctorSections(path, options),
+    ...sqliteDoctorSections(file, options),
     spool: null,
     lastRun: null,
     lockErrors: 0,
@@ -73,7 +77,24 @@ export async function buildPgReport(
     notes.push(
       `${spool.batches} deferred batch(es) (${spool.rows} rows) wait in ${spool.path}; the next collect or import here replays them`,
     );
-  return { ...sections, spool, lastRun, localBase, notes };
+  return { ...sections, spool, lastRun, localBase, localFiles: localFilesOf(localBase), notes };
+}
+
+/** Spool slots (`<base>.spool`, `<base>.2.spool`, …) and `<base>.metrics.json` that exist. */
+function localFilesOf(localBase: string): string[] {
+  const dir = path.dirname(localBase);
+  const base = path.basename(localBase).replaceAll('.', '\\.');
+  const ours = new RegExp(`^${base}(?:\\.\\d+)?\\.spool$|^${base}\\.metrics\\.json$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => ours.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 /** Whether the report shows a problem a script should notice (non-zero exit). */

@@ -2,6 +2,7 @@
 // PostgreSQL: server, schema and lease holders), then the sections both share (tables, pools, gaps, cursors to
 // repair, the spool, the last run, notes); a few aligned tables a person can scan. `--json` prints the report.
 
+import path from 'node:path';
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import type { GapsReport } from '../storage/doctor-sections.ts';
 import { lockPathFor } from '../storage/sqlite/database-lock.ts';
@@ -265,7 +266,7 @@ function pgHead(r: PgDatabaseReport): string[] {
         ['server', r.serverVersion],
         ['schema', `${r.schema}, version ${r.schemaVersion} (this build: ${r.buildSchemaVersion})`],
         ['synchronous_commit', r.synchronousCommit],
-        ['local files', `${r.localBase}.spool, ${r.localBase}.metrics.json`],
+        ['local files', r.localFiles.length > 0 ? r.localFiles.join(', ') : `none in ${path.dirname(r.localBase)}`],
       ],
     ),
     '',

@@ -16,6 +16,19 @@ export class ExportOptionError extends GeckoCollectorError {
 }
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** The filter names pools the database does not know (no pools row, no trade): nothing was written. */
+export class UnknownPoolError extends GeckoCollectorError {
+  readonly code = 'POOL_UNKNOWN';
+  constructor(
+    readonly poolIds: readonly string[],
+    database: string,
+  ) {
+    super(
+      `${poolIds.length > 1 ? 'pools' : 'pool'} ${poolIds.join(', ')} not in ${database} (no pools row, no trade; doctor lists the pools it holds): nothing exported`,
+    );
+  }
+}
+
 export interface ExportOptions {
   /** sqlite:///path.db or postgresql://… (see DatabaseConfig.url). */
   url: string;
@@ -35,7 +48,10 @@ const WRITERS: Record<ExportFormat, (rows: AsyncIterable<ExportRow[]>, sink: Out
   parquet: writeParquet,
 };
 
-/** Writes every selected trade to `out`, in pool, block time, trade id order. */
+/**
+ * Writes every selected trade to `out`, in pool, block time, trade id order. A filter naming a pool the database
+ * does not know is an UnknownPoolError before anything is written (a typo must not look like an empty pool).
+ */
 export async function exportTrades(options: ExportOptions): Promise<ExportResult> {
   const write = WRITERS[options.format];
   if (!write)
@@ -43,13 +59,19 @@ export async function exportTrades(options: ExportOptions): Promise<ExportResult
       `format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(options.format)}`,
     );
   const source = await openTradeSource(options.url);
-  const sink = new OutputSink(options.out);
   try {
-    const rows = await write(source.exportRows(options.filter ?? {}), sink);
-    await sink.flush();
-    return { rows };
+    const poolIds = options.filter?.poolIds ?? [];
+    const unknown = poolIds.length > 0 ? await source.unknownPools(poolIds) : [];
+    if (unknown.length > 0) throw new UnknownPoolError(unknown, source.display);
+    const sink = new OutputSink(options.out);
+    try {
+      const rows = await write(source.exportRows(options.filter ?? {}), sink);
+      await sink.flush();
+      return { rows };
+    } finally {
+      sink.detach();
+    }
   } finally {
-    sink.detach();
     await source.close();
   }
 }

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import type { WriterClient } from '../sender/writer-client.ts';
-import type { DeferredQueue } from '../spool/deferred-queue.ts';
+import type { DeferredQueue, ReplayResult } from '../spool/deferred-queue.ts';
 
 export class DeferredReplay {
   /** Batches replayed so far. */
@@ -14,7 +14,7 @@ export class DeferredReplay {
    * "deferred", not "inserted", so a run's stored figure adds these.
    */
   storedOfThisRun = 0;
-  private running: Promise<unknown> | undefined;
+  private running: Promise<ReplayResult | undefined> | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Aborted by stop(): a replay ends after the batch in flight; the rest stays spooled for the next start. */
   private readonly abort = new AbortController();
@@ -28,8 +28,11 @@ export class DeferredReplay {
     private readonly log: Logger,
   ) {}
 
-  /** Writes spooled batches back, oldest first; stops at the first one that fails. Joins a replay in progress. */
-  run(maxBatches?: number): Promise<unknown> {
+  /**
+   * Writes spooled batches back, oldest first; stops at the first one that fails. Joins a replay in progress.
+   * Resolves with what the run did; undefined when the spool itself failed (logged here).
+   */
+  run(maxBatches?: number): Promise<ReplayResult | undefined> {
     if (this.running) return this.running;
     this.running = this.queue
       .replay(
@@ -42,7 +45,10 @@ export class DeferredReplay {
         },
         { ...(maxBatches ? { maxBatches } : {}), signal: this.abort.signal },
       )
-      .catch((err) => this.log.error({ err }, 'replay of deferred batches failed'))
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'replay of deferred batches failed');
+        return undefined;
+      })
       .finally(() => (this.running = undefined));
     return this.running;
   }

@@ -6,7 +6,7 @@ import type { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { WriteFailedError } from '../errors.ts';
 import type { DurationHistogram } from '../monitoring/duration-histogram.ts';
 import type { TransactionOutcome } from '../protocol/messages.ts';
-import type { DeferredQueue } from '../spool/deferred-queue.ts';
+import type { DeferredQueue, ReplayResult } from '../spool/deferred-queue.ts';
 import { SpoolGateway } from '../spool/spool-gateway.ts';
 import { StorageWatch } from './storage-watch.ts';
 import type { WriterSupervisor } from './writer-supervisor.ts';
@@ -37,7 +37,9 @@ export function wireFaultHandling(f: {
   breaker: CircuitBreaker;
   watch: StorageWatch;
   commitSeconds: DurationHistogram;
-  replay: (maxBatches?: number) => Promise<unknown>;
+  replay: (maxBatches?: number) => Promise<ReplayResult | undefined>;
+  /** Batches waiting in the spool. */
+  spooled: () => number;
   afterRestart: () => Promise<void>;
   log: Logger;
 }): void {
@@ -45,7 +47,8 @@ export function wireFaultHandling(f: {
   supervisor.on('outcome', (o: TransactionOutcome) => {
     if (o.ok) {
       f.commitSeconds.observe(o.commitMs / 1000);
-      breaker.recordSuccess();
+      // Half-open: trials from several senders may share one transaction; each batch is a trial that succeeded.
+      breaker.recordSuccess(o.batches);
       return;
     }
     f.watch.noteWriteFailure(o.error);
@@ -57,7 +60,14 @@ export function wireFaultHandling(f: {
   breaker.on('open', (e) =>
     log.warn({ reason: e.reason, openMs: e.openMs }, 'circuit breaker opened; writes are deferred'),
   );
-  breaker.on('halfOpen', () => void f.replay(1));
+  // The oldest spooled batch makes the best trial, and takes a trial slot like any sender's batch; a replay that
+  // wrote nothing gives it back.
+  breaker.on('halfOpen', () => {
+    if (f.spooled() === 0 || !breaker.canPass()) return;
+    void f.replay(1).then((r) => {
+      if (!r || r.replayed + r.failed === 0) breaker.returnTrial();
+    });
+  });
   breaker.on('close', () => {
     log.info('circuit breaker closed; replaying deferred writes');
     void f.replay();

@@ -4,6 +4,7 @@
 import type { CircuitBreakerStats } from '../breaker/circuit-breaker.ts';
 import type { HistogramFigures } from '../monitoring/duration-histogram.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { BATCH_SIZE_BUCKETS } from '../protocol/batch-sizes.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { WriterMetrics } from '../protocol/messages.ts';
 
@@ -33,6 +34,7 @@ export function funnelSnapshot(f: FunnelFigures, at: number = Date.now()): Omit<
       batches: m.tradeBatches,
       rows: m.tradeRows,
       byReason: m.tradeBatchesByReason,
+      sizes: batchSizeHistogram(m),
     },
     breaker: f.breaker,
     deferred: f.deferred,
@@ -46,6 +48,16 @@ export function funnelSnapshot(f: FunnelFigures, at: number = Date.now()): Omit<
       conflicts: m.conflicts,
       conflictsByPool: m.conflictsByPool,
     },
+  };
+}
+
+function batchSizeHistogram(m: WriterMetrics): HistogramFigures {
+  let running = 0;
+  return {
+    buckets: [...BATCH_SIZE_BUCKETS],
+    counts: BATCH_SIZE_BUCKETS.map((_, i) => (running += m.tradeBatchSizes[i] ?? 0)),
+    count: m.tradeBatches,
+    sum: m.tradeRows,
   };
 }
 

@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
+import { UndoStack } from '../common/undo-stack.ts';
 import { BATCH_PRESETS } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { StateError } from '../errors.ts';
@@ -18,7 +19,7 @@ import type { AckMessage, WritePayload, WriterLink, WriterMetrics, WriterOpenInf
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterClient } from '../sender/writer-client.ts';
-import { DeferredQueue, type DeferredQueueOptions } from '../spool/deferred-queue.ts';
+import { DeferredQueue, type DeferredQueueOptions, type ReplayResult } from '../spool/deferred-queue.ts';
 import type { SpoolGateway } from '../spool/spool-gateway.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
 import type { DatabaseLock } from '../storage/sqlite/database-lock.ts';
@@ -34,12 +35,17 @@ import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
 
 export interface LockOptimizedManagerOptions {
+  /**
+   * Where the manager logs (a pino logger): its own records, the breaker's, the spool's, and at this logger's
+   * level the writer thread's. Without one the library is silent.
+   */
   logger?: Logger;
   breaker?: CircuitBreakerOptions;
   supervisor?: Omit<SupervisorOptions, 'gate'>;
   /**
    * The durable deferred queue; `path` defaults to `<database>.spool` (SQLite), or on PostgreSQL to the first
-   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the working directory.
+   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the state directory
+   * (`$STATE_DIRECTORY`, else `$XDG_STATE_HOME/gecko-collector`, else `~/.local/state/gecko-collector`).
    */
   deferred?: DeferredQueueOptions & { path?: string };
   /** How often a non-empty deferred queue is retried while the breaker is closed. */
@@ -128,62 +134,72 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     if (this.state === 'open' && this.openInfo) return this.openInfo;
     if (this.state !== 'new') throw new StateError(`cannot initialize a manager that is ${this.state}`);
     this.state = 'starting';
+    // Whatever start-up took before a step failed is let go of in reverse order: a failed start leaves no
+    // writer thread, timer, spool or lock behind, so the next initialize() in this process can take them.
+    const undo = new UndoStack();
     try {
       const { lock, spool: spoolPath } = lockStore(this.settings, this.options.deferred?.path);
-      this.lock = lock;
+      this.lock = undo.push(lock, (l) => l.release());
       this.spoolPath = spoolPath;
       this.openInfo = await this.supervisor.start();
-      this.queue = DeferredQueue.open(spoolPath, {
+      undo.push(this.supervisor, (s) => s.stop());
+      const queue = DeferredQueue.open(spoolPath, {
         logger: this.log.child({ component: 'deferred-queue' }),
         ...this.options.deferred,
       });
+      this.queue = undo.push(queue, (q) => q.close());
+      const { watch, gateway } = watchedSpoolGateway(
+        this.settings.postgres ? undefined : this.settings.path,
+        spoolPath,
+        queue,
+        this.breaker,
+        this.log,
+      );
+      this.watch = undo.push(watch, (w) => w.dispose());
+      this.gateway = undo.push(gateway, (g) => g.close());
+      this.mainClient = new WriterClient(await this.supervisor.connect(), {
+        maxInFlight: this.config.maxInFlight,
+        manager: gateway.open(),
+        gate: this.breaker.sharedState,
+      });
+      undo.push(this.mainClient, (c) => c.close());
+      this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
+      undo.push(this.replayClient, (c) => c.close());
+      const reads = await openCollectionReads(this.settings, this.config, this.log);
+      this.collectionReads = undo.push(reads.reads, (r) => r.close());
+      this.readers = reads.readers;
+      const replay = new DeferredReplay(
+        queue,
+        () => this.replayClient!,
+        this.breaker,
+        () => this.gateway?.firstSeq,
+        this.log,
+      );
+      this.replay = undo.push(replay, (r) => r.stop());
+      wireFaultHandling({
+        supervisor: this.supervisor,
+        breaker: this.breaker,
+        watch,
+        commitSeconds: this.commitSeconds,
+        replay: (max) => this.replayDeferred(max),
+        spooled: () => queue.depth().batches,
+        afterRestart: () => this.afterRestart(),
+        log: this.log,
+      });
+      undo.push(this.breaker, (b) => b.dispose());
+      this.state = 'open';
+      const pending = queue.depth();
+      if (pending.batches > 0) {
+        this.log.warn({ batches: pending.batches, rows: pending.rows }, 'replaying batches deferred by an earlier run');
+        await this.replayDeferred();
+      }
+      replay.startTimer(this.options.replayIntervalMs ?? 2000);
     } catch (err) {
       this.state = 'closed';
-      await this.supervisor.stop().catch(() => undefined);
-      this.lock?.release();
+      await undo.unwind((e) => this.log.warn({ err: e }, 'releasing what a failed start had taken failed'));
       throw err;
     }
-    const { watch, gateway } = watchedSpoolGateway(
-      this.settings.postgres ? undefined : this.settings.path,
-      this.spoolPath!,
-      this.queue,
-      this.breaker,
-      this.log,
-    );
-    this.watch = watch;
-    this.gateway = gateway;
-    this.mainClient = new WriterClient(await this.supervisor.connect(), {
-      maxInFlight: this.config.maxInFlight,
-      manager: this.gateway.open(),
-      gate: this.breaker.sharedState,
-    });
-    this.replayClient = new WriterClient(await this.supervisor.connect(), { maxInFlight: 1 });
-    const reads = await openCollectionReads(this.settings, this.config, this.log);
-    this.collectionReads = reads.reads;
-    this.readers = reads.readers;
-    this.replay = new DeferredReplay(
-      this.queue,
-      () => this.replayClient!,
-      this.breaker,
-      () => this.gateway?.firstSeq,
-      this.log,
-    );
-    wireFaultHandling({
-      supervisor: this.supervisor,
-      breaker: this.breaker,
-      watch,
-      commitSeconds: this.commitSeconds,
-      replay: (max) => this.replayDeferred(max),
-      afterRestart: () => this.afterRestart(),
-      log: this.log,
-    });
-    this.state = 'open';
-    const pending = this.queue.depth();
-    if (pending.batches > 0) {
-      this.log.warn({ batches: pending.batches, rows: pending.rows }, 'replaying batches deferred by an earlier run');
-      await this.replayDeferred();
-    }
-    this.replay.startTimer(this.options.replayIntervalMs ?? 2000);
+    undo.clear();
     this.alertTimer = setInterval(() => {
       this.getLockContentionMetrics().catch((err) => this.log.debug({ err }, 'alert evaluation skipped'));
     }, this.options.alertIntervalMs ?? 5000);
@@ -204,8 +220,8 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   }
 
   /** Writes deferred batches back through the writer, oldest first; stops at the first one that fails. */
-  replayDeferred(maxBatches?: number): Promise<unknown> {
-    if (!this.replay || this.state !== 'open') return Promise.resolve();
+  replayDeferred(maxBatches?: number): Promise<ReplayResult | undefined> {
+    if (!this.replay || this.state !== 'open') return Promise.resolve(undefined);
     return this.replay.run(maxBatches);
   }
 

@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/database-config.ts';
+import { DatabaseOpenError } from '../errors.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { defaultSpoolPath } from '../spool/spool-location.ts';
+import { defaultSpoolPath, ensureSpoolDirectory } from '../spool/spool-location.ts';
 import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
 import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
@@ -23,6 +24,8 @@ export function lockStore(
   spoolPath: string | undefined,
 ): { lock: DatabaseLock; spool: string } {
   if (settings.postgres) {
+    // The state directory, created for this user when the spool goes there.
+    if (spoolPath === undefined) ensureSpoolDirectory(path.dirname(settings.path));
     const slot = spoolPath === undefined ? acquireSpoolSlot(settings.path) : lockSpool(spoolPath);
     // One live process per spool on a host: the spool names the process in the lease table, so a restart
     // on the same spool takes back at once the pools its dead predecessor held.
@@ -35,8 +38,28 @@ export function lockStore(
   return { lock, spool: spoolPath ?? defaultSpoolPath(settings.path) };
 }
 
-/** The run's read-only connections; `readers` is the SQLite pool that `read(fn)` hands out. */
+/**
+ * The run's read-only connections; `readers` is the SQLite pool that `read(fn)` hands out. One reader opens
+ * now, so a store the readers cannot reach fails the start instead of the run's first read.
+ */
 export async function openCollectionReads(
+  settings: WriterSettings,
+  config: DatabaseConfig,
+  log: Logger,
+): Promise<{ reads: CollectionReads; readers?: ReaderPool }> {
+  const opened = await readConnections(settings, config, log);
+  try {
+    await opened.reads.queryLatencyMs();
+  } catch (err) {
+    await opened.reads.close().catch(() => undefined);
+    if (err instanceof DatabaseOpenError) throw err;
+    const where = settings.postgres?.display ?? settings.path;
+    throw new DatabaseOpenError(`cannot open a reader on ${where}: ${(err as Error).message}`, { cause: err });
+  }
+  return opened;
+}
+
+async function readConnections(
   settings: WriterSettings,
   config: DatabaseConfig,
   log: Logger,

@@ -1,14 +1,17 @@
-// The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request, a deadline per attempt
-// covering headers and body, a body size bound enforced while streaming, retries with backoff on
-// 5xx/network/timeout, and a capped Retry-After on throttles.
+// The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request (each redirect hop
+// too), requests only to the configured origin (api-origin.ts), a deadline per attempt covering headers and
+// body, a body size bound enforced while streaming, every body scrubbed of the API key before it is read,
+// retries with backoff on 5xx/network/timeout, and a capped Retry-After on throttles.
 
 import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
 import { linkSignals } from '../common/linked-signal.ts';
+import { isPathToken } from '../config/path-token.ts';
 import type { Logger } from '../logging/logger.ts';
 import { componentLogger } from '../logging/logger.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
+import { ApiOrigin, isRedirectStatus } from './api-origin.ts';
 import {
   GeckoAuthError,
   GeckoHttpError,
@@ -17,16 +20,17 @@ import {
   GeckoResponseTooLargeError,
   GeckoThrottledError,
   GeckoTimeoutError,
+  networkFailureText,
 } from './gecko-errors.ts';
 import { type ParsedPools, parsePoolsBody } from './pool-parser.ts';
 import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
+import { SecretScrubber } from './secret-scrubber.ts';
 import { parseTradesPage, type TradesPage } from './trade-parser.ts';
 
 export const GECKO_API_BASE_URL = 'https://api.geckoterminal.com/api/v2';
 /** CoinGecko's paid API: the same on-chain data, the key in the `x-cg-pro-api-key` header. */
 export const GECKO_PRO_API_BASE_URL = 'https://pro-api.coingecko.com/api/v3/onchain';
-export const API_KEY_HEADER = 'x-cg-pro-api-key';
-export const GECKO_ACCEPT = 'application/json;version=20230302';
+export { API_KEY_HEADER, GECKO_ACCEPT } from './api-origin.ts';
 export const MAX_MULTI_POOLS = 30;
 const POOL_INCLUDE = 'base_token,quote_token,dex';
 /** The largest real response is ~150 KB: 4 MiB leaves room and bounds what a hostile server can make us hold. */
@@ -39,9 +43,15 @@ export const DEFAULT_MAX_SHARED_PAUSE_MS = 5_000;
 export interface GeckoClientOptions {
   /** Every HTTP request (retries included) first takes one slot from it. Share one across threads. */
   rateLimiter: RateLimiter;
-  /** Default: the public API, or with `apiKey` the paid one (GECKO_PRO_API_BASE_URL). */
+  /**
+   * Default: the public API, or with `apiKey` the paid one (GECKO_PRO_API_BASE_URL). Requests go to its origin
+   * only: a redirect elsewhere (HTTPS to HTTP included) is refused with GeckoRedirectError.
+   */
   baseUrl?: string;
-  /** A CoinGecko API key: sent in the `x-cg-pro-api-key` header, never logged or put in an error. */
+  /**
+   * A CoinGecko API key: sent in the `x-cg-pro-api-key` header to the base URL's origin only, never logged or put
+   * in an error; server text that echoes it (bodies, excerpts, reasons, stored values) has it masked.
+   */
   apiKey?: string;
   /** Per attempt, covering connect, headers and the whole body. Default 15 s. */
   timeoutMs?: number;
@@ -66,6 +76,7 @@ export interface GeckoClientOptions {
   sleep?: Sleep;
   random?: () => number;
   fetch?: typeof fetch;
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
   logger?: Logger;
   /** Sent as User-Agent (say which collector process asks); default: the runtime's own. */
   userAgent?: string;
@@ -77,10 +88,20 @@ export interface CallStats {
   throttled: number;
 }
 
+/** A caller's right to send, which can end while its call waits (e.g. a pool lease). */
+export interface SendPermit {
+  /** Aborted once the caller may no longer send: a wait for a rate-limit slot or a retry ends at once. */
+  readonly signal: AbortSignal;
+  /** Brings `signal` up to date (aborts it if the right ended meanwhile); called right before each attempt leaves. */
+  refresh(): void;
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
   /** Counts this call's attempts and throttles into it as they happen. */
   stats?: CallStats;
+  /** No attempt leaves once it is aborted; an attempt already sent is answered as usual. */
+  permit?: SendPermit;
 }
 
 export interface TradesRequestOptions extends RequestOptions {
@@ -111,6 +132,7 @@ type Attempt =
   | { kind: 'server'; status: number }
   | { kind: 'timeout' }
   | { kind: 'network'; error: unknown };
+type Exchange = Attempt | { kind: 'redirect'; status: number; location: string | null };
 
 function isThrottleBody(body: string): boolean {
   // Cheap pre-check: real data bodies never carry an error_code key.
@@ -128,14 +150,17 @@ function isThrottleBody(body: string): boolean {
 }
 
 function pathSegment(value: string, what: string): string {
-  if (typeof value !== 'string' || value === '' || /[/?#,\s]/.test(value)) {
-    throw new GeckoRequestError(`invalid ${what} ${JSON.stringify(value)}: must be a non-empty path segment`);
+  if (!isPathToken(value)) {
+    throw new GeckoRequestError(
+      `invalid ${what} ${JSON.stringify(value)}: must be a plain token (a letter or digit, then letters, digits, _ . - : ~)`,
+    );
   }
   return encodeURIComponent(value);
 }
 
 export class GeckoTerminalClient {
-  private readonly baseUrl: string;
+  private readonly origin: ApiOrigin;
+  private readonly scrubber: SecretScrubber;
   private readonly limiter: RateLimiter;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
@@ -150,21 +175,18 @@ export class GeckoTerminalClient {
   private readonly fetchImpl: typeof fetch;
   private readonly log: Logger;
   private readonly keyed: boolean;
-  private readonly headers: Record<string, string>;
   private readonly stats: GeckoClientStats = { requests: 0, throttled: 0, retries: 0, errors: 0, succeeded: 0 };
 
   constructor(options: GeckoClientOptions) {
     this.limiter = options.rateLimiter;
-    this.baseUrl = (options.baseUrl ?? (options.apiKey ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL)).replace(
-      /\/+$/,
-      '',
-    );
     this.keyed = options.apiKey !== undefined && options.apiKey !== '';
-    this.headers = {
-      Accept: GECKO_ACCEPT,
-      ...(options.apiKey ? { [API_KEY_HEADER]: options.apiKey } : {}),
-      ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}),
-    };
+    this.scrubber = new SecretScrubber(options.apiKey);
+    this.origin = new ApiOrigin({
+      baseUrl: options.baseUrl ?? (this.keyed ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL),
+      apiKey: options.apiKey,
+      userAgent: options.userAgent,
+      scrubber: this.scrubber,
+    });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxRetries = options.maxRetries ?? 3;
@@ -272,14 +294,18 @@ export class GeckoTerminalClient {
     options: RequestOptions,
     parse: (body: string) => T,
   ): Promise<T> {
-    const { signal } = options;
+    const { signal, permit } = options;
+    // Waits end on the caller's signal or the end of its permit; a request on the wire only on the caller's.
+    const waits = permit ? linkSignals([signal, permit.signal]) : undefined;
     try {
-      const result = parse(await this.request(path, query, signal, options.stats));
+      const result = parse(await this.request(path, query, { ...options, waitSignal: waits?.signal ?? signal }));
       this.stats.succeeded++;
       return result;
     } catch (err) {
-      if (!signal?.aborted) this.stats.errors++;
+      if (!signal?.aborted && !permit?.signal.aborted) this.stats.errors++;
       throw err;
+    } finally {
+      waits?.dispose();
     }
   }
 
@@ -287,19 +313,15 @@ export class GeckoTerminalClient {
   private async request(
     path: string,
     query: URLSearchParams,
-    signal: AbortSignal | undefined,
-    callStats: CallStats | undefined,
+    call: RequestOptions & { waitSignal: AbortSignal | undefined },
   ): Promise<string> {
-    const qs = query.toString();
-    const url = `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+    const { stats: callStats, waitSignal } = call;
+    const url = this.origin.url(path, query);
     let failures = 0;
     let throttles = 0;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.stats.retries++;
-      await this.limiter.acquire(signal);
-      this.stats.requests++;
-      if (callStats) callStats.requests++;
-      const outcome = await this.attempt(url, signal);
+      const outcome = await this.exchange(url, call);
       if (outcome.kind === 'ok') return outcome.body;
       if (outcome.kind === 'throttled') {
         this.stats.throttled++;
@@ -325,17 +347,23 @@ export class GeckoTerminalClient {
         // The limit is shared: every thread holds off a moment (a burst draws throttles), but only this call
         // waits out the Retry-After. If the whole host throttles, every call gets its own reply and waits.
         this.limiter.pause?.(Math.min(wait, this.maxSharedPauseMs));
-        await this.sleep(wait, signal);
+        await this.sleep(wait, waitSignal);
         continue;
       }
       if (failures >= this.maxRetries) throw this.finalError(outcome, url, failures + 1);
       const wait = backoffDelayMs(failures, this.backoff, this.random);
       failures++;
       this.log.warn(
-        { url, outcome: outcome.kind, status: outcome.kind === 'server' ? outcome.status : undefined, waitMs: wait },
+        {
+          url,
+          outcome: outcome.kind,
+          status: outcome.kind === 'server' ? outcome.status : undefined,
+          cause: outcome.kind === 'network' ? this.networkCause(outcome.error) : undefined,
+          waitMs: wait,
+        },
         'GeckoTerminal request failed, retrying',
       );
-      await this.sleep(wait, signal);
+      await this.sleep(wait, waitSignal);
     }
   }
 
@@ -358,14 +386,43 @@ export class GeckoTerminalClient {
         );
       case 'network':
         return new GeckoNetworkError(
-          `cannot reach GeckoTerminal after ${attempts} attempts (${String(outcome.error)}): ${url}`,
+          `cannot reach GeckoTerminal after ${attempts} attempts (${this.networkCause(outcome.error)}): ${url}`,
           url,
           { cause: outcome.error },
         );
     }
   }
 
-  private async attempt(url: string, signal: AbortSignal | undefined): Promise<Attempt> {
+  /** A connection error's code and text (a TLS error can quote the server's certificate: scrubbed too). */
+  private networkCause(error: unknown): string {
+    return this.scrubber.text(networkFailureText(error));
+  }
+
+  /**
+   * One attempt: the request and the redirect hops it is sent on within the origin, each hop taking a rate-limit
+   * slot of its own; a redirect elsewhere throws GeckoRedirectError (not retried).
+   */
+  private async exchange(
+    url: string,
+    call: RequestOptions & { waitSignal: AbortSignal | undefined },
+  ): Promise<Attempt> {
+    const { signal, stats: callStats, permit, waitSignal } = call;
+    let target = url;
+    for (let hop = 1; ; hop++) {
+      // Asked before the slot is taken and again once it is granted: the wait may have been long.
+      permit?.refresh();
+      await this.limiter.acquire(waitSignal);
+      permit?.refresh();
+      permit?.signal.throwIfAborted();
+      this.stats.requests++;
+      if (callStats) callStats.requests++;
+      const outcome = await this.attempt(target, signal);
+      if (outcome.kind !== 'redirect') return outcome;
+      target = this.origin.follow(target, outcome.status, outcome.location, hop);
+    }
+  }
+
+  private async attempt(url: string, signal: AbortSignal | undefined): Promise<Exchange> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     // Cut by the caller, the deadline, or a body over the bound.
     const cut = new AbortController();
@@ -373,7 +430,16 @@ export class GeckoTerminalClient {
     let response: Response;
     let body: string | { tooLarge: number };
     try {
-      response = await this.fetchImpl(url, { headers: this.headers, signal: linked.signal });
+      // fetch would follow a redirect anywhere with the key header (it drops only Authorization and Cookie).
+      response = await this.fetchImpl(url, {
+        headers: this.origin.headersFor(url),
+        redirect: 'manual',
+        signal: linked.signal,
+      });
+      if (isRedirectStatus(response.status)) {
+        await response.body?.cancel().catch(() => undefined);
+        return { kind: 'redirect', status: response.status, location: response.headers.get('location') };
+      }
       body = await readBounded(response, this.maxResponseBytes);
       if (typeof body !== 'string') cut.abort(new Error('response body over the size bound'));
     } catch (err) {
@@ -384,6 +450,8 @@ export class GeckoTerminalClient {
       linked.dispose();
     }
     if (typeof body !== 'string') throw new GeckoResponseTooLargeError(url, this.maxResponseBytes, body.tooLarge);
+    // Before anything cuts an excerpt of it, parses it, logs a value of it or stores it.
+    body = this.scrubber.body(body);
     const retryAfterMs = () => parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
     if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
     if (response.status === 401 || response.status === 403) throw new GeckoAuthError(response.status, this.keyed, url);

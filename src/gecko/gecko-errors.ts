@@ -89,6 +89,23 @@ export class GeckoTimeoutError extends GeckoCollectorError {
   }
 }
 
+/**
+ * A redirect that is not followed: to another origin (scheme, host or port: so never HTTPS to HTTP), or one hop
+ * too many. The API key is sent only to the configured origin, so the request ends here and is not retried.
+ */
+export class GeckoRedirectError extends GeckoCollectorError {
+  readonly code = 'GECKO_REDIRECT_REFUSED';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly url: string,
+    /** Where it pointed (origin only, scrubbed), or undefined without a usable Location. */
+    readonly locationOrigin: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** The connection failed (refused, reset, DNS) on every attempt. */
 export class GeckoNetworkError extends GeckoCollectorError {
   readonly code = 'GECKO_NETWORK_ERROR';
@@ -104,4 +121,24 @@ export class GeckoNetworkError extends GeckoCollectorError {
 /** The caller asked for something the API cannot answer (e.g. more than 30 pools in one multi call). */
 export class GeckoRequestError extends GeckoCollectorError {
   readonly code = 'GECKO_BAD_REQUEST';
+}
+
+/**
+ * Why a request never got an answer, from the innermost cause fetch gives (`TypeError: fetch failed` says
+ * nothing): its code and text, e.g. `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:8080`,
+ * `ENOTFOUND: getaddrinfo ENOTFOUND host`, `DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate`.
+ */
+export function networkFailureText(err: unknown): string {
+  let code: string | undefined;
+  let text = err instanceof Error ? err.message : String(err);
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const own = (e as { code?: unknown }).code;
+    if (typeof own === 'string') code = own;
+    const inner = e instanceof AggregateError ? (e.errors[0] as unknown) : undefined;
+    const message = e.message || (inner instanceof Error ? inner.message : '');
+    if (message !== '') text = message;
+  }
+  return code === undefined || text.startsWith(code) ? text : `${code}: ${text}`;
 }

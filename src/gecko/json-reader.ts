@@ -1,17 +1,33 @@
 // Typed reads of an untrusted JSON:API body: each read either returns the value or throws a
 // GeckoTerminalError that names the resource and the exact JSON path, so a bad reply is diagnosable from logs.
 
+import { kindOf, previewJson } from '../common/value-preview.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { GeckoTerminalError } from './gecko-errors.ts';
+import { countPageText } from './page-item-count.ts';
+
+/**
+ * More items than any GeckoTerminal page holds (trades: 300; pools: 20 a page, 30 by address): such a body is
+ * refused whole before any item is read (a large one before it is parsed), so a 4 MiB body of tiny junk items
+ * costs no per-item work or memory.
+ */
+export const MAX_PAGE_ITEMS = 1000;
+/**
+ * Values a page body may hold, wherever they are (an item's members, lists inside it): 100 an item (a 300-trade
+ * page holds ~5,400, a page of 20 pools with its tokens and dexes ~1,700).
+ */
+export const MAX_PAGE_VALUES = MAX_PAGE_ITEMS * 100;
+/**
+ * Bodies longer than this are counted in their text before JSON.parse (a 300-trade page is ~300 KB). A shorter
+ * one cannot hold enough values to matter (JSON.parse of 512 KiB of `{},` builds ~175 k objects).
+ */
+const COUNT_ITEMS_ABOVE_CHARS = 512 * 1024;
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function preview(value: unknown): string {
   if (value === undefined) return 'undefined';
-  const text = JSON.stringify(value);
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  return `${shown} (${kind})`;
+  return `${previewJson(value, 60)} (${kindOf(value)})`;
 }
 
 function join(path: string, key: string): string {
@@ -33,6 +49,13 @@ export class JsonReader {
   }
 
   parse(body: string): unknown {
+    // A body far larger than any page is counted in its text first: JSON.parse would build every junk item.
+    if (body.length > COUNT_ITEMS_ABOVE_CHARS) {
+      const counts = countPageText(body);
+      this.checkItemCount(counts.dataItems);
+      if (counts.values > MAX_PAGE_VALUES)
+        this.fail(undefined, `holds about ${counts.values} JSON values, more than ${MAX_PAGE_VALUES} (no page does)`);
+    }
     try {
       return JSON.parse(body);
     } catch (err) {
@@ -56,6 +79,18 @@ export class JsonReader {
   array(value: unknown, path: string): unknown[] {
     if (!Array.isArray(value)) this.fail(path, `must be an array, got ${preview(value)}`);
     return value;
+  }
+
+  /** A page's `data` list, within MAX_PAGE_ITEMS. */
+  pageItems(root: Record<string, unknown>): unknown[] {
+    const data = this.arrayAt(root, '', 'data');
+    this.checkItemCount(data.length);
+    return data;
+  }
+
+  private checkItemCount(items: number): void {
+    if (items > MAX_PAGE_ITEMS)
+      this.fail('data', `has ${items} items, more than ${MAX_PAGE_ITEMS} (a GeckoTerminal page holds at most 300)`);
   }
 
   objectAt(obj: Record<string, unknown>, path: string, key: string): Record<string, unknown> {

@@ -1,10 +1,10 @@
 // Turns GeckoTerminal pools responses (top, new, multi; JSON:API with included tokens and dexes) into
 // PoolRecords and DexRecords; what the pools table has no column for is kept in metadataJson.
 
+import { poolIdOf } from '../config/pool-addresses.ts';
 import type { DexRecord, PoolRecord } from '../protocol/records.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { JsonReader } from './json-reader.ts';
-import { poolIdOf } from './trade-parser.ts';
 
 export interface PoolParseContext {
   network: string;
@@ -33,7 +33,7 @@ export function parsePoolsBody(body: string, context: PoolParseContext): ParsedP
 
 function readPools(reader: JsonReader, document: unknown, context: PoolParseContext): ParsedPools {
   const root = reader.object(document, undefined);
-  const data = reader.arrayAt(root, '', 'data');
+  const data = reader.pageItems(root);
   const included = root.included === undefined ? [] : reader.arrayAt(root, '', 'included');
   const tokens = new Map<string, TokenInfo>();
   const dexNames = new Map<string, string>();
@@ -82,7 +82,7 @@ function readPools(reader: JsonReader, document: unknown, context: PoolParseCont
       reserveUsd: optionalDecimal(reader, attributes, at, 'reserve_in_usd'),
       createdAt: attributes.pool_created_at == null ? null : reader.isoTimestamp(attributes, at, 'pool_created_at'),
       discoverySource: context.discoverySource ?? null,
-      metadataJson: JSON.stringify({
+      metadataJson: metadataJson(reader, at, {
         baseToken: baseTokenId === null ? null : (tokens.get(baseTokenId) ?? { id: baseTokenId }),
         quoteToken: quoteTokenId === null ? null : (tokens.get(quoteTokenId) ?? { id: quoteTokenId }),
         baseTokenPriceUsd: attributes.base_token_price_usd ?? null,
@@ -97,6 +97,15 @@ function readPools(reader: JsonReader, document: unknown, context: PoolParseCont
     return record;
   });
   return { pools, dexes: [...dexes.values()] };
+}
+
+/** The pool's metadata as JSON text; a value nested too deep for JSON.stringify is a malformed response. */
+function metadataJson(reader: JsonReader, path: string, metadata: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(metadata);
+  } catch (err) {
+    return reader.fail(path, `cannot be kept as JSON (${err instanceof Error ? err.message : 'unknown error'})`, err);
+  }
 }
 
 function optionalRelationId(

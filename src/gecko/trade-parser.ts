@@ -1,8 +1,10 @@
 // Turns a GeckoTerminal trades response (JSON:API) into TradeRecords, keeping every decimal as the exact
-// string received. Only an unreadable envelope (not JSON, no data array) rejects the page; each trade is
-// checked on its own with the writer's row checks, so one bad trade is rejected with its reason and its
-// page-mates go on, and the collector never sends a row the writer would refuse.
+// string received. Only an unreadable envelope (not JSON, no data array, far more items than a page holds)
+// rejects the page; each trade is checked on its own with the writer's row checks, so one bad trade is rejected
+// with its reason and its page-mates go on, and the collector never sends a row the writer would refuse.
 
+import { kindOf, previewJson } from '../common/value-preview.ts';
+import { poolIdOf } from '../config/pool-addresses.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import {
   DEFAULT_MAX_CLOCK_SKEW_MS,
@@ -38,8 +40,14 @@ export interface RejectedTrade {
 /** A trades response split into the trades that passed the row checks and those that did not. */
 export interface TradesPage {
   trades: TradeRecord[];
+  /** The first MAX_REJECT_DETAILS items that were not taken, with their reasons. */
   rejected: RejectedTrade[];
+  /** Every item that was not taken (`rejected` and those only counted). */
+  rejectedCount: number;
 }
+
+/** Rejected items of a page kept with their reasons; a page with more only counts the rest. */
+export const MAX_REJECT_DETAILS = 20;
 
 export type TradeItemResult = { ok: true; trade: TradeRecord } | { ok: false; rejected: RejectedTrade };
 
@@ -56,10 +64,6 @@ const API_FIELDS: Readonly<Record<string, string>> = {
   blockTimestamp: 'attributes.block_timestamp',
 };
 const MAX_KEY = 240;
-
-export function poolIdOf(network: string, poolAddress: string): string {
-  return `${network}_${poolAddress}`;
-}
 
 /** The latest block time a page may carry, computed once per page. */
 function latestFor(context: TradeParseContext): string {
@@ -97,12 +101,12 @@ export function parseTradesDocument(document: unknown, context: TradeParseContex
 
 function splitTrades(reader: JsonReader, document: unknown, poolId: string, latest: string): TradesPage {
   const root = reader.object(document, undefined);
-  const data = reader.arrayAt(root, '', 'data');
-  const out: TradesPage = { trades: [], rejected: [] };
+  const data = reader.pageItems(root);
+  const out: TradesPage = { trades: [], rejected: [], rejectedCount: 0 };
   for (let index = 0; index < data.length; index++) {
     const result = readTradeItem(data[index], index, poolId, latest);
     if (result.ok) out.trades.push(result.trade);
-    else out.rejected.push(result.rejected);
+    else if (out.rejectedCount++ < MAX_REJECT_DETAILS) out.rejected.push(result.rejected);
   }
   // Newest first: the older neighbour stays put while newer trades arrive above.
   let older = 'end';
@@ -121,24 +125,11 @@ function splitTrades(reader: JsonReader, document: unknown, poolId: string, late
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return `${text.length > 40 ? `${text.slice(0, 40)}…` : text} (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
+  return `${previewJson(value, 40)} (${kindOf(value)})`;
 }
 
 function keyOf(item: unknown, id: string | undefined): string {
-  if (id !== undefined) return id;
-  let text: string;
-  try {
-    text = JSON.stringify(item) ?? String(item);
-  } catch {
-    text = String(item);
-  }
-  return `#${text.length > MAX_KEY ? `${text.slice(0, MAX_KEY)}…${text.length}` : text}`;
+  return id !== undefined ? id : `#${previewJson(item, MAX_KEY)}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 // Picks the import format of a file: from its extension when that is unambiguous, else from its first bytes.
 
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { NotRegularFileError, openRegularFile } from '../common/regular-file.ts';
 import { fileErrorReason, ImportFileError, ImportFormatError } from './import-errors.ts';
 import type { ImportFormat } from './import-source.ts';
 
@@ -9,21 +9,20 @@ const BY_EXTENSION: Record<string, ImportFormat> = {
   '.csv': 'csv',
   '.ndjson': 'ndjson',
   '.jsonl': 'ndjson',
+  '.parquet': 'parquet',
 };
 
 const SNIFF_BYTES = 64 * 1024;
 
 /**
- * Opens the file (so a missing or unreadable one fails here, naming the path, before any database is
- * touched) and returns `explicit` when given, else the format its name or content shows.
+ * Opens the file (so a missing or unreadable one, or a FIFO, fails here, naming the path, before any database
+ * is touched) and returns `explicit` when given, else the format its name or content shows.
  */
 export async function detectImportFormat(file: string, explicit?: ImportFormat): Promise<ImportFormat> {
   let head: string;
   try {
-    const handle = await fs.open(file, 'r');
+    const { handle, stat } = await openRegularFile(file, 'import file');
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw new ImportFileError(file, 'not a regular file');
       const buf = Buffer.alloc(Math.min(SNIFF_BYTES, stat.size));
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
       head = buf
@@ -34,7 +33,7 @@ export async function detectImportFormat(file: string, explicit?: ImportFormat):
       await handle.close();
     }
   } catch (err) {
-    if (err instanceof ImportFileError) throw err;
+    if (err instanceof NotRegularFileError) throw err;
     throw new ImportFileError(file, fileErrorReason(err), { cause: err });
   }
   if (explicit) return explicit;
@@ -43,17 +42,18 @@ export async function detectImportFormat(file: string, explicit?: ImportFormat):
   const sniffed = sniffFormat(head);
   if (!sniffed) {
     throw new ImportFormatError(
-      `cannot tell the format of ${file} from its name or content: pass --format csv, ndjson or jsonapi`,
+      `cannot tell the format of ${file} from its name or content: pass --format csv, ndjson, jsonapi or parquet`,
     );
   }
   return sniffed;
 }
 
 /**
- * `{` on a first line that is a whole object without `data` → NDJSON; any other `{` start → a JSON:API
+ * Parquet's magic `PAR1` → Parquet; `{` on a first line that is a whole object without `data` → NDJSON; any other `{` start → a JSON:API
  * document (saved responses are usually pretty-printed); a first line naming the id column → CSV.
  */
 export function sniffFormat(head: string): ImportFormat | undefined {
+  if (head.startsWith('PAR1')) return 'parquet';
   const text = head.trimStart();
   if (text.startsWith('{')) {
     const nl = text.indexOf('\n');

@@ -1,11 +1,11 @@
 // The shapes every import reader produces and the runner consumes: one item per input record, either a
 // candidate trade (validated later, in one place) or a record that could not even be parsed.
 
-export type ImportFormat = 'csv' | 'ndjson' | 'jsonapi';
+export type ImportFormat = 'csv' | 'ndjson' | 'jsonapi' | 'parquet';
 
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['csv', 'ndjson', 'jsonapi'];
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['csv', 'ndjson', 'jsonapi', 'parquet'];
 
-/** Where a record came from: a 1-based file line (CSV, NDJSON) or a JSON path (`data[12]`, JSON:API). */
+/** Where a record came from: a 1-based file line (CSV, NDJSON), a JSON path (`data[12]`, JSON:API) or a row (Parquet). */
 export interface SourceLocation {
   /** 1-based line of the file where the record starts; null when the format has no meaningful line. */
   line: number | null;

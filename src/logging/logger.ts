@@ -1,11 +1,9 @@
-// The root pino logger. Components take `logger.child({ component, ... })`. Its level comes from GECKO_LOG_LEVEL
-// (default info, `silent` under vitest unless set; a bad value is a warning, never an exception at import);
-// its lines go to a sink the CLI may replace (pretty output, a progress line to keep clear), stderr by default.
-// Threads replace the sink with their log port (see thread-logs.ts).
+// The root pino logger. Components take `logger.child({ component, ... })`. It is silent: a library says
+// nothing unless its caller hands it a `logger`; the CLI sets the level it resolved (GECKO_LOG_LEVEL, --log-level)
+// and replaces the sink (pretty output, a progress line to keep clear; stderr by default). Threads log at the
+// level of the logger their link names and replace the sink with their log port (see thread-logs.ts).
 
-import { isMainThread } from 'node:worker_threads';
 import { type Logger, pino } from 'pino';
-import { envLogLevel } from './log-level.ts';
 
 /** Takes one serialized record (a JSON line ending in a newline). */
 export type LogSink = (line: string) => void;
@@ -16,19 +14,11 @@ const writeStderr: LogSink = (line) => {
 };
 let sink: LogSink = writeStderr;
 
-const fromEnv = envLogLevel();
-
 // Logs go to stderr so a command's stdout stays machine-readable (e.g. `--json`).
 export const logger: Logger = pino(
-  {
-    name: 'gecko-collector',
-    level: fromEnv.level ?? (process.env.VITEST ? 'silent' : 'info'),
-    base: { pid: process.pid },
-  },
+  { name: 'gecko-collector', level: 'silent', base: { pid: process.pid } },
   { write: (line: string) => sink(line) },
 );
-// Threads take their level from the main thread, so only the main thread has anything to say about the env.
-if (fromEnv.problem && isMainThread) logger.warn(`${fromEnv.problem}; logging at ${logger.level}`);
 
 export type { Logger };
 

@@ -19,6 +19,8 @@ export interface BatchFigures {
    * metrics files written before the split existed.
    */
   byReason?: BatchOriginFigures;
+  /** The same batches by size in rows, as a histogram (absent in metrics files of older builds). */
+  sizes?: HistogramFigures;
 }
 
 export interface DeferredFigures {

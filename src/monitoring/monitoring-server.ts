@@ -16,7 +16,7 @@ export interface MetricsServerOptions {
   snapshot?: () => Promise<CollectorMetricsSnapshot>;
   /** Serves /healthz when given. */
   health?: () => HealthReport;
-  /** See MetricsRegistryOptions.defaultMetrics. Default false. */
+  /** See MetricsRegistryOptions.defaultMetrics. Default true. */
   defaultMetrics?: boolean;
   logger?: Logger;
 }
@@ -52,7 +52,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   // prom-client is slow to load: only servers that answer /metrics pay for it.
   const metrics = snapshot
     ? (await import('./prometheus-exporter.ts')).createMetricsRegistry({
-        defaultMetrics: options.defaultMetrics ?? false,
+        defaultMetrics: options.defaultMetrics ?? true,
       })
     : undefined;
   const paths = [...(snapshot ? ['/metrics'] : []), ...(health ? ['/healthz'] : [])];

@@ -1,17 +1,22 @@
 // Prometheus exposition of the collector's metrics snapshot: a prom-client registry filled from a snapshot at
-// scrape time. Cumulative figures are counters (`_total`), levels are gauges, commit durations a histogram in
-// seconds; a collection run adds its API figures, overall and per pool. The HTTP side is monitoring-server.ts.
+// scrape time. Cumulative figures are counters (`_total`), levels are gauges, commit durations and batch sizes
+// histograms; a collection run adds its API figures, overall and per pool; `gecko_build_info` and prom-client's
+// process and Node metrics come along. The HTTP side is monitoring-server.ts.
 
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
+import { packageVersion } from '../common/package-version.ts';
 import { BreakerState } from '../protocol/breaker-gate.ts';
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
+import { bundledSqliteVersion } from '../storage/sqlite/sqlite-version.ts';
 import { ALERT_NAMES } from './alert-evaluator.ts';
 import type { HistogramFigures } from './duration-histogram.ts';
 import type { CollectionFigures, CollectorMetricsSnapshot, PoolFigures } from './metrics-snapshot.ts';
 
 export interface MetricsRegistryOptions {
-  /** Also export prom-client's default process metrics (CPU, memory, event loop...). Default false. */
+  /** Also export prom-client's default process and Node metrics (CPU, memory, event loop, GC...). Default true. */
   defaultMetrics?: boolean;
+  /** The SQLite library's version for `gecko_build_info` (the writer's; default: asked of better-sqlite3). */
+  sqliteVersion?: string;
 }
 
 export interface GeckoMetricsRegistry {
@@ -55,7 +60,6 @@ const GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: Picker]>
     (s) => s.lock.queryLatencyMs / 1000,
   ],
   ['gecko_writer_backlog_batches', 'Batches queued in the writer thread.', (s) => s.writer.backlog],
-  ['gecko_batch_avg_size', 'Average rows per batch received by the writer.', (s) => s.batch.avgBatchSize],
   ['gecko_deferred_batches', 'Batches waiting in the deferred queue.', (s) => s.deferred.batches],
   ['gecko_deferred_rows', 'Rows waiting in the deferred queue.', (s) => s.deferred.rows],
   [
@@ -69,7 +73,7 @@ const COLLECTION_COUNTERS: ReadonlyArray<readonly [name: string, help: string, p
   ['gecko_api_requests_total', 'HTTP requests sent to the API (retries included).', (c) => c.requests],
   ['gecko_api_throttled_total', 'Throttle replies from the API (HTTP 429 or a 429 body).', (c) => c.throttled],
   ['gecko_polls_succeeded_total', 'Trade polls the API answered with data.', (c) => c.succeeded],
-  ['gecko_polls_total', 'Trade polls attempted.', (c) => c.polls],
+  ['gecko_polls_total', 'Trade polls sent (one whose request never left the rate limiter is not one).', (c) => c.polls],
   ['gecko_poll_errors_total', 'Polls that failed and trade writes that could not be stored.', (c) => c.pollErrors],
   [
     'gecko_malformed_responses_total',
@@ -96,7 +100,7 @@ const COLLECTION_COUNTERS: ReadonlyArray<readonly [name: string, help: string, p
 
 // Labelled by pool id: the label set is bounded by the pools the run polls, fixed when it starts.
 const POOL_COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: PoolPicker]> = [
-  ['gecko_pool_polls_total', 'Trade polls of the pool.', (p) => p.polls],
+  ['gecko_pool_polls_total', 'Trade polls of the pool sent.', (p) => p.polls],
   ['gecko_pool_requests_total', 'HTTP requests for the pool (retries included).', (p) => p.requests],
   ['gecko_pool_throttled_total', 'Throttle replies to requests for the pool.', (p) => p.throttled],
   ['gecko_pool_errors_total', 'Failed polls of the pool and failed writes of its trades.', (p) => p.errors],
@@ -150,7 +154,29 @@ function snapshotCounter(registry: Registry, name: string, help: string, pick: (
   });
 }
 
-/** A registry holding the gecko_* metrics (and optionally default process metrics). */
+// The process's own metrics, collected once per process however many runs or servers it has: prom-client's
+// collectors start observers (event loop delay, GC) that are never stopped.
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** `gecko_build_info{version, node, sqlite} 1`: what runs, for dashboards and bug reports. */
+function addBuildInfo(registry: Registry, sqliteVersion: string | undefined): void {
+  const sqlite = sqliteVersion ?? bundledSqliteVersion();
+  new Gauge({
+    name: 'gecko_build_info',
+    help: 'The running build: gecko-collector version, Node version and SQLite library version (always 1).',
+    labelNames: ['version', 'node', 'sqlite'] as const,
+    registers: [registry],
+  }).set({ version: packageVersion(), node: process.version, sqlite }, 1);
+}
+
+/** A registry holding the gecko_* metrics, the build info and (by default) the process and Node metrics. */
 export function createMetricsRegistry(options: MetricsRegistryOptions = {}): GeckoMetricsRegistry {
   const registry = new Registry();
   // Set only for the duration of one render; collect() callbacks read it.
@@ -174,6 +200,13 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
       'gecko_commit_duration_seconds',
       'Duration of committed write transactions (group commits), in seconds.',
       () => now()?.writer.commitSeconds,
+    ) as unknown as Metric,
+  );
+  registry.registerMetric(
+    new SnapshotHistogram(
+      'gecko_batch_size_rows',
+      'Trade rows per batch committed by the writer.',
+      () => now()?.batch.sizes,
     ) as unknown as Metric,
   );
   new Gauge({
@@ -219,7 +252,8 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
     },
   });
   addCollectionMetrics(registry, now);
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  addBuildInfo(registry, options.sqliteVersion);
+  const ofProcess = options.defaultMetrics === false ? undefined : processMetrics();
 
   let queue: Promise<unknown> = Promise.resolve();
   return {
@@ -231,7 +265,8 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Gec
       const run = queue.then(async () => {
         current = snapshot;
         try {
-          return await registry.metrics();
+          const ours = await registry.metrics();
+          return ofProcess ? `${ours}${await ofProcess.metrics()}` : ours;
         } finally {
           current = null;
         }

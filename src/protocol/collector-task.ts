@@ -44,6 +44,15 @@ export interface PoolAssignment {
 export type PoolControlMessage = { kind: 'assign'; pools: PoolAssignment[] } | { kind: 'revoke'; poolIds: string[] };
 
 /**
+ * Collector thread → main thread, after a revoke: no request for these pools is waiting or on the wire any
+ * more, so their leases may be given up in the database.
+ */
+export interface PoolControlReply {
+  kind: 'revoked';
+  poolIds: string[];
+}
+
+/**
  * One Float64 per pool of the run's pool list: the time (performance.timeOrigin + performance.now(), ms) until
  * which this process holds the pool's lease. Written by the main thread at each heartbeat, read by collectors
  * before each poll: a collector never polls a pool past its lease, even when the main thread stalls.

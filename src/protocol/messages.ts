@@ -2,6 +2,7 @@
 // the writer (batches in, acks out, one MessagePort per collector) and the writer's comlink control surface.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { BatchSizeCounts } from './batch-sizes.ts';
 import type { BatchOriginFigures, FlushReason } from './flush-reason.ts';
 import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './records.ts';
 import type { ThreadLogLink } from './thread-log-link.ts';
@@ -195,6 +196,8 @@ export interface WriterMetrics {
   tradeRows: number;
   /** The same, split by why each batch was cut (see batch/flush-reason.ts). */
   tradeBatchesByReason: BatchOriginFigures;
+  /** The same, by size: batches per bucket of BATCH_SIZE_BUCKETS (protocol/batch-sizes.ts). */
+  tradeBatchSizes: BatchSizeCounts;
   rowsInserted: number;
   duplicates: number;
   /** Duplicates whose stored version had other contents (the first version kept). */

@@ -37,8 +37,8 @@ export interface PostgresSettings {
 
 export interface WriterSettings extends SqliteTuning {
   /**
-   * SQLite: the database file. PostgreSQL: a local base path named after the database (no file there), beside
-   * which the spool and the metrics file sit.
+   * SQLite: the database file. PostgreSQL: a local base path named after the database (no file there) in the
+   * state directory (config/state-directory.ts), beside which the spool and the metrics file sit.
    */
   path: string;
   /** Set when the database is PostgreSQL; every SQLite-only field below is then ignored. */

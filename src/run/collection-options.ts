@@ -4,6 +4,7 @@
 import { checkNice, DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
+import { normalizePoolAddresses } from '../config/pool-addresses.ts';
 import { ConfigError } from '../errors.ts';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -124,6 +125,10 @@ export interface CollectionOptions {
    * thread, which they all wait on. 0 = the process's own priority. Default 10.
    */
   collectorNice?: number;
+  /**
+   * Where the run logs (a pino logger): the main thread's records and, at this logger's level, the writer's and
+   * collector threads'. Without one the library is silent.
+   */
   logger?: Logger;
 }
 
@@ -161,6 +166,8 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
   if (manager !== 'funnel' && manager !== 'direct')
     throw new ConfigError('manager', manager, 'expected funnel or direct');
   const sim = options.simulate ? COLLECTION_DEFAULTS.simulate : undefined;
+  // Before anything opens the database: a bad address (`..`, an id too long to store) creates no file.
+  if (options.pools) normalizePoolAddresses(options.pools, 'pools', options.network ?? COLLECTION_DEFAULTS.network);
   const collectorsWanted = positiveInt('collectors', options.collectors, COLLECTION_DEFAULTS.collectors);
   const pollIntervalMs = positiveInt(
     'pollIntervalMs',

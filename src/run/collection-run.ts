@@ -3,6 +3,7 @@
 // This module only puts the run in order; each part it sequences (options, database, pool choice, threads,
 // monitoring, metrics outputs, progress, summary, simulator check) is a module of its own beside it.
 
+import { linkSignals } from '../common/linked-signal.ts';
 import { resolveBatchConfig } from '../config/batch-config.ts';
 import { urlFromDatabasePath } from '../config/database-url.ts';
 import { ConfigError } from '../errors.ts';
@@ -119,9 +120,20 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const selected = await selectPools(options, client, network, simulator, log, (n) => db.reads.readWatchlist(n));
     const { addresses, metadata } = selected;
     if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
+    // --duration counts the metadata fetch: an API that never answers must not hold the run past it.
+    const metadataStarted = performance.now();
     if (options.poolMetadata ?? true) {
-      await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log)));
+      const limit = linkSignals([
+        options.signal,
+        options.durationMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, options.durationMs)),
+      ]);
+      try {
+        await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log, limit.signal)));
+      } finally {
+        limit.dispose();
+      }
     }
+    const metadataMs = performance.now() - metadataStarted;
     // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
     const assignments = (await db.reads.loadPoolAssignments(network, addresses)).map((a, index) => ({ ...a, index }));
     const mark = simulator ? await db.reads.tradesMark() : null;
@@ -201,6 +213,9 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       { pools: assignments.length, resumed, collectors: groups.length, manager, pollIntervalMs, callsPerMinute },
       'starting collectors',
     );
+    let dealer: LeasedPoolDealer | undefined;
+    // Cleanups run in reverse: the leases go back only after the collector threads are gone.
+    cleanups.push(async () => dealer?.stop());
     const threads = await startCollectorThreads({
       groups,
       db,
@@ -224,7 +239,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const { runs } = threads;
     // The pg driver loads only for PostgreSQL runs.
     const PoolLeases = shared ? (await import('../storage/postgres/leases.ts')).PoolLeases : undefined;
-    const dealer =
+    dealer =
       shared && cells && PoolLeases
         ? new LeasedPoolDealer({
             leases: new PoolLeases(
@@ -241,11 +256,9 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
             log,
           })
         : undefined;
-    if (dealer) {
-      // Leases go back only after the collectors committed everything: their cursor moves need the lease.
-      cleanups.push(() => dealer.stop());
-      void dealer.start();
-    }
+    // Leases go back (done, or the cleanup) only after the collectors committed everything: their cursor moves
+    // need the lease.
+    void dealer?.start();
 
     let durationTimer: NodeJS.Timeout | undefined;
     function stop() {
@@ -274,7 +287,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     void tracker.ready.then(() => {
       monitor.startedAt = Date.now();
       if (options.durationMs !== undefined && !stopping)
-        durationTimer = setTimeout(stop, Math.max(0, options.durationMs));
+        durationTimer = setTimeout(stop, Math.max(0, options.durationMs - metadataMs));
     });
     if (options.onProgress)
       tracker.report(options.onProgress, options.progressIntervalMs ?? COLLECTION_DEFAULTS.progressIntervalMs);

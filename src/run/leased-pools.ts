@@ -1,11 +1,12 @@
 // Deals the pools this process holds leases on (PostgreSQL, pools shared by several processes) to its collector
 // threads: at every heartbeat it extends each held pool's lease cell (collectors poll a pool only while its
 // cell says so), hands newly acquired pools to the least busy collector with the cursor read just now, and
-// takes back pools whose lease was lost or given away. Main thread.
+// takes back pools whose lease was lost or is above the fair share. A surplus lease is given up in the database
+// only once its collector says no request for the pool is waiting or on the wire any more. Main thread.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from '../logging/logger.ts';
-import type { PoolControlMessage, PoolLeaseCells } from '../protocol/collector-task.ts';
+import type { PoolControlMessage, PoolControlReply, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
 import type { HeldLease, PoolLeases } from '../storage/postgres/leases.ts';
 
@@ -35,6 +36,8 @@ export class LeasedPoolDealer {
   private ticking: Promise<void> | undefined;
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  /** Revoked pools whose collector has not yet said it stopped polling them. */
+  private readonly awaitingStop = new Map<string, () => void>();
   /** Heartbeats that failed (database unreachable): the held leases lapse at their deadlines meanwhile. */
   failedTicks = 0;
   acquired = 0;
@@ -43,6 +46,11 @@ export class LeasedPoolDealer {
   constructor(private readonly o: LeasedPoolDealerOptions) {
     this.load = o.controls.map(() => 0);
     o.poolIds.forEach((id, i) => this.slotOf.set(id, i));
+    for (const port of o.controls)
+      port.on('message', (m: PoolControlReply) => {
+        if (m?.kind !== 'revoked') return;
+        for (const id of m.poolIds) this.awaitingStop.get(id)?.();
+      });
   }
 
   /** The first heartbeat now, then one every heartbeatMs until stop(). */
@@ -71,6 +79,8 @@ export class LeasedPoolDealer {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
+    // The collectors have ended: releaseAll() below gives up what was being handed back too.
+    for (const done of this.awaitingStop.values()) done();
     for (const slot of this.slotOf.values()) this.o.cells.set(slot, 0);
     await this.o.leases.releaseAll();
     await this.o.leases.close();
@@ -85,8 +95,9 @@ export class LeasedPoolDealer {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     let held: HeldLease[];
+    let surplus: string[];
     try {
-      held = (await this.o.leases.tick()).held;
+      ({ held, surplus } = await this.o.leases.tick());
     } catch (err) {
       this.failedTicks++;
       this.o.log.warn({ err }, 'lease heartbeat failed; held pools stop at their lease deadlines');
@@ -94,8 +105,11 @@ export class LeasedPoolDealer {
     }
     if (this.stopped) return;
     const now = new Map(held.map((h) => [h.poolId, h]));
+    const handBack = new Set(surplus);
     const gone = [...this.dealt.keys()].filter((id) => now.get(id)?.epoch !== this.dealt.get(id)!.epoch);
-    for (const id of gone) this.revoke(id);
+    // A lease lost (expired, taken) has nothing left to give up: its collector just stops.
+    for (const id of gone) if (!handBack.has(id)) void this.revoke(id);
+    if (surplus.length > 0) void this.handBack(surplus);
     const fresh: HeldLease[] = [];
     for (const h of held) {
       const slot = this.slotOf.get(h.poolId);
@@ -106,13 +120,44 @@ export class LeasedPoolDealer {
     if (fresh.length > 0) await this.assign(fresh);
   }
 
-  private revoke(poolId: string): void {
-    const d = this.dealt.get(poolId)!;
-    this.o.cells.set(this.slotOf.get(poolId)!, 0);
+  /** Takes a pool back from its collector; resolves once the collector polls it no more. */
+  private revoke(poolId: string): Promise<void> {
+    const d = this.dealt.get(poolId);
+    const slot = this.slotOf.get(poolId);
+    if (slot !== undefined) this.o.cells.set(slot, 0);
+    if (!d) return Promise.resolve();
     this.dealt.delete(poolId);
     this.load[d.collector]!--;
     this.lost++;
+    const stopped = new Promise<void>((resolve) =>
+      this.awaitingStop.set(poolId, () => {
+        this.awaitingStop.delete(poolId);
+        resolve();
+      }),
+    );
     this.post(d.collector, { kind: 'revoke', poolIds: [poolId] });
+    return stopped;
+  }
+
+  /**
+   * Pools above the fair share: their collectors stop polling them first (the cells at once, then waits and
+   * retries end), and only then are the leases given up, so the next holder never meets a request of ours.
+   */
+  private async handBack(poolIds: string[]): Promise<void> {
+    // Bounded: a collector that never answers (its thread gone) must not keep the pools from the others.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, this.o.leases.ttlMs, true)));
+    const stopped = Promise.all(poolIds.map((id) => this.revoke(id))).then(() => false);
+    if (await Promise.race([stopped, late]))
+      this.o.log.warn({ pools: poolIds.length }, 'a collector did not confirm it stopped polling handed-back pools');
+    clearTimeout(timer);
+    if (this.stopped) return;
+    try {
+      await this.o.leases.release(poolIds);
+      this.o.log.info({ pools: poolIds.length, held: this.dealt.size }, 'surplus pool leases handed back');
+    } catch (err) {
+      this.o.log.warn({ err, pools: poolIds.length }, 'could not hand surplus leases back; they expire by themselves');
+    }
   }
 
   /** Reads the cursors of newly held pools and deals them out, least busy collector first. */

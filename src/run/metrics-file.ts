@@ -1,7 +1,9 @@
 // `<db>.metrics.json`: the latest metrics snapshot of a collection run, kept beside the database so `doctor`
-// can show the last run's breaker, deferred queue and alert figures offline. Replaced atomically (tmp + rename).
+// can show the last run's breaker, deferred queue and alert figures offline. Replaced atomically
+// (common/atomic-file.ts).
 
 import fs from 'node:fs';
+import { replaceFileText } from '../common/atomic-file.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
@@ -39,19 +41,9 @@ export function metricsFilePath(databasePath: string): string {
   return `${databasePath}.metrics.json`;
 }
 
-/**
- * Writes `content` so a reader sees the old file or the new one, never half of one: into a temp file in
- * the same directory, then rename() over the target (atomic on POSIX within one file system).
- */
-export async function writeMetricsFile(path: string, content: RunMetricsFile): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    await fs.promises.writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, 'utf8');
-    await fs.promises.rename(tmp, path);
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+/** Writes `content` so a reader sees the old file or the new one, never half of one (replaceFileText). */
+export function writeMetricsFile(path: string, content: RunMetricsFile): Promise<void> {
+  return replaceFileText(path, `${JSON.stringify(content, null, 2)}\n`);
 }
 
 type Json = Record<string, unknown>;

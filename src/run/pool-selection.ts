@@ -53,7 +53,7 @@ export async function selectPools(
   readWatchlist?: (network: string) => Promise<WatchlistPools>,
 ): Promise<SelectedPools> {
   if (choice.pools && choice.pools.length > 0)
-    return { addresses: normalizePoolAddresses(choice.pools), metadata: undefined, source: 'given' };
+    return { addresses: normalizePoolAddresses(choice.pools, 'pools', network), metadata: undefined, source: 'given' };
   if (choice.watchlist) {
     if (!readWatchlist) throw new ConfigError('watchlist', true, 'reading the watchlist table needs the database');
     const w = await readWatchlist(network);
@@ -77,7 +77,11 @@ export async function selectPools(
     }
     log.info({ requested: top, found: metadata.pools.length }, 'top pools fetched');
     return {
-      addresses: normalizePoolAddresses(metadata.pools.map((p) => p.address)),
+      addresses: normalizePoolAddresses(
+        metadata.pools.map((p) => p.address),
+        'top',
+        network,
+      ),
       metadata,
       source: `top ${top} of ${network}`,
     };
@@ -86,18 +90,27 @@ export async function selectPools(
   throw new ConfigError('pools', undefined, 'no pools to collect: give pool addresses, a pools file, or top N');
 }
 
+/** The pools' metadata, as far as it came before `signal` (the run's --duration, a stop) cut the fetch. */
 export async function fetchPoolMetadata(
   client: GeckoTerminalClient,
   network: string,
   addresses: readonly string[],
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<ParsedPools> {
   const { metadata: out, add } = poolMetadataGatherer();
   for (let i = 0; i < addresses.length; i += MAX_MULTI_POOLS) {
     try {
-      const parsed = await client.getMultiPools(network, addresses.slice(i, i + MAX_MULTI_POOLS));
+      const parsed = await client.getMultiPools(network, addresses.slice(i, i + MAX_MULTI_POOLS), { signal });
       add(parsed);
     } catch (err) {
+      if (signal?.aborted) {
+        log.warn(
+          { fetched: out.pools.length, pools: addresses.length },
+          'pool metadata fetch cut short: the run is stopping (--duration or a signal); trades are collected without it',
+        );
+        break;
+      }
       // Refused credentials refuse the trades too: the run stops now rather than after its first polls.
       if ((err as { code?: unknown }).code === 'GECKO_AUTH_REFUSED') throw err;
       // Metadata is a convenience: trades are collected without it (foreign keys are off, as in the Python collector).

@@ -1,6 +1,8 @@
 // Where a run publishes its metrics beyond the process: the optional /metrics server, and `<db>.metrics.json`
 // refreshed while the run lasts and written a last time with the run's final figures (for `doctor`).
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { GeckoCollectorError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HealthReport } from '../monitoring/health.ts';
@@ -73,6 +75,12 @@ export class RunMetricsFileKeeper {
   }
 
   start(): void {
+    // A PostgreSQL run's file goes to the state directory, which a run given its own --spool has not created.
+    try {
+      fs.mkdirSync(path.dirname(this.options.path), { recursive: true, mode: 0o700 });
+    } catch {
+      // The writer logs that it could not write the file.
+    }
     this.writer.start();
   }
 

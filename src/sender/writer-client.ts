@@ -37,7 +37,10 @@ export interface WriterClientOptions {
   maxInFlight?: number;
   /** The main thread's side for deferrals and reconnects (see writer-link.ts). */
   manager?: MessagePort;
-  /** The circuit breaker's shared state: while it does not allow writes, batches go to the spool directly. */
+  /**
+   * The circuit breaker's shared state: while it is open, batches go to the spool directly; in half-open only
+   * the batches that claim its trial slots go to the writer.
+   */
   gate?: SharedArrayBuffer;
   /** Delay before asking again when the spool could not take a batch. */
   deferRetryMs?: number;
@@ -159,8 +162,9 @@ export class WriterClient {
     port.on('close', this.onClose);
   }
 
+  /** Closed gate: yes. Half-open: only a batch that claims a trial slot; the others go to the spool as in open. */
   private writerUsable(): boolean {
-    return !this.portClosed && (this.gate === undefined || this.gate.allowsWrites);
+    return !this.portClosed && (this.gate === undefined || this.gate.admitBatch());
   }
 
   private dispatch(p: Pending): void {

@@ -23,6 +23,7 @@ export interface DeferredQueueOptions {
   maxSpoolBytes?: number;
   /** How long to wait for a lock another process holds on the spool. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** Where it logs (a pino logger, at its level). Without one the library is silent. */
   logger?: Logger;
   /** Epoch milliseconds; stored in the spool, so it must be wall-clock time. Default Date.now. */
   now?: () => number;

@@ -41,3 +41,18 @@ export function checkSpoolDirectory(spoolPath: string): void {
     );
   }
 }
+
+/** Creates the directory a default spool goes in (the state directory) for this user only, when missing. */
+export function ensureSpoolDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new DeferredQueueError(
+      'SPOOL_OPEN_FAILED',
+      `cannot create the state directory ${dir} for the spool (${code}): set XDG_STATE_HOME to a writable directory, or give --spool PATH`,
+      undefined,
+      { cause: err },
+    );
+  }
+}

@@ -42,6 +42,14 @@ export function storedTimeMicros(text: string): bigint | undefined {
   return BigInt(ms) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0'));
 }
 
+/** Microseconds since 1970 → `YYYY-MM-DD HH:MM:SS.ffffff` (UTC), the inverse of storedTimeMicros. */
+export function microsToStoredTime(micros: bigint): string {
+  const ms = micros / 1000n;
+  const us = micros - ms * 1000n;
+  const base = new Date(Number(ms)).toISOString();
+  return `${base.slice(0, 10)} ${base.slice(11, 23)}${String(us).padStart(3, '0')}`;
+}
+
 /** Seconds since 1970 of a stored UTC time (fraction dropped); NaN when it is not that shape. */
 export function storedTimeSeconds(text: string): number {
   const m = STORED_TIME.exec(text);

@@ -52,6 +52,8 @@ export interface TradeRowSource {
   /** The database for messages: the file path, or the URL with its password masked. */
   readonly display: string;
   exportRows(filter: TradeFilter): AsyncIterable<ExportRow[]>;
+  /** Of `poolIds`, those the database does not know: no pools row and no trade. */
+  unknownPools(poolIds: readonly string[]): Promise<string[]>;
   candleTrades(filter: TradeFilter): AsyncIterable<CandleTrade[]>;
   close(): Promise<void>;
 }

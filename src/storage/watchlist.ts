@@ -45,7 +45,7 @@ export function watchlistPools(
     if (p.network !== network) out.otherNetworks[p.network] = (out.otherNetworks[p.network] ?? 0) + 1;
     else addresses.push(p.address);
   }
-  out.addresses = normalizePoolAddresses(addresses, field);
+  out.addresses = normalizePoolAddresses(addresses, field, network);
   return out;
 }
 

@@ -8,6 +8,23 @@ export function isDecimalString(value: unknown): value is string {
   return typeof value === 'string' && PLAIN_DECIMAL.test(value);
 }
 
+/**
+ * Why a decimal's value has no double to stand for it (what the NUMERIC columns and the candles hold), or null:
+ * an exponent can take it past the largest double (`1e400` would be Infinity) or below the smallest one, where a
+ * value that is not zero becomes 0 (`1e-999`). `text` is decimal-shaped (digits, a point, an exponent).
+ */
+export function doubleRangeProblem(text: string): string | null {
+  let e = text.indexOf('e');
+  if (e === -1) e = text.indexOf('E');
+  // Without an exponent, fewer than 309 characters cannot pass 1.8e308 nor get below 5e-324.
+  if (e === -1 && text.length < 309) return null;
+  const n = Number(text);
+  if (!Number.isFinite(n)) return 'is too large for a double (it would be stored as Infinity)';
+  if (n === 0 && /[1-9]/.test(e === -1 ? text : text.slice(0, e)))
+    return 'is not zero but too small for a double (it would be stored as 0)';
+  return null;
+}
+
 function normalize(value: string): { int: string; frac: string } {
   const [rawInt = '0', rawFrac = ''] = value.split('.');
   return { int: rawInt.replace(/^0+(?=\d)/, ''), frac: rawFrac.replace(/0+$/, '') };

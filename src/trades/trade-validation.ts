@@ -1,8 +1,10 @@
 // Checks one incoming trade row and turns it into the exact values the INSERT binds, or a reason it was
 // rejected. Runs in the writer thread (and the direct manager) so no path stores an unchecked row.
 
+import { previewJson } from '../common/value-preview.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import type { TradeRecord } from '../protocol/records.ts';
+import { doubleRangeProblem } from './decimal-string.ts';
 
 /** Values in the column order of the trades INSERT (see trade-statements.ts). */
 export type TradeRow = [
@@ -24,10 +26,11 @@ export type ValidationResult = { ok: true; row: TradeRow } | { ok: false; id: st
 export const MAX_ID = 200;
 export const MAX_POOL_ID = 100;
 export const MAX_HASH = 100;
+/** Longest decimal text; below 309 characters a plain decimal always has a double (doubleRangeProblem). */
 export const MAX_DECIMAL = 100;
 /**
  * Plain non-negative decimals as the API sends them; an exponent is allowed for values the old collector exported
- * from floats.
+ * from floats (doubleRangeProblem then checks that the value has a double).
  */
 export const DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
 const DECIMAL = new RegExp(`^${DECIMAL_PATTERN}$`);
@@ -159,18 +162,10 @@ export function normalizeTimestamp(value: string): string | null {
   return `${utc.getUTCFullYear()}-${pad(utc.getUTCMonth() + 1)}-${pad(utc.getUTCDate())} ${pad(utc.getUTCHours())}:${pad(utc.getUTCMinutes())}:${pad(utc.getUTCSeconds())}.${micros}`;
 }
 
-/** Shows any value, even one String() chokes on (an object from JSON whose `toString` is not a function). */
+/** Shows any value without String() or a whole JSON.stringify (it may be nested 20,000 deep or megabytes long). */
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null || typeof value !== 'object') return String(value);
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) return Object.prototype.toString.call(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return previewJson(value, 40);
 }
 
 function describe(value: unknown): string {
@@ -196,6 +191,8 @@ function decimal(v: unknown, field: string): string {
   if (typeof v !== 'string' || v.length > MAX_DECIMAL || !DECIMAL.test(v)) {
     fail(`${field} is ${describe(v)}, expected a non-negative decimal string of at most ${MAX_DECIMAL} characters`);
   }
+  const range = doubleRangeProblem(v);
+  if (range !== null) fail(`${field} ${describe(v)} ${range}`);
   return v;
 }
 

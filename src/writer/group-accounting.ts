@@ -2,6 +2,7 @@
 // each batch and acknowledge it to its sender.
 
 import type { Logger } from 'pino';
+import { type BatchSizeCounts, countBatchSize } from '../protocol/batch-sizes.ts';
 import { type BatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
 import type { WriteBatchMessage } from '../protocol/messages.ts';
 import type { BatchOutcome, QueuedBatch } from '../storage/write-engine.ts';
@@ -17,6 +18,8 @@ export interface CommitCounters {
   tradeBatches: number;
   tradeRows: number;
   tradeBatchesByReason: BatchOriginFigures;
+  /** The same trade batches by size (protocol/batch-sizes.ts). */
+  tradeBatchSizes: BatchSizeCounts;
   rowsInserted: number;
   duplicates: number;
   rejected: number;
@@ -79,6 +82,7 @@ export function acknowledgeBatch(
     const origin = c.tradeBatchesByReason[isFlushReason(q.batch.flushReason) ? q.batch.flushReason : 'unspecified'];
     origin.batches++;
     origin.rows += tradeRows;
+    countBatchSize(c.tradeBatchSizes, tradeRows);
   }
   c.rowsInserted += out.inserted;
   c.duplicates += out.duplicates;

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../common/backoff.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
+import { emptyBatchSizeCounts } from '../protocol/batch-sizes.ts';
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, TransactionOutcome, WriteBatchMessage } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
@@ -40,6 +41,7 @@ export class GroupCommitWriter {
     tradeBatches: 0,
     tradeRows: 0,
     tradeBatchesByReason: emptyBatchOriginFigures(),
+    tradeBatchSizes: emptyBatchSizeCounts(),
     rowsInserted: 0,
     duplicates: 0,
     rejected: 0,

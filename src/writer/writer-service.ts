@@ -72,6 +72,7 @@ export function serveWriter<E extends WriteEngine>(
         tradeBatches: c.tradeBatches,
         tradeRows: c.tradeRows,
         tradeBatchesByReason: structuredClone(c.tradeBatchesByReason),
+        tradeBatchSizes: [...c.tradeBatchSizes],
         rowsInserted: c.rowsInserted,
         duplicates: c.duplicates,
         conflicts: c.conflicts,

@@ -21,8 +21,12 @@ function vmHwmKb(pid: number): number {
   }
 }
 
-export async function runCollectChild(args: readonly string[], sampleMs = 50): Promise<ChildRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+export async function runCollectChild(
+  args: readonly string[],
+  sampleMs = 50,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<ChildRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.VITEST;
   const child = spawn(process.execPath, [BIN, 'collect', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

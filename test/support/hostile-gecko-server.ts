@@ -1,9 +1,13 @@
-// A hostile GeckoTerminal on 127.0.0.1: a real HTTP server whose pools each follow a script (good trades, bad
-// rows, future timestamps, endless / trickling / huge bodies, 429 with an extreme Retry-After, 401, HTML) and
-// which records, per pool, every trade it fully served, so a test can compare served with stored trade by trade.
+// A hostile GeckoTerminal on 127.0.0.1: a real HTTP (or HTTPS) server whose pools each follow a script (good
+// trades, bad rows, future timestamps, endless / trickling / huge bodies, 429 with an extreme Retry-After, 401,
+// HTML, redirects, request headers echoed back) and which records, per pool, every trade it fully served, so a
+// test can compare served with stored trade by trade, and every request's headers.
 
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll } from 'vitest';
+import { API_KEY_HEADER } from '../../src/gecko/api-origin.ts';
 
 /** One malformed trade object: how it is broken, and whether the writer's row checks still accept it. */
 export interface BadRowVariant {
@@ -92,7 +96,38 @@ export type PoolScript =
   /** This HTTP status (e.g. 401) with a JSON error body. */
   | { fault: 'status'; status: number }
   /** A 200 with an HTML page (a proxy's login or error page). */
-  | { fault: 'html' };
+  | { fault: 'html' }
+  /**
+   * This status (301, 302, 307, 308) with a Location: `to` (another origin's base URL) plus the same path; without
+   * `to`, this server's own path again with `?hop=1`, which is answered like `none`.
+   */
+  | { fault: 'redirect'; status: number; to?: string }
+  /** This status (a 4xx) with the request's headers as its JSON body (a debugging proxy's error page). */
+  | { fault: 'echo-headers'; status: number }
+  /** A 200 whose body is the request's headers as text, `name: value` a line, the API key's first (not JSON). */
+  | { fault: 'echo-headers-text' }
+  /**
+   * Good trades, but trade k carries the request's API key whenever k % every === 0, in turn: as the volume
+   * (refused, its reason shows the value), as the tx hash (taken), URL-encoded as the sender (taken), and
+   * \u-escaped in the JSON text as the kind (refused).
+   */
+  | { fault: 'echo-key-in-trade'; every?: number }
+  /**
+   * Good trades, then `items` (raw JSON text of more `data` items, comma-separated: too deep or too many for
+   * JSON.stringify to build) at the end of `data`.
+   */
+  | { fault: 'extra-items'; items: string };
+
+/** How the pools endpoints (top, new, multi) answer. */
+export type PoolsScript =
+  /** An empty list (no metadata: the collector stores trades without it). */
+  | { fault: 'none' }
+  /** Like the trades redirect to another origin. */
+  | { fault: 'redirect'; status: number; to: string }
+  /** Like the trades echo: this status with the request's headers as its JSON body. */
+  | { fault: 'echo-headers'; status: number }
+  /** A 200 describing each pool asked for (or one for top/new), named after the request's API key header. */
+  | { fault: 'echo-key-in-pool' };
 
 export interface HostilePool {
   address: string;
@@ -134,12 +169,26 @@ export interface HostileServerOptions {
   pageSize?: number;
   /** Time of stream position 0 (trade k is k seconds later). Default: 2 h ago. */
   startMs?: number;
+  /** How the pools endpoints answer. Default `none`. */
+  poolsScript?: PoolsScript;
+  /** Serve HTTPS with this key and certificate (test/support/local-tls.ts) instead of HTTP. */
+  tls?: { key: string; cert: string };
+}
+
+/** One request as it arrived, whatever its path. */
+export interface ReceivedRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
 }
 
 export interface HostileGeckoServer {
   /** Like `https://api.geckoterminal.com/api/v2`. */
   baseUrl: string;
+  /** `http://127.0.0.1:PORT` (or https). */
+  origin: string;
   network: string;
+  /** Every request received, in order. */
+  requests: ReceivedRequest[];
   record(address: string): PoolRecord;
   /** `{network}_{address}`. */
   poolId(address: string): string;
@@ -176,6 +225,35 @@ export function goodTrade(network: string, poolIndex: number, k: number, startMs
 }
 
 const CHUNK = 64 * 1024;
+/** Where echo-key-in-trade puts the key, in turn, and whether the row checks take the trade. */
+const ECHOED_KEY_FIELDS: readonly (readonly [field: string, accepted: boolean])[] = [
+  ['volume_in_usd', false],
+  ['tx_hash', true],
+  ['tx_from_address', true],
+  ['kind', false],
+];
+/** Replaced in the serialized body by the key with every character \u-escaped. */
+const U_ESCAPED_KEY = '@@u-escaped-key@@';
+
+function uEscaped(text: string): string {
+  return [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+}
+
+/** The request's headers, the API key's first (so an excerpt of the echo holds it). */
+function keyFirst(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const { [API_KEY_HEADER]: key, ...rest } = headers;
+  return key === undefined ? rest : { [API_KEY_HEADER]: key, ...rest };
+}
+
+function headerText(headers: IncomingHttpHeaders): string {
+  return Object.entries(keyFirst(headers))
+    .map(([name, value]) => `${name}: ${String(value)}`)
+    .join('\n');
+}
+
+function headerEcho(headers: IncomingHttpHeaders): string {
+  return JSON.stringify({ request: { headers: keyFirst(headers) }, error: 'bad request' });
+}
 
 interface PoolState {
   index: number;
@@ -211,7 +289,7 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
   const timers = new Set<NodeJS.Timeout>();
 
   /** The page of a pool with a trade-level script: newest first, and what it holds (recorded once sent). */
-  function page(state: PoolState): { items: unknown[]; good: TradeObject[]; bad: ServedBadRow[] } {
+  function page(state: PoolState, apiKey = ''): { items: unknown[]; good: TradeObject[]; bad: ServedBadRow[] } {
     state.produced += perRequest;
     const items: unknown[] = [];
     const good: TradeObject[] = [];
@@ -229,6 +307,12 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
         trade.attributes.block_timestamp = script.timestamp();
         items.push(trade);
         bad.push({ id: trade.id, k, variant: `future ${trade.attributes.block_timestamp}`, accepted: false });
+      } else if (script.fault === 'echo-key-in-trade' && k % (script.every ?? 5) === 0) {
+        const turn = (k / (script.every ?? 5)) % ECHOED_KEY_FIELDS.length;
+        const [field, accepted] = ECHOED_KEY_FIELDS[turn]!;
+        trade.attributes[field] = turn === 2 ? encodeURIComponent(apiKey) : turn === 3 ? U_ESCAPED_KEY : apiKey;
+        items.push(trade);
+        bad.push({ id: trade.id, k, variant: `API key in ${field}`, accepted });
       } else {
         items.push(trade);
         good.push(trade);
@@ -262,7 +346,55 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
     pump();
   }
 
-  function answerTrades(res: ServerResponse, state: PoolState): void {
+  /** The pool's next page (its script's bad rows in place), recorded once sent to the end. */
+  /** `extra`: raw JSON text of more `data` items, appended as it is. */
+  function serveGoodPage(res: ServerResponse, state: PoolState, extra?: string): void {
+    const p = page(state);
+    const body =
+      extra === undefined
+        ? JSON.stringify({ data: p.items })
+        : `{"data":[${[...p.items.map((t) => JSON.stringify(t)), extra].join(',')}]}`;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    state.record.bytesWritten += body.length;
+    res.end(body, () => {
+      state.record.completed++;
+      keep(state, p.good, p.bad);
+    });
+  }
+
+  function answerPools(res: ServerResponse, headers: IncomingHttpHeaders, url: URL, asked: readonly string[]): void {
+    const script = options.poolsScript ?? { fault: 'none' };
+    const send = (status: number, body: string, extra: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...extra });
+      res.end(body);
+    };
+    switch (script.fault) {
+      case 'none':
+        send(200, '{"data":[],"included":[]}');
+        return;
+      case 'redirect':
+        send(script.status, '{}', { location: `${script.to}${url.pathname.replace(/^\/api\/v2/, '')}${url.search}` });
+        return;
+      case 'echo-headers':
+        send(script.status, headerEcho(headers));
+        return;
+      case 'echo-key-in-pool': {
+        const key = String(headers[API_KEY_HEADER] ?? '');
+        const addresses = asked.length > 0 ? asked : [...pools.keys()].slice(0, 1);
+        const data = addresses.map((address) => ({
+          id: `${network}_${address}`,
+          type: 'pool',
+          attributes: { address, name: `echo ${key}`, reserve_in_usd: '1000.5', pool_created_at: null },
+          relationships: { dex: { data: { id: 'echo-dex', type: 'dex' } } },
+        }));
+        const included = [{ id: 'echo-dex', type: 'dex', attributes: { name: `dex ${key}` } }];
+        send(200, JSON.stringify({ data, included }));
+        return;
+      }
+    }
+  }
+
+  function answerTrades(res: ServerResponse, state: PoolState, headers: IncomingHttpHeaders, url: URL): void {
     const script = state.pool.script;
     const json = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -272,17 +404,12 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
     switch (script.fault) {
       case 'none':
       case 'bad-row':
-      case 'future-timestamp': {
-        const p = page(state);
-        const body = JSON.stringify({ data: p.items });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        state.record.bytesWritten += body.length;
-        res.end(body, () => {
-          state.record.completed++;
-          keep(state, p.good, p.bad);
-        });
+      case 'future-timestamp':
+        serveGoodPage(res, state);
         return;
-      }
+      case 'extra-items':
+        serveGoodPage(res, state, script.items);
+        return;
       case 'throttle':
         json(429, '{"status":{"error_code":429,"error_message":"Rate limited"}}', { 'retry-after': script.retryAfter });
         return;
@@ -293,6 +420,36 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>', () => state.record.completed++);
         return;
+      case 'redirect': {
+        if (script.to === undefined && url.searchParams.get('hop') === '1') {
+          serveGoodPage(res, state);
+          return;
+        }
+        const location =
+          script.to === undefined
+            ? `${url.pathname}?hop=1`
+            : `${script.to}${url.pathname.replace(/^\/api\/v2/, '')}${url.search}`;
+        json(script.status, '{}', { location });
+        return;
+      }
+      case 'echo-headers':
+        json(script.status, headerEcho(headers));
+        return;
+      case 'echo-headers-text':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(headerText(headers), () => state.record.completed++);
+        return;
+      case 'echo-key-in-trade': {
+        const key = String(headers[API_KEY_HEADER] ?? '');
+        const p = page(state, key);
+        const body = JSON.stringify({ data: p.items }).replaceAll(`"${U_ESCAPED_KEY}"`, `"${uEscaped(key)}"`);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(body, () => {
+          state.record.completed++;
+          keep(state, p.good, p.bad);
+        });
+        return;
+      }
       case 'endless-body': {
         res.writeHead(200, { 'content-type': 'application/json' });
         let k = 0;
@@ -364,8 +521,10 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
     }
   }
 
-  const server = createServer((req, res) => {
+  const requests: ReceivedRequest[] = [];
+  const answer: RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    requests.push({ path: `${url.pathname}${url.search}`, headers: req.headers });
     const trades = /^\/api\/v2\/networks\/([^/]+)\/pools\/([^/]+)\/trades$/.exec(url.pathname);
     if (trades && trades[1] === network) {
       const state = pools.get(decodeURIComponent(trades[2]!));
@@ -375,19 +534,19 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
         res.on('close', () => {
           if (!res.writableFinished) state.record.abandoned++;
         });
-        answerTrades(res, state);
+        answerTrades(res, state, req.headers, url);
         return;
       }
     }
-    if (/^\/api\/v2\/networks\/[^/]+\/pools\/multi\//.test(url.pathname)) {
-      // No metadata: the collector stores trades without it.
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"data":[],"included":[]}');
+    const multi = /^\/api\/v2\/networks\/[^/]+\/pools\/multi\/([^/]+)$/.exec(url.pathname);
+    if (multi || /^\/api\/v2\/networks\/[^/]+\/(pools|new_pools)$/.test(url.pathname)) {
+      answerPools(res, req.headers, url, multi ? decodeURIComponent(multi[1]!).split(',') : []);
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"errors":[{"status":"404","title":"Not Found"}]}');
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, answer) : createServer(answer);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -400,9 +559,12 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
     if (!state) throw new RangeError(`no pool ${address} on the hostile server`);
     return state;
   };
+  const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
-    baseUrl: `http://127.0.0.1:${port}/api/v2`,
+    baseUrl: `${origin}/api/v2`,
+    origin,
     network,
+    requests,
     record: (address) => stateOf(address).record,
     poolId: (address) => `${network}_${address}`,
     close: async () => {
@@ -411,5 +573,21 @@ export async function startHostileGeckoServer(options: HostileServerOptions): Pr
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * startHostileGeckoServer for a test file: every server it starts is closed after the file. Call it at collection
+ * time (an afterAll registered inside a running test would never run).
+ */
+export function hostileServers(): (options: HostileServerOptions) => Promise<HostileGeckoServer> {
+  const started: HostileGeckoServer[] = [];
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+  return async (options) => {
+    const s = await startHostileGeckoServer(options);
+    started.push(s);
+    return s;
   };
 }

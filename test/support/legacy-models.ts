@@ -1,5 +1,5 @@
 // Runs test/support/python/legacy_models_read.py: a database read through SQLAlchemy models written from
-// the Python collector's schema, with Debian's python3-sqlalchemy (.ci/run installs it).
+// the Python collector's schema, with Debian's python3-sqlalchemy (npm test installs it).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +20,8 @@ export interface LegacyModelsRead {
 }
 
 // Debian's interpreter first: a pyenv or venv python3 earlier on PATH does not see the apt package.
-const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+// GECKO_TEST_PYTHON overrides (scripts/test-prereqs.mjs checks the same one).
+const PYTHON = process.env.GECKO_TEST_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 export function readWithLegacyModels(dbPath: string): LegacyModelsRead {
   const script = path.join(REPO_ROOT, 'test/support/python/legacy_models_read.py');

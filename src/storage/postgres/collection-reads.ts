@@ -2,7 +2,7 @@
 // but the writer thread ever writes), answering with one round trip per question.
 
 import pg from 'pg';
-import { poolIdOf } from '../../gecko/trade-parser.ts';
+import { poolIdOf } from '../../config/pool-addresses.ts';
 import {
   DEFAULT_LATE_MARGIN_MS,
   DEFAULT_MAX_IDS,

@@ -77,6 +77,18 @@ export async function* pgCandleTrades(client: pg.ClientBase, filter: TradeFilter
   }
 }
 
+/** Of `poolIds`, those with neither a pools row nor a trade in the database. */
+export async function pgUnknownPools(client: pg.ClientBase, poolIds: readonly string[]): Promise<string[]> {
+  const r = await client.query<{ id: string }>(
+    `SELECT id FROM unnest($1::text[]) WITH ORDINALITY AS given(id, n)
+     WHERE NOT EXISTS (SELECT 1 FROM pools WHERE pools.id = given.id)
+       AND NOT EXISTS (SELECT 1 FROM trades WHERE trades.pool_id = given.id)
+     ORDER BY n`,
+    [poolIds],
+  );
+  return r.rows.map((row) => row.id);
+}
+
 /** The WHERE clause on a PostgreSQL trades table ($1, $2, … from `first`). */
 export function pgWhere(f: TradeFilter, first = 1): WhereClause {
   const terms: string[] = [];
@@ -97,6 +109,7 @@ export function pgTradeRows(client: pg.Client, display: string): TradeRowSource 
   return {
     display,
     exportRows: (filter) => pgExportRows(client, filter),
+    unknownPools: (poolIds) => pgUnknownPools(client, poolIds),
     candleTrades: (filter) => pgCandleTrades(client, filter),
     close: () => client.end(),
   };

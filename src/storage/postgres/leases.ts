@@ -4,7 +4,9 @@
 // gives back what is above its fair share, and claims free or expired leases with SKIP LOCKED. Only the
 // server's clock is used, so hosts' clocks are never compared. A process works on a pool only until its local
 // deadline (tick start + TTL), which is never later than the server's expiry: one that stops renewing (dead,
-// frozen, cut off) stops polling before anyone else can claim the pool.
+// frozen, cut off) stops polling before anyone else can claim the pool. A pool above the fair share is handed
+// back in two steps: the heartbeat names it surplus (and keeps renewing it), and release() gives it up once the
+// caller's collectors no longer poll it.
 
 import os from 'node:os';
 import type pg from 'pg';
@@ -52,6 +54,8 @@ FROM free WHERE l.pool_id = free.pool_id RETURNING l.pool_id, l.epoch`,
 
 export interface TickResult {
   held: HeldLease[];
+  /** Pools above the fair share: stop working on them, then release() them (renewed until then). */
+  surplus: string[];
   target: number;
   liveProcesses: number;
 }
@@ -61,6 +65,10 @@ export class PoolLeases {
   private client: pg.Client | undefined;
   private broken = false;
   private ensured = false;
+  /** Surplus pools being handed back: renewed, no longer held for work, until release(). */
+  private readonly giving = new Set<string>();
+  /** The lease connection runs one heartbeat or release at a time (a release must not land inside a tick). */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly settings: PostgresSettings,
@@ -70,6 +78,10 @@ export class PoolLeases {
 
   get holder(): string {
     return this.options.holder;
+  }
+
+  get ttlMs(): number {
+    return this.options.ttlMs;
   }
 
   get heartbeatMs(): number {
@@ -83,10 +95,33 @@ export class PoolLeases {
   }
 
   /**
-   * One heartbeat: register, renew, give back the surplus, claim up to the fair share. Rejects when the
-   * database cannot be reached; the leases held then simply lapse at their local deadlines.
+   * One heartbeat: register, renew, name the surplus (for release()), claim up to the fair share. Rejects when
+   * the database cannot be reached; the leases held then simply lapse at their local deadlines.
    */
-  async tick(): Promise<TickResult> {
+  tick(): Promise<TickResult> {
+    return this.inTurn(() => this.heartbeat());
+  }
+
+  /** Gives up leases the last heartbeat named surplus (once nothing polls them any more). */
+  release(poolIds: readonly string[]): Promise<void> {
+    return this.inTurn(async () => {
+      try {
+        const c = await this.connection();
+        await c.query(SQL.release, [this.options.holder, poolIds]);
+      } finally {
+        // Released, or (failed) held again like any other lease until the next heartbeat decides.
+        for (const p of poolIds) this.giving.delete(p);
+      }
+    });
+  }
+
+  private inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async heartbeat(): Promise<TickResult> {
     const t0 = performance.now();
     const { ttlMs, holder, poolIds } = this.options;
     const c = await this.connection();
@@ -96,14 +131,13 @@ export class PoolLeases {
       if (!this.ensured) await c.query(SQL.ensure, [poolIds]);
       const live = (await c.query<{ n: number }>(SQL.live)).rows[0]?.n ?? 1;
       const target = Math.ceil(poolIds.length / Math.max(1, live));
-      let keep = (await c.query<{ pool_id: string; epoch: string }>(SQL.renew, [holder, ttlMs])).rows;
-      if (keep.length > target) {
-        // Above the fair share (a process joined): stop working on the surplus first, then give it back.
-        const give = keep.slice(target).map((r) => r.pool_id);
-        for (const p of give) this.held.delete(p);
-        await c.query(SQL.release, [holder, give]);
-        keep = keep.slice(0, target);
-      }
+      const renewed = (await c.query<{ pool_id: string; epoch: string }>(SQL.renew, [holder, ttlMs])).rows;
+      const stillGiving = new Set(renewed.map((r) => r.pool_id).filter((p) => this.giving.has(p)));
+      let keep = renewed.filter((r) => !stillGiving.has(r.pool_id));
+      // Above the fair share (a process joined): the surplus is renewed until the caller's collectors have
+      // stopped polling it and release() gives it up; it is not held for work from now on.
+      const surplus = keep.slice(target).map((r) => r.pool_id);
+      keep = keep.slice(0, target);
       const claimed =
         keep.length < target
           ? (
@@ -121,7 +155,10 @@ export class PoolLeases {
       for (const r of [...keep, ...claimed])
         next.set(r.pool_id, { poolId: r.pool_id, epoch: Number(r.epoch), deadline: t0 + ttlMs });
       this.held = next;
-      return { held: [...next.values()], target, liveProcesses: live };
+      // A pool lost meanwhile (not renewed) needs no release.
+      for (const p of this.giving) if (!stillGiving.has(p)) this.giving.delete(p);
+      for (const p of surplus) this.giving.add(p);
+      return { held: [...next.values()], surplus, target, liveProcesses: live };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => this.drop());
       this.drop();
@@ -130,15 +167,18 @@ export class PoolLeases {
   }
 
   /** Gives back every lease and unregisters (a clean stop: others take the pools at their next heartbeat). */
-  async releaseAll(): Promise<void> {
-    this.held.clear();
-    try {
-      const c = await this.connection();
-      await c.query(SQL.releaseAll, [this.options.holder]);
-      await c.query(SQL.unregister, [this.options.holder]);
-    } catch (err) {
-      this.log.warn({ err }, 'could not release the pool leases; they expire by themselves');
-    }
+  releaseAll(): Promise<void> {
+    return this.inTurn(async () => {
+      this.held.clear();
+      this.giving.clear();
+      try {
+        const c = await this.connection();
+        await c.query(SQL.releaseAll, [this.options.holder]);
+        await c.query(SQL.unregister, [this.options.holder]);
+      } catch (err) {
+        this.log.warn({ err }, 'could not release the pool leases; they expire by themselves');
+      }
+    });
   }
 
   async close(): Promise<void> {

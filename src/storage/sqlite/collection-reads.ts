@@ -3,7 +3,7 @@
 
 import type { Database, Statement } from 'better-sqlite3';
 import { timestampMs } from '../../common/stored-time.ts';
-import { poolIdOf } from '../../gecko/trade-parser.ts';
+import { poolIdOf } from '../../config/pool-addresses.ts';
 import {
   DEFAULT_LATE_MARGIN_MS,
   DEFAULT_MAX_IDS,

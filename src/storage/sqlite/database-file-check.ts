@@ -138,7 +138,9 @@ export function checkDatabaseFile(file: string, options: { writable?: boolean } 
     try {
       db = readSchema(file, stat.size, header);
     } catch (err) {
-      throw new ForeignDatabaseError(file, `an SQLite file that cannot be read (${(err as Error).message})`);
+      throw new ForeignDatabaseError(file, `an SQLite file that cannot be read (${(err as Error).message})`, {
+        cause: err,
+      });
     }
     try {
       const problem = foreignTables(db);
@@ -148,7 +150,9 @@ export function checkDatabaseFile(file: string, options: { writable?: boolean } 
       kind = tables.n === 0 ? 'empty' : hasState ? 'gecko-collector' : 'python-collector';
     } catch (err) {
       if (err instanceof ForeignDatabaseError) throw err;
-      throw new ForeignDatabaseError(file, `an SQLite file that cannot be read (${(err as Error).message})`);
+      throw new ForeignDatabaseError(file, `an SQLite file that cannot be read (${(err as Error).message})`, {
+        cause: err,
+      });
     } finally {
       db.close();
     }

@@ -114,6 +114,14 @@ function* candleTradesByTime(db: Database.Database, path: string, filter: TradeF
   }
 }
 
+/** Of `poolIds`, those with neither a pools row nor a trade in this file. */
+export function sqliteUnknownPools(db: Database.Database, poolIds: readonly string[]): string[] {
+  const known = db.prepare(
+    'SELECT EXISTS (SELECT 1 FROM pools WHERE id = ?) OR EXISTS (SELECT 1 FROM trades WHERE pool_id = ?)',
+  );
+  return poolIds.filter((id) => known.pluck().get(id, id) === 0);
+}
+
 /** The WHERE clause on a SQLite trades table (index (pool_id, block_timestamp) usable for every term). */
 export function sqliteWhere(f: TradeFilter): WhereClause {
   const terms: string[] = [];
@@ -159,6 +167,7 @@ export function sqliteTradeRows(db: Database.Database, path: string): TradeRowSo
   return {
     display: path,
     exportRows: (filter) => batches(sqliteExportRows(db, path, filter)),
+    unknownPools: async (poolIds) => sqliteUnknownPools(db, poolIds),
     candleTrades: (filter) => {
       // Candles read every row through the (pool_id, block_timestamp) index, one table lookup each: mapped
       // pages spare a read call per lookup (about half of SQLite's time there). Export keeps plain reads, so its

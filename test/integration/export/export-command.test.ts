@@ -212,9 +212,65 @@ describe('Parquet', () => {
       duck.closeSync();
     }
   });
+
+  it('export → import of the Parquet file into a new database → export again: every row, digit and created_at the same', async () => {
+    const a = await newDatabase(dir, 'pq-a.db', spreadTrades());
+    const out = path.join(dir, 'round.parquet');
+    expect((await cli(['export', '--db', a, '--format', 'parquet', '--out', out])).code).toBe(0);
+    const b = path.join(dir, 'pq-b.db');
+    const imported = await cli(['import', out, '--db', b, '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({
+      format: 'parquet',
+      imported: spreadTrades().length,
+      rejected: 0,
+    });
+    expect(storedTrades(b)).toEqual(storedTrades(a));
+    // created_at included, to the microsecond: the CSV exports of both databases are the same text.
+    expect(await exportText(b)).toBe(await exportText(a));
+    const again = await cli(['import', out, '--db', b, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ imported: 0, duplicates: spreadTrades().length });
+  });
+
+  it('a Parquet file that is not a trades export: exit 1 naming the missing columns, no database created', async () => {
+    const other = path.join(dir, 'other.parquet');
+    const { parquetWriteFile } = await import('hyparquet-writer');
+    await parquetWriteFile({ filename: other, columnData: [{ name: 'x', data: [1, 2], type: 'INT32' }] });
+    const db = path.join(dir, 'never.db');
+    const r = await cli(['import', other, '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/other\.parquet is not a gecko-collector trades Parquet file .*no column id, pool_id/);
+    expect(fs.existsSync(db)).toBe(false);
+  });
 });
 
 describe('bad input', () => {
+  it('--pool of a pool the database does not know: exit 1, one line on stderr naming it, nothing written', async () => {
+    const file = await newDatabase(dir, 'pools.db', spreadTrades());
+    const out = path.join(dir, 'unknown.csv');
+    const r = await cli([
+      'export',
+      '--db',
+      file,
+      '--pool',
+      'solana_SecondPool',
+      '--pool',
+      'solana_NoSuch',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `gecko-collector export: pool solana_NoSuch not in ${file} (no pools row, no trade; doctor lists the pools it holds): nothing exported [POOL_UNKNOWN]\n`,
+    );
+    expect(r.stdout).toBe('');
+    expect(fs.readdirSync(dir).filter((f) => f.includes('unknown.csv'))).toEqual([]);
+    // A known pool with no trades in the window is an empty export, not an error.
+    const empty = await cli(['export', '--db', file, '--pool', 'solana_SecondPool', '--since', '2100-01-01']);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stderr).toBe('exported 0 trades (csv)\n');
+  });
+
   it('bad flags exit 2 with a line naming the flag; a missing database exits 1 and is not created', async () => {
     const file = await adopted;
     const cases: [string[], RegExp][] = [

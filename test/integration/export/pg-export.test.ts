@@ -15,8 +15,8 @@ import { canonical, independentCandles } from '../ohlcv/independent-candles.ts';
 import { csvRecords, newDatabase, spreadTrades, withoutCreatedAt } from './export-fixtures.ts';
 
 const dir = tempDir('gecko-pg-export-');
-// A run on PostgreSQL keeps its local files (spool) in the working directory: this file's own.
-process.chdir(dir);
+// A run on PostgreSQL keeps its local files (spool) in the state directory: this file's own.
+process.env.XDG_STATE_HOME = dir;
 const trades = spreadTrades();
 
 async function pgWith(all: TradeRecord[]): Promise<TestSchema> {
@@ -68,6 +68,16 @@ describe('export from PostgreSQL', () => {
       trades[0]!.id,
     ]);
     expect(row!.p).toBe(trades[0]!.priceUsd);
+  });
+
+  it('--pool of a pool the server does not know: exit 1 naming it, as on SQLite', async () => {
+    const t = await pg;
+    const r = await cli(['export', '--db', t.url, '--pool', 'solana_NoSuch']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^gecko-collector export: pool solana_NoSuch not in postgresql:\/\/.*nothing exported \[POOL_UNKNOWN\]\n$/,
+    );
+    expect(r.stdout).toBe('');
   });
 
   it('filters select the same trades as on SQLite', async () => {

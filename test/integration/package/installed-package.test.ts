@@ -98,6 +98,18 @@ describe('the packed and installed package, read-only, run as nobody', () => {
     expect(files).toContain('dist/workers/collector-thread.js');
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('dist/test') || f.startsWith('dist/bench'))).toEqual([]);
+    // src/ is not shipped: each source map carries the TypeScript it maps to.
+    const maps = files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(50);
+    for (const map of maps) {
+      const m = JSON.parse(fs.readFileSync(path.join(installed, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      expect(m.sources, map).toHaveLength(1);
+      const source = path.resolve(path.dirname(path.join(REPO_ROOT, map)), m.sources[0]!);
+      expect(m.sourcesContent?.[0], map).toBe(fs.readFileSync(source, 'utf8'));
+    }
     const deps = fs.readdirSync(path.join(consumer, 'node_modules'));
     expect(deps).not.toContain('esbuild');
     expect(deps).not.toContain('typescript');

@@ -15,6 +15,8 @@ import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-pg-multi-');
+// The children's spools and doctor's look at them: this file's own state directory.
+process.env.XDG_STATE_HOME = dir;
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -1,13 +1,16 @@
 // The commands on PostgreSQL, as users run them: collect --simulate ends with stored == served, a second run
 // resumes from the cursors, doctor reports the schema, pools and leases, and a missing database fails in one line.
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, field } from '../../support/collect-run.ts';
 import { PG_TEST_URL, testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir('gecko-pg-cli-');
-// A run on PostgreSQL keeps its local files (spool, metrics) in the working directory: this file's own.
+// A run on PostgreSQL keeps its local files (spool, metrics) in the state directory: this file's own.
+const state = path.join(dir, 'state');
+process.env.XDG_STATE_HOME = state;
 process.chdir(dir);
 
 describe('collect and doctor on PostgreSQL', () => {
@@ -36,6 +39,51 @@ describe('collect and doctor on PostgreSQL', () => {
     expect(report.tables.find((x) => x.name === 'trades')?.rows).toBe(stored);
     expect(report.pools.reduce((n, p) => n + p.tradeCount, 0)).toBe(stored);
     expect(report.pools.every((p) => p.cursor !== null && p.lease?.holder === null)).toBe(true);
+  });
+
+  it('without --spool a run keeps its lock and metrics in the state directory, none in the working directory; doctor lists only the files that exist', async () => {
+    const t = await testSchema();
+    const fresh = await cli(['doctor', '--db', t.url]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toMatch(new RegExp(`local files +none in ${path.join(state, 'gecko-collector')}`));
+    const work = fs.mkdtempSync(path.join(dir, 'work-'));
+    process.chdir(work);
+    try {
+      const run = await cli(['collect', '--db', t.url, '--simulate', '--duration', '2', '--collectors', '2']);
+      expect(run.code, run.stderr).toBe(0);
+    } finally {
+      process.chdir(dir);
+    }
+    expect(fs.readdirSync(work)).toEqual([]);
+    const base = `pg-127.0.0.1-5432-test-${t.schema}`;
+    const stateDir = path.join(state, 'gecko-collector');
+    expect(fs.statSync(stateDir).mode & 0o777).toBe(0o700);
+    // A clean run defers nothing: its spool file is never created, only the spool's lock and the metrics.
+    expect(
+      fs
+        .readdirSync(stateDir)
+        .filter((f) => f.startsWith(base))
+        .sort(),
+    ).toEqual([`${base}.metrics.json`, `${base}.spool.lock`]);
+    const doctor = await cli(['doctor', '--db', t.url, '--json']);
+    const report = JSON.parse(doctor.stdout) as { localFiles: string[]; lastRun: unknown; spool: unknown };
+    expect(report.localFiles).toEqual([path.join(stateDir, `${base}.metrics.json`)]);
+    expect(report.lastRun).not.toBeNull();
+    expect(report.spool).toBeNull();
+    const text = await cli(['doctor', '--db', t.url]);
+    expect(text.stdout).toMatch(/local files +\S+\.metrics\.json\n/);
+    expect(text.stdout).not.toContain('.spool');
+  });
+
+  it('--spool still wins over the state directory', async () => {
+    const t = await testSchema();
+    const spool = path.join(dir, `own-${t.schema}.spool`);
+    const run = await cli(['collect', '--db', t.url, '--simulate', '--duration', '1', '--spool', spool]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.existsSync(`${spool}.lock`)).toBe(true);
+    expect(fs.readdirSync(path.join(state, 'gecko-collector')).some((f) => f.includes(`${t.schema}.spool`))).toBe(
+      false,
+    );
   });
 
   it('import writes a file exactly once into PostgreSQL, rejecting the bad line, and again only as duplicates', async () => {

@@ -37,7 +37,7 @@ async function waitFor<T>(
 }
 
 function gauge(text: string, name: string): number | undefined {
-  const m = new RegExp(`^${name.replace(/[{}"=]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  const m = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -75,6 +75,16 @@ describe('collect metrics export', () => {
       expect(text).toMatch(/^gecko_breaker_state\{state="OPEN"\} 0$/m);
       expect(gauge(text, 'gecko_lock_errors_total')).toBe(0);
       expect(gauge(text, 'gecko_deferred_batches')).toBe(0);
+      // What runs, and the process it runs in.
+      expect(text).toMatch(/^gecko_build_info\{version="[^"]+",node="v20\.[^"]+",sqlite="3\.[^"]+"\} 1$/m);
+      expect(gauge(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect(gauge(text, 'nodejs_eventloop_lag_seconds')).toEqual(expect.any(Number));
+      // Batch sizes as a histogram: every committed trade batch in a bucket, their rows in the sum.
+      const count = gauge(text, 'gecko_batch_size_rows_count')!;
+      expect(count).toBeGreaterThan(0);
+      expect(gauge(text, 'gecko_batch_size_rows_bucket{le="+Inf"}')).toBe(count);
+      expect(gauge(text, 'gecko_batch_size_rows_sum')).toBeGreaterThanOrEqual(count);
+      expect(text).not.toContain('gecko_batch_avg_size');
 
       // The file appears during the run, marked as not finished.
       const during = await waitFor(
@@ -98,6 +108,9 @@ describe('collect metrics export', () => {
     expect(final.finishedAt).toEqual(expect.any(Number));
     expect(final.snapshot).toEqual(summary.metrics);
     expect(final.snapshot!.lock.rowsInserted).toBe(summary.stored);
+    const { batches, rows, sizes } = final.snapshot!.batch;
+    expect(sizes).toMatchObject({ count: batches, sum: rows });
+    expect(sizes!.counts.at(-1)).toBeLessThanOrEqual(batches);
     expect(final.lock).toEqual({ lockErrors: 0, busyRetries: 0 });
     // Written atomically: no temp file left behind.
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ForeignDatabaseError } from '../../../src/errors.ts';
+import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -146,5 +148,20 @@ describe('a database that cannot be written is refused at start', () => {
       `gecko-collector collect: ${file} cannot be written: its directory ${d} is not writable (EPERM). Nothing would be stored; make it writable or choose another file.\n`,
     );
     expect(fs.readdirSync(d)).toEqual([]);
+  });
+
+  it('a damaged SQLite file: the library refuses it with a ForeignDatabaseError that keeps the SQLite error as its cause', async () => {
+    const file = path.join(caseDir('damaged'), 'damaged.db');
+    const header = Buffer.from('SQLite format 3\0', 'latin1');
+    fs.writeFileSync(file, Buffer.concat([header, crypto.randomBytes(4096 - header.length)]));
+    const manager = new LockOptimizedDatabaseManager({ url: file });
+    const err = await manager.initialize().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await manager.close();
+    expect(err).toBeInstanceOf(ForeignDatabaseError);
+    expect((err as Error).message).toContain('an SQLite file that cannot be read');
+    expect((err as Error).cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_/) });
   });
 });

@@ -9,6 +9,7 @@ import {
   isCircuitBreakerError,
 } from '../../../src/breaker/circuit-breaker.ts';
 import { ConfigError, WriteFailedError } from '../../../src/errors.ts';
+import { BreakerStateView } from '../../../src/protocol/breaker-gate.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
 const ioError = () => new WriteFailedError('disk I/O error', 'SQLITE_IOERR_WRITE');
@@ -162,6 +163,23 @@ describe('CircuitBreaker: half-open', () => {
     expect(breaker.canPass()).toBe(true);
     breaker.recordSuccess();
     expect(breaker.state).toBe('CLOSED');
+  });
+
+  it('shares its trials with senders in other threads, and re-opens when one of theirs never reports', () => {
+    const { breaker, clock } = makeBreaker({ halfOpenTrials: 1, halfOpenTrialTimeoutMs: 4000 });
+    fail(breaker, 3);
+    clock.advance(1000);
+    // Another thread's sender reads the same cell: it takes the one trial, the main thread gets none.
+    const sender = BreakerStateView.fromShared(breaker.sharedState);
+    expect(sender.admitBatch()).toBe(true);
+    expect(sender.admitBatch()).toBe(false);
+    expect(breaker.getStats().halfOpenAdmitted).toBe(1);
+    // Noticed by the breaker's own timer within a quarter of the timeout, then given the full timeout.
+    clock.advance(4999);
+    expect(breaker.state).toBe('HALF_OPEN');
+    clock.advance(1);
+    expect(breaker.state).toBe('OPEN');
+    expect(sender.admitBatch()).toBe(false);
   });
 
   it('half-opens on canPass even when the timer has not fired (clock moved without timers)', () => {

@@ -77,7 +77,9 @@ describe('settings precedence', () => {
     const file = path.join(REPO_ROOT, 'examples/config.yaml');
     const { settings } = loadSettings(specs, { config: file }, {});
     expect(settings.entry('metrics-port')).toMatchObject({ value: 9464, from: `${file}: monitoring.metrics_port` });
-    expect(settings.entry('pools-file')).toMatchObject({ value: 'watchlist.csv', source: 'file' });
+    // The top pools, not a watchlist file that an empty directory does not have.
+    expect(settings.entry('top')).toMatchObject({ value: 20, source: 'file' });
+    expect(settings.entry('pools-file')).toMatchObject({ source: 'unset' });
     expect(settings.entry('log-level')).toMatchObject({ value: 'info', source: 'file' });
   });
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BATCH_PRESETS, resolveBatchConfig } from '../../../src/config/batch-config.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../../../src/config/database-config.ts';
-import { databasePathFromUrl } from '../../../src/config/database-url.ts';
+import { databasePathFromUrl, databaseUrlFromInput } from '../../../src/config/database-url.ts';
 import { ConfigError } from '../../../src/errors.ts';
 
 describe('database url', () => {
@@ -30,6 +30,40 @@ describe('database url', () => {
       expect((err as Error).message).toContain(JSON.stringify(url));
     }
   });
+});
+
+describe("the library's url takes what --db takes", () => {
+  it.each([
+    ['gecko_data.db'],
+    ['data/g.db'],
+    ['/abs/path.db'],
+    ['sqlite:///gecko_data.db'],
+    ['sqlite:////abs/path.db'],
+    ['postgresql://root@127.0.0.1/test?schema=s'],
+  ])('%j reads the same in DatabaseConfig.url and --db', (input) => {
+    const canonical = databaseUrlFromInput(input, '--db');
+    expect(resolveDatabaseConfig({ url: input }).url).toBe(canonical);
+    if (!canonical.startsWith('postgresql:'))
+      expect(writerSettingsFrom(resolveDatabaseConfig({ url: input })).path).toBe(
+        path.resolve(input.replace(/^sqlite:\/\/\//, '')),
+      );
+  });
+
+  it.each([['mysql://x/db'], [':memory:'], ['sqlite:///:memory:'], ['   '], ['postgresql://u:pw@host']])(
+    '%j is refused by both, each naming where it came from, never the password',
+    (input) => {
+      expect(() => databaseUrlFromInput(input, '--db')).toThrow(/^--db must be a database file path/);
+      try {
+        resolveDatabaseConfig({ url: input });
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).field).toBe('url');
+        expect((err as Error).message).toMatch(/expected a database file path/);
+        expect((err as Error).message).not.toContain(':pw@');
+      }
+    },
+  );
 });
 
 describe('DatabaseConfig', () => {

@@ -256,3 +256,143 @@ describe('parseTradesPage with one broken trade', () => {
     ).toThrow(/trades of pool solana_\S+: data\[4\] is not a valid trade: attributes\.kind is "hold"/);
   });
 });
+
+describe('parseTradesPage on hostile shapes', () => {
+  const all = rawTrades();
+  const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const withItems = (...items: string[]) => `{"data":[${[...all.map((t) => JSON.stringify(t)), ...items].join(',')}]}`;
+
+  it.each([
+    ['an array', deepArray(20_000), /^item is \[{40}… \(array\), expected a trade object$/],
+    ['an object', `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`, /^attributes is missing, expected an object$/],
+    [
+      'a trade whose volume is',
+      JSON.stringify({
+        ...all[0]!,
+        id: 'deep_volume',
+        attributes: { ...all[0]!.attributes, volume_in_usd: 0 },
+      }).replace('"volume_in_usd":0', `"volume_in_usd":${deepArray(20_000)}`),
+      /^attributes\.volume_in_usd is \[{40}… \(object\), expected a non-negative decimal string/,
+    ],
+  ])(
+    'takes the 300 page-mates of an item nested 20,000 deep (%s) and rejects it with a short reason',
+    (_n, item, reason) => {
+      const page = parseTradesPage(withItems(item), ctx);
+      expect(page.trades.map((t) => t.id)).toEqual(all.map((t) => t.id));
+      expect(page.rejectedCount).toBe(1);
+      expect(page.rejected).toHaveLength(1);
+      expect(page.rejected[0]!.index).toBe(300);
+      expect(page.rejected[0]!.reason).toMatch(reason);
+      expect(page.rejected[0]!.key.length).toBeLessThan(300);
+    },
+  );
+
+  it.each<[string, string, string | undefined, RegExp]>([
+    ['a body nested 20,000 deep', deepArray(20_000), undefined, /body must be an object, got \[{60}… \(array\)/],
+    [
+      'data nested 20,000 deep',
+      `{"data":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
+      'data',
+      /data must be an array, got \{"a":\{"a".*… \(object\)/,
+    ],
+  ])('refuses %s as a malformed response', (_name, body, path, problem) => {
+    expectBadResponse(body, path, problem);
+  });
+
+  it('refuses a page of more than 1,000 items before reading any; 1,000 items are read', () => {
+    expectBadResponse(
+      `{"data":[${new Array(2_000_000).fill('0').join(',')}]}`,
+      'data',
+      /data has 2000000 items, more than 1000/,
+    );
+    expectBadResponse(withItems(...new Array(701).fill('{}')), 'data', /data has 1001 items, more than 1000/);
+    const page = parseTradesPage(withItems(...new Array(700).fill('{}')), ctx);
+    expect(page.trades).toHaveLength(300);
+    expect(page.rejectedCount).toBe(700);
+  });
+
+  it('refuses a large body of junk values outside data before JSON.parse builds them', () => {
+    const junk = new Array(1_000_000).fill('{}').join(',');
+    expectBadResponse(
+      `{"data":[],"included":[${junk}]}`,
+      undefined,
+      /body holds about 2000003 JSON values, more than 100000/,
+    );
+    expectBadResponse(`{"data":[[${junk}]]}`, undefined, /body holds about \d{7} JSON values, more than 100000/);
+  });
+
+  it('reads a page padded far beyond its usual size (its items counted in the text first) as usual', () => {
+    const padded = `${withItems().slice(0, -1)},"meta":{"pad":"${'x'.repeat(2 * 1024 * 1024)}"}}`;
+    expect(parseTradesPage(padded, ctx).trades.map((t) => t.id)).toEqual(all.map((t) => t.id));
+  });
+
+  it('keeps the reasons of the first 20 rejected items of a page and counts the rest', () => {
+    const page = parseTradesPage(withItems(...new Array(50).fill('null')), ctx);
+    expect(page.trades).toHaveLength(300);
+    expect(page.rejectedCount).toBe(50);
+    expect(page.rejected.map((r) => r.index)).toEqual(Array.from({ length: 20 }, (_, i) => 300 + i));
+    expect(page.rejected.every((r) => r.reason === 'item is null (null), expected a trade object')).toBe(true);
+  });
+});
+
+describe('decimals whose value is not a double', () => {
+  const one = (attributes: Record<string, unknown>) =>
+    parseTradesPage(
+      mutated((d) => void Object.assign(d.data[0]!.attributes, attributes)),
+      ctx,
+    );
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'volume 1e400',
+      { volume_in_usd: '1e400' },
+      /^attributes\.volume_in_usd "1e400" \(string\) is too large for a double \(it would be stored as Infinity\)$/,
+    ],
+    [
+      'price 9e999',
+      { price_from_in_usd: '9e999', price_to_in_usd: '9e999' },
+      /price_\w+_in_usd "9e999" \(string\) is too large/,
+    ],
+    [
+      'amount 18E+307, just above the largest double',
+      { from_token_amount: '18E+307' },
+      /from_token_amount "18E\+307" \(string\) is too large/,
+    ],
+    [
+      'amount 1e-999',
+      { to_token_amount: '1e-999' },
+      /^attributes\.to_token_amount "1e-999" \(string\) is not zero but too small for a double \(it would be stored as 0\)$/,
+    ],
+    [
+      'volume -1e400',
+      { volume_in_usd: '-1e400' },
+      /^attributes\.volume_in_usd is "-1e400" \(string\), expected a non-negative/,
+    ],
+  ])('rejects %s with its reason; its page-mates go on', (_name, attributes, reason) => {
+    const page = one(attributes);
+    expect(page.rejectedCount).toBe(1);
+    expect(page.rejected[0]!.index).toBe(0);
+    expect(page.rejected[0]!.reason).toMatch(reason);
+    expect(page.trades).toHaveLength(299);
+  });
+
+  it.each([
+    ['a 70-digit amount', { from_token_amount: `${'9'.repeat(40)}.${'1'.repeat(30)}` }],
+    ['0.000000000000000000000001', { to_token_amount: '0.000000000000000000000001' }],
+    ['a 99-character fraction', { volume_in_usd: `0.${'0'.repeat(96)}1` }],
+    ['17.9E+307, just below the largest double', { volume_in_usd: '17.9E+307' }],
+    ['4e-324 (the smallest double)', { to_token_amount: '4e-324' }],
+    ['0e999 (zero)', { from_token_amount: '0e999' }],
+    ['0.0', { from_token_amount: '0.0' }],
+  ])('takes %s, exactly as sent', (_name, attributes) => {
+    const page = one(attributes);
+    expect(page.rejected).toEqual([]);
+    const [key, value] = Object.entries(attributes)[0]!;
+    const field = {
+      from_token_amount: 'fromTokenAmount',
+      to_token_amount: 'toTokenAmount',
+      volume_in_usd: 'volumeUsd',
+    }[key] as 'fromTokenAmount' | 'toTokenAmount' | 'volumeUsd';
+    expect(page.trades[0]![field]).toBe(value);
+  });
+});

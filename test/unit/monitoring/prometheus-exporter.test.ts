@@ -3,6 +3,8 @@
 // for `_total`, a histogram in seconds, gauges for levels, per-pool families), /healthz, 404/405 for anything
 // else, 500 when the snapshot fails, and close() leaving no open handles.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
 import type { CollectorMetricsSnapshot } from '../../../src/monitoring/metrics-snapshot.ts';
@@ -12,8 +14,12 @@ import {
   startMetricsServer,
 } from '../../../src/monitoring/monitoring-server.ts';
 import { createMetricsRegistry } from '../../../src/monitoring/prometheus-exporter.ts';
+import { bundledSqliteVersion } from '../../../src/storage/sqlite/sqlite-version.ts';
 import { parsePrometheus } from '../../support/prometheus-text.ts';
+import { REPO_ROOT } from '../../support/repo.ts';
 import { makeSnapshot } from './snapshot-fixture.ts';
+
+const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const busySnapshot = (): CollectorMetricsSnapshot =>
   makeSnapshot({
@@ -40,6 +46,7 @@ const busySnapshot = (): CollectorMetricsSnapshot =>
         close: { batches: 4, rows: 50 },
         unspecified: { batches: 0, rows: 0 },
       },
+      sizes: { buckets: [50, 200], counts: [100, 1300], count: 1300, sum: 243_750 },
     },
     breaker: { state: 'OPEN', opens: 2, rejections: 17, openedAt: 1_699_999_990_000 },
     deferred: { batches: 5, rows: 900, oldestAgeMs: 12_500, bytes: 4096, deferredTotal: 9, replayedTotal: 4 },
@@ -141,7 +148,17 @@ describe('startMetricsServer', () => {
       'gecko_pool_seconds_since_success{pool="solana_A"} 10',
       'gecko_pool_seconds_since_success{pool="solana_B"} 60',
       'gecko_writer_backlog_batches 3',
-      'gecko_batch_avg_size 187.5',
+      '# TYPE gecko_batch_size_rows histogram',
+      'gecko_batch_size_rows_bucket{le="50"} 100',
+      'gecko_batch_size_rows_bucket{le="200"} 1300',
+      'gecko_batch_size_rows_bucket{le="+Inf"} 1300',
+      'gecko_batch_size_rows_sum 243750',
+      'gecko_batch_size_rows_count 1300',
+      `gecko_build_info{version="${version}",node="${process.version}",sqlite="${bundledSqliteVersion()}"} 1`,
+      // prom-client's process and Node metrics.
+      '# TYPE process_cpu_user_seconds_total counter',
+      '# TYPE nodejs_eventloop_lag_seconds gauge',
+      '# TYPE nodejs_heap_size_used_bytes gauge',
       'gecko_batch_flushes_total{reason="size"} 1200',
       'gecko_batch_flushes_total{reason="maxWait"} 96',
       'gecko_batch_flushes_total{reason="flush"} 0',
@@ -168,8 +185,8 @@ describe('startMetricsServer', () => {
     ]) {
       expect(lines).toContain(line);
     }
-    // Default process metrics are off unless asked for.
-    expect(lines.some((l) => l.startsWith('process_') || l.startsWith('nodejs_'))).toBe(false);
+    // The average in a gauge gave way to the histogram.
+    expect(lines.some((l) => l.startsWith('gecko_batch_avg_size'))).toBe(false);
   });
 
   it('reads a fresh snapshot on every scrape', async () => {
@@ -253,7 +270,7 @@ describe('startMetricsServer', () => {
 
 describe('metric types', () => {
   it('every family parses as Prometheus text: _total counters, seconds histogram, gauges, bounded pool labels', async () => {
-    const metrics = createMetricsRegistry();
+    const metrics = createMetricsRegistry({ defaultMetrics: false });
     const families = parsePrometheus(await metrics.render(busySnapshot()));
     const byName = new Map(families.map((f) => [f.name, f]));
     for (const f of families) {
@@ -303,11 +320,12 @@ describe('createMetricsRegistry', () => {
     expect(b).toContain('gecko_write_operations_total 2\n');
   });
 
-  it('adds prom-client default process metrics when asked', async () => {
-    const metrics = createMetricsRegistry({ defaultMetrics: true });
-    const text = await metrics.render(makeSnapshot());
-    expect(text).toContain('process_cpu_user_seconds_total');
-    expect(text).toContain('gecko_write_operations_total 0\n');
-    metrics.registry.clear();
+  it('leaves the process metrics out when asked, and keeps one set of them for every registry of the process', async () => {
+    const without = await createMetricsRegistry({ defaultMetrics: false }).render(makeSnapshot());
+    expect(without).not.toContain('process_cpu_user_seconds_total');
+    expect(without).toContain('gecko_write_operations_total 0\n');
+    const [a, b] = [createMetricsRegistry(), createMetricsRegistry()];
+    for (const text of [await a.render(makeSnapshot()), await b.render(makeSnapshot())])
+      expect(text.match(/^# TYPE process_cpu_user_seconds_total counter$/gm)).toHaveLength(1);
   });
 });

@@ -3,9 +3,28 @@
 import { describe, expect, it } from 'vitest';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../../../src/config/database-config.ts';
 import { localBasePath, parsePostgresUrl } from '../../../src/config/postgres-url.ts';
+import { stateDirectory } from '../../../src/config/state-directory.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { interleavedPolls } from '../../../src/sim/sim-report.ts';
 import { classifyPgError } from '../../../src/storage/postgres/errors.ts';
+
+describe('the state directory (where a PostgreSQL run keeps its spool, lock and metrics)', () => {
+  const home = () => '/home/u';
+  it("is systemd's StateDirectory= first, then $XDG_STATE_HOME/gecko-collector, then ~/.local/state/gecko-collector", () => {
+    expect(stateDirectory({ STATE_DIRECTORY: '/var/lib/gecko-collector', XDG_STATE_HOME: '/x' }, home)).toBe(
+      '/var/lib/gecko-collector',
+    );
+    expect(stateDirectory({ STATE_DIRECTORY: '/var/lib/a:/var/lib/b' }, home)).toBe('/var/lib/a');
+    expect(stateDirectory({ XDG_STATE_HOME: '/x/state' }, home)).toBe('/x/state/gecko-collector');
+    expect(stateDirectory({}, home)).toBe('/home/u/.local/state/gecko-collector');
+  });
+
+  it('ignores relative values, as the XDG spec asks (a relative one would be the working directory again)', () => {
+    expect(stateDirectory({ STATE_DIRECTORY: 'state', XDG_STATE_HOME: '.' }, home)).toBe(
+      '/home/u/.local/state/gecko-collector',
+    );
+  });
+});
 
 describe('PostgreSQL URL', () => {
   it('reads host, port, database and schema; masks the password; names the local files after the database', () => {
@@ -15,7 +34,8 @@ describe('PostgreSQL URL', () => {
     expect(u.display).not.toContain('s3cret');
     expect(localBasePath(u, '/w')).toBe('/w/pg-db.example-6543-trades-collector');
     const s = writerSettingsFrom(resolveDatabaseConfig({ url: 'postgres://root@127.0.0.1/test' }));
-    expect(s.path).toBe(`${process.cwd()}/pg-127.0.0.1-5432-test`);
+    expect(s.path).toBe(`${stateDirectory()}/pg-127.0.0.1-5432-test`);
+    expect(s.path.startsWith(process.cwd())).toBe(false);
     expect(s.postgres).toMatchObject({ database: 'test', schema: null, statementTimeoutMs: 30_000 });
     expect(s.checkpointIntervalMs).toBe(0);
   });
