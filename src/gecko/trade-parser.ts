@@ -3,7 +3,6 @@
 // rejects the page; each trade is checked on its own with the writer's row checks, so one bad trade is rejected
 // with its reason and its page-mates go on, and the collector never sends a row the writer would refuse.
 
-import { kindOf, previewJson } from '../common/value-preview.ts';
 import { poolIdOf } from '../config/pool-addresses.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import {
@@ -12,6 +11,7 @@ import {
   tradeFromRow,
   validateTrade,
 } from '../trades/trade-validation.ts';
+import { kindOf, previewJson } from '../trades/value-preview.ts';
 import { JsonReader } from './json-reader.ts';
 
 export interface TradeParseContext {

@@ -1,10 +1,10 @@
 // Checks one incoming trade row and turns it into the exact values the INSERT binds, or a reason it was
 // rejected. Runs in the writer thread (and the direct manager) so no path stores an unchecked row.
 
-import { previewJson } from '../common/value-preview.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { doubleRangeProblem } from './decimal-string.ts';
+import { previewJson } from './value-preview.ts';
 
 /** Values in the column order of the trades INSERT (see trade-statements.ts). */
 export type TradeRow = [

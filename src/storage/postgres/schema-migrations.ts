@@ -1,4 +1,4 @@
-// The PostgreSQL layout: the same tables and column names as the SQLite layout (src/sqlite/schema-migrations.ts),
+// The PostgreSQL layout: the same tables and column names as the SQLite layout (src/storage/sqlite/schema-migrations.ts),
 // with PostgreSQL's own types (unconstrained numeric, timestamptz, bigint, jsonb), plus the tables that let
 // several collector processes share one pool set (pool_leases, collector_instances). Migrations are versioned
 // in schema_migrations with a checksum, and applied under an advisory lock so processes may start together.

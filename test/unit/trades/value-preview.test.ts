@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { kindOf, previewJson } from '../../../src/common/value-preview.ts';
+import { kindOf, previewJson } from '../../../src/trades/value-preview.ts';
 
 const nested = (depth: number) => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown;
 
