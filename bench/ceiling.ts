@@ -34,15 +34,15 @@ import {
 import type { LatencySummary } from '../src/protocol/messages.ts';
 import type { WriterSettings } from '../src/protocol/writer-settings.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { migrate } from '../src/sqlite/schema-migrations.ts';
-import { applyWriteConnectionSettings } from '../src/sqlite/sqlite-settings.ts';
+import { applyWriteConnectionSettings } from '../src/storage/sqlite/connection-settings.ts';
+import { migrate } from '../src/storage/sqlite/schema-migrations.ts';
 import {
   CREATED_AT_PARAM,
   storedTimestamp,
   tradeBindValues,
   tradeInsertSql,
   WriteStatements,
-} from '../src/sqlite/trade-statements.ts';
+} from '../src/storage/sqlite/trade-statements.ts';
 import { validateTrade } from '../src/trades/trade-validation.ts';
 import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';

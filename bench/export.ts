@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
+import { maskPassword } from '../src/config/postgres-url.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../src/export/export-trades.ts';
-import { connectPgOrFail } from '../src/postgres/pg-connection.ts';
-import { maskPassword } from '../src/postgres/pg-url.ts';
 import { syntheticPoolId } from '../src/sim/synthetic-trades.ts';
+import { connectPgOrFail } from '../src/storage/postgres/connection.ts';
 import { machineSummary } from './machine.ts';
 import { buildTradesFile } from './trades-file.ts';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { storedTimestamp } from '../src/sqlite/trade-statements.ts';
+import { storedTimestamp } from '../src/storage/sqlite/trade-statements.ts';
 import { normalizeTimestamp } from '../src/trades/trade-validation.ts';
 
 export const PYTHON_EXPORT_HEADER =

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { SCHEMA_VERSION } from '../src/sqlite/schema-migrations.ts';
+import { SCHEMA_VERSION } from '../src/storage/sqlite/schema-migrations.ts';
 import {
   appendTradeBindValues,
   CREATED_AT_PARAM,
@@ -24,7 +24,7 @@ import {
   storedTimestamp,
   tradeInsertSql,
   WriteStatements,
-} from '../src/sqlite/trade-statements.ts';
+} from '../src/storage/sqlite/trade-statements.ts';
 import { TRADE_FIELDS, validateTrade } from '../src/trades/trade-validation.ts';
 import { TEXT_LAYOUT_V3 } from '../test/support/text-layout.ts';
 import { roundRobinOrder } from './arrival-order.ts';

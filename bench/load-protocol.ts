@@ -22,8 +22,6 @@ export interface ProducerData {
   maxInFlight: number;
   /** Offered rows per second for this producer; 0 = as fast as possible. */
   ratePerSec: number;
-  /** funnel: send batches packed into one string (default) or as arrays of objects. */
-  packTrades: boolean;
   /** Generate each batch just before sending it instead of all up front (bounded memory for huge runs). */
   lazy: boolean;
   /** This thread's nice value, as collector threads get (see src/common/thread-priority.ts). */

@@ -15,6 +15,7 @@ import { DirectDatabaseManager } from '../src/direct/direct-manager.ts';
 import { LockOptimizedDatabaseManager } from '../src/funnel/lock-optimized-manager.ts';
 import type { LatencySummary } from '../src/protocol/messages.ts';
 import { planProducers } from '../src/sim/synthetic-trades.ts';
+import { withWriterSlowdown } from '../src/testing/index.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import type { HarnessToProducer, ProducerData, ProducerToHarness } from './load-protocol.ts';
 import { type MemoryBreakdown, memoryBreakdown } from './process-memory.ts';
@@ -34,8 +35,6 @@ export interface LoadOptions {
   /** Total offered rows/s across producers; 0 = unpaced (saturation). */
   rate?: number;
   dbConfig?: Partial<DatabaseConfig>;
-  /** funnel: pack each batch into one string before posting (default true). */
-  packTrades?: boolean;
   /** funnel: run the writer this many times slower (backpressure drill). */
   slowWriter?: number;
   /** Generate batches lazily in the producers (for runs too large to pre-build). */
@@ -101,7 +100,7 @@ const PRODUCER_ENTRY = new URL('./load-worker.js', import.meta.url);
 
 /**
  * Lazy producers (the backpressure drill) stand in for collectors: their live data is a few batches (each ~80 KB
- * packed, kept until its ack, so it is promoted and dies in the old generation). Left to its defaults, V8 lets
+ * of trades, kept until its ack, so it is promoted and dies in the old generation). Left to its defaults, V8 lets
  * each isolate's old generation fill with those dead batches long before a major GC: 8 producers then grow RSS
  * by ~150 MB of garbage, which says nothing about the funnel. With these caps a major GC comes early; measured
  * with `npm run bench:load -- --trades 200000 --slow-writer 10 --json`: peak RSS 309 MB at young 4 / old 64 MB,
@@ -136,7 +135,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   if (o.manager === 'funnel') {
     funnel = new LockOptimizedDatabaseManager(
       { ...o.dbConfig, url: dbUrl },
-      o.slowWriter ? { writerSlowdown: o.slowWriter } : {},
+      o.slowWriter ? withWriterSlowdown(o.slowWriter) : {},
     );
     await funnel.initialize();
   } else {
@@ -164,7 +163,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         batchSize,
         maxInFlight,
         ratePerSec: o.rate ? o.rate / o.collectors : 0,
-        packTrades: o.packTrades ?? true,
         lazy: o.lazy ?? false,
         nice: collectorNice,
       };

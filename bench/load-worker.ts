@@ -70,7 +70,7 @@ if (direct) {
     latency.record(performance.now() - t0);
   }
 } else {
-  const client = new WriterClient(data.port!, { maxInFlight: data.maxInFlight, packTrades: data.packTrades });
+  const client = new WriterClient(data.port!, { maxInFlight: data.maxInFlight });
   const window = new Set<Promise<void>>();
   let sent = 0;
   for (const batch of batchesInOrder()) {

@@ -1,7 +1,7 @@
 // The machine a benchmark ran on, printed first by every bench script (figures without it mean little).
 
 import os from 'node:os';
-import { bundledSqliteVersion } from '../src/sqlite/sqlite-version.ts';
+import { bundledSqliteVersion } from '../src/storage/sqlite/sqlite-version.ts';
 
 export interface MachineSummary {
   cpu: string;

@@ -21,12 +21,12 @@ import { LatencyRecorder } from '../src/common/latency-recorder.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
 import { LockOptimizedDatabaseManager } from '../src/funnel/lock-optimized-manager.ts';
 import { logger } from '../src/logging/logger.ts';
-import { connectPg } from '../src/postgres/pg-connection.ts';
-import { migratePostgres, quoteIdent } from '../src/postgres/pg-schema.ts';
-import { TRADE_COLUMNS } from '../src/postgres/pg-statements.ts';
 import type { LatencySummary } from '../src/protocol/messages.ts';
 import type { PostgresSettings } from '../src/protocol/writer-settings.ts';
 import { syntheticPoolId, syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import { connectPg } from '../src/storage/postgres/connection.ts';
+import { migratePostgres, quoteIdent } from '../src/storage/postgres/schema-migrations.ts';
+import { TRADE_COLUMNS } from '../src/storage/postgres/trade-statements.ts';
 import { validateTrade } from '../src/trades/trade-validation.ts';
 import type { PgProducerData, PgProducerMessage } from './pg-producer.ts';
 

@@ -4,13 +4,13 @@
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { LatencyRecorder } from '../src/common/latency-recorder.ts';
-import { connectPg } from '../src/postgres/pg-connection.ts';
-import { INSERT_TRADES, tradeArrays } from '../src/postgres/pg-statements.ts';
 import type { LatencySummary } from '../src/protocol/messages.ts';
 import type { TradeRecord } from '../src/protocol/records.ts';
 import type { PostgresSettings } from '../src/protocol/writer-settings.ts';
 import { WriterClient } from '../src/sender/writer-client.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
+import { connectPg } from '../src/storage/postgres/connection.ts';
+import { INSERT_TRADES, tradeArrays } from '../src/storage/postgres/trade-statements.ts';
 import { TRADE_FIELDS, validateTrade } from '../src/trades/trade-validation.ts';
 
 export interface PgProducerData {

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { EXPORT_COLUMNS } from '../src/export/trade-row.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { EXACT_COLUMNS, migrate } from '../src/sqlite/schema-migrations.ts';
+import { EXACT_COLUMNS, migrate } from '../src/storage/sqlite/schema-migrations.ts';
 import { normalizeTimestamp } from '../src/trades/trade-validation.ts';
 
 /** Creates `file` holding `rows` trades; returns the seconds it took. */

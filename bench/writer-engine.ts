@@ -2,12 +2,12 @@
 //
 // The writer's engine alone, in this one thread, against the ceiling on the same rows: where the funnel's
 // gap to the ceiling comes from once threads, ports and the second core are out of the picture. The engine
-// (GroupCommitWriter) gets the batches packed as the producers pack them, in the planned arrival order, one
+// (GroupCommitWriter) gets the batches as the producers send them, in the planned arrival order, one
 // full group commit at a time (saturation), with the id sort off and on; the ceiling runs the same rows in
 // transactions of the same size. The variants take turns transaction by transaction, each on its own file
 // (rotating who goes first), and each one's time is summed over its own transactions: on a shared machine the
 // other tenants' load comes in bursts of seconds, which whole-run alternation cannot cancel and this does.
-// Engine time includes unpacking + validating each batch, which the ceiling does before its clock starts.
+// Engine time includes validating each batch, which the ceiling does before its clock starts.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,10 +16,10 @@ import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { componentLogger } from '../src/logging/logger.ts';
-import type { AckMessage, PackedTrades, WriterToCollector } from '../src/protocol/messages.ts';
-import { packedForWriter } from '../src/sender/trades-payload.ts';
+import type { AckMessage, WriterToCollector } from '../src/protocol/messages.ts';
+import type { TradeRecord } from '../src/protocol/records.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
-import { WriteStatements } from '../src/sqlite/trade-statements.ts';
+import { sqliteEngineOn } from '../src/storage/sqlite/write-engine.ts';
 import { GroupCommitWriter } from '../src/writer/group-commit-writer.ts';
 import { roundRobinOrder } from './arrival-order.ts';
 import {
@@ -55,14 +55,11 @@ export interface EngineOptions {
   onProgress?: (line: string) => void;
 }
 
-/** The producers' batches, packed, in the planned round-robin arrival order (the ceiling's rows come in the same one). */
-function packedArrivalBatches(o: EngineOptions): PackedTrades[] {
-  return roundRobinOrder(o.trades, o.collectors, o.duplicates, o.batchSize ?? 200).batches.map(({ indices }) => {
-    // As WriterClient sends them: the amounts' numbers beside the text, checked by the sender.
-    const packed = packedForWriter(indices.map((k) => syntheticTrade(k, { seed: o.seed ?? 7 })));
-    if (packed === null) throw new Error('synthetic trades could not be packed');
-    return packed;
-  });
+/** The producers' batches in the planned round-robin arrival order (the ceiling's rows come in the same one). */
+function arrivalBatches(o: EngineOptions): TradeRecord[][] {
+  return roundRobinOrder(o.trades, o.collectors, o.duplicates, o.batchSize ?? 200).batches.map(({ indices }) =>
+    indices.map((k) => syntheticTrade(k, { seed: o.seed ?? 7 })),
+  );
 }
 
 /** One variant on its own database file, run transaction by transaction. */
@@ -78,9 +75,10 @@ function storedIn(db: Database.Database): number {
 }
 
 /** The engine, fed `perStep` batches per step, each step awaited until every batch in it is acked. */
-function engineStepper(dbPath: string, sort: boolean, batches: PackedTrades[], perStep: number): Stepper {
+function engineStepper(dbPath: string, sort: boolean, batches: TradeRecord[][], perStep: number): Stepper {
   const { db, settings } = openAsWriter(dbPath, { sortGroupById: sort });
-  const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('bench-writer'));
+  const log = componentLogger('bench-writer');
+  const engine = new GroupCommitWriter(sqliteEngineOn(db, settings, log), settings, log);
   // Copies made before any clock runs, as a port delivers one per message: no variant sees strings another touched.
   const own = batches.map((b) => structuredClone(b));
   return {
@@ -94,15 +92,13 @@ function engineStepper(dbPath: string, sort: boolean, batches: PackedTrades[], p
             reject(new Error(`batch ${m.batchId}: ${(m as AckMessage).rejected[0]!.reason}`));
           else if (++replies === mine.length) resolve();
         };
-        mine.forEach((packedTrades, k) =>
-          engine.enqueue({ kind: 'write', batchId: t * perStep + k, packedTrades }, onReply),
-        );
+        mine.forEach((trades, k) => engine.enqueue({ kind: 'write', batchId: t * perStep + k, trades }, onReply));
       }),
-    checkpoint: () => engine.checkpoint('PASSIVE'),
+    checkpoint: () => void db.pragma('wal_checkpoint(PASSIVE)'),
     close: async () => {
-      await engine.close();
+      await engine.whenIdle();
       const stored = storedIn(db);
-      db.close();
+      await engine.close();
       return stored;
     },
   };
@@ -134,7 +130,7 @@ export async function runWriterEngineBench(o: EngineOptions): Promise<{
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-writer-bench-'));
   try {
     const batchSize = o.batchSize ?? 200;
-    const batches = packedArrivalBatches(o);
+    const batches = arrivalBatches(o);
     const ceilingRows = prepareCeilingRows({
       trades: o.trades,
       collectors: o.collectors,

@@ -22,6 +22,6 @@ function walk(dir) {
     }
   }
 }
-for (const top of ['src', 'bench', 'test', 'examples'])
+for (const top of ['src', 'workers', 'bench', 'test', 'examples'])
   if (fs.existsSync(path.join(dist, top))) walk(path.join(dist, top));
 if (removed > 0) process.stderr.write(`prune-dist: removed ${removed} compiled file(s) whose source is gone\n`);

@@ -33,7 +33,6 @@ export {
   exportTrades,
   UnknownPoolError,
 } from './export/export-trades.ts';
-export type { TradeFilter } from './export/trade-filter.ts';
 export {
   type FunnelContentionMetrics,
   type FunnelStoreResult,
@@ -57,7 +56,6 @@ export type {
 } from './monitoring/metrics-snapshot.ts';
 export type { Candle } from './ohlcv/candle-builder.ts';
 export { type OhlcvOptions, ohlcvCandles } from './ohlcv/ohlcv-candles.ts';
-export { TIMEFRAMES, type Timeframe } from './ohlcv/timeframes.ts';
 export { FLUSH_REASONS, type FlushReason, type FlushReasonCounts } from './protocol/flush-reason.ts';
 export type { LockContentionMetrics } from './protocol/lock-contention-metrics.ts';
 export type { WritePayload, WriterLink } from './protocol/messages.ts';
@@ -76,3 +74,5 @@ export { linkTransferList, openWriterClient } from './sender/writer-link.ts';
 export { type GeckoSimulator, type GeckoSimulatorOptions, startGeckoSimulator } from './sim/gecko-simulator.ts';
 export type { SimTruthQuery, SimTruthReport } from './sim/sim-truth.ts';
 export { DeferredQueue, DeferredQueueError, type DeferredQueueOptions } from './spool/deferred-queue.ts';
+export { TIMEFRAMES, type Timeframe } from './storage/timeframes.ts';
+export type { TradeFilter } from './storage/trade-rows.ts';

@@ -1,6 +1,7 @@
 // A batch processor's retry policy: which failures are retried (the caller's shouldRetry hook), and the
 // backoff before each retry (doubling from retryDelayMs, capped, with jitter).
 
+import { backoffDelayMs } from '../common/backoff.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export interface RetryPolicyOptions {
@@ -37,7 +38,7 @@ export class RetryPolicy {
   /** retryDelayMs × 2^attempt, capped, minus a random share of up to `jitter` of it. */
   delay(attempt: number): number {
     const { retryDelayMs, maxRetryDelayMs, jitter, random } = this.options;
-    const nominal = Math.min(retryDelayMs * 2 ** attempt, maxRetryDelayMs);
-    return Math.round(nominal * (1 - jitter * random()));
+    // random() 0 removes nothing: the step as it stands.
+    return backoffDelayMs(attempt, { baseMs: retryDelayMs, maxMs: maxRetryDelayMs, jitter }, () => 1 - random());
   }
 }

@@ -1,16 +1,21 @@
-// The guide's TradeDataBatchProcessor: batches trades from one collector into a TradeStore, sends batches the
+// TradeDataBatchProcessor (the Python collector's name): batches trades from one collector into a TradeStore, sends batches the
 // breaker refuses (or that exhausted their retries) to a fallback such as the deferred queue, and keeps
 // the store's inserted/duplicate/rejected totals next to the batching stats.
 
-import { defaultErrorFilter } from '../breaker/breaker-error-filter.ts';
-import { type CircuitBreaker, isCircuitBreakerError } from '../breaker/circuit-breaker.ts';
 import type { Clock } from '../common/clock.ts';
+import { defaultErrorFilter } from '../common/error-filter.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { BatchFailedError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import { isCircuitBreakerError } from '../protocol/circuit-breaker-error.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { BatchProcessor, type BatchProcessorStats } from './batch-processor.ts';
 import type { StoreResult, TradeStore } from './trade-store.ts';
+
+/** What the processor needs of a circuit breaker (a CircuitBreaker): to run a call through it. */
+export interface CallBreaker {
+  execute<T>(call: () => Promise<T>): Promise<T>;
+}
 
 export interface TradeDataBatchProcessorOptions {
   /**
@@ -24,7 +29,7 @@ export interface TradeDataBatchProcessorOptions {
    * Runs each store call through this breaker. Only for stores that do not gate themselves: a store
    * whose outcomes already reach the breaker (the writer's acks) would be counted twice.
    */
-  breaker?: CircuitBreaker;
+  breaker?: CallBreaker;
   /** Default: retry errors that say the database is unhealthy; never a breaker rejection or bad data. */
   shouldRetry?: (error: unknown, attempt: number) => boolean;
   maxPendingItems?: number;

@@ -1,9 +1,9 @@
 // The circuit breaker's options: what each one means, its default, and the checks that refuse a bad value.
 
 import { type Clock, systemClock } from '../common/clock.ts';
+import { defaultErrorFilter, type ErrorFilter } from '../common/error-filter.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
-import { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
 
 export interface CircuitBreakerOptions {
   /** Shows up in errors, logs and stats. Default `writer`. */

@@ -5,20 +5,20 @@
 
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../common/clock.ts';
+import type { ErrorFilter } from '../common/error-filter.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import { BreakerState, BreakerStateCell, BreakerStateView } from '../protocol/breaker-gate.ts';
-import type { ErrorFilter } from './breaker-error-filter.ts';
+import { CircuitBreakerError } from '../protocol/circuit-breaker-error.ts';
 import { type CircuitBreakerOptions, resolveBreakerOptions } from './breaker-options.ts';
-import { CircuitBreakerError } from './circuit-breaker-error.ts';
 import { ConsecutiveFailuresTrip } from './consecutive-failures-trip.ts';
 import { FailureRateTrip } from './failure-rate-trip.ts';
 import type { TripReason, TripStrategy } from './trip-strategy.ts';
 
 export type { Clock } from '../common/clock.ts';
+export { defaultErrorFilter, type ErrorFilter } from '../common/error-filter.ts';
 export { BreakerState, BreakerStateView } from '../protocol/breaker-gate.ts';
-export { defaultErrorFilter, type ErrorFilter } from './breaker-error-filter.ts';
+export { CircuitBreakerError, isCircuitBreakerError } from '../protocol/circuit-breaker-error.ts';
 export type { CircuitBreakerOptions } from './breaker-options.ts';
-export { CircuitBreakerError, isCircuitBreakerError } from './circuit-breaker-error.ts';
 
 export type OpenReason = TripReason | 'half-open-failure' | 'half-open-timeout';
 

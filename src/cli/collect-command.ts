@@ -3,14 +3,15 @@
 // summary), a second one exits at once. The exit code says how the run ended (see exit-codes.ts).
 
 import path from 'node:path';
-import { NotRegularFileError, readRegularFileSync } from '../common/regular-file.ts';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
+import { parsePoolsFile } from '../config/pool-addresses.ts';
+import { isPostgresUrl } from '../config/postgres-url.ts';
+import { NotRegularFileError, readRegularFileSync } from '../config/regular-file.ts';
 import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
-import { isPostgresUrl } from '../postgres/pg-url.ts';
 import {
   COLLECTION_DEFAULTS,
   type CollectionOptions,
@@ -18,7 +19,6 @@ import {
   type CollectionSummary,
   startCollection,
 } from '../run/collection-run.ts';
-import { parsePoolsFile } from '../run/pool-assignments.ts';
 import { describeWatchlist, looksLikeWatchlistCsv, parseWatchlistCsv } from '../run/watchlist.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { type SimMarketKind, SKEWED_MARKET_DEFAULTS } from '../sim/sim-market.ts';

@@ -3,24 +3,22 @@
 
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
+import { isPostgresUrl } from '../config/postgres-url.ts';
 import { repairCursorsNow } from '../doctor/cursor-report.ts';
-import { buildDatabaseReport, reportIsHealthy } from '../doctor/database-report.ts';
-import { openReadOnly } from '../doctor/read-only-database.ts';
-import { renderPgReport } from '../doctor/render-pg-report.ts';
-import { renderDatabaseReport } from '../doctor/render-report.ts';
+import { buildDatabaseReport, buildPgReport, reportIsHealthy } from '../doctor/database-report.ts';
+import { renderReport } from '../doctor/render-report.ts';
 import { checkServed, type ServedCheck, servedLine } from '../doctor/served-check.ts';
-import { sqliteCollectionReads } from '../funnel/sqlite-collection-reads.ts';
-import { pgCollectionReads } from '../postgres/pg-collection-reads.ts';
-import { buildPgReport } from '../postgres/pg-doctor-report.ts';
-import { isPostgresUrl } from '../postgres/pg-url.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
+import { pgCollectionReads } from '../storage/postgres/collection-reads.ts';
+import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
+import { openReadOnly } from '../storage/sqlite/read-only-database.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { commonSpecs, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
 
 const HELP = `usage: gecko-collector doctor [flags]
 
-Runs the migration guide's debug checks on a database, read-only (safe while a collector is running):
+Runs the debug checks on a database, read-only (safe while a collector is running):
 journal mode, busy timeout, cache size, synchronous, integrity check, foreign key check, schema version, rows per table,
 database and WAL size, and per pool the cursor, newest trade, trade count and recorded gaps. Beside the
 database it reads the deferred queue's spool (<db>.spool: batches waiting to be replayed, oldest age) and
@@ -102,18 +100,18 @@ export const doctorCommand: Command = {
       const s = writerSettingsFrom(resolveDatabaseConfig({ url }));
       const report = await buildPgReport(s.postgres!, s.path, { gapLimit });
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
-      io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderPgReport(report)}\n`);
+      io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
       return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
     const path = databasePathFromUrl(url);
     if (values['repair-cursors']) {
-      io.stdout.write(`${repairCursorsNow(path).join('\n')}\n`);
+      io.stdout.write(`${(await repairCursorsNow(path)).join('\n')}\n`);
       return EXIT_OK;
     }
     const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
-    io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderDatabaseReport(report)}\n`);
+    io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
     if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
     return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;
   },

@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import { databasePathFromUrl } from '../config/database-url.ts';
+import { isPostgresUrl, maskPassword } from '../config/postgres-url.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
 import { detectImportFormat } from '../import/format-detect.ts';
 import { ImportFailedError } from '../import/import-errors.ts';
@@ -14,7 +15,6 @@ import { readLegacyCsv } from '../import/legacy-csv-reader.ts';
 import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
 import { readParquet } from '../import/parquet-reader.ts';
-import { isPostgresUrl, maskPassword } from '../postgres/pg-url.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
 import { commonSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';

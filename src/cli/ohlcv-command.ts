@@ -4,7 +4,7 @@
 import { OutputSink } from '../export/output-sink.ts';
 import { CANDLE_FORMATS, type CandleFormat, writeCandles } from '../ohlcv/candle-formats.ts';
 import { ohlcvCandles } from '../ohlcv/ohlcv-candles.ts';
-import { TIMEFRAME_NAMES, type Timeframe } from '../ohlcv/timeframes.ts';
+import { TIMEFRAME_NAMES, type Timeframe } from '../storage/timeframes.ts';
 import { EXIT_OK } from './cli-error.ts';
 import { type CliIo, type Command, choiceFlag, parseFlags } from './command.ts';
 import { outFlag, writeToTarget } from './output-target.ts';

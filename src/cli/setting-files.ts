@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { databasePathFromUrl } from '../config/database-url.ts';
+import { isPostgresUrl } from '../config/postgres-url.ts';
 import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { stateDirectory } from '../config/state-directory.ts';
 import { fileErrorReason } from '../import/import-errors.ts';
-import { isPostgresUrl } from '../postgres/pg-url.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
+import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
 
 export interface SettingFile {
   /** The setting's key (`pools-file`, `db`, `spool`, `state-directory`). */

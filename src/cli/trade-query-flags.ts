@@ -1,7 +1,8 @@
 // The flags `export` and `ohlcv` share: the database (--db/--config as every command reads them), which trades
 // (--pool, --network, --since, --until) and where the output goes (--out).
 
-import { filterFromFlags, type TradeFilter, TradeFilterError } from '../export/trade-filter.ts';
+import { filterFromFlags, TradeFilterError } from '../export/trade-filter.ts';
+import type { TradeFilter } from '../storage/trade-rows.ts';
 import { UsageError } from './cli-error.ts';
 import { commonSpecs, loadSettings } from './cli-settings.ts';
 

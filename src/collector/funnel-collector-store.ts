@@ -2,10 +2,12 @@
 // thread, and every ack arrives after COMMIT.
 
 import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
-import { StateError, WriteFailedError } from '../errors.ts';
+import { ConfigError, StateError, WriteFailedError } from '../errors.ts';
+import type { CollectorTask } from '../protocol/collector-task.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import type { WriterClient } from '../sender/writer-client.ts';
+import { openWriterClient } from '../sender/writer-link.ts';
 import type { CollectorStore } from './collector-store.ts';
 
 /** The funnel: trades and state both go over this collector's data port; acks arrive after commit. */
@@ -40,4 +42,10 @@ export class FunnelCollectorStore implements CollectorStore {
   close(): Promise<void> {
     return this.client.close();
   }
+}
+
+/** A funnel collector's store, on the writer link its task carries. */
+export async function openFunnelStore(task: CollectorTask): Promise<CollectorStore> {
+  if (!task.link) throw new ConfigError('link', undefined, 'a funnel collector needs its writer link');
+  return new FunnelCollectorStore(openWriterClient(task.link, { maxInFlight: task.maxInFlight }));
 }

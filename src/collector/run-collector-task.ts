@@ -1,12 +1,10 @@
-// The body of one collector thread (collector-thread.ts runs it under piscina): builds the client on the
-// shared rate limit, the store (own writer port, or direct), the batch processor (or, batching off, one write
+// The body of one collector thread (workers/collector-thread.ts runs it under piscina): builds the client on the
+// shared rate limit, the store its entry opens (own writer port, or direct), the batch processor (or, batching off, one write
 // per poll) and the poller; runs until the stop flag is set; returns only after everything it sent is committed.
 
 import { TradeDataBatchProcessor } from '../batch/trade-data-batch-processor.ts';
 import { linkSignals } from '../common/linked-signal.ts';
 import { DEFAULT_COLLECTOR_NICE, lowerThisThreadPriority } from '../common/thread-priority.ts';
-import { DirectCollectorStore } from '../direct/direct-collector-store.ts';
-import { ConfigError } from '../errors.ts';
 import { DEFAULT_MAX_SHARED_PAUSE_MS, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { componentLogger } from '../logging/logger.ts';
 import {
@@ -21,9 +19,7 @@ import {
 import { PoolCounters } from '../protocol/pool-counters.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
-import { openWriterClient } from '../sender/writer-link.ts';
 import type { CollectorStore } from './collector-store.ts';
-import { FunnelCollectorStore } from './funnel-collector-store.ts';
 import { PoolPoller, type TradeSubmitter } from './pool-poller.ts';
 import { UnbatchedTradeSubmitter } from './unbatched-trade-submitter.ts';
 
@@ -45,16 +41,10 @@ function stopAwareLimiter(limiter: SharedRateLimiter, stop: AbortSignal): RateLi
   };
 }
 
-async function openStore(task: CollectorTask): Promise<CollectorStore> {
-  if (task.manager === 'direct') {
-    if (!task.dbUrl) throw new ConfigError('dbUrl', task.dbUrl, 'a direct-mode collector needs the database URL');
-    return DirectCollectorStore.open(task.dbUrl, task.database);
-  }
-  if (!task.link) throw new ConfigError('link', undefined, 'a funnel collector needs its writer link');
-  return new FunnelCollectorStore(openWriterClient(task.link, { maxInFlight: task.maxInFlight }));
-}
+/** Opens where this collector's trades and cursors go: its writer link (funnel) or its own connection (direct). */
+export type OpenCollectorStore = (task: CollectorTask) => Promise<CollectorStore>;
 
-export async function runCollectorTask(task: CollectorTask): Promise<CollectorResult> {
+export async function runCollectorTask(task: CollectorTask, openStore: OpenCollectorStore): Promise<CollectorResult> {
   const slot = task.collectorId;
   const log = componentLogger('collector', { collectorId: slot });
   const priority = lowerThisThreadPriority(task.nice ?? DEFAULT_COLLECTOR_NICE);
@@ -109,6 +99,12 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
     counters.set(slot, 'tradeWrites', p.writes);
   };
   const ticker = setInterval(sync, COUNTER_SYNC_MS);
+  // Closed once: after the poller ends, or on the way out when it failed.
+  let processorClosed: Promise<void> | undefined;
+  const closeProcessor = () =>
+    (processorClosed ??= (processor?.close() ?? Promise.resolve()).catch((err: unknown) =>
+      log.error({ err }, 'batch processor close failed'),
+    ));
   try {
     store = await openStore(task);
     if (task.batching === false) {
@@ -176,7 +172,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
       control?.close();
     }
     // Failed batches were already counted and rolled back per poll; close only has to flush the rest.
-    await processor.close().catch(() => undefined);
+    await closeProcessor();
     sync();
     const lockMetrics = await store.lockMetrics();
     const result: CollectorResult = { collectorId: slot, counters: counters.read(slot) };
@@ -189,7 +185,7 @@ export async function runCollectorTask(task: CollectorTask): Promise<CollectorRe
     stop.signal.removeEventListener('abort', onStop);
     stop.dispose();
     // Every send is awaited before the task returns: piscina would freeze work left running after it.
-    await processor?.close().catch((err: unknown) => log.error({ err }, 'batch processor close failed'));
+    await closeProcessor();
     await store?.close().catch((err: unknown) => log.error({ err }, 'store close failed'));
   }
 }

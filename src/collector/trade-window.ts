@@ -2,7 +2,13 @@
 // response mostly repeats the previous one. Decides which trades are new, where the cursor moves, and when a
 // full response proves trades were missed (a gap).
 
-import type { RecentTradeId, StoredCursor } from '../protocol/collector-task.ts';
+import { timestampMs } from '../common/stored-time.ts';
+import {
+  DEFAULT_LATE_MARGIN_MS,
+  DEFAULT_MAX_IDS,
+  type RecentTradeId,
+  type StoredCursor,
+} from '../protocol/collector-task.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 
@@ -10,8 +16,6 @@ import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 export const TRADES_PER_RESPONSE = 300;
 /** ...and only trades of the past 24 h. */
 export const TRADES_WINDOW_MS = 86_400_000;
-export const DEFAULT_MAX_IDS = 4096;
-export const DEFAULT_LATE_MARGIN_MS = 60_000;
 
 export interface TradeWindowOptions {
   cursor?: StoredCursor | null;
@@ -47,15 +51,6 @@ interface Cursor {
   id: string;
   timestamp: string;
   ms: number;
-}
-
-const LEGACY = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)?$/;
-
-/** Milliseconds since epoch of an ISO (`...Z`) or stored (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC) timestamp; NaN if neither. */
-export function timestampMs(value: string): number {
-  const legacy = LEGACY.exec(value);
-  if (legacy) return Date.parse(`${legacy[1]}T${legacy[2]}${(legacy[3] ?? '').slice(0, 4)}Z`);
-  return Date.parse(value);
 }
 
 export class TradeWindow {

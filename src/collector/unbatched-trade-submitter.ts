@@ -2,8 +2,8 @@
 // write of their own (the cursor follows its ack, as with batching). SQLite settings and the writer stay.
 
 import type { TradeStore } from '../batch/trade-store.ts';
-import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { BatchFailedError } from '../errors.ts';
+import { DEFAULT_MAX_IN_FLIGHT } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { TradeSubmitter } from './pool-poller.ts';
 
@@ -25,7 +25,7 @@ export class UnbatchedTradeSubmitter implements TradeSubmitter {
   /** `maxInFlight` bounds writes not yet acked (bounded memory): the next poll's `accepted` waits for room. */
   constructor(
     private readonly store: TradeStore,
-    private readonly maxInFlight = DEFAULT_DATABASE_CONFIG.maxInFlight,
+    private readonly maxInFlight = DEFAULT_MAX_IN_FLIGHT,
   ) {}
 
   submitTrades(trades: readonly TradeRecord[]): { accepted: Promise<void>; done: Promise<void> } {

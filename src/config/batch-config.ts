@@ -1,4 +1,4 @@
-// BatchConfig and the migration guide's two presets.
+// BatchConfig and its two presets (production, development).
 
 import { ConfigError } from '../errors.ts';
 

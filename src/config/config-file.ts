@@ -3,7 +3,7 @@
 // stops the run with the key's path, rather than being silently ignored.
 
 import { createRequire } from 'node:module';
-import { NotRegularFileError, readRegularFileSync } from '../common/regular-file.ts';
+import { NotRegularFileError, readRegularFileSync } from './regular-file.ts';
 import { SettingError } from './setting-error.ts';
 
 // The YAML parser is slow to load: only runs with a config file pay for it.

@@ -1,11 +1,12 @@
-// DatabaseConfig: what users set (names from the migration guide), its defaults, and validation that says
+// DatabaseConfig: what users set (names from the Python collector's), its defaults, and validation that says
 // which field was wrong and why.
 
 import { ConfigError } from '../errors.ts';
-import { isPostgresUrl, localBasePath, parsePostgresUrl } from '../postgres/pg-url.ts';
+import { DEFAULT_MAX_IN_FLIGHT } from '../protocol/messages.ts';
 import type { SqliteTuning, WriterSettings } from '../protocol/writer-settings.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../trades/trade-validation.ts';
 import { databasePathFromUrl, normalizeDatabaseUrl } from './database-url.ts';
+import { isPostgresUrl, localBasePath, parsePostgresUrl } from './postgres-url.ts';
 import { stateDirectory } from './state-directory.ts';
 
 export interface DatabaseConfig extends SqliteTuning {
@@ -20,12 +21,15 @@ export interface DatabaseConfig extends SqliteTuning {
   echo: boolean;
   /**
    * SQLite has one writer, always: the writer thread. `poolSize` is the number of read-only connections the
-   * manager keeps open for reads (`read()`, metrics probes); WAL lets them run beside the writer.
+   * manager keeps open for reads (collection reads, metrics probes); WAL lets them run beside the writer.
    */
   poolSize: number;
   /** Extra read-only connections opened on demand when all `poolSize` readers are busy, closed after use. */
   maxOverflow: number;
-  /** Checkpoints run on their own thread this often, off the writer's commit path; 0 = the writer does them. */
+  /**
+   * Once the WAL grows past walAutocheckpointPages pages, checkpoints run on their own thread this often, off the
+   * writer's commit path; until then (and always with 0) the writer does them when idle.
+   */
   checkpointIntervalMs: number;
   /** 'default' = configuration rollback: SQLite's stock settings (rollback journal, no tuning). */
   pragmas: 'optimized' | 'default';
@@ -69,7 +73,7 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   journalSizeLimitBytes: 64 * 1024 * 1024,
   checkpointIntervalMs: 1000,
   pragmas: 'optimized',
-  maxInFlight: 8,
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
   groupCommitMaxRows: 5000,
   sortGroupById: false,
   lockRetries: 3,
@@ -133,11 +137,6 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
     postgresWritePath: oneOf(merged, 'postgresWritePath', ['copy', 'unnest'] as const),
     maxClockSkewMs: intField(merged, 'maxClockSkewMs', 0, 7 * 86_400_000),
   };
-}
-
-/** True when the URL names a PostgreSQL server rather than an SQLite file. */
-export function isPostgresConfig(config: Pick<DatabaseConfig, 'url'>): boolean {
-  return isPostgresUrl(config.url);
 }
 
 export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {

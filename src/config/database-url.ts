@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { isPostgresUrl, maskPassword, parsePostgresUrl } from '../postgres/pg-url.ts';
+import { isPostgresUrl, maskPassword, parsePostgresUrl } from './postgres-url.ts';
 import { SettingError } from './setting-error.ts';
 
 /**

@@ -37,15 +37,6 @@ export function intValue(min: number, max = Number.MAX_SAFE_INTEGER): ValueParse
   };
 }
 
-export function numberValue(min: number, max = Number.MAX_VALUE): ValueParser<number> {
-  return (raw, where) => {
-    const text = scalarText(raw);
-    const n = text === undefined || text === '' ? Number.NaN : Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) fail(where, `a number ${range(min, max)}`, raw);
-    return n;
-  };
-}
-
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** Seconds: a number, or a number with a unit (`500ms`, `90s`, `5m`, `1h`, `1d`), as config files write them. */

@@ -4,12 +4,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { CollectorStore } from '../collector/collector-store.ts';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
-import { DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
+import { ConfigError, DatabaseOpenError, isLockError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
+import type { CollectorTask } from '../protocol/collector-task.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { CursorUpdate, GapRecord } from '../protocol/records.ts';
-import { applyWriteConnectionSettings } from '../sqlite/sqlite-settings.ts';
-import { storedTimestamp, WriteStatements } from '../sqlite/trade-statements.ts';
+import { applyWriteConnectionSettings } from '../storage/sqlite/connection-settings.ts';
+import { storedTimestamp, WriteStatements } from '../storage/sqlite/trade-statements.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
 import { DirectDatabaseManager } from './direct-manager.ts';
 
@@ -63,7 +65,7 @@ export class DirectCollectorStore implements CollectorStore {
           throw new WriteFailedError(`cursor/gap write failed: ${(err as Error).message}`, sqliteCodeOf(err), {
             cause: err,
           });
-        await sleep(Math.min(1000, 5 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        await sleep(backoffDelayMs(attempt, { baseMs: 5, maxMs: 1000 }));
       }
     }
   }
@@ -76,4 +78,10 @@ export class DirectCollectorStore implements CollectorStore {
     this.stateDb.close();
     await this.trades.close();
   }
+}
+
+/** A direct-mode collector's store: its own connection to the database its task names. */
+export async function openDirectStore(task: CollectorTask): Promise<CollectorStore> {
+  if (!task.dbUrl) throw new ConfigError('dbUrl', task.dbUrl, 'a direct-mode collector needs the database URL');
+  return DirectCollectorStore.open(task.dbUrl, task.database);
 }

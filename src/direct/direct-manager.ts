@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { StoreResult, TradeStore } from '../batch/trade-store.ts';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DatabaseOpenError, isLockError, StateError, sqliteCodeOf, WriteFailedError } from '../errors.ts';
@@ -14,9 +15,13 @@ import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
-import { migrate } from '../sqlite/schema-migrations.ts';
-import { applyWriteConnectionSettings, describeConnection, simpleQueryLatencyMs } from '../sqlite/sqlite-settings.ts';
+import {
+  applyWriteConnectionSettings,
+  describeConnection,
+  simpleQueryLatencyMs,
+} from '../storage/sqlite/connection-settings.ts';
+import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
+import { migrate } from '../storage/sqlite/schema-migrations.ts';
 import {
   CREATED_AT_PARAM,
   type PoolMetadata,
@@ -25,7 +30,7 @@ import {
   tradeBindValues,
   tradeInsertSql,
   WriteStatements,
-} from '../sqlite/trade-statements.ts';
+} from '../storage/sqlite/trade-statements.ts';
 import { latestAcceptedTime, type TradeRow, validateTrade } from '../trades/trade-validation.ts';
 
 export interface DirectManagerOptions {
@@ -92,7 +97,7 @@ export class DirectDatabaseManager implements TradeStore {
     this.statements = new WriteStatements(db);
   }
 
-  /** The guide's `store_trade_data`: check-then-insert in a deferred transaction, retried on SQLITE_BUSY. */
+  /** `store_trade_data` of the Python collector: check-then-insert in a deferred transaction, retried on SQLITE_BUSY. */
   async storeTradeData(trades: readonly TradeRecord[]): Promise<StoreResult> {
     const db = this.requireDb();
     const rejected: RejectedRow[] = [];
@@ -198,7 +203,7 @@ export class DirectDatabaseManager implements TradeStore {
           });
         }
         this.counters.busyRetries++;
-        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const delay = backoffDelayMs(attempt, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs });
         this.log.debug({ attempt, code, delayMs: Math.round(delay) }, 'database is locked; backing off');
         await sleep(delay);
       }

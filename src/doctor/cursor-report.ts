@@ -3,35 +3,12 @@
 // looks like a repeat); the section names the command that puts them back, and `doctor --repair-cursors` runs it.
 
 import Database from 'better-sqlite3';
-import { FUTURE_CURSORS_SQL, repairCursors, UNSTORED_CURSORS_SQL } from '../sqlite/cursor-guard.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
-import { DatabaseLock } from '../sqlite/database-lock.ts';
+import { repairCursors } from '../storage/cursor-repair.ts';
+import type { BadCursor } from '../storage/doctor-sections.ts';
+import { sqliteCursorStore } from '../storage/sqlite/cursor-repair.ts';
+import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
+import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../trades/trade-validation.ts';
-
-export interface BadCursor {
-  poolId: string;
-  lastTradeId: string | null;
-  lastTradeTimestamp: string | null;
-  problem: 'future' | 'not-stored';
-}
-
-/** The bad cursors of an open (read-only) database; [] without the tables. */
-export function badCursors(db: Database.Database, has: ReadonlySet<string>): BadCursor[] {
-  if (!has.has('collection_state') || !has.has('trades')) return [];
-  const latest = latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS);
-  type Row = { poolId: string; id: string | null; timestamp: string | null };
-  const future = db.prepare(FUTURE_CURSORS_SQL).all(latest) as Row[];
-  const unstored = (db.prepare(UNSTORED_CURSORS_SQL).all() as Row[]).filter(
-    (r) => !future.some((f) => f.poolId === r.poolId),
-  );
-  const as = (problem: BadCursor['problem']) => (r: Row) => ({
-    poolId: r.poolId,
-    lastTradeId: r.id,
-    lastTradeTimestamp: r.timestamp,
-    problem,
-  });
-  return [...future.map(as('future')), ...unstored.map(as('not-stored'))];
-}
 
 /** The command that repairs them, for this database. */
 export function repairCommand(dbPath: string): string {
@@ -62,7 +39,7 @@ export function renderBadCursors(
  * `doctor --repair-cursors`: takes the database's lock (refused while a run writes it), puts each bad cursor back
  * on the newest stored trade of its pool not in the future, and returns the lines to print.
  */
-export function repairCursorsNow(path: string): string[] {
+export async function repairCursorsNow(path: string): Promise<string[]> {
   checkDatabaseFile(path);
   const lock = DatabaseLock.acquire(path);
   // Opened only after the check and the lock: a write connection is what the repair needs.
@@ -70,7 +47,7 @@ export function repairCursorsNow(path: string): string[] {
   try {
     db = new Database(path, { fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    const repaired = repairCursors(db, latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS));
+    const repaired = await repairCursors(sqliteCursorStore(db), latestAcceptedTime(DEFAULT_MAX_CLOCK_SKEW_MS));
     if (repaired.length === 0) return [`cursors: none to repair in ${path}`];
     return [
       `repaired ${repaired.length} cursor${repaired.length === 1 ? '' : 's'} in ${path}:`,

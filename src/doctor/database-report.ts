@@ -1,110 +1,41 @@
-// The `doctor` report: the migration guide's debug commands (journal mode, busy timeout, cache, integrity,
-// row counts, WAL size...) plus collection health per pool, read on a read-only connection only. This file
-// gathers the database's own facts in one read snapshot; the other sections come from collection-health.ts
-// and collector-files.ts.
+// The one doctor report, over either engine: the store's own sections (storage/sqlite/ or storage/postgres/
+// doctor-sections.ts, in one read snapshot) and what the files a run leaves beside it say: the last run's metrics
+// snapshot, the deferred queue's spool and, on SQLite, the holder of the database lock.
 
 import fs from 'node:fs';
-import type Database from 'better-sqlite3';
-import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
-import { urlFromDatabasePath } from '../config/database-url.ts';
-import type { ConnectionDescription } from '../protocol/messages.ts';
-import type { LockHolder } from '../sqlite/database-lock.ts';
-import { SCHEMA_VERSION, type TradesLayout, tradesLayout } from '../sqlite/schema-migrations.ts';
-import { applyReadConnectionSettings, describeConnection } from '../sqlite/sqlite-settings.ts';
-import { sqliteVersion } from '../sqlite/sqlite-version.ts';
-import { type GapsReport, gapsReport, type PoolReport, poolReports } from './collection-health.ts';
-import { addCollectorFiles } from './collector-files.ts';
-import { type BadCursor, badCursors } from './cursor-report.ts';
-import type { LastRunSnapshot } from './last-run.ts';
-import { openReadOnly } from './read-only-database.ts';
-import type { SpoolReport } from './spool-report.ts';
+import path from 'node:path';
+import type { PostgresSettings } from '../protocol/writer-settings.ts';
+import { defaultSpoolPath } from '../spool/spool-location.ts';
+import type { DoctorSectionsOptions } from '../storage/doctor-sections.ts';
+import { type PgSections, pgDoctorSections } from '../storage/postgres/doctor-sections.ts';
+import { type LockHolder, lockHolder, lockPathFor } from '../storage/sqlite/database-lock.ts';
+import { type SqliteSections, sqliteDoctorSections } from '../storage/sqlite/doctor-sections.ts';
+import { type LastRunSnapshot, readLastRun } from './last-run.ts';
+import { readSpoolReport, type SpoolReport } from './spool-report.ts';
 
-export type { GapReport, GapsReport, PoolCursor, PoolReport } from './collection-health.ts';
-export type { LastRunSnapshot } from './last-run.ts';
-export { openReadOnly } from './read-only-database.ts';
-export type { SpoolReport } from './spool-report.ts';
-
-/** A per-connection setting: what the collector configures on its connections, and what this reader has. */
-export interface SettingPair<T> {
-  collector: T;
-  reader: T;
+/** What the files a run leaves beside the store add to its report. */
+export interface CollectorFileSections {
+  /** The deferred queue now, read-only from its spool; null when there is no spool file. */
+  spool: SpoolReport | null;
+  /** The last run's figures from its metrics file; null when no run left one. */
+  lastRun: LastRunSnapshot | null;
 }
 
-export interface TableRows {
-  name: string;
-  /** null when the table could not be counted (e.g. a virtual table whose module is not loaded). */
-  rows: number | null;
-  error?: string;
-}
-
-/** Rows of `table` whose foreign key to `parent` points to no row (PRAGMA foreign_key_check, counted). */
-export interface ForeignKeyViolations {
-  table: string;
-  parent: string;
-  rows: number;
-}
-
-export interface FileSizes {
-  databaseBytes: number;
-  /** Size of the `-wal` file before doctor opened the database; null when there was none. */
-  walBytes: number | null;
-  pageSize: number;
-  pageCount: number;
-  freelistPages: number;
-}
-
-/**
- * Optional sections other parts of the project add to the report (writer, breaker and deferred-queue
- * metrics, alerts...). Add an optional field here and a SectionRenderer for the text output; JSON output
- * carries every field as is, and readers of older reports simply find the field missing.
- */
-export interface DoctorReportSections {
-  /** The deferred queue now, read-only from `<db>.spool`; null when there is no spool file. */
-  spool?: SpoolReport | null;
-  /** Cursors in the future or on a trade that is not stored (cursor-report.ts). */
-  badCursors?: BadCursor[];
-}
-
-export interface DatabaseReport extends DoctorReportSections {
-  path: string;
-  generatedAt: string;
-  sqliteVersion: string;
-  /** PRAGMA journal_mode: a property of the file ('wal' once the collector has opened it, 'delete' for a legacy file). */
-  journalMode: string;
-  busyTimeoutMs: SettingPair<number>;
-  /** PRAGMA cache_size as SQLite reports it (negative = KiB). */
-  cacheSize: SettingPair<number>;
-  synchronous: SettingPair<string>;
-  /** 'ok', or the messages of PRAGMA integrity_check (quick_check with `quick`). */
-  integrity: 'ok' | string[];
-  integrityCheck: 'full' | 'quick';
-  /** PRAGMA foreign_key_check counted per table and parent; empty when every reference holds. */
-  foreignKeys: ForeignKeyViolations[];
-  /** PRAGMA user_version: the schema migration the file is at. */
-  userVersion: number;
-  /** The version this build migrates a database to. */
-  schemaVersion: number;
-  /** How the trades amounts are declared ('text': the former layout, rebuilt when the collector next opens it); null when the file has no trades table. */
-  schemaFlavor: TradesLayout | null;
-  tables: TableRows[];
-  files: FileSizes;
-  pools: PoolReport[];
-  gaps: GapsReport;
+export interface DatabaseReport extends SqliteSections, CollectorFileSections {
   /** Lock errors of the last collector run (from lastRun; 0 until a run leaves a metrics snapshot). */
   lockErrors: number;
-  /** The last run's figures from `<db>.metrics.json`; null when no run left one. */
-  lastRun: LastRunSnapshot | null;
   /** Whether a collector or import is writing the database now (the holder of `<db>.lock`). */
   writerProcess: LockHolder;
-  /** Things worth knowing that are not failures (e.g. a legacy file the collector has not opened yet). */
-  notes: string[];
 }
 
-export interface DatabaseReportOptions {
-  /** How many of the newest gaps to list (default 10). */
-  gapLimit?: number;
-  /** PRAGMA quick_check instead of the full integrity_check (much faster on a big file). */
-  quick?: boolean;
+export interface PgDatabaseReport extends PgSections, CollectorFileSections {
+  /** Where this host's spool and metrics file sit (named after the database). */
+  localBase: string;
+  /** The spools and metrics file runs on this host left beside `localBase`: only those that exist. */
+  localFiles: string[];
+}
+
+export interface DatabaseReportOptions extends DoctorSectionsOptions {
   /** Default: read from `<db>.metrics.json` beside the database. */
   lastRun?: LastRunSnapshot | null;
   /** Default: read (read-only) from `<db>.spool` beside the database. */
@@ -113,132 +44,108 @@ export interface DatabaseReportOptions {
   writerProcess?: LockHolder;
 }
 
-function fileSize(path: string): number | null {
-  try {
-    return fs.statSync(path).size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Builds the report. Every query runs on one read-only connection inside one read transaction (one snapshot). */
-export function buildDatabaseReport(path: string, options: DatabaseReportOptions = {}): DatabaseReport {
-  const gapLimit = options.gapLimit ?? 10;
-  // Measured before opening: a read-only open of a WAL file may create an empty -wal/-shm.
-  const walBytes = fileSize(`${path}-wal`);
-  const db = openReadOnly(path);
-  let report: DatabaseReport;
-  try {
-    const settings = writerSettingsFrom(resolveDatabaseConfig({ url: urlFromDatabasePath(path) }));
-    applyReadConnectionSettings(db, settings);
-    const reader = describeConnection(db);
-    db.exec('BEGIN');
-    try {
-      report = collect(db, path, walBytes, gapLimit, options, reader);
-    } finally {
-      db.exec('COMMIT');
-    }
-  } finally {
-    db.close();
-  }
+/** doctor on an SQLite file. */
+export function buildDatabaseReport(file: string, options: DatabaseReportOptions = {}): DatabaseReport {
+  const report: DatabaseReport = {
+    ...sqliteDoctorSections(file, options),
+    spool: null,
+    lastRun: null,
+    lockErrors: 0,
+    writerProcess: { state: 'free' },
+  };
   addCollectorFiles(report, options);
   return report;
 }
 
-function collect(
-  db: Database.Database,
-  path: string,
-  walBytes: number | null,
-  gapLimit: number,
-  options: DatabaseReportOptions,
-  reader: ConnectionDescription,
-): DatabaseReport {
-  const pragma = <T>(name: string) => db.pragma(name, { simple: true }) as T;
-  const notes: string[] = [];
-  const tableNames = (
-    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]
-  ).map((r) => r.name);
-  const has = new Set(tableNames);
-
-  const tables: TableRows[] = tableNames.map((name) => {
-    try {
-      return { name, rows: (db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(name)}`).get() as { n: number }).n };
-    } catch (err) {
-      return { name, rows: null, error: (err as Error).message };
-    }
-  });
-
-  const quick = options.quick === true;
-  const messages = (db.pragma(quick ? 'quick_check' : 'integrity_check') as Record<string, string>[]).map((r) =>
-    String(Object.values(r)[0]),
-  );
-  const integrity: 'ok' | string[] = messages.length === 1 && messages[0] === 'ok' ? 'ok' : messages;
-
-  const foreignKeys = db
-    .prepare(
-      'SELECT "table" AS "table", parent, count(*) AS rows FROM pragma_foreign_key_check GROUP BY "table", parent ORDER BY "table", parent',
-    )
-    .all() as ForeignKeyViolations[];
-
-  const userVersion = pragma<number>('user_version');
-  const journalMode = pragma<string>('journal_mode');
-  if (!has.has('trades'))
-    notes.push('no trades table: not a gecko-collector database, or never opened by the collector');
-  else if (userVersion < SCHEMA_VERSION) {
-    notes.push(
-      `schema version ${userVersion} < ${SCHEMA_VERSION}: the collector migrates the file the next time it opens it`,
-    );
+/** doctor on PostgreSQL; `localBase`: where this host's spool and metrics file sit. */
+export async function buildPgReport(
+  settings: PostgresSettings,
+  localBase: string,
+  options: DoctorSectionsOptions = {},
+): Promise<PgDatabaseReport> {
+  const sections = await pgDoctorSections(settings, options);
+  const notes = [...sections.notes];
+  let lastRun: LastRunSnapshot | null = null;
+  try {
+    lastRun = readLastRun(localBase);
+  } catch (err) {
+    notes.push(`last run metrics not shown: ${(err as Error).message}`);
   }
-  if (tradesLayout(db) === 'text')
+  const spool = readSpoolReport(`${localBase}.spool`);
+  if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
+  else if (spool && spool.batches > 0)
     notes.push(
-      'trades amounts are stored as TEXT (the former layout): the collector rebuilds them as NUMERIC with their exact text in *_exact columns the next time it opens the file',
+      `${spool.batches} deferred batch(es) (${spool.rows} rows) wait in ${spool.path}; the next collect or import here replays them`,
     );
-  if (journalMode !== 'wal')
-    notes.push(`journal_mode is ${journalMode}: the collector switches the file to WAL when it opens it`);
+  return { ...sections, spool, lastRun, localBase, localFiles: localFilesOf(localBase), notes };
+}
 
-  const pools = poolReports(db, has, notes);
-  const cursorsToRepair = badCursors(db, has);
-  const gaps = gapsReport(db, has, gapLimit);
-
-  return {
-    path,
-    generatedAt: new Date().toISOString(),
-    sqliteVersion: sqliteVersion(db),
-    journalMode,
-    busyTimeoutMs: { collector: DEFAULT_DATABASE_CONFIG.busyTimeoutMs, reader: reader.busyTimeoutMs },
-    cacheSize: { collector: -DEFAULT_DATABASE_CONFIG.cacheSizeKb, reader: reader.cacheSize },
-    synchronous: { collector: DEFAULT_DATABASE_CONFIG.synchronous, reader: reader.synchronous },
-    integrity,
-    integrityCheck: quick ? 'quick' : 'full',
-    foreignKeys,
-    userVersion,
-    schemaVersion: SCHEMA_VERSION,
-    schemaFlavor: tradesLayout(db),
-    tables,
-    files: {
-      databaseBytes: fs.statSync(path).size,
-      walBytes,
-      pageSize: pragma<number>('page_size'),
-      pageCount: pragma<number>('page_count'),
-      freelistPages: pragma<number>('freelist_count'),
-    },
-    pools,
-    gaps,
-    badCursors: cursorsToRepair,
-    // Filled from the files beside the database by addCollectorFiles.
-    lockErrors: 0,
-    lastRun: null,
-    writerProcess: { state: 'free' },
-    notes,
-  };
+/** Spool slots (`<base>.spool`, `<base>.2.spool`, …) and `<base>.metrics.json` that exist. */
+function localFilesOf(localBase: string): string[] {
+  const dir = path.dirname(localBase);
+  const base = path.basename(localBase).replaceAll('.', '\\.');
+  const ours = new RegExp(`^${base}(?:\\.\\d+)?\\.spool$|^${base}\\.metrics\\.json$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => ours.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 /** Whether the report shows a problem a script should notice (non-zero exit). */
 export function reportIsHealthy(report: DatabaseReport): boolean {
   return report.integrity === 'ok' && report.foreignKeys.length === 0 && (report.badCursors?.length ?? 0) === 0;
+}
+
+/** The files a run leaves beside the database: its metrics snapshot and the deferred queue's spool. */
+function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOptions): void {
+  const notes: string[] = [];
+  let lastRun: LastRunSnapshot | null = null;
+  if (options.lastRun !== undefined) lastRun = options.lastRun;
+  else {
+    try {
+      lastRun = readLastRun(report.path);
+    } catch (err) {
+      notes.push(`last run metrics not shown: ${(err as Error).message}`);
+    }
+  }
+  const spool = options.spool !== undefined ? options.spool : readSpoolReport(defaultSpoolPath(report.path));
+  const writer = options.writerProcess ?? lockHolder(lockPathFor(report.path));
+
+  if (report.journalMode !== 'wal') {
+    const i = report.notes.findIndex((n) => n.startsWith('journal_mode is '));
+    // The configuration rollback keeps the rollback journal on purpose; the next run will not switch it.
+    if (i >= 0 && lastRun?.pragmas === 'default') {
+      report.notes[i] =
+        `journal_mode is ${report.journalMode}: the last run used pragmas 'default' (the configuration rollback), which keeps SQLite's rollback journal`;
+    }
+  }
+  if (lastRun) {
+    if (lastRun.finishedAt === null && writer.state === 'free') {
+      notes.push(
+        `the last run did not finish cleanly (killed or crashed; nothing writes the database now): its figures stop at ${lastRun.at}`,
+      );
+    } else if (lastRun.finishedAt === null && writer.state === 'unknown') {
+      notes.push(`the last run's metrics (${lastRun.at}) are from a run that is still going or did not finish cleanly`);
+    }
+    if (lastRun.alerts.length > 0)
+      notes.push(`alerts active in the last run: ${lastRun.alerts.map((a) => a.name).join(', ')}`);
+  }
+  if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
+  else if (spool && spool.batches > 0) {
+    notes.push(
+      `${spool.batches} deferred batch(es) (${spool.rows} rows) wait in the spool; the next collector run replays them into the database`,
+    );
+  }
+
+  report.lastRun = lastRun;
+  report.writerProcess = writer;
+  report.lockErrors = lastRun?.lockErrors ?? 0;
+  report.spool = spool;
+  report.notes.push(...notes);
 }

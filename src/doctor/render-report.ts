@@ -1,13 +1,18 @@
-// Text form of the doctor report: a few aligned tables a person can scan; `--json` prints the report itself.
+// Text form of the doctor report, on either engine: the store's own head (SQLite: file, settings and checks;
+// PostgreSQL: server, schema and lease holders), then the sections both share (tables, pools, gaps, cursors to
+// repair, the spool, the last run, notes); a few aligned tables a person can scan. `--json` prints the report.
 
+import path from 'node:path';
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
-import { lockPathFor } from '../sqlite/database-lock.ts';
-import type { GapsReport } from './collection-health.ts';
+import type { GapsReport } from '../storage/doctor-sections.ts';
+import { lockPathFor } from '../storage/sqlite/database-lock.ts';
 import { renderBadCursors } from './cursor-report.ts';
-import type { DatabaseReport } from './database-report.ts';
+import type { DatabaseReport, PgDatabaseReport } from './database-report.ts';
 
-/** Renders one optional section (see DoctorReportSections); returns no lines when the section is absent. */
-export type SectionRenderer = (report: DatabaseReport) => string[];
+export type DoctorReport = DatabaseReport | PgDatabaseReport;
+
+/** Renders one section of either engine's report; returns no lines when the section is absent. */
+export type SectionRenderer = (report: DoctorReport) => string[];
 
 const MAX_POOLS_SHOWN = 25;
 
@@ -73,8 +78,17 @@ function duration(ms: number): string {
   return `${(s / 86_400).toFixed(1)} d`;
 }
 
-/** The deferred queue now (`<db>.spool`, read-only). */
-export const cursorSection: SectionRenderer = (r) => renderBadCursors(r.path, r.badCursors);
+/** Cursors to repair: doctor --repair-cursors on SQLite; on PostgreSQL the next run repairs them. */
+export const cursorSection: SectionRenderer = (r) =>
+  r.engine === 'sqlite'
+    ? renderBadCursors(r.path, r.badCursors)
+    : renderBadCursors(
+        r.server,
+        r.badCursors,
+        'the next collect or import on this database repairs them when it starts',
+      );
+
+/** The deferred queue now (its spool, read-only). */
 
 export const spoolSection: SectionRenderer = (r) => {
   const sp = r.spool;
@@ -109,7 +123,10 @@ export const lastRunSection: SectionRenderer = (r) => {
   const lr = r.lastRun;
   if (!lr) return ['last run: no metrics snapshot (a collect run writes <db>.metrics.json)'];
   const rows: (string | number)[][] = [
-    ['figures of', `${lr.at}${lr.finishedAt ? ' (end of run)' : UNFINISHED[r.writerProcess.state]}`],
+    [
+      'figures of',
+      `${lr.at}${lr.finishedAt ? ' (end of run)' : UNFINISHED[r.engine === 'sqlite' ? r.writerProcess.state : 'unknown']}`,
+    ],
     ['run', `${lr.manager}, pragmas ${lr.pragmas}, batching ${lr.batching ? 'on' : 'off'}; started ${lr.startedAt}`],
     ['lock errors', `${lr.lockErrors} (busy retries ${lr.busyRetries})`],
   ];
@@ -159,8 +176,39 @@ export const lastRunSection: SectionRenderer = (r) => {
   return table(['last run', lr.file], rows);
 };
 
-export function renderDatabaseReport(report: DatabaseReport, extraSections: readonly SectionRenderer[] = []): string {
-  const r = report;
+/** The pools table; on PostgreSQL with who holds each pool's lease. */
+function poolLines(r: DoctorReport): string[] {
+  if (r.pools.length === 0)
+    return [
+      r.engine === 'sqlite' ? 'pools: none with trades or a cursor' : 'pools: none with trades, a cursor or a lease',
+    ];
+  const shown = r.pools.slice(0, MAX_POOLS_SHOWN);
+  const header = ['pool', 'trades', 'last trade', 'cursor', 'gaps'];
+  const rows = shown.map((p) => [
+    p.poolId,
+    p.tradeCount,
+    p.lastTradeTimestamp ?? '-',
+    p.cursor?.lastTradeTimestamp ?? '-',
+    p.gapCount,
+  ]);
+  if (r.engine === 'postgres') {
+    header.push('held by', 'since');
+    r.pools
+      .slice(0, MAX_POOLS_SHOWN)
+      .forEach((p, i) =>
+        rows[i]!.push(
+          p.lease?.holder ? `${p.lease.host ?? '?'} pid ${p.lease.pid ?? '?'}` : p.lease ? 'nobody' : '-',
+          p.lease?.since ?? '-',
+        ),
+      );
+  }
+  const out = [`pools: ${r.pools.length}`, ...table(header, rows).map((l) => `  ${l}`)];
+  if (r.pools.length > shown.length) out.push(`  ... ${r.pools.length - shown.length} more (see --json)`);
+  return out;
+}
+
+/** SQLite's head: the file, its checks and settings, its tables. */
+function sqliteHead(r: DatabaseReport): string[] {
   const out: string[] = [];
   const integrity =
     r.integrity === 'ok' ? 'ok' : `FAILED (${r.integrity.length} problem${r.integrity.length === 1 ? '' : 's'})`;
@@ -190,9 +238,8 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
   if (r.integrity !== 'ok') for (const m of r.integrity) out.push(`  ${m}`);
   for (const v of r.foreignKeys)
     out.push(`  ${v.table} → ${v.parent}: ${v.rows} row${v.rows === 1 ? '' : 's'} without a ${v.parent} row`);
-
-  out.push('');
   out.push(
+    '',
     ...table(
       ['setting', 'collector', 'this reader'],
       [
@@ -201,40 +248,59 @@ export function renderDatabaseReport(report: DatabaseReport, extraSections: read
         ['synchronous', r.synchronous.collector, r.synchronous.reader],
       ],
     ),
-  );
-
-  out.push('');
-  out.push(
+    '',
     ...table(
       ['table', 'rows'],
       r.tables.map((t) => [t.name, t.rows ?? `? (${t.error ?? 'unreadable'})`]),
     ),
   );
+  return out;
+}
 
-  out.push('');
-  if (r.pools.length === 0) out.push('pools: none with trades or a cursor');
-  else {
-    out.push(`pools: ${r.pools.length}`);
-    const shown = r.pools.slice(0, MAX_POOLS_SHOWN);
-    out.push(
-      ...table(
-        ['pool', 'trades', 'last trade', 'cursor', 'gaps'],
-        shown.map((p) => [
-          p.poolId,
-          p.tradeCount,
-          p.lastTradeTimestamp ?? '-',
-          p.cursor?.lastTradeTimestamp ?? '-',
-          p.gapCount,
-        ]),
-      ).map((l) => `  ${l}`),
-    );
-    if (r.pools.length > shown.length) out.push(`  ... ${r.pools.length - shown.length} more (see --json)`);
-  }
+/** PostgreSQL's head: the server, the schema, this host's files, the tables. */
+function pgHead(r: PgDatabaseReport): string[] {
+  return [
+    ...table(
+      ['database', r.server],
+      [
+        ['server', r.serverVersion],
+        ['schema', `${r.schema}, version ${r.schemaVersion} (this build: ${r.buildSchemaVersion})`],
+        ['synchronous_commit', r.synchronousCommit],
+        ['local files', r.localFiles.length > 0 ? r.localFiles.join(', ') : `none in ${path.dirname(r.localBase)}`],
+      ],
+    ),
+    '',
+    ...table(
+      ['table', 'rows', 'size'],
+      r.tables.map((t) => [t.name, t.rows, bytes(t.bytes)]),
+    ),
+  ];
+}
 
-  out.push('');
-  out.push(...renderGaps(r.gaps));
+/** PostgreSQL's lease holders: which processes share the pools now. */
+const leaseHoldersSection: SectionRenderer = (r) => {
+  if (r.engine !== 'postgres') return [];
+  if (r.holders.length === 0) return ['lease holders: none (no collect process holds a pool now)'];
+  return [
+    `lease holders: ${r.holders.length}`,
+    ...table(
+      ['process', 'pools', 'holding since', 'last renewal', 'heartbeat'],
+      r.holders.map((h) => [
+        `${h.host ?? '?'} pid ${h.pid ?? '?'}`,
+        h.pools,
+        h.holdingSince,
+        h.lastRenewal,
+        h.heartbeatAt ?? '-',
+      ]),
+    ).map((l) => `  ${l}`),
+  ];
+};
 
-  for (const render of [cursorSection, spoolSection, lastRunSection, ...extraSections]) {
+/** The report as text. `extraSections` come after the built-in ones, before the notes. */
+export function renderReport(r: DoctorReport, extraSections: readonly SectionRenderer[] = []): string {
+  const out = r.engine === 'sqlite' ? sqliteHead(r) : pgHead(r);
+  out.push('', ...poolLines(r), '', ...renderGaps(r.gaps));
+  for (const render of [leaseHoldersSection, cursorSection, spoolSection, lastRunSection, ...extraSections]) {
     const lines = render(r);
     if (lines.length > 0) out.push('', ...lines);
   }

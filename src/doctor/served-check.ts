@@ -3,8 +3,8 @@
 // running simulator itself (its URL).
 
 import fs from 'node:fs';
-import type { CollectionReads } from '../funnel/collection-reads.ts';
 import { SIM_REPORT_PREFIX, type SimServedReport } from '../sim/sim-report.ts';
+import type { CollectionReads } from '../storage/collection-reads.ts';
 
 export interface ServedCheck {
   source: string;

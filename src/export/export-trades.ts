@@ -2,11 +2,10 @@
 // them to a stream as CSV, NDJSON or Parquet, streaming with backpressure (memory stays flat on any table).
 
 import { GeckoCollectorError } from '../errors.ts';
+import type { ExportRow, TradeFilter } from '../storage/trade-rows.ts';
 import { OutputSink } from './output-sink.ts';
 import { writeParquet } from './parquet-format.ts';
 import { writeCsv, writeNdjson } from './text-formats.ts';
-import type { TradeFilter } from './trade-filter.ts';
-import type { ExportRow } from './trade-row.ts';
 import { openTradeSource } from './trade-source.ts';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'parquet'] as const;

@@ -3,10 +3,10 @@
 // `<name>_exact` (the ~70-digit values fit no Parquet DECIMAL readers take); times are UTC TIMESTAMP(MICROS).
 
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { StoredValueError, storedTimeMicros } from '../storage/stored-values.ts';
+import type { ExportRow } from '../storage/trade-rows.ts';
 import { TRADE_AMOUNT_COLUMNS } from '../trades/trade-columns.ts';
 import type { OutputSink } from './output-sink.ts';
-import { StoredValueError, storedTimeMicros } from './stored-values.ts';
-import type { ExportRow } from './trade-row.ts';
 
 type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
 

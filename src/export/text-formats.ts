@@ -1,8 +1,9 @@
 // The text export formats: CSV in the Python collector's export columns (what `import` reads back) and NDJSON
 // (one object a line, the trades table's column names). Decimals are their exact text; times the stored UTC text.
 
+import type { ExportRow } from '../storage/trade-rows.ts';
 import type { OutputSink } from './output-sink.ts';
-import { EXPORT_COLUMNS, type ExportRow, exportValues } from './trade-row.ts';
+import { EXPORT_COLUMNS, exportValues } from './trade-row.ts';
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; null is an empty field. */
 export function csvField(v: string | number | null): string {

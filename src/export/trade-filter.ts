@@ -1,24 +1,12 @@
-// Which stored trades `export` and `ohlcv` read: pools, a network, a block-time window. Parsed from flags with
-// errors that name the flag, and turned into the WHERE clause of each database (SQLite text times, PostgreSQL
-// timestamptz).
+// Which stored trades `export` and `ohlcv` read (storage/trade-rows.ts's TradeFilter), parsed from flags with
+// errors that name the flag.
 
 import { GeckoCollectorError } from '../errors.ts';
-import { storedTimestamp } from '../sqlite/trade-statements.ts';
+import type { TradeFilter } from '../storage/trade-rows.ts';
 
 /** A filter value is not what its flag takes; the message names the flag and the value. */
 export class TradeFilterError extends GeckoCollectorError {
   readonly code = 'FILTER_INVALID';
-}
-
-export interface TradeFilter {
-  /** Network-prefixed pool ids (`solana_<address>`); empty or absent = every pool. */
-  poolIds?: readonly string[];
-  /** Only pools of this network (pool ids start with `<network>_`). */
-  network?: string;
-  /** Block time from (inclusive), UTC. */
-  since?: Date;
-  /** Block time until (exclusive), UTC. */
-  until?: Date;
 }
 
 const NETWORK = /^[a-z0-9_-]+$/i;
@@ -71,50 +59,4 @@ export function filterFromFlags(flags: {
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
   };
-}
-
-export interface WhereClause {
-  /** `WHERE …` or ''. */
-  sql: string;
-  params: unknown[];
-}
-
-/** The WHERE clause on a SQLite trades table (index (pool_id, block_timestamp) usable for every term). */
-export function sqliteWhere(f: TradeFilter): WhereClause {
-  const terms: string[] = [];
-  const params: unknown[] = [];
-  if (f.poolIds?.length) {
-    terms.push(`pool_id IN (${f.poolIds.map(() => '?').join(', ')})`);
-    params.push(...f.poolIds);
-  }
-  if (f.network !== undefined) {
-    // `solana_` ≤ pool_id < `solana` + the character after `_`: a prefix as an index range (LIKE would treat `_`
-    // as a wildcard and, case-insensitive, skip the index).
-    terms.push('pool_id >= ? AND pool_id < ?');
-    params.push(`${f.network}_`, `${f.network}\``);
-  }
-  if (f.since) {
-    terms.push('block_timestamp >= ?');
-    params.push(storedTimestamp(f.since.getTime()));
-  }
-  if (f.until) {
-    terms.push('block_timestamp < ?');
-    params.push(storedTimestamp(f.until.getTime()));
-  }
-  return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
-}
-
-/** The WHERE clause on a PostgreSQL trades table ($1, $2, … from `first`). */
-export function pgWhere(f: TradeFilter, first = 1): WhereClause {
-  const terms: string[] = [];
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${first + params.length - 1}`;
-  };
-  if (f.poolIds?.length) terms.push(`pool_id = ANY(${p(f.poolIds)}::text[])`);
-  if (f.network !== undefined) terms.push(`starts_with(pool_id, ${p(`${f.network}_`)})`);
-  if (f.since) terms.push(`block_timestamp >= ${p(f.since.toISOString())}::timestamptz`);
-  if (f.until) terms.push(`block_timestamp < ${p(f.until.toISOString())}::timestamptz`);
-  return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
 }

@@ -45,7 +45,8 @@ export function funnelSnapshot(f: FunnelFigures, at: number = Date.now()): Omit<
       checkpoints: f.checkpoints,
       walPages: f.walPages,
       commitSeconds: f.commitSeconds,
-      ...(m.conflicts !== undefined ? { conflicts: m.conflicts, conflictsByPool: m.conflictsByPool ?? {} } : {}),
+      conflicts: m.conflicts,
+      conflictsByPool: m.conflictsByPool,
     },
   };
 }
@@ -61,16 +62,19 @@ function batchSizeHistogram(m: WriterMetrics): HistogramFigures {
 }
 
 function lockFigures(m: WriterMetrics, queryLatencyMs: number): LockContentionMetrics {
+  const e = m.engine;
   return {
     manager: 'funnel',
-    journalMode: m.journalMode,
-    synchronous: m.synchronous,
-    busyTimeoutMs: m.busyTimeoutMs,
-    cacheSize: m.cacheSize,
+    // These figures are named after SQLite's: on PostgreSQL durability is the server's (synchronous_commit) and the
+    // lock wait is lock_timeout; it has no page cache of ours nor BEGIN IMMEDIATE waits.
+    journalMode: e.engine === 'sqlite' ? e.connection.journalMode : 'server',
+    synchronous: e.engine === 'sqlite' ? e.connection.synchronous : e.synchronousCommit,
+    busyTimeoutMs: e.engine === 'sqlite' ? e.connection.busyTimeoutMs : e.lockTimeoutMs,
+    cacheSize: e.engine === 'sqlite' ? e.connection.cacheSize : 0,
     queryLatencyMs,
-    busyRetries: m.busyRetries,
+    busyRetries: m.retries,
     lockErrors: m.lockErrors,
-    busyWaits: m.busyWaits,
+    busyWaits: e.engine === 'sqlite' ? e.busyWaits : 0,
     operations: m.transactions,
     rowsInserted: m.rowsInserted,
     duplicates: m.duplicates,

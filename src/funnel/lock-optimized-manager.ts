@@ -3,7 +3,6 @@
 // the durable deferred queue and replays it, hands each collector its link, and reports the metrics.
 
 import type { MessagePort } from 'node:worker_threads';
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
@@ -22,14 +21,15 @@ import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterClient } from '../sender/writer-client.ts';
 import { DeferredQueue, type DeferredQueueOptions, type ReplayResult } from '../spool/deferred-queue.ts';
 import type { SpoolGateway } from '../spool/spool-gateway.ts';
-import type { DatabaseLock } from '../sqlite/database-lock.ts';
-import type { CollectionReads } from './collection-reads.ts';
+import type { CollectionReads } from '../storage/collection-reads.ts';
+import type { DatabaseLock } from '../storage/sqlite/database-lock.ts';
+import type { ReaderPool } from '../storage/sqlite/reader-pool.ts';
 import { DeferredReplay } from './deferred-replay.ts';
 import { watchedSpoolGateway, wireFaultHandling } from './fault-wiring.ts';
 import { funnelSnapshot } from './funnel-metrics.ts';
-import type { ReaderPool } from './reader-pool.ts';
 import type { StorageFailure, StorageWatch } from './storage-watch.ts';
 import { lockStore, openCollectionReads } from './store-access.ts';
+import { type ManagerInternals, TESTING, type TestingOptions } from './testing-hooks.ts';
 import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
@@ -55,8 +55,8 @@ export interface LockOptimizedManagerOptions {
   alertIntervalMs?: number;
   /** The collectors' BatchConfig.maxBatchSize, which the small-batches alert compares with. */
   maxBatchSize?: number;
-  /** Backpressure drills: run the writer this many times slower (see WriterSettings.slowdownFactor). */
-  writerSlowdown?: number;
+  /** Fault drills (gecko-collector/testing). */
+  [TESTING]?: TestingOptions;
 }
 
 /** getLockContentionMetrics() of the funnel: the lock figures plus breaker, deferred queue, writer and alerts. */
@@ -103,7 +103,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     this.config = resolveDatabaseConfig(config);
     this.settings = {
       ...writerSettingsFrom(this.config),
-      ...(options.writerSlowdown ? { slowdownFactor: options.writerSlowdown } : {}),
+      ...(options[TESTING]?.writerSlowdown ? { slowdownFactor: options[TESTING].writerSlowdown } : {}),
     };
     this.options = options;
     this.log = (options.logger?.child({ component: 'db-manager' }) ?? componentLogger('db-manager')).child({
@@ -271,7 +271,7 @@ export class LockOptimizedDatabaseManager implements TradeStore {
   }
 
   /**
-   * Main-thread store through the funnel (the guide's `store_trade_data_optimized`). While the breaker is
+   * Main-thread store through the funnel (the Python collector's `store_trade_data_optimized`). While the breaker is
    * open it rejects with CircuitBreakerError (the batch processor's fallback then defers the batch).
    */
   async storeTradeDataOptimized(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {
@@ -307,12 +307,6 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     return this.defer({ trades: [...trades] });
   }
 
-  /** Runs `fn` on a read-only SQLite connection (WAL: does not block the writer). SQLite only: see reads(). */
-  read<T>(fn: (db: Database.Database) => T): Promise<T> {
-    if (this.settings.postgres) throw new StateError('read() hands out SQLite connections; on PostgreSQL use reads()');
-    return this.requireOpen(this.readers).read(fn);
-  }
-
   /** The store-neutral reads of a collection run (cursors, stored ids), on read-only connections. */
   reads(): CollectionReads {
     return this.requireOpen(this.collectionReads);
@@ -341,18 +335,15 @@ export class LockOptimizedDatabaseManager implements TradeStore {
     return { restarts: this.supervisor.restarts, lastRestartAt: this.supervisor.lastRestartAt };
   }
 
-  /**
-   * Caps the database at `pages` pages (PRAGMA max_page_count on the writer's connection; 0 lifts the cap).
-   * Writes past it fail with SQLITE_FULL and are deferred, as on a full disk. Lost on a writer restart.
-   */
-  setPageLimit(pages: number): Promise<number> {
-    this.requireOpen(this.mainClient);
-    return this.supervisor.call((r) => r.setPageLimit(pages));
-  }
-
-  /** Fault drill: terminates the writer thread as a crash would; the supervisor restarts it. */
-  killWriter(): Promise<void> {
-    return this.supervisor.kill();
+  /** The fault drills' way in (gecko-collector/testing). */
+  [TESTING](): ManagerInternals {
+    return {
+      supervisor: this.supervisor,
+      read: (fn) => {
+        if (this.settings.postgres) throw new StateError('an SQLite read on a PostgreSQL store');
+        return this.requireOpen(this.readers).read(fn);
+      },
+    };
   }
 
   /** Lock figures plus breaker, deferred queue, writer restarts and batch fill, with the alerts they raise. */

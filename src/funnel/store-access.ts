@@ -9,11 +9,11 @@ import { DatabaseOpenError } from '../errors.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { defaultSpoolPath, ensureSpoolDirectory } from '../spool/spool-location.ts';
 import { acquireSpoolSlot, lockSpool } from '../spool/spool-slot.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
-import { DatabaseLock } from '../sqlite/database-lock.ts';
-import type { CollectionReads } from './collection-reads.ts';
-import { ReaderPool } from './reader-pool.ts';
-import { sqliteCollectionReads } from './sqlite-collection-reads.ts';
+import type { CollectionReads } from '../storage/collection-reads.ts';
+import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
+import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
+import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
+import { ReaderPool } from '../storage/sqlite/reader-pool.ts';
 
 /**
  * Takes the store's lock and picks the spool; `spoolPath` is the caller's choice, if any. Sets the PostgreSQL
@@ -66,7 +66,7 @@ async function readConnections(
 ): Promise<{ reads: CollectionReads; readers?: ReaderPool }> {
   if (settings.postgres) {
     // Loaded only for PostgreSQL: an SQLite user never loads the pg driver.
-    const { pgCollectionReads } = await import('../postgres/pg-collection-reads.ts');
+    const { pgCollectionReads } = await import('../storage/postgres/collection-reads.ts');
     return { reads: pgCollectionReads(settings.postgres, config.poolSize + config.maxOverflow) };
   }
   const readers = new ReaderPool(settings, config.poolSize, config.maxOverflow, log);

@@ -2,18 +2,21 @@
 // crashes (rate-limited), reporting each transaction outcome and each crash so the breaker can count them.
 
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 // Types from comlink's own declarations, so the published .d.ts files need no ambient module of ours.
 import type { Remote } from 'comlink';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { WriterUnavailableError } from '../errors.ts';
 import { openThreadLogChannel } from '../logging/thread-logs.ts';
 import type {
   CheckpointerData,
   CheckpointerToMain,
   MainToCheckpointer,
+  SqliteWriterControl,
   TransactionOutcome,
   WriterControl,
   WriterOpenInfo,
@@ -21,9 +24,13 @@ import type {
 } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 
-const WRITER_ENTRY = new URL('../writer/writer-thread.js', import.meta.url);
-const PG_WRITER_ENTRY = new URL('../writer/pg-writer-thread.js', import.meta.url);
-const CHECKPOINTER_ENTRY = new URL('../writer/checkpointer-thread.js', import.meta.url);
+const WRITER_ENTRY = new URL('../../workers/sqlite-writer-thread.js', import.meta.url);
+const PG_WRITER_ENTRY = new URL('../../workers/postgres-writer-thread.js', import.meta.url);
+const CHECKPOINTER_ENTRY = new URL('../../workers/checkpointer-thread.js', import.meta.url);
+/** How often (at most) a commit outcome makes the supervisor look at the WAL's size. */
+const WAL_LOOK_EVERY_MS = 250;
+/** SQLite's default page size: walAutocheckpointPages of them is the WAL size that starts the checkpointer. */
+const PAGE_BYTES = 4096;
 
 export interface SupervisorOptions {
   /** Breaker state cell the writer reads before committing. */
@@ -31,7 +38,7 @@ export interface SupervisorOptions {
   /** At most this many restarts within `restartWindowMs`; beyond that the supervisor gives up. */
   maxRestarts?: number;
   restartWindowMs?: number;
-  /** Pause before a restart, doubled for each recent restart. */
+  /** Pause before a restart, doubled for each recent restart (with jitter: common/backoff.ts). */
   restartDelayMs?: number;
   /** The writer and checkpointer threads log at this logger's level, through it. Default: the root logger. */
   threadLogger?: Logger;
@@ -51,6 +58,8 @@ interface WriterInstance {
   outcomes: MessagePort;
   exited: Promise<number>;
   error: Error | undefined;
+  /** SQLite in WAL with a checkpointer interval: the thread starts once the WAL grows (watchWal). */
+  walWatch: { lastLookAt: number } | undefined;
 }
 
 export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
@@ -145,19 +154,24 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
       remote,
       outcomes,
       error: undefined,
+      walWatch: undefined,
       exited: new Promise((resolve) => worker.once('exit', resolve)),
     };
     worker.on('error', (err) => {
       instance.error = err;
       this.log.error({ err }, 'writer thread crashed');
     });
-    outcomes.on('message', (o: TransactionOutcome) => this.emit('outcome', o));
+    outcomes.on('message', (o: TransactionOutcome) => {
+      this.emit('outcome', o);
+      if (o.ok && instance.walWatch) this.watchWal(instance);
+    });
     void instance.exited.then((code) => this.onExit(instance, code));
     try {
       const wiring = { ...(this.options.gate ? { gate: this.options.gate } : {}), outcomes: writerSide };
       const info = await this.race(instance, remote.open(this.settings, Comlink.transfer(wiring, [writerSide])));
-      if (this.settings.checkpointIntervalMs > 0 && info.journalMode === 'wal')
-        instance.checkpointer = this.startCheckpointer();
+      // No checkpointer thread until the WAL grows: at a collector's usual rates the writer's idle checkpoints
+      // keep it small, and the thread would cost its memory for nothing.
+      if (this.settings.checkpointIntervalMs > 0 && info.journalMode === 'wal') instance.walWatch = { lastLookAt: 0 };
       return { instance, info };
     } catch (err) {
       this.dispose(instance);
@@ -170,6 +184,28 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     w.outcomes.close();
     w.remote[Comlink.releaseProxy]();
     void w.checkpointer?.terminate();
+  }
+
+  /** After a commit: once the WAL file has grown past walAutocheckpointPages pages, hand checkpoints to a thread. */
+  private watchWal(w: WriterInstance): void {
+    const watch = w.walWatch!;
+    const now = performance.now();
+    if (now - watch.lastLookAt < WAL_LOOK_EVERY_MS) return;
+    watch.lastLookAt = now;
+    let bytes: number;
+    try {
+      bytes = fs.statSync(`${this.settings.path}-wal`).size;
+    } catch {
+      return;
+    }
+    if (bytes < this.settings.walAutocheckpointPages * PAGE_BYTES) return;
+    w.walWatch = undefined;
+    w.checkpointer = this.startCheckpointer();
+    this.log.info({ walBytes: bytes }, 'the WAL grew: checkpoints move to their own thread');
+    const sqlite = w.remote as unknown as Remote<SqliteWriterControl>;
+    this.race(w, sqlite.handOverCheckpoints()).catch((err) =>
+      this.log.warn({ err }, 'the writer did not hand its checkpoints over; both checkpoint'),
+    );
   }
 
   private startCheckpointer(): Worker {
@@ -228,7 +264,10 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
       this.emit('gaveUp', err);
       return;
     }
-    const delay = (this.options.restartDelayMs ?? 100) * 2 ** this.restartTimes.length;
+    const delay = backoffDelayMs(this.restartTimes.length, {
+      baseMs: this.options.restartDelayMs ?? 100,
+      maxMs: Number.POSITIVE_INFINITY,
+    });
     this.restartTimes.push(now);
     await new Promise<void>((r) => (this.restartTimer = setTimeout(r, delay)));
     if (this.stopping) return;

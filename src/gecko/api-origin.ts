@@ -10,16 +10,6 @@ export const GECKO_ACCEPT = 'application/json;version=20230302';
 export const MAX_REDIRECT_HOPS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/**
- * A network id or pool address as a path segment: a letter or digit, then letters, digits and `_ . - : ~`. So
- * never `.` or `..` (which a URL resolves to another endpoint), nor a separator, `%`, space or control character.
- */
-const PATH_TOKEN = /^[A-Za-z0-9][A-Za-z0-9_.:~-]*$/;
-
-export function isPathToken(value: unknown): value is string {
-  return typeof value === 'string' && PATH_TOKEN.test(value);
-}
-
 export function isRedirectStatus(status: number): boolean {
   return REDIRECT_STATUSES.has(status);
 }

@@ -5,12 +5,13 @@
 
 import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
 import { linkSignals } from '../common/linked-signal.ts';
+import { isPathToken } from '../config/path-token.ts';
 import type { Logger } from '../logging/logger.ts';
 import { componentLogger } from '../logging/logger.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
-import { ApiOrigin, isPathToken, isRedirectStatus } from './api-origin.ts';
+import { ApiOrigin, isRedirectStatus } from './api-origin.ts';
 import {
   GeckoAuthError,
   GeckoHttpError,

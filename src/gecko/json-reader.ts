@@ -1,8 +1,8 @@
 // Typed reads of an untrusted JSON:API body: each read either returns the value or throws a
 // GeckoTerminalError that names the resource and the exact JSON path, so a bad reply is diagnosable from logs.
 
-import { kindOf, previewJson } from '../common/value-preview.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
+import { kindOf, previewJson } from '../trades/value-preview.ts';
 import { GeckoTerminalError } from './gecko-errors.ts';
 import { countPageText } from './page-item-count.ts';
 

@@ -1,10 +1,10 @@
 // Turns GeckoTerminal pools responses (top, new, multi; JSON:API with included tokens and dexes) into
 // PoolRecords and DexRecords; what the pools table has no column for is kept in metadataJson.
 
+import { poolIdOf } from '../config/pool-addresses.ts';
 import type { DexRecord, PoolRecord } from '../protocol/records.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { JsonReader } from './json-reader.ts';
-import { poolIdOf } from './trade-parser.ts';
 
 export interface PoolParseContext {
   network: string;

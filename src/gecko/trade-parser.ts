@@ -3,7 +3,7 @@
 // rejects the page; each trade is checked on its own with the writer's row checks, so one bad trade is rejected
 // with its reason and its page-mates go on, and the collector never sends a row the writer would refuse.
 
-import { kindOf, previewJson } from '../common/value-preview.ts';
+import { poolIdOf } from '../config/pool-addresses.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import {
   DEFAULT_MAX_CLOCK_SKEW_MS,
@@ -11,6 +11,7 @@ import {
   tradeFromRow,
   validateTrade,
 } from '../trades/trade-validation.ts';
+import { kindOf, previewJson } from '../trades/value-preview.ts';
 import { JsonReader } from './json-reader.ts';
 
 export interface TradeParseContext {
@@ -63,10 +64,6 @@ const API_FIELDS: Readonly<Record<string, string>> = {
   blockTimestamp: 'attributes.block_timestamp',
 };
 const MAX_KEY = 240;
-
-export function poolIdOf(network: string, poolAddress: string): string {
-  return `${network}_${poolAddress}`;
-}
 
 /** The latest block time a page may carry, computed once per page. */
 function latestFor(context: TradeParseContext): string {

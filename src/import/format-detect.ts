@@ -1,7 +1,7 @@
 // Picks the import format of a file: from its extension when that is unambiguous, else from its first bytes.
 
 import path from 'node:path';
-import { NotRegularFileError, openRegularFile } from '../common/regular-file.ts';
+import { NotRegularFileError, openRegularFile } from '../config/regular-file.ts';
 import { fileErrorReason, ImportFileError, ImportFormatError } from './import-errors.ts';
 import type { ImportFormat } from './import-source.ts';
 

@@ -2,7 +2,8 @@
 // supplies network and pool address; one malformed trade is a reject at `data[i]`, not a failed import.
 
 import fs from 'node:fs/promises';
-import { poolIdOf, readTradeItem, type TradeParseContext } from '../gecko/trade-parser.ts';
+import { poolIdOf } from '../config/pool-addresses.ts';
+import { readTradeItem, type TradeParseContext } from '../gecko/trade-parser.ts';
 import { fileErrorReason, ImportFileError, ImportFormatError } from './import-errors.ts';
 import { type ImportItem, type SourceLocation, UNKNOWN_ID } from './import-source.ts';
 

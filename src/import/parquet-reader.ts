@@ -9,7 +9,7 @@ import {
   parquetMetadataAsync,
   parquetReadObjects,
 } from 'hyparquet';
-import { microsToStoredTime } from '../export/stored-values.ts';
+import { microsToStoredTime } from '../storage/stored-values.ts';
 import { TRADE_AMOUNT_COLUMNS, TRADE_FIELD_COLUMNS } from '../trades/trade-columns.ts';
 import { fileErrorReason, ImportFileError, ImportFormatError } from './import-errors.ts';
 import type { ImportItem } from './import-source.ts';

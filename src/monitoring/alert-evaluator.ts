@@ -1,4 +1,4 @@
-// Turns metrics snapshots into the migration guide's alerts (lock retry rate, breaker open too long, small
+// Turns metrics snapshots into alerts (lock retry rate, breaker open too long, small
 // batches, slow query), judging rates over a recent window and logging each alert once per transition.
 
 import { ConfigError } from '../errors.ts';

@@ -7,16 +7,10 @@ import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'pr
 import { packageVersion } from '../common/package-version.ts';
 import { BreakerState } from '../protocol/breaker-gate.ts';
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
-import { bundledSqliteVersion } from '../sqlite/sqlite-version.ts';
+import { bundledSqliteVersion } from '../storage/sqlite/sqlite-version.ts';
 import { ALERT_NAMES } from './alert-evaluator.ts';
 import type { HistogramFigures } from './duration-histogram.ts';
 import type { CollectionFigures, CollectorMetricsSnapshot, PoolFigures } from './metrics-snapshot.ts';
-
-export {
-  type MetricsServer,
-  type MetricsServerOptions,
-  startMetricsServer,
-} from './monitoring-server.ts';
 
 export interface MetricsRegistryOptions {
   /** Also export prom-client's default process and Node metrics (CPU, memory, event loop, GC...). Default true. */

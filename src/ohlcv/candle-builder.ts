@@ -4,8 +4,8 @@
 // without trades are not emitted.
 
 import { GeckoCollectorError } from '../errors.ts';
-import { secondsToStoredTime, storedTimeSeconds } from '../export/stored-values.ts';
-import type { CandleTrade } from '../export/trade-row.ts';
+import { secondsToStoredTime, storedTimeSeconds } from '../storage/stored-values.ts';
+import type { CandleTrade } from '../storage/trade-rows.ts';
 import { compareDecimals, DecimalSum } from './exact-decimal.ts';
 
 /** One pool's candle; prices and volumes are exact decimal text. */

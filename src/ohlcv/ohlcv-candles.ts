@@ -1,10 +1,10 @@
 // The library call behind `gecko-collector ohlcv`: candles per pool from the stored trades, read-only, from a
 // SQLite file or PostgreSQL, streamed (memory holds one candle per pool at a time).
 
-import type { TradeFilter } from '../export/trade-filter.ts';
 import { openTradeSource } from '../export/trade-source.ts';
+import { type Timeframe, timeframeSeconds } from '../storage/timeframes.ts';
+import type { TradeFilter } from '../storage/trade-rows.ts';
 import { buildCandles, type Candle } from './candle-builder.ts';
-import { type Timeframe, timeframeSeconds } from './timeframes.ts';
 
 export interface OhlcvOptions {
   /** sqlite:///path.db or postgresql://… (see DatabaseConfig.url). */

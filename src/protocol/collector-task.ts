@@ -15,6 +15,10 @@ export interface StoredCursor {
   lastTradeTimestamp: string;
 }
 
+/** Ids a pool's repeat filter keeps at most, and how far before the cursor stored ids are read back at start. */
+export const DEFAULT_MAX_IDS = 4096;
+export const DEFAULT_LATE_MARGIN_MS = 60_000;
+
 /** A trade already stored near the cursor: seeds the repeat filter so a restart does not resend it. */
 export interface RecentTradeId {
   id: string;

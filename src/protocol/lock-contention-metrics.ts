@@ -1,4 +1,4 @@
-// The figures `getLockContentionMetrics()` returns (the guide's `get_lock_contention_metrics()`), shared by
+// The figures `getLockContentionMetrics()` returns (the Python collector's `get_lock_contention_metrics()`), shared by
 // both managers so before/after comparisons read the same fields.
 
 import type { LatencySummary } from './messages.ts';

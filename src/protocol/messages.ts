@@ -8,44 +8,12 @@ import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from
 import type { ThreadLogLink } from './thread-log-link.ts';
 import type { WriterSettings } from './writer-settings.ts';
 
-/** A batch of trades packed for the trip to the writer (see trades/trade-packing.ts). */
-export interface PackedTrades {
-  count: number;
-  data: string;
-  /**
-   * The sender's Number() of each row's four amounts (from, to, price, volume; 4 per row), what the NUMERIC
-   * columns store, so the writer does not parse 40–70-digit decimals on its thread. The writer binds them only
-   * after checking each against its text (trades/trade-amounts.ts); without them, or if any disagrees, it parses.
-   */
-  amounts?: Float64Array;
-  /**
-   * Each row's own created_at (imports), in the stored format, joined by the packing separator; '' for a row
-   * without one. Absent: every row gets the write time.
-   */
-  createdAt?: string;
-  /**
-   * Set by the sender (WriterClient) only after it ran the writer's own batch checks on `data` and `amounts`
-   * (trades/packed-batch-check.ts) and they passed, with the block times it found: the writer then re-checks the
-   * structure (field count) and this range against its clock, and takes the rest as checked. Never spooled: a
-   * replayed batch is checked whole.
-   */
-  checked?: CheckedBlockTimes;
-}
-
-/** The earliest and the latest block time of a checked packed batch, in the stored format. */
-export interface CheckedBlockTimes {
-  earliest: string;
-  latest: string;
-}
-
 /** A unit of work for the writer. Everything in one message commits in the same transaction. */
 export interface WriteBatchMessage {
   kind: 'write';
   /** Unique per port; the ack carries it back. */
   batchId: number;
   trades?: TradeRecord[];
-  /** The same trades packed into one string (see trades/trade-packing.ts): far cheaper to clone across threads. */
-  packedTrades?: PackedTrades;
   pools?: PoolRecord[];
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];
@@ -126,6 +94,9 @@ export type ManagerToCollector =
 
 export type CollectorToManager = DeferRequest;
 
+/** Unacked batches a sender may have outstanding by default (DatabaseConfig.maxInFlight). */
+export const DEFAULT_MAX_IN_FLIGHT = 8;
+
 /** What a thread needs to reach the writer: its data port, plus (when the manager supervises the writer) a
  * port on which the manager takes deferrals and hands over a fresh data port after a writer restart. */
 export interface WriterLink {
@@ -177,7 +148,7 @@ export interface WriterOpenInfo {
   osThreadId: number | null;
 }
 
-/** One connection's settings as SQLite reports them (the guide's debug pragmas). */
+/** One SQLite connection's settings as SQLite reports them (the pragmas doctor and the metrics show). */
 export interface ConnectionDescription {
   journalMode: string;
   synchronous: string;
@@ -187,8 +158,36 @@ export interface ConnectionDescription {
   walAutocheckpoint: number;
 }
 
-/** The writer connection's settings as SQLite reports them, then its counters. */
-export interface WriterMetrics extends ConnectionDescription {
+/** The SQLite writer's own figures. */
+export interface SqliteWriterFigures {
+  engine: 'sqlite';
+  connection: ConnectionDescription;
+  /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
+  busyWaits: number;
+  lockWaitMs: number;
+  /** Checkpoints the writer ran itself, and the WAL pages the last one left. */
+  checkpoints: number;
+  walPages: number;
+}
+
+/** The PostgreSQL writer's own figures. */
+export interface PostgresWriterFigures {
+  engine: 'postgres';
+  /** The server's synchronous_commit and the connection's lock_timeout. */
+  synchronousCommit: string;
+  lockTimeoutMs: number;
+  reconnects: number;
+  /** Cursor moves refused because this process no longer held the pool's lease. */
+  fencedCursors: number;
+  /** Groups written by COPY, and groups written again with a savepoint per batch after the server refused a row. */
+  copyGroups: number;
+  carefulRetries: number;
+}
+
+export type WriterEngineFigures = SqliteWriterFigures | PostgresWriterFigures;
+
+/** The writer's counters, the same for both engines, and its engine's own figures. */
+export interface WriterMetrics {
   transactions: number;
   batchesCommitted: number;
   batchesFailed: number;
@@ -202,24 +201,20 @@ export interface WriterMetrics extends ConnectionDescription {
   rowsInserted: number;
   duplicates: number;
   /** Duplicates whose stored version had other contents (the first version kept). */
-  conflicts?: number;
+  conflicts: number;
   /** The same per pool id (bounded: the first pools seen). */
-  conflictsByPool?: Record<string, number>;
+  conflictsByPool: Record<string, number>;
   rejected: number;
-  /** Transactions whose BEGIN IMMEDIATE had to wait for another program's lock. */
-  busyWaits: number;
-  /** BEGIN IMMEDIATE attempts repeated after SQLITE_BUSY outlived busy_timeout. */
-  busyRetries: number;
-  /** Transactions that failed with SQLITE_BUSY/LOCKED after all retries. */
+  /** Group attempts repeated after a transient failure (a lock another program held, a lost connection). */
+  retries: number;
+  /** Groups that failed for a lock after every retry. */
   lockErrors: number;
-  lockWaitMs: number;
   /** Batches received and not yet acked or nacked. */
   backlogBatches: number;
   commitMs: LatencySummary;
   avgBatchesPerTransaction: number;
   connectedPorts: number;
-  walPages: number;
-  checkpoints: number;
+  engine: WriterEngineFigures;
 }
 
 export interface LatencySummary {
@@ -237,16 +232,21 @@ export interface WriterControl {
   /** Adopts one end of a MessageChannel as a data port (a collector's or the main thread's). */
   attach(port: MessagePort): void;
   getMetrics(): WriterMetrics;
-  checkpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number };
-  /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
-  setPageLimit(pages: number): number;
   /** Resolves when every batch received so far (and any arriving meanwhile) is committed and acked. */
   drain(): Promise<void>;
   /** Drains, closes every data port and the database handle. */
   close(): Promise<void>;
 }
 
-/** workerData of the checkpointer thread (writer/checkpointer-thread.ts). */
+/** The SQLite writer's control surface: the common one, the WAL's hand-over, and the size cap fault drills set. */
+export interface SqliteWriterControl extends WriterControl {
+  /** A checkpointer thread runs now: the writer stops checkpointing on its own thread. */
+  handOverCheckpoints(): void;
+  /** PRAGMA max_page_count on the writer's connection (a size cap; 0 lifts it). Returns the cap in force. */
+  setPageLimit(pages: number): number;
+}
+
+/** workerData of the checkpointer thread (workers/checkpointer-thread.ts). */
 export interface CheckpointerData {
   path: string;
   intervalMs: number;
@@ -255,7 +255,7 @@ export interface CheckpointerData {
   log?: ThreadLogLink;
 }
 
-/** workerData of the writer thread (writer/writer-thread.ts). */
+/** workerData of the writer thread (workers/*-writer-thread.ts). */
 export interface WriterThreadData {
   log?: ThreadLogLink;
 }

@@ -23,7 +23,7 @@ export interface TradeRecord {
   blockTimestamp: string;
   /**
    * When the trade was first seen, as blockTimestamp (import keeps the old collector's created_at); absent or
-   * null: the time of the write. Batches carrying it travel unpacked (see packTrades).
+   * null: the time of the write.
    */
   createdAt?: string | null;
 }

@@ -57,8 +57,9 @@ export interface WriterSettings extends SqliteTuning {
    */
   slowdownFactor?: number;
   /**
-   * How often the checkpointer thread copies WAL pages into the database (ms). 0 = no checkpointer thread:
-   * the writer checkpoints itself when idle and every few seconds under load.
+   * How often the checkpointer thread copies WAL pages into the database (ms), once the WAL grew past
+   * walAutocheckpointPages pages (until then, and always with 0, the writer checkpoints itself when idle and every
+   * few seconds under load).
    */
   checkpointIntervalMs: number;
   /** Retries of BEGIN IMMEDIATE after SQLITE_BUSY outlived busy_timeout, before the batch is nacked. */

@@ -4,6 +4,7 @@
 import { checkNice, DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
+import { normalizePoolAddresses } from '../config/pool-addresses.ts';
 import { ConfigError } from '../errors.ts';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -15,7 +16,6 @@ import type { ResponseLimits } from '../protocol/collector-task.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { metricsFilePath } from './metrics-file.ts';
-import { normalizePoolAddresses } from './pool-assignments.ts';
 import type { CollectionProgress } from './run-progress.ts';
 
 export const COLLECTION_DEFAULTS = Object.freeze({

@@ -239,7 +239,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     cleanups.push(() => threads.destroy());
     const { runs } = threads;
     // The pg driver loads only for PostgreSQL runs.
-    const PoolLeases = shared ? (await import('../postgres/pg-leases.ts')).PoolLeases : undefined;
+    const PoolLeases = shared ? (await import('../storage/postgres/leases.ts')).PoolLeases : undefined;
     dealer =
       shared && cells && PoolLeases
         ? new LeasedPoolDealer({

@@ -5,10 +5,10 @@
 // only once its collector says no request for the pool is waiting or on the wire any more. Main thread.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { CollectionReads } from '../funnel/collection-reads.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { HeldLease, PoolLeases } from '../postgres/pg-leases.ts';
 import type { PoolControlMessage, PoolControlReply, PoolLeaseCells } from '../protocol/collector-task.ts';
+import type { CollectionReads } from '../storage/collection-reads.ts';
+import type { HeldLease, PoolLeases } from '../storage/postgres/leases.ts';
 
 export interface LeasedPoolDealerOptions {
   leases: PoolLeases;

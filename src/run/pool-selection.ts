@@ -1,14 +1,15 @@
 // Which pools a run collects (the given list, the database's watchlist table, the network's top N, or the
 // simulator's) and their metadata for the pools/dexes tables.
 
+import { normalizePoolAddresses } from '../config/pool-addresses.ts';
 import { ConfigError } from '../errors.ts';
 import { type GeckoTerminalClient, MAX_MULTI_POOLS } from '../gecko/gecko-client.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
+import type { WatchlistPools } from '../storage/watchlist.ts';
 import { positiveInt } from './collection-options.ts';
-import { normalizePoolAddresses } from './pool-assignments.ts';
-import { describeWatchlist, type WatchlistPools } from './watchlist.ts';
+import { describeWatchlist } from './watchlist.ts';
 
 /** Gathers pools and dexes over several responses into one plain ParsedPools; a dex shared by many pools is kept once. */
 function poolMetadataGatherer(): { metadata: ParsedPools; add(parsed: ParsedPools): void } {

@@ -4,17 +4,17 @@
 import Database from 'better-sqlite3';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../direct/direct-manager.ts';
-import type { CollectionReads } from '../funnel/collection-reads.ts';
 import { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions } from '../funnel/lock-optimized-manager.ts';
-import { sqliteCollectionReads } from '../funnel/sqlite-collection-reads.ts';
 import type { StorageFailure } from '../funnel/storage-watch.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { WriterLink } from '../protocol/messages.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
-import { checkDatabaseFile } from '../sqlite/database-file-check.ts';
-import { DatabaseLock } from '../sqlite/database-lock.ts';
+import type { CollectionReads } from '../storage/collection-reads.ts';
+import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
+import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
+import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 
 export interface RunDatabase {
   /** Cursors and stored ids, whichever store (SQLite file or PostgreSQL) holds the trades. */

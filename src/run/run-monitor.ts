@@ -7,7 +7,6 @@ import type { CollectionFigures, PoolFigures } from '../monitoring/metrics-snaps
 import type { CollectorCounters, PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolCounters } from '../protocol/pool-counters.ts';
 
-export const DEFAULT_HEALTH_STALE_INTERVALS = 3;
 const AUTH_WATCH_MS = 100;
 
 export interface RunMonitorOptions {

@@ -10,7 +10,9 @@ import type { CollectorResult, CollectorTask, PoolAssignment } from '../protocol
 import { linkTransferList } from '../sender/writer-link.ts';
 import type { RunDatabase } from './run-database.ts';
 
-const COLLECTOR_ENTRY = new URL('../collector/collector-thread.js', import.meta.url);
+const COLLECTOR_ENTRY = new URL('../../workers/collector-thread.js', import.meta.url);
+// Direct mode's collectors open the database themselves: their own entry, so a funnel collector never loads storage.
+const DIRECT_COLLECTOR_ENTRY = new URL('../../workers/direct-collector-thread.js', import.meta.url);
 
 export interface CollectorThreads {
   /** One per group; rejects when that collector's task failed. */
@@ -72,7 +74,8 @@ export async function startCollectorThreads(options: {
         task.dbUrl = options.dbUrl;
         if (options.database) task.database = { ...options.database };
       }
-      runs.push(pool.run(task, { transferList }));
+      const filename = (task.manager === 'direct' ? DIRECT_COLLECTOR_ENTRY : COLLECTOR_ENTRY).href;
+      runs.push(pool.run(task, { transferList, filename }));
     }
   } catch (err) {
     await threads.destroy();

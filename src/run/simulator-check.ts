@@ -1,8 +1,8 @@
 // The end-of-run check of a simulated collection: the simulator knows every trade it served, so the database
 // can be asked whether each of them was stored, and whether this run stored exactly the ones it lacked.
 
-import type { CollectionReads, TradesMark } from '../funnel/collection-reads.ts';
 import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
+import type { CollectionReads, TradesMark } from '../storage/collection-reads.ts';
 
 export interface SimulatorCheck {
   requests: number;

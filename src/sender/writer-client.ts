@@ -6,20 +6,19 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { StoreOptions } from '../batch/trade-store.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
-import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { GeckoCollectorError, WriteFailedError, WriterUnavailableError } from '../errors.ts';
 import { BreakerStateView } from '../protocol/breaker-gate.ts';
-import type {
-  AckMessage,
-  CollectorToManager,
-  ManagerToCollector,
-  NackMessage,
-  WriteBatchMessage,
-  WritePayload,
-  WriterToCollector,
+import {
+  type AckMessage,
+  type CollectorToManager,
+  DEFAULT_MAX_IN_FLIGHT,
+  type ManagerToCollector,
+  type NackMessage,
+  type WriteBatchMessage,
+  type WritePayload,
+  type WriterToCollector,
 } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
-import { tradesPayload } from './trades-payload.ts';
 
 /** The writer refused a batch because the circuit breaker is open (only seen by clients without a manager port). */
 export class GateClosedError extends GeckoCollectorError {
@@ -36,8 +35,6 @@ interface Pending {
 
 export interface WriterClientOptions {
   maxInFlight?: number;
-  /** Send trades packed into one string (default) rather than as objects; see trade-packing.ts. */
-  packTrades?: boolean;
   /** The main thread's side for deferrals and reconnects (see writer-link.ts). */
   manager?: MessagePort;
   /**
@@ -71,7 +68,6 @@ export class WriterClient {
   private portClosed = false;
   private closing = false;
   private readonly maxInFlight: number;
-  private readonly pack: boolean;
   private readonly manager: MessagePort | undefined;
   private readonly gate: BreakerStateView | undefined;
   private readonly deferRetryMs: number;
@@ -95,8 +91,7 @@ export class WriterClient {
 
   constructor(port: MessagePort, options: WriterClientOptions = {}) {
     this.port = port;
-    this.maxInFlight = options.maxInFlight ?? DEFAULT_DATABASE_CONFIG.maxInFlight;
-    this.pack = options.packTrades ?? true;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.manager = options.manager;
     this.gate = options.gate ? BreakerStateView.fromShared(options.gate) : undefined;
     this.deferRetryMs = options.deferRetryMs ?? 500;
@@ -115,7 +110,7 @@ export class WriterClient {
   }
 
   storeTrades(trades: readonly TradeRecord[], options: StoreOptions = {}): Promise<AckMessage> {
-    const payload = tradesPayload(trades, this.pack);
+    const payload: WritePayload = { trades: trades as TradeRecord[] };
     if (options.flushReason) payload.flushReason = options.flushReason;
     return this.write(payload);
   }

@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import type { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { sqliteCodeOf } from '../errors.ts';
 import type { CollectorToManager, DeferRequest, ManagerToCollector } from '../protocol/messages.ts';
-import { FIELD } from '../trades/trade-packing.ts';
 import type { DeferredQueue } from './deferred-queue.ts';
 
 export class SpoolGateway {
@@ -94,8 +93,8 @@ export class SpoolGateway {
   }
 
   private refuse(link: MessagePort, m: DeferRequest): void {
-    const rows = (m.payload.trades?.length ?? 0) + (m.payload.packedTrades?.count ?? 0);
-    const first = m.payload.trades?.[0]?.id ?? m.payload.packedTrades?.data.slice(0, 200).split(FIELD, 1)[0];
+    const rows = m.payload.trades?.length ?? 0;
+    const first = m.payload.trades?.[0]?.id;
     const key = `${first}|${rows}`;
     if (rows > 0 && !this.lostKeys.has(key)) {
       this.lostKeys.add(key);

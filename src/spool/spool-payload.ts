@@ -1,11 +1,12 @@
 // How a write batch is stored in the spool: only its content (every WritePayload key), as JSON, with the
 // record count the water marks go by.
 
-import type { PackedTrades, WritePayload } from '../protocol/messages.ts';
+import type { WritePayload } from '../protocol/messages.ts';
+import { type LegacyPackedTrades, unpackLegacyTrades } from './legacy-packed-trades.ts';
 import type { SpoolRow } from './spool-file.ts';
 
 // flushReason is spooled too, so a replayed batch counts under the reason it was cut for.
-const PAYLOAD_KEYS = ['trades', 'packedTrades', 'pools', 'dexes', 'cursors', 'gaps', 'flushReason'] as const;
+const PAYLOAD_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps', 'flushReason'] as const;
 /** The keys holding records (flushReason is a label, not a record). */
 const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
 // Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
@@ -28,25 +29,12 @@ function contentOf(payload: WritePayload): WritePayload {
   for (const key of PAYLOAD_KEYS) {
     if (payload[key] !== undefined) (out as Record<string, unknown>)[key] = payload[key];
   }
-  // The sender's amount numbers and its checked mark are shortcuts for the writer, not content (JSON would turn
-  // the numbers into an object of 4 keys a row): a replayed batch is checked and parsed by the writer from its text.
-  if (out.packedTrades) {
-    const { count, data, createdAt } = out.packedTrades;
-    out.packedTrades = createdAt === undefined ? { count, data } : { count, data, createdAt };
-  }
   return out;
 }
 
-// Every field of a packed batch is either spooled above or a shortcut the writer does without: a field added to
-// PackedTrades and listed in neither would be dropped on deferral, so make that a compile error too.
-type PackedShortcut = 'amounts' | 'checked';
-type UnspooledPackedKeys = Exclude<keyof PackedTrades, 'count' | 'data' | 'createdAt' | PackedShortcut>;
-const _allPackedKeysHandled: UnspooledPackedKeys extends never ? true : never = true;
-void _allPackedKeysHandled;
-
 /** Records of every kind in a payload: what the row-based water marks count. */
 export function payloadRows(payload: WritePayload): number {
-  let n = payload.packedTrades?.count ?? 0;
+  let n = 0;
   for (const key of RECORD_LIST_KEYS) n += payload[key]?.length ?? 0;
   return n;
 }
@@ -59,7 +47,13 @@ export function encodePayload(payload: WritePayload): EncodedPayload {
 }
 
 export function decodePayload(json: string): WritePayload {
-  return JSON.parse(json) as WritePayload;
+  const payload = JSON.parse(json) as WritePayload & { packedTrades?: LegacyPackedTrades };
+  if (payload.packedTrades) {
+    // Spooled by an earlier version: its packed trades come back as objects.
+    payload.trades = [...(payload.trades ?? []), ...unpackLegacyTrades(payload.packedTrades)];
+    delete payload.packedTrades;
+  }
+  return payload;
 }
 
 /** What a stored payload counts for in the queue's `bytes` depth. */

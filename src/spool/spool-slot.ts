@@ -4,7 +4,7 @@
 // `<base>.spool`, `<base>.2.spool`, …, so a restarted process adopts (and replays) what a dead one left.
 
 import { DatabaseInUseError } from '../errors.ts';
-import { DatabaseLock } from '../sqlite/database-lock.ts';
+import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 
 export interface SpoolSlot {
   path: string;

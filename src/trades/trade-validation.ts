@@ -1,10 +1,10 @@
 // Checks one incoming trade row and turns it into the exact values the INSERT binds, or a reason it was
 // rejected. Runs in the writer thread (and the direct manager) so no path stores an unchecked row.
 
-import { previewJson } from '../common/value-preview.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { doubleRangeProblem } from './decimal-string.ts';
+import { previewJson } from './value-preview.ts';
 
 /** Values in the column order of the trades INSERT (see trade-statements.ts). */
 export type TradeRow = [
@@ -29,12 +29,10 @@ export const MAX_HASH = 100;
 /** Longest decimal text; below 309 characters a plain decimal always has a double (doubleRangeProblem). */
 export const MAX_DECIMAL = 100;
 /**
- * Plain non-negative decimals as the API sends them. The writer's fast path (packed-batch-check.ts) embeds this
- * source in its batch regex, which V8 compiles: a hand-written character scanner was slower.
+ * Plain non-negative decimals as the API sends them; an exponent is allowed for values the old collector exported
+ * from floats (doubleRangeProblem then checks that the value has a double).
  */
-export const PLAIN_DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?';
-/** A plain decimal, or one with an exponent (values the old collector exported from floats). */
-export const DECIMAL_PATTERN = `${PLAIN_DECIMAL_PATTERN}(?:[eE][-+]?\\d{1,3})?`;
+export const DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
 const DECIMAL = new RegExp(`^${DECIMAL_PATTERN}$`);
 const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 const GENERIC =
@@ -135,7 +133,7 @@ export function normalizeTimestamp(value: string): string | null {
   // The API's shape first: it is what nearly every row carries.
   const fast = isoZ(value);
   if (fast !== undefined) return fast;
-  // Already in the stored format (the old collector's rows, batches packed by packTrades). Date.parse would
+  // Already in the stored format (the old collector's rows, imports of its exports). Date.parse would
   // take 2025-02-30 (it rolls over), so the calendar is checked here.
   if (LEGACY.test(value)) return isCalendarDateTime(value) ? value : null;
   const m = GENERIC.exec(value);
@@ -218,8 +216,6 @@ export function tradeFromRow(row: TradeRow): TradeRecord {
 
 /** Values per trade in TradeRow order (what packed batches carry, and what a flat group holds per row). */
 export const TRADE_FIELDS = 11;
-/** Where a TradeRow holds the block time (stored format once validated). */
-export const BLOCK_TIME_FIELD = 10;
 
 /**
  * `latest` (see latestAcceptedTime): block times after it are refused as in the future; omitted, only times before
@@ -250,8 +246,8 @@ export function validateTrade(input: unknown, index: number, latest?: string): V
 /**
  * Checks the trade whose raw values sit at `values[at … at+10]` and rewrites them IN PLACE into the values the
  * INSERT binds (timestamp normalized, missing optionals as null). Returns null when the row is valid, else
- * its id (or `#index`) and the reason. The writer's row-by-row path runs this over one flat array per batch
- * (batches its fast path does not take), so a row costs no allocation beyond its normalized timestamp.
+ * its id (or `#index`) and the reason. The writer runs this over one flat array per packed batch, so a row
+ * costs no allocation beyond its normalized timestamp.
  */
 export function checkTradeValuesAt(
   values: unknown[],

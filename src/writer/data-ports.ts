@@ -1,12 +1,12 @@
-// The writer threads' data plane, the same for both engines: sender ports feeding an engine's queue, and
+// The writer thread's data plane, the same for both engines: sender ports feeding the loop's queue, and
 // settling the engine (turning the event loop until no more batches arrive) before a drain or a close.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { CollectorToWriter, WriteBatchMessage } from '../protocol/messages.ts';
-import type { Reply } from './group-accounting.ts';
+import type { Reply } from '../storage/write-engine.ts';
 
-/** What settling needs of a group-commit engine (SQLite's or PostgreSQL's). */
+/** What settling needs of the group-commit loop. */
 export interface QueueEngine {
   readonly counters: { batchesCommitted: number; batchesFailed: number };
   readonly backlog: number;

@@ -1,25 +1,18 @@
-// What both group-commit engines (SQLite's and PostgreSQL's) do around a transaction: take a group from the
-// queue, and once it committed, count each batch and acknowledge it to its sender.
+// What the group-commit loop does around a transaction: take a group from the queue, and once it committed, count
+// each batch and acknowledge it to its sender.
 
 import type { Logger } from 'pino';
 import { type BatchSizeCounts, countBatchSize } from '../protocol/batch-sizes.ts';
 import { type BatchOriginFigures, isFlushReason } from '../protocol/flush-reason.ts';
-import type { WriteBatchMessage, WriterToCollector } from '../protocol/messages.ts';
+import type { WriteBatchMessage } from '../protocol/messages.ts';
+import type { BatchOutcome, QueuedBatch } from '../storage/write-engine.ts';
 import type { ConflictLog } from './conflict-log.ts';
-import type { BatchOutcome } from './group-records.ts';
 
-export type Reply = (message: WriterToCollector) => void;
-
-export interface QueuedBatch {
-  batch: WriteBatchMessage;
-  reply: Reply;
-  rows: number;
-}
-
-/** The committed-work counters both engines keep (each adds its own). */
+/** The loop's counters, the same for both engines (each engine keeps its own figures besides). */
 export interface CommitCounters {
   transactions: number;
   batchesCommitted: number;
+  batchesFailed: number;
   batchesInTransactions: number;
   /** Batches that carried trades, and their trade rows: what batch fill is judged on. */
   tradeBatches: number;
@@ -32,13 +25,16 @@ export interface CommitCounters {
   rejected: number;
   /** Duplicates whose stored version had other contents (the first version kept). */
   conflicts: number;
+  /** Group attempts repeated after a transient failure. */
+  retries: number;
+  /** Attempts that failed for a lock (each one, retried or not). */
+  lockErrors: number;
 }
 
 /** Every record a batch carries: what a group's size is measured in. */
 export function rowsOf(batch: WriteBatchMessage): number {
   return (
     (batch.trades?.length ?? 0) +
-    (batch.packedTrades?.count ?? 0) +
     (batch.pools?.length ?? 0) +
     (batch.dexes?.length ?? 0) +
     (batch.cursors?.length ?? 0) +
@@ -78,7 +74,7 @@ export function acknowledgeBatch(
   conflicts: ConflictLog,
 ): void {
   c.batchesCommitted++;
-  const tradeRows = q.batch.trades?.length ?? q.batch.packedTrades?.count ?? 0;
+  const tradeRows = q.batch.trades?.length ?? 0;
   if (tradeRows > 0) {
     c.tradeBatches++;
     c.tradeRows += tradeRows;

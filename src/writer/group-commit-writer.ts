@@ -1,29 +1,20 @@
-// The writer's engine (runs inside the writer thread): queues incoming batches, commits whatever is waiting
-// in one BEGIN IMMEDIATE transaction (group commit), and replies to each batch only after COMMIT returned.
-// This file is the group selection and transaction loop; group-records.ts writes a group's records inside the
-// transaction, and wal-checkpoints.ts decides when the writer checkpoints.
+// The writer's one group-commit loop, the same for both engines: queues incoming batches, checks their rows, has
+// the engine commit whatever is waiting in one transaction (group commit), retries a group the database could not
+// take now (with backoff), and replies to each batch only after its transaction committed. The engine
+// (storage/*/write-engine.ts) writes the records; the gate (the breaker's state) is read before each group.
 
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { backoffDelayMs } from '../common/backoff.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
-import { isLockError, isRowLevelError, sqliteCodeOf } from '../errors.ts';
 import { emptyBatchSizeCounts } from '../protocol/batch-sizes.ts';
 import { emptyBatchOriginFigures } from '../protocol/flush-reason.ts';
 import type { SerializedWriteError, TransactionOutcome, WriteBatchMessage } from '../protocol/messages.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { storedTimestamp, type WriteStatements } from '../sqlite/trade-statements.ts';
+import type { GroupEntry, QueuedBatch, Reply, WriteEngine } from '../storage/write-engine.ts';
 import { latestAcceptedTime } from '../trades/trade-validation.ts';
+import { batchValues, hasOwnCreatedAt } from './batch-values.ts';
 import { ConflictLog } from './conflict-log.ts';
-import {
-  acknowledgeBatch,
-  countTransaction,
-  type QueuedBatch,
-  type Reply,
-  rowsOf,
-  takeGroup,
-} from './group-accounting.ts';
-import { type BatchOutcome, writeGroupRecords } from './group-records.ts';
-import { type CheckpointMode, type CheckpointResult, WalCheckpoints } from './wal-checkpoints.ts';
+import { acknowledgeBatch, type CommitCounters, countTransaction, rowsOf, takeGroup } from './group-accounting.ts';
 
 export interface WriterHooks {
   /** The breaker's gate: while it does not allow writes, queued batches are nacked CIRCUIT_OPEN, not tried. */
@@ -32,25 +23,21 @@ export interface WriterHooks {
   onOutcome?: (outcome: TransactionOutcome) => void;
 }
 
-const BUSY_WAIT_THRESHOLD_MS = 2;
+export type LoopSettings = Pick<WriterSettings, 'groupCommitMaxRows' | 'lockRetries' | 'maxClockSkewMs'>;
 
 export class GroupCommitWriter {
   private readonly queue: QueuedBatch[] = [];
-  private readonly statements: WriteStatements;
-  private scheduled = false;
+  private running: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private lockAttempts = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly wal: WalCheckpoints;
   private closed = false;
   private readonly conflictLog: ConflictLog;
   readonly commitLatency = new LatencyRecorder();
-  readonly counters = {
+  readonly counters: CommitCounters = {
     transactions: 0,
     batchesCommitted: 0,
     batchesFailed: 0,
     batchesInTransactions: 0,
-    /** Batches that carried trades, and their trade rows: what batch fill is judged on. */
     tradeBatches: 0,
     tradeRows: 0,
     tradeBatchesByReason: emptyBatchOriginFigures(),
@@ -59,33 +46,16 @@ export class GroupCommitWriter {
     duplicates: 0,
     rejected: 0,
     conflicts: 0,
-    busyWaits: 0,
-    busyRetries: 0,
+    retries: 0,
     lockErrors: 0,
-    lockWaitMs: 0,
-    checkpoints: 0,
-    walPages: 0,
   };
 
   constructor(
-    private readonly db: Database,
-    statements: WriteStatements,
-    private readonly settings: Pick<
-      WriterSettings,
-      | 'groupCommitMaxRows'
-      | 'sortGroupById'
-      | 'lockRetries'
-      | 'busyTimeoutMs'
-      | 'pragmas'
-      | 'slowdownFactor'
-      | 'checkpointIntervalMs'
-      | 'maxClockSkewMs'
-    >,
+    readonly engine: WriteEngine,
+    private readonly settings: LoopSettings,
     private readonly log: Logger,
     private readonly hooks: WriterHooks = {},
   ) {
-    this.statements = statements;
-    this.wal = new WalCheckpoints(db, settings, this.counters, log);
     this.conflictLog = new ConflictLog(log);
   }
 
@@ -113,98 +83,112 @@ export class GroupCommitWriter {
 
   /** Resolves once the queue is empty and no transaction is pending. */
   whenIdle(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled && !this.retryTimer) return Promise.resolve();
+    if (this.queue.length === 0 && !this.running && !this.retryTimer) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Writes what is queued, nacks anything newer (the sender keeps it), checkpoints. */
+  /** Writes what is queued, nacks anything newer (the sender keeps it), closes the engine. */
   async close(): Promise<void> {
     this.closed = true;
     await this.whenIdle();
-    this.wal.close();
-  }
-
-  checkpoint(mode: CheckpointMode): CheckpointResult {
-    return this.wal.checkpoint(mode);
+    await this.engine.close();
   }
 
   private schedule(): void {
-    if (this.scheduled || this.retryTimer) return;
-    this.scheduled = true;
+    if (this.running || this.retryTimer) return;
     // setImmediate lets every message already delivered to the ports join this group commit.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.commitWaiting();
-    });
+    this.running = new Promise<void>((r) => setImmediate(r)).then(() => this.pump());
   }
 
-  private commitWaiting(): void {
-    if (this.queue.length === 0) return this.becameIdle();
-    if (this.hooks.gate && !this.hooks.gate.allowsWrites) {
-      // The breaker is open: don't hammer a sick database; senders defer these batches durably.
-      this.refuse(this.queue.splice(0), {
-        code: 'CIRCUIT_OPEN',
-        message: 'circuit breaker is open; batch not written',
-      });
-      return this.becameIdle();
-    }
-    const group = takeGroup(this.queue, this.settings.groupCommitMaxRows);
+  private async pump(): Promise<void> {
+    let attempt = 0;
     try {
-      this.commitGroup(group);
-      this.lockAttempts = 0;
-    } catch (err) {
-      if (isLockError(err)) {
-        this.counters.lockErrors++;
-        if (this.lockAttempts < this.settings.lockRetries) {
-          this.lockAttempts++;
-          this.counters.busyRetries++;
+      while (this.queue.length > 0) {
+        if (this.hooks.gate && !this.hooks.gate.allowsWrites) {
+          // The breaker is open: don't hammer a sick database; senders defer these batches durably.
+          this.refuse(this.queue.splice(0), {
+            code: 'CIRCUIT_OPEN',
+            message: 'circuit breaker is open; batch not written',
+          });
+          break;
+        }
+        const group = takeGroup(this.queue, this.settings.groupCommitMaxRows, this.engine.maxGroupBatches);
+        const err = await this.commit(group);
+        if (err === undefined) {
+          attempt = 0;
+          continue;
+        }
+        const failure = this.engine.failure(err);
+        if (failure.error.code === 'DATABASE_LOCKED') this.counters.lockErrors++;
+        if (failure.kind === 'retry' && attempt < this.settings.lockRetries) {
+          attempt++;
+          this.counters.retries++;
           this.queue.unshift(...group);
-          const delay = Math.min(1000, 25 * 2 ** this.lockAttempts) * (0.5 + Math.random() / 2);
+          const delay = backoffDelayMs(attempt, this.engine.retryBackoff);
           this.log.warn(
-            { attempt: this.lockAttempts, delayMs: Math.round(delay), code: sqliteCodeOf(err) },
-            'database locked by another connection; retrying group commit',
+            { attempt, delayMs: delay, code: failure.error.sqliteCode ?? failure.error.pgCode },
+            'the database could not take the group now; retrying it',
           );
-          this.retryTimer = setTimeout(() => {
-            this.retryTimer = undefined;
-            this.commitWaiting();
-          }, delay);
-          return;
+          await new Promise<void>((resolve) => {
+            this.retryTimer = setTimeout(() => {
+              this.retryTimer = undefined;
+              resolve();
+            }, delay);
+          });
+          continue;
         }
-        this.lockAttempts = 0;
-      }
-      if (group.length > 1 && isRowLevelError(err)) {
-        // Should not happen (rows are validated and caught per record), but never let one batch sink others.
-        for (const one of group) {
-          try {
-            this.commitGroup([one]);
-          } catch (e) {
-            this.fail([one], e);
+        attempt = 0;
+        if (failure.kind === 'split' && group.length > 1) {
+          // Should not happen (rows are checked and caught per record), but never let one batch sink others.
+          for (const one of group) {
+            const e = await this.commit([one]);
+            if (e !== undefined) this.fail([one], this.engine.failure(e).error);
           }
+        } else {
+          this.fail(group, failure.error);
         }
-      } else {
-        // Environmental failure (lock outlived the retries, disk full, I/O...): every batch in the group alike.
-        this.fail(group, err);
       }
+    } finally {
+      this.running = undefined;
+      if (this.queue.length > 0) this.schedule();
+      else this.becameIdle();
     }
-    if (this.queue.length > 0) this.schedule();
-    else this.becameIdle();
   }
 
-  private fail(group: QueuedBatch[], err: unknown): void {
-    const sqliteCode = sqliteCodeOf(err);
-    const message = err instanceof Error ? err.message : String(err);
-    const error: SerializedWriteError = {
-      code: isLockError(err) ? 'DATABASE_LOCKED' : 'WRITE_FAILED',
-      ...(sqliteCode ? { sqliteCode } : {}),
-      message,
-    };
+  /** One attempt at the group: acked when it committed (undefined); otherwise nothing was, and the error. */
+  private async commit(group: QueuedBatch[]): Promise<unknown> {
+    const latest = latestAcceptedTime(this.settings.maxClockSkewMs);
+    const entries: GroupEntry[] = group.map((q) => {
+      const out = { inserted: 0, duplicates: 0, rejected: [] };
+      const createdAt = hasOwnCreatedAt(q.batch) ? [] : undefined;
+      return { q, out, flat: batchValues(q.batch, out, latest, createdAt), createdAt };
+    });
+    const t0 = performance.now();
+    try {
+      await this.engine.writeGroup(entries);
+    } catch (err) {
+      return err;
+    }
+    const commitMs = performance.now() - t0;
+    this.engine.committed?.(commitMs);
+    this.commitLatency.record(commitMs);
+    this.hooks.onOutcome?.({ kind: 'outcome', ok: true, batches: group.length, rows: rowsIn(group), commitMs });
+    countTransaction(this.counters, group.length);
+    for (const { q, out } of entries) acknowledgeBatch(this.counters, q, out, commitMs, this.log, this.conflictLog);
+    return undefined;
+  }
+
+  private fail(group: QueuedBatch[], error: SerializedWriteError): void {
     this.counters.batchesFailed += group.length;
-    this.log.error({ batches: group.length, sqliteCode, err: message }, 'group commit failed; batches nacked');
+    this.log.error(
+      { batches: group.length, code: error.code, err: error.message },
+      'group commit failed; batches nacked',
+    );
     this.hooks.onOutcome?.({
       kind: 'outcome',
       ok: false,
       batches: group.length,
-      rows: group.reduce((n, q) => n + q.rows, 0),
+      rows: rowsIn(group),
       commitMs: 0,
       error,
     });
@@ -215,58 +199,14 @@ export class GroupCommitWriter {
     for (const q of group) q.reply({ kind: 'nack', batchId: q.batch.batchId, error });
   }
 
-  private commitGroup(group: QueuedBatch[]): void {
-    const db = this.db;
-    const outcomes: BatchOutcome[] = group.map(() => ({ inserted: 0, duplicates: 0, rejected: [] }));
-    const now = storedTimestamp();
-    const t0 = performance.now();
-    db.exec('BEGIN IMMEDIATE');
-    const waited = performance.now() - t0;
-    if (waited >= BUSY_WAIT_THRESHOLD_MS) {
-      this.counters.busyWaits++;
-      this.counters.lockWaitMs += waited;
-    }
-    try {
-      writeGroupRecords(
-        this.statements,
-        group,
-        outcomes,
-        now,
-        this.settings.sortGroupById,
-        latestAcceptedTime(this.settings.maxClockSkewMs),
-      );
-      db.exec('COMMIT');
-    } catch (err) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      throw err;
-    }
-    const commitMs = performance.now() - t0;
-    const slowdown = this.settings.slowdownFactor ?? 1;
-    if (slowdown > 1) {
-      // Blocks this thread on purpose, as a slow disk would: batches pile up and senders must wait.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, (slowdown - 1) * commitMs);
-    }
-    this.commitLatency.record(commitMs);
-    this.wal.markDirty();
-    const c = this.counters;
-    this.hooks.onOutcome?.({
-      kind: 'outcome',
-      ok: true,
-      batches: group.length,
-      rows: group.reduce((n, q) => n + q.rows, 0),
-      commitMs,
-    });
-    countTransaction(c, group.length);
-    group.forEach((q, owner) => {
-      acknowledgeBatch(c, q, outcomes[owner]!, commitMs, this.log, this.conflictLog);
-    });
-    this.wal.checkpointIfOverdue();
-  }
-
   private becameIdle(): void {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
-    if (!this.closed) this.wal.scheduleIdleCheckpoint(this.queue);
+    if (!this.closed) this.engine.idle?.(() => this.queue.length);
   }
+}
+
+function rowsIn(group: readonly QueuedBatch[]): number {
+  return group.reduce((n, q) => n + q.rows, 0);
 }

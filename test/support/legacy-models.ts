@@ -1,5 +1,5 @@
 // Runs test/support/python/legacy_models_read.py: a database read through SQLAlchemy models written from
-// fixtures/legacy/schema.sql (the Python collector's), with Debian's python3-sqlalchemy (npm test installs it).
+// the Python collector's schema, with Debian's python3-sqlalchemy (npm test installs it).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

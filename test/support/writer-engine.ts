@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { openAsWriter } from '../../bench/ceiling.ts';
 import { componentLogger } from '../../src/logging/logger.ts';
 import type { AckMessage, WriteBatchMessage, WriterToCollector } from '../../src/protocol/messages.ts';
-import { WriteStatements } from '../../src/sqlite/trade-statements.ts';
+import { sqliteEngineOn } from '../../src/storage/sqlite/write-engine.ts';
 import { GroupCommitWriter } from '../../src/writer/group-commit-writer.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -19,7 +19,8 @@ export interface TestEngine {
 
 export function openTestEngine(file: string): TestEngine {
   const { db, settings } = openAsWriter(path.join(tempDir(), file));
-  const engine = new GroupCommitWriter(db, new WriteStatements(db), settings, componentLogger('test-writer'));
+  const log = componentLogger('test-writer');
+  const engine = new GroupCommitWriter(sqliteEngineOn(db, settings, log), settings, log);
   let nextBatch = 1;
   return {
     db,
@@ -30,9 +31,6 @@ export function openTestEngine(file: string): TestEngine {
           m.kind === 'ack' ? resolve(m) : reject(new Error(m.error.message)),
         ),
       ),
-    async close() {
-      await engine.close();
-      db.close();
-    },
+    close: () => engine.close(),
   };
 }

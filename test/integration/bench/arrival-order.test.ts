@@ -24,7 +24,7 @@ import {
   tradeBindValues,
   tradeInsertSql,
   WriteStatements,
-} from '../../../src/sqlite/trade-statements.ts';
+} from '../../../src/storage/sqlite/trade-statements.ts';
 import { validateTrade } from '../../../src/trades/trade-validation.ts';
 import { compiled, REPO_ROOT } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { runCollection, startCollection } from '../../../src/run/collection-run.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
-import { DatabaseLock } from '../../../src/sqlite/database-lock.ts';
+import { DatabaseLock } from '../../../src/storage/sqlite/database-lock.ts';
 import { cli, field } from '../../support/collect-run.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 

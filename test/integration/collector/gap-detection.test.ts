@@ -4,10 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TradeDataBatchProcessor } from '../../../src/batch/trade-data-batch-processor.ts';
 import { PoolPoller } from '../../../src/collector/pool-poller.ts';
+import { poolIdOf } from '../../../src/config/pool-addresses.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
-import { poolIdOf } from '../../../src/gecko/trade-parser.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { readDatabase } from '../../../src/testing/index.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const START = Date.parse('2025-09-01T12:00:00Z');
@@ -65,7 +66,7 @@ describe('gap detection', () => {
     await processor.flushTrades();
     await poller.drain();
 
-    const rows = await manager.read((db) => ({
+    const rows = await readDatabase(manager, (db) => ({
       gaps: db.prepare('SELECT pool_id, gap_start, gap_end, trades_in_response FROM collection_gaps').all() as {
         pool_id: string;
         gap_start: string;

@@ -3,8 +3,8 @@
 // lease was lost hands its trades on but writes no cursor or gap.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PoolPoller, type PoolPollerOptions } from '../../../src/collector/pool-poller.ts';
+import { poolIdOf } from '../../../src/config/pool-addresses.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
-import { poolIdOf } from '../../../src/gecko/trade-parser.ts';
 import { PoolLeaseCells } from '../../../src/protocol/collector-task.ts';
 import { PoolCounters } from '../../../src/protocol/pool-counters.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../../../src/protocol/records.ts';

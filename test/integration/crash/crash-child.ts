@@ -10,6 +10,7 @@ import { choiceFlag, intFlag, parseFlags, runScript } from '../../../src/cli/com
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { linkTransferList } from '../../../src/sender/writer-link.ts';
+import { readDatabase, setPageLimit } from '../../../src/testing/index.ts';
 import { DISRUPT_MODES, type DisruptMode, MAX_SENDERS, seededRandom } from './crash-plan.ts';
 import type { CrashSenderData } from './crash-sender.ts';
 
@@ -110,12 +111,12 @@ async function runDrill(mode: Exclude<DisruptMode, 'none'>): Promise<void> {
     } else {
       // A cap at the current size: the next page the writer needs fails with SQLITE_FULL, as on a full disk;
       // two failures open the breaker and batches go to the spool.
-      const pages = (await manager.read((db) => db.pragma('page_count', { simple: true }))) as number;
-      await manager.setPageLimit(pages);
+      const pages = (await readDatabase(manager, (db) => db.pragma('page_count', { simple: true }))) as number;
+      await setPageLimit(manager, pages);
     }
     await sleep(250 + random() * 350);
     if (mode === 'isolate') manager.breaker.release();
-    else await manager.setPageLimit(0);
+    else await setPageLimit(manager, 0);
     emit(`PHASE ${mode} off ${Date.now()}`);
   }
 }

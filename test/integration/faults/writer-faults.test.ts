@@ -3,6 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { killWriter, readDatabase, setPageLimit } from '../../../src/testing/index.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { until } from '../../support/until.ts';
 import { countAndCheck, dbIn, openFunnel, runSenders, waitForDrain } from './fault-harness.ts';
@@ -53,12 +54,12 @@ describe('fault: disk full (database capped with max_page_count)', () => {
     const { trades: before } = countAndCheck(db);
     expect(before).toBe(0);
     // Cap the file near its current size: the next pages cannot be allocated.
-    const pages = (await m.read((d) => d.pragma('page_count', { simple: true }))) as number;
-    await m.setPageLimit(pages + 2);
+    const pages = (await readDatabase(m, (d) => d.pragma('page_count', { simple: true }))) as number;
+    await setPageLimit(m, pages + 2);
     const senders = runSenders(m, 2, 40, 100, 30);
     await new Promise((r) => setTimeout(r, 1500));
     const depthWhileFull = m.deferredDepth().batches;
-    await m.setPageLimit(0);
+    await setPageLimit(m, 0);
     const report = await senders;
     await waitForDrain(m);
     await m.close();
@@ -108,12 +109,12 @@ describe('fault: the writer thread is terminated mid-batch', () => {
     const senders = runSenders(m, 4, 150, 100, 20, (r) => (acked = r.done));
     // Kill while batches are in flight, twice: once after the first acks, again after the first restart.
     await until(() => acked >= 20, 60_000, 'first acks');
-    await m.killWriter();
+    await killWriter(m);
     await until(() => m.writerRestarts.restarts === 1, 60_000, 'first restart');
     const ackedBeforeSecondKill = acked;
     // On a slow machine the senders may have finished (spooling) while the writer restarted.
     await until(() => acked > ackedBeforeSecondKill + 10 || acked === 600, 60_000, 'progress after restart');
-    await m.killWriter();
+    await killWriter(m);
     const report = await senders;
     await waitForDrain(m);
     const restarts = m.writerRestarts.restarts;

@@ -9,6 +9,7 @@ import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { WriterClient } from '../../../src/sender/writer-client.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import { readDatabase } from '../../../src/testing/index.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir();
@@ -69,7 +70,9 @@ describe('close() leaves only the database file (and its lock file)', () => {
     const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) });
     await m.initialize();
     await m.storeTradeDataOptimized([syntheticTrade(1), syntheticTrade(2)]);
-    expect(await m.read((db) => (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n)).toBe(2);
+    expect(
+      await readDatabase(m, (db) => (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n),
+    ).toBe(2);
     await m.close();
     // Only the last connection to close can remove the WAL; it must be the writer's, not a read-only reader's.
     // The lock file stays: removing it could let a run that opened it just before hold a lock nobody else sees.

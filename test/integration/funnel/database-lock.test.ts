@@ -8,7 +8,7 @@ import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { DatabaseInUseError } from '../../../src/errors.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { openDirect } from '../../../src/run/run-database.ts';
-import { DatabaseLock, lockPathFor } from '../../../src/sqlite/database-lock.ts';
+import { DatabaseLock, lockPathFor } from '../../../src/storage/sqlite/database-lock.ts';
 import { compiled, REPO_ROOT } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { tradeCount } from '../../support/trade-count.ts';

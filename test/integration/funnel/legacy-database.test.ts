@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { SCHEMA_VERSION } from '../../../src/sqlite/schema-migrations.ts';
+import { SCHEMA_VERSION } from '../../../src/storage/sqlite/schema-migrations.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
 const LEGACY_ROWS = `

@@ -94,7 +94,8 @@ describe('the packed and installed package, read-only, run as nobody', () => {
     const files = [...snapshot(installed).keys()].map((f) => path.relative(installed, f));
     expect(files).toContain('dist/src/index.js');
     expect(files).toContain('dist/src/index.d.ts');
-    expect(files).toContain('dist/src/writer/writer-thread.js.map');
+    expect(files).toContain('dist/workers/sqlite-writer-thread.js.map');
+    expect(files).toContain('dist/workers/collector-thread.js');
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('dist/test') || f.startsWith('dist/bench'))).toEqual([]);
     // src/ is not shipped: each source map carries the TypeScript it maps to.

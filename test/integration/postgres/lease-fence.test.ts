@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { poolIdOf } from '../../../src/gecko/trade-parser.ts';
+import { poolIdOf } from '../../../src/config/pool-addresses.ts';
 import type { SimPoll } from '../../../src/sim/sim-report.ts';
 import { type CliProcess, spawnCli } from '../../support/cli-process.ts';
 import { cli } from '../../support/collect-run.ts';

@@ -11,6 +11,7 @@ import type { DatabaseReport } from '../../../src/doctor/database-report.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { type CollectionSummary, runCollection } from '../../../src/run/collection-run.ts';
 import { readMetricsFile } from '../../../src/run/metrics-file.ts';
+import { readDatabase } from '../../../src/testing/index.ts';
 import { cli, field, num } from '../../support/collect-run.ts';
 import { fixtureTrades } from '../../support/fixtures.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -186,7 +187,7 @@ describe("rollback switch pragmas: 'default' (configuration rollback)", () => {
         deferred: false,
       });
       expect(await manager.storeTradeDataOptimized(trades.slice(0, 10))).toMatchObject({ inserted: 0, duplicates: 10 });
-      expect(await manager.read((db) => count(db, 'SELECT count(*) AS n FROM trades'))).toBe(trades.length);
+      expect(await readDatabase(manager, (db) => count(db, 'SELECT count(*) AS n FROM trades'))).toBe(trades.length);
       const m = await manager.getLockContentionMetrics();
       expect(m).toMatchObject({ journalMode: 'delete', rowsInserted: trades.length, lockErrors: 0 });
     } finally {

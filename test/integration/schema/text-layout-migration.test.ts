@@ -4,7 +4,12 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AMOUNT_COLUMNS, migrate, SCHEMA_VERSION, tradesLayout } from '../../../src/sqlite/schema-migrations.ts';
+import {
+  AMOUNT_COLUMNS,
+  migrate,
+  SCHEMA_VERSION,
+  tradesLayout,
+} from '../../../src/storage/sqlite/schema-migrations.ts';
 import { OTHER_TRADE_COLUMNS } from '../../support/legacy-models.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 import { TEXT_LAYOUT_V3 } from '../../support/text-layout.ts';

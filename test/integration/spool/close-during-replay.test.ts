@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import { withWriterSlowdown } from '../../../src/testing/index.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { tradeCount } from '../../support/trade-count.ts';
 import { until } from '../../support/until.ts';
@@ -18,7 +19,7 @@ describe('close() during a replay', () => {
   it('returns without draining the spool, and the next start replays the rest', async () => {
     const dbPath = path.join(dir, 'replay.db');
     // A writer 200× slower makes each replayed batch slow, so the replay is surely still running at close().
-    const first = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) }, { writerSlowdown: 200 });
+    const first = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) }, withWriterSlowdown(200));
     await first.initialize();
     first.breaker.isolate();
     const acks = await Promise.all(

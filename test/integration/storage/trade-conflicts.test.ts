@@ -79,6 +79,20 @@ describe.each<Store>(['sqlite', 'postgres-unnest'])('same id, other contents (%s
     expect(await m.write({ trades: [trade(2, '9.75')] })).toMatchObject({ inserted: 0, duplicates: 1, conflicts: 1 });
     // A field missing on one side is no difference.
     expect(await m.write({ trades: [{ ...trade(1), txFromAddress: null }] })).toMatchObject({ duplicates: 1 });
+    // Amounts compare as numbers and times as instants, whatever their text: the same trade, written otherwise.
+    const sameTrade = await m.write({
+      trades: [
+        {
+          ...trade(1),
+          priceUsd: '1.250',
+          fromTokenAmount: '1.05e1',
+          toTokenAmount: '02',
+          blockTimestamp: '2026-12-02T11:00:00+01:00',
+        },
+      ],
+    });
+    expect(sameTrade).toMatchObject({ inserted: 0, duplicates: 1 });
+    expect(sameTrade.conflicts).toBeUndefined();
     const snapshot = await m.getMetricsSnapshot();
     expect(snapshot.writer.conflicts).toBe(2);
     expect(snapshot.writer.conflictsByPool).toEqual({ solana_poolc: 2 });

@@ -1,6 +1,6 @@
 // The writer's own check before it binds: a decimal whose value has no double (1e400 would be Infinity in the
-// NUMERIC columns, 1e-999 would be 0) is rejected with its reason on both engines and on every write path (a
-// packed batch the fast path must pass on, a plain `write`), and its batch-mates are stored.
+// NUMERIC columns, 1e-999 would be 0) is rejected with its reason on both engines and on every write path
+// (storeTradeDataOptimized's trade batch, a plain `write`), and its batch-mates are stored.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -54,9 +54,9 @@ async function open(url: string, over: Record<string, unknown> = {}): Promise<Ma
 }
 
 /** Writes one batch through `how` and checks the ack: the bad ones rejected with their reasons, the rest inserted. */
-async function writeAndCheck(m: Manager, how: 'packed' | 'write', base: number): Promise<TradeRecord[]> {
+async function writeAndCheck(m: Manager, how: 'optimized' | 'write', base: number): Promise<TradeRecord[]> {
   const b = batch(base);
-  const ack = how === 'packed' ? await m.storeTradeDataOptimized(b.trades) : await m.write({ trades: b.trades });
+  const ack = how === 'optimized' ? await m.storeTradeDataOptimized(b.trades) : await m.write({ trades: b.trades });
   expect(ack.inserted, how).toBe(b.good.length);
   expect(
     ack.rejected.map((r) => r.id),
@@ -87,7 +87,7 @@ describe('decimals without a double, at the writer', () => {
     const m = await open(urlFromDatabasePath(file));
     let good: TradeRecord[];
     try {
-      good = [...(await writeAndCheck(m, 'packed', 0)), ...(await writeAndCheck(m, 'write', 100))];
+      good = [...(await writeAndCheck(m, 'optimized', 0)), ...(await writeAndCheck(m, 'write', 100))];
     } finally {
       await m.close();
     }
@@ -119,7 +119,7 @@ describe('decimals without a double, at the writer', () => {
       const m = await open(t.url, { postgresWritePath: writePath });
       let good: TradeRecord[];
       try {
-        good = [...(await writeAndCheck(m, 'packed', 0)), ...(await writeAndCheck(m, 'write', 100))];
+        good = [...(await writeAndCheck(m, 'optimized', 0)), ...(await writeAndCheck(m, 'write', 100))];
       } finally {
         await m.close();
       }

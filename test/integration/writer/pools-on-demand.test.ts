@@ -2,7 +2,6 @@
 // a multi-row run and in the row-by-row redo of a run that hit another row's error, nothing else refused.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
-import { packedForWriter } from '../../../src/sender/trades-payload.ts';
 import { syntheticPoolId, syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import { openTestEngine } from '../../support/writer-engine.ts';
 
@@ -20,7 +19,7 @@ const trades = (n: number, from: number, pools: number): TradeRecord[] =>
 describe('pools added on demand', () => {
   it('stores trades of pools nobody described, each pool once, every foreign key holding', async () => {
     const first = trades(120, 0, 7);
-    const ack = await write({ packedTrades: packedForWriter(first)! });
+    const ack = await write({ trades: first });
     expect(ack).toMatchObject({ inserted: 120, duplicates: 0, rejected: [] });
     expect(count('SELECT count(*) FROM pools')).toBe(7);
     expect(count("SELECT count(*) FROM pools WHERE discovery_source = 'trades'")).toBe(7);
@@ -36,7 +35,7 @@ describe('pools added on demand', () => {
     db.exec(`CREATE TEMP TRIGGER refuse_one BEFORE INSERT ON trades WHEN NEW.id = '${refused}'
              BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
     try {
-      const ack = await write({ packedTrades: packedForWriter(batch)! });
+      const ack = await write({ trades: batch });
       expect(ack).toMatchObject({ inserted: 39, duplicates: 0 });
       expect(ack.rejected).toEqual([{ id: refused, reason: 'refused by the test' }]);
     } finally {

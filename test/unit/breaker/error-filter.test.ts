@@ -2,8 +2,8 @@
 // is bad" (ignored), for every shape an error reaches the breaker in.
 
 import { describe, expect, it } from 'vitest';
-import { defaultErrorFilter, findSqliteCode } from '../../../src/breaker/breaker-error-filter.ts';
 import { CircuitBreakerError } from '../../../src/breaker/circuit-breaker.ts';
+import { defaultErrorFilter, findSqliteCode } from '../../../src/common/error-filter.ts';
 import { ConfigError, WriteFailedError, WriterUnavailableError } from '../../../src/errors.ts';
 
 const sqliteError = (code: string) => Object.assign(new Error(code), { code });

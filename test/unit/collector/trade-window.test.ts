@@ -1,10 +1,12 @@
 // The overlap filter and cursor of one pool, without threads or HTTP: repeats dropped by id, the cursor at the
 // newest new trade, gaps only when a full response does not reach back, restart seeding and rollback.
 import { describe, expect, it } from 'vitest';
-import { TradeWindow, timestampMs } from '../../../src/collector/trade-window.ts';
+import { TradeWindow } from '../../../src/collector/trade-window.ts';
+import { timestampMs } from '../../../src/common/stored-time.ts';
+import { parsePoolsFile } from '../../../src/config/pool-addresses.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
-import { distributePools, parsePoolsFile } from '../../../src/run/pool-assignments.ts';
-import { storedTimestamp } from '../../../src/sqlite/trade-statements.ts';
+import { distributePools } from '../../../src/run/pool-assignments.ts';
+import { storedTimestamp } from '../../../src/storage/sqlite/trade-statements.ts';
 
 const T0 = Date.parse('2025-09-01T12:00:00Z');
 

@@ -9,12 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.ts';
 import type { CollectorMetricsSnapshot } from '../../../src/monitoring/metrics-snapshot.ts';
 import {
-  createMetricsRegistry,
   type MetricsServer,
   type MetricsServerOptions,
   startMetricsServer,
-} from '../../../src/monitoring/prometheus-exporter.ts';
-import { bundledSqliteVersion } from '../../../src/sqlite/sqlite-version.ts';
+} from '../../../src/monitoring/monitoring-server.ts';
+import { createMetricsRegistry } from '../../../src/monitoring/prometheus-exporter.ts';
+import { bundledSqliteVersion } from '../../../src/storage/sqlite/sqlite-version.ts';
 import { parsePrometheus } from '../../support/prometheus-text.ts';
 import { REPO_ROOT } from '../../support/repo.ts';
 import { makeSnapshot } from './snapshot-fixture.ts';

@@ -2,11 +2,11 @@
 // classification of node-postgres errors, and the simulator's check for two processes polling one pool at once.
 import { describe, expect, it } from 'vitest';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../../../src/config/database-config.ts';
+import { localBasePath, parsePostgresUrl } from '../../../src/config/postgres-url.ts';
 import { stateDirectory } from '../../../src/config/state-directory.ts';
 import { ConfigError } from '../../../src/errors.ts';
-import { classifyPgError } from '../../../src/postgres/pg-errors.ts';
-import { localBasePath, parsePostgresUrl } from '../../../src/postgres/pg-url.ts';
 import { interleavedPolls } from '../../../src/sim/sim-report.ts';
+import { classifyPgError } from '../../../src/storage/postgres/errors.ts';
 
 describe('the state directory (where a PostgreSQL run keeps its spool, lock and metrics)', () => {
   const home = () => '/home/u';

@@ -3,11 +3,10 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TradesMark } from '../../../src/funnel/collection-reads.ts';
-import { sqliteCollectionReads } from '../../../src/funnel/sqlite-collection-reads.ts';
-import { tradesRowidMark } from '../../../src/run/pool-assignments.ts';
 import { checkSimulator } from '../../../src/run/simulator-check.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import type { TradesMark } from '../../../src/storage/collection-reads.ts';
+import { sqliteCollectionReads, tradesRowidMark } from '../../../src/storage/sqlite/collection-reads.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
+import type { BatchOutcome } from '../../../src/storage/write-engine.ts';
 import { doubleRangeProblem } from '../../../src/trades/decimal-string.ts';
-import { fastPathValues } from '../../../src/trades/packed-batch-check.ts';
-import { packTrades } from '../../../src/trades/trade-packing.ts';
-import { validateTrade } from '../../../src/trades/trade-validation.ts';
+import { latestAcceptedTime, validateTrade } from '../../../src/trades/trade-validation.ts';
+import { batchValues } from '../../../src/writer/batch-values.ts';
 
 describe('doubleRangeProblem: a decimal must have a double (what the NUMERIC columns and candles hold)', () => {
   it.each(['1e400', '9e999', '18E+307', '1.8e308', `1${'0'.repeat(309)}`])('%s is too large', (text) => {
@@ -29,7 +29,7 @@ describe('doubleRangeProblem: a decimal must have a double (what the NUMERIC col
   });
 });
 
-describe("the writer's row checks and fast path", () => {
+describe("the writer's row checks", () => {
   const trade = syntheticTrade(1, { seed: 9 });
 
   it.each([
@@ -43,12 +43,19 @@ describe("the writer's row checks and fast path", () => {
     expect(!v.ok && v.reason).toMatch(reason);
   });
 
-  it('leaves any decimal with an exponent to the row checks; takes plain ones of 70 digits', () => {
-    for (const value of ['1e400', '1e-999', '1.5e-7']) {
-      expect(fastPathValues(packTrades([{ ...trade, volumeUsd: value }])!, 1), value).toBeNull();
-    }
+  it("the writer's one check path refuses a decimal without a double and takes 70 digits and 1.5e-7", () => {
     const long = `${'7'.repeat(40)}.${'3'.repeat(30)}`;
-    expect(fastPathValues(packTrades([{ ...trade, priceUsd: long }])!, 1)).not.toBeNull();
-    expect(validateTrade({ ...trade, priceUsd: long, toTokenAmount: '1.5e-7' }, 0).ok).toBe(true);
+    const trades = [
+      { ...trade, id: 'a', volumeUsd: '1e400' },
+      { ...trade, id: 'b', fromTokenAmount: '1e-999' },
+      { ...trade, id: 'c', priceUsd: long, toTokenAmount: '1.5e-7' },
+    ];
+    const out: BatchOutcome = { inserted: 0, duplicates: 0, rejected: [] };
+    const flat = batchValues({ kind: 'write', batchId: 1, trades }, out, latestAcceptedTime(60_000));
+    expect(out.rejected.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(out.rejected[0]!.reason).toMatch(/^volumeUsd "1e400" \(string\) is too large/);
+    expect(out.rejected[1]!.reason).toMatch(/^fromTokenAmount "1e-999" \(string\) is not zero but too small/);
+    expect(flat).toContain(long);
+    expect(flat).toContain('1.5e-7');
   });
 });
