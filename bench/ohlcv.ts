@@ -10,8 +10,8 @@ import Database from 'better-sqlite3';
 import { UsageError } from '../src/cli/cli-error.ts';
 import { intFlag, parseFlags, runScript } from '../src/cli/command.ts';
 import { urlFromDatabasePath } from '../src/config/database-url.ts';
+import { TIMEFRAME_NAMES, type Timeframe } from '../src/gecko/timeframes.ts';
 import { ohlcvCandles } from '../src/ohlcv/ohlcv-candles.ts';
-import { TIMEFRAME_NAMES, type Timeframe } from '../src/storage/timeframes.ts';
 import { machineSummary } from './machine.ts';
 import { buildTradesFile } from './trades-file.ts';
 

@@ -3,7 +3,7 @@
 
 import Database from 'better-sqlite3';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../src/config/database-config.ts';
-import { connectPg } from '../src/postgres/pg-connection.ts';
+import { connectPg } from '../src/storage/postgres/connection.ts';
 
 /** `2025-09-01 12:00:00.000000`: how the writer stores a block time on SQLite (whole seconds, UTC). */
 function sqliteTime(ms: number): string {

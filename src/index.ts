@@ -46,6 +46,7 @@ export {
   GeckoTerminalClient,
 } from './gecko/gecko-client.ts';
 export { GeckoAuthError } from './gecko/gecko-errors.ts';
+export { TIMEFRAMES, type Timeframe } from './gecko/timeframes.ts';
 export type { HealthReport } from './monitoring/health.ts';
 export type {
   ActiveAlert,
@@ -74,5 +75,4 @@ export { linkTransferList, openWriterClient } from './sender/writer-link.ts';
 export { type GeckoSimulator, type GeckoSimulatorOptions, startGeckoSimulator } from './sim/gecko-simulator.ts';
 export type { SimTruthQuery, SimTruthReport } from './sim/sim-truth.ts';
 export { DeferredQueue, DeferredQueueError, type DeferredQueueOptions } from './spool/deferred-queue.ts';
-export { TIMEFRAMES, type Timeframe } from './storage/timeframes.ts';
 export type { TradeFilter } from './storage/trade-rows.ts';

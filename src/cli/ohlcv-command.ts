@@ -2,9 +2,9 @@
 // people or CSV/NDJSON with the exact decimal text.
 
 import { OutputSink } from '../export/output-sink.ts';
+import { TIMEFRAME_NAMES, type Timeframe } from '../gecko/timeframes.ts';
 import { CANDLE_FORMATS, type CandleFormat, writeCandles } from '../ohlcv/candle-formats.ts';
 import { ohlcvCandles } from '../ohlcv/ohlcv-candles.ts';
-import { TIMEFRAME_NAMES, type Timeframe } from '../storage/timeframes.ts';
 import { EXIT_OK } from './cli-error.ts';
 import { type CliIo, type Command, choiceFlag, parseFlags } from './command.ts';
 import { outFlag, writeToTarget } from './output-target.ts';

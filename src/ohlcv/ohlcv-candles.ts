@@ -2,7 +2,7 @@
 // SQLite file or PostgreSQL, streamed (memory holds one candle per pool at a time).
 
 import { openTradeSource } from '../export/trade-source.ts';
-import { type Timeframe, timeframeSeconds } from '../storage/timeframes.ts';
+import { type Timeframe, timeframeSeconds } from '../gecko/timeframes.ts';
 import type { TradeFilter } from '../storage/trade-rows.ts';
 import { buildCandles, type Candle } from './candle-builder.ts';
 

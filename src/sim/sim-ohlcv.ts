@@ -1,7 +1,7 @@
 // The simulator's OHLCV endpoint: candles built from exactly the trades it made, in GeckoTerminal's buckets
 // (multiples of the bucket length since the epoch) and answer shape (`data.attributes.ohlcv_list`, newest first).
 
-import { TIMEFRAMES, type Timeframe } from '../ohlcv/timeframes.ts';
+import { TIMEFRAMES, type Timeframe } from '../gecko/timeframes.ts';
 import { booleanParam, choiceParam, intParam, SimQueryError } from './sim-query.ts';
 import { type GeckoTradeObject, latestTradeIndex, type SimPool, simTrade, tradeTimeMs } from './sim-trade-source.ts';
 import { tradeIndexRange } from './sim-truth.ts';

@@ -2,7 +2,7 @@
 // and omitted empty buckets as `gecko-collector ohlcv`. SQLite has no exact decimal type, so there prices and
 // volumes are REAL (from the exact text); PostgreSQL's are exact numeric and its bucket_start a timestamptz.
 
-import { TIMEFRAME_NAMES, TIMEFRAMES } from './timeframes.ts';
+import { TIMEFRAME_NAMES, TIMEFRAMES } from '../gecko/timeframes.ts';
 
 // open and close without window functions (which keep SQLite up to at least 3.40 from pushing a view user's
 // `WHERE pool_id = …` into the scan): the bucket's smallest and largest `block_timestamp ⟨1⟩ id ⟨1⟩ price` key
