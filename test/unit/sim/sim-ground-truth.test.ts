@@ -249,7 +249,7 @@ describe('OHLCV endpoint', () => {
       tradesPerSecond: [0.3, 0.004],
       historySeconds: 3 * 3600,
       apiKey: KEY,
-      rangePageSize: 100_000,
+      rangePageSize: 300,
       clock: () => now,
     });
   });
@@ -273,8 +273,17 @@ describe('OHLCV endpoint', () => {
   /** Candles built here from the trades the range endpoint serves, read by the collector's own parser. */
   async function candlesFromTrades(pool: number, bucketS: number): Promise<SimCandle[]> {
     const address = sim.pools[pool]!.address;
-    const body = (await get(sim, `/networks/solana/pools/${address}/trades/range?start_timestamp=0`, auth)).text;
-    const { trades } = parseTradesPage(body, { network: 'solana', poolAddress: address });
+    // Paged back as a backfill would (a page holds at most 300, newest first; both ends are whole seconds, kept).
+    const byId = new Map<string, ReturnType<typeof parseTradesPage>['trades'][number]>();
+    for (let end = ''; ; ) {
+      const body = (await get(sim, `/networks/solana/pools/${address}/trades/range?start_timestamp=0${end}`, auth))
+        .text;
+      const page = parseTradesPage(body, { network: 'solana', poolAddress: address }).trades;
+      for (const t of page) byId.set(t.id, t);
+      if (page.length < 300) break;
+      end = `&end_timestamp=${Math.floor(Date.parse(page[page.length - 1]!.blockTimestamp) / 1000)}`;
+    }
+    const trades = [...byId.values()].sort((a, b) => b.blockTimestamp.localeCompare(a.blockTimestamp));
     expect(trades.length).toBeGreaterThan(3000);
     const byBucket = new Map<number, SimCandle>();
     for (const t of [...trades].reverse()) {
