@@ -28,7 +28,6 @@ describe('collect command', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('collection summary');
     const stored = num(field(r.stdout, 'trades stored (new)'));
-    expect(stored).toBeGreaterThan(1000);
     const n = stored.toLocaleString('en-US');
     expect(field(r.stdout, 'stored == served')).toBe(`yes (${n} stored, ${n} served new)`);
     expect(field(r.stdout, 'served in database')).toBe(`${n} of the ${n}`);
@@ -41,6 +40,8 @@ describe('collect command', () => {
       expect((db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n).toBe(stored);
       expect((db.prepare('SELECT count(*) AS n FROM collection_state').get() as { n: number }).n).toBe(8);
       expect((db.prepare('SELECT count(*) AS n FROM pools').get() as { n: number }).n).toBe(8);
+      // Every pool's trades, whatever the machine's speed: each of the 8 pools was polled and stored.
+      expect((db.prepare('SELECT count(DISTINCT pool_id) AS n FROM trades').get() as { n: number }).n).toBe(8);
     } finally {
       db.close();
     }
