@@ -67,7 +67,11 @@ describe('fault: disk full (database capped with max_page_count)', () => {
     await m.setPageLimit(pages + 2);
     const resume = gate();
     const senders = runSenders(m, 2, 40, 100, 30, undefined, { after: 10, until: resume.opened });
-    await until(() => m.deferredDepth().batches > 0, 60_000, 'batches deferred while the disk is full');
+    await until(
+      () => fullErrors.length > 0 && m.deferredDepth().batches > 0,
+      60_000,
+      'the breaker to open and batches to be deferred while the disk is full',
+    );
     await m.setPageLimit(0);
     resume.open();
     const report = await senders;
@@ -94,7 +98,11 @@ describe('fault: database file made read-only mid-run', () => {
     // Root ignores file modes; the immutable attribute stops even root from writing the WAL.
     await run('chattr', ['+i', `${db}-wal`]);
     resume.open();
-    await until(() => m.deferredDepth().batches > 0, 60_000, 'batches deferred while the WAL is read-only');
+    await until(
+      () => codes.length > 0 && m.deferredDepth().batches > 0,
+      60_000,
+      'the breaker to open and batches to be deferred while the WAL is read-only',
+    );
     await run('chattr', ['-i', `${db}-wal`]);
     const report = await senders;
     await waitForDrain(m);
