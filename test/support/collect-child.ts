@@ -21,7 +21,15 @@ function vmHwmKb(pid: number): number {
   }
 }
 
-export async function runCollectChild(args: readonly string[], sampleMs = 50): Promise<ChildRun> {
+/**
+ * Runs it to its end; with `stopWhen`, sends SIGTERM (a clean stop: flush, drain, summary) once that holds,
+ * checked every `sampleMs`.
+ */
+export async function runCollectChild(
+  args: readonly string[],
+  sampleMs = 50,
+  stopWhen?: () => boolean,
+): Promise<ChildRun> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.VITEST;
   const child = spawn(process.execPath, [BIN, 'collect', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -31,7 +39,11 @@ export async function runCollectChild(args: readonly string[], sampleMs = 50): P
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let peakKb = 0;
   const pid = child.pid!;
-  const timer = setInterval(() => (peakKb = Math.max(peakKb, vmHwmKb(pid))), sampleMs);
+  let stopped = false;
+  const timer = setInterval(() => {
+    peakKb = Math.max(peakKb, vmHwmKb(pid));
+    if (stopWhen && !stopped && stopWhen()) stopped = child.kill('SIGTERM');
+  }, sampleMs);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   clearInterval(timer);
   return { code, stdout, stderr, peakRssMb: Math.round(peakKb / 1024) };

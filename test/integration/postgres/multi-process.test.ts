@@ -107,17 +107,14 @@ describe('three collect processes, one simulator, one PostgreSQL; one killed', (
       (await (await fetch(baseUrl!.replace(/\/api\/v2$/, '/__simulator/polls'))).json()) as SimPoll[];
     const agentOf = (p: { child: ChildProcess }) => `gecko-collector (pid ${p.child.pid})`;
     const polling = async (agent: string) => (await pollsOf()).some((p) => p.agent === agent);
-    // Two join once the first holds leases and polls, so they take their share from a running holder (start-up
-    // takes a while on a busy machine).
+    // One after another, each once the one before polls: each joins running holders and takes its share from
+    // them (start-up takes a while on a busy machine).
     const a = collect();
     await until(() => polling(agentOf(a)), 60_000, 'the first process to poll');
     const b = collect();
+    await until(() => polling(agentOf(b)), 60_000, 'the second process to poll');
     const c = collect();
-    await until(
-      async () => (await polling(agentOf(b))) && (await polling(agentOf(c))),
-      60_000,
-      'the two later processes to poll',
-    );
+    await until(() => polling(agentOf(c)), 60_000, 'the third process to poll');
     const liveHolders = () =>
       t.count(
         'SELECT count(DISTINCT holder)::int AS n FROM pool_leases WHERE expires_at > now() AND holder IS NOT NULL',
