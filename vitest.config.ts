@@ -6,8 +6,33 @@ export default defineConfig({
   test: {
     // better-sqlite3 is a native module: forks isolate it per test file.
     pool: 'forks',
-    include: ['dist/test/**/*.test.js'],
+    // Most integration files wait on threads, processes and timers rather than compute: two files at a time
+    // keep both cores busy (vitest's default, cores - 1, runs one at a time on two cores).
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    // GECKO_TEST_TIMES=<file> appends each file's wall and CPU time there (test/support/file-times.ts).
+    setupFiles: ['dist/test/support/file-times.js'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          // No threads, processes or servers (test/support/unit-guard.ts refuses them): `npm run test:unit`.
+          // Nothing here needs a process of its own, and a worker thread per file starts in half the time.
+          name: 'unit',
+          include: ['dist/test/unit/**/*.test.js'],
+          pool: 'threads',
+          setupFiles: ['dist/test/support/unit-guard.js'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['dist/test/**/*.test.js'],
+          exclude: ['dist/test/unit/**'],
+        },
+      },
+    ],
   },
 });

@@ -21,10 +21,14 @@ function vmHwmKb(pid: number): number {
   }
 }
 
+/**
+ * Runs it to its end; with `stopWhen`, sends SIGTERM (a clean stop: flush, drain, summary) once that holds,
+ * checked every `sampleMs`. `env` is added to this process's environment.
+ */
 export async function runCollectChild(
   args: readonly string[],
   sampleMs = 50,
-  extraEnv: NodeJS.ProcessEnv = {},
+  { env: extraEnv = {}, stopWhen }: { env?: NodeJS.ProcessEnv; stopWhen?: () => boolean } = {},
 ): Promise<ChildRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.VITEST;
@@ -35,7 +39,11 @@ export async function runCollectChild(
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let peakKb = 0;
   const pid = child.pid!;
-  const timer = setInterval(() => (peakKb = Math.max(peakKb, vmHwmKb(pid))), sampleMs);
+  let stopped = false;
+  const timer = setInterval(() => {
+    peakKb = Math.max(peakKb, vmHwmKb(pid));
+    if (stopWhen && !stopped && stopWhen()) stopped = child.kill('SIGTERM');
+  }, sampleMs);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   clearInterval(timer);
   return { code, stdout, stderr, peakRssMb: Math.round(peakKb / 1024) };

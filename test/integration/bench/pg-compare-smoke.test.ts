@@ -1,6 +1,7 @@
-// bench:pg on a tiny load: every variant (funnel, funnel on the COPY path, 8 direct connections, the COPY
+// bench:pg on a tiny load: every variant (funnel, funnel on the COPY path, direct connections, the COPY
 // ceiling, 2 processes × 2 collectors) writes the same trades into a fresh schema, none lost or duplicated, and
-// every schema is dropped after. Not a performance test: figures are not judged.
+// every schema is dropped after. 2 producers: the bench's default 8 add threads, not code paths. Not a
+// performance test: figures are not judged.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
@@ -20,7 +21,8 @@ describe('bench:pg smoke (4,000 trades)', () => {
       process.execPath,
       [
         compiled('bench/pg-compare.ts'),
-        ...['--db', PG_TEST_URL, '--rows', '4000', '--processes', '2', '--collectors', '2', '--out', out],
+        ...['--db', PG_TEST_URL, '--rows', '4000', '--producers', '2', '--processes', '2', '--collectors', '2'],
+        ...['--out', out],
       ],
       { env: { ...process.env, GECKO_LOG_LEVEL: 'warn' } },
     );
@@ -29,9 +31,9 @@ describe('bench:pg smoke (4,000 trades)', () => {
       results: { name: string; rows: number; lost: number; duplicated: number }[];
     };
     expect(r.results.map((x) => x.name)).toEqual([
-      'funnel (1 writer, 8 senders)',
+      'funnel (1 writer, 2 senders)',
       'funnel, COPY path',
-      '8 direct connections',
+      '2 direct connections',
       'COPY ceiling (1 connection)',
       '2 processes × 2 collectors',
     ]);

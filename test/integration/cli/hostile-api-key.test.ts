@@ -42,7 +42,7 @@ async function collectWithKey(
       ...['--preset', 'development', '--log-level', 'debug', '--log-format', 'json', '--json', '--db', db],
     ],
     50,
-    { GECKO_API_KEY: KEY, ...env },
+    { env: { GECKO_API_KEY: KEY, ...env } },
   );
   let summary: CollectionSummary | undefined;
   try {
@@ -210,7 +210,7 @@ describe('server text is scrubbed of the key', () => {
     const run = await runCollectChild(
       ['--base-url', api.baseUrl, '--top', '3', '--duration', '2', '--log-level', 'debug', '--log-format', 'json'],
       50,
-      { GECKO_API_KEY: KEY, GECKO_DB_URL: `sqlite:///${db}` },
+      { env: { GECKO_API_KEY: KEY, GECKO_DB_URL: `sqlite:///${db}` } },
     );
     expect(run.code, run.stderr).toBe(3);
     expect(keyedRequests(api)).toHaveLength(1);

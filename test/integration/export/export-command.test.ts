@@ -12,6 +12,7 @@ import { normalizeTimestamp } from '../../../src/trades/trade-validation.ts';
 import { cli, field } from '../../support/collect-run.ts';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until } from '../../support/until.ts';
 import {
   adoptedDatabase,
   csvRecords,
@@ -317,7 +318,7 @@ describe('while a collector writes', () => {
     const spool = path.join(dir, 'live.spool');
     const child: ChildProcess = spawn(
       process.execPath,
-      [BIN, 'collect', '--simulate', '--duration', '8', '--collectors', '2', '--db', db, '--spool', spool],
+      [BIN, 'collect', '--simulate', '--collectors', '2', '--db', db, '--spool', spool],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GECKO_LOG_LEVEL: 'warn' } },
     );
     let stdout = '';
@@ -337,11 +338,10 @@ describe('while a collector writes', () => {
           r.close();
         }
       };
-      const deadline = Date.now() + 30_000;
-      while (stored() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      // Export over and over while the collector keeps committing, until an export has seen it commit more (new
-      // trades come with the simulator's next polls, seconds apart) or it has finished.
-      while (child.exitCode === null && counts.length < 200) {
+      await until(() => stored() > 0, 30_000, 'the first commit');
+      // Export over and over while the collector keeps committing (at least 5 times), until an export has seen
+      // it commit more; new trades come with the simulator's next polls, seconds apart.
+      for (;;) {
         const text = await exportText(db, '--format', 'csv');
         const ids = csvRecords(text)
           .slice(1)
@@ -349,9 +349,10 @@ describe('while a collector writes', () => {
         expect(new Set(ids).size).toBe(ids.length);
         counts.push(ids.length);
         if (counts.length >= 5 && counts[counts.length - 1]! > counts[0]!) break;
-        await new Promise((r) => setTimeout(r, 100));
+        if (counts.length >= 5) await until(() => stored() > counts[0]!, 30_000, 'the collector to commit more');
       }
     } finally {
+      child.kill('SIGINT');
       const [code] = await exited;
       expect(code, stdout).toBe(0);
     }

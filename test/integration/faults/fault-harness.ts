@@ -10,6 +10,7 @@ import {
   type LockOptimizedManagerOptions,
 } from '../../../src/funnel/lock-optimized-manager.ts';
 import { linkTransferList } from '../../../src/sender/writer-link.ts';
+import { until } from '../../support/until.ts';
 
 export interface SenderReport {
   done: number;
@@ -35,6 +36,12 @@ export async function openFunnel(
   return manager;
 }
 
+/** Holds every sender after its first `after` batches until `until` resolves: a fault set up meanwhile meets the rest. */
+export interface SenderHold {
+  after: number;
+  until: Promise<void>;
+}
+
 /** Starts `senders` threads each storing `batches` × `batchSize` distinct trades; resolves when all finished. */
 export async function runSenders(
   manager: LockOptimizedDatabaseManager,
@@ -43,15 +50,17 @@ export async function runSenders(
   batchSize: number,
   pauseMs: number,
   onDone?: (report: SenderReport) => void,
+  hold?: SenderHold,
 ): Promise<SenderReport> {
   const report: SenderReport = { done: 0, deferred: 0, failed: [] };
   const exits: Promise<unknown>[] = [];
   for (let w = 0; w < senders; w++) {
     const link = await manager.linkForWorker();
     const worker = new Worker(new URL('./fixtures/fault-sender.js', import.meta.url), {
-      workerData: { link, worker: w, batches, batchSize, pauseMs },
+      workerData: { link, worker: w, batches, batchSize, pauseMs, holdAfter: hold?.after ?? batches },
       transferList: linkTransferList(link),
     });
+    void hold?.until.then(() => worker.postMessage('resume'));
     worker.on('message', (m: { kind: string; deferred?: boolean; error?: string }) => {
       if (m.kind === 'done') {
         report.done++;
@@ -65,14 +74,24 @@ export async function runSenders(
   return report;
 }
 
-/** Waits until the deferred queue is empty (replayed), polling. */
+/** A promise and the function that resolves it: a step a test releases once a condition holds. */
+export function gate(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+/** Waits until the deferred queue is empty, replaying it (as the replay timer would) until it is. */
 export async function waitForDrain(manager: LockOptimizedDatabaseManager, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (manager.deferredDepth().batches > 0) {
-    if (Date.now() > deadline) throw new Error(`deferred queue still holds ${manager.deferredDepth().batches} batches`);
-    await manager.replayDeferred();
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    async () => {
+      if (manager.deferredDepth().batches === 0) return true;
+      await manager.replayDeferred();
+      return manager.deferredDepth().batches === 0;
+    },
+    timeoutMs,
+    'the deferred queue to drain',
+  );
 }
 
 export function countAndCheck(dbPath: string): { trades: number; integrity: string } {

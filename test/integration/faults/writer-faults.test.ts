@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { killWriter, readDatabase, setPageLimit } from '../../../src/testing/index.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { until } from '../../support/until.ts';
-import { countAndCheck, dbIn, openFunnel, runSenders, waitForDrain } from './fault-harness.ts';
+import { countAndCheck, dbIn, gate, openFunnel, runSenders, waitForDrain } from './fault-harness.ts';
 
 const run = promisify(execFile);
 const dir = tempDir('gecko-faults-');
@@ -17,17 +17,27 @@ describe('fault: another program holds the write lock longer than busy_timeout',
     const m = await openFunnel(db);
     const events: string[] = [];
     m.breaker.on('stateChange', (e) => events.push(`${e.from}->${e.to}`));
-    // The sqlite3 CLI takes the write lock and keeps it for 3 s.
-    let holder: ReturnType<typeof spawn> | undefined;
-    const lockTimer = setTimeout(() => {
-      holder = spawn('sqlite3', [db], { stdio: ['pipe', 'ignore', 'inherit'] });
-      holder.stdin!.end(
-        "PRAGMA busy_timeout=5000;\nBEGIN EXCLUSIVE;\nINSERT INTO dexes (id, name, network) VALUES ('lockholder', 'x', 'y');\n.shell sleep 3\nCOMMIT;\n",
-      );
-    }, 300);
-    const report = await runSenders(m, 4, 60, 50, 60);
-    clearTimeout(lockTimer);
-    if (holder && holder.exitCode === null) await once(holder, 'exit');
+    let acked = 0;
+    const resume = gate();
+    const senders = runSenders(m, 4, 60, 50, 20, (r) => (acked = r.done), { after: 20, until: resume.opened });
+    await until(() => acked === 80, 60_000, 'the batches before the hold to commit');
+    // The sqlite3 CLI takes the write lock and keeps it until it reads COMMIT.
+    const holder = spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let said = '';
+    holder.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+    holder.stdin!.write(
+      "PRAGMA busy_timeout=5000;\nBEGIN EXCLUSIVE;\nINSERT INTO dexes (id, name, network) VALUES ('lockholder', 'x', 'y');\nSELECT 'locked';\n",
+    );
+    await until(() => said.includes('locked'), 30_000, 'the sqlite3 shell to hold the write lock');
+    resume.open();
+    await until(
+      () => events.includes('CLOSED->OPEN') && m.deferredDepth().batches > 0,
+      60_000,
+      'the breaker to open and batches to be deferred',
+    );
+    holder.stdin!.end('COMMIT;\n');
+    await once(holder, 'exit');
+    const report = await senders;
     await waitForDrain(m);
     const metrics = await m.getLockContentionMetrics();
     await m.close();
@@ -56,15 +66,19 @@ describe('fault: disk full (database capped with max_page_count)', () => {
     // Cap the file near its current size: the next pages cannot be allocated.
     const pages = (await readDatabase(m, (d) => d.pragma('page_count', { simple: true }))) as number;
     await setPageLimit(m, pages + 2);
-    const senders = runSenders(m, 2, 40, 100, 30);
-    await new Promise((r) => setTimeout(r, 1500));
-    const depthWhileFull = m.deferredDepth().batches;
+    const resume = gate();
+    const senders = runSenders(m, 2, 40, 100, 30, undefined, { after: 10, until: resume.opened });
+    await until(
+      () => fullErrors.length > 0 && m.deferredDepth().batches > 0,
+      60_000,
+      'the breaker to open and batches to be deferred while the disk is full',
+    );
     await setPageLimit(m, 0);
+    resume.open();
     const report = await senders;
     await waitForDrain(m);
     await m.close();
     expect(report.failed).toEqual([]);
-    expect(depthWhileFull).toBeGreaterThan(0);
     expect(fullErrors).toContain('SQLITE_FULL');
     const { trades, integrity } = countAndCheck(db);
     expect(trades).toBe(80 * 100);
@@ -78,18 +92,23 @@ describe('fault: database file made read-only mid-run', () => {
     const m = await openFunnel(db);
     const codes: string[] = [];
     m.breaker.on('open', (e) => codes.push(String((e.error as { sqliteCode?: string })?.sqliteCode)));
-    const senders = runSenders(m, 2, 40, 100, 30);
-    await new Promise((r) => setTimeout(r, 300));
+    let acked = 0;
+    const resume = gate();
+    const senders = runSenders(m, 2, 40, 100, 30, (r) => (acked = r.done), { after: 10, until: resume.opened });
+    await until(() => acked === 20, 60_000, 'the batches before the hold to commit');
     // Root ignores file modes; the immutable attribute stops even root from writing the WAL.
     await run('chattr', ['+i', `${db}-wal`]);
-    await new Promise((r) => setTimeout(r, 1500));
-    const depthWhileReadOnly = m.deferredDepth().batches;
+    resume.open();
+    await until(
+      () => codes.length > 0 && m.deferredDepth().batches > 0,
+      60_000,
+      'the breaker to open and batches to be deferred while the WAL is read-only',
+    );
     await run('chattr', ['-i', `${db}-wal`]);
     const report = await senders;
     await waitForDrain(m);
     await m.close();
     expect(report.failed).toEqual([]);
-    expect(depthWhileReadOnly).toBeGreaterThan(0);
     expect(
       codes.some(
         (c) => c.startsWith('SQLITE_READONLY') || c.startsWith('SQLITE_IOERR') || c.startsWith('SQLITE_CANTOPEN'),

@@ -11,6 +11,7 @@ import { WriterClient } from '../../../src/sender/writer-client.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
 import { readDatabase } from '../../../src/testing/index.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until } from '../../support/until.ts';
 
 const dir = tempDir();
 
@@ -27,7 +28,7 @@ describe('close() with batches in flight', () => {
     for (let w = 0; w < 4; w++) {
       const port = await m.connect();
       const worker = new Worker(new URL('./fixtures/sender-worker.js', import.meta.url), {
-        workerData: { port, worker: w, batches: 400, batchSize: 100 },
+        workerData: { port, worker: w, batches: 100, batchSize: 100 },
         transferList: [port],
       });
       worker.on('message', (msg: { kind: string; ids?: string[]; code?: string }) => {
@@ -86,15 +87,24 @@ describe('WriterClient credits', () => {
     const client = new WriterClient(port1, { maxInFlight: 3 });
     const received: number[] = [];
     port2.on('message', (m: { batchId: number }) => received.push(m.batchId));
+    // Messages on a port arrive in order: once a marker posted after the client's sends has arrived, every batch
+    // the client had sent is in `received`.
+    let markers = 0;
+    const allDelivered = async () => {
+      port1.postMessage({ batchId: -++markers });
+      await until(() => received.includes(-markers), 10_000, 'the marker behind the sent batches');
+      received.splice(received.indexOf(-markers), 1);
+    };
     const results = Array.from({ length: 10 }, (_, i) => client.storeTrades([syntheticTrade(i)]));
-    await new Promise((r) => setTimeout(r, 50));
+    await allDelivered();
     expect(received).toEqual([1, 2, 3]);
     expect(client.inFlight).toBe(3);
     expect(client.unacknowledged().map((b) => b.batchId)).toEqual([1, 2, 3]);
     const ack = (batchId: number) =>
       port2.postMessage({ kind: 'ack', batchId, inserted: 1, duplicates: 0, rejected: [], commitMs: 1 });
     ack(2);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => received.length === 4, 10_000, 'the batch the freed credit lets through');
+    await allDelivered();
     expect(received).toEqual([1, 2, 3, 4]);
     expect(client.unacknowledged().map((b) => b.batchId)).toEqual([1, 3, 4]);
     port2.postMessage({

@@ -13,6 +13,7 @@ import { cli } from '../../support/collect-run.ts';
 import { testSchema } from '../../support/postgres.ts';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until } from '../../support/until.ts';
 
 const dir = tempDir('gecko-pg-multi-');
 // The children's spools and doctor's look at them: this file's own state directory.
@@ -59,7 +60,7 @@ describe('three collect processes, one simulator, one PostgreSQL; one killed', (
       '--served-file',
       servedFile,
     ]);
-    for (let i = 0; i < 200 && !/pools: \S+/.test(sim.out()); i++) await sleep(50);
+    await until(() => /pools: \S+/.test(sim.out()), 30_000, 'the simulator to print its URL and pools');
     const baseUrl = /simulator: (\S+)/.exec(sim.out())?.[1];
     const pools = /pools: (\S+)/.exec(sim.out())?.[1];
     expect(baseUrl).toBeDefined();
@@ -104,29 +105,35 @@ describe('three collect processes, one simulator, one PostgreSQL; one killed', (
       }
     })();
 
-    const a = collect();
-    await sleep(1000);
-    const b = collect();
-    await sleep(1000);
-    const c = collect();
     const pollsOf = async () =>
       (await (await fetch(baseUrl!.replace(/\/api\/v2$/, '/__simulator/polls'))).json()) as SimPoll[];
-    const bPid = b.child.pid!;
-    const agentB = `gecko-collector (pid ${bPid})`;
-    // Killed once every process is polling its share (start-up takes a while on a busy machine), mid-run.
-    for (let i = 0; i < 120; i++) {
-      const agents = new Set((await pollsOf()).map((p) => p.agent));
-      if (agents.size === 3) break;
-      await sleep(250);
-    }
-    await sleep(2000);
+    const agentOf = (p: { child: ChildProcess }) => `gecko-collector (pid ${p.child.pid})`;
+    const polling = async (agent: string) => (await pollsOf()).some((p) => p.agent === agent);
+    // One after another, each once the one before polls: each joins running holders and takes its share from
+    // them (start-up takes a while on a busy machine).
+    const a = collect();
+    await until(() => polling(agentOf(a)), 60_000, 'the first process to poll');
+    const b = collect();
+    await until(() => polling(agentOf(b)), 60_000, 'the second process to poll');
+    const c = collect();
+    await until(() => polling(agentOf(c)), 60_000, 'the third process to poll');
+    const liveHolders = () =>
+      t.count(
+        'SELECT count(DISTINCT holder)::int AS n FROM pool_leases WHERE expires_at > now() AND holder IS NOT NULL',
+      );
+    await until(async () => (await liveHolders()) === 3, 30_000, 'each process to hold leases');
     // doctor shows the three processes holding leases, each since when.
     const during = await cli(['doctor', '--db', t.url]);
     expect(during.code).toBe(0);
     expect(during.stdout).toMatch(/lease holders: 3/);
+    const agentB = agentOf(b);
     b.child.kill('SIGKILL');
     const killedAt = Date.now();
-    await sleep((TTL_S + 6) * 1000);
+    // The others go on until each pool the killed process had polled has been polled by one of them.
+    const bPolled = new Set((await pollsOf()).filter((p) => p.agent === agentB).map((p) => p.pool));
+    const takenOver = (polls: SimPoll[]) =>
+      [...bPolled].every((pool) => polls.some((p) => p.pool === pool && p.at > killedAt && p.agent !== agentB));
+    await until(async () => takenOver(await pollsOf()), (TTL_S + 20) * 1000, "the killed process's pools taken over");
     a.child.kill('SIGTERM');
     c.child.kill('SIGTERM');
     const [codeA, codeC] = await Promise.all([exited(a.child), exited(c.child)]);

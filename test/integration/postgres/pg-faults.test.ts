@@ -3,14 +3,14 @@
 // (pg_terminate_backend), a table lock held by another session past lock_timeout, and a statement canceled by
 // statement_timeout. Each time the breaker opens, the spool keeps every batch, replay writes them after
 // recovery, and every acknowledged trade is stored exactly once.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../../src/config/database-config.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { connectTestServer } from '../../support/postgres.ts';
 import { type PrivateCluster, privateCluster } from '../../support/private-pg-cluster.ts';
 import { tempDir } from '../../support/temp-dir.ts';
-import { runSenders, waitForDrain } from '../faults/fault-harness.ts';
+import { until } from '../../support/until.ts';
+import { gate, runSenders, waitForDrain } from '../faults/fault-harness.ts';
 
 const dir = tempDir('gecko-pg-faults-');
 let cluster: PrivateCluster | undefined;
@@ -59,26 +59,37 @@ async function expectAllStored(m: LockOptimizedDatabaseManager, url: string, eve
   expect(await distinctTrades(url)).toEqual({ rows: 160 * 50, distinct: 160 * 50 });
 }
 
+/** Until the breaker has opened and batches wait in the spool: the fault has been met, and can be lifted. */
+function untilOpenAndDeferred(m: LockOptimizedDatabaseManager, events: string[], when: string): Promise<void> {
+  return until(
+    () => events.includes('CLOSED->OPEN') && m.deferredDepth().batches > 0,
+    60_000,
+    `the breaker to open and batches to be deferred ${when}`,
+  );
+}
+
 describe('PostgreSQL faults (private cluster)', () => {
   it('server restart: connections refused while it is down, then every batch written once', async () => {
     const { m, url, events } = await funnel();
-    const senders = runSenders(m, 4, 40, 50, 40);
-    await sleep(400);
+    let acked = 0;
+    const resume = gate();
+    const senders = runSenders(m, 4, 40, 50, 40, (r) => (acked = r.done), { after: 10, until: resume.opened });
+    await until(() => acked === 40, 60_000, 'the batches before the hold to commit');
     cluster!.stop('fast');
-    await sleep(1500);
-    const deferredWhileDown = m.deferredDepth().batches;
+    resume.open();
+    await untilOpenAndDeferred(m, events, 'while the server is down');
     cluster!.start();
     const report = await senders;
     expect(report.failed).toEqual([]);
     expect(report.done).toBe(160);
-    expect(deferredWhileDown).toBeGreaterThan(0);
     await expectAllStored(m, url, events);
   });
 
   it('the writer connection killed (pg_terminate_backend) mid-run: it reconnects, nothing lost', async () => {
     const { m, url, events } = await funnel();
     const admin = await connectTestServer(cluster!.url);
-    const senders = runSenders(m, 4, 40, 50, 40);
+    let acked = 0;
+    const senders = runSenders(m, 4, 40, 50, 40, (r) => (acked = r.done));
     const writerPids = async () =>
       (
         await admin.query<{ pid: number }>(
@@ -86,8 +97,14 @@ describe('PostgreSQL faults (private cluster)', () => {
         )
       ).rows.map((r) => r.pid);
     const killed: number[] = [];
+    // Three kills, each once the writer has committed again since the last (or the senders are done).
     for (let i = 0; i < 3; i++) {
-      await sleep(300);
+      const ackedBefore = acked;
+      await until(
+        async () => acked === 160 || (acked > ackedBefore && (await writerPids()).length > 0),
+        60_000,
+        'a commit on a live writer connection',
+      );
       const pids = await writerPids();
       await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
       killed.push(...pids);
@@ -113,11 +130,14 @@ describe('PostgreSQL faults (private cluster)', () => {
     const { m, url, events } = await funnel(config);
     const schema = /schema=(\w+)/.exec(url)![1]!;
     const holder = await connectTestServer(cluster!.url, { options: `-c search_path=${schema}` });
-    const senders = runSenders(m, 4, 40, 50, 40);
-    await sleep(300);
+    let acked = 0;
+    const resume = gate();
+    const senders = runSenders(m, 4, 40, 50, 40, (r) => (acked = r.done), { after: 10, until: resume.opened });
+    await until(() => acked === 40, 60_000, 'the batches before the hold to commit');
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE trades IN EXCLUSIVE MODE');
-    await sleep(2000);
+    resume.open();
+    await untilOpenAndDeferred(m, events, 'while the table is locked');
     await holder.query('COMMIT');
     await holder.end();
     const report = await senders;

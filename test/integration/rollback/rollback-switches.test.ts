@@ -42,7 +42,9 @@ function expectStoredEqualsServed(s: CollectionSummary): void {
       pool_id: string;
       last_trade_id: string;
     }[];
-    expect(cursors).toHaveLength(s.pools);
+    // A cursor for each pool with stored trades (how many pools 1.5 s reach depends on the machine).
+    const withTrades = db.prepare('SELECT DISTINCT pool_id FROM trades ORDER BY 1').all() as { pool_id: string }[];
+    expect(cursors.map((c) => c.pool_id).sort()).toEqual(withTrades.map((r) => r.pool_id));
     for (const c of cursors)
       expect(
         db.prepare('SELECT 1 FROM trades WHERE id = ? AND pool_id = ?').get(c.last_trade_id, c.pool_id),

@@ -9,6 +9,14 @@ import { tempDir } from '../../support/temp-dir.ts';
 
 const dir = tempDir();
 
+/** Some pools have stored trades, and exactly those have a cursor in collection_state. */
+function expectCursorPerStoredPool(db: Database.Database): void {
+  const ids = (sql: string) => (db.prepare(sql).all() as { id: string }[]).map((r) => r.id);
+  const withTrades = ids('SELECT DISTINCT pool_id AS id FROM trades ORDER BY 1');
+  expect(withTrades.length).toBeGreaterThan(0);
+  expect(ids('SELECT pool_id AS id FROM collection_state ORDER BY 1')).toEqual(withTrades);
+}
+
 describe('collect command', () => {
   it('--simulate with 4 collectors stores exactly the distinct trades served, with no lock errors', async () => {
     const dbPath = path.join(dir, 'cli.db');
@@ -28,7 +36,6 @@ describe('collect command', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('collection summary');
     const stored = num(field(r.stdout, 'trades stored (new)'));
-    expect(stored).toBeGreaterThan(1000);
     const n = stored.toLocaleString('en-US');
     expect(field(r.stdout, 'stored == served')).toBe(`yes (${n} stored, ${n} served new)`);
     expect(field(r.stdout, 'served in database')).toBe(`${n} of the ${n}`);
@@ -39,8 +46,9 @@ describe('collect command', () => {
     const db = new Database(dbPath, { readonly: true });
     try {
       expect((db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n).toBe(stored);
-      expect((db.prepare('SELECT count(*) AS n FROM collection_state').get() as { n: number }).n).toBe(8);
       expect((db.prepare('SELECT count(*) AS n FROM pools').get() as { n: number }).n).toBe(8);
+      // A cursor for each pool whose trades were stored (how many pools 3 s reach depends on the machine).
+      expectCursorPerStoredPool(db);
     } finally {
       db.close();
     }
@@ -67,7 +75,7 @@ describe('collect command', () => {
     const db = new Database(dbPath, { readonly: true });
     try {
       expect((db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n).toBe(stored);
-      expect((db.prepare('SELECT count(*) AS n FROM collection_state').get() as { n: number }).n).toBe(4);
+      expectCursorPerStoredPool(db);
     } finally {
       db.close();
     }

@@ -19,22 +19,9 @@ import {
 } from '../../../src/run/metrics-file.ts';
 import { captureIo, cli } from '../../support/collect-run.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until, untilValue } from '../../support/until.ts';
 
 const dir = tempDir('gecko-metrics-');
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function gauge(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
@@ -64,13 +51,17 @@ describe('collect metrics export', () => {
       await handle.ready;
 
       // Scraped while collecting: the breaker is closed and rows are arriving.
-      const text = await waitFor('rows in /metrics', async () => {
-        const res = await fetch(handle.metricsUrl!);
-        expect(res.status).toBe(200);
-        expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-        const body = await res.text();
-        return (gauge(body, 'gecko_rows_inserted_total') ?? 0) > 0 ? body : undefined;
-      });
+      const text = await untilValue(
+        async () => {
+          const res = await fetch(handle.metricsUrl!);
+          expect(res.status).toBe(200);
+          expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+          const body = await res.text();
+          return (gauge(body, 'gecko_rows_inserted_total') ?? 0) > 0 ? body : undefined;
+        },
+        30_000,
+        'rows in /metrics',
+      );
       expect(text).toMatch(/^gecko_breaker_state\{state="CLOSED"\} 1$/m);
       expect(text).toMatch(/^gecko_breaker_state\{state="OPEN"\} 0$/m);
       expect(gauge(text, 'gecko_lock_errors_total')).toBe(0);
@@ -87,13 +78,14 @@ describe('collect metrics export', () => {
       expect(text).not.toContain('gecko_batch_avg_size');
 
       // The file appears during the run, marked as not finished.
-      const during = await waitFor(
-        'a periodic metrics file',
+      const during = await untilValue(
         () => (fs.existsSync(metricsPath) ? readMetricsFile(metricsPath) : undefined) ?? undefined,
+        30_000,
+        'a periodic metrics file',
       );
       expect(during).toMatchObject({ manager: 'funnel', finishedAt: null, batching: true, pragmas: 'optimized' });
       expect(during.snapshot?.breaker.state).toBe('CLOSED');
-      await waitFor('progress with the URL', () => progress.find((p) => p.metricsUrl === handle.metricsUrl));
+      await untilValue(() => progress.find((p) => p.metricsUrl === handle.metricsUrl), 30_000, 'progress with the URL');
     } finally {
       handle.stop();
       summary = await handle.done;
@@ -156,9 +148,10 @@ describe('collect metrics export', () => {
       ],
       c.io,
     );
-    const url = await waitFor(
-      'the metrics URL on stderr',
+    const url = await untilValue(
       () => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(c.stderr)?.[1],
+      30_000,
+      'the metrics URL on stderr',
     );
     const res = await fetch(url);
     expect(res.status).toBe(200);
@@ -221,22 +214,26 @@ describe('collect metrics export', () => {
     // A slow periodic refresh still running when finish() comes must not overwrite the final file.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    const steps: string[] = [];
     const writer = new MetricsFileWriter({
       path: file,
       intervalMs: 10,
       logger: componentLogger('test'),
       build: async (final) => {
         if (final) return content(42);
+        steps.push('refresh started');
         await gate;
+        steps.push('refresh built');
         return content(null);
       },
     });
     writer.start();
-    await new Promise((r) => setTimeout(r, 40));
+    await until(() => steps.length > 0, 10_000, 'a periodic refresh to start');
     const finishing = writer.finish();
     release();
     await finishing;
-    await new Promise((r) => setTimeout(r, 40));
+    // finish() waited for the refresh in progress (and whatever it wrote) before the final write.
+    expect(steps).toEqual(['refresh started', 'refresh built']);
     expect(readMetricsFile(file)?.finishedAt).toBe(42);
   });
 });

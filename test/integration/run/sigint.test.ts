@@ -1,11 +1,13 @@
 // The real CLI as a child process: SIGINT during collection stops polling, drains the writer, prints the
 // summary and exits 0, and the database holds exactly the trades the summary says were stored (integrity ok).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until } from '../../support/until.ts';
 
 describe('SIGINT', () => {
   it('drains and keeps every acked trade, then exits 0 with a summary', async () => {
@@ -20,6 +22,17 @@ describe('SIGINT', () => {
     );
     let stdout = '';
     let stderr = '';
+    const committed = (table: string) => {
+      if (!fs.existsSync(dbPath)) return 0;
+      const db = new Database(dbPath, { readonly: true });
+      try {
+        return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      } catch {
+        return 0; // not created yet
+      } finally {
+        db.close();
+      }
+    };
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('exit', (code, signal) => resolve({ code, signal })),
     );
@@ -34,8 +47,8 @@ describe('SIGINT', () => {
     const timeout = setTimeout(() => child.kill('SIGKILL'), 45_000);
     try {
       await Promise.race([running, exited]);
-      // Let batches and cursor writes be in flight when the signal lands.
-      await new Promise((r) => setTimeout(r, 2000));
+      // Signalled once trades and cursors are being committed, so batches and cursor writes are in flight.
+      await until(() => committed('trades') > 0 && committed('collection_state') > 0, 30_000, 'the first commits');
       child.kill('SIGINT');
       const { code, signal } = await exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });

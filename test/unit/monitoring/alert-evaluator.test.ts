@@ -13,7 +13,7 @@ import {
   DEFAULT_ALERT_THRESHOLDS,
 } from '../../../src/monitoring/alert-evaluator.ts';
 import type { AlertThresholds } from '../../../src/monitoring/metrics-snapshot.ts';
-import { makeAlertInput } from './snapshot-fixture.ts';
+import { makeAlertInput } from '../../support/snapshot-fixture.ts';
 
 interface LogLine {
   level: number;

@@ -107,17 +107,24 @@ describe('migration 4: text-layout file → NUMERIC amounts with exact text besi
         .all() as Record<string, unknown>[];
       const old = new Map(before.trades!.map((r) => [r.id, r]));
       expect(after).toHaveLength(5000);
+      // One assertion over all 20,000 amounts (an expect() per value costs seconds); each miss is named.
       let checked = 0;
+      const wrong: string[] = [];
+      const same = (what: string, got: unknown, want: unknown) => {
+        if (!Object.is(got, want)) wrong.push(`${what}: ${String(got)} instead of ${String(want)}`);
+      };
       for (const row of after) {
         const o = old.get(row.id)!;
         for (const c of AMOUNT_COLUMNS) {
-          expect(row[`${c}_exact`]).toBe(o[c]);
-          expect(row[c]).toBe(Number(o[c]));
-          expect(['real', 'integer']).toContain(row[`${c}_type`]);
+          same(`${row.id} ${c}_exact`, row[`${c}_exact`], o[c]);
+          same(`${row.id} ${c}`, row[c], Number(o[c]));
+          if (!['real', 'integer'].includes(row[`${c}_type`] as string))
+            wrong.push(`${row.id} ${c} stored as ${String(row[`${c}_type`])}`);
           checked++;
         }
-        for (const c of OTHER_TRADE_COLUMNS) expect(row[c]).toBe(o[c]);
+        for (const c of OTHER_TRADE_COLUMNS) same(`${row.id} ${c}`, row[c], o[c]);
       }
+      expect(wrong).toEqual([]);
       expect(checked).toBe(20_000);
 
       // SQL on prices is numeric now.

@@ -8,6 +8,7 @@ import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko
 import type { TradesMark } from '../../../src/storage/collection-reads.ts';
 import { sqliteCollectionReads, tradesRowidMark } from '../../../src/storage/sqlite/collection-reads.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until } from '../../support/until.ts';
 
 const dir = tempDir();
 let sim: GeckoSimulator;
@@ -24,8 +25,7 @@ beforeAll(async () => {
   const res = await fetch(`${sim.baseUrl}/networks/solana/pools/${sim.pools[0]!.address}/trades`);
   served = ((await res.json()) as { data: { id: string }[] }).data.map((t) => t.id);
   // Counted once the body has left; the response may be read before the server's 'finish' event.
-  for (let i = 0; i < 100 && sim.stats().distinctTradesServed < served.length; i++)
-    await new Promise((r) => setTimeout(r, 10));
+  await until(() => sim.stats().distinctTradesServed === served.length, 10_000, 'the simulator to count the reply');
 });
 
 afterAll(async () => {
