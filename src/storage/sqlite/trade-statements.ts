@@ -8,6 +8,7 @@ import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../../proto
 import { PLACEHOLDER_DEX_PREFIX, placeholderDex, poolIdParts } from '../../trades/pool-id.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../../trades/trade-validation.ts';
 import { CursorGuard } from './cursor-repair.ts';
+import { FillStatements } from './fill-statements.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
 import { NOTE_CONFLICTS_CLAUSE, TradeConflicts } from './trade-conflicts.ts';
 
@@ -108,6 +109,8 @@ export class WriteStatements {
   private readonly cursorGuard: CursorGuard;
   /** Notes and reads back duplicates stored with other contents (trade-conflicts.ts). */
   readonly conflicts: TradeConflicts;
+  /** Backfill's and reconcile's records (fill-statements.ts), prepared on first use. */
+  private fillStatements: FillStatements | undefined;
 
   constructor(private readonly db: Database) {
     // First: the writer's INSERT calls the function this registers.
@@ -208,6 +211,11 @@ export class WriteStatements {
     if (!at) return false;
     this.upsertCursorStmt.run(c.poolId, at.id, at.timestamp, polledAt, now);
     return true;
+  }
+
+  get fills(): FillStatements {
+    this.fillStatements ??= new FillStatements(this.db);
+    return this.fillStatements;
   }
 
   insertGap(g: GapRecord): void {
