@@ -116,6 +116,11 @@ export async function fillSpan(span: FillSpan, deps: SpanFillDeps): Promise<Span
     // Cut: every trade later than the oldest second returned is in; that second itself may be missing some.
     if (!Number.isFinite(oldest))
       return { ...out, error: `a full answer (${page.items} items) held no usable trade: cannot split the span` };
+    // The whole answer in the span's first second: that one second is what may be missing some.
+    if (oldest <= span.startSec && end > span.startSec) {
+      end = span.startSec;
+      continue;
+    }
     if (oldest <= span.startSec || oldest >= end)
       return {
         ...out,
