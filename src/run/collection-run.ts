@@ -201,6 +201,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           manager,
           pragmas: settings.writer.pragmas,
           batching,
+          ...(options.minVolumeUsd !== undefined ? { minVolumeUsd: options.minVolumeUsd } : {}),
           snapshot: runSnapshot,
           logger: log,
         })
