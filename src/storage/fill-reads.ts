@@ -29,6 +29,22 @@ export interface BucketVolume {
   trades: number;
 }
 
+/** A pool's newest reconcile (reconcile_runs), times as stored. */
+export interface LatestReconcile {
+  poolId: string;
+  timeframe: string;
+  reconciledAt: string;
+  spanStart: string;
+  spanEnd: string;
+  apiVolumeUsd: number;
+  storedVolumeUsd: number;
+  completeness: number | null;
+  buckets: number;
+  shortBuckets: number;
+  threshold: number;
+  minVolumeUsd: string | null;
+}
+
 export interface FillReads {
   readonly engine: 'sqlite' | 'postgres';
   /** Gaps not filled yet, oldest first; only these pools when given. */
@@ -39,5 +55,7 @@ export interface FillReads {
   storedBuckets(poolId: string, timeframe: Timeframe, fromSec: number, toSec: number): Promise<BucketVolume[]>;
   /** The API's candles kept in ohlcv_candles, same span. */
   apiBuckets(poolId: string, timeframe: Timeframe, fromSec: number, toSec: number): Promise<BucketVolume[]>;
+  /** Each pool's newest reconcile (none before the first, or on a store without reconcile_runs). */
+  latestReconciles(): Promise<LatestReconcile[]>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 
 import type pg from 'pg';
 import type { Timeframe } from '../../gecko/timeframes.ts';
-import type { BucketVolume, FillReads, OpenGap, PoolSpan } from '../fill-reads.ts';
+import type { BucketVolume, FillReads, LatestReconcile, OpenGap, PoolSpan } from '../fill-reads.ts';
 import { storedText } from './trade-statements.ts';
 
 async function buckets(
@@ -67,6 +67,20 @@ export function pgFillReads(client: pg.Client): FillReads {
         fromSec,
         toSec,
       );
+    },
+    async latestReconciles() {
+      const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('reconcile_runs')::text AS t`);
+      if (!exists.rows[0]?.t) return [];
+      const r = await client.query<LatestReconcile>(
+        `SELECT pool_id AS "poolId", timeframe, ${storedText('reconciled_at')} AS "reconciledAt",
+           ${storedText('span_start')} AS "spanStart", ${storedText('span_end')} AS "spanEnd",
+           api_volume_usd AS "apiVolumeUsd", stored_volume_usd AS "storedVolumeUsd", completeness, buckets,
+           short_buckets AS "shortBuckets", threshold, min_volume_usd AS "minVolumeUsd"
+         FROM reconcile_runs r
+         WHERE reconciled_at = (SELECT max(reconciled_at) FROM reconcile_runs l WHERE l.pool_id = r.pool_id)
+         ORDER BY pool_id COLLATE "C", timeframe`,
+      );
+      return r.rows;
     },
     close: () => client.end(),
   };

@@ -2,7 +2,7 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Timeframe } from '../../gecko/timeframes.ts';
-import type { BucketVolume, FillReads, OpenGap, PoolSpan } from '../fill-reads.ts';
+import type { BucketVolume, FillReads, LatestReconcile, OpenGap, PoolSpan } from '../fill-reads.ts';
 
 const has = (db: Database, table: string) =>
   db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(table) !== undefined;
@@ -71,6 +71,20 @@ export function sqliteFillReads(db: Database): FillReads {
         fromSec,
         toSec_,
       );
+    },
+    async latestReconciles() {
+      if (!has(db, 'reconcile_runs')) return [];
+      return db
+        .prepare(
+          `SELECT r.pool_id AS poolId, r.timeframe, r.reconciled_at AS reconciledAt, r.span_start AS spanStart,
+             r.span_end AS spanEnd, r.api_volume_usd AS apiVolumeUsd, r.stored_volume_usd AS storedVolumeUsd,
+             r.completeness, r.buckets, r.short_buckets AS shortBuckets, r.threshold, r.min_volume_usd AS minVolumeUsd
+           FROM reconcile_runs r
+           JOIN (SELECT pool_id, max(reconciled_at) AS at FROM reconcile_runs GROUP BY pool_id) l
+             ON l.pool_id = r.pool_id AND l.at = r.reconciled_at
+           ORDER BY r.pool_id, r.timeframe`,
+        )
+        .all() as LatestReconcile[];
     },
     close: async () => {
       db.close();

@@ -4,6 +4,7 @@
 // store is said to be unable to add up to the API's volume.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { doctorCommand } from '../../../src/cli/doctor-command.ts';
 import { reconcileCommand } from '../../../src/cli/reconcile-command.ts';
 import { runBackfill } from '../../../src/fill/backfill-run.ts';
 import { openFillReads } from '../../../src/fill/open-fill-reads.ts';
@@ -74,6 +75,21 @@ async function reconcile(url: string, extra: string[] = []): Promise<{ code: num
   return { code, out: io.stdout() };
 }
 
+/** doctor's newest reconcile per pool: text and --json. */
+async function checkDoctor(url: string, r: ReconcileSummary): Promise<void> {
+  const json = captureIo();
+  await doctorCommand.run(['--db', url, '--json'], json.io);
+  const rows = (JSON.parse(json.stdout()) as { reconciles: { poolId: string; shortBuckets: number }[] }).reconciles;
+  expect(rows.map((x) => [x.poolId, x.shortBuckets]).sort()).toEqual(
+    r.pools.map((p) => [p.poolId, p.short.length]).sort(),
+  );
+  const text = captureIo();
+  await doctorCommand.run(['--db', url], text.io);
+  expect(text.stdout()).toContain('reconcile (newest per pool');
+  const holed = r.pools.find((p) => p.short.length > 0)!;
+  expect(text.stdout()).toContain(`${holed.short.length}/${holed.buckets}`);
+}
+
 function checkSummary(r: ReconcileSummary, ids: string[]): void {
   const [holed, whole] = [r.pools.find((p) => p.poolId === ids[0])!, r.pools.find((p) => p.poolId === ids[1])!];
   expect(holed.short.map((b) => b.startSec)).toEqual([base + 240, base + 300]);
@@ -115,6 +131,7 @@ describe('reconcile', () => {
     } finally {
       db.close();
     }
+    await checkDoctor(path, r);
 
     const text = await reconcile(path, ['--min-volume-usd', '100']);
     expect(text.code).toBe(0);
@@ -132,5 +149,6 @@ describe('reconcile', () => {
     checkSummary(r, ids);
     expect(await t.count(`SELECT count(*)::int AS n FROM ohlcv_candles WHERE source = 'api'`)).toBe(r.candlesKept);
     expect(await t.count('SELECT count(*)::int AS n FROM reconcile_runs')).toBe(2);
+    await checkDoctor(t.url, r);
   });
 });
