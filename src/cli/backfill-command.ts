@@ -3,13 +3,13 @@
 
 import { isPostgresUrl, maskPassword } from '../config/postgres-url.ts';
 import { type BackfillProgress, type BackfillSummary, runBackfill } from '../fill/backfill-run.ts';
-import { openFillReads } from '../fill/open-fill-reads.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
 import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { DEFAULT_RANGE_PAGE_SIZE } from '../gecko/range-requests.ts';
 import { logger } from '../logging/logger.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
+import { openFillReads } from '../storage/open-fill-reads.ts';
 import { collectSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
 import { EXIT_AUTH, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';

@@ -3,7 +3,6 @@
 
 import { isPostgresUrl, maskPassword } from '../config/postgres-url.ts';
 import { recordedMinVolumeUsd } from '../fill/collected-filter.ts';
-import { openFillReads } from '../fill/open-fill-reads.ts';
 import { type ReconcileSummary, runReconcile } from '../fill/reconcile-run.ts';
 import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
 import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
@@ -11,6 +10,7 @@ import { TIMEFRAME_NAMES, type Timeframe } from '../gecko/timeframes.ts';
 import { logger } from '../logging/logger.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
+import { openFillReads } from '../storage/open-fill-reads.ts';
 import { collectSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, numberFlag, parseFlags } from './command.ts';
 import { EXIT_FAILURE, EXIT_OK } from './exit-codes.ts';

@@ -1,7 +1,7 @@
 // doctor's reconcile section: each pool's newest reconcile against the API's candles (reconcile_runs), read-only.
 
-import { openFillReads } from '../fill/open-fill-reads.ts';
 import type { LatestReconcile } from '../storage/fill-reads.ts';
+import { openFillReads } from '../storage/open-fill-reads.ts';
 
 /** Each pool's newest reconcile; none when the store has none (or cannot be read: the report says so elsewhere). */
 export async function readLatestReconciles(url: string): Promise<LatestReconcile[]> {

@@ -3,6 +3,7 @@
 // stored UTC text (`YYYY-MM-DD HH:MM:SS.ffffff`), buckets unix seconds. Read-only, beside the writer.
 
 import type { Timeframe } from '../gecko/timeframes.ts';
+import type { TradeFilter } from './trade-rows.ts';
 
 export interface OpenGap {
   poolId: string;
@@ -27,6 +28,17 @@ export interface BucketVolume {
   startSec: number;
   volumeUsd: number;
   trades: number;
+}
+
+/** One of the API's candles kept in ohlcv_candles; figures as decimal text, bucketStart `YYYY-MM-DD HH:MM:SS`. */
+export interface KeptCandle {
+  poolId: string;
+  bucketStart: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volumeUsd: string;
 }
 
 /** A pool's newest reconcile (reconcile_runs), times as stored. */
@@ -55,6 +67,8 @@ export interface FillReads {
   storedBuckets(poolId: string, timeframe: Timeframe, fromSec: number, toSec: number): Promise<BucketVolume[]>;
   /** The API's candles kept in ohlcv_candles, same span. */
   apiBuckets(poolId: string, timeframe: Timeframe, fromSec: number, toSec: number): Promise<BucketVolume[]>;
+  /** The API's candles kept for `timeframe`, in pool, bucket order; the filter's since/until apply to bucket starts. */
+  keptApiCandles(timeframe: Timeframe, filter: TradeFilter): Promise<KeptCandle[]>;
   /** Each pool's newest reconcile (none before the first, or on a store without reconcile_runs). */
   latestReconciles(): Promise<LatestReconcile[]>;
   close(): Promise<void>;

@@ -2,7 +2,8 @@
 
 import type pg from 'pg';
 import type { Timeframe } from '../../gecko/timeframes.ts';
-import type { BucketVolume, FillReads, LatestReconcile, OpenGap, PoolSpan } from '../fill-reads.ts';
+import type { BucketVolume, FillReads, KeptCandle, LatestReconcile, OpenGap, PoolSpan } from '../fill-reads.ts';
+import { pgWhere } from './export-rows.ts';
 import { storedText } from './trade-statements.ts';
 
 async function buckets(
@@ -67,6 +68,19 @@ export function pgFillReads(client: pg.Client): FillReads {
         fromSec,
         toSec,
       );
+    },
+    async keptApiCandles(timeframe, filter) {
+      const where = pgWhere(filter, 2);
+      const r = await client.query<KeptCandle>(
+        `SELECT pool_id AS "poolId", to_char(bucket_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS "bucketStart",
+           open::text AS open, high::text AS high, low::text AS low, close::text AS close,
+           volume_usd::text AS "volumeUsd"
+         FROM ohlcv_candles ${where.sql.replaceAll('block_timestamp', 'bucket_start')}
+         ${where.sql ? 'AND' : 'WHERE'} source = 'api' AND timeframe = $1
+         ORDER BY pool_id COLLATE "C", bucket_start`,
+        [timeframe satisfies Timeframe, ...where.params],
+      );
+      return r.rows;
     },
     async latestReconciles() {
       const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('reconcile_runs')::text AS t`);

@@ -2,7 +2,8 @@
 
 import type { Database } from 'better-sqlite3';
 import type { Timeframe } from '../../gecko/timeframes.ts';
-import type { BucketVolume, FillReads, LatestReconcile, OpenGap, PoolSpan } from '../fill-reads.ts';
+import type { BucketVolume, FillReads, KeptCandle, LatestReconcile, OpenGap, PoolSpan } from '../fill-reads.ts';
+import { sqliteWhere } from './export-rows.ts';
 
 const has = (db: Database, table: string) =>
   db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(table) !== undefined;
@@ -70,6 +71,30 @@ export function sqliteFillReads(db: Database): FillReads {
         poolId,
         fromSec,
         toSec_,
+      );
+    },
+    async keptApiCandles(timeframe, filter) {
+      if (!has(db, 'ohlcv_candles')) return [];
+      const where = sqliteWhere(filter);
+      const rows = db
+        .prepare(
+          `SELECT pool_id, bucket_start, open, high, low, close, volume_usd FROM ohlcv_candles
+           ${where.sql.replaceAll('block_timestamp', 'bucket_start')}
+           ${where.sql ? 'AND' : 'WHERE'} source = 'api' AND timeframe = ?
+           ORDER BY pool_id, bucket_start`,
+        )
+        .raw()
+        .all(...where.params, timeframe satisfies Timeframe) as unknown[][];
+      return rows.map(
+        (r): KeptCandle => ({
+          poolId: r[0] as string,
+          bucketStart: (r[1] as string).slice(0, 19),
+          open: String(r[2]),
+          high: String(r[3]),
+          low: String(r[4]),
+          close: String(r[5]),
+          volumeUsd: String(r[6]),
+        }),
       );
     },
     async latestReconciles() {

@@ -5,14 +5,15 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorCommand } from '../../../src/cli/doctor-command.ts';
+import { ohlcvCommand } from '../../../src/cli/ohlcv-command.ts';
 import { reconcileCommand } from '../../../src/cli/reconcile-command.ts';
 import { runBackfill } from '../../../src/fill/backfill-run.ts';
-import { openFillReads } from '../../../src/fill/open-fill-reads.ts';
 import type { ReconcileSummary } from '../../../src/fill/reconcile-run.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
 import { SharedRateLimiter } from '../../../src/rate-limit/shared-rate-limiter.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { openFillReads } from '../../../src/storage/open-fill-reads.ts';
 import { captureIo } from '../../support/capture-io.ts';
 import { testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -90,6 +91,34 @@ async function checkDoctor(url: string, r: ReconcileSummary): Promise<void> {
   expect(text.stdout()).toContain(`${holed.short.length}/${holed.buckets}`);
 }
 
+/** ohlcv --source: api gives the kept candles; best fills the hole's buckets from them, the rest from trades. */
+async function checkSources(url: string, r: ReconcileSummary): Promise<void> {
+  const holed = r.pools.find((p) => p.short.length > 0)!;
+  const read = async (source: string) => {
+    const io = captureIo();
+    const args = ['--db', url, '--timeframe', '1m', '--format', 'ndjson', '--pool', holed.poolId, '--source', source];
+    expect(await ohlcvCommand.run(args, io.io)).toBe(0);
+    return io
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { bucket_start: string; source: string; trades: number | null });
+  };
+  const api = await read('api');
+  expect(api).toHaveLength(holed.apiCandles);
+  expect(new Set(api.map((c) => c.source))).toEqual(new Set(['api']));
+  expect(api.every((c) => c.trades === null)).toBe(true);
+  const best = await read('best');
+  const minute = (sec: number) => new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  const holeMinutes = holed.short.map((b) => minute(b.startSec));
+  const fromApi = best.filter((c) => c.source === 'api').map((c) => c.bucket_start);
+  expect(fromApi).toEqual(expect.arrayContaining(holeMinutes));
+  // Buckets the trades hold whole come from the trades; only the hole and the span's cut edges from the API.
+  const inside = best.filter((c) => c.bucket_start >= minute(holed.fromSec) && c.bucket_start < minute(holed.toSec));
+  expect(inside.filter((c) => c.source === 'api').map((c) => c.bucket_start)).toEqual(holeMinutes);
+  expect(inside.length).toBe(holed.buckets);
+}
+
 function checkSummary(r: ReconcileSummary, ids: string[]): void {
   const [holed, whole] = [r.pools.find((p) => p.poolId === ids[0])!, r.pools.find((p) => p.poolId === ids[1])!];
   expect(holed.short.map((b) => b.startSec)).toEqual([base + 240, base + 300]);
@@ -132,6 +161,7 @@ describe('reconcile', () => {
       db.close();
     }
     await checkDoctor(path, r);
+    await checkSources(path, r);
 
     const text = await reconcile(path, ['--min-volume-usd', '100']);
     expect(text.code).toBe(0);
@@ -150,5 +180,6 @@ describe('reconcile', () => {
     expect(await t.count(`SELECT count(*)::int AS n FROM ohlcv_candles WHERE source = 'api'`)).toBe(r.candlesKept);
     expect(await t.count('SELECT count(*)::int AS n FROM reconcile_runs')).toBe(2);
     await checkDoctor(t.url, r);
+    await checkSources(t.url, r);
   });
 });

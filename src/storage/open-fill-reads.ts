@@ -3,16 +3,16 @@
 
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
-import type { FillReads } from '../storage/fill-reads.ts';
-import { sqliteFillReads } from '../storage/sqlite/fill-reads.ts';
-import { openReadOnly } from '../storage/sqlite/read-only-database.ts';
+import type { FillReads } from './fill-reads.ts';
+import { sqliteFillReads } from './sqlite/fill-reads.ts';
+import { openReadOnly } from './sqlite/read-only-database.ts';
 
 export async function openFillReads(url: string): Promise<FillReads> {
   const settings = writerSettingsFrom(resolveDatabaseConfig({ url }));
   if (!isPostgresUrl(url)) return sqliteFillReads(openReadOnly(settings.path));
   // The pg driver loads only when the database is PostgreSQL.
-  const { connectPgOrFail } = await import('../storage/postgres/connection.ts');
-  const { pgFillReads } = await import('../storage/postgres/fill-reads.ts');
+  const { connectPgOrFail } = await import('./postgres/connection.ts');
+  const { pgFillReads } = await import('./postgres/fill-reads.ts');
   const client = await connectPgOrFail(settings.postgres!, { purpose: 'backfill reads', readOnly: true });
   return pgFillReads(client);
 }
