@@ -54,7 +54,20 @@ export interface SpanFailure {
   error: string;
 }
 
+/** One span as it went: what it cost and brought (the JSON output lists them). */
+export interface SpanDone {
+  poolId: string;
+  kind: SpanKind;
+  fromSec: number;
+  toSec: number;
+  calls: number;
+  inserted: number;
+  failed: boolean;
+}
+
 export interface BackfillSummary extends SpanFigures {
+  /** Every span finished (failed ones too), in the order they finished. */
+  spanList: SpanDone[];
   spans: { gap: number; cursor: number; since: number };
   /** Pools with a span to fill. */
   poolCount: number;
@@ -119,6 +132,7 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillSummary> 
   const planned = await planSpans(o, nowSec);
   const summary: BackfillSummary = {
     ...emptyFigures(),
+    spanList: [],
     spans: { gap: 0, cursor: 0, since: 0 },
     spansDone: 0,
     gapsFilled: 0,
@@ -204,6 +218,15 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillSummary> 
       live.delete(figures);
       addFigures(done, r);
       await finish(s, r);
+      summary.spanList.push({
+        poolId: s.poolId,
+        kind: s.kind,
+        fromSec: s.startSec,
+        toSec: s.endSec,
+        calls: r.calls,
+        inserted: r.inserted,
+        failed: r.error !== undefined,
+      });
       summary.spansDone++;
       report([...live]);
     }
