@@ -14,6 +14,7 @@ import type { CollectionFigures, CollectorMetricsSnapshot } from '../monitoring/
 import { CollectorCounters, type PoolAssignment, PoolLeaseCells, StopFlag } from '../protocol/collector-task.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../sim/gecko-simulator.ts';
+import { BudgetPlanLog } from './budget-plan-log.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, type CollectionOptions, resolveRunSettings } from './collection-options.ts';
 import { collectorTask } from './collector-tasks.ts';
@@ -153,6 +154,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       counters,
       pools: assignments,
       pollIntervalMs,
+      schedule: settings.schedule,
       staleIntervals: settings.healthStaleIntervals,
       breakerState: db.breakerState,
       isStopping: () => stopping,
@@ -231,6 +233,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           stopBuffer: stopFlag.buffer,
           countersBuffer: counters.buffer,
           poolCountersBuffer: monitor.poolCounters.buffer,
+          scheduleBuffer: monitor.scheduleCells.buffer,
           ...(apiKey ? { apiKey } : {}),
           userAgent: `gecko-collector (pid ${process.pid})`,
         }),
@@ -283,10 +286,14 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       isStopping: () => stopping,
       backlog: () => db.backlog(),
       metricsUrl,
+      schedule: () => monitor.progressFigures(),
       log,
     });
+    const planLog = new BudgetPlanLog(() => monitor.plan(), log);
+    cleanups.push(async () => planLog.dispose());
     void tracker.ready.then(() => {
       monitor.startedAt = Date.now();
+      if (!stopping) planLog.start();
       if (options.durationMs !== undefined && !stopping)
         durationTimer = setTimeout(stop, Math.max(0, options.durationMs - metadataMs));
     });
@@ -337,6 +344,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           lock,
           failures: outcomes.failures,
           poolFigures: monitor.pools(),
+          schedule: monitor.plan(),
           simulator: simCheck,
           authRefused:
             authStatus === undefined
