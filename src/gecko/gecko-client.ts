@@ -149,7 +149,8 @@ function isThrottleBody(body: string): boolean {
   }
 }
 
-function pathSegment(value: string, what: string): string {
+/** A network id or pool address as one URL path segment; GeckoRequestError when it is not a plain token. */
+export function pathSegment(value: string, what: string): string {
   if (!isPathToken(value)) {
     throw new GeckoRequestError(
       `invalid ${what} ${JSON.stringify(value)}: must be a plain token (a letter or digit, then letters, digits, _ . - : ~)`,
@@ -272,6 +273,14 @@ export class GeckoTerminalClient {
     return this.get(path, this.poolsQuery(undefined), options, (body) =>
       parsePoolsBody(body, { network, discoverySource: null }),
     );
+  }
+
+  /**
+   * A GET of `path` (segments made with pathSegment) under the base URL, with the same rate limit, origin,
+   * bounds and retries as every other call; `parse` reads the scrubbed body (range-requests.ts uses it).
+   */
+  getPath<T>(path: string, query: URLSearchParams, options: RequestOptions, parse: (body: string) => T): Promise<T> {
+    return this.get(path, query, options, parse);
   }
 
   getStats(): GeckoClientStats {

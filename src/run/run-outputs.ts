@@ -81,6 +81,7 @@ export async function startOutputs(
           manager: settings.manager,
           pragmas: settings.writer.pragmas,
           batching: settings.batching,
+          ...(options.minVolumeUsd !== undefined ? { minVolumeUsd: options.minVolumeUsd } : {}),
           snapshot,
           logger: log,
         }),
