@@ -7,7 +7,8 @@ import type { CollectionFigures, PoolFigures } from '../monitoring/metrics-snaps
 import type { CollectorCounters, PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolCounters } from '../protocol/pool-counters.ts';
 
-const AUTH_WATCH_MS = 100;
+// A refused key stops the run; a second's delay in noticing it costs at most a request or two.
+const AUTH_WATCH_MS = 1000;
 
 export interface RunMonitorOptions {
   counters: CollectorCounters;
