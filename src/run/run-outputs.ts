@@ -32,6 +32,7 @@ export async function startOutputs(
       counters: pools.counters,
       pools: pools.assignments,
       pollIntervalMs: settings.pollIntervalMs,
+      schedule: settings.schedule,
       staleIntervals: settings.healthStaleIntervals,
       breakerState: db.breakerState,
       isStopping: () => stopper.stopping,
