@@ -1,7 +1,7 @@
 // `npm run bench:compare -- [--trades 200000] [--collectors 8] [--duplicates 0.3] [--reps 3] [--rate R|P%]
 //                           [--json] [--report bench/results/NAME.md]`
 //
-// The migration guide's promises, measured on the same generated trades in one run: the ceiling (one
+// The funnel's promises, measured on the same generated trades in one run: the ceiling (one
 // thread, one connection, the fastest insert we found: what SQLite itself allows here), the direct way
 // (a connection per producer, check-then-insert, retries on SQLITE_BUSY) and the funnel (one writer thread).
 // Contenders alternate A B C A B C … (fresh temp database per run) so a noisy machine hurts all alike;
@@ -57,7 +57,7 @@ export function rotationFor(rep: number): Contender[] {
 /**
  * `direct` runs the old way's code on the new SQLite settings (WAL…): the rollback switch. `direct-legacy` runs
  * it as the Python collector ran it: SQLite's own settings on a rollback-journal file (`pragmas: 'default'`:
- * journal_mode=DELETE, synchronous=FULL), the "before" of the migration guide's promises.
+ * journal_mode=DELETE, synchronous=FULL), the "before" of the migration.
  */
 const LEGACY_DB_CONFIG = { pragmas: 'default' } as const;
 
