@@ -1,6 +1,7 @@
 // `gecko-collector ohlcv`: OHLCV candles per pool from the stored trades (read-only, streaming), as a table for
 // people or CSV/NDJSON with the exact decimal text.
 
+import { DEFAULT_WIDTH, outputWidth } from '../common/text-fit.ts';
 import { OutputSink } from '../export/output-sink.ts';
 import { TIMEFRAME_NAMES, type Timeframe } from '../gecko/timeframes.ts';
 import { CANDLE_FORMATS, type CandleFormat, writeCandles } from '../ohlcv/candle-formats.ts';
@@ -22,7 +23,10 @@ omitted. --since/--until select trades, so a bucket cut by them holds only the t
   --timeframe T     ${TIMEFRAME_NAMES.join(' | ')} (default 1h)
   --format F        table | csv | ndjson (default table). csv and ndjson carry the exact decimal text
                     (columns pool_id,bucket_start,open,high,low,close,volume_usd,trades,buys,sells,
-                    buy_volume_usd,sell_volume_usd); the table rounds to 8 significant digits
+                    buy_volume_usd,sell_volume_usd); the table fits the terminal (80 columns
+                    when not one): 5 significant digits, trades, buys and sells left out
+                    as the width needs
+  --wide            the table with every column, 8 significant digits
 ${TRADE_QUERY_HELP}
 
 The same candles in SQL: the views ohlcv_1m, ohlcv_5m, … ohlcv_1d (see docs/data.md).
@@ -37,6 +41,7 @@ export const ohlcvCommand: Command = {
       ...TRADE_QUERY_OPTIONS,
       format: { type: 'string' },
       timeframe: { type: 'string' },
+      wide: { type: 'boolean' },
     });
     const format = choiceFlag<CandleFormat>('format', values.format, 'table', CANDLE_FORMATS);
     const timeframe = choiceFlag<Timeframe>('timeframe', values.timeframe, '1h', TIMEFRAME_NAMES);
@@ -46,7 +51,12 @@ export const ohlcvCommand: Command = {
     const n = await writeToTarget(out, io, async (stream) => {
       const sink = new OutputSink(stream);
       try {
-        const count = await writeCandles(ohlcvCandles({ url, timeframe, filter }), format, sink);
+        const count = await writeCandles(
+          ohlcvCandles({ url, timeframe, filter }),
+          format,
+          sink,
+          out === '-' ? outputWidth(io.stdout, values.wide === true) : values.wide ? undefined : DEFAULT_WIDTH,
+        );
         await sink.flush();
         return count;
       } finally {
