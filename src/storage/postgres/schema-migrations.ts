@@ -107,10 +107,46 @@ CREATE TABLE pool_leases (
   epoch bigint NOT NULL DEFAULT 0
 );`;
 
+// Completeness and backfill (as in the SQLite schema): rate and interval per pool, estimated missed and fill per
+// gap, candles kept apart from trades (the API's, and those of pruned days), pool-set membership.
+const COMPLETENESS_TABLES = `
+ALTER TABLE collection_state
+  ADD COLUMN trade_rate_per_s double precision,
+  ADD COLUMN rate_observed_at timestamptz,
+  ADD COLUMN poll_interval_ms integer;
+ALTER TABLE collection_gaps
+  ADD COLUMN estimated_missed double precision,
+  ADD COLUMN filled_at timestamptz,
+  ADD COLUMN filled_trades integer,
+  ADD COLUMN fill_error text;
+CREATE TABLE ohlcv_candles (
+  pool_id text NOT NULL,
+  timeframe text NOT NULL,
+  bucket_start timestamptz NOT NULL,
+  source text NOT NULL CHECK (source IN ('api', 'trades')),
+  open numeric, high numeric, low numeric, close numeric,
+  volume_usd numeric,
+  trades integer, buys integer, sells integer,
+  buy_volume_usd numeric, sell_volume_usd numeric,
+  fetched_at timestamptz NOT NULL,
+  PRIMARY KEY (pool_id, timeframe, bucket_start, source)
+);
+CREATE TABLE pool_membership (
+  pool_id text PRIMARY KEY,
+  source text NOT NULL,
+  joined_at timestamptz NOT NULL,
+  left_at timestamptz
+);`;
+
 const MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: 'dexes, pools, trades, watchlist, collection_state, collection_gaps', sql: BASE_TABLES },
   { version: 2, name: 'pool_leases, collector_instances', sql: LEASE_TABLES },
   { version: 3, name: 'OHLCV candle views ohlcv_1m … ohlcv_1d', sql: PG_OHLCV_VIEWS_SQL },
+  {
+    version: 4,
+    name: 'rate and interval per pool, estimated missed and fill per gap, ohlcv_candles, pool_membership',
+    sql: COMPLETENESS_TABLES,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

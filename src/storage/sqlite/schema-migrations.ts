@@ -116,6 +116,39 @@ CREATE TABLE IF NOT EXISTS collection_gaps (
 CREATE INDEX IF NOT EXISTS idx_collection_gaps_pool ON collection_gaps (pool_id, detected_at);
 ${TRADES_POOL_TIME_INDEX}`;
 
+// Completeness and backfill: each pool's estimated trade rate and chosen interval beside its cursor, the trades a
+// gap is estimated to have lost and how it was filled, candles kept apart from trades (the API's own, and those of
+// pruned days), and when each pool joined and left the pool set.
+const COMPLETENESS_COLUMNS: readonly (readonly [table: string, column: string, type: string])[] = [
+  ['collection_state', 'trade_rate_per_s', 'REAL'],
+  ['collection_state', 'rate_observed_at', 'TEXT'],
+  ['collection_state', 'poll_interval_ms', 'INTEGER'],
+  ['collection_gaps', 'estimated_missed', 'REAL'],
+  ['collection_gaps', 'filled_at', 'TEXT'],
+  ['collection_gaps', 'filled_trades', 'INTEGER'],
+  ['collection_gaps', 'fill_error', 'TEXT'],
+];
+
+const CANDLE_AND_MEMBERSHIP_TABLES = `
+CREATE TABLE IF NOT EXISTS ohlcv_candles (
+  pool_id VARCHAR(100) NOT NULL,
+  timeframe TEXT NOT NULL,
+  bucket_start TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('api', 'trades')),
+  open REAL, high REAL, low REAL, close REAL,
+  volume_usd REAL,
+  trades INTEGER, buys INTEGER, sells INTEGER,
+  buy_volume_usd REAL, sell_volume_usd REAL,
+  fetched_at TEXT NOT NULL,
+  PRIMARY KEY (pool_id, timeframe, bucket_start, source)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pool_membership (
+  pool_id VARCHAR(100) NOT NULL PRIMARY KEY,
+  source TEXT NOT NULL,
+  joined_at TEXT NOT NULL,
+  left_at TEXT
+);`;
+
 /** Columns that hold the exact decimal text beside the NUMERIC amount columns (which hold the value as a REAL). */
 export const EXACT_COLUMNS = [
   'from_token_amount_exact',
@@ -160,6 +193,16 @@ const MIGRATIONS: readonly Migration[] = [
     description: 'OHLCV candle views ohlcv_1m … ohlcv_1d over trades',
     apply: (db) => {
       db.exec(sqliteOhlcvViewsSql());
+    },
+  },
+  {
+    version: 6,
+    description: 'rate and interval per pool, estimated missed and fill per gap, ohlcv_candles, pool_membership',
+    apply: (db) => {
+      for (const [table, column, type] of COMPLETENESS_COLUMNS)
+        if (!columnsOf(db, table).some((c) => c.name === column))
+          db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      db.exec(CANDLE_AND_MEMBERSHIP_TABLES);
     },
   },
 ];

@@ -56,7 +56,7 @@ describe('existing legacy database', () => {
     const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(db) });
     const info = await m.initialize();
     expect(info.schemaFlavor).toBe('numeric-exact');
-    expect(info.migrationsApplied).toEqual([1, 2, 3, 4, 5]);
+    expect(info.migrationsApplied).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
     const fresh = [syntheticTrade(1), syntheticTrade(2)];
     const r = await m.storeTradeDataOptimized(fresh);
     expect(r.inserted).toBe(2);

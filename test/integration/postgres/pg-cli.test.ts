@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PG_SCHEMA_VERSION } from '../../../src/storage/postgres/schema-migrations.ts';
 import { cli, field } from '../../support/collect-run.ts';
 import { PG_TEST_URL, testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -35,7 +36,7 @@ describe('collect and doctor on PostgreSQL', () => {
       tables: { name: string; rows: number }[];
       pools: { tradeCount: number; cursor: unknown; lease: { holder: string | null } | null }[];
     };
-    expect(report).toMatchObject({ engine: 'postgres', schemaVersion: 3 });
+    expect(report).toMatchObject({ engine: 'postgres', schemaVersion: PG_SCHEMA_VERSION });
     expect(report.tables.find((x) => x.name === 'trades')?.rows).toBe(stored);
     expect(report.pools.reduce((n, p) => n + p.tradeCount, 0)).toBe(stored);
     expect(report.pools.every((p) => p.cursor !== null && p.lease?.holder === null)).toBe(true);
