@@ -334,6 +334,7 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
     const handle = await startCollection({ ...options, signal: controller.signal, onProgress });
     if (handle.metricsUrl) status.print(`metrics: ${handle.metricsUrl}`);
     if (handle.healthUrl) status.print(`health: ${handle.healthUrl}`);
+    if (handle.statusUrl) status.print(`status page: ${handle.statusUrl}`);
     if (options.watchlist) status.print(`pools from the ${handle.poolSource}`);
     summary = await handle.done;
   } catch (err) {

@@ -24,6 +24,7 @@ import { openDirect, openFunnel } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
 import { RunMonitor } from './run-monitor.ts';
 import { type CollectionProgress, RunProgress } from './run-progress.ts';
+import { runStatusSource } from './run-status.ts';
 import {
   buildSummary,
   type CollectionSummary,
@@ -49,6 +50,8 @@ export interface CollectionHandle {
   readonly metricsUrl: string | undefined;
   /** The /healthz URL (on the metrics port, or CollectionOptions.healthPort). */
   readonly healthUrl: string | undefined;
+  /** The status page (`/` on the metrics port; its figures on /status.json). */
+  readonly statusUrl: string | undefined;
   /** See CollectionOptions.metricsFile. */
   readonly metricsFile: string | undefined;
   /** Asks every collector to stop; `done` resolves once everything is committed. Idempotent. */
@@ -171,17 +174,27 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const host = options.metricsHost ?? COLLECTION_DEFAULTS.metricsHost;
     let metricsUrl: string | undefined;
     let healthUrl: string | undefined;
+    let statusUrl: string | undefined;
     if (options.metricsPort !== undefined && runSnapshot) {
+      const status = runStatusSource({
+        writer: settings.writer,
+        snapshot: runSnapshot,
+        pools: assignments.map((a) => a.poolId),
+        startedAt: runStartedAt,
+      });
+      cleanups.push(() => status.close());
       const server = await serveRunMetrics({
         port: options.metricsPort,
         host,
         snapshot: runSnapshot,
         health: () => monitor.health(),
+        status: () => status.report(),
         logger: options.logger,
       });
       cleanups.push(() => server.close());
       metricsUrl = server.url;
       healthUrl = server.healthUrl;
+      statusUrl = server.statusUrl;
     }
     if (options.healthPort !== undefined) {
       const server = await serveRunMetrics({
@@ -362,6 +375,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       simulator,
       metricsUrl,
       healthUrl,
+      statusUrl,
       metricsFile: metricsPath,
       stop,
       ready: tracker.ready,
