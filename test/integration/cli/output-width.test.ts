@@ -1,5 +1,5 @@
-// What a person reads fits 80 columns: every --help (the top level and each command it lists), doctor on SQLite
-// and on PostgreSQL, the ohlcv table, each from a real CLI process (not a terminal: 80 columns) on databases
+// What a person reads fits 80 columns: every --help (the top level and each command it lists), doctor and
+// status on SQLite and on PostgreSQL, the ohlcv table, each from a real CLI process (not a terminal: 80 columns) on databases
 // a simulated collect filled (a skewed market polled slowly, so there are gaps to list); --wide lifts the limit.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -74,6 +74,18 @@ describe('output that fits 80 columns', () => {
       expect(overWidth(doctor.stdout), db).toEqual([]);
       const wide = await gecko(['doctor', '--db', db, '--wide']);
       expect(wide.code).toBe(0);
+      expect(overWidth(wide.stdout).length, db).toBeGreaterThan(0);
+    }
+  });
+
+  it('status on SQLite and on PostgreSQL; --wide adds the day chart', async () => {
+    for (const db of [sqliteDb, pgUrl]) {
+      const status = await gecko(['status', '--db', db]);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^pools: \d+$/m);
+      expect(overWidth(status.stdout), db).toEqual([]);
+      const wide = await gecko(['status', '--db', db, '--wide']);
+      expect(wide.stdout).toMatch(/ last 24 h$/m);
       expect(overWidth(wide.stdout).length, db).toBeGreaterThan(0);
     }
   });
