@@ -35,6 +35,8 @@ function bytes(n: number | null): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g;
+
 /** A time as people read it; `-` for none. */
 const when = (t: string | null | undefined): string => (t ? displayTime(t) : '-');
 
@@ -340,6 +342,7 @@ export function renderReport(
     const lines = render(r, width);
     if (lines.length > 0) out.push('', ...lines);
   }
-  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `note: ${n}`));
+  // Notes are sentences built where the report is: their times read as every other time here.
+  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `note: ${n.replace(ISO_TIME, (t) => displayTime(t))}`));
   return fitLines(out, width).join('\n');
 }
