@@ -52,3 +52,36 @@ export function hourlyCounts(nowMs: number, counts: Iterable<readonly [number, n
   }
   return out;
 }
+
+/** How long the counts of a pool's past hours are reused before they are read again (late trades, backfills). */
+export const PAST_HOURS_REUSE_MS = 5 * 60_000;
+
+/**
+ * The hourly counts of past hours, per pool, reused for PAST_HOURS_REUSE_MS: a refresh then reads only the current
+ * hour, a short index range, instead of the whole day (the status page asks every few seconds).
+ */
+export class HourlyCountCache {
+  private readonly past = new Map<string, { firstHourMs: number; readAt: number; counts: Map<number, number> }>();
+
+  /** Where a read for `poolId` at `nowMs` must start (epoch ms), and the past hours' counts it may reuse. */
+  plan(poolId: string, nowMs: number): { fromMs: number; reuse: Map<number, number> | undefined } {
+    const first = firstChartHourMs(nowMs);
+    const hit = this.past.get(poolId);
+    if (hit && hit.firstHourMs === first && nowMs - hit.readAt < PAST_HOURS_REUSE_MS)
+      return { fromMs: first + (STATUS_HOURS - 1) * 3_600_000, reuse: hit.counts };
+    return { fromMs: first, reuse: undefined };
+  }
+
+  /** The chart for `poolId` from what was read (hour start ms, n), keeping the past hours of a full read. */
+  counts(poolId: string, nowMs: number, read: Iterable<readonly [number, number]>): number[] {
+    const { reuse } = this.plan(poolId, nowMs);
+    const current = firstChartHourMs(nowMs) + (STATUS_HOURS - 1) * 3_600_000;
+    const all = new Map(reuse ?? []);
+    for (const [h, n] of read) all.set(h, n);
+    if (!reuse) {
+      const past = new Map([...all].filter(([h]) => h < current));
+      this.past.set(poolId, { firstHourMs: firstChartHourMs(nowMs), readAt: nowMs, counts: past });
+    }
+    return hourlyCounts(nowMs, all);
+  }
+}

@@ -1,8 +1,9 @@
 // The status view's per-pool reads on PostgreSQL, in read-only sessions of a small pool of their own: the
-// cursor rows joined with each pool's newest trade, recent and hourly counts (idx_trades_pool_time) and open gaps.
+// cursor rows joined with each pool's newest trade, recent and hourly counts (idx_trades_pool_time; past hours
+// reused for a few minutes, HourlyCountCache) and open gaps.
 
 import type { PostgresSettings } from '../../protocol/writer-settings.ts';
-import { firstChartHourMs, hourlyCounts, type PoolStatusReads, type PoolStatusRow, RECENT_MS } from '../pool-status.ts';
+import { HourlyCountCache, type PoolStatusReads, type PoolStatusRow, RECENT_MS } from '../pool-status.ts';
 import { pgReadPool } from './collection-reads.ts';
 
 const POOLS_SQL = `
@@ -17,9 +18,12 @@ SELECT s.pool_id, p.name, s.last_polled_at, s.poll_interval_ms, s.trade_rate_per
 FROM collection_state s LEFT JOIN pools p ON p.id = s.pool_id
 ORDER BY s.pool_id`;
 
+// Each pool from its own start: the whole day, or only the current hour when its past hours are reused.
 const HOURS_SQL = `
-SELECT pool_id, extract(epoch FROM date_trunc('hour', block_timestamp)) * 1000 AS h, count(*) AS n
-FROM trades WHERE pool_id = ANY($1) AND block_timestamp >= $2 GROUP BY 1, 2`;
+SELECT t.pool_id, extract(epoch FROM date_trunc('hour', t.block_timestamp)) * 1000 AS h, count(*) AS n
+FROM unnest($1::text[], $2::timestamptz[]) AS p(pool_id, since)
+JOIN trades t ON t.pool_id = p.pool_id AND t.block_timestamp >= p.since
+GROUP BY 1, 2`;
 
 interface PoolRow {
   pool_id: string;
@@ -36,6 +40,7 @@ interface PoolRow {
 
 export function pgPoolStatusReads(settings: PostgresSettings): PoolStatusReads {
   const pool = pgReadPool(settings, 1, 'status');
+  const cache = new HourlyCountCache();
   return {
     engine: 'postgres',
     async readPools(nowMs): Promise<PoolStatusRow[]> {
@@ -43,7 +48,7 @@ export function pgPoolStatusReads(settings: PostgresSettings): PoolStatusReads {
       const ids = rows.map((r) => r.pool_id);
       const hours = await pool.query<{ pool_id: string; h: string; n: string }>(HOURS_SQL, [
         ids,
-        new Date(firstChartHourMs(nowMs)),
+        ids.map((id) => new Date(cache.plan(id, nowMs).fromMs)),
       ]);
       const byPool = new Map<string, [number, number][]>();
       for (const h of hours.rows) {
@@ -63,7 +68,7 @@ export function pgPoolStatusReads(settings: PostgresSettings): PoolStatusReads {
           tradeRatePerS: r.trade_rate_per_s,
           openGaps: open,
           estimatedMissed: open === 0 ? 0 : Number(r.estimated) === open ? Number(r.missed) : null,
-          hourly: hourlyCounts(nowMs, byPool.get(r.pool_id) ?? []),
+          hourly: cache.counts(r.pool_id, nowMs, byPool.get(r.pool_id) ?? []),
         };
       });
     },

@@ -1,9 +1,10 @@
 // The status view's per-pool reads on an SQLite file, on a read-only connection of its own: the cursor rows,
-// then per pool a few index range reads (idx_trades_pool_time) over the last day.
+// then per pool a few index range reads (idx_trades_pool_time): the last 10 minutes, and the hours of the last
+// day (the past ones reused for a few minutes, HourlyCountCache).
 
 import type Database from 'better-sqlite3';
 import { timestampMs } from '../../common/stored-time.ts';
-import { firstChartHourMs, hourlyCounts, type PoolStatusReads, type PoolStatusRow, RECENT_MS } from '../pool-status.ts';
+import { HourlyCountCache, type PoolStatusReads, type PoolStatusRow, RECENT_MS } from '../pool-status.ts';
 import { openReadOnly } from './read-only-database.ts';
 
 /** A time as the trades table stores it (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC), for range reads. */
@@ -24,7 +25,7 @@ function columnsOf(db: Database.Database, table: string): Set<string> {
 }
 
 /** Reads one pool's figures at `nowMs`. */
-function readPools(db: Database.Database, nowMs: number): PoolStatusRow[] {
+function readPools(db: Database.Database, nowMs: number, cache: HourlyCountCache): PoolStatusRow[] {
   const state = columnsOf(db, 'collection_state');
   if (state.size === 0) return [];
   const gapsCols = columnsOf(db, 'collection_gaps');
@@ -54,10 +55,9 @@ function readPools(db: Database.Database, nowMs: number): PoolStatusRow[] {
       )
     : undefined;
   const recentFrom = storedTime(nowMs - RECENT_MS);
-  const chartFrom = storedTime(firstChartHourMs(nowMs));
   return rows.map((r) => {
     const g = gaps?.get(r.poolId) as { n: number; missed: number | null; estimated: number } | undefined;
-    const perHour = hours.all(r.poolId, chartFrom) as { h: string; n: number }[];
+    const perHour = hours.all(r.poolId, storedTime(cache.plan(r.poolId, nowMs).fromMs)) as { h: string; n: number }[];
     return {
       poolId: r.poolId,
       name: typeof r.name === 'string' ? r.name : null,
@@ -68,7 +68,8 @@ function readPools(db: Database.Database, nowMs: number): PoolStatusRow[] {
       tradeRatePerS: r.rate ?? null,
       openGaps: g?.n ?? 0,
       estimatedMissed: !g || g.n === 0 ? 0 : g.estimated === g.n ? (g.missed ?? 0) : null,
-      hourly: hourlyCounts(
+      hourly: cache.counts(
+        r.poolId,
         nowMs,
         perHour.map((x) => [Date.parse(`${x.h}:00:00Z`.replace(' ', 'T')), x.n] as const),
       ),
@@ -79,9 +80,10 @@ function readPools(db: Database.Database, nowMs: number): PoolStatusRow[] {
 /** Opens `path` read-only (never created) for the status view. */
 export function sqlitePoolStatusReads(path: string): PoolStatusReads {
   const db = openReadOnly(path);
+  const cache = new HourlyCountCache();
   return {
     engine: 'sqlite',
-    readPools: async (nowMs) => readPools(db, nowMs),
+    readPools: async (nowMs) => readPools(db, nowMs, cache),
     close: async () => {
       db.close();
     },
