@@ -1,6 +1,6 @@
 // The watch phase of a collection run: the monitor (per-pool figures, health, refused credentials) and what
-// publishes it beyond the process (the /metrics and /healthz servers, the status page, the metrics file). Registered after the
-// store, so they stop before it closes.
+// publishes it beyond the process (the /metrics and /healthz servers, the status page, the metrics file).
+// Registered after the store, so they stop before it closes.
 
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import { COLLECTION_DEFAULTS } from './collection-options.ts';
