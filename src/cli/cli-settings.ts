@@ -21,6 +21,7 @@ import {
 } from '../config/value-parsers.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { defaultCliLogLevel, type LogLevel, logLevelProblem, parseLogLevel } from '../logging/log-level.ts';
+import { SCHEDULE_MODES, SCHEDULE_PRIORITIES } from '../protocol/pool-schedule.ts';
 import { COLLECTION_DEFAULTS, defaultCollectors } from '../run/collection-options.ts';
 import { SIM_MARKETS } from '../sim/sim-market.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
@@ -117,9 +118,10 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
     },
     {
       key: 'cache-seconds',
-      file: [],
+      env: 'GECKO_CACHE_SECONDS',
+      file: ['api.cache_seconds'],
       parse: secondsValue(0, 86_400),
-      describe: "with --simulate: the keyless API's answer cache",
+      describe: "the API's answer cache: no pool is polled sooner (with --simulate: the simulator's)",
     },
     {
       key: 'api-key',
@@ -217,6 +219,33 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
           ? { value: D.simulate.pollIntervalMs / 1000, note: 'with --simulate' }
           : { value: D.pollIntervalMs / 1000 },
       describe: 'seconds between two polls of one pool',
+    },
+    {
+      key: 'schedule',
+      env: 'GECKO_SCHEDULE',
+      file: ['collection.schedule'],
+      parse: choiceValue(SCHEDULE_MODES),
+      describe:
+        'adaptive (each pool by its trade rate, within the budget) or fixed (--poll-interval; the default when that is given)',
+    },
+    {
+      key: 'max-poll-interval',
+      env: 'GECKO_MAX_POLL_INTERVAL',
+      file: ['collection.max_poll_interval'],
+      parse: secondsValue(0.01, 86_400),
+      fallback: (get) =>
+        get('simulate')
+          ? { value: D.simulate.maxPollIntervalMs / 1000, note: 'with --simulate' }
+          : { value: D.maxPollIntervalMs / 1000 },
+      describe: 'adaptive: seconds a quiet pool waits at most between two polls',
+    },
+    {
+      key: 'priority',
+      env: 'GECKO_PRIORITY',
+      file: ['collection.priority'],
+      parse: choiceValue(SCHEDULE_PRIORITIES),
+      fallback: () => ({ value: D.priority }),
+      describe: 'adaptive, budget short: trades (calls where they save most) or pools (every pool alike)',
     },
     {
       key: 'calls-per-minute',

@@ -12,6 +12,7 @@ import { NotRegularFileError, readRegularFileSync } from '../config/regular-file
 import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
+import type { ScheduleMode, SchedulePriority } from '../protocol/pool-schedule.ts';
 import {
   COLLECTION_DEFAULTS,
   type CollectionOptions,
@@ -72,8 +73,19 @@ flags:
   --base-url URL           API base URL (default: ${GECKO_API_BASE_URL}; with an API key the paid API's)
   --calls-per-minute N     API calls per minute, all collectors together (default: ${D.callsPerMinute}, the public
                            limit; ${D.callsPerMinuteWithKey} with an API key: set your plan's; ${D.simulate.callsPerMinute} with --simulate)
-  --poll-interval S        seconds between two polls of one pool (default: ${D.pollIntervalMs / 1000}, the API's cache
-                           time; ${D.simulate.pollIntervalMs / 1000} with --simulate)
+  --schedule M             adaptive: each pool is polled by its own trade rate, before its newest-300 window
+                           can overflow, within --calls-per-minute; fixed: every pool every --poll-interval
+                           (default: adaptive; fixed when only --poll-interval is given)
+  --poll-interval S        fixed: seconds between two polls of one pool (default: ${D.pollIntervalMs / 1000}; ${D.simulate.pollIntervalMs / 1000} with
+                           --simulate)
+  --max-poll-interval S    adaptive: a quiet pool is polled at least every S seconds (default: ${D.maxPollIntervalMs / 1000};
+                           ${D.simulate.maxPollIntervalMs / 1000} with --simulate)
+  --priority P             adaptive, when the budget cannot cover every pool: trades (calls go where they save
+                           the most trades) or pools (every pool keeps --max-poll-interval first)
+                           (default: ${D.priority})
+  --cache-seconds S        the API's answer cache: no pool is polled sooner than S seconds after its last
+                           answer (default: ${D.keylessCacheMs / 1000} keyless, 0 with an API key); with --simulate the
+                           simulator caches its answers so (default there: 0)
   --min-volume-usd X       only trades above this USD volume (default: all)
   --max-response-bytes N   largest API response body accepted; a longer one is cut off while it streams and
                            counts as an error of that pool's poll (default: ${D.maxResponseBytes}, 4 MiB)
@@ -88,8 +100,6 @@ flags:
                            (default: ${D.simulate.seed})
   --bursts                 with --simulate: some pools' rates jump x10 for a
                            while, as after a launch (see simulate --help)
-  --cache-seconds S        with --simulate: serve each answer unchanged for S
-                           seconds, as the keyless API does (60) (default: 0)
   --manager M              funnel (one writer thread) or direct (the old way: a connection per collector)
                            (default: ${D.manager})
   --preset P               batch preset: ${PRESETS.map((p) => `${p} {${BATCH_PRESETS[p].maxBatchSize} rows, ${BATCH_PRESETS[p].maxWaitMs} ms}`).join(', ')}
@@ -182,17 +192,36 @@ function choosePools(s: ResolvedSettings): PoolInput {
 
 /** The simulator's market flags as its options (undefined when none is given); they need --simulate. */
 function simulatorMarket(s: ResolvedSettings, simulate: boolean): GeckoSimulatorOptions | undefined {
-  const given = (['market', 'seed', 'bursts', 'cache-seconds'] as const).filter((k) => s.given(k));
-  if (given.length === 0) return undefined;
+  const given = (['market', 'seed', 'bursts'] as const).filter((k) => s.given(k));
+  const cacheSeconds = s.get<number>('cache-seconds');
+  if (given.length === 0 && !(simulate && cacheSeconds !== undefined)) return undefined;
   if (!simulate) throw new UsageError(`${s.entry(given[0]!)!.from} needs --simulate`);
   const market = s.get<SimMarketKind>('market');
   const seed = s.get<number>('seed');
-  const cacheSeconds = s.get<number>('cache-seconds');
   return {
     ...(market !== undefined ? { market } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(s.get<boolean>('bursts') === true ? { bursts: true } : {}),
     ...(cacheSeconds !== undefined ? { cacheSeconds } : {}),
+  };
+}
+
+/** The schedule's settings: fixed when asked, or when only --poll-interval is given. */
+function scheduleOptions(s: ResolvedSettings, simulate: boolean): Partial<CollectionOptions> {
+  const mode = s.given('schedule') ? s.get<ScheduleMode>('schedule')! : s.given('poll-interval') ? 'fixed' : 'adaptive';
+  const cacheSeconds = s.get<number>('cache-seconds');
+  const ms = (key: string) => Math.round(s.get<number>(key)! * 1000);
+  if (mode === 'fixed' && (s.given('max-poll-interval') || s.given('priority')))
+    throw new UsageError(
+      `${s.entry(s.given('priority') ? 'priority' : 'max-poll-interval')!.from} is for --schedule adaptive`,
+    );
+  return {
+    schedule: mode,
+    pollIntervalMs: ms('poll-interval'),
+    maxPollIntervalMs: ms('max-poll-interval'),
+    priority: s.get<SchedulePriority>('priority')!,
+    // With --simulate the simulator's cache (and so the schedule's floor) comes with its options.
+    ...(cacheSeconds !== undefined && !simulate ? { minPollIntervalMs: Math.round(cacheSeconds * 1000) } : {}),
   };
 }
 
@@ -247,7 +276,7 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
     ...(healthPort !== undefined ? { healthPort } : {}),
     metricsHost: s.get<string>('metrics-host')!,
     collectorNice: s.get<number>('collector-nice')!,
-    pollIntervalMs: Math.round(s.get<number>('poll-interval')! * 1000),
+    ...scheduleOptions(s, simulate),
     callsPerMinute: s.get<number>('calls-per-minute')!,
     maxResponseBytes: s.get<number>('max-response-bytes')!,
     requestTimeoutMs: Math.round(s.get<number>('request-timeout')! * 1000),

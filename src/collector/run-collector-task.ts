@@ -17,6 +17,7 @@ import {
   StopFlag,
 } from '../protocol/collector-task.ts';
 import { PoolCounters } from '../protocol/pool-counters.ts';
+import { PoolScheduleCells } from '../protocol/pool-schedule.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import type { CollectorStore } from './collector-store.ts';
@@ -125,6 +126,8 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
       network: task.network,
       pools: task.pools,
       pollIntervalMs: task.pollIntervalMs,
+      ...(task.schedule ? { schedule: task.schedule } : {}),
+      ...(task.scheduleBuffer ? { scheduleCells: new PoolScheduleCells(task.scheduleBuffer) } : {}),
       ...(task.maxClockSkewMs !== undefined ? { window: { maxClockSkewMs: task.maxClockSkewMs } } : {}),
       ...(task.minVolumeUsd !== undefined ? { minVolumeUsd: task.minVolumeUsd } : {}),
       trades: processor,
@@ -160,6 +163,7 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
         manager: task.manager,
         batching: task.batching !== false,
         pollIntervalMs: task.pollIntervalMs,
+        schedule: task.schedule?.mode ?? 'fixed',
       },
       'collector started',
     );

@@ -6,6 +6,7 @@ import type { BatchConfig, BatchPresetName } from '../config/batch-config.ts';
 import type { DatabaseConfig } from '../config/database-config.ts';
 import type { LockContentionMetrics } from './lock-contention-metrics.ts';
 import type { WriterLink } from './messages.ts';
+import type { ScheduleSettings, StoredRate } from './pool-schedule.ts';
 import type { ThreadLogLink } from './thread-log-link.ts';
 
 /** Where a pool's collection stands in the database (a `collection_state` row), as read at start. */
@@ -35,6 +36,8 @@ export interface PoolAssignment {
   recentIds: RecentTradeId[];
   /** Pools shared through leases: the epoch of the lease this process holds the pool under (fences its cursor). */
   leaseEpoch?: number;
+  /** The trade rate estimated when the pool was last polled (collection_state): a resumed pool starts from it. */
+  rate?: StoredRate;
 }
 
 /**
@@ -94,6 +97,10 @@ export interface CollectorTask {
   network: string;
   pools: PoolAssignment[];
   pollIntervalMs: number;
+  /** When each pool is polled (default: fixed at pollIntervalMs). */
+  schedule?: ScheduleSettings;
+  /** See PoolScheduleCells: every pool's rate and interval, shared by the run's threads. */
+  scheduleBuffer?: SharedArrayBuffer;
   minVolumeUsd?: string;
   baseUrl: string;
   /** `SharedRateLimiter.buffer` of the main thread: one call budget for every collector. */

@@ -59,6 +59,9 @@ export interface CursorUpdate {
    * writer then moves the cursor only while this process still holds that lease (fencing).
    */
   leaseEpoch?: number;
+  /** The pool's estimated trades/s at `polledAt`, and the interval the schedule chose (kept for a restart). */
+  tradeRatePerS?: number;
+  pollIntervalMs?: number;
 }
 
 /** A time span of a pool whose trades may be missing: a full response did not reach back to the cursor. */
@@ -70,4 +73,6 @@ export interface GapRecord {
   gapEnd: string;
   detectedAt: string;
   tradesInResponse: number;
+  /** Trades the gap probably held: the pool's estimated rate × its span. */
+  estimatedMissed?: number;
 }

@@ -7,6 +7,7 @@
 import type { CollectionFigures } from '../monitoring/metrics-snapshot.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
+import { BudgetPlanLog } from './budget-plan-log.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, type CollectionOptions } from './collection-options.ts';
 import { connectApi } from './run-api.ts';
@@ -62,8 +63,10 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const collectors = await startCollectors(ctx, api, db, pools, outputs);
     ctx.stopper.follow(options.signal);
     const tracker = trackProgress(ctx, db, pools, outputs, collectors);
+    const planLog = ctx.disposer.push(new BudgetPlanLog(() => outputs.monitor.plan(), ctx.log), (p) => p.dispose());
     void tracker.ready.then(() => {
       outputs.monitor.startedAt = Date.now();
+      if (!ctx.stopper.stopping) planLog.start();
       if (options.durationMs !== undefined) ctx.stopper.stopAfter(options.durationMs - pools.metadataMs);
     });
     const done = finishRun(ctx, { api, db, pools, outputs, collectors, tracker });
@@ -106,6 +109,7 @@ function trackProgress(
       isStopping: () => ctx.stopper.stopping,
       backlog: () => db.backlog(),
       metricsUrl: outputs.metricsUrl,
+      schedule: () => outputs.monitor.progressFigures(),
       log: ctx.log,
     }),
     (t) => t.dispose(),

@@ -59,6 +59,7 @@ export async function startCollectors(
           stopBuffer: ctx.stopper.flag.buffer,
           countersBuffer: counters.buffer,
           poolCountersBuffer: outputs.monitor.poolCounters.buffer,
+          scheduleBuffer: outputs.monitor.scheduleCells.buffer,
           ...(api.apiKey ? { apiKey: api.apiKey } : {}),
           userAgent: `gecko-collector (pid ${process.pid})`,
         }),

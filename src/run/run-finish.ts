@@ -72,6 +72,7 @@ export async function finishRun(ctx: RunContext, parts: FinishParts): Promise<Co
       lock,
       failures: outcomes.failures,
       poolFigures: outputs.monitor.pools(),
+      schedule: outputs.monitor.plan(),
       simulator: simCheck,
       authRefused: authStatus === undefined ? undefined : { status: authStatus, message: api.authMessage(authStatus) },
       spooled: db.spooled(),

@@ -35,6 +35,7 @@ export async function startOutputs(
       counters: pools.counters,
       pools: pools.assignments,
       pollIntervalMs: settings.pollIntervalMs,
+      schedule: settings.schedule,
       staleIntervals: settings.healthStaleIntervals,
       breakerState: db.breakerState,
       isStopping: () => stopper.stopping,
@@ -62,6 +63,7 @@ export async function startOutputs(
         snapshot,
         pools: pools.assignments.map((a) => a.poolId),
         startedAt: ctx.runStartedAt,
+        budget: () => monitor.progressFigures().budget,
       }),
       (s) => s.close(),
     );

@@ -21,10 +21,10 @@ export interface CollectionProgress {
   stopping: boolean;
   /** The /metrics URL when the run serves one (with the real port when 0 was asked). */
   metricsUrl?: string;
-  /** Completeness so far, when the run accounts for it: trades made, stored, and estimated missed. */
-  coverage?: { made: number; stored: number; missed: number };
-  /** The budget plan, when the run has one: API calls a minute the pools need, and the budget. */
+  /** Calls/min the pools need (the schedule's plan) against the budget. */
   budget?: { neededPerMin: number; budgetPerMin: number };
+  /** Trades the pools made so far (estimated: stored plus estimated missed), stored, and estimated missed. */
+  coverage?: { made: number; stored: number; missed: number };
 }
 
 /** The span the stored rate is averaged over. */
@@ -42,6 +42,8 @@ export interface RunProgressOptions {
   /** Batches waiting in the writer. */
   backlog: () => Promise<number>;
   metricsUrl: string | undefined;
+  /** The budget and coverage figures, when the run has a schedule. */
+  schedule?: () => Pick<CollectionProgress, 'budget' | 'coverage'>;
   log: Logger;
 }
 
@@ -105,6 +107,7 @@ export class RunProgress {
       rowsPerSec,
       stopping,
       ...(metricsUrl ? { metricsUrl } : {}),
+      ...this.options.schedule?.(),
     };
   }
 
