@@ -99,6 +99,12 @@ function coverageOf(row: PoolStatusRow): number | null {
   return whole > 0 ? round(stored / whole, 4) : null;
 }
 
+/** The plan a snapshot carries (a metrics file's), when the run had a schedule. */
+function budgetOf(s: CollectorMetricsSnapshot): BudgetPlan | null {
+  const plan = s.collection?.schedule;
+  return plan ? { neededPerMin: plan.neededPerMin, budgetPerMin: plan.budgetPerMin } : null;
+}
+
 function runStatus(input: StatusInput, s: CollectorMetricsSnapshot): RunStatus {
   return {
     startedAt: new Date(input.startedAtMs ?? s.collection?.startedAt ?? s.at).toISOString(),
@@ -109,7 +115,7 @@ function runStatus(input: StatusInput, s: CollectorMetricsSnapshot): RunStatus {
     spool: { batches: s.deferred.batches, rows: s.deferred.rows, oldestAgeMs: s.deferred.oldestAgeMs },
     writerBacklog: s.writer.backlog,
     alerts: s.alerts.map((a) => a.name),
-    budget: input.budget ?? null,
+    budget: input.budget ?? budgetOf(s),
   };
 }
 

@@ -29,7 +29,7 @@ function runLines(run: RunStatus | null): string[] {
     ? `${num(run.budget.neededPerMin)} of ${num(run.budget.budgetPerMin)} calls/min needed`
     : NONE;
   return [
-    `run     ${run.finished ? 'finished; figures of' : 'since'} ${displayTime(run.finished ? run.figuresAt : run.startedAt)}${run.collectorsRunning === null || run.finished ? '' : `, ${run.collectorsRunning} collectors`}`,
+    `run     ${run.finished ? 'finished; figures of' : 'since'} ${displayTime(run.finished ? run.figuresAt : run.startedAt)}${run.collectorsRunning === null || run.finished ? '' : `, ${run.collectorsRunning} collector${run.collectorsRunning === 1 ? '' : 's'}`}`,
     `breaker ${run.breaker.state} (${num(run.breaker.opens)} opens, ${num(run.breaker.rejections)} rejections); spool ${spool}; writer queue ${num(run.writerBacklog)}`,
     `budget  ${budget}${run.alerts.length > 0 ? `; alerts: ${run.alerts.join(', ')}` : ''}`,
   ];
