@@ -58,7 +58,8 @@ describe('collect on a terminal', () => {
     expect(segments.filter((s) => s.trimStart().startsWith('{'))).toEqual([]);
 
     // Stored, gaps and the queue first; the cut takes the end.
-    const isProgress = (s: string) => /^stored [\d,]+ \([\d,]+\/s\) \| gaps [\d,]+ \| queue [\d,]+ \| /.test(s);
+    const isProgress = (s: string) =>
+      /^stored [\d,]+ \([\d,]+\/s\) \| (coverage (\d+%|–) \| )?gaps [\d,]+ \| queue [\d,]+ \| /.test(s);
     const isWarning = (s: string) => /\bWARN\b/.test(s);
     expect(segments.filter(isProgress).length).toBeGreaterThan(1);
     expect(segments.filter(isWarning).length).toBeGreaterThan(0);
