@@ -134,6 +134,21 @@ describe('backfill', () => {
     expect(r.calls).toBeLessThanOrEqual(Math.ceil(minimum * 1.25) + 1);
     expect(sim.stats().routes.range - before).toBe(r.calls);
 
+    // The same fill delivered twice (a resend after a writer restart) counts its trades once.
+    const manager = new LockOptimizedDatabaseManager({ url: `sqlite:///${path}` });
+    await manager.initialize();
+    try {
+      const g = new Database(path, { readonly: true })
+        .prepare('SELECT gap_start, gap_end, filled_at FROM collection_gaps')
+        .get() as { gap_start: string; gap_end: string; filled_at: string };
+      const fill = { poolId, gapStart: g.gap_start, gapEnd: g.gap_end, fillError: null };
+      await manager.write({ gapFills: [{ ...fill, filledAt: g.filled_at, filledTrades: made.length }] });
+      await manager.write({ gapFills: [{ ...fill, filledAt: null, filledTrades: 7, fillError: 'late failure' }] });
+    } finally {
+      await manager.close();
+    }
+    expect(sqliteCheck(path, poolId, fromSec, toSec).gaps).toEqual(gaps);
+
     // Again: nothing open, nothing asked for this pool (its gap is filled; it has no cursor).
     const again = captureIo();
     expect(await backfillCommand.run(args(path, ['--pool', poolId]), again.io)).toBe(0);
