@@ -113,9 +113,9 @@ export const backfillCommand: Command = {
         ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),
         maxClockSkewMs: s.get<number>('max-clock-skew')! * 1000,
         signal: session.signal,
-        onProgress: (p) => session.status.show(progressText(p)),
+        onProgress: (p) => session.progress(progressText(p), p),
       });
-      session.status.clear();
+      session.done();
       const result: BackfillCommandResult = {
         ok: summary.failures.length === 0 && summary.authRefused === undefined,
         database: isPostgresUrl(session.url) ? maskPassword(session.url) : session.url,

@@ -88,9 +88,10 @@ export const reconcileCommand: Command = {
         ...(filter.since ? { sinceSec: filter.since.getTime() / 1000 } : {}),
         ...(filter.until ? { untilSec: filter.until.getTime() / 1000 } : {}),
         signal: session.signal,
-        onProgress: (done, pools, calls) => session.status.show(`reconcile: pools ${done}/${pools}, ${calls} calls`),
+        onProgress: (done, pools, calls) =>
+          session.progress(`reconcile: pools ${done}/${pools}, ${calls} calls`, { poolsDone: done, pools, calls }),
       });
-      session.status.clear();
+      session.done();
       const result: ReconcileCommandResult = {
         ok: summary.pools.every((p) => p.error === undefined),
         database: isPostgresUrl(session.url) ? maskPassword(session.url) : session.url,

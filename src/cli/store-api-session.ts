@@ -65,9 +65,15 @@ export interface Session {
   reads: FillReads;
   client: GeckoTerminalClient;
   signal: AbortSignal;
-  status: StatusLine;
+  /** The progress line on a terminal; elsewhere a log line (info) every 10 s, for the journal. */
+  progress: (text: string, figures: object) => void;
+  /** Clears the progress line before the result is printed. */
+  done: () => void;
   url: string;
 }
+
+/** How often progress is logged when stderr is not a terminal. */
+const LOG_PROGRESS_EVERY_MS = 10_000;
 
 /**
  * Runs `work` in a session on the store and the API the settings name; `stopping` is what the first Ctrl-C
@@ -112,13 +118,22 @@ export async function withSession(
       maxResponseBytes: s.get<number>('max-response-bytes')!,
       logger: logger.child({ component: options.component }),
     });
+    const log = logger.child({ component: options.component });
+    let logged = performance.now();
     try {
       return await work({
         write: (payload) => manager.write(payload),
         reads,
         client,
         signal: controller.signal,
-        status,
+        progress: (text, figures) => {
+          if (status.live) status.show(text);
+          else if (performance.now() - logged >= LOG_PROGRESS_EVERY_MS) {
+            logged = performance.now();
+            log.info(figures, 'progress');
+          }
+        },
+        done: () => status.clear(),
         url,
       });
     } finally {
