@@ -341,11 +341,9 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let lastLogged = 0;
   const onProgress = (p: CollectionProgress) => {
     if (status.live) status.show(progressLine(p));
-    else if (!p.starting && p.elapsedMs - lastLogged >= NON_TTY_PROGRESS_EVERY_MS) {
-      lastLogged = p.elapsedMs;
+    else if (!p.starting) {
       logger.info(
         {
           component: 'collect-command',
@@ -361,7 +359,14 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
 
   let summary: CollectionSummary;
   try {
-    const handle = await startCollection({ ...options, signal: controller.signal, onProgress });
+    // A service's log gets a progress record every NON_TTY_PROGRESS_EVERY_MS: nothing to work out in between.
+    const progressIntervalMs = status.live ? undefined : NON_TTY_PROGRESS_EVERY_MS;
+    const handle = await startCollection({
+      ...options,
+      signal: controller.signal,
+      onProgress,
+      ...(progressIntervalMs ? { progressIntervalMs } : {}),
+    });
     if (handle.metricsUrl) status.print(`metrics: ${handle.metricsUrl}`);
     if (handle.healthUrl) status.print(`health: ${handle.healthUrl}`);
     if (options.watchlist) status.print(`pools from the ${handle.poolSource}`);

@@ -166,7 +166,7 @@ const MIGRATIONS: readonly PgMigration[] = [
     name: 'rate and interval per pool, estimated missed and fill per gap, ohlcv_candles, pool_membership',
     sql: COMPLETENESS_TABLES,
   },
-  { version: 6, name: 'reconcile_runs', sql: RECONCILE_TABLE },
+  { version: 5, name: 'reconcile_runs', sql: RECONCILE_TABLE },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

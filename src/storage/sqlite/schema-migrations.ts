@@ -224,7 +224,7 @@ const MIGRATIONS: readonly Migration[] = [
       db.exec(CANDLE_AND_MEMBERSHIP_TABLES);
     },
   },
-  { version: 8, description: 'reconcile_runs', apply: (db) => db.exec(RECONCILE_TABLE) },
+  { version: 7, description: 'reconcile_runs', apply: (db) => db.exec(RECONCILE_TABLE) },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
