@@ -45,11 +45,19 @@ export function table(header: string[], rows: (string | number)[][]): string[] {
 /** The gaps section (both stores' reports): the count, then the latest ones. */
 export function renderGaps(gaps: GapsReport): string[] {
   if (gaps.count === 0) return ['gaps: none'];
+  const filled = gaps.open !== undefined;
   return [
-    `gaps: ${gaps.count}${gaps.latest.length < gaps.count ? ` (latest ${gaps.latest.length})` : ''}`,
+    `gaps: ${gaps.count}${filled ? `, ${gaps.open} open ('gecko-collector backfill' fills them)` : ''}${gaps.latest.length < gaps.count ? ` (latest ${gaps.latest.length})` : ''}`,
     ...table(
-      ['pool', 'from', 'to', 'detected', 'trades in response'],
-      gaps.latest.map((g) => [g.poolId, g.gapStart, g.gapEnd, g.detectedAt, g.tradesInResponse]),
+      ['pool', 'from', 'to', 'detected', 'trades in response', ...(filled ? ['filled'] : [])],
+      gaps.latest.map((g) => [
+        g.poolId,
+        g.gapStart,
+        g.gapEnd,
+        g.detectedAt,
+        g.tradesInResponse,
+        ...(filled ? [g.filledAt ?? 'open'] : []),
+      ]),
     ).map((l) => `  ${l}`),
   ];
 }

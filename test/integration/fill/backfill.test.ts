@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillCommand } from '../../../src/cli/backfill-command.ts';
+import { doctorCommand } from '../../../src/cli/doctor-command.ts';
 import { runBackfill } from '../../../src/fill/backfill-run.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
@@ -149,6 +150,15 @@ describe('backfill', () => {
     }
     expect(sqliteCheck(path, poolId, fromSec, toSec).gaps).toEqual(gaps);
 
+    // doctor tells the filled gap from open ones.
+    const doctor = captureIo();
+    await doctorCommand.run(['--db', path, '--json'], doctor.io);
+    const report = JSON.parse(doctor.stdout()) as {
+      gaps: { count: number; open: number; latest: { filledAt: string | null }[] };
+    };
+    expect(report.gaps).toMatchObject({ count: 1, open: 0 });
+    expect(report.gaps.latest[0]!.filledAt).toEqual(gaps[0]!.filled_at);
+
     // Again: nothing open, nothing asked for this pool (its gap is filled; it has no cursor).
     const again = captureIo();
     expect(await backfillCommand.run(args(path, ['--pool', poolId]), again.io)).toBe(0);
@@ -255,5 +265,11 @@ describe('backfill', () => {
       await t.query('SELECT filled_trades, fill_error, filled_at IS NOT NULL AS filled FROM collection_gaps'),
     ).toEqual([{ filled_trades: made.length, fill_error: null, filled: true }]);
     expect(JSON.parse(out.stdout())).toMatchObject({ gapsFilled: 1, openGaps: 0, inserted: made.length });
+    const doctor = captureIo();
+    await doctorCommand.run(['--db', t.url, '--json'], doctor.io);
+    expect((JSON.parse(doctor.stdout()) as { gaps: { count: number; open: number } }).gaps).toMatchObject({
+      count: 1,
+      open: 0,
+    });
   });
 });
