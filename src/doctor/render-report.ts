@@ -68,13 +68,21 @@ export function table(
 /** The gaps section (both stores' reports): the count, then the latest ones. */
 export function renderGaps(gaps: GapsReport, width?: number): string[] {
   if (gaps.count === 0) return ['gaps: none'];
+  const filled = gaps.open !== undefined;
   return [
-    `gaps: ${gaps.count}${gaps.latest.length < gaps.count ? ` (latest ${gaps.latest.length})` : ''}`,
+    `gaps: ${gaps.count}${filled ? `, ${gaps.open} open ('gecko-collector backfill' fills them)` : ''}${gaps.latest.length < gaps.count ? ` (latest ${gaps.latest.length})` : ''}`,
     ...table(
-      ['pool', 'from', 'to', 'in response', 'detected'],
-      gaps.latest.map((g) => [g.poolId, when(g.gapStart), when(g.gapEnd), g.tradesInResponse, when(g.detectedAt)]),
+      ['pool', 'from', 'to', 'in response', 'detected', ...(filled ? ['filled'] : [])],
+      gaps.latest.map((g) => [
+        g.poolId,
+        when(g.gapStart),
+        when(g.gapEnd),
+        g.tradesInResponse,
+        when(g.detectedAt),
+        ...(filled ? [g.filledAt ? when(g.filledAt) : 'open'] : []),
+      ]),
       width,
-      [{ cutTo: 16 }, {}, {}, { drop: 2 }, { drop: 1 }],
+      [{ cutTo: 16 }, {}, {}, { drop: 3 }, { drop: 2 }, { drop: 1 }],
       '  ',
     ),
   ];

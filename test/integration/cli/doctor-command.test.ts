@@ -126,6 +126,7 @@ describe('doctor command', () => {
       },
     ]);
     expect(report.gaps.count).toBe(2);
+    expect(report.gaps.open).toBe(2);
     expect(report.gaps.latest).toEqual([
       {
         id: 2,
@@ -134,6 +135,7 @@ describe('doctor command', () => {
         gapEnd: '2025-08-28 11:00:00.000000',
         detectedAt: '2025-08-28 16:20:00.000000',
         tradesInResponse: 300,
+        filledAt: null,
       },
     ]);
 
@@ -154,7 +156,7 @@ describe('doctor command', () => {
       // At 80 columns: the time to the second, the cursor on the newest trade as `= last`.
       new RegExp(`^  ${POOL}\\s+300\\s+2025-08-28 16:15:08Z\\s+= last\\s+2$`, 'm'),
     );
-    expect(r.stdout).toMatch(/^gaps: 2$/m);
+    expect(r.stdout).toMatch(/^gaps: 2, 2 open \('gecko-collector backfill' fills them\)$/m);
   });
 
   it('a missing database exits 1 naming the path, and is not created', async () => {
