@@ -1,6 +1,7 @@
 // A log record as one line a person reads on a terminal: time (the one display format), level, component, the
 // message, then its fields as key=value (errors as their type, message and code; nested objects by dotted key);
-// no JSON blob. JSON lines are for --log-format json.
+// no JSON blob. JSON lines are for --log-format json. Not pino-pretty: its singleLine mode still prints the fields
+// as one JSON object and errors with their stack, which is the blob this line exists to avoid.
 
 import { displayTimeMs } from '../common/display-time.ts';
 
