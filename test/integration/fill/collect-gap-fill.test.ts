@@ -4,9 +4,10 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedRateLimiter } from '../../../src/rate-limit/shared-rate-limiter.ts';
-import { runCollection } from '../../../src/run/collection-run.ts';
+import { startCollection } from '../../../src/run/collection-run.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until } from '../../support/until.ts';
 
 const KEY = 'test-key-gap-fill';
 let sim: GeckoSimulator;
@@ -35,7 +36,7 @@ describe('collect: gap fill from spare budget', () => {
 
   it('SQLite: the gaps a run records are filled while it runs; the live polls keep their schedule', async () => {
     const path = `${tempDir('collect-fill-')}/gecko.db`;
-    const summary = await runCollection({
+    const run = await startCollection({
       dbUrl: `sqlite:///${path}`,
       baseUrl: sim.baseUrl,
       apiKey: KEY,
@@ -44,10 +45,24 @@ describe('collect: gap fill from spare budget', () => {
       pollIntervalMs: 3000,
       callsPerMinute: 600,
       minSpacingMs: 0,
-      durationMs: 12_000,
       collectors: 1,
       metricsFile: false,
     });
+    // Runs until two gaps are filled and every pool was polled four times, however slow the machine.
+    const watch = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      await until(
+        () =>
+          (watch.prepare('SELECT count(*) FROM collection_gaps WHERE filled_at IS NOT NULL').pluck().get() as number) >=
+            2 && sim.pools.every((p) => sim.polls().filter((x) => x.pool === p.address).length >= 4),
+        90_000,
+        'two gaps filled and four polls of each pool',
+      );
+    } finally {
+      watch.close();
+      run.stop();
+    }
+    const summary = await run.done;
     expect(summary.outcome).toBe('collected');
     const db = new Database(path, { readonly: true });
     try {
@@ -83,7 +98,7 @@ describe('collect: gap fill from spare budget', () => {
     } finally {
       db.close();
     }
-    // Live polls first: each pool polled about every 3 s for 12 s whatever the fills took.
+    // Live polls first: each pool kept being polled on its 3 s schedule whatever the fills took.
     const polls = sim.polls();
     for (const p of sim.pools) expect(polls.filter((x) => x.pool === p.address).length).toBeGreaterThanOrEqual(4);
     expect(sim.stats().routes.range).toBeGreaterThan(0);
