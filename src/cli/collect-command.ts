@@ -2,13 +2,11 @@
 // line on stderr when it is a terminal, logs above it; SIGINT/SIGTERM stop cleanly (flush, drain the writer,
 // summary), a second one exits at once. The exit code says how the run ended (see exit-codes.ts).
 
-import path from 'node:path';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
-import { parsePoolsFile } from '../config/pool-addresses.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
-import { NotRegularFileError, readRegularFileSync } from '../config/regular-file.ts';
+import { SettingError } from '../config/setting-error.ts';
 import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
@@ -19,7 +17,8 @@ import {
   type CollectionSummary,
   startCollection,
 } from '../run/collection-run.ts';
-import { describeWatchlist, looksLikeWatchlistCsv, parseWatchlistCsv } from '../run/watchlist.ts';
+import { POOL_SET_DEFAULTS } from '../run/pool-set-options.ts';
+import { readPoolsFile } from '../run/pools-file.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { type SimMarketKind, SKEWED_MARKET_DEFAULTS } from '../sim/sim-market.ts';
 import { UsageError } from './cli-error.ts';
@@ -48,6 +47,15 @@ pools (one of; with --simulate the default is the simulator's pools):
                            watchlist.csv (header with pool_id; inactive rows are skipped)
   --watchlist              the active pools of the database's watchlist table (the Python collector's)
   --top N                  the network's top N pools (fetched first; N from 1 to 200)
+  --new-pools N            also (or only) the network's N newest pools (1 to 200)
+
+pool set (it follows the market and the file while the run goes on):
+  --refresh-pools S        fetch the --top/--new-pools lists (and --watchlist) again every S
+                           seconds (90s, 15m, 1h also work; 0: never) (default: ${POOL_SET_DEFAULTS.refreshPoolsMs / 1000})
+  --pool-grace S           a pool that left the list is dropped after S seconds; its cursor is
+                           kept (default: ${POOL_SET_DEFAULTS.poolGraceMs / 1000})
+  A --pools-file is read again when it changes and on SIGHUP (a file that does not
+  parse is refused in one log line and the set is kept). Each change is a log line.
 
 flags:
   --config FILE            YAML settings (also GECKO_CONFIG); flags win over environment variables, which
@@ -122,39 +130,21 @@ const FLAGS = { ...flagOptions(collectSpecs({ tty: false }), COLLECT_BOOLEANS), 
 
 interface PoolInput {
   pools?: string[];
+  /** The file `pools` was read from (reloaded when it changes). */
+  poolsFile?: string;
   top?: number;
   watchlist?: boolean;
   /** Said on stderr before the run (skipped watchlist rows...). */
   notice?: string;
 }
 
-/** `from`: the setting as messages name it (`--pools-file`, `watchlist.file in config.yaml`). */
-function readPoolsFile(file: string, network: string, from: string): PoolInput {
-  let text: string;
+/** The pools file, its errors as usage errors (exit 2). */
+function poolsFromFile(file: string, network: string, from: string): PoolInput {
   try {
-    text = readRegularFileSync(file, from);
+    return { ...readPoolsFile(file, network, from), poolsFile: file };
   } catch (err) {
-    if (err instanceof NotRegularFileError) throw new UsageError(err.message);
-    const resolved = path.resolve(file);
-    throw new UsageError(
-      `cannot read ${from} ${JSON.stringify(file)}${resolved !== file ? ` (${resolved})` : ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  if (looksLikeWatchlistCsv(text)) {
-    const w = parseWatchlistCsv(text, network, file);
-    if (w.addresses.length === 0)
-      throw new UsageError(
-        `${from} ${JSON.stringify(file)} has no active pool of ${network} (${describeWatchlist(w)})`,
-      );
-    return { pools: w.addresses, notice: `pools from ${file}: ${describeWatchlist(w)}` };
-  }
-  try {
-    const pools = parsePoolsFile(text);
-    if (pools.length === 0) throw new UsageError(`${from} ${JSON.stringify(file)} lists no pool address`);
-    return { pools };
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError((err as Error).message);
+    if (err instanceof SettingError) throw new UsageError(err.message);
+    throw err;
   }
 }
 
@@ -169,10 +159,11 @@ function choosePools(s: ResolvedSettings): PoolInput {
   const pools = s.get<string[]>('pools');
   if (pools) return { pools };
   const file = s.get<string>('pools-file');
-  if (file !== undefined) return readPoolsFile(file, s.get<string>('network')!, settingName(s.entry('pools-file')!));
+  if (file !== undefined) return poolsFromFile(file, s.get<string>('network')!, settingName(s.entry('pools-file')!));
   if (s.get('watchlist') === true) return { watchlist: true };
   const top = s.get<number>('top');
   if (top !== undefined) return { top };
+  if (s.get('new-pools') !== undefined) return {};
   if (!s.get('simulate'))
     throw new UsageError('say which pools: --pools, --pools-file, --watchlist or --top (or --simulate)');
   return {};
@@ -225,8 +216,12 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
   return {
     network: s.get<string>('network')!,
     ...(pools.pools ? { pools: pools.pools } : {}),
+    ...(pools.poolsFile !== undefined ? { poolsFile: pools.poolsFile } : {}),
     ...(pools.top !== undefined ? { top: pools.top } : {}),
     ...(pools.watchlist ? { watchlist: true } : {}),
+    ...(s.get<number>('new-pools') !== undefined ? { newPools: s.get<number>('new-pools')! } : {}),
+    refreshPoolsMs: Math.round(s.get<number>('refresh-pools')! * 1000),
+    poolGraceMs: Math.round(s.get<number>('pool-grace')! * 1000),
     dbUrl,
     ...(spoolPath !== undefined ? { spoolPath } : {}),
     leaseTtlMs: Math.round(s.get<number>('lease-ttl')! * 1000),
@@ -310,6 +305,10 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let reload: (() => Promise<void>) | undefined;
+  // SIGHUP reads the pool set's sources again (a pools file, the lists); the pool-set log lines say what changed.
+  const onHangup = () => void reload?.();
+  process.on('SIGHUP', onHangup);
 
   let lastLogged = 0;
   const onProgress = (p: CollectionProgress) => {
@@ -332,6 +331,7 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   let summary: CollectionSummary;
   try {
     const handle = await startCollection({ ...options, signal: controller.signal, onProgress });
+    reload = () => handle.reloadPools();
     if (handle.metricsUrl) status.print(`metrics: ${handle.metricsUrl}`);
     if (handle.healthUrl) status.print(`health: ${handle.healthUrl}`);
     if (options.watchlist) status.print(`pools from the ${handle.poolSource}`);
@@ -345,6 +345,7 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
     status.clear();
   }
   io.stdout.write(`${json ? JSON.stringify(summary) : formatSummary(summary)}\n`);

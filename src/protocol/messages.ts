@@ -4,7 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { BatchSizeCounts } from './batch-sizes.ts';
 import type { BatchOriginFigures, FlushReason } from './flush-reason.ts';
-import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './records.ts';
+import type { CursorUpdate, DexRecord, GapRecord, MembershipRecord, PoolRecord, TradeRecord } from './records.ts';
 import type { ThreadLogLink } from './thread-log-link.ts';
 import type { WriterSettings } from './writer-settings.ts';
 
@@ -18,6 +18,8 @@ export interface WriteBatchMessage {
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];
   gaps?: GapRecord[];
+  /** Pools joining or leaving the run's pool set (the main thread's refresh). */
+  memberships?: MembershipRecord[];
   /** Why the sender's batch processor cut these trades into a batch; absent when it does not batch. */
   flushReason?: FlushReason;
 }

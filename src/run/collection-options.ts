@@ -16,6 +16,7 @@ import type { ResponseLimits } from '../protocol/collector-task.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { metricsFilePath } from './metrics-file.ts';
+import type { PoolSetOptions } from './pool-set-options.ts';
 import type { CollectionProgress } from './run-progress.ts';
 
 export const COLLECTION_DEFAULTS = Object.freeze({
@@ -48,7 +49,7 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
 });
 
-export interface CollectionOptions {
+export interface CollectionOptions extends PoolSetOptions {
   network?: string;
   /** Pool addresses. With none (and no `top`), `simulate` uses the simulator's pools. */
   pools?: readonly string[];

@@ -23,6 +23,7 @@ import { fetchPoolMetadata, selectPools } from './pool-selection.ts';
 import { openDirect, openFunnel } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
 import { RunMonitor } from './run-monitor.ts';
+import { RunPoolSet } from './run-pool-set.ts';
 import { type CollectionProgress, RunProgress } from './run-progress.ts';
 import {
   buildSummary,
@@ -58,6 +59,8 @@ export interface CollectionHandle {
   progress(): Promise<CollectionProgress>;
   /** The API figures so far, overall and per pool (what /metrics exports). */
   figures(): CollectionFigures;
+  /** Reads the pool set's sources again now (a pools file, the lists, the watchlist; SIGHUP in the CLI). */
+  reloadPools(): Promise<void>;
   readonly done: Promise<CollectionSummary>;
 }
 
@@ -138,12 +141,13 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
     const assignments = (await db.reads.loadPoolAssignments(network, addresses)).map((a, index) => ({ ...a, index }));
     const mark = simulator ? await db.reads.tradesMark() : null;
+    const poolSet = new RunPoolSet({ options, network, selected, assignments, client, db, log });
     // Shared through leases (PostgreSQL), collectors start empty and get pools as this process leases them.
     const shared = db.shared;
     const groups = shared
       ? Array.from({ length: Math.min(collectorsWanted, assignments.length) }, (): PoolAssignment[] => [])
       : distributePools(assignments, collectorsWanted);
-    const cells = shared ? new PoolLeaseCells(assignments.length) : undefined;
+    const cells = shared ? new PoolLeaseCells(poolSet.capacity) : undefined;
     const resumed = assignments.filter((a) => a.cursor).length;
 
     const counters = new CollectorCounters(groups.length);
@@ -151,7 +155,8 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     let stopping = false;
     const monitor = new RunMonitor({
       counters,
-      pools: assignments,
+      pools: () => poolSet.assignments(),
+      poolSlots: poolSet.capacity,
       pollIntervalMs,
       staleIntervals: settings.healthStaleIntervals,
       breakerState: db.breakerState,
@@ -235,6 +240,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
           userAgent: `gecko-collector (pid ${process.pid})`,
         }),
       ...(cells ? { leaseCells: cells.buffer } : {}),
+      openSet: poolSet.follows && !shared,
     });
     cleanups.push(() => threads.destroy());
     const { runs } = threads;
@@ -260,6 +266,13 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     // Leases go back (done, or the cleanup) only after the collectors committed everything: their cursor moves
     // need the lease.
     void dealer?.start();
+    await poolSet.start({
+      controls: threads.leaseControls,
+      groups,
+      leases: dealer,
+      poolCounters: monitor.poolCounters,
+    });
+    cleanups.push(() => poolSet.stop());
 
     let durationTimer: NodeJS.Timeout | undefined;
     function stop() {
@@ -296,6 +309,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const done = (async (): Promise<CollectionSummary> => {
       try {
         const settled = await Promise.allSettled(runs);
+        await poolSet.stop();
         await dealer?.stop();
         tracker.dispose();
         clearTimeout(durationTimer);
@@ -367,6 +381,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       ready: tracker.ready,
       progress: () => tracker.progress(),
       figures: () => monitor.figures(),
+      reloadPools: () => poolSet.reload(),
       done,
     };
   } catch (err) {

@@ -10,16 +10,20 @@ import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { WriterLink } from '../protocol/messages.ts';
+import type { MembershipRecord } from '../protocol/records.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
 import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
 import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
+import type { PoolMetadata } from '../storage/sqlite/trade-statements.ts';
 
 export interface RunDatabase {
   /** Cursors and stored ids, whichever store (SQLite file or PostgreSQL) holds the trades. */
   reads: CollectionReads;
   writeMetadata(parsed: ParsedPools): Promise<void>;
+  /** Pools joining or leaving the run's set (pool_membership). */
+  writeMembership(records: MembershipRecord[]): Promise<void>;
   backlog(): Promise<number>;
   /** The funnel's metrics snapshot; undefined in direct mode (no funnel). */
   snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
@@ -55,6 +59,9 @@ export async function openFunnel(
     writeMetadata: async (parsed) => {
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
       await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
+    },
+    writeMembership: async (memberships) => {
+      if (memberships.length > 0) await manager.write({ memberships });
     },
     backlog: async () => (await manager.getWriterMetrics()).backlogBatches,
     snapshot: () => manager.getMetricsSnapshot(),
@@ -95,21 +102,26 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
     throw err;
   }
   reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+  // No writer thread in the old way: metadata goes through a direct connection, as the trades do.
+  const writeDirect = async (meta: PoolMetadata) => {
+    const writer = new DirectDatabaseManager(config, options);
+    await writer.initialize();
+    try {
+      await writer.storePoolMetadata(meta);
+    } finally {
+      await writer.close();
+    }
+  };
   return {
     reads: sqliteCollectionReads(
       async (fn) => fn(reader),
       () => undefined,
     ),
-    // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
     writeMetadata: async (parsed) => {
-      if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
-      const writer = new DirectDatabaseManager(config, options);
-      await writer.initialize();
-      try {
-        await writer.storePoolMetadata(parsed);
-      } finally {
-        await writer.close();
-      }
+      if (parsed.pools.length > 0 || parsed.dexes.length > 0) await writeDirect(parsed);
+    },
+    writeMembership: async (memberships) => {
+      if (memberships.length > 0) await writeDirect({ memberships });
     },
     backlog: async () => 0,
     snapshot: undefined,

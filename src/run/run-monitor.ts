@@ -11,7 +11,10 @@ const AUTH_WATCH_MS = 100;
 
 export interface RunMonitorOptions {
   counters: CollectorCounters;
-  pools: readonly PoolAssignment[];
+  /** The pools the run holds now (the set may change while it runs), each with its slot as `index`. */
+  pools: () => readonly PoolAssignment[];
+  /** Slots of the per-pool counters: at least every slot a pool may take. */
+  poolSlots: number;
   pollIntervalMs: number;
   staleIntervals: number;
   /** The funnel's breaker state; undefined in direct mode. */
@@ -30,7 +33,7 @@ export class RunMonitor {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: RunMonitorOptions) {
-    this.poolCounters = new PoolCounters(options.pools.length);
+    this.poolCounters = new PoolCounters(options.poolSlots);
     this.timer = setInterval(() => this.checkAuth(), AUTH_WATCH_MS);
     this.timer.unref();
   }
@@ -56,7 +59,7 @@ export class RunMonitor {
   }
 
   pools(): PoolFigures[] {
-    return this.options.pools.map((a, i) => {
+    return this.options.pools().map((a, i) => {
       const p = this.poolCounters.read(a.index ?? i);
       return {
         pool: a.poolId,

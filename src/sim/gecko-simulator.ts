@@ -9,7 +9,14 @@ import { API_KEY_HEADER } from '../gecko/gecko-client.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { seededRandom } from './seeded-random.ts';
 import { AnswerCache, answerKey } from './sim-answer-cache.ts';
-import { createSimApi, errorReply, type Reply, type Route, type RouteKind } from './sim-api-routes.ts';
+import {
+  createSimApi,
+  errorReply,
+  type Reply,
+  type Route,
+  type RouteKind,
+  type SimListings,
+} from './sim-api-routes.ts';
 import { malformedBody, NO_FAULTS, type SimFaults, THROTTLE_BODY } from './sim-faults.ts';
 import { type SimMarketKind, simPoolRates } from './sim-market.ts';
 import { booleanParam, SimQueryError, timestampParam } from './sim-query.ts';
@@ -101,6 +108,8 @@ export interface GeckoSimulator {
   startedAtMs: number;
   stats(): SimStats;
   setFaults(faults: Partial<SimFaults>): void;
+  /** What the top and new pools lists show from now on (a market whose ranking changes while a run goes on). */
+  setListings(listings: SimListings): void;
   servedTradeIds(): ReadonlySet<string>;
   /** The served trades with their ids (also at GET /__simulator/served). */
   servedReport(): SimServedReport;
@@ -392,6 +401,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       faults: { ...stats.faults },
       distinctTradesServed: served.size,
     }),
+    setListings: (listings) => api.setListings(listings),
     setFaults(next) {
       faults = { ...faults, ...next };
     },

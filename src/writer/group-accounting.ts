@@ -38,7 +38,8 @@ export function rowsOf(batch: WriteBatchMessage): number {
     (batch.pools?.length ?? 0) +
     (batch.dexes?.length ?? 0) +
     (batch.cursors?.length ?? 0) +
-    (batch.gaps?.length ?? 0)
+    (batch.gaps?.length ?? 0) +
+    (batch.memberships?.length ?? 0)
   );
 }
 
