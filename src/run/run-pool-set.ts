@@ -115,7 +115,7 @@ export class RunPoolSet {
       metadata: o.selected.metadata,
       target,
       poolCounters: parts.poolCounters,
-      log: o.log.child({ component: 'pool-set' }),
+      log: o.log,
     });
     await this.refresh.start(this.follows);
   }
