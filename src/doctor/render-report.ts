@@ -8,6 +8,7 @@ import type { GapsReport } from '../storage/doctor-sections.ts';
 import { lockPathFor } from '../storage/sqlite/database-lock.ts';
 import { renderBadCursors } from './cursor-report.ts';
 import type { DatabaseReport, PgDatabaseReport } from './database-report.ts';
+import { membershipSection } from './membership-report.ts';
 
 export type DoctorReport = DatabaseReport | PgDatabaseReport;
 
@@ -300,7 +301,14 @@ const leaseHoldersSection: SectionRenderer = (r) => {
 export function renderReport(r: DoctorReport, extraSections: readonly SectionRenderer[] = []): string {
   const out = r.engine === 'sqlite' ? sqliteHead(r) : pgHead(r);
   out.push('', ...poolLines(r), '', ...renderGaps(r.gaps));
-  for (const render of [leaseHoldersSection, cursorSection, spoolSection, lastRunSection, ...extraSections]) {
+  for (const render of [
+    leaseHoldersSection,
+    cursorSection,
+    membershipSection,
+    spoolSection,
+    lastRunSection,
+    ...extraSections,
+  ]) {
     const lines = render(r);
     if (lines.length > 0) out.push('', ...lines);
   }

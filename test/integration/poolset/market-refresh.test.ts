@@ -4,6 +4,8 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDatabaseReport } from '../../../src/doctor/database-report.ts';
+import { renderReport } from '../../../src/doctor/render-report.ts';
 import { startCollection } from '../../../src/run/collection-run.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -88,6 +90,12 @@ describe('a pool set that follows the top list', () => {
       const stored = db.trades(id(c));
       await until(() => db.trades(id(c)) > stored, 30_000, 'more trades of the pool that joined');
       expect(polledB()).toBe(before);
+
+      // doctor says when each pool joined and left.
+      const text = renderReport(buildDatabaseReport(dbPath));
+      const section = text.slice(text.indexOf('pool set (latest changes first): 2 in, 1 left'));
+      expect(section).toMatch(new RegExp(`${id(b)}\n +top +joined \\S+ \\S+  left \\S+ \\S+`));
+      expect(section).toMatch(new RegExp(`${id(c)}\n +top +joined \\S+ \\S+(\n|$)`));
     } finally {
       db.close();
       handle.stop();

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollection } from '../../../src/run/collection-run.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { cli } from '../../support/collect-run.ts';
 import { type TestSchema, testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { until } from '../../support/until.ts';
@@ -56,9 +57,10 @@ describe('PostgreSQL leases follow the pool set', () => {
       expect(await holder(c)).toBeTruthy();
       await until(async () => (await holder(b)) === null, 30_000, 'the lease of the dropped pool to be released');
       const left = async () =>
-        await pg.query<{ left: boolean }>('SELECT left_at IS NOT NULL AS left FROM pool_membership WHERE pool_id = $1', [
-          id(b),
-        ]);
+        await pg.query<{ left: boolean }>(
+          'SELECT left_at IS NOT NULL AS left FROM pool_membership WHERE pool_id = $1',
+          [id(b)],
+        );
       // Recorded once the lease is given up.
       await until(async () => (await left())[0]?.left === true, 30_000, 'the dropped pool to be recorded as left');
       expect(await pg.count('SELECT count(*)::int AS n FROM collection_state WHERE pool_id = $1', [id(b)])).toBe(1);
@@ -66,6 +68,14 @@ describe('PostgreSQL leases follow the pool set', () => {
       const stored = await trades(c);
       await until(async () => (await trades(c)) > stored, 30_000, 'more trades of the pool that joined');
       expect(await holder(b)).toBeNull();
+
+      // doctor says when each pool joined and left.
+      const doctor = await cli(['doctor', '--db', pg.url, '--json']);
+      const report = JSON.parse(doctor.stdout) as { membership: { poolId: string; leftAt: string | null }[] };
+      const byPool = new Map(report.membership.map((m) => [m.poolId, m.leftAt]));
+      expect(byPool.get(id(b))).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+      expect(byPool.get(id(c))).toBeNull();
+      expect(byPool.get(id(a))).toBeNull();
     } finally {
       handle.stop();
       await handle.done;
