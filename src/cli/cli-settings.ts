@@ -22,9 +22,9 @@ import {
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { defaultCliLogLevel, type LogLevel, logLevelProblem, parseLogLevel } from '../logging/log-level.ts';
 import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
-import { POOL_SET_DEFAULTS } from '../run/pool-set-options.ts';
 import { SIM_MARKETS } from '../sim/sim-market.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
+import { poolSetSpecs, retentionSpecs } from './long-run-settings.ts';
 
 const D = COLLECTION_DEFAULTS;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -177,28 +177,7 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       parse: intValue(1, 200),
       describe: "the network's top N pools",
     },
-    {
-      key: 'new-pools',
-      file: ['collection.new_pools'],
-      parse: intValue(1, 200),
-      describe: "also the network's N newest pools",
-    },
-    {
-      key: 'refresh-pools',
-      env: 'GECKO_REFRESH_POOLS',
-      file: ['collection.refresh_pools'],
-      parse: secondsValue(0, 7 * 86_400),
-      fallback: () => ({ value: POOL_SET_DEFAULTS.refreshPoolsMs / 1000 }),
-      describe: 'seconds between two fetches of the top/new lists (0: never)',
-    },
-    {
-      key: 'pool-grace',
-      env: 'GECKO_POOL_GRACE',
-      file: ['collection.pool_grace'],
-      parse: secondsValue(0, 30 * 86_400),
-      fallback: () => ({ value: POOL_SET_DEFAULTS.poolGraceMs / 1000 }),
-      describe: 'seconds a pool that left the top/new list is still collected',
-    },
+    ...poolSetSpecs(),
     db!,
     {
       key: 'spool',
@@ -375,6 +354,7 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       fallback: () => ({ value: DEFAULT_COLLECTOR_NICE }),
       describe: 'nice value of the collector threads (Linux)',
     },
+    ...retentionSpecs(),
     ...logging,
   ];
 }

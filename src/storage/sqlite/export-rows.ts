@@ -7,6 +7,7 @@ import { DatabaseOpenError } from '../../errors.ts';
 import { TRADE_AMOUNT_COLUMNS } from '../../trades/trade-columns.ts';
 import { decimalText } from '../stored-values.ts';
 import type { CandleTrade, ExportRow, TradeFilter, TradeRowSource, WhereClause } from '../trade-rows.ts';
+import { sqliteKeptCandles } from './kept-candles.ts';
 import { storedTimestamp } from './trade-statements.ts';
 
 const DECIMALS = TRADE_AMOUNT_COLUMNS;
@@ -175,6 +176,7 @@ export function sqliteTradeRows(db: Database.Database, path: string): TradeRowSo
       db.pragma(`mmap_size = ${CANDLE_MMAP_BYTES}`);
       return batches(sqliteCandleTrades(db, path, filter));
     },
+    keptCandles: async (timeframe, filter) => sqliteKeptCandles(db, timeframe, filter),
     close: async () => void db.close(),
   };
 }
