@@ -54,9 +54,12 @@ const STARTUP_MS = 3000;
  */
 const EDGE_S = 60;
 
+/** What `collect` does with no schedule flags (its --max-poll-interval default, at the bench's scale). */
+const REAL_MAX_POLL_INTERVAL_S = 300;
 const BUILT_IN_SCHEDULES: Record<string, string> = {
-  fixed: `--poll-interval {s:${REAL_POLL_INTERVAL_S}}`,
-  fit: '--poll-interval {fitInterval}',
+  fixed: `--schedule fixed --poll-interval {s:${REAL_POLL_INTERVAL_S}}`,
+  fit: '--schedule fixed --poll-interval {fitInterval}',
+  adaptive: `--max-poll-interval {s:${REAL_MAX_POLL_INTERVAL_S}}`,
 };
 
 type Access = 'paid' | 'keyless';
@@ -109,6 +112,8 @@ interface RunResult {
    * collector estimated it missed over that run (its --json summary's coverage.estimatedMissed, once it has one).
    */
   missed: { true: number; wholeRun: number; estimated: number | null };
+  /** Polls of a pool sooner after its previous one than the cache allows (keyless), and the shortest gap, s. */
+  cache: { seconds: number; pollsSooner: number; shortestGapS: number | null };
   gaps: number;
   busiest: { made: number; stored: number };
 }
@@ -285,6 +290,8 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
         ...['--base-url', sim.baseUrl, '--network', sim.network, '--pools', sim.pools.map((p) => p.address).join(',')],
         ...['--db', db.url, '--calls-per-minute', String(benchBudget), '--collectors', String(s.collectors)],
         ...['--duration', String(backstopS), '--log-level', 'error', '--json'],
+        // The keyless API's cache is a fact of the API, not a choice of the schedule: collect is told it.
+        ...(plan.access === 'keyless' ? ['--cache-seconds', String(cacheMs / 1000)] : []),
         ...collectFlags,
       ],
       `run ${index}: collect`,
@@ -303,6 +310,7 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
     const oracle = oracleFor(sim, fromMs, toMs, cacheMs, allowed);
     const spent = polls.filter((p) => p.at >= fromMs && p.at < toMs).length;
     const completeness = measured.made === 0 ? 1 : measured.stored / measured.made;
+    const cache = cacheCheck(polls, cacheMs, s.scale);
     return {
       market: plan.market,
       access: plan.access,
@@ -335,6 +343,7 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
         wholeRun: wholeRun.made - wholeRun.stored,
         estimated: summary.coverage?.estimatedMissed ?? null,
       },
+      cache,
       gaps: summary.gaps,
       busiest: measured.busiest,
     };
@@ -342,6 +351,29 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
     await sim.close();
     await db.drop();
   }
+}
+
+/** Consecutive polls of one pool closer than the cache (a millisecond of slack for the clocks), at real scale. */
+function cacheCheck(
+  polls: readonly { at: number; pool: string }[],
+  cacheMs: number,
+  scale: number,
+): RunResult['cache'] {
+  const last = new Map<string, number>();
+  let sooner = 0;
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const p of polls) {
+    const before = last.get(p.pool);
+    last.set(p.pool, p.at);
+    if (before === undefined) continue;
+    shortest = Math.min(shortest, p.at - before);
+    if (p.at - before < cacheMs - 1) sooner++;
+  }
+  return {
+    seconds: (cacheMs * scale) / 1000,
+    pollsSooner: sooner,
+    shortestGapS: Number.isFinite(shortest) ? Number(((shortest * scale) / 1000).toFixed(3)) : null,
+  };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -356,7 +388,8 @@ function line(r: RunResult): string {
     `${r.schedule.padEnd(9)} stored ${pct(r.completeness).padStart(6)} of ${r.made.toLocaleString('en-US')} made ` +
     `(oracle ${pct(r.oracle.completeness)}, ${r.ofOracle.toFixed(2)}x it); calls ${r.calls.perMinute}/min ` +
     `(${pct(r.calls.budgetUsed)} of the budget); missed ${r.missed.true.toLocaleString('en-US')}${estimated}; ` +
-    `gaps ${r.gaps}; busiest pool ${r.busiest.stored}/${r.busiest.made}`
+    `gaps ${r.gaps}; busiest pool ${r.busiest.stored}/${r.busiest.made}` +
+    (r.cache.seconds > 0 ? `; polls sooner than the cache: ${r.cache.pollsSooner}` : '')
   );
 }
 
@@ -372,7 +405,7 @@ function list(raw: string | undefined, fallback: string, allowed?: readonly stri
 }
 
 function schedules(raw: string[] | undefined): RunPlan['schedule'][] {
-  return (raw && raw.length > 0 ? raw : ['fixed']).map((spec) => {
+  return (raw && raw.length > 0 ? raw : ['fixed', 'adaptive']).map((spec) => {
     const eq = spec.indexOf('=');
     const name = eq < 0 ? spec : spec.slice(0, eq);
     const flags = eq < 0 ? BUILT_IN_SCHEDULES[name] : spec.slice(eq + 1);

@@ -21,7 +21,8 @@ import {
 } from '../config/value-parsers.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { defaultCliLogLevel, type LogLevel, logLevelProblem, parseLogLevel } from '../logging/log-level.ts';
-import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
+import { SCHEDULE_MODES, SCHEDULE_PRIORITIES } from '../protocol/pool-schedule.ts';
+import { COLLECTION_DEFAULTS, defaultCollectors } from '../run/collection-options.ts';
 import { SIM_MARKETS } from '../sim/sim-market.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 import { poolSetSpecs, retentionSpecs } from './long-run-settings.ts';
@@ -118,9 +119,10 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
     },
     {
       key: 'cache-seconds',
-      file: [],
+      env: 'GECKO_CACHE_SECONDS',
+      file: ['api.cache_seconds'],
       parse: secondsValue(0, 86_400),
-      describe: "with --simulate: the keyless API's answer cache",
+      describe: "the API's answer cache: no pool is polled sooner (with --simulate: the simulator's)",
     },
     {
       key: 'api-key',
@@ -203,14 +205,6 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       describe: 'seconds a trade’s block time may be ahead of this clock; later trades are rejected',
     },
     {
-      key: 'collectors',
-      env: 'GECKO_COLLECTORS',
-      file: ['collection.collectors', 'collection.workers'],
-      parse: intValue(1, 256),
-      fallback: () => ({ value: D.collectors }),
-      describe: 'collector threads',
-    },
-    {
       key: 'duration',
       env: 'GECKO_DURATION',
       file: ['collection.duration'],
@@ -229,6 +223,33 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       describe: 'seconds between two polls of one pool',
     },
     {
+      key: 'schedule',
+      env: 'GECKO_SCHEDULE',
+      file: ['collection.schedule'],
+      parse: choiceValue(SCHEDULE_MODES),
+      describe:
+        'adaptive (each pool by its trade rate, within the budget) or fixed (--poll-interval; the default when that is given)',
+    },
+    {
+      key: 'max-poll-interval',
+      env: 'GECKO_MAX_POLL_INTERVAL',
+      file: ['collection.max_poll_interval'],
+      parse: secondsValue(0.01, 86_400),
+      fallback: (get) =>
+        get('simulate')
+          ? { value: D.simulate.maxPollIntervalMs / 1000, note: 'with --simulate' }
+          : { value: D.maxPollIntervalMs / 1000 },
+      describe: 'adaptive: seconds a quiet pool waits at most between two polls',
+    },
+    {
+      key: 'priority',
+      env: 'GECKO_PRIORITY',
+      file: ['collection.priority'],
+      parse: choiceValue(SCHEDULE_PRIORITIES),
+      fallback: () => ({ value: D.priority }),
+      describe: 'adaptive, budget short: trades (calls where they save most) or pools (every pool alike)',
+    },
+    {
       key: 'calls-per-minute',
       env: 'GECKO_CALLS_PER_MINUTE',
       file: ['api.calls_per_minute', 'api.rate_limit', 'api.rate_limit.calls_per_minute'],
@@ -240,6 +261,18 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
             ? { value: D.callsPerMinuteWithKey, note: 'with an API key' }
             : { value: D.callsPerMinute, note: 'the public API limit' },
       describe: 'API calls per minute, all collectors together',
+    },
+    {
+      key: 'collectors',
+      env: 'GECKO_COLLECTORS',
+      file: ['collection.collectors', 'collection.workers'],
+      parse: intValue(1, 256),
+      // After calls-per-minute, which it follows.
+      fallback: (get) => ({
+        value: defaultCollectors((get('calls-per-minute') as number | undefined) ?? D.callsPerMinute),
+        note: `one per ${D.callsPerMinutePerCollector} calls/min`,
+      }),
+      describe: 'collector threads',
     },
     {
       key: 'max-response-bytes',

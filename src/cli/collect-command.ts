@@ -10,6 +10,7 @@ import { SettingError } from '../config/setting-error.ts';
 import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
+import type { ScheduleMode, SchedulePriority } from '../protocol/pool-schedule.ts';
 import {
   COLLECTION_DEFAULTS,
   type CollectionOptions,
@@ -72,15 +73,27 @@ flags:
                            about S seconds (default: ${D.leaseTtlMs / 1000})
   --max-clock-skew S       a trade whose block time is more than S seconds ahead of this machine's clock is
                            rejected with its reason and never moves its pool's cursor (default: ${DEFAULT_DATABASE_CONFIG.maxClockSkewMs / 1000})
-  --collectors N           collector threads (default: ${D.collectors})
+  --collectors N           collector threads (default: one per ${D.callsPerMinutePerCollector} calls/min,
+                           at least 1, at most ${D.maxDefaultCollectors}: 1 at the public rate)
   --duration S             stop after S seconds (default: run until stopped)
   --api-key KEY            CoinGecko API key (better: GECKO_API_KEY or the config file; a flag shows in ps):
                            the paid API at ${GECKO_PRO_API_BASE_URL}
   --base-url URL           API base URL (default: ${GECKO_API_BASE_URL}; with an API key the paid API's)
   --calls-per-minute N     API calls per minute, all collectors together (default: ${D.callsPerMinute}, the public
                            limit; ${D.callsPerMinuteWithKey} with an API key: set your plan's; ${D.simulate.callsPerMinute} with --simulate)
-  --poll-interval S        seconds between two polls of one pool (default: ${D.pollIntervalMs / 1000}, the API's cache
-                           time; ${D.simulate.pollIntervalMs / 1000} with --simulate)
+  --schedule M             adaptive: each pool is polled by its own trade rate, before its newest-300 window
+                           can overflow, within --calls-per-minute; fixed: every pool every --poll-interval
+                           (default: adaptive; fixed when only --poll-interval is given)
+  --poll-interval S        fixed: seconds between two polls of one pool (default: ${D.pollIntervalMs / 1000}; ${D.simulate.pollIntervalMs / 1000} with
+                           --simulate)
+  --max-poll-interval S    adaptive: a quiet pool is polled at least every S seconds (default: ${D.maxPollIntervalMs / 1000};
+                           ${D.simulate.maxPollIntervalMs / 1000} with --simulate)
+  --priority P             adaptive, when the budget cannot cover every pool: trades (calls go where they save
+                           the most trades) or pools (every pool keeps --max-poll-interval first)
+                           (default: ${D.priority})
+  --cache-seconds S        the API's answer cache: no pool is polled sooner than S seconds after its last
+                           answer (default: ${D.keylessCacheMs / 1000} keyless, 0 with an API key); with --simulate the
+                           simulator caches its answers so (default there: 0)
   --min-volume-usd X       only trades above this USD volume (default: all)
   --max-response-bytes N   largest API response body accepted; a longer one is cut off while it streams and
                            counts as an error of that pool's poll (default: ${D.maxResponseBytes}, 4 MiB)
@@ -95,8 +108,6 @@ flags:
                            (default: ${D.simulate.seed})
   --bursts                 with --simulate: some pools' rates jump x10 for a
                            while, as after a launch (see simulate --help)
-  --cache-seconds S        with --simulate: serve each answer unchanged for S
-                           seconds, as the keyless API does (60) (default: 0)
   --manager M              funnel (one writer thread) or direct (the old way: a connection per collector)
                            (default: ${D.manager})
   --preset P               batch preset: ${PRESETS.map((p) => `${p} {${BATCH_PRESETS[p].maxBatchSize} rows, ${BATCH_PRESETS[p].maxWaitMs} ms}`).join(', ')}
@@ -171,17 +182,36 @@ function choosePools(s: ResolvedSettings): PoolInput {
 
 /** The simulator's market flags as its options (undefined when none is given); they need --simulate. */
 function simulatorMarket(s: ResolvedSettings, simulate: boolean): GeckoSimulatorOptions | undefined {
-  const given = (['market', 'seed', 'bursts', 'cache-seconds'] as const).filter((k) => s.given(k));
-  if (given.length === 0) return undefined;
+  const given = (['market', 'seed', 'bursts'] as const).filter((k) => s.given(k));
+  const cacheSeconds = s.get<number>('cache-seconds');
+  if (given.length === 0 && !(simulate && cacheSeconds !== undefined)) return undefined;
   if (!simulate) throw new UsageError(`${s.entry(given[0]!)!.from} needs --simulate`);
   const market = s.get<SimMarketKind>('market');
   const seed = s.get<number>('seed');
-  const cacheSeconds = s.get<number>('cache-seconds');
   return {
     ...(market !== undefined ? { market } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(s.get<boolean>('bursts') === true ? { bursts: true } : {}),
     ...(cacheSeconds !== undefined ? { cacheSeconds } : {}),
+  };
+}
+
+/** The schedule's settings: fixed when asked, or when only --poll-interval is given. */
+function scheduleOptions(s: ResolvedSettings, simulate: boolean): Partial<CollectionOptions> {
+  const mode = s.given('schedule') ? s.get<ScheduleMode>('schedule')! : s.given('poll-interval') ? 'fixed' : 'adaptive';
+  const cacheSeconds = s.get<number>('cache-seconds');
+  const ms = (key: string) => Math.round(s.get<number>(key)! * 1000);
+  if (mode === 'fixed' && (s.given('max-poll-interval') || s.given('priority')))
+    throw new UsageError(
+      `${s.entry(s.given('priority') ? 'priority' : 'max-poll-interval')!.from} is for --schedule adaptive`,
+    );
+  return {
+    schedule: mode,
+    pollIntervalMs: ms('poll-interval'),
+    maxPollIntervalMs: ms('max-poll-interval'),
+    priority: s.get<SchedulePriority>('priority')!,
+    // With --simulate the simulator's cache (and so the schedule's floor) comes with its options.
+    ...(cacheSeconds !== undefined && !simulate ? { minPollIntervalMs: Math.round(cacheSeconds * 1000) } : {}),
   };
 }
 
@@ -240,7 +270,7 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
     ...(healthPort !== undefined ? { healthPort } : {}),
     metricsHost: s.get<string>('metrics-host')!,
     collectorNice: s.get<number>('collector-nice')!,
-    pollIntervalMs: Math.round(s.get<number>('poll-interval')! * 1000),
+    ...scheduleOptions(s, simulate),
     callsPerMinute: s.get<number>('calls-per-minute')!,
     maxResponseBytes: s.get<number>('max-response-bytes')!,
     requestTimeoutMs: Math.round(s.get<number>('request-timeout')! * 1000),
@@ -310,11 +340,9 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   const onHangup = () => void reload?.();
   process.on('SIGHUP', onHangup);
 
-  let lastLogged = 0;
   const onProgress = (p: CollectionProgress) => {
     if (status.live) status.show(progressLine(p));
-    else if (!p.starting && p.elapsedMs - lastLogged >= NON_TTY_PROGRESS_EVERY_MS) {
-      lastLogged = p.elapsedMs;
+    else if (!p.starting) {
       logger.info(
         {
           component: 'collect-command',
@@ -330,7 +358,14 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
 
   let summary: CollectionSummary;
   try {
-    const handle = await startCollection({ ...options, signal: controller.signal, onProgress });
+    // A service's log gets a progress record every NON_TTY_PROGRESS_EVERY_MS: nothing to work out in between.
+    const progressIntervalMs = status.live ? undefined : NON_TTY_PROGRESS_EVERY_MS;
+    const handle = await startCollection({
+      ...options,
+      signal: controller.signal,
+      onProgress,
+      ...(progressIntervalMs ? { progressIntervalMs } : {}),
+    });
     reload = () => handle.reloadPools();
     if (handle.metricsUrl) status.print(`metrics: ${handle.metricsUrl}`);
     if (handle.healthUrl) status.print(`health: ${handle.healthUrl}`);

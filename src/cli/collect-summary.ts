@@ -82,6 +82,7 @@ export function formatSummary(s: CollectionSummary): string {
       })`,
     ],
     ['gaps', count(s.gaps)],
+    ...coverageRows(s),
     ['errors', `${count(s.errors)} (${count(s.badResponses)} malformed responses)`],
     ['lock errors', `${count(s.lockErrors)} (busy retries ${count(s.busyRetries)})`],
     ['rows/s', `${s.rowsPerSec.toFixed(1)} (while collecting)`],
@@ -152,4 +153,24 @@ export function verdictLine(s: CollectionSummary): string | undefined {
     case 'collector-failed':
       return `${s.collectorFailures.length} of ${s.collectors} collectors failed: ${s.collectorFailures[0]}`;
   }
+}
+
+/** The coverage line (what the pools made, as estimated) and, when the budget fell short, the plan's line. */
+function coverageRows(s: CollectionSummary): [string, string][] {
+  const c = s.coverage;
+  if (!c) return [];
+  const share = c.made > 0 ? ` (${((100 * c.stored) / c.made).toFixed(1)}% stored)` : '';
+  const rows: [string, string][] = [
+    [
+      'coverage',
+      `made ~${count(Math.round(c.made))}, stored ${count(c.stored)}, missed ~${count(Math.round(c.estimatedMissed))}${share}`,
+    ],
+  ];
+  const b = s.budget;
+  if (b)
+    rows.push([
+      'schedule',
+      `${b.mode}: pools need ${count(Math.round(b.neededPerMin))} calls/min of ${count(b.budgetPerMin)}`,
+    ]);
+  return rows;
 }

@@ -1,11 +1,13 @@
 // `gecko-collector doctor`: reports the state of a database (settings, integrity, tables, per-pool cursors
 // and gaps), the deferred queue's spool and the last run's metrics, read-only; it never writes or creates them.
 
+import fs from 'node:fs';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
 import { repairCursorsNow } from '../doctor/cursor-report.ts';
 import { buildDatabaseReport, buildPgReport, reportIsHealthy } from '../doctor/database-report.ts';
+import { readLatestReconciles, renderReconciles } from '../doctor/reconcile-report.ts';
 import { renderReport } from '../doctor/render-report.ts';
 import { checkServed, type ServedCheck, servedLine } from '../doctor/served-check.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
@@ -100,7 +102,10 @@ export const doctorCommand: Command = {
       const s = writerSettingsFrom(resolveDatabaseConfig({ url }));
       const report = await buildPgReport(s.postgres!, s.path, { gapLimit });
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
-      io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
+      const reconciles = await readLatestReconciles(url!);
+      io.stdout.write(
+        `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)])}\n`,
+      );
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
       return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
@@ -111,7 +116,10 @@ export const doctorCommand: Command = {
     }
     const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
-    io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
+    const reconciles = fs.existsSync(path) ? await readLatestReconciles(url!) : [];
+    io.stdout.write(
+      `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)])}\n`,
+    );
     if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
     return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;
   },

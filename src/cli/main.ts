@@ -13,6 +13,8 @@ import { versionLine } from './version.ts';
 const COMMANDS: Record<string, () => Promise<Command>> = {
   collect: async () => (await import('./collect-command.ts')).collectCommand,
   import: async () => (await import('./import-command.ts')).importCommand,
+  backfill: async () => (await import('./backfill-command.ts')).backfillCommand,
+  reconcile: async () => (await import('./reconcile-command.ts')).reconcileCommand,
   export: async () => (await import('./export-command.ts')).exportCommand,
   ohlcv: async () => (await import('./ohlcv-command.ts')).ohlcvCommand,
   doctor: async () => (await import('./doctor-command.ts')).doctorCommand,

@@ -4,7 +4,7 @@
 import { OutputSink } from '../export/output-sink.ts';
 import { TIMEFRAME_NAMES, type Timeframe } from '../gecko/timeframes.ts';
 import { CANDLE_FORMATS, type CandleFormat, writeCandles } from '../ohlcv/candle-formats.ts';
-import { ohlcvCandles } from '../ohlcv/ohlcv-candles.ts';
+import { BEST_SHORT, CANDLE_SOURCES, type CandleSource, sourcedCandles } from '../ohlcv/candle-sources.ts';
 import { EXIT_OK } from './cli-error.ts';
 import { type CliIo, type Command, choiceFlag, parseFlags } from './command.ts';
 import { outFlag, writeToTarget } from './output-target.ts';
@@ -23,6 +23,12 @@ omitted. --since/--until select trades, so a bucket cut by them holds only the t
   --format F        table | csv | ndjson (default table). csv and ndjson carry the exact decimal text
                     (columns pool_id,bucket_start,open,high,low,close,volume_usd,trades,buys,sells,
                     buy_volume_usd,sell_volume_usd); the table rounds to 8 significant digits
+  --source S        trades | api | best (default trades): trades builds candles from the stored
+                    trades; api reads the API's candles reconcile kept (ohlcv_candles: no trade
+                    counts or buy/sell split, left empty); best takes a bucket's trades candle
+                    where the store has it complete (no API candle kept for it, or its volume
+                    within ${BEST_SHORT * 100} % of the API's), else the API's. api and best add a column
+                    source (api or trades)
 ${TRADE_QUERY_HELP}
 
 The same candles in SQL: the views ohlcv_1m, ohlcv_5m, … ohlcv_1d (see docs/data.md).
@@ -37,7 +43,9 @@ export const ohlcvCommand: Command = {
       ...TRADE_QUERY_OPTIONS,
       format: { type: 'string' },
       timeframe: { type: 'string' },
+      source: { type: 'string' },
     });
+    const source = choiceFlag<CandleSource>('source', values.source, 'trades', CANDLE_SOURCES);
     const format = choiceFlag<CandleFormat>('format', values.format, 'table', CANDLE_FORMATS);
     const timeframe = choiceFlag<Timeframe>('timeframe', values.timeframe, '1h', TIMEFRAME_NAMES);
     const filter = filterOrUsage(values);
@@ -46,7 +54,8 @@ export const ohlcvCommand: Command = {
     const n = await writeToTarget(out, io, async (stream) => {
       const sink = new OutputSink(stream);
       try {
-        const count = await writeCandles(ohlcvCandles({ url, timeframe, filter }), format, sink);
+        const candles = sourcedCandles({ url, timeframe, filter, source });
+        const count = await writeCandles(candles, format, sink, source !== 'trades');
         await sink.flush();
         return count;
       } finally {

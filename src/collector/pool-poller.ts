@@ -1,7 +1,9 @@
-// Polls one collector's group of pools, each no more often than the poll interval and each on its own (a
+// Polls one collector's group of pools, each when its schedule says (poll-schedule.ts) and each on its own (a
 // slow or failing pool never holds up the others): fetch → count trades the row checks refused → drop
-// repeats → hand new trades to the batch processor → once they are stored, write the pool's cursor (and gap).
+// repeats → hand new trades to the batch processor → once they are stored, write the pool's cursor (with its
+// rate estimate) and gap (with its estimated missed trades).
 
+import { timestampMs } from '../common/stored-time.ts';
 import { BatchFailedError, LeaseLostError } from '../errors.ts';
 import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
@@ -9,8 +11,10 @@ import type { TradesPage } from '../gecko/trade-parser.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { CounterName, PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
+import type { PoolScheduleCells, ScheduleSettings } from '../protocol/pool-schedule.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
-import { TradeWindow, type TradeWindowOptions } from './trade-window.ts';
+import { PollSchedule } from './poll-schedule.ts';
+import { TradeWindow, type TradeWindowOptions, type WindowResult } from './trade-window.ts';
 
 /** The part of TradeDataBatchProcessor the poller uses. */
 export interface TradeSubmitter {
@@ -32,8 +36,12 @@ export interface PoolPollerOptions {
   client: Pick<GeckoTerminalClient, 'getPoolTradesPage'>;
   network: string;
   pools: readonly PoolAssignment[];
-  /** A pool is polled again no sooner than this after its previous response arrived. */
+  /** Without `schedule`: a pool is polled again this long after its previous response arrived. */
   pollIntervalMs: number;
+  /** When each pool is polled (default: fixed at pollIntervalMs). */
+  schedule?: ScheduleSettings;
+  /** Every pool's rate and interval, shared by the process's collector threads (one budget for all). */
+  scheduleCells?: PoolScheduleCells;
   /**
    * Polls in flight at once (each a different pool; the shared rate limit still paces the requests). Bounds
    * memory to this many response bodies. Default 8.
@@ -82,6 +90,8 @@ interface PoolState {
   assignment: PoolAssignment;
   window: TradeWindow;
   dueAt: number;
+  /** When its last answer arrived (undefined before the first). */
+  answeredAt: number | undefined;
   /** Cursor writes of this pool, in poll order, each after its poll's trades are stored. */
   chain: Promise<void>;
   /** Bumped when stored trades failed: cursors computed before that must not be written. */
@@ -121,12 +131,24 @@ export class PoolPoller {
   private readonly now: () => number;
   private authRefused = false;
   private readonly maxConcurrent: number;
+  readonly schedule: PollSchedule;
 
   constructor(private readonly options: PoolPollerOptions) {
     this.counters = options.counters ?? noCounters;
     this.log = options.logger ?? componentLogger('pool-poller');
     this.now = options.now ?? Date.now;
     this.maxConcurrent = Math.max(1, options.maxConcurrentPolls ?? DEFAULT_MAX_CONCURRENT_POLLS);
+    this.schedule = new PollSchedule(
+      options.schedule ?? {
+        mode: 'fixed',
+        pollIntervalMs: options.pollIntervalMs,
+        minPollIntervalMs: 0,
+        maxPollIntervalMs: options.pollIntervalMs,
+        priority: 'trades',
+        callsPerMinute: 60,
+      },
+      options.scheduleCells,
+    );
     this.pools = options.pools.map((assignment) => this.stateFor(assignment));
   }
 
@@ -138,7 +160,8 @@ export class PoolPoller {
         cursor: assignment.cursor,
         recentIds: assignment.recentIds,
       }),
-      dueAt: 0,
+      dueAt: this.schedule.add(assignment),
+      answeredAt: undefined,
       chain: Promise.resolve(),
       generation: 0,
       rejectedKeys: new Set(),
@@ -174,6 +197,7 @@ export class PoolPoller {
       this.byKey.delete(state.assignment.address);
       this.pools.splice(this.pools.indexOf(state), 1);
       state.removed = true;
+      this.schedule.remove(state.assignment.poolId);
       state.permit?.abort(new LeaseLostError(`pool ${state.assignment.poolId} was taken back`));
       requesting.push(state.requesting);
       this.retired.push(state.chain);
@@ -292,7 +316,7 @@ export class PoolPoller {
       });
     } catch (err) {
       this.countPoll(assignment, call, false);
-      state.dueAt = this.now() + this.options.pollIntervalMs;
+      state.dueAt = this.now() + this.schedule.intervalMs(poolId);
       const error = err instanceof Error ? err : new Error(String(err));
       const stopping = (signal?.aborted ?? false) || (stop?.aborted ?? false);
       if (permit?.signal.aborted) {
@@ -327,12 +351,12 @@ export class PoolPoller {
     }
     this.countPoll(assignment, call, true);
     const nowMs = this.now();
-    state.dueAt = nowMs + this.options.pollIntervalMs;
     const { trades } = page;
     this.noteRejected(state, page);
     // Refused trades never reach the window: they are not stored, so no cursor may stand on them. The response
     // size still counts for the gap check (a full response is full whatever its rows were).
     const result = window.accept(trades, nowMs, trades.length + page.rejectedCount);
+    this.observe(state, page, result, nowMs);
     this.counters.add('fetched', trades.length);
     this.counters.add('repeats', result.repeats);
     if (result.gap) {
@@ -367,6 +391,41 @@ export class PoolPoller {
       gap: result.gap,
       committed: state.chain,
     };
+  }
+
+  /**
+   * The answer's figures to the schedule: the pool's rate, its next poll, and the other pools' (one plan for all);
+   * the rate goes with the cursor, the estimated missed trades with the gap.
+   */
+  private observe(state: PoolState, page: TradesPage, result: WindowResult, nowMs: number): void {
+    const poolId = state.assignment.poolId;
+    let oldestMs = Number.NaN;
+    for (const t of page.trades) {
+      const ms = timestampMs(t.blockTimestamp);
+      if (!(ms >= oldestMs)) oldestMs = ms;
+    }
+    const gap = result.gap;
+    const gapSpanMs = gap ? timestampMs(gap.gapEnd) - timestampMs(gap.gapStart) : undefined;
+    const seen = this.schedule.observe(
+      poolId,
+      {
+        atMs: nowMs,
+        count: page.trades.length + page.rejectedCount,
+        oldestMs,
+        fresh: result.fresh.length,
+        gap: gap !== null,
+      },
+      gapSpanMs,
+    );
+    state.answeredAt = nowMs;
+    state.dueAt = nowMs + seen.intervalMs;
+    if (gap) gap.estimatedMissed = Math.round(seen.estimatedMissed * 10) / 10;
+    if (result.cursor)
+      result.cursor = { ...result.cursor, tradeRatePerS: seen.rate, pollIntervalMs: Math.round(seen.intervalMs) };
+    if (this.schedule.adaptive)
+      for (const p of this.pools)
+        if (p !== state && p.answeredAt !== undefined)
+          p.dueAt = p.answeredAt + this.schedule.intervalMs(p.assignment.poolId);
   }
 
   /**

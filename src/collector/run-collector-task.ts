@@ -17,13 +17,15 @@ import {
   StopFlag,
 } from '../protocol/collector-task.ts';
 import { PoolCounters } from '../protocol/pool-counters.ts';
+import { PoolScheduleCells } from '../protocol/pool-schedule.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import type { CollectorStore } from './collector-store.ts';
 import { PoolPoller, type TradeSubmitter } from './pool-poller.ts';
 import { UnbatchedTradeSubmitter } from './unbatched-trade-submitter.ts';
 
-const COUNTER_SYNC_MS = 250;
+// The shared counters are read for progress (every second at most) and read exactly at the end.
+const COUNTER_SYNC_MS = 1000;
 const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /** The shared budget, but a wait for a slot ends at once on stop (nothing has been sent yet then). */
@@ -125,6 +127,8 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
       network: task.network,
       pools: task.pools,
       pollIntervalMs: task.pollIntervalMs,
+      ...(task.schedule ? { schedule: task.schedule } : {}),
+      ...(task.scheduleBuffer ? { scheduleCells: new PoolScheduleCells(task.scheduleBuffer) } : {}),
       ...(task.maxClockSkewMs !== undefined ? { window: { maxClockSkewMs: task.maxClockSkewMs } } : {}),
       ...(task.minVolumeUsd !== undefined ? { minVolumeUsd: task.minVolumeUsd } : {}),
       trades: processor,
@@ -161,6 +165,7 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
         manager: task.manager,
         batching: task.batching !== false,
         pollIntervalMs: task.pollIntervalMs,
+        schedule: task.schedule?.mode ?? 'fixed',
       },
       'collector started',
     );

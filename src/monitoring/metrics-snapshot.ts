@@ -85,6 +85,24 @@ export interface PoolFigures {
   rejected?: number;
   /** Epoch ms of the last successful poll; null before the first. */
   lastSuccessAt: number | null;
+  /** The schedule's estimate of its trades/s (null while unknown) and the interval it chose, ms (0 before any). */
+  estimatedRate?: number | null;
+  intervalMs?: number;
+  /** Trades its gaps probably held in this run (rate × span). */
+  estimatedMissed?: number;
+}
+
+/** The schedule's budget plan: calls/min the pools need against the budget, and what falls short. */
+export interface SchedulePlanFigures {
+  mode: 'adaptive' | 'fixed';
+  neededPerMin: number;
+  budgetPerMin: number;
+  /** Calls/min the chosen intervals spend. */
+  plannedPerMin: number;
+  /** Pools whose rate is known (the others count at the max interval). */
+  ratesKnown: number;
+  pools: number;
+  short: { pools: number; missedPerHour: number; budgetToCover: number } | null;
 }
 
 /** What a collection run adds to the funnel's figures: the API side, over the run and per pool. */
@@ -106,6 +124,10 @@ export interface CollectionFigures {
   repeats: number;
   gaps: number;
   pools: PoolFigures[];
+  /** Absent in files of older builds. */
+  schedule?: SchedulePlanFigures;
+  /** Trades the pools made in this run as estimated: stored, plus estimated missed (absent in older files). */
+  coverage?: { made: number; stored: number; missed: number };
 }
 
 export interface CollectorMetricsSnapshot {

@@ -10,7 +10,12 @@ import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import { bundledSqliteVersion } from '../storage/sqlite/sqlite-version.ts';
 import { ALERT_NAMES } from './alert-evaluator.ts';
 import type { HistogramFigures } from './duration-histogram.ts';
-import type { CollectionFigures, CollectorMetricsSnapshot, PoolFigures } from './metrics-snapshot.ts';
+import type {
+  CollectionFigures,
+  CollectorMetricsSnapshot,
+  PoolFigures,
+  SchedulePlanFigures,
+} from './metrics-snapshot.ts';
 
 export interface MetricsRegistryOptions {
   /** Also export prom-client's default process and Node metrics (CPU, memory, event loop, GC...). Default true. */
@@ -110,7 +115,27 @@ const POOL_COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: P
     "Trades of the pool's responses refused by the row checks (not stored; each counted once).",
     (p) => p.rejected ?? 0,
   ],
+  [
+    'gecko_pool_trades_missed_estimated_total',
+    "Trades the pool's gaps probably held (the pool's estimated rate times each gap's span).",
+    (p) => p.estimatedMissed ?? 0,
+  ],
 ];
+
+// The schedule, per pool: what it estimates and chooses now.
+const POOL_GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: (p: PoolFigures) => number | undefined]> =
+  [
+    [
+      'gecko_pool_trade_rate',
+      "The schedule's estimate of the pool's trades per second.",
+      (p) => p.estimatedRate ?? undefined,
+    ],
+    [
+      'gecko_pool_poll_interval_seconds',
+      'The interval the schedule chose for the pool.',
+      (p) => (p.intervalMs ? p.intervalMs / 1000 : undefined),
+    ],
+  ];
 
 const BREAKER_STATES = Object.values(BreakerState);
 
@@ -304,6 +329,50 @@ function addCollectionMetrics(registry: Registry, now: () => CollectorMetricsSna
         if (!c) return;
         this.reset();
         for (const p of c.pools) this.inc({ pool: p.pool }, pick(p));
+      },
+    });
+  }
+  for (const [name, help, pick] of POOL_GAUGES) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['pool'] as const,
+      registers: [registry],
+      collect() {
+        const c = now()?.collection;
+        if (!c) return;
+        this.reset();
+        for (const p of c.pools) {
+          const v = pick(p);
+          if (v !== undefined) this.set({ pool: p.pool }, v);
+        }
+      },
+    });
+  }
+  for (const [name, help, pick] of [
+    [
+      'gecko_schedule_needed_calls_per_minute',
+      'Calls/min the pools need (the budget plan).',
+      (p: SchedulePlanFigures) => p.neededPerMin,
+    ],
+    [
+      'gecko_schedule_budget_calls_per_minute',
+      'The call budget, calls/min.',
+      (p: SchedulePlanFigures) => p.budgetPerMin,
+    ],
+    [
+      'gecko_schedule_missed_per_hour',
+      'Trades an hour the budget plan expects to miss at current rates (0: the budget covers every pool).',
+      (p: SchedulePlanFigures) => p.short?.missedPerHour ?? 0,
+    ],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const plan = now()?.collection?.schedule;
+        if (plan) this.set(pick(plan));
       },
     });
   }

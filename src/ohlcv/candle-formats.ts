@@ -23,8 +23,10 @@ export const CANDLE_COLUMNS = [
   'sell_volume_usd',
 ] as const;
 
-function values(c: Candle): (string | number)[] {
-  return [
+function values(c: Candle): (string | number | null)[] {
+  if (c.source === 'api')
+    return [c.poolId, c.bucketStart, c.open, c.high, c.low, c.close, c.volumeUsd, null, null, null, null, null, 'api'];
+  const v: (string | number | null)[] = [
     c.poolId,
     c.bucketStart,
     c.open,
@@ -38,6 +40,8 @@ function values(c: Candle): (string | number)[] {
     c.buyVolumeUsd,
     c.sellVolumeUsd,
   ];
+  if (c.source) v.push(c.source);
+  return v;
 }
 
 const short = (s: string) => {
@@ -57,23 +61,31 @@ function tableLine(cells: string[]): string {
   return `${cells.map((c, i) => (i === 0 ? c.padEnd(WIDTHS[i]!) : c.padStart(WIDTHS[i]!))).join('  ')}\n`;
 }
 
-/** Writes candles in `format`; returns how many. */
+/**
+ * Writes candles in `format`; returns how many. `withSource` (ohlcv --source api|best): a last column `source`,
+ * and an API candle's counts and buy/sell split empty (CSV), null (NDJSON) or `-` (table).
+ */
 export async function writeCandles(
   candles: AsyncIterable<Candle[]>,
   format: CandleFormat,
   sink: OutputSink,
+  withSource = false,
 ): Promise<number> {
   let n = 0;
   let pool: string | undefined;
-  if (format === 'csv') await sink.text(`${CANDLE_COLUMNS.join(',')}\n`);
+  const columns: readonly string[] = withSource ? [...CANDLE_COLUMNS, 'source'] : CANDLE_COLUMNS;
+  if (format === 'csv') await sink.text(`${columns.join(',')}\n`);
   for await (const batch of candles) {
     let text = '';
     for (const c of batch) {
-      if (format === 'csv') text += `${values(c).map(csvField).join(',')}\n`;
+      if (format === 'csv')
+        text += `${values(c)
+          .map((x) => (x === null ? '' : csvField(x)))
+          .join(',')}\n`;
       else if (format === 'ndjson') {
         const v = values(c);
-        const obj: Record<string, string | number> = {};
-        for (let i = 0; i < CANDLE_COLUMNS.length; i++) obj[CANDLE_COLUMNS[i]!] = v[i]!;
+        const obj: Record<string, string | number | null> = {};
+        for (let i = 0; i < columns.length; i++) obj[columns[i]!] = v[i] ?? null;
         text += `${JSON.stringify(obj)}\n`;
       } else {
         if (c.poolId !== pool) {
@@ -87,9 +99,7 @@ export async function writeCandles(
           short(c.low),
           short(c.close),
           short(c.volumeUsd),
-          String(c.trades),
-          String(c.buys),
-          String(c.sells),
+          ...(c.source === 'api' ? ['-', '-', '-'] : [String(c.trades), String(c.buys), String(c.sells)]),
         ]);
       }
     }

@@ -13,6 +13,13 @@ import {
 } from '../gecko/gecko-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ResponseLimits } from '../protocol/collector-task.ts';
+import {
+  SCHEDULE_MODES,
+  SCHEDULE_PRIORITIES,
+  type ScheduleMode,
+  type SchedulePriority,
+  type ScheduleSettings,
+} from '../protocol/pool-schedule.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { metricsFilePath } from './metrics-file.ts';
@@ -22,10 +29,19 @@ import type { CollectionProgress } from './run-progress.ts';
 export const COLLECTION_DEFAULTS = Object.freeze({
   network: 'solana',
   dbUrl: 'sqlite:///gecko_data.db',
-  collectors: 4,
+  /** One collector thread per this many calls a minute of the budget (at least 1, at most maxDefaultCollectors). */
+  callsPerMinutePerCollector: 120,
+  /** The most collector threads the default gives; --collectors may ask for more. */
+  maxDefaultCollectors: 8,
   manager: 'funnel' as const,
   preset: 'production' as const,
   pollIntervalMs: 60_000,
+  schedule: 'adaptive' as const,
+  /** Adaptive: a quiet pool at least this often. */
+  maxPollIntervalMs: 300_000,
+  /** The keyless API serves each answer from a cache this long; the paid API serves trades uncached. */
+  keylessCacheMs: 60_000,
+  priority: 'trades' as const,
   callsPerMinute: 30,
   /** With an API key (the paid API): its plans allow 500 calls/min and more; raise it to yours. */
   callsPerMinuteWithKey: 500,
@@ -33,6 +49,7 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   /** --simulate: a local server takes far more than the public API, so runs of ~20 s collect a lot. */
   simulate: Object.freeze({
     pollIntervalMs: 2000,
+    maxPollIntervalMs: 10_000,
     callsPerMinute: 600,
     minSpacingMs: 0,
     tradesPerSecond: 4,
@@ -68,6 +85,7 @@ export interface CollectionOptions extends PoolSetOptions {
    * Default 30 s; heartbeats every quarter of it.
    */
   leaseTtlMs?: number;
+  /** Collector threads; default defaultCollectors(callsPerMinute): one per ~120 calls/min, at least 1. */
   collectors?: number;
   manager?: 'funnel' | 'direct';
   batch?: BatchPresetName | Partial<BatchConfig>;
@@ -92,7 +110,23 @@ export interface CollectionOptions extends PoolSetOptions {
   metricsFile?: string | false;
   /** How often that file is refreshed while the run lasts. Default 5000 ms. */
   metricsFileIntervalMs?: number;
+  /**
+   * adaptive (the default): each pool is polled by its own trade rate, before its 300-trade window can overflow,
+   * within the budget (callsPerMinute); fixed: every pool every pollIntervalMs. Default: fixed when only
+   * pollIntervalMs is given, else adaptive.
+   */
+  schedule?: ScheduleMode;
+  /** fixed: ms between two polls of one pool. */
   pollIntervalMs?: number;
+  /** adaptive: a quiet pool is polled at least this often. Default 300 s (10 s with simulate). */
+  maxPollIntervalMs?: number;
+  /**
+   * No pool is polled sooner than this after its previous answer: the API's answer cache. Default 60 s keyless,
+   * 0 with apiKey (the paid API serves trades uncached), with simulate the simulator's cacheSeconds.
+   */
+  minPollIntervalMs?: number;
+  /** adaptive, when the budget cannot cover every pool: trades (where a call saves the most) or pools (alike). */
+  priority?: SchedulePriority;
   callsPerMinute?: number;
   minSpacingMs?: number;
   /** Default: the public API, or with `apiKey` the paid one. */
@@ -103,6 +137,11 @@ export interface CollectionOptions extends PoolSetOptions {
    */
   apiKey?: string;
   minVolumeUsd?: string;
+  /**
+   * With an API key: fill the gaps the run records from the paid range endpoint, from spare budget only (live
+   * polls come first; run/spare-gap-fill.ts). Default true.
+   */
+  fillGaps?: boolean;
   /** A response body longer than this is cut off while streaming (an error of that pool's poll). Default 4 MiB. */
   maxResponseBytes?: number;
   /** One API request, headers and whole body, must end within this. Default 15 s. */
@@ -138,6 +177,7 @@ export interface RunSettings {
   manager: 'funnel' | 'direct';
   collectorsWanted: number;
   pollIntervalMs: number;
+  schedule: ScheduleSettings;
   callsPerMinute: number;
   minSpacingMs: number;
   dbConfig: Partial<DatabaseConfig>;
@@ -155,6 +195,15 @@ export interface RunSettings {
   responseLimits: ResponseLimits;
 }
 
+/**
+ * The default number of collector threads: one per ~120 calls/min of the budget, at least 1. A thread waits on
+ * the network, not the CPU: at the public 30 calls/min one thread is plenty, and each extra one costs memory.
+ */
+export function defaultCollectors(callsPerMinute: number): number {
+  const { callsPerMinutePerCollector, maxDefaultCollectors } = COLLECTION_DEFAULTS;
+  return Math.min(maxDefaultCollectors, Math.max(1, Math.round(callsPerMinute / callsPerMinutePerCollector)));
+}
+
 export function positiveInt(field: string, v: number | undefined, fallback: number, min = 1): number {
   const n = v ?? fallback;
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(field, v, `expected an integer >= ${min}`);
@@ -169,7 +218,6 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
   const sim = options.simulate ? COLLECTION_DEFAULTS.simulate : undefined;
   // Before anything opens the database: a bad address (`..`, an id too long to store) creates no file.
   if (options.pools) normalizePoolAddresses(options.pools, 'pools', options.network ?? COLLECTION_DEFAULTS.network);
-  const collectorsWanted = positiveInt('collectors', options.collectors, COLLECTION_DEFAULTS.collectors);
   const pollIntervalMs = positiveInt(
     'pollIntervalMs',
     options.pollIntervalMs,
@@ -180,9 +228,11 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     options.callsPerMinute ??
     sim?.callsPerMinute ??
     (options.apiKey ? COLLECTION_DEFAULTS.callsPerMinuteWithKey : COLLECTION_DEFAULTS.callsPerMinute);
+  const collectorsWanted = positiveInt('collectors', options.collectors, defaultCollectors(callsPerMinute));
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)))
     // The value is a secret: the error names the field only.
     throw new ConfigError('apiKey', '(hidden)', 'expected printable characters without spaces');
+  const schedule = resolveSchedule(options, pollIntervalMs, callsPerMinute);
   const intervalMs = Math.ceil(60_000 / callsPerMinute);
   const minSpacingMs =
     options.minSpacingMs ?? Math.min(intervalMs, sim?.minSpacingMs ?? COLLECTION_DEFAULTS.minSpacingMs);
@@ -217,6 +267,7 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     manager,
     collectorsWanted,
     pollIntervalMs,
+    schedule,
     callsPerMinute,
     minSpacingMs,
     dbConfig,
@@ -239,4 +290,30 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
       maxRetryAfterMs: positiveInt('maxRetryAfterMs', options.maxRetryAfterMs, COLLECTION_DEFAULTS.maxRetryAfterMs, 0),
     },
   };
+}
+
+function resolveSchedule(options: CollectionOptions, pollIntervalMs: number, callsPerMinute: number): ScheduleSettings {
+  const mode = options.schedule ?? (options.pollIntervalMs !== undefined ? 'fixed' : COLLECTION_DEFAULTS.schedule);
+  if (!SCHEDULE_MODES.includes(mode))
+    throw new ConfigError('schedule', mode, `expected ${SCHEDULE_MODES.join(' or ')}`);
+  const priority = options.priority ?? COLLECTION_DEFAULTS.priority;
+  if (!SCHEDULE_PRIORITIES.includes(priority))
+    throw new ConfigError('priority', priority, `expected ${SCHEDULE_PRIORITIES.join(' or ')}`);
+  const sim = options.simulate ? COLLECTION_DEFAULTS.simulate : undefined;
+  const simCacheS = typeof options.simulate === 'object' ? options.simulate.cacheSeconds : undefined;
+  const cacheMs = sim ? (simCacheS ?? 0) * 1000 : options.apiKey ? 0 : COLLECTION_DEFAULTS.keylessCacheMs;
+  const minPollIntervalMs = positiveInt('minPollIntervalMs', options.minPollIntervalMs, Math.round(cacheMs), 0);
+  const maxPollIntervalMs = positiveInt(
+    'maxPollIntervalMs',
+    options.maxPollIntervalMs,
+    Math.max(minPollIntervalMs, sim?.maxPollIntervalMs ?? COLLECTION_DEFAULTS.maxPollIntervalMs),
+    1,
+  );
+  if (maxPollIntervalMs < minPollIntervalMs)
+    throw new ConfigError(
+      'maxPollIntervalMs',
+      maxPollIntervalMs,
+      `must not be below the API's cache time (minPollIntervalMs ${minPollIntervalMs})`,
+    );
+  return { mode, pollIntervalMs, minPollIntervalMs, maxPollIntervalMs, priority, callsPerMinute };
 }

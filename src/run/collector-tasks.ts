@@ -12,6 +12,8 @@ export interface SharedTaskParts {
   stopBuffer: SharedArrayBuffer;
   countersBuffer: SharedArrayBuffer;
   poolCountersBuffer?: SharedArrayBuffer;
+  /** PoolScheduleCells: every pool's rate and interval, for one plan over the one budget. */
+  scheduleBuffer?: SharedArrayBuffer;
   /** The paid API's key (sent in a header, never logged). */
   apiKey?: string;
   /** User-Agent of the collectors' requests (names this process). */
@@ -30,6 +32,7 @@ export function collectorTask(
     pools,
     ...shared,
     pollIntervalMs: settings.pollIntervalMs,
+    schedule: settings.schedule,
     batch: options.batch ?? COLLECTION_DEFAULTS.preset,
     batching: settings.batching,
     manager: settings.manager,

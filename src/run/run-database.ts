@@ -2,6 +2,7 @@
 // one-off migration plus a read-only connection; either way reads for cursors and checks, and one close.
 
 import Database from 'better-sqlite3';
+import { resolveBatchConfig } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../direct/direct-manager.ts';
 import { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions } from '../funnel/lock-optimized-manager.ts';
@@ -9,7 +10,7 @@ import type { StorageFailure } from '../funnel/storage-watch.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import type { WriterLink } from '../protocol/messages.ts';
+import type { AckMessage, WritePayload, WriterLink } from '../protocol/messages.ts';
 import type { MembershipRecord } from '../protocol/records.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
@@ -17,6 +18,8 @@ import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
 import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 import type { PoolMetadata } from '../storage/sqlite/trade-statements.ts';
+import { COLLECTION_DEFAULTS } from './collection-options.ts';
+import type { RunContext } from './run-context.ts';
 
 export interface RunDatabase {
   /** Cursors and stored ids, whichever store (SQLite file or PostgreSQL) holds the trades. */
@@ -24,6 +27,8 @@ export interface RunDatabase {
   writeMetadata(parsed: ParsedPools): Promise<void>;
   /** Pools joining or leaving the run's set (pool_membership). */
   writeMembership(records: MembershipRecord[]): Promise<void>;
+  /** Any records through the funnel (a gap fill's trades and marks); undefined in direct mode. */
+  write: ((payload: WritePayload) => Promise<AckMessage>) | undefined;
   backlog(): Promise<number>;
   /** The funnel's metrics snapshot; undefined in direct mode (no funnel). */
   snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
@@ -44,6 +49,27 @@ export interface RunDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * The store phase of a run: the funnel (writer thread, circuit breaker, spool) or the direct way's connections,
+ * closed with the run after the collectors and the servers are gone.
+ */
+export async function openStore(ctx: RunContext): Promise<RunDatabase> {
+  const { options, settings } = ctx;
+  const db =
+    settings.manager === 'funnel'
+      ? await openFunnel(
+          settings.dbConfig,
+          resolveBatchConfig(options.batch ?? COLLECTION_DEFAULTS.preset).maxBatchSize,
+          options.logger,
+          options.spoolPath !== undefined ? { deferred: { path: options.spoolPath } } : {},
+        )
+      : await openDirect(settings.dbConfig, options.logger);
+  ctx.disposer.push(db, (d) => d.close());
+  // Storage failed for good (the watch said so in one line): no poll can be kept any more.
+  db.onStorageFailure(() => ctx.stopper.stop());
+  return db;
+}
+
 export async function openFunnel(
   config: Partial<DatabaseConfig>,
   maxBatchSize: number,
@@ -56,6 +82,7 @@ export async function openFunnel(
   return {
     manager,
     reads: manager.reads(),
+    write: (payload) => manager.write(payload),
     writeMetadata: async (parsed) => {
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
       await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
@@ -117,6 +144,9 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
       async (fn) => fn(reader),
       () => undefined,
     ),
+    // The old way has no funnel to fill gaps through.
+    write: undefined,
+    // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
     writeMetadata: async (parsed) => {
       if (parsed.pools.length > 0 || parsed.dexes.length > 0) await writeDirect(parsed);
     },

@@ -48,6 +48,8 @@ export interface RunMetricsFileOptions {
   manager: 'funnel' | 'direct';
   pragmas: 'optimized' | 'default';
   batching: boolean;
+  /** The run's --min-volume-usd (reconcile says what a filtered store cannot add up to). */
+  minVolumeUsd?: string;
   /** The funnel's snapshot; undefined in direct mode. */
   snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
   logger: Logger;
@@ -99,8 +101,9 @@ export class RunMetricsFileKeeper {
     lock: LockFigures,
     finishedAt: number | null,
   ): RunMetricsFile {
-    const { startedAt, manager, pragmas, batching } = this.options;
+    const { startedAt, manager, pragmas, batching, minVolumeUsd } = this.options;
     return {
+      ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),
       format: RUN_METRICS_FORMAT,
       version: RUN_METRICS_VERSION,
       writtenAt: Date.now(),

@@ -1,13 +1,16 @@
 // A running collection as operators watch it: its API figures (overall and per pool) for /metrics, its health
 // for /healthz, and the watch for refused credentials, which a collector reports through the shared counters.
 
+import { allocate, BUDGET_SHARE, WINDOW_TRADES } from '../collector/schedule-allocation.ts';
 import type { Logger } from '../logging/logger.ts';
 import { evaluateHealth, type HealthReport } from '../monitoring/health.ts';
-import type { CollectionFigures, PoolFigures } from '../monitoring/metrics-snapshot.ts';
+import type { CollectionFigures, PoolFigures, SchedulePlanFigures } from '../monitoring/metrics-snapshot.ts';
 import type { CollectorCounters, PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolCounters } from '../protocol/pool-counters.ts';
+import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
 
-const AUTH_WATCH_MS = 100;
+// A refused key stops the run; a second's delay in noticing it costs at most a request or two.
+const AUTH_WATCH_MS = 1000;
 
 export interface RunMonitorOptions {
   counters: CollectorCounters;
@@ -16,6 +19,7 @@ export interface RunMonitorOptions {
   /** Slots of the per-pool counters: at least every slot a pool may take. */
   poolSlots: number;
   pollIntervalMs: number;
+  schedule: ScheduleSettings;
   staleIntervals: number;
   /** The funnel's breaker state; undefined in direct mode. */
   breakerState: () => string | undefined;
@@ -27,6 +31,8 @@ export interface RunMonitorOptions {
 
 export class RunMonitor {
   readonly poolCounters: PoolCounters;
+  /** Every pool's rate, interval and estimated missed trades, written by the collectors. */
+  readonly scheduleCells: PoolScheduleCells;
   /** Epoch ms; reset when every collector is polling. */
   startedAt = Date.now();
   private authStatus: number | undefined;
@@ -34,6 +40,13 @@ export class RunMonitor {
 
   constructor(private readonly options: RunMonitorOptions) {
     this.poolCounters = new PoolCounters(options.poolSlots);
+    this.scheduleCells = new PoolScheduleCells(options.poolSlots);
+    // A resumed pool's stored rate counts in the plan before its first poll.
+    for (const [i, a] of options.pools().entries()) {
+      if (!a.rate) continue;
+      this.scheduleCells.set(a.index ?? i, 'rate', a.rate.tradesPerSecond);
+      this.scheduleCells.set(a.index ?? i, 'known', 1);
+    }
     this.timer = setInterval(() => this.checkAuth(), AUTH_WATCH_MS);
     this.timer.unref();
   }
@@ -61,6 +74,7 @@ export class RunMonitor {
   pools(): PoolFigures[] {
     return this.options.pools().map((a, i) => {
       const p = this.poolCounters.read(a.index ?? i);
+      const c = this.scheduleCells.read(a.index ?? i);
       return {
         pool: a.poolId,
         polls: p.polls,
@@ -70,12 +84,16 @@ export class RunMonitor {
         stored: p.stored,
         rejected: p.rejected,
         lastSuccessAt: p.lastSuccessAt > 0 ? p.lastSuccessAt : null,
+        estimatedRate: c.known ? c.rate : null,
+        intervalMs: Math.round(c.intervalMs),
+        estimatedMissed: Math.round(c.missed),
       };
     });
   }
 
   figures(): CollectionFigures {
     const c = this.options.counters.total();
+    const pools = this.pools();
     return {
       startedAt: this.startedAt,
       pollIntervalMs: this.options.pollIntervalMs,
@@ -90,7 +108,48 @@ export class RunMonitor {
       tradesRejected: c.tradesRejected,
       repeats: c.repeats,
       gaps: c.gaps,
-      pools: this.pools(),
+      pools,
+      schedule: this.plan(),
+      coverage: coverageOf(pools),
+    };
+  }
+
+  /** The progress line's figures: the plan's need against the budget, and the coverage so far. */
+  progressFigures(): {
+    budget: { neededPerMin: number; budgetPerMin: number };
+    coverage: ReturnType<typeof coverageOf>;
+  } {
+    const p = this.plan();
+    return {
+      budget: { neededPerMin: p.neededPerMin, budgetPerMin: p.budgetPerMin },
+      coverage: coverageOf(this.pools()),
+    };
+  }
+
+  /**
+   * The budget plan over the pools this process polls (all of them before the collectors start, and on
+   * SQLite), from the rates the collectors publish: the same arithmetic each collector plans with.
+   */
+  plan(): SchedulePlanFigures {
+    const s = this.options.schedule;
+    const demand: { rate: number | undefined }[] = [];
+    const pools = this.options.pools();
+    const anyActive = pools.some((a, i) => this.scheduleCells.read(a.index ?? i).active);
+    for (const [i, a] of pools.entries()) {
+      const c = this.scheduleCells.read(a.index ?? i);
+      if (anyActive && !c.active) continue;
+      demand.push({ rate: c.known ? c.rate : undefined });
+    }
+    const { plan } = allocate(demand, { ...s, mode: 'adaptive' });
+    const fixedPerMin = s.mode === 'fixed' && s.pollIntervalMs > 0 ? (demand.length * 60_000) / s.pollIntervalMs : 0;
+    return {
+      mode: s.mode,
+      neededPerMin: round1(plan.neededPerMin),
+      budgetPerMin: s.callsPerMinute,
+      plannedPerMin: round1(s.mode === 'fixed' ? Math.min(fixedPerMin, s.callsPerMinute) : plan.plannedPerMin),
+      ratesKnown: demand.filter((d) => d.rate !== undefined).length,
+      pools: demand.length,
+      short: s.mode === 'fixed' ? fixedShort(demand, s, plan.neededPerMin) : roundShort(plan.short),
     };
   }
 
@@ -112,4 +171,46 @@ export class RunMonitor {
   dispose(): void {
     clearInterval(this.timer);
   }
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The run's coverage: trades stored, plus those its gaps probably held, is what the pools made. */
+export function coverageOf(pools: readonly PoolFigures[]): { made: number; stored: number; missed: number } {
+  let stored = 0;
+  let missed = 0;
+  for (const p of pools) {
+    stored += p.stored;
+    missed += p.estimatedMissed ?? 0;
+  }
+  return { made: stored + missed, stored, missed };
+}
+
+function roundShort(short: SchedulePlanFigures['short']): SchedulePlanFigures['short'] {
+  return short && { ...short, missedPerHour: Math.round(short.missedPerHour) };
+}
+
+/** What the fixed schedule loses: pools that make more than a window per interval (stretched by the budget). */
+function fixedShort(
+  demand: readonly { rate: number | undefined }[],
+  s: ScheduleSettings,
+  neededPerMin: number,
+): SchedulePlanFigures['short'] {
+  const everyMs = Math.max(s.pollIntervalMs, (demand.length * 60_000) / s.callsPerMinute);
+  let pools = 0;
+  let missedPerMs = 0;
+  for (const d of demand) {
+    const lost = (d.rate ?? 0) / 1000 - WINDOW_TRADES / everyMs;
+    if (lost > ((d.rate ?? 0) / 1000) * 0.01) {
+      pools++;
+      missedPerMs += lost;
+    }
+  }
+  return pools === 0
+    ? null
+    : {
+        pools,
+        missedPerHour: Math.round(missedPerMs * 3600_000),
+        budgetToCover: Math.ceil(neededPerMin / BUDGET_SHARE),
+      };
 }

@@ -21,6 +21,10 @@ export interface CollectionProgress {
   stopping: boolean;
   /** The /metrics URL when the run serves one (with the real port when 0 was asked). */
   metricsUrl?: string;
+  /** Calls/min the pools need (the schedule's plan) against the budget. */
+  budget?: { neededPerMin: number; budgetPerMin: number };
+  /** Trades the pools made so far (estimated: stored plus estimated missed), stored, and estimated missed. */
+  coverage?: { made: number; stored: number; missed: number };
 }
 
 export interface RunProgressOptions {
@@ -35,6 +39,8 @@ export interface RunProgressOptions {
   /** Batches waiting in the writer. */
   backlog: () => Promise<number>;
   metricsUrl: string | undefined;
+  /** The budget and coverage figures, when the run has a schedule. */
+  schedule?: () => Pick<CollectionProgress, 'budget' | 'coverage'>;
   log: Logger;
 }
 
@@ -101,6 +107,7 @@ export class RunProgress {
       rowsPerSec,
       stopping,
       ...(metricsUrl ? { metricsUrl } : {}),
+      ...this.options.schedule?.(),
     };
   }
 

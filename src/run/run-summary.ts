@@ -2,7 +2,7 @@
 // lock figures from the funnel or the collectors' own connections, and the summary returned to the caller.
 
 import type { GeckoClientStats } from '../gecko/gecko-client.ts';
-import type { CollectorMetricsSnapshot, PoolFigures } from '../monitoring/metrics-snapshot.ts';
+import type { CollectorMetricsSnapshot, PoolFigures, SchedulePlanFigures } from '../monitoring/metrics-snapshot.ts';
 import {
   type CollectorCounters,
   type CollectorResult,
@@ -10,6 +10,7 @@ import {
   sumCounters,
 } from '../protocol/collector-task.ts';
 import type { LockFigures } from './run-metrics.ts';
+import { coverageOf } from './run-monitor.ts';
 import type { SimulatorCheck } from './simulator-check.ts';
 
 /**
@@ -76,6 +77,13 @@ export interface CollectionSummary {
   conflicts: number;
   conflictsByPool: Record<string, number>;
   gaps: number;
+  /**
+   * Trades the pools made while the run polled them, as estimated: those stored plus those its gaps probably
+   * held (each gap's span at the pool's estimated rate).
+   */
+  coverage: { made: number; stored: number; estimatedMissed: number };
+  /** The schedule and its budget plan at the end: calls/min the pools need against the budget. */
+  budget?: SchedulePlanFigures;
   badResponses: number;
   errors: number;
   lockErrors: number;
@@ -166,8 +174,9 @@ type RunFacts = Pick<
 >;
 
 export interface SummaryInput extends RunFacts {
-  /** Each pool's figures at the end (its refused trades go into the summary). */
+  /** Each pool's figures at the end (its refused trades and estimated missed trades go into the summary). */
   poolFigures?: readonly PoolFigures[];
+  schedule?: SchedulePlanFigures;
   counters: CounterSnapshot;
   storedOnReplay: number;
   lock: LockFigures;
@@ -227,6 +236,8 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     conflicts: input.finalSnapshot?.writer.conflicts ?? 0,
     conflictsByPool: input.finalSnapshot?.writer.conflictsByPool ?? {},
     gaps: c.gaps,
+    coverage: coverage(input.poolFigures ?? []),
+    ...(input.schedule ? { budget: input.schedule } : {}),
     badResponses: c.badResponses,
     errors: c.errors,
     lockErrors: input.lock.lockErrors,
@@ -245,4 +256,9 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
     ...(input.metricsUrl ? { metricsUrl: input.metricsUrl } : {}),
   };
   return { outcome: runOutcome(summary), ...summary };
+}
+
+function coverage(pools: readonly PoolFigures[]): CollectionSummary['coverage'] {
+  const { made, stored, missed } = coverageOf(pools);
+  return { made, stored, estimatedMissed: missed };
 }

@@ -61,3 +61,19 @@ export function storedTimeSeconds(text: string): number {
 export function secondsToStoredTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/** An optional figure as a column value: anything but a finite number is stored as unknown (NULL). */
+export function finiteOrNull(v: number | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** A pool's stored rate estimate, when it has a usable one. */
+export function storedRate(
+  tradesPerSecond: unknown,
+  observedAt: unknown,
+): { tradesPerSecond: number; observedAt: string } | undefined {
+  const rate = typeof tradesPerSecond === 'string' ? Number(tradesPerSecond) : tradesPerSecond;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || typeof observedAt !== 'string')
+    return undefined;
+  return { tradesPerSecond: rate, observedAt };
+}

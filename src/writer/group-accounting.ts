@@ -39,6 +39,9 @@ export function rowsOf(batch: WriteBatchMessage): number {
     (batch.dexes?.length ?? 0) +
     (batch.cursors?.length ?? 0) +
     (batch.gaps?.length ?? 0) +
+    (batch.gapFills?.length ?? 0) +
+    (batch.candles?.length ?? 0) +
+    (batch.reconciles?.length ?? 0) +
     (batch.memberships?.length ?? 0)
   );
 }

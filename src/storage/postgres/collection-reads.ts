@@ -9,13 +9,16 @@ import {
   type PoolAssignment,
   type RecentTradeId,
 } from '../../protocol/collector-task.ts';
+import type { StoredRate } from '../../protocol/pool-schedule.ts';
 import type { PostgresSettings } from '../../protocol/writer-settings.ts';
 import type { CollectionReads, TradesMark } from '../collection-reads.ts';
+import { storedRate } from '../stored-values.ts';
 import { isActive, watchlistPools } from '../watchlist.ts';
 import { pgClientConfig } from './connection.ts';
 import { storedText } from './trade-statements.ts';
 
 const ASSIGNMENTS_SQL = `SELECT s.pool_id, s.last_trade_id, ${storedText('s.last_trade_timestamp')} AS cursor_ts,
+       s.trade_rate_per_s AS rate, ${storedText('s.rate_observed_at')} AS rate_at,
        r.id, ${storedText('r.block_timestamp')} AS ts
 FROM collection_state s
 LEFT JOIN LATERAL (
@@ -48,17 +51,24 @@ export function pgCollectionReads(settings: PostgresSettings, maxConnections: nu
         pool_id: string;
         last_trade_id: string;
         cursor_ts: string;
+        rate: number | null;
+        rate_at: string | null;
         id: string | null;
         ts: string | null;
       }>(ASSIGNMENTS_SQL, [ids, Math.round(margin), maxIds]);
       const byPool = new Map<
         string,
-        { cursor: { lastTradeId: string; lastTradeTimestamp: string }; recent: RecentTradeId[] }
+        { cursor: { lastTradeId: string; lastTradeTimestamp: string }; recent: RecentTradeId[]; rate?: StoredRate }
       >();
       for (const r of rows) {
         let entry = byPool.get(r.pool_id);
         if (!entry) {
-          entry = { cursor: { lastTradeId: r.last_trade_id, lastTradeTimestamp: r.cursor_ts }, recent: [] };
+          const rate = storedRate(r.rate, r.rate_at);
+          entry = {
+            cursor: { lastTradeId: r.last_trade_id, lastTradeTimestamp: r.cursor_ts },
+            recent: [],
+            ...(rate ? { rate } : {}),
+          };
           byPool.set(r.pool_id, entry);
         }
         if (r.id !== null && r.ts !== null) entry.recent.push({ id: r.id, timestamp: r.ts });
@@ -66,7 +76,13 @@ export function pgCollectionReads(settings: PostgresSettings, maxConnections: nu
       return addresses.map((address, i): PoolAssignment => {
         const poolId = ids[i]!;
         const found = byPool.get(poolId);
-        return { address, poolId, cursor: found?.cursor ?? null, recentIds: found?.recent ?? [] };
+        return {
+          address,
+          poolId,
+          cursor: found?.cursor ?? null,
+          recentIds: found?.recent ?? [],
+          ...(found?.rate ? { rate: found.rate } : {}),
+        };
       });
     },
     async readWatchlist(network) {

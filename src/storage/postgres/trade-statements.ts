@@ -7,6 +7,7 @@ import type { CursorUpdate, DexRecord, GapRecord, MembershipRecord, PoolRecord }
 import { PLACEHOLDER_DEX_PREFIX, placeholderDexName } from '../../trades/pool-id.ts';
 import { TRADE_ROW_COLUMNS } from '../../trades/trade-columns.ts';
 import { normalizeTimestamp, TRADE_FIELDS } from '../../trades/trade-validation.ts';
+import { finiteOrNull } from '../stored-values.ts';
 
 /** The trades columns a TradeRow binds, in its order. */
 export const TRADE_COLUMNS = TRADE_ROW_COLUMNS;
@@ -130,6 +131,10 @@ ON CONFLICT (id) DO NOTHING`,
  * moves only onto a stored trade no later than $7 (the clock-skew allowance): the named one, else the newest
  * stored trade of the pool no later than the named time; none, and nothing is written.
  */
+/** The rate estimate is the latest poll's: one without an estimate, or a late older one, keeps the stored one. */
+const NEWER_RATE =
+  'EXCLUDED.trade_rate_per_s IS NOT NULL AND (s.rate_observed_at IS NULL OR EXCLUDED.rate_observed_at >= s.rate_observed_at)';
+
 export const UPSERT_CURSOR = {
   name: 'gecko_upsert_cursor',
   text: `WITH named AS (
@@ -141,8 +146,10 @@ export const UPSERT_CURSOR = {
    WHERE pool_id = $1 AND block_timestamp <= least($3::timestamptz, $7::timestamptz) AND NOT EXISTS (SELECT 1 FROM named)
    ORDER BY block_timestamp DESC, id DESC LIMIT 1)
 )
-INSERT INTO collection_state AS s (pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at)
-SELECT $1, target.id, target.ts, $4::timestamptz, now() FROM target
+INSERT INTO collection_state AS s (pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at,
+  trade_rate_per_s, rate_observed_at, poll_interval_ms)
+SELECT $1, target.id, target.ts, $4::timestamptz, now(),
+  $8::double precision, CASE WHEN $8::double precision IS NULL THEN NULL ELSE $4::timestamptz END, $9::integer FROM target
 WHERE $5::text IS NULL
    OR EXISTS (SELECT 1 FROM pool_leases l
               WHERE l.pool_id = $1 AND l.holder = $5 AND l.epoch = $6::bigint AND l.expires_at > now())
@@ -151,6 +158,9 @@ ON CONFLICT (pool_id) DO UPDATE SET
                        THEN EXCLUDED.last_trade_id ELSE s.last_trade_id END,
   last_trade_timestamp = greatest(s.last_trade_timestamp, EXCLUDED.last_trade_timestamp),
   last_polled_at = greatest(s.last_polled_at, EXCLUDED.last_polled_at),
+  trade_rate_per_s = CASE WHEN ${NEWER_RATE} THEN EXCLUDED.trade_rate_per_s ELSE s.trade_rate_per_s END,
+  poll_interval_ms = CASE WHEN ${NEWER_RATE} THEN coalesce(EXCLUDED.poll_interval_ms, s.poll_interval_ms) ELSE s.poll_interval_ms END,
+  rate_observed_at = CASE WHEN ${NEWER_RATE} THEN EXCLUDED.rate_observed_at ELSE s.rate_observed_at END,
   updated_at = now()`,
 };
 
@@ -165,13 +175,15 @@ export function cursorValues(c: CursorUpdate, holder: string | undefined, latest
     fenced ? holder : null,
     fenced ? c.leaseEpoch : null,
     latest,
+    finiteOrNull(c.tradeRatePerS),
+    finiteOrNull(c.pollIntervalMs === undefined ? undefined : Math.round(c.pollIntervalMs)),
   ];
 }
 
 export const INSERT_GAP = {
   name: 'gecko_insert_gap',
-  text: `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response)
-VALUES ($1, $2::timestamptz, $3::timestamptz, $4::timestamptz, $5)
+  text: `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response, estimated_missed)
+VALUES ($1, $2::timestamptz, $3::timestamptz, $4::timestamptz, $5, $6::double precision)
 ON CONFLICT (pool_id, gap_start, gap_end) DO NOTHING`,
 };
 
@@ -182,6 +194,7 @@ export function gapValues(g: GapRecord): unknown[] {
     utc(g.gapEnd, 'gapEnd'),
     utc(g.detectedAt, 'detectedAt'),
     g.tradesInResponse,
+    finiteOrNull(g.estimatedMissed),
   ];
 }
 

@@ -12,6 +12,7 @@ import {
   type StoredCursor,
 } from '../../protocol/collector-task.ts';
 import type { CollectionReads, LoadAssignmentsOptions, TradesMark } from '../collection-reads.ts';
+import { storedRate } from '../stored-values.ts';
 import { isActive, type WatchlistPools, watchlistPools } from '../watchlist.ts';
 import { simpleQueryLatencyMs } from './connection-settings.ts';
 import { storedTimestamp } from './trade-statements.ts';
@@ -44,14 +45,21 @@ export function loadPoolAssignments(
 ): PoolAssignment[] {
   const margin = options.lateMarginMs ?? DEFAULT_LATE_MARGIN_MS;
   const maxIds = options.maxIds ?? DEFAULT_MAX_IDS;
-  const cursorStmt = db.prepare('SELECT last_trade_id, last_trade_timestamp FROM collection_state WHERE pool_id = ?');
+  const cursorStmt = db.prepare(
+    'SELECT last_trade_id, last_trade_timestamp, trade_rate_per_s, rate_observed_at FROM collection_state WHERE pool_id = ?',
+  );
   const recentStmt = db.prepare(
     'SELECT id, block_timestamp FROM trades WHERE pool_id = ? AND block_timestamp >= ? ORDER BY block_timestamp DESC LIMIT ?',
   );
   return addresses.map((address) => {
     const poolId = poolIdOf(network, address);
     const row = cursorStmt.get(poolId) as
-      | { last_trade_id: string | null; last_trade_timestamp: string | null }
+      | {
+          last_trade_id: string | null;
+          last_trade_timestamp: string | null;
+          trade_rate_per_s: number | null;
+          rate_observed_at: string | null;
+        }
       | undefined;
     let cursor: StoredCursor | null = null;
     let recentIds: RecentTradeId[] = [];
@@ -64,7 +72,8 @@ export function loadPoolAssignments(
       }[];
       recentIds = rows.map((r) => ({ id: r.id, timestamp: r.block_timestamp }));
     }
-    return { address, poolId, cursor, recentIds };
+    const rate = storedRate(row?.trade_rate_per_s, row?.rate_observed_at);
+    return { address, poolId, cursor, recentIds, ...(rate ? { rate } : {}) };
   });
 }
 

@@ -7,7 +7,9 @@ import type { RejectedRow } from '../../protocol/messages.ts';
 import type { CursorUpdate, DexRecord, GapRecord, MembershipRecord, PoolRecord } from '../../protocol/records.ts';
 import { PLACEHOLDER_DEX_PREFIX, placeholderDex, poolIdParts } from '../../trades/pool-id.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../../trades/trade-validation.ts';
+import { finiteOrNull } from '../stored-values.ts';
 import { CursorGuard } from './cursor-repair.ts';
+import { FillStatements } from './fill-statements.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
 import { NOTE_CONFLICTS_CLAUSE, TradeConflicts } from './trade-conflicts.ts';
 
@@ -110,6 +112,8 @@ export class WriteStatements {
   private readonly cursorGuard: CursorGuard;
   /** Notes and reads back duplicates stored with other contents (trade-conflicts.ts). */
   readonly conflicts: TradeConflicts;
+  /** Backfill's and reconcile's records (fill-statements.ts), prepared on first use. */
+  private fillStatements: FillStatements | undefined;
 
   constructor(private readonly db: Database) {
     // First: the writer's INSERT calls the function this registers.
@@ -129,17 +133,23 @@ export class WriteStatements {
     this.upsertDexStmt = db.prepare(`
       INSERT INTO dexes (id, name, network, last_updated) VALUES (?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_updated = excluded.last_updated`);
-    // A cursor never moves backwards: a late, older poll result must not rewind it.
+    // A cursor never moves backwards: a late, older poll result must not rewind it. The rate estimate is the
+    // latest poll's (one without an estimate keeps the stored one).
     this.upsertCursorStmt = db.prepare(`
-      INSERT INTO collection_state (pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at) VALUES (?, ?, ?, ?, ?)
+      INSERT INTO collection_state (pool_id, last_trade_id, last_trade_timestamp, last_polled_at, updated_at,
+        trade_rate_per_s, rate_observed_at, poll_interval_ms)
+      VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN NULL ELSE ? END, ?)
       ON CONFLICT (pool_id) DO UPDATE SET
         last_trade_id = CASE WHEN excluded.last_trade_timestamp >= coalesce(collection_state.last_trade_timestamp, '') THEN excluded.last_trade_id ELSE collection_state.last_trade_id END,
         last_trade_timestamp = max(excluded.last_trade_timestamp, coalesce(collection_state.last_trade_timestamp, '')),
         last_polled_at = max(excluded.last_polled_at, coalesce(collection_state.last_polled_at, '')),
+        trade_rate_per_s = CASE WHEN excluded.trade_rate_per_s IS NOT NULL AND excluded.last_polled_at >= coalesce(collection_state.rate_observed_at, '') THEN excluded.trade_rate_per_s ELSE collection_state.trade_rate_per_s END,
+        poll_interval_ms = CASE WHEN excluded.trade_rate_per_s IS NOT NULL AND excluded.last_polled_at >= coalesce(collection_state.rate_observed_at, '') THEN coalesce(excluded.poll_interval_ms, collection_state.poll_interval_ms) ELSE collection_state.poll_interval_ms END,
+        rate_observed_at = CASE WHEN excluded.trade_rate_per_s IS NOT NULL AND excluded.last_polled_at >= coalesce(collection_state.rate_observed_at, '') THEN excluded.last_polled_at ELSE collection_state.rate_observed_at END,
         updated_at = excluded.updated_at`);
     this.cursorGuard = new CursorGuard(db);
     this.insertGapStmt = db.prepare(
-      `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response) VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response, estimated_missed) VALUES (?, ?, ?, ?, ?, ?)`,
     );
     // One row per pool: a pool that joins again starts a new membership (left_at cleared).
     this.joinPoolStmt =
@@ -213,7 +223,18 @@ export class WriteStatements {
     const polledAt = ts(c.polledAt, 'polledAt');
     const at = this.cursorGuard.position(c, ts(c.lastTradeTimestamp, 'lastTradeTimestamp'), latest);
     if (!at) return false;
-    this.upsertCursorStmt.run(c.poolId, at.id, at.timestamp, polledAt, now);
+    const rate = finiteOrNull(c.tradeRatePerS);
+    this.upsertCursorStmt.run(
+      c.poolId,
+      at.id,
+      at.timestamp,
+      polledAt,
+      now,
+      rate,
+      rate,
+      polledAt,
+      finiteOrNull(c.pollIntervalMs === undefined ? undefined : Math.round(c.pollIntervalMs)),
+    );
     return true;
   }
 
@@ -223,6 +244,11 @@ export class WriteStatements {
     else this.leavePoolStmt.run(at, m.poolId);
   }
 
+  get fills(): FillStatements {
+    this.fillStatements ??= new FillStatements(this.db);
+    return this.fillStatements;
+  }
+
   insertGap(g: GapRecord): void {
     this.insertGapStmt.run(
       g.poolId,
@@ -230,6 +256,7 @@ export class WriteStatements {
       ts(g.gapEnd, 'gapEnd'),
       ts(g.detectedAt, 'detectedAt'),
       g.tradesInResponse,
+      finiteOrNull(g.estimatedMissed),
     );
   }
 }

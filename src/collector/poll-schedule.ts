@@ -1,0 +1,143 @@
+// When a collector thread polls each of its pools next: a fixed interval (`--schedule fixed`), or the adaptive
+// schedule: each pool's rate estimate (rate-estimate.ts), published in the shared cells so that every thread
+// plans over every pool of the process against the one budget (schedule-allocation.ts), and the interval that
+// plan gives each of this thread's pools. Also what a gap probably cost: its span at the pool's rate.
+
+import type { PoolAssignment } from '../protocol/collector-task.ts';
+import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
+import { RateEstimate, type RateObservation } from './rate-estimate.ts';
+import { allocate, type BudgetPlan, type PoolDemand } from './schedule-allocation.ts';
+
+interface Entry {
+  slot: number;
+  estimate: RateEstimate;
+}
+
+/** What one answer told the schedule. */
+export interface ObservedAnswer {
+  /** The rate after it (trades/s). */
+  rate: number;
+  /** The interval the pool now gets (ms). */
+  intervalMs: number;
+  /** Trades the answer's gap probably held (0 without a gap). */
+  estimatedMissed: number;
+}
+
+export class PollSchedule {
+  private readonly entries = new Map<string, Entry>();
+  private readonly cells: PoolScheduleCells;
+  private readonly shared: boolean;
+  /** Slots for pools without a run index (a poller used on its own), past the shared ones. */
+  private nextLocalSlot: number;
+  private intervals = new Map<number, number>();
+  private lastPlan: BudgetPlan | undefined;
+
+  constructor(
+    readonly settings: ScheduleSettings,
+    cells?: PoolScheduleCells,
+  ) {
+    this.shared = cells !== undefined;
+    this.cells = cells ?? new PoolScheduleCells(64);
+    this.nextLocalSlot = this.shared ? this.cells.slots : 0;
+  }
+
+  get adaptive(): boolean {
+    return this.settings.mode === 'adaptive';
+  }
+
+  /** A pool arrives (start, lease): its estimate starts from its stored rate. Returns when it is first due. */
+  add(a: PoolAssignment): number {
+    const slot = a.index ?? this.localSlot();
+    const prior = a.rate?.tradesPerSecond;
+    this.entries.set(a.poolId, { slot, estimate: new RateEstimate(prior) });
+    if (slot < this.cells.slots) {
+      this.cells.set(slot, 'active', 1);
+      this.cells.set(slot, 'known', prior === undefined ? 0 : 1);
+      this.cells.set(slot, 'rate', prior ?? 0);
+    }
+    this.replan();
+    // An early first poll, the busiest known pools first and unknown ones before them.
+    return prior === undefined ? Number.NEGATIVE_INFINITY : -prior;
+  }
+
+  remove(poolId: string): void {
+    const e = this.entries.get(poolId);
+    if (!e) return;
+    this.entries.delete(poolId);
+    if (e.slot < this.cells.slots) this.cells.set(e.slot, 'active', 0);
+  }
+
+  private localSlot(): number {
+    return this.nextLocalSlot++;
+  }
+
+  /** The pool's interval now. */
+  intervalMs(poolId: string): number {
+    if (!this.adaptive) return this.settings.pollIntervalMs;
+    const e = this.entries.get(poolId);
+    return (e && this.intervals.get(e.slot)) ?? this.settings.minPollIntervalMs;
+  }
+
+  /** The rate estimate of a pool now (trades/s), if any. */
+  rateOf(poolId: string): number | undefined {
+    return this.entries.get(poolId)?.estimate.rate;
+  }
+
+  /** Takes an answer; `gapSpanMs` is the span its gap covers (cursor to oldest trade), when it has one. */
+  observe(poolId: string, o: RateObservation, gapSpanMs?: number): ObservedAnswer {
+    const e = this.entries.get(poolId);
+    if (!e) return { rate: 0, intervalMs: this.intervalMs(poolId), estimatedMissed: 0 };
+    const before = e.estimate.rate;
+    e.estimate.observe(o);
+    const rate = e.estimate.rate ?? 0;
+    let estimatedMissed = 0;
+    if (gapSpanMs !== undefined && gapSpanMs > 0) {
+      // The gap lies between the rate before it and the rate its answer shows (a burst may start inside it).
+      const answer = RateEstimate.answerRate(o);
+      const r = before === undefined ? answer : (before + answer) / 2;
+      estimatedMissed = (r * gapSpanMs) / 1000;
+    }
+    if (e.slot < this.cells.slots) {
+      this.cells.set(e.slot, 'rate', rate);
+      this.cells.set(e.slot, 'known', 1);
+      this.cells.set(e.slot, 'polledAt', o.atMs);
+      if (estimatedMissed > 0) this.cells.set(e.slot, 'missed', this.cells.get(e.slot, 'missed') + estimatedMissed);
+    }
+    this.replan();
+    return { rate, intervalMs: this.intervalMs(poolId), estimatedMissed };
+  }
+
+  /** The latest plan (adaptive only). */
+  get plan(): BudgetPlan | undefined {
+    return this.lastPlan;
+  }
+
+  /** Plans over every active pool of the process (the shared cells) and keeps this thread's intervals. */
+  private replan(): void {
+    if (!this.adaptive) return;
+    const slots: number[] = [];
+    const demand: PoolDemand[] = [];
+    const own = new Set([...this.entries.values()].map((e) => e.slot));
+    const n = this.shared ? this.cells.slots : 0;
+    for (let slot = 0; slot < n; slot++) {
+      const v = this.cells.read(slot);
+      if (!v.active && !own.has(slot)) continue;
+      slots.push(slot);
+      demand.push({ rate: v.known ? v.rate : undefined });
+    }
+    for (const e of this.entries.values()) {
+      if (e.slot < n) continue;
+      slots.push(e.slot);
+      demand.push({ rate: e.estimate.rate });
+    }
+    const { intervalsMs, plan } = allocate(demand, this.settings);
+    this.lastPlan = plan;
+    const next = new Map<number, number>();
+    for (const [i, slot] of slots.entries())
+      if (own.has(slot)) {
+        next.set(slot, intervalsMs[i]!);
+        if (slot < this.cells.slots) this.cells.set(slot, 'intervalMs', intervalsMs[i]!);
+      }
+    this.intervals = next;
+  }
+}

@@ -1,0 +1,91 @@
+// One pool's trade-rate estimate from its own answers' block times: the trades each poll saw over the span they
+// cover, smoothed over the last few hundred trades (memory counted in trades, so it is the same at any rate or time
+// scale), jumping at once when an answer shows the pool far busier than thought (a burst, or a full answer that
+// did not reach the cursor: its rate over the covered span is a lower bound for the time since the last poll).
+
+/** An answer's figures, as the poller has them. */
+export interface RateObservation {
+  /** When the answer arrived (ms). */
+  atMs: number;
+  /** Trades in the answer (refused ones included). */
+  count: number;
+  /** Block time (ms) of its oldest trade (NaN when empty). */
+  oldestMs: number;
+  /** Trades in it newer than the cursor before it (the new ones). */
+  fresh: number;
+  /** The answer did not reach back to the cursor: trades between them were missed. */
+  gap: boolean;
+}
+
+/** Trades of memory: an observation of k trades keeps exp(−k / MEMORY_TRADES) of the past. */
+const MEMORY_TRADES = 300;
+/** An answer at this many times the estimate, with enough trades to mean it, replaces the estimate. */
+const JUMP_FACTOR = 2.5;
+const JUMP_MIN_TRADES = 30;
+/** The answer covers 24 hours at most. */
+const ANSWER_SPAN_S = 86_400;
+/** A stored rate starts with the weight of this many trades (or this many seconds for a quiet pool). */
+const PRIOR_TRADES = 100;
+const PRIOR_MIN_S = 600;
+
+export class RateEstimate {
+  /** Decayed trade count and decayed seconds observed: the estimate is their ratio. */
+  private trades = 0;
+  private seconds = 0;
+  private lastAt: number | undefined;
+
+  /** `prior` (trades/s, e.g. the stored rate) stands until the first answer says otherwise. */
+  constructor(prior?: number) {
+    if (prior !== undefined && Number.isFinite(prior) && prior >= 0) {
+      this.seconds = Math.max(PRIOR_MIN_S, prior > 0 ? PRIOR_TRADES / prior : 0);
+      this.trades = prior * this.seconds;
+    }
+  }
+
+  /** Trades/s; undefined while nothing is known. */
+  get rate(): number | undefined {
+    return this.seconds > 0 ? this.trades / this.seconds : undefined;
+  }
+
+  /** The rate over the span the answer covers: n trades from the oldest to now. */
+  static answerRate(o: RateObservation): number {
+    if (o.count === 0 || !Number.isFinite(o.oldestMs)) return 0;
+    const span = Math.max(0.001, (o.atMs - o.oldestMs) / 1000);
+    // n trades seen since the oldest: the expected span of n arrivals is a little longer than from the first.
+    return o.count >= 300 ? o.count / span : o.count / (span * (1 + 1 / o.count));
+  }
+
+  observe(o: RateObservation): void {
+    const previous = this.lastAt;
+    this.lastAt = o.atMs;
+    const current = this.rate;
+    const coveredS = o.count === 0 ? ANSWER_SPAN_S : Math.max(0.001, (o.atMs - o.oldestMs) / 1000);
+    const answer = RateEstimate.answerRate(o);
+    if (previous === undefined) {
+      // The first answer of this run: what it covers (one that is not full covers all of the last 24 h).
+      this.reset(answer * coveredS, coveredS);
+      if (current !== undefined && !o.gap) this.blend(current);
+      return;
+    }
+    if (o.gap || (o.count >= JUMP_MIN_TRADES && answer > JUMP_FACTOR * (current ?? 0))) {
+      this.reset(answer * coveredS, coveredS);
+      return;
+    }
+    const keep = Math.exp(-o.fresh / MEMORY_TRADES);
+    this.trades = this.trades * keep + o.fresh;
+    this.seconds = this.seconds * keep + Math.max(0.001, (o.atMs - previous) / 1000);
+  }
+
+  /** A resumed pool's first answer: keep some of the stored rate's weight beside it. */
+  private blend(prior: number): void {
+    const w = Math.min(PRIOR_TRADES, this.trades) / 2;
+    const s = prior > 0 ? w / prior : PRIOR_MIN_S;
+    this.trades += prior * s;
+    this.seconds += s;
+  }
+
+  private reset(trades: number, seconds: number): void {
+    this.trades = trades;
+    this.seconds = Math.max(0.001, seconds);
+  }
+}

@@ -1,0 +1,54 @@
+// One pool's rate estimate: from the first answer's span, smoothed over polls, jumping at a burst or a gap, easing
+// back after it, and starting from a stored rate.
+import { describe, expect, it } from 'vitest';
+import { RateEstimate } from '../../../src/collector/rate-estimate.ts';
+
+/** An answer at `atS` (seconds) of a pool making `rate` trades/s steadily, `fresh` of them new. */
+function answer(atS: number, rate: number, fresh: number, gap = false) {
+  const count = Math.min(300, Math.round(rate * 3600));
+  return { atMs: atS * 1000, count, oldestMs: (atS - count / rate) * 1000, fresh, gap };
+}
+
+describe('RateEstimate', () => {
+  it('takes the first answer over the span it covers', () => {
+    const e = new RateEstimate();
+    expect(e.rate).toBeUndefined();
+    e.observe(answer(1000, 5, 300));
+    expect(e.rate).toBeCloseTo(5, 5);
+  });
+
+  it('counts the new trades over the time between polls', () => {
+    const e = new RateEstimate();
+    e.observe(answer(1000, 5, 300));
+    for (let t = 1030; t <= 1300; t += 30) e.observe(answer(t, 5, 150));
+    expect(e.rate).toBeCloseTo(5, 1);
+  });
+
+  it('jumps to a burst at once (a full answer that did not reach the cursor) and eases back after it', () => {
+    const e = new RateEstimate();
+    e.observe(answer(1000, 5, 300));
+    e.observe(answer(1030, 5, 150));
+    e.observe(answer(1050, 50, 300, true));
+    expect(e.rate).toBeCloseTo(50, 5);
+    let t = 1050;
+    for (let i = 0; i < 40; i++) {
+      t += 20;
+      e.observe(answer(t, 5, 100));
+    }
+    expect(e.rate).toBeLessThan(7);
+    expect(e.rate).toBeGreaterThan(4);
+  });
+
+  it('starts from a stored rate and lets the first answers move it', () => {
+    const e = new RateEstimate(20);
+    expect(e.rate).toBeCloseTo(20, 5);
+    e.observe(answer(1000, 20, 300));
+    expect(e.rate).toBeCloseTo(20, 3);
+  });
+
+  it('says a pool without trades in the last 24 hours makes none', () => {
+    const e = new RateEstimate();
+    e.observe({ atMs: 1_000_000, count: 0, oldestMs: Number.NaN, fresh: 0, gap: false });
+    expect(e.rate).toBe(0);
+  });
+});
