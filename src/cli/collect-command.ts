@@ -50,11 +50,16 @@ pools (one of; with --simulate the default is the simulator's pools):
   --top N                  the network's top N pools (fetched first; N from 1 to 200)
   --new-pools N            also (or only) the network's N newest pools (1 to 200)
 
-pool set (it follows the market and the file while the run goes on):
+pool set and retention (for runs of months):
   --refresh-pools S        fetch the --top/--new-pools lists (and --watchlist) again every S
                            seconds (90s, 15m, 1h also work; 0: never) (default: ${POOL_SET_DEFAULTS.refreshPoolsMs / 1000})
   --pool-grace S           a pool that left the list is dropped after S seconds; its cursor is
                            kept (default: ${POOL_SET_DEFAULTS.poolGraceMs / 1000})
+  --older-than AGE         prune trades of days older than AGE (30d) every 6 h while
+                           collecting, as 'gecko-collector prune' does (retention.older_than;
+                           retention.every sets how often) (default: never)
+  --archive DIR            with --older-than: archive each day to DIR first
+                           (retention.archive_dir)
   A --pools-file is read again when it changes and on SIGHUP (a file that does not
   parse is refused in one log line and the set is kept). Each change is a log line.
 
@@ -215,6 +220,24 @@ function scheduleOptions(s: ResolvedSettings, simulate: boolean): Partial<Collec
   };
 }
 
+/** Retention on a schedule, when retention.older_than (or --older-than) is set. */
+function retentionOf(s: ResolvedSettings): Pick<CollectionOptions, 'retention'> {
+  const olderThan = s.get<number>('older-than');
+  if (olderThan === undefined) {
+    if (s.given('archive'))
+      throw new UsageError(`${s.entry('archive')!.from} needs --older-than (retention.older_than)`);
+    return {};
+  }
+  const archiveDir = s.get<string>('archive');
+  return {
+    retention: {
+      olderThanMs: Math.round(olderThan * 1000),
+      everyMs: Math.round(s.get<number>('prune-every')! * 1000),
+      ...(archiveDir !== undefined ? { archiveDir } : {}),
+    },
+  };
+}
+
 /** The run's options from the settings; UsageError for combinations that make no sense. */
 function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOptions {
   const simulate = s.get<boolean>('simulate') === true;
@@ -251,6 +274,7 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
     ...(pools.watchlist ? { watchlist: true } : {}),
     ...(s.get<number>('new-pools') !== undefined ? { newPools: s.get<number>('new-pools')! } : {}),
     refreshPoolsMs: Math.round(s.get<number>('refresh-pools')! * 1000),
+    ...retentionOf(s),
     poolGraceMs: Math.round(s.get<number>('pool-grace')! * 1000),
     dbUrl,
     ...(spoolPath !== undefined ? { spoolPath } : {}),

@@ -131,7 +131,8 @@ export async function pruneTrades(options: PruneOptions): Promise<PruneResult> {
         if (!(err instanceof DatabaseInUseError)) throw err;
         besideCollector = true;
       }
-    const days = await store.days(cutoff);
+    const settleMs = options.settleMs ?? SETTLE_MS;
+    const days = await store.days(cutoff, new Date(Date.now() - settleMs).toISOString());
     const keep = await store.cursorTradeIds();
     const result: PruneResult = {
       cutoff,
@@ -157,7 +158,7 @@ export async function pruneTrades(options: PruneOptions): Promise<PruneResult> {
     for (const [i, d] of days.entries()) {
       const report = (step: PruneProgress['step'], deleted = 0) =>
         options.onProgress?.({ day: d.day, step, dayIndex: i, days: days.length, deleted });
-      const storedBefore = new Date(Date.now() - (options.settleMs ?? SETTLE_MS)).toISOString();
+      const storedBefore = new Date(Date.now() - settleMs).toISOString();
       const rows = () => prunable(source!.exportRows(filter), keep, storedTimestamp(Date.parse(storedBefore)));
       const filter: TradeFilter = {
         poolIds: d.pools,

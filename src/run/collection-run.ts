@@ -10,6 +10,7 @@ import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
 import { BudgetPlanLog } from './budget-plan-log.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, type CollectionOptions } from './collection-options.ts';
+import { startRetentionSchedule } from './retention-schedule.ts';
 import { connectApi } from './run-api.ts';
 import { type RunCollectors, startCollectors } from './run-collectors.ts';
 import { createRunContext, type RunContext } from './run-context.ts';
@@ -68,6 +69,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       db,
       pools.assignments.map((a) => a.poolId),
     );
+    startRetentionSchedule(ctx);
     ctx.stopper.follow(options.signal);
     const tracker = trackProgress(ctx, db, pools, outputs, collectors);
     const planLog = ctx.disposer.push(new BudgetPlanLog(() => outputs.monitor.plan(), ctx.log), (p) => p.dispose());

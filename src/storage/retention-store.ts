@@ -38,8 +38,11 @@ export interface Reclaimed {
 export interface RetentionStore {
   /** The database for messages. */
   readonly display: string;
-  /** Days with trades before `cutoff` (a UTC midnight, `YYYY-MM-DD`), oldest first; cursor trades not counted. */
-  days(cutoff: string): Promise<DayTrades[]>;
+  /**
+   * Days with trades before `cutoff` (a UTC midnight, `YYYY-MM-DD`) stored before `storedBefore` (ISO), oldest first;
+   * cursor trades not counted.
+   */
+  days(cutoff: string, storedBefore: string): Promise<DayTrades[]>;
   /** The trade ids pool cursors point to: never deleted (a cursor must name a stored trade). */
   cursorTradeIds(): Promise<Set<string>>;
   /** Adds candles (source 'trades'); a bucket already kept is merged (counts and volumes added, high/low widened). */

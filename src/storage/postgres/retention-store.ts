@@ -62,13 +62,14 @@ export async function pgRetentionStore(settings: PostgresSettings): Promise<Rete
   };
   return {
     display: settings.display,
-    async days(cutoff: string): Promise<DayTrades[]> {
+    async days(cutoff: string, storedBefore: string): Promise<DayTrades[]> {
       const r = await c.query<{ day: string; pool: string; n: number }>(
         `SELECT to_char(block_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, pool_id AS pool, count(*)::int AS n
          FROM trades WHERE block_timestamp < $1::timestamptz
            AND id NOT IN (SELECT last_trade_id FROM collection_state WHERE last_trade_id IS NOT NULL)
+           AND (created_at IS NULL OR created_at < $2::timestamptz)
          GROUP BY day, pool_id ORDER BY day, pool_id`,
-        [`${cutoff}T00:00:00Z`],
+        [`${cutoff}T00:00:00Z`, storedBefore],
       );
       return groupDays(r.rows);
     },

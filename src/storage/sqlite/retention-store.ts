@@ -54,13 +54,18 @@ export function sqliteRetentionStore(path: string): RetentionStore {
   const upsert = db.prepare(UPSERT_CANDLE);
   return {
     display: path,
-    async days(cutoff: string): Promise<DayTrades[]> {
+    async days(cutoff: string, storedBefore: string): Promise<DayTrades[]> {
       const rows = db
         .prepare(
           `SELECT substr(block_timestamp, 1, 10) AS day, pool_id AS pool, count(*) AS n FROM trades
-           WHERE block_timestamp < ? AND id NOT IN (${CURSOR_IDS}) GROUP BY day, pool_id ORDER BY day, pool_id`,
+           WHERE block_timestamp < ? AND id NOT IN (${CURSOR_IDS}) AND (created_at IS NULL OR created_at < ?)
+           GROUP BY day, pool_id ORDER BY day, pool_id`,
         )
-        .all(`${cutoff} 00:00:00`) as { day: string; pool: string; n: number }[];
+        .all(`${cutoff} 00:00:00`, storedTimestamp(Date.parse(storedBefore))) as {
+        day: string;
+        pool: string;
+        n: number;
+      }[];
       return groupDays(rows);
     },
     async cursorTradeIds(): Promise<Set<string>> {

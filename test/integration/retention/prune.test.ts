@@ -84,7 +84,7 @@ describe('prune on SQLite', () => {
     const archive = path.join(dir, 'archive');
     const now = new Date(Date.now() + 3 * DAY_MS);
 
-    const dry = await pruneTrades({ url, olderThanMs: DAY_MS, dryRun: true, now });
+    const dry = await pruneTrades({ url, olderThanMs: DAY_MS, dryRun: true, now, settleMs: 0 });
     const db = new Database(dbPath, { readonly: true });
     const tradeCount = () => (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n;
     try {
