@@ -48,20 +48,22 @@ pools (one of; with --simulate the default is the simulator's pools):
                            watchlist.csv (header with pool_id; inactive rows are skipped)
   --watchlist              the active pools of the database's watchlist table (the Python collector's)
   --top N                  the network's top N pools (fetched first; N from 1 to 200)
-  --new-pools N            also (or only) the network's N newest pools (1 to 200)
+  --new-pools N            also (or only) the N newest pools (1 to 200)
 
 pool set and retention (for runs of months):
-  --refresh-pools S        fetch the --top/--new-pools lists (and --watchlist) again every S
-                           seconds (90s, 15m, 1h also work; 0: never) (default: ${POOL_SET_DEFAULTS.refreshPoolsMs / 1000})
-  --pool-grace S           a pool that left the list is dropped after S seconds; its cursor is
-                           kept (default: ${POOL_SET_DEFAULTS.poolGraceMs / 1000})
-  --older-than AGE         prune trades of days older than AGE (30d) every 6 h while
-                           collecting, as 'gecko-collector prune' does (retention.older_than;
-                           retention.every sets how often) (default: never)
+  --refresh-pools S        fetch the --top/--new-pools lists (and
+                           --watchlist) again every S seconds (also 15m,
+                           1h; 0: never) (default: ${POOL_SET_DEFAULTS.refreshPoolsMs / 1000})
+  --pool-grace S           a pool that left the list is dropped after S
+                           seconds; its cursor is kept (default: ${POOL_SET_DEFAULTS.poolGraceMs / 1000})
+  --older-than AGE         prune days older than AGE (30d) every 6 h while
+                           collecting, as 'prune' does (retention.older_than;
+                           retention.every: how often) (default: never)
   --archive DIR            with --older-than: archive each day to DIR first
                            (retention.archive_dir)
-  A --pools-file is read again when it changes and on SIGHUP (a file that does not
-  parse is refused in one log line and the set is kept). Each change is a log line.
+  A --pools-file is read again when it changes and on SIGHUP (a file that
+  does not parse is refused in one log line, the set kept). A log line for
+  each pool that joins or leaves.
 
 flags:
   --config FILE            YAML settings (also GECKO_CONFIG); flags win over environment variables, which

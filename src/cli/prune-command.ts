@@ -44,6 +44,24 @@ transactions between the collector's.
 Prints one line a day and what reclaiming the space did. Exit status: 0 done
 (also when nothing was old enough), 1 failed, 2 bad flags.`;
 
+/** `text` in lines of at most 80 columns, the later ones indented. */
+function wrap(text: string, indent = '  '): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > 80) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+function days(n: number): string {
+  return `${n} day${n === 1 ? '' : 's'}`;
+}
+
 function count(n: number): string {
   return n.toLocaleString('en-US');
 }
@@ -57,13 +75,13 @@ function dayLine(d: PruneResult['days'][number], dryRun: boolean): string {
 export function formatPrune(r: PruneResult): string {
   const trades = r.days.reduce((s, d) => s + (r.dryRun ? d.trades : d.deleted), 0);
   const head = r.dryRun
-    ? `would prune ${r.days.length} days before ${r.cutoff} (UTC): ${count(trades)} trades`
-    : `pruned ${r.days.length} days before ${r.cutoff} (UTC): ${count(trades)} trades deleted, ${count(
+    ? `would prune ${days(r.days.length)} before ${r.cutoff} (UTC): ${count(trades)} trades`
+    : `pruned ${days(r.days.length)} before ${r.cutoff} (UTC): ${count(trades)} trades deleted, ${count(
         r.days.reduce((s, d) => s + d.candles, 0),
       )} candles kept`;
-  const lines = [head, ...r.days.map((d) => dayLine(d, r.dryRun))];
+  const lines = [...wrap(head), ...r.days.map((d) => dayLine(d, r.dryRun))];
   if (r.besideCollector) lines.push('a collector was running: deleted between its transactions');
-  if (r.reclaimed) lines.push(`space: ${r.reclaimed.message}`);
+  if (r.reclaimed) lines.push(...wrap(`space: ${r.reclaimed.message}`));
   return lines.join('\n');
 }
 

@@ -40,6 +40,6 @@ export function readPoolsFile(file: string, network: string, from = '--pools-fil
     return { pools };
   } catch (err) {
     if (err instanceof SettingError) throw err;
-    throw new SettingError(`${from} ${JSON.stringify(file)}: ${(err as Error).message}`);
+    throw new SettingError((err as Error).message);
   }
 }
