@@ -11,6 +11,7 @@ import type { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
+import type { PoolScheduleCells } from '../protocol/pool-schedule.ts';
 import type { MembershipRecord, MembershipSource, PoolRecord } from '../protocol/records.ts';
 import { fetchListedPools, type PoolList } from './listed-pools.ts';
 import { fetchPoolMetadata } from './pool-selection.ts';
@@ -36,6 +37,8 @@ export interface PoolSetRefreshOptions {
   metadata: ParsedPools | undefined;
   target: PoolSetTarget;
   poolCounters: PoolCounters;
+  /** The schedule's per-pool cells: a pool that left no longer counts in the budget plan. */
+  scheduleCells?: PoolScheduleCells;
   log: Logger;
   now?: () => number;
 }
@@ -206,6 +209,7 @@ export class PoolSetRefresh {
     const at = new Date(this.now()).toISOString();
     if (change.left.length > 0) {
       await target.remove(change.left.map((m) => m.poolId));
+      for (const m of change.left) this.o.scheduleCells?.clear(m.slot);
       await this.write(change.left.map((m) => record(m, 'left', at)));
       for (const m of change.left)
         log.info(
@@ -218,7 +222,10 @@ export class PoolSetRefresh {
         );
     }
     if (change.joined.length === 0) return;
-    for (const m of change.joined) this.o.poolCounters.clear(m.slot);
+    for (const m of change.joined) {
+      this.o.poolCounters.clear(m.slot);
+      this.o.scheduleCells?.clear(m.slot);
+    }
     await this.describe(change.joined);
     await this.write(change.joined.map((m) => record(m, 'joined', at)));
     await target.add(change.joined.map((m) => m.assignment));

@@ -97,6 +97,7 @@ export async function startCollectors(
     groups,
     leases: dealer,
     poolCounters: outputs.monitor.poolCounters,
+    scheduleCells: outputs.monitor.scheduleCells,
   });
   return {
     runs: threads.runs,

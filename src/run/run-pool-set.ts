@@ -8,6 +8,7 @@ import type { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
+import type { PoolScheduleCells } from '../protocol/pool-schedule.ts';
 import type { MembershipSource } from '../protocol/records.ts';
 import type { LeasedPoolDealer } from './leased-pools.ts';
 import type { SelectedPools } from './pool-selection.ts';
@@ -82,6 +83,7 @@ export class RunPoolSet {
     groups: readonly (readonly PoolAssignment[])[];
     leases: LeasedPoolDealer | undefined;
     poolCounters: PoolCounters;
+    scheduleCells?: PoolScheduleCells;
   }): Promise<void> {
     const { o } = this;
     let target: PoolSetTarget;
@@ -115,6 +117,7 @@ export class RunPoolSet {
       metadata: o.selected.metadata,
       target,
       poolCounters: parts.poolCounters,
+      ...(parts.scheduleCells ? { scheduleCells: parts.scheduleCells } : {}),
       log: o.log,
     });
     await this.refresh.start(this.follows);
