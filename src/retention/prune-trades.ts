@@ -10,7 +10,7 @@ import { DatabaseInUseError } from '../errors.ts';
 import { openTradeSource } from '../export/trade-source.ts';
 import { TIMEFRAME_NAMES, timeframeSeconds } from '../gecko/timeframes.ts';
 import { buildCandles } from '../ohlcv/candle-builder.ts';
-import type { Reclaimed, RetentionStore, StoredCandle } from '../storage/retention-store.ts';
+import type { DayTrades, Reclaimed, RetentionStore, StoredCandle } from '../storage/retention-store.ts';
 import { nextDay } from '../storage/retention-store.ts';
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 import { storedTimestamp } from '../storage/sqlite/trade-statements.ts';
@@ -116,6 +116,10 @@ async function dayCandles(read: () => AsyncIterable<ExportRow[]>): Promise<Store
   return out;
 }
 
+function untouched(d: DayTrades): PrunedDay {
+  return { day: d.day, trades: d.trades, archiveFile: null, archived: 0, candles: 0, deleted: 0 };
+}
+
 export async function pruneTrades(options: PruneOptions): Promise<PruneResult> {
   const cutoff = pruneCutoff(options.now ?? new Date(), options.olderThanMs);
   const { store, path } = await openStore(options.url);
@@ -144,14 +148,7 @@ export async function pruneTrades(options: PruneOptions): Promise<PruneResult> {
       besideCollector,
     };
     if (options.dryRun) {
-      result.days = days.map((d) => ({
-        day: d.day,
-        trades: d.trades,
-        archiveFile: null,
-        archived: 0,
-        candles: 0,
-        deleted: 0,
-      }));
+      result.days = days.map(untouched);
       return result;
     }
     source = await openTradeSource(options.url);
@@ -159,20 +156,13 @@ export async function pruneTrades(options: PruneOptions): Promise<PruneResult> {
       const report = (step: PruneProgress['step'], deleted = 0) =>
         options.onProgress?.({ day: d.day, step, dayIndex: i, days: days.length, deleted });
       const storedBefore = new Date(Date.now() - settleMs).toISOString();
-      const rows = () => prunable(source!.exportRows(filter), keep, storedTimestamp(Date.parse(storedBefore)));
       const filter: TradeFilter = {
         poolIds: d.pools,
         since: new Date(`${d.day}T00:00:00Z`),
         until: new Date(`${nextDay(d.day)}T00:00:00Z`),
       };
-      const pruned: PrunedDay = {
-        day: d.day,
-        trades: d.trades,
-        archiveFile: null,
-        archived: 0,
-        candles: 0,
-        deleted: 0,
-      };
+      const rows = () => prunable(source!.exportRows(filter), keep, storedTimestamp(Date.parse(storedBefore)));
+      const pruned = untouched(d);
       if (options.archiveDir !== undefined) {
         report('archive');
         const archived = await archiveDay(options.archiveDir, d.day, rows());
