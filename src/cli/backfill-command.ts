@@ -3,36 +3,13 @@
 
 import { isPostgresUrl, maskPassword } from '../config/postgres-url.ts';
 import { type BackfillProgress, type BackfillSummary, runBackfill } from '../fill/backfill-run.ts';
-import { LockOptimizedDatabaseManager } from '../funnel/lock-optimized-manager.ts';
-import { GeckoTerminalClient } from '../gecko/gecko-client.ts';
 import { DEFAULT_RANGE_PAGE_SIZE } from '../gecko/range-requests.ts';
-import { logger } from '../logging/logger.ts';
-import { SharedRateLimiter } from '../rate-limit/shared-rate-limiter.ts';
 import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
-import { openFillReads } from '../storage/open-fill-reads.ts';
-import { collectSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
-import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
+import { type CliIo, type Command, intFlag } from './command.ts';
 import { EXIT_AUTH, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
-import { exitOnSignalNow } from './exit-now.ts';
-import { routeCliLogs } from './log-output.ts';
-import { StatusLine } from './terminal-status.ts';
-import { filterOrUsage } from './trade-query-flags.ts';
+import { parseSessionFlags, withSession } from './store-api-session.ts';
 
 const D = COLLECTION_DEFAULTS;
-const SETTINGS = [
-  'db',
-  'api-key',
-  'base-url',
-  'network',
-  'calls-per-minute',
-  'min-volume-usd',
-  'request-timeout',
-  'max-response-bytes',
-  'max-clock-skew',
-  'log-level',
-  'log-format',
-];
-
 /** The range endpoint is on paid plans only: said in one line (with the prefix it fits 80 columns). */
 export const KEYLESS_REFUSAL = 'needs an API key of a paid plan (Analyst or above)';
 
@@ -101,93 +78,47 @@ export const backfillCommand: Command = {
   summary: "fill gaps and downtime from the paid API's trades in a time range",
   help: HELP,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const specs = collectSpecs({ tty: io.stderr.isTTY === true }).filter((s) => SETTINGS.includes(s.key));
-    const { values } = parseFlags(argv, {
-      ...flagOptions(specs, []),
-      since: { type: 'string' },
-      until: { type: 'string' },
-      pool: { type: 'string', multiple: true },
+    const {
+      values,
+      settings: s,
+      network,
+      filter,
+    } = parseSessionFlags(argv, io, {
       'page-size': { type: 'string' },
       concurrency: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    const { pool: _pool, ...settingFlags } = values;
-    const { settings: s } = loadSettings(specs, settingFlags);
-    const network = s.get<string>('network')!;
-    const filter = filterOrUsage({
-      ...(values.pool ? { pool: values.pool } : {}),
-      network,
-      ...(values.since !== undefined ? { since: values.since } : {}),
-      ...(values.until !== undefined ? { until: values.until } : {}),
     });
     if (values.until !== undefined && values.since === undefined)
       io.stderr.write('gecko-collector backfill: --until applies with --since; ignored\n');
-    const pageSize = intFlag('page-size', values['page-size'], DEFAULT_RANGE_PAGE_SIZE, 1, 1000);
-    const concurrency = intFlag('concurrency', values.concurrency, 4, 1, 64);
+    const pageSize = intFlag('page-size', values['page-size'] as string | undefined, DEFAULT_RANGE_PAGE_SIZE, 1, 1000);
+    const concurrency = intFlag('concurrency', values.concurrency as string | undefined, 4, 1, 64);
     const apiKey = s.get<string>('api-key');
     if (apiKey === undefined) {
       io.stderr.write(`gecko-collector backfill: ${KEYLESS_REFUSAL}\n`);
       return EXIT_USAGE;
     }
-    const url = s.get<string>('db')!;
-    const status = new StatusLine(io.stderr);
-    const restoreLogs = routeCliLogs(status, {
-      level: s.get<string>('log-level')!,
-      format: s.get<LogFormat>('log-format')!,
-      colors: status.live && !process.env.NO_COLOR,
-    });
-    const controller = new AbortController();
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals === 1) {
-        status.print(`${signal}: stopping (finishing the answers in flight, draining the writer); again to exit now`);
-        controller.abort();
-      } else exitOnSignalNow(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const started = performance.now();
-    const manager = new LockOptimizedDatabaseManager({ url });
-    try {
-      await manager.initialize();
-      const reads = await openFillReads(url);
-      const callsPerMinute = s.get<number>('calls-per-minute')!;
-      const client = new GeckoTerminalClient({
-        rateLimiter: new SharedRateLimiter({
-          callsPerMinute,
-          minSpacingMs: Math.min(Math.ceil(60_000 / callsPerMinute), D.minSpacingMs),
-        }),
-        apiKey,
-        baseUrl: s.get<string>('base-url')!,
-        timeoutMs: s.get<number>('request-timeout')! * 1000,
-        maxResponseBytes: s.get<number>('max-response-bytes')!,
-        logger: logger.child({ component: 'backfill' }),
+    const stopping = 'stopping (finishing the answers in flight, draining the writer)';
+    return withSession(io, s, { component: 'backfill', stopping, apiKey }, async (session) => {
+      const minVolumeUsd = s.get<string>('min-volume-usd');
+      const summary = await runBackfill({
+        reads: session.reads,
+        write: session.write,
+        client: session.client,
+        network,
+        pageSize,
+        concurrency,
+        ...(filter.poolIds ? { poolIds: filter.poolIds } : {}),
+        ...(filter.since ? { sinceSec: Math.floor(filter.since.getTime() / 1000) } : {}),
+        ...(filter.since && filter.until ? { untilSec: Math.ceil(filter.until.getTime() / 1000) } : {}),
+        ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),
+        maxClockSkewMs: s.get<number>('max-clock-skew')! * 1000,
+        signal: session.signal,
+        onProgress: (p) => session.progress(progressText(p), p),
       });
-      let summary: BackfillSummary;
-      try {
-        const minVolumeUsd = s.get<string>('min-volume-usd');
-        summary = await runBackfill({
-          reads,
-          write: (payload) => manager.write(payload),
-          client,
-          network,
-          pageSize,
-          concurrency,
-          ...(filter.poolIds ? { poolIds: filter.poolIds } : {}),
-          ...(filter.since ? { sinceSec: Math.floor(filter.since.getTime() / 1000) } : {}),
-          ...(filter.since && filter.until ? { untilSec: Math.ceil(filter.until.getTime() / 1000) } : {}),
-          ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),
-          maxClockSkewMs: s.get<number>('max-clock-skew')! * 1000,
-          signal: controller.signal,
-          onProgress: (p) => status.show(progressText(p)),
-        });
-      } finally {
-        await reads.close();
-      }
-      status.clear();
+      session.done();
       const result: BackfillCommandResult = {
         ok: summary.failures.length === 0 && summary.authRefused === undefined,
-        database: isPostgresUrl(url) ? maskPassword(url) : url,
+        database: isPostgresUrl(session.url) ? maskPassword(session.url) : session.url,
         ...summary,
         elapsedMs: Math.round(performance.now() - started),
       };
@@ -199,12 +130,6 @@ export const backfillCommand: Command = {
         return EXIT_AUTH;
       }
       return result.ok ? EXIT_OK : EXIT_FAILURE;
-    } finally {
-      status.clear();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      await manager.close();
-      restoreLogs();
-    }
+    });
   },
 };

@@ -2,6 +2,7 @@
 // and gaps), the deferred queue's spool and the last run's metrics, read-only; it never writes or creates them.
 
 import fs from 'node:fs';
+import { outputWidth } from '../common/text-fit.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
@@ -39,6 +40,7 @@ retries, batch fill, active alerts, with the time the figures were taken).
   --quick      PRAGMA quick_check instead of the full integrity_check: much faster on a big file, and
                a shorter read (while a collector runs, a long read holds back WAL checkpoints)
   --json       print one JSON object instead of text
+  --wide       every column, lines as long as they take (default: fit the terminal, or 80 columns)
   --repair-cursors
                the one doctor flag that writes: puts every pool cursor that is in the future (beyond the
                5-minute clock-skew allowance) or names a trade that is not stored back on the newest stored
@@ -85,6 +87,7 @@ export const doctorCommand: Command = {
       gaps: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
+      wide: { type: 'boolean' },
       served: { type: 'string' },
       'repair-cursors': { type: 'boolean' },
     });
@@ -93,6 +96,7 @@ export const doctorCommand: Command = {
     const dbSpec = commonSpecs({ tty: false }).filter((s) => s.key === 'db');
     const { settings } = loadSettings(dbSpec, { db: values.db, config: values.config });
     const url = settings.get<string>('db');
+    const width = outputWidth(io.stdout, values.wide === true);
     const gapLimit = intFlag('gaps', values.gaps, 10, 0, 10_000);
     if (isPostgresUrl(url)) {
       if (values['repair-cursors'])
@@ -104,7 +108,7 @@ export const doctorCommand: Command = {
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
       const reconciles = await readLatestReconciles(url!);
       io.stdout.write(
-        `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)])}\n`,
+        `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)], width)}\n`,
       );
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
       return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
@@ -118,7 +122,7 @@ export const doctorCommand: Command = {
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
     const reconciles = fs.existsSync(path) ? await readLatestReconciles(url!) : [];
     io.stdout.write(
-      `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)])}\n`,
+      `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)], width)}\n`,
     );
     if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
     return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;

@@ -1,6 +1,7 @@
 // `gecko-collector ohlcv`: OHLCV candles per pool from the stored trades (read-only, streaming), as a table for
 // people or CSV/NDJSON with the exact decimal text.
 
+import { DEFAULT_WIDTH, outputWidth } from '../common/text-fit.ts';
 import { OutputSink } from '../export/output-sink.ts';
 import { TIMEFRAME_NAMES, type Timeframe } from '../gecko/timeframes.ts';
 import { CANDLE_FORMATS, type CandleFormat, writeCandles } from '../ohlcv/candle-formats.ts';
@@ -22,7 +23,10 @@ omitted. --since/--until select trades, so a bucket cut by them holds only the t
   --timeframe T     ${TIMEFRAME_NAMES.join(' | ')} (default 1h)
   --format F        table | csv | ndjson (default table). csv and ndjson carry the exact decimal text
                     (columns pool_id,bucket_start,open,high,low,close,volume_usd,trades,buys,sells,
-                    buy_volume_usd,sell_volume_usd); the table rounds to 8 significant digits
+                    buy_volume_usd,sell_volume_usd); the table fits the terminal (80 columns
+                    when not one): 5 significant digits, trades, buys and sells left out
+                    as the width needs
+  --wide            the table with every column, 8 significant digits
   --source S        trades | api | best (default trades): trades builds candles from the stored
                     trades; api reads the API's candles reconcile kept (ohlcv_candles: no trade
                     counts or buy/sell split, left empty); best takes a bucket's trades candle
@@ -44,6 +48,7 @@ export const ohlcvCommand: Command = {
       format: { type: 'string' },
       timeframe: { type: 'string' },
       source: { type: 'string' },
+      wide: { type: 'boolean' },
     });
     const source = choiceFlag<CandleSource>('source', values.source, 'trades', CANDLE_SOURCES);
     const format = choiceFlag<CandleFormat>('format', values.format, 'table', CANDLE_FORMATS);
@@ -54,8 +59,10 @@ export const ohlcvCommand: Command = {
     const n = await writeToTarget(out, io, async (stream) => {
       const sink = new OutputSink(stream);
       try {
-        const candles = sourcedCandles({ url, timeframe, filter, source });
-        const count = await writeCandles(candles, format, sink, source !== 'trades');
+        const count = await writeCandles(sourcedCandles({ url, timeframe, filter, source }), format, sink, {
+          withSource: source !== 'trades',
+          width: out === '-' ? outputWidth(io.stdout, values.wide === true) : values.wide ? undefined : DEFAULT_WIDTH,
+        });
         await sink.flush();
         return count;
       } finally {

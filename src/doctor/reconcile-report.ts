@@ -1,5 +1,6 @@
 // doctor's reconcile section: each pool's newest reconcile against the API's candles (reconcile_runs), read-only.
 
+import { displayTime } from '../common/display-time.ts';
 import type { LatestReconcile } from '../storage/fill-reads.ts';
 import { openFillReads } from '../storage/open-fill-reads.ts';
 
@@ -26,11 +27,11 @@ export function renderReconciles(rows: readonly LatestReconcile[]): string[] {
   if (rows.length === 0) return [];
   const out = [
     `reconcile (newest per pool; 'gecko-collector reconcile' runs it):`,
-    `  ${'pool'.padEnd(30)} ${'at'.padEnd(16)} ${'tf'.padEnd(3)} ${'short'.padStart(6)} ${'complete'.padStart(9)}`,
+    `  ${'pool'.padEnd(28)} ${'at'.padEnd(20)} ${'tf'.padEnd(3)} ${'short'.padStart(6)} ${'complete'.padStart(9)}`,
   ];
   for (const r of rows)
     out.push(
-      `  ${cut(r.poolId, 30).padEnd(30)} ${r.reconciledAt.slice(0, 16)} ${r.timeframe.padEnd(3)} ${`${r.shortBuckets}/${r.buckets}`.padStart(6)} ${pct(r.completeness).padStart(9)}${r.minVolumeUsd !== null ? ' *' : ''}`,
+      `  ${cut(r.poolId, 28).padEnd(28)} ${displayTime(r.reconciledAt).padEnd(20)} ${r.timeframe.padEnd(3)} ${`${r.shortBuckets}/${r.buckets}`.padStart(6)} ${pct(r.completeness).padStart(9)}${r.minVolumeUsd !== null ? ' *' : ''}`,
     );
   if (rows.some((r) => r.minVolumeUsd !== null))
     out.push('  * collected with --min-volume-usd: a lower bound (filtered trades cannot add up)');

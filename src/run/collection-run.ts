@@ -37,6 +37,8 @@ export interface CollectionHandle {
   readonly metricsUrl: string | undefined;
   /** The /healthz URL (on the metrics port, or CollectionOptions.healthPort). */
   readonly healthUrl: string | undefined;
+  /** The status page (`/` on the metrics port; its figures on /status.json). */
+  readonly statusUrl: string | undefined;
   /** See CollectionOptions.metricsFile. */
   readonly metricsFile: string | undefined;
   /** Asks every collector to stop; `done` resolves once everything is committed. Idempotent. */
@@ -86,6 +88,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       simulator: api.simulator,
       metricsUrl: outputs.metricsUrl,
       healthUrl: outputs.healthUrl,
+      statusUrl: outputs.statusUrl,
       metricsFile: ctx.settings.metricsPath,
       stop: () => ctx.stopper.stop(),
       ready: tracker.ready,

@@ -3,6 +3,7 @@
 // stored UTC text (`YYYY-MM-DD HH:MM:SS.ffffff`), buckets unix seconds. Read-only, beside the writer.
 
 import type { Timeframe } from '../gecko/timeframes.ts';
+import type { ReconcileRecord } from '../protocol/records.ts';
 import type { TradeFilter } from './trade-rows.ts';
 
 export interface OpenGap {
@@ -41,21 +42,8 @@ export interface KeptCandle {
   volumeUsd: string;
 }
 
-/** A pool's newest reconcile (reconcile_runs), times as stored. */
-export interface LatestReconcile {
-  poolId: string;
-  timeframe: string;
-  reconciledAt: string;
-  spanStart: string;
-  spanEnd: string;
-  apiVolumeUsd: number;
-  storedVolumeUsd: number;
-  completeness: number | null;
-  buckets: number;
-  shortBuckets: number;
-  threshold: number;
-  minVolumeUsd: string | null;
-}
+/** A pool's newest reconcile (a reconcile_runs row), times as stored. */
+export type LatestReconcile = ReconcileRecord;
 
 export interface FillReads {
   readonly engine: 'sqlite' | 'postgres';

@@ -19,9 +19,12 @@ export class FillStatements {
   private readonly insertReconcile: Statement;
 
   constructor(db: Database) {
-    // A gap filled once stays filled: a later failed attempt (or a resend) does not reopen it.
+    // A gap filled once stays filled: a later failed attempt does not reopen it, and the same fill delivered
+    // twice (a resend after a writer restart: the same filled_at) does not count its trades twice.
     this.fillGap = db.prepare(
-      `UPDATE collection_gaps SET filled_at = ?, filled_trades = coalesce(filled_trades, 0) + ?, fill_error = NULL
+      `UPDATE collection_gaps SET filled_at = ?,
+         filled_trades = CASE WHEN filled_at IS NULL THEN coalesce(filled_trades, 0) + ? ELSE filled_trades END,
+         fill_error = NULL
        WHERE pool_id = ? AND gap_start = ? AND gap_end = ? AND (filled_at IS NULL OR filled_at = ?)`,
     );
     this.failGap = db.prepare(

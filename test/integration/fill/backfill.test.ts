@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillCommand } from '../../../src/cli/backfill-command.ts';
+import { doctorCommand } from '../../../src/cli/doctor-command.ts';
 import { runBackfill } from '../../../src/fill/backfill-run.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { GeckoTerminalClient } from '../../../src/gecko/gecko-client.ts';
@@ -134,6 +135,30 @@ describe('backfill', () => {
     expect(r.calls).toBeLessThanOrEqual(Math.ceil(minimum * 1.25) + 1);
     expect(sim.stats().routes.range - before).toBe(r.calls);
 
+    // The same fill delivered twice (a resend after a writer restart) counts its trades once.
+    const manager = new LockOptimizedDatabaseManager({ url: `sqlite:///${path}` });
+    await manager.initialize();
+    try {
+      const g = new Database(path, { readonly: true })
+        .prepare('SELECT gap_start, gap_end, filled_at FROM collection_gaps')
+        .get() as { gap_start: string; gap_end: string; filled_at: string };
+      const fill = { poolId, gapStart: g.gap_start, gapEnd: g.gap_end, fillError: null };
+      await manager.write({ gapFills: [{ ...fill, filledAt: g.filled_at, filledTrades: made.length }] });
+      await manager.write({ gapFills: [{ ...fill, filledAt: null, filledTrades: 7, fillError: 'late failure' }] });
+    } finally {
+      await manager.close();
+    }
+    expect(sqliteCheck(path, poolId, fromSec, toSec).gaps).toEqual(gaps);
+
+    // doctor tells the filled gap from open ones.
+    const doctor = captureIo();
+    await doctorCommand.run(['--db', path, '--json'], doctor.io);
+    const report = JSON.parse(doctor.stdout()) as {
+      gaps: { count: number; open: number; latest: { filledAt: string | null }[] };
+    };
+    expect(report.gaps).toMatchObject({ count: 1, open: 0 });
+    expect(report.gaps.latest[0]!.filledAt).toEqual(gaps[0]!.filled_at);
+
     // Again: nothing open, nothing asked for this pool (its gap is filled; it has no cursor).
     const again = captureIo();
     expect(await backfillCommand.run(args(path, ['--pool', poolId]), again.io)).toBe(0);
@@ -240,5 +265,11 @@ describe('backfill', () => {
       await t.query('SELECT filled_trades, fill_error, filled_at IS NOT NULL AS filled FROM collection_gaps'),
     ).toEqual([{ filled_trades: made.length, fill_error: null, filled: true }]);
     expect(JSON.parse(out.stdout())).toMatchObject({ gapsFilled: 1, openGaps: 0, inserted: made.length });
+    const doctor = captureIo();
+    await doctorCommand.run(['--db', t.url, '--json'], doctor.io);
+    expect((JSON.parse(doctor.stdout()) as { gaps: { count: number; open: number } }).gaps).toMatchObject({
+      count: 1,
+      open: 0,
+    });
   });
 });

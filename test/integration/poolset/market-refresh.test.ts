@@ -92,7 +92,7 @@ describe('a pool set that follows the top list', () => {
       expect(polledB()).toBe(before);
 
       // doctor says when each pool joined and left.
-      const text = renderReport(buildDatabaseReport(dbPath));
+      const text = renderReport(buildDatabaseReport(dbPath), [], 80);
       const section = text.slice(text.indexOf('pool set (latest changes first): 2 in, 1 left'));
       expect(section).toMatch(new RegExp(`${id(b)}\n +top +joined \\S+ \\S+  left \\S+ \\S+`));
       expect(section).toMatch(new RegExp(`${id(c)}\n +top +joined \\S+ \\S+(\n|$)`));
