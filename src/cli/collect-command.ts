@@ -6,7 +6,6 @@ import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
-import { SettingError } from '../config/setting-error.ts';
 import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
@@ -19,7 +18,6 @@ import {
   startCollection,
 } from '../run/collection-run.ts';
 import { POOL_SET_DEFAULTS } from '../run/pool-set-options.ts';
-import { readPoolsFile } from '../run/pools-file.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { type SimMarketKind, SKEWED_MARKET_DEFAULTS } from '../sim/sim-market.ts';
 import { UsageError } from './cli-error.ts';
@@ -29,6 +27,7 @@ import { type CliIo, type Command, parseFlags } from './command.ts';
 import { EXIT_AUTH, EXIT_NO_API, exitCodeForOutcome, exitCodeHelp } from './exit-codes.ts';
 import { exitOnSignalNow } from './exit-now.ts';
 import { routeCliLogs } from './log-output.ts';
+import { poolsFromFile, retentionOf } from './long-run-settings.ts';
 import { StatusLine } from './terminal-status.ts';
 
 const D = COLLECTION_DEFAULTS;
@@ -157,16 +156,6 @@ interface PoolInput {
   notice?: string;
 }
 
-/** The pools file, its errors as usage errors (exit 2). */
-function poolsFromFile(file: string, network: string, from: string): PoolInput {
-  try {
-    return { ...readPoolsFile(file, network, from), poolsFile: file };
-  } catch (err) {
-    if (err instanceof SettingError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
 function choosePools(s: ResolvedSettings): PoolInput {
   const given = (['pools', 'pools-file', 'watchlist', 'top'] as const).filter((k) =>
     k === 'watchlist' ? s.get('watchlist') === true : s.get(k) !== undefined,
@@ -220,24 +209,6 @@ function scheduleOptions(s: ResolvedSettings, simulate: boolean): Partial<Collec
     priority: s.get<SchedulePriority>('priority')!,
     // With --simulate the simulator's cache (and so the schedule's floor) comes with its options.
     ...(cacheSeconds !== undefined && !simulate ? { minPollIntervalMs: Math.round(cacheSeconds * 1000) } : {}),
-  };
-}
-
-/** Retention on a schedule, when retention.older_than (or --older-than) is set. */
-function retentionOf(s: ResolvedSettings): Pick<CollectionOptions, 'retention'> {
-  const olderThan = s.get<number>('older-than');
-  if (olderThan === undefined) {
-    if (s.given('archive'))
-      throw new UsageError(`${s.entry('archive')!.from} needs --older-than (retention.older_than)`);
-    return {};
-  }
-  const archiveDir = s.get<string>('archive');
-  return {
-    retention: {
-      olderThanMs: Math.round(olderThan * 1000),
-      everyMs: Math.round(s.get<number>('prune-every')! * 1000),
-      ...(archiveDir !== undefined ? { archiveDir } : {}),
-    },
   };
 }
 

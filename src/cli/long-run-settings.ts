@@ -1,9 +1,13 @@
-// The settings of a collector that runs for months: how its pool set follows the market (collect), and how
-// old trades are pruned (prune, and collect on a schedule: the retention.* keys).
+// The settings of a collector that runs for months: how its pool set follows the market (collect; a pools file
+// read as a usage error on bad input), and how old trades are pruned (prune, and collect on a schedule: retention.*).
 
-import type { SettingSpec } from '../config/settings.ts';
+import { SettingError } from '../config/setting-error.ts';
+import type { ResolvedSettings, SettingSpec } from '../config/settings.ts';
 import { intValue, secondsValue, textValue } from '../config/value-parsers.ts';
+import type { CollectionOptions } from '../run/collection-options.ts';
 import { POOL_SET_DEFAULTS } from '../run/pool-set-options.ts';
+import { type PoolsFileList, readPoolsFile } from '../run/pools-file.ts';
+import { UsageError } from './cli-error.ts';
 
 export const PRUNE_EVERY_DEFAULT_S = 6 * 3600;
 
@@ -60,4 +64,32 @@ export function retentionSpecs(): SettingSpec[] {
       describe: 'collect: how often it prunes when retention.older_than is set',
     },
   ];
+}
+
+/** The pools file, its errors as usage errors (exit 2). */
+export function poolsFromFile(file: string, network: string, from: string): PoolsFileList & { poolsFile: string } {
+  try {
+    return { ...readPoolsFile(file, network, from), poolsFile: file };
+  } catch (err) {
+    if (err instanceof SettingError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Retention on a schedule, when retention.older_than (or --older-than) is set. */
+export function retentionOf(s: ResolvedSettings): Pick<CollectionOptions, 'retention'> {
+  const olderThan = s.get<number>('older-than');
+  if (olderThan === undefined) {
+    if (s.given('archive'))
+      throw new UsageError(`${s.entry('archive')!.from} needs --older-than (retention.older_than)`);
+    return {};
+  }
+  const archiveDir = s.get<string>('archive');
+  return {
+    retention: {
+      olderThanMs: Math.round(olderThan * 1000),
+      everyMs: Math.round(s.get<number>('prune-every')! * 1000),
+      ...(archiveDir !== undefined ? { archiveDir } : {}),
+    },
+  };
 }
