@@ -121,6 +121,8 @@ export class PoolSetRefresh {
   private refresh(why: 'refresh' | 'reload'): Promise<void> {
     return this.inTurn(async () => {
       const { options, client, network } = this.o;
+      // The file first: a list the API cannot give now must not keep a changed file from being followed.
+      if (why === 'reload' && options.poolsFile !== undefined) this.readFile(options.poolsFile);
       try {
         for (const [list, n] of [
           ['top', options.top],
@@ -140,11 +142,9 @@ export class PoolSetRefresh {
         this.failures++;
         this.o.log.warn(
           { err },
-          `pool lists not ${why === 'reload' ? 'reloaded' : 'refreshed'}; the set stays as it is`,
+          `pool lists not ${why === 'reload' ? 'reloaded' : 'refreshed'}; they stay as they were`,
         );
-        return;
       }
-      if (why === 'reload' && options.poolsFile !== undefined) this.readFile(options.poolsFile);
       await this.apply();
     });
   }
