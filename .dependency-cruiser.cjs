@@ -17,6 +17,7 @@ const LAYERS = [
   ['src/funnel', 'src/direct'],
   ['src/import'],
   ['src/export', 'src/ohlcv'],
+  ['src/retention'],
   ['src/run', 'src/fill'],
   ['src/doctor'],
   ['src/cli'],

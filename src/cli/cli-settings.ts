@@ -25,6 +25,7 @@ import { SCHEDULE_MODES, SCHEDULE_PRIORITIES } from '../protocol/pool-schedule.t
 import { COLLECTION_DEFAULTS, defaultCollectors } from '../run/collection-options.ts';
 import { SIM_MARKETS } from '../sim/sim-market.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
+import { poolSetSpecs, retentionSpecs } from './long-run-settings.ts';
 
 const D = COLLECTION_DEFAULTS;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -178,6 +179,7 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       parse: intValue(1, 200),
       describe: "the network's top N pools",
     },
+    ...poolSetSpecs(),
     db!,
     {
       key: 'spool',
@@ -385,6 +387,7 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       fallback: () => ({ value: DEFAULT_COLLECTOR_NICE }),
       describe: 'nice value of the collector threads (Linux)',
     },
+    ...retentionSpecs(),
     ...logging,
   ];
 }

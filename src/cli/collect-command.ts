@@ -2,13 +2,10 @@
 // line on stderr when it is a terminal, logs above it; SIGINT/SIGTERM stop cleanly (flush, drain the writer,
 // summary), a second one exits at once. The exit code says how the run ended (see exit-codes.ts).
 
-import path from 'node:path';
 import { DEFAULT_COLLECTOR_NICE } from '../common/thread-priority.ts';
 import { BATCH_PRESETS, type BatchPresetName } from '../config/batch-config.ts';
 import { DEFAULT_DATABASE_CONFIG } from '../config/database-config.ts';
-import { parsePoolsFile } from '../config/pool-addresses.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
-import { NotRegularFileError, readRegularFileSync } from '../config/regular-file.ts';
 import { type ResolvedSettings, settingName } from '../config/settings.ts';
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { logger } from '../logging/logger.ts';
@@ -20,7 +17,7 @@ import {
   type CollectionSummary,
   startCollection,
 } from '../run/collection-run.ts';
-import { describeWatchlist, looksLikeWatchlistCsv, parseWatchlistCsv } from '../run/watchlist.ts';
+import { POOL_SET_DEFAULTS } from '../run/pool-set-options.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { type SimMarketKind, SKEWED_MARKET_DEFAULTS } from '../sim/sim-market.ts';
 import { UsageError } from './cli-error.ts';
@@ -30,6 +27,7 @@ import { type CliIo, type Command, parseFlags } from './command.ts';
 import { EXIT_AUTH, EXIT_NO_API, exitCodeForOutcome, exitCodeHelp } from './exit-codes.ts';
 import { exitOnSignalNow } from './exit-now.ts';
 import { routeCliLogs } from './log-output.ts';
+import { poolsFromFile, retentionOf } from './long-run-settings.ts';
 import { StatusLine } from './terminal-status.ts';
 
 const D = COLLECTION_DEFAULTS;
@@ -49,6 +47,22 @@ pools (one of; with --simulate the default is the simulator's pools):
                            watchlist.csv (header with pool_id; inactive rows are skipped)
   --watchlist              the active pools of the database's watchlist table (the Python collector's)
   --top N                  the network's top N pools (fetched first; N from 1 to 200)
+  --new-pools N            also (or only) the N newest pools (1 to 200)
+
+pool set and retention (for runs of months):
+  --refresh-pools S        fetch the --top/--new-pools lists (and
+                           --watchlist) again every S seconds (also 15m,
+                           1h; 0: never) (default: ${POOL_SET_DEFAULTS.refreshPoolsMs / 1000})
+  --pool-grace S           a pool that left the list is dropped after S
+                           seconds; its cursor is kept (default: ${POOL_SET_DEFAULTS.poolGraceMs / 1000})
+  --older-than AGE         prune days older than AGE (30d) every 6 h while
+                           collecting, as 'prune' does (retention.older_than;
+                           retention.every: how often) (default: never)
+  --archive DIR            with --older-than: archive each day to DIR first
+                           (retention.archive_dir)
+  A --pools-file is read again when it changes and on SIGHUP (a file that
+  does not parse is refused in one log line, the set kept). A log line for
+  each pool that joins or leaves.
 
 flags:
   --config FILE            YAML settings (also GECKO_CONFIG); flags win over environment variables, which
@@ -134,40 +148,12 @@ const FLAGS = { ...flagOptions(collectSpecs({ tty: false }), COLLECT_BOOLEANS), 
 
 interface PoolInput {
   pools?: string[];
+  /** The file `pools` was read from (reloaded when it changes). */
+  poolsFile?: string;
   top?: number;
   watchlist?: boolean;
   /** Said on stderr before the run (skipped watchlist rows...). */
   notice?: string;
-}
-
-/** `from`: the setting as messages name it (`--pools-file`, `watchlist.file in config.yaml`). */
-function readPoolsFile(file: string, network: string, from: string): PoolInput {
-  let text: string;
-  try {
-    text = readRegularFileSync(file, from);
-  } catch (err) {
-    if (err instanceof NotRegularFileError) throw new UsageError(err.message);
-    const resolved = path.resolve(file);
-    throw new UsageError(
-      `cannot read ${from} ${JSON.stringify(file)}${resolved !== file ? ` (${resolved})` : ''}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  if (looksLikeWatchlistCsv(text)) {
-    const w = parseWatchlistCsv(text, network, file);
-    if (w.addresses.length === 0)
-      throw new UsageError(
-        `${from} ${JSON.stringify(file)} has no active pool of ${network} (${describeWatchlist(w)})`,
-      );
-    return { pools: w.addresses, notice: `pools from ${file}: ${describeWatchlist(w)}` };
-  }
-  try {
-    const pools = parsePoolsFile(text);
-    if (pools.length === 0) throw new UsageError(`${from} ${JSON.stringify(file)} lists no pool address`);
-    return { pools };
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError((err as Error).message);
-  }
 }
 
 function choosePools(s: ResolvedSettings): PoolInput {
@@ -181,10 +167,11 @@ function choosePools(s: ResolvedSettings): PoolInput {
   const pools = s.get<string[]>('pools');
   if (pools) return { pools };
   const file = s.get<string>('pools-file');
-  if (file !== undefined) return readPoolsFile(file, s.get<string>('network')!, settingName(s.entry('pools-file')!));
+  if (file !== undefined) return poolsFromFile(file, s.get<string>('network')!, settingName(s.entry('pools-file')!));
   if (s.get('watchlist') === true) return { watchlist: true };
   const top = s.get<number>('top');
   if (top !== undefined) return { top };
+  if (s.get('new-pools') !== undefined) return {};
   if (!s.get('simulate'))
     throw new UsageError('say which pools: --pools, --pools-file, --watchlist or --top (or --simulate)');
   return {};
@@ -256,8 +243,13 @@ function collectionOptions(s: ResolvedSettings, pools: PoolInput): CollectionOpt
   return {
     network: s.get<string>('network')!,
     ...(pools.pools ? { pools: pools.pools } : {}),
+    ...(pools.poolsFile !== undefined ? { poolsFile: pools.poolsFile } : {}),
     ...(pools.top !== undefined ? { top: pools.top } : {}),
     ...(pools.watchlist ? { watchlist: true } : {}),
+    ...(s.get<number>('new-pools') !== undefined ? { newPools: s.get<number>('new-pools')! } : {}),
+    refreshPoolsMs: Math.round(s.get<number>('refresh-pools')! * 1000),
+    ...retentionOf(s),
+    poolGraceMs: Math.round(s.get<number>('pool-grace')! * 1000),
     dbUrl,
     ...(spoolPath !== undefined ? { spoolPath } : {}),
     leaseTtlMs: Math.round(s.get<number>('lease-ttl')! * 1000),
@@ -341,6 +333,10 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let reload: (() => Promise<void>) | undefined;
+  // SIGHUP reads the pool set's sources again (a pools file, the lists); the pool-set log lines say what changed.
+  const onHangup = () => void reload?.();
+  process.on('SIGHUP', onHangup);
 
   const onProgress = (p: CollectionProgress) => {
     if (status.live) status.show(progressLine(p));
@@ -368,6 +364,7 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
       onProgress,
       ...(progressIntervalMs ? { progressIntervalMs } : {}),
     });
+    reload = () => handle.reloadPools();
     if (handle.metricsUrl) status.print(`metrics: ${handle.metricsUrl}`);
     if (handle.healthUrl) status.print(`health: ${handle.healthUrl}`);
     if (handle.statusUrl) status.print(`status page: ${handle.statusUrl}`);
@@ -382,6 +379,7 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
     status.clear();
   }
   io.stdout.write(`${json ? JSON.stringify(summary) : formatSummary(summary)}\n`);

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export-command.ts')).exportCommand,
   ohlcv: async () => (await import('./ohlcv-command.ts')).ohlcvCommand,
   doctor: async () => (await import('./doctor-command.ts')).doctorCommand,
+  prune: async () => (await import('./prune-command.ts')).pruneCommand,
   status: async () => (await import('./status-command.ts')).statusCommand,
   config: async () => (await import('./config-command.ts')).configCommand,
   simulate: async () => (await import('./simulate-command.ts')).simulateCommand,

@@ -67,6 +67,8 @@ export interface PoolPollerOptions {
    * retry leaves), and an empty set waits for pools.
    */
   leases?: PoolLeaseCells;
+  /** The run's pool set changes while it runs (addPools, removePools): an empty set waits for pools. */
+  openSet?: boolean;
 }
 
 export interface PollOutcome {
@@ -227,7 +229,7 @@ export class PoolPoller {
     const leased = this.options.leases !== undefined;
     // Each pool's poll runs on its own: one that trickles or waits out a Retry-After delays only itself.
     const inFlight = new Map<PoolState, Promise<void>>();
-    while (!stop.aborted && !this.authRefused && (leased || this.pools.length > 0)) {
+    while (!stop.aborted && !this.authRefused && (leased || this.options.openSet || this.pools.length > 0)) {
       for (const p of inFlight.keys()) this.endIfLeaseGone(p);
       let next: PoolState | undefined;
       if (inFlight.size < this.maxConcurrent)

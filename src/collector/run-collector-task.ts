@@ -147,9 +147,10 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
       },
       logger: log,
       ...(task.leases ? { leases: new PoolLeaseCells(task.leases.cells) } : {}),
+      ...(task.poolControl ? { openSet: true } : {}),
     });
-    // Pools shared through leases arrive and leave on the control port while the collector runs.
-    const control = task.leases?.control;
+    // Pools shared through leases, or of a set that changes, arrive and leave on the control port while it runs.
+    const control = task.leases?.control ?? task.poolControl;
     let controlClosed = false;
     control?.on('message', (m: PoolControlMessage) => {
       if (m.kind === 'assign') return poller.addPools(m.pools);

@@ -11,6 +11,7 @@ import type { GapsReport } from '../storage/doctor-sections.ts';
 import { lockPathFor } from '../storage/sqlite/database-lock.ts';
 import { renderBadCursors } from './cursor-report.ts';
 import type { DatabaseReport, PgDatabaseReport } from './database-report.ts';
+import { membershipSection } from './membership-report.ts';
 
 export type DoctorReport = DatabaseReport | PgDatabaseReport;
 
@@ -346,7 +347,14 @@ export function renderReport(
 ): string {
   const out = r.engine === 'sqlite' ? sqliteHead(r, width) : pgHead(r, width);
   out.push('', ...poolLines(r, width), '', ...renderGaps(r.gaps, width));
-  for (const render of [leaseHoldersSection, cursorSection, spoolSection, lastRunSection, ...extraSections]) {
+  for (const render of [
+    leaseHoldersSection,
+    cursorSection,
+    membershipSection,
+    spoolSection,
+    lastRunSection,
+    ...extraSections,
+  ]) {
     const lines = render(r, width);
     if (lines.length > 0) out.push('', ...lines);
   }

@@ -5,6 +5,7 @@ import { openTradeSource } from '../export/trade-source.ts';
 import { type Timeframe, timeframeSeconds } from '../gecko/timeframes.ts';
 import type { TradeFilter } from '../storage/trade-rows.ts';
 import { buildCandles, type Candle } from './candle-builder.ts';
+import { withKeptCandles } from './kept-candle-merge.ts';
 
 export interface OhlcvOptions {
   /** sqlite:///path.db or postgresql://… (see DatabaseConfig.url). */
@@ -19,7 +20,12 @@ export async function* ohlcvCandles(options: OhlcvOptions): AsyncGenerator<Candl
   const seconds = timeframeSeconds(options.timeframe);
   const source = await openTradeSource(options.url);
   try {
-    yield* buildCandles(source.candleTrades(options.filter ?? {}), seconds);
+    const filter = options.filter ?? {};
+    // Days `prune` deleted still answer, from the candles it kept.
+    yield* withKeptCandles(
+      buildCandles(source.candleTrades(filter), seconds),
+      await source.keptCandles(options.timeframe, filter),
+    );
   } finally {
     await source.close();
   }

@@ -41,8 +41,8 @@ export interface PoolAssignment {
 }
 
 /**
- * Main thread → collector thread, when pools are shared through leases: take these pools (their cursors read
- * just now), or stop polling those.
+ * Main thread → collector thread, when pools are shared through leases or the pool set changes while the run
+ * goes on: take these pools (their cursors read just now), or stop polling those.
  */
 export type PoolControlMessage = { kind: 'assign'; pools: PoolAssignment[] } | { kind: 'revoke'; poolIds: string[] };
 
@@ -136,6 +136,11 @@ export interface CollectorTask {
    * pools on `control` as leases come and go; `cells` holds each pool's lease deadline.
    */
   leases?: { control: MessagePort; cells: SharedArrayBuffer };
+  /**
+   * A pool set that follows the market or a file (no leases): `pools` is where it starts, and the main thread
+   * assigns and revokes pools on this port as the set changes (the same messages as `leases.control`).
+   */
+  poolControl?: MessagePort;
   /** User-Agent of this collector's API requests. */
   userAgent?: string;
   /** Body size, deadline and Retry-After bounds of this collector's API calls. Default: the client's defaults. */

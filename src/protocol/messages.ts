@@ -10,6 +10,7 @@ import type {
   DexRecord,
   GapFillRecord,
   GapRecord,
+  MembershipRecord,
   PoolRecord,
   ReconcileRecord,
   TradeRecord,
@@ -27,6 +28,8 @@ export interface WriteBatchMessage {
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];
   gaps?: GapRecord[];
+  /** Pools joining or leaving the run's pool set (the main thread's refresh). */
+  memberships?: MembershipRecord[];
   /** Backfill and reconcile: gaps filled (after their trades), candles kept, reconcile results. */
   gapFills?: GapFillRecord[];
   candles?: CandleRecord[];

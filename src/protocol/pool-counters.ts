@@ -1,6 +1,7 @@
 // Per-pool figures of a collection run in one SharedArrayBuffer: each pool has a slot, written by the one
 // collector thread that polls it and read by the main thread for /metrics and /healthz without a message.
-// The label set they are exported with is bounded by the pools a run polls, fixed when it starts.
+// The label set they are exported with is bounded by the pools a run polls now: a slot a pool gave back (it
+// left the set) is cleared before another pool takes it.
 
 export const POOL_COUNTER_NAMES = [
   /** Polls of the pool (each is one trades call, its retries included). */
@@ -44,6 +45,11 @@ export class PoolCounters {
 
   set(slot: number, name: PoolCounterName, value: number): void {
     Atomics.store(this.words, slot * FIELDS + INDEX[name], BigInt(Math.trunc(value)));
+  }
+
+  /** A slot back to zero, for the next pool that takes it. */
+  clear(slot: number): void {
+    for (let i = 0; i < FIELDS; i++) Atomics.store(this.words, slot * FIELDS + i, 0n);
   }
 
   read(slot: number): PoolCounterSnapshot {

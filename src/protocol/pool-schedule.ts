@@ -71,6 +71,11 @@ export class PoolScheduleCells {
     this.cells[slot * WIDTH + AT[field]] = value;
   }
 
+  /** A slot back to zero: its pool left the run's set (or another takes the slot). */
+  clear(slot: number): void {
+    this.cells.fill(0, slot * WIDTH, (slot + 1) * WIDTH);
+  }
+
   get(slot: number, field: Field): number {
     return this.cells[slot * WIDTH + AT[field]] ?? 0;
   }

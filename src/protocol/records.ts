@@ -1,4 +1,5 @@
-// The records that flow from collectors to the writer: a trade row, a pool row, a per-pool cursor and a gap.
+// The records that flow from collectors to the writer: a trade row, a pool row, a per-pool cursor and a gap;
+// from the main thread, a pool joining or leaving the run's pool set.
 // Decimal amounts stay strings end to end so that ~70-digit values survive unchanged.
 
 export type TradeSide = 'buy' | 'sell';
@@ -134,4 +135,16 @@ export interface ReconcileRecord {
   threshold: number;
   /** The --min-volume-usd the store was collected with, when known: its trades cannot add up to the API's volume. */
   minVolumeUsd: string | null;
+}
+
+/** Where a pool of the run's set came from (pool_membership.source). */
+export type MembershipSource = 'top' | 'new' | 'file' | 'watchlist' | 'cli';
+
+/** A pool joined the run's pool set or left it (a row of pool_membership: joined_at, left_at NULL while in). */
+export interface MembershipRecord {
+  poolId: string;
+  event: 'joined' | 'left';
+  source: MembershipSource;
+  /** ISO 8601, UTC. */
+  at: string;
 }

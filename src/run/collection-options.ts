@@ -23,6 +23,8 @@ import {
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { GeckoSimulatorOptions } from '../sim/gecko-simulator.ts';
 import { metricsFilePath } from './metrics-file.ts';
+import type { PoolSetOptions } from './pool-set-options.ts';
+import type { RetentionOptions } from './retention-options.ts';
 import type { CollectionProgress } from './run-progress.ts';
 
 export const COLLECTION_DEFAULTS = Object.freeze({
@@ -65,7 +67,9 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
 });
 
-export interface CollectionOptions {
+export interface CollectionOptions extends PoolSetOptions {
+  /** Prune old days on a schedule while the run goes on (see `gecko-collector prune`). Default: never. */
+  retention?: RetentionOptions;
   network?: string;
   /** Pool addresses. With none (and no `top`), `simulate` uses the simulator's pools. */
   pools?: readonly string[];

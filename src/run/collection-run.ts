@@ -10,6 +10,7 @@ import type { GeckoSimulator } from '../sim/gecko-simulator.ts';
 import { BudgetPlanLog } from './budget-plan-log.ts';
 import { CollectionError } from './collection-error.ts';
 import { COLLECTION_DEFAULTS, type CollectionOptions } from './collection-options.ts';
+import { startRetentionSchedule } from './retention-schedule.ts';
 import { connectApi } from './run-api.ts';
 import { type RunCollectors, startCollectors } from './run-collectors.ts';
 import { createRunContext, type RunContext } from './run-context.ts';
@@ -47,6 +48,8 @@ export interface CollectionHandle {
   progress(): Promise<CollectionProgress>;
   /** The API figures so far, overall and per pool (what /metrics exports). */
   figures(): CollectionFigures;
+  /** Reads the pool set's sources again now (a pools file, the lists, the watchlist; SIGHUP in the CLI). */
+  reloadPools(): Promise<void>;
   readonly done: Promise<CollectionSummary>;
 }
 
@@ -68,6 +71,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       db,
       pools.assignments.map((a) => a.poolId),
     );
+    startRetentionSchedule(ctx);
     ctx.stopper.follow(options.signal);
     const tracker = trackProgress(ctx, db, pools, outputs, collectors);
     const planLog = ctx.disposer.push(new BudgetPlanLog(() => outputs.monitor.plan(), ctx.log), (p) => p.dispose());
@@ -90,6 +94,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       ready: tracker.ready,
       progress: () => tracker.progress(),
       figures: () => outputs.monitor.figures(),
+      reloadPools: () => pools.poolSet.reload(),
       done,
     };
   } catch (err) {

@@ -23,6 +23,13 @@ export interface LeasedPoolDealerOptions {
   log: Logger;
 }
 
+/** A pool that joined the run's set: its address and its slot in the lease cells and pool counters. */
+export interface LeasedPool {
+  poolId: string;
+  address: string;
+  slot: number;
+}
+
 interface Dealt {
   epoch: number;
   collector: number;
@@ -32,6 +39,7 @@ export class LeasedPoolDealer {
   private readonly dealt = new Map<string, Dealt>();
   private readonly load: number[];
   private readonly slotOf = new Map<string, number>();
+  private readonly addressOf = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -45,7 +53,10 @@ export class LeasedPoolDealer {
 
   constructor(private readonly o: LeasedPoolDealerOptions) {
     this.load = o.controls.map(() => 0);
-    o.poolIds.forEach((id, i) => this.slotOf.set(id, i));
+    o.poolIds.forEach((id, i) => {
+      this.slotOf.set(id, i);
+      this.addressOf.set(id, o.addresses[i]!);
+    });
     for (const port of o.controls)
       port.on('message', (m: PoolControlReply) => {
         if (m?.kind !== 'revoked') return;
@@ -67,6 +78,35 @@ export class LeasedPoolDealer {
   /** Pools dealt to collectors now. */
   get held(): number {
     return this.dealt.size;
+  }
+
+  /**
+   * The run's pool set changed: new pools (each with its lease cell slot) are leased from the next heartbeat; pools
+   * that left stop being polled and their leases are given up. Resolves once that is done.
+   */
+  async changePools(joined: readonly LeasedPool[], left: readonly string[]): Promise<void> {
+    for (const p of joined) {
+      this.slotOf.set(p.poolId, p.slot);
+      this.addressOf.set(p.poolId, p.address);
+    }
+    const leaving = left.filter((id) => this.slotOf.has(id));
+    this.o.leases.setPoolIds([...this.slotOf.keys()].filter((id) => !leaving.includes(id)));
+    if (leaving.length === 0) return;
+    const stopped = Promise.all(leaving.map((id) => this.revoke(id)));
+    // Forgotten at once: a heartbeat meanwhile must not deal them out again.
+    for (const id of leaving) {
+      this.slotOf.delete(id);
+      this.addressOf.delete(id);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, this.o.leases.ttlMs)))]);
+    clearTimeout(timer);
+    if (this.stopped) return;
+    try {
+      await this.o.leases.release(leaving);
+    } catch (err) {
+      this.o.log.warn({ err, pools: leaving.length }, 'could not give up the leases of dropped pools; they expire');
+    }
   }
 
   /** Stops the heartbeats and gives every lease back (call once the collectors have committed everything). */
@@ -162,7 +202,7 @@ export class LeasedPoolDealer {
 
   /** Reads the cursors of newly held pools and deals them out, least busy collector first. */
   private async assign(fresh: HeldLease[]): Promise<void> {
-    const addresses = fresh.map((h) => this.o.addresses[this.slotOf.get(h.poolId)!]!);
+    const addresses = fresh.map((h) => this.addressOf.get(h.poolId)!);
     let assignments: Awaited<ReturnType<CollectionReads['loadPoolAssignments']>>;
     try {
       assignments = await this.o.reads.loadPoolAssignments(this.o.network, addresses);

@@ -64,8 +64,10 @@ export async function startCollectors(
           userAgent: `gecko-collector (pid ${process.pid})`,
         }),
       ...(cells ? { leaseCells: cells.buffer } : {}),
+      openSet: pools.poolSet.follows && !shared,
     }),
     async (t) => {
+      await pools.poolSet.stop();
       await t.destroy();
       await dealer?.stop();
     },
@@ -89,5 +91,19 @@ export async function startCollectors(
     // Leases go back (done, or the release) only after the collectors committed everything.
     void dealer.start();
   }
-  return { runs: threads.runs, releaseLeases: async () => dealer?.stop() };
+  // The set follows its sources from now on (a pools file, the top/new lists); pool_membership records the start.
+  await pools.poolSet.start({
+    controls: threads.leaseControls,
+    groups,
+    leases: dealer,
+    poolCounters: outputs.monitor.poolCounters,
+    scheduleCells: outputs.monitor.scheduleCells,
+  });
+  return {
+    runs: threads.runs,
+    releaseLeases: async () => {
+      await pools.poolSet.stop();
+      await dealer?.stop();
+    },
+  };
 }

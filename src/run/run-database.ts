@@ -11,11 +11,13 @@ import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { AckMessage, WritePayload, WriterLink } from '../protocol/messages.ts';
+import type { MembershipRecord } from '../protocol/records.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
 import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
 import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
+import type { PoolMetadata } from '../storage/sqlite/trade-statements.ts';
 import { COLLECTION_DEFAULTS } from './collection-options.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -23,6 +25,8 @@ export interface RunDatabase {
   /** Cursors and stored ids, whichever store (SQLite file or PostgreSQL) holds the trades. */
   reads: CollectionReads;
   writeMetadata(parsed: ParsedPools): Promise<void>;
+  /** Pools joining or leaving the run's set (pool_membership). */
+  writeMembership(records: MembershipRecord[]): Promise<void>;
   /** Any records through the funnel (a gap fill's trades and marks); undefined in direct mode. */
   write: ((payload: WritePayload) => Promise<AckMessage>) | undefined;
   backlog(): Promise<number>;
@@ -83,6 +87,9 @@ export async function openFunnel(
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
       await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
     },
+    writeMembership: async (memberships) => {
+      if (memberships.length > 0) await manager.write({ memberships });
+    },
     backlog: async () => (await manager.getWriterMetrics()).backlogBatches,
     snapshot: () => manager.getMetricsSnapshot(),
     linkForWorker: () => manager.linkForWorker(),
@@ -122,6 +129,16 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
     throw err;
   }
   reader.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+  // No writer thread in the old way: metadata goes through a direct connection, as the trades do.
+  const writeDirect = async (meta: PoolMetadata) => {
+    const writer = new DirectDatabaseManager(config, options);
+    await writer.initialize();
+    try {
+      await writer.storePoolMetadata(meta);
+    } finally {
+      await writer.close();
+    }
+  };
   return {
     reads: sqliteCollectionReads(
       async (fn) => fn(reader),
@@ -131,14 +148,10 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
     write: undefined,
     // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
     writeMetadata: async (parsed) => {
-      if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
-      const writer = new DirectDatabaseManager(config, options);
-      await writer.initialize();
-      try {
-        await writer.storePoolMetadata(parsed);
-      } finally {
-        await writer.close();
-      }
+      if (parsed.pools.length > 0 || parsed.dexes.length > 0) await writeDirect(parsed);
+    },
+    writeMembership: async (memberships) => {
+      if (memberships.length > 0) await writeDirect({ memberships });
     },
     backlog: async () => 0,
     snapshot: undefined,

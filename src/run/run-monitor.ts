@@ -14,7 +14,10 @@ const AUTH_WATCH_MS = 1000;
 
 export interface RunMonitorOptions {
   counters: CollectorCounters;
-  pools: readonly PoolAssignment[];
+  /** The pools the run holds now (the set may change while it runs), each with its slot as `index`. */
+  pools: () => readonly PoolAssignment[];
+  /** Slots of the per-pool counters: at least every slot a pool may take. */
+  poolSlots: number;
   pollIntervalMs: number;
   schedule: ScheduleSettings;
   staleIntervals: number;
@@ -36,10 +39,10 @@ export class RunMonitor {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: RunMonitorOptions) {
-    this.poolCounters = new PoolCounters(options.pools.length);
-    this.scheduleCells = new PoolScheduleCells(options.pools.length);
+    this.poolCounters = new PoolCounters(options.poolSlots);
+    this.scheduleCells = new PoolScheduleCells(options.poolSlots);
     // A resumed pool's stored rate counts in the plan before its first poll.
-    for (const [i, a] of options.pools.entries()) {
+    for (const [i, a] of options.pools().entries()) {
       if (!a.rate) continue;
       this.scheduleCells.set(a.index ?? i, 'rate', a.rate.tradesPerSecond);
       this.scheduleCells.set(a.index ?? i, 'known', 1);
@@ -69,7 +72,7 @@ export class RunMonitor {
   }
 
   pools(): PoolFigures[] {
-    return this.options.pools.map((a, i) => {
+    return this.options.pools().map((a, i) => {
       const p = this.poolCounters.read(a.index ?? i);
       const c = this.scheduleCells.read(a.index ?? i);
       return {
@@ -130,8 +133,9 @@ export class RunMonitor {
   plan(): SchedulePlanFigures {
     const s = this.options.schedule;
     const demand: { rate: number | undefined }[] = [];
-    const anyActive = [...this.options.pools.keys()].some((i) => this.scheduleCells.read(i).active);
-    for (const [i, a] of this.options.pools.entries()) {
+    const pools = this.options.pools();
+    const anyActive = pools.some((a, i) => this.scheduleCells.read(a.index ?? i).active);
+    for (const [i, a] of pools.entries()) {
       const c = this.scheduleCells.read(a.index ?? i);
       if (anyActive && !c.active) continue;
       demand.push({ rate: c.known ? c.rate : undefined });

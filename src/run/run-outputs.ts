@@ -33,7 +33,8 @@ export async function startOutputs(
   const monitor = ctx.disposer.push(
     new RunMonitor({
       counters: pools.counters,
-      pools: pools.assignments,
+      pools: () => pools.poolSet.assignments(),
+      poolSlots: pools.poolSet.capacity,
       pollIntervalMs: settings.pollIntervalMs,
       schedule: settings.schedule,
       staleIntervals: settings.healthStaleIntervals,

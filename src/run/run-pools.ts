@@ -11,6 +11,7 @@ import { fetchPoolMetadata, type SelectedPools, selectPools } from './pool-selec
 import type { RunApi } from './run-api.ts';
 import type { RunContext } from './run-context.ts';
 import type { RunDatabase } from './run-database.ts';
+import { RunPoolSet } from './run-pool-set.ts';
 
 export interface RunPools {
   readonly selected: SelectedPools;
@@ -28,6 +29,8 @@ export interface RunPools {
   readonly mark: TradesMark | null;
   /** Time spent fetching metadata, which --duration counts. */
   readonly metadataMs: number;
+  /** The pool set as it follows its sources while the run goes on (run-pool-set.ts). */
+  readonly poolSet: RunPoolSet;
 }
 
 export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase): Promise<RunPools> {
@@ -53,6 +56,7 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
   // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
   const assignments = (await db.reads.loadPoolAssignments(network, addresses)).map((a, index) => ({ ...a, index }));
   const mark = simulator ? await db.reads.tradesMark() : null;
+  const poolSet = new RunPoolSet({ options, network, selected, assignments, client, db, log });
   // Shared through leases (PostgreSQL), collectors start empty and get pools as this process leases them.
   const groups = db.shared
     ? Array.from({ length: Math.min(settings.collectorsWanted, assignments.length) }, (): PoolAssignment[] => [])
@@ -61,10 +65,11 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
     selected,
     assignments,
     groups,
-    cells: db.shared ? new PoolLeaseCells(assignments.length) : undefined,
+    cells: db.shared ? new PoolLeaseCells(poolSet.capacity) : undefined,
     counters: new CollectorCounters(groups.length),
     resumed: assignments.filter((a) => a.cursor).length,
     mark,
     metadataMs,
+    poolSet,
   };
 }

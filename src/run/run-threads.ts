@@ -17,7 +17,7 @@ const DIRECT_COLLECTOR_ENTRY = new URL('../../workers/direct-collector-thread.js
 export interface CollectorThreads {
   /** One per group; rejects when that collector's task failed. */
   readonly runs: Promise<CollectorResult>[];
-  /** With leaseCells: the main thread's end of each collector's pool control port (see LeasedPoolDealer). */
+  /** With leaseCells or openSet: the main thread's end of each collector's pool control port. */
   readonly leaseControls: MessagePort[];
   destroy(): Promise<void>;
 }
@@ -34,6 +34,8 @@ export async function startCollectorThreads(options: {
   logTarget: Logger;
   /** Pools shared through leases: each collector starts empty and gets a control port (PoolLeaseCells buffer). */
   leaseCells?: SharedArrayBuffer;
+  /** The pool set changes while the run goes on (no leases): each collector gets a control port. */
+  openSet?: boolean;
 }): Promise<CollectorThreads> {
   const { groups, db } = options;
   // Loaded here, not at the top: importing the library does not pay for the thread pool until a run starts.
@@ -65,6 +67,11 @@ export async function startCollectorThreads(options: {
         const { port1, port2 } = new MessageChannel();
         leaseControls.push(port1);
         task.leases = { control: port2, cells: options.leaseCells };
+        transferList.push(port2);
+      } else if (options.openSet) {
+        const { port1, port2 } = new MessageChannel();
+        leaseControls.push(port1);
+        task.poolControl = port2;
         transferList.push(port2);
       }
       if (db.linkForWorker) {

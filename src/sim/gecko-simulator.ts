@@ -294,6 +294,7 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
       faults: { ...stats.faults },
       distinctTradesServed: served.size,
     }),
+    setListings: (listings) => api.setListings(listings),
     setFaults(next) {
       faults = { ...faults, ...next };
     },

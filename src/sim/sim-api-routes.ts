@@ -58,7 +58,18 @@ export interface SimApiOptions {
 const POOLS_PER_PAGE = 20;
 const MAX_MULTI = 30;
 
+/**
+ * What the pools lists show, by address in order (a pool listed stays collectable either way); a list not given
+ * ranks every pool as the simulator does by itself (top by reserve, new by creation time).
+ */
+export interface SimListings {
+  top?: readonly string[] | undefined;
+  newPools?: readonly string[] | undefined;
+}
+
 export interface SimApi {
+  /** Changes what the top and new pools lists show from now on. */
+  setListings(listings: SimListings): void;
   /** The route of a path, or the reply for a path that has none (404) or is refused (the range endpoint keyless). */
   route(pathname: string): Route | Reply;
   answer(route: Route, query: URLSearchParams, nowMs: number): Reply;
@@ -68,6 +79,9 @@ export function createSimApi(options: SimApiOptions): SimApi {
   const { network, pools } = options;
   const byAddress = new Map(pools.map((p) => [p.address, p]));
   const memo = new CandleMemo();
+  let listings: SimListings = {};
+  const listed = (order: readonly string[] | undefined, ranked: () => SimPool[]): SimPool[] =>
+    order ? order.map((a) => byAddress.get(a)).filter((p): p is SimPool => p !== undefined) : ranked();
 
   function route(pathname: string): Route | Reply {
     const parts = pathname
@@ -86,9 +100,15 @@ export function createSimApi(options: SimApiOptions): SimApi {
     if (parts[prefix + 1] !== network) return errorReply(404, 'Network not found');
     const rest = parts.slice(prefix + 2);
     if (rest.length === 1 && rest[0] === 'pools')
-      return { kind: 'pools', pools: [...pools].sort((a, b) => Number(b.reserveUsd) - Number(a.reserveUsd)) };
+      return {
+        kind: 'pools',
+        pools: listed(listings.top, () => [...pools].sort((a, b) => Number(b.reserveUsd) - Number(a.reserveUsd))),
+      };
     if (rest.length === 1 && rest[0] === 'new_pools')
-      return { kind: 'newPools', pools: [...pools].sort((a, b) => poolCreatedAtMs(b) - poolCreatedAtMs(a)) };
+      return {
+        kind: 'newPools',
+        pools: listed(listings.newPools, () => [...pools].sort((a, b) => poolCreatedAtMs(b) - poolCreatedAtMs(a))),
+      };
     if (rest.length === 3 && rest[0] === 'pools' && rest[1] === 'multi') {
       const addresses = rest[2]!.split(',');
       if (addresses.length > MAX_MULTI) return errorReply(400, `At most ${MAX_MULTI} addresses`);
@@ -167,5 +187,11 @@ export function createSimApi(options: SimApiOptions): SimApi {
     return { status: 200, body: JSON.stringify(poolsDocument(list, parseInclude(query.get('include')))) };
   }
 
-  return { route, answer };
+  return {
+    setListings: (next) => {
+      listings = { ...listings, ...next };
+    },
+    route,
+    answer,
+  };
 }

@@ -2,7 +2,7 @@
 // it returns (its URL, pools, counters, fault switches, what it served and the ground truth).
 
 import type { IncomingMessage } from 'node:http';
-import type { RouteKind } from './sim-api-routes.ts';
+import type { RouteKind, SimListings } from './sim-api-routes.ts';
 import type { SimFaults } from './sim-faults.ts';
 import type { SimMarketKind } from './sim-market.ts';
 import type { SimBurstOptions } from './sim-rate-schedule.ts';
@@ -91,6 +91,8 @@ export interface GeckoSimulator {
   startedAtMs: number;
   stats(): SimStats;
   setFaults(faults: Partial<SimFaults>): void;
+  /** What the top and new pools lists show from now on (a market whose ranking changes while a run goes on). */
+  setListings(listings: SimListings): void;
   servedTradeIds(): ReadonlySet<string>;
   /** The served trades with their ids (also at GET /__simulator/served). */
   servedReport(): SimServedReport;

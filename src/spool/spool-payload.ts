@@ -15,10 +15,21 @@ const PAYLOAD_KEYS = [
   'gapFills',
   'candles',
   'reconciles',
+  'memberships',
   'flushReason',
 ] as const;
 /** The keys holding records (flushReason is a label, not a record). */
-const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps', 'gapFills', 'candles', 'reconciles'] as const;
+const RECORD_LIST_KEYS = [
+  'trades',
+  'pools',
+  'dexes',
+  'cursors',
+  'gaps',
+  'gapFills',
+  'candles',
+  'reconciles',
+  'memberships',
+] as const;
 // Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
 // silently on deferral, so make that a compile error.
 type MissingPayloadKeys = Exclude<keyof WritePayload, (typeof PAYLOAD_KEYS)[number]>;

@@ -38,6 +38,18 @@ export interface GapsReport {
   latest: GapReport[];
 }
 
+/** A pool's membership of the pool set (pool_membership): when it joined and, once it left, when. */
+export interface MembershipReport {
+  poolId: string;
+  source: string;
+  /** As stored (UTC `YYYY-MM-DD HH:MM:SS.ffffff`). */
+  joinedAt: string;
+  leftAt: string | null;
+}
+
+/** The latest changes first, at most this many listed. */
+export const MEMBERSHIP_LIMIT = 25;
+
 export interface BadCursor {
   poolId: string;
   lastTradeId: string | null;

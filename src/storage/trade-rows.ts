@@ -42,6 +42,8 @@ export interface TradeFilter {
   until?: Date;
 }
 
+import type { StoredCandle } from './retention-store.ts';
+
 export interface WhereClause {
   /** `WHERE …` or ''. */
   sql: string;
@@ -55,5 +57,7 @@ export interface TradeRowSource {
   /** Of `poolIds`, those the database does not know: no pools row and no trade. */
   unknownPools(poolIds: readonly string[]): Promise<string[]>;
   candleTrades(filter: TradeFilter): AsyncIterable<CandleTrade[]>;
+  /** Candles `prune` kept for days whose trades are gone (source 'trades'), in pool, bucket order. */
+  keptCandles(timeframe: string, filter: TradeFilter): Promise<StoredCandle[]>;
   close(): Promise<void>;
 }

@@ -41,7 +41,8 @@ export function rowsOf(batch: WriteBatchMessage): number {
     (batch.gaps?.length ?? 0) +
     (batch.gapFills?.length ?? 0) +
     (batch.candles?.length ?? 0) +
-    (batch.reconciles?.length ?? 0)
+    (batch.reconciles?.length ?? 0) +
+    (batch.memberships?.length ?? 0)
   );
 }
 

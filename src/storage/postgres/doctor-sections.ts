@@ -5,7 +5,15 @@
 
 import type { PostgresSettings } from '../../protocol/writer-settings.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../../trades/trade-validation.ts';
-import type { BadCursor, DoctorSectionsOptions, GapReport, GapsReport, PoolReport } from '../doctor-sections.ts';
+import {
+  type BadCursor,
+  type DoctorSectionsOptions,
+  type GapReport,
+  type GapsReport,
+  MEMBERSHIP_LIMIT,
+  type MembershipReport,
+  type PoolReport,
+} from '../doctor-sections.ts';
 import { connectPgOrFail, pgServerVersion } from './connection.ts';
 import { PG_BAD_CURSORS_SQL } from './cursor-repair.ts';
 import { LEASE_REPORT_SQL } from './leases.ts';
@@ -56,6 +64,8 @@ export interface PgSections {
   pools: (PoolReport & { lease: PoolLeaseReport | null })[];
   gaps: GapsReport;
   holders: LeaseHolderReport[];
+  /** When pools joined and left the pool set, latest change first; [] without the table. */
+  membership: MembershipReport[];
   /** Cursors in the future or on a trade that is not stored (cursor-report.ts); a collect or import repairs them. */
   badCursors: BadCursor[];
   notes: string[];
@@ -236,6 +246,16 @@ export async function pgDoctorSections(
           });
       }
     }
+    const membership = present.has('pool_membership')
+      ? (
+          await c.query<MembershipReport>(
+            `SELECT pool_id AS "poolId", source, ${storedText('joined_at')} AS "joinedAt",
+                    ${storedText('left_at')} AS "leftAt"
+             FROM pool_membership ORDER BY greatest(joined_at, left_at) DESC, pool_id LIMIT $1`,
+            [MEMBERSHIP_LIMIT],
+          )
+        ).rows
+      : [];
     await c.query('COMMIT');
     return {
       engine: 'postgres',
@@ -250,6 +270,7 @@ export async function pgDoctorSections(
       pools: [...pools.values()].sort((a, b) => (a.poolId < b.poolId ? -1 : a.poolId > b.poolId ? 1 : 0)),
       gaps,
       holders,
+      membership,
       badCursors,
       notes,
     };

@@ -4,6 +4,7 @@
 
 import type pg from 'pg';
 import type { CandleTrade, ExportRow, TradeFilter, TradeRowSource, WhereClause } from '../trade-rows.ts';
+import { pgKeptCandles } from './kept-candles.ts';
 
 /** Rows per FETCH: big enough that round trips do not count, small enough to keep memory flat. */
 const FETCH_ROWS = 5000;
@@ -111,6 +112,7 @@ export function pgTradeRows(client: pg.Client, display: string): TradeRowSource 
     exportRows: (filter) => pgExportRows(client, filter),
     unknownPools: (poolIds) => pgUnknownPools(client, poolIds),
     candleTrades: (filter) => pgCandleTrades(client, filter),
+    keptCandles: (timeframe, filter) => pgKeptCandles(client, timeframe, filter),
     close: () => client.end(),
   };
 }

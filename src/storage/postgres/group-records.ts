@@ -24,6 +24,7 @@ import {
   gapValues,
   INSERT_GAP,
   INSERT_TRADES,
+  membershipQuery,
   poolValues,
   tradeArrays,
   UPSERT_CURSOR,
@@ -71,7 +72,15 @@ export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: PgGrou
   let rows = 0;
   for (const e of entries) {
     const b = e.q.batch;
-    if (b.pools?.length || b.dexes?.length || b.cursors?.length || b.gaps?.length || hasFillRecords(b)) return false;
+    if (
+      b.pools?.length ||
+      b.dexes?.length ||
+      b.cursors?.length ||
+      b.gaps?.length ||
+      hasFillRecords(b) ||
+      b.memberships?.length
+    )
+      return false;
     rows += e.flat.length / TRADE_FIELDS;
   }
   if (rows < COPY_MIN_ROWS) return false;
@@ -114,6 +123,9 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: PgGroupEn
   const pools = batch.pools ?? [];
   for (let i = 0; i < pools.length; i++)
     await one(pools[i]?.id, i, () => c.query({ ...UPSERT_POOL, values: poolValues(pools[i]!) }));
+  const memberships = batch.memberships ?? [];
+  for (let i = 0; i < memberships.length; i++)
+    await one(memberships[i]?.poolId, i, () => c.query(membershipQuery(memberships[i]!)));
   const valid = e.flat.length / TRADE_FIELDS;
   if (valid > 0) {
     const offsets = Array.from({ length: valid }, (_, i) => i * TRADE_FIELDS);

@@ -69,12 +69,25 @@ export class PoolLeases {
   private readonly giving = new Set<string>();
   /** The lease connection runs one heartbeat or release at a time (a release must not land inside a tick). */
   private serial: Promise<unknown> = Promise.resolve();
+  /** The pools this process may collect: the run's pool set, which may change (setPoolIds). */
+  private poolIds: readonly string[];
 
   constructor(
     private readonly settings: PostgresSettings,
     private readonly options: LeaseOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.poolIds = options.poolIds;
+  }
+
+  /**
+   * The run's pool set changed: from the next heartbeat, claims and the fair share count only these pools (rows
+   * for new ones are added then). Leases of pools that left are still renewed until release() gives them up.
+   */
+  setPoolIds(poolIds: readonly string[]): void {
+    this.poolIds = [...poolIds];
+    this.ensured = false;
+  }
 
   get holder(): string {
     return this.options.holder;
@@ -123,7 +136,8 @@ export class PoolLeases {
 
   private async heartbeat(): Promise<TickResult> {
     const t0 = performance.now();
-    const { ttlMs, holder, poolIds } = this.options;
+    const { ttlMs, holder } = this.options;
+    const { poolIds } = this;
     const c = await this.connection();
     await c.query('BEGIN');
     try {

@@ -3,7 +3,7 @@
 // never moves backwards (and, when pools are shared through leases, only for the lease's current holder), the
 // gap insert that a redelivered batch does not repeat, and stub rows for pools nobody described yet.
 
-import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../../protocol/records.ts';
+import type { CursorUpdate, DexRecord, GapRecord, MembershipRecord, PoolRecord } from '../../protocol/records.ts';
 import { PLACEHOLDER_DEX_PREFIX, placeholderDexName } from '../../trades/pool-id.ts';
 import { TRADE_ROW_COLUMNS } from '../../trades/trade-columns.ts';
 import { normalizeTimestamp, TRADE_FIELDS } from '../../trades/trade-validation.ts';
@@ -196,6 +196,26 @@ export function gapValues(g: GapRecord): unknown[] {
     g.tradesInResponse,
     finiteOrNull(g.estimatedMissed),
   ];
+}
+
+// One row per pool: a pool that joins again starts a new membership (left_at cleared).
+export const JOIN_POOL = {
+  name: 'gecko_join_pool',
+  text: `INSERT INTO pool_membership (pool_id, source, joined_at, left_at) VALUES ($1, $2, $3::timestamptz, NULL)
+ON CONFLICT (pool_id) DO UPDATE SET source = EXCLUDED.source, joined_at = EXCLUDED.joined_at, left_at = NULL`,
+};
+
+export const LEAVE_POOL = {
+  name: 'gecko_leave_pool',
+  text: 'UPDATE pool_membership SET left_at = $2::timestamptz WHERE pool_id = $1 AND left_at IS NULL',
+};
+
+/** The statement and values of a membership record. */
+export function membershipQuery(m: MembershipRecord): { name: string; text: string; values: unknown[] } {
+  const at = utc(m.at, 'at');
+  return m.event === 'joined'
+    ? { ...JOIN_POOL, values: [m.poolId, m.source, at] }
+    : { ...LEAVE_POOL, values: [m.poolId, at] };
 }
 
 /** A time as the UTC text the session (TimeZone=UTC) reads; TypeError (a bad row) when it is not a time. */

@@ -9,7 +9,14 @@ import { DEFAULT_DATABASE_CONFIG, resolveDatabaseConfig, writerSettingsFrom } fr
 import { urlFromDatabasePath } from '../../config/database-url.ts';
 import type { ConnectionDescription } from '../../protocol/messages.ts';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, latestAcceptedTime } from '../../trades/trade-validation.ts';
-import type { BadCursor, DoctorSectionsOptions, GapsReport, PoolReport } from '../doctor-sections.ts';
+import {
+  type BadCursor,
+  type DoctorSectionsOptions,
+  type GapsReport,
+  MEMBERSHIP_LIMIT,
+  type MembershipReport,
+  type PoolReport,
+} from '../doctor-sections.ts';
 import { gapsReport, poolReports } from './collection-health.ts';
 import { applyReadConnectionSettings, describeConnection } from './connection-settings.ts';
 import { sqliteCursorStore } from './cursor-repair.ts';
@@ -72,6 +79,8 @@ export interface SqliteSections {
   files: FileSizes;
   pools: PoolReport[];
   gaps: GapsReport;
+  /** When pools joined and left the pool set, latest change first; [] without the table. */
+  membership: MembershipReport[];
   /** Cursors in the future or on a trade that is not stored. */
   badCursors: BadCursor[];
   /** Things worth knowing that are not failures (e.g. a legacy file the collector has not opened yet). */
@@ -194,6 +203,14 @@ function collect(
     },
     pools,
     gaps,
+    membership: has.has('pool_membership')
+      ? (db
+          .prepare(
+            `SELECT pool_id AS poolId, source, joined_at AS joinedAt, left_at AS leftAt FROM pool_membership
+             ORDER BY max(joined_at, coalesce(left_at, '')) DESC, pool_id LIMIT ?`,
+          )
+          .all(MEMBERSHIP_LIMIT) as MembershipReport[])
+      : [],
     badCursors: cursorsToRepair,
     notes,
   };

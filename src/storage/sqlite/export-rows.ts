@@ -7,6 +7,7 @@ import { DatabaseOpenError } from '../../errors.ts';
 import { TRADE_AMOUNT_COLUMNS } from '../../trades/trade-columns.ts';
 import { decimalText } from '../stored-values.ts';
 import type { CandleTrade, ExportRow, TradeFilter, TradeRowSource, WhereClause } from '../trade-rows.ts';
+import { sqliteKeptCandles } from './kept-candles.ts';
 import { storedTimestamp } from './trade-statements.ts';
 
 const DECIMALS = TRADE_AMOUNT_COLUMNS;
@@ -123,7 +124,11 @@ export function sqliteUnknownPools(db: Database.Database, poolIds: readonly stri
 }
 
 /** The WHERE clause on a SQLite trades table (index (pool_id, block_timestamp) usable for every term). */
-export function sqliteWhere(f: TradeFilter): WhereClause {
+/** `time`: the column --since/--until bound and the text of a bound (kept candles: bucket_start, whole seconds). */
+export function sqliteWhere(
+  f: TradeFilter,
+  time: { column: string; text: (ms: number) => string } = { column: 'block_timestamp', text: storedTimestamp },
+): WhereClause {
   const terms: string[] = [];
   const params: unknown[] = [];
   if (f.poolIds?.length) {
@@ -137,12 +142,12 @@ export function sqliteWhere(f: TradeFilter): WhereClause {
     params.push(`${f.network}_`, `${f.network}\``);
   }
   if (f.since) {
-    terms.push('block_timestamp >= ?');
-    params.push(storedTimestamp(f.since.getTime()));
+    terms.push(`${time.column} >= ?`);
+    params.push(time.text(f.since.getTime()));
   }
   if (f.until) {
-    terms.push('block_timestamp < ?');
-    params.push(storedTimestamp(f.until.getTime()));
+    terms.push(`${time.column} < ?`);
+    params.push(time.text(f.until.getTime()));
   }
   return { sql: terms.length ? `WHERE ${terms.join(' AND ')}` : '', params };
 }
@@ -175,6 +180,12 @@ export function sqliteTradeRows(db: Database.Database, path: string): TradeRowSo
       db.pragma(`mmap_size = ${CANDLE_MMAP_BYTES}`);
       return batches(sqliteCandleTrades(db, path, filter));
     },
+    keptCandles: async (timeframe, filter) =>
+      sqliteKeptCandles(
+        db,
+        timeframe,
+        sqliteWhere(filter, { column: 'bucket_start', text: (ms) => storedTimestamp(ms).slice(0, 19) }),
+      ),
     close: async () => void db.close(),
   };
 }

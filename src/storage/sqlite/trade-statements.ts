@@ -4,7 +4,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { isRowLevelError } from '../../errors.ts';
 import type { RejectedRow } from '../../protocol/messages.ts';
-import type { CursorUpdate, DexRecord, GapRecord, PoolRecord } from '../../protocol/records.ts';
+import type { CursorUpdate, DexRecord, GapRecord, MembershipRecord, PoolRecord } from '../../protocol/records.ts';
 import { PLACEHOLDER_DEX_PREFIX, placeholderDex, poolIdParts } from '../../trades/pool-id.ts';
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../../trades/trade-validation.ts';
 import { finiteOrNull } from '../stored-values.ts';
@@ -104,6 +104,8 @@ export class WriteStatements {
   private readonly upsertDexStmt: Statement;
   private readonly upsertCursorStmt: Statement;
   private readonly insertGapStmt: Statement;
+  private readonly joinPoolStmt: Statement;
+  private readonly leavePoolStmt: Statement;
   private readonly poolExistsStmt: Statement;
   private readonly insertDexIfMissingStmt: Statement;
   private readonly insertStubPoolStmt: Statement;
@@ -149,6 +151,11 @@ export class WriteStatements {
     this.insertGapStmt = db.prepare(
       `INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response, estimated_missed) VALUES (?, ?, ?, ?, ?, ?)`,
     );
+    // One row per pool: a pool that joins again starts a new membership (left_at cleared).
+    this.joinPoolStmt =
+      db.prepare(`INSERT INTO pool_membership (pool_id, source, joined_at, left_at) VALUES (?, ?, ?, NULL)
+      ON CONFLICT (pool_id) DO UPDATE SET source = excluded.source, joined_at = excluded.joined_at, left_at = NULL`);
+    this.leavePoolStmt = db.prepare('UPDATE pool_membership SET left_at = ? WHERE pool_id = ? AND left_at IS NULL');
     this.poolExistsStmt = db.prepare('SELECT 1 FROM pools WHERE id = ?').pluck();
     this.insertDexIfMissingStmt = db.prepare(
       'INSERT OR IGNORE INTO dexes (id, name, network, last_updated) VALUES (?, ?, ?, ?)',
@@ -231,6 +238,12 @@ export class WriteStatements {
     return true;
   }
 
+  recordMembership(m: MembershipRecord): void {
+    const at = ts(m.at, 'at');
+    if (m.event === 'joined') this.joinPoolStmt.run(m.poolId, m.source, at);
+    else this.leavePoolStmt.run(at, m.poolId);
+  }
+
   get fills(): FillStatements {
     this.fillStatements ??= new FillStatements(this.db);
     return this.fillStatements;
@@ -278,6 +291,8 @@ export function eachRecord<T>(
 export interface PoolMetadata {
   pools?: readonly PoolRecord[];
   dexes?: readonly DexRecord[];
+  /** Pools joining or leaving the run's set (pool_membership), written after the pools. */
+  memberships?: readonly MembershipRecord[];
 }
 
 /** Dexes, then pools, inside the caller's transaction: the funnel's writer and the direct manager both store metadata this way. */
@@ -292,6 +307,12 @@ export function storePoolMetadata(s: WriteStatements, meta: PoolMetadata, now: s
     meta.pools,
     (p) => p?.id,
     (p) => s.upsertPool(p, now),
+    rejected,
+  );
+  eachRecord(
+    meta.memberships,
+    (m) => m?.poolId,
+    (m) => s.recordMembership(m),
     rejected,
   );
 }
