@@ -55,7 +55,9 @@ const networksValue: ValueParser<string> = (raw, where) => {
   return networkValue(raw[0], where);
 };
 
-const API_KEY = /^[\x21-\x7e]+$/;
+// Eight characters at least: every spelling of the key is masked in server text, and a short one would be found
+// inside ordinary trades and pool names (real keys are `CG-` and about 24 more).
+const API_KEY = /^[\x21-\x7e]{8,}$/;
 
 export function commonSpecs(ctx: SettingContext): SettingSpec[] {
   return [
@@ -129,7 +131,7 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       env: 'GECKO_API_KEY',
       file: ['api.api_key', 'api.key'],
       secret: true,
-      parse: textValue('an API key (printable characters, no spaces)', (s) => API_KEY.test(s), true),
+      parse: textValue('an API key (8 or more printable characters, no spaces)', (s) => API_KEY.test(s), true),
       describe: 'CoinGecko API key: the paid API (pro-api.coingecko.com)',
     },
     {

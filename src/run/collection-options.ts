@@ -232,9 +232,9 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     sim?.callsPerMinute ??
     (options.apiKey ? COLLECTION_DEFAULTS.callsPerMinuteWithKey : COLLECTION_DEFAULTS.callsPerMinute);
   const collectorsWanted = positiveInt('collectors', options.collectors, defaultCollectors(callsPerMinute));
-  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)))
-    // The value is a secret: the error names the field only.
-    throw new ConfigError('apiKey', '(hidden)', 'expected printable characters without spaces');
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]{8,}$/.test(options.apiKey)))
+    // The value is a secret: the error names the field only. Eight at least, as for --api-key (the masking).
+    throw new ConfigError('apiKey', '(hidden)', 'expected 8 or more printable characters without spaces');
   const schedule = resolveSchedule(options, pollIntervalMs, callsPerMinute);
   const intervalMs = Math.ceil(60_000 / callsPerMinute);
   const minSpacingMs =

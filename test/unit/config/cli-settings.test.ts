@@ -64,7 +64,7 @@ describe('settings precedence', () => {
   });
 
   it('an API key switches the defaults to the paid API (500 calls/min), unless set otherwise', () => {
-    const keyed = loadSettings(specs, {}, { GECKO_API_KEY: 'CG-abc' }).settings;
+    const keyed = loadSettings(specs, {}, { GECKO_API_KEY: 'CG-abcdefgh' }).settings;
     expect(keyed.entry('base-url')).toMatchObject({ value: GECKO_PRO_API_BASE_URL, note: 'with an API key' });
     expect(keyed.entry('calls-per-minute')).toMatchObject({ value: 500, from: 'default' });
     expect(keyed.entry('api-key')).toMatchObject({ secret: true, from: 'GECKO_API_KEY' });
@@ -125,7 +125,11 @@ describe('bad settings: one line naming the source', () => {
 
   it('never repeats a bad API key', () => {
     const message = bad({}, { GECKO_API_KEY: 'has a secret space' });
-    expect(message).toBe('GECKO_API_KEY must be an API key (printable characters, no spaces)');
+    expect(message).toBe('GECKO_API_KEY must be an API key (8 or more printable characters, no spaces)');
+    // Too short to mask safely: it would be found inside the trades and pool names the API sends.
+    expect(bad({}, { GECKO_API_KEY: 'k3y' })).toBe(
+      'GECKO_API_KEY must be an API key (8 or more printable characters, no spaces)',
+    );
   });
 
   it('refuses an unknown config key with its path and the keys that section has', () => {

@@ -13,7 +13,7 @@ describe('default collector threads', () => {
 
   it('the library: 1 at the public rate, 4 with a key (500/min), an explicit count as given', () => {
     expect(resolveRunSettings({}).collectorsWanted).toBe(1);
-    expect(resolveRunSettings({ apiKey: 'k' }).collectorsWanted).toBe(4);
+    expect(resolveRunSettings({ apiKey: 'CG-k3y-for-tests' }).collectorsWanted).toBe(4);
     expect(resolveRunSettings({ callsPerMinute: 250 }).collectorsWanted).toBe(2);
     expect(resolveRunSettings({ collectors: 3 }).collectorsWanted).toBe(3);
     expect(resolveRunSettings({ collectors: 12, callsPerMinute: 30 }).collectorsWanted).toBe(12);
