@@ -92,9 +92,8 @@ export class PollSchedule {
     const rate = e.estimate.rate ?? 0;
     let estimatedMissed = 0;
     if (gapSpanMs !== undefined && gapSpanMs > 0) {
-      // The gap lies between the rate before it and the rate its answer shows (a burst may start inside it).
-      const answer = RateEstimate.answerRate(o);
-      const r = before === undefined ? answer : (before + answer) / 2;
+      // The gap lies between the rate before it and the rate after its answer (a burst may start inside it).
+      const r = before === undefined ? rate : (before + rate) / 2;
       estimatedMissed = (r * gapSpanMs) / 1000;
     }
     if (e.slot < this.cells.slots) {
