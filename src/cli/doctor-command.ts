@@ -4,6 +4,7 @@
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
+import { coverageSection } from '../doctor/coverage-report.ts';
 import { repairCursorsNow } from '../doctor/cursor-report.ts';
 import { buildDatabaseReport, buildPgReport, reportIsHealthy } from '../doctor/database-report.ts';
 import { renderReport } from '../doctor/render-report.ts';
@@ -100,7 +101,9 @@ export const doctorCommand: Command = {
       const s = writerSettingsFrom(resolveDatabaseConfig({ url }));
       const report = await buildPgReport(s.postgres!, s.path, { gapLimit });
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
-      io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
+      io.stdout.write(
+        `${values.json ? JSON.stringify({ ...report, served }) : renderReport(report, [coverageSection])}\n`,
+      );
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
       return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
@@ -111,7 +114,9 @@ export const doctorCommand: Command = {
     }
     const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
-    io.stdout.write(`${values.json ? JSON.stringify({ ...report, served }) : renderReport(report)}\n`);
+    io.stdout.write(
+      `${values.json ? JSON.stringify({ ...report, served }) : renderReport(report, [coverageSection])}\n`,
+    );
     if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
     return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;
   },

@@ -9,8 +9,9 @@ export interface RateObservation {
   atMs: number;
   /** Trades in the answer (refused ones included). */
   count: number;
-  /** Block time (ms) of its oldest trade (NaN when empty). */
+  /** Block time (ms) of its oldest and newest trades (NaN when empty). */
   oldestMs: number;
+  newestMs?: number;
   /** Trades in it newer than the cursor before it (the new ones). */
   fresh: number;
   /** The answer did not reach back to the cursor: trades between them were missed. */
@@ -19,7 +20,7 @@ export interface RateObservation {
 
 /** Trades of memory: an observation of k trades keeps exp(−k / MEMORY_TRADES) of the past. */
 const MEMORY_TRADES = 300;
-const GAP_MEMORY_TRADES = 1200;
+const GAP_MEMORY_TRADES = 3000;
 /** An answer at this many times the estimate, with enough trades to mean it, replaces the estimate. */
 const JUMP_FACTOR = 2.5;
 const JUMP_MIN_TRADES = 30;

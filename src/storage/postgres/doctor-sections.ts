@@ -9,6 +9,7 @@ import type { BadCursor, DoctorSectionsOptions, GapReport, GapsReport, PoolRepor
 import { connectPgOrFail, pgServerVersion } from './connection.ts';
 import { PG_BAD_CURSORS_SQL } from './cursor-repair.ts';
 import { LEASE_REPORT_SQL } from './leases.ts';
+import { addPoolCoverage, COVERAGE_SCHEMA_VERSION } from './pool-coverage.ts';
 import { appliedSchemaVersion, PG_SCHEMA_VERSION } from './schema-migrations.ts';
 import { storedText } from './trade-statements.ts';
 
@@ -232,6 +233,7 @@ export async function pgDoctorSections(
           });
       }
     }
+    if (schemaVersion >= COVERAGE_SCHEMA_VERSION) await addPoolCoverage(c, [...pools.values()]);
     await c.query('COMMIT');
     return {
       engine: 'postgres',
