@@ -1,8 +1,10 @@
 // `npm run -s bench:footprint -- [--package DIR] [--reps N] [--seconds S] [--json]`: start-up times and the
 // steady-state footprint of the real job. Times: `--version`, the first `import 'gecko-collector'`, a worker
 // thread that imports the package until it is ready, launch to "collectors running". Footprint: RSS, threads
-// and CPU of `collect --simulate --collectors 4 --calls-per-minute 30`, sampled every second from /proc.
-// --package points at another checkout (built and installed) to measure it the same way, for before/after.
+// and CPU of the real job as a user starts it, `collect --simulate --calls-per-minute 30` (the public rate, no
+// --collectors), sampled every second from /proc; then the same with --collectors 1 and 4, whose difference is
+// the cost of an extra collector thread. --package points at another checkout (built and installed) to measure
+// it the same way, for before/after.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +26,21 @@ interface Footprint {
   workerReadySeconds: number;
   workerEntry: string;
   startupSeconds: number;
-  steady: { seconds: number; peakRssMb: number; meanRssMb: number; threads: number; cpuPercentOfOneCore: number };
+  /** The default job (no --collectors). */
+  steady: Steady;
+  /** --collectors 1 and 4. */
+  oneCollector: Steady;
+  fourCollectors: Steady;
+  /** (peak RSS with 4 − with 1) / 3. */
+  extraCollectorMb: number;
+}
+
+interface Steady {
+  seconds: number;
+  peakRssMb: number;
+  meanRssMb: number;
+  threads: number;
+  cpuPercentOfOneCore: number;
 }
 
 function median(xs: number[]): number {
@@ -91,8 +107,9 @@ async function collectRun(
   bin: string,
   cwd: string,
   seconds: number,
-): Promise<Pick<Footprint, 'startupSeconds' | 'steady'>> {
-  const db = path.join(cwd, 'footprint.db');
+  collectors: number | undefined,
+): Promise<{ startupSeconds: number; steady: Steady }> {
+  const db = path.join(cwd, `footprint-${collectors ?? 'default'}.db`);
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
@@ -100,8 +117,7 @@ async function collectRun(
       bin,
       'collect',
       '--simulate',
-      '--collectors',
-      '4',
+      ...(collectors === undefined ? [] : ['--collectors', String(collectors)]),
       '--calls-per-minute',
       '30',
       '--duration',
@@ -205,7 +221,9 @@ async function main(): Promise<void> {
         ),
       );
     }
-    const run = await collectRun(bin, dir, seconds);
+    const run = await collectRun(bin, dir, seconds, undefined);
+    const one = await collectRun(bin, dir, seconds, 1);
+    const four = await collectRun(bin, dir, seconds, 4);
     const result: Footprint = {
       package: pkg,
       machine,
@@ -215,18 +233,24 @@ async function main(): Promise<void> {
       workerReadySeconds: median(workers),
       workerEntry,
       ...run,
+      oneCollector: one.steady,
+      fourCollectors: four.steady,
+      extraCollectorMb: (four.steady.peakRssMb - one.steady.peakRssMb) / 3,
     };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
-      const s = result.steady;
+      const line = (what: string, s: Steady) =>
+        `${what}, ${s.seconds} s steady state:\n  peak RSS ${s.peakRssMb.toFixed(0)} MB, mean ${s.meanRssMb.toFixed(0)} MB, ${s.threads} threads, CPU ${s.cpuPercentOfOneCore.toFixed(2)} % of one core`;
       process.stdout.write(
         `${[
           `--version:                 ${result.versionSeconds.toFixed(3)} s (median of ${reps}, whole process)`,
           `first import:              ${result.firstImportSeconds.toFixed(3)} s in-process (${result.importProcessSeconds.toFixed(3)} s whole process)`,
           `worker thread ready:       ${result.workerReadySeconds.toFixed(3)} s (new Worker → imported ${result.workerEntry})`,
           `launch → collectors run:   ${result.startupSeconds.toFixed(2)} s`,
-          `collect, 4 collectors at 30 calls/min, ${s.seconds} s steady state:`,
-          `  peak RSS ${s.peakRssMb.toFixed(0)} MB, mean ${s.meanRssMb.toFixed(0)} MB, ${s.threads} threads, CPU ${s.cpuPercentOfOneCore.toFixed(1)} % of one core`,
+          line('collect at 30 calls/min, default collectors', result.steady),
+          line('collect at 30 calls/min, --collectors 1', result.oneCollector),
+          line('collect at 30 calls/min, --collectors 4', result.fourCollectors),
+          `each extra collector thread: ${result.extraCollectorMb.toFixed(1)} MB peak RSS ((4 − 1) / 3)`,
         ].join('\n')}\n`,
       );
     }

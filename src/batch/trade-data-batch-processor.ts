@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger.ts';
 import { isCircuitBreakerError } from '../protocol/circuit-breaker-error.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import { BatchProcessor, type BatchProcessorStats } from './batch-processor.ts';
-import type { StoreResult, TradeStore } from './trade-store.ts';
+import { type StoreResult, storeTradesOf, type TradeStore } from './trade-store.ts';
 
 /** What the processor needs of a circuit breaker (a CircuitBreaker): to run a call through it. */
 export interface CallBreaker {
@@ -67,11 +67,12 @@ export class TradeDataBatchProcessor {
     options: TradeDataBatchProcessorOptions = {},
   ) {
     const { breaker } = options;
+    const storeTrades = storeTradesOf(store);
     this.processor = new BatchProcessor<TradeRecord, StoreResult>({
       // The reason travels with the batch so the writer can tell timer flushes from full or forced ones.
       process: breaker
-        ? (batch, { reason }) => breaker.execute(() => store.storeTrades(batch, { flushReason: reason }))
-        : (batch, { reason }) => store.storeTrades(batch, { flushReason: reason }),
+        ? (batch, { reason }) => breaker.execute(() => storeTrades(batch, { flushReason: reason }))
+        : (batch, { reason }) => storeTrades(batch, { flushReason: reason }),
       config,
       shouldRetry: options.shouldRetry ?? defaultTradeRetry,
       // Bad data must come back to the caller, not be spooled and replayed forever.

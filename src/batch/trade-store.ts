@@ -1,8 +1,8 @@
-// The one interface both managers implement, so collectors, the batch processor, the CLI and the benchmarks
-// can switch between the write funnel and the old direct way (the rollback switch) without other changes.
+// What a batch processor or a collector stores trades into: either manager by its own method (the funnel's
+// storeTradeDataOptimized, the old way's storeTradeData), or a plain function; so the rollback switch changes
+// only which store is passed.
 
 import type { FlushReason } from '../protocol/flush-reason.ts';
-import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { RejectedRow } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 
@@ -17,9 +17,18 @@ export interface StoreOptions {
   flushReason?: FlushReason;
 }
 
-export interface TradeStore {
-  /** Stores trades idempotently by id; resolves once they are committed. */
-  storeTrades(trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult>;
-  getLockContentionMetrics(): Promise<LockContentionMetrics>;
-  close(): Promise<void>;
+/** Stores trades idempotently by id; resolves once they are committed. */
+export type StoreTrades = (trades: readonly TradeRecord[], options?: StoreOptions) => Promise<StoreResult>;
+
+/** A LockOptimizedDatabaseManager, a DirectDatabaseManager, or anything shaped like one of them, or a function. */
+export type TradeStore =
+  | { storeTradeDataOptimized(trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult> }
+  | { storeTradeData(trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult> }
+  | StoreTrades;
+
+/** The store call of any TradeStore. */
+export function storeTradesOf(store: TradeStore): StoreTrades {
+  if (typeof store === 'function') return store;
+  if ('storeTradeDataOptimized' in store) return (trades, options) => store.storeTradeDataOptimized(trades, options);
+  return (trades, options) => store.storeTradeData(trades, options);
 }

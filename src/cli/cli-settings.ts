@@ -22,7 +22,7 @@ import {
 import { GECKO_API_BASE_URL, GECKO_PRO_API_BASE_URL } from '../gecko/gecko-client.ts';
 import { defaultCliLogLevel, type LogLevel, logLevelProblem, parseLogLevel } from '../logging/log-level.ts';
 import { SCHEDULE_MODES, SCHEDULE_PRIORITIES } from '../protocol/pool-schedule.ts';
-import { COLLECTION_DEFAULTS } from '../run/collection-options.ts';
+import { COLLECTION_DEFAULTS, defaultCollectors } from '../run/collection-options.ts';
 import { SIM_MARKETS } from '../sim/sim-market.ts';
 import { isDecimalString } from '../trades/decimal-string.ts';
 
@@ -203,14 +203,6 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       describe: 'seconds a trade’s block time may be ahead of this clock; later trades are rejected',
     },
     {
-      key: 'collectors',
-      env: 'GECKO_COLLECTORS',
-      file: ['collection.collectors', 'collection.workers'],
-      parse: intValue(1, 256),
-      fallback: () => ({ value: D.collectors }),
-      describe: 'collector threads',
-    },
-    {
       key: 'duration',
       env: 'GECKO_DURATION',
       file: ['collection.duration'],
@@ -267,6 +259,18 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
             ? { value: D.callsPerMinuteWithKey, note: 'with an API key' }
             : { value: D.callsPerMinute, note: 'the public API limit' },
       describe: 'API calls per minute, all collectors together',
+    },
+    {
+      key: 'collectors',
+      env: 'GECKO_COLLECTORS',
+      file: ['collection.collectors', 'collection.workers'],
+      parse: intValue(1, 256),
+      // After calls-per-minute, which it follows.
+      fallback: (get) => ({
+        value: defaultCollectors((get('calls-per-minute') as number | undefined) ?? D.callsPerMinute),
+        note: `one per ${D.callsPerMinutePerCollector} calls/min`,
+      }),
+      describe: 'collector threads',
     },
     {
       key: 'max-response-bytes',

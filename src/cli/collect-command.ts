@@ -65,7 +65,8 @@ flags:
                            about S seconds (default: ${D.leaseTtlMs / 1000})
   --max-clock-skew S       a trade whose block time is more than S seconds ahead of this machine's clock is
                            rejected with its reason and never moves its pool's cursor (default: ${DEFAULT_DATABASE_CONFIG.maxClockSkewMs / 1000})
-  --collectors N           collector threads (default: ${D.collectors})
+  --collectors N           collector threads (default: one per ${D.callsPerMinutePerCollector} calls/min,
+                           at least 1, at most ${D.maxDefaultCollectors}: 1 at the public rate)
   --duration S             stop after S seconds (default: run until stopped)
   --api-key KEY            CoinGecko API key (better: GECKO_API_KEY or the config file; a flag shows in ps):
                            the paid API at ${GECKO_PRO_API_BASE_URL}

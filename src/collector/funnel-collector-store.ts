@@ -2,7 +2,7 @@
 // thread, and every ack arrives after COMMIT.
 
 import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
-import { ConfigError, StateError, WriteFailedError } from '../errors.ts';
+import { ConfigError, WriteFailedError } from '../errors.ts';
 import type { CollectorTask } from '../protocol/collector-task.ts';
 import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
@@ -15,14 +15,9 @@ export class FunnelCollectorStore implements CollectorStore {
   readonly trades: TradeStore;
 
   constructor(private readonly client: WriterClient) {
-    this.trades = {
-      storeTrades: async (trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult> => {
-        const ack = await client.storeTrades(trades, options);
-        return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected };
-      },
-      getLockContentionMetrics: () =>
-        Promise.reject(new StateError('lock metrics of the funnel come from the manager in the main thread')),
-      close: () => Promise.resolve(),
+    this.trades = async (trades: readonly TradeRecord[], options?: StoreOptions): Promise<StoreResult> => {
+      const ack = await client.storeTrades(trades, options);
+      return { inserted: ack.inserted, duplicates: ack.duplicates, rejected: ack.rejected };
     };
   }
 

@@ -1,7 +1,7 @@
 // The `batching: false` rollback switch: no batch processor; each poll's new trades go to the store in one
 // write of their own (the cursor follows its ack, as with batching). SQLite settings and the writer stay.
 
-import type { TradeStore } from '../batch/trade-store.ts';
+import { type StoreTrades, storeTradesOf, type TradeStore } from '../batch/trade-store.ts';
 import { BatchFailedError } from '../errors.ts';
 import { DEFAULT_MAX_IN_FLIGHT } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
@@ -21,12 +21,15 @@ export class UnbatchedTradeSubmitter implements TradeSubmitter {
   private readonly slotWaiters: (() => void)[] = [];
   private readonly active = new Set<Promise<void>>();
   private readonly totals: UnbatchedStats = { writes: 0, failedWrites: 0, inserted: 0, duplicates: 0, rejected: 0 };
+  private readonly storeTrades: StoreTrades;
 
   /** `maxInFlight` bounds writes not yet acked (bounded memory): the next poll's `accepted` waits for room. */
   constructor(
-    private readonly store: TradeStore,
+    store: TradeStore,
     private readonly maxInFlight = DEFAULT_MAX_IN_FLIGHT,
-  ) {}
+  ) {
+    this.storeTrades = storeTradesOf(store);
+  }
 
   submitTrades(trades: readonly TradeRecord[]): { accepted: Promise<void>; done: Promise<void> } {
     const items = [...trades];
@@ -61,7 +64,7 @@ export class UnbatchedTradeSubmitter implements TradeSubmitter {
 
   private async write(items: TradeRecord[]): Promise<void> {
     try {
-      const r = await this.store.storeTrades(items);
+      const r = await this.storeTrades(items);
       this.totals.writes++;
       this.totals.inserted += r.inserted;
       this.totals.duplicates += r.duplicates;

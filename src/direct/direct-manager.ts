@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { StoreResult, TradeStore } from '../batch/trade-store.ts';
+import type { StoreResult } from '../batch/trade-store.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
 import { LatencyRecorder } from '../common/latency-recorder.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
@@ -44,7 +44,7 @@ export interface DirectManagerOptions {
 
 const SELECT_CHUNK = 500;
 
-export class DirectDatabaseManager implements TradeStore {
+export class DirectDatabaseManager {
   readonly config: DatabaseConfig;
   readonly settings: WriterSettings;
   private readonly log: Logger;
@@ -116,10 +116,6 @@ export class DirectDatabaseManager implements TradeStore {
     this.counters.duplicates += result.duplicates;
     this.counters.rejected += rejected.length;
     return { ...result, rejected };
-  }
-
-  storeTrades(trades: readonly TradeRecord[]): Promise<StoreResult> {
-    return this.storeTradeData(trades);
   }
 
   /**

@@ -4,7 +4,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { StoreOptions, StoreResult, TradeStore } from '../batch/trade-store.ts';
+import type { StoreOptions, StoreResult } from '../batch/trade-store.ts';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
 import { UndoStack } from '../common/undo-stack.ts';
 import { BATCH_PRESETS } from '../config/batch-config.ts';
@@ -67,7 +67,7 @@ export interface FunnelStoreResult extends StoreResult {
   deferred: boolean;
 }
 
-export class LockOptimizedDatabaseManager implements TradeStore {
+export class LockOptimizedDatabaseManager {
   readonly config: DatabaseConfig;
   readonly settings: WriterSettings;
   readonly breaker: CircuitBreaker;
@@ -284,10 +284,6 @@ export class LockOptimizedDatabaseManager implements TradeStore {
       rejected: ack.rejected,
       deferred: ack.deferred === true,
     };
-  }
-
-  storeTrades(trades: readonly TradeRecord[], options?: StoreOptions): Promise<FunnelStoreResult> {
-    return this.storeTradeDataOptimized(trades, options);
   }
 
   /** Any mix of trades, pools, dexes, cursors and gaps, committed atomically (or deferred whole). */

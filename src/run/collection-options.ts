@@ -28,7 +28,10 @@ import type { CollectionProgress } from './run-progress.ts';
 export const COLLECTION_DEFAULTS = Object.freeze({
   network: 'solana',
   dbUrl: 'sqlite:///gecko_data.db',
-  collectors: 4,
+  /** One collector thread per this many calls a minute of the budget (at least 1, at most maxDefaultCollectors). */
+  callsPerMinutePerCollector: 120,
+  /** The most collector threads the default gives; --collectors may ask for more. */
+  maxDefaultCollectors: 8,
   manager: 'funnel' as const,
   preset: 'production' as const,
   pollIntervalMs: 60_000,
@@ -81,6 +84,7 @@ export interface CollectionOptions {
    * Default 30 s; heartbeats every quarter of it.
    */
   leaseTtlMs?: number;
+  /** Collector threads; default defaultCollectors(callsPerMinute): one per ~120 calls/min, at least 1. */
   collectors?: number;
   manager?: 'funnel' | 'direct';
   batch?: BatchPresetName | Partial<BatchConfig>;
@@ -185,6 +189,15 @@ export interface RunSettings {
   responseLimits: ResponseLimits;
 }
 
+/**
+ * The default number of collector threads: one per ~120 calls/min of the budget, at least 1. A thread waits on
+ * the network, not the CPU: at the public 30 calls/min one thread is plenty, and each extra one costs memory.
+ */
+export function defaultCollectors(callsPerMinute: number): number {
+  const { callsPerMinutePerCollector, maxDefaultCollectors } = COLLECTION_DEFAULTS;
+  return Math.min(maxDefaultCollectors, Math.max(1, Math.round(callsPerMinute / callsPerMinutePerCollector)));
+}
+
 export function positiveInt(field: string, v: number | undefined, fallback: number, min = 1): number {
   const n = v ?? fallback;
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(field, v, `expected an integer >= ${min}`);
@@ -199,7 +212,6 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
   const sim = options.simulate ? COLLECTION_DEFAULTS.simulate : undefined;
   // Before anything opens the database: a bad address (`..`, an id too long to store) creates no file.
   if (options.pools) normalizePoolAddresses(options.pools, 'pools', options.network ?? COLLECTION_DEFAULTS.network);
-  const collectorsWanted = positiveInt('collectors', options.collectors, COLLECTION_DEFAULTS.collectors);
   const pollIntervalMs = positiveInt(
     'pollIntervalMs',
     options.pollIntervalMs,
@@ -210,6 +222,7 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
     options.callsPerMinute ??
     sim?.callsPerMinute ??
     (options.apiKey ? COLLECTION_DEFAULTS.callsPerMinuteWithKey : COLLECTION_DEFAULTS.callsPerMinute);
+  const collectorsWanted = positiveInt('collectors', options.collectors, defaultCollectors(callsPerMinute));
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || !/^[\x21-\x7e]+$/.test(options.apiKey)))
     // The value is a secret: the error names the field only.
     throw new ConfigError('apiKey', '(hidden)', 'expected printable characters without spaces');

@@ -2,6 +2,7 @@
 // one-off migration plus a read-only connection; either way reads for cursors and checks, and one close.
 
 import Database from 'better-sqlite3';
+import { resolveBatchConfig } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { DirectDatabaseManager } from '../direct/direct-manager.ts';
 import { LockOptimizedDatabaseManager, type LockOptimizedManagerOptions } from '../funnel/lock-optimized-manager.ts';
@@ -15,6 +16,8 @@ import type { CollectionReads } from '../storage/collection-reads.ts';
 import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
 import { checkDatabaseFile } from '../storage/sqlite/database-file-check.ts';
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
+import { COLLECTION_DEFAULTS } from './collection-options.ts';
+import type { RunContext } from './run-context.ts';
 
 export interface RunDatabase {
   /** Cursors and stored ids, whichever store (SQLite file or PostgreSQL) holds the trades. */
@@ -38,6 +41,27 @@ export interface RunDatabase {
   /** PostgreSQL: where the server is and this process's lease holder id (pools are shared through leases). */
   shared: { postgres: PostgresSettings; holder: string } | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * The store phase of a run: the funnel (writer thread, circuit breaker, spool) or the direct way's connections,
+ * closed with the run after the collectors and the servers are gone.
+ */
+export async function openStore(ctx: RunContext): Promise<RunDatabase> {
+  const { options, settings } = ctx;
+  const db =
+    settings.manager === 'funnel'
+      ? await openFunnel(
+          settings.dbConfig,
+          resolveBatchConfig(options.batch ?? COLLECTION_DEFAULTS.preset).maxBatchSize,
+          options.logger,
+          options.spoolPath !== undefined ? { deferred: { path: options.spoolPath } } : {},
+        )
+      : await openDirect(settings.dbConfig, options.logger);
+  ctx.disposer.push(db, (d) => d.close());
+  // Storage failed for good (the watch said so in one line): no poll can be kept any more.
+  db.onStorageFailure(() => ctx.stopper.stop());
+  return db;
 }
 
 export async function openFunnel(

@@ -165,7 +165,8 @@ parentPort.postMessage(ack);
 `,
     );
     // The consumer's modules resolve from its own node_modules: run it from there.
-    fs.symlinkSync(path.join(consumer, 'node_modules'), path.join(data, 'node_modules'));
+    if (!fs.existsSync(path.join(data, 'node_modules')))
+      fs.symlinkSync(path.join(consumer, 'node_modules'), path.join(data, 'node_modules'));
     const run = sh(process.execPath, [script], data, true);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -179,6 +180,33 @@ parentPort.postMessage(ack);
     const ids = spawnSync('sqlite3', [db, 'SELECT id FROM trades ORDER BY id'], { encoding: 'utf8' });
     expect(ids.stdout.trim().split('\n')).toEqual(['from-worker', 'good']);
   }, 120_000);
+
+  it('each entry (gecko-collector, /sender, /testing) loads as installed, with the names of the build', async () => {
+    const entries = {
+      'gecko-collector': 'dist/src/index.js',
+      'gecko-collector/sender': 'dist/src/sender/index.js',
+      'gecko-collector/testing': 'dist/src/testing/index.js',
+    };
+    const script = path.join(data, 'entries.mjs');
+    fs.writeFileSync(
+      script,
+      `const out = {};
+for (const entry of ${JSON.stringify(Object.keys(entries))}) out[entry] = Object.keys(await import(entry)).sort();
+console.log(JSON.stringify(out));
+`,
+    );
+    if (!fs.existsSync(path.join(data, 'node_modules')))
+      fs.symlinkSync(path.join(consumer, 'node_modules'), path.join(data, 'node_modules'));
+    const run = sh(process.execPath, [script], data, true);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const installedNames = JSON.parse(run.stdout) as Record<string, string[]>;
+    for (const [entry, built] of Object.entries(entries)) {
+      const names = Object.keys(await import(path.join(REPO_ROOT, built))).sort();
+      expect(names.length, entry).toBeGreaterThan(3);
+      expect(installedNames[entry], entry).toEqual(names);
+    }
+  }, 60_000);
 
   it('type-checks a strict TypeScript consumer against the shipped declarations', () => {
     fs.writeFileSync(

@@ -22,7 +22,7 @@ describe('lazy spool file', () => {
     const manager = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) });
     await manager.initialize();
     try {
-      expect(await manager.storeTrades(trades(0, 50))).toMatchObject({ inserted: 50, deferred: false });
+      expect(await manager.storeTradeDataOptimized(trades(0, 50))).toMatchObject({ inserted: 50, deferred: false });
       expect(manager.deferredDepth().batches).toBe(0);
     } finally {
       await manager.close();
@@ -37,7 +37,7 @@ describe('lazy spool file', () => {
     const first = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(dbPath) });
     await first.initialize();
     try {
-      expect(await first.storeTrades(trades(0, 10))).toMatchObject({ inserted: 10, deferred: false });
+      expect(await first.storeTradeDataOptimized(trades(0, 10))).toMatchObject({ inserted: 10, deferred: false });
       expect(fs.existsSync(spoolPath)).toBe(false);
       // Shut the gate as the supervisor does when the writer keeps crashing: senders spool instead.
       first.breaker.isolate();

@@ -3,7 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultTradeRetry, TradeDataBatchProcessor } from '../../../src/batch/trade-data-batch-processor.ts';
-import type { StoreResult, TradeStore } from '../../../src/batch/trade-store.ts';
+import type { StoreResult } from '../../../src/batch/trade-store.ts';
 import { CircuitBreaker, CircuitBreakerError } from '../../../src/breaker/circuit-breaker.ts';
 import { BATCH_PRESETS } from '../../../src/config/batch-config.ts';
 import { BatchFailedError, ConfigError, WriteFailedError, WriterUnavailableError } from '../../../src/errors.ts';
@@ -23,12 +23,12 @@ const trades = (from: number, n: number): TradeRecord[] =>
   Array.from({ length: n }, (_, i) => syntheticTrade(from + i));
 
 /** A store that stores by id and can be told to fail. */
-class FakeStore implements TradeStore {
+class FakeStore {
   readonly ids = new Set<string>();
   readonly calls: TradeRecord[][] = [];
   failWith: ((batch: readonly TradeRecord[]) => unknown) | null = null;
 
-  async storeTrades(batch: readonly TradeRecord[]): Promise<StoreResult> {
+  async storeTradeData(batch: readonly TradeRecord[]): Promise<StoreResult> {
     this.calls.push([...batch]);
     const err = this.failWith?.(batch);
     if (err) throw err;

@@ -1,0 +1,70 @@
+// The pools phase of a collection run: which pools (given, watchlist, top N, the simulator's), their metadata
+// stored, their cursors read, and how they are dealt to the collector threads (fixed groups on SQLite; leased
+// one by one across processes on PostgreSQL).
+
+import { linkSignals } from '../common/linked-signal.ts';
+import { ConfigError } from '../errors.ts';
+import { CollectorCounters, type PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
+import type { TradesMark } from '../storage/collection-reads.ts';
+import { distributePools } from './pool-assignments.ts';
+import { fetchPoolMetadata, type SelectedPools, selectPools } from './pool-selection.ts';
+import type { RunApi } from './run-api.ts';
+import type { RunContext } from './run-context.ts';
+import type { RunDatabase } from './run-database.ts';
+
+export interface RunPools {
+  readonly selected: SelectedPools;
+  /** Every pool of the run with its cursor, indexed in order. */
+  readonly assignments: readonly PoolAssignment[];
+  /** The pools of each collector thread (empty groups when pools are leased). */
+  readonly groups: PoolAssignment[][];
+  /** With leases: the cells telling which collector holds which pool. */
+  readonly cells: PoolLeaseCells | undefined;
+  /** The collectors' shared counters, one slot per group. */
+  readonly counters: CollectorCounters;
+  /** Pools that resume from a cursor of an earlier run. */
+  readonly resumed: number;
+  /** The simulator check's rowid mark, taken before any collector runs. */
+  readonly mark: TradesMark | null;
+  /** Time spent fetching metadata, which --duration counts. */
+  readonly metadataMs: number;
+}
+
+export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase): Promise<RunPools> {
+  const { options, settings, log } = ctx;
+  const { client, network, simulator } = api;
+  const selected = await selectPools(options, client, network, simulator, log, (n) => db.reads.readWatchlist(n));
+  const { addresses, metadata } = selected;
+  if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
+  // --duration counts the metadata fetch: an API that never answers must not hold the run past it.
+  const metadataStarted = performance.now();
+  if (options.poolMetadata ?? true) {
+    const limit = linkSignals([
+      options.signal,
+      options.durationMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, options.durationMs)),
+    ]);
+    try {
+      await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log, limit.signal)));
+    } finally {
+      limit.dispose();
+    }
+  }
+  const metadataMs = performance.now() - metadataStarted;
+  // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
+  const assignments = (await db.reads.loadPoolAssignments(network, addresses)).map((a, index) => ({ ...a, index }));
+  const mark = simulator ? await db.reads.tradesMark() : null;
+  // Shared through leases (PostgreSQL), collectors start empty and get pools as this process leases them.
+  const groups = db.shared
+    ? Array.from({ length: Math.min(settings.collectorsWanted, assignments.length) }, (): PoolAssignment[] => [])
+    : distributePools(assignments, settings.collectorsWanted);
+  return {
+    selected,
+    assignments,
+    groups,
+    cells: db.shared ? new PoolLeaseCells(assignments.length) : undefined,
+    counters: new CollectorCounters(groups.length),
+    resumed: assignments.filter((a) => a.cursor).length,
+    mark,
+    metadataMs,
+  };
+}
