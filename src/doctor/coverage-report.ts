@@ -18,7 +18,7 @@ function share(c: CoverageFigures): string {
 
 function rate(r: number | null): string {
   if (r === null) return '-';
-  return r >= 10 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toExponential(1);
+  return r >= 10 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2);
 }
 
 export const coverageSection: SectionRenderer = (r) => {
