@@ -58,7 +58,7 @@ export class PollSchedule {
 
   /**
    * An answer's figures to the estimate and the plan; the rate and interval go with the cursor, the estimated
-   * missed trades with the gap (both in `result`). `sentAt`: when the request left (the server answered then).
+   * missed trades with the gap (both in `result`). `sentAt`: when the request left.
    */
   answer(poolId: string, page: TradesPage, result: WindowResult, nowMs: number, sentAt: number): ObservedAnswer {
     let oldestMs = Number.NaN;
@@ -70,7 +70,8 @@ export class PollSchedule {
     }
     const gap = result.gap;
     const observed = {
-      atMs: Math.min(nowMs, sentAt),
+      // The server answered somewhere between the request leaving and the answer arriving.
+      atMs: (Math.min(nowMs, sentAt) + nowMs) / 2,
       count: page.trades.length + page.rejectedCount,
       oldestMs,
       ...(Number.isFinite(newestMs) ? { newestMs } : {}),

@@ -11,13 +11,13 @@ export const WINDOW_TRADES = 300;
 /** Fill of the window a pool is polled at when the budget allows: 180 of 300 (rates move). */
 export const SAFE_FILL = 0.6;
 /** With budget to spare, busy pools are polled down to this fill (a burst then loses less). */
-const SPARE_FILL = 0.35;
+const SPARE_FILL = 0.25;
 /** The share of the budget a plan that covers every pool spends at most: retries and first polls need the rest. */
 export const BUDGET_SHARE = 0.9;
 /** A short budget is spent whole: every call then answers a full window, and the rate limit paces them. */
 const SHORT_SHARE = 1;
 /** Spare budget is spent up to this share of it. */
-const SPARE_SHARE = 0.6;
+const SPARE_SHARE = 0.85;
 /** The API serves trades of the last 24 hours: no pool waits longer than this. */
 const LONGEST_MS = 23 * 3600_000;
 

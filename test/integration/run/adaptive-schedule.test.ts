@@ -39,10 +39,10 @@ function capturedLogger(): { logger: pino.Logger; lines: () => { msg: string; le
 
 describe('the adaptive schedule (collect with no schedule flags)', () => {
   it('polls a busy pool before its window overflows when the budget covers it: no gap, every trade stored', async () => {
-    // 300 trades/s fills a window in 1 s; the fixed default (2 s with simulate) would lose half of them.
+    // 200 trades/s fills a window in 1.5 s; the fixed default (2 s with simulate) would lose a quarter of them.
     const url = dbUrl('busy');
     const handle = await startCollection({
-      simulate: { pools: 4, seed: 5, market: 'skewed', tradesPerSecond: 300, minTradesPerSecond: 1 },
+      simulate: { pools: 4, seed: 5, market: 'skewed', tradesPerSecond: 200, minTradesPerSecond: 1 },
       dbUrl: url,
       collectors: 2,
       callsPerMinute: 600,
@@ -65,7 +65,7 @@ describe('the adaptive schedule (collect with no schedule flags)', () => {
       expect(summary.gaps).toBe(0);
       const made = sim.truth({ fromMs, toMs, pool: busiest.address }).made;
       const stored = (await storedTradesByPool(url, sim.network, fromMs, toMs)).get(busiest.address) ?? 0;
-      expect(made).toBeGreaterThan(600);
+      expect(made).toBeGreaterThan(400);
       expect(stored).toBe(made);
       expect(summary.budget?.mode).toBe('adaptive');
       expect(summary.budget?.short).toBeNull();
