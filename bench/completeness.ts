@@ -13,11 +13,14 @@
 // Every run of a market and access, in any session, sees the same market relative to its start (its streams are
 // shifted so that it starts at WORLD_START_MS of the market), for a seed.
 // Budgets: `Nx` is N times the oracle's need (its calls to store everything reachable over the whole run, per
-// minute), a plain number is calls/min. A schedule is `NAME` (built in: fixed, fit) or `NAME=FLAGS` (collect
-// flags with placeholders: {s:N} is N real seconds at the bench's scale, {budget} the run's calls/min at the
-// bench's scale, {fitInterval} the poll interval that spends the budget on the pools evenly, {pools} the pool
-// count), e.g. --schedule fixed --schedule 'adaptive=--schedule adaptive --max-poll-interval {s:300}'. Once
-// collect's --json summary has `coverage.estimatedMissed`, each run prints it beside the true number missed.
+// minute), a plain number is calls/min. A schedule is `NAME` (built in: fixed, today's 60 s; fit, one fixed
+// interval that spends the budget evenly; adaptive, what `collect` does with no schedule flags, its
+// --max-poll-interval default at the bench's scale) or `NAME=FLAGS` (collect flags with placeholders: {s:N} is N
+// real seconds at the bench's scale, {budget} the run's calls/min at the bench's scale, {fitInterval} the poll
+// interval that spends the budget on the pools evenly, {pools} the pool count). Default: fixed and adaptive.
+// Keyless runs tell collect the cache (--cache-seconds, scaled). Each run prints the collector's estimate of
+// the trades it missed (its --json coverage.estimatedMissed) beside the truth over the same spans (each pool
+// from its first poll to its last), and how many polls came sooner than the cache allows.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

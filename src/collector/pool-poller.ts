@@ -23,6 +23,8 @@ interface PoolState extends RejectMemory {
   dueAt: number;
   /** When its last answered request left, and when the answer arrived (undefined before the first). */
   sentAt: number | undefined;
+  /** When the poll in progress (or the last one) was due by the timetable; undefined for a first poll. */
+  polledDue: number | undefined;
   answeredAt: number | undefined;
   /** Cursor writes of this pool, in poll order, each after its poll's trades are stored. */
   chain: Promise<void>;
@@ -85,6 +87,7 @@ export class PoolPoller {
       }),
       dueAt: this.schedule.add(assignment),
       sentAt: undefined,
+      polledDue: undefined,
       answeredAt: undefined,
       chain: Promise.resolve(),
       generation: 0,
@@ -183,6 +186,7 @@ export class PoolPoller {
       }
       if (stop.aborted) break;
       const state = next;
+      state.polledDue = state.answeredAt === undefined ? undefined : state.dueAt;
       const poll = this.pollState(state, requestSignal, stop).then(
         () => undefined,
         (err: unknown) => this.log.error({ err, poolId: state.assignment.poolId }, 'poll failed unexpectedly'),
@@ -344,13 +348,17 @@ export class PoolPoller {
   }
 
   /**
-   * Fixed: the interval after the answer arrived. Adaptive: the interval after the request left (a wait for the
-   * budget or a slow answer does not stretch it), but never sooner after the answer than the cache allows.
+   * Fixed: the interval after the answer arrived. Adaptive: a timetable, the interval after the poll was due (a
+   * wait for the budget or a slow answer does not stretch it, so a plan that spends the whole budget does), but
+   * at least half an interval after the request left (no bunching after a long wait), and never sooner after the
+   * answer than the cache allows.
    */
   private dueAfterAnswer(p: PoolState): number {
     const interval = this.schedule.intervalMs(p.assignment.poolId);
     if (!this.schedule.adaptive) return p.answeredAt! + interval;
-    return Math.max(p.sentAt! + interval, p.answeredAt! + this.schedule.settings.minPollIntervalMs);
+    const byTimetable =
+      p.polledDue === undefined ? p.sentAt! + interval : Math.max(p.polledDue + interval, p.sentAt! + interval / 2);
+    return Math.max(byTimetable, p.answeredAt! + this.schedule.settings.minPollIntervalMs);
   }
 
   /** After the poll's trades are stored: the cursor (never ahead of stored trades) and the gap, in one write. */

@@ -42,23 +42,25 @@ export interface PoolCoverage {
 
 export const COVERAGE_SPANS = { lastHour: 3600_000, lastDay: 86_400_000 } as const;
 
+/** Per pool: its stored rate; trades stored; gaps' estimated missed and gaps without an estimate, per span. */
+export interface CoverageRows {
+  state: readonly { poolId: string; rate: number | null; at: string | null; interval: number | null }[];
+  trades: readonly { poolId: string; hour: number; day: number; all: number }[];
+  gaps: readonly CoverageGapRow[];
+}
+
+export interface CoverageGapRow {
+  poolId: string;
+  hour: number;
+  day: number;
+  all: number;
+  hourNone: number;
+  dayNone: number;
+  allNone: number;
+}
+
 /** Fills `pools[i].coverage` from per-pool rows the engines read alike. */
-export function attachCoverage(
-  pools: readonly PoolReport[],
-  rows: {
-    state: readonly { poolId: string; rate: number | null; at: string | null; interval: number | null }[];
-    trades: readonly { poolId: string; hour: number; day: number; all: number }[];
-    gaps: readonly {
-      poolId: string;
-      hour: number;
-      day: number;
-      all: number;
-      hourNone: number;
-      dayNone: number;
-      allNone: number;
-    }[];
-  },
-): void {
+export function attachCoverage(pools: readonly PoolReport[], rows: CoverageRows): void {
   const byId = new Map(pools.map((p) => [p.poolId, p]));
   const empty = (): CoverageFigures => ({ stored: 0, missed: 0, gapsWithoutEstimate: 0 });
   const get = (id: string): PoolCoverage | undefined => {

@@ -2,7 +2,7 @@
 // estimated missed over the last hour, the last day and the whole history (attachCoverage fills the reports).
 
 import type pg from 'pg';
-import { attachCoverage, COVERAGE_SPANS, type PoolReport } from '../doctor-sections.ts';
+import { attachCoverage, COVERAGE_SPANS, type CoverageGapRow, type PoolReport } from '../doctor-sections.ts';
 import { storedText } from './trade-statements.ts';
 
 /** The schema step that added the schedule's columns. */
@@ -29,15 +29,7 @@ export async function addPoolCoverage(c: pg.ClientBase, pools: PoolReport[]): Pr
     )
   ).rows;
   const gaps = (
-    await c.query<{
-      poolId: string;
-      hour: number;
-      day: number;
-      all: number;
-      hourNone: number;
-      dayNone: number;
-      allNone: number;
-    }>(
+    await c.query<CoverageGapRow>(
       `SELECT pool_id AS "poolId",
               coalesce(sum(estimated_missed) FILTER (WHERE gap_end >= ${since}), 0) AS hour,
               coalesce(sum(estimated_missed) FILTER (WHERE gap_end >= ${sinceDay}), 0) AS day,

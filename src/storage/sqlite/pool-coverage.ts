@@ -2,7 +2,7 @@
 // estimated missed over the last hour, the last day and the whole history (attachCoverage fills the reports).
 
 import type Database from 'better-sqlite3';
-import { attachCoverage, COVERAGE_SPANS, type PoolReport } from '../doctor-sections.ts';
+import { attachCoverage, COVERAGE_SPANS, type CoverageGapRow, type PoolReport } from '../doctor-sections.ts';
 import { storedTimestamp } from './trade-statements.ts';
 
 function columnsOf(db: Database.Database, table: string): Set<string> {
@@ -45,14 +45,6 @@ export function addPoolCoverage(
               coalesce(sum(estimated_missed IS NULL), 0) AS allNone
        FROM collection_gaps GROUP BY pool_id`,
     )
-    .all({ hour, day }) as {
-    poolId: string;
-    hour: number;
-    day: number;
-    all: number;
-    hourNone: number;
-    dayNone: number;
-    allNone: number;
-  }[];
+    .all({ hour, day }) as CoverageGapRow[];
   attachCoverage(pools, { state, trades, gaps });
 }
