@@ -17,7 +17,7 @@ const LAYERS = [
   ['src/funnel', 'src/direct'],
   ['src/import'],
   ['src/export', 'src/ohlcv'],
-  ['src/run'],
+  ['src/run', 'src/fill'],
   ['src/doctor'],
   ['src/cli'],
   ['src/index.ts', 'src/testing', 'workers'],
@@ -38,7 +38,7 @@ const upward = LAYERS.slice(0, -1).map((layer, i) => ({
 
 /** What a collector thread must never load: storage, the writer, and main-thread code. */
 const NOT_IN_COLLECTOR_THREAD =
-  '^src/(storage|writer|funnel|breaker|spool|direct|run|cli|doctor|monitoring|export|import|ohlcv|sim|testing)/|^src/index\\.ts$';
+  '^src/(storage|writer|funnel|breaker|spool|direct|run|cli|doctor|monitoring|export|import|ohlcv|fill|sim|testing)/|^src/index\\.ts$';
 
 module.exports = {
   forbidden: [

@@ -1,7 +1,11 @@
 // The ceiling: what ONE SQLite writer can do on this machine with nothing else in the way. One thread, one
 // connection, the same schema + indexes (migrate) and the same pragmas as the funnel's writer, the rows
-// generated, validated and turned into bind arrays BEFORE the clock starts, then stored with the fastest
-// method found (prepared multi-row `INSERT OR IGNORE … VALUES (…)×50` in BEGIN IMMEDIATE transactions of
+// generated, validated and turned into bind arrays BEFORE the clock starts, then stored with the writer's own
+// statements (statements 'writer', the default: foreign keys on, the conflict comparison of its ON CONFLICT
+// clause, and one cursor move through the cursor guard per producer batch, as the funnel's load sends one), so a
+// funnel/ceiling ratio measures only what the funnel adds. Statements 'insert-or-ignore' is the old ceiling
+// (no checks beyond the foreign key): the two side by side are the cost of the checks. Either way the fastest
+// method found (prepared multi-row `… VALUES (…)×50` in BEGIN IMMEDIATE transactions of
 // up to the writer's group-commit bound, 5000 rows: on this 2-core VM, measured with --sweep, ×50 beat
 // single-row inserts by ~1.4× and 5000-row transactions beat 200-row ones by ~1.2–1.5×; with 200-row
 // transactions the funnel, which group-commits up to 5000 rows, could beat the "ceiling").
@@ -32,6 +36,7 @@ import {
   writerSettingsFrom,
 } from '../src/config/database-config.ts';
 import type { LatencySummary } from '../src/protocol/messages.ts';
+import type { CursorUpdate } from '../src/protocol/records.ts';
 import type { WriterSettings } from '../src/protocol/writer-settings.ts';
 import { syntheticTrade } from '../src/sim/synthetic-trades.ts';
 import { applyWriteConnectionSettings } from '../src/storage/sqlite/connection-settings.ts';
@@ -41,14 +46,17 @@ import {
   storedTimestamp,
   tradeBindValues,
   tradeInsertSql,
+  tradeWriteSql,
   WriteStatements,
 } from '../src/storage/sqlite/trade-statements.ts';
-import { validateTrade } from '../src/trades/trade-validation.ts';
+import { latestAcceptedTime, TRADE_FIELDS, validateTrade } from '../src/trades/trade-validation.ts';
 import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { round, roundSummary } from './rounding.ts';
 
 export type CeilingOrder = 'funnel' | 'sorted';
+/** The writer's statements (conflict comparison, cursor guard), or the old plain INSERT OR IGNORE. */
+export type CeilingStatements = 'writer' | 'insert-or-ignore';
 
 export interface CeilingOptions {
   /** Offered trades (duplicates included), as runLoad's `trades`. */
@@ -67,6 +75,8 @@ export interface CeilingOptions {
   batchSize?: number;
   /** The funnel's recorded arrival order (arrival-order.ts); without it, the planned round-robin one. */
   arrival?: ArrivalOrder;
+  /** Default 'writer'. */
+  statements?: CeilingStatements;
   /**
    * Mirror the writer's WAL policy (wal_autocheckpoint off, a PASSIVE checkpoint at least every 5 s under
    * load, inside the timed part; one at close, after it, as the funnel's shutdown). Default true.
@@ -76,6 +86,9 @@ export interface CeilingOptions {
 
 export interface CeilingResult {
   order: CeilingOrder;
+  statements: CeilingStatements;
+  /** Cursor moves through the guard (writer statements: one per producer batch). */
+  cursors: number;
   orderDescription: string;
   method: string;
   txRows: number;
@@ -120,6 +133,10 @@ export interface CeilingRows {
   createdAt: string;
   /** Trade indices in insert order (for tests and for the record). */
   indices: number[];
+  /** Rows per producer batch: the writer's statements move one cursor after each this many rows. */
+  batchSize: number;
+  /** Per row, in insert order, the cursor its producer batch would send when the row ends one. */
+  cursorOf: (k: number) => CursorUpdate;
   prepareSeconds: number;
 }
 
@@ -167,9 +184,21 @@ export function prepareCeilingRows(
     rows,
     createdAt,
     indices,
+    batchSize,
+    cursorOf: (k) => cursorFor(rows[k]!, createdAt),
     prepareSeconds: (performance.now() - t0) / 1000,
   };
   return (o.order ?? 'funnel') === 'sorted' ? sortRowsById(funnel) : funnel;
+}
+
+/** The cursor a producer sends after a batch ending with this row (bind values: id, pool, …, block time). */
+function cursorFor(bind: unknown[], polledAt: string): CursorUpdate {
+  return {
+    poolId: bind[1] as string,
+    lastTradeId: bind[0] as string,
+    lastTradeTimestamp: bind[TRADE_FIELDS - 1] as string,
+    polledAt,
+  };
 }
 
 /** The same rows sorted by trade id (no regeneration; row arrays are shared). */
@@ -185,6 +214,7 @@ export function sortRowsById(data: CeilingRows): CeilingRows {
     orderDescription: describeOrder('sorted', 0),
     rows: perm.map((k) => data.rows[k]!),
     indices: perm.map((k) => data.indices[k]!),
+    cursorOf: (k) => data.cursorOf(perm[k]!),
     prepareSeconds: data.prepareSeconds + (performance.now() - t0) / 1000,
   };
 }
@@ -214,13 +244,16 @@ export function openAsWriter(
 /** The ceiling's inserts on an open connection, ready to run one transaction at a time. */
 export interface CeilingTransactions {
   transactions: number;
+  /** Cursor moves the transactions make in all (0 with INSERT OR IGNORE). */
+  cursors: number;
   /** BEGIN IMMEDIATE, the inserts of transaction `t`, COMMIT; returns the rows inserted. */
   run(t: number): number;
 }
 
 /**
  * Prepares the statements (one per chunk size needed) and flattens every chunk's values up front, so running a
- * transaction only binds and steps. The writer's own statement: trade values anonymous, created_at by name.
+ * transaction only binds and steps. The writer's own statements: trade values anonymous, created_at by name, its
+ * ON CONFLICT comparison, and after each producer batch its cursor through the guard; or the old INSERT OR IGNORE.
  * The trades' pools rows are added here, before any clock starts (the writer adds them in its transactions);
  * the foreign key check of every inserted row stays in both.
  */
@@ -229,46 +262,57 @@ export function planCeilingTransactions(
   data: CeilingRows,
   txRows: number,
   chunkRows: number,
+  kind: CeilingStatements = 'writer',
 ): CeilingTransactions {
-  const single = tradeInsertSql('INSERT OR IGNORE', 1);
-  const cut = single.indexOf(' VALUES ');
-  const head = single.slice(0, cut);
-  const tuple = single.slice(cut + ' VALUES '.length);
+  // First: the writer's ON CONFLICT clause calls the function this registers.
+  const pools = new WriteStatements(db);
   const statements = new Map<number, Database.Statement>();
   const insertOf = (n: number) => {
     let s = statements.get(n);
     if (!s) {
-      s = db.prepare(`${head} VALUES ${Array.from({ length: n }, () => tuple).join(', ')}`);
+      s = db.prepare(kind === 'writer' ? tradeWriteSql(n) : tradeInsertSql('INSERT OR IGNORE', n));
       statements.set(n, s);
     }
     return s;
   };
-  const plan: { stmt: Database.Statement; values: unknown[] }[][] = [];
+  // A chunk never crosses a producer batch, so a cursor can follow the chunk that ends its batch.
+  const cursorEvery = kind === 'writer' ? data.batchSize : 0;
+  const plan: { stmt: Database.Statement; values: unknown[]; cursor?: CursorUpdate }[][] = [];
   const rows = data.rows;
-  const pools = new WriteStatements(db);
   db.transaction(() => {
     for (const poolId of new Set(rows.map((r) => r[1] as string))) pools.ensurePool(poolId, data.createdAt);
   })();
+  let cursors = 0;
   for (let t = 0; t < rows.length; t += txRows) {
-    const tx: { stmt: Database.Statement; values: unknown[] }[] = [];
+    const tx: { stmt: Database.Statement; values: unknown[]; cursor?: CursorUpdate }[] = [];
     const txEnd = Math.min(t + txRows, rows.length);
-    for (let c = t; c < txEnd; c += chunkRows) {
-      const cEnd = Math.min(c + chunkRows, txEnd);
+    for (let c = t; c < txEnd; ) {
+      let cEnd = Math.min(c + chunkRows, txEnd);
+      if (cursorEvery > 0) cEnd = Math.min(cEnd, (Math.floor(c / cursorEvery) + 1) * cursorEvery);
       const values: unknown[] = [];
       for (let k = c; k < cEnd; k++) for (const v of rows[k]!) values.push(v);
-      tx.push({ stmt: insertOf(cEnd - c), values });
+      const endsBatch = cursorEvery > 0 && (cEnd % cursorEvery === 0 || cEnd === rows.length);
+      tx.push({ stmt: insertOf(cEnd - c), values, ...(endsBatch ? { cursor: data.cursorOf(cEnd - 1) } : {}) });
+      if (endsBatch) cursors++;
+      c = cEnd;
     }
     plan.push(tx);
   }
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const named = { [CREATED_AT_PARAM]: data.createdAt };
+  const latest = latestAcceptedTime(DEFAULT_DATABASE_CONFIG.maxClockSkewMs);
   return {
     transactions: plan.length,
+    cursors,
     run(t) {
       let inserted = 0;
       begin.run();
-      for (const { stmt, values } of plan[t]!) inserted += stmt.run(values, named).changes;
+      for (const { stmt, values, cursor } of plan[t]!) {
+        inserted += stmt.run(values, named).changes;
+        if (cursor && !pools.upsertCursor(cursor, data.createdAt, latest))
+          throw new Error(`the cursor of pool ${cursor.poolId} found no stored trade`);
+      }
       commit.run();
       return inserted;
     },
@@ -281,6 +325,7 @@ export function planCeilingTransactions(
  */
 export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingResult {
   const order = o.order ?? 'funnel';
+  const kind = o.statements ?? 'writer';
   const txRows = o.txRows ?? DEFAULT_CEILING_TX_ROWS;
   const chunkRows = Math.min(o.chunkRows ?? DEFAULT_CEILING_CHUNK_ROWS, txRows);
   const checkpoints = o.checkpoints ?? true;
@@ -294,7 +339,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
 
   const { db } = openAsWriter(o.dbPath);
   try {
-    const plan = planCeilingTransactions(db, data, txRows, chunkRows);
+    const plan = planCeilingTransactions(db, data, txRows, chunkRows, kind);
     const txMs: number[] = new Array(plan.transactions);
     let inserted = 0;
     let checkpointCount = 0;
@@ -330,13 +375,15 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
 
     const stored = (db.prepare('SELECT count(*) AS n FROM trades').get() as { n: number }).n;
     const lat = summarize(txMs);
+    const verb = kind === 'writer' ? "the writer's INSERT … ON CONFLICT (conflict comparison)" : 'INSERT OR IGNORE';
     return {
       order,
+      statements: kind,
+      cursors: plan.cursors,
       orderDescription: data.orderDescription,
       method:
-        chunkRows === 1
-          ? 'prepared single-row INSERT OR IGNORE'
-          : `prepared multi-row INSERT OR IGNORE … VALUES ×${chunkRows}`,
+        (chunkRows === 1 ? `prepared single-row ${verb}` : `prepared multi-row ${verb} … VALUES ×${chunkRows}`) +
+        (kind === 'writer' ? `, a cursor through the guard every ${data.batchSize} rows` : ''),
       txRows,
       chunkRows,
       offered: data.offered,
@@ -366,6 +413,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
 
 const USAGE = `usage: node dist/bench/ceiling.js [--trades N] [--collectors N] [--duplicates F] [--order funnel|sorted|both]
                                           [--arrival FILE] (the funnel order recorded by bench:compare; default: as planned)
+                                          [--statements writer|insert-or-ignore] (with --order both: all three)
                                           [--tx ROWS] [--chunk ROWS] [--batch N] [--seed N] [--dir DIR] [--sweep] [--json]`;
 
 function removeDatabase(dbPath: string): void {
@@ -378,6 +426,7 @@ async function main(): Promise<void> {
   const { values: args } = parseFlags(process.argv.slice(2), {
     ...LOAD_SHAPE_FLAGS,
     order: { type: 'string' },
+    statements: { type: 'string' },
     arrival: { type: 'string' },
     tx: { type: 'string' },
     chunk: { type: 'string' },
@@ -397,6 +446,7 @@ async function main(): Promise<void> {
   const txRows = intFlag('tx', args.tx, DEFAULT_CEILING_TX_ROWS, 1);
   const chunkRows = intFlag('chunk', args.chunk, DEFAULT_CEILING_CHUNK_ROWS, 1);
   const order = choiceFlag('order', args.order, 'funnel', ['funnel', 'sorted', 'both'] as const);
+  const statements = choiceFlag('statements', args.statements, 'writer', ['writer', 'insert-or-ignore'] as const);
   let arrival: ArrivalOrder | undefined;
   if (args.arrival !== undefined) {
     try {
@@ -443,13 +493,21 @@ async function main(): Promise<void> {
       }
       return;
     }
-    // 'both': one preparation, the funnel order first, then the same rows sorted (what bench:compare runs).
+    // 'both': one preparation, the funnel order first, then the same rows sorted, then the funnel order with
+    // the old INSERT OR IGNORE (what bench:compare runs). Otherwise --statements picks one.
     const funnel = prepareCeilingRows({ ...load, order: order === 'sorted' ? 'sorted' : 'funnel' });
-    const sets = order === 'both' ? [funnel, sortRowsById(funnel)] : [funnel];
+    const sets: [CeilingRows, CeilingStatements][] =
+      order === 'both'
+        ? [
+            [funnel, 'writer'],
+            [sortRowsById(funnel), 'writer'],
+            [funnel, 'insert-or-ignore'],
+          ]
+        : [[funnel, statements]];
     const results: CeilingResult[] = [];
-    for (const rows of sets) {
+    for (const [rows, kind] of sets) {
       const dbPath = fresh();
-      results.push(runCeiling({ ...load, dbPath, order: rows.order, txRows, chunkRows }, rows));
+      results.push(runCeiling({ ...load, dbPath, order: rows.order, txRows, chunkRows, statements: kind }, rows));
       removeDatabase(dbPath);
     }
     if (args.json) process.stdout.write(`${JSON.stringify(order === 'both' ? results : results[0])}\n`);

@@ -1,7 +1,7 @@
 // `npm run bench:compare -- [--trades 200000] [--collectors 8] [--duplicates 0.3] [--reps 3] [--rate R|P%]
 //                           [--json] [--report bench/results/NAME.md]`
 //
-// The migration guide's promises, measured on the same generated trades in one run: the ceiling (one
+// The funnel's promises, measured on the same generated trades in one run: the ceiling (one
 // thread, one connection, the fastest insert we found: what SQLite itself allows here), the direct way
 // (a connection per producer, check-then-insert, retries on SQLITE_BUSY) and the funnel (one writer thread).
 // Contenders alternate A B C A B C … (fresh temp database per run) so a noisy machine hurts all alike;
@@ -24,22 +24,30 @@ import { type MachineSummary, machineSummary } from './machine.ts';
 import { round } from './rounding.ts';
 import { renderBarChart } from './svg-chart.ts';
 
-export type Contender = 'ceiling' | 'ceiling-sorted' | 'direct' | 'direct-legacy' | 'funnel';
+export type Contender = 'ceiling' | 'ceiling-sorted' | 'ceiling-ignore' | 'direct' | 'direct-legacy' | 'funnel';
 /**
- * What one rep runs, unit by unit. `ceiling-sorted` (best case) rides along right after `ceiling`: both run in
- * one child process (bench/ceiling.ts --order both), so their pre-built rows never sit in this process's heap
+ * What one rep runs, unit by unit. The ceiling runs the writer's own statements (bench/ceiling.ts); `ceiling-sorted`
+ * (best case) and `ceiling-ignore` (the old ceiling, INSERT OR IGNORE without the checks) ride along right after
+ * `ceiling`: all three run in one child process (bench/ceiling.ts --order both), so their pre-built rows never sit in this process's heap
  * and RSS while the threaded contenders run. The funnel sits next to the ceiling: on a shared machine the load
  * from other tenants comes in bursts, and the ratio between the two is the figure that matters most. The funnel
  * comes first, so rep 1's ceiling already replays a recorded arrival order (see arrival-order.ts).
  */
 const UNITS: readonly (readonly Contender[])[] = [
   ['funnel'],
-  ['ceiling', 'ceiling-sorted'],
+  ['ceiling', 'ceiling-sorted', 'ceiling-ignore'],
   ['direct'],
   ['direct-legacy'],
 ];
 /** Every contender, in the order tables and charts show them. */
-export const CONTENDERS: readonly Contender[] = ['ceiling', 'ceiling-sorted', 'funnel', 'direct', 'direct-legacy'];
+export const CONTENDERS: readonly Contender[] = [
+  'ceiling',
+  'ceiling-sorted',
+  'ceiling-ignore',
+  'funnel',
+  'direct',
+  'direct-legacy',
+];
 
 /** Odd reps run the units in order, even reps backwards (A B C, C B A, …): a drift during the run favours no one. */
 export function rotationFor(rep: number): Contender[] {
@@ -49,7 +57,7 @@ export function rotationFor(rep: number): Contender[] {
 /**
  * `direct` runs the old way's code on the new SQLite settings (WAL…): the rollback switch. `direct-legacy` runs
  * it as the Python collector ran it: SQLite's own settings on a rollback-journal file (`pragmas: 'default'`:
- * journal_mode=DELETE, synchronous=FULL), the "before" of the migration guide's promises.
+ * journal_mode=DELETE, synchronous=FULL), the "before" of the migration.
  */
 const LEGACY_DB_CONFIG = { pragmas: 'default' } as const;
 
@@ -139,6 +147,10 @@ export interface CompareRatios {
    * what the writer's own code adds on top of SQLite, independent of how busy the host is.
    */
   writerCpuOverCeilingCpu: number;
+  /** CPU per row of the ceiling with the writer's statements ÷ the old INSERT OR IGNORE one: the checks' cost. */
+  ceilingCpuOverIgnoreCpu: number;
+  /** The funnel's writer thread ÷ the old INSERT OR IGNORE ceiling (CPU per row): the old figure, for reference. */
+  writerCpuOverIgnoreCeilingCpu: number;
 }
 
 const RATIO_LABEL: Record<keyof CompareRatios, string> = {
@@ -148,7 +160,9 @@ const RATIO_LABEL: Record<keyof CompareRatios, string> = {
   funnelOverDirectLegacy: 'funnel / direct (old settings) (rows/s)',
   p99LatencyFunnelOverDirect: 'funnel / direct (WAL) (p99 latency; < 1 = funnel faster)',
   p99LatencyFunnelOverDirectLegacy: 'funnel / direct (old settings) (p99 latency)',
-  writerCpuOverCeilingCpu: 'funnel writer thread / ceiling (CPU per row; goal ≤ 1.1)',
+  writerCpuOverCeilingCpu: "funnel writer thread / ceiling with the writer's statements (CPU per row; goal ≤ 1.15)",
+  ceilingCpuOverIgnoreCpu: "ceiling with the writer's statements / INSERT OR IGNORE ceiling (CPU per row: the checks)",
+  writerCpuOverIgnoreCeilingCpu: 'funnel writer thread / INSERT OR IGNORE ceiling (CPU per row; the old figure)',
 };
 
 /** Seconds, from "go" to the last ack: the writer thread's time split three ways, and every other thread's CPU. */
@@ -171,6 +185,9 @@ export interface CpuPerRow {
   writerUsRange: [number, number];
   ceilingUs: number;
   ceilingUsRange: [number, number];
+  /** The old INSERT OR IGNORE ceiling, printed beside: the difference is what the writer's checks cost. */
+  ignoreCeilingUs: number;
+  ignoreCeilingUsRange: [number, number];
 }
 
 export interface CompareRun {
@@ -221,6 +238,7 @@ export interface CompareResult {
 const LATENCY_MEANING: Record<Contender, string> = {
   ceiling: 'per transaction (BEGIN IMMEDIATE → COMMIT)',
   'ceiling-sorted': 'per transaction (BEGIN IMMEDIATE → COMMIT)',
+  'ceiling-ignore': 'per transaction (BEGIN IMMEDIATE → COMMIT)',
   direct: 'per batch, storeTradeData call → return (incl. lock retries)',
   'direct-legacy': 'per batch, storeTradeData call → return (incl. lock retries)',
   funnel: 'per batch, post → ack (commit)',
@@ -232,17 +250,22 @@ function rssMb(): number {
 
 const CEILING_ENTRY = fileURLToPath(new URL('./ceiling.js', import.meta.url));
 
-/** Runs both ceiling orders in a child process (own RSS and CPU), returns [funnel order, sorted]. */
-async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingResult]> {
+/** Runs the ceilings in a child process (own RSS and CPU), returns [funnel order, sorted, INSERT OR IGNORE]. */
+async function runCeilingChild(args: string[]): Promise<[CeilingResult, CeilingResult, CeilingResult]> {
   // Compiled JavaScript, as the harness itself: the same code path in either RSS figure.
   const results = await runChildJson<CeilingResult[]>(
     CEILING_ENTRY,
     ['--order', 'both', '--json', ...args],
     'ceiling child',
   );
-  if (results.length !== 2 || results[0]!.order !== 'funnel' || results[1]!.order !== 'sorted')
+  if (
+    results.length !== 3 ||
+    results[0]!.order !== 'funnel' ||
+    results[1]!.order !== 'sorted' ||
+    results[2]!.statements !== 'insert-or-ignore'
+  )
     throw new Error(`unexpected ceiling output: ${JSON.stringify(results).slice(0, 200)}`);
-  return [results[0]!, results[1]!];
+  return [results[0]!, results[1]!, results[2]!];
 }
 
 /** The figures the ceiling and load results report alike, under the same names. */
@@ -333,6 +356,11 @@ function ratiosOf(
     p99LatencyFunnelOverDirectLegacy: round(f.funnel.latencyMs.p99 / f['direct-legacy'].latencyMs.p99, 3),
     // null (off Linux: no per-thread CPU) → NaN, which the caller reports as not measured.
     writerCpuOverCeilingCpu: round((f.funnel.writerCpuSeconds ?? Number.NaN) / (f.ceiling.writerCpuSeconds ?? 1), 3),
+    ceilingCpuOverIgnoreCpu: round((f.ceiling.writerCpuSeconds ?? 1) / (f['ceiling-ignore'].writerCpuSeconds ?? 1), 3),
+    writerCpuOverIgnoreCeilingCpu: round(
+      (f.funnel.writerCpuSeconds ?? Number.NaN) / (f['ceiling-ignore'].writerCpuSeconds ?? 1),
+      3,
+    ),
   };
 }
 
@@ -423,17 +451,21 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     }
     for (let rep = 1; rep <= o.reps; rep++) {
       let sortedCeiling: CeilingResult | undefined;
+      let ignoreCeiling: CeilingResult | undefined;
       for (const contender of rotationFor(rep)) {
         let figures: ContenderFigures;
         if (contender === 'ceiling') {
-          const [funnelOrder, sorted] = await runCeilingChild(ceilingArgs());
+          const [funnelOrder, sorted, ignore] = await runCeilingChild(ceilingArgs());
           sortedCeiling = sorted;
+          ignoreCeiling = ignore;
           ceilingMethod = `${funnelOrder.method}, up to ${funnelOrder.txRows} rows per BEGIN IMMEDIATE … COMMIT, writer pragmas, PASSIVE checkpoint every 5 s (timed) and one at the end (after the clock); own child process`;
           ceilingOrders.ceiling = funnelOrder.orderDescription;
           ceilingOrders['ceiling-sorted'] = sorted.orderDescription;
           figures = fromCeiling(funnelOrder);
         } else if (contender === 'ceiling-sorted') {
           figures = fromCeiling(sortedCeiling!);
+        } else if (contender === 'ceiling-ignore') {
+          figures = fromCeiling(ignoreCeiling!);
         } else {
           collectGarbage();
           const before = rssMb();
@@ -512,7 +544,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const { pairedRatios, pairedRatioRange } = summarizePerRep(perRep);
   const cpuPerRow = cpuPerRowOf(runs, o.reps);
   for (const [k, v] of Object.entries(ratios))
-    if (!Number.isFinite(v) && !(k === 'writerCpuOverCeilingCpu' && !cpuPerRow))
+    if (!Number.isFinite(v) && !(k.startsWith('writerCpuOver') && !cpuPerRow))
       problems.push(`ratio ${k} is not finite (${v})`);
 
   return {
@@ -561,13 +593,16 @@ function cpuPerRowOf(runs: readonly CompareRun[], reps: number): CpuPerRow | nul
   };
   const writer = us('funnel');
   const ceiling = us('ceiling');
-  if (!writer || !ceiling) return null;
+  const ignore = us('ceiling-ignore');
+  if (!writer || !ceiling || !ignore) return null;
   const range = (xs: number[]): [number, number] => [round(Math.min(...xs), 2), round(Math.max(...xs), 2)];
   return {
     writerUs: round(median(writer), 2),
     writerUsRange: range(writer),
     ceilingUs: round(median(ceiling), 2),
     ceilingUsRange: range(ceiling),
+    ignoreCeilingUs: round(median(ignore), 2),
+    ignoreCeilingUsRange: range(ignore),
   };
 }
 
@@ -591,6 +626,7 @@ function funnelThreadsOf(runs: readonly { seconds: number; threads: ThreadReport
 const LABEL: Record<Contender, string> = {
   ceiling: 'ceiling',
   'ceiling-sorted': 'ceiling (sorted ids)',
+  'ceiling-ignore': 'ceiling, INSERT OR IGNORE (old)',
   direct: 'direct (WAL)',
   'direct-legacy': 'direct (old settings)',
   funnel: 'funnel',
@@ -629,8 +665,10 @@ export function cpuPerRowLine(r: CompareResult, c: CpuPerRow): string {
   const [lo, hi] = r.pairedRatioRange.writerCpuOverCeilingCpu;
   return (
     `CPU per row: funnel writer thread ${fmt(c.writerUs, 2)} µs (per rep ${fmt(c.writerUsRange[0], 2)}–${fmt(c.writerUsRange[1], 2)}), ` +
-    `ceiling ${fmt(c.ceilingUs, 2)} µs (${fmt(c.ceilingUsRange[0], 2)}–${fmt(c.ceilingUsRange[1], 2)}): ` +
-    `writer / ceiling ${fmt(r.pairedRatios.writerCpuOverCeilingCpu, 3)}× (per rep ${fmt(lo, 3)}–${fmt(hi, 3)}; goal ≤ 1.1)`
+    `ceiling with the writer's statements ${fmt(c.ceilingUs, 2)} µs (${fmt(c.ceilingUsRange[0], 2)}–${fmt(c.ceilingUsRange[1], 2)}): ` +
+    `writer / ceiling ${fmt(r.pairedRatios.writerCpuOverCeilingCpu, 3)}× (per rep ${fmt(lo, 3)}–${fmt(hi, 3)}; goal ≤ 1.15); ` +
+    `old INSERT OR IGNORE ceiling ${fmt(c.ignoreCeilingUs, 2)} µs (${fmt(c.ignoreCeilingUsRange[0], 2)}–${fmt(c.ignoreCeilingUsRange[1], 2)}): ` +
+    `the checks cost ${fmt(r.pairedRatios.ceilingCpuOverIgnoreCpu, 3)}×, writer / old ceiling ${fmt(r.pairedRatios.writerCpuOverIgnoreCeilingCpu, 3)}×`
   );
 }
 

@@ -1,9 +1,10 @@
 // `npm run -s bench:footprint -- [--package DIR] [--reps N] [--seconds S] [--json]`: start-up times and the
 // steady-state footprint of the real job. Times: `--version`, the first `import 'gecko-collector'`, a worker
 // thread that imports the package until it is ready, launch to "collectors running". Footprint: RSS, threads
-// and CPU of the real job as a user starts it, `collect --simulate --calls-per-minute 30` (the public rate, no
-// --collectors), sampled every second from /proc; then the same with --collectors 1 and 4, whose difference is
-// the cost of an extra collector thread. --package points at another checkout (built and installed) to measure
+// and CPU of the real job as a user starts it, `collect --pools … --calls-per-minute 30` (the public rate, no
+// --collectors) against a simulator this benchmark serves (so the measured process holds only the job, as
+// against the real API), sampled every second from /proc; then the same with --collectors 1 and 4, whose
+// difference is the cost of an extra collector thread. --package points at another checkout (built and installed) to measure
 // it the same way, for before/after.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type GeckoSimulator, startGeckoSimulator } from '../src/sim/gecko-simulator.ts';
 import { machineSummary } from './machine.ts';
 
 const USAGE = 'usage: npm run -s bench:footprint -- [--package DIR] [--reps N] [--seconds S] [--json]';
@@ -108,6 +110,7 @@ async function collectRun(
   cwd: string,
   seconds: number,
   collectors: number | undefined,
+  sim: GeckoSimulator,
 ): Promise<{ startupSeconds: number; steady: Steady }> {
   const db = path.join(cwd, `footprint-${collectors ?? 'default'}.db`);
   const t0 = performance.now();
@@ -116,10 +119,18 @@ async function collectRun(
     [
       bin,
       'collect',
-      '--simulate',
+      '--base-url',
+      sim.baseUrl,
+      '--network',
+      sim.network,
+      '--pools',
+      sim.pools.map((p) => p.address).join(','),
       ...(collectors === undefined ? [] : ['--collectors', String(collectors)]),
       '--calls-per-minute',
       '30',
+      // Polls due faster than the budget allows: the job runs at the full public rate throughout.
+      '--poll-interval',
+      '2',
       '--duration',
       String(seconds + 5),
       '--db',
@@ -221,9 +232,18 @@ async function main(): Promise<void> {
         ),
       );
     }
-    const run = await collectRun(bin, dir, seconds, undefined);
-    const one = await collectRun(bin, dir, seconds, 1);
-    const four = await collectRun(bin, dir, seconds, 4);
+    // The market `collect --simulate` serves with 4 collectors: 8 pools, 4 trades/s each.
+    const sim = await startGeckoSimulator({ pools: 8, tradesPerSecond: 4, historySeconds: 3600, seed: 1 });
+    let run: Awaited<ReturnType<typeof collectRun>>;
+    let one: Awaited<ReturnType<typeof collectRun>>;
+    let four: Awaited<ReturnType<typeof collectRun>>;
+    try {
+      run = await collectRun(bin, dir, seconds, undefined, sim);
+      one = await collectRun(bin, dir, seconds, 1, sim);
+      four = await collectRun(bin, dir, seconds, 4, sim);
+    } finally {
+      await sim.close();
+    }
     const result: Footprint = {
       package: pkg,
       machine,

@@ -77,8 +77,16 @@ if (direct) {
     await pace(sent);
     sent += batch.length;
     const t0 = performance.now();
+    // One cursor per batch, as a collector moves its pool's cursor once per poll: the writer's guard runs too.
+    const last = batch[batch.length - 1]!;
+    const cursor = {
+      poolId: last.poolId,
+      lastTradeId: last.id,
+      lastTradeTimestamp: last.blockTimestamp,
+      polledAt: last.blockTimestamp,
+    };
     const p: Promise<void> = client
-      .storeTrades(batch)
+      .write({ trades: batch, cursors: [cursor] })
       .then(
         (ack) => {
           latency.record(performance.now() - t0);

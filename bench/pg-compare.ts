@@ -2,6 +2,9 @@
 // connections, each autocommitting its own batches) and against a one-connection COPY ceiling of the same rows,
 // as ratios in one run with p50/p95/p99 latency; then 3 processes × 4 collectors into one database. Every variant
 // writes the same trades into a fresh schema and is checked: 0 lost, 0 duplicated. Figures go to docs/.
+// The funnel is judged by CPU per row: its writer thread plus the server backends of the writer's connections
+// (found by their client ports, read from /proc/<pid>/stat: the server is local), against the COPY ceiling's
+// process plus its backend (pg_backend_pid()); the connections each used are printed.
 //
 //   npm run bench:pg -- [--db postgresql://root@127.0.0.1/test] [--rows 200000] [--batch 200] [--producers 8]
 //                       [--reps 1] [--processes 3] [--collectors 4]
@@ -53,6 +56,71 @@ interface VariantResult {
   latency: LatencySummary;
   lost: number;
   duplicated: number;
+  /** CPU of the writing side (funnel: writer thread; COPY: the process) and of its server backends, ms. */
+  cpu?: CpuSplit;
+}
+
+interface CpuSplit {
+  clientMs: number;
+  backendMs: number;
+  /** The server connections the writing side used. */
+  connections: number;
+}
+
+const CLK_TCK = 100;
+
+/** utime + stime of a process (a local server backend), ms. */
+function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/** Time on a CPU of one thread of this process, ms. */
+function threadCpuMs(tid: number): number {
+  return Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
+/** The local TCP ports of this process's sockets (its server connections' client ports). */
+function ownTcpPorts(): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && inodes.has(cols[9]!)) ports.add(Number.parseInt(cols[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+
+/** The server backends of this process's connections named `gecko-collector <purpose>`. */
+async function ownBackends(base: string, purpose: string): Promise<number[]> {
+  const ports = ownTcpPorts();
+  const c = await connectPg(pgOf(base), { purpose: 'bench-check' });
+  try {
+    const r = await c.query<{ pid: number; port: number }>(
+      `SELECT pid, client_port AS port FROM pg_stat_activity WHERE application_name = $1 AND client_port IS NOT NULL`,
+      [`gecko-collector ${purpose}`],
+    );
+    return r.rows.filter((row) => ports.has(row.port)).map((row) => row.pid);
+  } finally {
+    await c.end();
+  }
 }
 
 function withSchema(url: string, schema: string): string {
@@ -152,18 +220,26 @@ async function funnelVariant(o: Options, url: string, producers: number, writePa
     { url, postgresWritePath: writePath },
     { deferred: { path: path.join(os.tmpdir(), `bench-${process.pid}-${randomBytes(3).toString('hex')}.spool`) } },
   );
-  await m.initialize();
+  const info = await m.initialize();
   try {
     const datas: PgProducerData[] = [];
     for (const starts of plan(o.rows, o.batch, producers))
       datas.push({ mode: 'funnel', port: await m.connect(), starts, batchSize: o.batch, seed: SEED, maxInFlight: 8 });
+    const tid = info.osThreadId;
+    const backends = await ownBackends(o.db, 'writer');
+    const cpu0 = { writer: tid === null ? 0 : threadCpuMs(tid), backends: backends.map(processCpuMs) };
     const r = await runProducers(datas);
+    const cpu: CpuSplit = {
+      clientMs: tid === null ? Number.NaN : threadCpuMs(tid) - cpu0.writer,
+      backendMs: backends.reduce((s, pid, k) => s + processCpuMs(pid) - cpu0.backends[k]!, 0),
+      connections: backends.length,
+    };
     const w = await m.getWriterMetrics();
     if (process.env.BENCH_DEBUG)
       console.log(
         `  writer: ${w.transactions} transactions, ${w.avgBatchesPerTransaction.toFixed(1)} batches each, commit mean ${w.commitMs.mean.toFixed(0)} ms (sum ${((w.commitMs.mean * w.transactions) / 1000).toFixed(1)} s)`,
       );
-    return { ...r, batchesPerTransaction: w.avgBatchesPerTransaction };
+    return { ...r, cpu, batchesPerTransaction: w.avgBatchesPerTransaction };
   } finally {
     await m.close();
   }
@@ -206,7 +282,10 @@ async function copyVariant(o: Options, url: string) {
     }
   }
   const c = await connectPg(pgOf(url), { purpose: 'bench-copy' });
+  const backend = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const latency = new LatencyRecorder(8192);
+  const backend0 = processCpuMs(backend);
+  const process0 = process.cpuUsage();
   const t0 = performance.now();
   for (const chunk of chunks) {
     const t = performance.now();
@@ -218,27 +297,49 @@ async function copyVariant(o: Options, url: string) {
     latency.record(performance.now() - t);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(process0);
+  const cpu: CpuSplit = {
+    clientMs: (used.user + used.system) / 1000,
+    backendMs: processCpuMs(backend) - backend0,
+    connections: 1,
+  };
   await c.end();
-  return { seconds, latency: latency.summary(), failed: 0 };
+  return { seconds, latency: latency.summary(), failed: 0, cpu };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** CPU µs per row of the writing side plus its backends. */
+function cpuPerRowUs(r: VariantResult): number {
+  return r.cpu ? ((r.cpu.clientMs + r.cpu.backendMs) * 1000) / r.rows : Number.NaN;
+}
+
 function line(r: VariantResult): string {
   const l = r.latency;
-  return `${r.name.padEnd(30)} ${fmt(r.rowsPerSec).padStart(8)} rows/s  ${r.seconds.toFixed(1).padStart(6)} s  latency p50 ${l.p50.toFixed(0)} / p95 ${l.p95.toFixed(0)} / p99 ${l.p99.toFixed(0)} ms  lost ${r.lost}  duplicated ${r.duplicated}`;
+  const cpu = r.cpu
+    ? `  CPU/row ${cpuPerRowUs(r).toFixed(1)} µs (${((r.cpu.clientMs * 1000) / r.rows).toFixed(1)} + backend ${((r.cpu.backendMs * 1000) / r.rows).toFixed(1)}, ${r.cpu.connections} conn)`
+    : '';
+  return `${r.name.padEnd(30)} ${fmt(r.rowsPerSec).padStart(8)} rows/s  ${r.seconds.toFixed(1).padStart(6)} s  latency p50 ${l.p50.toFixed(0)} / p95 ${l.p95.toFixed(0)} / p99 ${l.p99.toFixed(0)} ms  lost ${r.lost}  duplicated ${r.duplicated}${cpu}`;
 }
 
 async function variant(
   o: Options,
   name: string,
-  run: (url: string) => Promise<{ seconds: number; latency: LatencySummary }>,
-) {
+  run: (url: string) => Promise<{ seconds: number; latency: LatencySummary; cpu?: CpuSplit }>,
+): Promise<VariantResult> {
   const { url, schema } = await freshSchema(o.db);
   try {
     const r = await run(url);
     const check = await stored(url, o.rows);
-    return { name, rows: o.rows, seconds: r.seconds, rowsPerSec: o.rows / r.seconds, latency: r.latency, ...check };
+    return {
+      name,
+      rows: o.rows,
+      seconds: r.seconds,
+      rowsPerSec: o.rows / r.seconds,
+      latency: r.latency,
+      ...check,
+      ...(r.cpu ? { cpu: r.cpu } : {}),
+    };
   } finally {
     await dropSchema(o.db, schema);
   }
@@ -414,6 +515,17 @@ async function main(): Promise<void> {
     return xs[Math.floor(xs.length / 2)]!;
   };
   const funnel = median('funnel (');
+  const medianCpu = (prefix: string) => {
+    const xs = all
+      .filter((r) => r.name.startsWith(prefix))
+      .map(cpuPerRowUs)
+      .sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)]!;
+  };
+  const copyCpu = medianCpu('COPY');
+  console.log(
+    `CPU per row (writing side + its server backends, medians): funnel ${medianCpu('funnel (').toFixed(1)} µs, funnel COPY path ${medianCpu('funnel, COPY').toFixed(1)} µs, COPY ceiling ${copyCpu.toFixed(1)} µs; funnel / COPY ${(medianCpu('funnel (') / copyCpu).toFixed(2)} (goal ≤ 1.5), funnel COPY path / COPY ${(medianCpu('funnel, COPY') / copyCpu).toFixed(2)}`,
+  );
   console.log(
     `ratios (medians): funnel / COPY ceiling ${(funnel / median('COPY')).toFixed(2)}; funnel / ${o.producers} direct ${(funnel / median(`${o.producers} direct`)).toFixed(2)}; funnel COPY path / COPY ceiling ${(median('funnel, COPY') / median('COPY')).toFixed(2)}`,
   );

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Run by `npm test` before the suite: checks what the tests need besides `npm ci` (the programs they run on the
-// database and the system, Debian's SQLAlchemy, a working better-sqlite3, PostgreSQL on 127.0.0.1:5432 with trust
-// auth), installs what is missing with apt-get and starts PostgreSQL when it may (as root), and otherwise says in
-// one line what is missing and how to get it, and exits 1: the suite does not start into a wall of failures.
+// database and the system, Chromium for the status page, Debian's SQLAlchemy, a working better-sqlite3,
+// PostgreSQL on 127.0.0.1:5432 with trust auth), installs what is missing with apt-get and starts PostgreSQL when
+// it may (as root), and otherwise says in one line what is missing and how to get it, and exits 1: the suite does
+// not start into a wall of failures.
 //
 // GECKO_TEST_NO_INSTALL=1 only checks and reports. GECKO_TEST_PYTHON names the Python whose SQLAlchemy the
 // tests use (default /usr/bin/python3, else python3 on PATH), GECKO_TEST_PG_URL the PostgreSQL server.
@@ -63,6 +64,8 @@ const CHECKS = [
     ok: () => spawnSync(python(), ['-c', 'import sqlalchemy'], { stdio: 'ignore' }).status === 0,
   },
   { what: 'the PostgreSQL server (initdb)', apt: 'postgresql', ok: postgresBinaries },
+  // The status page's test drives Debian's Chromium headless through playwright-core (which downloads no browser).
+  { what: 'Chromium (/usr/bin/chromium)', apt: 'chromium', ok: () => fs.existsSync('/usr/bin/chromium') },
 ];
 
 async function postgresProblem() {

@@ -10,6 +10,7 @@ import { componentLogger, type Logger } from '../logging/logger.ts';
 import { BreakerState, BreakerStateCell, BreakerStateView } from '../protocol/breaker-gate.ts';
 import { CircuitBreakerError } from '../protocol/circuit-breaker-error.ts';
 import { type CircuitBreakerOptions, resolveBreakerOptions } from './breaker-options.ts';
+import type { CircuitBreakerEvents, CircuitBreakerStats, OpenReason } from './breaker-report.ts';
 import { ConsecutiveFailuresTrip } from './consecutive-failures-trip.ts';
 import { FailureRateTrip } from './failure-rate-trip.ts';
 import type { TripReason, TripStrategy } from './trip-strategy.ts';
@@ -20,49 +21,7 @@ export { BreakerState, BreakerStateView } from '../protocol/breaker-gate.ts';
 export { CircuitBreakerError, isCircuitBreakerError } from '../protocol/circuit-breaker-error.ts';
 export type { CircuitBreakerOptions } from './breaker-options.ts';
 
-export type OpenReason = TripReason | 'half-open-failure' | 'half-open-timeout';
-
-export interface CircuitBreakerEvents {
-  stateChange: [{ from: BreakerState; to: BreakerState; at: number }];
-  open: [{ reason: OpenReason; openMs: number; error: unknown }];
-  halfOpen: [{ trials: number }];
-  close: [];
-  reject: [{ state: BreakerState; retryAfterMs: number | null }];
-  deferred: [{ count: number; totalDeferred: number; outstanding: number }];
-  drained: [{ count: number; totalDrained: number; outstanding: number }];
-}
-
-export interface CircuitBreakerStats {
-  name: string;
-  state: BreakerState;
-  /** State-change counter, the same number the shared cell carries. */
-  generation: number;
-  successes: number;
-  /** Failures that counted (passed the error filter). */
-  failures: number;
-  /** Errors the filter said to ignore (bad data, not a sick database). */
-  ignoredErrors: number;
-  rejections: number;
-  opens: number;
-  consecutiveFailures: number;
-  windowCalls: number;
-  windowFailures: number;
-  /** The duration the current (or next) open period lasts. */
-  currentOpenMs: number;
-  /** Start of the current OPEN/ISOLATED period, epoch ms; null while the gate is not shut. */
-  openedAt: number | null;
-  /** When the breaker last left CLOSED (kept through half-open and re-opens); null while CLOSED. */
-  unhealthySince: number | null;
-  /** When the current OPEN period ends (half-open), epoch ms; null otherwise. */
-  openUntil: number | null;
-  /** Total time spent OPEN or ISOLATED, including the ongoing period. */
-  timeInOpenMs: number;
-  halfOpenAdmitted: number;
-  halfOpenSuccesses: number;
-  /** Batches reported deferred/drained through noteDeferred/noteDrained. */
-  deferred: number;
-  drained: number;
-}
+export type { CircuitBreakerEvents, CircuitBreakerStats, OpenReason } from './breaker-report.ts';
 
 export class CircuitBreaker extends EventEmitter<CircuitBreakerEvents> {
   readonly name: string;

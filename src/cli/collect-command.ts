@@ -111,8 +111,9 @@ flags:
   --no-batching            rollback switch: no batch processor; each poll's new trades are stored in one write
   --pragmas P              optimized (WAL, tuned cache/mmap/checkpoints) or default (rollback switch: SQLite's
                            stock settings, rollback journal) (default: optimized)
-  --metrics-port P         serve Prometheus metrics at http://HOST:P/metrics and health at /healthz (0: a free
-                           port, printed on stderr; funnel only) (default: off)
+  --metrics-port P         serve Prometheus metrics at http://HOST:P/metrics, health at /healthz and the live
+                           status page at / (its figures at /status.json) (0: a free port, printed on stderr;
+                           funnel only) (default: off)
   --health-port P          serve only /healthz on this port: 200 while polling and writing, 503 when the breaker
                            is open or no poll succeeded for 3 poll intervals (default: off)
   --metrics-host H         address those servers listen on (default: ${D.metricsHost})
@@ -345,11 +346,9 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let lastLogged = 0;
   const onProgress = (p: CollectionProgress) => {
     if (status.live) status.show(progressLine(p));
-    else if (!p.starting && p.elapsedMs - lastLogged >= NON_TTY_PROGRESS_EVERY_MS) {
-      lastLogged = p.elapsedMs;
+    else if (!p.starting) {
       logger.info(
         {
           component: 'collect-command',
@@ -365,9 +364,17 @@ async function collect(options: CollectionOptions, io: CliIo, status: StatusLine
 
   let summary: CollectionSummary;
   try {
-    const handle = await startCollection({ ...options, signal: controller.signal, onProgress });
+    // A service's log gets a progress record every NON_TTY_PROGRESS_EVERY_MS: nothing to work out in between.
+    const progressIntervalMs = status.live ? undefined : NON_TTY_PROGRESS_EVERY_MS;
+    const handle = await startCollection({
+      ...options,
+      signal: controller.signal,
+      onProgress,
+      ...(progressIntervalMs ? { progressIntervalMs } : {}),
+    });
     if (handle.metricsUrl) status.print(`metrics: ${handle.metricsUrl}`);
     if (handle.healthUrl) status.print(`health: ${handle.healthUrl}`);
+    if (handle.statusUrl) status.print(`status page: ${handle.statusUrl}`);
     if (options.watchlist) status.print(`pools from the ${handle.poolSource}`);
     summary = await handle.done;
   } catch (err) {

@@ -12,19 +12,29 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Most telling first: a narrow terminal cuts the end. */
+/** A share as a whole percentage, `–` when there is nothing to share. */
+function percent(part: number, whole: number): string {
+  return whole > 0 ? `${Math.floor((part / whole) * 100)}%` : '–';
+}
+
+/**
+ * Most telling first (stored, coverage, gaps, queue): a narrow terminal cuts the end. The rate is the run's
+ * averaged one (see RunProgress), so it does not jump with each interval.
+ */
 export function progressLine(p: CollectionProgress): string {
   if (p.starting) return `starting ${p.collectors} collectors for ${p.pools} pools...`;
   const c = p.counters;
   const parts = [
-    `${(p.elapsedMs / 1000).toFixed(0)}s`,
     `stored ${count(c.inserted)} (${count(p.rowsPerSec)}/s)`,
-    `requests ${count(c.requests)}`,
-    `429s ${count(c.throttled)}`,
-    `errors ${count(c.errors)}`,
-    `repeats ${count(c.repeats)}`,
+    ...(p.coverage ? [`coverage ${percent(p.coverage.stored, p.coverage.made)}`] : []),
     `gaps ${count(c.gaps)}`,
-    `writer queue ${count(p.writerBacklog)}`,
+    `queue ${count(p.writerBacklog)}`,
+    ...(p.budget ? [`budget ${count(p.budget.neededPerMin)}/${count(p.budget.budgetPerMin)} per min`] : []),
+    `${(p.elapsedMs / 1000).toFixed(0)}s`,
+    `errors ${count(c.errors)}`,
+    `429s ${count(c.throttled)}`,
+    `requests ${count(c.requests)}`,
+    `repeats ${count(c.repeats)}`,
   ];
   return `${p.stopping ? 'stopping... ' : ''}${parts.join(' | ')}`;
 }

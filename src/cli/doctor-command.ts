@@ -1,12 +1,15 @@
 // `gecko-collector doctor`: reports the state of a database (settings, integrity, tables, per-pool cursors
 // and gaps), the deferred queue's spool and the last run's metrics, read-only; it never writes or creates them.
 
+import fs from 'node:fs';
+import { outputWidth } from '../common/text-fit.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
 import { coverageSection } from '../doctor/coverage-report.ts';
 import { repairCursorsNow } from '../doctor/cursor-report.ts';
 import { buildDatabaseReport, buildPgReport, reportIsHealthy } from '../doctor/database-report.ts';
+import { readLatestReconciles, renderReconciles } from '../doctor/reconcile-report.ts';
 import { renderReport } from '../doctor/render-report.ts';
 import { checkServed, type ServedCheck, servedLine } from '../doctor/served-check.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
@@ -38,6 +41,7 @@ retries, batch fill, active alerts, with the time the figures were taken).
   --quick      PRAGMA quick_check instead of the full integrity_check: much faster on a big file, and
                a shorter read (while a collector runs, a long read holds back WAL checkpoints)
   --json       print one JSON object instead of text
+  --wide       every column, lines as long as they take (default: fit the terminal, or 80 columns)
   --repair-cursors
                the one doctor flag that writes: puts every pool cursor that is in the future (beyond the
                5-minute clock-skew allowance) or names a trade that is not stored back on the newest stored
@@ -84,6 +88,7 @@ export const doctorCommand: Command = {
       gaps: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
+      wide: { type: 'boolean' },
       served: { type: 'string' },
       'repair-cursors': { type: 'boolean' },
     });
@@ -92,6 +97,7 @@ export const doctorCommand: Command = {
     const dbSpec = commonSpecs({ tty: false }).filter((s) => s.key === 'db');
     const { settings } = loadSettings(dbSpec, { db: values.db, config: values.config });
     const url = settings.get<string>('db');
+    const width = outputWidth(io.stdout, values.wide === true);
     const gapLimit = intFlag('gaps', values.gaps, 10, 0, 10_000);
     if (isPostgresUrl(url)) {
       if (values['repair-cursors'])
@@ -101,8 +107,9 @@ export const doctorCommand: Command = {
       const s = writerSettingsFrom(resolveDatabaseConfig({ url }));
       const report = await buildPgReport(s.postgres!, s.path, { gapLimit });
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
+      const reconciles = await readLatestReconciles(url!);
       io.stdout.write(
-        `${values.json ? JSON.stringify({ ...report, served }) : renderReport(report, [coverageSection])}\n`,
+        `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [coverageSection, () => renderReconciles(reconciles)], width)}\n`,
       );
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
       return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
@@ -114,8 +121,9 @@ export const doctorCommand: Command = {
     }
     const report = buildDatabaseReport(path, { gapLimit, quick: values.quick === true });
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
+    const reconciles = fs.existsSync(path) ? await readLatestReconciles(url!) : [];
     io.stdout.write(
-      `${values.json ? JSON.stringify({ ...report, served }) : renderReport(report, [coverageSection])}\n`,
+      `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [coverageSection, () => renderReconciles(reconciles)], width)}\n`,
     );
     if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
     return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;

@@ -1,10 +1,10 @@
 // Where a command's logs go: through the status line on stderr (so a log line never shares a line with the
-// progress), as JSON lines, or made readable with pino-pretty (one line per record; errors as their message,
-// with the stack only at debug). Threads' records arrive here too, through the root logger.
+// progress), as JSON lines, or as one readable line per record (log-line.ts: errors as their message, with the
+// stack only at debug). Threads' records arrive here too, through the root logger.
 
-import { createRequire } from 'node:module';
 import { logger, setLogSink } from '../logging/logger.ts';
 import type { LogFormat } from './cli-settings.ts';
+import { formatLogLine } from './log-line.ts';
 import type { StatusLine } from './terminal-status.ts';
 
 export interface CliLogOptions {
@@ -16,35 +16,13 @@ export interface CliLogOptions {
 
 type Json = Record<string, unknown>;
 
-/** An error as its type, message and code: the stack is for debugging, not for a terminal. */
-function compactErrors(record: Json): Json {
-  for (const [key, value] of Object.entries(record)) {
-    if (typeof value !== 'object' || value === null || typeof (value as Json).message !== 'string') continue;
-    const e = value as Json;
-    if (typeof e.stack !== 'string' && typeof e.type !== 'string') continue;
-    const type = typeof e.type === 'string' && e.type !== 'Error' ? `${e.type}: ` : '';
-    const code = typeof e.code === 'string' ? ` [${e.code}]` : '';
-    record[key] = `${type}${e.message as string}${code}`;
-  }
-  return record;
-}
-
 /** Routes the root logger through `status` at `level`; the returned function puts things back as they were. */
 export function routeCliLogs(status: StatusLine, options: CliLogOptions): () => void {
   const previousLevel = logger.level;
   logger.level = options.level;
   let write: (line: string) => void;
   if (options.format === 'pretty') {
-    // pino-pretty is slow to load: only terminal (pretty) output pays for it.
-    const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-    const pretty = prettyFactory({
-      colorize: options.colors,
-      singleLine: true,
-      ignore: 'pid,hostname,name,component',
-      messageFormat: '{if component}{component}: {end}{msg}',
-      translateTime: 'SYS:HH:MM:ss',
-    });
-    const withStacks = options.level === 'debug' || options.level === 'trace';
+    const lineOptions = { colors: options.colors, withStacks: options.level === 'debug' || options.level === 'trace' };
     write = (line) => {
       let record: Json;
       try {
@@ -53,7 +31,7 @@ export function routeCliLogs(status: StatusLine, options: CliLogOptions): () => 
         status.print(line);
         return;
       }
-      status.print(pretty(withStacks ? record : compactErrors(record)));
+      status.print(formatLogLine(record, lineOptions));
     };
   } else {
     write = (line) => status.print(line);

@@ -3,6 +3,7 @@
 // The library logs nothing by itself: the CLI sets the level GECKO_LOG_LEVEL asks (info by default; collect and
 // import then apply their --log-level setting).
 
+import { DEFAULT_WIDTH, fitHelp, outputWidth } from '../common/text-fit.ts';
 import { GeckoCollectorError } from '../errors.ts';
 import { defaultCliLogLevel, envLogLevel } from '../logging/log-level.ts';
 import { UsageError } from './cli-error.ts';
@@ -13,9 +14,12 @@ import { versionLine } from './version.ts';
 const COMMANDS: Record<string, () => Promise<Command>> = {
   collect: async () => (await import('./collect-command.ts')).collectCommand,
   import: async () => (await import('./import-command.ts')).importCommand,
+  backfill: async () => (await import('./backfill-command.ts')).backfillCommand,
+  reconcile: async () => (await import('./reconcile-command.ts')).reconcileCommand,
   export: async () => (await import('./export-command.ts')).exportCommand,
   ohlcv: async () => (await import('./ohlcv-command.ts')).ohlcvCommand,
   doctor: async () => (await import('./doctor-command.ts')).doctorCommand,
+  status: async () => (await import('./status-command.ts')).statusCommand,
   config: async () => (await import('./config-command.ts')).configCommand,
   simulate: async () => (await import('./simulate-command.ts')).simulateCommand,
 };
@@ -25,11 +29,17 @@ async function usage(): Promise<string> {
   for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${(await load()).summary}`);
   lines.push(
     '',
-    "Run 'gecko-collector <command> --help' for a command's flags; 'gecko-collector --version' for the version.",
+    "Run 'gecko-collector <command> --help' for a command's flags,",
+    "'gecko-collector --version' for the version.",
     '',
     exitCodeHelp(),
   );
   return lines.join('\n');
+}
+
+/** Help fits the terminal, else 80 columns. */
+function helpWidth(io: CliIo): number {
+  return outputWidth(io.stdout) ?? DEFAULT_WIDTH;
 }
 
 export async function main(
@@ -38,7 +48,7 @@ export async function main(
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(`${await usage()}\n`);
+    io.stdout.write(`${fitHelp(await usage(), helpWidth(io))}\n`);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
@@ -53,7 +63,7 @@ export async function main(
     return EXIT_USAGE;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`${(await load()).help}\n`);
+    io.stdout.write(`${fitHelp((await load()).help, helpWidth(io))}\n`);
     return EXIT_OK;
   }
   const level = envLogLevel();

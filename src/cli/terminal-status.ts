@@ -1,6 +1,7 @@
 // The one live line a command keeps at the bottom of a terminal (its progress) and everything printed above
 // it (logs, notices): clear the line, print, draw it again. The live line is cut to the terminal's width so
-// it never wraps (a wrapped line leaves a stale copy at every redraw), and printed lines are wrapped to it.
+// it never wraps (a wrapped line leaves a stale copy at every redraw), and printed lines are wrapped to it
+// between words.
 
 export interface TerminalStream {
   write(text: string): unknown;
@@ -9,7 +10,7 @@ export interface TerminalStream {
   columns?: number;
 }
 
-// SGR colour sequences (pino-pretty's colours) take no room on the screen.
+// SGR colour sequences (a log line's level colour) take no room on the screen.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what is matched
 const ESCAPE = /\x1b\[[0-9;]*[A-Za-z]/y;
 
@@ -38,6 +39,42 @@ export function wrapToWidth(line: string, width: number): string[] {
     i += ch.length;
   }
   out.push(piece);
+  return out;
+}
+
+/** Characters `text` takes on the screen (escape sequences take none). */
+function visibleLength(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what is matched
+  return [...text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')].length;
+}
+
+/**
+ * `line` wrapped between words to `width` visible characters, the continuation lines indented by `hang`; a
+ * word longer than a line is broken (wrapToWidth).
+ */
+export function wrapWordsVisible(line: string, width: number, hang = '    '): string[] {
+  if (width < 1 || visibleLength(line) <= width) return [line];
+  const out: string[] = [];
+  let current = '';
+  let used = 0;
+  for (const word of line.split(' ')) {
+    const len = visibleLength(word);
+    if (current !== '' && used + 1 + len > width) {
+      out.push(current);
+      current = hang;
+      used = hang.length;
+    }
+    if (used + len > width) {
+      const pieces = wrapToWidth(`${current}${current.trim() === '' ? '' : ' '}${word}`, width);
+      out.push(...pieces.slice(0, -1));
+      current = pieces[pieces.length - 1]!;
+      used = visibleLength(current);
+      continue;
+    }
+    current += `${current === '' || current === hang ? '' : ' '}${word}`;
+    used = visibleLength(current);
+  }
+  out.push(current);
   return out;
 }
 
@@ -80,7 +117,7 @@ export class StatusLine {
       return;
     }
     const width = this.width;
-    const lines = body.split('\n').flatMap((l) => wrapToWidth(l.replace(/\r/g, ''), width - 1));
+    const lines = body.split('\n').flatMap((l) => wrapWordsVisible(l.replace(/\r/g, ''), width - 1));
     this.stream.write(`${this.shown ? '\r\x1b[K' : ''}${lines.join('\n')}\n`);
     if (this.shown) this.stream.write(`${this.current}\x1b[K`);
   }

@@ -24,7 +24,8 @@ import type { CollectorStore } from './collector-store.ts';
 import { PoolPoller, type TradeSubmitter } from './pool-poller.ts';
 import { UnbatchedTradeSubmitter } from './unbatched-trade-submitter.ts';
 
-const COUNTER_SYNC_MS = 250;
+// The shared counters are read for progress (every second at most) and read exactly at the end.
+const COUNTER_SYNC_MS = 1000;
 const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /** The shared budget, but a wait for a slot ends at once on stop (nothing has been sent yet then). */

@@ -3,6 +3,9 @@
 // repair, the spool, the last run, notes); a few aligned tables a person can scan. `--json` prints the report.
 
 import path from 'node:path';
+import { displayTime, displayDuration as duration } from '../common/display-time.ts';
+import { fitLines } from '../common/text-fit.ts';
+import { fitTable, type TableColumn } from '../common/text-table.ts';
 import { BATCH_ORIGINS } from '../protocol/flush-reason.ts';
 import type { GapsReport } from '../storage/doctor-sections.ts';
 import { lockPathFor } from '../storage/sqlite/database-lock.ts';
@@ -11,8 +14,11 @@ import type { DatabaseReport, PgDatabaseReport } from './database-report.ts';
 
 export type DoctorReport = DatabaseReport | PgDatabaseReport;
 
-/** Renders one section of either engine's report; returns no lines when the section is absent. */
-export type SectionRenderer = (report: DoctorReport) => string[];
+/**
+ * Renders one section of either engine's report, fitted to `width` (undefined: --wide); returns no lines when
+ * the section is absent.
+ */
+export type SectionRenderer = (report: DoctorReport, width?: number) => string[];
 
 const MAX_POOLS_SHOWN = 25;
 
@@ -29,37 +35,65 @@ function bytes(n: number | null): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
-/** Left-aligned columns; numbers right-aligned. */
-export function table(header: string[], rows: (string | number)[][]): string[] {
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number'));
-  const widths = header.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
-  return cells.map((r) =>
-    r
-      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join('  ')
-      .trimEnd(),
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g;
+
+/** A time as people read it; `-` for none. */
+const when = (t: string | null | undefined): string => (t ? displayTime(t) : '-');
+
+/**
+ * Left-aligned columns, numbers right-aligned; the last column's text wraps to fit `width`, and `columns` may
+ * say which others can be cut or left out.
+ */
+export function table(
+  header: string[],
+  rows: (string | number)[][],
+  width?: number,
+  columns: readonly Partial<TableColumn>[] = [],
+  indent = '',
+): string[] {
+  const specs = header.map(
+    (h, c): TableColumn => ({
+      header: h,
+      right: rows.length > 0 && rows.every((r) => typeof r[c] === 'number'),
+      ...(c === header.length - 1 ? { wrapTo: 24 } : {}),
+      ...columns[c],
+    }),
   );
+  const fitted = fitTable(specs, rows, width, indent);
+  if (fitted.dropped.length > 0)
+    fitted.lines.push(`${indent}(${fitted.dropped.join(', ')} left out to fit: --wide shows all)`);
+  return fitLines(fitted.lines, width);
 }
 
 /** The gaps section (both stores' reports): the count, then the latest ones. */
-export function renderGaps(gaps: GapsReport): string[] {
+export function renderGaps(gaps: GapsReport, width?: number): string[] {
   if (gaps.count === 0) return ['gaps: none'];
+  const filled = gaps.open !== undefined;
   return [
-    `gaps: ${gaps.count}${gaps.latest.length < gaps.count ? ` (latest ${gaps.latest.length})` : ''}`,
+    `gaps: ${gaps.count}${filled ? `, ${gaps.open} open ('gecko-collector backfill' fills them)` : ''}${gaps.latest.length < gaps.count ? ` (latest ${gaps.latest.length})` : ''}`,
     ...table(
-      ['pool', 'from', 'to', 'detected', 'trades in response'],
-      gaps.latest.map((g) => [g.poolId, g.gapStart, g.gapEnd, g.detectedAt, g.tradesInResponse]),
-    ).map((l) => `  ${l}`),
+      ['pool', 'from', 'to', 'in response', 'detected', ...(filled ? ['filled'] : [])],
+      gaps.latest.map((g) => [
+        g.poolId,
+        when(g.gapStart),
+        when(g.gapEnd),
+        g.tradesInResponse,
+        when(g.detectedAt),
+        ...(filled ? [g.filledAt ? when(g.filledAt) : 'open'] : []),
+      ]),
+      width,
+      [{ cutTo: 16 }, {}, {}, { drop: 3 }, { drop: 2 }, { drop: 1 }],
+      '  ',
+    ),
   ];
 }
 
 function lockErrorsLine(r: DatabaseReport): string {
   if (!r.lastRun) return `${r.lockErrors} (no run metrics snapshot yet)`;
-  const when = r.lastRun.finishedAt
-    ? `run finished ${r.lastRun.finishedAt}`
-    : `run not finished; figures of ${r.lastRun.at}`;
-  return `${r.lockErrors} (busy retries ${r.lastRun.busyRetries}; last ${when})`;
+  const last = r.lastRun.finishedAt
+    ? `run finished ${when(r.lastRun.finishedAt)}`
+    : `run not finished; figures of ${when(r.lastRun.at)}`;
+  return `${r.lockErrors} (busy retries ${r.lastRun.busyRetries}; last ${last})`;
 }
 
 function writingNowLine(r: DatabaseReport): string {
@@ -67,15 +101,6 @@ function writingNowLine(r: DatabaseReport): string {
   if (w.state === 'held') return `yes: process ${w.pid} holds ${lockPathFor(r.path)}`;
   if (w.state === 'free') return 'no collector or import is writing it';
   return `unknown (${w.reason})`;
-}
-
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 120) return `${s.toFixed(1)} s`;
-  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
-  if (s < 172_800) return `${(s / 3600).toFixed(1)} h`;
-  return `${(s / 86_400).toFixed(1)} d`;
 }
 
 /** Cursors to repair: doctor --repair-cursors on SQLite; on PostgreSQL the next run repairs them. */
@@ -90,7 +115,7 @@ export const cursorSection: SectionRenderer = (r) =>
 
 /** The deferred queue now (its spool, read-only). */
 
-export const spoolSection: SectionRenderer = (r) => {
+export const spoolSection: SectionRenderer = (r, width) => {
   const sp = r.spool;
   if (sp === undefined) return [];
   if (sp === null)
@@ -100,7 +125,7 @@ export const spoolSection: SectionRenderer = (r) => {
   else {
     rows.push(['waiting', sp.batches === 0 ? 'empty' : `${sp.batches} batches, ${sp.rows} rows (${bytes(sp.bytes)})`]);
     if (sp.oldestEnqueuedAt !== null && sp.oldestAgeMs !== null)
-      rows.push(['oldest', `${sp.oldestEnqueuedAt} (${duration(sp.oldestAgeMs)} ago)`]);
+      rows.push(['oldest', `${when(sp.oldestEnqueuedAt)} (${duration(sp.oldestAgeMs)} ago)`]);
     if (sp.maxAttempts > 0)
       rows.push([
         'failed replays',
@@ -108,7 +133,7 @@ export const spoolSection: SectionRenderer = (r) => {
       ]);
   }
   rows.push(['file', `${sp.path} (${bytes(sp.fileBytes)})`]);
-  return table(['deferred queue', ''], rows);
+  return table(['deferred queue', ''], rows, width);
 };
 
 /** What an unfinished snapshot means, by whether a process writes the database now. */
@@ -119,22 +144,25 @@ const UNFINISHED: Record<DatabaseReport['writerProcess']['state'], string> = {
 };
 
 /** The last run's figures (`<db>.metrics.json`). */
-export const lastRunSection: SectionRenderer = (r) => {
+export const lastRunSection: SectionRenderer = (r, width) => {
   const lr = r.lastRun;
   if (!lr) return ['last run: no metrics snapshot (a collect run writes <db>.metrics.json)'];
   const rows: (string | number)[][] = [
     [
       'figures of',
-      `${lr.at}${lr.finishedAt ? ' (end of run)' : UNFINISHED[r.engine === 'sqlite' ? r.writerProcess.state : 'unknown']}`,
+      `${when(lr.at)}${lr.finishedAt ? ' (end of run)' : UNFINISHED[r.engine === 'sqlite' ? r.writerProcess.state : 'unknown']}`,
     ],
-    ['run', `${lr.manager}, pragmas ${lr.pragmas}, batching ${lr.batching ? 'on' : 'off'}; started ${lr.startedAt}`],
+    [
+      'run',
+      `${lr.manager}, pragmas ${lr.pragmas}, batching ${lr.batching ? 'on' : 'off'}; started ${when(lr.startedAt)}`,
+    ],
     ['lock errors', `${lr.lockErrors} (busy retries ${lr.busyRetries})`],
   ];
   if (lr.breaker) {
     const b = lr.breaker;
     rows.push([
       'breaker',
-      `${b.state}${b.openedAt ? ` since ${b.openedAt}` : ''}; opened ${b.opens} times (${duration(b.timeInOpenMs)} open), ${b.rejections} rejections, ${b.failures} failures, ${b.successes} successes`,
+      `${b.state}${b.openedAt ? ` since ${when(b.openedAt)}` : ''}; opened ${b.opens} times (${duration(b.timeInOpenMs)} open), ${b.rejections} rejections, ${b.failures} failures, ${b.successes} successes`,
     ]);
   }
   if (lr.deferred) {
@@ -148,7 +176,7 @@ export const lastRunSection: SectionRenderer = (r) => {
   if (lr.writer)
     rows.push([
       'writer restarts',
-      `${lr.writer.restarts}${lr.writer.lastRestartAt ? ` (last ${lr.writer.lastRestartAt})` : ''}`,
+      `${lr.writer.restarts}${lr.writer.lastRestartAt ? ` (last ${when(lr.writer.lastRestartAt)})` : ''}`,
     ]);
   if (lr.batchFill) {
     const f = lr.batchFill;
@@ -173,24 +201,26 @@ export const lastRunSection: SectionRenderer = (r) => {
   }
   rows.push(['alerts', lr.alerts.length === 0 ? 'none' : lr.alerts.map((a) => `${a.name} (${a.message})`).join('; ')]);
   if (lr.note) rows.push(['note', lr.note]);
-  return table(['last run', lr.file], rows);
+  return table(['last run', lr.file], rows, width);
 };
 
 /** The pools table; on PostgreSQL with who holds each pool's lease. */
-function poolLines(r: DoctorReport): string[] {
+function poolLines(r: DoctorReport, width: number | undefined): string[] {
   if (r.pools.length === 0)
     return [
       r.engine === 'sqlite' ? 'pools: none with trades or a cursor' : 'pools: none with trades, a cursor or a lease',
     ];
   const shown = r.pools.slice(0, MAX_POOLS_SHOWN);
   const header = ['pool', 'trades', 'last trade', 'cursor', 'gaps'];
+  // A cursor on the pool's newest trade (the usual case) is `= last`: the column stays narrow.
   const rows = shown.map((p) => [
     p.poolId,
     p.tradeCount,
-    p.lastTradeTimestamp ?? '-',
-    p.cursor?.lastTradeTimestamp ?? '-',
+    when(p.lastTradeTimestamp),
+    p.cursor && p.cursor.lastTradeTimestamp === p.lastTradeTimestamp ? '= last' : when(p.cursor?.lastTradeTimestamp),
     p.gapCount,
   ]);
+  const columns: Partial<TableColumn>[] = [{ cutTo: 20 }, {}, {}, { drop: 3 }, {}];
   if (r.engine === 'postgres') {
     header.push('held by', 'since');
     r.pools
@@ -198,17 +228,18 @@ function poolLines(r: DoctorReport): string[] {
       .forEach((p, i) =>
         rows[i]!.push(
           p.lease?.holder ? `${p.lease.host ?? '?'} pid ${p.lease.pid ?? '?'}` : p.lease ? 'nobody' : '-',
-          p.lease?.since ?? '-',
+          when(p.lease?.since),
         ),
       );
+    columns.push({ drop: 2 }, { drop: 1 });
   }
-  const out = [`pools: ${r.pools.length}`, ...table(header, rows).map((l) => `  ${l}`)];
+  const out = [`pools: ${r.pools.length}`, ...table(header, rows, width, columns, '  ')];
   if (r.pools.length > shown.length) out.push(`  ... ${r.pools.length - shown.length} more (see --json)`);
   return out;
 }
 
 /** SQLite's head: the file, its checks and settings, its tables. */
-function sqliteHead(r: DatabaseReport): string[] {
+function sqliteHead(r: DatabaseReport, width: number | undefined): string[] {
   const out: string[] = [];
   const integrity =
     r.integrity === 'ok' ? 'ok' : `FAILED (${r.integrity.length} problem${r.integrity.length === 1 ? '' : 's'})`;
@@ -233,6 +264,7 @@ function sqliteHead(r: DatabaseReport): string[] {
         ['lock errors', lockErrorsLine(r)],
         ['writing now', writingNowLine(r)],
       ],
+      width,
     ),
   );
   if (r.integrity !== 'ok') for (const m of r.integrity) out.push(`  ${m}`);
@@ -247,18 +279,20 @@ function sqliteHead(r: DatabaseReport): string[] {
         ['cache_size', String(r.cacheSize.collector), String(r.cacheSize.reader)],
         ['synchronous', r.synchronous.collector, r.synchronous.reader],
       ],
+      width,
     ),
     '',
     ...table(
       ['table', 'rows'],
       r.tables.map((t) => [t.name, t.rows ?? `? (${t.error ?? 'unreadable'})`]),
+      width,
     ),
   );
   return out;
 }
 
 /** PostgreSQL's head: the server, the schema, this host's files, the tables. */
-function pgHead(r: PgDatabaseReport): string[] {
+function pgHead(r: PgDatabaseReport, width: number | undefined): string[] {
   return [
     ...table(
       ['database', r.server],
@@ -268,17 +302,19 @@ function pgHead(r: PgDatabaseReport): string[] {
         ['synchronous_commit', r.synchronousCommit],
         ['local files', r.localFiles.length > 0 ? r.localFiles.join(', ') : `none in ${path.dirname(r.localBase)}`],
       ],
+      width,
     ),
     '',
     ...table(
       ['table', 'rows', 'size'],
       r.tables.map((t) => [t.name, t.rows, bytes(t.bytes)]),
+      width,
     ),
   ];
 }
 
 /** PostgreSQL's lease holders: which processes share the pools now. */
-const leaseHoldersSection: SectionRenderer = (r) => {
+const leaseHoldersSection: SectionRenderer = (r, width) => {
   if (r.engine !== 'postgres') return [];
   if (r.holders.length === 0) return ['lease holders: none (no collect process holds a pool now)'];
   return [
@@ -288,22 +324,33 @@ const leaseHoldersSection: SectionRenderer = (r) => {
       r.holders.map((h) => [
         `${h.host ?? '?'} pid ${h.pid ?? '?'}`,
         h.pools,
-        h.holdingSince,
-        h.lastRenewal,
-        h.heartbeatAt ?? '-',
+        when(h.holdingSince),
+        when(h.lastRenewal),
+        when(h.heartbeatAt),
       ]),
-    ).map((l) => `  ${l}`),
+      width,
+      [{ cutTo: 16 }, {}, {}, { drop: 2 }, { drop: 1 }],
+      '  ',
+    ),
   ];
 };
 
-/** The report as text. `extraSections` come after the built-in ones, before the notes. */
-export function renderReport(r: DoctorReport, extraSections: readonly SectionRenderer[] = []): string {
-  const out = r.engine === 'sqlite' ? sqliteHead(r) : pgHead(r);
-  out.push('', ...poolLines(r), '', ...renderGaps(r.gaps));
+/**
+ * The report as text, every line at most `width` wide (undefined: --wide, as wide as it takes). `extraSections`
+ * come after the built-in ones, before the notes.
+ */
+export function renderReport(
+  r: DoctorReport,
+  extraSections: readonly SectionRenderer[],
+  width: number | undefined,
+): string {
+  const out = r.engine === 'sqlite' ? sqliteHead(r, width) : pgHead(r, width);
+  out.push('', ...poolLines(r, width), '', ...renderGaps(r.gaps, width));
   for (const render of [leaseHoldersSection, cursorSection, spoolSection, lastRunSection, ...extraSections]) {
-    const lines = render(r);
+    const lines = render(r, width);
     if (lines.length > 0) out.push('', ...lines);
   }
-  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `note: ${n}`));
-  return out.join('\n');
+  // Notes are sentences built where the report is: their times read as every other time here.
+  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `note: ${n.replace(ISO_TIME, (t) => displayTime(t))}`));
+  return fitLines(out, width).join('\n');
 }

@@ -4,8 +4,8 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { StoreOptions, StoreResult } from '../batch/trade-store.ts';
-import { CircuitBreaker, type CircuitBreakerOptions } from '../breaker/circuit-breaker.ts';
+import type { StoreOptions } from '../batch/trade-store.ts';
+import { CircuitBreaker } from '../breaker/circuit-breaker.ts';
 import { UndoStack } from '../common/undo-stack.ts';
 import { BATCH_PRESETS } from '../config/batch-config.ts';
 import { type DatabaseConfig, resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
@@ -13,13 +13,12 @@ import { StateError } from '../errors.ts';
 import { componentLogger, logger as rootLogger } from '../logging/logger.ts';
 import { AlertEvaluator } from '../monitoring/alert-evaluator.ts';
 import { DurationHistogram } from '../monitoring/duration-histogram.ts';
-import type { AlertThresholds, CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import type { LockContentionMetrics } from '../protocol/lock-contention-metrics.ts';
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import type { AckMessage, WritePayload, WriterLink, WriterMetrics, WriterOpenInfo } from '../protocol/messages.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import { WriterClient } from '../sender/writer-client.ts';
-import { DeferredQueue, type DeferredQueueOptions, type ReplayResult } from '../spool/deferred-queue.ts';
+import { DeferredQueue, type ReplayResult } from '../spool/deferred-queue.ts';
 import type { SpoolGateway } from '../spool/spool-gateway.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
 import type { DatabaseLock } from '../storage/sqlite/database-lock.ts';
@@ -27,45 +26,15 @@ import type { ReaderPool } from '../storage/sqlite/reader-pool.ts';
 import { DeferredReplay } from './deferred-replay.ts';
 import { watchedSpoolGateway, wireFaultHandling } from './fault-wiring.ts';
 import { funnelSnapshot } from './funnel-metrics.ts';
+import type { FunnelContentionMetrics, FunnelStoreResult, LockOptimizedManagerOptions } from './manager-options.ts';
 import type { StorageFailure, StorageWatch } from './storage-watch.ts';
 import { lockStore, openCollectionReads } from './store-access.ts';
-import { type ManagerInternals, TESTING, type TestingOptions } from './testing-hooks.ts';
-import { type SupervisorOptions, WriterSupervisor } from './writer-supervisor.ts';
+import { type ManagerInternals, TESTING } from './testing-hooks.ts';
+import { WriterSupervisor } from './writer-supervisor.ts';
+
+export type { FunnelContentionMetrics, FunnelStoreResult, LockOptimizedManagerOptions } from './manager-options.ts';
 
 type State = 'new' | 'starting' | 'open' | 'closing' | 'closed';
-
-export interface LockOptimizedManagerOptions {
-  /**
-   * Where the manager logs (a pino logger): its own records, the breaker's, the spool's, and at this logger's
-   * level the writer thread's. Without one the library is silent.
-   */
-  logger?: Logger;
-  breaker?: CircuitBreakerOptions;
-  supervisor?: Omit<SupervisorOptions, 'gate'>;
-  /**
-   * The durable deferred queue; `path` defaults to `<database>.spool` (SQLite), or on PostgreSQL to the first
-   * free slot of `pg-<host>-<port>-<database>[-<schema>].spool`, `….2.spool`, … in the state directory
-   * (`$STATE_DIRECTORY`, else `$XDG_STATE_HOME/gecko-collector`, else `~/.local/state/gecko-collector`).
-   */
-  deferred?: DeferredQueueOptions & { path?: string };
-  /** How often a non-empty deferred queue is retried while the breaker is closed. */
-  replayIntervalMs?: number;
-  alerts?: Partial<AlertThresholds>;
-  /** How often alerts are evaluated (and logged on change). */
-  alertIntervalMs?: number;
-  /** The collectors' BatchConfig.maxBatchSize, which the small-batches alert compares with. */
-  maxBatchSize?: number;
-  /** Fault drills (gecko-collector/testing). */
-  [TESTING]?: TestingOptions;
-}
-
-/** getLockContentionMetrics() of the funnel: the lock figures plus breaker, deferred queue, writer and alerts. */
-export type FunnelContentionMetrics = LockContentionMetrics & Omit<CollectorMetricsSnapshot, 'lock' | 'at'>;
-
-export interface FunnelStoreResult extends StoreResult {
-  /** True when the batch went to the durable deferred queue instead of the database (written later). */
-  deferred: boolean;
-}
 
 export class LockOptimizedDatabaseManager {
   readonly config: DatabaseConfig;

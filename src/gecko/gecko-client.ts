@@ -1,7 +1,7 @@
 // The GeckoTerminal HTTP client a collector thread uses: one rate-limit slot per request (each redirect hop
-// too), requests only to the configured origin (api-origin.ts), a deadline per attempt covering headers and
-// body, a body size bound enforced while streaming, every body scrubbed of the API key before it is read,
-// retries with backoff on 5xx/network/timeout, and a capped Retry-After on throttles.
+// too), requests only to the configured origin (api-origin.ts), each attempt bounded in time and size and
+// scrubbed of the API key (http-attempt.ts), retries with backoff on 5xx/network/timeout, and a capped
+// Retry-After on throttles.
 
 import { abortableSleep, type Sleep } from '../common/abortable-sleep.ts';
 import { linkSignals } from '../common/linked-signal.ts';
@@ -11,19 +11,11 @@ import { componentLogger } from '../logging/logger.ts';
 import type { TradeRecord } from '../protocol/records.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { decimalFromInput } from '../trades/decimal-string.ts';
-import { ApiOrigin, isRedirectStatus } from './api-origin.ts';
-import {
-  GeckoAuthError,
-  GeckoHttpError,
-  GeckoNetworkError,
-  GeckoRequestError,
-  GeckoResponseTooLargeError,
-  GeckoThrottledError,
-  GeckoTimeoutError,
-  networkFailureText,
-} from './gecko-errors.ts';
+import { ApiOrigin } from './api-origin.ts';
+import { GeckoRequestError, GeckoThrottledError, networkFailureText } from './gecko-errors.ts';
+import { type Attempt, type AttemptSettings, finalAttemptError, sendAttempt } from './http-attempt.ts';
 import { type ParsedPools, parsePoolsBody } from './pool-parser.ts';
-import { backoffDelayMs, parseRetryAfterMs } from './retry-timing.ts';
+import { backoffDelayMs } from './retry-timing.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
 import { parseTradesPage, type TradesPage } from './trade-parser.ts';
 
@@ -128,30 +120,8 @@ export interface GeckoClientStats {
   succeeded: number;
 }
 
-type Attempt =
-  | { kind: 'ok'; body: string }
-  | { kind: 'throttled'; retryAfterMs: number | undefined }
-  | { kind: 'server'; status: number }
-  | { kind: 'timeout' }
-  | { kind: 'network'; error: unknown };
-type Exchange = Attempt | { kind: 'redirect'; status: number; location: string | null };
-
-function isThrottleBody(body: string): boolean {
-  // Cheap pre-check: real data bodies never carry an error_code key.
-  if (!body.includes('"error_code"')) return false;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed === null || typeof parsed !== 'object') return false;
-    const status = (parsed as { status?: unknown }).status;
-    return (
-      status !== null && typeof status === 'object' && Number((status as { error_code?: unknown }).error_code) === 429
-    );
-  } catch {
-    return false;
-  }
-}
-
-function pathSegment(value: string, what: string): string {
+/** A network id or pool address as one URL path segment; GeckoRequestError when it is not a plain token. */
+export function pathSegment(value: string, what: string): string {
   if (!isPathToken(value)) {
     throw new GeckoRequestError(
       `invalid ${what} ${JSON.stringify(value)}: must be a plain token (a letter or digit, then letters, digits, _ . - : ~)`,
@@ -171,26 +141,24 @@ export class GeckoTerminalClient {
   private readonly maxRetryAfterMs: number;
   private readonly maxSharedPauseMs: number;
   private readonly maxClockSkewMs: number | undefined;
-  private readonly maxResponseBytes: number;
   private readonly sleep: Sleep;
   private readonly random: () => number;
-  private readonly fetchImpl: typeof fetch;
   private readonly log: Logger;
-  private readonly keyed: boolean;
+  /** What each HTTP attempt needs (http-attempt.ts). */
+  private readonly attempt: AttemptSettings;
   private readonly stats: GeckoClientStats = { requests: 0, throttled: 0, retries: 0, errors: 0, succeeded: 0 };
 
   constructor(options: GeckoClientOptions) {
     this.limiter = options.rateLimiter;
-    this.keyed = options.apiKey !== undefined && options.apiKey !== '';
+    const keyed = options.apiKey !== undefined && options.apiKey !== '';
     this.scrubber = new SecretScrubber(options.apiKey);
     this.origin = new ApiOrigin({
-      baseUrl: options.baseUrl ?? (this.keyed ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL),
+      baseUrl: options.baseUrl ?? (keyed ? GECKO_PRO_API_BASE_URL : GECKO_API_BASE_URL),
       apiKey: options.apiKey,
       userAgent: options.userAgent,
       scrubber: this.scrubber,
     });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxThrottleRetries = options.maxThrottleRetries ?? 5;
     this.backoff = { baseMs: options.backoffBaseMs ?? 1000, maxMs: options.backoffMaxMs ?? 30_000 };
@@ -199,8 +167,15 @@ export class GeckoTerminalClient {
     this.maxClockSkewMs = options.maxClockSkewMs;
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
-    this.fetchImpl = options.fetch ?? fetch;
     this.log = options.logger ?? componentLogger('gecko-client');
+    this.attempt = {
+      fetchImpl: options.fetch ?? fetch,
+      origin: this.origin,
+      scrubber: this.scrubber,
+      timeoutMs: this.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      keyed,
+    };
   }
 
   /**
@@ -274,6 +249,14 @@ export class GeckoTerminalClient {
     return this.get(path, this.poolsQuery(undefined), options, (body) =>
       parsePoolsBody(body, { network, discoverySource: null }),
     );
+  }
+
+  /**
+   * A GET of `path` (segments made with pathSegment) under the base URL, with the same rate limit, origin,
+   * bounds and retries as every other call; `parse` reads the scrubbed body (range-requests.ts uses it).
+   */
+  getPath<T>(path: string, query: URLSearchParams, options: RequestOptions, parse: (body: string) => T): Promise<T> {
+    return this.get(path, query, options, parse);
   }
 
   getStats(): GeckoClientStats {
@@ -352,7 +335,8 @@ export class GeckoTerminalClient {
         await this.sleep(wait, waitSignal);
         continue;
       }
-      if (failures >= this.maxRetries) throw this.finalError(outcome, url, failures + 1);
+      if (failures >= this.maxRetries)
+        throw finalAttemptError(outcome, url, failures + 1, this.timeoutMs, (e) => this.networkCause(e));
       const wait = backoffDelayMs(failures, this.backoff, this.random);
       failures++;
       this.log.warn(
@@ -366,32 +350,6 @@ export class GeckoTerminalClient {
         'GeckoTerminal request failed, retrying',
       );
       await this.sleep(wait, waitSignal);
-    }
-  }
-
-  private finalError(
-    outcome: Exclude<Attempt, { kind: 'ok' } | { kind: 'throttled' }>,
-    url: string,
-    attempts: number,
-  ): Error {
-    switch (outcome.kind) {
-      case 'server':
-        return new GeckoHttpError(
-          `GeckoTerminal answered HTTP ${outcome.status} on all ${attempts} attempts: ${url}`,
-          outcome.status,
-          url,
-        );
-      case 'timeout':
-        return new GeckoTimeoutError(
-          `GeckoTerminal did not answer within ${this.timeoutMs} ms on all ${attempts} attempts: ${url}`,
-          url,
-        );
-      case 'network':
-        return new GeckoNetworkError(
-          `cannot reach GeckoTerminal after ${attempts} attempts (${this.networkCause(outcome.error)}): ${url}`,
-          url,
-          { cause: outcome.error },
-        );
     }
   }
 
@@ -421,81 +379,9 @@ export class GeckoTerminalClient {
         callStats.requests++;
         callStats.sentAt = Date.now();
       }
-      const outcome = await this.attempt(target, signal);
+      const outcome = await sendAttempt(this.attempt, target, signal);
       if (outcome.kind !== 'redirect') return outcome;
       target = this.origin.follow(target, outcome.status, outcome.location, hop);
     }
   }
-
-  private async attempt(url: string, signal: AbortSignal | undefined): Promise<Exchange> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    // Cut by the caller, the deadline, or a body over the bound.
-    const cut = new AbortController();
-    const linked = linkSignals([signal, timeout, cut.signal]);
-    let response: Response;
-    let body: string | { tooLarge: number };
-    try {
-      // fetch would follow a redirect anywhere with the key header (it drops only Authorization and Cookie).
-      response = await this.fetchImpl(url, {
-        headers: this.origin.headersFor(url),
-        redirect: 'manual',
-        signal: linked.signal,
-      });
-      if (isRedirectStatus(response.status)) {
-        await response.body?.cancel().catch(() => undefined);
-        return { kind: 'redirect', status: response.status, location: response.headers.get('location') };
-      }
-      body = await readBounded(response, this.maxResponseBytes);
-      if (typeof body !== 'string') cut.abort(new Error('response body over the size bound'));
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) return { kind: 'timeout' };
-      return { kind: 'network', error: err };
-    } finally {
-      linked.dispose();
-    }
-    if (typeof body !== 'string') throw new GeckoResponseTooLargeError(url, this.maxResponseBytes, body.tooLarge);
-    // Before anything cuts an excerpt of it, parses it, logs a value of it or stores it.
-    body = this.scrubber.body(body);
-    const retryAfterMs = () => parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
-    if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
-    if (response.status === 401 || response.status === 403) throw new GeckoAuthError(response.status, this.keyed, url);
-    if (response.status >= 500) return { kind: 'server', status: response.status };
-    if (!response.ok) {
-      throw new GeckoHttpError(
-        `GeckoTerminal answered HTTP ${response.status} (${body.slice(0, 200)}): ${url}`,
-        response.status,
-        url,
-      );
-    }
-    if (isThrottleBody(body)) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
-    return { kind: 'ok', body };
-  }
-}
-
-/**
- * The body as text, or how far it got once it passed `maxBytes` (a declared Content-Length over the bound is
- * refused before reading): a body that never ends, or a huge one, costs at most `maxBytes` of memory.
- */
-async function readBounded(response: Response, maxBytes: number): Promise<string | { tooLarge: number }> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    return { tooLarge: declared };
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return { tooLarge: size };
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
 }

@@ -1,11 +1,14 @@
-// The small HTTP server a run's operators poll: GET /metrics (Prometheus text from a snapshot) and GET /healthz
-// (200 while healthy, 503 when not, with a JSON body saying why). Either may be left out.
+// The small HTTP server a run's operators poll: GET /metrics (Prometheus text from a snapshot), GET /healthz
+// (200 while healthy, 503 when not, with a JSON body saying why), and the live view: GET / (a static page) and
+// GET /status.json (the per-pool status it polls). Any of them may be left out.
 
 import http from 'node:http';
 import { ConfigError } from '../errors.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { HealthReport } from './health.ts';
 import type { CollectorMetricsSnapshot } from './metrics-snapshot.ts';
+import { STATUS_PAGE_HTML } from './status-page.ts';
+import type { StatusReport } from './status-report.ts';
 
 export interface MetricsServerOptions {
   /** 0 picks a free port (tests). */
@@ -16,6 +19,8 @@ export interface MetricsServerOptions {
   snapshot?: () => Promise<CollectorMetricsSnapshot>;
   /** Serves /healthz when given. */
   health?: () => HealthReport;
+  /** Serves the status page on / and its figures on /status.json when given. */
+  status?: () => Promise<StatusReport>;
   /** See MetricsRegistryOptions.defaultMetrics. Default true. */
   defaultMetrics?: boolean;
   logger?: Logger;
@@ -26,6 +31,8 @@ export interface MetricsServer {
   readonly url: string;
   /** The health URL, when the server answers /healthz. */
   readonly healthUrl: string | undefined;
+  /** The status page's URL (`http://host:port/`), when the server serves it. */
+  readonly statusUrl: string | undefined;
   /** Stops listening and destroys every open connection, keep-alive ones included. Idempotent. */
   close(): Promise<void>;
 }
@@ -39,15 +46,15 @@ const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
 
 /** Serves /metrics and/or /healthz; resolves once listening. */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const { port, host = '127.0.0.1', snapshot, health } = options;
+  const { port, host = '127.0.0.1', snapshot, health, status } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new ConfigError('port', port, 'expected an integer from 0 to 65535');
   }
   if (typeof host !== 'string' || host === '') throw new ConfigError('host', host, 'expected a host name or address');
   if (snapshot !== undefined && typeof snapshot !== 'function')
     throw new ConfigError('snapshot', snapshot, 'expected a function');
-  if (!snapshot && !health)
-    throw new ConfigError('snapshot', snapshot, 'give a snapshot function, a health function or both');
+  if (!snapshot && !health && !status)
+    throw new ConfigError('snapshot', snapshot, 'give a snapshot, health or status function');
   const log = options.logger ?? componentLogger('metrics-server');
   // prom-client is slow to load: only servers that answer /metrics pay for it.
   const metrics = snapshot
@@ -55,7 +62,11 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         defaultMetrics: options.defaultMetrics ?? true,
       })
     : undefined;
-  const paths = [...(snapshot ? ['/metrics'] : []), ...(health ? ['/healthz'] : [])];
+  const paths = [
+    ...(snapshot ? ['/metrics'] : []),
+    ...(health ? ['/healthz'] : []),
+    ...(status ? ['/', '/status.json'] : []),
+  ];
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
@@ -65,6 +76,26 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...TEXT, Allow: 'GET, HEAD' }).end('method not allowed\n');
+      return;
+    }
+    if (path === '/' && status) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : STATUS_PAGE_HTML);
+      return;
+    }
+    if (path === '/status.json' && status) {
+      Promise.resolve()
+        .then(() => status())
+        .then(
+          (report) => {
+            res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+            res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(report)}\n`);
+          },
+          (err: unknown) => {
+            log.warn({ err }, 'status read failed');
+            res.writeHead(500, TEXT).end(`error reading the status: ${oneLine(err)}\n`);
+          },
+        );
       return;
     }
     if (path === '/healthz' && health) {
@@ -115,13 +146,15 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const base = `http://${urlHost}:${boundPort}`;
-  const url = `${base}${snapshot ? '/metrics' : '/healthz'}`;
-  log.info({ url, health: health !== undefined }, 'metrics server listening');
+  const url = `${base}${snapshot ? '/metrics' : health ? '/healthz' : '/'}`;
+  const statusUrl = status ? `${base}/` : undefined;
+  log.info({ url, health: health !== undefined, statusUrl }, 'metrics server listening');
 
   let closing: Promise<void> | null = null;
   return {
     url,
     healthUrl: health ? `${base}/healthz` : undefined,
+    statusUrl,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -23,6 +23,8 @@ export interface Candle {
   sells: number;
   buyVolumeUsd: string;
   sellVolumeUsd: string;
+  /** Set by `ohlcv --source api|best`: an API candle has no counts or buy/sell split (left empty). */
+  source?: 'api' | 'trades';
 }
 
 export class TradeOrderError extends GeckoCollectorError {

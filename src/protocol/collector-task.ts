@@ -245,6 +245,15 @@ export function sumCounters(list: readonly CounterSnapshot[]): CounterSnapshot {
   return out;
 }
 
+/** Atomics.waitAsync (Node 16+; its type is in ES2024's lib, past this project's target). */
+interface AtomicsWaitAsync {
+  waitAsync(
+    array: Int32Array,
+    index: number,
+    value: number,
+  ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+}
+
 /**
  * One shared word every collector watches: the main thread sets it once to ask for a clean stop. A flag,
  * not piscina's abort signal, because piscina aborts a task by terminating its thread (nothing flushed).
@@ -267,18 +276,19 @@ export class StopFlag {
     Atomics.notify(this.word, 0);
   }
 
-  /** An AbortSignal that fires (within `pollMs`) once the flag is set; dispose stops watching. */
-  watch(pollMs = 100): { signal: AbortSignal; dispose(): void } {
+  /**
+   * An AbortSignal that fires once the flag is set; dispose stops watching. It waits on the word (stop()
+   * notifies it) rather than polling it, and the wait does not keep the thread alive.
+   */
+  watch(): { signal: AbortSignal; dispose(): void } {
     const controller = new AbortController();
-    if (this.stopped) {
-      controller.abort(new Error('collection stopped'));
-      return { signal: controller.signal, dispose: () => undefined };
-    }
-    const timer = setInterval(() => {
-      if (!this.stopped) return;
-      clearInterval(timer);
-      controller.abort(new Error('collection stopped'));
-    }, pollMs);
-    return { signal: controller.signal, dispose: () => clearInterval(timer) };
+    let watching = true;
+    const abort = () => {
+      if (watching) controller.abort(new Error('collection stopped'));
+    };
+    const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.word, 0, 0);
+    if (wait.async) void wait.value.then(abort);
+    else abort();
+    return { signal: controller.signal, dispose: () => (watching = false) };
   }
 }

@@ -4,7 +4,16 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { BatchSizeCounts } from './batch-sizes.ts';
 import type { BatchOriginFigures, FlushReason } from './flush-reason.ts';
-import type { CursorUpdate, DexRecord, GapRecord, PoolRecord, TradeRecord } from './records.ts';
+import type {
+  CandleRecord,
+  CursorUpdate,
+  DexRecord,
+  GapFillRecord,
+  GapRecord,
+  PoolRecord,
+  ReconcileRecord,
+  TradeRecord,
+} from './records.ts';
 import type { ThreadLogLink } from './thread-log-link.ts';
 import type { WriterSettings } from './writer-settings.ts';
 
@@ -18,6 +27,10 @@ export interface WriteBatchMessage {
   dexes?: DexRecord[];
   cursors?: CursorUpdate[];
   gaps?: GapRecord[];
+  /** Backfill and reconcile: gaps filled (after their trades), candles kept, reconcile results. */
+  gapFills?: GapFillRecord[];
+  candles?: CandleRecord[];
+  reconciles?: ReconcileRecord[];
   /** Why the sender's batch processor cut these trades into a batch; absent when it does not batch. */
   flushReason?: FlushReason;
 }

@@ -76,3 +76,62 @@ export interface GapRecord {
   /** Trades the gap probably held: the pool's estimated rate × its span. */
   estimatedMissed?: number;
 }
+
+/**
+ * How a backfill left one gap (the collection_gaps rows of this pool and span): filled, with the trades the fill
+ * stored, or still open with the reason it failed.
+ */
+export interface GapFillRecord {
+  poolId: string;
+  /** The gap's span as stored (collection_gaps.gap_start, gap_end): the key of the rows to update. */
+  gapStart: string;
+  gapEnd: string;
+  /** When the last trade of the span was committed; null when the fill failed (fillError says why). */
+  filledAt: string | null;
+  /** Trades the fill inserted (repeats of stored ones not counted). */
+  filledTrades: number;
+  fillError: string | null;
+}
+
+/** One candle kept in ohlcv_candles: the API's (`api`), or one built from stored trades (`trades`). */
+export interface CandleRecord {
+  poolId: string;
+  /** A name of src/gecko/timeframes.ts (1m … 1d). */
+  timeframe: string;
+  /** The bucket's start, ISO 8601 UTC. */
+  bucketStart: string;
+  source: 'api' | 'trades';
+  /** Decimal strings (the API's numbers as it wrote them). */
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volumeUsd: string;
+  /** Counts the API does not give: null for `api` candles. */
+  trades: number | null;
+  buys: number | null;
+  sells: number | null;
+  buyVolumeUsd: string | null;
+  sellVolumeUsd: string | null;
+  fetchedAt: string;
+}
+
+/** One pool's result of a reconcile: the store's USD volume against the API's candles over a span. */
+export interface ReconcileRecord {
+  poolId: string;
+  timeframe: string;
+  reconciledAt: string;
+  /** The span compared: the first bucket's start and the end of the last (ISO 8601 UTC). */
+  spanStart: string;
+  spanEnd: string;
+  apiVolumeUsd: number;
+  storedVolumeUsd: number;
+  /** stored / api volume over the span (buckets the store covers; see docs/data.md); null when the API had none. */
+  completeness: number | null;
+  buckets: number;
+  /** Buckets short of the API's volume by more than `threshold` (a fraction). */
+  shortBuckets: number;
+  threshold: number;
+  /** The --min-volume-usd the store was collected with, when known: its trades cannot add up to the API's volume. */
+  minVolumeUsd: string | null;
+}

@@ -150,6 +150,26 @@ export class SharedRateLimiter implements RateLimiter {
     }
   }
 
+  /**
+   * A low-priority slot: taken (true) only when the budget has gone unused for `idleIntervals` intervals, so work
+   * that may wait (a gap fill) spends what live polls leave and never queues ahead of them. Never waits.
+   */
+  trySpare(idleIntervals = 2): boolean {
+    const { intervalMs, minSpacingMs } = this.settings;
+    for (;;) {
+      const old = Atomics.load(this.words, STATE);
+      const tat = Number(old >> DELTA_BITS);
+      const last = tat - Number(old & DELTA_MASK);
+      const now = Math.ceil(this.relativeNow());
+      if (tat + (idleIntervals - 1) * intervalMs > now || last + minSpacingMs > now) return false;
+      const nextTat = now + intervalMs;
+      if (Atomics.compareExchange(this.words, STATE, old, pack(nextTat, nextTat - now)) === old) {
+        Atomics.add(this.words, GRANTS, 1n);
+        return true;
+      }
+    }
+  }
+
   /** Slots granted so far, by all threads. */
   grants(): number {
     return Number(Atomics.load(this.words, GRANTS));

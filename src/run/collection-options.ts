@@ -136,6 +136,11 @@ export interface CollectionOptions {
    */
   apiKey?: string;
   minVolumeUsd?: string;
+  /**
+   * With an API key: fill the gaps the run records from the paid range endpoint, from spare budget only (live
+   * polls come first; run/spare-gap-fill.ts). Default true.
+   */
+  fillGaps?: boolean;
   /** A response body longer than this is cut off while streaming (an error of that pool's poll). Default 4 MiB. */
   maxResponseBytes?: number;
   /** One API request, headers and whole body, must end within this. Default 15 s. */

@@ -20,6 +20,7 @@ import { preparePools, type RunPools } from './run-pools.ts';
 import { type CollectionProgress, RunProgress } from './run-progress.ts';
 import type { CollectionSummary, RunOutcome } from './run-summary.ts';
 import type { SimulatorCheck } from './simulator-check.ts';
+import { startSpareGapFill } from './spare-gap-fill.ts';
 
 export type { CollectionOptions, CollectionProgress, CollectionSummary, RunOutcome, SimulatorCheck };
 // The run's public types and defaults stay importable from here, where callers always found them.
@@ -35,6 +36,8 @@ export interface CollectionHandle {
   readonly metricsUrl: string | undefined;
   /** The /healthz URL (on the metrics port, or CollectionOptions.healthPort). */
   readonly healthUrl: string | undefined;
+  /** The status page (`/` on the metrics port; its figures on /status.json). */
+  readonly statusUrl: string | undefined;
   /** See CollectionOptions.metricsFile. */
   readonly metricsFile: string | undefined;
   /** Asks every collector to stop; `done` resolves once everything is committed. Idempotent. */
@@ -59,6 +62,12 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const pools = await preparePools(ctx, api, db);
     const outputs = await startOutputs(ctx, api, db, pools);
     const collectors = await startCollectors(ctx, api, db, pools, outputs);
+    startSpareGapFill(
+      ctx,
+      api,
+      db,
+      pools.assignments.map((a) => a.poolId),
+    );
     ctx.stopper.follow(options.signal);
     const tracker = trackProgress(ctx, db, pools, outputs, collectors);
     const planLog = ctx.disposer.push(new BudgetPlanLog(() => outputs.monitor.plan(), ctx.log), (p) => p.dispose());
@@ -75,6 +84,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       simulator: api.simulator,
       metricsUrl: outputs.metricsUrl,
       healthUrl: outputs.healthUrl,
+      statusUrl: outputs.statusUrl,
       metricsFile: ctx.settings.metricsPath,
       stop: () => ctx.stopper.stop(),
       ready: tracker.ready,

@@ -24,6 +24,8 @@ export interface RunMetricsFile {
   manager: 'funnel' | 'direct';
   pragmas: 'optimized' | 'default';
   batching: boolean;
+  /** The run's --min-volume-usd, when it had one: only trades above it were collected. */
+  minVolumeUsd?: string;
   /** The funnel's snapshot; null in direct mode, which has no funnel (no breaker, deferred queue or writer). */
   snapshot: CollectorMetricsSnapshot | null;
   /** The run's lock figures: the snapshot's, or in direct mode the collectors' own connections' (at the end). */

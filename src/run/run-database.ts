@@ -10,7 +10,7 @@ import type { StorageFailure } from '../funnel/storage-watch.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
-import type { WriterLink } from '../protocol/messages.ts';
+import type { AckMessage, WritePayload, WriterLink } from '../protocol/messages.ts';
 import type { PostgresSettings } from '../protocol/writer-settings.ts';
 import type { CollectionReads } from '../storage/collection-reads.ts';
 import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
@@ -23,6 +23,8 @@ export interface RunDatabase {
   /** Cursors and stored ids, whichever store (SQLite file or PostgreSQL) holds the trades. */
   reads: CollectionReads;
   writeMetadata(parsed: ParsedPools): Promise<void>;
+  /** Any records through the funnel (a gap fill's trades and marks); undefined in direct mode. */
+  write: ((payload: WritePayload) => Promise<AckMessage>) | undefined;
   backlog(): Promise<number>;
   /** The funnel's metrics snapshot; undefined in direct mode (no funnel). */
   snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
@@ -76,6 +78,7 @@ export async function openFunnel(
   return {
     manager,
     reads: manager.reads(),
+    write: (payload) => manager.write(payload),
     writeMetadata: async (parsed) => {
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;
       await manager.write({ pools: parsed.pools, dexes: parsed.dexes });
@@ -124,6 +127,8 @@ export async function openDirect(config: Partial<DatabaseConfig>, logger?: Logge
       async (fn) => fn(reader),
       () => undefined,
     ),
+    // The old way has no funnel to fill gaps through.
+    write: undefined,
     // No writer thread in the old way: the metadata goes through a direct connection, as the trades do.
     writeMetadata: async (parsed) => {
       if (parsed.pools.length === 0 && parsed.dexes.length === 0) return;

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { HealthReport } from '../monitoring/health.ts';
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import { type MetricsServer, startMetricsServer } from '../monitoring/monitoring-server.ts';
+import type { StatusReport } from '../monitoring/status-report.ts';
 import { CollectionError } from './collection-error.ts';
 import { MetricsFileWriter, RUN_METRICS_FORMAT, RUN_METRICS_VERSION, type RunMetricsFile } from './metrics-file.ts';
 
@@ -22,6 +23,7 @@ export async function serveRunMetrics(options: {
   host: string;
   snapshot?: () => Promise<CollectorMetricsSnapshot>;
   health?: () => HealthReport;
+  status?: () => Promise<StatusReport>;
   logger: Logger | undefined;
 }): Promise<MetricsServer> {
   try {
@@ -30,6 +32,7 @@ export async function serveRunMetrics(options: {
       host: options.host,
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),
       ...(options.health ? { health: options.health } : {}),
+      ...(options.status ? { status: options.status } : {}),
       ...(options.logger ? { logger: options.logger.child({ component: 'metrics-server' }) } : {}),
     });
   } catch (err) {
@@ -48,6 +51,8 @@ export interface RunMetricsFileOptions {
   manager: 'funnel' | 'direct';
   pragmas: 'optimized' | 'default';
   batching: boolean;
+  /** The run's --min-volume-usd (reconcile says what a filtered store cannot add up to). */
+  minVolumeUsd?: string;
   /** The funnel's snapshot; undefined in direct mode. */
   snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
   logger: Logger;
@@ -99,8 +104,9 @@ export class RunMetricsFileKeeper {
     lock: LockFigures,
     finishedAt: number | null,
   ): RunMetricsFile {
-    const { startedAt, manager, pragmas, batching } = this.options;
+    const { startedAt, manager, pragmas, batching, minVolumeUsd } = this.options;
     return {
+      ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),
       format: RUN_METRICS_FORMAT,
       version: RUN_METRICS_VERSION,
       writtenAt: Date.now(),

@@ -9,7 +9,8 @@ import type { CollectorCounters, PoolAssignment } from '../protocol/collector-ta
 import { PoolCounters } from '../protocol/pool-counters.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
 
-const AUTH_WATCH_MS = 100;
+// A refused key stops the run; a second's delay in noticing it costs at most a request or two.
+const AUTH_WATCH_MS = 1000;
 
 export interface RunMonitorOptions {
   counters: CollectorCounters;

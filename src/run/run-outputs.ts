@@ -1,6 +1,6 @@
 // The watch phase of a collection run: the monitor (per-pool figures, health, refused credentials) and what
-// publishes it beyond the process (the /metrics and /healthz servers, the metrics file). Registered after the
-// store, so they stop before it closes.
+// publishes it beyond the process (the /metrics and /healthz servers, the status page, the metrics file).
+// Registered after the store, so they stop before it closes.
 
 import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
 import { COLLECTION_DEFAULTS } from './collection-options.ts';
@@ -10,6 +10,7 @@ import type { RunDatabase } from './run-database.ts';
 import { RunMetricsFileKeeper, serveRunMetrics } from './run-metrics.ts';
 import { RunMonitor } from './run-monitor.ts';
 import type { RunPools } from './run-pools.ts';
+import { runStatusSource } from './run-status.ts';
 
 export interface RunOutputs {
   readonly monitor: RunMonitor;
@@ -17,6 +18,8 @@ export interface RunOutputs {
   readonly snapshot: (() => Promise<CollectorMetricsSnapshot>) | undefined;
   readonly metricsUrl: string | undefined;
   readonly healthUrl: string | undefined;
+  /** The status page (`/` on the metrics port). */
+  readonly statusUrl: string | undefined;
   readonly metricsFile: RunMetricsFileKeeper | undefined;
 }
 
@@ -51,19 +54,33 @@ export async function startOutputs(
   const host = options.metricsHost ?? COLLECTION_DEFAULTS.metricsHost;
   let metricsUrl: string | undefined;
   let healthUrl: string | undefined;
+  let statusUrl: string | undefined;
   if (options.metricsPort !== undefined && snapshot) {
+    // Its own read-only reader, closed after the server (the disposer runs in reverse).
+    const status = ctx.disposer.push(
+      runStatusSource({
+        writer: settings.writer,
+        snapshot,
+        pools: pools.assignments.map((a) => a.poolId),
+        startedAt: ctx.runStartedAt,
+        budget: () => monitor.progressFigures().budget,
+      }),
+      (s) => s.close(),
+    );
     const server = ctx.disposer.push(
       await serveRunMetrics({
         port: options.metricsPort,
         host,
         snapshot,
         health: () => monitor.health(),
+        status: () => status.report(),
         logger: options.logger,
       }),
       (s) => s.close(),
     );
     metricsUrl = server.url;
     healthUrl = server.healthUrl;
+    statusUrl = server.statusUrl;
   }
   if (options.healthPort !== undefined) {
     const server = ctx.disposer.push(
@@ -81,6 +98,7 @@ export async function startOutputs(
           manager: settings.manager,
           pragmas: settings.writer.pragmas,
           batching: settings.batching,
+          ...(options.minVolumeUsd !== undefined ? { minVolumeUsd: options.minVolumeUsd } : {}),
           snapshot,
           logger: log,
         }),
@@ -88,5 +106,5 @@ export async function startOutputs(
       )
     : undefined;
   metricsFile?.start();
-  return { monitor, snapshot, metricsUrl, healthUrl, metricsFile };
+  return { monitor, snapshot, metricsUrl, healthUrl, statusUrl, metricsFile };
 }

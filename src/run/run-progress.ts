@@ -16,7 +16,7 @@ export interface CollectionProgress {
   duplicates: number;
   /** Batches waiting in the writer thread (funnel only). */
   writerBacklog: number;
-  /** Trades stored per second over the last progress interval. */
+  /** Trades stored per second, averaged over the last RATE_WINDOW_MS (a steady figure, not one interval's). */
   rowsPerSec: number;
   stopping: boolean;
   /** The /metrics URL when the run serves one (with the real port when 0 was asked). */
@@ -26,6 +26,9 @@ export interface CollectionProgress {
   /** Trades the pools made so far (estimated: stored plus estimated missed), stored, and estimated missed. */
   coverage?: { made: number; stored: number; missed: number };
 }
+
+/** The span the stored rate is averaged over. */
+export const RATE_WINDOW_MS = 10_000;
 
 export interface RunProgressOptions {
   /** performance.now() when the run was asked for. */
@@ -49,13 +52,13 @@ export class RunProgress {
   readonly ready: Promise<void>;
   private started: number;
   private isStarting = true;
-  private lastTick: { at: number; inserted: number };
+  /** (time, stored) samples of the last RATE_WINDOW_MS, plus the one just before it. */
+  private samples: { at: number; inserted: number }[] = [];
   private readyTimer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RunProgressOptions) {
     this.started = options.launchedAt;
-    this.lastTick = { at: options.launchedAt, inserted: 0 };
     let anySettled = false;
     for (const r of options.runs)
       r.then(
@@ -91,10 +94,7 @@ export class RunProgress {
     const stopping = this.options.isStopping();
     const c = counters.total();
     const now = performance.now();
-    if (this.lastTick.at < this.started) this.lastTick.at = this.started;
-    const dt = (now - this.lastTick.at) / 1000;
-    const rowsPerSec = dt > 0 ? (c.inserted - this.lastTick.inserted) / dt : 0;
-    this.lastTick = { at: now, inserted: c.inserted };
+    const rowsPerSec = this.averageRate(now, c.inserted);
     const writerBacklog = stopping ? 0 : await backlog().catch(() => 0);
     return {
       elapsedMs: this.isStarting ? 0 : now - this.started,
@@ -109,6 +109,17 @@ export class RunProgress {
       ...(metricsUrl ? { metricsUrl } : {}),
       ...this.options.schedule?.(),
     };
+  }
+
+  /** Stored rows a second over the last RATE_WINDOW_MS (since the start while shorter). */
+  private averageRate(now: number, inserted: number): number {
+    if (this.isStarting) return 0;
+    if (this.samples.length === 0) this.samples.push({ at: this.started, inserted: 0 });
+    this.samples.push({ at: now, inserted });
+    while (this.samples.length > 2 && this.samples[1]!.at <= now - RATE_WINDOW_MS) this.samples.shift();
+    const first = this.samples[0]!;
+    const dt = (now - first.at) / 1000;
+    return dt > 0 ? (inserted - first.inserted) / dt : 0;
   }
 
   /** Hands `onProgress` a fresh progress every `intervalMs` until dispose(). */

@@ -6,9 +6,19 @@ import { type LegacyPackedTrades, unpackLegacyTrades } from './legacy-packed-tra
 import type { SpoolRow } from './spool-file.ts';
 
 // flushReason is spooled too, so a replayed batch counts under the reason it was cut for.
-const PAYLOAD_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps', 'flushReason'] as const;
+const PAYLOAD_KEYS = [
+  'trades',
+  'pools',
+  'dexes',
+  'cursors',
+  'gaps',
+  'gapFills',
+  'candles',
+  'reconciles',
+  'flushReason',
+] as const;
 /** The keys holding records (flushReason is a label, not a record). */
-const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps'] as const;
+const RECORD_LIST_KEYS = ['trades', 'pools', 'dexes', 'cursors', 'gaps', 'gapFills', 'candles', 'reconciles'] as const;
 // Every field of a payload must be spooled: a key added to WritePayload and missing here would be dropped
 // silently on deferral, so make that a compile error.
 type MissingPayloadKeys = Exclude<keyof WritePayload, (typeof PAYLOAD_KEYS)[number]>;

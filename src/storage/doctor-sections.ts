@@ -110,10 +110,14 @@ export interface GapReport {
   gapEnd: string;
   detectedAt: string;
   tradesInResponse: number;
+  /** When a backfill filled it (null: open); absent on a store from before gap fills. */
+  filledAt?: string | null;
 }
 
 export interface GapsReport {
   count: number;
+  /** Of them, not filled yet; absent on a store from before gap fills. */
+  open?: number;
   /** Newest first, at most the requested number. */
   latest: GapReport[];
 }

@@ -38,7 +38,10 @@ export function rowsOf(batch: WriteBatchMessage): number {
     (batch.pools?.length ?? 0) +
     (batch.dexes?.length ?? 0) +
     (batch.cursors?.length ?? 0) +
-    (batch.gaps?.length ?? 0)
+    (batch.gaps?.length ?? 0) +
+    (batch.gapFills?.length ?? 0) +
+    (batch.candles?.length ?? 0) +
+    (batch.reconciles?.length ?? 0)
   );
 }
 

@@ -179,11 +179,15 @@ export async function pgDoctorSections(
         await c.query<GapReport>(
           `SELECT id::int AS id, pool_id AS "poolId", ${storedText('gap_start')} AS "gapStart",
                   ${storedText('gap_end')} AS "gapEnd", ${storedText('detected_at')} AS "detectedAt",
-                  trades_in_response AS "tradesInResponse"
+                  trades_in_response AS "tradesInResponse"${schemaVersion >= 4 ? `, ${storedText('filled_at')} AS "filledAt"` : ''}
            FROM collection_gaps ORDER BY detected_at DESC, id DESC LIMIT $1`,
           [gapLimit],
         )
       ).rows;
+      if (schemaVersion >= 4)
+        gaps.open = (
+          await c.query<{ n: number }>('SELECT count(*)::int AS n FROM collection_gaps WHERE filled_at IS NULL')
+        ).rows[0]!.n;
       if (schemaVersion >= 2) {
         for (const r of (
           await c.query<{

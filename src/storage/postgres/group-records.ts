@@ -9,6 +9,14 @@ import { latestAcceptedTime, TRADE_FIELDS } from '../../trades/trade-validation.
 import type { BatchOutcome, GroupEntry } from '../write-engine.ts';
 import { copyTrades } from './copy-trades.ts';
 import { classifyPgError, sqlStateOf } from './errors.ts';
+import {
+  candleValues,
+  gapFillStatement,
+  hasFillRecords,
+  INSERT_RECONCILE,
+  reconcileValues,
+  UPSERT_CANDLE,
+} from './fill-statements.ts';
 import { findTradeConflicts } from './trade-conflicts.ts';
 import {
   cursorValues,
@@ -63,7 +71,7 @@ export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: PgGrou
   let rows = 0;
   for (const e of entries) {
     const b = e.q.batch;
-    if (b.pools?.length || b.dexes?.length || b.cursors?.length || b.gaps?.length) return false;
+    if (b.pools?.length || b.dexes?.length || b.cursors?.length || b.gaps?.length || hasFillRecords(b)) return false;
     rows += e.flat.length / TRADE_FIELDS;
   }
   if (rows < COPY_MIN_ROWS) return false;
@@ -131,6 +139,16 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: PgGroupEn
       }
     });
   }
+  const fills = batch.gapFills ?? [];
+  for (let i = 0; i < fills.length; i++) await one(fills[i]?.poolId, i, () => c.query(gapFillStatement(fills[i]!)));
+  const candles = batch.candles ?? [];
+  for (let i = 0; i < candles.length; i++)
+    await one(candles[i]?.poolId, i, () => c.query({ ...UPSERT_CANDLE, values: candleValues(candles[i]!) }));
+  const reconciles = batch.reconciles ?? [];
+  for (let i = 0; i < reconciles.length; i++)
+    await one(reconciles[i]?.poolId, i, () =>
+      c.query({ ...INSERT_RECONCILE, values: reconcileValues(reconciles[i]!) }),
+    );
 }
 
 /**

@@ -138,6 +138,25 @@ CREATE TABLE pool_membership (
   left_at timestamptz
 );`;
 
+// Each pool's latest reconciles against the API's candles (doctor shows the newest per pool); a resent batch
+// records its result once.
+const RECONCILE_TABLE = `
+CREATE TABLE reconcile_runs (
+  pool_id text NOT NULL,
+  timeframe text NOT NULL,
+  reconciled_at timestamptz NOT NULL,
+  span_start timestamptz NOT NULL,
+  span_end timestamptz NOT NULL,
+  api_volume_usd double precision NOT NULL,
+  stored_volume_usd double precision NOT NULL,
+  completeness double precision,
+  buckets integer NOT NULL,
+  short_buckets integer NOT NULL,
+  threshold double precision NOT NULL,
+  min_volume_usd text,
+  PRIMARY KEY (pool_id, timeframe, reconciled_at)
+);`;
+
 const MIGRATIONS: readonly PgMigration[] = [
   { version: 1, name: 'dexes, pools, trades, watchlist, collection_state, collection_gaps', sql: BASE_TABLES },
   { version: 2, name: 'pool_leases, collector_instances', sql: LEASE_TABLES },
@@ -147,9 +166,12 @@ const MIGRATIONS: readonly PgMigration[] = [
     name: 'rate and interval per pool, estimated missed and fill per gap, ohlcv_candles, pool_membership',
     sql: COMPLETENESS_TABLES,
   },
+  { version: 5, name: 'reconcile_runs', sql: RECONCILE_TABLE },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+/** Every step's version, oldest first (numbers are handed out per task, so a step may be missing between). */
+export const PG_MIGRATION_VERSIONS = MIGRATIONS.map((m) => m.version);
 
 const MIGRATE_LOCK = 'gecko-collector:migrate';
 

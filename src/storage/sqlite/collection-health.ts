@@ -73,11 +73,14 @@ export function poolReports(db: Database.Database, has: Set<string>, notes: stri
 export function gapsReport(db: Database.Database, has: Set<string>, limit: number): GapsReport {
   if (!has.has('collection_gaps')) return { count: 0, latest: [] };
   const count = (db.prepare('SELECT count(*) AS n FROM collection_gaps').get() as { n: number }).n;
+  const fills = db.prepare(`SELECT 1 FROM pragma_table_info('collection_gaps') WHERE name = 'filled_at'`).get();
   const latest = db
     .prepare(
-      `SELECT id, pool_id AS poolId, gap_start AS gapStart, gap_end AS gapEnd, detected_at AS detectedAt, trades_in_response AS tradesInResponse
+      `SELECT id, pool_id AS poolId, gap_start AS gapStart, gap_end AS gapEnd, detected_at AS detectedAt, trades_in_response AS tradesInResponse${fills ? ', filled_at AS filledAt' : ''}
        FROM collection_gaps ORDER BY detected_at DESC, id DESC LIMIT ?`,
     )
     .all(limit) as GapReport[];
-  return { count, latest };
+  if (!fills) return { count, latest };
+  const open = db.prepare('SELECT count(*) FROM collection_gaps WHERE filled_at IS NULL').pluck().get() as number;
+  return { count, open, latest };
 }

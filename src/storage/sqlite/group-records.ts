@@ -202,4 +202,24 @@ function applyStateRecords(
     (c) => s.upsertCursor(c, now, latest),
     out.rejected,
   );
+  if (!(batch.gapFills || batch.candles || batch.reconciles)) return;
+  const f = s.fills;
+  eachRecord(
+    batch.gapFills,
+    (g) => g?.poolId,
+    (g) => f.gapFill(g),
+    out.rejected,
+  );
+  eachRecord(
+    batch.candles,
+    (c) => c?.poolId,
+    (c) => f.candle(c),
+    out.rejected,
+  );
+  eachRecord(
+    batch.reconciles,
+    (r) => r?.poolId,
+    (r) => f.reconcile(r),
+    out.rejected,
+  );
 }

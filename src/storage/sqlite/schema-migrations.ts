@@ -149,6 +149,25 @@ CREATE TABLE IF NOT EXISTS pool_membership (
   left_at TEXT
 );`;
 
+// Each pool's latest reconciles against the API's candles (doctor shows the newest per pool); a resent batch
+// records its result once.
+const RECONCILE_TABLE = `
+CREATE TABLE IF NOT EXISTS reconcile_runs (
+  pool_id VARCHAR(100) NOT NULL,
+  timeframe TEXT NOT NULL,
+  reconciled_at TEXT NOT NULL,
+  span_start TEXT NOT NULL,
+  span_end TEXT NOT NULL,
+  api_volume_usd REAL NOT NULL,
+  stored_volume_usd REAL NOT NULL,
+  completeness REAL,
+  buckets INTEGER NOT NULL,
+  short_buckets INTEGER NOT NULL,
+  threshold REAL NOT NULL,
+  min_volume_usd TEXT,
+  PRIMARY KEY (pool_id, timeframe, reconciled_at)
+) WITHOUT ROWID;`;
+
 /** Columns that hold the exact decimal text beside the NUMERIC amount columns (which hold the value as a REAL). */
 export const EXACT_COLUMNS = [
   'from_token_amount_exact',
@@ -205,9 +224,12 @@ const MIGRATIONS: readonly Migration[] = [
       db.exec(CANDLE_AND_MEMBERSHIP_TABLES);
     },
   },
+  { version: 7, description: 'reconcile_runs', apply: (db) => db.exec(RECONCILE_TABLE) },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+/** Every step's version, oldest first (numbers are handed out per task, so a step may be missing between). */
+export const MIGRATION_VERSIONS = MIGRATIONS.map((m) => m.version);
 
 function columnsOf(db: Database, table: string): { name: string; type: string }[] {
   return db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(table) as { name: string; type: string }[];

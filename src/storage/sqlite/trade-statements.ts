@@ -9,6 +9,7 @@ import { PLACEHOLDER_DEX_PREFIX, placeholderDex, poolIdParts } from '../../trade
 import { normalizeTimestamp, TRADE_FIELDS, type TradeRow } from '../../trades/trade-validation.ts';
 import { finiteOrNull } from '../stored-values.ts';
 import { CursorGuard } from './cursor-repair.ts';
+import { FillStatements } from './fill-statements.ts';
 import { EXACT_COLUMNS, numericValue } from './schema-migrations.ts';
 import { NOTE_CONFLICTS_CLAUSE, TradeConflicts } from './trade-conflicts.ts';
 
@@ -109,6 +110,8 @@ export class WriteStatements {
   private readonly cursorGuard: CursorGuard;
   /** Notes and reads back duplicates stored with other contents (trade-conflicts.ts). */
   readonly conflicts: TradeConflicts;
+  /** Backfill's and reconcile's records (fill-statements.ts), prepared on first use. */
+  private fillStatements: FillStatements | undefined;
 
   constructor(private readonly db: Database) {
     // First: the writer's INSERT calls the function this registers.
@@ -226,6 +229,11 @@ export class WriteStatements {
       finiteOrNull(c.pollIntervalMs === undefined ? undefined : Math.round(c.pollIntervalMs)),
     );
     return true;
+  }
+
+  get fills(): FillStatements {
+    this.fillStatements ??= new FillStatements(this.db);
+    return this.fillStatements;
   }
 
   insertGap(g: GapRecord): void {

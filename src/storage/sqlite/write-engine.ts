@@ -6,7 +6,12 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { osThreadId } from '../../common/os-thread-id.ts';
 import { DatabaseOpenError, isLockError, isRowLevelError, sqliteCodeOf } from '../../errors.ts';
-import type { SerializedWriteError, SqliteWriterFigures, WriterOpenInfo } from '../../protocol/messages.ts';
+import type {
+  ConnectionDescription,
+  SerializedWriteError,
+  SqliteWriterFigures,
+  WriterOpenInfo,
+} from '../../protocol/messages.ts';
 import type { WriterSettings } from '../../protocol/writer-settings.ts';
 import { latestAcceptedTime } from '../../trades/trade-validation.ts';
 import { logRepairedCursors, repairCursors } from '../cursor-repair.ts';
@@ -32,6 +37,7 @@ export class SqliteWriteEngine implements WriteEngine {
   private readonly statements: WriteStatements;
   private readonly wal: WalCheckpoints;
   private readonly own = { busyWaits: 0, lockWaitMs: 0, checkpoints: 0, walPages: 0 };
+  private connection: ConnectionDescription | undefined;
 
   constructor(
     readonly db: Database.Database,
@@ -93,7 +99,9 @@ export class SqliteWriteEngine implements WriteEngine {
   }
 
   figures(): SqliteWriterFigures {
-    return { engine: 'sqlite', connection: describeConnection(this.db), ...this.own };
+    // The pragmas are set once at open: read them back once, not at every metrics snapshot.
+    this.connection ??= describeConnection(this.db);
+    return { engine: 'sqlite', connection: this.connection, ...this.own };
   }
 
   /** A checkpointer thread took over the WAL (the main thread starts one once the WAL grows). */

@@ -57,7 +57,9 @@ describe('collect on a terminal', () => {
     for (const s of segments) expect(s.length, JSON.stringify(s)).toBeLessThanOrEqual(80);
     expect(segments.filter((s) => s.trimStart().startsWith('{'))).toEqual([]);
 
-    const isProgress = (s: string) => / \| requests [\d,]+ \| 429s /.test(s);
+    // Stored, gaps and the queue first; the cut takes the end.
+    const isProgress = (s: string) =>
+      /^stored [\d,]+ \([\d,]+\/s\) \| (coverage (\d+%|–) \| )?gaps [\d,]+ \| queue [\d,]+ \| /.test(s);
     const isWarning = (s: string) => /\bWARN\b/.test(s);
     expect(segments.filter(isProgress).length).toBeGreaterThan(1);
     expect(segments.filter(isWarning).length).toBeGreaterThan(0);
@@ -65,7 +67,9 @@ describe('collect on a terminal', () => {
     // A warning starts its own line: what came before it on that line was cleared (\r then erase-line).
     for (const l of lines.filter((x) => /\bWARN\b/.test(x.replace(ESCAPES, '')))) {
       const visible = l.split('\r').at(-1)!.replace(ESCAPES, '');
-      expect(visible, JSON.stringify(l)).toMatch(/^\[\d\d:\d\d:\d\d\] WARN: collector: throttled by GeckoTerminal/);
+      expect(visible, JSON.stringify(l)).toMatch(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ WARN {2}collector: throttled by GeckoTerminal/,
+      );
     }
     // Progress redraws share one screen line instead of leaving a stale copy per redraw.
     expect(lines.filter((l) => isProgress(l.replace(ESCAPES, ''))).length).toBeLessThan(

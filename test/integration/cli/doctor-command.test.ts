@@ -135,6 +135,7 @@ describe('doctor command', () => {
       },
     ]);
     expect(report.gaps.count).toBe(2);
+    expect(report.gaps.open).toBe(2);
     expect(report.gaps.latest).toEqual([
       {
         id: 2,
@@ -143,6 +144,7 @@ describe('doctor command', () => {
         gapEnd: '2025-08-28 11:00:00.000000',
         detectedAt: '2025-08-28 16:20:00.000000',
         tradesInResponse: 300,
+        filledAt: null,
       },
     ]);
 
@@ -160,9 +162,10 @@ describe('doctor command', () => {
     expect(r.stdout).toMatch(/^busy_timeout\s+5000 ms\s+5000 ms$/m);
     expect(r.stdout).toMatch(/^trades\s+300$/m);
     expect(r.stdout).toMatch(
-      new RegExp(`^  ${POOL}\\s+300\\s+2025-08-28 16:15:08.000000\\s+2025-08-28 16:15:08.000000\\s+2$`, 'm'),
+      // At 80 columns: the time to the second, the cursor on the newest trade as `= last`.
+      new RegExp(`^  ${POOL}\\s+300\\s+2025-08-28 16:15:08Z\\s+= last\\s+2$`, 'm'),
     );
-    expect(r.stdout).toMatch(/^gaps: 2$/m);
+    expect(r.stdout).toMatch(/^gaps: 2, 2 open \('gecko-collector backfill' fills them\)$/m);
   });
 
   it('a missing database exits 1 naming the path, and is not created', async () => {
@@ -445,21 +448,21 @@ describe('doctor: deferred queue spool and last run metrics', () => {
       });
       expect(report.notes.join('\n')).toMatch(/alerts active in the last run: breaker-open-too-long/);
 
-      const text = await run(['doctor', '--db', url, '--quick']);
+      const text = await run(['doctor', '--db', url, '--quick', '--wide']);
       expect(text.code).toBe(0);
-      expect(text.stdout).toMatch(/^lock errors\s+3 \(busy retries 7; last run finished 2025-08-28T16:20:01.000Z\)$/m);
+      expect(text.stdout).toMatch(/^lock errors\s+3 \(busy retries 7; last run finished 2025-08-28 16:20:01Z\)$/m);
       expect(text.stdout).toMatch(/^deferred queue$/m);
       expect(text.stdout).toMatch(/^waiting\s+2 batches, 8 rows \([\d.]+ (B|KiB)\)$/m);
-      expect(text.stdout).toMatch(/^oldest\s+\S+ \(\d+\.\d s ago\)$/m);
+      expect(text.stdout).toMatch(/^oldest\s+\S+ \S+Z \(\d+\.\d s ago\)$/m);
       expect(text.stdout).toMatch(new RegExp(`^last run\\s+${metricsPath.replace(/[.]/g, '\\.')}$`, 'm'));
-      expect(text.stdout).toMatch(/^figures of\s+2025-08-28T16:20:00.000Z \(end of run\)$/m);
+      expect(text.stdout).toMatch(/^figures of\s+2025-08-28 16:20:00Z \(end of run\)$/m);
       expect(text.stdout).toMatch(
-        /^breaker\s+OPEN since 2025-08-28T16:18:00.000Z; opened 1 times \(2\.0 min open\), 4 rejections/m,
+        /^breaker\s+OPEN since 2025-08-28 16:18:00Z; opened 1 times \(2\.0 min open\), 4 rejections/m,
       );
       expect(text.stdout).toMatch(
         /^deferred\s+2 batches \/ 8 rows waiting, oldest 90\.0 s; 2 deferred, 0 replayed during the run$/m,
       );
-      expect(text.stdout).toMatch(/^writer restarts\s+1 \(last 2025-08-28T16:10:00.000Z\)$/m);
+      expect(text.stdout).toMatch(/^writer restarts\s+1 \(last 2025-08-28 16:10:00Z\)$/m);
       expect(text.stdout).toMatch(/^batch fill\s+50\.0 of 200 rows on average \(25%\), 2 batches, 100 rows$/m);
       expect(text.stdout).toMatch(/^alerts\s+breaker-open-too-long \(circuit breaker open for 120 s\)$/m);
     } finally {
@@ -514,27 +517,27 @@ describe('doctor: deferred queue spool and last run metrics', () => {
       const lock = DatabaseLock.acquire(dbPath);
       try {
         const held = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
-        const text = (await run(['doctor', '--db', url, '--quick'])).stdout;
+        const text = (await run(['doctor', '--db', url, '--quick', '--wide'])).stdout;
         if (process.platform === 'linux') {
           expect(held.writerProcess).toEqual({ state: 'held', pid: process.pid });
           expect(held.notes.join('\n')).not.toMatch(/did not finish/);
           expect(text).toMatch(
             new RegExp(`^writing now\\s+yes: process ${process.pid} holds .*files\\.db\\.lock$`, 'm'),
           );
-          expect(text).toMatch(/^figures of\s+\S+ \(run still going\)$/m);
+          expect(text).toMatch(/^figures of\s+\S+ \S+Z \(run still going\)$/m);
         }
       } finally {
         lock.release();
       }
       const free = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
-      const text = (await run(['doctor', '--db', url, '--quick'])).stdout;
+      const text = (await run(['doctor', '--db', url, '--quick', '--wide'])).stdout;
       if (process.platform === 'linux') {
         expect(free.writerProcess).toEqual({ state: 'free' });
         expect(free.notes.join('\n')).toMatch(
           /the last run did not finish cleanly \(killed or crashed; nothing writes the database now\): its figures stop at /,
         );
         expect(text).toMatch(/^writing now\s+no collector or import is writing it$/m);
-        expect(text).toMatch(/^figures of\s+\S+ \(run did not finish cleanly\)$/m);
+        expect(text).toMatch(/^figures of\s+\S+ \S+Z \(run did not finish cleanly\)$/m);
       }
     } finally {
       fs.rmSync(metricsPath, { force: true });

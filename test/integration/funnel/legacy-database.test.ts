@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { SCHEMA_VERSION } from '../../../src/storage/sqlite/schema-migrations.ts';
+import { MIGRATION_VERSIONS, SCHEMA_VERSION } from '../../../src/storage/sqlite/schema-migrations.ts';
 import { fixturePath, tempDir } from '../../support/temp-dir.ts';
 
 const LEGACY_ROWS = `
@@ -56,7 +56,7 @@ describe('existing legacy database', () => {
     const m = new LockOptimizedDatabaseManager({ url: urlFromDatabasePath(db) });
     const info = await m.initialize();
     expect(info.schemaFlavor).toBe('numeric-exact');
-    expect(info.migrationsApplied).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    expect(info.migrationsApplied).toEqual(MIGRATION_VERSIONS);
     const fresh = [syntheticTrade(1), syntheticTrade(2)];
     const r = await m.storeTradeDataOptimized(fresh);
     expect(r.inserted).toBe(2);

@@ -104,13 +104,19 @@ describe('ohlcv command and library call', () => {
 
   it('the table shows one block per pool; bad flags exit 2', async () => {
     const db = await fresh;
-    const r = await cli(['ohlcv', '--db', db, '--timeframe', '1d']);
+    const r = await cli(['ohlcv', '--db', db, '--timeframe', '1d', '--wide']);
     expect(r.code, r.stderr).toBe(0);
     const expected = independentCandles(trades, 86_400);
     const pools = [...new Set(expected.map((c) => c.pool_id))];
     expect(r.stdout.match(/^pool .*$/gm)).toEqual(pools.map((p) => `pool ${p}`));
     for (const c of expected)
-      expect(r.stdout).toMatch(new RegExp(`^${c.bucket_start} .* ${c.trades} +${c.buys} +${c.sells}$`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^${c.bucket_start}Z .* ${c.trades} +${c.buys} +${c.sells}$`, 'm'));
+    // Not a terminal and not --wide: 80 columns, the counts left out and said so.
+    const fitted = await cli(['ohlcv', '--db', db, '--timeframe', '1d']);
+    expect(fitted.stdout.match(/^pool .*$/gm)).toEqual(pools.map((p) => `pool ${p}`));
+    for (const l of fitted.stdout.split('\n')) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(fitted.stdout).toMatch(/^\(trades, buys, sells left out to fit: --wide shows all\)$/m);
+    for (const c of expected) expect(fitted.stdout).toMatch(new RegExp(`^${c.bucket_start}Z +\\S`, 'm'));
     const bad = await cli(['ohlcv', '--db', db, '--timeframe', '2m']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--timeframe must be one of 1m, 5m, 15m, 1h, 4h, 12h, 1d, got "2m"/);

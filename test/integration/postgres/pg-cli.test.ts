@@ -71,7 +71,7 @@ describe('collect and doctor on PostgreSQL', () => {
     expect(report.localFiles).toEqual([path.join(stateDir, `${base}.metrics.json`)]);
     expect(report.lastRun).not.toBeNull();
     expect(report.spool).toBeNull();
-    const text = await cli(['doctor', '--db', t.url]);
+    const text = await cli(['doctor', '--db', t.url, '--wide']);
     expect(text.stdout).toMatch(/local files +\S+\.metrics\.json\n/);
     expect(text.stdout).not.toContain('.spool');
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
 import { syntheticTrade } from '../../../src/sim/synthetic-trades.ts';
-import { PG_SCHEMA_VERSION } from '../../../src/storage/postgres/schema-migrations.ts';
+import { PG_MIGRATION_VERSIONS } from '../../../src/storage/postgres/schema-migrations.ts';
 import { testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { runSenders } from '../faults/fault-harness.ts';
@@ -34,7 +34,7 @@ describe('PostgreSQL writer', () => {
     try {
       expect(m.info).toMatchObject({
         engine: 'postgres',
-        migrationsApplied: Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1),
+        migrationsApplied: PG_MIGRATION_VERSIONS,
       });
       const good = trade(1, { priceUsd: LONG, blockTimestamp: '2025-08-28T16:15:08Z' });
       // Passes the row checks, but PostgreSQL text cannot hold a NUL byte (22021): found by bisection.

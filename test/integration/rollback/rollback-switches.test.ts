@@ -1,4 +1,4 @@
-// The migration guide's rollback switches, each run against the simulator: `manager: 'direct'` (immediate
+// The rollback switches, each run against the simulator: `manager: 'direct'` (immediate
 // rollback), `batching: false` (no batch processor, SQLite settings kept) and `pragmas: 'default'`
 // (configuration rollback: stock SQLite, rollback journal). Each one still stores every trade served.
 import fs from 'node:fs';

@@ -168,6 +168,7 @@ describe('collect metrics export', () => {
     expect(c.stderr.trim().split('\n')).toEqual([
       `metrics: ${url}`,
       `health: ${url.replace(/\/metrics$/, '/healthz')}`,
+      `status page: ${url.replace(/metrics$/, '')}`,
     ]);
     expect(c.stdout).toMatch(/^\s+breaker:\s+CLOSED, 0 opens; deferred 0, replayed 0, waiting 0$/m);
     expect(c.stdout).toContain(`metrics file:        ${dbPath}.metrics.json`);

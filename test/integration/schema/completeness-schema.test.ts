@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migratePostgres } from '../../../src/storage/postgres/schema-migrations.ts';
-import { migrate, SCHEMA_VERSION } from '../../../src/storage/sqlite/schema-migrations.ts';
+import { MIGRATION_VERSIONS, migrate } from '../../../src/storage/sqlite/schema-migrations.ts';
 import { testSchema } from '../../support/postgres.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -23,12 +23,12 @@ describe('completeness schema', () => {
       db.exec('DROP TABLE ohlcv_candles; DROP TABLE pool_membership');
       for (const [table, cols] of Object.entries(NEW_COLUMNS).slice(0, 2))
         for (const c of cols) db.exec(`ALTER TABLE ${table} DROP COLUMN ${c}`);
-      db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+      db.pragma('user_version = 5');
       db.exec(`INSERT INTO collection_state (pool_id, last_trade_id) VALUES ('eth_0xA', 't1');
         INSERT INTO collection_gaps (pool_id, gap_start, gap_end, detected_at, trades_in_response)
           VALUES ('eth_0xA', '2026-01-01 00:00:00', '2026-01-01 00:01:00', '2026-01-01 00:02:00', 300)`);
 
-      expect(migrate(db)).toEqual([SCHEMA_VERSION]);
+      expect(migrate(db)).toEqual(MIGRATION_VERSIONS.filter((v) => v > 5));
       for (const [table, cols] of Object.entries(NEW_COLUMNS)) {
         const have = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map(
           (c) => c.name,

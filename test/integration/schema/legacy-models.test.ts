@@ -1,5 +1,5 @@
 // Files gecko-collector creates, read back through the Python collector's own SQLAlchemy models (written from
-// fixtures/legacy/schema.sql): `session.query(Trade).all()` returns every row, every value equal to the input
+// the Python collector's schema): `session.query(Trade).all()` returns every row, every value equal to the input
 // at the models' scale, the exact text in *_exact, SQL on prices numeric, and every foreign key satisfied.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -63,7 +63,7 @@ describe('PostgreSQL cursors cannot be poisoned', () => {
       "UPDATE collection_state SET last_trade_id = 'solana_ghost', last_trade_timestamp = '2099-01-01T00:00:00Z' WHERE pool_id = $1",
       [pool],
     );
-    const doctor = await cli(['doctor', '--db', t.url]);
+    const doctor = await cli(['doctor', '--wide', '--db', t.url]);
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).toContain(
       "cursors to repair: 1 (1 in the future, 0 on a trade that is not stored): their pools' newer trades are taken for repeats",

@@ -2,6 +2,7 @@
 // ever names a stored trade no later than the clock-skew allowance (run against a hostile API server in real
 // processes, and again after a restart), and a cursor already poisoned by an earlier version is reported by
 // `doctor` with the command that repairs it, repaired by that command, and repaired when a writer opens the file.
+// doctor's report is read with --wide: its lines as they are, not wrapped to a terminal.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -198,7 +199,7 @@ describe('cursors already poisoned (an earlier version stored them)', () => {
   it('doctor reports them with the repair command (exit 1); doctor --repair-cursors repairs them; doctor is then clean', async () => {
     const file = path.join(dir, 'poisoned.db');
     await makeDatabase(file);
-    const report = await gecko(['doctor', '--db', file]);
+    const report = await gecko(['doctor', '--wide', '--db', file]);
     expect(report.code).toBe(1);
     expect(report.stdout).toContain(
       "cursors to repair: 2 (1 in the future, 1 on a trade that is not stored): their pools' newer trades are taken for repeats",

@@ -22,7 +22,8 @@ describe('StatusLine', () => {
     const line = new StatusLine(t.stream);
     line.show('progress');
     line.print('a warning that is long\n');
-    expect(t.text()).toBe('\rprogress\x1b[K\r\x1b[Ka warning\n that is \nlong\nprogress\x1b[K');
+    // Between words, the continuation indented.
+    expect(t.text()).toBe('\rprogress\x1b[K\r\x1b[Ka warning\n    that\n    is\n    long\nprogress\x1b[K');
     line.clear();
     expect(t.text().endsWith('progress\x1b[K\r\x1b[K')).toBe(true);
   });

@@ -85,7 +85,7 @@ describe('DatabaseConfig', () => {
 });
 
 describe('BatchConfig presets', () => {
-  it('match the migration guide', () => {
+  it("match the Python collector's presets", () => {
     expect(BATCH_PRESETS.production).toEqual({ maxBatchSize: 200, maxWaitMs: 2000, maxRetries: 5, retryDelayMs: 100 });
     expect(BATCH_PRESETS.development).toEqual({ maxBatchSize: 50, maxWaitMs: 1000, maxRetries: 3, retryDelayMs: 200 });
     expect(resolveBatchConfig('development').maxBatchSize).toBe(50);

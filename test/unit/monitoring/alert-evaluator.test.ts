@@ -41,7 +41,7 @@ function setup(thresholds: Partial<AlertThresholds> = {}, options: AlertEvaluato
 const names = (alerts: { name: string }[]) => alerts.map((a) => a.name);
 
 describe('AlertEvaluator: thresholds', () => {
-  it('exposes the guide defaults and every alert name', () => {
+  it('exposes the default thresholds and every alert name', () => {
     expect(DEFAULT_ALERT_THRESHOLDS).toEqual({
       lockRetryRate: 0.05,
       breakerOpenMs: 60_000,

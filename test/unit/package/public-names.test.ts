@@ -147,14 +147,21 @@ const ENTRIES = {
   },
 } as const;
 
-/** Every name a declaration file exports (its `export { … } from`, `export type { … }` and declarations). */
+/**
+ * Every name a declaration file exports (its `export { … } from`, `export type { … }` and declarations), and
+ * through `export * from './x.js'` every name of x.d.ts.
+ */
 function declaredNames(file: string): string[] {
   const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022);
   const names: string[] = [];
   for (const statement of source.statements) {
     if (ts.isExportDeclaration(statement)) {
-      if (!statement.exportClause || !ts.isNamedExports(statement.exportClause))
-        throw new Error(`${file}: \`export *\` hides which names are public; name them`);
+      if (!statement.exportClause) {
+        const from = (statement.moduleSpecifier as ts.StringLiteral).text;
+        names.push(...declaredNames(path.resolve(path.dirname(file), from.replace(/\.[jt]s$/, '.d.ts'))));
+        continue;
+      }
+      if (!ts.isNamedExports(statement.exportClause)) throw new Error(`${file}: \`export * as\` is not expected`);
       for (const element of statement.exportClause.elements) names.push(element.name.text);
     } else if (
       ts.canHaveModifiers(statement) &&

@@ -1,0 +1,51 @@
+// What a run's status page shows (GET /status.json): its own pools as the database holds them, read on a
+// read-only reader of their own (opened at the first request, never the writer's connection), with the run's
+// live figures (breaker, spool, writer queue, per-pool polls) and, when the run has one, its budget plan.
+
+import type { CollectorMetricsSnapshot } from '../monitoring/metrics-snapshot.ts';
+import { type BudgetPlan, buildStatusReport, type StatusReport } from '../monitoring/status-report.ts';
+import type { WriterSettings } from '../protocol/writer-settings.ts';
+import type { PoolStatusReads } from '../storage/pool-status.ts';
+import { openPoolStatusReads } from '../storage/pool-status-reader.ts';
+
+export interface RunStatusOptions {
+  writer: Pick<WriterSettings, 'path' | 'postgres'>;
+  snapshot: () => Promise<CollectorMetricsSnapshot>;
+  /** The run's pool ids, in the order shown. */
+  pools: readonly string[];
+  /** Epoch ms. */
+  startedAt: number;
+  budget?: () => BudgetPlan | null;
+}
+
+export interface RunStatusSource {
+  report(): Promise<StatusReport>;
+  close(): Promise<void>;
+}
+
+export function runStatusSource(options: RunStatusOptions): RunStatusSource {
+  let reads: PoolStatusReads | undefined;
+  let closed = false;
+  return {
+    async report() {
+      if (closed) throw new Error('the run has stopped');
+      reads ??= openPoolStatusReads(options.writer);
+      const nowMs = Date.now();
+      const [rows, snapshot] = await Promise.all([reads.readPools(nowMs), options.snapshot()]);
+      return buildStatusReport({
+        nowMs,
+        engine: reads.engine,
+        database: options.writer.postgres?.display ?? options.writer.path,
+        rows,
+        snapshot,
+        startedAtMs: options.startedAt,
+        budget: options.budget?.() ?? null,
+        pools: options.pools,
+      });
+    },
+    async close() {
+      closed = true;
+      await reads?.close();
+    },
+  };
+}
