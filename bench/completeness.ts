@@ -13,11 +13,14 @@
 // Every run of a market and access, in any session, sees the same market relative to its start (its streams are
 // shifted so that it starts at WORLD_START_MS of the market), for a seed.
 // Budgets: `Nx` is N times the oracle's need (its calls to store everything reachable over the whole run, per
-// minute), a plain number is calls/min. A schedule is `NAME` (built in: fixed, fit) or `NAME=FLAGS` (collect
-// flags with placeholders: {s:N} is N real seconds at the bench's scale, {budget} the run's calls/min at the
-// bench's scale, {fitInterval} the poll interval that spends the budget on the pools evenly, {pools} the pool
-// count), e.g. --schedule fixed --schedule 'adaptive=--schedule adaptive --max-poll-interval {s:300}'. Once
-// collect's --json summary has `coverage.estimatedMissed`, each run prints it beside the true number missed.
+// minute), a plain number is calls/min. A schedule is `NAME` (built in: fixed, today's 60 s; fit, one fixed
+// interval that spends the budget evenly; adaptive, what `collect` does with no schedule flags, its
+// --max-poll-interval default at the bench's scale) or `NAME=FLAGS` (collect flags with placeholders: {s:N} is N
+// real seconds at the bench's scale, {budget} the run's calls/min at the bench's scale, {fitInterval} the poll
+// interval that spends the budget on the pools evenly, {pools} the pool count). Default: fixed and adaptive.
+// Keyless runs tell collect the cache (--cache-seconds, scaled). Each run prints the collector's estimate of
+// the trades it missed (its --json coverage.estimatedMissed) beside the truth over the same spans (each pool
+// from its first poll to its last), and how many polls came sooner than the cache allows.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -239,6 +242,29 @@ async function tally(sim: GeckoSimulator, dbUrl: string, fromMs: number, toMs: n
   };
 }
 
+/**
+ * Trades missed while the collector polled, pool by pool from its first poll to its last (whole seconds): what its
+ * gaps held, which is what the collector estimates (before a pool's first poll it knows of nothing it missed).
+ */
+async function missedWhilePolled(sim: GeckoSimulator, dbUrl: string, polls: readonly { at: number; pool: string }[]) {
+  const span = new Map<string, { first: number; last: number }>();
+  for (const p of polls) {
+    const s = span.get(p.pool);
+    if (!s) span.set(p.pool, { first: p.at, last: p.at });
+    else s.last = p.at;
+  }
+  let missed = 0;
+  for (const [pool, s] of span) {
+    const fromMs = Math.ceil(s.first / 1000) * 1000;
+    const toMs = Math.floor(s.last / 1000) * 1000;
+    if (toMs <= fromMs) continue;
+    const made = sim.truth({ fromMs, toMs, pool }).made;
+    const stored = (await storedTradesByPool(dbUrl, sim.network, fromMs, toMs)).get(pool) ?? 0;
+    missed += made - stored;
+  }
+  return missed;
+}
+
 async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): Promise<RunResult> {
   const runStart = Date.now();
   const sim = await startMarket(s, plan.market, plan.access, runStart - WORLD_START_MS);
@@ -301,10 +327,8 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
     const polls = sim.polls();
     if (!interval || !stopped) throw new Error(`run ${index}: collect ended by itself before it was stopped`);
     const { fromMs, toMs } = interval;
-    const firstPoll = polls[0]!.at;
-    const lastPoll = polls.at(-1)!.at;
     const measured = await tally(sim, db.url, fromMs, toMs);
-    const wholeRun = await tally(sim, db.url, Math.floor(firstPoll / 1000) * 1000, Math.floor(lastPoll / 1000) * 1000);
+    const wholeRun = await missedWhilePolled(sim, db.url, polls);
     const intervalMs = Math.ceil(60_000 / benchBudget);
     const allowed = Math.floor(measuredMs / intervalMs) + 1;
     const oracle = oracleFor(sim, fromMs, toMs, cacheMs, allowed);
@@ -340,7 +364,7 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
       },
       missed: {
         true: measured.made - measured.stored,
-        wholeRun: wholeRun.made - wholeRun.stored,
+        wholeRun,
         estimated: summary.coverage?.estimatedMissed ?? null,
       },
       cache,

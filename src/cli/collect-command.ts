@@ -87,18 +87,22 @@ flags:
   --base-url URL           API base URL (default: ${GECKO_API_BASE_URL}; with an API key the paid API's)
   --calls-per-minute N     API calls per minute, all collectors together (default: ${D.callsPerMinute}, the public
                            limit; ${D.callsPerMinuteWithKey} with an API key: set your plan's; ${D.simulate.callsPerMinute} with --simulate)
-  --schedule M             adaptive: each pool is polled by its own trade rate, before its newest-300 window
-                           can overflow, within --calls-per-minute; fixed: every pool every --poll-interval
-                           (default: adaptive; fixed when only --poll-interval is given)
-  --poll-interval S        fixed: seconds between two polls of one pool (default: ${D.pollIntervalMs / 1000}; ${D.simulate.pollIntervalMs / 1000} with
-                           --simulate)
-  --max-poll-interval S    adaptive: a quiet pool is polled at least every S seconds (default: ${D.maxPollIntervalMs / 1000};
-                           ${D.simulate.maxPollIntervalMs / 1000} with --simulate)
-  --priority P             adaptive, when the budget cannot cover every pool: trades (calls go where they save
-                           the most trades) or pools (every pool keeps --max-poll-interval first)
+  --schedule M             adaptive: each pool by its own trade rate, polled
+                           before its newest-300 window can overflow, within
+                           --calls-per-minute; fixed: every pool every
+                           --poll-interval (default: adaptive; fixed when only
+                           --poll-interval is given)
+  --poll-interval S        fixed: seconds between two polls of one pool
+                           (default: ${D.pollIntervalMs / 1000}; ${D.simulate.pollIntervalMs / 1000} with --simulate)
+  --max-poll-interval S    adaptive: a quiet pool is polled at least every S
+                           seconds (default: ${D.maxPollIntervalMs / 1000}; ${D.simulate.maxPollIntervalMs / 1000} with --simulate)
+  --priority P             adaptive, budget too small for every pool: trades
+                           (calls go where they save the most trades) or pools
+                           (each keeps --max-poll-interval first)
                            (default: ${D.priority})
-  --cache-seconds S        the API's answer cache: no pool is polled sooner than S seconds after its last
-                           answer (default: ${D.keylessCacheMs / 1000} keyless, 0 with an API key); with --simulate the
+  --cache-seconds S        the API's answer cache: no pool is polled sooner
+                           than S seconds after its last answer (default: ${D.keylessCacheMs / 1000}
+                           keyless, 0 with an API key); with --simulate the
                            simulator caches its answers so (default there: 0)
   --min-volume-usd X       only trades above this USD volume (default: all)
   --max-response-bytes N   largest API response body accepted; a longer one is cut off while it streams and

@@ -6,6 +6,7 @@ import { outputWidth } from '../common/text-fit.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
 import { databasePathFromUrl } from '../config/database-url.ts';
 import { isPostgresUrl } from '../config/postgres-url.ts';
+import { coverageSection } from '../doctor/coverage-report.ts';
 import { repairCursorsNow } from '../doctor/cursor-report.ts';
 import { buildDatabaseReport, buildPgReport, reportIsHealthy } from '../doctor/database-report.ts';
 import { readLatestReconciles, renderReconciles } from '../doctor/reconcile-report.ts';
@@ -108,7 +109,7 @@ export const doctorCommand: Command = {
       const served = values.served === undefined ? undefined : await servedOnPg(values.served, s.postgres!);
       const reconciles = await readLatestReconciles(url!);
       io.stdout.write(
-        `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)], width)}\n`,
+        `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [coverageSection, () => renderReconciles(reconciles)], width)}\n`,
       );
       if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
       return (served && !served.ok) || report.badCursors.length > 0 ? EXIT_FAILURE : EXIT_OK;
@@ -122,7 +123,7 @@ export const doctorCommand: Command = {
     const served = values.served === undefined ? undefined : await servedOnSqlite(values.served, path);
     const reconciles = fs.existsSync(path) ? await readLatestReconciles(url!) : [];
     io.stdout.write(
-      `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [() => renderReconciles(reconciles)], width)}\n`,
+      `${values.json ? JSON.stringify({ ...report, served, reconciles }) : renderReport(report, [coverageSection, () => renderReconciles(reconciles)], width)}\n`,
     );
     if (served && !values.json) io.stdout.write(`${servedLine(served)}\n`);
     return reportIsHealthy(report) && (!served || served.ok) ? EXIT_OK : EXIT_FAILURE;

@@ -3,10 +3,13 @@
 // plans over every pool of the process against the one budget (schedule-allocation.ts), and the interval that
 // plan gives each of this thread's pools. Also what a gap probably cost: its span at the pool's rate.
 
+import { timestampMs } from '../common/stored-time.ts';
+import type { TradesPage } from '../gecko/trade-parser.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
 import { RateEstimate, type RateObservation } from './rate-estimate.ts';
 import { allocate, type BudgetPlan, type PoolDemand } from './schedule-allocation.ts';
+import type { WindowResult } from './trade-window.ts';
 
 interface Entry {
   slot: number;
@@ -39,6 +42,47 @@ export class PollSchedule {
     this.shared = cells !== undefined;
     this.cells = cells ?? new PoolScheduleCells(64);
     this.nextLocalSlot = this.shared ? this.cells.slots : 0;
+  }
+
+  /** Every pool `ms` after its previous answer. */
+  static fixed(ms: number): ScheduleSettings {
+    return {
+      mode: 'fixed',
+      pollIntervalMs: ms,
+      minPollIntervalMs: 0,
+      maxPollIntervalMs: ms,
+      priority: 'trades',
+      callsPerMinute: 60,
+    };
+  }
+
+  /**
+   * An answer's figures to the estimate and the plan; the rate and interval go with the cursor, the estimated
+   * missed trades with the gap (both in `result`). `sentAt`: when the request left.
+   */
+  answer(poolId: string, page: TradesPage, result: WindowResult, nowMs: number, sentAt: number): ObservedAnswer {
+    let oldestMs = Number.NaN;
+    let newestMs = Number.NaN;
+    for (const t of page.trades) {
+      const ms = timestampMs(t.blockTimestamp);
+      if (!(ms >= oldestMs)) oldestMs = ms;
+      if (!(ms <= newestMs)) newestMs = ms;
+    }
+    const gap = result.gap;
+    const observed = {
+      // The server answered somewhere between the request leaving and the answer arriving.
+      atMs: (Math.min(nowMs, sentAt) + nowMs) / 2,
+      count: page.trades.length + page.rejectedCount,
+      oldestMs,
+      ...(Number.isFinite(newestMs) ? { newestMs } : {}),
+      fresh: result.fresh.length,
+      gap: gap !== null,
+    };
+    const seen = this.observe(poolId, observed, gap ? timestampMs(gap.gapEnd) - timestampMs(gap.gapStart) : undefined);
+    if (gap) gap.estimatedMissed = Math.round(seen.estimatedMissed * 10) / 10;
+    if (result.cursor)
+      result.cursor = { ...result.cursor, tradeRatePerS: seen.rate, pollIntervalMs: Math.round(seen.intervalMs) };
+    return seen;
   }
 
   get adaptive(): boolean {
@@ -92,9 +136,8 @@ export class PollSchedule {
     const rate = e.estimate.rate ?? 0;
     let estimatedMissed = 0;
     if (gapSpanMs !== undefined && gapSpanMs > 0) {
-      // The gap lies between the rate before it and the rate its answer shows (a burst may start inside it).
-      const answer = RateEstimate.answerRate(o);
-      const r = before === undefined ? answer : (before + answer) / 2;
+      // The gap lies between the rate before it and the rate after its answer (a burst may start inside it).
+      const r = before === undefined ? rate : (before + rate) / 2;
       estimatedMissed = (r * gapSpanMs) / 1000;
     }
     if (e.slot < this.cells.slots) {
@@ -113,7 +156,7 @@ export class PollSchedule {
   }
 
   /** Plans over every active pool of the process (the shared cells) and keeps this thread's intervals. */
-  private replan(): void {
+  replan(): void {
     if (!this.adaptive) return;
     const slots: number[] = [];
     const demand: PoolDemand[] = [];

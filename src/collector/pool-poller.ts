@@ -3,117 +3,47 @@
 // repeats → hand new trades to the batch processor → once they are stored, write the pool's cursor (with its
 // rate estimate) and gap (with its estimated missed trades).
 
-import { timestampMs } from '../common/stored-time.ts';
 import { BatchFailedError, LeaseLostError } from '../errors.ts';
-import type { CallStats, GeckoTerminalClient } from '../gecko/gecko-client.ts';
+import type { CallStats } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
 import type { TradesPage } from '../gecko/trade-parser.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
-import type { CounterName, PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
-import type { PoolCounters } from '../protocol/pool-counters.ts';
-import type { PoolScheduleCells, ScheduleSettings } from '../protocol/pool-schedule.ts';
+import type { PoolAssignment } from '../protocol/collector-task.ts';
 import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
+import { type PollerCounters, PollFigures, type RejectMemory } from './poll-figures.ts';
 import { PollSchedule } from './poll-schedule.ts';
-import { TradeWindow, type TradeWindowOptions, type WindowResult } from './trade-window.ts';
+import type { PollOutcome, PoolPollerOptions } from './pool-poller-options.ts';
+import { TradeWindow, type WindowResult } from './trade-window.ts';
 
-/** The part of TradeDataBatchProcessor the poller uses. */
-export interface TradeSubmitter {
-  submitTrades(trades: readonly TradeRecord[]): { accepted: Promise<void>; done: Promise<void> };
-  /** Sends what is buffered now instead of after the batch wait (used when stopping). */
-  flushTrades?(): Promise<void>;
-}
+export type { PollOutcome, PoolPollerOptions, StateSink, TradeSubmitter } from './pool-poller-options.ts';
 
-/** Commits cursors and gaps (in one transaction when both are given). */
-export interface StateSink {
-  writeState(update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] }): Promise<void>;
-}
-
-export interface PollerCounters {
-  add(name: CounterName, n?: number): void;
-}
-
-export interface PoolPollerOptions {
-  client: Pick<GeckoTerminalClient, 'getPoolTradesPage'>;
-  network: string;
-  pools: readonly PoolAssignment[];
-  /** Without `schedule`: a pool is polled again this long after its previous response arrived. */
-  pollIntervalMs: number;
-  /** When each pool is polled (default: fixed at pollIntervalMs). */
-  schedule?: ScheduleSettings;
-  /** Every pool's rate and interval, shared by the process's collector threads (one budget for all). */
-  scheduleCells?: PoolScheduleCells;
-  /**
-   * Polls in flight at once (each a different pool; the shared rate limit still paces the requests). Bounds
-   * memory to this many response bodies. Default 8.
-   */
-  maxConcurrentPolls?: number;
-  minVolumeUsd?: string;
-  trades: TradeSubmitter;
-  state: StateSink;
-  counters?: PollerCounters;
-  /** Per-pool figures, in the slot of each assignment's `index`. */
-  poolCounters?: PoolCounters;
-  /**
-   * The API refused the credentials: no poll can succeed, so this poller stops at once (after handing the
-   * error here) and the caller stops the others.
-   */
-  onAuthRefused?: (err: GeckoAuthError) => void;
-  logger?: Logger;
-  now?: () => number;
-  window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
-  /**
-   * Pools shared through leases: the pool set changes (addPools, removePools), a pool (by its `index`) is
-   * polled only while its lease cell says this process holds it (asked again right before each request and
-   * retry leaves), and an empty set waits for pools.
-   */
-  leases?: PoolLeaseCells;
-  /** The run's pool set changes while it runs (addPools, removePools): an empty set waits for pools. */
-  openSet?: boolean;
-}
-
-export interface PollOutcome {
-  poolId: string;
-  /** Trades in the response that passed the row checks. */
-  fetched: number;
-  /** Trades in the response the row checks refused (each logged and counted the first time it is seen). */
-  rejected: number;
-  fresh: number;
-  repeats: number;
-  gap: GapRecord | null;
-  /** The poll's error (the poller logged and counted it already). */
-  error?: Error;
-  /** Settles once the poll's trades are stored and its cursor/gap written (or that failed and was counted). */
-  committed: Promise<void>;
-}
-
-interface PoolState {
+interface PoolState extends RejectMemory {
   assignment: PoolAssignment;
   window: TradeWindow;
   dueAt: number;
-  /** When its last answer arrived (undefined before the first). */
+  /** When its last answered request left, and when the answer arrived (undefined before the first). */
+  sentAt: number | undefined;
+  /** When the poll in progress (or the last one) was due by the timetable; undefined for a first poll. */
+  polledDue: number | undefined;
   answeredAt: number | undefined;
   /** Cursor writes of this pool, in poll order, each after its poll's trades are stored. */
   chain: Promise<void>;
   /** Bumped when stored trades failed: cursors computed before that must not be written. */
   generation: number;
-  /** Keys of the refused trades already counted (a bad trade comes back in every response of the window). */
-  rejectedKeys: Set<string>;
   /** Leased pools: ends the poll in progress before its next request leaves (lease lost, handed back, lapsed). */
   permit: AbortController | undefined;
   /** Settles once the poll in progress has no request waiting or on the wire. */
   requesting: Promise<void>;
   /** Taken back (removePools): its polls write no cursor or gap any more. */
   removed: boolean;
-  /** The last page's refused trades beyond its detailed ones (TradesPage.rejectedCount), counted without keys. */
-  undetailedRejects: number;
 }
 
 const noCounters: PollerCounters = { add: () => undefined };
 /** How often a leased poller with nothing it may poll looks again. */
 const LEASE_IDLE_CHECK_MS = 100;
+/** How often an adaptive poller plans again without an answer of its own (other threads' rates move it). */
+const REPLAN_MS = 250;
 export const DEFAULT_MAX_CONCURRENT_POLLS = 8;
-/** Refused trades remembered per pool; beyond it the oldest are forgotten (and counted again if they return). */
-const MAX_REJECTED_KEYS = 4096;
 
 function errorCode(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -132,21 +62,16 @@ export class PoolPoller {
   private authRefused = false;
   private readonly maxConcurrent: number;
   readonly schedule: PollSchedule;
+  private readonly figures: PollFigures;
 
   constructor(private readonly options: PoolPollerOptions) {
     this.counters = options.counters ?? noCounters;
     this.log = options.logger ?? componentLogger('pool-poller');
     this.now = options.now ?? Date.now;
     this.maxConcurrent = Math.max(1, options.maxConcurrentPolls ?? DEFAULT_MAX_CONCURRENT_POLLS);
+    this.figures = new PollFigures(this.counters, options.poolCounters, this.log);
     this.schedule = new PollSchedule(
-      options.schedule ?? {
-        mode: 'fixed',
-        pollIntervalMs: options.pollIntervalMs,
-        minPollIntervalMs: 0,
-        maxPollIntervalMs: options.pollIntervalMs,
-        priority: 'trades',
-        callsPerMinute: 60,
-      },
+      options.schedule ?? PollSchedule.fixed(options.pollIntervalMs),
       options.scheduleCells,
     );
     this.pools = options.pools.map((assignment) => this.stateFor(assignment));
@@ -161,6 +86,8 @@ export class PoolPoller {
         recentIds: assignment.recentIds,
       }),
       dueAt: this.schedule.add(assignment),
+      sentAt: undefined,
+      polledDue: undefined,
       answeredAt: undefined,
       chain: Promise.resolve(),
       generation: 0,
@@ -229,8 +156,15 @@ export class PoolPoller {
     const leased = this.options.leases !== undefined;
     // Each pool's poll runs on its own: one that trickles or waits out a Retry-After delays only itself.
     const inFlight = new Map<PoolState, Promise<void>>();
+    let replannedAt = this.now();
     while (!stop.aborted && !this.authRefused && (leased || this.options.openSet || this.pools.length > 0)) {
       for (const p of inFlight.keys()) this.endIfLeaseGone(p);
+      // The plan moves with every thread's pools, not only with this one's answers: look at it again now and then.
+      if (this.schedule.adaptive && this.now() - replannedAt >= REPLAN_MS) {
+        replannedAt = this.now();
+        this.schedule.replan();
+        this.rescheduleAnswered();
+      }
       let next: PoolState | undefined;
       if (inFlight.size < this.maxConcurrent)
         for (const p of this.pools)
@@ -240,7 +174,11 @@ export class PoolPoller {
         await this.idle(stop, LEASE_IDLE_CHECK_MS);
         continue;
       }
-      const wait = Math.min(next.dueAt - this.now(), leased ? LEASE_IDLE_CHECK_MS : Number.POSITIVE_INFINITY);
+      const wait = Math.min(
+        next.dueAt - this.now(),
+        leased ? LEASE_IDLE_CHECK_MS : Number.POSITIVE_INFINITY,
+        this.schedule.adaptive ? REPLAN_MS : Number.POSITIVE_INFINITY,
+      );
       if (wait > 0) {
         await this.idle(stop, wait);
         // A poll may have ended or a pool arrived meanwhile, a leased pool been revoked: look again.
@@ -248,6 +186,7 @@ export class PoolPoller {
       }
       if (stop.aborted) break;
       const state = next;
+      state.polledDue = state.answeredAt === undefined ? undefined : state.dueAt;
       const poll = this.pollState(state, requestSignal, stop).then(
         () => undefined,
         (err: unknown) => this.log.error({ err, poolId: state.assignment.poolId }, 'poll failed unexpectedly'),
@@ -315,7 +254,7 @@ export class PoolPoller {
         stats: call,
       });
     } catch (err) {
-      this.countPoll(assignment, call, false);
+      this.figures.countPoll(assignment, call, false);
       state.dueAt = this.now() + this.schedule.intervalMs(poolId);
       const error = err instanceof Error ? err : new Error(String(err));
       const stopping = (signal?.aborted ?? false) || (stop?.aborted ?? false);
@@ -325,7 +264,7 @@ export class PoolPoller {
         this.authRefused = true;
         this.options.onAuthRefused?.(err as GeckoAuthError);
       } else if (!stopping) {
-        this.poolCount(assignment, 'errors');
+        this.figures.poolCount(assignment, 'errors');
         this.counters.add('errors');
         if (errorCode(err) === 'GECKO_BAD_RESPONSE') {
           // A malformed body is GeckoTerminal's problem, not ours: skip this response, poll again next time.
@@ -349,14 +288,14 @@ export class PoolPoller {
       state.permit = undefined;
       requestEnded();
     }
-    this.countPoll(assignment, call, true);
+    this.figures.countPoll(assignment, call, true);
     const nowMs = this.now();
     const { trades } = page;
-    this.noteRejected(state, page);
+    this.figures.noteRejected(state, page);
     // Refused trades never reach the window: they are not stored, so no cursor may stand on them. The response
     // size still counts for the gap check (a full response is full whatever its rows were).
     const result = window.accept(trades, nowMs, trades.length + page.rejectedCount);
-    this.observe(state, page, result, nowMs);
+    this.observe(state, page, result, nowMs, call.sentAt ?? nowMs);
     this.counters.add('fetched', trades.length);
     this.counters.add('repeats', result.repeats);
     if (result.gap) {
@@ -393,87 +332,33 @@ export class PoolPoller {
     };
   }
 
-  /**
-   * The answer's figures to the schedule: the pool's rate, its next poll, and the other pools' (one plan for all);
-   * the rate goes with the cursor, the estimated missed trades with the gap.
-   */
-  private observe(state: PoolState, page: TradesPage, result: WindowResult, nowMs: number): void {
-    const poolId = state.assignment.poolId;
-    let oldestMs = Number.NaN;
-    for (const t of page.trades) {
-      const ms = timestampMs(t.blockTimestamp);
-      if (!(ms >= oldestMs)) oldestMs = ms;
-    }
-    const gap = result.gap;
-    const gapSpanMs = gap ? timestampMs(gap.gapEnd) - timestampMs(gap.gapStart) : undefined;
-    const seen = this.schedule.observe(
-      poolId,
-      {
-        atMs: nowMs,
-        count: page.trades.length + page.rejectedCount,
-        oldestMs,
-        fresh: result.fresh.length,
-        gap: gap !== null,
-      },
-      gapSpanMs,
-    );
+  /** The answer to the schedule: the pool's rate and next poll, and the other pools' (one plan for all). */
+  private observe(state: PoolState, page: TradesPage, result: WindowResult, nowMs: number, sentAt: number): void {
+    this.schedule.answer(state.assignment.poolId, page, result, nowMs, sentAt);
+    state.sentAt = sentAt;
     state.answeredAt = nowMs;
-    state.dueAt = nowMs + seen.intervalMs;
-    if (gap) gap.estimatedMissed = Math.round(seen.estimatedMissed * 10) / 10;
-    if (result.cursor)
-      result.cursor = { ...result.cursor, tradeRatePerS: seen.rate, pollIntervalMs: Math.round(seen.intervalMs) };
-    if (this.schedule.adaptive)
-      for (const p of this.pools)
-        if (p !== state && p.answeredAt !== undefined)
-          p.dueAt = p.answeredAt + this.schedule.intervalMs(p.assignment.poolId);
+    state.dueAt = this.dueAfterAnswer(state);
+    this.rescheduleAnswered();
+  }
+
+  /** Adaptive: every answered pool's next poll by the plan now. */
+  private rescheduleAnswered(): void {
+    if (!this.schedule.adaptive) return;
+    for (const p of this.pools) if (p.answeredAt !== undefined) p.dueAt = this.dueAfterAnswer(p);
   }
 
   /**
-   * Counts and logs each refused trade the first time the pool's responses carry it. Those a page only counts
-   * (beyond its first MAX_REJECT_DETAILS) have no key: what is new among them is estimated as how many more there
-   * are than on the pool's last page, and logged in one line.
+   * Fixed: the interval after the answer arrived. Adaptive: a timetable, the interval after the poll was due (a
+   * wait for the budget or a slow answer does not stretch it, so a plan that spends the whole budget does), but
+   * at least half an interval after the request left (no bunching after a long wait), and never sooner after the
+   * answer than the cache allows.
    */
-  private noteRejected(state: PoolState, page: TradesPage): void {
-    const poolId = state.assignment.poolId;
-    const undetailed = page.rejectedCount - page.rejected.length;
-    const more = undetailed - state.undetailedRejects;
-    state.undetailedRejects = undetailed;
-    if (more > 0) {
-      this.counters.add('tradesRejected', more);
-      this.poolCount(state.assignment, 'rejected', more);
-      this.log.warn(
-        { poolId, rejected: page.rejectedCount, undetailed },
-        `trades rejected (not stored, their page-mates are): pool ${poolId}, ${page.rejectedCount} items of one page, only the first ${page.rejected.length} logged`,
-      );
-    }
-    for (const r of page.rejected) {
-      if (state.rejectedKeys.has(r.key)) continue;
-      state.rejectedKeys.add(r.key);
-      if (state.rejectedKeys.size > MAX_REJECTED_KEYS)
-        state.rejectedKeys.delete(state.rejectedKeys.values().next().value as string);
-      this.counters.add('tradesRejected');
-      this.poolCount(state.assignment, 'rejected');
-      this.log.warn(
-        { poolId, tradeId: r.id ?? null, index: r.index, reason: r.reason },
-        `trade rejected (not stored, its page-mates are): pool ${poolId}, trade ${r.id ?? '(no id)'} at data[${r.index}]: ${r.reason}`,
-      );
-    }
-  }
-
-  private poolCount(assignment: PoolAssignment, name: 'errors' | 'stored' | 'rejected', n = 1): void {
-    if (assignment.index !== undefined) this.options.poolCounters?.add(assignment.index, name, n);
-  }
-
-  /** A poll counts once its request was sent: one cancelled while it waited for the rate limiter asked nothing. */
-  private countPoll(assignment: PoolAssignment, call: CallStats, ok: boolean): void {
-    if (call.requests === 0) return;
-    this.counters.add('polls');
-    const pc = this.options.poolCounters;
-    if (!pc || assignment.index === undefined) return;
-    pc.add(assignment.index, 'polls');
-    pc.add(assignment.index, 'requests', call.requests);
-    pc.add(assignment.index, 'throttled', call.throttled);
-    if (ok) pc.set(assignment.index, 'lastSuccessAt', Date.now());
+  private dueAfterAnswer(p: PoolState): number {
+    const interval = this.schedule.intervalMs(p.assignment.poolId);
+    if (!this.schedule.adaptive) return p.answeredAt! + interval;
+    const byTimetable =
+      p.polledDue === undefined ? p.sentAt! + interval : Math.max(p.polledDue + interval, p.sentAt! + interval / 2);
+    return Math.max(byTimetable, p.answeredAt! + this.schedule.settings.minPollIntervalMs);
   }
 
   /** After the poll's trades are stored: the cursor (never ahead of stored trades) and the gap, in one write. */
@@ -496,13 +381,13 @@ export class PoolPoller {
       state.window.rollback(failed);
       state.generation++;
       this.counters.add('errors');
-      this.poolCount(state.assignment, 'errors');
+      this.figures.poolCount(state.assignment, 'errors');
       this.log.error(
         { err, poolId, failed: failed.length },
         'trades could not be stored; the cursor stays behind them',
       );
     }
-    if (stored) this.poolCount(state.assignment, 'stored', freshIds.length);
+    if (stored) this.figures.poolCount(state.assignment, 'stored', freshIds.length);
     // A response that came back after the lease was lost: its trades are stored (idempotent by id, and the
     // server counted them served), but its cursor and gap are not written: another holder may have moved the
     // cursor past them, and a gap judged against our stale cursor may be none. The writer's fence (holder,

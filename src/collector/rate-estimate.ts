@@ -9,8 +9,9 @@ export interface RateObservation {
   atMs: number;
   /** Trades in the answer (refused ones included). */
   count: number;
-  /** Block time (ms) of its oldest trade (NaN when empty). */
+  /** Block time (ms) of its oldest and newest trades (NaN when empty). */
   oldestMs: number;
+  newestMs?: number;
   /** Trades in it newer than the cursor before it (the new ones). */
   fresh: number;
   /** The answer did not reach back to the cursor: trades between them were missed. */
@@ -19,6 +20,7 @@ export interface RateObservation {
 
 /** Trades of memory: an observation of k trades keeps exp(−k / MEMORY_TRADES) of the past. */
 const MEMORY_TRADES = 300;
+const GAP_MEMORY_TRADES = 3000;
 /** An answer at this many times the estimate, with enough trades to mean it, replaces the estimate. */
 const JUMP_FACTOR = 2.5;
 const JUMP_MIN_TRADES = 30;
@@ -27,6 +29,8 @@ const ANSWER_SPAN_S = 86_400;
 /** A stored rate starts with the weight of this many trades (or this many seconds for a quiet pool). */
 const PRIOR_TRADES = 100;
 const PRIOR_MIN_S = 600;
+/** The shortest span an answer is taken to cover. */
+const MIN_SPAN_S = 0.05;
 
 export class RateEstimate {
   /** Decayed trade count and decayed seconds observed: the estimate is their ratio. */
@@ -47,33 +51,49 @@ export class RateEstimate {
     return this.seconds > 0 ? this.trades / this.seconds : undefined;
   }
 
-  /** The rate over the span the answer covers: n trades from the oldest to now. */
-  static answerRate(o: RateObservation): number {
-    if (o.count === 0 || !Number.isFinite(o.oldestMs)) return 0;
-    const span = Math.max(0.001, (o.atMs - o.oldestMs) / 1000);
+  /**
+   * Seconds the answer covers, from its oldest trade to its arrival (24 hours for an empty one). Block times are
+   * whole seconds: the oldest trade happened half a second after its stamp on average, which matters when a
+   * busy pool's 300 trades span a second or two.
+   */
+  static coveredSeconds(o: RateObservation): number {
+    if (o.count === 0 || !Number.isFinite(o.oldestMs)) return ANSWER_SPAN_S;
+    const stamp = o.oldestMs % 1000 === 0 ? 500 : 0;
+    const span = Math.max(MIN_SPAN_S, (o.atMs - o.oldestMs - stamp) / 1000);
     // n trades seen since the oldest: the expected span of n arrivals is a little longer than from the first.
-    return o.count >= 300 ? o.count / span : o.count / (span * (1 + 1 / o.count));
+    return o.count >= 300 ? span : span * (1 + 1 / o.count);
+  }
+
+  /** The rate over the span the answer covers. */
+  static answerRate(o: RateObservation): number {
+    return o.count / RateEstimate.coveredSeconds(o);
   }
 
   observe(o: RateObservation): void {
     const previous = this.lastAt;
     this.lastAt = o.atMs;
     const current = this.rate;
-    const coveredS = o.count === 0 ? ANSWER_SPAN_S : Math.max(0.001, (o.atMs - o.oldestMs) / 1000);
-    const answer = RateEstimate.answerRate(o);
+    const coveredS = RateEstimate.coveredSeconds(o);
     if (previous === undefined) {
       // The first answer of this run: what it covers (one that is not full covers all of the last 24 h).
-      this.reset(answer * coveredS, coveredS);
+      this.reset(o.count, coveredS);
       if (current !== undefined && !o.gap) this.blend(current);
       return;
     }
-    if (o.gap || (o.count >= JUMP_MIN_TRADES && answer > JUMP_FACTOR * (current ?? 0))) {
-      this.reset(answer * coveredS, coveredS);
+    // The jump judges by the least rate the answer allows (its oldest trade at the start of its second): the
+    // stamps' noise alone never makes one.
+    const least = o.count / Math.max(MIN_SPAN_S, (o.atMs - o.oldestMs) / 1000);
+    if (o.count >= JUMP_MIN_TRADES && least > JUMP_FACTOR * (current ?? 0)) {
+      this.reset(o.count, coveredS);
       return;
     }
-    const keep = Math.exp(-o.fresh / MEMORY_TRADES);
-    this.trades = this.trades * keep + o.fresh;
-    this.seconds = this.seconds * keep + Math.max(0.001, (o.atMs - previous) / 1000);
+    // A gap: the answer's trades over the span they cover (the time before them is unseen). Else every new trade
+    // over the time since the last poll.
+    const [trades, seconds] = o.gap ? [o.count, coveredS] : [o.fresh, Math.max(MIN_SPAN_S, (o.atMs - previous) / 1000)];
+    // Answers of a busy pool cover a second or two, each stamped to the second: they are averaged over more.
+    const keep = Math.exp(-trades / (o.gap ? GAP_MEMORY_TRADES : MEMORY_TRADES));
+    this.trades = this.trades * keep + trades;
+    this.seconds = this.seconds * keep + seconds;
   }
 
   /** A resumed pool's first answer: keep some of the stored rate's weight beside it. */

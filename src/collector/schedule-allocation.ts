@@ -11,11 +11,13 @@ export const WINDOW_TRADES = 300;
 /** Fill of the window a pool is polled at when the budget allows: 180 of 300 (rates move). */
 export const SAFE_FILL = 0.6;
 /** With budget to spare, busy pools are polled down to this fill (a burst then loses less). */
-const SPARE_FILL = 0.35;
-/** The share of the budget a plan spends at most: retries and first polls need the rest. */
+const SPARE_FILL = 0.25;
+/** The share of the budget a plan that covers every pool spends at most: retries and first polls need the rest. */
 export const BUDGET_SHARE = 0.9;
+/** A short budget is spent whole: every call then answers a full window, and the rate limit paces them. */
+const SHORT_SHARE = 1;
 /** Spare budget is spent up to this share of it. */
-const SPARE_SHARE = 0.6;
+const SPARE_SHARE = 0.85;
 /** The API serves trades of the last 24 hours: no pool waits longer than this. */
 const LONGEST_MS = 23 * 3600_000;
 
@@ -73,16 +75,17 @@ export function allocate(pools: readonly PoolDemand[], s: ScheduleSettings): All
       lossless.map((l, i) => (l === undefined ? max : clamp(Math.max(SPARE_FILL * l, k * safe[i]!), max)));
     intervals = spread(solve((k) => callsOf(spread(k)), budget * SPARE_SHARE, SPARE_FILL / SAFE_FILL, 1));
   } else if (needed > budget) {
+    const all = budget * (SHORT_SHARE / BUDGET_SHARE);
     // 1. Less margin, up to the lossless interval.
     const fill = solve((f) => callsOf(at(f)), budget, SAFE_FILL, 1);
     intervals = at(fill);
-    if (callsOf(intervals) > budget && s.priority === 'trades') {
+    if (callsOf(intervals) > all && s.priority === 'trades') {
       // 2. Quiet pools wait longer than the max interval, up to their lossless one.
       const stretched = (u: number) =>
         at(1, (i) => Math.min(LONGEST_MS, Math.max(max, Math.min(lossless[i]!, max * u))));
-      intervals = stretched(solve((u) => callsOf(stretched(u)), budget, 1, LONGEST_MS / max));
+      intervals = stretched(solve((u) => callsOf(stretched(u)), all, 1, LONGEST_MS / max));
     }
-    if (callsOf(intervals) > budget) {
+    if (callsOf(intervals) > all) {
       // 3. Every pool alike past its lossless interval (each call then answers a full window); with priority
       // pools, the quiet ones keep the max interval.
       const base = intervals;
@@ -93,7 +96,7 @@ export function allocate(pools: readonly PoolDemand[], s: ScheduleSettings): All
           if (s.priority === 'pools' && ms >= max) return ms;
           return Math.min(LONGEST_MS, Math.max(ms, k * Math.min(l, LONGEST_MS)));
         });
-      intervals = over(solve((k) => callsOf(over(k)), budget, 1, 1e6));
+      intervals = over(solve((k) => callsOf(over(k)), all, 1, 1e6));
     }
   }
   return { intervalsMs: intervals, plan: planOf(pools, intervals, needed, s) };

@@ -1,7 +1,7 @@
 // The last collection run as doctor shows it: read from the `<db>.metrics.json` the run keeps beside the
 // database (breaker, deferred queue, writer restarts, lock figures, batch fill, alerts), offline.
 
-import type { ActiveAlert, DeferredFigures } from '../monitoring/metrics-snapshot.ts';
+import type { ActiveAlert, DeferredFigures, SchedulePlanFigures } from '../monitoring/metrics-snapshot.ts';
 import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
 import { metricsFilePath, type RunMetricsFile, readMetricsFile } from '../run/metrics-file.ts';
 
@@ -54,6 +54,8 @@ export interface LastRunSnapshot {
    * holds no collection figures (a build before them, or not a collection run).
    */
   rejectedTrades: { total: number; byPool: { pool: string; rejected: number }[] } | null;
+  /** The schedule's budget plan at the snapshot; null in files of builds before it. */
+  schedule: SchedulePlanFigures | null;
   note?: string;
 }
 
@@ -95,6 +97,7 @@ export function lastRunFrom(file: string, m: RunMetricsFile): LastRunSnapshot {
         }
       : null,
     alerts: s ? [...s.alerts] : [],
+    schedule: s?.collection?.schedule ?? null,
     rejectedTrades:
       s?.collection?.tradesRejected === undefined
         ? null

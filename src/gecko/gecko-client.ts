@@ -78,6 +78,8 @@ export interface GeckoClientOptions {
 export interface CallStats {
   requests: number;
   throttled: number;
+  /** Epoch ms when the call's last request left (its rate-limit slot granted). */
+  sentAt?: number;
 }
 
 /** A caller's right to send, which can end while its call waits (e.g. a pool lease). */
@@ -373,7 +375,10 @@ export class GeckoTerminalClient {
       permit?.refresh();
       permit?.signal.throwIfAborted();
       this.stats.requests++;
-      if (callStats) callStats.requests++;
+      if (callStats) {
+        callStats.requests++;
+        callStats.sentAt = Date.now();
+      }
       const outcome = await sendAttempt(this.attempt, target, signal);
       if (outcome.kind !== 'redirect') return outcome;
       target = this.origin.follow(target, outcome.status, outcome.location, hop);

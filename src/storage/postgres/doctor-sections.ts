@@ -17,6 +17,7 @@ import {
 import { connectPgOrFail, pgServerVersion } from './connection.ts';
 import { PG_BAD_CURSORS_SQL } from './cursor-repair.ts';
 import { LEASE_REPORT_SQL } from './leases.ts';
+import { addPoolCoverage, COVERAGE_SCHEMA_VERSION } from './pool-coverage.ts';
 import { appliedSchemaVersion, PG_SCHEMA_VERSION } from './schema-migrations.ts';
 import { storedText } from './trade-statements.ts';
 
@@ -246,6 +247,7 @@ export async function pgDoctorSections(
           });
       }
     }
+    if (schemaVersion >= COVERAGE_SCHEMA_VERSION) await addPoolCoverage(c, [...pools.values()]);
     const membership = present.has('pool_membership')
       ? (
           await c.query<MembershipReport>(

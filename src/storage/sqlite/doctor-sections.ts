@@ -20,6 +20,7 @@ import {
 import { gapsReport, poolReports } from './collection-health.ts';
 import { applyReadConnectionSettings, describeConnection } from './connection-settings.ts';
 import { sqliteCursorStore } from './cursor-repair.ts';
+import { addPoolCoverage } from './pool-coverage.ts';
 import { openReadOnly } from './read-only-database.ts';
 import { SCHEMA_VERSION, type TradesLayout, tradesLayout } from './schema-migrations.ts';
 import { sqliteVersion } from './sqlite-version.ts';
@@ -175,6 +176,7 @@ function collect(
     notes.push(`journal_mode is ${journalMode}: the collector switches the file to WAL when it opens it`);
 
   const pools = poolReports(db, has, notes);
+  addPoolCoverage(db, has, pools, Date.now());
   const cursorsToRepair = badCursors(db, has);
   const gaps = gapsReport(db, has, gapLimit);
 

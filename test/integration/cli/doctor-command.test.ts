@@ -123,6 +123,15 @@ describe('doctor command', () => {
         lastTradeTimestamp: '2025-08-28 16:15:08.000000',
         tradeCount: 300,
         gapCount: 2,
+        // Gaps recorded without an estimate of what they missed: made is at least what was stored.
+        coverage: {
+          tradeRatePerS: null,
+          rateObservedAt: null,
+          pollIntervalMs: null,
+          lastHour: { stored: 0, missed: 0, gapsWithoutEstimate: 0 },
+          lastDay: { stored: 0, missed: 0, gapsWithoutEstimate: 0 },
+          all: { stored: 300, missed: 0, gapsWithoutEstimate: 2 },
+        },
       },
     ]);
     expect(report.gaps.count).toBe(2);
@@ -435,6 +444,7 @@ describe('doctor: deferred queue spool and last run metrics', () => {
         alerts: [expect.objectContaining({ name: 'breaker-open-too-long', threshold: 60_000 })],
         // A file without collection figures (a build before them) has no rejected-trade counts to show.
         rejectedTrades: null,
+        schedule: null,
       });
       expect(report.notes.join('\n')).toMatch(/alerts active in the last run: breaker-open-too-long/);
 

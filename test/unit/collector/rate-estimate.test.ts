@@ -6,7 +6,9 @@ import { RateEstimate } from '../../../src/collector/rate-estimate.ts';
 /** An answer at `atS` (seconds) of a pool making `rate` trades/s steadily, `fresh` of them new. */
 function answer(atS: number, rate: number, fresh: number, gap = false) {
   const count = Math.min(300, Math.round(rate * 3600));
-  return { atMs: atS * 1000, count, oldestMs: (atS - count / rate) * 1000, fresh, gap };
+  // Off the whole second: this oldest trade's time is taken as exact.
+  const atMs = atS * 1000 + 250;
+  return { atMs, count, oldestMs: atMs - (count / rate) * 1000, fresh, gap };
 }
 
 describe('RateEstimate', () => {
@@ -50,5 +52,21 @@ describe('RateEstimate', () => {
     const e = new RateEstimate();
     e.observe({ atMs: 1_000_000, count: 0, oldestMs: Number.NaN, fresh: 0, gap: false });
     expect(e.rate).toBe(0);
+  });
+});
+
+describe('RateEstimate of a busy pool, from whole-second block times', () => {
+  it('takes the oldest trade as half a second after its stamp: 300 trades in 0.75 s are 400 a second', () => {
+    const e = new RateEstimate();
+    let sum = 0;
+    // Polls at every phase of the second: the stamp of the oldest trade (0.75 s before) is its second's start.
+    for (let i = 0; i < 20; i++) {
+      const atMs = 1_000_000 + i * 2050;
+      const oldestMs = Math.floor((atMs - 750) / 1000) * 1000;
+      e.observe({ atMs, count: 300, oldestMs, fresh: 300, gap: i > 0 });
+      if (i > 0) sum += e.rate!;
+    }
+    expect(sum / 19).toBeGreaterThan(320);
+    expect(sum / 19).toBeLessThan(480);
   });
 });

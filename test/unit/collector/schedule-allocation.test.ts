@@ -55,13 +55,14 @@ describe('allocate', () => {
   it('under a short budget spends every call on a full window and says what is missed and what would cover it', () => {
     // 60 trades/s needs 12 calls/min just to keep up (300 trades a call); give it 6.
     const { intervalsMs, plan } = allocate([{ rate: 60 }, { rate: 0.05 }], settings({ callsPerMinute: 6 }));
-    expect(callsPerMin(intervalsMs)).toBeCloseTo(6 * BUDGET_SHARE, 3);
+    // A short budget is spent whole.
+    expect(callsPerMin(intervalsMs)).toBeCloseTo(6, 3);
     // No call is spent before a window is full.
     expect(intervalsMs[0]).toBeGreaterThanOrEqual((WINDOW_TRADES / 60) * 1000);
     expect(intervalsMs[1]).toBeGreaterThanOrEqual((WINDOW_TRADES / 0.05) * 1000);
     // Both lose alike (each call is a full window wherever it goes): made minus 300 a call.
     expect(plan.short?.pools).toBe(2);
-    const stored = 300 * 6 * BUDGET_SHARE * 60;
+    const stored = 300 * 6 * 60;
     expect(plan.short!.missedPerHour).toBeCloseTo(60.05 * 3600 - stored, -1);
     expect(plan.short!.budgetToCover).toBeGreaterThanOrEqual(Math.ceil(plan.neededPerMin));
   });

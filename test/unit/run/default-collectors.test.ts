@@ -25,7 +25,7 @@ describe('default collector threads', () => {
       loadSettings(specs, flags, env).settings.entry('collectors');
     expect(entry({})).toMatchObject({ value: 1, source: 'default', note: 'one per 120 calls/min' });
     expect(entry({ 'calls-per-minute': '480' })).toMatchObject({ value: 4, source: 'default' });
-    expect(entry({ 'api-key': 'k' })).toMatchObject({ value: 4, source: 'default' });
+    expect(entry({ 'api-key': 'CG-k3y-for-tests' })).toMatchObject({ value: 4, source: 'default' });
     expect(entry({ collectors: '3', 'calls-per-minute': '30' })).toMatchObject({ value: 3, source: 'flag' });
     expect(entry({}, { GECKO_COLLECTORS: '2' })).toMatchObject({ value: 2, source: 'env' });
   });
