@@ -4,25 +4,13 @@
 // without trades are not emitted.
 
 import { GeckoCollectorError } from '../errors.ts';
+import type { StoredCandle } from '../storage/retention-store.ts';
 import { secondsToStoredTime, storedTimeSeconds } from '../storage/stored-values.ts';
 import type { CandleTrade } from '../storage/trade-rows.ts';
 import { compareDecimals, DecimalSum } from './exact-decimal.ts';
 
 /** One pool's candle; prices and volumes are exact decimal text. */
-export interface Candle {
-  poolId: string;
-  /** Start of the bucket, UTC `YYYY-MM-DD HH:MM:SS`. */
-  bucketStart: string;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volumeUsd: string;
-  trades: number;
-  buys: number;
-  sells: number;
-  buyVolumeUsd: string;
-  sellVolumeUsd: string;
+export interface Candle extends Omit<StoredCandle, 'timeframe'> {
   /** Set by `ohlcv --source api|best`: an API candle has no counts or buy/sell split (left empty). */
   source?: 'api' | 'trades';
 }
