@@ -26,6 +26,21 @@ export function lockPathFor(databasePath: string): string {
   return `${databasePath}.lock`;
 }
 
+/**
+ * A database in a folder that does not exist is most often `sqlite:///abs/path.db` written for
+ * `sqlite:////abs/path.db`: three slashes make the path relative to the working directory, as in SQLAlchemy.
+ */
+function missingFolderHint(databasePath: string): string {
+  const folder = path.dirname(databasePath);
+  if (fs.existsSync(folder)) return '';
+  const relative = path.relative(process.cwd(), databasePath);
+  const meant = `/${relative}`;
+  if (!relative.startsWith('..') && fs.existsSync(path.dirname(meant))) {
+    return ` (the folder ${folder} does not exist; for ${meant} write sqlite:///${meant}: three slashes name a path relative to the working directory)`;
+  }
+  return ` (the folder ${folder} does not exist)`;
+}
+
 /** Whether a process holds a database's lock now: what `doctor` shows and DatabaseInUseError names. */
 export type LockHolder = { state: 'held'; pid: number } | { state: 'free' } | { state: 'unknown'; reason: string };
 
@@ -69,7 +84,7 @@ export class DatabaseLock {
       handle = new Database(lockPath);
     } catch (err) {
       throw new DatabaseOpenError(
-        `cannot create the lock file ${lockPath} beside the database: ${(err as Error).message}`,
+        `cannot create the lock file ${lockPath} beside the database: ${(err as Error).message}${missingFolderHint(databasePath)}`,
         { cause: err },
       );
     }

@@ -149,4 +149,16 @@ describe('one write funnel per database file', () => {
     expect(lock.path).toBe(lockPathFor(dbPath));
     lock.release();
   }, 30_000);
+
+  it('a database in a missing folder says so, and names the four-slash URL when three were meant', () => {
+    const absolute = path.join(dir, 'meant', 'gecko.db');
+    fs.mkdirSync(path.dirname(absolute), { recursive: true });
+    // sqlite:///<absolute> read as relative lands under the working directory, where no such folder is.
+    const asRelative = path.join(process.cwd(), absolute);
+    expect(() => DatabaseLock.acquire(asRelative)).toThrow(
+      `(the folder ${path.dirname(asRelative)} does not exist; for ${absolute} write sqlite:///${absolute}`,
+    );
+    const nowhere = path.join(dir, 'no-such-folder', 'gecko.db');
+    expect(() => DatabaseLock.acquire(nowhere)).toThrow(`(the folder ${path.dirname(nowhere)} does not exist)`);
+  });
 });
