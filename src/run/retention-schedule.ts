@@ -2,7 +2,9 @@
 // as `gecko-collector prune` does (archive, candles kept, short deleting transactions beside its own writer), one
 // log line a prune. A prune that fails is logged and tried again at the next turn; the run goes on either way.
 
-import { type PruneResult, pruneTrades } from '../retention/prune-trades.ts';
+// prune-trades is imported at the first turn: it pulls in the archive's parquet code (hyparquet, ~120 modules),
+// which a run without retention never needs.
+import type { PruneResult } from '../retention/prune-trades.ts';
 import { RETENTION_DEFAULTS } from './retention-options.ts';
 import type { RunContext } from './run-context.ts';
 
@@ -17,6 +19,7 @@ export function startRetentionSchedule(ctx: RunContext): void {
   const turn = () => {
     running = (async () => {
       try {
+        const { pruneTrades } = await import('../retention/prune-trades.ts');
         const result: PruneResult = await pruneTrades({
           url,
           olderThanMs: r.olderThanMs,
