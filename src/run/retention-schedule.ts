@@ -2,7 +2,7 @@
 // as `gecko-collector prune` does (archive, candles kept, short deleting transactions beside its own writer), one
 // log line a prune. A prune that fails is logged and tried again at the next turn; the run goes on either way.
 
-// prune-trades is imported at the first turn: it pulls in the archive's parquet code (hyparquet, ~120 modules),
+// prune-trades is imported at the first turn: it pulls in the archive's parquet code (hyparquet and its writer),
 // which a run without retention never needs.
 import type { PruneResult } from '../retention/prune-trades.ts';
 import { RETENTION_DEFAULTS } from './retention-options.ts';
