@@ -88,7 +88,7 @@ export const statusCommand: Command = {
     const { settings } = loadSettings(dbSpec, { db: values.db, config: values.config });
     const writer = writerSettingsFrom(resolveDatabaseConfig({ url: settings.get<string>('db') }));
     const everyS = values.watch === undefined ? undefined : numberFlag('watch', values.watch, DEFAULT_WATCH_S, 0.2);
-    const reads = openPoolStatusReads(writer);
+    const reads = await openPoolStatusReads(writer);
     const tty = io.stdout.isTTY === true;
     const print = async () => {
       const report = await statusReport(reads, writer);
