@@ -11,8 +11,9 @@ import { metricsFilePath, readMetricsFile } from '../run/metrics-file.ts';
 import type { PoolStatusReads } from '../storage/pool-status.ts';
 import { openPoolStatusReads } from '../storage/pool-status-reader.ts';
 import { EXIT_OK } from './cli-error.ts';
-import { commonSpecs, loadSettings } from './cli-settings.ts';
+import { loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, numberFlag, parseFlags } from './command.ts';
+import { commonSpecs } from './common-specs.ts';
 
 const DEFAULT_WATCH_S = 5;
 
