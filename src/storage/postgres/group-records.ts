@@ -1,7 +1,7 @@
 // How the PostgreSQL writer writes one group's batches inside its transaction: every batch's records in order
 // (dexes, pools, trades, gaps, cursors), optimistically in one go, or carefully, each batch under its own
-// savepoint with bad rows found by bisection and rejected with their reason; and the COPY path for groups of
-// trade-only batches. The transaction itself (BEGIN, COMMIT) is write-engine.ts's.
+// savepoint with bad rows found by bisection and rejected with their reason; and the COPY path for a group of
+// COPY_MIN_ROWS trades or more. The transaction itself (BEGIN, COMMIT) is write-engine.ts's.
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -27,7 +27,6 @@ import {
 
 /** What the batch writers need from the engine. */
 export interface BatchContext {
-  writePath: 'copy' | 'unnest' | undefined;
   leaseHolder: string | undefined;
   /** See WriterSettings.maxClockSkewMs: cursors never move past it. */
   maxClockSkewMs: number;
@@ -45,7 +44,7 @@ export interface PgGroupEntry extends GroupEntry {
   checked: number;
 }
 
-/** Below this many trade rows a group is written batch by batch even on the COPY path. */
+/** Below this many trade rows a group is written batch by batch (one INSERT … FROM unnest each), not by COPY. */
 export const COPY_MIN_ROWS = 1000;
 
 export function isBadRecord(err: unknown): boolean {
@@ -64,7 +63,6 @@ export function reasonOf(err: unknown): string {
  * all in the caller's transaction, conflicts included. False when the group has too few trade rows for it.
  */
 export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: PgGroupEntry[]): Promise<boolean> {
-  if (ctx.writePath !== 'copy') return false;
   let rows = 0;
   for (const e of entries) rows += e.flat.length / TRADE_FIELDS;
   if (rows < COPY_MIN_ROWS) return false;

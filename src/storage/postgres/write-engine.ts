@@ -32,11 +32,6 @@ import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from './trade-statements.ts';
 export interface PgEngineOptions {
   /** Set when pools are shared through leases: cursor moves are fenced by this holder's lease epoch. */
   leaseHolder?: string | undefined;
-  /**
-   * 'copy': a group of at least COPY_MIN_ROWS trade rows goes in by COPY (copy-trades.ts), falling back to
-   * 'unnest' when the server refuses a row; 'unnest': one prepared INSERT … SELECT FROM unnest per batch.
-   */
-  writePath?: 'copy' | 'unnest';
   maxClockSkewMs: number;
   /** The server's synchronous_commit and our lock_timeout, for the figures. */
   synchronousCommit: string;
@@ -62,7 +57,6 @@ export class PgWriteEngine implements WriteEngine {
     readonly info: WriterOpenInfo,
   ) {
     this.batchContext = {
-      writePath: options.writePath,
       leaseHolder: options.leaseHolder,
       maxClockSkewMs: options.maxClockSkewMs,
       log,
@@ -226,7 +220,6 @@ export async function openPgWriteEngine(s: WriterSettings, log: Logger): Promise
     connect,
     {
       leaseHolder: pg.leaseHolder,
-      writePath: pg.writePath,
       maxClockSkewMs: s.maxClockSkewMs,
       synchronousCommit,
       lockTimeoutMs: s.busyTimeoutMs,

@@ -12,11 +12,8 @@ import { runSenders } from '../faults/fault-harness.ts';
 
 const dir = tempDir('gecko-pg-writer-');
 
-async function open(url: string, writePath: 'copy' | 'unnest' = 'unnest') {
-  const m = new LockOptimizedDatabaseManager(
-    { url, postgresWritePath: writePath },
-    { deferred: { path: `${dir}/${Math.random()}.spool` } },
-  );
+async function open(url: string) {
+  const m = new LockOptimizedDatabaseManager({ url }, { deferred: { path: `${dir}/${Math.random()}.spool` } });
   await m.initialize();
   return m;
 }
@@ -110,7 +107,7 @@ describe('PostgreSQL writer', () => {
 
   it('COPY path: a group goes in by COPY, counted per batch; a refused row sends it back batch by batch', async () => {
     const t = await testSchema();
-    const m = await open(t.url, 'copy');
+    const m = await open(t.url);
     try {
       const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => trade(from + i));
       // Batches big enough for the COPY path alone; the second repeats two trades of the first.
@@ -139,7 +136,7 @@ describe('PostgreSQL writer', () => {
 
   it('COPY path: a group with pools, gaps and cursors keeps their order and the cursor guard', async () => {
     const t = await testSchema();
-    const m = await open(t.url, 'copy');
+    const m = await open(t.url);
     try {
       const poolId = 'solana_copypool';
       const dex = { id: 'copydex', name: 'Copy Dex', network: 'solana' };
