@@ -156,6 +156,9 @@ describe('PostgreSQL writer', () => {
         `2025-08-28T16:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`;
       const trades = Array.from({ length: 1200 }, (_, i) => trade(20_000 + i, { poolId, blockTimestamp: at(i) }));
       const last = trades[trades.length - 1]!;
+      // COPY's text format escapes these; stored as sent.
+      const odd = 'a\tb\\c\nd\re';
+      trades[5] = { ...trades[5]!, txFromAddress: odd };
       const gap = { poolId, gapStart: at(0), gapEnd: at(10), detectedAt: at(1199), tradesInResponse: 300 };
       // The cursor names a trade nobody stored: the guard moves it onto the newest stored one no later.
       const cursor = { poolId, lastTradeId: 'not-stored', lastTradeTimestamp: last.blockTimestamp, polledAt: at(1199) };
@@ -165,6 +168,10 @@ describe('PostgreSQL writer', () => {
       const state = await t.query<{ id: string }>('SELECT last_trade_id AS id FROM collection_state');
       expect(state).toEqual([{ id: last.id }]);
       expect(await t.count('SELECT count(*)::int AS n FROM collection_gaps')).toBe(1);
+      const [o] = await t.query<{ a: string }>('SELECT tx_from_address AS a FROM trades WHERE id = $1', [
+        trades[5]!.id,
+      ]);
+      expect(o).toEqual({ a: odd });
       const [p] = await t.query<{ dex: string; name: string }>('SELECT dex_id AS dex, name FROM pools WHERE id = $1', [
         poolId,
       ]);
