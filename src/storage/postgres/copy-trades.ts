@@ -70,8 +70,6 @@ export interface CopyBatch {
 export interface CopyOutcome {
   inserted: number[];
   conflicts: TradeConflict[][];
-  /** Whether the straight COPY took the group (no staging). */
-  straight: boolean;
 }
 
 /**
@@ -102,7 +100,7 @@ async function copyIn(c: pg.Client, sql: string, chunks: readonly Buffer[]): Pro
   await finished(stream);
 }
 
-/** Per connection: groups left that skip the straight COPY (a recent one met a stored id). */
+/** The writer's: groups left that skip the straight COPY (a recent one met a stored id). */
 export interface CopyState {
   stagedGroupsLeft: number;
 }
@@ -112,7 +110,7 @@ export async function copyTrades(c: pg.Client, batches: readonly CopyBatch[], st
   const rows = batches.map((b) => b.flat.length / TRADE_FIELDS);
   const none: TradeConflict[][] = batches.map(() => []);
   const total = rows.reduce((s, n) => s + n, 0);
-  if (total === 0) return { inserted: rows, conflicts: none, straight: true };
+  if (total === 0) return { inserted: rows, conflicts: none };
   // Rows with their own created_at (imports) go staged: the straight COPY leaves created_at to its default.
   const ownCreatedAt = batches.some((b) => b.createdAt?.some((x) => x !== null));
   if (!ownCreatedAt && state.stagedGroupsLeft === 0) {
@@ -120,7 +118,7 @@ export async function copyTrades(c: pg.Client, batches: readonly CopyBatch[], st
     try {
       await copyIn(c, COPY_STRAIGHT, copyChunks(batches, false));
       await c.query('RELEASE SAVEPOINT straight_copy');
-      return { inserted: rows, conflicts: none, straight: true };
+      return { inserted: rows, conflicts: none };
     } catch (err) {
       if (sqlStateOf(err) !== '23505') throw err;
       // Released too, so what follows is the transaction's own work again (INSERTED_PER_BATCH reads its id).
@@ -132,7 +130,7 @@ export async function copyTrades(c: pg.Client, batches: readonly CopyBatch[], st
   await c.query(CREATE_STAGING);
   await copyIn(c, COPY_STAGING, copyChunks(batches));
   const stored = (await c.query(INSERT_FROM_STAGING)).rowCount ?? 0;
-  if (stored === total) return { inserted: rows, conflicts: none, straight: false };
+  if (stored === total) return { inserted: rows, conflicts: none };
   const inserted = rows.map(() => 0);
   for (const r of (await c.query<{ b: number; n: number }>(INSERTED_PER_BATCH)).rows) inserted[r.b] = r.n;
   const withDuplicates = rows.flatMap((n, b) => (inserted[b]! < n ? [b] : []));
@@ -145,5 +143,5 @@ export async function copyTrades(c: pg.Client, batches: readonly CopyBatch[], st
     const [conflict] = conflictsOf([row]);
     if (conflict) conflicts[row.b as number]!.push(conflict);
   }
-  return { inserted, conflicts, straight: false };
+  return { inserted, conflicts };
 }

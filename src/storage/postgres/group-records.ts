@@ -32,7 +32,7 @@ export interface BatchContext {
   maxClockSkewMs: number;
   log: Logger;
   counters: { fencedCursors: number; copyGroups: number };
-  /** The COPY path's per-connection state (copy-trades.ts). */
+  /** The COPY path's state across groups (copy-trades.ts). */
   copy: CopyState;
 }
 
