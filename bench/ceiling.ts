@@ -427,8 +427,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
       rowsPerSec: Math.round(data.offered / seconds),
       txLatencyMs: roundSummary(lat, 3),
       cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
-      threadCpuSeconds:
-        thread0 && thread1 ? round(timesBetween(thread0.times, thread1.times).cpuMs / 1000, 3) : null,
+      threadCpuSeconds: thread0 && thread1 ? round(timesBetween(thread0.times, thread1.times).cpuMs / 1000, 3) : null,
       cpuUserSeconds: round(cpu.user / 1e6, 2),
       cpuSystemSeconds: round(cpu.system / 1e6, 2),
       peakRssMb: round(peakRss / 2 ** 20, 1),

@@ -33,6 +33,7 @@ export const MAX_DECIMAL = 100;
  * from floats (doubleRangeProblem then checks that the value has a double).
  */
 export const DECIMAL_PATTERN = '\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d{1,3})?';
+const DECIMAL = new RegExp(`^${DECIMAL_PATTERN}$`);
 const LEGACY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 const GENERIC =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -187,43 +188,12 @@ function optionalString(v: unknown, field: string, max: number): string | null {
 }
 
 function decimal(v: unknown, field: string): string {
-  const e = typeof v === 'string' && v.length <= MAX_DECIMAL ? decimalExponentAt(v) : -1;
-  if (e === -1) {
+  if (typeof v !== 'string' || v.length > MAX_DECIMAL || !DECIMAL.test(v)) {
     fail(`${field} is ${describe(v)}, expected a non-negative decimal string of at most ${MAX_DECIMAL} characters`);
   }
-  // Within MAX_DECIMAL characters only an exponent can leave the double range (doubleRangeProblem).
-  if (e < (v as string).length) {
-    const range = doubleRangeProblem(v as string);
-    if (range !== null) fail(`${field} ${describe(v)} ${range}`);
-  }
-  return v as string;
-}
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
-
-/**
- * Where the exponent (`e`/`E`) of a DECIMAL_PATTERN string starts, its length when it has none, -1 when it does
- * not match the pattern. One pass over the character codes: this runs four times per row in the writer, where
- * the regex and doubleRangeProblem's two scans for an exponent cost more than the rest of the row's checks.
- */
-export function decimalExponentAt(s: string): number {
-  const n = s.length;
-  let i = 0;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
-  if (i === 0) return -1;
-  if (i < n && s.charCodeAt(i) === 46) {
-    const from = ++i;
-    while (i < n && isDigit(s.charCodeAt(i))) i++;
-    if (i === from) return -1;
-  }
-  if (i === n) return n;
-  const e = i;
-  const c = s.charCodeAt(i++);
-  if (c !== 101 && c !== 69) return -1;
-  if (i < n && (s.charCodeAt(i) === 43 || s.charCodeAt(i) === 45)) i++;
-  const from = i;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
-  return i === from || i - from > 3 || i !== n ? -1 : e;
+  const range = doubleRangeProblem(v);
+  if (range !== null) fail(`${field} ${describe(v)} ${range}`);
+  return v;
 }
 
 /** A checked row back as a TradeRecord (its timestamp in the stored form). */
@@ -252,38 +222,25 @@ export const TRADE_FIELDS = 11;
  * EARLIEST_BLOCK_TIME are refused.
  */
 export function validateTrade(input: unknown, index: number, latest?: string): ValidationResult {
-  const values: unknown[] = new Array(TRADE_FIELDS);
-  const rejected = checkTradeInto(values, 0, input, index, latest);
-  return rejected ? { ok: false, ...rejected } : { ok: true, row: values as TradeRow };
-}
-
-/**
- * validateTrade into `values[at … at+10]` (a flat array of rows, as the writer builds one per batch): the trade's
- * fields are copied there once and checked in place, without a per-row array or result. Returns null when the row
- * is valid (its bind-ready values written), else its id (or `#index`) and the reason.
- */
-export function checkTradeInto(
-  values: unknown[],
-  at: number,
-  input: unknown,
-  index: number,
-  latest?: string,
-): { id: string; reason: string } | null {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return { id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, id: `#${index}`, reason: `row is ${describe(input)}, expected a trade object` };
+  }
   const t = input as Partial<Record<keyof TradeRecord, unknown>>;
-  values[at] = t.id;
-  values[at + 1] = t.poolId;
-  values[at + 2] = t.blockNumber;
-  values[at + 3] = t.txHash;
-  values[at + 4] = t.txFromAddress;
-  values[at + 5] = t.fromTokenAmount;
-  values[at + 6] = t.toTokenAmount;
-  values[at + 7] = t.priceUsd;
-  values[at + 8] = t.volumeUsd;
-  values[at + 9] = t.side;
-  values[at + 10] = t.blockTimestamp;
-  return checkTradeValuesAt(values, at, index, latest);
+  const values = [
+    t.id,
+    t.poolId,
+    t.blockNumber,
+    t.txHash,
+    t.txFromAddress,
+    t.fromTokenAmount,
+    t.toTokenAmount,
+    t.priceUsd,
+    t.volumeUsd,
+    t.side,
+    t.blockTimestamp,
+  ];
+  const rejected = checkTradeValuesAt(values, 0, index, latest);
+  return rejected ? { ok: false, ...rejected } : { ok: true, row: values as TradeRow };
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import type { WriteBatchMessage } from '../protocol/messages.ts';
 import type { BatchOutcome } from '../storage/write-engine.ts';
-import { checkCreatedAt, checkTradeInto, TRADE_FIELDS } from '../trades/trade-validation.ts';
+import { checkCreatedAt, validateTrade } from '../trades/trade-validation.ts';
 
 /**
  * One batch's valid trades, flat (TRADE_FIELDS bind-ready values per row), each row checked as it is flattened,
@@ -18,26 +18,23 @@ export function batchValues(
 ): unknown[] {
   const trades = batch.trades;
   if (!trades) return [];
-  // Sized for every row; each row is copied in once and checked where it lies, a rejected one overwritten.
-  const flat: unknown[] = new Array(trades.length * TRADE_FIELDS);
-  let at = 0;
+  const flat: unknown[] = [];
   for (let i = 0; i < trades.length; i++) {
-    const bad = checkTradeInto(flat, at, trades[i], i, latest);
-    if (bad) {
-      out.rejected.push(bad);
+    const v = validateTrade(trades[i], i, latest);
+    if (!v.ok) {
+      out.rejected.push({ id: v.id, reason: v.reason });
       continue;
     }
     if (createdAt) {
       const c = checkCreatedAt(trades[i]!.createdAt);
       if (!c.ok) {
-        out.rejected.push({ id: flat[at] as string, reason: c.reason });
+        out.rejected.push({ id: v.row[0], reason: c.reason });
         continue;
       }
       createdAt.push(c.value);
     }
-    at += TRADE_FIELDS;
+    for (const x of v.row) flat.push(x);
   }
-  flat.length = at;
   return flat;
 }
 
