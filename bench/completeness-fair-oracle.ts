@@ -15,7 +15,7 @@
 // cache, and a greedy that polls, at every pacing slot, the pool the call stores the most for; both are evaluated
 // exactly against the trades, and the better is kept.
 
-import { latestTradeIndex, type SimPool } from '../src/sim/sim-trade-source.ts';
+import { latestTradeIndex, type SimPool, tradeTimeMs } from '../src/sim/sim-trade-source.ts';
 
 /** The API's page: the trades endpoint answers the newest 300. */
 export const WINDOW = 300;
@@ -23,10 +23,12 @@ export const WINDOW = 300;
 /** A pool's trades: the index of the newest one at or before a time (-1 before the first), indices in time order. */
 export interface TradeSource {
   latest(tMs: number): number;
+  /** Trade k's time (+Infinity past the last). */
+  time(k: number): number;
 }
 
 export function simTradeSource(pool: SimPool): TradeSource {
-  return { latest: (t) => latestTradeIndex(pool, t) };
+  return { latest: (t) => latestTradeIndex(pool, t), time: (k) => tradeTimeMs(pool, k) };
 }
 
 /** Trades at the given times (ms, sorted ascending): for tests and hand-made markets. */
@@ -42,6 +44,7 @@ export function tradeTimesSource(times: readonly number[]): TradeSource {
       }
       return lo - 1;
     },
+    time: (k) => times[k] ?? Number.POSITIVE_INFINITY,
   };
 }
 
@@ -76,7 +79,13 @@ export interface FairOracleResult {
   /** The upper bound (the lowest dual value found): no schedule stores more. */
   bound: { stored: number; completeness: number };
   /** A feasible schedule's exact result: some schedule stores this much. */
-  primal: { stored: number; completeness: number; calls: number; by: 'dp' | 'greedy'; polls: OraclePoll[] };
+  primal: {
+    stored: number;
+    completeness: number;
+    calls: number;
+    by: 'dp' | 'greedy' | 'deadlines';
+    polls: OraclePoll[];
+  };
   /** What the simple greedy alone stores. */
   greedy: { stored: number; calls: number };
   cellMs: number;
@@ -153,12 +162,14 @@ export function scheduleViolation(
 
 /**
  * At every pacing slot (by default one each interval from fromMs), the fresh pool where the call stores the most
- * now (none if nothing would be stored).
+ * now (none if nothing would be stored). With `deadlines`, a pool that would otherwise lose trades comes first:
+ * when the j pools whose windows overflow soonest cannot all wait beyond the next j slots, the soonest is polled.
  */
 export function greedySchedule(
   sources: readonly TradeSource[],
   options: FairOracleOptions,
   slotTimes?: readonly number[],
+  deadlines = false,
 ): OraclePoll[] {
   const f = frameOf(options);
   const state = sources.map((src) => ({
@@ -171,15 +182,25 @@ export function greedySchedule(
   const polls: OraclePoll[] = [];
   const slots = slotTimes ? [...slotTimes] : [];
   if (!slotTimes) for (let t = f.fromMs; t < f.horizonMs; t += f.intervalMs) slots.push(t);
-  for (const t of slots) {
+  const due: { i: number; at: number; newest: number }[] = [];
+  for (const [k, t] of slots.entries()) {
     let best = -1;
     let bestGain = 0;
     let bestNewest = 0;
+    due.length = 0;
     for (const [i, s] of state.entries()) {
       if (t - s.fresh < f.cacheMs || s.covered >= s.end - 1) continue;
       const newest = s.src.latest(t);
       const gain = Math.min(newest, s.end - 1) - Math.max(newest - f.window + 1, s.covered + 1, s.first) + 1;
       if (gain > bestGain) [best, bestGain, bestNewest] = [i, gain, newest];
+      // The last ms a poll keeps the oldest trade still wanted.
+      if (deadlines && gain > 0)
+        due.push({ i, at: s.src.time(Math.max(s.covered + 1, s.first) + f.window) - 1, newest });
+    }
+    if (deadlines && due.length > 0) {
+      due.sort((a, b) => a.at - b.at);
+      const slotAfter = (j: number) => slots[k + j] ?? Number.POSITIVE_INFINITY;
+      if (due.some((d, j) => d.at < slotAfter(j + 1))) [best, bestNewest] = [due[0]!.i, due[0]!.newest];
     }
     if (best < 0) continue;
     const s = state[best]!;
@@ -351,10 +372,12 @@ function improve(
         scratch.price[c] = near > 0 ? BLOCKED : EPSILON;
       }
       const now = chainValue(exact[i]!, cellsOf[i]!);
-      const { value, cells } = bestChain(exact[i]!, scratch.price, gap, scratch);
-      if (value + cells.length * EPSILON > now + 0.5) {
+      const { cells } = bestChain(exact[i]!, scratch.price, gap, scratch);
+      const stored = chainValue(exact[i]!, cells);
+      // The same with fewer polls is better too: the cells go free for the other pools.
+      if (stored > now || (stored === now && cells.length < cellsOf[i]!.length)) {
+        better ||= stored > now;
         cellsOf[i] = cells;
-        better = true;
       }
     }
     if (!better) break;
@@ -417,15 +440,20 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
   const greedy = greedySchedule(sources, options, slots.map(grid.last));
   const greedyStored = sum(evaluateSchedule(sources, greedy, f));
   const cellAt = new Map(slots.map((h) => [grid.last(h), h]));
-  const greedyCells = sources.map(() => [] as number[]);
-  for (const p of greedy) greedyCells[p.pool]!.push(cellAt.get(p.atMs)!);
-  let primal = { stored: 0, cells: greedyCells, by: 'greedy' as 'dp' | 'greedy' };
-  const tryPrimal = (start: number[][], by: 'dp' | 'greedy') => {
+  const toCells = (polls: readonly OraclePoll[]) => {
+    const cells = sources.map(() => [] as number[]);
+    for (const p of polls) cells[p.pool]!.push(cellAt.get(p.atMs)!);
+    return cells;
+  };
+  const greedyCells = toCells(greedy);
+  let primal = { stored: 0, cells: greedyCells, by: 'greedy' as 'dp' | 'greedy' | 'deadlines' };
+  const tryPrimal = (start: number[][], by: 'dp' | 'greedy' | 'deadlines') => {
     const cells = improve(exact, start, spacing, primalGap, scratch);
     const stored = sum(cells.map((c, i) => chainValue(exact[i]!, c)));
     if (stored > primal.stored) primal = { stored, cells, by };
   };
   tryPrimal(greedyCells, 'greedy');
+  tryPrimal(toCells(greedySchedule(sources, options, slots.map(grid.last), true)), 'deadlines');
 
   let bestBound = Number.POSITIVE_INFINITY;
   let theta = 1;
