@@ -16,8 +16,9 @@ import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
 import { readParquet } from '../import/parquet-reader.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
-import { commonSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
+import { flagOptions, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';
+import { commonSpecs, type LogFormat } from './common-specs.ts';
 import { routeCliLogs } from './log-output.ts';
 import { StatusLine } from './terminal-status.ts';
 

@@ -11,8 +11,9 @@ import { metricsFilePath, readMetricsFile } from '../run/metrics-file.ts';
 import type { PoolStatusReads } from '../storage/pool-status.ts';
 import { openPoolStatusReads } from '../storage/pool-status-reader.ts';
 import { EXIT_OK } from './cli-error.ts';
-import { commonSpecs, loadSettings } from './cli-settings.ts';
+import { loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, numberFlag, parseFlags } from './command.ts';
+import { commonSpecs } from './common-specs.ts';
 
 const DEFAULT_WATCH_S = 5;
 
@@ -88,7 +89,7 @@ export const statusCommand: Command = {
     const { settings } = loadSettings(dbSpec, { db: values.db, config: values.config });
     const writer = writerSettingsFrom(resolveDatabaseConfig({ url: settings.get<string>('db') }));
     const everyS = values.watch === undefined ? undefined : numberFlag('watch', values.watch, DEFAULT_WATCH_S, 0.2);
-    const reads = openPoolStatusReads(writer);
+    const reads = await openPoolStatusReads(writer);
     const tty = io.stdout.isTTY === true;
     const print = async () => {
       const report = await statusReport(reads, writer);
