@@ -74,18 +74,21 @@ export interface OraclePoll {
   atMs: number;
 }
 
+export interface Primal {
+  stored: number;
+  completeness: number;
+  calls: number;
+  /** Where the schedule came from (each is then made better pool by pool). */
+  by: 'dp' | 'greedy' | 'deadlines' | 'sequential';
+  polls: OraclePoll[];
+}
+
 export interface FairOracleResult {
   made: number;
   /** The upper bound (the lowest dual value found): no schedule stores more. */
   bound: { stored: number; completeness: number };
   /** A feasible schedule's exact result: some schedule stores this much. */
-  primal: {
-    stored: number;
-    completeness: number;
-    calls: number;
-    by: 'dp' | 'greedy' | 'deadlines';
-    polls: OraclePoll[];
-  };
+  primal: Primal;
   /** What the simple greedy alone stores. */
   greedy: { stored: number; calls: number };
   cellMs: number;
@@ -354,12 +357,13 @@ function improve(
   spacing: number,
   gap: number,
   scratch: Scratch,
+  quietestFirst = false,
   passes = 4,
 ): number[][] {
   const H = scratch.price.length;
   const cellsOf = start.map((c) => [...c]);
   const occupied = new Float64Array(H + 1);
-  const order = exact.map((_, i) => i).sort((a, b) => exact[b]!.made - exact[a]!.made);
+  const order = exact.map((_, i) => i).sort((a, b) => (exact[b]!.made - exact[a]!.made) * (quietestFirst ? -1 : 1));
   for (let pass = 0; pass < passes; pass++) {
     let better = false;
     for (const i of order) {
@@ -446,14 +450,24 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
     return cells;
   };
   const greedyCells = toCells(greedy);
-  let primal = { stored: 0, cells: greedyCells, by: 'greedy' as 'dp' | 'greedy' | 'deadlines' };
-  const tryPrimal = (start: number[][], by: 'dp' | 'greedy' | 'deadlines') => {
-    const cells = improve(exact, start, spacing, primalGap, scratch);
+  let primal = { stored: 0, cells: greedyCells, by: 'greedy' as Primal['by'] };
+  const tryPrimal = (start: number[][], by: Primal['by'], quietestFirst = false) => {
+    const cells = improve(exact, start, spacing, primalGap, scratch, quietestFirst);
     const stored = sum(cells.map((c, i) => chainValue(exact[i]!, c)));
     if (stored > primal.stored) primal = { stored, cells, by };
   };
   tryPrimal(greedyCells, 'greedy');
   tryPrimal(toCells(greedySchedule(sources, options, slots.map(grid.last), true)), 'deadlines');
+  // From nothing, one pool at a time in the cells the pools before it left free.
+  tryPrimal(
+    sources.map(() => []),
+    'sequential',
+  );
+  tryPrimal(
+    sources.map(() => []),
+    'sequential',
+    true,
+  );
 
   let bestBound = Number.POSITIVE_INFINITY;
   let theta = 1;
