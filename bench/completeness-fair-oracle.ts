@@ -3,17 +3,17 @@
 // the cache time apart, with a feasible schedule beside it, so that the gap between the two is known.
 //
 // Time from the measured interval's start to the end of the tail (collect keeps polling after the interval; what it
-// fetches then still counts) is cut into cells of d ms, m = floor(I / d) of them spanning at most I: any m
-// consecutive cells hold at most one call. A poll in cell c after the pool's previous poll in cell p stores at most
+// fetches then still counts) is cut into m cells per interval (cellsPerInterval, whole-ms bounds), so that m
+// consecutive cells span exactly I: any m consecutive cells hold at most one call. A poll in cell c after the pool's previous poll in cell p stores at most
 // the interval's trades in (start of p, end of c), and at most the window (300) less the trades made since the
 // interval's end up to the start of c (the answer is the newest 300). With d = 1 ms both are exact.
 // The one-call-per-m-cells rule couples the pools: it is priced (Lagrangian relaxation). With prices lambda_w >= 0
 // on the windows of m cells, each pool alone takes the chain of polls that maximises stored minus the prices of its
 // cells (a DP over cells, linear with a sliding-window maximum), and the sum of those plus the sum of the prices is
 // an upper bound for ANY lambda >= 0 (weak duality: a feasible schedule pays at most sum lambda). Subgradient steps
-// lower it; the lowest is the bound. The primal: each step's polls, delayed where they clash with the pacing or the
-// cache, and a greedy that polls, at every pacing slot, the pool the call stores the most for; both are evaluated
-// exactly against the trades, and the better is kept.
+// lower it; the lowest is the bound. The primal: schedules on the cells' last ms (the DP's polls now and then, with
+// clashes dropped; a greedy by what a call stores now; a greedy by overflow deadlines; nothing), each made better pool
+// by pool (a pool's best chain in the cells the others leave free), evaluated exactly; the best is kept.
 
 import { latestTradeIndex, type SimPool, tradeTimeMs } from '../src/sim/sim-trade-source.ts';
 
@@ -480,6 +480,7 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
     for (let w = 0; w < W; w++) lambdaSum[w + 1] = lambdaSum[w]! + lambda[w]!;
     for (let h = 0; h < H; h++)
       scratch.price[h] = lambdaSum[Math.min(h, W - 1) + 1]! - lambdaSum[Math.max(0, h - m + 1)]!;
+    // Any lambda >= 0 gives a valid upper bound: sum of prices + each pool's best chain at those prices.
     let dual = lambdaSum[W]!;
     const chosen: number[][] = [];
     for (const pc of pools) {

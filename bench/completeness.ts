@@ -1,6 +1,8 @@
 // `npm run -s bench:completeness -- [flags]`: how much of what the pools made the real `collect` stores, per
-// market, budget, access (paid key, or keyless with the cache) and schedule, against the oracle (the best any
-// schedule could store with that budget, bench/completeness-oracle.ts). Each run: a fresh simulator in this
+// market, budget, access (paid key, or keyless with the cache) and schedule, against the fair oracle (what any
+// schedule of polls could store with that budget paced as collect's limiter paces it, as a feasible schedule and an
+// upper bound, bench/completeness-fair-oracle.ts; the older unpaced oracle, bench/completeness-oracle.ts, is an
+// extra column, and sizes the budgets). Each run: a fresh simulator in this
 // process (its truth ledger says what was made), `gecko-collector collect` in a child process against it with the
 // run's budget and the schedule's flags, then stored (a count by block time in the database) / made over an
 // interval of --duration real seconds that starts --edge seconds after collect's first poll (warm-up); collect
