@@ -325,8 +325,10 @@ interface Grid {
   /** The mean cell length, ms. */
   cellMs: number;
   start(h: number): number;
-  /** The cell's last ms (within the horizon): where the primal polls. */
+  /** The cell's last ms: where the primal polls. */
   last(h: number): number;
+  /** Cells that end within the horizon: the primal polls only in these (a cut cell's last ms would break spacing). */
+  full: number;
 }
 
 function gridOf(f: Frame, cellsPerInterval: number): Grid {
@@ -338,7 +340,8 @@ function gridOf(f: Frame, cellsPerInterval: number): Grid {
     split,
     cellMs: I / split,
     start,
-    last: (h) => Math.min(start(h + 1), f.horizonMs) - 1,
+    last: (h) => start(h + 1) - 1,
+    full: Math.floor(((f.horizonMs - f.fromMs) * split) / I),
   };
 }
 
@@ -356,6 +359,8 @@ function improve(
   start: readonly number[][],
   spacing: number,
   gap: number,
+  /** Cells from this one on are not polled. */
+  usable: number,
   scratch: Scratch,
   quietestFirst = false,
   passes = 4,
@@ -373,7 +378,7 @@ function improve(
       for (let h = 0; h < H; h++) occupied[h + 1]! += occupied[h]!;
       for (let c = 0; c < H; c++) {
         const near = occupied[Math.min(H, c + spacing)]! - occupied[Math.max(0, c - spacing + 1)]!;
-        scratch.price[c] = near > 0 ? BLOCKED : EPSILON;
+        scratch.price[c] = near > 0 || c >= usable ? BLOCKED : EPSILON;
       }
       const now = chainValue(exact[i]!, cellsOf[i]!);
       const { cells } = bestChain(exact[i]!, scratch.price, gap, scratch);
@@ -440,7 +445,7 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
 
   // The greedy on the primal's grid: at every `spacing`-th cell, the pool a call stores the most for now.
   const slots: number[] = [];
-  for (let h = spacing - 1; h < H; h += spacing) slots.push(h);
+  for (let h = spacing - 1; h < grid.full; h += spacing) slots.push(h);
   const greedy = greedySchedule(sources, options, slots.map(grid.last));
   const greedyStored = sum(evaluateSchedule(sources, greedy, f));
   const cellAt = new Map(slots.map((h) => [grid.last(h), h]));
@@ -452,7 +457,7 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
   const greedyCells = toCells(greedy);
   let primal = { stored: 0, cells: greedyCells, by: 'greedy' as Primal['by'] };
   const tryPrimal = (start: number[][], by: Primal['by'], quietestFirst = false) => {
-    const cells = improve(exact, start, spacing, primalGap, scratch, quietestFirst);
+    const cells = improve(exact, start, spacing, primalGap, grid.full, scratch, quietestFirst);
     const stored = sum(cells.map((c, i) => chainValue(exact[i]!, c)));
     if (stored > primal.stored) primal = { stored, cells, by };
   };
@@ -501,7 +506,8 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
       let last = Number.NEGATIVE_INFINITY;
       for (const { pool, cell } of all) {
         const mine = kept[pool]!;
-        if (cell - last < spacing || (mine.length > 0 && cell - mine.at(-1)! < primalGap)) continue;
+        if (cell >= grid.full || cell - last < spacing || (mine.length > 0 && cell - mine.at(-1)! < primalGap))
+          continue;
         mine.push(cell);
         last = cell;
       }

@@ -132,6 +132,31 @@ describe('fair completeness oracle', () => {
     }
   });
 
+  it('stays a bound with a feasible primal when cells are not whole ms and the horizon cuts the last cell', () => {
+    const next = lcg(12345);
+    for (let trial = 0; trial < 60; trial++) {
+      const intervalMs = 2 + Math.floor(next() * 4);
+      const toMs = 6 + Math.floor(next() * 6);
+      const tailMs = Math.floor(next() * 5);
+      const o: FairOracleOptions = {
+        fromMs: 0,
+        toMs,
+        tailMs,
+        intervalMs,
+        cacheMs: next() < 0.5 ? 0 : Math.floor(next() * 8),
+        window: 1 + Math.floor(next() * 4),
+        cellsPerInterval: 1 + Math.floor(next() * 5),
+        iterations: 100,
+      };
+      const sources = [0, 1].map(() => tradeTimesSource(randomTimes(next, Math.floor(next() * 12), -3, toMs + tailMs)));
+      const r = fairOracle(sources, o);
+      const best = bruteForce(sources, o);
+      expect(r.bound.stored).toBeGreaterThanOrEqual(best);
+      expect(r.primal.stored).toBeLessThanOrEqual(best);
+      expect(scheduleViolation(r.primal.polls, o)).toBeNull();
+    }
+  });
+
   it('counts the pacing: a burst that calls back to back could empty needs calls an interval apart', () => {
     // 8 trades in 4 ms, then one a ms: a window of 4, calls 10 ms apart in 20 ms. Unpaced, polls at 1, 3, 7 and 9
     // store all 13; paced, two calls of 4 are all any schedule can make.
