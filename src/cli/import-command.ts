@@ -233,11 +233,7 @@ async function importInto(
 ): Promise<number> {
   const { url, database, file, format, batchSize, started } = run;
   {
-    // A file is bulk: on PostgreSQL its batches go in by COPY (a refused row falls back to batch by batch).
-    const manager = new LockOptimizedDatabaseManager({
-      url,
-      ...(isPostgresUrl(url) ? { postgresWritePath: 'copy' } : {}),
-    });
+    const manager = new LockOptimizedDatabaseManager({ url });
     try {
       await manager.initialize();
     } catch (err) {
