@@ -79,7 +79,7 @@ export interface Primal {
   completeness: number;
   calls: number;
   /** Where the schedule came from (each is then made better pool by pool). */
-  by: 'dp' | 'greedy' | 'deadlines' | 'sequential';
+  by: 'dp' | 'greedy' | 'deadlines' | 'sequential' | 'priced';
   polls: OraclePoll[];
 }
 
@@ -364,9 +364,12 @@ function improve(
   scratch: Scratch,
   quietestFirst = false,
   passes = 4,
+  /** Build the start instead, pool by pool at these prices per cell (the dual's): cells others value are avoided. */
+  prices?: Float64Array,
 ): number[][] {
   const H = scratch.price.length;
   const cellsOf = start.map((c) => [...c]);
+  let building = prices !== undefined;
   const occupied = new Float64Array(H + 1);
   const order = exact.map((_, i) => i).sort((a, b) => (exact[b]!.made - exact[a]!.made) * (quietestFirst ? -1 : 1));
   for (let pass = 0; pass < passes; pass++) {
@@ -378,18 +381,19 @@ function improve(
       for (let h = 0; h < H; h++) occupied[h + 1]! += occupied[h]!;
       for (let c = 0; c < H; c++) {
         const near = occupied[Math.min(H, c + spacing)]! - occupied[Math.max(0, c - spacing + 1)]!;
-        scratch.price[c] = near > 0 || c >= usable ? BLOCKED : EPSILON;
+        scratch.price[c] = near > 0 || c >= usable ? BLOCKED : EPSILON + (building ? prices![c]! : 0);
       }
       const now = chainValue(exact[i]!, cellsOf[i]!);
       const { cells } = bestChain(exact[i]!, scratch.price, gap, scratch);
       const stored = chainValue(exact[i]!, cells);
       // The same with fewer polls is better too: the cells go free for the other pools.
-      if (stored > now || (stored === now && cells.length < cellsOf[i]!.length)) {
+      if (building || stored > now || (stored === now && cells.length < cellsOf[i]!.length)) {
         better ||= stored > now;
         cellsOf[i] = cells;
       }
     }
-    if (!better) break;
+    if (!better && !building) break;
+    building = false;
   }
   return cellsOf;
 }
@@ -456,8 +460,8 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
   };
   const greedyCells = toCells(greedy);
   let primal = { stored: 0, cells: greedyCells, by: 'greedy' as Primal['by'] };
-  const tryPrimal = (start: number[][], by: Primal['by'], quietestFirst = false) => {
-    const cells = improve(exact, start, spacing, primalGap, grid.full, scratch, quietestFirst);
+  const tryPrimal = (start: number[][], by: Primal['by'], quietestFirst = false, prices?: Float64Array) => {
+    const cells = improve(exact, start, spacing, primalGap, grid.full, scratch, quietestFirst, 4, prices);
     const stored = sum(cells.map((c, i) => chainValue(exact[i]!, c)));
     if (stored > primal.stored) primal = { stored, cells, by };
   };
@@ -475,6 +479,7 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
   );
 
   let bestBound = Number.POSITIVE_INFINITY;
+  const bestPrices = new Float64Array(H);
   let theta = 1;
   let sinceBetter = 0;
   const iterations = Math.max(1, Math.floor(options.iterations ?? 300));
@@ -493,8 +498,10 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
       dual += value;
       chosen.push(cells);
     }
-    if (dual < bestBound - 1e-9) [bestBound, sinceBetter] = [dual, 0];
-    else if (++sinceBetter >= 10) [theta, sinceBetter] = [theta / 2, 0];
+    if (dual < bestBound - 1e-9) {
+      [bestBound, sinceBetter] = [dual, 0];
+      bestPrices.set(scratch.price);
+    } else if (++sinceBetter >= 10) [theta, sinceBetter] = [theta / 2, 0];
     options.trace?.(it, dual, primal.stored);
 
     // Now and then a primal from these polls: in time order, each kept if the pacing and the cache allow it, then
@@ -527,6 +534,21 @@ export function fairOracle(sources: readonly TradeSource[], options: FairOracleO
     if (norm === 0) break; // no window over-used and no price to lower: this lambda is optimal
     const step = (theta * Math.max(dual - primal.stored, 1)) / norm;
     for (let w = 0; w < W; w++) lambda[w] = Math.max(0, lambda[w]! - step * g[w]!);
+  }
+  // Last, the pools one by one at the best dual's prices: each avoids the cells the others value most.
+  if (bestBound - primal.stored >= 0.5) {
+    tryPrimal(
+      sources.map(() => []),
+      'priced',
+      false,
+      bestPrices,
+    );
+    tryPrimal(
+      sources.map(() => []),
+      'priced',
+      true,
+      bestPrices,
+    );
   }
   // Stored is a whole number, so the bound rounds down (a hair of slack for the float sums).
   const bound = Math.min(made, Math.floor(bestBound + 1e-6));
