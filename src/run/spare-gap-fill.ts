@@ -123,7 +123,7 @@ export class SpareGapFill {
           gapStart: g.gapStart,
           gapEnd: g.gapEnd,
           filledAt: r.error === undefined ? new Date().toISOString() : null,
-          filledTrades: r.inserted,
+          filledTrades: g.filledTrades + r.inserted,
           fillError: r.error ?? null,
         },
       ],

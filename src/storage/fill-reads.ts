@@ -13,6 +13,8 @@ export interface OpenGap {
   gapEnd: string;
   /** A fill failed before (null: never tried). */
   fillError: string | null;
+  /** Trades earlier fills of it stored before they failed (0: none); a new fill's record counts on from here. */
+  filledTrades: number;
 }
 
 export interface PoolSpan {
