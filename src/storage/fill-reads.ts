@@ -13,6 +13,8 @@ export interface OpenGap {
   gapEnd: string;
   /** A fill failed before (null: never tried). */
   fillError: string | null;
+  /** The trades it was estimated to have lost (null: no estimate recorded). */
+  estimatedMissed: number | null;
 }
 
 export interface PoolSpan {

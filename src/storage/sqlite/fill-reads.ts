@@ -22,7 +22,8 @@ export function sqliteFillReads(db: Database): FillReads {
       if (!has(db, 'collection_gaps')) return [];
       const rows = db
         .prepare(
-          `SELECT pool_id AS poolId, gap_start AS gapStart, gap_end AS gapEnd, fill_error AS fillError
+          `SELECT pool_id AS poolId, gap_start AS gapStart, gap_end AS gapEnd, fill_error AS fillError,
+             max(estimated_missed) AS estimatedMissed
            FROM collection_gaps WHERE filled_at IS NULL
            GROUP BY pool_id, gap_start, gap_end ORDER BY gap_start, pool_id`,
         )
