@@ -38,11 +38,6 @@ const PRIOR_MIN_S = 600;
 const MIN_SPAN_S = 0.05;
 /** Trades after an answer's oldest second for their span to give the rate (answerSample). */
 const NEWER_MIN_TRADES = 30;
-/**
- * An answer whose trades all fall between its oldest second's start and the answer covers this share of that
- * time, taken as the rate's estimate: the span lies anywhere up to all of it.
- */
-const CENSORED_SHARE = 0.6;
 
 export class RateEstimate {
   /** Decayed trade count and decayed seconds observed: the estimate is their ratio. */
@@ -84,18 +79,14 @@ export class RateEstimate {
 
   /**
    * A full answer's trades over the time they cover. Stamped to the second, the trades after the oldest second
-   * over the time since that second ended are exact; with too few trades or too little time after that second, the
-   * half-second guess, or within about a second a share of the time since the stamp.
+   * over the time since that second ended are exact; the half-second guess is kept for an answer within one or two
+   * seconds, where too few trades or too little time follow it.
    */
   static answerSample(o: RateObservation): [trades: number, seconds: number] {
     const stamped = o.count >= 300 && Number.isFinite(o.oldestMs) && o.oldestMs % 1000 === 0;
     const afterS = (o.atMs - o.oldestMs - 1000) / 1000;
     if (stamped && o.newerCount !== undefined && o.newerCount >= NEWER_MIN_TRADES && afterS >= MIN_SPAN_S)
       return [o.newerCount, afterS];
-    // Within about one second since its oldest second began, the trades took some of that time: a share of it
-    // (half a second after the stamp would make 300 trades in 0.55 s a rate of 6,000/s).
-    if (stamped && o.atMs - o.oldestMs <= 1000 + MIN_SPAN_S * 1000)
-      return [o.count, Math.max(MIN_SPAN_S, (CENSORED_SHARE * (o.atMs - o.oldestMs)) / 1000)];
     return [o.count, RateEstimate.coveredSeconds(o)];
   }
 
