@@ -215,9 +215,9 @@ async function runProducers(
   };
 }
 
-async function funnelVariant(o: Options, url: string, producers: number, writePath: 'copy' | 'unnest') {
+async function funnelVariant(o: Options, url: string, producers: number) {
   const m = new LockOptimizedDatabaseManager(
-    { url, postgresWritePath: writePath },
+    { url },
     { deferred: { path: path.join(os.tmpdir(), `bench-${process.pid}-${randomBytes(3).toString('hex')}.spool`) } },
   );
   const info = await m.initialize();
@@ -437,8 +437,8 @@ async function runProducersAfter(datas: PgProducerData[], gate: () => Promise<vo
 
 const USAGE = `usage: npm run bench:pg -- [--db postgresql://root@127.0.0.1/test] [--rows 200000] [--batch 200]
                         [--producers 8] [--reps 1] [--processes 3] [--collectors 4] [--out FILE.json]
-  Writes the same trades into a fresh schema of --db per variant (funnel, funnel COPY path, direct connections,
-  COPY ceiling; then --processes processes of --collectors collectors) and drops it; prints rows/s and ratios.`;
+  Writes the same trades into a fresh schema of --db per variant (funnel, direct connections, COPY ceiling; then
+  --processes processes of --collectors collectors) and drops it; prints rows/s, CPU per row and ratios.`;
 
 async function main(): Promise<void> {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -490,19 +490,15 @@ async function main(): Promise<void> {
   );
   const all: VariantResult[] = [];
   for (let rep = 1; rep <= o.reps; rep++) {
-    const order = ['funnel', 'funnel-copy', 'direct', 'copy'];
+    const order = ['funnel', 'direct', 'copy'];
     // Rotated per rep, so no variant always runs on a warmer (or busier) server.
     for (const name of order.slice(rep - 1).concat(order.slice(0, rep - 1))) {
       const r =
         name === 'funnel'
-          ? await variant(o, `funnel (1 writer, ${o.producers} senders)`, (url) =>
-              funnelVariant(o, url, o.producers, 'unnest'),
-            )
-          : name === 'funnel-copy'
-            ? await variant(o, 'funnel, COPY path', (url) => funnelVariant(o, url, o.producers, 'copy'))
-            : name === 'direct'
-              ? await variant(o, `${o.producers} direct connections`, (url) => directVariant(o, url))
-              : await variant(o, 'COPY ceiling (1 connection)', (url) => copyVariant(o, url));
+          ? await variant(o, `funnel (1 writer, ${o.producers} senders)`, (url) => funnelVariant(o, url, o.producers))
+          : name === 'direct'
+            ? await variant(o, `${o.producers} direct connections`, (url) => directVariant(o, url))
+            : await variant(o, 'COPY ceiling (1 connection)', (url) => copyVariant(o, url));
       all.push(r);
       console.log(`rep ${rep}  ${line(r)}`);
     }
@@ -524,10 +520,10 @@ async function main(): Promise<void> {
   };
   const copyCpu = medianCpu('COPY');
   console.log(
-    `CPU per row (writing side + its server backends, medians): funnel ${medianCpu('funnel (').toFixed(1)} µs, funnel COPY path ${medianCpu('funnel, COPY').toFixed(1)} µs, COPY ceiling ${copyCpu.toFixed(1)} µs; funnel / COPY ${(medianCpu('funnel (') / copyCpu).toFixed(2)} (goal ≤ 1.5), funnel COPY path / COPY ${(medianCpu('funnel, COPY') / copyCpu).toFixed(2)}`,
+    `CPU per row (writing side + its server backends, medians): funnel ${medianCpu('funnel (').toFixed(1)} µs, COPY ceiling ${copyCpu.toFixed(1)} µs; funnel / COPY ${(medianCpu('funnel (') / copyCpu).toFixed(2)} (goal ≤ 1.5)`,
   );
   console.log(
-    `ratios (medians): funnel / COPY ceiling ${(funnel / median('COPY')).toFixed(2)}; funnel / ${o.producers} direct ${(funnel / median(`${o.producers} direct`)).toFixed(2)}; funnel COPY path / COPY ceiling ${(median('funnel, COPY') / median('COPY')).toFixed(2)}`,
+    `ratios (medians): funnel / COPY ceiling ${(funnel / median('COPY')).toFixed(2)}; funnel / ${o.producers} direct ${(funnel / median(`${o.producers} direct`)).toFixed(2)}`,
   );
   if (o.processes > 0) {
     const r = await multiProcess(o);

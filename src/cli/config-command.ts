@@ -4,8 +4,9 @@
 
 import { displayValue } from '../config/settings.ts';
 import { UsageError } from './cli-error.ts';
-import { collectSpecs, flagOptions, loadSettings } from './cli-settings.ts';
+import { flagOptions, loadSettings } from './cli-settings.ts';
 import { COLLECT_BOOLEANS } from './collect-command.ts';
+import { collectSpecs } from './collect-specs.ts';
 import { type CliIo, type Command, parseFlags } from './command.ts';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
 import { checkSettingFiles, settingFileLines } from './setting-files.ts';

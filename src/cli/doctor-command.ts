@@ -17,8 +17,9 @@ import { pgCollectionReads } from '../storage/postgres/collection-reads.ts';
 import { sqliteCollectionReads } from '../storage/sqlite/collection-reads.ts';
 import { openReadOnly } from '../storage/sqlite/read-only-database.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
-import { commonSpecs, loadSettings } from './cli-settings.ts';
+import { loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, intFlag, parseFlags } from './command.ts';
+import { commonSpecs } from './common-specs.ts';
 
 const HELP = `usage: gecko-collector doctor [flags]
 

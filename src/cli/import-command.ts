@@ -16,8 +16,9 @@ import { readLines } from '../import/line-reader.ts';
 import { readNdjson } from '../import/ndjson-reader.ts';
 import { readParquet } from '../import/parquet-reader.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cli-error.ts';
-import { commonSpecs, flagOptions, type LogFormat, loadSettings } from './cli-settings.ts';
+import { flagOptions, loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, choiceFlag, intFlag, parseFlags } from './command.ts';
+import { commonSpecs, type LogFormat } from './common-specs.ts';
 import { routeCliLogs } from './log-output.ts';
 import { StatusLine } from './terminal-status.ts';
 
@@ -232,11 +233,7 @@ async function importInto(
 ): Promise<number> {
   const { url, database, file, format, batchSize, started } = run;
   {
-    // A file is bulk: on PostgreSQL its batches go in by COPY (a refused row falls back to batch by batch).
-    const manager = new LockOptimizedDatabaseManager({
-      url,
-      ...(isPostgresUrl(url) ? { postgresWritePath: 'copy' } : {}),
-    });
+    const manager = new LockOptimizedDatabaseManager({ url });
     try {
       await manager.initialize();
     } catch (err) {

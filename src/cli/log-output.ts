@@ -3,7 +3,7 @@
 // stack only at debug). Threads' records arrive here too, through the root logger.
 
 import { logger, setLogSink } from '../logging/logger.ts';
-import type { LogFormat } from './cli-settings.ts';
+import type { LogFormat } from './common-specs.ts';
 import { formatLogLine } from './log-line.ts';
 import type { StatusLine } from './terminal-status.ts';
 

@@ -10,8 +10,9 @@ import { type PruneProgress, type PruneResult, pruneTrades } from '../retention/
 import { DatabaseLock } from '../storage/sqlite/database-lock.ts';
 import { vacuumIntoIncremental } from '../storage/sqlite/retention-store.ts';
 import { EXIT_OK, UsageError } from './cli-error.ts';
-import { commonSpecs, loadSettings } from './cli-settings.ts';
+import { loadSettings } from './cli-settings.ts';
 import { type CliIo, type Command, parseFlags } from './command.ts';
+import { commonSpecs } from './common-specs.ts';
 import { retentionSpecs } from './long-run-settings.ts';
 import { StatusLine } from './terminal-status.ts';
 

@@ -4,7 +4,8 @@
 import { filterFromFlags, TradeFilterError } from '../export/trade-filter.ts';
 import type { TradeFilter } from '../storage/trade-rows.ts';
 import { UsageError } from './cli-error.ts';
-import { commonSpecs, loadSettings } from './cli-settings.ts';
+import { loadSettings } from './cli-settings.ts';
+import { commonSpecs } from './common-specs.ts';
 
 export const TRADE_QUERY_OPTIONS = {
   db: { type: 'string' },

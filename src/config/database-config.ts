@@ -47,13 +47,6 @@ export interface DatabaseConfig extends SqliteTuning {
   /** PostgreSQL: how long opening a connection may take (ms). */
   connectTimeoutMs: number;
   /**
-   * PostgreSQL: how the writer inserts a group of trade batches. 'unnest' (default): one prepared INSERT … SELECT
-   * FROM unnest per batch, each under its own savepoint; 'copy' (import's bulk path): one COPY of the group into a
-   * temporary table, then an INSERT … ON CONFLICT DO NOTHING per batch from it, batch by batch again when the
-   * server refuses a row.
-   */
-  postgresWritePath: 'copy' | 'unnest';
-  /**
    * How far a trade's block time may be ahead of this machine's clock (ms). A later one is rejected by the writer
    * with its reason: stored, it would carry its pool's cursor into the future and hide every later trade.
    */
@@ -79,7 +72,6 @@ export const DEFAULT_DATABASE_CONFIG: Readonly<DatabaseConfig> = Object.freeze({
   lockRetries: 3,
   statementTimeoutMs: 30_000,
   connectTimeoutMs: 5000,
-  postgresWritePath: 'unnest',
   maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
 });
 
@@ -134,7 +126,6 @@ export function resolveDatabaseConfig(input: Partial<DatabaseConfig> = {}): Data
     lockRetries: intField(merged, 'lockRetries', 0, 100),
     statementTimeoutMs: intField(merged, 'statementTimeoutMs', 0, 24 * 3_600_000),
     connectTimeoutMs: intField(merged, 'connectTimeoutMs', 1, 10 * 60_000),
-    postgresWritePath: oneOf(merged, 'postgresWritePath', ['copy', 'unnest'] as const),
     maxClockSkewMs: intField(merged, 'maxClockSkewMs', 0, 7 * 86_400_000),
   };
 }
@@ -152,7 +143,6 @@ export function writerSettingsFrom(config: DatabaseConfig): WriterSettings {
             schema: pg.schema,
             statementTimeoutMs: config.statementTimeoutMs,
             connectTimeoutMs: config.connectTimeoutMs,
-            writePath: config.postgresWritePath,
           },
         }
       : {}),

@@ -162,7 +162,7 @@ export async function runBackfill(o: BackfillOptions): Promise<BackfillSummary> 
       gapEnd: g.gapEnd,
       filledAt: r.error === undefined ? at : null,
       // A since span counts its trades on the span: the gaps inside it get none of their own.
-      filledTrades: s.kind === 'gap' ? r.inserted : 0,
+      filledTrades: g.filledTrades + (s.kind === 'gap' ? r.inserted : 0),
       fillError: r.error ?? null,
     }));
     const payload: WritePayload = {};

@@ -88,7 +88,7 @@ function render(s) {
   if (s.run) {
     const r = s.run;
     run.append(
-      card('run', (r.finished ? 'finished ' : 'since ') + time(r.finished ? r.figuresAt : r.startedAt)),
+      card('run', r.state === 'running' ? 'since ' + time(r.startedAt) : r.state + ' ' + time(r.figuresAt)),
       card('breaker', r.breaker.state + ' (' + r.breaker.opens + ' opens)', r.breaker.state !== 'CLOSED'),
       card('spool', r.spool.batches === 0 ? 'empty' : r.spool.batches + ' batches, ' + r.spool.rows + ' rows', r.spool.batches > 0),
       card('writer queue', num(r.writerBacklog)),

@@ -34,12 +34,15 @@ export interface BudgetPlan {
   budgetPerMin: number;
 }
 
+export type RunState = 'running' | 'finished' | 'died';
+
 export interface RunStatus {
   /** ISO. */
   startedAt: string;
   /** When the figures were taken (ISO): now for a live run, the metrics file's time otherwise. */
   figuresAt: string;
-  finished: boolean;
+  /** running; finished (its final figures); died: no final figures and no process behind them any more. */
+  state: RunState;
   collectorsRunning: number | null;
   breaker: { state: string; opens: number; rejections: number };
   spool: { batches: number; rows: number; oldestAgeMs: number | null };
@@ -65,8 +68,8 @@ export interface StatusInput {
   rows: readonly PoolStatusRow[];
   /** The run's figures, when there is a run to show. */
   snapshot?: CollectorMetricsSnapshot | null;
-  /** The run ended (a metrics file's final figures). */
-  finished?: boolean;
+  /** Default running (a live run's own figures); a metrics file's run may have finished or died. */
+  state?: RunState;
   startedAtMs?: number;
   budget?: BudgetPlan | null;
   /** Only these pools, in this order (a run's own; one without a cursor yet shows as not polled). */
@@ -109,7 +112,7 @@ function runStatus(input: StatusInput, s: CollectorMetricsSnapshot): RunStatus {
   return {
     startedAt: new Date(input.startedAtMs ?? s.collection?.startedAt ?? s.at).toISOString(),
     figuresAt: new Date(s.at).toISOString(),
-    finished: input.finished === true,
+    state: input.state ?? 'running',
     collectorsRunning: s.collection?.collectorsRunning ?? null,
     breaker: { state: s.breaker.state, opens: s.breaker.opens, rejections: s.breaker.rejections },
     spool: { batches: s.deferred.batches, rows: s.deferred.rows, oldestAgeMs: s.deferred.oldestAgeMs },

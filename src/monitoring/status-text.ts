@@ -19,6 +19,16 @@ export function sparkline(counts: readonly number[]): string {
 const num = (n: number | null | undefined, digits = 0): string =>
   n === null || n === undefined ? NONE : n.toLocaleString('en-US', { maximumFractionDigits: digits });
 
+function runHead(run: RunStatus): string {
+  if (run.state === 'finished') return `finished; figures of ${displayTime(run.figuresAt)}`;
+  if (run.state === 'died') return `died: killed or crashed; figures of ${displayTime(run.figuresAt)}`;
+  const collectors =
+    run.collectorsRunning === null
+      ? ''
+      : `, ${run.collectorsRunning} collector${run.collectorsRunning === 1 ? '' : 's'}`;
+  return `since ${displayTime(run.startedAt)}${collectors}`;
+}
+
 function runLines(run: RunStatus | null): string[] {
   if (!run) return ['run     none serving this database (no live metrics file beside it)'];
   const spool =
@@ -29,7 +39,7 @@ function runLines(run: RunStatus | null): string[] {
     ? `${num(run.budget.neededPerMin)} of ${num(run.budget.budgetPerMin)} calls/min needed`
     : NONE;
   return [
-    `run     ${run.finished ? 'finished; figures of' : 'since'} ${displayTime(run.finished ? run.figuresAt : run.startedAt)}${run.collectorsRunning === null || run.finished ? '' : `, ${run.collectorsRunning} collector${run.collectorsRunning === 1 ? '' : 's'}`}`,
+    `run     ${runHead(run)}`,
     `breaker ${run.breaker.state} (${num(run.breaker.opens)} opens, ${num(run.breaker.rejections)} rejections); spool ${spool}; writer queue ${num(run.writerBacklog)}`,
     `budget  ${budget}${run.alerts.length > 0 ? `; alerts: ${run.alerts.join(', ')}` : ''}`,
   ];

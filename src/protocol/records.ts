@@ -89,7 +89,10 @@ export interface GapFillRecord {
   gapEnd: string;
   /** When the last trade of the span was committed; null when the fill failed (fillError says why). */
   filledAt: string | null;
-  /** Trades the fill inserted (repeats of stored ones not counted). */
+  /**
+   * Trades the gap's fills have inserted so far, this one's included (repeats of stored ones not counted): a total,
+   * not an increment, so a record delivered twice (a resend after a writer restart) counts once.
+   */
   filledTrades: number;
   fillError: string | null;
 }

@@ -29,8 +29,6 @@ export interface PostgresSettings {
   statementTimeoutMs: number;
   /** How long a connection may take to open (ms). */
   connectTimeoutMs: number;
-  /** How the writer inserts trades: see DatabaseConfig.postgresWritePath. */
-  writePath: 'copy' | 'unnest';
   /** This process's lease holder id when pools are shared through leases: cursor moves are fenced by it. */
   leaseHolder?: string;
 }

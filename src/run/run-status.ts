@@ -24,17 +24,18 @@ export interface RunStatusSource {
 }
 
 export function runStatusSource(options: RunStatusOptions): RunStatusSource {
-  let reads: PoolStatusReads | undefined;
+  let reads: Promise<PoolStatusReads> | undefined;
   let closed = false;
   return {
     async report() {
       if (closed) throw new Error('the run has stopped');
       reads ??= openPoolStatusReads(options.writer);
+      const opened = await reads;
       const nowMs = Date.now();
-      const [rows, snapshot] = await Promise.all([reads.readPools(nowMs), options.snapshot()]);
+      const [rows, snapshot] = await Promise.all([opened.readPools(nowMs), options.snapshot()]);
       return buildStatusReport({
         nowMs,
-        engine: reads.engine,
+        engine: opened.engine,
         database: options.writer.postgres?.display ?? options.writer.path,
         rows,
         snapshot,
@@ -45,7 +46,9 @@ export function runStatusSource(options: RunStatusOptions): RunStatusSource {
     },
     async close() {
       closed = true;
-      await reads?.close();
+      // A reads that failed to open has nothing to close; its error went to report().
+      const opened = await reads?.catch(() => undefined);
+      await opened?.close();
     },
   };
 }

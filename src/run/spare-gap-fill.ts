@@ -127,7 +127,7 @@ export class SpareGapFill {
           gapStart: g.gapStart,
           gapEnd: g.gapEnd,
           filledAt: r.error === undefined ? new Date().toISOString() : null,
-          filledTrades: r.inserted,
+          filledTrades: g.filledTrades + r.inserted,
           fillError: r.error ?? null,
         },
       ],
@@ -135,7 +135,8 @@ export class SpareGapFill {
     if (r.error === undefined) this.figures.gapsFilled++;
     else this.figures.gapsFailed++;
     // The run's coverage: a gap filled whole lost nothing; one filled in part lost its estimate less what was found.
-    const estimate = g.estimatedMissed ?? 0;
+    // Only this run's gaps are in its coverage (an earlier run's open gap is filled too).
+    const estimate = timestampMs(g.detectedAt) >= this.ctx.runStartedAt ? (g.estimatedMissed ?? 0) : 0;
     this.onFilled?.(g.poolId, r.error === undefined ? estimate : Math.min(estimate, r.inserted), r.inserted);
   }
 

@@ -2,9 +2,15 @@
 
 import type { WriterSettings } from '../protocol/writer-settings.ts';
 import type { PoolStatusReads } from './pool-status.ts';
-import { pgPoolStatusReads } from './postgres/pool-status.ts';
-import { sqlitePoolStatusReads } from './sqlite/pool-status.ts';
 
-export function openPoolStatusReads(settings: Pick<WriterSettings, 'path' | 'postgres'>): PoolStatusReads {
-  return settings.postgres ? pgPoolStatusReads(settings.postgres) : sqlitePoolStatusReads(settings.path);
+/** Imports only the engine in use, so a SQLite run never loads the PostgreSQL client. */
+export async function openPoolStatusReads(
+  settings: Pick<WriterSettings, 'path' | 'postgres'>,
+): Promise<PoolStatusReads> {
+  if (settings.postgres) {
+    const { pgPoolStatusReads } = await import('./postgres/pool-status.ts');
+    return pgPoolStatusReads(settings.postgres);
+  }
+  const { sqlitePoolStatusReads } = await import('./sqlite/pool-status.ts');
+  return sqlitePoolStatusReads(settings.path);
 }

@@ -16,12 +16,12 @@ export function hasFillRecords(b: WriteBatchMessage): boolean {
   return Boolean(b.gapFills?.length || b.candles?.length || b.reconciles?.length);
 }
 
-// A gap filled once stays filled: a later failed attempt does not reopen it, and the same fill delivered twice (a
-// resend after a writer restart: the same filled_at) does not count its trades twice.
+// A gap filled once stays filled: a later failed attempt does not reopen it. filled_trades takes the record's
+// total, so a record delivered twice (a resend after a writer restart) counts its trades once.
 export const FILL_GAP = {
   name: 'gecko_fill_gap',
   text: `UPDATE collection_gaps SET filled_at = $4::timestamptz,
-  filled_trades = CASE WHEN filled_at IS NULL THEN coalesce(filled_trades, 0) + $5 ELSE filled_trades END,
+  filled_trades = CASE WHEN filled_at IS NULL THEN $5 ELSE filled_trades END,
   fill_error = NULL
 WHERE pool_id = $1 AND gap_start = $2::timestamptz AND gap_end = $3::timestamptz
   AND (filled_at IS NULL OR filled_at = $4::timestamptz)`,
@@ -29,7 +29,7 @@ WHERE pool_id = $1 AND gap_start = $2::timestamptz AND gap_end = $3::timestamptz
 
 export const FAIL_GAP = {
   name: 'gecko_fail_gap',
-  text: `UPDATE collection_gaps SET fill_error = $4, filled_trades = coalesce(filled_trades, 0) + $5
+  text: `UPDATE collection_gaps SET fill_error = $4, filled_trades = $5
 WHERE pool_id = $1 AND gap_start = $2::timestamptz AND gap_end = $3::timestamptz AND filled_at IS NULL`,
 };
 

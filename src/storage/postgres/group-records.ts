@@ -1,22 +1,15 @@
 // How the PostgreSQL writer writes one group's batches inside its transaction: every batch's records in order
 // (dexes, pools, trades, gaps, cursors), optimistically in one go, or carefully, each batch under its own
-// savepoint with bad rows found by bisection and rejected with their reason; and the COPY path for groups of
-// trade-only batches. The transaction itself (BEGIN, COMMIT) is write-engine.ts's.
+// savepoint with bad rows found by bisection and rejected with their reason; and the COPY path for a group of
+// COPY_MIN_ROWS trades or more. The transaction itself (BEGIN, COMMIT) is write-engine.ts's.
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { latestAcceptedTime, TRADE_FIELDS } from '../../trades/trade-validation.ts';
 import type { BatchOutcome, GroupEntry } from '../write-engine.ts';
-import { copyTrades } from './copy-trades.ts';
+import { type CopyState, copyTrades } from './copy-trades.ts';
 import { classifyPgError, sqlStateOf } from './errors.ts';
-import {
-  candleValues,
-  gapFillStatement,
-  hasFillRecords,
-  INSERT_RECONCILE,
-  reconcileValues,
-  UPSERT_CANDLE,
-} from './fill-statements.ts';
+import { candleValues, gapFillStatement, INSERT_RECONCILE, reconcileValues, UPSERT_CANDLE } from './fill-statements.ts';
 import { findTradeConflicts } from './trade-conflicts.ts';
 import {
   cursorValues,
@@ -34,12 +27,13 @@ import {
 
 /** What the batch writers need from the engine. */
 export interface BatchContext {
-  writePath: 'copy' | 'unnest' | undefined;
   leaseHolder: string | undefined;
   /** See WriterSettings.maxClockSkewMs: cursors never move past it. */
   maxClockSkewMs: number;
   log: Logger;
   counters: { fencedCursors: number; copyGroups: number };
+  /** The COPY path's state across groups (copy-trades.ts). */
+  copy: CopyState;
 }
 
 /** A batch of the group in flight, with what the server refused of it. */
@@ -50,7 +44,7 @@ export interface PgGroupEntry extends GroupEntry {
   checked: number;
 }
 
-/** Below this many trade rows a group is written batch by batch even on the COPY path. */
+/** Below this many trade rows a group is written batch by batch (one INSERT … FROM unnest each), not by COPY. */
 export const COPY_MIN_ROWS = 1000;
 
 export function isBadRecord(err: unknown): boolean {
@@ -64,32 +58,23 @@ export function reasonOf(err: unknown): string {
 }
 
 /**
- * The COPY path for a group of trade-only batches: true when it wrote them, false when the group does not
- * qualify (other records, or too few rows).
+ * The COPY path: the group's leading records batch by batch (dexes, pools, memberships, which trades may refer
+ * to), then every batch's trades in one COPY, then the rest batch by batch (gaps, cursors and their guard, fills):
+ * all in the caller's transaction, conflicts included. False when the group has too few trade rows for it.
  */
 export async function copyGroup(ctx: BatchContext, c: pg.Client, entries: PgGroupEntry[]): Promise<boolean> {
-  if (ctx.writePath !== 'copy') return false;
   let rows = 0;
-  for (const e of entries) {
-    const b = e.q.batch;
-    if (
-      b.pools?.length ||
-      b.dexes?.length ||
-      b.cursors?.length ||
-      b.gaps?.length ||
-      hasFillRecords(b) ||
-      b.memberships?.length
-    )
-      return false;
-    rows += e.flat.length / TRADE_FIELDS;
-  }
+  for (const e of entries) rows += e.flat.length / TRADE_FIELDS;
   if (rows < COPY_MIN_ROWS) return false;
-  // A row the server refuses fails the COPY and the group: tryGroup writes it again, batch by batch.
-  const inserted = await copyTrades(c, entries);
+  for (const e of entries) await writeLeading(c, e, direct);
+  // A row the server refuses fails the COPY and the group: the engine writes it again, batch by batch.
+  const { inserted, conflicts } = await copyTrades(c, entries, ctx.copy);
   entries.forEach((e, i) => {
     e.out.inserted = inserted[i]!;
     e.out.duplicates = e.flat.length / TRADE_FIELDS - inserted[i]!;
+    if (conflicts[i]!.length > 0) e.out.conflicts = conflicts[i]!;
   });
+  for (const e of entries) await writeTrailing(ctx, c, e, direct);
   ctx.counters.copyGroups++;
   return true;
 }
@@ -112,11 +97,27 @@ export async function writeBatch(ctx: BatchContext, c: pg.Client, e: PgGroupEntr
   await c.query('RELEASE SAVEPOINT batch');
 }
 
+/** How a record's statement runs: directly, or under its own savepoint (guarded). */
+type RunRecord = (id: unknown, index: number, run: () => Promise<unknown>) => Promise<unknown>;
+
+const direct: RunRecord = (_id, _index, run) => run();
+
 export async function writeRecords(ctx: BatchContext, c: pg.Client, e: PgGroupEntry, careful: boolean): Promise<void> {
+  const one: RunRecord = careful ? (id, index, run) => guarded(c, e.out, id, index, run) : direct;
+  await writeLeading(c, e, one);
+  const valid = e.flat.length / TRADE_FIELDS;
+  if (valid > 0) {
+    const offsets = Array.from({ length: valid }, (_, i) => i * TRADE_FIELDS);
+    const inserted = careful ? await bisect(ctx, c, e, offsets) : await insertTrades(c, e, offsets);
+    e.out.inserted += inserted;
+  }
+  e.out.duplicates = Math.max(0, valid - e.out.inserted - e.serverRejects);
+  await writeTrailing(ctx, c, e, one);
+}
+
+/** The records a batch's trades may refer to: dexes, pools, memberships. */
+async function writeLeading(c: pg.Client, e: PgGroupEntry, one: RunRecord): Promise<void> {
   const { batch } = e.q;
-  const one = careful
-    ? (id: unknown, index: number, run: () => Promise<unknown>) => guarded(c, e.out, id, index, run)
-    : (_id: unknown, _index: number, run: () => Promise<unknown>) => run();
   const dexes = batch.dexes ?? [];
   for (let i = 0; i < dexes.length; i++)
     await one(dexes[i]?.id, i, () => c.query({ ...UPSERT_DEX, values: dexValues(dexes[i]!) }));
@@ -126,13 +127,11 @@ export async function writeRecords(ctx: BatchContext, c: pg.Client, e: PgGroupEn
   const memberships = batch.memberships ?? [];
   for (let i = 0; i < memberships.length; i++)
     await one(memberships[i]?.poolId, i, () => c.query(membershipQuery(memberships[i]!)));
-  const valid = e.flat.length / TRADE_FIELDS;
-  if (valid > 0) {
-    const offsets = Array.from({ length: valid }, (_, i) => i * TRADE_FIELDS);
-    const inserted = careful ? await bisect(ctx, c, e, offsets) : await insertTrades(c, e, offsets);
-    e.out.inserted += inserted;
-  }
-  e.out.duplicates = Math.max(0, valid - e.out.inserted - e.serverRejects);
+}
+
+/** The records written after a batch's trades: gaps, cursors (which point to stored trades), fills. */
+async function writeTrailing(ctx: BatchContext, c: pg.Client, e: PgGroupEntry, one: RunRecord): Promise<void> {
+  const { batch } = e.q;
   const gaps = batch.gaps ?? [];
   for (let i = 0; i < gaps.length; i++)
     await one(gaps[i]?.poolId, i, () => c.query({ ...INSERT_GAP, values: gapValues(gaps[i]!) }));

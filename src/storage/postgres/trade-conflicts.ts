@@ -27,36 +27,27 @@ function keptText(col: string): string {
 }
 
 // `<>` is NULL when either side is, and `NULL OR x` is x: a missing field never makes a row differ.
-const DIFFERS = FIELDS.map(([, col]) => `t.${col} <> ${received(col)}`);
+/** Whether received row `u` differs from stored row `t` in SQL (candidates; the rule decides). */
+export const DIFFERS_SQL = FIELDS.map(([, col]) => `t.${col} <> ${received(col)}`).join(' OR ');
+
+/** Both versions of each compared field as text, for conflictsOf. */
+export const RECEIVED_AND_KEPT_SQL = `${FIELDS.map(([, col]) => `${keptText(col)} AS kept_${col}`).join(', ')},
+  ${FIELDS.map(([, col]) => `u.${col}::text AS received_${col}`).join(', ')}`;
 
 /** Prepared once per connection by name; takes the same arrays as INSERT_TRADES (tradeArrays). */
 export const FIND_TRADE_CONFLICTS = {
   name: 'gecko_find_trade_conflicts',
-  text: `SELECT u.id,
-  ${FIELDS.map(([, col]) => `${keptText(col)} AS kept_${col}`).join(', ')},
-  ${FIELDS.map(([, col]) => `u.${col}::text AS received_${col}`).join(', ')}
+  text: `SELECT u.id, ${RECEIVED_AND_KEPT_SQL}
 FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
             $10::text[], $11::text[], $12::text[])
   AS u(${TRADE_FIELD_COLUMNS.map(([, col]) => col).join(', ')}, ca)
 JOIN trades t ON t.id = u.id
-WHERE ${DIFFERS.join(' OR ')}`,
+WHERE ${DIFFERS_SQL}`,
 };
 
-/**
- * Inside the caller's transaction, after the rows at `offsets` of `flat` were inserted: those whose id is stored
- * with other contents (a second version in the same batch included), with both versions.
- */
-export async function findTradeConflicts(
-  c: pg.Client,
-  flat: readonly unknown[],
-  offsets: ArrayLike<number>,
-): Promise<TradeConflict[]> {
-  if (offsets.length === 0) return [];
-  const r = await c.query<Record<string, string | boolean | null>>({
-    ...FIND_TRADE_CONFLICTS,
-    values: tradeArrays(flat, offsets),
-  });
-  return r.rows
+/** Candidate rows (id and RECEIVED_AND_KEPT_SQL's columns) as the conflicts the one rule finds among them. */
+export function conflictsOf(rows: readonly Record<string, unknown>[]): TradeConflict[] {
+  return rows
     .map((row) => {
       const kept: Record<string, string | null> = {};
       const got: Record<string, string | null> = {};
@@ -68,4 +59,21 @@ export async function findTradeConflicts(
       return { id: row.id as string, poolId: String(got.poolId ?? kept.poolId), differs, kept, received: got };
     })
     .filter((c) => c.differs.length > 0);
+}
+
+/**
+ * Inside the caller's transaction, after the rows at `offsets` of `flat` were inserted: those whose id is stored
+ * with other contents (a second version in the same batch included), with both versions.
+ */
+export async function findTradeConflicts(
+  c: pg.Client,
+  flat: readonly unknown[],
+  offsets: ArrayLike<number>,
+): Promise<TradeConflict[]> {
+  if (offsets.length === 0) return [];
+  const r = await c.query<Record<string, string | null>>({
+    ...FIND_TRADE_CONFLICTS,
+    values: tradeArrays(flat, offsets),
+  });
+  return conflictsOf(r.rows);
 }

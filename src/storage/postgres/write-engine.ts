@@ -32,12 +32,6 @@ import { ENSURE_PLACEHOLDER_DEXES, ENSURE_POOLS } from './trade-statements.ts';
 export interface PgEngineOptions {
   /** Set when pools are shared through leases: cursor moves are fenced by this holder's lease epoch. */
   leaseHolder?: string | undefined;
-  /**
-   * 'copy': a group of trade-only batches of at least COPY_MIN_ROWS rows goes in by COPY into a temporary
-   * table (copy-trades.ts), falling back to 'unnest' when the server refuses a row; 'unnest': one prepared
-   * INSERT … SELECT FROM unnest per batch.
-   */
-  writePath?: 'copy' | 'unnest';
   maxClockSkewMs: number;
   /** The server's synchronous_commit and our lock_timeout, for the figures. */
   synchronousCommit: string;
@@ -63,11 +57,11 @@ export class PgWriteEngine implements WriteEngine {
     readonly info: WriterOpenInfo,
   ) {
     this.batchContext = {
-      writePath: options.writePath,
       leaseHolder: options.leaseHolder,
       maxClockSkewMs: options.maxClockSkewMs,
       log,
       counters: this.own,
+      copy: { stagedGroupsLeft: 0 },
     };
   }
 
@@ -145,12 +139,14 @@ export class PgWriteEngine implements WriteEngine {
       await c.query({ ...ENSURE_PLACEHOLDER_DEXES, values: [newPools] });
       await c.query({ ...ENSURE_POOLS, values: [newPools] });
     }
-    if (careful || !(await copyGroup(this.batchContext, c, entries)))
+    // The COPY path finds its own conflicts; the per-batch paths compare each batch that had duplicates.
+    if (careful || !(await copyGroup(this.batchContext, c, entries))) {
       for (const e of entries) {
         if (careful) await writeBatch(this.batchContext, c, e);
         else await writeRecords(this.batchContext, c, e, false);
       }
-    for (const e of entries) await noteConflicts(c, e);
+      for (const e of entries) await noteConflicts(c, e);
+    }
     await c.query('COMMIT');
   }
 
@@ -224,7 +220,6 @@ export async function openPgWriteEngine(s: WriterSettings, log: Logger): Promise
     connect,
     {
       leaseHolder: pg.leaseHolder,
-      writePath: pg.writePath,
       maxClockSkewMs: s.maxClockSkewMs,
       synchronousCommit,
       lockTimeoutMs: s.busyTimeoutMs,

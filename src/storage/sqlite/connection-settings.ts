@@ -1,5 +1,6 @@
-// Applies the SQLite settings (WAL, synchronous, busy timeout, cache, mmap, journal size limit) to one
-// connection; the 'default' profile is the configuration rollback and leaves SQLite's stock behaviour.
+// Applies the SQLite settings (WAL, incremental auto-vacuum on a new file, synchronous, busy timeout, cache,
+// mmap, journal size limit) to one connection; the 'default' profile is the configuration rollback and leaves
+// SQLite's stock behaviour.
 
 import type { Database } from 'better-sqlite3';
 import type { ConnectionDescription } from '../../protocol/messages.ts';
@@ -20,6 +21,8 @@ export function applyWriteConnectionSettings(
   db.pragma('foreign_keys = ON');
   // Configuration rollback: SQLite's stock rollback journal and settings, as the Python collector ran.
   if (s.pragmas === 'default') return db.pragma('journal_mode = DELETE', { simple: true }) as string;
+  // Only a file with no page yet can take it (WAL writes the header): retention then gives pruned pages back.
+  if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
   const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
   db.pragma(`synchronous = ${s.synchronous}`);
   db.pragma(`cache_size = -${s.cacheSizeKb}`);

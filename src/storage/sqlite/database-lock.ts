@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DatabaseInUseError, DatabaseOpenError, sqliteCodeOf } from '../../errors.ts';
+import { missingFolderHint } from './missing-folder-hint.ts';
 
 /**
  * `<db>.lock` beside the database's real file, so two paths to one file (a symlinked directory or database) share
@@ -24,21 +25,6 @@ export function lockPathFor(databasePath: string): string {
     }
   }
   return `${databasePath}.lock`;
-}
-
-/**
- * A database in a folder that does not exist is most often `sqlite:///abs/path.db` written for
- * `sqlite:////abs/path.db`: three slashes make the path relative to the working directory, as in SQLAlchemy.
- */
-function missingFolderHint(databasePath: string): string {
-  const folder = path.dirname(databasePath);
-  if (fs.existsSync(folder)) return '';
-  const relative = path.relative(process.cwd(), databasePath);
-  const meant = `/${relative}`;
-  if (!relative.startsWith('..') && fs.existsSync(path.dirname(meant))) {
-    return ` (the folder ${folder} does not exist; for ${meant} write sqlite:///${meant}: three slashes name a path relative to the working directory)`;
-  }
-  return ` (the folder ${folder} does not exist)`;
 }
 
 /** Whether a process holds a database's lock now: what `doctor` shows and DatabaseInUseError names. */

@@ -19,16 +19,16 @@ export class FillStatements {
   private readonly insertReconcile: Statement;
 
   constructor(db: Database) {
-    // A gap filled once stays filled: a later failed attempt does not reopen it, and the same fill delivered
-    // twice (a resend after a writer restart: the same filled_at) does not count its trades twice.
+    // A gap filled once stays filled: a later failed attempt does not reopen it. filled_trades takes the record's
+    // total, so a record delivered twice (a resend after a writer restart) counts its trades once.
     this.fillGap = db.prepare(
       `UPDATE collection_gaps SET filled_at = ?,
-         filled_trades = CASE WHEN filled_at IS NULL THEN coalesce(filled_trades, 0) + ? ELSE filled_trades END,
+         filled_trades = CASE WHEN filled_at IS NULL THEN ? ELSE filled_trades END,
          fill_error = NULL
        WHERE pool_id = ? AND gap_start = ? AND gap_end = ? AND (filled_at IS NULL OR filled_at = ?)`,
     );
     this.failGap = db.prepare(
-      `UPDATE collection_gaps SET fill_error = ?, filled_trades = coalesce(filled_trades, 0) + ?
+      `UPDATE collection_gaps SET fill_error = ?, filled_trades = ?
        WHERE pool_id = ? AND gap_start = ? AND gap_end = ? AND filled_at IS NULL`,
     );
     this.upsertCandle = db.prepare(

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { DatabaseOpenError } from '../../errors.ts';
+import { missingFolderHint } from './missing-folder-hint.ts';
 
 /** Opens `path` read-only; never creates it (a missing file is a DatabaseOpenError naming the path). */
 export function openReadOnly(path: string): Database.Database {
@@ -13,7 +14,7 @@ export function openReadOnly(path: string): Database.Database {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DatabaseOpenError(
       code === 'ENOENT'
-        ? `database file not found: ${path}`
+        ? `database file not found: ${path}${missingFolderHint(path)}`
         : `cannot open database file ${path}: ${(err as Error).message}`,
       { cause: err },
     );

@@ -1,5 +1,5 @@
-// bench:pg on a tiny load: every variant (funnel, funnel on the COPY path, direct connections, the COPY
-// ceiling, 2 processes × 2 collectors) writes the same trades into a fresh schema, none lost or duplicated, and
+// bench:pg on a tiny load: every variant (funnel, direct connections, the COPY ceiling, 2 processes ×
+// 2 collectors) writes the same trades into a fresh schema, none lost or duplicated, and
 // every schema is dropped after. 2 producers: the bench's default 8 add threads, not code paths. Not a
 // performance test: figures are not judged.
 import { execFile } from 'node:child_process';
@@ -32,7 +32,6 @@ describe('bench:pg smoke (4,000 trades)', () => {
     };
     expect(r.results.map((x) => x.name)).toEqual([
       'funnel (1 writer, 2 senders)',
-      'funnel, COPY path',
       '2 direct connections',
       'COPY ceiling (1 connection)',
       '2 processes × 2 collectors',

@@ -174,6 +174,10 @@ describe('doctor command', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`database file not found: ${missing}`);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('missing'))).toEqual([]);
+    // sqlite:///abs is relative to the working directory; the error names the URL that was meant.
+    const relative = await run(['doctor', '--db', `sqlite://${missing}`]);
+    expect(relative.code).toBe(1);
+    expect(relative.stderr).toContain(`for ${missing} write sqlite:///${missing}: three slashes name a path relative`);
   });
 
   it('a file that is not a database exits 1 and is left alone', async () => {

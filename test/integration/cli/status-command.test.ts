@@ -7,6 +7,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../../src/monitoring/status-report.ts';
+import { metricsFilePath } from '../../../src/run/metrics-file.ts';
+import { DatabaseLock } from '../../../src/storage/sqlite/database-lock.ts';
 import { spawnCli } from '../../support/cli-process.ts';
 import { type TestSchema, testSchema } from '../../support/postgres.ts';
 import { BIN } from '../../support/repo.ts';
@@ -64,7 +66,7 @@ describe('gecko-collector status', () => {
         expect(p.hourly).toHaveLength(24);
       }
       // The run's figures from its metrics file: it finished.
-      expect(report.run?.finished).toBe(true);
+      expect(report.run?.state).toBe('finished');
       expect(report.run?.breaker.state).toBe('CLOSED');
 
       const text = await gecko(['status', '--db', db]);
@@ -74,6 +76,31 @@ describe('gecko-collector status', () => {
       // Poll interval and rate as the schedule stored them (– before it has).
       const row = /^ {2}\S+ +\d+(\.\d)? (s|min|h) ago +[\d.,]+ +([\d.]+ (ms|s|min)|–) +([\d.,]+|–) +100% +0( +0)?$/gm;
       expect(text.stdout.match(row)).toHaveLength(report.pools.length);
+    }
+  });
+
+  it('a run whose figures never got their end is running while it holds the lock, and died once nothing does', async () => {
+    const file = metricsFilePath(sqliteDb);
+    const finished = fs.readFileSync(file, 'utf8');
+    // What a killed run leaves: its last snapshot, no finishedAt.
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(finished), finishedAt: null }));
+    try {
+      const report = async () =>
+        JSON.parse((await gecko(['status', '--db', sqliteDb, '--json'])).stdout) as StatusReport;
+      expect((await report()).run?.state).toBe('died');
+      expect((await gecko(['status', '--db', sqliteDb])).stdout).toMatch(
+        /^run {5}died: killed or crashed; figures of \S+ \S+Z$/m,
+      );
+      // The lock a running collector holds, taken by the same code.
+      const lock = DatabaseLock.acquire(sqliteDb);
+      try {
+        expect((await report()).run?.state).toBe('running');
+        expect((await gecko(['status', '--db', sqliteDb])).stdout).toMatch(/^run {5}since /m);
+      } finally {
+        lock.release();
+      }
+    } finally {
+      fs.writeFileSync(file, finished);
     }
   });
 

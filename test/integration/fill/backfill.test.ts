@@ -216,6 +216,26 @@ describe('backfill', () => {
       expect(halfway.gaps).toEqual([
         { filled_at: null, filled_trades: halfway.ids.length, fill_error: first.failures[0]!.error },
       ]);
+      // The failure's record delivered again (a resend after a writer restart) does not count its trades twice.
+      const resend = new LockOptimizedDatabaseManager({ url });
+      await resend.initialize();
+      try {
+        const [gap] = await (async () => {
+          const reads = await openFillReads(url);
+          try {
+            return await reads.openGaps([poolId]);
+          } finally {
+            await reads.close();
+          }
+        })();
+        expect(gap!.filledTrades).toBe(halfway.ids.length);
+        await resend.write({
+          gapFills: [{ ...gap!, filledAt: null, filledTrades: gap!.filledTrades, fillError: gap!.fillError }],
+        });
+      } finally {
+        await resend.close();
+      }
+      expect(sqliteCheck(path, poolId, fromSec, toSec).gaps).toEqual(halfway.gaps);
 
       faulty.setFaults({ malformedRate: 0 });
       const second = await run();

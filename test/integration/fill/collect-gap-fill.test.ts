@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedRateLimiter } from '../../../src/rate-limit/shared-rate-limiter.ts';
 import { startCollection } from '../../../src/run/collection-run.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
+import { spawnCli } from '../../support/cli-process.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 import { until } from '../../support/until.ts';
 
@@ -112,6 +113,61 @@ describe('collect: gap fill from spare budget', () => {
     for (const p of sim.pools) expect(polls.filter((x) => x.pool === p.address).length).toBeGreaterThanOrEqual(4);
     expect(sim.stats().routes.range).toBeGreaterThan(0);
   });
+
+  it('collect --no-fill-gaps records the gaps and leaves them open: no range call is made', async () => {
+    const dir = tempDir('collect-nofill-');
+    const rangeBefore = sim.stats().routes.range;
+    const pools = sim.pools.map((p) => p.address).join(',');
+    const cli = spawnCli(
+      [
+        'collect',
+        '--db',
+        'sqlite:///gecko.db',
+        '--base-url',
+        sim.baseUrl,
+        '--pools',
+        pools,
+        '--no-fill-gaps',
+        '--schedule',
+        'fixed',
+        '--poll-interval',
+        '3',
+        '--calls-per-minute',
+        '600',
+        '--collectors',
+        '1',
+      ],
+      dir,
+      { GECKO_API_KEY: KEY },
+    );
+    try {
+      // Three gaps: with filling on, the first would be filled by now (the test above).
+      await until(() => gapCount(`${dir}/gecko.db`) >= 3, 90_000, 'three gaps recorded');
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    expect(await cli.exited(), cli.out()).toBe(0);
+    const db = new Database(`${dir}/gecko.db`, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM collection_gaps WHERE filled_at IS NOT NULL').pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+    expect(sim.stats().routes.range - rangeBefore).toBe(0);
+  });
 });
+
+function gapCount(path: string): number {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare('SELECT count(*) FROM collection_gaps').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // not created yet
+  }
+}
 
 const iso = (sec: number) => new Date(sec * 1000).toISOString().replace('T', ' ').replace('Z', '');

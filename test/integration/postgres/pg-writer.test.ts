@@ -12,11 +12,8 @@ import { runSenders } from '../faults/fault-harness.ts';
 
 const dir = tempDir('gecko-pg-writer-');
 
-async function open(url: string, writePath: 'copy' | 'unnest' = 'unnest') {
-  const m = new LockOptimizedDatabaseManager(
-    { url, postgresWritePath: writePath },
-    { deferred: { path: `${dir}/${Math.random()}.spool` } },
-  );
+async function open(url: string) {
+  const m = new LockOptimizedDatabaseManager({ url }, { deferred: { path: `${dir}/${Math.random()}.spool` } });
   await m.initialize();
   return m;
 }
@@ -110,7 +107,7 @@ describe('PostgreSQL writer', () => {
 
   it('COPY path: a group goes in by COPY, counted per batch; a refused row sends it back batch by batch', async () => {
     const t = await testSchema();
-    const m = await open(t.url, 'copy');
+    const m = await open(t.url);
     try {
       const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => trade(from + i));
       // Batches big enough for the COPY path alone; the second repeats two trades of the first.
@@ -132,6 +129,58 @@ describe('PostgreSQL writer', () => {
       ]);
       expect(bad[1]!.rejected[0]!.reason).toMatch(/22021/);
       expect(await t.count('SELECT count(*)::int AS n FROM trades')).toBe(1000 + 998 + 1000 + 999);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('COPY path: a group with pools, gaps and cursors keeps their order and the cursor guard', async () => {
+    const t = await testSchema();
+    const m = await open(t.url);
+    try {
+      const poolId = 'solana_copypool';
+      const dex = { id: 'copydex', name: 'Copy Dex', network: 'solana' };
+      const pool = {
+        id: poolId,
+        address: 'copypool',
+        name: 'A / B',
+        dexId: dex.id,
+        baseTokenId: null,
+        quoteTokenId: null,
+        reserveUsd: null,
+        createdAt: null,
+        discoverySource: null,
+        metadataJson: null,
+      };
+      const at = (i: number) =>
+        `2025-08-28T16:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z`;
+      const trades = Array.from({ length: 1200 }, (_, i) => trade(20_000 + i, { poolId, blockTimestamp: at(i) }));
+      const last = trades[trades.length - 1]!;
+      // COPY's text format escapes these; stored as sent.
+      const odd = 'a\tb\\c\nd\re';
+      trades[5] = { ...trades[5]!, txFromAddress: odd };
+      const gap = { poolId, gapStart: at(0), gapEnd: at(10), detectedAt: at(1199), tradesInResponse: 300 };
+      // The cursor names a trade nobody stored: the guard moves it onto the newest stored one no later.
+      const cursor = { poolId, lastTradeId: 'not-stored', lastTradeTimestamp: last.blockTimestamp, polledAt: at(1199) };
+      const ack = await m.write({ dexes: [dex], pools: [pool], trades, gaps: [gap], cursors: [cursor] });
+      expect(ack).toMatchObject({ inserted: 1200, duplicates: 0, rejected: [] });
+      expect((await m.getWriterMetrics()).engine).toMatchObject({ copyGroups: 1 });
+      const state = await t.query<{ id: string }>('SELECT last_trade_id AS id FROM collection_state');
+      expect(state).toEqual([{ id: last.id }]);
+      expect(await t.count('SELECT count(*)::int AS n FROM collection_gaps')).toBe(1);
+      const [o] = await t.query<{ a: string }>('SELECT tx_from_address AS a FROM trades WHERE id = $1', [
+        trades[5]!.id,
+      ]);
+      expect(o).toEqual({ a: odd });
+      const [p] = await t.query<{ dex: string; name: string }>('SELECT dex_id AS dex, name FROM pools WHERE id = $1', [
+        poolId,
+      ]);
+      expect(p).toEqual({ dex: dex.id, name: 'A / B' });
+      // Sent again: every trade a duplicate (the straight COPY meets stored ids), the gap not repeated.
+      const again = await m.write({ trades, gaps: [gap], cursors: [cursor] });
+      expect(again).toMatchObject({ inserted: 0, duplicates: 1200, rejected: [] });
+      expect(again.conflicts).toBeUndefined();
+      expect(await t.count('SELECT count(*)::int AS n FROM collection_gaps')).toBe(1);
     } finally {
       await m.close();
     }

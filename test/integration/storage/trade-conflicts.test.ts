@@ -28,7 +28,7 @@ const trade = (n: number, priceUsd = '1.25'): TradeRecord => ({
   blockTimestamp: '2026-12-02T10:00:00Z',
 });
 
-type Store = 'sqlite' | 'postgres-unnest' | 'postgres-copy';
+type Store = 'sqlite' | 'postgres';
 
 /** A manager on a fresh database of `store`, logging warnings into `lines`; and how to read a stored price. */
 async function open(store: Store, lines: Record<string, unknown>[]) {
@@ -55,7 +55,7 @@ async function open(store: Store, lines: Record<string, unknown>[]) {
   }
   const t = await testSchema();
   const m = new LockOptimizedDatabaseManager(
-    { url: t.url, postgresWritePath: store === 'postgres-copy' ? 'copy' : 'unnest' },
+    { url: t.url },
     { logger, deferred: { path: path.join(dir, `${Math.random()}.spool`) } },
   );
   await m.initialize();
@@ -66,7 +66,7 @@ async function open(store: Store, lines: Record<string, unknown>[]) {
 
 const CONFLICT_LOG = 'same trade id with different contents: the first version is kept';
 
-describe.each<Store>(['sqlite', 'postgres-unnest'])('same id, other contents (%s)', (store) => {
+describe.each<Store>(['sqlite', 'postgres'])('same id, other contents (%s)', (store) => {
   it('is counted as a conflict per batch, per pool and overall, logged once with both versions, first version kept', async () => {
     const lines: Record<string, unknown>[] = [];
     const { m, priceOf } = await open(store, lines);
@@ -111,10 +111,10 @@ describe.each<Store>(['sqlite', 'postgres-unnest'])('same id, other contents (%s
   });
 });
 
-describe('same id, other contents (postgres-copy)', () => {
+describe('same id, other contents (postgres, groups of COPY_MIN_ROWS rows or more: COPY)', () => {
   it('finds the conflicts of a group written by COPY, a second version inside the group included', async () => {
     const lines: Record<string, unknown>[] = [];
-    const { m, priceOf } = await open('postgres-copy', lines);
+    const { m, priceOf } = await open('postgres', lines);
     const many = Array.from({ length: 1200 }, (_, i) => trade(100 + i));
     expect(await m.write({ trades: many })).toMatchObject({ inserted: 1200, duplicates: 0 });
     const changed = many.map((t, i) =>
@@ -135,7 +135,7 @@ describe('same id, other contents (postgres-copy)', () => {
   });
 
   it('finds conflicts in a batch written again row by row after the server refused one of its rows', async () => {
-    const { m } = await open('postgres-unnest', []);
+    const { m } = await open('postgres', []);
     expect(await m.write({ trades: [trade(1), trade(2)] })).toMatchObject({ inserted: 2 });
     // PostgreSQL text cannot hold a NUL byte: the batch goes again under savepoints, that row refused.
     const nul = { ...trade(3), txHash: 'a\u0000b' };

@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectSpecs, commonSpecs, loadSettings } from '../../../src/cli/cli-settings.ts';
+import { loadSettings } from '../../../src/cli/cli-settings.ts';
+import { collectSpecs } from '../../../src/cli/collect-specs.ts';
+import { commonSpecs } from '../../../src/cli/common-specs.ts';
 import { databaseUrlFromInput } from '../../../src/config/database-url.ts';
 import { SettingError } from '../../../src/config/setting-error.ts';
 import { GECKO_PRO_API_BASE_URL } from '../../../src/gecko/gecko-client.ts';

@@ -27,7 +27,7 @@ const report: StatusReport = {
   run: {
     startedAt: '2026-12-07T17:00:00.000Z',
     figuresAt: '2026-12-07T17:40:00.000Z',
-    finished: false,
+    state: 'running',
     collectorsRunning: 1,
     breaker: { state: 'CLOSED', opens: 0, rejections: 0 },
     spool: { batches: 0, rows: 0, oldestAgeMs: null },

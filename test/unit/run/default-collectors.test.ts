@@ -1,7 +1,8 @@
 // The default number of collector threads follows the call budget (one per ~120 calls/min, at least 1, at
 // most 8), in the library and in the CLI's settings; an explicit count is obeyed either way.
 import { describe, expect, it } from 'vitest';
-import { collectSpecs, loadSettings } from '../../../src/cli/cli-settings.ts';
+import { loadSettings } from '../../../src/cli/cli-settings.ts';
+import { collectSpecs } from '../../../src/cli/collect-specs.ts';
 import { defaultCollectors, resolveRunSettings } from '../../../src/run/collection-options.ts';
 
 describe('default collector threads', () => {
