@@ -1,4 +1,4 @@
-// The completeness oracle: the most trades any schedule could store in an interval with a given number of calls,
+// The unpaced completeness oracle (the fair one, which paces calls, is completeness-fair-oracle.ts): the most trades any schedule could store in an interval with a given number of calls,
 // knowing every pool's true trade times (bursts included). An upper bound for the schedules bench:completeness runs.
 //
 // One pool first. A poll at t answers the newest 300 trades at or before t (with a cache of C, a poll is fresh only

@@ -1,6 +1,8 @@
 // `npm run -s bench:completeness -- [flags]`: how much of what the pools made the real `collect` stores, per
-// market, budget, access (paid key, or keyless with the cache) and schedule, against the oracle (the best any
-// schedule could store with that budget, bench/completeness-oracle.ts). Each run: a fresh simulator in this
+// market, budget, access (paid key, or keyless with the cache) and schedule, against the fair oracle (what any
+// schedule of polls could store with that budget paced as collect's limiter paces it, as a feasible schedule and an
+// upper bound, bench/completeness-fair-oracle.ts; the older unpaced oracle, bench/completeness-oracle.ts, is an
+// extra column, and sizes the budgets). Each run: a fresh simulator in this
 // process (its truth ledger says what was made), `gecko-collector collect` in a child process against it with the
 // run's budget and the schedule's flags, then stored (a count by block time in the database) / made over an
 // interval of --duration real seconds that starts --edge seconds after collect's first poll (warm-up); collect
@@ -34,13 +36,15 @@ import { type GeckoSimulator, startGeckoSimulator } from '../src/sim/gecko-simul
 import { type SimMarketKind, SKEWED_MARKET_DEFAULTS, skewedRates } from '../src/sim/sim-market.ts';
 import { DEFAULT_BURSTS } from '../src/sim/sim-rate-schedule.ts';
 import { runChildJson } from './child-json.ts';
+import { fairOracle, simTradeSource } from './completeness-fair-oracle.ts';
 import { oraclePool, oracleSplit } from './completeness-oracle.ts';
 import { machineSummary } from './machine.ts';
 import { storedTradesByPool } from './stored-trades.ts';
 
 const USAGE = `usage: npm run -s bench:completeness -- [--duration S] [--edge S] [--time-scale K] [--pools N] [--seed S]
   [--schedule NAME[=FLAGS]]... [--budgets 0.5x,1x,4x] [--uniform-budgets 1x] [--markets skewed,uniform]
-  [--access paid,keyless] [--no-bursts] [--collectors N] [--db sqlite|postgresql://…] [--keep DIR] [--json]`;
+  [--access paid,keyless] [--no-bursts] [--collectors N] [--db sqlite|postgresql://…] [--keep DIR] [--json]
+  [--oracle-cells N] [--oracle-iterations N] [--oracle-from FILE.json]`;
 /** With --json the figures go to stderr and stdout holds only the JSON. */
 let say = (s: string) => process.stdout.write(`${s}\n`);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -79,6 +83,9 @@ interface Settings {
   collectors: number;
   db: string;
   keep: string | undefined;
+  /** The fair oracle's cells per limiter interval and subgradient steps. */
+  oracleCells: number;
+  oracleIterations: number;
 }
 
 interface RunPlan {
@@ -106,9 +113,34 @@ interface RunResult {
   made: number;
   stored: number;
   completeness: number;
+  /**
+   * The fair oracle (bench/completeness-fair-oracle.ts): calls paced as collect's limiter paces them, the cache
+   * respected, over the interval and its tail. `bound`: no schedule of polls stores more; `primal`: a feasible
+   * schedule stores this much (the optimum lies between).
+   */
+  fair: {
+    /** Trades made in the interval by the oracle's count (the same as `made` when the market was replayed). */
+    made: number;
+    bound: number;
+    primal: number;
+    boundStored: number;
+    primalStored: number;
+    primalCalls: number;
+    cellMs: number;
+    iterations: number;
+    seconds: number;
+  };
+  /** completeness / the fair bound, and / the fair primal. */
+  ofFairBound: number;
+  ofFairPrimal: number;
+  /** The unpaced oracle (bench/completeness-oracle.ts: calls placed anywhere, no tail), an extra column. */
   oracle: { completeness: number; stored: number; calls: number; callsForAll: number };
-  /** completeness / the oracle's. */
+  /** completeness / the unpaced oracle's. */
   ofOracle: number;
+  /** The market's shift (streamOriginMs): `--oracle-from` replays it to recompute the oracles from a saved run. */
+  streamShiftMs: number;
+  /** Trades-range calls collect made (its spare-budget gap fill): the oracles count polls only. */
+  rangeCalls: number;
   calls: { polls: number; perMinute: number; budgetUsed: number; requests: number };
   /**
    * Trades missed in the measured interval; over the collector's whole run (first poll to last), and what the
@@ -170,6 +202,38 @@ function oracleFor(sim: GeckoSimulator, fromMs: number, toMs: number, cacheMs: n
     sim.pools.map((p) => oraclePool(p, fromMs, toMs, cacheMs)),
     calls,
   );
+}
+
+/** The fair oracle of a run: its limiter's interval, the cache, the interval and collect's tail at most. */
+function fairFor(
+  s: Settings,
+  sim: GeckoSimulator,
+  fromMs: number,
+  toMs: number,
+  benchBudget: number,
+  cacheMs: number,
+): RunResult['fair'] {
+  const started = performance.now();
+  const r = fairOracle(sim.pools.map(simTradeSource), {
+    fromMs,
+    toMs,
+    tailMs: Math.round((s.edgeS * 1000) / s.scale),
+    intervalMs: Math.ceil(60_000 / benchBudget),
+    cacheMs,
+    cellsPerInterval: s.oracleCells,
+    iterations: s.oracleIterations,
+  });
+  return {
+    made: r.made,
+    bound: r.bound.completeness,
+    primal: r.primal.completeness,
+    boundStored: r.bound.stored,
+    primalStored: r.primal.stored,
+    primalCalls: r.primal.calls,
+    cellMs: Number(r.cellMs.toFixed(3)),
+    iterations: r.iterations,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+  };
 }
 
 function budgetPerMinute(budget: string, needPerMinute: number): number {
@@ -332,6 +396,7 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
     const intervalMs = Math.ceil(60_000 / benchBudget);
     const allowed = Math.floor(measuredMs / intervalMs) + 1;
     const oracle = oracleFor(sim, fromMs, toMs, cacheMs, allowed);
+    const fair = fairFor(s, sim, fromMs, toMs, benchBudget, cacheMs);
     const spent = polls.filter((p) => p.at >= fromMs && p.at < toMs).length;
     const completeness = measured.made === 0 ? 1 : measured.stored / measured.made;
     const cache = cacheCheck(polls, cacheMs, s.scale);
@@ -349,6 +414,11 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
       made: measured.made,
       stored: measured.stored,
       completeness,
+      fair,
+      ofFairBound: fair.bound === 0 ? 1 : completeness / fair.bound,
+      ofFairPrimal: fair.primal === 0 ? 1 : completeness / fair.primal,
+      streamShiftMs: runStart - WORLD_START_MS,
+      rangeCalls: sim.stats().routes.range,
       oracle: {
         completeness: oracle.completeness,
         stored: oracle.stored,
@@ -410,10 +480,12 @@ function line(r: RunResult): string {
   return (
     `${r.market.padEnd(7)} ${r.access.padEnd(7)} budget ${`${r.budget} = ${r.budgetPerMinute}/min`.padEnd(16)} ` +
     `${r.schedule.padEnd(9)} stored ${pct(r.completeness).padStart(6)} of ${r.made.toLocaleString('en-US')} made ` +
-    `(oracle ${pct(r.oracle.completeness)}, ${r.ofOracle.toFixed(2)}x it); calls ${r.calls.perMinute}/min ` +
+    `(fair oracle ${pct(r.fair.primal)}..${pct(r.fair.bound)}, ${r.ofFairBound.toFixed(2)}x the bound; unpaced oracle ` +
+    `${pct(r.oracle.completeness)}); calls ${r.calls.perMinute}/min ` +
     `(${pct(r.calls.budgetUsed)} of the budget); missed ${r.missed.true.toLocaleString('en-US')}${estimated}; ` +
     `gaps ${r.gaps}; busiest pool ${r.busiest.stored}/${r.busiest.made}` +
-    (r.cache.seconds > 0 ? `; polls sooner than the cache: ${r.cache.pollsSooner}` : '')
+    (r.cache.seconds > 0 ? `; polls sooner than the cache: ${r.cache.pollsSooner}` : '') +
+    (r.rangeCalls > 0 ? `; range calls ${r.rangeCalls}` : '')
   );
 }
 
@@ -441,6 +513,39 @@ function schedules(raw: string[] | undefined): RunPlan['schedule'][] {
   });
 }
 
+/**
+ * `--oracle-from FILE`: the oracles of a saved --json run again, without running collect: each run's market is
+ * replayed from its streamShiftMs (the market is a function of the seed and the shift), the rest is kept.
+ */
+async function recomputeOracles(flags: Settings, file: string, json: boolean): Promise<void> {
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { settings: Settings; runs: RunResult[] };
+  const s: Settings = { ...saved.settings, oracleCells: flags.oracleCells, oracleIterations: flags.oracleIterations };
+  const runs: RunResult[] = [];
+  for (const r of saved.runs) {
+    if (r.streamShiftMs === undefined)
+      throw new UsageError(`--oracle-from: ${file} has no streamShiftMs (saved before the fair oracle): run it again`);
+    const sim = await startMarket(s, r.market, r.access, r.streamShiftMs);
+    try {
+      const cacheMs = r.access === 'keyless' ? (REAL_CACHE_S / s.scale) * 1000 : 0;
+      const benchBudget = Math.max(1, Math.round(r.budgetPerMinute * s.scale));
+      const fair = fairFor(s, sim, r.fromMs, r.toMs, benchBudget, cacheMs);
+      if (fair.made !== r.made)
+        throw new Error(`--oracle-from: the replayed market made ${fair.made}, the run ${r.made}`);
+      const next = {
+        ...r,
+        fair,
+        ofFairBound: fair.bound === 0 ? 1 : r.completeness / fair.bound,
+        ofFairPrimal: fair.primal === 0 ? 1 : r.completeness / fair.primal,
+      };
+      runs.push(next);
+      say(line(next));
+    } finally {
+      await sim.close();
+    }
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ ...saved, settings: s, runs }, null, 2)}\n`);
+}
+
 await runScript('bench:completeness', USAGE, async () => {
   const { values } = parseFlags(process.argv.slice(2), {
     duration: { type: 'string' },
@@ -458,6 +563,9 @@ await runScript('bench:completeness', USAGE, async () => {
     db: { type: 'string' },
     keep: { type: 'string' },
     json: { type: 'boolean' },
+    'oracle-cells': { type: 'string' },
+    'oracle-iterations': { type: 'string' },
+    'oracle-from': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -474,7 +582,13 @@ await runScript('bench:completeness', USAGE, async () => {
     collectors: intFlag('collectors', values.collectors, 4, 1, 64),
     db: values.db ?? 'sqlite',
     keep: values.keep,
+    oracleCells: intFlag('oracle-cells', values['oracle-cells'], 8, 1, 1000),
+    oracleIterations: intFlag('oracle-iterations', values['oracle-iterations'], 300, 1, 100_000),
   };
+  if (values['oracle-from'] !== undefined) {
+    await recomputeOracles(s, values['oracle-from'], values.json === true);
+    return;
+  }
   const markets = list(values.markets, 'skewed,uniform', ['skewed', 'uniform'], 'markets') as SimMarketKind[];
   const access = list(values.access, 'paid,keyless', ['paid', 'keyless'], 'access') as Access[];
   const budgets = { skewed: list(values.budgets, '0.5x,1x,4x'), uniform: list(values['uniform-budgets'], '1x') };

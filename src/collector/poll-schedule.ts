@@ -1,12 +1,13 @@
 // When a collector thread polls each of its pools next: a fixed interval (`--schedule fixed`), or the adaptive
 // schedule: each pool's rate estimate (rate-estimate.ts), published in the shared cells so that every thread
 // plans over every pool of the process against the one budget (schedule-allocation.ts), and the interval that
-// plan gives each of this thread's pools. Also what a gap probably cost: its span at the pool's rate.
+// plan gives each of this thread's pools. Also what a gap probably cost (gap-estimate.ts).
 
 import { timestampMs } from '../common/stored-time.ts';
 import type { TradesPage } from '../gecko/trade-parser.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
+import { gapMissed } from './gap-estimate.ts';
 import { RateEstimate, type RateObservation } from './rate-estimate.ts';
 import { allocate, type BudgetPlan, type PoolDemand } from './schedule-allocation.ts';
 import type { WindowResult } from './trade-window.ts';
@@ -14,6 +15,8 @@ import type { WindowResult } from './trade-window.ts';
 interface Entry {
   slot: number;
   estimate: RateEstimate;
+  /** When its previous answer was served (ms), once it had one this run. */
+  servedAtMs: number;
 }
 
 /** What one answer told the schedule. */
@@ -63,22 +66,29 @@ export class PollSchedule {
   answer(poolId: string, page: TradesPage, result: WindowResult, nowMs: number, sentAt: number): ObservedAnswer {
     let oldestMs = Number.NaN;
     let newestMs = Number.NaN;
-    for (const t of page.trades) {
-      const ms = timestampMs(t.blockTimestamp);
+    const times = page.trades.map((t) => timestampMs(t.blockTimestamp));
+    for (const ms of times) {
       if (!(ms >= oldestMs)) oldestMs = ms;
       if (!(ms <= newestMs)) newestMs = ms;
     }
+    // Whole-second stamps: the trades of the oldest trade's second, and those after it.
+    const oldestSecond = Math.floor(oldestMs / 1000) * 1000;
+    const newerCount = times.filter((ms) => ms >= oldestSecond + 1000).length;
     const gap = result.gap;
     const observed = {
       // The server answered somewhere between the request leaving and the answer arriving.
       atMs: (Math.min(nowMs, sentAt) + nowMs) / 2,
       count: page.trades.length + page.rejectedCount,
       oldestMs,
-      ...(Number.isFinite(newestMs) ? { newestMs } : {}),
+      ...(Number.isFinite(newestMs) ? { newestMs, newerCount } : {}),
       fresh: result.fresh.length,
       gap: gap !== null,
     };
-    const seen = this.observe(poolId, observed, gap ? timestampMs(gap.gapEnd) - timestampMs(gap.gapStart) : undefined);
+    const seen = this.observe(
+      poolId,
+      observed,
+      gap ? { cursorMs: timestampMs(gap.gapStart), oldestSecondCount: times.length - newerCount } : undefined,
+    );
     if (gap) gap.estimatedMissed = Math.round(seen.estimatedMissed * 10) / 10;
     if (result.cursor)
       result.cursor = { ...result.cursor, tradeRatePerS: seen.rate, pollIntervalMs: Math.round(seen.intervalMs) };
@@ -93,7 +103,7 @@ export class PollSchedule {
   add(a: PoolAssignment): number {
     const slot = a.index ?? this.localSlot();
     const prior = a.rate?.tradesPerSecond;
-    this.entries.set(a.poolId, { slot, estimate: new RateEstimate(prior) });
+    this.entries.set(a.poolId, { slot, estimate: new RateEstimate(prior), servedAtMs: Number.NaN });
     if (slot < this.cells.slots) {
       this.cells.set(slot, 'active', 1);
       this.cells.set(slot, 'known', prior === undefined ? 0 : 1);
@@ -127,19 +137,24 @@ export class PollSchedule {
     return this.entries.get(poolId)?.estimate.rate;
   }
 
-  /** Takes an answer; `gapSpanMs` is the span its gap covers (cursor to oldest trade), when it has one. */
-  observe(poolId: string, o: RateObservation, gapSpanMs?: number): ObservedAnswer {
+  /**
+   * Takes an answer; `gap`, when it has one: the cursor trade's block time and how many of the answer's trades
+   * share its oldest trade's second.
+   */
+  observe(poolId: string, o: RateObservation, gap?: { cursorMs: number; oldestSecondCount: number }): ObservedAnswer {
     const e = this.entries.get(poolId);
     if (!e) return { rate: 0, intervalMs: this.intervalMs(poolId), estimatedMissed: 0 };
     const before = e.estimate.rate;
     e.estimate.observe(o);
     const rate = e.estimate.rate ?? 0;
     let estimatedMissed = 0;
-    if (gapSpanMs !== undefined && gapSpanMs > 0) {
-      // The gap lies between the rate before it and the rate after its answer (a burst may start inside it).
-      const r = before === undefined ? rate : (before + rate) / 2;
-      estimatedMissed = (r * gapSpanMs) / 1000;
-    }
+    if (gap)
+      estimatedMissed = gapMissed(
+        { ...gap, previousServedMs: e.servedAtMs, oldestMs: o.oldestMs, atMs: o.atMs },
+        // The gap lies between the rate before it and the rate after its answer (a burst may start inside it).
+        { before: before ?? rate, after: rate },
+      );
+    e.servedAtMs = o.atMs;
     if (e.slot < this.cells.slots) {
       this.cells.set(e.slot, 'rate', rate);
       this.cells.set(e.slot, 'known', 1);

@@ -1,15 +1,15 @@
 // Polls one collector's group of pools, each when its schedule says (poll-schedule.ts) and each on its own (a
 // slow or failing pool never holds up the others): fetch → count trades the row checks refused → drop
 // repeats → hand new trades to the batch processor → once they are stored, write the pool's cursor (with its
-// rate estimate) and gap (with its estimated missed trades).
+// rate estimate) and gap (with its estimated missed trades) (poll-commit.ts).
 
-import { BatchFailedError, LeaseLostError } from '../errors.ts';
+import { LeaseLostError } from '../errors.ts';
 import type { CallStats } from '../gecko/gecko-client.ts';
 import type { GeckoAuthError } from '../gecko/gecko-errors.ts';
 import type { TradesPage } from '../gecko/trade-parser.ts';
 import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
-import type { CursorUpdate, GapRecord, TradeRecord } from '../protocol/records.ts';
+import { type CommitDeps, commitPoll } from './poll-commit.ts';
 import { type PollerCounters, PollFigures, type RejectMemory } from './poll-figures.ts';
 import { PollSchedule } from './poll-schedule.ts';
 import type { PollOutcome, PoolPollerOptions } from './pool-poller-options.ts';
@@ -63,6 +63,7 @@ export class PoolPoller {
   private readonly maxConcurrent: number;
   readonly schedule: PollSchedule;
   private readonly figures: PollFigures;
+  private readonly commitDeps: CommitDeps<PoolState>;
 
   constructor(private readonly options: PoolPollerOptions) {
     this.counters = options.counters ?? noCounters;
@@ -74,6 +75,13 @@ export class PoolPoller {
       options.schedule ?? PollSchedule.fixed(options.pollIntervalMs),
       options.scheduleCells,
     );
+    this.commitDeps = {
+      state: options.state,
+      counters: this.counters,
+      figures: this.figures,
+      log: this.log,
+      held: (target) => this.mayPoll(target),
+    };
     this.pools = options.pools.map((assignment) => this.stateFor(assignment));
   }
 
@@ -320,7 +328,8 @@ export class PoolPoller {
 
     const generation = state.generation;
     const freshIds = result.fresh.map((t) => t.id);
-    state.chain = state.chain.then(() => this.commit(state, generation, done, freshIds, result.cursor, result.gap));
+    const pending = { generation, done, freshIds, cursor: result.cursor, gap: result.gap };
+    state.chain = state.chain.then(() => commitPoll(this.commitDeps, state, pending));
     return {
       poolId,
       fetched: trades.length,
@@ -359,54 +368,5 @@ export class PoolPoller {
     const byTimetable =
       p.polledDue === undefined ? p.sentAt! + interval : Math.max(p.polledDue + interval, p.sentAt! + interval / 2);
     return Math.max(byTimetable, p.answeredAt! + this.schedule.settings.minPollIntervalMs);
-  }
-
-  /** After the poll's trades are stored: the cursor (never ahead of stored trades) and the gap, in one write. */
-  private async commit(
-    state: PoolState,
-    generation: number,
-    done: Promise<void>,
-    freshIds: string[],
-    cursor: CursorUpdate | null,
-    gap: GapRecord | null,
-  ): Promise<void> {
-    const poolId = state.assignment.poolId;
-    let stored = true;
-    try {
-      await done;
-    } catch (err) {
-      stored = false;
-      const failed =
-        err instanceof BatchFailedError ? (err.items as readonly TradeRecord[]).map((t) => t.id) : freshIds;
-      state.window.rollback(failed);
-      state.generation++;
-      this.counters.add('errors');
-      this.figures.poolCount(state.assignment, 'errors');
-      this.log.error(
-        { err, poolId, failed: failed.length },
-        'trades could not be stored; the cursor stays behind them',
-      );
-    }
-    if (stored) this.figures.poolCount(state.assignment, 'stored', freshIds.length);
-    // A response that came back after the lease was lost: its trades are stored (idempotent by id, and the
-    // server counted them served), but its cursor and gap are not written: another holder may have moved the
-    // cursor past them, and a gap judged against our stale cursor may be none. The writer's fence (holder,
-    // epoch, expiry) covers a lease lost between this check and the commit.
-    const leaseHeld = this.mayPoll(state);
-    if (!leaseHeld && (cursor || gap))
-      this.log.debug({ poolId }, 'lease no longer held: this poll writes no cursor or gap');
-    const cursorOk = leaseHeld && stored && generation === state.generation && cursor !== null;
-    const update: { cursors?: CursorUpdate[]; gaps?: GapRecord[] } = {};
-    const epoch = state.assignment.leaseEpoch;
-    if (cursorOk) update.cursors = [epoch === undefined ? cursor : { ...cursor, leaseEpoch: epoch }];
-    if (gap && leaseHeld) update.gaps = [gap];
-    if (!update.cursors && !update.gaps) return;
-    try {
-      await this.options.state.writeState(update);
-      if (cursorOk) state.window.markCommitted(cursor);
-    } catch (err) {
-      this.counters.add('errors');
-      this.log.error({ err, poolId }, 'cursor/gap write failed');
-    }
   }
 }

@@ -12,6 +12,11 @@ export interface RateObservation {
   /** Block time (ms) of its oldest and newest trades (NaN when empty). */
   oldestMs: number;
   newestMs?: number;
+  /**
+   * Trades in it stamped after its oldest trade's second. With whole-second stamps, those trades fell between the
+   * end of that second and the answer: a busy pool's rate without the half-second guess of where the oldest fell.
+   */
+  newerCount?: number;
   /** Trades in it newer than the cursor before it (the new ones). */
   fresh: number;
   /** The answer did not reach back to the cursor: trades between them were missed. */
@@ -31,6 +36,8 @@ const PRIOR_TRADES = 100;
 const PRIOR_MIN_S = 600;
 /** The shortest span an answer is taken to cover. */
 const MIN_SPAN_S = 0.05;
+/** Trades after an answer's oldest second for their span to give the rate (answerSample). */
+const NEWER_MIN_TRADES = 30;
 
 export class RateEstimate {
   /** Decayed trade count and decayed seconds observed: the estimate is their ratio. */
@@ -66,17 +73,31 @@ export class RateEstimate {
 
   /** The rate over the span the answer covers. */
   static answerRate(o: RateObservation): number {
-    return o.count / RateEstimate.coveredSeconds(o);
+    const [trades, seconds] = RateEstimate.answerSample(o);
+    return trades / seconds;
+  }
+
+  /**
+   * A full answer's trades over the time they cover. Stamped to the second, the trades after the oldest second
+   * over the time since that second ended are exact; the half-second guess is kept for an answer within one or two
+   * seconds, where too few trades or too little time follow it.
+   */
+  static answerSample(o: RateObservation): [trades: number, seconds: number] {
+    const stamped = o.count >= 300 && Number.isFinite(o.oldestMs) && o.oldestMs % 1000 === 0;
+    const afterS = (o.atMs - o.oldestMs - 1000) / 1000;
+    if (stamped && o.newerCount !== undefined && o.newerCount >= NEWER_MIN_TRADES && afterS >= MIN_SPAN_S)
+      return [o.newerCount, afterS];
+    return [o.count, RateEstimate.coveredSeconds(o)];
   }
 
   observe(o: RateObservation): void {
     const previous = this.lastAt;
     this.lastAt = o.atMs;
     const current = this.rate;
-    const coveredS = RateEstimate.coveredSeconds(o);
+    const [sampleTrades, sampleS] = RateEstimate.answerSample(o);
     if (previous === undefined) {
       // The first answer of this run: what it covers (one that is not full covers all of the last 24 h).
-      this.reset(o.count, coveredS);
+      this.reset(sampleTrades, sampleS);
       if (current !== undefined && !o.gap) this.blend(current);
       return;
     }
@@ -84,12 +105,14 @@ export class RateEstimate {
     // stamps' noise alone never makes one.
     const least = o.count / Math.max(MIN_SPAN_S, (o.atMs - o.oldestMs) / 1000);
     if (o.count >= JUMP_MIN_TRADES && least > JUMP_FACTOR * (current ?? 0)) {
-      this.reset(o.count, coveredS);
+      this.reset(sampleTrades, sampleS);
       return;
     }
     // A gap: the answer's trades over the span they cover (the time before them is unseen). Else every new trade
     // over the time since the last poll.
-    const [trades, seconds] = o.gap ? [o.count, coveredS] : [o.fresh, Math.max(MIN_SPAN_S, (o.atMs - previous) / 1000)];
+    const [trades, seconds] = o.gap
+      ? [sampleTrades, sampleS]
+      : [o.fresh, Math.max(MIN_SPAN_S, (o.atMs - previous) / 1000)];
     // Answers of a busy pool cover a second or two, each stamped to the second: they are averaged over more.
     const keep = Math.exp(-trades / (o.gap ? GAP_MEMORY_TRADES : MEMORY_TRADES));
     this.trades = this.trades * keep + trades;

@@ -135,14 +135,12 @@ export class TradeWindow {
 
     // A gap: trades between the cursor and the oldest trade received may exist that no response will ever show.
     // Either the response was full (more than 300 trades since the cursor), or the cursor fell out of the 24 h window.
+    // The oldest trade may share the cursor's second (a busy pool's 300 trades can span less than one): the response
+    // then reached back only if it holds a trade seen before.
     let gap: GapRecord | null = null;
     const before = this.cursor;
-    if (
-      before &&
-      oldest &&
-      oldestMs > before.ms &&
-      (responseSize >= this.fullSize || before.ms < nowMs - this.windowMs)
-    ) {
+    const reached = oldestMs < (before?.ms ?? 0) || (oldestMs === before?.ms && repeats > 0);
+    if (before && oldest && !reached && (responseSize >= this.fullSize || before.ms < nowMs - this.windowMs)) {
       gap = {
         poolId: this.poolId,
         gapStart: before.timestamp,

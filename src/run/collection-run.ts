@@ -70,6 +70,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       api,
       db,
       pools.assignments.map((a) => a.poolId),
+      (poolId, missed, stored) => outputs.monitor.noteFilled(poolId, missed, stored),
     );
     startRetentionSchedule(ctx);
     ctx.stopper.follow(options.signal);

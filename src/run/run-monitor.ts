@@ -36,6 +36,8 @@ export class RunMonitor {
   /** Epoch ms; reset when every collector is polling. */
   startedAt = Date.now();
   private authStatus: number | undefined;
+  /** Per pool: what the run's gap fill found (estimated missed trades no longer missed, trades it stored). */
+  private readonly filled = new Map<string, { missed: number; stored: number }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: RunMonitorOptions) {
@@ -75,20 +77,29 @@ export class RunMonitor {
     return this.options.pools().map((a, i) => {
       const p = this.poolCounters.read(a.index ?? i);
       const c = this.scheduleCells.read(a.index ?? i);
+      const f = this.filled.get(a.poolId);
       return {
         pool: a.poolId,
         polls: p.polls,
         requests: p.requests,
         throttled: p.throttled,
         errors: p.errors,
-        stored: p.stored,
+        stored: p.stored + (f?.stored ?? 0),
         rejected: p.rejected,
         lastSuccessAt: p.lastSuccessAt > 0 ? p.lastSuccessAt : null,
         estimatedRate: c.known ? c.rate : null,
         intervalMs: Math.round(c.intervalMs),
-        estimatedMissed: Math.round(c.missed),
+        estimatedMissed: Math.round(Math.max(0, c.missed - (f?.missed ?? 0))),
       };
     });
+  }
+
+  /** The run's gap fill found `missed` of a gap's estimated missed trades and stored `stored` trades. */
+  noteFilled(poolId: string, missed: number, stored: number): void {
+    const f = this.filled.get(poolId) ?? { missed: 0, stored: 0 };
+    f.missed += missed;
+    f.stored += stored;
+    this.filled.set(poolId, f);
   }
 
   figures(): CollectionFigures {

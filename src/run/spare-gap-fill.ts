@@ -22,6 +22,9 @@ import type { RunDatabase } from './run-database.ts';
 /** How often the store is asked for new gaps when none is being filled. */
 const SCAN_EVERY_MS = 5000;
 
+/** A gap filled (or partly): its estimated missed trades found, and the trades stored by the fill. */
+export type OnGapFilled = (poolId: string, recoveredMissed: number, storedTrades: number) => void;
+
 export interface SpareGapFillFigures extends SpanFigures {
   gapsFilled: number;
   gapsFailed: number;
@@ -51,6 +54,7 @@ export class SpareGapFill {
     private readonly api: RunApi,
     private readonly write: NonNullable<RunDatabase['write']>,
     private readonly poolIds: readonly string[],
+    private readonly onFilled?: OnGapFilled,
   ) {
     this.watch = setInterval(() => {
       if (ctx.stopper.stopping) this.abort.abort();
@@ -130,6 +134,10 @@ export class SpareGapFill {
     });
     if (r.error === undefined) this.figures.gapsFilled++;
     else this.figures.gapsFailed++;
+    // The run's coverage: a gap filled whole lost nothing; one filled in part lost its estimate less what was found.
+    // Only this run's gaps are in its coverage (an earlier run's open gap is filled too).
+    const estimate = timestampMs(g.detectedAt) >= this.ctx.runStartedAt ? (g.estimatedMissed ?? 0) : 0;
+    this.onFilled?.(g.poolId, r.error === undefined ? estimate : Math.min(estimate, r.inserted), r.inserted);
   }
 
   /** Stops asking, waits for the answer in flight to be stored. */
@@ -152,7 +160,8 @@ export function startSpareGapFill(
   api: RunApi,
   db: RunDatabase,
   poolIds: readonly string[],
+  onFilled?: OnGapFilled,
 ): SpareGapFill | undefined {
   if (!api.apiKey || api.simulator || !db.write || ctx.options.fillGaps === false) return undefined;
-  return ctx.disposer.push(new SpareGapFill(ctx, api, db.write, poolIds), (f) => f.stop());
+  return ctx.disposer.push(new SpareGapFill(ctx, api, db.write, poolIds, onFilled), (f) => f.stop());
 }

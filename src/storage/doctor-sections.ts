@@ -42,6 +42,13 @@ export interface PoolCoverage {
 
 export const COVERAGE_SPANS = { lastHour: 3600_000, lastDay: 86_400_000 } as const;
 
+/**
+ * A gap's missed trades in SQL (SQLite and PostgreSQL alike): none once filled, else its estimate less what fills
+ * found before they failed; NULL without an estimate.
+ */
+export const GAP_MISSED = `CASE WHEN filled_at IS NOT NULL THEN 0 WHEN estimated_missed IS NULL THEN NULL
+  WHEN estimated_missed > coalesce(filled_trades, 0) THEN estimated_missed - coalesce(filled_trades, 0) ELSE 0 END`;
+
 /** Per pool: its stored rate; trades stored; gaps' estimated missed and gaps without an estimate, per span. */
 export interface CoverageRows {
   state: readonly { poolId: string; rate: number | null; at: string | null; interval: number | null }[];

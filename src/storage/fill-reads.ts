@@ -13,6 +13,9 @@ export interface OpenGap {
   gapEnd: string;
   /** A fill failed before (null: never tried). */
   fillError: string | null;
+  /** The trades it was estimated to have lost (null: no estimate recorded), and when it was recorded (stored text). */
+  estimatedMissed: number | null;
+  detectedAt: string;
   /** Trades earlier fills of it stored before they failed (0: none); a new fill's record counts on from here. */
   filledTrades: number;
 }

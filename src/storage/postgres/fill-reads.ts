@@ -23,7 +23,8 @@ export function pgFillReads(client: pg.Client): FillReads {
     async openGaps(poolIds) {
       const r = await client.query<OpenGap>(
         `SELECT pool_id AS "poolId", ${storedText('gap_start')} AS "gapStart", ${storedText('gap_end')} AS "gapEnd",
-           fill_error AS "fillError", coalesce(filled_trades, 0) AS "filledTrades"
+           fill_error AS "fillError", estimated_missed AS "estimatedMissed", ${storedText('detected_at')} AS "detectedAt",
+           coalesce(filled_trades, 0) AS "filledTrades"
          FROM collection_gaps WHERE filled_at IS NULL AND ($1::text[] IS NULL OR pool_id = ANY($1))
          ORDER BY gap_start, pool_id`,
         [poolIds ? [...poolIds] : null],

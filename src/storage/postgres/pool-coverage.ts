@@ -2,7 +2,13 @@
 // estimated missed over the last hour, the last day and the whole history (attachCoverage fills the reports).
 
 import type pg from 'pg';
-import { attachCoverage, COVERAGE_SPANS, type CoverageGapRow, type PoolReport } from '../doctor-sections.ts';
+import {
+  attachCoverage,
+  COVERAGE_SPANS,
+  type CoverageGapRow,
+  GAP_MISSED,
+  type PoolReport,
+} from '../doctor-sections.ts';
 import { storedText } from './trade-statements.ts';
 
 /** The schema step that added the schedule's columns. */
@@ -31,13 +37,13 @@ export async function addPoolCoverage(c: pg.ClientBase, pools: PoolReport[]): Pr
   const gaps = (
     await c.query<CoverageGapRow>(
       `SELECT pool_id AS "poolId",
-              coalesce(sum(estimated_missed) FILTER (WHERE gap_end >= ${since}), 0) AS hour,
-              coalesce(sum(estimated_missed) FILTER (WHERE gap_end >= ${sinceDay}), 0) AS day,
-              coalesce(sum(estimated_missed), 0) AS "all",
-              count(*) FILTER (WHERE gap_end >= ${since} AND estimated_missed IS NULL)::float8 AS "hourNone",
-              count(*) FILTER (WHERE gap_end >= ${sinceDay} AND estimated_missed IS NULL)::float8 AS "dayNone",
-              count(*) FILTER (WHERE estimated_missed IS NULL)::float8 AS "allNone"
-       FROM collection_gaps GROUP BY pool_id`,
+              coalesce(sum(missed) FILTER (WHERE gap_end >= ${since}), 0) AS hour,
+              coalesce(sum(missed) FILTER (WHERE gap_end >= ${sinceDay}), 0) AS day,
+              coalesce(sum(missed), 0) AS "all",
+              count(*) FILTER (WHERE gap_end >= ${since} AND missed IS NULL)::float8 AS "hourNone",
+              count(*) FILTER (WHERE gap_end >= ${sinceDay} AND missed IS NULL)::float8 AS "dayNone",
+              count(*) FILTER (WHERE missed IS NULL)::float8 AS "allNone"
+       FROM (SELECT pool_id, gap_end, ${GAP_MISSED} AS missed FROM collection_gaps) g GROUP BY pool_id`,
       spans,
     )
   ).rows;

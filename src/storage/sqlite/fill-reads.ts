@@ -23,6 +23,7 @@ export function sqliteFillReads(db: Database): FillReads {
       const rows = db
         .prepare(
           `SELECT pool_id AS poolId, gap_start AS gapStart, gap_end AS gapEnd, fill_error AS fillError,
+             max(estimated_missed) AS estimatedMissed, max(detected_at) AS detectedAt,
              max(coalesce(filled_trades, 0)) AS filledTrades
            FROM collection_gaps WHERE filled_at IS NULL
            GROUP BY pool_id, gap_start, gap_end ORDER BY gap_start, pool_id`,

@@ -2,7 +2,13 @@
 // estimated missed over the last hour, the last day and the whole history (attachCoverage fills the reports).
 
 import type Database from 'better-sqlite3';
-import { attachCoverage, COVERAGE_SPANS, type CoverageGapRow, type PoolReport } from '../doctor-sections.ts';
+import {
+  attachCoverage,
+  COVERAGE_SPANS,
+  type CoverageGapRow,
+  GAP_MISSED,
+  type PoolReport,
+} from '../doctor-sections.ts';
 import { storedTimestamp } from './trade-statements.ts';
 
 function columnsOf(db: Database.Database, table: string): Set<string> {
@@ -37,13 +43,13 @@ export function addPoolCoverage(
   const gaps = db
     .prepare(
       `SELECT pool_id AS poolId,
-              coalesce(sum(CASE WHEN gap_end >= @hour THEN estimated_missed END), 0) AS hour,
-              coalesce(sum(CASE WHEN gap_end >= @day THEN estimated_missed END), 0) AS day,
-              coalesce(sum(estimated_missed), 0) AS "all",
-              coalesce(sum(gap_end >= @hour AND estimated_missed IS NULL), 0) AS hourNone,
-              coalesce(sum(gap_end >= @day AND estimated_missed IS NULL), 0) AS dayNone,
-              coalesce(sum(estimated_missed IS NULL), 0) AS allNone
-       FROM collection_gaps GROUP BY pool_id`,
+              coalesce(sum(CASE WHEN gap_end >= @hour THEN missed END), 0) AS hour,
+              coalesce(sum(CASE WHEN gap_end >= @day THEN missed END), 0) AS day,
+              coalesce(sum(missed), 0) AS "all",
+              coalesce(sum(gap_end >= @hour AND missed IS NULL), 0) AS hourNone,
+              coalesce(sum(gap_end >= @day AND missed IS NULL), 0) AS dayNone,
+              coalesce(sum(missed IS NULL), 0) AS allNone
+       FROM (SELECT pool_id, gap_end, ${GAP_MISSED} AS missed FROM collection_gaps) GROUP BY pool_id`,
     )
     .all({ hour, day }) as CoverageGapRow[];
   attachCoverage(pools, { state, trades, gaps });

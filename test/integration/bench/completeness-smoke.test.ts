@@ -2,6 +2,9 @@
 // stored / made from the database and the truth ledger, and the figures hold together (none above the oracle,
 // no more calls than the budget). Not a performance test.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { compiled } from '../../support/repo.ts';
@@ -17,6 +20,9 @@ interface Run {
   completeness: number;
   oracle: { completeness: number };
   ofOracle: number;
+  fair: { made: number; bound: number; primal: number; primalCalls: number };
+  ofFairBound: number;
+  streamShiftMs: number;
   calls: { polls: number; budgetUsed: number };
   missed: { true: number; wholeRun: number; estimated: number | null };
 }
@@ -50,6 +56,11 @@ describe('bench:completeness smoke', () => {
       expect(r.missed.true).toBe(r.made - r.stored);
       expect(r.completeness).toBeCloseTo(r.stored / r.made, 12);
       expect(r.ofOracle).toBeLessThanOrEqual(1.0001);
+      // The fair oracle: a feasible schedule below its bound, collect below the bound too.
+      expect(r.fair.made).toBe(r.made);
+      expect(r.fair.primal).toBeGreaterThan(0);
+      expect(r.fair.primal).toBeLessThanOrEqual(r.fair.bound);
+      expect(r.ofFairBound).toBeLessThanOrEqual(1.0001);
       expect(r.calls.polls).toBeGreaterThan(0);
       expect(r.calls.budgetUsed).toBeLessThanOrEqual(1.05);
     }
@@ -59,5 +70,21 @@ describe('bench:completeness smoke', () => {
     expect(runs[1]!.budgetPerMinute).toBe(runs[0]!.budgetPerMinute);
     // Polling every 20 s instead of 60 s stores more of the same market.
     expect(runs[1]!.completeness).toBeGreaterThan(runs[0]!.completeness);
+
+    // --oracle-from replays each saved run's market: the same trades made, the same oracle, without collect.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-oracle-from-'));
+    try {
+      const file = path.join(dir, 'runs.json');
+      fs.writeFileSync(file, stdout);
+      const again = await promisify(execFile)(
+        process.execPath,
+        [compiled('bench/completeness.ts'), '--oracle-from', file, '--json'],
+        { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      );
+      const replayed = (JSON.parse(again.stdout) as { runs: Run[] }).runs;
+      expect(replayed.map((r) => r.fair)).toEqual(runs.map((r) => ({ ...r.fair, seconds: expect.any(Number) })));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

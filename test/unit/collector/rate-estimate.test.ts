@@ -69,4 +69,12 @@ describe('RateEstimate of a busy pool, from whole-second block times', () => {
     expect(sum / 19).toBeGreaterThan(320);
     expect(sum / 19).toBeLessThan(480);
   });
+
+  it('takes the trades after the oldest second over the time since it ended, when there are enough of them', () => {
+    // 400 trades/s: 300 trades over 0.75 s. The answer 1.5 s after its oldest trade's second began: 200 trades in
+    // the last 0.5 s (after that second), 100 in it. The half-second guess would say 300 over 1 s.
+    const e = new RateEstimate();
+    e.observe({ atMs: 1_000_001_500, count: 300, oldestMs: 1_000_000_000, newerCount: 200, fresh: 300, gap: false });
+    expect(e.rate).toBeCloseTo(400, 6);
+  });
 });

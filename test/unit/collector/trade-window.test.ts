@@ -71,6 +71,22 @@ describe('TradeWindow', () => {
     expect(missing.fresh).toHaveLength(300);
   });
 
+  it("records a gap when a full response within the cursor's second holds no trade seen before", () => {
+    // A busy pool: 1000 trades in one second. The cursor is trade 299; the next answer holds trades 400..699, all
+    // stamped the cursor's second: trades 300..399 are missing though the stamps are equal.
+    const busy = (from: number, to: number) => {
+      const out: TradeRecord[] = [];
+      for (let k = to - 1; k >= from; k--) out.push(trade(k, 7));
+      return out;
+    };
+    const w = new TradeWindow('solana_P');
+    w.accept(busy(0, 300), T0);
+    const missing = w.accept(busy(400, 700), T0);
+    expect(missing.gap).toMatchObject({ gapStart: trade(299, 7).blockTimestamp, gapEnd: trade(400, 7).blockTimestamp });
+    // An answer that reaches back to a trade seen before (699) is no gap, whatever the stamps.
+    expect(w.accept(busy(699, 999), T0).gap).toBeNull();
+  });
+
   it('a partial response never makes a gap (it holds everything of the last 24 h)', () => {
     const w = new TradeWindow('solana_P', {
       cursor: { lastTradeId: trade(3, 1).id, lastTradeTimestamp: '2025-09-01 12:00:01.000000' },
