@@ -1,4 +1,4 @@
-// The V8 heap limits every thread the library starts is built with: a small young generation.
+// The V8 heap limits of the collector and checkpointer threads: a small young generation.
 import type { ResourceLimits } from 'node:worker_threads';
 
 /**

@@ -146,7 +146,8 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     const worker = new Worker(this.settings.postgres ? PG_WRITER_ENTRY : WRITER_ENTRY, {
       workerData: { log: logs.link } satisfies WriterThreadData,
       transferList: [logs.link.port],
-      resourceLimits: THREAD_RESOURCE_LIMITS,
+      // No young-generation limit here: at import and bench rates it made the writer scavenge more (about 5 % more
+      // CPU a row, docs/benchmarks.md) and saved only ~1.5 MB.
     });
     const remote = Comlink.wrap<WriterControl>(nodeEndpoint(worker));
     const { port1: outcomes, port2: writerSide } = new MessageChannel();
