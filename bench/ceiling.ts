@@ -1,9 +1,12 @@
 // The ceiling: what ONE SQLite writer can do on this machine with nothing else in the way. One thread, one
 // connection, the same schema + indexes (migrate) and the same pragmas as the funnel's writer, the rows
-// generated, validated and turned into bind arrays BEFORE the clock starts, then stored with the writer's own
-// statements (statements 'writer', the default: foreign keys on, the conflict comparison of its ON CONFLICT
+// generated and validated BEFORE the clock starts (pre-checked rows), then, on the clock, bound as the writer
+// binds them (its writeTradeBindValues into one reused parameter array per multi-row INSERT: the checked values,
+// the amounts as numbers for the NUMERIC columns) and stored with the writer's own statements (statements
+// 'writer', the default: foreign keys on, the conflict comparison of its ON CONFLICT
 // clause, and one cursor move through the cursor guard per producer batch, as the funnel's load sends one), so a
-// funnel/ceiling ratio measures only what the funnel adds. Statements 'insert-or-ignore' is the old ceiling
+// funnel/ceiling ratio measures only what the funnel adds. CPU is the one thread's that runs the statements
+// (/proc/thread-self/schedstat, the source of the funnel writer thread's figure), the process's beside it. Statements 'insert-or-ignore' is the old ceiling
 // (no checks beyond the foreign key): the two side by side are the cost of the checks. Either way the fastest
 // method found (prepared multi-row `… VALUES (…)×50` in BEGIN IMMEDIATE transactions of
 // up to the writer's group-commit bound, 5000 rows: on this 2-core VM, measured with --sweep, ×50 beat
@@ -44,15 +47,17 @@ import { migrate } from '../src/storage/sqlite/schema-migrations.ts';
 import {
   CREATED_AT_PARAM,
   storedTimestamp,
-  tradeBindValues,
+  TRADE_BIND_VALUES,
   tradeInsertSql,
   tradeWriteSql,
   WriteStatements,
+  writeTradeBindValues,
 } from '../src/storage/sqlite/trade-statements.ts';
 import { latestAcceptedTime, TRADE_FIELDS, validateTrade } from '../src/trades/trade-validation.ts';
 import { type ArrivalOrder, readArrivalFile, roundRobinOrder } from './arrival-order.ts';
 import { LOAD_SHAPE_FLAGS, loadShapeFrom } from './load-shape-flags.ts';
 import { round, roundSummary } from './rounding.ts';
+import { ownThreadTimes, timesBetween } from './thread-cpu.ts';
 
 export type CeilingOrder = 'funnel' | 'sorted';
 /** The writer's statements (conflict comparison, cursor guard), or the old plain INSERT OR IGNORE. */
@@ -111,13 +116,18 @@ export interface CeilingResult {
   /** Wall time of each transaction, BEGIN IMMEDIATE → COMMIT. */
   txLatencyMs: LatencySummary;
   cpuSeconds: number;
+  /**
+   * CPU of the thread that ran the statements over the timed part, from /proc/thread-self/schedstat (as the funnel's
+   * writer thread is measured); null off Linux. What writerCpuOverCeilingCpu divides by.
+   */
+  threadCpuSeconds: number | null;
   /** cpuSeconds split: user and system (the kernel's part: SQLite's WAL and checkpoint I/O). */
   cpuUserSeconds: number;
   cpuSystemSeconds: number;
   peakRssMb: number;
   /** Process RSS when the clock started (the pre-built rows are in memory by then). */
   rssBeforeMb: number;
-  /** Seconds spent generating + validating + binding rows before the clock started (not in `seconds`). */
+  /** Seconds spent generating + validating rows before the clock started (not in `seconds`). */
   prepareSeconds: number;
 }
 
@@ -127,7 +137,7 @@ export interface CeilingRows {
   orderDescription: string;
   offered: number;
   unique: number;
-  /** Bind values per offered row (`tradeBindValues`), in insert order. */
+  /** The checked values (TradeRow, validateTrade's) per offered row, in insert order; bound on the clock. */
   rows: unknown[][];
   /** The created_at every row gets (bound by name, once per statement, as the writer binds it). */
   createdAt: string;
@@ -160,7 +170,7 @@ export function describeOrder(
   return `funnel arrival order as planned (not recorded): the ${collectors} producers' streams (planProducers: own share, the neighbour's repeats spread through it) cut into ${batchSize}-row batches and interleaved round-robin (producer 0 batch 0, producer 1 batch 0, …, producer ${collectors - 1} batch 0, producer 0 batch 1, …)`;
 }
 
-/** Generates, validates and binds every offered trade, in `order`. Not timed by runCeiling. */
+/** Generates and validates every offered trade, in `order`. Not timed by runCeiling. */
 export function prepareCeilingRows(
   o: Pick<CeilingOptions, 'trades' | 'collectors' | 'duplicates' | 'seed' | 'order' | 'batchSize' | 'arrival'>,
 ): CeilingRows {
@@ -173,8 +183,8 @@ export function prepareCeilingRows(
   for (let k = 0; k < indices.length; k++) {
     const v = validateTrade(syntheticTrade(indices[k]!, { seed }), k);
     if (!v.ok) throw new Error(`synthetic trade ${indices[k]} failed validation: ${v.reason}`);
-    // The writer's bind values (exact text and numbers): the same layout, prepared ahead of the timed loop.
-    rows.push(tradeBindValues(v.row));
+    // Checked values, as the writer's row checks leave them: binding them (amounts as numbers) is on the clock.
+    rows.push(v.row);
   }
   const funnel: CeilingRows = {
     order: 'funnel',
@@ -191,12 +201,12 @@ export function prepareCeilingRows(
   return (o.order ?? 'funnel') === 'sorted' ? sortRowsById(funnel) : funnel;
 }
 
-/** The cursor a producer sends after a batch ending with this row (bind values: id, pool, …, block time). */
-function cursorFor(bind: unknown[], polledAt: string): CursorUpdate {
+/** The cursor a producer sends after a batch ending with this row (checked values: id, pool, …, block time). */
+function cursorFor(row: unknown[], polledAt: string): CursorUpdate {
   return {
-    poolId: bind[1] as string,
-    lastTradeId: bind[0] as string,
-    lastTradeTimestamp: bind[TRADE_FIELDS - 1] as string,
+    poolId: row[1] as string,
+    lastTradeId: row[0] as string,
+    lastTradeTimestamp: row[TRADE_FIELDS - 1] as string,
     polledAt,
   };
 }
@@ -251,8 +261,9 @@ export interface CeilingTransactions {
 }
 
 /**
- * Prepares the statements (one per chunk size needed) and flattens every chunk's values up front, so running a
- * transaction only binds and steps. The writer's own statements: trade values anonymous, created_at by name, its
+ * Prepares the statements (one per chunk size needed) and plans every chunk's rows up front; running a transaction
+ * builds each chunk's parameters from its checked rows as the writer does (writeTradeBindValues into a parameter
+ * array reused per chunk size, the amounts' Number() among them), binds and steps. The writer's own statements: trade values anonymous, created_at by name, its
  * ON CONFLICT comparison, and after each producer batch its cursor through the guard; or the old INSERT OR IGNORE.
  * The trades' pools rows are added here, before any clock starts (the writer adds them in its transactions);
  * the foreign key check of every inserted row stays in both.
@@ -277,22 +288,37 @@ export function planCeilingTransactions(
   };
   // A chunk never crosses a producer batch, so a cursor can follow the chunk that ends its batch.
   const cursorEvery = kind === 'writer' ? data.batchSize : 0;
-  const plan: { stmt: Database.Statement; values: unknown[]; cursor?: CursorUpdate }[][] = [];
+  type Chunk = { stmt: Database.Statement; from: number; to: number; params: unknown[]; cursor?: CursorUpdate };
+  const plan: Chunk[][] = [];
+  // One parameter array per chunk size, as the writer keeps them (group-records.ts).
+  const paramArrays = new Map<number, unknown[]>();
+  const paramsFor = (n: number) => {
+    let a = paramArrays.get(n);
+    if (!a) {
+      a = new Array(n * TRADE_BIND_VALUES);
+      paramArrays.set(n, a);
+    }
+    return a;
+  };
   const rows = data.rows;
   db.transaction(() => {
     for (const poolId of new Set(rows.map((r) => r[1] as string))) pools.ensurePool(poolId, data.createdAt);
   })();
   let cursors = 0;
   for (let t = 0; t < rows.length; t += txRows) {
-    const tx: { stmt: Database.Statement; values: unknown[]; cursor?: CursorUpdate }[] = [];
+    const tx: Chunk[] = [];
     const txEnd = Math.min(t + txRows, rows.length);
     for (let c = t; c < txEnd; ) {
       let cEnd = Math.min(c + chunkRows, txEnd);
       if (cursorEvery > 0) cEnd = Math.min(cEnd, (Math.floor(c / cursorEvery) + 1) * cursorEvery);
-      const values: unknown[] = [];
-      for (let k = c; k < cEnd; k++) for (const v of rows[k]!) values.push(v);
       const endsBatch = cursorEvery > 0 && (cEnd % cursorEvery === 0 || cEnd === rows.length);
-      tx.push({ stmt: insertOf(cEnd - c), values, ...(endsBatch ? { cursor: data.cursorOf(cEnd - 1) } : {}) });
+      tx.push({
+        stmt: insertOf(cEnd - c),
+        from: c,
+        to: cEnd,
+        params: paramsFor(cEnd - c),
+        ...(endsBatch ? { cursor: data.cursorOf(cEnd - 1) } : {}),
+      });
       if (endsBatch) cursors++;
       c = cEnd;
     }
@@ -308,8 +334,9 @@ export function planCeilingTransactions(
     run(t) {
       let inserted = 0;
       begin.run();
-      for (const { stmt, values, cursor } of plan[t]!) {
-        inserted += stmt.run(values, named).changes;
+      for (const { stmt, from, to, params, cursor } of plan[t]!) {
+        for (let k = from, p = 0; k < to; k++) p = writeTradeBindValues(params, p, rows[k]!, 0);
+        inserted += stmt.run(params, named).changes;
         if (cursor && !pools.upsertCursor(cursor, data.createdAt, latest))
           throw new Error(`the cursor of pool ${cursor.poolId} found no stored trade`);
       }
@@ -346,6 +373,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
     const rssBefore = process.memoryUsage.rss();
     let peakRss = rssBefore;
 
+    const thread0 = ownThreadTimes();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let lastCheckpoint = t0;
@@ -365,6 +393,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
     // reported apart (closeSeconds), as the funnel's shutdown is.
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const thread1 = ownThreadTimes();
     const c0 = performance.now();
     if (checkpoints) {
       db.pragma('wal_checkpoint(PASSIVE)');
@@ -398,6 +427,7 @@ export function runCeiling(o: CeilingOptions, prepared?: CeilingRows): CeilingRe
       rowsPerSec: Math.round(data.offered / seconds),
       txLatencyMs: roundSummary(lat, 3),
       cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2),
+      threadCpuSeconds: thread0 && thread1 ? round(timesBetween(thread0.times, thread1.times).cpuMs / 1000, 3) : null,
       cpuUserSeconds: round(cpu.user / 1e6, 2),
       cpuSystemSeconds: round(cpu.system / 1e6, 2),
       peakRssMb: round(peakRss / 2 ** 20, 1),

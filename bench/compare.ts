@@ -113,8 +113,8 @@ export interface ContenderFigures {
   rssBeforeMb: number;
   cpuSeconds: number;
   /**
-   * CPU of the one thread that writes: the funnel's writer thread (from /proc; null off Linux), the ceiling's
-   * process (one thread does all its work); null for direct (every producer writes).
+   * CPU of the one thread that writes, from /proc/.../schedstat alike: the funnel's writer thread, the ceiling's
+   * thread that runs the statements; null off Linux, and for direct (every producer writes).
    */
   writerCpuSeconds: number | null;
 }
@@ -290,7 +290,8 @@ function sharedFigures(
 function fromCeiling(r: CeilingResult): ContenderFigures {
   return {
     ...sharedFigures(r),
-    writerCpuSeconds: r.cpuSeconds,
+    // The thread that ran the statements, measured as the funnel's writer thread is (null off Linux, as the writer's).
+    writerCpuSeconds: r.threadCpuSeconds,
     lockErrors: 0,
     busyRetries: 0,
     failedBatches: 0,
@@ -699,7 +700,7 @@ Notes
 - direct (WAL): the old way's code (a connection per producer, check-then-insert, retries on SQLITE_BUSY) on the new
   SQLite settings, i.e. the \`--manager direct\` rollback switch. direct (old settings): the same code as the Python
   collector ran it, on SQLite's own settings (rollback journal, synchronous=FULL): the migration's "before".
-- Ceiling method: ${r.ceilingMethod}. Rows generated, validated and bound before the clock starts.
+- Ceiling method: ${r.ceilingMethod}. Rows generated and validated before the clock starts, bound on it as the writer binds them.
 - Ceiling order: ${r.ceilingOrders.ceiling}. Ceiling (sorted ids): ${r.ceilingOrders['ceiling-sorted']}.
 - Peak RSS and CPU seconds: direct and funnel are measured process-wide (producer threads and the writer
   thread live in the harness process); the ceilings run in their own child process, whose RSS includes the

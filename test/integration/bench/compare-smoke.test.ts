@@ -109,11 +109,13 @@ describe('bench:compare smoke (4000 trades, 2 collectors, 1 rep)', () => {
       const ceil = result.contenders.ceiling.median;
       expect(fun.writerCpuSeconds).toBeGreaterThan(0);
       expect(fun.writerCpuSeconds!).toBeLessThanOrEqual(fun.cpuSeconds + 0.01);
-      expect(ceil.writerCpuSeconds).toBe(ceil.cpuSeconds);
+      // The ceiling's figure is its statement thread's CPU, as the writer's is: part of its process's.
+      expect(ceil.writerCpuSeconds).toBeGreaterThan(0);
+      expect(ceil.writerCpuSeconds!).toBeLessThanOrEqual(ceil.cpuSeconds + 0.01);
       expect(cpr.writerUs).toBeCloseTo((fun.writerCpuSeconds! * 1e6) / 4000, 1);
-      expect(cpr.ceilingUs).toBeCloseTo((ceil.cpuSeconds * 1e6) / 4000, 1);
+      expect(cpr.ceilingUs).toBeCloseTo((ceil.writerCpuSeconds! * 1e6) / 4000, 1);
       expect(cpr.writerUsRange).toEqual([cpr.writerUs, cpr.writerUs]);
-      expect(result.ratios.writerCpuOverCeilingCpu).toBeCloseTo(fun.writerCpuSeconds! / ceil.cpuSeconds, 2);
+      expect(result.ratios.writerCpuOverCeilingCpu).toBeCloseTo(fun.writerCpuSeconds! / ceil.writerCpuSeconds!, 2);
       expect(t.mainCpu).toBeGreaterThan(0);
       // The writer's three parts fill the funnel's timed window (rounded to 10 ms each).
       expect(t.writerOnCpu + t.writerWaitingForCpu + t.writerIdle).toBeGreaterThanOrEqual(
