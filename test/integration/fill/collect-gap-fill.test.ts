@@ -2,7 +2,7 @@
 // pool polled less often than its 300-trade window records gaps, each of which is filled while the run goes on
 // (filled_at set, every trade the pool made in the gap stored), and every pool is still polled on its schedule.
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedRateLimiter } from '../../../src/rate-limit/shared-rate-limiter.ts';
 import { startCollection } from '../../../src/run/collection-run.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
@@ -11,19 +11,15 @@ import { tempDir } from '../../support/temp-dir.ts';
 import { until } from '../../support/until.ts';
 
 const KEY = 'test-key-gap-fill';
-const sims: GeckoSimulator[] = [];
+let sim: GeckoSimulator;
 
-/** Each run its own simulator: its polls, range calls and truth are that run's alone. */
-async function startSim(): Promise<GeckoSimulator> {
+beforeAll(async () => {
   // Pool 0 makes 150 trades/s: a poll every 3 s sees 450, more than one 300-trade answer holds.
-  const sim = await startGeckoSimulator({ apiKey: KEY, pools: 2, tradesPerSecond: [150, 2], historySeconds: 60 });
-  sims.push(sim);
-  return sim;
-}
-afterAll(() => Promise.all(sims.map((s) => s.close())));
+  sim = await startGeckoSimulator({ apiKey: KEY, pools: 2, tradesPerSecond: [150, 2], historySeconds: 60 });
+});
+afterAll(() => sim.close());
 
-// The two runs wait on the simulated market's gaps (3 s polls): side by side.
-describe.concurrent('collect: gap fill from spare budget', () => {
+describe('collect: gap fill from spare budget', () => {
   it('a low-priority slot is granted only when the budget was left unused for two intervals', () => {
     let now = 1_000_000;
     const limiter = new SharedRateLimiter({ callsPerMinute: 60, minSpacingMs: 0, clock: () => now });
@@ -40,7 +36,6 @@ describe.concurrent('collect: gap fill from spare budget', () => {
   });
 
   it('SQLite: the gaps a run records are filled while it runs; the live polls keep their schedule', async () => {
-    const sim = await startSim();
     const path = `${tempDir('collect-fill-')}/gecko.db`;
     const run = await startCollection({
       dbUrl: `sqlite:///${path}`,
@@ -111,7 +106,6 @@ describe.concurrent('collect: gap fill from spare budget', () => {
   });
 
   it('collect --no-fill-gaps records the gaps and leaves them open: no range call is made', async () => {
-    const sim = await startSim();
     const dir = tempDir('collect-nofill-');
     const rangeBefore = sim.stats().routes.range;
     const pools = sim.pools.map((p) => p.address).join(',');
