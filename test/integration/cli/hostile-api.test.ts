@@ -174,378 +174,400 @@ function poolFigures(db: string): { pool: string; errors: number; rejected?: num
   return file.snapshot.collection.pools;
 }
 
-describe('one bad trade does not sink its page (20 variants)', () => {
-  it('stores every good trade of every page, counts each bad one once with its reason, cursor on a stored trade', async () => {
-    const pools: HostilePool[] = BAD_ROW_VARIANTS.map((variant, i) => ({
-      address: `BadRow${String(i).padStart(2, '0')}`,
-      script: { fault: 'bad-row', variant, every: 7 },
-    }));
-    pools.push({ address: 'GoodNeighbour', script: { fault: 'none' } });
-    const enough = (server: HostileGeckoServer) =>
-      pools.every((p) => {
-        const r = server.record(p.address);
-        return r.good.size > 20 && (p.script.fault !== 'bad-row' || r.bad.size > 2);
-      });
-    const s = await collect('bad-rows', pools, enough, ['--collectors', '2']);
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    const summary = s.summary!;
-    expect(summary.outcome).toBe('collected');
-    const byPool = new Map(summary.rejectedByPool.map((p) => [p.pool, p.rejected]));
-    const logs = logLines(s.stderr).filter((l) => typeof l.reason === 'string' && l.poolId !== undefined);
-    let totalRejected = 0;
-    for (const p of pools) {
-      const poolId = s.server.poolId(p.address);
-      const record = s.server.record(p.address);
-      const expected = expectedIds(s.server, p.address);
-      expect(record.good.size, p.address).toBeGreaterThan(20);
-      if (p.script.fault === 'bad-row') expect(record.bad.size, p.address).toBeGreaterThan(2);
-      // Served vs stored, trade by trade.
-      expect(storedIds(s.db, poolId), p.address).toEqual(expected);
-      const refused = p.script.fault === 'bad-row' && !p.script.variant.accepted ? record.bad.size : 0;
-      expect(byPool.get(poolId) ?? 0, p.address).toBe(refused);
-      totalRejected += refused;
-      // One log line per refused trade, naming the pool, the trade (when it has an id) and the reason.
-      const poolLogs = logs.filter((l) => l.poolId === poolId);
-      expect(poolLogs, p.address).toHaveLength(refused);
-      if (refused > 0) {
-        const ids = [...record.bad.values()].map((b) => b.id ?? null).sort();
-        expect(poolLogs.map((l) => l.tradeId as string | null).sort(), p.address).toEqual(ids);
+// The scenarios are independent (a server and a child each) and mostly wait on the child's start and its polls:
+// they run side by side.
+describe.concurrent('collect against a hostile API', () => {
+  describe('one bad trade does not sink its page (20 variants)', () => {
+    it('stores every good trade of every page, counts each bad one once with its reason, cursor on a stored trade', async () => {
+      const pools: HostilePool[] = BAD_ROW_VARIANTS.map((variant, i) => ({
+        address: `BadRow${String(i).padStart(2, '0')}`,
+        script: { fault: 'bad-row', variant, every: 7 },
+      }));
+      pools.push({ address: 'GoodNeighbour', script: { fault: 'none' } });
+      const enough = (server: HostileGeckoServer) =>
+        pools.every((p) => {
+          const r = server.record(p.address);
+          return r.good.size > 20 && (p.script.fault !== 'bad-row' || r.bad.size > 2);
+        });
+      const s = await collect('bad-rows', pools, enough, ['--collectors', '2']);
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      const summary = s.summary!;
+      expect(summary.outcome).toBe('collected');
+      const byPool = new Map(summary.rejectedByPool.map((p) => [p.pool, p.rejected]));
+      const logs = logLines(s.stderr).filter((l) => typeof l.reason === 'string' && l.poolId !== undefined);
+      let totalRejected = 0;
+      for (const p of pools) {
+        const poolId = s.server.poolId(p.address);
+        const record = s.server.record(p.address);
+        const expected = expectedIds(s.server, p.address);
+        expect(record.good.size, p.address).toBeGreaterThan(20);
+        if (p.script.fault === 'bad-row') expect(record.bad.size, p.address).toBeGreaterThan(2);
+        // Served vs stored, trade by trade.
+        expect(storedIds(s.db, poolId), p.address).toEqual(expected);
+        const refused = p.script.fault === 'bad-row' && !p.script.variant.accepted ? record.bad.size : 0;
+        expect(byPool.get(poolId) ?? 0, p.address).toBe(refused);
+        totalRejected += refused;
+        // One log line per refused trade, naming the pool, the trade (when it has an id) and the reason.
+        const poolLogs = logs.filter((l) => l.poolId === poolId);
+        expect(poolLogs, p.address).toHaveLength(refused);
+        if (refused > 0) {
+          const ids = [...record.bad.values()].map((b) => b.id ?? null).sort();
+          expect(poolLogs.map((l) => l.tradeId as string | null).sort(), p.address).toEqual(ids);
+        }
+        // The cursor stands on the newest stored trade.
+        const cursor = cursorOf(s.db, poolId);
+        expect(cursor?.id, p.address).toBe(newestExpected(s.server, p.address));
+        expect(expected.has(cursor!.id)).toBe(true);
       }
-      // The cursor stands on the newest stored trade.
-      const cursor = cursorOf(s.db, poolId);
-      expect(cursor?.id, p.address).toBe(newestExpected(s.server, p.address));
-      expect(expected.has(cursor!.id)).toBe(true);
-    }
-    expect(summary.tradesRejected).toBe(totalRejected);
-    expect(summary.rejected).toBe(0);
-    // The metrics file (what doctor reads) has the same per-pool counts.
-    const figures = poolFigures(s.db);
-    for (const f of figures) expect(f.rejected ?? 0).toBe(byPool.get(f.pool) ?? 0);
-    // doctor shows them from that file.
-    const doctor = await cli(['doctor', '--db', s.db, '--quick']);
-    expect(doctor.code, doctor.stderr).toBe(0);
-    const line = /^rejected trades\s+(\d+) \(refused on arrival, not stored\)$/m.exec(doctor.stdout);
-    expect(line?.[1], doctor.stdout).toBe(String(totalRejected));
-    expect(doctor.stdout).toMatch(/^ {2}in pool\s+solana_BadRow00: \d+$/m);
-    expect(doctor.stdout).toMatch(/^ {2}in pool\s+\.\.\. and \d+ more pools/m);
-    // And the printed summary: the total, then the first pools one a line.
-    const text = formatSummary(summary);
-    expect(text).toMatch(new RegExp(`^ +rejected trades: +${totalRejected} \\(bad trades in responses`, 'm'));
-    expect(text.match(/^ +in pool: +solana_BadRow\d\d: \d+$/gm)).toHaveLength(5);
-    expect(text).toMatch(/^ +in pool: +\.\.\. and \d+ more pools \(--json lists them all\)$/m);
-    report(
-      'bad rows',
-      s,
-      pools.map((p) => p.address),
-    );
-  });
-});
-
-describe('bounded responses', () => {
-  it('cuts a body that never ends at the size bound: RSS stays bounded, only that pool errs', async () => {
-    const s = await collect(
-      'endless',
-      [
-        { address: 'Endless', script: { fault: 'endless-body' } },
-        { address: 'Neighbour', script: { fault: 'none' } },
-      ],
-      (server) => server.record('Endless').requests > 3 && server.record('Neighbour').completed > 0,
-    );
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    expect(s.peakRssMb).toBeGreaterThan(30);
-    expect(s.peakRssMb).toBeLessThan(300);
-    const endless = s.server.record('Endless');
-    expect(endless.requests).toBeGreaterThan(3);
-    // Every request cut by the client (the one in flight at the stop may still be closing).
-    expect(endless.completed).toBe(0);
-    expect(endless.abandoned).toBeGreaterThanOrEqual(endless.requests - 1);
-    // Each request was cut near the 4 MiB bound, not read to the end of anything.
-    expect(endless.bytesWritten / endless.requests).toBeLessThan(16 * 1024 * 1024);
-    expect(s.stderr).toContain('GECKO_RESPONSE_TOO_LARGE');
-    const figures = new Map(poolFigures(s.db).map((f) => [f.pool, f]));
-    // Each request an error of that pool (one cut by the stop is not an error of the API's).
-    const endlessErrors = figures.get(s.server.poolId('Endless'))!.errors;
-    expect(endlessErrors).toBeGreaterThanOrEqual(endless.requests - 1);
-    expect(endlessErrors).toBeLessThanOrEqual(endless.requests);
-    expect(figures.get(s.server.poolId('Neighbour'))!.errors).toBe(0);
-    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
-    expect(storedIds(s.db, s.server.poolId('Endless')).size).toBe(0);
-    expect(cursorOf(s.db, s.server.poolId('Endless'))).toBeUndefined();
-    report('endless body', s, ['Endless', 'Neighbour']);
-  });
-
-  it('refuses a valid 50 MB body the same way; a raised --max-response-bytes takes it', async () => {
-    const huge: HostilePool[] = [
-      { address: 'Huge', script: { fault: 'huge-body', bytes: 50 * 1024 * 1024 } },
-      { address: 'Neighbour', script: { fault: 'none' } },
-    ];
-    const s = await collect(
-      'huge',
-      huge,
-      (server) => server.record('Huge').requests > 1 && server.record('Neighbour').completed > 0,
-    );
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    expect(s.peakRssMb).toBeLessThan(300);
-    expect(s.server.record('Huge').completed).toBe(0);
-    expect(storedIds(s.db, s.server.poolId('Huge')).size).toBe(0);
-    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
-
-    const raised = await collect('huge-raised', huge, (server) => server.record('Huge').completed > 0, [
-      '--max-response-bytes',
-      String(64 * 1024 * 1024),
-    ]);
-    expect(raised.code, raised.stderr.slice(-3000)).toBe(0);
-    expect(raised.server.record('Huge').completed).toBeGreaterThan(0);
-    expect(storedIds(raised.db, raised.server.poolId('Huge'))).toEqual(expectedIds(raised.server, 'Huge'));
-    report('50 MB body', s, ['Huge', 'Neighbour']);
-    report('50 MB body, --max-response-bytes 64 MiB', raised, ['Huge']);
-  });
-});
-
-describe('fair polling', () => {
-  it('a pool whose body trickles for ever holds up none of its neighbours', async () => {
-    const s = await collect(
-      'trickle',
-      [
-        { address: 'Trickle', script: { fault: 'trickle-body', bytesPerChunk: 16, chunkIntervalMs: 100 } },
-        { address: 'NeighbourA', script: { fault: 'none' } },
-        { address: 'NeighbourB', script: { fault: 'none' } },
-      ],
-      (server) => server.record('Trickle').requests > 1,
-      ['--request-timeout', '1.5'],
-    );
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    const trickle = s.server.record('Trickle');
-    // The whole-response deadline cut each attempt (headers came at once; the body never ended).
-    expect(trickle.requests).toBeGreaterThan(1);
-    expect(trickle.completed).toBe(0);
-    expect(s.stderr).toContain('"outcome":"timeout"');
-    for (const n of ['NeighbourA', 'NeighbourB']) {
-      const r = s.server.record(n);
-      // Polled on while each trickling request waited out its 1.5 s (six polls' worth): a collector held up by
-      // the trickle would poll each neighbour once between two of its attempts.
-      expect(fewestBetween(r.requestTimes, trickle.requestTimes), n).toBeGreaterThanOrEqual(2);
-      expect(storedIds(s.db, s.server.poolId(n))).toEqual(expectedIds(s.server, n));
-    }
-    report('trickling body', s, ['Trickle', 'NeighbourA', 'NeighbourB']);
-  });
-
-  it('Retry-After 86400 is capped and logged, and holds off only the pool it concerns', async () => {
-    const s = await collect(
-      'retry-after',
-      [
-        { address: 'Throttled', script: { fault: 'throttle', retryAfter: '86400' } },
-        { address: 'Neighbour', script: { fault: 'none' } },
-      ],
-      (server) => server.record('Throttled').requests > 2,
-      ['--max-retry-after', '2'],
-    );
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    const throttled = s.server.record('Throttled');
-    // Asked again after a day's pause cut to the 2 s cap, each time: not sooner, and not never.
-    expect(throttled.requests).toBeGreaterThan(2);
-    expect(minGapMs(throttled.requestTimes)).toBeGreaterThanOrEqual(1900);
-    // One clear line per throttle reply, saying what was asked and what is done.
-    const capped = logLines(s.stderr).filter((l) => /Retry-After 86400 s, longer than the 2 s cap/.test(String(l.msg)));
-    expect(capped).toHaveLength(throttled.requests);
-    const n = s.server.record('Neighbour');
-    // Polled on while the throttled pool waited out its 2 s (eight polls' worth).
-    expect(fewestBetween(n.requestTimes, throttled.requestTimes)).toBeGreaterThanOrEqual(2);
-    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
-    expect(s.summary!.throttled).toBe(throttled.requests);
-    report('429 Retry-After 86400', s, ['Throttled', 'Neighbour']);
-  });
-});
-
-describe('refusals', () => {
-  it('an HTML page is a malformed response of that pool only; HTML everywhere exits 3', async () => {
-    const s = await collect(
-      'html',
-      [
-        { address: 'Html', script: { fault: 'html' } },
-        { address: 'Neighbour', script: { fault: 'none' } },
-      ],
-      (server) => server.record('Html').requests > 1 && server.record('Neighbour').completed > 0,
-    );
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    expect(s.summary!.badResponses).toBe(s.server.record('Html').requests);
-    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
-    const all = await collect('html-only', [{ address: 'Html', script: { fault: 'html' } }], 1.5);
-    expect(all.code).toBe(3);
-    expect(all.summary!.outcome).toBe('no-api-success');
-    report('HTML', s, ['Html', 'Neighbour']);
-    report('HTML only', all, ['Html']);
-  });
-
-  it('401 stops the run with exit 4 and a line saying which credentials', async () => {
-    const s = await collect(
-      'unauthorized',
-      [
-        { address: 'Neighbour', script: { fault: 'none' } },
-        { address: 'Refused', script: { fault: 'status', status: 401 } },
-      ],
-      5,
-    );
-    expect(s.code).toBe(4);
-    expect(s.stderr).toMatch(/the API refused the request without an API key \(HTTP 401 Unauthorized\)/);
-    report('401', s, ['Refused', 'Neighbour']);
-  });
-});
-
-/** Copies of one JSON item, comma-separated, filling about `bytes`. */
-function junk(item: string, bytes: number): string {
-  return Array.from({ length: Math.floor(bytes / (item.length + 1)) }, () => item).join(',');
-}
-
-describe('a deeply nested page-mate', () => {
-  it('stores the 300 good trades of every page and rejects the nested item once, with its reason', async () => {
-    const depth = 20_000;
-    const pools: HostilePool[] = [
-      { address: 'DeepArray', script: { fault: 'extra-items', items: `${'['.repeat(depth)}${']'.repeat(depth)}` } },
-      {
-        address: 'DeepObject',
-        script: { fault: 'extra-items', items: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` },
-      },
-    ];
-    // 300 new trades per request: every page is a full 300-trade page, plus the nested item at its end.
-    const s = await collect('deep', pools, 3, [], { newTradesPerRequest: 300 });
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    const byPool = new Map(s.summary!.rejectedByPool.map((p) => [p.pool, p.rejected]));
-    for (const p of pools) {
-      const poolId = s.server.poolId(p.address);
-      const record = s.server.record(p.address);
-      expect(record.completed, p.address).toBeGreaterThan(1);
-      expect(record.good.size, p.address).toBe(record.completed * 300);
-      expect(storedIds(s.db, poolId), p.address).toEqual(new Set(record.good.keys()));
-      // The same item on every page is one rejected trade, logged once with a bounded description.
-      expect(byPool.get(poolId), p.address).toBe(1);
-      const reasons = logLines(s.stderr)
-        .filter((l) => l.poolId === poolId && typeof l.reason === 'string')
-        .map((l) => l.reason as string);
-      expect(reasons, p.address).toHaveLength(1);
-      expect(reasons[0]!.length, p.address).toBeLessThan(200);
-    }
-    expect(s.summary!.badResponses).toBe(0);
-  });
-});
-
-describe('a 4 MiB page of junk items', () => {
-  // Each junk body is just under the 4 MiB response bound, so only the item bound can refuse it. With a reject
-  // record per junk item this run peaked at 1.3-2.1 GB; refused before any item is built, it stays within ~100 MB
-  // of the same run on good pools (~190 MB: four collector threads, the writer and the main thread, each collector
-  // holding one 4 MiB body at a time). 400 MB is about twice that baseline and under a third of the old peak.
-  const BOUND_MB = 400;
-  const BODY = 4 * 1024 * 1024 - 400 * 1024;
-
-  it.each([
-    ['zeros', '0'],
-    ['empty objects', '{}'],
-  ])('refuses pages of %s as malformed: peak RSS stays bounded, the neighbour is stored', async (name, item) => {
-    const items = junk(item, BODY);
-    const pools: HostilePool[] = [0, 1, 2, 3].map((i) => ({
-      address: `Junk${i}`,
-      script: { fault: 'extra-items', items },
-    }));
-    pools.push({ address: 'Neighbour', script: { fault: 'none' } });
-    const s = await collect(`junk-${name.replace(' ', '-')}`, pools, 6, ['--collectors', '4']);
-    report(`junk page of ${name}`, s, ['Junk0', 'Neighbour']);
-    // The run ended (the child exited): no timed assertion on how soon after --duration.
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    expect(s.peakRssMb, `peak RSS ${s.peakRssMb} MB`).toBeGreaterThan(30);
-    expect(s.peakRssMb, `peak RSS ${s.peakRssMb} MB`).toBeLessThan(BOUND_MB);
-    for (let i = 0; i < 4; i++) {
-      const poolId = s.server.poolId(`Junk${i}`);
-      expect(s.server.record(`Junk${i}`).completed, poolId).toBeGreaterThan(0);
-      expect(storedIds(s.db, poolId).size, poolId).toBe(0);
-    }
-    // A malformed response of its pool, saying how many items it had.
-    expect(s.summary!.badResponses).toBeGreaterThan(3);
-    expect(s.summary!.tradesRejected).toBe(0);
-    expect(s.stderr).toMatch(/data has \d{7} items, more than 1000/);
-    const neighbour = s.server.record('Neighbour');
-    expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(new Set(neighbour.good.keys()));
-  });
-});
-
-describe('decimals whose exponent leaves the double range', () => {
-  const setAttribute = (key: string, value: string) => (item: { attributes: Record<string, unknown> }) => {
-    item.attributes[key] = value;
-    return undefined;
-  };
-  const VARIANTS: [BadRowVariant, RegExp][] = [
-    [
-      { name: 'volume 1e400', apply: setAttribute('volume_in_usd', '1e400'), accepted: false },
-      /^attributes\.volume_in_usd "1e400" \(string\) is too large for a double/,
-    ],
-    [
-      {
-        name: 'price 9e999',
-        apply: (t) => {
-          t.attributes.price_from_in_usd = '9e999';
-          t.attributes.price_to_in_usd = '9e999';
-        },
-        accepted: false,
-      },
-      /^attributes\.price_(from|to)_in_usd "9e999" \(string\) is too large for a double/,
-    ],
-    [
-      { name: 'amount 1e-999', apply: setAttribute('from_token_amount', '1e-999'), accepted: false },
-      /^attributes\.from_token_amount "1e-999" \(string\) is not zero but too small for a double/,
-    ],
-    [
-      { name: 'volume -1e400', apply: setAttribute('volume_in_usd', '-1e400'), accepted: false },
-      /^attributes\.volume_in_usd is "-1e400" \(string\), expected a non-negative decimal/,
-    ],
-  ];
-
-  it('rejects each with its reason and stores its page-mates: no Infinity or false 0 in the columns or candles', async () => {
-    const pools: HostilePool[] = VARIANTS.map(([variant], i) => ({
-      address: `Exponent${i}`,
-      script: { fault: 'bad-row', variant, every: 4 },
-    }));
-    const s = await collect('exponents', pools, 3);
-    expect(s.code, s.stderr.slice(-3000)).toBe(0);
-    const byPool = new Map(s.summary!.rejectedByPool.map((p) => [p.pool, p.rejected]));
-    VARIANTS.forEach(([variant, reason], i) => {
-      const poolId = s.server.poolId(`Exponent${i}`);
-      const record = s.server.record(`Exponent${i}`);
-      expect(record.bad.size, variant.name).toBeGreaterThan(2);
-      expect(storedIds(s.db, poolId), variant.name).toEqual(new Set(record.good.keys()));
-      expect(byPool.get(poolId), variant.name).toBe(record.bad.size);
-      const reasons = logLines(s.stderr)
-        .filter((l) => l.poolId === poolId && typeof l.reason === 'string')
-        .map((l) => l.reason as string);
-      expect(reasons, variant.name).toHaveLength(record.bad.size);
-      for (const r of reasons) expect(r, variant.name).toMatch(reason);
+      expect(summary.tradesRejected).toBe(totalRejected);
+      expect(summary.rejected).toBe(0);
+      // The metrics file (what doctor reads) has the same per-pool counts.
+      const figures = poolFigures(s.db);
+      for (const f of figures) expect(f.rejected ?? 0).toBe(byPool.get(f.pool) ?? 0);
+      // doctor shows them from that file.
+      const doctor = await cli(['doctor', '--db', s.db, '--quick']);
+      expect(doctor.code, doctor.stderr).toBe(0);
+      const line = /^rejected trades\s+(\d+) \(refused on arrival, not stored\)$/m.exec(doctor.stdout);
+      expect(line?.[1], doctor.stdout).toBe(String(totalRejected));
+      expect(doctor.stdout).toMatch(/^ {2}in pool\s+solana_BadRow00: \d+$/m);
+      expect(doctor.stdout).toMatch(/^ {2}in pool\s+\.\.\. and \d+ more pools/m);
+      // And the printed summary: the total, then the first pools one a line.
+      const text = formatSummary(summary);
+      expect(text).toMatch(new RegExp(`^ +rejected trades: +${totalRejected} \\(bad trades in responses`, 'm'));
+      expect(text.match(/^ +in pool: +solana_BadRow\d\d: \d+$/gm)).toHaveLength(5);
+      expect(text).toMatch(/^ +in pool: +\.\.\. and \d+ more pools \(--json lists them all\)$/m);
+      report(
+        'bad rows',
+        s,
+        pools.map((p) => p.address),
+      );
     });
-    const conn = new Database(s.db, { readonly: true });
-    try {
-      // No stored amount is Infinity (SQLite has no literal for it: 9e999 reads as Infinity) or 0.
-      const odd = conn
-        .prepare(
-          `SELECT count(*) AS n FROM trades WHERE
+  });
+
+  describe('bounded responses', () => {
+    it('cuts a body that never ends at the size bound: RSS stays bounded, only that pool errs', async () => {
+      const s = await collect(
+        'endless',
+        [
+          { address: 'Endless', script: { fault: 'endless-body' } },
+          { address: 'Neighbour', script: { fault: 'none' } },
+        ],
+        (server) => server.record('Endless').requests > 3 && server.record('Neighbour').completed > 0,
+      );
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      expect(s.peakRssMb).toBeGreaterThan(30);
+      expect(s.peakRssMb).toBeLessThan(300);
+      const endless = s.server.record('Endless');
+      expect(endless.requests).toBeGreaterThan(3);
+      // Every request cut by the client (the one in flight at the stop may still be closing).
+      expect(endless.completed).toBe(0);
+      expect(endless.abandoned).toBeGreaterThanOrEqual(endless.requests - 1);
+      // Each request was cut near the 4 MiB bound, not read to the end of anything.
+      expect(endless.bytesWritten / endless.requests).toBeLessThan(16 * 1024 * 1024);
+      expect(s.stderr).toContain('GECKO_RESPONSE_TOO_LARGE');
+      const figures = new Map(poolFigures(s.db).map((f) => [f.pool, f]));
+      // Each request an error of that pool (one cut by the stop is not an error of the API's).
+      const endlessErrors = figures.get(s.server.poolId('Endless'))!.errors;
+      expect(endlessErrors).toBeGreaterThanOrEqual(endless.requests - 1);
+      expect(endlessErrors).toBeLessThanOrEqual(endless.requests);
+      expect(figures.get(s.server.poolId('Neighbour'))!.errors).toBe(0);
+      expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+      expect(storedIds(s.db, s.server.poolId('Endless')).size).toBe(0);
+      expect(cursorOf(s.db, s.server.poolId('Endless'))).toBeUndefined();
+      report('endless body', s, ['Endless', 'Neighbour']);
+    });
+
+    it('refuses a valid 50 MB body the same way; a raised --max-response-bytes takes it', async () => {
+      const huge: HostilePool[] = [
+        { address: 'Huge', script: { fault: 'huge-body', bytes: 50 * 1024 * 1024 } },
+        { address: 'Neighbour', script: { fault: 'none' } },
+      ];
+      const s = await collect(
+        'huge',
+        huge,
+        (server) => server.record('Huge').requests > 1 && server.record('Neighbour').completed > 0,
+      );
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      expect(s.peakRssMb).toBeLessThan(300);
+      expect(s.server.record('Huge').completed).toBe(0);
+      expect(storedIds(s.db, s.server.poolId('Huge')).size).toBe(0);
+      expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+
+      const raised = await collect('huge-raised', huge, (server) => server.record('Huge').completed > 0, [
+        '--max-response-bytes',
+        String(64 * 1024 * 1024),
+      ]);
+      expect(raised.code, raised.stderr.slice(-3000)).toBe(0);
+      expect(raised.server.record('Huge').completed).toBeGreaterThan(0);
+      expect(storedIds(raised.db, raised.server.poolId('Huge'))).toEqual(expectedIds(raised.server, 'Huge'));
+      report('50 MB body', s, ['Huge', 'Neighbour']);
+      report('50 MB body, --max-response-bytes 64 MiB', raised, ['Huge']);
+    });
+  });
+
+  describe('fair polling', () => {
+    it('a pool whose body trickles for ever holds up none of its neighbours', async () => {
+      const s = await collect(
+        'trickle',
+        [
+          { address: 'Trickle', script: { fault: 'trickle-body', bytesPerChunk: 16, chunkIntervalMs: 100 } },
+          { address: 'NeighbourA', script: { fault: 'none' } },
+          { address: 'NeighbourB', script: { fault: 'none' } },
+        ],
+        (server) => server.record('Trickle').requests > 1,
+        ['--request-timeout', '1.5'],
+      );
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      const trickle = s.server.record('Trickle');
+      // The whole-response deadline cut each attempt (headers came at once; the body never ended).
+      expect(trickle.requests).toBeGreaterThan(1);
+      expect(trickle.completed).toBe(0);
+      expect(s.stderr).toContain('"outcome":"timeout"');
+      for (const n of ['NeighbourA', 'NeighbourB']) {
+        const r = s.server.record(n);
+        // Polled on while each trickling request waited out its 1.5 s (six polls' worth): a collector held up by
+        // the trickle would poll each neighbour once between two of its attempts.
+        expect(fewestBetween(r.requestTimes, trickle.requestTimes), n).toBeGreaterThanOrEqual(2);
+        expect(storedIds(s.db, s.server.poolId(n))).toEqual(expectedIds(s.server, n));
+      }
+      report('trickling body', s, ['Trickle', 'NeighbourA', 'NeighbourB']);
+    });
+
+    it('Retry-After 86400 is capped and logged, and holds off only the pool it concerns', async () => {
+      const s = await collect(
+        'retry-after',
+        [
+          { address: 'Throttled', script: { fault: 'throttle', retryAfter: '86400' } },
+          { address: 'Neighbour', script: { fault: 'none' } },
+        ],
+        (server) => server.record('Throttled').requests > 2,
+        ['--max-retry-after', '2'],
+      );
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      const throttled = s.server.record('Throttled');
+      // Asked again after a day's pause cut to the 2 s cap, each time: not sooner, and not never.
+      expect(throttled.requests).toBeGreaterThan(2);
+      expect(minGapMs(throttled.requestTimes)).toBeGreaterThanOrEqual(1900);
+      // One clear line per throttle reply, saying what was asked and what is done.
+      const capped = logLines(s.stderr).filter((l) =>
+        /Retry-After 86400 s, longer than the 2 s cap/.test(String(l.msg)),
+      );
+      expect(capped).toHaveLength(throttled.requests);
+      const n = s.server.record('Neighbour');
+      // Polled on while the throttled pool waited out its 2 s (eight polls' worth).
+      expect(fewestBetween(n.requestTimes, throttled.requestTimes)).toBeGreaterThanOrEqual(2);
+      expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+      expect(s.summary!.throttled).toBe(throttled.requests);
+      report('429 Retry-After 86400', s, ['Throttled', 'Neighbour']);
+    });
+  });
+
+  describe('refusals', () => {
+    it('an HTML page is a malformed response of that pool only; HTML everywhere exits 3', async () => {
+      const s = await collect(
+        'html',
+        [
+          { address: 'Html', script: { fault: 'html' } },
+          { address: 'Neighbour', script: { fault: 'none' } },
+        ],
+        (server) => server.record('Html').requests > 1 && server.record('Neighbour').completed > 0,
+      );
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      expect(s.summary!.badResponses).toBe(s.server.record('Html').requests);
+      expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(expectedIds(s.server, 'Neighbour'));
+      const all = await collect('html-only', [{ address: 'Html', script: { fault: 'html' } }], 1.5);
+      expect(all.code).toBe(3);
+      expect(all.summary!.outcome).toBe('no-api-success');
+      report('HTML', s, ['Html', 'Neighbour']);
+      report('HTML only', all, ['Html']);
+    });
+
+    it('401 stops the run with exit 4 and a line saying which credentials', async () => {
+      const s = await collect(
+        'unauthorized',
+        [
+          { address: 'Neighbour', script: { fault: 'none' } },
+          { address: 'Refused', script: { fault: 'status', status: 401 } },
+        ],
+        5,
+      );
+      expect(s.code).toBe(4);
+      expect(s.stderr).toMatch(/the API refused the request without an API key \(HTTP 401 Unauthorized\)/);
+      report('401', s, ['Refused', 'Neighbour']);
+    });
+  });
+
+  /** Copies of one JSON item, comma-separated, filling about `bytes`. */
+  function junk(item: string, bytes: number): string {
+    return Array.from({ length: Math.floor(bytes / (item.length + 1)) }, () => item).join(',');
+  }
+
+  describe('a deeply nested page-mate', () => {
+    it('stores the 300 good trades of every page and rejects the nested item once, with its reason', async () => {
+      const depth = 20_000;
+      const pools: HostilePool[] = [
+        { address: 'DeepArray', script: { fault: 'extra-items', items: `${'['.repeat(depth)}${']'.repeat(depth)}` } },
+        {
+          address: 'DeepObject',
+          script: { fault: 'extra-items', items: `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` },
+        },
+      ];
+      // 300 new trades per request: every page is a full 300-trade page, plus the nested item at its end.
+      const s = await collect(
+        'deep',
+        pools,
+        (server) => pools.every((p) => server.record(p.address).completed > 2),
+        [],
+        { newTradesPerRequest: 300 },
+      );
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      const byPool = new Map(s.summary!.rejectedByPool.map((p) => [p.pool, p.rejected]));
+      for (const p of pools) {
+        const poolId = s.server.poolId(p.address);
+        const record = s.server.record(p.address);
+        expect(record.completed, p.address).toBeGreaterThan(1);
+        expect(record.good.size, p.address).toBe(record.completed * 300);
+        expect(storedIds(s.db, poolId), p.address).toEqual(new Set(record.good.keys()));
+        // The same item on every page is one rejected trade, logged once with a bounded description.
+        expect(byPool.get(poolId), p.address).toBe(1);
+        const reasons = logLines(s.stderr)
+          .filter((l) => l.poolId === poolId && typeof l.reason === 'string')
+          .map((l) => l.reason as string);
+        expect(reasons, p.address).toHaveLength(1);
+        expect(reasons[0]!.length, p.address).toBeLessThan(200);
+      }
+      expect(s.summary!.badResponses).toBe(0);
+    });
+  });
+
+  describe('a 4 MiB page of junk items', () => {
+    // Each junk body is just under the 4 MiB response bound, so only the item bound can refuse it. With a reject
+    // record per junk item this run peaked at 1.3-2.1 GB; refused before any item is built, it stays within ~100 MB
+    // of the same run on good pools (~190 MB: four collector threads, the writer and the main thread, each collector
+    // holding one 4 MiB body at a time). 400 MB is about twice that baseline and under a third of the old peak.
+    const BOUND_MB = 400;
+    const BODY = 4 * 1024 * 1024 - 400 * 1024;
+
+    it.each([
+      ['zeros', '0'],
+      ['empty objects', '{}'],
+    ])('refuses pages of %s as malformed: peak RSS stays bounded, the neighbour is stored', async (name, item) => {
+      const items = junk(item, BODY);
+      const pools: HostilePool[] = [0, 1, 2, 3].map((i) => ({
+        address: `Junk${i}`,
+        script: { fault: 'extra-items', items },
+      }));
+      pools.push({ address: 'Neighbour', script: { fault: 'none' } });
+      // Until each junk pool has answered a few pages (each one a malformed response) and the neighbour one.
+      const s = await collect(
+        `junk-${name.replace(' ', '-')}`,
+        pools,
+        (server) =>
+          [0, 1, 2, 3].every((i) => server.record(`Junk${i}`).completed >= 2) &&
+          server.record('Neighbour').completed > 0,
+        ['--collectors', '4'],
+      );
+      report(`junk page of ${name}`, s, ['Junk0', 'Neighbour']);
+      // The run ended (the child exited after its SIGTERM): no timed assertion on how soon.
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      expect(s.peakRssMb, `peak RSS ${s.peakRssMb} MB`).toBeGreaterThan(30);
+      expect(s.peakRssMb, `peak RSS ${s.peakRssMb} MB`).toBeLessThan(BOUND_MB);
+      for (let i = 0; i < 4; i++) {
+        const poolId = s.server.poolId(`Junk${i}`);
+        expect(s.server.record(`Junk${i}`).completed, poolId).toBeGreaterThan(0);
+        expect(storedIds(s.db, poolId).size, poolId).toBe(0);
+      }
+      // A malformed response of its pool, saying how many items it had.
+      expect(s.summary!.badResponses).toBeGreaterThan(3);
+      expect(s.summary!.tradesRejected).toBe(0);
+      expect(s.stderr).toMatch(/data has \d{7} items, more than 1000/);
+      const neighbour = s.server.record('Neighbour');
+      expect(storedIds(s.db, s.server.poolId('Neighbour'))).toEqual(new Set(neighbour.good.keys()));
+    });
+  });
+
+  describe('decimals whose exponent leaves the double range', () => {
+    const setAttribute = (key: string, value: string) => (item: { attributes: Record<string, unknown> }) => {
+      item.attributes[key] = value;
+      return undefined;
+    };
+    const VARIANTS: [BadRowVariant, RegExp][] = [
+      [
+        { name: 'volume 1e400', apply: setAttribute('volume_in_usd', '1e400'), accepted: false },
+        /^attributes\.volume_in_usd "1e400" \(string\) is too large for a double/,
+      ],
+      [
+        {
+          name: 'price 9e999',
+          apply: (t) => {
+            t.attributes.price_from_in_usd = '9e999';
+            t.attributes.price_to_in_usd = '9e999';
+          },
+          accepted: false,
+        },
+        /^attributes\.price_(from|to)_in_usd "9e999" \(string\) is too large for a double/,
+      ],
+      [
+        { name: 'amount 1e-999', apply: setAttribute('from_token_amount', '1e-999'), accepted: false },
+        /^attributes\.from_token_amount "1e-999" \(string\) is not zero but too small for a double/,
+      ],
+      [
+        { name: 'volume -1e400', apply: setAttribute('volume_in_usd', '-1e400'), accepted: false },
+        /^attributes\.volume_in_usd is "-1e400" \(string\), expected a non-negative decimal/,
+      ],
+    ];
+
+    it('rejects each with its reason and stores its page-mates: no Infinity or false 0 in the columns or candles', async () => {
+      const pools: HostilePool[] = VARIANTS.map(([variant], i) => ({
+        address: `Exponent${i}`,
+        script: { fault: 'bad-row', variant, every: 4 },
+      }));
+      const s = await collect('exponents', pools, (server) =>
+        pools.every((p) => server.record(p.address).bad.size > 2),
+      );
+      expect(s.code, s.stderr.slice(-3000)).toBe(0);
+      const byPool = new Map(s.summary!.rejectedByPool.map((p) => [p.pool, p.rejected]));
+      VARIANTS.forEach(([variant, reason], i) => {
+        const poolId = s.server.poolId(`Exponent${i}`);
+        const record = s.server.record(`Exponent${i}`);
+        expect(record.bad.size, variant.name).toBeGreaterThan(2);
+        expect(storedIds(s.db, poolId), variant.name).toEqual(new Set(record.good.keys()));
+        expect(byPool.get(poolId), variant.name).toBe(record.bad.size);
+        const reasons = logLines(s.stderr)
+          .filter((l) => l.poolId === poolId && typeof l.reason === 'string')
+          .map((l) => l.reason as string);
+        expect(reasons, variant.name).toHaveLength(record.bad.size);
+        for (const r of reasons) expect(r, variant.name).toMatch(reason);
+      });
+      const conn = new Database(s.db, { readonly: true });
+      try {
+        // No stored amount is Infinity (SQLite has no literal for it: 9e999 reads as Infinity) or 0.
+        const odd = conn
+          .prepare(
+            `SELECT count(*) AS n FROM trades WHERE
              from_token_amount IN (0, 9e999) OR to_token_amount IN (0, 9e999) OR price_usd IN (0, 9e999)
              OR volume_usd IN (0, 9e999)`,
-        )
-        .get() as { n: number };
-      expect(odd.n).toBe(0);
-      const candles = conn.prepare('SELECT high, low, volume_usd FROM ohlcv_1m').all() as Record<string, number>[];
-      expect(candles.length).toBeGreaterThan(0);
-      for (const c of candles) for (const v of Object.values(c)) expect(Number.isFinite(v) && v > 0).toBe(true);
-    } finally {
-      conn.close();
-    }
-    // The exact candles of `ohlcv` count the stored trades only, with finite figures.
-    const ohlcv = await cli(['ohlcv', '--db', s.db, '--timeframe', '1m', '--format', 'ndjson']);
-    expect(ohlcv.code, ohlcv.stderr).toBe(0);
-    const rows = ohlcv.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, string | number>);
-    const stored = pools.reduce((n, p) => n + storedIds(s.db, s.server.poolId(p.address)).size, 0);
-    expect(rows.reduce((n, r) => n + Number(r.trades), 0)).toBe(stored);
-    for (const r of rows)
-      for (const k of ['open', 'high', 'low', 'close', 'volume_usd'])
-        expect(Number.isFinite(Number(r[k])) && Number(r[k]) > 0, `${k} ${r[k]}`).toBe(true);
+          )
+          .get() as { n: number };
+        expect(odd.n).toBe(0);
+        const candles = conn.prepare('SELECT high, low, volume_usd FROM ohlcv_1m').all() as Record<string, number>[];
+        expect(candles.length).toBeGreaterThan(0);
+        for (const c of candles) for (const v of Object.values(c)) expect(Number.isFinite(v) && v > 0).toBe(true);
+      } finally {
+        conn.close();
+      }
+      // The exact candles of `ohlcv` count the stored trades only, with finite figures.
+      const ohlcv = await cli(['ohlcv', '--db', s.db, '--timeframe', '1m', '--format', 'ndjson']);
+      expect(ohlcv.code, ohlcv.stderr).toBe(0);
+      const rows = ohlcv.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, string | number>);
+      const stored = pools.reduce((n, p) => n + storedIds(s.db, s.server.poolId(p.address)).size, 0);
+      expect(rows.reduce((n, r) => n + Number(r.trades), 0)).toBe(stored);
+      for (const r of rows)
+        for (const k of ['open', 'high', 'low', 'close', 'volume_usd'])
+          expect(Number.isFinite(Number(r[k])) && Number(r[k]) > 0, `${k} ${r[k]}`).toBe(true);
+    });
   });
 });

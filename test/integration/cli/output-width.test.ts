@@ -50,15 +50,17 @@ beforeAll(async () => {
   for (const r of runs) expect(r.code, r.stderr).toBe(0);
 }, 120_000);
 
-describe('output that fits 80 columns', () => {
+// Each test only reads the databases the collect runs filled: side by side.
+describe.concurrent('output that fits 80 columns', () => {
   it('every --help, the top level and each command it lists', async () => {
     const top = await gecko(['--help']);
     expect(top.code).toBe(0);
     const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]!);
     expect(commands).toEqual(expect.arrayContaining(['collect', 'import', 'export', 'ohlcv', 'doctor', 'config']));
     expect(overWidth(top.stdout)).toEqual([]);
-    for (const name of commands) {
-      const help = await gecko([name, '--help']);
+    const helps = await Promise.all(commands.map((name) => gecko([name, '--help'])));
+    for (const [i, name] of commands.entries()) {
+      const help = helps[i]!;
       expect(help.code, name).toBe(0);
       expect(help.stdout, name).toMatch(new RegExp(`^usage: gecko-collector ${name}`));
       expect(overWidth(help.stdout), name).toEqual([]);

@@ -22,7 +22,10 @@ afterAll(() => {
 
 const POOLS = 8;
 const TTL_S = 10;
-const RUN_S = 40;
+/** A backstop: both runs are stopped (SIGTERM) once the handover is over and every pool was polled after it. */
+const RUN_S = 90;
+/** B must have taken a lease this soon after it started. */
+const HANDOVER_S = 20;
 
 /** One acquisition of a pool's lease (an epoch), by the process with this pid, at the server's clock. */
 interface Tenure {
@@ -135,6 +138,22 @@ describe('two lease processes at the public rate, the second started once the fi
     const b = collect('b');
     const bStartedAt = Date.now();
     running.push(b);
+    // The handover is over once B holds its fair share; both then run until every pool was polled after it and a
+    // lease period has passed (renewals on both sides), so a poll A still had queued for a handed pool has fired.
+    await until(
+      async () => {
+        const ofB = [...tenures.values()].filter((x) => x.pid === b.child.pid);
+        if (new Set(ofB.map((x) => x.poolId)).size < POOLS / 2) return false;
+        const handedAt = Math.max(...ofB.map((x) => x.acquiredAt));
+        if (Date.now() < handedAt + TTL_S * 1000) return false;
+        const after = new Set((await pollsOf()).filter((p) => p.at > handedAt).map((p) => p.pool));
+        return after.size === POOLS;
+      },
+      RUN_S * 1000,
+      'the handover and a poll of every pool after it',
+    );
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGTERM');
     const [codeA, codeB] = await Promise.all([a.exited(), b.exited()]);
     sampling = false;
     await sampler;
@@ -142,11 +161,11 @@ describe('two lease processes at the public rate, the second started once the fi
     sim.child.kill('SIGTERM');
     expect(await sim.exited()).toBe(0);
 
-    // Both took part, and A handed pools to B while both ran (well before A's end).
+    // Both took part, and A handed pools to B soon after B started.
     const pids = new Set(polls.map((p) => Number(/\(pid (\d+)\)/.exec(p.agent)?.[1])));
     expect(pids).toEqual(new Set([a.child.pid, b.child.pid]));
-    const midRun = bStartedAt + (RUN_S * 1000) / 2;
-    expect([...tenures.values()].some((x) => x.pid === b.child.pid && x.acquiredAt < midRun)).toBe(true);
+    const soon = bStartedAt + HANDOVER_S * 1000;
+    expect([...tenures.values()].some((x) => x.pid === b.child.pid && x.acquiredAt < soon)).toBe(true);
     // Soft from here on: a failing run reports every one of these at once.
     const past = pollsPastLease(polls, [...tenures.values()], network);
     expect.soft(past, `polls past the lease: ${JSON.stringify(past)}`).toEqual([]);

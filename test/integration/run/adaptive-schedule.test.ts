@@ -37,7 +37,9 @@ function capturedLogger(): { logger: pino.Logger; lines: () => { msg: string; le
   };
 }
 
-describe('the adaptive schedule (collect with no schedule flags)', () => {
+// Four independent collections (a simulator and a database each) that mostly wait on the simulated market:
+// side by side.
+describe.concurrent('the adaptive schedule (collect with no schedule flags)', () => {
   it('polls a busy pool before its window overflows when the budget covers it: no gap, every trade stored', async () => {
     // 200 trades/s fills a window in 1.5 s; the fixed default (2 s with simulate) would lose a quarter of them.
     const url = dbUrl('busy');

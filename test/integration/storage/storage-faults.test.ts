@@ -81,7 +81,8 @@ function tradeCount(db: string): number {
   }
 }
 
-describe('storage faults mid-run', () => {
+// The four runs are independent (a directory and a process each) and mostly wait on them: side by side.
+describe.concurrent('storage faults mid-run', () => {
   it('disk full (database and spool on a 1.5 MB tmpfs): one line, exit 6, every served trade stored or counted lost', async () => {
     const mnt = path.join(dir, 'full');
     fs.mkdirSync(mnt);
