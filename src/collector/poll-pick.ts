@@ -13,11 +13,9 @@ export interface PickCandidate {
 export const SLOT_LEAD_MS = 20;
 
 /**
- * The next pool, by what its poll stores: a due pool whose poll answers a full window (its trades since the last
- * answer fill it, so every ms it waits loses trades); then one that answers a full window before it is due (a
- * short budget stretched it); then the rest by due time (pools not yet polled first, as they are due at once).
- * `fullWindow(poolId, sinceMs)`: the schedule's estimate that a poll now answers a full window and the cache allows
- * it. Under a budget that covers the plan no pool answers a full window before it is due, so the order is the plan's.
+ * The next pool: a due pool whose poll answers a full window (its trades since the last answer fill it, so
+ * every ms it waits loses trades) before the others, then by due time (pools not yet polled first, as they are
+ * due at once). `fullWindow(poolId, sinceMs)`: the schedule's estimate of that.
  */
 export function pickNext<T>(
   candidates: Iterable<T>,
@@ -27,15 +25,14 @@ export function pickNext<T>(
 ): T | undefined {
   let best: PickCandidate | undefined;
   let bestItem: T | undefined;
-  let bestTier = 3;
+  let bestUrgent = false;
   for (const item of candidates) {
     const c = view(item);
-    const full = c.answeredAt !== undefined && fullWindow(c.poolId, nowMs - c.answeredAt);
-    const tier = full ? (c.dueAt <= nowMs ? 0 : 1) : 2;
-    if (!best || tier < bestTier || (tier === bestTier && c.dueAt < best.dueAt)) {
+    const urgent = c.answeredAt !== undefined && c.dueAt <= nowMs && fullWindow(c.poolId, nowMs - c.answeredAt);
+    if (!best || (urgent && !bestUrgent) || (urgent === bestUrgent && c.dueAt < best.dueAt)) {
       best = c;
       bestItem = item;
-      bestTier = tier;
+      bestUrgent = urgent;
     }
   }
   return bestItem;
