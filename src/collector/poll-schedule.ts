@@ -132,10 +132,10 @@ export class PollSchedule {
     return (e && this.intervals.get(e.slot)) ?? this.settings.minPollIntervalMs;
   }
 
-  /** Whether the pool's trades over `sinceMs` probably fill its window (a poll then answers a full one). */
+  /** Whether a poll `sinceMs` after the pool's answer is allowed by the cache and answers a full window. */
   fullWindow(poolId: string, sinceMs: number): boolean {
     const rate = this.rateOf(poolId);
-    return rate !== undefined && (rate * sinceMs) / 1000 >= WINDOW_TRADES;
+    return sinceMs >= this.settings.minPollIntervalMs && rate !== undefined && (rate * sinceMs) / 1000 >= WINDOW_TRADES;
   }
 
   /** The rate estimate of a pool now (trades/s), if any. */
