@@ -10,6 +10,7 @@ import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../common/backoff.ts';
+import { THREAD_RESOURCE_LIMITS } from '../common/thread-limits.ts';
 import { WriterUnavailableError } from '../errors.ts';
 import { openThreadLogChannel } from '../logging/thread-logs.ts';
 import type {
@@ -145,6 +146,8 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
     const worker = new Worker(this.settings.postgres ? PG_WRITER_ENTRY : WRITER_ENTRY, {
       workerData: { log: logs.link } satisfies WriterThreadData,
       transferList: [logs.link.port],
+      // No young-generation limit here: at import and bench rates it made the writer scavenge more (about 5 % more
+      // CPU a row, docs/benchmarks.md) and saved only ~1.5 MB.
     });
     const remote = Comlink.wrap<WriterControl>(nodeEndpoint(worker));
     const { port1: outcomes, port2: writerSide } = new MessageChannel();
@@ -216,7 +219,11 @@ export class WriterSupervisor extends EventEmitter<SupervisorEvents> {
       busyTimeoutMs: this.settings.busyTimeoutMs,
       log: logs.link,
     };
-    const worker = new Worker(CHECKPOINTER_ENTRY, { workerData: data, transferList: [logs.link.port] });
+    const worker = new Worker(CHECKPOINTER_ENTRY, {
+      workerData: data,
+      transferList: [logs.link.port],
+      resourceLimits: THREAD_RESOURCE_LIMITS,
+    });
     worker.on('message', (m: CheckpointerToMain) => {
       if (m.kind !== 'checkpointed') return;
       this.checkpointing.checkpoints++;

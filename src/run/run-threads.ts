@@ -3,6 +3,7 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
+import { THREAD_RESOURCE_LIMITS } from '../common/thread-limits.ts';
 import type { DatabaseConfig } from '../config/database-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { openThreadLogChannel, type ThreadLogChannel } from '../logging/thread-logs.ts';
@@ -45,6 +46,7 @@ export async function startCollectorThreads(options: {
     minThreads: groups.length,
     maxThreads: groups.length,
     idleTimeout: 60_000,
+    resourceLimits: THREAD_RESOURCE_LIMITS,
   });
   const channels: ThreadLogChannel[] = [];
   const runs: Promise<CollectorResult>[] = [];
