@@ -132,10 +132,10 @@ export class PollSchedule {
     return (e && this.intervals.get(e.slot)) ?? this.settings.minPollIntervalMs;
   }
 
-  /** Whether a poll `sinceMs` after the pool's answer is allowed by the cache and answers a full window. */
+  /** Whether the pool's trades over `sinceMs` probably fill its window (a poll then answers a full one). */
   fullWindow(poolId: string, sinceMs: number): boolean {
     const rate = this.rateOf(poolId);
-    return sinceMs >= this.settings.minPollIntervalMs && rate !== undefined && (rate * sinceMs) / 1000 >= WINDOW_TRADES;
+    return rate !== undefined && (rate * sinceMs) / 1000 >= WINDOW_TRADES;
   }
 
   /** The rate estimate of a pool now (trades/s), if any. */

@@ -62,9 +62,6 @@ export class PoolPoller {
   private readonly now: () => number;
   private authRefused = false;
   private readonly maxConcurrent: number;
-  /** The last pick went before its due time; the next may not (first polls then get every other slot at least). */
-  private pickedEarly = false;
-  private lastEarly = false;
   readonly schedule: PollSchedule;
   private readonly figures: PollFigures;
   private readonly commitDeps: CommitDeps<PoolState>;
@@ -185,7 +182,7 @@ export class PoolPoller {
         continue;
       }
       const wait = Math.min(
-        this.pickedEarly ? 0 : next.dueAt - this.now(),
+        next.dueAt - this.now(),
         leased ? LEASE_IDLE_CHECK_MS : Number.POSITIVE_INFINITY,
         this.schedule.adaptive ? REPLAN_MS : Number.POSITIVE_INFINITY,
       );
@@ -198,7 +195,6 @@ export class PoolPoller {
       }
       if (stop.aborted) break;
       const state = next;
-      this.lastEarly = this.pickedEarly;
       state.polledDue = state.answeredAt === undefined ? undefined : state.dueAt;
       const poll = this.pollState(state, requestSignal, stop).then(
         () => undefined,
@@ -226,15 +222,12 @@ export class PoolPoller {
       for (const p of free) if (!next || p.dueAt < next.dueAt) next = p;
       return next;
     }
-    const pick = pickNext(
+    return pickNext(
       free,
       (p) => ({ poolId: p.assignment.poolId, dueAt: p.dueAt, answeredAt: p.answeredAt }),
       this.now(),
       (poolId, sinceMs) => this.schedule.fullWindow(poolId, sinceMs),
-      !this.lastEarly,
     );
-    this.pickedEarly = pick?.early ?? false;
-    return pick?.item;
   }
 
   /** Waits `ms`, or until a poll ends or pools arrive (wake), or the stop. */
