@@ -129,6 +129,8 @@ interface RunResult {
     cellMs: number;
     iterations: number;
     seconds: number;
+    /** The primal's polls of each pool (in the order of the market's pools). */
+    primalPolls?: number[];
   };
   /** completeness / the fair bound, and / the fair primal. */
   ofFairBound: number;
@@ -151,6 +153,11 @@ interface RunResult {
   cache: { seconds: number; pollsSooner: number; shortestGapS: number | null };
   gaps: number;
   busiest: { made: number; stored: number };
+  /**
+   * Per pool (the market's order): its base rate (real scale), trades made and stored in the interval, and collect's
+   * polls before it (warm-up), in it, and after it (the tail): beside fair.primalPolls, where each schedule spends.
+   */
+  perPool: { rate: number; made: number; stored: number; warmUpPolls: number; polls: number; tailPolls: number }[];
 }
 
 /** Rates at real scale: the skewed market's spread, or a uniform one with the same mean (comparable budgets). */
@@ -233,6 +240,7 @@ function fairFor(
     cellMs: Number(r.cellMs.toFixed(3)),
     iterations: r.iterations,
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    primalPolls: sim.pools.map((_, i) => r.primal.polls.filter((p) => p.pool === i).length),
   };
 }
 
@@ -300,6 +308,7 @@ async function tally(sim: GeckoSimulator, dbUrl: string, fromMs: number, toMs: n
   const storedOf = (pool: string) => stored.get(pool) ?? 0;
   const busiest = [...truth.pools].sort((x, y) => y.made - x.made)[0]!;
   return {
+    byPool: truth.pools.map((p) => ({ pool: p.pool, made: p.made, stored: storedOf(p.pool) })),
     made: truth.made,
     stored: truth.pools.reduce((sum, p) => sum + storedOf(p.pool), 0),
     busiest: { made: busiest.made, stored: storedOf(busiest.pool) },
@@ -440,6 +449,18 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
       cache,
       gaps: summary.gaps,
       busiest: measured.busiest,
+      perPool: sim.pools.map((p) => {
+        const mine = polls.filter((q) => q.pool === p.address);
+        const t = measured.byPool.find((b) => b.pool === p.address);
+        return {
+          rate: Number((p.tradesPerSecond / s.scale).toFixed(3)),
+          made: t?.made ?? 0,
+          stored: t?.stored ?? 0,
+          warmUpPolls: mine.filter((q) => q.at < fromMs).length,
+          polls: mine.filter((q) => q.at >= fromMs && q.at < toMs).length,
+          tailPolls: mine.filter((q) => q.at >= toMs).length,
+        };
+      }),
     };
   } finally {
     await sim.close();

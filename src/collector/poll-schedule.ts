@@ -9,7 +9,7 @@ import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
 import { gapMissed } from './gap-estimate.ts';
 import { RateEstimate, type RateObservation } from './rate-estimate.ts';
-import { allocate, type BudgetPlan, type PoolDemand } from './schedule-allocation.ts';
+import { allocate, type BudgetPlan, type PoolDemand, WINDOW_TRADES } from './schedule-allocation.ts';
 import type { WindowResult } from './trade-window.ts';
 
 interface Entry {
@@ -130,6 +130,12 @@ export class PollSchedule {
     if (!this.adaptive) return this.settings.pollIntervalMs;
     const e = this.entries.get(poolId);
     return (e && this.intervals.get(e.slot)) ?? this.settings.minPollIntervalMs;
+  }
+
+  /** Whether the pool's trades over `sinceMs` probably fill its window (a poll then answers a full one). */
+  fullWindow(poolId: string, sinceMs: number): boolean {
+    const rate = this.rateOf(poolId);
+    return rate !== undefined && (rate * sinceMs) / 1000 >= WINDOW_TRADES;
   }
 
   /** The rate estimate of a pool now (trades/s), if any. */

@@ -51,6 +51,8 @@ export interface PoolPollerOptions {
   onAuthRefused?: (err: GeckoAuthError) => void;
   logger?: Logger;
   now?: () => number;
+  /** How long until the shared limit's next free slot: an adaptive poller picks its next pool when it is near. */
+  msToNextSlot?: () => number;
   window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
   /**
    * Pools shared through leases: the pool set changes (addPools, removePools), a pool (by its `index`) is

@@ -11,6 +11,7 @@ import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { type CommitDeps, commitPoll } from './poll-commit.ts';
 import { type PollerCounters, PollFigures, type RejectMemory } from './poll-figures.ts';
+import { holdForSlot, pickNext } from './poll-pick.ts';
 import { PollSchedule } from './poll-schedule.ts';
 import type { PollOutcome, PoolPollerOptions } from './pool-poller-options.ts';
 import { TradeWindow, type WindowResult } from './trade-window.ts';
@@ -174,9 +175,7 @@ export class PoolPoller {
         this.rescheduleAnswered();
       }
       let next: PoolState | undefined;
-      if (inFlight.size < this.maxConcurrent)
-        for (const p of this.pools)
-          if (!inFlight.has(p) && this.mayPoll(p) && (!next || p.dueAt < next.dueAt)) next = p;
+      if (inFlight.size < this.maxConcurrent) next = this.pick(inFlight);
       if (!next) {
         // Nothing to start now: wait for a poll to end, a pool (or a renewed lease), or the stop.
         await this.idle(stop, LEASE_IDLE_CHECK_MS);
@@ -187,8 +186,10 @@ export class PoolPoller {
         leased ? LEASE_IDLE_CHECK_MS : Number.POSITIVE_INFINITY,
         this.schedule.adaptive ? REPLAN_MS : Number.POSITIVE_INFINITY,
       );
-      if (wait > 0) {
-        await this.idle(stop, wait);
+      // Adaptive: a due poll starts when the limit's next slot is near, so the pick is made then.
+      const hold = this.schedule.adaptive ? holdForSlot(this.options.msToNextSlot?.()) : 0;
+      if (wait > 0 || hold > 0) {
+        await this.idle(stop, wait > 0 ? wait : Math.min(hold, REPLAN_MS));
         // A poll may have ended or a pool arrived meanwhile, a leased pool been revoked: look again.
         continue;
       }
@@ -211,6 +212,22 @@ export class PoolPoller {
     // Batches are cut by size or after maxWaitMs; at a stop there is no reason to wait for the timer.
     await this.options.trades.flushTrades?.().catch(() => undefined);
     await this.drain();
+  }
+
+  /** The pool to poll next: by due time; adaptive, a due pool that answers a full window first (poll-pick.ts). */
+  private pick(inFlight: ReadonlyMap<PoolState, unknown>): PoolState | undefined {
+    const free = this.pools.filter((p) => !inFlight.has(p) && this.mayPoll(p));
+    if (!this.schedule.adaptive) {
+      let next: PoolState | undefined;
+      for (const p of free) if (!next || p.dueAt < next.dueAt) next = p;
+      return next;
+    }
+    return pickNext(
+      free,
+      (p) => ({ poolId: p.assignment.poolId, dueAt: p.dueAt, answeredAt: p.answeredAt }),
+      this.now(),
+      (poolId, sinceMs) => this.schedule.fullWindow(poolId, sinceMs),
+    );
   }
 
   /** Waits `ms`, or until a poll ends or pools arrive (wake), or the stop. */

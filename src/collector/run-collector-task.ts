@@ -127,6 +127,7 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
       network: task.network,
       pools: task.pools,
       pollIntervalMs: task.pollIntervalMs,
+      msToNextSlot: () => limiter.msToNextSlot(),
       ...(task.schedule ? { schedule: task.schedule } : {}),
       ...(task.scheduleBuffer ? { scheduleCells: new PoolScheduleCells(task.scheduleBuffer) } : {}),
       ...(task.maxClockSkewMs !== undefined ? { window: { maxClockSkewMs: task.maxClockSkewMs } } : {}),

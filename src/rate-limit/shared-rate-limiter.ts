@@ -183,6 +183,15 @@ export class SharedRateLimiter implements RateLimiter {
    * Takes the next slot without waiting and returns its absolute time (ms); the caller must not call before
    * then. `acquire` is this plus the wait.
    */
+  /** How long from now a slot reserved now would be granted (0: at once); nothing is reserved. */
+  msToNextSlot(): number {
+    const old = Atomics.load(this.words, STATE);
+    const tat = Number(old >> DELTA_BITS);
+    const last = tat - Number(old & DELTA_MASK);
+    const now = this.relativeNow();
+    return Math.max(0, tat - this.tolerance - now, last + this.settings.minSpacingMs - now);
+  }
+
   reserve(): number {
     const { intervalMs, minSpacingMs } = this.settings;
     for (;;) {

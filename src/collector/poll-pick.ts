@@ -1,0 +1,44 @@
+// Which pool an adaptive poller polls next, chosen when the shared limit's next slot is near rather than when a
+// pool falls due: a poll started early only queues in the limiter, ahead of pools that fall due meanwhile.
+
+/** A pool as the pick sees it. */
+export interface PickCandidate {
+  poolId: string;
+  dueAt: number;
+  /** When its last answer arrived; undefined before its first. */
+  answeredAt: number | undefined;
+}
+
+/** A started poll may wait this long for its slot: about a request's setup, so the slot is not left idle. */
+export const SLOT_LEAD_MS = 20;
+
+/**
+ * The next pool: a due pool whose poll answers a full window (its trades since the last answer fill it, so
+ * every ms it waits loses trades) before the others, then by due time (pools not yet polled first, as they are
+ * due at once). `fullWindow(poolId, sinceMs)`: the schedule's estimate of that.
+ */
+export function pickNext<T>(
+  candidates: Iterable<T>,
+  view: (t: T) => PickCandidate,
+  nowMs: number,
+  fullWindow: (poolId: string, sinceMs: number) => boolean,
+): T | undefined {
+  let best: PickCandidate | undefined;
+  let bestItem: T | undefined;
+  let bestUrgent = false;
+  for (const item of candidates) {
+    const c = view(item);
+    const urgent = c.answeredAt !== undefined && c.dueAt <= nowMs && fullWindow(c.poolId, nowMs - c.answeredAt);
+    if (!best || (urgent && !bestUrgent) || (urgent === bestUrgent && c.dueAt < best.dueAt)) {
+      best = c;
+      bestItem = item;
+      bestUrgent = urgent;
+    }
+  }
+  return bestItem;
+}
+
+/** How long to hold a due poll so that it starts when the limiter's next slot is near (0: start it now). */
+export function holdForSlot(msToNextSlot: number | undefined): number {
+  return msToNextSlot === undefined ? 0 : Math.max(0, msToNextSlot - SLOT_LEAD_MS);
+}
