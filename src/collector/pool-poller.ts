@@ -216,17 +216,11 @@ export class PoolPoller {
 
   /** The pool to poll next: by due time; adaptive, a due pool that answers a full window first (poll-pick.ts). */
   private pick(inFlight: ReadonlyMap<PoolState, unknown>): PoolState | undefined {
-    const free = this.pools.filter((p) => !inFlight.has(p) && this.mayPoll(p));
-    if (!this.schedule.adaptive) {
-      let next: PoolState | undefined;
-      for (const p of free) if (!next || p.dueAt < next.dueAt) next = p;
-      return next;
-    }
     return pickNext(
-      free,
+      this.pools.filter((p) => !inFlight.has(p) && this.mayPoll(p)),
       (p) => ({ poolId: p.assignment.poolId, dueAt: p.dueAt, answeredAt: p.answeredAt }),
       this.now(),
-      (poolId, sinceMs) => this.schedule.fullWindow(poolId, sinceMs),
+      this.schedule.adaptive ? (poolId, sinceMs) => this.schedule.fullWindow(poolId, sinceMs) : () => false,
     );
   }
 

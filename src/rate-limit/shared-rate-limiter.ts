@@ -179,27 +179,31 @@ export class SharedRateLimiter implements RateLimiter {
     return Math.max(0, this.clock() - this.epoch);
   }
 
-  /**
-   * Takes the next slot without waiting and returns its absolute time (ms); the caller must not call before
-   * then. `acquire` is this plus the wait.
-   */
   /** How long from now a slot reserved now would be granted (0: at once); nothing is reserved. */
   msToNextSlot(): number {
     const old = Atomics.load(this.words, STATE);
     const tat = Number(old >> DELTA_BITS);
-    const last = tat - Number(old & DELTA_MASK);
     const now = this.relativeNow();
-    return Math.max(0, tat - this.tolerance - now, last + this.settings.minSpacingMs - now);
+    return this.grantAt(now, tat, tat - Number(old & DELTA_MASK)) - now;
   }
 
+  /** When a slot asked for at `now` is granted, given the state's theoretical arrival time and last grant. */
+  private grantAt(now: number, tat: number, last: number): number {
+    return Math.max(now, tat - this.tolerance, last + this.settings.minSpacingMs);
+  }
+
+  /**
+   * Takes the next slot without waiting and returns its absolute time (ms); the caller must not call before
+   * then. `acquire` is this plus the wait.
+   */
   reserve(): number {
-    const { intervalMs, minSpacingMs } = this.settings;
+    const { intervalMs } = this.settings;
     for (;;) {
       const old = Atomics.load(this.words, STATE);
       const tat = Number(old >> DELTA_BITS);
       const last = tat - Number(old & DELTA_MASK);
       const now = Math.ceil(this.relativeNow());
-      const grant = Math.max(now, tat - this.tolerance, last + minSpacingMs);
+      const grant = this.grantAt(now, tat, last);
       const nextTat = Math.max(tat, grant) + intervalMs;
       if (nextTat > MAX_TAT) throw new RangeError('SharedRateLimiter epoch exhausted (more than 34 years old)');
       if (Atomics.compareExchange(this.words, STATE, old, pack(nextTat, nextTat - grant)) === old) {
