@@ -4,10 +4,11 @@
 
 import { outputWidth } from '../common/text-fit.ts';
 import { resolveDatabaseConfig, writerSettingsFrom } from '../config/database-config.ts';
-import { buildStatusReport, type RunState, type StatusReport } from '../monitoring/status-report.ts';
+import { buildStatusReport, type StatusReport } from '../monitoring/status-report.ts';
 import { renderStatus } from '../monitoring/status-text.ts';
 import type { WriterSettings } from '../protocol/writer-settings.ts';
-import { metricsFilePath, type RunMetricsFile, readMetricsFile } from '../run/metrics-file.ts';
+import { metricsFilePath, readMetricsFile } from '../run/metrics-file.ts';
+import { runStateOf } from '../run/run-state.ts';
 import type { PoolStatusReads } from '../storage/pool-status.ts';
 import { openPoolStatusReads } from '../storage/pool-status-reader.ts';
 import { lockHolder, lockPathFor } from '../storage/sqlite/database-lock.ts';
@@ -53,29 +54,6 @@ function watchValue(argv: readonly string[]): string[] {
   return out;
 }
 
-/**
- * A metrics file without its final figures is a live run only while something still writes the database: the
- * holder of the SQLite file's lock, or for PostgreSQL the file's process on this host.
- */
-function runState(file: RunMetricsFile, settings: WriterSettings): RunState {
-  if (file.finishedAt !== null) return 'finished';
-  if (!settings.postgres) {
-    const holder = lockHolder(lockPathFor(settings.path));
-    if (holder.state !== 'unknown') return holder.state === 'held' ? 'running' : 'died';
-  }
-  return processAlive(file.pid) ? 'running' : 'died';
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The report now: the database's reads, and the run's figures from its metrics file when there is one. */
 export async function statusReport(reads: PoolStatusReads, settings: WriterSettings): Promise<StatusReport> {
   const nowMs = Date.now();
@@ -92,7 +70,7 @@ export async function statusReport(reads: PoolStatusReads, settings: WriterSetti
     database: settings.postgres ? settings.postgres.display : settings.path,
     rows,
     snapshot: file?.snapshot ?? null,
-    ...(file ? { state: runState(file, settings) } : {}),
+    ...(file ? { state: runStateOf(file, settings.postgres ? null : lockHolder(lockPathFor(settings.path))) } : {}),
     ...(file ? { startedAtMs: file.startedAt } : {}),
   });
 }

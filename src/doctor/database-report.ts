@@ -10,7 +10,7 @@ import type { DoctorSectionsOptions } from '../storage/doctor-sections.ts';
 import { type PgSections, pgDoctorSections } from '../storage/postgres/doctor-sections.ts';
 import { type LockHolder, lockHolder, lockPathFor } from '../storage/sqlite/database-lock.ts';
 import { type SqliteSections, sqliteDoctorSections } from '../storage/sqlite/doctor-sections.ts';
-import { type LastRunSnapshot, readLastRun } from './last-run.ts';
+import { type LastRunSnapshot, lastRunNotes, readLastRun } from './last-run.ts';
 import { readSpoolReport, type SpoolReport } from './spool-report.ts';
 
 /** What the files a run leaves beside the store add to its report. */
@@ -67,10 +67,11 @@ export async function buildPgReport(
   const notes = [...sections.notes];
   let lastRun: LastRunSnapshot | null = null;
   try {
-    lastRun = readLastRun(localBase);
+    lastRun = readLastRun(localBase, null);
   } catch (err) {
     notes.push(`last run metrics not shown: ${(err as Error).message}`);
   }
+  if (lastRun) notes.push(...lastRunNotes(lastRun));
   const spool = readSpoolReport(`${localBase}.spool`);
   if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
   else if (spool && spool.batches > 0)
@@ -105,17 +106,17 @@ export function reportIsHealthy(report: DatabaseReport): boolean {
 /** The files a run leaves beside the database: its metrics snapshot and the deferred queue's spool. */
 function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOptions): void {
   const notes: string[] = [];
+  const writer = options.writerProcess ?? lockHolder(lockPathFor(report.path));
   let lastRun: LastRunSnapshot | null = null;
   if (options.lastRun !== undefined) lastRun = options.lastRun;
   else {
     try {
-      lastRun = readLastRun(report.path);
+      lastRun = readLastRun(report.path, writer);
     } catch (err) {
       notes.push(`last run metrics not shown: ${(err as Error).message}`);
     }
   }
   const spool = options.spool !== undefined ? options.spool : readSpoolReport(defaultSpoolPath(report.path));
-  const writer = options.writerProcess ?? lockHolder(lockPathFor(report.path));
 
   if (report.journalMode !== 'wal') {
     const i = report.notes.findIndex((n) => n.startsWith('journal_mode is '));
@@ -125,17 +126,7 @@ function addCollectorFiles(report: DatabaseReport, options: DatabaseReportOption
         `journal_mode is ${report.journalMode}: the last run used pragmas 'default' (the configuration rollback), which keeps SQLite's rollback journal`;
     }
   }
-  if (lastRun) {
-    if (lastRun.finishedAt === null && writer.state === 'free') {
-      notes.push(
-        `the last run did not finish cleanly (killed or crashed; nothing writes the database now): its figures stop at ${lastRun.at}`,
-      );
-    } else if (lastRun.finishedAt === null && writer.state === 'unknown') {
-      notes.push(`the last run's metrics (${lastRun.at}) are from a run that is still going or did not finish cleanly`);
-    }
-    if (lastRun.alerts.length > 0)
-      notes.push(`alerts active in the last run: ${lastRun.alerts.map((a) => a.name).join(', ')}`);
-  }
+  if (lastRun) notes.push(...lastRunNotes(lastRun));
   if (spool?.error) notes.push(`spool ${spool.path}: ${spool.error}`);
   else if (spool && spool.batches > 0) {
     notes.push(

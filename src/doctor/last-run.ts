@@ -2,8 +2,11 @@
 // database (breaker, deferred queue, writer restarts, lock figures, batch fill, alerts), offline.
 
 import type { ActiveAlert, DeferredFigures, SchedulePlanFigures } from '../monitoring/metrics-snapshot.ts';
+import type { RunState } from '../monitoring/status-report.ts';
 import type { BatchOriginFigures } from '../protocol/flush-reason.ts';
 import { metricsFilePath, type RunMetricsFile, readMetricsFile } from '../run/metrics-file.ts';
+import { runStateOf } from '../run/run-state.ts';
+import type { LockHolder } from '../storage/sqlite/database-lock.ts';
 
 export interface LastRunBreaker {
   state: string;
@@ -39,6 +42,8 @@ export interface LastRunSnapshot {
   startedAt: string;
   /** When the run ended; null if the file is from a run still going, or one that died before its end. */
   finishedAt: string | null;
+  /** Still going, finished, or died (killed or crashed: no final figures and nothing writes the database now). */
+  state: RunState;
   lockErrors: number;
   busyRetries: number;
   /** null in direct mode (no funnel: no breaker, deferred queue or writer thread). */
@@ -61,7 +66,8 @@ export interface LastRunSnapshot {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function lastRunFrom(file: string, m: RunMetricsFile): LastRunSnapshot {
+/** `holder`: who holds the SQLite file's lock now (null for PostgreSQL); it tells a live run from a dead one. */
+export function lastRunFrom(file: string, m: RunMetricsFile, holder: LockHolder | null): LastRunSnapshot {
   const s = m.snapshot;
   return {
     file,
@@ -71,6 +77,7 @@ export function lastRunFrom(file: string, m: RunMetricsFile): LastRunSnapshot {
     at: new Date(s?.at ?? m.writtenAt).toISOString(),
     startedAt: new Date(m.startedAt).toISOString(),
     finishedAt: iso(m.finishedAt),
+    state: runStateOf(m, holder),
     lockErrors: m.lock.lockErrors,
     busyRetries: m.lock.busyRetries,
     breaker: s
@@ -115,8 +122,20 @@ export function lastRunFrom(file: string, m: RunMetricsFile): LastRunSnapshot {
  * The last run of the collector beside `databasePath`: null when no run left a metrics file. Throws
  * MetricsFileError when the file is there but unreadable (doctor turns that into a note).
  */
-export function readLastRun(databasePath: string): LastRunSnapshot | null {
+export function readLastRun(databasePath: string, holder: LockHolder | null): LastRunSnapshot | null {
   const file = metricsFilePath(databasePath);
   const m = readMetricsFile(file);
-  return m ? lastRunFrom(file, m) : null;
+  return m ? lastRunFrom(file, m, holder) : null;
+}
+
+/** What doctor notes about the last run: a run that died, and the alerts it left active. */
+export function lastRunNotes(lastRun: LastRunSnapshot): string[] {
+  const notes: string[] = [];
+  if (lastRun.state === 'died')
+    notes.push(
+      `the last run did not finish cleanly (killed or crashed; nothing writes the database now): its figures stop at ${lastRun.at}`,
+    );
+  if (lastRun.alerts.length > 0)
+    notes.push(`alerts active in the last run: ${lastRun.alerts.map((a) => a.name).join(', ')}`);
+  return notes;
 }

@@ -11,6 +11,7 @@ import type { GapsReport } from '../storage/doctor-sections.ts';
 import { lockPathFor } from '../storage/sqlite/database-lock.ts';
 import { renderBadCursors } from './cursor-report.ts';
 import type { DatabaseReport, PgDatabaseReport } from './database-report.ts';
+import type { LastRunSnapshot } from './last-run.ts';
 import { membershipSection } from './membership-report.ts';
 
 export type DoctorReport = DatabaseReport | PgDatabaseReport;
@@ -93,7 +94,7 @@ function lockErrorsLine(r: DatabaseReport): string {
   if (!r.lastRun) return `${r.lockErrors} (no run metrics snapshot yet)`;
   const last = r.lastRun.finishedAt
     ? `run finished ${when(r.lastRun.finishedAt)}`
-    : `run not finished; figures of ${when(r.lastRun.at)}`;
+    : `run ${r.lastRun.state === 'running' ? 'still going' : 'did not finish cleanly'}; figures of ${when(r.lastRun.at)}`;
   return `${r.lockErrors} (busy retries ${r.lastRun.busyRetries}; last ${last})`;
 }
 
@@ -137,11 +138,10 @@ export const spoolSection: SectionRenderer = (r, width) => {
   return table(['deferred queue', ''], rows, width);
 };
 
-/** What an unfinished snapshot means, by whether a process writes the database now. */
-const UNFINISHED: Record<DatabaseReport['writerProcess']['state'], string> = {
-  held: ' (run still going)',
-  free: ' (run did not finish cleanly)',
-  unknown: ' (run still going, or did not finish cleanly)',
+const SNAPSHOT_OF: Record<LastRunSnapshot['state'], string> = {
+  finished: ' (end of run)',
+  running: ' (run still going)',
+  died: ' (run did not finish cleanly)',
 };
 
 /** The last run's figures (`<db>.metrics.json`). */
@@ -149,10 +149,7 @@ export const lastRunSection: SectionRenderer = (r, width) => {
   const lr = r.lastRun;
   if (!lr) return ['last run: no metrics snapshot (a collect run writes <db>.metrics.json)'];
   const rows: (string | number)[][] = [
-    [
-      'figures of',
-      `${when(lr.at)}${lr.finishedAt ? ' (end of run)' : UNFINISHED[r.engine === 'sqlite' ? r.writerProcess.state : 'unknown']}`,
-    ],
+    ['figures of', `${when(lr.at)}${SNAPSHOT_OF[lr.state]}`],
     [
       'run',
       `${lr.manager}, pragmas ${lr.pragmas}, batching ${lr.batching ? 'on' : 'off'}; started ${when(lr.startedAt)}`,

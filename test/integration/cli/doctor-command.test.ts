@@ -431,6 +431,7 @@ describe('doctor: deferred queue spool and last run metrics', () => {
         at: '2025-08-28T16:20:00.000Z',
         startedAt: '2025-08-28T16:00:00.000Z',
         finishedAt: '2025-08-28T16:20:01.000Z',
+        state: 'finished',
         lockErrors: 3,
         busyRetries: 7,
         breaker: {
@@ -499,7 +500,7 @@ describe('doctor: deferred queue spool and last run metrics', () => {
     try {
       await writeMetricsFile(metricsPath, { ...snapshotFile(), finishedAt: null });
       let report = JSON.parse((await run(['doctor', '--db', url, '--json', '--quick'])).stdout) as DatabaseReport;
-      expect(report.lastRun?.finishedAt).toBeNull();
+      expect(report.lastRun).toMatchObject({ finishedAt: null, state: 'died' });
       expect(report.notes.join('\n')).toMatch(/did not finish cleanly/);
 
       fs.writeFileSync(metricsPath, '{"format": "something else"}');
