@@ -37,6 +37,7 @@ import { type SimMarketKind, SKEWED_MARKET_DEFAULTS, skewedRates } from '../src/
 import { DEFAULT_BURSTS } from '../src/sim/sim-rate-schedule.ts';
 import { runChildJson } from './child-json.ts';
 import { fairOracle, simTradeSource } from './completeness-fair-oracle.ts';
+import { poolLoss } from './completeness-loss.ts';
 import { oraclePool, oracleSplit } from './completeness-oracle.ts';
 import { machineSummary } from './machine.ts';
 import { storedTradesByPool } from './stored-trades.ts';
@@ -157,7 +158,19 @@ interface RunResult {
    * Per pool (the market's order): its base rate (real scale), trades made and stored in the interval, and collect's
    * polls before it (warm-up), in it, and after it (the tail): beside fair.primalPolls, where each schedule spends.
    */
-  perPool: { rate: number; made: number; stored: number; warmUpPolls: number; polls: number; tailPolls: number }[];
+  perPool: {
+    rate: number;
+    made: number;
+    stored: number;
+    warmUpPolls: number;
+    polls: number;
+    tailPolls: number;
+    /** Interval trades lost to a late poll, and after the pool's last poll (bench/completeness-loss.ts). */
+    overflowLost: number;
+    horizonLost: number;
+    /** The longest time between two of its polls around the interval, real seconds. */
+    longestGapS: number | null;
+  }[];
 }
 
 /** Rates at real scale: the skewed market's spread, or a uniform one with the same mean (comparable budgets). */
@@ -452,6 +465,12 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
       perPool: sim.pools.map((p) => {
         const mine = polls.filter((q) => q.pool === p.address);
         const t = measured.byPool.find((b) => b.pool === p.address);
+        const loss = poolLoss(
+          simTradeSource(p),
+          mine.map((q) => q.at).sort((a, b) => a - b),
+          fromMs,
+          toMs,
+        );
         return {
           rate: Number((p.tradesPerSecond / s.scale).toFixed(3)),
           made: t?.made ?? 0,
@@ -459,6 +478,11 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
           warmUpPolls: mine.filter((q) => q.at < fromMs).length,
           polls: mine.filter((q) => q.at >= fromMs && q.at < toMs).length,
           tailPolls: mine.filter((q) => q.at >= toMs).length,
+          overflowLost: loss.overflow,
+          horizonLost: loss.horizon,
+          longestGapS: Number.isNaN(loss.longestGapMs)
+            ? null
+            : Number(((loss.longestGapMs * s.scale) / 1000).toFixed(1)),
         };
       }),
     };
