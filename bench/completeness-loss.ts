@@ -9,12 +9,23 @@ export interface PoolLoss {
   overflow: number;
   /** Interval trades after the pool's last poll. */
   horizon: number;
+  /**
+   * Of those, the ones still in the pool's newest 300 at `stopMs`: a collector that kept running would store them
+   * if its next poll came before the window moved past them (what the measure charges to the run's end).
+   */
+  horizonInWindowAtStop: number;
   /** The longest time between two of its polls that overlaps the interval, ms (NaN with fewer than two). */
   longestGapMs: number;
 }
 
 /** `pollsMs` ascending. Trades are indices; [fromMs, toMs) holds indices (first, last]. */
-export function poolLoss(source: TradeSource, pollsMs: readonly number[], fromMs: number, toMs: number): PoolLoss {
+export function poolLoss(
+  source: TradeSource,
+  pollsMs: readonly number[],
+  fromMs: number,
+  toMs: number,
+  stopMs: number,
+): PoolLoss {
   const first = source.latest(fromMs - 1);
   const last = source.latest(toMs - 1);
   const inInterval = (lo: number, hi: number) => Math.max(0, Math.min(hi, last) - Math.max(lo, first));
@@ -30,5 +41,9 @@ export function poolLoss(source: TradeSource, pollsMs: readonly number[], fromMs
     previous = Math.max(previous, newest);
     previousAt = at;
   }
-  return { overflow, horizon: inInterval(previous, Number.POSITIVE_INFINITY), longestGapMs };
+  const horizon = inInterval(previous, Number.POSITIVE_INFINITY);
+  const inWindow = Number.isFinite(stopMs)
+    ? inInterval(Math.max(previous, source.latest(stopMs) - WINDOW), Number.POSITIVE_INFINITY)
+    : 0;
+  return { overflow, horizon, horizonInWindowAtStop: inWindow, longestGapMs };
 }

@@ -165,9 +165,13 @@ interface RunResult {
     warmUpPolls: number;
     polls: number;
     tailPolls: number;
-    /** Interval trades lost to a late poll, and after the pool's last poll (bench/completeness-loss.ts). */
+    /**
+     * Interval trades lost to a late poll, and after the pool's last poll (bench/completeness-loss.ts); of the
+     * latter, those still in the pool's newest 300 when collect was stopped (a poll then would have stored them).
+     */
     overflowLost: number;
     horizonLost: number;
+    horizonInWindowAtStop: number;
     /** The longest time between two of its polls around the interval, real seconds. */
     longestGapS: number | null;
   }[];
@@ -377,8 +381,12 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
     // running would fetch it), or for one more edge at most; then it is stopped (SIGTERM: a clean stop).
     let interval: { fromMs: number; toMs: number } | undefined;
     let stopped = false;
+    let stoppedAt = Number.NaN;
     const stopWhen = (): boolean => {
-      stopped ||= untilStop();
+      if (!stopped && untilStop()) {
+        stopped = true;
+        stoppedAt = Date.now();
+      }
       return stopped;
     };
     const untilStop = (): boolean => {
@@ -470,6 +478,7 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
           mine.map((q) => q.at).sort((a, b) => a - b),
           fromMs,
           toMs,
+          stoppedAt,
         );
         return {
           rate: Number((p.tradesPerSecond / s.scale).toFixed(3)),
@@ -480,6 +489,7 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
           tailPolls: mine.filter((q) => q.at >= toMs).length,
           overflowLost: loss.overflow,
           horizonLost: loss.horizon,
+          horizonInWindowAtStop: loss.horizonInWindowAtStop,
           longestGapS: Number.isNaN(loss.longestGapMs)
             ? null
             : Number(((loss.longestGapMs * s.scale) / 1000).toFixed(1)),
