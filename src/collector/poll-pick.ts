@@ -1,6 +1,5 @@
 // Which pool an adaptive poller polls next, chosen when the shared limit's next slot is near rather than when a
-// pool falls due: a poll started early only queues in the limiter, ahead of pools that fall due meanwhile. A slot
-// that no due pool takes goes to a pool whose window is already full (pickEarly).
+// pool falls due: a poll started early only queues in the limiter, ahead of pools that fall due meanwhile.
 
 /** A pool as the pick sees it. */
 export interface PickCandidate {
@@ -42,33 +41,4 @@ export function pickNext<T>(
 /** How long to hold a due poll so that it starts when the limiter's next slot is near (0: start it now). */
 export function holdForSlot(msToNextSlot: number | undefined): number {
   return msToNextSlot === undefined ? 0 : Math.max(0, msToNextSlot - SLOT_LEAD_MS);
-}
-
-/**
- * A pool to poll before it is due, in a slot that no due pool takes: under a short budget every pool waits past
- * the time its window fills, so a slot left idle is a full window lost, while polling a full window early loses
- * nothing. The answered pool that answers a full window now, earliest due first; `inMs`: how soon the first one
- * will (0 when `item` is set, +Infinity when none will). `fullInMs(poolId, sinceMs)`: the schedule's estimate of
- * the ms until a poll answers a full window and the cache allows it.
- */
-export function pickEarly<T>(
-  candidates: Iterable<T>,
-  view: (t: T) => PickCandidate,
-  nowMs: number,
-  fullInMs: (poolId: string, sinceMs: number) => number,
-): { item: T | undefined; inMs: number } {
-  let item: T | undefined;
-  let dueAt = Number.POSITIVE_INFINITY;
-  let inMs = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const c = view(candidate);
-    if (c.answeredAt === undefined) continue;
-    const ms = Math.max(0, fullInMs(c.poolId, nowMs - c.answeredAt));
-    inMs = Math.min(inMs, ms);
-    if (ms === 0 && (item === undefined || c.dueAt < dueAt)) {
-      item = candidate;
-      dueAt = c.dueAt;
-    }
-  }
-  return { item, inMs };
 }

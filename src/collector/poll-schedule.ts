@@ -138,16 +138,6 @@ export class PollSchedule {
     return rate !== undefined && (rate * sinceMs) / 1000 >= WINDOW_TRADES;
   }
 
-  /**
-   * Ms from `sinceMs` after the pool's answer until a poll probably answers a full window and the cache allows it
-   * (0: now; +Infinity for a pool of unknown or no rate).
-   */
-  fullInMs(poolId: string, sinceMs: number): number {
-    const rate = this.rateOf(poolId);
-    if (rate === undefined || !(rate > 0)) return Number.POSITIVE_INFINITY;
-    return Math.max(0, (WINDOW_TRADES / rate) * 1000 - sinceMs, this.settings.minPollIntervalMs - sinceMs);
-  }
-
   /** The rate estimate of a pool now (trades/s), if any. */
   rateOf(poolId: string): number | undefined {
     return this.entries.get(poolId)?.estimate.rate;

@@ -11,7 +11,7 @@ import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { type CommitDeps, commitPoll } from './poll-commit.ts';
 import { type PollerCounters, PollFigures, type RejectMemory } from './poll-figures.ts';
-import { holdForSlot, type PickCandidate, pickEarly, pickNext } from './poll-pick.ts';
+import { holdForSlot, pickNext } from './poll-pick.ts';
 import { PollSchedule } from './poll-schedule.ts';
 import type { PollOutcome, PoolPollerOptions } from './pool-poller-options.ts';
 import { TradeWindow, type WindowResult } from './trade-window.ts';
@@ -39,11 +39,6 @@ interface PoolState extends RejectMemory {
   removed: boolean;
 }
 
-const pickView = (p: PoolState): PickCandidate => ({
-  poolId: p.assignment.poolId,
-  dueAt: p.dueAt,
-  answeredAt: p.answeredAt,
-});
 const noCounters: PollerCounters = { add: () => undefined };
 /** How often a leased poller with nothing it may poll looks again. */
 const LEASE_IDLE_CHECK_MS = 100;
@@ -192,25 +187,14 @@ export class PoolPoller {
         this.schedule.adaptive ? REPLAN_MS : Number.POSITIVE_INFINITY,
       );
       // Adaptive: a due poll starts when the limit's next slot is near, so the pick is made then.
-      const slotIn = this.schedule.adaptive ? this.options.msToNextSlot?.() : undefined;
-      const hold = holdForSlot(slotIn);
-      let state = next;
-      if (wait > 0 && slotIn !== undefined && next.dueAt - this.now() > slotIn) {
-        // No pool of this thread is due by the next slot: a full window may take it (pickEarly).
-        const early = pickEarly(this.free(inFlight), pickView, this.now(), (poolId, sinceMs) =>
-          this.schedule.fullInMs(poolId, sinceMs),
-        );
-        if (early.item && hold === 0) state = early.item;
-        else {
-          await this.idle(stop, Math.min(wait, Math.max(hold, early.inMs)));
-          continue;
-        }
-      } else if (wait > 0 || hold > 0) {
+      const hold = this.schedule.adaptive ? holdForSlot(this.options.msToNextSlot?.()) : 0;
+      if (wait > 0 || hold > 0) {
         await this.idle(stop, wait > 0 ? wait : Math.min(hold, REPLAN_MS));
         // A poll may have ended or a pool arrived meanwhile, a leased pool been revoked: look again.
         continue;
       }
       if (stop.aborted) break;
+      const state = next;
       state.polledDue = state.answeredAt === undefined ? undefined : state.dueAt;
       const poll = this.pollState(state, requestSignal, stop).then(
         () => undefined,
@@ -232,12 +216,12 @@ export class PoolPoller {
 
   /** The pool to poll next: by due time; adaptive, a due pool that answers a full window first (poll-pick.ts). */
   private pick(inFlight: ReadonlyMap<PoolState, unknown>): PoolState | undefined {
-    const full = (poolId: string, sinceMs: number) => this.schedule.fullWindow(poolId, sinceMs);
-    return pickNext(this.free(inFlight), pickView, this.now(), this.schedule.adaptive ? full : () => false);
-  }
-
-  private free(inFlight: ReadonlyMap<PoolState, unknown>): PoolState[] {
-    return this.pools.filter((p) => !inFlight.has(p) && this.mayPoll(p));
+    return pickNext(
+      this.pools.filter((p) => !inFlight.has(p) && this.mayPoll(p)),
+      (p) => ({ poolId: p.assignment.poolId, dueAt: p.dueAt, answeredAt: p.answeredAt }),
+      this.now(),
+      this.schedule.adaptive ? (poolId, sinceMs) => this.schedule.fullWindow(poolId, sinceMs) : () => false,
+    );
   }
 
   /** Waits `ms`, or until a poll ends or pools arrive (wake), or the stop. */

@@ -1,15 +1,7 @@
 // The adaptive poller's pick: a due pool whose poll answers a full window goes before first polls of pools not
-// yet polled (which are due at once), and a due poll is held until the shared limit's slot is near; a slot no due
-// pool takes goes to a pool whose window is already full.
+// yet polled (which are due at once), and a due poll is held until the shared limit's slot is near.
 import { describe, expect, it } from 'vitest';
-import {
-  holdForSlot,
-  type PickCandidate,
-  pickEarly,
-  pickNext,
-  SLOT_LEAD_MS,
-} from '../../../src/collector/poll-pick.ts';
-import { PollSchedule } from '../../../src/collector/poll-schedule.ts';
+import { holdForSlot, type PickCandidate, pickNext, SLOT_LEAD_MS } from '../../../src/collector/poll-pick.ts';
 import { SharedRateLimiter } from '../../../src/rate-limit/shared-rate-limiter.ts';
 
 const id = (c: PickCandidate) => c;
@@ -42,55 +34,6 @@ describe('pickNext', () => {
     expect(pickNext(candidates, id, now, fullWindow)?.poolId).toBe('new');
     expect(pickNext(candidates.slice(0, 1).concat(candidates.slice(2)), id, now, fullWindow)?.poolId).toBe('quiet');
     expect(pickNext([], id, now, fullWindow)).toBeUndefined();
-  });
-});
-
-describe('pickEarly', () => {
-  const fullInMs = (poolId: string, sinceMs: number) => {
-    const rate = rates[poolId];
-    return rate ? Math.max(0, (300 / rate) * 1000 - sinceMs) : Number.POSITIVE_INFINITY;
-  };
-
-  it('takes a pool not yet due whose window is full, the earliest due first, never a first poll', () => {
-    const now = 100_000;
-    const candidates = [
-      { poolId: 'new', dueAt: Number.NEGATIVE_INFINITY, answeredAt: undefined },
-      // Full (60/s for 10 s) but due later than busy-2.
-      { poolId: 'busy', dueAt: now + 3000, answeredAt: now - 10_000 },
-      { poolId: 'busy', dueAt: now + 1000, answeredAt: now - 6000 },
-      // Not full: 0.05/s.
-      { poolId: 'quiet', dueAt: now + 500, answeredAt: now - 60_000 },
-    ];
-    const early = pickEarly(candidates, id, now, fullInMs);
-    expect(early.item).toBe(candidates[2]);
-    expect(early.inMs).toBe(0);
-  });
-
-  it('says how soon a window fills when none is full yet, and never with only first polls or quiet pools', () => {
-    const now = 100_000;
-    const busy = { poolId: 'busy', dueAt: now + 3000, answeredAt: now - 4000 };
-    expect(pickEarly([busy], id, now, fullInMs)).toEqual({ item: undefined, inMs: 1000 });
-    const others = [
-      { poolId: 'new', dueAt: Number.NEGATIVE_INFINITY, answeredAt: undefined },
-      { poolId: 'unknown', dueAt: now + 10, answeredAt: now - 1000 },
-    ];
-    expect(pickEarly(others, id, now, fullInMs)).toEqual({ item: undefined, inMs: Number.POSITIVE_INFINITY });
-  });
-
-  it("takes the schedule's estimate and the cache: a full window the cache still holds is not full yet", () => {
-    const settings = { ...PollSchedule.fixed(60_000), mode: 'adaptive' as const, minPollIntervalMs: 15_000 };
-    const schedule = new PollSchedule(settings);
-    schedule.add({
-      poolId: 'p',
-      address: 'p',
-      cursor: null,
-      recentIds: [],
-      rate: { tradesPerSecond: 60, observedAt: '2026-01-01T00:00:00Z' },
-    });
-    // 300 trades at 60/s take 5 s; the cache holds the answer 15 s.
-    expect(schedule.fullInMs('p', 1000)).toBe(14_000);
-    expect(schedule.fullInMs('p', 20_000)).toBe(0);
-    expect(schedule.fullInMs('unknown', 20_000)).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
