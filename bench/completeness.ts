@@ -45,7 +45,7 @@ import { storedTradesByPool } from './stored-trades.ts';
 const USAGE = `usage: npm run -s bench:completeness -- [--duration S] [--edge S] [--time-scale K] [--pools N] [--seed S]
   [--schedule NAME[=FLAGS]]... [--budgets 0.5x,1x,4x] [--uniform-budgets 1x] [--markets skewed,uniform]
   [--access paid,keyless] [--no-bursts] [--collectors N] [--db sqlite|postgresql://…] [--keep DIR] [--json]
-  [--oracle-cells N] [--oracle-iterations N] [--oracle-from FILE.json]`;
+  [--oracle-cells N] [--oracle-iterations N] [--oracle-from FILE.json] [--credit-stop]`;
 /** With --json the figures go to stderr and stdout holds only the JSON. */
 let say = (s: string) => process.stdout.write(`${s}\n`);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -87,6 +87,11 @@ interface Settings {
   /** The fair oracle's cells per limiter interval and subgradient steps. */
   oracleCells: number;
   oracleIterations: number;
+  /**
+   * Both sides get a poll at the stop, free: the fair oracle one more poll of every pool at the end of the tail,
+   * collect the trades still in each window when it was stopped (atStop). The run's end then costs neither.
+   */
+  creditStop?: boolean;
 }
 
 interface RunPlan {
@@ -158,6 +163,8 @@ interface RunResult {
    * Per pool (the market's order): its base rate (real scale), trades made and stored in the interval, and collect's
    * polls before it (warm-up), in it, and after it (the tail): beside fair.primalPolls, where each schedule spends.
    */
+  /** With --credit-stop: stored plus what a poll at the stop would have found, against the oracle with its poll. */
+  atStop?: { stored: number; completeness: number; ofFairBound: number; ofFairPrimal: number };
   perPool: {
     rate: number;
     made: number;
@@ -246,6 +253,7 @@ function fairFor(
     cacheMs,
     cellsPerInterval: s.oracleCells,
     iterations: s.oracleIterations,
+    finalPoll: s.creditStop === true,
   });
   return {
     made: r.made,
@@ -527,6 +535,15 @@ function cacheCheck(
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** --credit-stop: the run's figures with each pool's trades still in its window at the stop counted as stored. */
+function withStopCredit(r: RunResult, s: Settings): RunResult {
+  if (!s.creditStop) return r;
+  const stored = r.stored + r.perPool.reduce((sum, p) => sum + (p.horizonInWindowAtStop ?? 0), 0);
+  const completeness = r.made === 0 ? 1 : stored / r.made;
+  const of = (x: number) => (x === 0 ? 1 : completeness / x);
+  return { ...r, atStop: { stored, completeness, ofFairBound: of(r.fair.bound), ofFairPrimal: of(r.fair.primal) } };
+}
+
 function line(r: RunResult): string {
   const estimated =
     r.missed.estimated === null
@@ -540,7 +557,10 @@ function line(r: RunResult): string {
     `(${pct(r.calls.budgetUsed)} of the budget); missed ${r.missed.true.toLocaleString('en-US')}${estimated}; ` +
     `gaps ${r.gaps}; busiest pool ${r.busiest.stored}/${r.busiest.made}` +
     (r.cache.seconds > 0 ? `; polls sooner than the cache: ${r.cache.pollsSooner}` : '') +
-    (r.rangeCalls > 0 ? `; range calls ${r.rangeCalls}` : '')
+    (r.rangeCalls > 0 ? `; range calls ${r.rangeCalls}` : '') +
+    (r.atStop
+      ? `; with a poll at the stop ${pct(r.atStop.completeness)}, ${r.atStop.ofFairBound.toFixed(2)}x the bound`
+      : '')
   );
 }
 
@@ -574,7 +594,12 @@ function schedules(raw: string[] | undefined): RunPlan['schedule'][] {
  */
 async function recomputeOracles(flags: Settings, file: string, json: boolean): Promise<void> {
   const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { settings: Settings; runs: RunResult[] };
-  const s: Settings = { ...saved.settings, oracleCells: flags.oracleCells, oracleIterations: flags.oracleIterations };
+  const s: Settings = {
+    ...saved.settings,
+    oracleCells: flags.oracleCells,
+    oracleIterations: flags.oracleIterations,
+    creditStop: flags.creditStop === true,
+  };
   const runs: RunResult[] = [];
   for (const r of saved.runs) {
     if (r.streamShiftMs === undefined)
@@ -586,12 +611,15 @@ async function recomputeOracles(flags: Settings, file: string, json: boolean): P
       const fair = fairFor(s, sim, r.fromMs, r.toMs, benchBudget, cacheMs);
       if (fair.made !== r.made)
         throw new Error(`--oracle-from: the replayed market made ${fair.made}, the run ${r.made}`);
-      const next = {
-        ...r,
-        fair,
-        ofFairBound: fair.bound === 0 ? 1 : r.completeness / fair.bound,
-        ofFairPrimal: fair.primal === 0 ? 1 : r.completeness / fair.primal,
-      };
+      const next = withStopCredit(
+        {
+          ...r,
+          fair,
+          ofFairBound: fair.bound === 0 ? 1 : r.completeness / fair.bound,
+          ofFairPrimal: fair.primal === 0 ? 1 : r.completeness / fair.primal,
+        },
+        s,
+      );
       runs.push(next);
       say(line(next));
     } finally {
@@ -621,6 +649,7 @@ await runScript('bench:completeness', USAGE, async () => {
     'oracle-cells': { type: 'string' },
     'oracle-iterations': { type: 'string' },
     'oracle-from': { type: 'string' },
+    'credit-stop': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -639,6 +668,7 @@ await runScript('bench:completeness', USAGE, async () => {
     keep: values.keep,
     oracleCells: intFlag('oracle-cells', values['oracle-cells'], 8, 1, 1000),
     oracleIterations: intFlag('oracle-iterations', values['oracle-iterations'], 300, 1, 100_000),
+    creditStop: values['credit-stop'] === true,
   };
   if (values['oracle-from'] !== undefined) {
     await recomputeOracles(s, values['oracle-from'], values.json === true);
@@ -674,7 +704,7 @@ await runScript('bench:completeness', USAGE, async () => {
   const results: RunResult[] = [];
   try {
     for (const [i, plan] of plans.entries()) {
-      const r = await runOne(s, plan, dir, i);
+      const r = withStopCredit(await runOne(s, plan, dir, i), s);
       results.push(r);
       say(line(r));
     }
