@@ -14,6 +14,7 @@
 // lower it; the lowest is the bound. The primal: schedules on the cells' last ms (the DP's polls now and then, with
 // clashes dropped; a greedy by what a call stores now; a greedy by overflow deadlines; nothing), each made better pool
 // by pool (a pool's best chain in the cells the others leave free), evaluated exactly; the best is kept.
+// With finalPoll, every chain ends in one more poll at the end of the tail, free (no price, no call).
 
 import { latestTradeIndex, type SimPool, tradeTimeMs } from '../src/sim/sim-trade-source.ts';
 

@@ -23,6 +23,8 @@
 // Keyless runs tell collect the cache (--cache-seconds, scaled). Each run prints the collector's estimate of
 // the trades it missed (its --json coverage.estimatedMissed) beside the truth over the same spans (each pool
 // from its first poll to its last), and how many polls came sooner than the cache allows.
+// --credit-stop counts a free poll at the stop on both sides (the oracle's final poll, collect's trades still in
+// each window when stopped): the run's end then costs neither, as for a collector that keeps running.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
