@@ -14,6 +14,7 @@
 // lower it; the lowest is the bound. The primal: schedules on the cells' last ms (the DP's polls now and then, with
 // clashes dropped; a greedy by what a call stores now; a greedy by overflow deadlines; nothing), each made better pool
 // by pool (a pool's best chain in the cells the others leave free), evaluated exactly; the best is kept.
+// With finalPoll, every chain ends in one more poll at the end of the tail, free (no price, no call).
 
 import { latestTradeIndex, type SimPool, tradeTimeMs } from '../src/sim/sim-trade-source.ts';
 
@@ -64,6 +65,12 @@ export interface FairOracleOptions {
   iterations?: number;
   /** The newest this many trades are answered. Default 300. */
   window?: number;
+  /**
+   * Every pool gets one more poll, free, at the end of the tail (paid model: the cache is not asked): what a
+   * collector that keeps running would still find in each window at the stop is counted, for the oracle as for
+   * collect (bench:completeness --credit-stop).
+   */
+  finalPoll?: boolean;
   /** Called after each step with the dual value there and the best primal so far. */
   trace?: (iteration: number, dual: number, primal: number) => void;
 }
@@ -103,6 +110,7 @@ interface Frame {
   intervalMs: number;
   cacheMs: number;
   window: number;
+  finalPoll: boolean;
 }
 
 function frameOf(o: FairOracleOptions): Frame {
@@ -115,6 +123,7 @@ function frameOf(o: FairOracleOptions): Frame {
     intervalMs: o.intervalMs,
     cacheMs: o.cacheMs,
     window: o.window ?? WINDOW,
+    finalPoll: o.finalPoll ?? false,
   };
 }
 
@@ -223,6 +232,13 @@ interface PoolCells {
   /** room[c]: the window less the trades since the interval's end at or before the first ms of cell c. */
   room: Float64Array;
   made: number;
+  /** With a final poll: the window less the trades since the interval's end at the end of the tail; else -Infinity. */
+  endRoom: number;
+}
+
+/** What the free final poll stores after a chain whose last poll covered `covered` interval trades. */
+function finalGain(pc: PoolCells, covered: number): number {
+  return Math.max(0, Math.min(pc.made - covered, pc.endRoom));
 }
 
 function poolCells(src: TradeSource, f: Frame, grid: Grid): PoolCells {
@@ -240,7 +256,11 @@ function poolCells(src: TradeSource, f: Frame, grid: Grid): PoolCells {
     lo[h] = interval(start + 1);
     room[h] = f.window - after(start + 1);
   }
-  return { up, lo, room, made: end - first };
+  return { up, lo, room, made: end - first, endRoom: endRoomOf(src, f, end) };
+}
+
+function endRoomOf(src: TradeSource, f: Frame, end: number): number {
+  return f.finalPoll ? f.window - (src.latest(f.horizonMs - 1) + 1 - end) : Number.NEGATIVE_INFINITY;
 }
 
 /**
@@ -260,7 +280,7 @@ function bestChain(
   let tail = 0;
   let sat = -1; // the last p whose chain to c stores room[c]
   let bestC = -1;
-  let bestV = 0;
+  let bestV = finalGain(pc, 0);
   for (let c = 0; c < H; c++) {
     const room = pc.room[c]!;
     const top = pc.up[c + 1]!;
@@ -289,7 +309,7 @@ function bestChain(
     dp[c] = v - price[c]!;
     prev[c] = from;
     prefixArg[c] = c > 0 && dp[prefixArg[c - 1]!]! >= dp[c]! ? prefixArg[c - 1]! : c;
-    if (dp[c]! > bestV) [bestV, bestC] = [dp[c]!, c];
+    if (dp[c]! + finalGain(pc, pc.lo[c]!) > bestV) [bestV, bestC] = [dp[c]! + finalGain(pc, pc.lo[c]!), c];
   }
   const chain: number[] = [];
   for (let c = bestC; c >= 0; c = prev[c]!) chain.push(c);
@@ -312,7 +332,7 @@ function exactCells(src: TradeSource, f: Frame, grid: Grid): PoolCells {
     up[h + 1] = lo[h]!;
     room[h] = f.window - after(at + 1);
   }
-  return { up, lo, room, made: end - first };
+  return { up, lo, room, made: end - first, endRoom: endRoomOf(src, f, end) };
 }
 
 /**
@@ -405,7 +425,7 @@ function chainValue(pc: PoolCells, cells: readonly number[]): number {
     const gain = k === 0 ? pc.up[c + 1]! : pc.up[c + 1]! - pc.lo[cells[k - 1]!]!;
     v += Math.max(0, Math.min(gain, pc.room[c]!));
   }
-  return v;
+  return v + finalGain(pc, cells.length === 0 ? 0 : pc.lo[cells.at(-1)!]!);
 }
 
 interface Scratch {

@@ -23,6 +23,8 @@
 // Keyless runs tell collect the cache (--cache-seconds, scaled). Each run prints the collector's estimate of
 // the trades it missed (its --json coverage.estimatedMissed) beside the truth over the same spans (each pool
 // from its first poll to its last), and how many polls came sooner than the cache allows.
+// --credit-stop counts a free poll at the stop on both sides (the oracle's final poll, collect's trades still in
+// each window when stopped): the run's end then costs neither, as for a collector that keeps running.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -37,6 +39,7 @@ import { type SimMarketKind, SKEWED_MARKET_DEFAULTS, skewedRates } from '../src/
 import { DEFAULT_BURSTS } from '../src/sim/sim-rate-schedule.ts';
 import { runChildJson } from './child-json.ts';
 import { fairOracle, simTradeSource } from './completeness-fair-oracle.ts';
+import { poolLoss } from './completeness-loss.ts';
 import { oraclePool, oracleSplit } from './completeness-oracle.ts';
 import { machineSummary } from './machine.ts';
 import { storedTradesByPool } from './stored-trades.ts';
@@ -44,7 +47,7 @@ import { storedTradesByPool } from './stored-trades.ts';
 const USAGE = `usage: npm run -s bench:completeness -- [--duration S] [--edge S] [--time-scale K] [--pools N] [--seed S]
   [--schedule NAME[=FLAGS]]... [--budgets 0.5x,1x,4x] [--uniform-budgets 1x] [--markets skewed,uniform]
   [--access paid,keyless] [--no-bursts] [--collectors N] [--db sqlite|postgresql://…] [--keep DIR] [--json]
-  [--oracle-cells N] [--oracle-iterations N] [--oracle-from FILE.json]`;
+  [--oracle-cells N] [--oracle-iterations N] [--oracle-from FILE.json] [--credit-stop]`;
 /** With --json the figures go to stderr and stdout holds only the JSON. */
 let say = (s: string) => process.stdout.write(`${s}\n`);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -86,6 +89,11 @@ interface Settings {
   /** The fair oracle's cells per limiter interval and subgradient steps. */
   oracleCells: number;
   oracleIterations: number;
+  /**
+   * Both sides get a poll at the stop, free: the fair oracle one more poll of every pool at the end of the tail,
+   * collect the trades still in each window when it was stopped (atStop). The run's end then costs neither.
+   */
+  creditStop?: boolean;
 }
 
 interface RunPlan {
@@ -157,7 +165,25 @@ interface RunResult {
    * Per pool (the market's order): its base rate (real scale), trades made and stored in the interval, and collect's
    * polls before it (warm-up), in it, and after it (the tail): beside fair.primalPolls, where each schedule spends.
    */
-  perPool: { rate: number; made: number; stored: number; warmUpPolls: number; polls: number; tailPolls: number }[];
+  /** With --credit-stop: stored plus what a poll at the stop would have found, against the oracle with its poll. */
+  atStop?: { stored: number; completeness: number; ofFairBound: number; ofFairPrimal: number };
+  perPool: {
+    rate: number;
+    made: number;
+    stored: number;
+    warmUpPolls: number;
+    polls: number;
+    tailPolls: number;
+    /**
+     * Interval trades lost to a late poll, and after the pool's last poll (bench/completeness-loss.ts); of the
+     * latter, those still in the pool's newest 300 when collect was stopped (a poll then would have stored them).
+     */
+    overflowLost: number;
+    horizonLost: number;
+    horizonInWindowAtStop: number;
+    /** The longest time between two of its polls around the interval, real seconds. */
+    longestGapS: number | null;
+  }[];
 }
 
 /** Rates at real scale: the skewed market's spread, or a uniform one with the same mean (comparable budgets). */
@@ -229,6 +255,7 @@ function fairFor(
     cacheMs,
     cellsPerInterval: s.oracleCells,
     iterations: s.oracleIterations,
+    finalPoll: s.creditStop === true,
   });
   return {
     made: r.made,
@@ -364,8 +391,12 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
     // running would fetch it), or for one more edge at most; then it is stopped (SIGTERM: a clean stop).
     let interval: { fromMs: number; toMs: number } | undefined;
     let stopped = false;
+    let stoppedAt = Number.NaN;
     const stopWhen = (): boolean => {
-      stopped ||= untilStop();
+      if (!stopped && untilStop()) {
+        stopped = true;
+        stoppedAt = Date.now();
+      }
       return stopped;
     };
     const untilStop = (): boolean => {
@@ -452,6 +483,13 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
       perPool: sim.pools.map((p) => {
         const mine = polls.filter((q) => q.pool === p.address);
         const t = measured.byPool.find((b) => b.pool === p.address);
+        const loss = poolLoss(
+          simTradeSource(p),
+          mine.map((q) => q.at).sort((a, b) => a - b),
+          fromMs,
+          toMs,
+          stoppedAt,
+        );
         return {
           rate: Number((p.tradesPerSecond / s.scale).toFixed(3)),
           made: t?.made ?? 0,
@@ -459,6 +497,12 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
           warmUpPolls: mine.filter((q) => q.at < fromMs).length,
           polls: mine.filter((q) => q.at >= fromMs && q.at < toMs).length,
           tailPolls: mine.filter((q) => q.at >= toMs).length,
+          overflowLost: loss.overflow,
+          horizonLost: loss.horizon,
+          horizonInWindowAtStop: loss.horizonInWindowAtStop,
+          longestGapS: Number.isNaN(loss.longestGapMs)
+            ? null
+            : Number(((loss.longestGapMs * s.scale) / 1000).toFixed(1)),
         };
       }),
     };
@@ -493,6 +537,15 @@ function cacheCheck(
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** --credit-stop: the run's figures with each pool's trades still in its window at the stop counted as stored. */
+function withStopCredit(r: RunResult, s: Settings): RunResult {
+  if (!s.creditStop) return r;
+  const stored = r.stored + r.perPool.reduce((sum, p) => sum + (p.horizonInWindowAtStop ?? 0), 0);
+  const completeness = r.made === 0 ? 1 : stored / r.made;
+  const of = (x: number) => (x === 0 ? 1 : completeness / x);
+  return { ...r, atStop: { stored, completeness, ofFairBound: of(r.fair.bound), ofFairPrimal: of(r.fair.primal) } };
+}
+
 function line(r: RunResult): string {
   const estimated =
     r.missed.estimated === null
@@ -506,7 +559,10 @@ function line(r: RunResult): string {
     `(${pct(r.calls.budgetUsed)} of the budget); missed ${r.missed.true.toLocaleString('en-US')}${estimated}; ` +
     `gaps ${r.gaps}; busiest pool ${r.busiest.stored}/${r.busiest.made}` +
     (r.cache.seconds > 0 ? `; polls sooner than the cache: ${r.cache.pollsSooner}` : '') +
-    (r.rangeCalls > 0 ? `; range calls ${r.rangeCalls}` : '')
+    (r.rangeCalls > 0 ? `; range calls ${r.rangeCalls}` : '') +
+    (r.atStop
+      ? `; with a poll at the stop ${pct(r.atStop.completeness)}, ${r.atStop.ofFairBound.toFixed(2)}x the bound`
+      : '')
   );
 }
 
@@ -540,7 +596,12 @@ function schedules(raw: string[] | undefined): RunPlan['schedule'][] {
  */
 async function recomputeOracles(flags: Settings, file: string, json: boolean): Promise<void> {
   const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { settings: Settings; runs: RunResult[] };
-  const s: Settings = { ...saved.settings, oracleCells: flags.oracleCells, oracleIterations: flags.oracleIterations };
+  const s: Settings = {
+    ...saved.settings,
+    oracleCells: flags.oracleCells,
+    oracleIterations: flags.oracleIterations,
+    creditStop: flags.creditStop === true,
+  };
   const runs: RunResult[] = [];
   for (const r of saved.runs) {
     if (r.streamShiftMs === undefined)
@@ -552,12 +613,15 @@ async function recomputeOracles(flags: Settings, file: string, json: boolean): P
       const fair = fairFor(s, sim, r.fromMs, r.toMs, benchBudget, cacheMs);
       if (fair.made !== r.made)
         throw new Error(`--oracle-from: the replayed market made ${fair.made}, the run ${r.made}`);
-      const next = {
-        ...r,
-        fair,
-        ofFairBound: fair.bound === 0 ? 1 : r.completeness / fair.bound,
-        ofFairPrimal: fair.primal === 0 ? 1 : r.completeness / fair.primal,
-      };
+      const next = withStopCredit(
+        {
+          ...r,
+          fair,
+          ofFairBound: fair.bound === 0 ? 1 : r.completeness / fair.bound,
+          ofFairPrimal: fair.primal === 0 ? 1 : r.completeness / fair.primal,
+        },
+        s,
+      );
       runs.push(next);
       say(line(next));
     } finally {
@@ -587,6 +651,7 @@ await runScript('bench:completeness', USAGE, async () => {
     'oracle-cells': { type: 'string' },
     'oracle-iterations': { type: 'string' },
     'oracle-from': { type: 'string' },
+    'credit-stop': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -605,6 +670,7 @@ await runScript('bench:completeness', USAGE, async () => {
     keep: values.keep,
     oracleCells: intFlag('oracle-cells', values['oracle-cells'], 8, 1, 1000),
     oracleIterations: intFlag('oracle-iterations', values['oracle-iterations'], 300, 1, 100_000),
+    creditStop: values['credit-stop'] === true,
   };
   if (values['oracle-from'] !== undefined) {
     await recomputeOracles(s, values['oracle-from'], values.json === true);
@@ -640,7 +706,7 @@ await runScript('bench:completeness', USAGE, async () => {
   const results: RunResult[] = [];
   try {
     for (const [i, plan] of plans.entries()) {
-      const r = await runOne(s, plan, dir, i);
+      const r = withStopCredit(await runOne(s, plan, dir, i), s);
       results.push(r);
       say(line(r));
     }

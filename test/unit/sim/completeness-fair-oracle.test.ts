@@ -206,3 +206,25 @@ describe('fair completeness oracle', () => {
     }
   });
 });
+
+describe('fairOracle with a final poll (bench:completeness --credit-stop)', () => {
+  it("credits every pool with what its window still holds at the tail's end, and nothing past a full window", () => {
+    const range = (from: number, n: number, step = 1) => Array.from({ length: n }, (_, i) => from + i * step);
+    // One call in the whole horizon. Quiet pools: 100 and 50 trades in the interval. Busy: 100 in it, then 400 in
+    // the tail, so that its window at the end holds none of the interval's.
+    const sources = [
+      tradeTimesSource(range(1000, 100, 5)),
+      tradeTimesSource(range(1100, 50, 10)),
+      tradeTimesSource([...range(1000, 100, 9), ...range(2000, 400)]),
+    ];
+    const o: FairOracleOptions = { fromMs: 1000, toMs: 2000, tailMs: 500, intervalMs: 1600, cacheMs: 0 };
+    const plain = fairOracle(sources, o);
+    expect(plain.bound.stored).toBe(100);
+    expect(plain.primal.stored).toBe(100);
+    const credited = fairOracle(sources, { ...o, finalPoll: true });
+    // The one call takes the busy pool's 100 before the tail buries them; the final poll finds the quiet pools' 150.
+    expect(credited.primal.stored).toBe(250);
+    expect(credited.bound.stored).toBe(250);
+    expect(credited.primal.polls.map((p) => p.pool)).toEqual([2]);
+  });
+});
