@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/longest-first.ts';
 
 // Tests run compiled (dist/test, built by `npm test` first), like everything else: the threads they start
 // are the package's own compiled entry files.
@@ -9,6 +10,7 @@ export default defineConfig({
     // Most integration files wait on threads, processes and timers rather than compute: two files at a time
     // keep both cores busy (vitest's default, cores - 1, runs one at a time on two cores).
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 120_000,
     hookTimeout: 60_000,
     // GECKO_TEST_TIMES=<file> appends each file's wall and CPU time there (test/support/file-times.ts).
