@@ -23,16 +23,20 @@ function vmHwmKb(pid: number): number {
 
 /**
  * Runs it to its end; with `stopWhen`, sends SIGTERM (a clean stop: flush, drain, summary) once that holds,
- * checked every `sampleMs`. `env` is added to this process's environment.
+ * checked every `sampleMs`. `env` is added to this process's environment; `cwd` is the child's (default this one's).
  */
 export async function runCollectChild(
   args: readonly string[],
   sampleMs = 50,
-  { env: extraEnv = {}, stopWhen }: { env?: NodeJS.ProcessEnv; stopWhen?: () => boolean } = {},
+  { env: extraEnv = {}, stopWhen, cwd }: { env?: NodeJS.ProcessEnv; stopWhen?: () => boolean; cwd?: string } = {},
 ): Promise<ChildRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.VITEST;
-  const child = spawn(process.execPath, [BIN, 'collect', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'collect', ...args], {
+    env,
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

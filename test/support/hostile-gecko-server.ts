@@ -591,3 +591,20 @@ export function hostileServers(): (options: HostileServerOptions) => Promise<Hos
     return s;
   };
 }
+
+/**
+ * A stop condition for a run against `server`: `cond`, then one more request of every pool that had an answer
+ * completed when it held. A pool polls again only after its previous answer was handled, so none the server
+ * finished sending is still being read at the stop (which would abort it, and tests count what the server served).
+ */
+export function settled(server: HostileGeckoServer, addresses: readonly string[], cond: () => boolean): () => boolean {
+  let mark: Map<string, number> | undefined;
+  return () => {
+    if (!mark) {
+      if (!cond()) return false;
+      const answered = addresses.filter((a) => server.record(a).completed > 0);
+      mark = new Map(answered.map((a) => [a, server.record(a).requests]));
+    }
+    return [...mark].every(([address, requests]) => server.record(address).requests > requests);
+  };
+}

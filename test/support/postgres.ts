@@ -3,7 +3,7 @@
 // file with a line that says how to start it: PostgreSQL tests never skip.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { atFileEnd } from './file-end.ts';
 
 /** The server and database the tests use; GECKO_TEST_PG_URL overrides (e.g. another port). */
 export const PG_TEST_URL = process.env.GECKO_TEST_PG_URL ?? 'postgresql://root@127.0.0.1:5432/test';
@@ -18,14 +18,6 @@ export interface TestSchema {
   /** The single integer a `SELECT count(*)::int AS n …` returns. */
   count(text: string, values?: unknown[]): Promise<number>;
 }
-
-const made: { schema: string; sql: pg.Client }[] = [];
-afterAll(async () => {
-  for (const { schema, sql } of made.splice(0)) {
-    await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
-    await sql.end().catch(() => undefined);
-  }
-});
 
 /** Connects to PG_TEST_URL (or `url`), or throws the reason with the command that starts the server. */
 export async function connectTestServer(url = PG_TEST_URL, options: pg.ClientConfig = {}): Promise<pg.Client> {
@@ -49,7 +41,10 @@ export async function testSchema(prefix = 'gecko_t'): Promise<TestSchema> {
   const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
   const sql = await connectTestServer(PG_TEST_URL, { options: `-c search_path=${schema} -c TimeZone=UTC` });
   await sql.query(`CREATE SCHEMA "${schema}"`);
-  made.push({ schema, sql });
+  atFileEnd(async () => {
+    await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await sql.end().catch(() => undefined);
+  });
   const url = `${PG_TEST_URL}${PG_TEST_URL.includes('?') ? '&' : '?'}schema=${schema}`;
   return {
     schema,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { atFileEnd } from './file-end.ts';
 
 function binDir(): string {
   const root = '/usr/lib/postgresql';
@@ -34,11 +34,6 @@ export interface PrivateCluster {
   destroy(): void;
 }
 
-const clusters: PrivateCluster[] = [];
-afterAll(() => {
-  for (const c of clusters.splice(0)) c.destroy();
-});
-
 export async function privateCluster(): Promise<PrivateCluster> {
   const bin = binDir();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gecko-pgfault-'));
@@ -62,7 +57,7 @@ export async function privateCluster(): Promise<PrivateCluster> {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-  clusters.push(cluster);
+  atFileEnd(() => cluster.destroy());
   cluster.start();
   return cluster;
 }

@@ -16,6 +16,7 @@ import {
   type BadRowVariant,
   type HostileGeckoServer,
   type HostilePool,
+  settled,
   startHostileGeckoServer,
 } from '../../support/hostile-gecko-server.ts';
 import { tempDir } from '../../support/temp-dir.ts';
@@ -51,7 +52,14 @@ async function collect(
   const server = await startHostileGeckoServer({ pools, ...serverOptions });
   servers.push(server);
   const db = path.join(dir, `${name}.db`);
-  const stopWhen = typeof length === 'function' ? settled(server, pools, () => length(server)) : undefined;
+  const stopWhen =
+    typeof length === 'function'
+      ? settled(
+          server,
+          pools.map((p) => p.address),
+          () => length(server),
+        )
+      : undefined;
   const args = [
     '--base-url',
     server.baseUrl,
@@ -84,23 +92,6 @@ async function collect(
     summary = undefined;
   }
   return { server, db, code: run.code, summary, stderr: run.stderr, peakRssMb: run.peakRssMb };
-}
-
-/**
- * `cond`, then one more request of every pool that had an answer completed when it held: a pool polls again only
- * after its previous answer was handled, so none the server finished sending is still being read at the stop
- * (which would abort it, and the assertions count what the server served).
- */
-function settled(server: HostileGeckoServer, pools: HostilePool[], cond: () => boolean): () => boolean {
-  let mark: Map<string, number> | undefined;
-  return () => {
-    if (!mark) {
-      if (!cond()) return false;
-      const answered = pools.filter((p) => server.record(p.address).completed > 0);
-      mark = new Map(answered.map((p) => [p.address, server.record(p.address).requests]));
-    }
-    return [...mark].every(([address, requests]) => server.record(address).requests > requests);
-  };
 }
 
 function storedIds(db: string, poolId: string): Set<string> {

@@ -4,10 +4,13 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCollectChild } from '../../support/collect-child.ts';
 import { testSchema } from '../../support/postgres.ts';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
+import { until } from '../../support/until.ts';
 
 const dir = tempDir('gecko-width-');
 const sqliteDb = path.join(dir, 'fit.db');
@@ -37,15 +40,47 @@ function overWidth(text: string, width = 80): string[] {
   return text.split('\n').filter((l) => [...l].length > width);
 }
 
-// The busiest skewed pool makes 60 trades/s: polled every 6 s (twice), more than the API's 300 newest each time.
-const COLLECT = ['collect', '--simulate', '--market', 'skewed', '--poll-interval', '6', '--duration', '13'];
+// The busiest skewed pool makes 60 trades/s: polled every 6 s, more than the API's 300 newest each time.
+const COLLECT = ['--simulate', '--market', 'skewed', '--poll-interval', '6', '--duration', '60'];
+
+/** A collect run, stopped (SIGTERM, a clean stop) once `hasGap` says the database holds a gap for doctor to list. */
+async function collectUntilGap(args: string[], hasGap: () => Promise<boolean>) {
+  let gap = false;
+  // No gap within the wait: the run goes on to its --duration and doctor's "gaps:" check fails.
+  until(hasGap, 60_000, 'a recorded gap').then(
+    () => (gap = true),
+    () => undefined,
+  );
+  return runCollectChild([...COLLECT, ...args], 50, {
+    cwd: dir,
+    env: { GECKO_LOG_LEVEL: 'warn', XDG_STATE_HOME: path.join(dir, 'state') },
+    stopWhen: () => gap,
+  });
+}
 
 beforeAll(async () => {
   const schema = await testSchema('gecko_width');
   pgUrl = schema.url;
+  const sqliteGaps = async () => {
+    try {
+      const d = new Database(sqliteDb, { readonly: true, fileMustExist: true });
+      try {
+        return (d.prepare('SELECT count(*) AS n FROM collection_gaps').get() as { n: number }).n > 0;
+      } finally {
+        d.close();
+      }
+    } catch {
+      return false; // not created or not migrated yet
+    }
+  };
+  const pgGaps = () =>
+    schema.count('SELECT count(*)::int AS n FROM collection_gaps').then(
+      (n) => n > 0,
+      () => false,
+    );
   const runs = await Promise.all([
-    gecko([...COLLECT, '--db', sqliteDb]),
-    gecko([...COLLECT, '--db', pgUrl, '--collectors', '2']),
+    collectUntilGap(['--db', sqliteDb], sqliteGaps),
+    collectUntilGap(['--db', pgUrl, '--collectors', '2'], pgGaps),
   ]);
   for (const r of runs) expect(r.code, r.stderr).toBe(0);
 }, 120_000);

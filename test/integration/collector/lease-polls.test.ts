@@ -129,9 +129,11 @@ describe('a leased pool whose poll waits for a rate-limit slot', () => {
     sim.setFaults({ slowMs: 1500 });
     const limiter = new HeldLimiter();
     limiter.open();
-    const before = pollsSoFar();
+    // Counted on arrival: the poll log is written when the slowed reply is made, 1.5 s later, and losing the lease
+    // then would race the client reading the answer.
+    const before = sim.stats().requests;
     const { cells, submitted, state, counted, run } = leasedPoller(limiter);
-    await until(() => pollsSoFar() === before + 1, 10_000, 'the request to reach the server');
+    await until(() => sim.stats().requests === before + 1, 10_000, 'the request to reach the server');
     cells.set(0, 0);
     await until(() => (counted.get('pollsWithTrades') ?? 0) === 1, 10_000, 'the response');
     // The stop waits for every poll's commit.

@@ -15,10 +15,15 @@ const consumer = path.join(root, 'consumer');
 const data = path.join(root, 'data');
 const installed = path.join(consumer, 'node_modules', 'gecko-collector');
 
-function sh(cmd: string, args: string[], cwd: string, asNobody = false): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, {
+/** A program run as the user runs it (as nobody, with asNobody), without blocking: the scenarios run side by side. */
+function sh(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  asNobody = false,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(cmd, args, {
     cwd,
-    encoding: 'utf8',
     timeout: 120_000,
     env: {
       ...process.env,
@@ -28,6 +33,14 @@ function sh(cmd: string, args: string[], cwd: string, asNobody = false): SpawnSy
       npm_config_cache: path.join(data, '.npm'),
     },
     ...(asNobody ? NOBODY : {}),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
 
@@ -122,8 +135,10 @@ beforeAll(() => {
   const native = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
   fs.mkdirSync(path.dirname(path.join(consumer, native)), { recursive: true });
   fs.copyFileSync(path.join(REPO_ROOT, native), path.join(consumer, native));
-  must(sh('chmod', ['-R', 'a-w', path.join(consumer, 'node_modules')], consumer), 'chmod');
+  must(spawnSync('chmod', ['-R', 'a-w', path.join(consumer, 'node_modules')], { encoding: 'utf8' }), 'chmod');
   before = snapshot(path.join(consumer, 'node_modules'));
+  // The consumer scripts run from data/; their modules resolve from the consumer's own node_modules.
+  fs.symlinkSync(path.join(consumer, 'node_modules'), path.join(data, 'node_modules'));
   typeCheck = startTypeCheck();
 }, 600_000);
 
@@ -131,7 +146,8 @@ afterAll(() => {
   spawnSync('chmod', ['-R', 'u+w', root]);
 });
 
-describe('the packed and installed package, read-only, run as nobody', () => {
+// The scenarios only read the installed package (each writes its own files under data/): they run side by side.
+describe.concurrent('the packed and installed package, read-only, run as nobody', () => {
   it('ships compiled JavaScript, declarations and source maps, and no TypeScript sources or tests', () => {
     const files = [...snapshot(installed).keys()].map((f) => path.relative(installed, f));
     expect(files).toContain('dist/src/index.js');
@@ -157,13 +173,13 @@ describe('the packed and installed package, read-only, run as nobody', () => {
     expect(deps).not.toContain('typescript');
   });
 
-  it('the CLI answers --version and collects from the simulator into a database', () => {
+  it('the CLI answers --version and collects from the simulator into a database', async () => {
     const bin = path.join(consumer, 'node_modules/.bin/gecko-collector');
-    const version = sh(bin, ['--version'], data, true);
+    const version = await sh(bin, ['--version'], data, true);
     expect(version.stderr).toBe('');
     expect(version.stdout).toMatch(/^gecko-collector \d+\.\d+\.\d+ \(Node v\d+\.\d+\.\d+, SQLite 3\.\d+\.\d+\)\n$/);
     const db = path.join(data, 'cli.db');
-    const run = sh(
+    const run = await sh(
       bin,
       ['collect', '--simulate', '--duration', '3', '--collectors', '2', '--db', `sqlite:///${db}`],
       data,
@@ -175,7 +191,7 @@ describe('the packed and installed package, read-only, run as nobody', () => {
     expect(Number(count.stdout)).toBeGreaterThan(0);
   }, 120_000);
 
-  it('a plain .mjs consumer and a worker thread import it and store through the funnel', () => {
+  it('a plain .mjs consumer and a worker thread import it and store through the funnel', async () => {
     const db = path.join(data, 'lib.db');
     const script = path.join(data, 'store.mjs');
     fs.writeFileSync(
@@ -205,10 +221,7 @@ await client.close();
 parentPort.postMessage(ack);
 `,
     );
-    // The consumer's modules resolve from its own node_modules: run it from there.
-    if (!fs.existsSync(path.join(data, 'node_modules')))
-      fs.symlinkSync(path.join(consumer, 'node_modules'), path.join(data, 'node_modules'));
-    const run = sh(process.execPath, [script], data, true);
+    const run = await sh(process.execPath, [script], data, true);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const out = JSON.parse(run.stdout) as {
@@ -236,9 +249,7 @@ for (const entry of ${JSON.stringify(Object.keys(entries))}) out[entry] = Object
 console.log(JSON.stringify(out));
 `,
     );
-    if (!fs.existsSync(path.join(data, 'node_modules')))
-      fs.symlinkSync(path.join(consumer, 'node_modules'), path.join(data, 'node_modules'));
-    const run = sh(process.execPath, [script], data, true);
+    const run = await sh(process.execPath, [script], data, true);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const installedNames = JSON.parse(run.stdout) as Record<string, string[]>;
@@ -254,7 +265,9 @@ console.log(JSON.stringify(out));
     expect(check.output).toBe('');
     expect(check.status).toBe(0);
   }, 60_000);
+});
 
+describe('after the runs', () => {
   it('left every file under node_modules as it was', () => {
     const after = snapshot(path.join(consumer, 'node_modules'));
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urlFromDatabasePath } from '../../../src/config/database-url.ts';
 import { LockOptimizedDatabaseManager } from '../../../src/funnel/lock-optimized-manager.ts';
 import type { TradeRecord } from '../../../src/protocol/records.ts';
-import { type HostileGeckoServer, startHostileGeckoServer } from '../../support/hostile-gecko-server.ts';
+import { runCollectChild } from '../../support/collect-child.ts';
+import { type HostileGeckoServer, settled, startHostileGeckoServer } from '../../support/hostile-gecko-server.ts';
 import { BIN } from '../../support/repo.ts';
 import { tempDir } from '../../support/temp-dir.ts';
 
@@ -58,28 +59,35 @@ describe('a future trade among good ones (hostile API, real processes)', () => {
   afterAll(() => server.close());
 
   const db = path.join(dir, 'future.db');
-  const collect = (seconds: string) =>
-    gecko([
-      'collect',
-      '--pools',
-      'farfuture,hourahead',
-      '--base-url',
-      server.baseUrl,
-      '--duration',
-      seconds,
-      '--poll-interval',
-      '0.2',
-      '--calls-per-minute',
-      '6000',
-      '--collectors',
-      '1',
-      '--log-format',
-      'json',
-      '--log-level',
-      'warn',
-      '--db',
-      db,
-    ]);
+  const pools = ['farfuture', 'hourahead'];
+  /** One run, stopped (SIGTERM, a clean stop) once `enough` holds and every answered pool asked again. */
+  const collect = async (enough: () => boolean) =>
+    runCollectChild(
+      [
+        '--pools',
+        pools.join(','),
+        '--base-url',
+        server.baseUrl,
+        '--duration',
+        '90',
+        '--poll-interval',
+        '0.2',
+        '--calls-per-minute',
+        '6000',
+        '--collectors',
+        '1',
+        '--log-format',
+        'json',
+        '--log-level',
+        'warn',
+        '--db',
+        db,
+      ],
+      50,
+      { stopWhen: settled(server, pools, enough) },
+    );
+  // More than 20 good trades and a future one served, on each pool (checkDatabase asks for them).
+  const served = () => pools.every((a) => server.record(a).good.size > 20 && server.record(a).bad.size > 0);
 
   function checkDatabase(): void {
     const d = new Database(db, { readonly: true });
@@ -115,7 +123,7 @@ describe('a future trade among good ones (hostile API, real processes)', () => {
   }
 
   it('rejects the future trades with their reason, stores every good one, cursors stay on stored trades', async () => {
-    const r = await collect('2.5');
+    const r = await collect(served);
     expect(r.code).toBe(0);
     // The collector checks each trade on arrival with the writer's allowance: the reason names the API's field.
     expect(r.stderr).toMatch(
@@ -126,7 +134,7 @@ describe('a future trade among good ones (hostile API, real processes)', () => {
 
   it('after a restart: resumes from the sane cursor and again stores every good trade', async () => {
     const before = server.record('farfuture').good.size;
-    const r = await collect('1.5');
+    const r = await collect(() => server.record('farfuture').good.size > before);
     expect(r.code).toBe(0);
     expect(server.record('farfuture').good.size).toBeGreaterThan(before);
     checkDatabase();
