@@ -42,3 +42,21 @@ export function pickNext<T>(
 export function holdForSlot(msToNextSlot: number | undefined): number {
   return msToNextSlot === undefined ? 0 : Math.max(0, msToNextSlot - SLOT_LEAD_MS);
 }
+
+/**
+ * With no pool due, the first poll of a pool seeded with the counters' rate that waits for its turn (a quiet one,
+ * see PollSchedule.firstDue), the busiest first: a slot nothing else wants is not left idle, and a due pool never
+ * waits for such a poll.
+ */
+export function pickEarlyFirst<T>(waiting: Iterable<T>, rateOf: (t: T) => number | undefined): T | undefined {
+  let best: T | undefined;
+  let bestRate = Number.NEGATIVE_INFINITY;
+  for (const item of waiting) {
+    const rate = rateOf(item) ?? 0;
+    if (best === undefined || rate > bestRate) {
+      best = item;
+      bestRate = rate;
+    }
+  }
+  return best;
+}

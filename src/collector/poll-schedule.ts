@@ -15,6 +15,8 @@ import type { WindowResult } from './trade-window.ts';
 interface Entry {
   slot: number;
   estimate: RateEstimate;
+  /** Its rate is still the API counters' prior (PoolAssignment.priorRate): no answer yet. */
+  seeded: boolean;
   /** When its previous answer was served (ms), once it had one this run. */
   servedAtMs: number;
 }
@@ -99,11 +101,28 @@ export class PollSchedule {
     return this.settings.mode === 'adaptive';
   }
 
-  /** A pool arrives (start, lease): its estimate starts from its stored rate. Returns when it is first due. */
+  /**
+   * A pool arrives (start, lease): its estimate starts from its stored rate, else (adaptive) from the counters'
+   * prior. Returns when it is first due (a seeded pool: see firstDue).
+   */
   add(a: PoolAssignment): number {
     const slot = a.index ?? this.localSlot();
-    const prior = a.rate?.tradesPerSecond;
-    this.entries.set(a.poolId, { slot, estimate: new RateEstimate(prior), servedAtMs: Number.NaN });
+    const stored = a.rate?.tradesPerSecond;
+    const counted =
+      stored === undefined &&
+      this.adaptive &&
+      a.priorRate !== undefined &&
+      Number.isFinite(a.priorRate) &&
+      a.priorRate > 0
+        ? a.priorRate
+        : undefined;
+    const prior = stored ?? counted;
+    this.entries.set(a.poolId, {
+      slot,
+      estimate: new RateEstimate(prior, counted !== undefined),
+      seeded: counted !== undefined,
+      servedAtMs: Number.NaN,
+    });
     if (slot < this.cells.slots) {
       this.cells.set(slot, 'active', 1);
       this.cells.set(slot, 'known', prior === undefined ? 0 : 1);
@@ -112,6 +131,23 @@ export class PollSchedule {
     this.replan();
     // An early first poll, the busiest known pools first and unknown ones before them.
     return prior === undefined ? Number.NEGATIVE_INFINITY : -prior;
+  }
+
+  /** Whether the pool's rate is still the counters' prior (it had no answer yet). */
+  seeded(poolId: string): boolean {
+    return this.entries.get(poolId)?.seeded ?? false;
+  }
+
+  /**
+   * A seeded pool's first poll: at once (busiest first, as a resumed pool's) when the plan polls it within the max
+   * interval, else once the max interval has passed since it arrived (`addedAt`): a quiet pool's first poll would
+   * store what a later one stores too, so it waits and the busy pools get the first calls.
+   */
+  firstDue(poolId: string, addedAt: number): number {
+    const rate = this.rateOf(poolId) ?? 0;
+    return this.intervalMs(poolId) <= this.settings.maxPollIntervalMs
+      ? -rate
+      : addedAt + this.settings.maxPollIntervalMs;
   }
 
   remove(poolId: string): void {
@@ -152,6 +188,7 @@ export class PollSchedule {
     if (!e) return { rate: 0, intervalMs: this.intervalMs(poolId), estimatedMissed: 0 };
     const before = e.estimate.rate;
     e.estimate.observe(o);
+    e.seeded = false;
     const rate = e.estimate.rate ?? 0;
     let estimatedMissed = 0;
     if (gap)
