@@ -150,6 +150,27 @@ export class PollSchedule {
       : addedAt + this.settings.maxPollIntervalMs;
   }
 
+  /**
+   * Whether a slot of the budget starting now is spare: no pool of the process (the shared cells, every thread's)
+   * falls due within one limiter interval, by its last answer and interval, or at once before its first poll.
+   */
+  spareSlot(nowMs: number): boolean {
+    const within = nowMs + 60_000 / Math.max(1e-9, this.settings.callsPerMinute);
+    const dueBy = (polledAt: number, intervalMs: number, known: boolean) =>
+      polledAt > 0 ? polledAt + intervalMs < within : !known || intervalMs <= this.settings.maxPollIntervalMs;
+    const n = this.shared ? this.cells.slots : 0;
+    for (let slot = 0; slot < n; slot++) {
+      const v = this.cells.read(slot);
+      if (v.active && dueBy(v.polledAt, v.intervalMs, v.known)) return false;
+    }
+    for (const e of this.entries.values()) {
+      if (e.slot < n) continue;
+      if (dueBy(e.servedAtMs > 0 ? e.servedAtMs : 0, this.intervals.get(e.slot) ?? 0, e.estimate.rate !== undefined))
+        return false;
+    }
+    return true;
+  }
+
   remove(poolId: string): void {
     const e = this.entries.get(poolId);
     if (!e) return;

@@ -193,8 +193,9 @@ export class PoolPoller {
       // Adaptive: a due poll starts when the limit's next slot is near, so the pick is made then.
       const toSlot = this.schedule.adaptive ? this.options.msToNextSlot?.() : undefined;
       const hold = holdForSlot(toSlot);
-      // A slot no due pool takes: a seeded pool's first poll, ahead of its turn (poll-pick.ts).
-      const early = wait > 0 && toSlot !== undefined && hold === 0 ? this.pickEarly(inFlight) : undefined;
+      // A slot no pool wants: a seeded pool's first poll, ahead of its turn (poll-pick.ts).
+      const spare = wait > 0 && toSlot !== undefined && hold === 0 && this.schedule.spareSlot(this.now());
+      const early = spare ? this.pickEarly(inFlight) : undefined;
       if (early) [next, wait] = [early, 0];
       if (wait > 0 || hold > 0) {
         await this.idle(stop, wait > 0 ? wait : Math.min(hold, REPLAN_MS));
