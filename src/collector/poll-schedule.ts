@@ -152,21 +152,26 @@ export class PollSchedule {
 
   /**
    * Whether a slot of the budget starting now is spare: no pool of the process (the shared cells, every thread's)
-   * falls due within one limiter interval, by its last answer and interval, or at once before its first poll.
+   * falls due within one limiter interval (by its last answer and interval, or at once before its first poll), and
+   * none past the cache has a full window by then (a short budget's busy pools can always use a slot).
    */
   spareSlot(nowMs: number): boolean {
     const within = nowMs + 60_000 / Math.max(1e-9, this.settings.callsPerMinute);
-    const dueBy = (polledAt: number, intervalMs: number, known: boolean) =>
-      polledAt > 0 ? polledAt + intervalMs < within : !known || intervalMs <= this.settings.maxPollIntervalMs;
+    const full = (rate: number, since: number) =>
+      since >= this.settings.minPollIntervalMs && (rate * since) / 1000 >= WINDOW_TRADES;
+    const dueBy = (polledAt: number, intervalMs: number, known: boolean, rate: number) =>
+      polledAt > 0
+        ? polledAt + intervalMs < within || full(rate, within - polledAt)
+        : !known || intervalMs <= this.settings.maxPollIntervalMs;
     const n = this.shared ? this.cells.slots : 0;
     for (let slot = 0; slot < n; slot++) {
       const v = this.cells.read(slot);
-      if (v.active && dueBy(v.polledAt, v.intervalMs, v.known)) return false;
+      if (v.active && dueBy(v.polledAt, v.intervalMs, v.known, v.rate)) return false;
     }
     for (const e of this.entries.values()) {
-      if (e.slot < n) continue;
-      if (dueBy(e.servedAtMs > 0 ? e.servedAtMs : 0, this.intervals.get(e.slot) ?? 0, e.estimate.rate !== undefined))
-        return false;
+      const rate = e.estimate.rate;
+      const polledAt = e.servedAtMs > 0 ? e.servedAtMs : 0;
+      if (e.slot >= n && dueBy(polledAt, this.intervals.get(e.slot) ?? 0, rate !== undefined, rate ?? 0)) return false;
     }
     return true;
   }

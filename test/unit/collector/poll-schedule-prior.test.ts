@@ -60,6 +60,16 @@ describe('PollSchedule with counters priors', () => {
     expect(s.spareSlot(at + interval - 9000)).toBe(false);
   });
 
+  it('has no spare slot while a busy pool past the cache has a full window (paid: no cache)', () => {
+    const s = new PollSchedule({ ...SETTINGS, minPollIntervalMs: 0, maxPollIntervalMs: 60_000 });
+    s.add(pool(0, { priorRate: 60 }));
+    for (let i = 1; i < 40; i++) s.add(pool(i, { priorRate: 0.01 }));
+    const at = 1_000_000;
+    s.observe('solana_P0', { atMs: at, count: 300, oldestMs: at - 5000, fresh: 300, gap: false });
+    // 60/s fills its 300 in 5 s: within the next limiter interval (10 s) it is full.
+    expect(s.spareSlot(at + 100)).toBe(false);
+  });
+
   it('gives a spare slot to the busiest waiting pool', () => {
     const rates = new Map([
       ['a', 0.5],
