@@ -60,3 +60,26 @@ export function pickEarlyFirst<T>(waiting: Iterable<T>, rateOf: (t: T) => number
   }
   return best;
 }
+
+/** Calls of the budget the shared limit left unused over about the last minute, from its grant count now and then. */
+export class UnusedBudget {
+  private samples: [at: number, grants: number][] = [];
+
+  constructor(
+    private readonly callsPerMinute: number,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  sample(at: number, grants: number): void {
+    this.samples.push([at, grants]);
+    // Keep one sample at or before the window's start.
+    while (this.samples.length > 2 && this.samples[1]![0] <= at - this.windowMs) this.samples.shift();
+  }
+
+  unused(): number {
+    if (this.samples.length < 2) return 0;
+    const [t0, g0] = this.samples[0]!;
+    const [t1, g1] = this.samples.at(-1)!;
+    return (this.callsPerMinute * (t1 - t0)) / 60_000 - (g1 - g0);
+  }
+}

@@ -8,6 +8,7 @@ import type { TradesPage } from '../gecko/trade-parser.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
 import { gapMissed } from './gap-estimate.ts';
+import { UnusedBudget } from './poll-pick.ts';
 import { RateEstimate, type RateObservation } from './rate-estimate.ts';
 import { allocate, type BudgetPlan, type PoolDemand, WINDOW_TRADES } from './schedule-allocation.ts';
 import type { WindowResult } from './trade-window.ts';
@@ -39,6 +40,8 @@ export class PollSchedule {
   private nextLocalSlot: number;
   private intervals = new Map<number, number>();
   private lastPlan: BudgetPlan | undefined;
+  /** Budget the shared limit left unused lately (noteGrants), for spareSlot. */
+  private unused: UnusedBudget | undefined;
 
   constructor(
     readonly settings: ScheduleSettings,
@@ -103,9 +106,9 @@ export class PollSchedule {
 
   /**
    * A pool arrives (start, lease): its estimate starts from its stored rate, else (adaptive) from the counters'
-   * prior. Returns when it is first due (a seeded pool: see firstDue).
+   * prior. Returns when it is first due (a seeded pool: see firstDue; `nowMs`, when it arrives).
    */
-  add(a: PoolAssignment): number {
+  add(a: PoolAssignment, nowMs = Date.now()): number {
     const slot = a.index ?? this.localSlot();
     const stored = a.rate?.tradesPerSecond;
     const counted =
@@ -129,6 +132,7 @@ export class PollSchedule {
       this.cells.set(slot, 'rate', prior ?? 0);
     }
     this.replan();
+    if (counted !== undefined) return this.firstDue(a.poolId, nowMs);
     // An early first poll, the busiest known pools first and unknown ones before them.
     return prior === undefined ? Number.NEGATIVE_INFINITY : -prior;
   }
@@ -150,28 +154,31 @@ export class PollSchedule {
       : addedAt + this.settings.maxPollIntervalMs;
   }
 
+  /** The shared limit's grant count at `nowMs` (every thread's slots so far), taken now and then. */
+  noteGrants(nowMs: number, grants: number): void {
+    this.unused ??= new UnusedBudget(this.settings.callsPerMinute);
+    this.unused.sample(nowMs, grants);
+  }
+
   /**
-   * Whether a slot of the budget starting now is spare: no pool of the process (the shared cells, every thread's)
-   * falls due within one limiter interval (by its last answer and interval, or at once before its first poll), and
-   * none past the cache has a full window by then (a short budget's busy pools can always use a slot).
+   * Whether a slot of the budget starting now is spare: at least one call of it went unused over the last minute
+   * (noteGrants), and no pool of the process (the shared cells, every thread's) falls due within one limiter
+   * interval, by its last answer and interval, or at once before its first poll.
    */
   spareSlot(nowMs: number): boolean {
+    if (!this.unused || this.unused.unused() < 1) return false;
     const within = nowMs + 60_000 / Math.max(1e-9, this.settings.callsPerMinute);
-    const full = (rate: number, since: number) =>
-      since >= this.settings.minPollIntervalMs && (rate * since) / 1000 >= WINDOW_TRADES;
-    const dueBy = (polledAt: number, intervalMs: number, known: boolean, rate: number) =>
-      polledAt > 0
-        ? polledAt + intervalMs < within || full(rate, within - polledAt)
-        : !known || intervalMs <= this.settings.maxPollIntervalMs;
+    const dueBy = (polledAt: number, intervalMs: number, known: boolean) =>
+      polledAt > 0 ? polledAt + intervalMs < within : !known || intervalMs <= this.settings.maxPollIntervalMs;
     const n = this.shared ? this.cells.slots : 0;
     for (let slot = 0; slot < n; slot++) {
       const v = this.cells.read(slot);
-      if (v.active && dueBy(v.polledAt, v.intervalMs, v.known, v.rate)) return false;
+      if (v.active && dueBy(v.polledAt, v.intervalMs, v.known)) return false;
     }
     for (const e of this.entries.values()) {
-      const rate = e.estimate.rate;
-      const polledAt = e.servedAtMs > 0 ? e.servedAtMs : 0;
-      if (e.slot >= n && dueBy(polledAt, this.intervals.get(e.slot) ?? 0, rate !== undefined, rate ?? 0)) return false;
+      if (e.slot < n) continue;
+      if (dueBy(e.servedAtMs > 0 ? e.servedAtMs : 0, this.intervals.get(e.slot) ?? 0, e.estimate.rate !== undefined))
+        return false;
     }
     return true;
   }

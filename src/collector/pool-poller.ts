@@ -96,7 +96,7 @@ export class PoolPoller {
         cursor: assignment.cursor,
         recentIds: assignment.recentIds,
       }),
-      dueAt: this.schedule.add(assignment),
+      dueAt: this.schedule.add(assignment, this.now()),
       sentAt: undefined,
       polledDue: undefined,
       answeredAt: undefined,
@@ -109,7 +109,6 @@ export class PoolPoller {
       removed: false,
       undetailedRejects: 0,
     };
-    if (state.seededAt !== undefined) state.dueAt = this.schedule.firstDue(assignment.poolId, state.seededAt);
     this.byKey.set(assignment.poolId, state);
     this.byKey.set(assignment.address, state);
     return state;
@@ -175,6 +174,7 @@ export class PoolPoller {
       // The plan moves with every thread's pools, not only with this one's answers: look at it again now and then.
       if (this.schedule.adaptive && this.now() - replannedAt >= REPLAN_MS) {
         replannedAt = this.now();
+        if (this.options.limiterGrants) this.schedule.noteGrants(replannedAt, this.options.limiterGrants());
         this.schedule.replan();
         this.rescheduleAnswered();
       }
@@ -193,9 +193,7 @@ export class PoolPoller {
       // Adaptive: a due poll starts when the limit's next slot is near, so the pick is made then.
       const toSlot = this.schedule.adaptive ? this.options.msToNextSlot?.() : undefined;
       const hold = holdForSlot(toSlot);
-      // A slot no pool wants: a seeded pool's first poll, ahead of its turn (poll-pick.ts).
-      const spare = wait > 0 && toSlot !== undefined && hold === 0 && this.schedule.spareSlot(this.now());
-      const early = spare ? this.pickEarly(inFlight) : undefined;
+      const early = wait > 0 && toSlot !== undefined && hold === 0 ? this.pickEarly(inFlight) : undefined;
       if (early) [next, wait] = [early, 0];
       if (wait > 0 || hold > 0) {
         await this.idle(stop, wait > 0 ? wait : Math.min(hold, REPLAN_MS));
@@ -234,7 +232,9 @@ export class PoolPoller {
     );
   }
 
+  /** A slot no pool wants, budget unused lately: a seeded pool's first poll ahead of its turn (poll-pick.ts). */
   private pickEarly(inFlight: ReadonlyMap<PoolState, unknown>): PoolState | undefined {
+    if (!this.schedule.spareSlot(this.now())) return undefined;
     const waiting = this.pools.filter((p) => p.seededAt !== undefined && !inFlight.has(p) && this.mayPoll(p));
     return pickEarlyFirst(waiting, (p) => this.schedule.rateOf(p.assignment.poolId));
   }

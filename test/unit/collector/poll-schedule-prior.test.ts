@@ -2,7 +2,7 @@
 // is planned with it, and is first due at once when the plan polls it within the max interval, else after that
 // interval; a slot is spare only when no pool falls due within one limiter interval.
 import { describe, expect, it } from 'vitest';
-import { pickEarlyFirst } from '../../../src/collector/poll-pick.ts';
+import { pickEarlyFirst, UnusedBudget } from '../../../src/collector/poll-pick.ts';
 import { PollSchedule } from '../../../src/collector/poll-schedule.ts';
 import type { PoolAssignment } from '../../../src/protocol/collector-task.ts';
 import type { ScheduleSettings } from '../../../src/protocol/pool-schedule.ts';
@@ -50,24 +50,22 @@ describe('PollSchedule with counters priors', () => {
     expect(s.firstDue('solana_P0', at)).toBe(-60);
     expect(s.intervalMs('solana_P1')).toBeGreaterThan(SETTINGS.maxPollIntervalMs);
     expect(s.firstDue('solana_P1', at)).toBe(at + SETTINGS.maxPollIntervalMs);
-    // Before the busy pool's first poll, no slot is spare; after its answer, until it is nearly due again.
+    // Before the busy pool's first poll, no slot is spare; after its answer, until it is nearly due again, with
+    // budget unused over the last minute (none is spare before the limiter's grants were seen).
     expect(s.spareSlot(at)).toBe(false);
     s.observe('solana_P0', { atMs: at, count: 300, oldestMs: at - 5000, fresh: 300, gap: false });
+    expect(s.spareSlot(at + 1000)).toBe(false);
+    s.noteGrants(at - 60_000, 10);
+    s.noteGrants(at, 16); // 6 of 6: none unused
+    expect(s.spareSlot(at + 1000)).toBe(false);
+    s.noteGrants(at + 1000, 16);
+    s.noteGrants(at + 30_000, 17); // 7 of 9 over 90 s: 2 unused
+    expect(s.spareSlot(at + 1000)).toBe(true);
     expect(s.seeded('solana_P0')).toBe(false);
     const interval = s.intervalMs('solana_P0');
     expect(s.spareSlot(at + 1000)).toBe(true);
     // One limiter interval (10 s at 6/min) before it is due, the slot is its.
     expect(s.spareSlot(at + interval - 9000)).toBe(false);
-  });
-
-  it('has no spare slot while a busy pool past the cache has a full window (paid: no cache)', () => {
-    const s = new PollSchedule({ ...SETTINGS, minPollIntervalMs: 0, maxPollIntervalMs: 60_000 });
-    s.add(pool(0, { priorRate: 60 }));
-    for (let i = 1; i < 40; i++) s.add(pool(i, { priorRate: 0.01 }));
-    const at = 1_000_000;
-    s.observe('solana_P0', { atMs: at, count: 300, oldestMs: at - 5000, fresh: 300, gap: false });
-    // 60/s fills its 300 in 5 s: within the next limiter interval (10 s) it is full.
-    expect(s.spareSlot(at + 100)).toBe(false);
   });
 
   it('gives a spare slot to the busiest waiting pool', () => {
@@ -78,5 +76,20 @@ describe('PollSchedule with counters priors', () => {
     ]);
     expect(pickEarlyFirst(['a', 'b', 'c'], (x) => rates.get(x))).toBe('b');
     expect(pickEarlyFirst([], (x: string) => rates.get(x))).toBeUndefined();
+  });
+
+  it('counts the calls of the budget left unused over the last minute', () => {
+    const u = new UnusedBudget(6);
+    expect(u.unused()).toBe(0);
+    u.sample(0, 100);
+    u.sample(30_000, 103); // 3 of 3 used
+    expect(u.unused()).toBeCloseTo(0, 9);
+    u.sample(60_000, 104); // 1 of the next 3
+    expect(u.unused()).toBeCloseTo(2, 9);
+    // The window moves on: the first half-minute is forgotten.
+    u.sample(90_000, 107);
+    expect(u.unused()).toBeCloseTo(2, 9);
+    u.sample(150_000, 113);
+    expect(u.unused()).toBeCloseTo(0, 9);
   });
 });
