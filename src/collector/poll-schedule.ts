@@ -143,15 +143,12 @@ export class PollSchedule {
   }
 
   /**
-   * A seeded pool's first poll: at once (busiest first, as a resumed pool's) when the plan polls it within the max
-   * interval, else once the max interval has passed since it arrived (`addedAt`): a quiet pool's first poll would
-   * store what a later one stores too, so it waits and the busy pools get the first calls.
+   * A seeded pool's first poll, as if it had been answered when it arrived (`addedAt`): its plan's interval
+   * later, at most the max interval. Until then only a spare slot takes it (busiest first): the busy pools get the
+   * first calls, and a quiet pool's first poll, which would store what a later one stores too, waits.
    */
   firstDue(poolId: string, addedAt: number): number {
-    const rate = this.rateOf(poolId) ?? 0;
-    return this.intervalMs(poolId) <= this.settings.maxPollIntervalMs
-      ? -rate
-      : addedAt + this.settings.maxPollIntervalMs;
+    return addedAt + Math.min(this.intervalMs(poolId), this.settings.maxPollIntervalMs);
   }
 
   /** The shared limit's grant count at `nowMs` (every thread's slots so far), taken now and then. */
@@ -163,13 +160,13 @@ export class PollSchedule {
   /**
    * Whether a slot of the budget starting now is spare: at least one call of it went unused over the last minute
    * (noteGrants), and no pool of the process (the shared cells, every thread's) falls due within one limiter
-   * interval, by its last answer and interval, or at once before its first poll.
+   * interval, by its last answer and interval (before its first poll: an unknown pool at once, a seeded one not).
    */
   spareSlot(nowMs: number): boolean {
     if (!this.unused || this.unused.unused() < 1) return false;
     const within = nowMs + 60_000 / Math.max(1e-9, this.settings.callsPerMinute);
     const dueBy = (polledAt: number, intervalMs: number, known: boolean) =>
-      polledAt > 0 ? polledAt + intervalMs < within : !known || intervalMs <= this.settings.maxPollIntervalMs;
+      polledAt > 0 ? polledAt + intervalMs < within : !known;
     const n = this.shared ? this.cells.slots : 0;
     for (let slot = 0; slot < n; slot++) {
       const v = this.cells.read(slot);

@@ -1,6 +1,6 @@
 // The schedule's prior from the API's counters: a pool without a stored rate starts from it (a stored rate wins),
-// is planned with it, and is first due at once when the plan polls it within the max interval, else after that
-// interval; a slot is spare only when no pool falls due within one limiter interval.
+// is planned with it, and is first due its interval after it arrived (at most the max interval); a slot is spare
+// only with budget unused lately and no pool due within one limiter interval.
 import { describe, expect, it } from 'vitest';
 import { pickEarlyFirst, UnusedBudget } from '../../../src/collector/poll-pick.ts';
 import { PollSchedule } from '../../../src/collector/poll-schedule.ts';
@@ -39,7 +39,7 @@ describe('PollSchedule with counters priors', () => {
     expect(fixed.seeded('solana_P1')).toBe(false);
   });
 
-  it('is first due at once (busiest first) within the max interval, else once the max interval has passed', () => {
+  it('is first due its interval after it arrived, at most the max interval; spare slots take it sooner', () => {
     const s = new PollSchedule(SETTINGS);
     // 6 calls/min for a 60/s pool (lossless 5 s, so cache-bound at 60 s) and 39 quiet ones at 0.01/s: too few for
     // all at the max interval, so the quiet ones wait longer.
@@ -47,7 +47,7 @@ describe('PollSchedule with counters priors', () => {
     for (let i = 1; i < 40; i++) s.add(pool(i, { priorRate: 0.01 }));
     const at = 1_000_000;
     expect(s.intervalMs('solana_P0')).toBeLessThanOrEqual(SETTINGS.maxPollIntervalMs);
-    expect(s.firstDue('solana_P0', at)).toBe(-60);
+    expect(s.firstDue('solana_P0', at)).toBe(at + s.intervalMs('solana_P0'));
     expect(s.intervalMs('solana_P1')).toBeGreaterThan(SETTINGS.maxPollIntervalMs);
     expect(s.firstDue('solana_P1', at)).toBe(at + SETTINGS.maxPollIntervalMs);
     // Before the busy pool's first poll, no slot is spare; after its answer, until it is nearly due again, with
