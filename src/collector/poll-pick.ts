@@ -44,8 +44,8 @@ export function holdForSlot(msToNextSlot: number | undefined): number {
 }
 
 /**
- * With no pool due, the first poll of a pool seeded with the counters' rate that waits for its turn (a quiet one,
- * see PollSchedule.firstDue), the busiest first: a slot nothing else wants is not left idle, and a due pool never
+ * For a spare slot (PollSchedule.spareSlot), the first poll of a pool seeded with the counters' rate and not due
+ * yet (PollSchedule.firstDue), the busiest first: a slot nothing else wants is not left idle, and a due pool never
  * waits for such a poll.
  */
 export function pickEarlyFirst<T>(waiting: Iterable<T>, rateOf: (t: T) => number | undefined): T | undefined {
