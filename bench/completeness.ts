@@ -151,7 +151,11 @@ interface RunResult {
   streamShiftMs: number;
   /** Trades-range calls collect made (its spare-budget gap fill): the oracles count polls only. */
   rangeCalls: number;
-  calls: { polls: number; perMinute: number; budgetUsed: number; requests: number };
+  /**
+   * `polls`: trades polls in the interval (what budgetUsed counts); `requests`: every call collect made, its pools
+   * calls (`poolsCalls`: pools/multi for the metadata and the schedule's prior, before the first poll) included.
+   */
+  calls: { polls: number; perMinute: number; budgetUsed: number; requests: number; poolsCalls: number };
   /**
    * Trades missed in the measured interval; over the collector's whole run (first poll to last), and what the
    * collector estimated it missed over that run (its --json summary's coverage.estimatedMissed, once it has one).
@@ -471,6 +475,7 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
         perMinute: Number(((spent * 60) / s.durationS).toFixed(1)),
         budgetUsed: spent / allowed,
         requests: summary.requests,
+        poolsCalls: sim.stats().routes.multi + sim.stats().routes.pools + sim.stats().routes.newPools,
       },
       missed: {
         true: measured.made - measured.stored,

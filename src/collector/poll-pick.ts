@@ -42,3 +42,44 @@ export function pickNext<T>(
 export function holdForSlot(msToNextSlot: number | undefined): number {
   return msToNextSlot === undefined ? 0 : Math.max(0, msToNextSlot - SLOT_LEAD_MS);
 }
+
+/**
+ * For a spare slot (PollSchedule.spareSlot), the first poll of a pool seeded with the counters' rate and not due
+ * yet (PollSchedule.firstDue), the busiest first: a slot nothing else wants is not left idle, and a due pool never
+ * waits for such a poll.
+ */
+export function pickEarlyFirst<T>(waiting: Iterable<T>, rateOf: (t: T) => number | undefined): T | undefined {
+  let best: T | undefined;
+  let bestRate = Number.NEGATIVE_INFINITY;
+  for (const item of waiting) {
+    const rate = rateOf(item) ?? 0;
+    if (best === undefined || rate > bestRate) {
+      best = item;
+      bestRate = rate;
+    }
+  }
+  return best;
+}
+
+/** Calls of the budget the shared limit left unused over about the last minute, from its grant count now and then. */
+export class UnusedBudget {
+  private samples: [at: number, grants: number][] = [];
+
+  constructor(
+    private readonly callsPerMinute: number,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  sample(at: number, grants: number): void {
+    this.samples.push([at, grants]);
+    // Keep one sample at or before the window's start.
+    while (this.samples.length > 2 && this.samples[1]![0] <= at - this.windowMs) this.samples.shift();
+  }
+
+  unused(): number {
+    if (this.samples.length < 2) return 0;
+    const [t0, g0] = this.samples[0]!;
+    const [t1, g1] = this.samples.at(-1)!;
+    return (this.callsPerMinute * (t1 - t0)) / 60_000 - (g1 - g0);
+  }
+}

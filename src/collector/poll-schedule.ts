@@ -8,6 +8,7 @@ import type { TradesPage } from '../gecko/trade-parser.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
 import { gapMissed } from './gap-estimate.ts';
+import { UnusedBudget } from './poll-pick.ts';
 import { RateEstimate, type RateObservation } from './rate-estimate.ts';
 import { allocate, type BudgetPlan, type PoolDemand, WINDOW_TRADES } from './schedule-allocation.ts';
 import type { WindowResult } from './trade-window.ts';
@@ -15,6 +16,8 @@ import type { WindowResult } from './trade-window.ts';
 interface Entry {
   slot: number;
   estimate: RateEstimate;
+  /** Its rate is still the API counters' prior (PoolAssignment.priorRate): no answer yet. */
+  seeded: boolean;
   /** When its previous answer was served (ms), once it had one this run. */
   servedAtMs: number;
 }
@@ -37,6 +40,8 @@ export class PollSchedule {
   private nextLocalSlot: number;
   private intervals = new Map<number, number>();
   private lastPlan: BudgetPlan | undefined;
+  /** Budget the shared limit left unused lately (noteGrants), for spareSlot. */
+  private unused: UnusedBudget | undefined;
 
   constructor(
     readonly settings: ScheduleSettings,
@@ -99,19 +104,80 @@ export class PollSchedule {
     return this.settings.mode === 'adaptive';
   }
 
-  /** A pool arrives (start, lease): its estimate starts from its stored rate. Returns when it is first due. */
-  add(a: PoolAssignment): number {
+  /**
+   * A pool arrives (start, lease): its estimate starts from its stored rate, else (adaptive) from the counters'
+   * prior. Returns when it is first due (a seeded pool: see firstDue; `nowMs`, when it arrives).
+   */
+  add(a: PoolAssignment, nowMs = Date.now()): number {
     const slot = a.index ?? this.localSlot();
-    const prior = a.rate?.tradesPerSecond;
-    this.entries.set(a.poolId, { slot, estimate: new RateEstimate(prior), servedAtMs: Number.NaN });
+    const stored = a.rate?.tradesPerSecond;
+    const counted =
+      stored === undefined &&
+      this.adaptive &&
+      a.priorRate !== undefined &&
+      Number.isFinite(a.priorRate) &&
+      a.priorRate > 0
+        ? a.priorRate
+        : undefined;
+    const prior = stored ?? counted;
+    this.entries.set(a.poolId, {
+      slot,
+      estimate: new RateEstimate(prior, counted !== undefined),
+      seeded: counted !== undefined,
+      servedAtMs: Number.NaN,
+    });
     if (slot < this.cells.slots) {
       this.cells.set(slot, 'active', 1);
       this.cells.set(slot, 'known', prior === undefined ? 0 : 1);
       this.cells.set(slot, 'rate', prior ?? 0);
     }
     this.replan();
+    if (counted !== undefined) return this.firstDue(a.poolId, nowMs);
     // An early first poll, the busiest known pools first and unknown ones before them.
     return prior === undefined ? Number.NEGATIVE_INFINITY : -prior;
+  }
+
+  /** Whether the pool's rate is still the counters' prior (it had no answer yet). */
+  seeded(poolId: string): boolean {
+    return this.entries.get(poolId)?.seeded ?? false;
+  }
+
+  /**
+   * A seeded pool's first poll, as if it had been answered when it arrived (`addedAt`): its plan's interval
+   * later, at most the max interval. Until then only a spare slot takes it (busiest first): the busy pools get the
+   * first calls, and a quiet pool's first poll, which would store what a later one stores too, waits.
+   */
+  firstDue(poolId: string, addedAt: number): number {
+    return addedAt + Math.min(this.intervalMs(poolId), this.settings.maxPollIntervalMs);
+  }
+
+  /** The shared limit's grant count at `nowMs` (every thread's slots so far), taken now and then. */
+  noteGrants(nowMs: number, grants: number): void {
+    this.unused ??= new UnusedBudget(this.settings.callsPerMinute);
+    this.unused.sample(nowMs, grants);
+  }
+
+  /**
+   * Whether a slot of the budget starting now is spare: at least one call of it went unused over the last minute
+   * (noteGrants), and no pool of the process (the shared cells, every thread's) falls due within one limiter
+   * interval, by its last answer and interval (before its first poll: an unknown pool at once, a seeded one not).
+   */
+  spareSlot(nowMs: number): boolean {
+    if (!this.unused || this.unused.unused() < 1) return false;
+    const within = nowMs + 60_000 / Math.max(1e-9, this.settings.callsPerMinute);
+    const dueBy = (polledAt: number, intervalMs: number, known: boolean) =>
+      polledAt > 0 ? polledAt + intervalMs < within : !known;
+    const n = this.shared ? this.cells.slots : 0;
+    for (let slot = 0; slot < n; slot++) {
+      const v = this.cells.read(slot);
+      if (v.active && dueBy(v.polledAt, v.intervalMs, v.known)) return false;
+    }
+    for (const e of this.entries.values()) {
+      if (e.slot < n) continue;
+      if (dueBy(e.servedAtMs > 0 ? e.servedAtMs : 0, this.intervals.get(e.slot) ?? 0, e.estimate.rate !== undefined))
+        return false;
+    }
+    return true;
   }
 
   remove(poolId: string): void {
@@ -152,6 +218,7 @@ export class PollSchedule {
     if (!e) return { rate: 0, intervalMs: this.intervalMs(poolId), estimatedMissed: 0 };
     const before = e.estimate.rate;
     e.estimate.observe(o);
+    e.seeded = false;
     const rate = e.estimate.rate ?? 0;
     let estimatedMissed = 0;
     if (gap)

@@ -53,6 +53,8 @@ export interface PoolPollerOptions {
   now?: () => number;
   /** How long until the shared limit's next free slot: an adaptive poller picks its next pool when it is near. */
   msToNextSlot?: () => number;
+  /** Slots the shared limit granted so far (every thread's): a seeded pool's early first poll takes unused budget only. */
+  limiterGrants?: () => number;
   window?: Omit<TradeWindowOptions, 'cursor' | 'recentIds'>;
   /**
    * Pools shared through leases: the pool set changes (addPools, removePools), a pool (by its `index`) is

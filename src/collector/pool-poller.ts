@@ -11,7 +11,7 @@ import { componentLogger, type Logger } from '../logging/logger.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import { type CommitDeps, commitPoll } from './poll-commit.ts';
 import { type PollerCounters, PollFigures, type RejectMemory } from './poll-figures.ts';
-import { holdForSlot, pickNext } from './poll-pick.ts';
+import { holdForSlot, pickEarlyFirst, pickNext } from './poll-pick.ts';
 import { PollSchedule } from './poll-schedule.ts';
 import type { PollOutcome, PoolPollerOptions } from './pool-poller-options.ts';
 import { TradeWindow, type WindowResult } from './trade-window.ts';
@@ -27,6 +27,8 @@ interface PoolState extends RejectMemory {
   /** When the poll in progress (or the last one) was due by the timetable; undefined for a first poll. */
   polledDue: number | undefined;
   answeredAt: number | undefined;
+  /** A pool seeded with the counters' rate (adaptive): when it arrived, until its first answer. */
+  seededAt: number | undefined;
   /** Cursor writes of this pool, in poll order, each after its poll's trades are stored. */
   chain: Promise<void>;
   /** Bumped when stored trades failed: cursors computed before that must not be written. */
@@ -94,10 +96,11 @@ export class PoolPoller {
         cursor: assignment.cursor,
         recentIds: assignment.recentIds,
       }),
-      dueAt: this.schedule.add(assignment),
+      dueAt: this.schedule.add(assignment, this.now()),
       sentAt: undefined,
       polledDue: undefined,
       answeredAt: undefined,
+      seededAt: this.schedule.seeded(assignment.poolId) ? this.now() : undefined,
       chain: Promise.resolve(),
       generation: 0,
       rejectedKeys: new Set(),
@@ -171,6 +174,7 @@ export class PoolPoller {
       // The plan moves with every thread's pools, not only with this one's answers: look at it again now and then.
       if (this.schedule.adaptive && this.now() - replannedAt >= REPLAN_MS) {
         replannedAt = this.now();
+        if (this.options.limiterGrants) this.schedule.noteGrants(replannedAt, this.options.limiterGrants());
         this.schedule.replan();
         this.rescheduleAnswered();
       }
@@ -181,13 +185,16 @@ export class PoolPoller {
         await this.idle(stop, LEASE_IDLE_CHECK_MS);
         continue;
       }
-      const wait = Math.min(
+      let wait = Math.min(
         next.dueAt - this.now(),
         leased ? LEASE_IDLE_CHECK_MS : Number.POSITIVE_INFINITY,
         this.schedule.adaptive ? REPLAN_MS : Number.POSITIVE_INFINITY,
       );
       // Adaptive: a due poll starts when the limit's next slot is near, so the pick is made then.
-      const hold = this.schedule.adaptive ? holdForSlot(this.options.msToNextSlot?.()) : 0;
+      const toSlot = this.schedule.adaptive ? this.options.msToNextSlot?.() : undefined;
+      const hold = holdForSlot(toSlot);
+      const early = wait > 0 && toSlot !== undefined && hold === 0 ? this.pickEarly(inFlight) : undefined;
+      if (early) [next, wait] = [early, 0];
       if (wait > 0 || hold > 0) {
         await this.idle(stop, wait > 0 ? wait : Math.min(hold, REPLAN_MS));
         // A poll may have ended or a pool arrived meanwhile, a leased pool been revoked: look again.
@@ -196,6 +203,7 @@ export class PoolPoller {
       if (stop.aborted) break;
       const state = next;
       state.polledDue = state.answeredAt === undefined ? undefined : state.dueAt;
+      state.seededAt = undefined; // its first poll left: a failed one is retried as any pool's
       const poll = this.pollState(state, requestSignal, stop).then(
         () => undefined,
         (err: unknown) => this.log.error({ err, poolId: state.assignment.poolId }, 'poll failed unexpectedly'),
@@ -222,6 +230,13 @@ export class PoolPoller {
       this.now(),
       this.schedule.adaptive ? (poolId, sinceMs) => this.schedule.fullWindow(poolId, sinceMs) : () => false,
     );
+  }
+
+  /** A slot no pool wants, budget unused lately: a seeded pool's first poll ahead of its turn (poll-pick.ts). */
+  private pickEarly(inFlight: ReadonlyMap<PoolState, unknown>): PoolState | undefined {
+    if (!this.schedule.spareSlot(this.now())) return undefined;
+    const waiting = this.pools.filter((p) => p.seededAt !== undefined && !inFlight.has(p) && this.mayPoll(p));
+    return pickEarlyFirst(waiting, (p) => this.schedule.rateOf(p.assignment.poolId));
   }
 
   /** Waits `ms`, or until a poll ends or pools arrive (wake), or the stop. */
@@ -361,10 +376,12 @@ export class PoolPoller {
     this.rescheduleAnswered();
   }
 
-  /** Adaptive: every answered pool's next poll by the plan now. */
+  /** Adaptive: every answered pool's next poll by the plan now (and a seeded pool's first). */
   private rescheduleAnswered(): void {
     if (!this.schedule.adaptive) return;
-    for (const p of this.pools) if (p.answeredAt !== undefined) p.dueAt = this.dueAfterAnswer(p);
+    for (const p of this.pools)
+      if (p.answeredAt !== undefined) p.dueAt = this.dueAfterAnswer(p);
+      else if (p.seededAt !== undefined) p.dueAt = this.schedule.firstDue(p.assignment.poolId, p.seededAt);
   }
 
   /**

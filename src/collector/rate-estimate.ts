@@ -45,8 +45,14 @@ export class RateEstimate {
   private seconds = 0;
   private lastAt: number | undefined;
 
-  /** `prior` (trades/s, e.g. the stored rate) stands until the first answer says otherwise. */
-  constructor(prior?: number) {
+  /**
+   * `prior` (trades/s, e.g. the stored rate) stands until the first answer says otherwise. `counted`: the prior is
+   * the API's counters' (less trusted than an estimate from answers): the first answer replaces it whole.
+   */
+  constructor(
+    prior?: number,
+    private readonly counted = false,
+  ) {
     if (prior !== undefined && Number.isFinite(prior) && prior >= 0) {
       this.seconds = Math.max(PRIOR_MIN_S, prior > 0 ? PRIOR_TRADES / prior : 0);
       this.trades = prior * this.seconds;
@@ -98,7 +104,7 @@ export class RateEstimate {
     if (previous === undefined) {
       // The first answer of this run: what it covers (one that is not full covers all of the last 24 h).
       this.reset(sampleTrades, sampleS);
-      if (current !== undefined && !o.gap) this.blend(current);
+      if (current !== undefined && !o.gap && !this.counted) this.blend(current);
       return;
     }
     // The jump judges by the least rate the answer allows (its oldest trade at the start of its second): the

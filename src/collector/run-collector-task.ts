@@ -128,6 +128,7 @@ export async function runCollectorTask(task: CollectorTask, openStore: OpenColle
       pools: task.pools,
       pollIntervalMs: task.pollIntervalMs,
       msToNextSlot: () => limiter.msToNextSlot(),
+      limiterGrants: () => limiter.grants(),
       ...(task.schedule ? { schedule: task.schedule } : {}),
       ...(task.scheduleBuffer ? { scheduleCells: new PoolScheduleCells(task.scheduleBuffer) } : {}),
       ...(task.maxClockSkewMs !== undefined ? { window: { maxClockSkewMs: task.maxClockSkewMs } } : {}),

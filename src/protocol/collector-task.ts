@@ -38,6 +38,11 @@ export interface PoolAssignment {
   leaseEpoch?: number;
   /** The trade rate estimated when the pool was last polled (collection_state): a resumed pool starts from it. */
   rate?: StoredRate;
+  /**
+   * Trades/s by the pools endpoint's counters (gecko/pool-counters.ts), read at the start: the adaptive
+   * schedule's prior for a pool without a stored rate, until its first answer replaces it.
+   */
+  priorRate?: number;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface LeasedPoolDealerOptions {
   /** Main-thread ends of the collectors' control ports, one per collector. */
   controls: readonly MessagePort[];
   cells: PoolLeaseCells;
+  /** A pool's trade rate by the API's counters (the schedule's prior), if known. */
+  priorOf?: (address: string) => number | undefined;
   log: Logger;
 }
 
@@ -220,7 +222,13 @@ export class LeasedPoolDealer {
       this.dealt.set(h.poolId, { epoch: h.epoch, collector });
       this.acquired++;
       const list = byCollector.get(collector) ?? [];
-      list.push({ ...a, leaseEpoch: h.epoch, index: this.slotOf.get(h.poolId)! });
+      const priorRate = this.o.priorOf?.(a.address);
+      list.push({
+        ...a,
+        leaseEpoch: h.epoch,
+        index: this.slotOf.get(h.poolId)!,
+        ...(priorRate !== undefined ? { priorRate } : {}),
+      });
       byCollector.set(collector, list);
     });
     for (const [collector, pools] of byCollector) this.post(collector, { kind: 'assign', pools });

@@ -86,6 +86,7 @@ export async function startCollectors(
       poolIds,
       controls: threads.leaseControls,
       cells,
+      priorOf: (address) => pools.priors.get(address),
       log,
     });
     // Leases go back (done, or the release) only after the collectors committed everything.

@@ -1,9 +1,10 @@
 // The pools phase of a collection run: which pools (given, watchlist, top N, the simulator's), their metadata
-// stored, their cursors read, and how they are dealt to the collector threads (fixed groups on SQLite; leased
-// one by one across processes on PostgreSQL).
+// stored (and the trade rates its counters tell: the schedule's prior), their cursors read, and how they are dealt
+// to the collector threads (fixed groups on SQLite; leased one by one across processes on PostgreSQL).
 
 import { linkSignals } from '../common/linked-signal.ts';
 import { ConfigError } from '../errors.ts';
+import { counterRates } from '../gecko/pool-counters.ts';
 import { CollectorCounters, type PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { TradesMark } from '../storage/collection-reads.ts';
 import { distributePools } from './pool-assignments.ts';
@@ -31,6 +32,14 @@ export interface RunPools {
   readonly metadataMs: number;
   /** The pool set as it follows its sources while the run goes on (run-pool-set.ts). */
   readonly poolSet: RunPoolSet;
+  /** Each pool's trade rate by the API's counters at the start (by address): the schedule's prior. */
+  readonly priors: ReadonlyMap<string, number>;
+}
+
+/** The assignment with its pool's counter rate, if the start's metadata had one. */
+export function withPrior(a: PoolAssignment, priors: ReadonlyMap<string, number>): PoolAssignment {
+  const priorRate = priors.get(a.address);
+  return priorRate === undefined ? a : { ...a, priorRate };
 }
 
 export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase): Promise<RunPools> {
@@ -41,20 +50,25 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
   if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
   // --duration counts the metadata fetch: an API that never answers must not hold the run past it.
   const metadataStarted = performance.now();
+  let priors = new Map<string, number>();
   if (options.poolMetadata ?? true) {
     const limit = linkSignals([
       options.signal,
       options.durationMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, options.durationMs)),
     ]);
     try {
-      await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log, limit.signal)));
+      const fetched = metadata ?? (await fetchPoolMetadata(client, network, addresses, log, limit.signal));
+      await db.writeMetadata(fetched);
+      priors = counterRates(fetched.pools, Date.now());
     } finally {
       limit.dispose();
     }
   }
   const metadataMs = performance.now() - metadataStarted;
   // The rowid mark is taken before any collector runs: the simulator check tells this run's rows by it.
-  const assignments = (await db.reads.loadPoolAssignments(network, addresses)).map((a, index) => ({ ...a, index }));
+  const assignments = (await db.reads.loadPoolAssignments(network, addresses)).map((a, index) =>
+    withPrior({ ...a, index }, priors),
+  );
   const mark = simulator ? await db.reads.tradesMark() : null;
   const poolSet = new RunPoolSet({ options, network, selected, assignments, client, db, log });
   // Shared through leases (PostgreSQL), collectors start empty and get pools as this process leases them.
@@ -71,5 +85,6 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
     mark,
     metadataMs,
     poolSet,
+    priors,
   };
 }

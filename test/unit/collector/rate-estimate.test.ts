@@ -48,6 +48,16 @@ describe('RateEstimate', () => {
     expect(e.rate).toBeCloseTo(20, 3);
   });
 
+  it("takes the counters' prior until the first answer, which replaces it whole (a stored rate is blended)", () => {
+    const counted = new RateEstimate(20, true);
+    expect(counted.rate).toBeCloseTo(20, 5);
+    counted.observe(answer(1000, 5, 300));
+    expect(counted.rate).toBeCloseTo(5, 5);
+    const stored = new RateEstimate(20);
+    stored.observe(answer(1000, 5, 300));
+    expect(stored.rate).toBeGreaterThan(5.5);
+  });
+
   it('says a pool without trades in the last 24 hours makes none', () => {
     const e = new RateEstimate();
     e.observe({ atMs: 1_000_000, count: 0, oldestMs: Number.NaN, fresh: 0, gap: false });
