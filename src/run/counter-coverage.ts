@@ -1,0 +1,214 @@
+// Trades a pool missed, from the API's own counters of trades made (a pool's `transactions` over rolling windows,
+// sampled now and then) against the trades stored: each sample's windows (m5, and m15-m5, m30-m15, h1-m30) say
+// how many trades were made in them, and what they made beyond what was stored can only lie where the collector
+// could lose trades (its gaps, before its first poll, after its last). Those places share each window's excess by
+// iterative proportional fitting from the gap estimates (rate x span), so the result is exact where the windows
+// tile the run and falls back to rate x span where no window reaches.
+
+/** The counter windows used, by the API's names: a sample's nested windows give disjoint bins. */
+export const COUNTER_WINDOWS_MS = { m5: 300_000, m15: 900_000, m30: 1_800_000, h1: 3_600_000 } as const;
+export type CounterWindow = keyof typeof COUNTER_WINDOWS_MS;
+const WINDOWS = Object.keys(COUNTER_WINDOWS_MS) as CounterWindow[];
+
+/** One pool's counters at one moment: trades made in (endMs - window, endMs], per window it carried. */
+export interface CounterSample {
+  endMs: number;
+  counts: Partial<Record<CounterWindow, number>>;
+}
+
+/** A gap the collector recorded: its missed trades lie within [fromMs, toMs]; `estimated` is rate x span. */
+export interface GapSpan {
+  fromMs: number;
+  toMs: number;
+  estimated: number;
+}
+
+export interface PoolCounterInput {
+  samples: readonly CounterSample[];
+  gaps: readonly GapSpan[];
+  /** The pool's first and last answer this run (ms). Missed trades are counted between them. */
+  firstPollMs: number;
+  lastPollMs: number;
+  /** The first answer held every trade from here to firstPollMs (-Infinity: it held all it could, not full). */
+  completeFromMs: number;
+  /** Trades/s, the prior of the run's edges (before the first answer reached, after the last poll). */
+  ratePerS: number;
+}
+
+/** Bins (ms, (from, to]) with the trades made in them, and the pieces of time they are cut into. */
+export interface CounterBin {
+  fromMs: number;
+  toMs: number;
+  made: number;
+}
+
+export interface PoolCounterEstimate {
+  /** Missed between the first and the last answer, counters and gaps together. */
+  missed: number;
+  /** The same with the gaps' own estimates only (rate x span). */
+  gapMissed: number;
+  /** Share of the gaps' estimate that lies in a window of some sample (1: the counters cover every gap). */
+  coveredShare: number;
+  /** Trades the windows counted beyond the stored and the places they could be missed: counted, never served. */
+  unexplained: number;
+  bins: number;
+}
+
+/** A sample's disjoint bins: (end-m5, end], (end-m15, end-m5], ...; a window it lacks ends the chain. */
+export function sampleBins(s: CounterSample): CounterBin[] {
+  const out: CounterBin[] = [];
+  let innerMs = 0;
+  let innerCount = 0;
+  for (const w of WINDOWS) {
+    const count = s.counts[w];
+    if (count === undefined || !Number.isFinite(count)) break;
+    const ms = COUNTER_WINDOWS_MS[w];
+    out.push({ fromMs: s.endMs - ms, toMs: s.endMs - innerMs, made: Math.max(0, count - innerCount) });
+    innerMs = ms;
+    innerCount = Math.max(innerCount, count);
+  }
+  return out;
+}
+
+/** The cut points of a pool's pieces of time: every bin bound, gap bound and the run's edges, sorted, once each. */
+export function cutPoints(input: PoolCounterInput, bins: readonly CounterBin[]): number[] {
+  const cuts = new Set<number>();
+  for (const b of bins) cuts.add(b.fromMs).add(b.toMs);
+  const lo = Math.min(...bins.map((b) => b.fromMs));
+  const hi = Math.max(...bins.map((b) => b.toMs));
+  const inside = (x: number) => Number.isFinite(x) && x > lo && x < hi;
+  for (const g of input.gaps) for (const x of [g.fromMs, g.toMs]) if (inside(x)) cuts.add(x);
+  for (const x of [input.firstPollMs, input.lastPollMs, input.completeFromMs]) if (inside(x)) cuts.add(x);
+  return [...cuts].sort((a, b) => a - b);
+}
+
+/**
+ * Whole seconds whose stored trades the pieces need: a block time is cut to the second, so a piece's stored trades
+ * are those of its whole seconds and a share of the seconds its bounds fall in.
+ */
+export function secondBreaks(cuts: readonly number[]): number[] {
+  const out = new Set<number>();
+  for (const c of cuts) {
+    const s = Math.floor(c / 1000) * 1000;
+    out.add(s).add(s + 1000);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * Stored trades per piece [cuts[i], cuts[i+1]), from the counts between consecutive `breaks` (block times in
+ * [breaks[j], breaks[j+1])), each second's trades spread evenly over it.
+ */
+export function storedPerPiece(
+  cuts: readonly number[],
+  breaks: readonly number[],
+  counts: readonly number[],
+): number[] {
+  const out = new Array<number>(Math.max(0, cuts.length - 1)).fill(0);
+  let i = 0;
+  for (let j = 0; j + 1 < breaks.length; j++) {
+    const a = breaks[j]!;
+    const b = breaks[j + 1]!;
+    const n = counts[j] ?? 0;
+    if (n === 0 || b <= a) continue;
+    while (i + 1 < cuts.length && cuts[i + 1]! <= a) i++;
+    for (let k = i; k + 1 < cuts.length && cuts[k]! < b; k++) {
+      const overlap = Math.min(b, cuts[k + 1]!) - Math.max(a, cuts[k]!);
+      if (overlap > 0) out[k]! += (n * overlap) / (b - a);
+    }
+  }
+  return out;
+}
+
+const IPF_ROUNDS = 200;
+
+/**
+ * The estimate, given the samples' bins, their cut points and the stored trades per piece (storedPerPiece over
+ * cutPoints). Pure: the caller reads the stored counts.
+ */
+export function estimatePoolMissed(
+  input: PoolCounterInput,
+  bins: readonly CounterBin[],
+  cuts: readonly number[],
+  stored: readonly number[],
+): PoolCounterEstimate {
+  const gapMissed = input.gaps.reduce((sum, g) => sum + g.estimated, 0);
+  const pieces = cuts.length - 1;
+  if (bins.length === 0 || pieces <= 0)
+    return { missed: gapMissed, gapMissed, coveredShare: 0, unexplained: 0, bins: 0 };
+  const { firstPollMs: first, lastPollMs: last, completeFromMs: complete } = input;
+  const rate = Math.max(0, input.ratePerS) / 1000;
+  // The prior of each piece: a share of each gap's estimate by time inside the run, rate x time at its edges.
+  const prior = new Array<number>(pieces).fill(0);
+  const inRun = new Array<boolean>(pieces).fill(false);
+  for (let k = 0; k < pieces; k++) {
+    const a = cuts[k]!;
+    const b = cuts[k + 1]!;
+    const mid = (a + b) / 2;
+    if (mid > first && mid < last) {
+      inRun[k] = true;
+      for (const g of input.gaps) {
+        const span = g.toMs - g.fromMs;
+        const overlap = Math.min(b, g.toMs) - Math.max(a, g.fromMs);
+        if (span > 0 && overlap > 0) prior[k]! += ((g.estimated > 0 ? g.estimated : rate * span) * overlap) / span;
+      }
+    } else if (mid > last || mid < complete) prior[k] = rate * (b - a);
+  }
+  // Each bin's pieces (the cuts include every bin bound) and what it made beyond the stored.
+  const members = bins.map((bin) => {
+    const ks: number[] = [];
+    let storedIn = 0;
+    for (let k = 0; k < pieces; k++)
+      if (cuts[k]! >= bin.fromMs && cuts[k + 1]! <= bin.toMs) {
+        ks.push(k);
+        storedIn += stored[k] ?? 0;
+      }
+    return { ks, excess: Math.max(0, bin.made - storedIn) };
+  });
+  const x = prior.slice();
+  for (let round = 0; round < IPF_ROUNDS; round++) {
+    let moved = 0;
+    for (const m of members) {
+      const sum = m.ks.reduce((s, k) => s + x[k]!, 0);
+      if (!(sum > 0)) continue;
+      const f = m.excess / sum;
+      moved = Math.max(moved, Math.abs(f - 1));
+      for (const k of m.ks) x[k]! *= f;
+    }
+    if (moved < 1e-6) break;
+  }
+  const binned = new Array<boolean>(pieces).fill(false);
+  for (const m of members) for (const k of m.ks) binned[k] = true;
+  let missed = 0;
+  let priorIn = 0;
+  let priorBinned = 0;
+  for (let k = 0; k < pieces; k++) {
+    if (!inRun[k]) continue;
+    missed += x[k]!;
+    priorIn += prior[k]!;
+    if (binned[k]) priorBinned += prior[k]!;
+  }
+  // Gap estimate outside every bin's reach (before the earliest or after the latest) stays as it was.
+  const lo = cuts[0]!;
+  const hi = cuts[cuts.length - 1]!;
+  for (const g of input.gaps) {
+    const span = g.toMs - g.fromMs;
+    const outside = Math.max(0, Math.min(g.toMs, lo) - g.fromMs) + Math.max(0, g.toMs - Math.max(g.fromMs, hi));
+    if (span > 0 && outside > 0) missed += (g.estimated * outside) / span;
+    else if (span <= 0) missed += g.estimated;
+  }
+  let unexplained = 0;
+  for (const m of members) unexplained += Math.max(0, m.excess - m.ks.reduce((s, k) => s + x[k]!, 0));
+  return {
+    missed,
+    gapMissed,
+    coveredShare: priorIn > 0 ? priorBinned / priorIn : bins.length > 0 ? 1 : 0,
+    unexplained,
+    bins: bins.length,
+  };
+}
+
+/** Every bin of a pool's samples. */
+export function poolBins(samples: readonly CounterSample[]): CounterBin[] {
+  return samples.flatMap(sampleBins);
+}
