@@ -307,7 +307,7 @@ export class PoolPoller {
       state.permit = undefined;
       requestEnded();
     }
-    this.figures.countPoll(assignment, call, true);
+    this.figures.countPoll(assignment, call, true, page);
     const nowMs = this.now();
     const { trades } = page;
     this.figures.noteRejected(state, page);

@@ -14,6 +14,7 @@ import { startRetentionSchedule } from './retention-schedule.ts';
 import { connectApi } from './run-api.ts';
 import { type RunCollectors, startCollectors } from './run-collectors.ts';
 import { createRunContext, type RunContext } from './run-context.ts';
+import { startCounterCoverage } from './run-counter-coverage.ts';
 import { openStore, type RunDatabase } from './run-database.ts';
 import { finishRun } from './run-finish.ts';
 import { type RunOutputs, startOutputs } from './run-outputs.ts';
@@ -72,6 +73,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       pools.assignments.map((a) => a.poolId),
       (poolId, missed, stored) => outputs.monitor.noteFilled(poolId, missed, stored),
     );
+    const counterCoverage = startCounterCoverage(ctx, api, db, pools, outputs.monitor);
     startRetentionSchedule(ctx);
     ctx.stopper.follow(options.signal);
     const tracker = trackProgress(ctx, db, pools, outputs, collectors);
@@ -81,7 +83,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       if (!ctx.stopper.stopping) planLog.start();
       if (options.durationMs !== undefined) ctx.stopper.stopAfter(options.durationMs - pools.metadataMs);
     });
-    const done = finishRun(ctx, { api, db, pools, outputs, collectors, tracker });
+    const done = finishRun(ctx, { api, db, pools, outputs, collectors, tracker, counterCoverage });
     return {
       pools: pools.assignments,
       poolSource: pools.selected.source,

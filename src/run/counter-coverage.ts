@@ -42,6 +42,16 @@ export interface CounterBin {
   made: number;
 }
 
+/** A pool's run as the monitor knows it (see PoolCounters' firstSuccessAt, completeFromMs). */
+export interface PoolRunSpan {
+  poolId: string;
+  firstPollMs: number;
+  lastPollMs: number;
+  /** As PoolCounters' completeFromMs: -1 the first answer was not full, else its oldest trade's ms. */
+  completeFromMs: number;
+  ratePerS: number;
+}
+
 export interface PoolCounterEstimate {
   /** Missed between the first and the last answer, counters and gaps together. */
   missed: number;
