@@ -82,10 +82,10 @@ export async function startGeckoSimulator(options: GeckoSimulatorOptions = {}): 
     tradesServed: 0,
   };
 
-  /** The good answer: from the cache while it is fresh (trades and candles), else computed now. */
+  /** The good answer: from the cache while it is fresh (every kind but the paid range), else computed now. */
   function goodAnswer(url: URL, found: Route): Reply {
     const now = clock();
-    if (!cache || (found.kind !== 'trades' && found.kind !== 'ohlcv')) return api.answer(found, url.searchParams, now);
+    if (!cache || found.kind === 'range') return api.answer(found, url.searchParams, now);
     const key = answerKey(url.pathname, url.searchParams);
     const hit = cache.get(key, now);
     if (hit) {

@@ -184,7 +184,7 @@ export function createSimApi(options: SimApiOptions): SimApi {
       if (!(Number.isSafeInteger(page) && page >= 1)) return errorReply(400, 'Invalid page');
       list = list.slice((page - 1) * POOLS_PER_PAGE, page * POOLS_PER_PAGE);
     }
-    return { status: 200, body: JSON.stringify(poolsDocument(list, parseInclude(query.get('include')))) };
+    return { status: 200, body: JSON.stringify(poolsDocument(list, parseInclude(query.get('include')), nowMs)) };
   }
 
   return {

@@ -1,7 +1,8 @@
 // JSON:API pool objects (and their included tokens and dex) for the simulator's pools endpoints, shaped like
 // new_pools_solana.json so the real pool parser reads them unchanged.
 
-import type { SimPool, SimToken } from './sim-trade-source.ts';
+import { BUY_SHARE, type SimPool, type SimToken } from './sim-trade-source.ts';
+import { tradesMade } from './sim-truth.ts';
 
 export type PoolInclude = 'base_token' | 'quote_token' | 'dex';
 
@@ -26,11 +27,44 @@ function tokenId(pool: SimPool, token: SimToken): string {
   return `${pool.network}_${token.address}`;
 }
 
-function periods<T>(value: T): Record<'m5' | 'm15' | 'm30' | 'h1' | 'h6' | 'h24', T> {
+type Period = 'm5' | 'm15' | 'm30' | 'h1' | 'h6' | 'h24';
+
+/** Each `transactions` / `volume_usd` window's length, as the API names them. */
+export const PERIOD_MS: Readonly<Record<Period, number>> = {
+  m5: 300_000,
+  m15: 900_000,
+  m30: 1_800_000,
+  h1: 3_600_000,
+  h6: 21_600_000,
+  h24: 86_400_000,
+};
+
+function periods<T>(value: T): Record<Period, T> {
   return { m5: value, m15: value, m30: value, h1: value, h6: value, h24: value };
 }
 
-function poolObject(pool: SimPool): JsonApiObject {
+export interface PeriodCounts {
+  buys: number;
+  sells: number;
+  buyers: number;
+  sellers: number;
+}
+
+/**
+ * A pool's `transactions` at `nowMs`: per window, the trades the truth ledger says it made in (now - window, now]
+ * (none before its history). Split by the trades' buy share; every trade has its own wallet, so buyers = buys.
+ */
+export function poolTransactions(pool: SimPool, nowMs: number): Record<Period, PeriodCounts> {
+  const out = {} as Record<Period, PeriodCounts>;
+  for (const [period, ms] of Object.entries(PERIOD_MS) as [Period, number][]) {
+    const made = tradesMade(pool, nowMs - ms + 1, nowMs + 1);
+    const buys = Math.round(made * BUY_SHARE);
+    out[period] = { buys, sells: made - buys, buyers: buys, sellers: made - buys };
+  }
+  return out;
+}
+
+function poolObject(pool: SimPool, nowMs: number): JsonApiObject {
   return {
     id: `${pool.network}_${pool.address}`,
     type: 'pool',
@@ -47,7 +81,7 @@ function poolObject(pool: SimPool): JsonApiObject {
       fdv_usd: null,
       market_cap_usd: null,
       price_change_percentage: periods('0.0'),
-      transactions: periods({ buys: 0, sells: 0, buyers: 0, sellers: 0 }),
+      transactions: poolTransactions(pool, nowMs),
       volume_usd: periods('0.0'),
       reserve_in_usd: pool.reserveUsd,
     },
@@ -74,8 +108,13 @@ function tokenObject(pool: SimPool, token: SimToken): JsonApiObject {
   };
 }
 
-export function poolsDocument(pools: readonly SimPool[], include: ReadonlySet<PoolInclude>): PoolsDocument {
-  const doc: PoolsDocument = { data: pools.map(poolObject) };
+/** The pools as the API shows them at `nowMs` (their `transactions` counted up to then). */
+export function poolsDocument(
+  pools: readonly SimPool[],
+  include: ReadonlySet<PoolInclude>,
+  nowMs: number,
+): PoolsDocument {
+  const doc: PoolsDocument = { data: pools.map((p) => poolObject(p, nowMs)) };
   if (include.size === 0) return doc;
   const included = new Map<string, JsonApiObject>();
   for (const pool of pools) {

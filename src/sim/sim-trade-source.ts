@@ -70,6 +70,9 @@ export interface GeckoTradeObject {
   };
 }
 
+/** The chance that a trade is a buy. */
+export const BUY_SHARE = 0.55;
+
 function pick(next: () => number, alphabet: string, length: number): string {
   let s = '';
   for (let i = 0; i < length; i++) s += alphabet[Math.floor(next() * alphabet.length)];
@@ -148,7 +151,7 @@ export function simTrade(pool: SimPool, k: number): GeckoTradeObject {
   const block = Math.max(1, REF_BLOCK + Math.floor((timeMs - REF_MS) / SLOT_MS));
   const txHash = pick(next, BASE58, 88);
   const logIndex = Math.floor(next() * 60);
-  const kind = next() < 0.55 ? 'buy' : 'sell';
+  const kind = next() < BUY_SHARE ? 'buy' : 'sell';
   const volume = 10 ** (next() * 4.5 - 0.5);
   const solPrice = 200 + 15 * Math.sin(timeMs / 3_600_000);
   const basePrice = pool.basePriceUsd * (1 + 0.2 * Math.sin(timeMs / 1_100_000 + pool.index));

@@ -33,8 +33,8 @@ export interface GeckoSimulatorOptions {
   /** Bursts (a pool's rate ×10 for a while): true for DEFAULT_BURSTS, or some of their settings. Default: none. */
   bursts?: boolean | Partial<SimBurstOptions>;
   /**
-   * The keyless API's cache: a trades or OHLCV answer is served unchanged for this many seconds per path and
-   * query (GeckoTerminal: ~60). Default 0, no cache, as the paid API serves trades.
+   * The keyless API's cache: a trades, OHLCV or pools answer is served unchanged for this many seconds per path
+   * and query (GeckoTerminal: ~60). Default 0, no cache, as the paid API serves trades.
    */
   cacheSeconds?: number;
   /** The paid range endpoint's page cap: a longer answer keeps its newest trades. Default 300. */

@@ -1,7 +1,8 @@
 // The simulator's ground truth and the endpoints built on it: the truth ledger against what was served, the
-// keyless cache, the paid trades/range endpoint and OHLCV candles, on a manual clock.
+// pools' trade counters, the keyless cache, the paid trades/range endpoint and OHLCV candles, on a manual clock.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePoolsBody } from '../../../src/gecko/pool-parser.ts';
 import { parseTradesPage } from '../../../src/gecko/trade-parser.ts';
 import { type GeckoSimulator, startGeckoSimulator } from '../../../src/sim/gecko-simulator.ts';
 import type { SimCandle } from '../../../src/sim/sim-ohlcv.ts';
@@ -98,6 +99,93 @@ describe('truth ledger', () => {
       expect(servedReport.truth!.fromMs).toBe(START);
       expect(servedReport.truth!.made).toBe(sim.truth().made);
       expect(servedReport.servedByPool![busiest.pool]).toBe(served.get(busiest.pool)!.size);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('pool counters', () => {
+  type Counts = { buys: number; sells: number; buyers: number; sellers: number };
+  const WINDOWS = { m5: 300_000, m15: 900_000, m30: 1_800_000, h1: 3_600_000, h6: 21_600_000, h24: 86_400_000 };
+
+  async function counters(s: GeckoSimulator, path: string): Promise<Map<string, Record<string, Counts>>> {
+    const body = (await get(s, path)).text;
+    // The real parser keeps them in the pool's metadata.
+    const parsed = parsePoolsBody(body, { network: 'solana' });
+    return new Map(
+      parsed.pools.map((p) => [
+        p.address,
+        (JSON.parse(p.metadataJson!) as { transactions: Record<string, Counts> }).transactions,
+      ]),
+    );
+  }
+
+  it("serves each window's trades as the truth ledger counts them, bursts and history start included", async () => {
+    let now = START;
+    const sim = await startGeckoSimulator({
+      seed: 5,
+      pools: 8,
+      market: 'skewed',
+      tradesPerSecond: 30,
+      minTradesPerSecond: 0.05,
+      bursts: { everySeconds: 400, seconds: 60, factor: 10, share: 1 },
+      historySeconds: 7200, // longer than h1, shorter than h6: the longer windows count the history only
+      clock: () => now,
+    });
+    try {
+      for (const step of [0, 137_250, 300_000]) {
+        now += step;
+        const addresses = sim.pools.map((p) => p.address);
+        const byMulti = await counters(sim, `/networks/solana/pools/multi/${addresses.join(',')}`);
+        const byTop = await counters(sim, '/networks/solana/pools?page=1');
+        expect(byTop).toEqual(byMulti);
+        for (const pool of sim.pools) {
+          const tx = byMulti.get(pool.address)!;
+          expect(Object.keys(tx).sort()).toEqual(Object.keys(WINDOWS).sort());
+          for (const [period, ms] of Object.entries(WINDOWS)) {
+            const made = sim.truth({ fromMs: now - ms + 1, toMs: now + 1, pool: pool.address }).pools[0]!.made;
+            const c = tx[period]!;
+            expect(c.buys + c.sells, `${pool.address} ${period}`).toBe(made);
+            expect(Math.abs(c.buys - 0.55 * made)).toBeLessThanOrEqual(0.5);
+            expect([c.buyers, c.sellers]).toEqual([c.buys, c.sells]);
+          }
+          // Nothing before the history: h6 and h24 both count its 2 h.
+          expect(tx.h24).toEqual(tx.h6);
+        }
+        // The busiest pool's 5 minutes hold at least its base rate's worth (more within a burst).
+        const busiest = [...sim.pools].sort((a, b) => b.tradesPerSecond - a.tradesPerSecond)[0]!;
+        const m5 = byMulti.get(busiest.address)!.m5!;
+        expect(m5.buys + m5.sells).toBeGreaterThanOrEqual(Math.floor(busiest.tradesPerSecond * 300 * 0.95));
+      }
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('keyless, serves the cached counts for the cache time, then fresh ones', async () => {
+    let now = START;
+    const sim = await startGeckoSimulator({
+      seed: 2,
+      pools: 2,
+      tradesPerSecond: 5,
+      historySeconds: 600,
+      cacheSeconds: 60,
+      clock: () => now,
+    });
+    try {
+      const path = `/networks/solana/pools/multi/${sim.pools.map((p) => p.address).join(',')}`;
+      const first = await counters(sim, path);
+      now += 59_000;
+      expect(await counters(sim, path)).toEqual(first);
+      now += 1000;
+      const fresh = await counters(sim, path);
+      const a = sim.pools[0]!.address;
+      expect(fresh.get(a)!.m5!.buys + fresh.get(a)!.m5!.sells).toBe(
+        sim.truth({ fromMs: now - 299_999, toMs: now + 1, pool: a }).pools[0]!.made,
+      );
+      expect(fresh).not.toEqual(first);
+      expect(sim.stats().cacheHits).toBe(1);
     } finally {
       await sim.close();
     }
