@@ -131,6 +131,8 @@ export function storedPerPiece(
 }
 
 const IPF_ROUNDS = 200;
+/** A bin is fitted only when its edges' prior is at most this share of its run's (see estimatePoolMissed). */
+export const MAX_EDGE_SHARE = 0.5;
 
 /**
  * The estimate, given the samples' bins, their cut points and the stored trades per piece (storedPerPiece over
@@ -164,16 +166,23 @@ export function estimatePoolMissed(
       }
     } else if (mid > last || mid < complete) prior[k] = rate * (b - a);
   }
-  // Each bin's pieces (the cuts include every bin bound) and what it made beyond the stored.
-  const members = bins.map((bin) => {
+  // Each bin's pieces (the cuts include every bin bound) and what it made beyond the stored. A bin whose run's
+  // share would rest mostly on a guess of its edge's share (a run shorter than the window, a pool so busy that the
+  // first answer reached back only seconds) says little about the run: it is left out, rate x span stands there.
+  const members = bins.flatMap((bin) => {
     const ks: number[] = [];
     let storedIn = 0;
+    let edge = 0;
+    let run = 0;
     for (let k = 0; k < pieces; k++)
       if (cuts[k]! >= bin.fromMs && cuts[k + 1]! <= bin.toMs) {
         ks.push(k);
         storedIn += stored[k] ?? 0;
+        if (inRun[k]) run += prior[k]!;
+        else edge += prior[k]!;
       }
-    return { ks, excess: Math.max(0, bin.made - storedIn) };
+    if (run > 0 && edge > MAX_EDGE_SHARE * run) return [];
+    return [{ ks, excess: Math.max(0, bin.made - storedIn) }];
   });
   const x = prior.slice();
   for (let round = 0; round < IPF_ROUNDS; round++) {
@@ -212,9 +221,9 @@ export function estimatePoolMissed(
   return {
     missed,
     gapMissed,
-    coveredShare: priorIn > 0 ? priorBinned / priorIn : bins.length > 0 ? 1 : 0,
+    coveredShare: priorIn > 0 ? priorBinned / priorIn : members.length > 0 ? 1 : 0,
     unexplained,
-    bins: bins.length,
+    bins: members.length,
   };
 }
 

@@ -2,6 +2,7 @@
 // trades per second near every cut (read from the store), through counter-coverage.ts. Run after each round of
 // samples and once at the end; a pool without samples or without a first poll keeps rate x span.
 
+import type { Logger } from '../logging/logger.ts';
 import type { CollectionReads, RecordedGap } from '../storage/collection-reads.ts';
 import {
   type CounterSample,
@@ -41,7 +42,7 @@ export function startCounterCoverage(
     running = running
       .then(async () => {
         monitor.noteCounterEstimates(
-          await counterEstimates(db.reads, ctx.runStartedAt, monitor.spans(), (id) => sampler.samplesOf(id)),
+          await counterEstimates(db.reads, ctx.runStartedAt, monitor.spans(), (id) => sampler.samplesOf(id), ctx.log),
         );
       })
       .catch((err: unknown) => ctx.log.warn({ err }, 'counter-based coverage not computed; rate x span stands'));
@@ -75,6 +76,7 @@ export async function counterEstimates(
   sinceMs: number,
   pools: readonly PoolRunSpan[],
   samplesOf: (poolId: string) => readonly CounterSample[],
+  log?: Logger,
 ): Promise<Map<string, PoolCounterEstimate>> {
   const out = new Map<string, PoolCounterEstimate>();
   const ready = pools.filter((p) => p.firstPollMs > 0 && p.lastPollMs > p.firstPollMs && samplesOf(p.poolId).length);
@@ -104,7 +106,9 @@ export async function counterEstimates(
     const cuts = cutPoints(input, bins);
     const breaks = secondBreaks(cuts);
     const counts = await reads.storedCountsBetween(p.poolId, breaks);
-    out.set(p.poolId, estimatePoolMissed(input, bins, cuts, storedPerPiece(cuts, breaks, counts)));
+    const estimate = estimatePoolMissed(input, bins, cuts, storedPerPiece(cuts, breaks, counts));
+    log?.debug({ pool: p, samples: input.samples, gaps: input.gaps.length, estimate }, 'counter-based coverage');
+    out.set(p.poolId, estimate);
   }
   return out;
 }

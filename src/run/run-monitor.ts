@@ -15,6 +15,9 @@ import { PoolCounters } from '../protocol/pool-counters.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
 import type { PoolCounterEstimate, PoolRunSpan } from './counter-coverage.ts';
 
+/** A pool's missed trades are said to come from its counters when they reach this share of its gaps' estimate. */
+const MIN_COUNTER_SHARE = 0.5;
+
 // A refused key stops the run; a second's delay in noticing it costs at most a request or two.
 const AUTH_WATCH_MS = 1000;
 
@@ -127,7 +130,8 @@ export class RunMonitor {
   noteCounterEstimates(estimates: ReadonlyMap<string, PoolCounterEstimate>): void {
     for (const [i, a] of this.options.pools().entries()) {
       const e = estimates.get(a.poolId);
-      if (!e || e.coveredShare <= 0) continue;
+      // Mostly outside the counters' reach, the figure is mostly rate × span: it is named so.
+      if (!e || e.coveredShare < MIN_COUNTER_SHARE) continue;
       this.counted.set(a.poolId, { estimate: e, gapMissedThen: this.scheduleCells.read(a.index ?? i).missed });
     }
   }
