@@ -4,6 +4,7 @@
 
 import { abortableSleep } from '../common/abortable-sleep.ts';
 import { type CallStats, MAX_MULTI_POOLS } from '../gecko/gecko-client.ts';
+import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import type { CounterSample, CounterWindow } from './counter-coverage.ts';
 import { COUNTER_WINDOWS_MS } from './counter-coverage.ts';
@@ -66,12 +67,28 @@ export class CounterSampler {
     return this.samples.get(poolId) ?? [];
   }
 
+  /** Keeps the counters of a pools answer served at `endMs` (the start's metadata, or a read of this sampler). */
+  note(endMs: number, parsed: ParsedPools): void {
+    const byAddress = new Map(parsed.pools.map((p) => [p.address, p]));
+    for (const a of this.pools()) {
+      const counts = counterCounts(byAddress.get(a.address)?.metadataJson ?? null);
+      if (!counts) continue;
+      const list = this.samples.get(a.poolId) ?? [];
+      list.push({ endMs, counts });
+      if (list.length > MAX_SAMPLES_PER_POOL) list.shift();
+      this.samples.set(a.poolId, list);
+    }
+  }
+
+  // The first read waits an interval: at the start the collectors' first polls need every slot, and the start's
+  // metadata already carried the counters.
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      await abortableSleep(this.everyMs, signal).catch(() => undefined);
+      if (signal.aborted) return;
       await this.sampleNow(signal);
       if (!signal.aborted) this.onSampled();
-      await abortableSleep(this.everyMs, signal).catch(() => undefined);
     }
   }
 
@@ -90,16 +107,7 @@ export class CounterSampler {
         );
         this.calls += stats.requests;
         // A cached answer counted up to when it was made: its Age (whole seconds, so half a second more).
-        const endMs = Date.now() - (stats.ageMs === undefined ? 0 : stats.ageMs + 500);
-        const byAddress = new Map(parsed.pools.map((p) => [p.address, p]));
-        for (const a of chunk) {
-          const counts = counterCounts(byAddress.get(a.address)?.metadataJson ?? null);
-          if (!counts) continue;
-          const list = this.samples.get(a.poolId) ?? [];
-          list.push({ endMs, counts });
-          if (list.length > MAX_SAMPLES_PER_POOL) list.shift();
-          this.samples.set(a.poolId, list);
-        }
+        this.note(Date.now() - (stats.ageMs === undefined ? 0 : stats.ageMs + 500), parsed);
       } catch (err) {
         this.calls += stats.requests;
         if (signal?.aborted) return;

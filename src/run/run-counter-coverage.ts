@@ -55,6 +55,7 @@ export function startCounterCoverage(
     everyMs,
     () => void update(),
   );
+  if (pools.startCounters) sampler.note(pools.startCounters.atMs, pools.startCounters.metadata);
   const coverage: CounterCoverage = {
     sampler,
     async finish() {

@@ -4,6 +4,7 @@
 
 import { linkSignals } from '../common/linked-signal.ts';
 import { ConfigError } from '../errors.ts';
+import type { ParsedPools } from '../gecko/pool-parser.ts';
 import { CollectorCounters, type PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { TradesMark } from '../storage/collection-reads.ts';
 import { distributePools } from './pool-assignments.ts';
@@ -29,6 +30,8 @@ export interface RunPools {
   readonly mark: TradesMark | null;
   /** Time spent fetching metadata, which --duration counts. */
   readonly metadataMs: number;
+  /** The metadata fetched at the start and when (its pools' `transactions` are the counters' first read). */
+  readonly startCounters: { atMs: number; metadata: ParsedPools } | undefined;
   /** The pool set as it follows its sources while the run goes on (run-pool-set.ts). */
   readonly poolSet: RunPoolSet;
 }
@@ -41,13 +44,17 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
   if (addresses.length === 0) throw new ConfigError('pools', [], 'the pool list is empty');
   // --duration counts the metadata fetch: an API that never answers must not hold the run past it.
   const metadataStarted = performance.now();
+  let startCounters: RunPools['startCounters'];
   if (options.poolMetadata ?? true) {
     const limit = linkSignals([
       options.signal,
       options.durationMs === undefined ? undefined : AbortSignal.timeout(Math.max(1, options.durationMs)),
     ]);
     try {
-      await db.writeMetadata(metadata ?? (await fetchPoolMetadata(client, network, addresses, log, limit.signal)));
+      const fetched = metadata ?? (await fetchPoolMetadata(client, network, addresses, log, limit.signal));
+      // The pools' trade counters as they stood at the start: the counter-based coverage's first read, free.
+      startCounters = { atMs: Date.now(), metadata: fetched };
+      await db.writeMetadata(fetched);
     } finally {
       limit.dispose();
     }
@@ -70,6 +77,7 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
     resumed: assignments.filter((a) => a.cursor).length,
     mark,
     metadataMs,
+    startCounters,
     poolSet,
   };
 }
