@@ -152,7 +152,8 @@ export interface CollectionOptions extends PoolSetOptions {
   fillGaps?: boolean;
   /**
    * Ms between two reads of the pools' `transactions` counters (pools/multi, one call per 30 pools, from the run's
-   * budget), for the coverage's missed trades (run/counter-coverage.ts). 0: none. Default 240 s.
+   * budget), for the coverage's missed trades (run/counter-coverage.ts). 0: none. Default 240 s. Not with
+   * minVolumeUsd (the counters count every trade).
    */
   counterSampleMs?: number;
   /** A response body longer than this is cut off while streaming (an error of that pool's poll). Default 4 MiB. */

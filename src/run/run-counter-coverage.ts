@@ -36,7 +36,9 @@ export function startCounterCoverage(
   monitor: RunMonitor,
 ): CounterCoverage | undefined {
   const everyMs = ctx.settings.counterSampleMs;
-  if (!(everyMs > 0)) return undefined;
+  // The counters count every trade; with a volume floor the store holds only those above it, so every bin would
+  // show an excess that no gap holds.
+  if (!(everyMs > 0) || ctx.options.minVolumeUsd !== undefined) return undefined;
   let running: Promise<void> = Promise.resolve();
   const update = () => {
     running = running
