@@ -66,14 +66,17 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const pools = await preparePools(ctx, api, db);
     const outputs = await startOutputs(ctx, api, db, pools);
     const collectors = await startCollectors(ctx, api, db, pools, outputs);
+    const counterCoverage = startCounterCoverage(ctx, api, db, pools, outputs.monitor);
     startSpareGapFill(
       ctx,
       api,
       db,
       pools.assignments.map((a) => a.poolId),
-      (poolId, missed, stored) => outputs.monitor.noteFilled(poolId, missed, stored),
+      (poolId, missed, stored) => {
+        outputs.monitor.noteFilled(poolId, missed, stored);
+        counterCoverage?.forget(poolId);
+      },
     );
-    const counterCoverage = startCounterCoverage(ctx, api, db, pools, outputs.monitor);
     startRetentionSchedule(ctx);
     ctx.stopper.follow(options.signal);
     const tracker = trackProgress(ctx, db, pools, outputs, collectors);

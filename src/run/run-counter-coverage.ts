@@ -23,6 +23,8 @@ import type { RunPools } from './run-pools.ts';
 
 export interface CounterCoverage {
   readonly sampler: CounterSampler;
+  /** A fill stored trades into the pool's past: its stored counts are read again. */
+  forget(poolId: string): void;
   /** The end: one more read after the collectors' last polls, and the estimates from every read. */
   finish(): Promise<void>;
 }
@@ -40,11 +42,19 @@ export function startCounterCoverage(
   // show an excess that no gap holds.
   if (!(everyMs > 0) || ctx.options.minVolumeUsd !== undefined) return undefined;
   let running: Promise<void> = Promise.resolve();
+  const cache = new StoredCountCache();
   const update = () => {
     running = running
       .then(async () => {
         monitor.noteCounterEstimates(
-          await counterEstimates(db.reads, ctx.runStartedAt, monitor.spans(), (id) => sampler.samplesOf(id), ctx.log),
+          await counterEstimates(
+            db.reads,
+            ctx.runStartedAt,
+            monitor.spans(),
+            (id) => sampler.samplesOf(id),
+            cache,
+            ctx.log,
+          ),
         );
       })
       .catch((err: unknown) => ctx.log.warn({ err }, 'counter-based coverage not computed; rate x span stands'));
@@ -60,6 +70,7 @@ export function startCounterCoverage(
   if (pools.startCounters) sampler.note(pools.startCounters.atMs, pools.startCounters.metadata);
   const coverage: CounterCoverage = {
     sampler,
+    forget: (poolId) => cache.forget(poolId),
     async finish() {
       await sampler.stop();
       if (!sampler.answered) return;
@@ -73,12 +84,55 @@ export function startCounterCoverage(
   return coverage;
 }
 
+/** Stored trades of a second no later poll can add to: a minute before the pool's last answer. */
+const settledBefore = (p: PoolRunSpan) => p.lastPollMs - 60_000;
+
+/**
+ * Stored counts already read, per pool and interval: a long run's rounds read only the intervals new cuts made.
+ * Only settled intervals are kept; a pool's are dropped when a fill stored trades into its past.
+ */
+export class StoredCountCache {
+  private readonly byPool = new Map<string, Map<string, number>>();
+
+  forget(poolId: string): void {
+    this.byPool.delete(poolId);
+  }
+
+  /** The stored counts between consecutive `breaks` (as CollectionReads.storedCountsIn). */
+  async counts(
+    reads: CollectionReads,
+    poolId: string,
+    breaks: readonly number[],
+    settledMs: number,
+  ): Promise<number[]> {
+    const known = this.byPool.get(poolId) ?? new Map<string, number>();
+    this.byPool.set(poolId, known);
+    const out = new Array<number>(Math.max(0, breaks.length - 1)).fill(0);
+    const missing: { j: number; range: [number, number] }[] = [];
+    for (let j = 0; j + 1 < breaks.length; j++) {
+      const hit = known.get(`${breaks[j]}:${breaks[j + 1]}`);
+      if (hit === undefined) missing.push({ j, range: [breaks[j]!, breaks[j + 1]!] });
+      else out[j] = hit;
+    }
+    const found = await reads.storedCountsIn(
+      poolId,
+      missing.map((m) => m.range),
+    );
+    missing.forEach((m, i) => {
+      out[m.j] = found[i] ?? 0;
+      if (m.range[1] <= settledMs) known.set(`${m.range[0]}:${m.range[1]}`, out[m.j]!);
+    });
+    return out;
+  }
+}
+
 /** Per pool: the counter-based estimate, for the pools that have samples and two polls. */
 export async function counterEstimates(
   reads: CollectionReads,
   sinceMs: number,
   pools: readonly PoolRunSpan[],
   samplesOf: (poolId: string) => readonly CounterSample[],
+  cache: StoredCountCache,
   log?: Logger,
 ): Promise<Map<string, PoolCounterEstimate>> {
   const out = new Map<string, PoolCounterEstimate>();
@@ -108,7 +162,7 @@ export async function counterEstimates(
     if (bins.length === 0) continue;
     const cuts = cutPoints(input, bins);
     const breaks = secondBreaks(cuts);
-    const counts = await reads.storedCountsBetween(p.poolId, breaks);
+    const counts = await cache.counts(reads, p.poolId, breaks, settledBefore(p));
     const estimate = estimatePoolMissed(input, bins, cuts, storedPerPiece(cuts, breaks, counts));
     log?.debug({ pool: p, samples: input.samples, gaps: input.gaps.length, estimate }, 'counter-based coverage');
     out.set(p.poolId, estimate);

@@ -40,10 +40,10 @@ export interface CollectionReads {
   /** How many of `ids` the trades table holds; with `before`, only rows stored before that mark. */
   countStoredIds(ids: Iterable<string>, before?: TradesMark): Promise<number>;
   /**
-   * The pool's stored trades with breaksMs[j] <= block time < breaksMs[j+1], for each j (breaks ascending, whole
-   * seconds): the counter-based coverage compares them with the API's counts.
+   * The pool's stored trades with from <= block time < to, for each [from, to] of `ranges` (ms, whole seconds):
+   * the counter-based coverage compares them with the API's counts.
    */
-  storedCountsBetween(poolId: string, breaksMs: readonly number[]): Promise<number[]>;
+  storedCountsIn(poolId: string, ranges: readonly (readonly [number, number])[]): Promise<number[]>;
   /** Gaps recorded at or after `sinceMs` (their detected_at). */
   gapsSince(sinceMs: number): Promise<RecordedGap[]>;
   /** Round trip of a trivial query on a reader (ms). */

@@ -117,10 +117,10 @@ export function pgCollectionReads(settings: PostgresSettings, maxConnections: nu
       }
       return found;
     },
-    async storedCountsBetween(poolId, breaksMs) {
-      if (breaksMs.length < 2) return [];
-      const lo = breaksMs.slice(0, -1).map((ms) => new Date(ms).toISOString());
-      const hi = breaksMs.slice(1).map((ms) => new Date(ms).toISOString());
+    async storedCountsIn(poolId, ranges) {
+      if (ranges.length === 0) return [];
+      const lo = ranges.map(([from]) => new Date(from).toISOString());
+      const hi = ranges.map(([, to]) => new Date(to).toISOString());
       const { rows } = await pool.query<{ n: number }>(
         `SELECT (SELECT count(*)::int FROM trades t
                  WHERE t.pool_id = $1 AND t.block_timestamp >= b.lo AND t.block_timestamp < b.hi) AS n

@@ -31,7 +31,7 @@ export function sqliteCollectionReads(read: SqliteRead, close: () => void): Coll
       const list = [...ids];
       return read((db) => countStoredIds(db, list, before?.rowid));
     },
-    storedCountsBetween: (poolId, breaksMs) => read((db) => storedCountsBetween(db, poolId, breaksMs)),
+    storedCountsIn: (poolId, ranges) => read((db) => storedCountsIn(db, poolId, ranges)),
     gapsSince: (sinceMs) => read((db) => gapsSince(db, sinceMs)),
     queryLatencyMs: () => read(simpleQueryLatencyMs),
     close: async () => close(),
@@ -126,14 +126,11 @@ export function readWatchlistTable(db: Database, network: string): WatchlistPool
   );
 }
 
-function storedCountsBetween(db: Database, poolId: string, breaksMs: readonly number[]): number[] {
+function storedCountsIn(db: Database, poolId: string, ranges: readonly (readonly [number, number])[]): number[] {
   const stmt = db
     .prepare('SELECT count(*) FROM trades WHERE pool_id = ? AND block_timestamp >= ? AND block_timestamp < ?')
     .pluck();
-  const out: number[] = [];
-  for (let j = 0; j + 1 < breaksMs.length; j++)
-    out.push(Number(stmt.get(poolId, storedTimestamp(breaksMs[j]), storedTimestamp(breaksMs[j + 1]))));
-  return out;
+  return ranges.map(([from, to]) => Number(stmt.get(poolId, storedTimestamp(from), storedTimestamp(to))));
 }
 
 function gapsSince(db: Database, sinceMs: number): RecordedGap[] {

@@ -50,14 +50,18 @@ describe.concurrent('counter-based coverage', () => {
         const gaps = await reads.gapsSince(startedAt);
         expect(gaps.length).toBe(summary.gaps);
         for (const g of gaps) {
-          expect(g.toMs).toBeGreaterThan(g.fromMs);
+          // A busy pool: the cursor and the oldest trade may share a second.
+          expect(g.toMs).toBeGreaterThanOrEqual(g.fromMs);
           expect(g.estimatedMissed).toBeGreaterThan(0);
         }
         const poolId = gaps[0]!.poolId;
         const address = poolId.slice('solana_'.length);
         const from = Math.floor(startedAt / 1000) * 1000 - 60_000;
         const breaks = Array.from({ length: 14 }, (_, i) => from + i * 5000);
-        const counts = await reads.storedCountsBetween(poolId, breaks);
+        const counts = await reads.storedCountsIn(
+          poolId,
+          breaks.slice(0, -1).map((b, j) => [b, breaks[j + 1]!] as const),
+        );
         expect(counts).toHaveLength(13);
         for (let j = 0; j < counts.length; j++) {
           const truth = (await storedTradesByPool(url, 'solana', breaks[j]!, breaks[j + 1]!)).get(address) ?? 0;
