@@ -154,50 +154,53 @@ export function estimatePoolMissed(
   const prior = new Array<number>(pieces).fill(0);
   const inRun = new Array<boolean>(pieces).fill(false);
   for (let k = 0; k < pieces; k++) {
-    const a = cuts[k]!;
-    const b = cuts[k + 1]!;
-    const mid = (a + b) / 2;
-    if (mid > first && mid < last) {
-      inRun[k] = true;
-      for (const g of input.gaps) {
-        const span = g.toMs - g.fromMs;
-        const overlap = Math.min(b, g.toMs) - Math.max(a, g.fromMs);
-        if (span > 0 && overlap > 0) prior[k]! += ((g.estimated > 0 ? g.estimated : rate * span) * overlap) / span;
-      }
-    } else if (mid > last || mid < complete) prior[k] = rate * (b - a);
+    const mid = (cuts[k]! + cuts[k + 1]!) / 2;
+    if (mid > first && mid < last) inRun[k] = true;
+    else if (mid > last || mid < complete) prior[k] = rate * (cuts[k + 1]! - cuts[k]!);
+  }
+  // Each gap over the pieces it overlaps (found by bisection: the cuts are sorted), a long run's thousands of both.
+  for (const g of input.gaps) {
+    const span = g.toMs - g.fromMs;
+    if (!(span > 0)) continue;
+    const perMs = (g.estimated > 0 ? g.estimated : rate * span) / span;
+    for (let k = Math.max(0, firstCutAtOrAfter(cuts, g.fromMs) - 1); k < pieces && cuts[k]! < g.toMs; k++) {
+      const overlap = Math.min(cuts[k + 1]!, g.toMs) - Math.max(cuts[k]!, g.fromMs);
+      if (inRun[k] && overlap > 0) prior[k]! += perMs * overlap;
+    }
   }
   // Each bin's pieces (the cuts include every bin bound) and what it made beyond the stored. A bin whose run's
   // share would rest mostly on a guess of its edge's share (a run shorter than the window, a pool so busy that the
   // first answer reached back only seconds) says little about the run: it is left out, rate x span stands there.
+  // A bin's pieces are the run of pieces from its first cut to its last: [lo, hi).
   const members = bins.flatMap((bin) => {
-    const ks: number[] = [];
+    const lo = firstCutAtOrAfter(cuts, bin.fromMs);
+    const hi = Math.min(pieces, firstCutAtOrAfter(cuts, bin.toMs));
     let storedIn = 0;
     let edge = 0;
     let run = 0;
-    for (let k = 0; k < pieces; k++)
-      if (cuts[k]! >= bin.fromMs && cuts[k + 1]! <= bin.toMs) {
-        ks.push(k);
-        storedIn += stored[k] ?? 0;
-        if (inRun[k]) run += prior[k]!;
-        else edge += prior[k]!;
-      }
+    for (let k = lo; k < hi; k++) {
+      storedIn += stored[k] ?? 0;
+      if (inRun[k]) run += prior[k]!;
+      else edge += prior[k]!;
+    }
     if (run > 0 && edge > MAX_EDGE_SHARE * run) return [];
-    return [{ ks, excess: Math.max(0, bin.made - storedIn) }];
+    return [{ lo, hi, excess: Math.max(0, bin.made - storedIn) }];
   });
   const x = prior.slice();
   for (let round = 0; round < IPF_ROUNDS; round++) {
     let moved = 0;
     for (const m of members) {
-      const sum = m.ks.reduce((s, k) => s + x[k]!, 0);
+      let sum = 0;
+      for (let k = m.lo; k < m.hi; k++) sum += x[k]!;
       if (!(sum > 0)) continue;
       const f = m.excess / sum;
       moved = Math.max(moved, Math.abs(f - 1));
-      for (const k of m.ks) x[k]! *= f;
+      for (let k = m.lo; k < m.hi; k++) x[k]! *= f;
     }
     if (moved < 1e-6) break;
   }
   const binned = new Array<boolean>(pieces).fill(false);
-  for (const m of members) for (const k of m.ks) binned[k] = true;
+  for (const m of members) for (let k = m.lo; k < m.hi; k++) binned[k] = true;
   let missed = 0;
   let priorIn = 0;
   let priorBinned = 0;
@@ -217,7 +220,11 @@ export function estimatePoolMissed(
     else if (span <= 0) missed += g.estimated;
   }
   let unexplained = 0;
-  for (const m of members) unexplained += Math.max(0, m.excess - m.ks.reduce((s, k) => s + x[k]!, 0));
+  for (const m of members) {
+    let sum = 0;
+    for (let k = m.lo; k < m.hi; k++) sum += x[k]!;
+    unexplained += Math.max(0, m.excess - sum);
+  }
   return {
     missed,
     gapMissed,
@@ -225,6 +232,18 @@ export function estimatePoolMissed(
     unexplained,
     bins: members.length,
   };
+}
+
+/** The index of the first cut >= ms (cuts.length when none). */
+function firstCutAtOrAfter(cuts: readonly number[], ms: number): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cuts[mid]! < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Every bin of a pool's samples. */
