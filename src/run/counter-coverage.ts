@@ -33,6 +33,10 @@ export interface PoolCounterInput {
   completeFromMs: number;
   /** Trades/s, the prior of the run's edges (before the first answer reached, after the last poll). */
   ratePerS: number;
+  /** Only the part of the run from here is counted (a trailing horizon: the part before is frozen). */
+  countFromMs?: number;
+  /** The counted part from countFromMs to here is also given apart (`head`), to be frozen. */
+  splitMs?: number;
 }
 
 /** Bins (ms, (from, to]) with the trades made in them, and the pieces of time they are cut into. */
@@ -64,6 +68,56 @@ export interface PoolCounterEstimate {
   bins: number;
 }
 
+/** A part of the run's estimate: additive, so a frozen part and a fitted part sum to the whole run's. */
+export interface EstimateParts {
+  missed: number;
+  gapMissed: number;
+  unexplained: number;
+  bins: number;
+  /** The gaps' prior inside the run, and the share of it some fitted bin covers (coveredShare's terms). */
+  priorIn: number;
+  priorBinned: number;
+}
+
+export interface PoolCounterFit extends PoolCounterEstimate {
+  /** The counted part (from countFromMs), and when splitMs is given its head [countFromMs, splitMs). */
+  parts: EstimateParts;
+  head?: EstimateParts;
+}
+
+/** The estimate of parts: coveredShare from their prior terms. */
+export function estimateOf(p: EstimateParts): PoolCounterEstimate {
+  const coveredShare = p.priorIn > 0 ? p.priorBinned / p.priorIn : p.bins > 0 ? 1 : 0;
+  return { missed: p.missed, gapMissed: p.gapMissed, coveredShare, unexplained: p.unexplained, bins: p.bins };
+}
+
+/** The sum of two parts. */
+export function addParts(a: EstimateParts, b: EstimateParts): EstimateParts {
+  return {
+    missed: a.missed + b.missed,
+    gapMissed: a.gapMissed + b.gapMissed,
+    unexplained: a.unexplained + b.unexplained,
+    bins: a.bins + b.bins,
+    priorIn: a.priorIn + b.priorIn,
+    priorBinned: a.priorBinned + b.priorBinned,
+  };
+}
+
+/** A gap's estimate in [fromMs, toMs), by its share of time there (a gap with no span: where it starts). */
+function gapShare(g: GapSpan, fromMs: number, toMs: number): number {
+  const span = g.toMs - g.fromMs;
+  if (!(span > 0)) return g.fromMs >= fromMs && g.fromMs < toMs ? g.estimated : 0;
+  if (g.fromMs >= fromMs && g.toMs <= toMs) return g.estimated;
+  const overlap = Math.min(toMs, g.toMs) - Math.max(fromMs, g.fromMs);
+  return overlap > 0 ? (g.estimated * overlap) / span : 0;
+}
+
+/** A gap's time in [fromMs, toMs) outside (lo, hi), the reach of every bin. */
+function outsideIn(g: GapSpan, fromMs: number, toMs: number, lo: number, hi: number): number {
+  const over = (a: number, b: number) => Math.max(0, Math.min(b, g.toMs) - Math.max(a, g.fromMs));
+  return over(fromMs, Math.min(toMs, lo)) + over(Math.max(fromMs, hi), toMs);
+}
+
 /** A sample's disjoint bins: (end-m5, end], (end-m15, end-m5], ...; a window it lacks ends the chain. */
 export function sampleBins(s: CounterSample): CounterBin[] {
   const out: CounterBin[] = [];
@@ -88,7 +142,8 @@ export function cutPoints(input: PoolCounterInput, bins: readonly CounterBin[]):
   const hi = Math.max(...bins.map((b) => b.toMs));
   const inside = (x: number) => Number.isFinite(x) && x > lo && x < hi;
   for (const g of input.gaps) for (const x of [g.fromMs, g.toMs]) if (inside(x)) cuts.add(x);
-  for (const x of [input.firstPollMs, input.lastPollMs, input.completeFromMs]) if (inside(x)) cuts.add(x);
+  for (const x of [input.firstPollMs, input.lastPollMs, input.completeFromMs, input.countFromMs, input.splitMs])
+    if (x !== undefined && inside(x)) cuts.add(x);
   return [...cuts].sort((a, b) => a - b);
 }
 
@@ -143,11 +198,17 @@ export function estimatePoolMissed(
   bins: readonly CounterBin[],
   cuts: readonly number[],
   stored: readonly number[],
-): PoolCounterEstimate {
-  const gapMissed = input.gaps.reduce((sum, g) => sum + g.estimated, 0);
+): PoolCounterFit {
+  const from = input.countFromMs ?? Number.NEGATIVE_INFINITY;
+  const split = input.splitMs;
   const pieces = cuts.length - 1;
-  if (bins.length === 0 || pieces <= 0)
-    return { missed: gapMissed, gapMissed, coveredShare: 0, unexplained: 0, bins: 0 };
+  if (bins.length === 0 || pieces <= 0) {
+    const gapsIn = (a: number, b: number): EstimateParts => {
+      const m = input.gaps.reduce((sum, g) => sum + gapShare(g, a, b), 0);
+      return { missed: m, gapMissed: m, unexplained: 0, bins: 0, priorIn: 0, priorBinned: 0 };
+    };
+    return fitOf(gapsIn(from, Number.POSITIVE_INFINITY), split === undefined ? undefined : gapsIn(from, split));
+  }
   const { firstPollMs: first, lastPollMs: last, completeFromMs: complete } = input;
   const rate = Math.max(0, input.ratePerS) / 1000;
   // The prior of each piece: a share of each gap's estimate by time inside the run, rate x time at its edges.
@@ -184,7 +245,7 @@ export function estimatePoolMissed(
       else edge += prior[k]!;
     }
     if (run > 0 && edge > MAX_EDGE_SHARE * run) return [];
-    return [{ lo, hi, excess: Math.max(0, bin.made - storedIn) }];
+    return [{ lo, hi, toMs: bin.toMs, excess: Math.max(0, bin.made - storedIn) }];
   });
   const x = prior.slice();
   for (let round = 0; round < IPF_ROUNDS; round++) {
@@ -201,37 +262,46 @@ export function estimatePoolMissed(
   }
   const binned = new Array<boolean>(pieces).fill(false);
   for (const m of members) for (let k = m.lo; k < m.hi; k++) binned[k] = true;
-  let missed = 0;
-  let priorIn = 0;
-  let priorBinned = 0;
-  for (let k = 0; k < pieces; k++) {
-    if (!inRun[k]) continue;
-    missed += x[k]!;
-    priorIn += prior[k]!;
-    if (binned[k]) priorBinned += prior[k]!;
-  }
-  // Gap estimate outside every bin's reach (before the earliest or after the latest) stays as it was.
   const lo = cuts[0]!;
   const hi = cuts[cuts.length - 1]!;
-  for (const g of input.gaps) {
-    const span = g.toMs - g.fromMs;
-    const outside = Math.max(0, Math.min(g.toMs, lo) - g.fromMs) + Math.max(0, g.toMs - Math.max(g.fromMs, hi));
-    if (span > 0 && outside > 0) missed += (g.estimated * outside) / span;
-    else if (span <= 0) missed += g.estimated;
-  }
-  let unexplained = 0;
-  for (const m of members) {
-    let sum = 0;
-    for (let k = m.lo; k < m.hi; k++) sum += x[k]!;
-    unexplained += Math.max(0, m.excess - sum);
-  }
-  return {
-    missed,
-    gapMissed,
-    coveredShare: priorIn > 0 ? priorBinned / priorIn : members.length > 0 ? 1 : 0,
-    unexplained,
-    bins: members.length,
+  // The part [a, b) of the run: pieces by their middle, bins by their end (each in exactly one part of a split).
+  const partsIn = (a: number, b: number): EstimateParts => {
+    let missed = 0;
+    let priorIn = 0;
+    let priorBinned = 0;
+    for (let k = 0; k < pieces; k++) {
+      if (!inRun[k]) continue;
+      const mid = (cuts[k]! + cuts[k + 1]!) / 2;
+      if (mid < a || mid >= b) continue;
+      missed += x[k]!;
+      priorIn += prior[k]!;
+      if (binned[k]) priorBinned += prior[k]!;
+    }
+    // Gap estimate outside every bin's reach (before the earliest or after the latest) stays as it was.
+    let gapMissed = 0;
+    for (const g of input.gaps) {
+      const span = g.toMs - g.fromMs;
+      gapMissed += gapShare(g, a, b);
+      const outside = span > 0 ? outsideIn(g, a, b, lo, hi) : 0;
+      if (span > 0 && outside > 0) missed += (g.estimated * outside) / span;
+      else if (span <= 0) missed += gapShare(g, a, b);
+    }
+    let unexplained = 0;
+    let counted = 0;
+    for (const m of members) {
+      if (!(m.toMs > a && m.toMs <= b)) continue;
+      counted++;
+      let sum = 0;
+      for (let k = m.lo; k < m.hi; k++) sum += x[k]!;
+      unexplained += Math.max(0, m.excess - sum);
+    }
+    return { missed, gapMissed, unexplained, bins: counted, priorIn, priorBinned };
   };
+  return fitOf(partsIn(from, Number.POSITIVE_INFINITY), split === undefined ? undefined : partsIn(from, split));
+}
+
+function fitOf(parts: EstimateParts, head: EstimateParts | undefined): PoolCounterFit {
+  return { ...estimateOf(parts), parts, ...(head ? { head } : {}) };
 }
 
 /** The index of the first cut >= ms (cuts.length when none). */

@@ -67,6 +67,14 @@ export class CounterSampler {
     return this.samples.get(poolId) ?? [];
   }
 
+  /** Keeps only the samples `keep` accepts (those a later fit still reads: the coverage's horizon). */
+  prune(keep: (endMs: number) => boolean): void {
+    for (const [poolId, list] of this.samples) {
+      const kept = list.filter((s) => keep(s.endMs));
+      if (kept.length < list.length) this.samples.set(poolId, kept);
+    }
+  }
+
   /** Keeps the counters of a pools answer served at `endMs` (the start's metadata, or a read of this sampler). */
   note(endMs: number, parsed: ParsedPools): void {
     const byAddress = new Map(parsed.pools.map((p) => [p.address, p]));

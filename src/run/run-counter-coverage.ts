@@ -14,6 +14,7 @@ import {
   secondBreaks,
   storedPerPiece,
 } from './counter-coverage.ts';
+import { CounterHorizon } from './counter-horizon.ts';
 import { CounterSampler } from './counter-samples.ts';
 import type { RunApi } from './run-api.ts';
 import type { RunContext } from './run-context.ts';
@@ -43,19 +44,22 @@ export function startCounterCoverage(
   if (!(everyMs > 0) || ctx.options.minVolumeUsd !== undefined) return undefined;
   let running: Promise<void> = Promise.resolve();
   const cache = new StoredCountCache();
+  const horizon = new CounterHorizon(ctx.runStartedAt);
   const update = () => {
     running = running
       .then(async () => {
-        monitor.noteCounterEstimates(
-          await counterEstimates(
-            db.reads,
-            ctx.runStartedAt,
-            monitor.spans(),
-            (id) => sampler.samplesOf(id),
-            cache,
-            ctx.log,
-          ),
+        const estimates = await counterEstimates(
+          db.reads,
+          monitor.spans(),
+          (id) => sampler.samplesOf(id),
+          cache,
+          horizon,
+          ctx.log,
         );
+        monitor.noteCounterEstimates(estimates);
+        // A long run keeps what the next rounds' fits reach, and no more.
+        sampler.prune((endMs) => horizon.keeps(endMs));
+        cache.prune(horizon.readFromMs);
       })
       .catch((err: unknown) => ctx.log.warn({ err }, 'counter-based coverage not computed; rate x span stands'));
     return running;
@@ -98,9 +102,22 @@ export class StoredCountCache {
     this.byPool.delete(poolId);
   }
 
+  /** Drops the intervals that end before `beforeMs` (no later fit reads them). */
+  prune(beforeMs: number): void {
+    for (const known of this.byPool.values())
+      for (const key of known.keys()) if (Number(key.slice(key.indexOf(':') + 1)) < beforeMs) known.delete(key);
+  }
+
+  /** Intervals kept, over every pool. */
+  get size(): number {
+    let n = 0;
+    for (const known of this.byPool.values()) n += known.size;
+    return n;
+  }
+
   /** The stored counts between consecutive `breaks` (as CollectionReads.storedCountsIn). */
   async counts(
-    reads: CollectionReads,
+    reads: Pick<CollectionReads, 'storedCountsIn'>,
     poolId: string,
     breaks: readonly number[],
     settledMs: number,
@@ -126,26 +143,35 @@ export class StoredCountCache {
   }
 }
 
-/** Per pool: the counter-based estimate, for the pools that have samples and two polls. */
+/**
+ * Per pool: the counter-based estimate, for the pools that have samples (or a frozen part) and two polls. The fit
+ * covers the horizon only (gaps read from its reach); the part before it is the horizon's frozen part.
+ */
 export async function counterEstimates(
-  reads: CollectionReads,
-  sinceMs: number,
+  reads: Pick<CollectionReads, 'gapsSince' | 'storedCountsIn'>,
   pools: readonly PoolRunSpan[],
   samplesOf: (poolId: string) => readonly CounterSample[],
   cache: StoredCountCache,
+  horizon: CounterHorizon,
   log?: Logger,
 ): Promise<Map<string, PoolCounterEstimate>> {
   const out = new Map<string, PoolCounterEstimate>();
-  const ready = pools.filter((p) => p.firstPollMs > 0 && p.lastPollMs > p.firstPollMs && samplesOf(p.poolId).length);
+  const ready = pools.filter(
+    (p) =>
+      p.firstPollMs > 0 && p.lastPollMs > p.firstPollMs && (samplesOf(p.poolId).length > 0 || horizon.has(p.poolId)),
+  );
   if (ready.length === 0) return out;
+  let newestMs = Number.NEGATIVE_INFINITY;
+  for (const p of ready) for (const s of samplesOf(p.poolId)) newestMs = Math.max(newestMs, s.endMs);
+  horizon.begin(newestMs);
   const gapsByPool = new Map<string, RecordedGap[]>();
-  for (const g of await reads.gapsSince(sinceMs)) {
+  for (const g of await reads.gapsSince(horizon.readFromMs)) {
     const list = gapsByPool.get(g.poolId) ?? [];
     list.push(g);
     gapsByPool.set(g.poolId, list);
   }
   for (const p of ready) {
-    const input = {
+    const input = horizon.trim({
       samples: samplesOf(p.poolId),
       // A gap's trades lie after its cursor trade and before the answer's oldest: within their whole seconds.
       gaps: (gapsByPool.get(p.poolId) ?? []).map((g) => ({
@@ -157,15 +183,20 @@ export async function counterEstimates(
       lastPollMs: p.lastPollMs,
       completeFromMs: p.completeFromMs < 0 ? Number.NEGATIVE_INFINITY : p.completeFromMs,
       ratePerS: p.ratePerS,
-    };
+    });
     const bins = poolBins(input.samples);
-    if (bins.length === 0) continue;
+    if (bins.length === 0 && !horizon.has(p.poolId)) continue;
     const cuts = cutPoints(input, bins);
     const breaks = secondBreaks(cuts);
     const counts = await cache.counts(reads, p.poolId, breaks, settledBefore(p));
-    const estimate = estimatePoolMissed(input, bins, cuts, storedPerPiece(cuts, breaks, counts));
-    log?.debug({ pool: p, samples: input.samples, gaps: input.gaps.length, estimate }, 'counter-based coverage');
+    const fit = estimatePoolMissed(input, bins, cuts, storedPerPiece(cuts, breaks, counts));
+    const estimate = horizon.settle(p.poolId, fit);
+    log?.debug(
+      { pool: p, samples: input.samples.length, pieces: cuts.length - 1, gaps: input.gaps.length, estimate },
+      'counter-based coverage',
+    );
     out.set(p.poolId, estimate);
   }
+  horizon.end();
   return out;
 }
