@@ -6,6 +6,7 @@ import {
   COUNTER_WINDOWS_MS,
   type EstimateParts,
   estimateOf,
+  type GapSpan,
   type PoolCounterEstimate,
   type PoolCounterFit,
   type PoolCounterInput,
@@ -28,6 +29,9 @@ export class CounterHorizon {
   boundaryMs = Number.NEGATIVE_INFINITY;
   private readonly frozen = new Map<string, EstimateParts>();
   private splitMs: number | undefined;
+  /** Per pool, the gaps starting before the boundary that a frozen part holds (by their bounds). */
+  private accounted = new Map<string, Set<string>>();
+  private nextAccounted = new Map<string, Set<string>>();
 
   constructor(
     private readonly startMs: number,
@@ -55,11 +59,31 @@ export class CounterHorizon {
     return this.frozen.has(poolId);
   }
 
-  /** The pool's input for this round's fit: the samples and gaps after the boundary's reach, and the bounds. */
-  trim(input: PoolCounterInput): PoolCounterInput {
+  /**
+   * The pool's input for this round's fit: the samples and gaps after the boundary's reach, and the bounds. A gap
+   * recorded after its part before the boundary was frozen (a gap of hours) adds that part, rate x span, once.
+   */
+  trim(poolId: string, input: PoolCounterInput): PoolCounterInput {
+    const key = (g: GapSpan) => `${g.fromMs}:${g.toMs}`;
+    if (this.splitMs !== undefined) {
+      const split = this.splitMs;
+      this.nextAccounted.set(poolId, new Set(input.gaps.filter((g) => g.fromMs < split).map(key)));
+    }
     if (!Number.isFinite(this.boundaryMs))
       return this.splitMs === undefined ? input : { ...input, splitMs: this.splitMs };
-    const reach = this.boundaryMs - REACH_MS;
+    const b = this.boundaryMs;
+    const seen = this.accounted.get(poolId) ?? new Set<string>();
+    this.accounted.set(poolId, seen);
+    for (const g of input.gaps) {
+      if (!(g.fromMs < b) || seen.has(key(g))) continue;
+      seen.add(key(g));
+      const span = g.toMs - g.fromMs;
+      const before = span > 0 ? (g.estimated * (Math.min(b, g.toMs) - g.fromMs)) / span : g.estimated;
+      const late = { missed: before, gapMissed: before, unexplained: 0, bins: 0, priorIn: 0, priorBinned: 0 };
+      const frozen = this.frozen.get(poolId);
+      this.frozen.set(poolId, frozen ? addParts(frozen, late) : late);
+    }
+    const reach = b - REACH_MS;
     return {
       ...input,
       samples: input.samples.filter((s) => this.keeps(s.endMs)),
@@ -81,6 +105,9 @@ export class CounterHorizon {
     if (this.splitMs === undefined) return false;
     this.boundaryMs = this.splitMs;
     this.splitMs = undefined;
+    // A pool the round did not fit keeps its set: its gaps after the old boundary were frozen by none.
+    for (const [poolId, set] of this.nextAccounted) this.accounted.set(poolId, set);
+    this.nextAccounted = new Map();
     return true;
   }
 }

@@ -171,7 +171,7 @@ export async function counterEstimates(
     gapsByPool.set(g.poolId, list);
   }
   for (const p of ready) {
-    const input = horizon.trim({
+    const input = horizon.trim(p.poolId, {
       samples: samplesOf(p.poolId),
       // A gap's trades lie after its cursor trade and before the answer's oldest: within their whole seconds.
       gaps: (gapsByPool.get(p.poolId) ?? []).map((g) => ({

@@ -194,6 +194,23 @@ describe('counter coverage over a trailing horizon', () => {
     expect(seen.maxCache).toBeLessThan(whole.intervals / 4);
   });
 
+  it('a gap of hours recorded after the part before the boundary was frozen: that part is counted, once', async () => {
+    const r = run(14, []);
+    // The pool unpolled from 6 h to 10 h: the gap is recorded at 10 h, when 6 h is already behind the boundary.
+    r.gaps.push({
+      poolId: POOL,
+      fromMs: T0 + 6 * HOUR,
+      toMs: T0 + 10 * HOUR,
+      estimatedMissed: 5000,
+      detectedAt: T0 + 10 * HOUR,
+    });
+    const horizon = new CounterHorizon(T0);
+    const { estimate } = await rounds(r, horizon);
+    expect(horizon.boundaryMs).toBeGreaterThan(T0 + 6 * HOUR);
+    const all = r.gaps.reduce((sum, g) => sum + g.estimatedMissed, 0);
+    expect(estimate.gapMissed / all).toBeCloseTo(1, 9);
+  });
+
   it('a fit split at a boundary: its head and the part after it sum to the whole, nothing counted twice', () => {
     const r = run(2, [{ from: T0 + 50 * MIN + 30_000, to: T0 + 51 * MIN + 30_000, factor: 10 }]);
     const whole = unbounded(r);
