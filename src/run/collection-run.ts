@@ -72,9 +72,9 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       api,
       db,
       pools.assignments.map((a) => a.poolId),
-      (poolId, missed, stored) => {
+      (poolId, missed, stored, span) => {
         outputs.monitor.noteFilled(poolId, missed, stored);
-        counterCoverage?.forget(poolId);
+        counterCoverage?.forget(poolId, { ...span, stored });
       },
     );
     startRetentionSchedule(ctx);

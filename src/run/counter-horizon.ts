@@ -93,6 +93,19 @@ export class CounterHorizon {
     };
   }
 
+  /**
+   * A fill stored `stored` trades of a gap in [fromMs, toMs): the fits after the boundary see them in the stored
+   * counts, the frozen part takes off its share before the boundary (a gap before the run is in no part).
+   */
+  noteFilled(poolId: string, fromMs: number, toMs: number, stored: number): void {
+    const frozen = this.frozen.get(poolId);
+    const b = this.boundaryMs;
+    if (!frozen || !(fromMs < b) || toMs <= this.startMs) return;
+    const span = toMs - fromMs;
+    const share = span > 0 ? (Math.min(b, toMs) - Math.max(this.startMs, fromMs)) / span : 1;
+    frozen.missed = Math.max(0, frozen.missed - stored * Math.max(0, share));
+  }
+
   /** The pool's whole-run estimate, its frozen part and this round's fit; a splitting round freezes its head. */
   settle(poolId: string, fit: PoolCounterFit): PoolCounterEstimate {
     const frozen = this.frozen.get(poolId);

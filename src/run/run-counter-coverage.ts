@@ -24,8 +24,8 @@ import type { RunPools } from './run-pools.ts';
 
 export interface CounterCoverage {
   readonly sampler: CounterSampler;
-  /** A fill stored trades into the pool's past: its stored counts are read again. */
-  forget(poolId: string): void;
+  /** A fill stored trades into the pool's past: its stored counts are read again, its frozen part takes them off. */
+  forget(poolId: string, fill?: { fromMs: number; toMs: number; stored: number }): void;
   /** The end: one more read after the collectors' last polls, and the estimates from every read. */
   finish(): Promise<void>;
 }
@@ -74,7 +74,10 @@ export function startCounterCoverage(
   if (pools.startCounters) sampler.note(pools.startCounters.atMs, pools.startCounters.metadata);
   const coverage: CounterCoverage = {
     sampler,
-    forget: (poolId) => cache.forget(poolId),
+    forget: (poolId, fill) => {
+      cache.forget(poolId);
+      if (fill) horizon.noteFilled(poolId, fill.fromMs, fill.toMs, fill.stored);
+    },
     async finish() {
       await sampler.stop();
       if (!sampler.answered) return;

@@ -98,6 +98,7 @@ async function rounds(r: Run, horizon: CounterHorizon) {
   const cache = new StoredCountCache();
   const seen = { maxSamples: 0, maxGapSpanMs: 0, maxRanges: 0, maxCache: 0, gapsReadFrom: [] as number[] };
   let estimate: PoolCounterEstimate | undefined;
+  let again: () => Promise<PoolCounterEstimate | undefined> = async () => undefined;
   const times = [...r.polls.slice(0, -1).map((p) => p + 2 * MIN), r.end];
   for (const now of times) {
     samples.push(r.sampleAt(now));
@@ -125,13 +126,15 @@ async function rounds(r: Run, horizon: CounterHorizon) {
       completeFromMs: r.completeFromMs,
       ratePerS: RATE,
     };
-    estimate = (await counterEstimates(reads, [span], () => samples, cache, horizon)).get(POOL);
+    const kept = samples;
+    again = async () => (await counterEstimates(reads, [span], () => kept, cache, horizon)).get(POOL);
+    estimate = await again();
     // What the run's sampler and cache keep after a round.
     samples = samples.filter((s) => horizon.keeps(s.endMs));
     cache.prune(horizon.readFromMs);
     seen.maxCache = Math.max(seen.maxCache, cache.size);
   }
-  return { estimate: estimate!, seen, samples };
+  return { estimate: estimate!, seen, samples, again };
 }
 
 /** One fit over every sample and gap of the run: the estimate without a horizon. */
@@ -209,6 +212,16 @@ describe('counter coverage over a trailing horizon', () => {
     expect(horizon.boundaryMs).toBeGreaterThan(T0 + 6 * HOUR);
     const all = r.gaps.reduce((sum, g) => sum + g.estimatedMissed, 0);
     expect(estimate.gapMissed / all).toBeCloseTo(1, 9);
+  });
+
+  it('a fill of a gap behind the boundary takes its stored trades off the frozen part', async () => {
+    const r = run(14, []);
+    const horizon = new CounterHorizon(T0);
+    const { estimate, again } = await rounds(r, horizon);
+    expect((await again())!.missed).toBeCloseTo(estimate.missed, 6);
+    const g = r.gaps.find((x) => x.toMs + 1000 < horizon.boundaryMs - HOUR)!;
+    horizon.noteFilled(POOL, g.fromMs, g.toMs + 1000, 100);
+    expect((await again())!.missed).toBeCloseTo(estimate.missed - 100, 6);
   });
 
   it('a fit split at a boundary: its head and the part after it sum to the whole, nothing counted twice', () => {
