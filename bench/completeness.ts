@@ -160,7 +160,15 @@ interface RunResult {
    * Trades missed in the measured interval; over the collector's whole run (first poll to last), and what the
    * collector estimated it missed over that run (its --json summary's coverage.estimatedMissed, once it has one).
    */
-  missed: { true: number; wholeRun: number; estimated: number | null };
+  missed: {
+    true: number;
+    wholeRun: number;
+    estimated: number | null;
+    /** The collector's rate × span alone, and which estimate `estimated` is (counters, gaps or mixed). */
+    estimatedGaps: number | null;
+    basis: string | null;
+    counterPools: number | null;
+  };
   /** Polls of a pool sooner after its previous one than the cache allows (keyless), and the shortest gap, s. */
   cache: { seconds: number; pollsSooner: number; shortestGapS: number | null };
   gaps: number;
@@ -327,7 +335,7 @@ interface CollectSummary {
   requests: number;
   gaps: number;
   stored: number;
-  coverage?: { estimatedMissed?: number };
+  coverage?: { estimatedMissed?: number; estimatedMissedGaps?: number; basis?: string; counterPools?: number };
 }
 
 /** Trades made and stored per pool over [fromMs, toMs), stored capped at made (a check refuses more). */
@@ -481,6 +489,9 @@ async function runOne(s: Settings, plan: RunPlan, dir: string, index: number): P
         true: measured.made - measured.stored,
         wholeRun,
         estimated: summary.coverage?.estimatedMissed ?? null,
+        estimatedGaps: summary.coverage?.estimatedMissedGaps ?? summary.coverage?.estimatedMissed ?? null,
+        basis: summary.coverage?.basis ?? null,
+        counterPools: summary.coverage?.counterPools ?? null,
       },
       cache,
       gaps: summary.gaps,
@@ -555,7 +566,10 @@ function line(r: RunResult): string {
   const estimated =
     r.missed.estimated === null
       ? ''
-      : `; whole run: missed ${r.missed.wholeRun.toLocaleString('en-US')}, estimated ${r.missed.estimated.toLocaleString('en-US')}`;
+      : `; whole run: missed ${r.missed.wholeRun.toLocaleString('en-US')}, estimated ${r.missed.estimated.toLocaleString('en-US')}` +
+        (r.missed.basis && r.missed.basis !== 'gaps' && r.missed.estimatedGaps !== null
+          ? ` (${r.missed.basis}; rate x span ${r.missed.estimatedGaps.toLocaleString('en-US')})`
+          : '');
   return (
     `${r.market.padEnd(7)} ${r.access.padEnd(7)} budget ${`${r.budget} = ${r.budgetPerMinute}/min`.padEnd(16)} ` +
     `${r.schedule.padEnd(9)} stored ${pct(r.completeness).padStart(6)} of ${r.made.toLocaleString('en-US')} made ` +

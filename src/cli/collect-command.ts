@@ -94,6 +94,9 @@ flags:
                            (default: ${D.pollIntervalMs / 1000}; ${D.simulate.pollIntervalMs / 1000} with --simulate)
   --max-poll-interval S    adaptive: a quiet pool is polled at least every S
                            seconds (default: ${D.maxPollIntervalMs / 1000}; ${D.simulate.maxPollIntervalMs / 1000} with --simulate)
+  --counter-samples S      read the pools' own trade counters (one pools/multi call per 30 pools) every S
+                           seconds: the coverage's missed trades come from them where they reach
+                           (default: ${D.counterSampleMs / 1000}; 0: rate x span only; not with --min-volume-usd)
   --priority P             adaptive, budget too small for every pool: trades
                            (calls go where they save the most trades) or pools
                            (each keeps --max-poll-interval first)

@@ -141,6 +141,7 @@ export function collectionOptions(s: ResolvedSettings, pools: PoolInput): Collec
     ...(simulate ? {} : { baseUrl: s.get<string>('base-url')! }),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(s.get<boolean>('no-fill-gaps') === true ? { fillGaps: false } : {}),
+    counterSampleMs: Math.round(s.get<number>('counter-samples')! * 1000),
     ...(minVolumeUsd !== undefined ? { minVolumeUsd } : {}),
     simulate: market ?? simulate,
     ...(duration !== undefined ? { durationMs: Math.round(duration * 1000) } : {}),

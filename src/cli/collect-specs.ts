@@ -208,6 +208,14 @@ export function collectSpecs(ctx: SettingContext): SettingSpec[] {
       describe: 'adaptive: seconds a quiet pool waits at most between two polls',
     },
     {
+      key: 'counter-samples',
+      env: 'GECKO_COUNTER_SAMPLES',
+      file: ['collection.counter_samples'],
+      parse: secondsValue(0, 86_400),
+      fallback: () => ({ value: D.counterSampleMs / 1000 }),
+      describe: "seconds between two reads of the pools' trade counters (pools/multi), for the coverage; 0: none",
+    },
+    {
       key: 'priority',
       env: 'GECKO_PRIORITY',
       file: ['collection.priority'],

@@ -165,6 +165,16 @@ export function verdictLine(s: CollectionSummary): string | undefined {
   }
 }
 
+/** Which estimate the missed trades are: the pools' own counters, rate × span of the gaps, or some of each. */
+function basisText(c: CollectionSummary['coverage']): string {
+  // Summaries of older builds carry no basis.
+  if (c.basis === undefined || c.basis === 'gaps') return c.basis === undefined ? '' : '; missed by rate x span';
+  const gaps = `rate x span alone ~${count(Math.round(c.estimatedMissedGaps))}`;
+  return c.basis === 'counters'
+    ? `; missed by the pools' trade counters (${gaps})`
+    : `; missed by the trade counters for ${c.counterPools} pools, rate x span for the rest (${gaps})`;
+}
+
 /** The coverage line (what the pools made, as estimated) and, when the budget fell short, the plan's line. */
 function coverageRows(s: CollectionSummary): [string, string][] {
   const c = s.coverage;
@@ -173,7 +183,8 @@ function coverageRows(s: CollectionSummary): [string, string][] {
   const rows: [string, string][] = [
     [
       'coverage',
-      `made ~${count(Math.round(c.made))}, stored ${count(c.stored)}, missed ~${count(Math.round(c.estimatedMissed))}${share}`,
+      `made ~${count(Math.round(c.made))}, stored ${count(c.stored)}, missed ~${count(Math.round(c.estimatedMissed))}${share}` +
+        basisText(c),
     ],
   ];
   const b = s.budget;

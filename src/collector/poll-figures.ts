@@ -1,11 +1,13 @@
 // What a poller counts of its polls, overall and per pool: polls and requests once sent, errors, stored trades,
 // and refused trades, each logged and counted the first time a pool's answers carry it.
 
+import { timestampMs } from '../common/stored-time.ts';
 import type { CallStats } from '../gecko/gecko-client.ts';
 import type { TradesPage } from '../gecko/trade-parser.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CounterName, PoolAssignment } from '../protocol/collector-task.ts';
 import type { PoolCounters } from '../protocol/pool-counters.ts';
+import { TRADES_PER_RESPONSE } from './trade-window.ts';
 
 export interface PollerCounters {
   add(name: CounterName, n?: number): void;
@@ -35,7 +37,7 @@ export class PollFigures {
   }
 
   /** A poll counts once its request was sent: one cancelled while it waited for the rate limiter asked nothing. */
-  countPoll(assignment: PoolAssignment, call: CallStats, ok: boolean): void {
+  countPoll(assignment: PoolAssignment, call: CallStats, ok: boolean, page?: TradesPage): void {
     if (call.requests === 0) return;
     this.counters.add('polls');
     const pc = this.poolCounters;
@@ -43,7 +45,17 @@ export class PollFigures {
     pc.add(assignment.index, 'polls');
     pc.add(assignment.index, 'requests', call.requests);
     pc.add(assignment.index, 'throttled', call.throttled);
-    if (ok) pc.set(assignment.index, 'lastSuccessAt', Date.now());
+    if (!ok) return;
+    const now = Date.now();
+    pc.set(assignment.index, 'lastSuccessAt', now);
+    if (page && pc.read(assignment.index).firstSuccessAt === 0) {
+      // The counter-based coverage (run/counter-coverage.ts) needs where this run's knowledge of the pool begins.
+      pc.set(assignment.index, 'firstSuccessAt', now);
+      const full = page.trades.length + page.rejectedCount >= TRADES_PER_RESPONSE;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const t of page.trades) oldest = Math.min(oldest, timestampMs(t.blockTimestamp));
+      pc.set(assignment.index, 'completeFromMs', full && Number.isFinite(oldest) ? oldest : -1);
+    }
   }
 
   /**

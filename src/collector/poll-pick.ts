@@ -71,7 +71,10 @@ export class UnusedBudget {
   ) {}
 
   sample(at: number, grants: number): void {
-    this.samples.push([at, grants]);
+    // Samples closer than a second apart replace the newest: a poller may sample on every wake.
+    const n = this.samples.length;
+    if (n >= 2 && at - this.samples[n - 2]![0] < 1000) this.samples[n - 1] = [at, grants];
+    else this.samples.push([at, grants]);
     // Keep one sample at or before the window's start.
     while (this.samples.length > 2 && this.samples[1]![0] <= at - this.windowMs) this.samples.shift();
   }

@@ -169,12 +169,14 @@ export class PoolPoller {
     // Each pool's poll runs on its own: one that trickles or waits out a Retry-After delays only itself.
     const inFlight = new Map<PoolState, Promise<void>>();
     let replannedAt = this.now();
+    // The budget counts as unused from the start: a spare slot need not wait for a replan's sample.
+    this.noteGrants();
     while (!stop.aborted && !this.authRefused && (leased || this.options.openSet || this.pools.length > 0)) {
       for (const p of inFlight.keys()) this.endIfLeaseGone(p);
       // The plan moves with every thread's pools, not only with this one's answers: look at it again now and then.
       if (this.schedule.adaptive && this.now() - replannedAt >= REPLAN_MS) {
         replannedAt = this.now();
-        if (this.options.limiterGrants) this.schedule.noteGrants(replannedAt, this.options.limiterGrants());
+        this.noteGrants();
         this.schedule.replan();
         this.rescheduleAnswered();
       }
@@ -234,9 +236,16 @@ export class PoolPoller {
 
   /** A slot no pool wants, budget unused lately: a seeded pool's first poll ahead of its turn (poll-pick.ts). */
   private pickEarly(inFlight: ReadonlyMap<PoolState, unknown>): PoolState | undefined {
+    this.noteGrants();
     if (!this.schedule.spareSlot(this.now())) return undefined;
     const waiting = this.pools.filter((p) => p.seededAt !== undefined && !inFlight.has(p) && this.mayPoll(p));
     return pickEarlyFirst(waiting, (p) => this.schedule.rateOf(p.assignment.poolId));
+  }
+
+  /** The shared limit's grants so far, for the schedule's unused-budget count (adaptive only). */
+  private noteGrants(): void {
+    if (this.schedule.adaptive && this.options.limiterGrants)
+      this.schedule.noteGrants(this.now(), this.options.limiterGrants());
   }
 
   /** Waits `ms`, or until a poll ends or pools arrive (wake), or the stop. */
@@ -322,7 +331,7 @@ export class PoolPoller {
       state.permit = undefined;
       requestEnded();
     }
-    this.figures.countPoll(assignment, call, true);
+    this.figures.countPoll(assignment, call, true, page);
     const nowMs = this.now();
     const { trades } = page;
     this.figures.noteRejected(state, page);

@@ -80,6 +80,8 @@ export interface CallStats {
   throttled: number;
   /** Epoch ms when the call's last request left (its rate-limit slot granted). */
   sentAt?: number;
+  /** How old a cached answer was (its `Age` header, ms); absent when the reply had none. */
+  ageMs?: number;
 }
 
 /** A caller's right to send, which can end while its call waits (e.g. a pool lease). */
@@ -307,7 +309,10 @@ export class GeckoTerminalClient {
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.stats.retries++;
       const outcome = await this.exchange(url, call);
-      if (outcome.kind === 'ok') return outcome.body;
+      if (outcome.kind === 'ok') {
+        if (callStats && outcome.ageMs !== undefined) callStats.ageMs = outcome.ageMs;
+        return outcome.body;
+      }
       if (outcome.kind === 'throttled') {
         this.stats.throttled++;
         if (callStats) callStats.throttled++;

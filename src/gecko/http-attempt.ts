@@ -16,7 +16,7 @@ import { parseRetryAfterMs } from './retry-timing.ts';
 import type { SecretScrubber } from './secret-scrubber.ts';
 
 export type Attempt =
-  | { kind: 'ok'; body: string }
+  | { kind: 'ok'; body: string /** The reply's `Age` header (a cached answer), ms. */; ageMs?: number }
   | { kind: 'throttled'; retryAfterMs: number | undefined }
   | { kind: 'server'; status: number }
   | { kind: 'timeout' }
@@ -93,7 +93,8 @@ export async function sendAttempt(o: AttemptSettings, url: string, signal: Abort
     );
   }
   if (isThrottleBody(body)) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
-  return { kind: 'ok', body };
+  const age = Number(response.headers.get('age') ?? Number.NaN);
+  return Number.isFinite(age) && age >= 0 ? { kind: 'ok', body, ageMs: age * 1000 } : { kind: 'ok', body };
 }
 
 /** The error of a call whose every attempt failed like `outcome`; `cause` describes a network failure. */

@@ -88,8 +88,31 @@ export interface PoolFigures {
   /** The schedule's estimate of its trades/s (null while unknown) and the interval it chose, ms (0 before any). */
   estimatedRate?: number | null;
   intervalMs?: number;
-  /** Trades its gaps probably held in this run (rate × span). */
+  /**
+   * Trades the pool probably missed in this run: from the API's own trade counters where they reach
+   * (`missedBasis` counters), else what its gaps probably held (rate × span).
+   */
   estimatedMissed?: number;
+  /** Which estimate `estimatedMissed` is. */
+  missedBasis?: MissedBasis;
+  /** Rate × span alone (the gaps' own estimates), beside a counter-based `estimatedMissed`. */
+  estimatedMissedGaps?: number;
+}
+
+/** counters: from the pools' `transactions` counters against the stored trades; gaps: rate × span of each gap. */
+export type MissedBasis = 'counters' | 'gaps';
+
+/** A run's coverage: what its pools made, as estimated, and which estimate the missed trades are. */
+export interface CoverageFigures {
+  made: number;
+  stored: number;
+  missed: number;
+  /** counters when every pool's is, gaps when none's is, else mixed. */
+  basis: MissedBasis | 'mixed';
+  /** Rate × span alone, every pool. */
+  missedGaps: number;
+  /** Pools whose missed trades come from their counters. */
+  counterPools: number;
 }
 
 /** The schedule's budget plan: calls/min the pools need against the budget, and what falls short. */
@@ -127,7 +150,7 @@ export interface CollectionFigures {
   /** Absent in files of older builds. */
   schedule?: SchedulePlanFigures;
   /** Trades the pools made in this run as estimated: stored, plus estimated missed (absent in older files). */
-  coverage?: { made: number; stored: number; missed: number };
+  coverage?: CoverageFigures;
 }
 
 export interface CollectorMetricsSnapshot {

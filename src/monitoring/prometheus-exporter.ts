@@ -117,8 +117,14 @@ const POOL_COUNTERS: ReadonlyArray<readonly [name: string, help: string, pick: P
   ],
   [
     'gecko_pool_trades_missed_estimated_total',
-    "Trades the pool's gaps probably held (the pool's estimated rate times each gap's span).",
+    "Trades the pool probably missed: from the API's own trade counters where they reach " +
+      '(gecko_pool_missed_from_counters 1), else what its gaps probably held (estimated rate times span).',
     (p) => p.estimatedMissed ?? 0,
+  ],
+  [
+    'gecko_pool_trades_missed_gaps_estimated_total',
+    "Trades the pool's gaps probably held (the pool's estimated rate times each gap's span), whatever the basis.",
+    (p) => p.estimatedMissedGaps ?? p.estimatedMissed ?? 0,
   ],
 ];
 
@@ -134,6 +140,11 @@ const POOL_GAUGES: ReadonlyArray<readonly [name: string, help: string, pick: (p:
       'gecko_pool_poll_interval_seconds',
       'The interval the schedule chose for the pool.',
       (p) => (p.intervalMs ? p.intervalMs / 1000 : undefined),
+    ],
+    [
+      'gecko_pool_missed_from_counters',
+      "1 when the pool's estimated missed trades come from the API's trade counters, 0 when from rate times span.",
+      (p) => (p.missedBasis === undefined ? undefined : p.missedBasis === 'counters' ? 1 : 0),
     ],
   ];
 

@@ -18,6 +18,13 @@ export const POOL_COUNTER_NAMES = [
   'rejected',
   /** Epoch ms of the pool's last successful poll; 0 before the first one. */
   'lastSuccessAt',
+  /** Epoch ms of its first successful poll this run; 0 before it. */
+  'firstSuccessAt',
+  /**
+   * From when the first answer held every trade (its oldest trade's ms, the answer full); -1: it was not full, so
+   * it held every trade the API keeps; 0 before it.
+   */
+  'completeFromMs',
 ] as const;
 
 export type PoolCounterName = (typeof POOL_COUNTER_NAMES)[number];

@@ -43,6 +43,11 @@ export const COLLECTION_DEFAULTS = Object.freeze({
   /** The keyless API serves each answer from a cache this long; the paid API serves trades uncached. */
   keylessCacheMs: 60_000,
   priority: 'trades' as const,
+  /**
+   * The pools' trade counters are read this often: within their shortest window (m5) less the keyless cache, so
+   * every moment lies in a window of some read.
+   */
+  counterSampleMs: 240_000,
   callsPerMinute: 30,
   /** With an API key (the paid API): its plans allow 500 calls/min and more; raise it to yours. */
   callsPerMinuteWithKey: 500,
@@ -145,6 +150,12 @@ export interface CollectionOptions extends PoolSetOptions {
    * polls come first; run/spare-gap-fill.ts). Default true.
    */
   fillGaps?: boolean;
+  /**
+   * Ms between two reads of the pools' `transactions` counters (pools/multi, one call per 30 pools, from the run's
+   * budget), for the coverage's missed trades (run/counter-coverage.ts). 0: none. Default 240 s. Not with
+   * minVolumeUsd (the counters count every trade).
+   */
+  counterSampleMs?: number;
   /** A response body longer than this is cut off while streaming (an error of that pool's poll). Default 4 MiB. */
   maxResponseBytes?: number;
   /** One API request, headers and whole body, must end within this. Default 15 s. */
@@ -196,6 +207,8 @@ export interface RunSettings {
   leaseTtlMs: number;
   /** What every API call of the run may take: body size, time, Retry-After. */
   responseLimits: ResponseLimits;
+  /** Ms between two reads of the pools' trade counters; 0: none. */
+  counterSampleMs: number;
 }
 
 /**
@@ -292,6 +305,7 @@ export function resolveRunSettings(options: CollectionOptions): RunSettings {
       timeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, COLLECTION_DEFAULTS.requestTimeoutMs, 1),
       maxRetryAfterMs: positiveInt('maxRetryAfterMs', options.maxRetryAfterMs, COLLECTION_DEFAULTS.maxRetryAfterMs, 0),
     },
+    counterSampleMs: positiveInt('counterSampleMs', options.counterSampleMs, COLLECTION_DEFAULTS.counterSampleMs, 0),
   };
 }
 

@@ -14,6 +14,7 @@ import { startRetentionSchedule } from './retention-schedule.ts';
 import { connectApi } from './run-api.ts';
 import { type RunCollectors, startCollectors } from './run-collectors.ts';
 import { createRunContext, type RunContext } from './run-context.ts';
+import { startCounterCoverage } from './run-counter-coverage.ts';
 import { openStore, type RunDatabase } from './run-database.ts';
 import { finishRun } from './run-finish.ts';
 import { type RunOutputs, startOutputs } from './run-outputs.ts';
@@ -65,12 +66,16 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
     const pools = await preparePools(ctx, api, db);
     const outputs = await startOutputs(ctx, api, db, pools);
     const collectors = await startCollectors(ctx, api, db, pools, outputs);
+    const counterCoverage = startCounterCoverage(ctx, api, db, pools, outputs.monitor);
     startSpareGapFill(
       ctx,
       api,
       db,
       pools.assignments.map((a) => a.poolId),
-      (poolId, missed, stored) => outputs.monitor.noteFilled(poolId, missed, stored),
+      (poolId, missed, stored, span) => {
+        outputs.monitor.noteFilled(poolId, missed, stored);
+        counterCoverage?.forget(poolId, { ...span, stored });
+      },
     );
     startRetentionSchedule(ctx);
     ctx.stopper.follow(options.signal);
@@ -81,7 +86,7 @@ export async function startCollection(options: CollectionOptions = {}): Promise<
       if (!ctx.stopper.stopping) planLog.start();
       if (options.durationMs !== undefined) ctx.stopper.stopAfter(options.durationMs - pools.metadataMs);
     });
-    const done = finishRun(ctx, { api, db, pools, outputs, collectors, tracker });
+    const done = finishRun(ctx, { api, db, pools, outputs, collectors, tracker, counterCoverage });
     return {
       pools: pools.assignments,
       poolSource: pools.selected.source,

@@ -6,6 +6,7 @@ import { CollectionError } from './collection-error.ts';
 import type { RunApi } from './run-api.ts';
 import type { RunCollectors } from './run-collectors.ts';
 import type { RunContext } from './run-context.ts';
+import type { CounterCoverage } from './run-counter-coverage.ts';
 import type { RunDatabase } from './run-database.ts';
 import type { RunOutputs } from './run-outputs.ts';
 import type { RunPools } from './run-pools.ts';
@@ -20,6 +21,8 @@ export interface FinishParts {
   outputs: RunOutputs;
   collectors: RunCollectors;
   tracker: RunProgress;
+  /** The counter reads, when the run takes them. */
+  counterCoverage?: CounterCoverage | undefined;
 }
 
 /** Waits for every collector, then ends the run; releases everything whether it succeeds or throws. */
@@ -34,6 +37,8 @@ export async function finishRun(ctx: RunContext, parts: FinishParts): Promise<Co
     const authStatus = outputs.monitor.authRefused;
     const outcomes = collectorOutcomes(settled);
     for (const f of outcomes.failures) log.error({ error: f }, 'collector failed');
+    // After the collectors' last polls: one more read of the counters, and the estimates from them all.
+    await parts.counterCoverage?.finish();
     const c = runCounters(outcomes, pools.groups.length, pools.counters, api.client.getStats());
     // Every collector is done and everything it sent is acked: these are the run's final figures.
     const finalSnapshot = outputs.snapshot ? await outputs.snapshot() : undefined;

@@ -4,10 +4,19 @@
 import { allocate, BUDGET_SHARE, WINDOW_TRADES } from '../collector/schedule-allocation.ts';
 import type { Logger } from '../logging/logger.ts';
 import { evaluateHealth, type HealthReport } from '../monitoring/health.ts';
-import type { CollectionFigures, PoolFigures, SchedulePlanFigures } from '../monitoring/metrics-snapshot.ts';
+import type {
+  CollectionFigures,
+  CoverageFigures,
+  PoolFigures,
+  SchedulePlanFigures,
+} from '../monitoring/metrics-snapshot.ts';
 import type { CollectorCounters, PoolAssignment } from '../protocol/collector-task.ts';
 import { PoolCounters } from '../protocol/pool-counters.ts';
 import { PoolScheduleCells, type ScheduleSettings } from '../protocol/pool-schedule.ts';
+import type { PoolCounterEstimate, PoolRunSpan } from './counter-coverage.ts';
+
+/** A pool's missed trades are said to come from its counters when they reach this share of its gaps' estimate. */
+const MIN_COUNTER_SHARE = 0.5;
 
 // A refused key stops the run; a second's delay in noticing it costs at most a request or two.
 const AUTH_WATCH_MS = 1000;
@@ -38,6 +47,8 @@ export class RunMonitor {
   private authStatus: number | undefined;
   /** Per pool: what the run's gap fill found (estimated missed trades no longer missed, trades it stored). */
   private readonly filled = new Map<string, { missed: number; stored: number }>();
+  /** Per pool: its counter-based estimate, and the gaps' estimate when it was made (newer gaps add on). */
+  private readonly counted = new Map<string, { estimate: PoolCounterEstimate; gapMissedThen: number }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: RunMonitorOptions) {
@@ -78,6 +89,10 @@ export class RunMonitor {
       const p = this.poolCounters.read(a.index ?? i);
       const c = this.scheduleCells.read(a.index ?? i);
       const f = this.filled.get(a.poolId);
+      const gapMissed = Math.max(0, c.missed - (f?.missed ?? 0));
+      const counted = this.counted.get(a.poolId);
+      // Stored trades include those a fill found: the counters see them, so fills are not taken off again.
+      const counterMissed = counted && counted.estimate.missed + Math.max(0, c.missed - counted.gapMissedThen);
       return {
         pool: a.poolId,
         polls: p.polls,
@@ -89,9 +104,36 @@ export class RunMonitor {
         lastSuccessAt: p.lastSuccessAt > 0 ? p.lastSuccessAt : null,
         estimatedRate: c.known ? c.rate : null,
         intervalMs: Math.round(c.intervalMs),
-        estimatedMissed: Math.round(Math.max(0, c.missed - (f?.missed ?? 0))),
+        estimatedMissed: Math.round(counterMissed ?? gapMissed),
+        missedBasis: counterMissed === undefined ? 'gaps' : 'counters',
+        estimatedMissedGaps: Math.round(gapMissed),
       };
     });
+  }
+
+  /** Each pool's span this run (first and last answer), for the counter-based coverage. */
+  spans(): PoolRunSpan[] {
+    return this.options.pools().map((a, i) => {
+      const p = this.poolCounters.read(a.index ?? i);
+      const c = this.scheduleCells.read(a.index ?? i);
+      return {
+        poolId: a.poolId,
+        firstPollMs: p.firstSuccessAt,
+        lastPollMs: p.lastSuccessAt,
+        completeFromMs: p.completeFromMs,
+        ratePerS: c.known ? c.rate : 0,
+      };
+    });
+  }
+
+  /** New counter-based estimates (run-counter-coverage.ts); a pool without one keeps rate × span. */
+  noteCounterEstimates(estimates: ReadonlyMap<string, PoolCounterEstimate>): void {
+    for (const [i, a] of this.options.pools().entries()) {
+      const e = estimates.get(a.poolId);
+      // Mostly outside the counters' reach, the figure is mostly rate × span: it is named so.
+      if (!e || e.coveredShare < MIN_COUNTER_SHARE) continue;
+      this.counted.set(a.poolId, { estimate: e, gapMissedThen: this.scheduleCells.read(a.index ?? i).missed });
+    }
   }
 
   /** The run's gap fill found `missed` of a gap's estimated missed trades and stored `stored` trades. */
@@ -186,15 +228,20 @@ export class RunMonitor {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** The run's coverage: trades stored, plus those its gaps probably held, is what the pools made. */
-export function coverageOf(pools: readonly PoolFigures[]): { made: number; stored: number; missed: number } {
+/** The run's coverage: trades stored, plus those the pools probably missed, is what the pools made. */
+export function coverageOf(pools: readonly PoolFigures[]): CoverageFigures {
   let stored = 0;
   let missed = 0;
+  let missedGaps = 0;
+  let counterPools = 0;
   for (const p of pools) {
     stored += p.stored;
     missed += p.estimatedMissed ?? 0;
+    missedGaps += p.estimatedMissedGaps ?? p.estimatedMissed ?? 0;
+    if (p.missedBasis === 'counters') counterPools++;
   }
-  return { made: stored + missed, stored, missed };
+  const basis = counterPools === 0 ? 'gaps' : counterPools === pools.length ? 'counters' : 'mixed';
+  return { made: stored + missed, stored, missed, basis, missedGaps, counterPools };
 }
 
 function roundShort(short: SchedulePlanFigures['short']): SchedulePlanFigures['short'] {

@@ -5,6 +5,7 @@
 import { linkSignals } from '../common/linked-signal.ts';
 import { ConfigError } from '../errors.ts';
 import { counterRates } from '../gecko/pool-counters.ts';
+import type { ParsedPools } from '../gecko/pool-parser.ts';
 import { CollectorCounters, type PoolAssignment, PoolLeaseCells } from '../protocol/collector-task.ts';
 import type { TradesMark } from '../storage/collection-reads.ts';
 import { distributePools } from './pool-assignments.ts';
@@ -30,6 +31,8 @@ export interface RunPools {
   readonly mark: TradesMark | null;
   /** Time spent fetching metadata, which --duration counts. */
   readonly metadataMs: number;
+  /** The metadata fetched at the start and when (its pools' `transactions` are the counters' first read). */
+  readonly startCounters: { atMs: number; metadata: ParsedPools } | undefined;
   /** The pool set as it follows its sources while the run goes on (run-pool-set.ts). */
   readonly poolSet: RunPoolSet;
   /** Each pool's trade rate by the API's counters at the start (by address): the schedule's prior. */
@@ -51,6 +54,7 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
   // --duration counts the metadata fetch: an API that never answers must not hold the run past it.
   const metadataStarted = performance.now();
   let priors = new Map<string, number>();
+  let startCounters: RunPools['startCounters'];
   if (options.poolMetadata ?? true) {
     const limit = linkSignals([
       options.signal,
@@ -58,8 +62,12 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
     ]);
     try {
       const fetched = metadata ?? (await fetchPoolMetadata(client, network, addresses, log, limit.signal));
+      // The pools' trade counters as they stood at the start: the schedule's prior, and the counter-based
+      // coverage's first read, free.
+      const atMs = Date.now();
+      startCounters = { atMs, metadata: fetched };
+      priors = counterRates(fetched.pools, atMs);
       await db.writeMetadata(fetched);
-      priors = counterRates(fetched.pools, Date.now());
     } finally {
       limit.dispose();
     }
@@ -84,6 +92,7 @@ export async function preparePools(ctx: RunContext, api: RunApi, db: RunDatabase
     resumed: assignments.filter((a) => a.cursor).length,
     mark,
     metadataMs,
+    startCounters,
     poolSet,
     priors,
   };

@@ -2,7 +2,12 @@
 // lock figures from the funnel or the collectors' own connections, and the summary returned to the caller.
 
 import type { GeckoClientStats } from '../gecko/gecko-client.ts';
-import type { CollectorMetricsSnapshot, PoolFigures, SchedulePlanFigures } from '../monitoring/metrics-snapshot.ts';
+import type {
+  CollectorMetricsSnapshot,
+  CoverageFigures,
+  PoolFigures,
+  SchedulePlanFigures,
+} from '../monitoring/metrics-snapshot.ts';
 import {
   type CollectorCounters,
   type CollectorResult,
@@ -81,7 +86,20 @@ export interface CollectionSummary {
    * Trades the pools made while the run polled them, as estimated: those stored plus those its gaps probably
    * held (each gap's span at the pool's estimated rate).
    */
-  coverage: { made: number; stored: number; estimatedMissed: number };
+  coverage: {
+    made: number;
+    stored: number;
+    estimatedMissed: number;
+    /**
+     * counters: every pool's missed trades come from the API's own trade counters (pools/multi `transactions`)
+     * against the stored trades; gaps: from rate × span of each gap; mixed: some of each.
+     */
+    basis: CoverageFigures['basis'];
+    /** Rate × span alone, every pool (the same as estimatedMissed when the basis is gaps). */
+    estimatedMissedGaps: number;
+    /** Pools whose missed trades come from their counters. */
+    counterPools: number;
+  };
   /** The schedule and its budget plan at the end: calls/min the pools need against the budget. */
   budget?: SchedulePlanFigures;
   badResponses: number;
@@ -259,6 +277,6 @@ export function buildSummary(input: SummaryInput): CollectionSummary {
 }
 
 function coverage(pools: readonly PoolFigures[]): CollectionSummary['coverage'] {
-  const { made, stored, missed } = coverageOf(pools);
-  return { made, stored, estimatedMissed: missed };
+  const { made, stored, missed, basis, missedGaps, counterPools } = coverageOf(pools);
+  return { made, stored, estimatedMissed: missed, basis, estimatedMissedGaps: missedGaps, counterPools };
 }

@@ -22,8 +22,13 @@ import type { RunDatabase } from './run-database.ts';
 /** How often the store is asked for new gaps when none is being filled. */
 const SCAN_EVERY_MS = 5000;
 
-/** A gap filled (or partly): its estimated missed trades found, and the trades stored by the fill. */
-export type OnGapFilled = (poolId: string, recoveredMissed: number, storedTrades: number) => void;
+/** A gap filled (or partly): its estimated missed trades found, the trades stored by the fill, the gap's span (ms). */
+export type OnGapFilled = (
+  poolId: string,
+  recoveredMissed: number,
+  storedTrades: number,
+  span: { fromMs: number; toMs: number },
+) => void;
 
 export interface SpareGapFillFigures extends SpanFigures {
   gapsFilled: number;
@@ -137,7 +142,10 @@ export class SpareGapFill {
     // The run's coverage: a gap filled whole lost nothing; one filled in part lost its estimate less what was found.
     // Only this run's gaps are in its coverage (an earlier run's open gap is filled too).
     const estimate = timestampMs(g.detectedAt) >= this.ctx.runStartedAt ? (g.estimatedMissed ?? 0) : 0;
-    this.onFilled?.(g.poolId, r.error === undefined ? estimate : Math.min(estimate, r.inserted), r.inserted);
+    this.onFilled?.(g.poolId, r.error === undefined ? estimate : Math.min(estimate, r.inserted), r.inserted, {
+      fromMs: timestampMs(g.gapStart),
+      toMs: timestampMs(g.gapEnd) + 1000,
+    });
   }
 
   /** Stops asking, waits for the answer in flight to be stored. */

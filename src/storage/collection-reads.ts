@@ -18,6 +18,14 @@ export interface LoadAssignmentsOptions {
  */
 export type TradesMark = { kind: 'rowid'; rowid: number } | { kind: 'time'; at: string };
 
+/** A gap as recorded: its span (the cursor's and the answer's oldest block times, ms) and its estimate. */
+export interface RecordedGap {
+  poolId: string;
+  fromMs: number;
+  toMs: number;
+  estimatedMissed: number;
+}
+
 export interface CollectionReads {
   readonly engine: 'sqlite' | 'postgres';
   /** Each pool's cursor and the ids stored at or after `cursor - lateMarginMs` (bounded). */
@@ -31,6 +39,13 @@ export interface CollectionReads {
   readWatchlist(network: string): Promise<WatchlistPools>;
   /** How many of `ids` the trades table holds; with `before`, only rows stored before that mark. */
   countStoredIds(ids: Iterable<string>, before?: TradesMark): Promise<number>;
+  /**
+   * The pool's stored trades with from <= block time < to, for each [from, to] of `ranges` (ms, whole seconds):
+   * the counter-based coverage compares them with the API's counts.
+   */
+  storedCountsIn(poolId: string, ranges: readonly (readonly [number, number])[]): Promise<number[]>;
+  /** Gaps recorded at or after `sinceMs` (their detected_at). */
+  gapsSince(sinceMs: number): Promise<RecordedGap[]>;
   /** Round trip of a trivial query on a reader (ms). */
   queryLatencyMs(): Promise<number>;
   close(): Promise<void>;

@@ -11,7 +11,7 @@ import {
 } from '../../protocol/collector-task.ts';
 import type { StoredRate } from '../../protocol/pool-schedule.ts';
 import type { PostgresSettings } from '../../protocol/writer-settings.ts';
-import type { CollectionReads, TradesMark } from '../collection-reads.ts';
+import type { CollectionReads, RecordedGap, TradesMark } from '../collection-reads.ts';
 import { storedRate } from '../stored-values.ts';
 import { isActive, watchlistPools } from '../watchlist.ts';
 import { pgClientConfig } from './connection.ts';
@@ -116,6 +116,32 @@ export function pgCollectionReads(settings: PostgresSettings, maxConnections: nu
         found += rows[0]?.n ?? 0;
       }
       return found;
+    },
+    async storedCountsIn(poolId, ranges) {
+      if (ranges.length === 0) return [];
+      const lo = ranges.map(([from]) => new Date(from).toISOString());
+      const hi = ranges.map(([, to]) => new Date(to).toISOString());
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT (SELECT count(*)::int FROM trades t
+                 WHERE t.pool_id = $1 AND t.block_timestamp >= b.lo AND t.block_timestamp < b.hi) AS n
+         FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS b(lo, hi, i) ORDER BY b.i`,
+        [poolId, lo, hi],
+      );
+      return rows.map((r) => r.n);
+    },
+    async gapsSince(sinceMs): Promise<RecordedGap[]> {
+      const { rows } = await pool.query<{ pool_id: string; from_ms: string; to_ms: string; est: number | null }>(
+        `SELECT pool_id, (extract(epoch FROM gap_start) * 1000)::bigint::text AS from_ms,
+                (extract(epoch FROM gap_end) * 1000)::bigint::text AS to_ms, estimated_missed AS est
+         FROM collection_gaps WHERE detected_at >= $1::timestamptz ORDER BY pool_id, gap_start`,
+        [new Date(sinceMs).toISOString()],
+      );
+      return rows.map((r) => ({
+        poolId: r.pool_id,
+        fromMs: Number(r.from_ms),
+        toMs: Number(r.to_ms),
+        estimatedMissed: Number(r.est ?? 0),
+      }));
     },
     async queryLatencyMs() {
       const t0 = performance.now();

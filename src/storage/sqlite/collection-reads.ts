@@ -11,7 +11,7 @@ import {
   type RecentTradeId,
   type StoredCursor,
 } from '../../protocol/collector-task.ts';
-import type { CollectionReads, LoadAssignmentsOptions, TradesMark } from '../collection-reads.ts';
+import type { CollectionReads, LoadAssignmentsOptions, RecordedGap, TradesMark } from '../collection-reads.ts';
 import { storedRate } from '../stored-values.ts';
 import { isActive, type WatchlistPools, watchlistPools } from '../watchlist.ts';
 import { simpleQueryLatencyMs } from './connection-settings.ts';
@@ -31,6 +31,8 @@ export function sqliteCollectionReads(read: SqliteRead, close: () => void): Coll
       const list = [...ids];
       return read((db) => countStoredIds(db, list, before?.rowid));
     },
+    storedCountsIn: (poolId, ranges) => read((db) => storedCountsIn(db, poolId, ranges)),
+    gapsSince: (sinceMs) => read((db) => gapsSince(db, sinceMs)),
     queryLatencyMs: () => read(simpleQueryLatencyMs),
     close: async () => close(),
   };
@@ -122,4 +124,33 @@ export function readWatchlistTable(db: Database, network: string): WatchlistPool
     network,
     'watchlist',
   );
+}
+
+function storedCountsIn(db: Database, poolId: string, ranges: readonly (readonly [number, number])[]): number[] {
+  const stmt = db
+    .prepare('SELECT count(*) FROM trades WHERE pool_id = ? AND block_timestamp >= ? AND block_timestamp < ?')
+    .pluck();
+  return ranges.map(([from, to]) => Number(stmt.get(poolId, storedTimestamp(from), storedTimestamp(to))));
+}
+
+function gapsSince(db: Database, sinceMs: number): RecordedGap[] {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'collection_gaps'").get() === undefined) return [];
+  const rows = db
+    .prepare(
+      // A batch delivered twice (a resend after a writer restart) may have recorded its gap twice.
+      `SELECT pool_id, gap_start, gap_end, max(estimated_missed) AS estimated_missed FROM collection_gaps
+       WHERE detected_at >= ? GROUP BY pool_id, gap_start, gap_end ORDER BY pool_id, gap_start`,
+    )
+    .all(storedTimestamp(sinceMs)) as {
+    pool_id: string;
+    gap_start: string;
+    gap_end: string;
+    estimated_missed: number | null;
+  }[];
+  return rows.map((r) => ({
+    poolId: r.pool_id,
+    fromMs: timestampMs(r.gap_start),
+    toMs: timestampMs(r.gap_end),
+    estimatedMissed: r.estimated_missed ?? 0,
+  }));
 }
