@@ -14,6 +14,7 @@ import { decimalFromInput } from '../trades/decimal-string.ts';
 import { ApiOrigin } from './api-origin.ts';
 import { GeckoRequestError, GeckoThrottledError, networkFailureText } from './gecko-errors.ts';
 import { type Attempt, type AttemptSettings, finalAttemptError, sendAttempt } from './http-attempt.ts';
+import { fetchTransport, nodeHttpTransport } from './http-transport.ts';
 import { type ParsedPools, parsePoolsBody } from './pool-parser.ts';
 import { backoffDelayMs } from './retry-timing.ts';
 import { SecretScrubber } from './secret-scrubber.ts';
@@ -67,6 +68,7 @@ export interface GeckoClientOptions {
   maxClockSkewMs?: number;
   sleep?: Sleep;
   random?: () => number;
+  /** Requests go through this `fetch` instead of node:http(s) (which keeps undici out of collector threads). */
   fetch?: typeof fetch;
   /** Where it logs (a pino logger, at its level). Without one the library is silent. */
   logger?: Logger;
@@ -171,7 +173,7 @@ export class GeckoTerminalClient {
     this.random = options.random ?? Math.random;
     this.log = options.logger ?? componentLogger('gecko-client');
     this.attempt = {
-      fetchImpl: options.fetch ?? fetch,
+      transport: options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport,
       origin: this.origin,
       scrubber: this.scrubber,
       timeoutMs: this.timeoutMs,

@@ -1,7 +1,7 @@
 // One HTTP attempt of the GeckoTerminal client: the request to the configured origin without following
-// redirects, a deadline covering headers and body, a body size bound enforced while streaming, the body scrubbed
-// of the API key before anything reads it, and the reply sorted into what the retry loop does next; plus the
-// error a loop that ran out of attempts throws.
+// redirects, a deadline covering headers and body, a body size bound enforced while reading (http-transport.ts),
+// the body scrubbed of the API key before anything reads it, and the reply sorted into what the retry loop does
+// next; plus the error a loop that ran out of attempts throws.
 
 import { linkSignals } from '../common/linked-signal.ts';
 import { type ApiOrigin, isRedirectStatus } from './api-origin.ts';
@@ -12,6 +12,7 @@ import {
   GeckoResponseTooLargeError,
   GeckoTimeoutError,
 } from './gecko-errors.ts';
+import type { BoundedBody, HttpReply, HttpTransport } from './http-transport.ts';
 import { parseRetryAfterMs } from './retry-timing.ts';
 import type { SecretScrubber } from './secret-scrubber.ts';
 
@@ -26,7 +27,7 @@ export type FailedAttempt = Exclude<Attempt, { kind: 'ok' } | { kind: 'throttled
 
 /** What every attempt of one client shares. */
 export interface AttemptSettings {
-  fetchImpl: typeof fetch;
+  transport: HttpTransport;
   origin: ApiOrigin;
   scrubber: SecretScrubber;
   timeoutMs: number;
@@ -56,20 +57,16 @@ export async function sendAttempt(o: AttemptSettings, url: string, signal: Abort
   // Cut by the caller, the deadline, or a body over the bound.
   const cut = new AbortController();
   const linked = linkSignals([signal, timeout, cut.signal]);
-  let response: Response;
-  let body: string | { tooLarge: number };
+  let response: HttpReply;
+  let body: BoundedBody;
   try {
-    // fetch would follow a redirect anywhere with the key header (it drops only Authorization and Cookie).
-    response = await o.fetchImpl(url, {
-      headers: o.origin.headersFor(url),
-      redirect: 'manual',
-      signal: linked.signal,
-    });
+    // Redirects are not followed here: fetch would follow one anywhere with the key header.
+    response = await o.transport(url, o.origin.headersFor(url), linked.signal);
     if (isRedirectStatus(response.status)) {
-      await response.body?.cancel().catch(() => undefined);
-      return { kind: 'redirect', status: response.status, location: response.headers.get('location') };
+      await response.discard();
+      return { kind: 'redirect', status: response.status, location: response.header('location') };
     }
-    body = await readBounded(response, o.maxResponseBytes);
+    body = await response.text(o.maxResponseBytes);
     if (typeof body !== 'string') cut.abort(new Error('response body over the size bound'));
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
@@ -81,11 +78,11 @@ export async function sendAttempt(o: AttemptSettings, url: string, signal: Abort
   if (typeof body !== 'string') throw new GeckoResponseTooLargeError(url, o.maxResponseBytes, body.tooLarge);
   // Before anything cuts an excerpt of it, parses it, logs a value of it or stores it.
   body = o.scrubber.body(body);
-  const retryAfterMs = () => parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
+  const retryAfterMs = () => parseRetryAfterMs(response.header('retry-after'), Date.now());
   if (response.status === 429) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
   if (response.status === 401 || response.status === 403) throw new GeckoAuthError(response.status, o.keyed, url);
   if (response.status >= 500) return { kind: 'server', status: response.status };
-  if (!response.ok) {
+  if (response.status < 200 || response.status > 299) {
     throw new GeckoHttpError(
       `GeckoTerminal answered HTTP ${response.status} (${body.slice(0, 200)}): ${url}`,
       response.status,
@@ -93,7 +90,7 @@ export async function sendAttempt(o: AttemptSettings, url: string, signal: Abort
     );
   }
   if (isThrottleBody(body)) return { kind: 'throttled', retryAfterMs: retryAfterMs() };
-  const age = Number(response.headers.get('age') ?? Number.NaN);
+  const age = Number(response.header('age') ?? Number.NaN);
   return Number.isFinite(age) && age >= 0 ? { kind: 'ok', body, ageMs: age * 1000 } : { kind: 'ok', body };
 }
 
@@ -124,31 +121,4 @@ export function finalAttemptError(
         { cause: outcome.error },
       );
   }
-}
-
-/**
- * The body as text, or how far it got once it passed `maxBytes` (a declared Content-Length over the bound is
- * refused before reading): a body that never ends, or a huge one, costs at most `maxBytes` of memory.
- */
-async function readBounded(response: Response, maxBytes: number): Promise<string | { tooLarge: number }> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    return { tooLarge: declared };
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return { tooLarge: size };
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
 }
