@@ -4,6 +4,7 @@
 
 import { abortableSleep } from '../common/abortable-sleep.ts';
 import { type CallStats, MAX_MULTI_POOLS } from '../gecko/gecko-client.ts';
+import { metadataTransactions, transactionCounts } from '../gecko/pool-counters.ts';
 import type { ParsedPools } from '../gecko/pool-parser.ts';
 import type { PoolAssignment } from '../protocol/collector-task.ts';
 import type { CounterSample, CounterWindow } from './counter-coverage.ts';
@@ -14,23 +15,12 @@ import type { RunContext } from './run-context.ts';
 /** Samples kept per pool: older ones reach no further back than the run's stored trades are read. */
 const MAX_SAMPLES_PER_POOL = 2000;
 
-/** A pool's `transactions` (buys + sells per window) from its metadata JSON; undefined when it has none. */
+/** A pool's counts of the coverage's windows (counter-coverage.ts) from its metadata JSON; undefined when none. */
 export function counterCounts(metadataJson: string | null): CounterSample['counts'] | undefined {
-  if (metadataJson === null) return undefined;
-  let tx: unknown;
-  try {
-    tx = (JSON.parse(metadataJson) as { transactions?: unknown }).transactions;
-  } catch {
-    return undefined;
-  }
-  if (tx === null || typeof tx !== 'object') return undefined;
+  const all = transactionCounts(metadataTransactions(metadataJson));
+  if (!all) return undefined;
   const out: CounterSample['counts'] = {};
-  for (const w of Object.keys(COUNTER_WINDOWS_MS) as CounterWindow[]) {
-    const v = (tx as Record<string, unknown>)[w];
-    if (v === null || typeof v !== 'object') continue;
-    const { buys, sells } = v as { buys?: unknown; sells?: unknown };
-    if (typeof buys === 'number' && typeof sells === 'number' && buys >= 0 && sells >= 0) out[w] = buys + sells;
-  }
+  for (const w of Object.keys(COUNTER_WINDOWS_MS) as CounterWindow[]) if (all[w] !== undefined) out[w] = all[w];
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
