@@ -3,10 +3,6 @@
 import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
-// fetch parses HTTP with undici's WebAssembly llhttp; V8's optimizing tier for it takes ~30 MB of compiler memory
-// at the first polls, which stays resident. Its baseline code serves half a poll a second. Process-wide, so here
-// and not in the library; before any fetch.
-setFlagsFromString('--liftoff-only');
 // A collection is a long, light job: the young generations keep their start-up size instead of doubling while
 // start-up allocations survive (the main isolate cannot take resourceLimits). Not for import and the other
 // commands, whose writer would scavenge more per row.
