@@ -174,7 +174,13 @@ export class PollSchedule {
     }
     for (const e of this.entries.values()) {
       if (e.slot < n) continue;
-      if (dueBy(e.servedAtMs > 0 ? e.servedAtMs : 0, this.intervals.get(e.slot) ?? 0, e.estimate.rate !== undefined))
+      if (
+        dueBy(
+          Number.isFinite(e.servedAtMs) ? e.servedAtMs : 0,
+          this.intervals.get(e.slot) ?? 0,
+          e.estimate.rate !== undefined,
+        )
+      )
         return false;
     }
     return true;

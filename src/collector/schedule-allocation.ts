@@ -62,7 +62,12 @@ export function allocate(pools: readonly PoolDemand[], s: ScheduleSettings): All
     p.rate === undefined ? undefined : p.rate > 0 ? (WINDOW_TRADES / p.rate) * 1000 : Number.POSITIVE_INFINITY,
   );
   const clamp = (ms: number, hi = max) => Math.min(Math.max(ms, min), hi);
-  const callsOf = (intervals: readonly number[]) => intervals.reduce((sum, ms) => sum + 1 / ms, 0);
+  // A pool at the cache is polled again at the cache and then waits for a limiter slot (they are 60000/budget
+  // ms apart), so it spends a call per cache + one slot: counting it at the cache alone would over-plan its calls
+  // and stretch the other pools for calls it never makes.
+  const slotMs = s.callsPerMinute > 0 ? 60_000 / s.callsPerMinute : 0;
+  const spent = (ms: number) => (ms <= min ? ms + slotMs : ms);
+  const callsOf = (intervals: readonly number[]) => intervals.reduce((sum, ms) => sum + 1 / spent(ms), 0);
   const at = (fill: number, quietCap: (i: number) => number = () => max) =>
     lossless.map((l, i) => (l === undefined ? max : clamp(fill * l, quietCap(i))));
 
@@ -99,10 +104,16 @@ export function allocate(pools: readonly PoolDemand[], s: ScheduleSettings): All
       intervals = over(solve((k) => callsOf(over(k)), all, 1, 1e6));
     }
   }
-  return { intervalsMs: intervals, plan: planOf(pools, intervals, needed, s) };
+  return { intervalsMs: intervals, plan: planOf(pools, intervals, needed, callsOf(intervals), s) };
 }
 
-function planOf(pools: readonly PoolDemand[], intervals: readonly number[], needed: number, s: ScheduleSettings) {
+function planOf(
+  pools: readonly PoolDemand[],
+  intervals: readonly number[],
+  needed: number,
+  planned: number,
+  s: ScheduleSettings,
+) {
   let shortPools = 0;
   let missedPerMs = 0;
   for (const [i, p] of pools.entries()) {
@@ -118,7 +129,7 @@ function planOf(pools: readonly PoolDemand[], intervals: readonly number[], need
   return {
     neededPerMin: perMin(needed),
     budgetPerMin: s.callsPerMinute,
-    plannedPerMin: perMin(intervals.reduce((sum, ms) => sum + 1 / ms, 0)),
+    plannedPerMin: perMin(planned),
     short:
       shortPools === 0
         ? null

@@ -78,4 +78,37 @@ describe('allocate', () => {
     expect(alike.plan.short?.pools).toBe(1);
     expect(alike.intervalsMs[0]).toBeGreaterThan(trades.intervalsMs[0]!);
   });
+
+  it('counts a pool at the cache at the cache plus one limiter slot, and gives the calls it never makes to the rest', () => {
+    // Keyless: 60 s cache, 6 calls/min, so the limiter's slots are 10 s apart and a 60/s pool is polled every 70 s.
+    // Three of them spend 2.57 calls/min, not 3, which leaves the 2/s pools their safe 90 s (60 % of 150 s).
+    const pools = [{ rate: 60 }, { rate: 60 }, { rate: 60 }, ...Array.from({ length: 4 }, () => ({ rate: 2 }))];
+    const { intervalsMs, plan } = allocate(
+      pools,
+      settings({ minPollIntervalMs: 60_000, maxPollIntervalMs: 300_000, callsPerMinute: 6 }),
+    );
+    for (const ms of intervalsMs.slice(0, 3)) expect(ms).toBe(60_000);
+    for (const ms of intervalsMs.slice(3)) expect(ms).toBeCloseTo(90_000, -2);
+    const spent = 3 * (60_000 / 70_000) + 4 * (60_000 / 90_000);
+    expect(plan.plannedPerMin).toBeCloseTo(spent, 3);
+    // Only the cache-bound pools lose trades.
+    expect(plan.short?.pools).toBe(3);
+  });
+
+  it('under a keyless short budget stretches the quiet pools only by the calls the cache-bound ones really make', () => {
+    // 7 calls/min (slots 8.6 s apart): the 60 s cache pools spend a call per 68.6 s, and with that counted the
+    // margin alone covers the need (the plan spends its share of the budget).
+    const rates = [60, 25, 14, 6.1, 4.3, 3.1, 2.3, 0.6, 0.3, 0.05];
+    const s = settings({ minPollIntervalMs: 60_000, maxPollIntervalMs: 300_000, callsPerMinute: 7 });
+    const { intervalsMs, plan } = allocate(
+      rates.map((rate) => ({ rate })),
+      s,
+    );
+    const slot = 60_000 / 7;
+    const real = intervalsMs.reduce((sum, ms) => sum + 60_000 / (ms <= 60_000 ? ms + slot : ms), 0);
+    expect(real).toBeCloseTo(7 * BUDGET_SHARE, 2);
+    expect(plan.plannedPerMin).toBeCloseTo(7 * BUDGET_SHARE, 2);
+    // The 6.1/s pool fills its window in 49 s: counted at the cache alone, the plan stretched it to 76 s.
+    expect(intervalsMs[3]).toBeLessThan(70_000);
+  });
 });
