@@ -166,13 +166,13 @@ export function verdictLine(s: CollectionSummary): string | undefined {
 }
 
 /** Which estimate the missed trades are: the pools' own counters, rate × span of the gaps, or some of each. */
-function basisText(c: CollectionSummary['coverage']): string {
+function basisText(c: NonNullable<CollectionSummary['coverage']>): string | undefined {
   // Summaries of older builds carry no basis.
-  if (c.basis === undefined || c.basis === 'gaps') return c.basis === undefined ? '' : '; missed by rate x span';
-  const gaps = `rate x span alone ~${count(Math.round(c.estimatedMissedGaps))}`;
+  if (c.basis === undefined) return undefined;
+  if (c.basis === 'gaps') return 'rate x span of the gaps';
   return c.basis === 'counters'
-    ? `; missed by the pools' trade counters (${gaps})`
-    : `; missed by the trade counters for ${c.counterPools} pools, rate x span for the rest (${gaps})`;
+    ? `the pools' trade counters (rate x span: ~${count(Math.round(c.estimatedMissedGaps))})`
+    : `trade counters for ${c.counterPools} pools, rate x span for the rest`;
 }
 
 /** The coverage line (what the pools made, as estimated) and, when the budget fell short, the plan's line. */
@@ -183,10 +183,11 @@ function coverageRows(s: CollectionSummary): [string, string][] {
   const rows: [string, string][] = [
     [
       'coverage',
-      `made ~${count(Math.round(c.made))}, stored ${count(c.stored)}, missed ~${count(Math.round(c.estimatedMissed))}${share}` +
-        basisText(c),
+      `made ~${count(Math.round(c.made))}, stored ${count(c.stored)}, missed ~${count(Math.round(c.estimatedMissed))}${share}`,
     ],
   ];
+  const basis = basisText(c);
+  if (basis) rows.push(['missed from', basis]);
   const b = s.budget;
   if (b)
     rows.push([

@@ -81,14 +81,21 @@ describe("rollback switch manager: 'direct' (immediate rollback)", () => {
       runCollection({ ...SHORT_RUN, manager: 'funnel', dbUrl: urlFromDatabasePath(funnelPath) }),
     ]);
     expect(direct.collectorFailures).toEqual([]);
-    // last_updated is the time of the write and created_at follows the simulator's start; the rest must match.
+    // last_updated is the time of the write, created_at follows the simulator's start, and the pools' trade
+    // counters (metadata_json's transactions) the time of the read; the rest must match.
+    const withoutCounters = (row: Record<string, unknown>) => {
+      const { transactions: _, ...rest } = JSON.parse(String(row.metadata_json)) as Record<string, unknown>;
+      return { ...row, metadata_json: rest };
+    };
     const metadata = (file: string) =>
       withDb(file, (db) => ({
-        pools: db
-          .prepare(
-            'SELECT id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at IS NOT NULL AS dated, discovery_source, metadata_json FROM pools ORDER BY id',
-          )
-          .all(),
+        pools: (
+          db
+            .prepare(
+              'SELECT id, address, name, dex_id, base_token_id, quote_token_id, reserve_usd, created_at IS NOT NULL AS dated, discovery_source, metadata_json FROM pools ORDER BY id',
+            )
+            .all() as Record<string, unknown>[]
+        ).map(withoutCounters),
         dexes: db.prepare('SELECT id, name, network FROM dexes ORDER BY id').all(),
         stamped:
           count(db, 'SELECT count(*) AS n FROM pools WHERE last_updated IS NOT NULL') +
