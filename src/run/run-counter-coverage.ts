@@ -81,8 +81,10 @@ export function startCounterCoverage(
     async finish() {
       await sampler.stop();
       if (!sampler.answered) return;
-      // Bounded: the end of a run waits for this read, not for its retries against an API that stopped answering.
-      await sampler.sampleNow(AbortSignal.timeout(ctx.settings.responseLimits.timeoutMs));
+      // A stop does not wait long for a slot of a small budget (30 s at 2 calls/min): the last reads stand then.
+      if (ctx.limiter.msToNextSlot() <= FINAL_READ_MAX_WAIT_MS)
+        // Bounded: the end of a run waits for this read, not for its retries against an API that stopped answering.
+        await sampler.sampleNow(AbortSignal.timeout(ctx.settings.responseLimits.timeoutMs));
       await update();
     },
   };
@@ -90,6 +92,9 @@ export function startCounterCoverage(
   ctx.disposer.push(sampler, (s) => s.stop());
   return coverage;
 }
+
+/** The longest a run's end waits for the shared limit's next slot to read the counters once more. */
+const FINAL_READ_MAX_WAIT_MS = 2000;
 
 /** Stored trades of a second no later poll can add to: a minute before the pool's last answer. */
 const settledBefore = (p: PoolRunSpan) => p.lastPollMs - 60_000;
