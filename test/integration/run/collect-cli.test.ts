@@ -91,8 +91,10 @@ describe('collect command', () => {
         '2',
         '--base-url',
         sim.baseUrl,
+        // Long enough for both pools' first polls on a loaded machine: seeded by their counters, the second waits
+        // for a spare slot of the budget after the first.
         '--duration',
-        '0.5',
+        '3',
         '--collectors',
         '2',
         '--calls-per-minute',
