@@ -131,9 +131,11 @@ export function pgCollectionReads(settings: PostgresSettings, maxConnections: nu
     },
     async gapsSince(sinceMs): Promise<RecordedGap[]> {
       const { rows } = await pool.query<{ pool_id: string; from_ms: string; to_ms: string; est: number | null }>(
+        // A batch delivered twice (a resend after a writer restart) may have recorded its gap twice, as on SQLite.
         `SELECT pool_id, (extract(epoch FROM gap_start) * 1000)::bigint::text AS from_ms,
-                (extract(epoch FROM gap_end) * 1000)::bigint::text AS to_ms, estimated_missed AS est
-         FROM collection_gaps WHERE detected_at >= $1::timestamptz ORDER BY pool_id, gap_start`,
+                (extract(epoch FROM gap_end) * 1000)::bigint::text AS to_ms, max(estimated_missed) AS est
+         FROM collection_gaps WHERE detected_at >= $1::timestamptz
+         GROUP BY pool_id, gap_start, gap_end ORDER BY pool_id, gap_start`,
         [new Date(sinceMs).toISOString()],
       );
       return rows.map((r) => ({
